@@ -1,0 +1,374 @@
+//! Domains (VMs): identity, listing and lookup.
+
+use super::scope::{escape_name, unescape_name};
+use super::Connection;
+use crate::error::{Error, Result};
+use crate::vi::property::{self, FilterSpec, ObjectSpec, PropertySpec, TraversalSpec};
+use crate::vi::{methods, MoRef, ObjectContent, PowerState};
+
+/// What identifies a domain: what a libvirt domain handle holds, plus the
+/// VM's MoRef so that later calls need no lookup.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DomainRef {
+    pub name: String,
+    pub uuid: [u8; 16],
+    /// The numeric part of the MoRef while the VM runs or is suspended; -1
+    /// when it is powered off (libvirt's ESX rule).
+    pub id: i32,
+    pub moref: MoRef,
+}
+
+/// Parses a UUID with or without hyphens (`564d...`, `42 1c ...` forms too).
+pub fn parse_uuid(text: &str) -> Option<[u8; 16]> {
+    let hex: Vec<u8> = text
+        .bytes()
+        .filter(|b| *b != b'-' && *b != b' ')
+        .collect();
+    if hex.len() != 32 {
+        return None;
+    }
+    let mut out = [0u8; 16];
+    for (i, pair) in hex.chunks(2).enumerate() {
+        let s = std::str::from_utf8(pair).ok()?;
+        out[i] = u8::from_str_radix(s, 16).ok()?;
+    }
+    Some(out)
+}
+
+/// `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`, lower case.
+pub fn format_uuid(uuid: &[u8; 16]) -> String {
+    let h: Vec<String> = uuid.iter().map(|b| format!("{b:02x}")).collect();
+    format!(
+        "{}-{}-{}-{}-{}",
+        h[0..4].concat(),
+        h[4..6].concat(),
+        h[6..8].concat(),
+        h[8..10].concat(),
+        h[10..16].concat()
+    )
+}
+
+/// The domain ID of a VM MoRef: `42` on ESX, `vm-42` on vCenter.
+pub fn vm_id(moref: &str) -> Option<i32> {
+    let digits = moref.strip_prefix("vm-").unwrap_or(moref);
+    digits.parse::<i32>().ok().filter(|i| *i > 0)
+}
+
+/// libvirt's virConnectListAllDomainsFlags.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ListFlags(pub u32);
+
+impl ListFlags {
+    pub const ACTIVE: u32 = 1 << 0;
+    pub const INACTIVE: u32 = 1 << 1;
+    pub const PERSISTENT: u32 = 1 << 2;
+    pub const TRANSIENT: u32 = 1 << 3;
+    pub const RUNNING: u32 = 1 << 4;
+    pub const PAUSED: u32 = 1 << 5;
+    pub const SHUTOFF: u32 = 1 << 6;
+    pub const OTHER: u32 = 1 << 7;
+    pub const MANAGEDSAVE: u32 = 1 << 8;
+    pub const NO_MANAGEDSAVE: u32 = 1 << 9;
+    pub const AUTOSTART: u32 = 1 << 10;
+    pub const NO_AUTOSTART: u32 = 1 << 11;
+    pub const HAS_SNAPSHOT: u32 = 1 << 12;
+    pub const NO_SNAPSHOT: u32 = 1 << 13;
+    pub const HAS_CHECKPOINT: u32 = 1 << 14;
+    pub const NO_CHECKPOINT: u32 = 1 << 15;
+    pub const ALL: u32 = (1 << 16) - 1;
+
+    fn has(self, bits: u32) -> bool {
+        self.0 & bits != 0
+    }
+}
+
+/// libvirt's domain states (virDomainState).
+pub const STATE_RUNNING: i32 = 1;
+pub const STATE_PAUSED: i32 = 3;
+pub const STATE_SHUTOFF: i32 = 5;
+
+pub fn libvirt_state(p: PowerState) -> i32 {
+    match p {
+        PowerState::PoweredOn => STATE_RUNNING,
+        PowerState::Suspended => STATE_PAUSED,
+        PowerState::PoweredOff => STATE_SHUTOFF,
+    }
+}
+
+/// The properties a domain's identity needs.
+pub const IDENTITY: [&str; 3] = ["name", "config.uuid", "runtime.powerState"];
+
+pub fn power_state(o: &ObjectContent) -> Result<PowerState> {
+    PowerState::parse(o.require_str("runtime.powerState")?)
+}
+
+impl Connection {
+    /// Where VM listings start: every VM below the root folder on an ESX
+    /// host, the VMs of the named host on a vCenter.
+    fn vm_list_spec(&self, paths: &[&str]) -> Result<FilterSpec> {
+        let props = vec![PropertySpec::new("VirtualMachine", paths)];
+        if self.is_vcenter() {
+            let host = self.scope()?.host.clone();
+            return Ok(FilterSpec {
+                props,
+                objects: vec![ObjectSpec {
+                    obj: host,
+                    skip: true,
+                    select: vec![TraversalSpec::new("hostSystemToVm", "HostSystem", "vm").into_selection()],
+                }],
+            });
+        }
+        Ok(FilterSpec {
+            props,
+            objects: vec![ObjectSpec {
+                obj: self.client().service().root_folder.clone(),
+                skip: true,
+                select: vec![
+                    TraversalSpec::new("visitFolders", "Folder", "childEntity")
+                        .then(&["visitFolders", "dcToVmFolder"])
+                        .into_selection(),
+                    TraversalSpec::new("dcToVmFolder", "Datacenter", "vmFolder")
+                        .then(&["visitFolders"])
+                        .into_selection(),
+                ],
+            }],
+        })
+    }
+
+    /// Every VM with the given properties: one request per 1,000 VMs.
+    pub fn list_vms(&self, paths: &[&str]) -> Result<Vec<ObjectContent>> {
+        let spec = self.vm_list_spec(paths)?;
+        let vms: Vec<ObjectContent> = property::retrieve(self.client(), &spec)?
+            .into_iter()
+            .filter(|o| o.obj.kind == "VirtualMachine")
+            .collect();
+        Ok(vms)
+    }
+
+    /// A DomainRef from an object with IDENTITY properties.
+    pub(crate) fn domain_from(&self, o: &ObjectContent) -> Result<DomainRef> {
+        let name = unescape_name(o.require_str("name")?);
+        let uuid = match o.str_prop("config.uuid").and_then(parse_uuid) {
+            Some(u) => u,
+            None => {
+                log::warn!("VM '{name}' ({}) has no readable UUID; its configuration may be broken", o.obj);
+                [0; 16]
+            }
+        };
+        let state = power_state(o)?;
+        let id = match state {
+            PowerState::PoweredOff => -1,
+            _ => vm_id(&o.obj.value).unwrap_or(-1),
+        };
+        self.cache_vm(uuid, &o.obj);
+        Ok(DomainRef {
+            name,
+            uuid,
+            id,
+            moref: o.obj.clone(),
+        })
+    }
+
+    /// virConnectListAllDomains with libvirt's filter flags.
+    pub fn list_all_domains(&self, flags: ListFlags) -> Result<Vec<DomainRef>> {
+        if flags.0 & !ListFlags::ALL != 0 {
+            return Err(Error::invalid_arg(format!("unsupported flags (0x{:x})", flags.0 & !ListFlags::ALL)));
+        }
+        // ESX VMs are all persistent, none has managed save or libvirt checkpoints.
+        if (flags.has(ListFlags::TRANSIENT) && !flags.has(ListFlags::PERSISTENT))
+            || (flags.has(ListFlags::MANAGEDSAVE) && !flags.has(ListFlags::NO_MANAGEDSAVE))
+            || (flags.has(ListFlags::HAS_CHECKPOINT) && !flags.has(ListFlags::NO_CHECKPOINT))
+        {
+            return Ok(Vec::new());
+        }
+        let autostart = if flags.has(ListFlags::AUTOSTART | ListFlags::NO_AUTOSTART) {
+            Some(self.autostart_config()?)
+        } else {
+            None
+        };
+        let mut paths: Vec<&str> = IDENTITY.to_vec();
+        let snapshots = flags.has(ListFlags::HAS_SNAPSHOT | ListFlags::NO_SNAPSHOT);
+        if snapshots {
+            paths.push("snapshot.rootSnapshotList");
+        }
+        let mut out = Vec::new();
+        for o in self.list_vms(&paths)? {
+            let dom = self.domain_from(&o)?;
+            let state = power_state(&o)?;
+            if flags.has(ListFlags::ACTIVE | ListFlags::INACTIVE) {
+                let active = state != PowerState::PoweredOff;
+                if !((flags.has(ListFlags::ACTIVE) && active) || (flags.has(ListFlags::INACTIVE) && !active)) {
+                    continue;
+                }
+            }
+            if snapshots {
+                let has = o
+                    .prop("snapshot.rootSnapshotList")
+                    .is_some_and(|v| !v.items().is_empty());
+                if !((flags.has(ListFlags::HAS_SNAPSHOT) && has) || (flags.has(ListFlags::NO_SNAPSHOT) && !has)) {
+                    continue;
+                }
+            }
+            if let Some(cfg) = &autostart {
+                let on = cfg.starts(&o.obj);
+                if !((flags.has(ListFlags::AUTOSTART) && on) || (flags.has(ListFlags::NO_AUTOSTART) && !on)) {
+                    continue;
+                }
+            }
+            if flags.has(ListFlags::RUNNING | ListFlags::PAUSED | ListFlags::SHUTOFF | ListFlags::OTHER) {
+                let s = libvirt_state(state);
+                let ok = (flags.has(ListFlags::RUNNING) && s == STATE_RUNNING)
+                    || (flags.has(ListFlags::PAUSED) && s == STATE_PAUSED)
+                    || (flags.has(ListFlags::SHUTOFF) && s == STATE_SHUTOFF)
+                    || (flags.has(ListFlags::OTHER)
+                        && !matches!(s, STATE_RUNNING | STATE_PAUSED | STATE_SHUTOFF));
+                if !ok {
+                    continue;
+                }
+            }
+            out.push(dom);
+        }
+        Ok(out)
+    }
+
+    /// Powered-on VMs (libvirt's ESX driver counts only those as running).
+    fn powered_on(&self) -> Result<Vec<DomainRef>> {
+        let mut out = Vec::new();
+        for o in self.list_vms(&IDENTITY)? {
+            if power_state(&o)? == PowerState::PoweredOn {
+                out.push(self.domain_from(&o)?);
+            }
+        }
+        Ok(out)
+    }
+
+    pub fn num_of_domains(&self) -> Result<usize> {
+        Ok(self.powered_on()?.len())
+    }
+
+    pub fn list_domain_ids(&self, max: usize) -> Result<Vec<i32>> {
+        Ok(self.powered_on()?.into_iter().map(|d| d.id).take(max).collect())
+    }
+
+    /// Names of VMs that are not powered on.
+    pub fn list_defined_domains(&self, max: usize) -> Result<Vec<String>> {
+        let mut out = Vec::new();
+        for o in self.list_vms(&IDENTITY)? {
+            if power_state(&o)? != PowerState::PoweredOn {
+                out.push(self.domain_from(&o)?.name);
+            }
+        }
+        out.truncate(max);
+        Ok(out)
+    }
+
+    pub fn num_of_defined_domains(&self) -> Result<usize> {
+        Ok(self.list_defined_domains(usize::MAX)?.len())
+    }
+
+    fn vm_moref_for_id(&self, id: i32) -> MoRef {
+        let value = if self.is_vcenter() { format!("vm-{id}") } else { id.to_string() };
+        MoRef::new("VirtualMachine", value)
+    }
+
+    /// A running or suspended domain by ID: one request.
+    pub fn lookup_by_id(&self, id: i32) -> Result<DomainRef> {
+        let missing = || Error::no_domain(format!("No domain with ID {id}"));
+        if id <= 0 {
+            return Err(missing());
+        }
+        let moref = self.vm_moref_for_id(id);
+        let o = property::retrieve_one(self.client(), &moref, &IDENTITY)?.ok_or_else(missing)?;
+        let dom = self.domain_from(&o)?;
+        if dom.id != id {
+            return Err(missing());
+        }
+        Ok(dom)
+    }
+
+    /// A domain by UUID: one request when the VM was seen before on this
+    /// connection, else FindByUuid and one read.
+    pub fn lookup_by_uuid(&self, uuid: &[u8; 16]) -> Result<DomainRef> {
+        if let Some(moref) = self.cached_vm(uuid) {
+            if let Some(o) = property::retrieve_one(self.client(), &moref, &IDENTITY)? {
+                if o.str_prop("config.uuid").and_then(parse_uuid).as_ref() == Some(uuid) {
+                    return self.domain_from(&o);
+                }
+            }
+            self.forget_vm(uuid);
+        }
+        let text = format_uuid(uuid);
+        let missing = || Error::no_domain(format!("Could not find domain with UUID '{text}'"));
+        let datacenter = if self.is_vcenter() { Some(self.scope()?.datacenter.clone()) } else { None };
+        let moref = methods::find_vm_by_uuid(self.client(), datacenter.as_ref(), &text)?.ok_or_else(missing)?;
+        let o = property::retrieve_one(self.client(), &moref, &IDENTITY)?.ok_or_else(missing)?;
+        self.domain_from(&o)
+    }
+
+    /// A domain by name: FindByInventoryPath and one read; VMs in sub-folders
+    /// are found by a listing.
+    pub fn lookup_by_name(&self, name: &str) -> Result<DomainRef> {
+        let dc_path = self.scope()?.datacenter_path.clone();
+        let path = format!("{dc_path}/vm/{}", escape_name(name));
+        if let Some(moref) = methods::find_by_inventory_path(self.client(), &path)? {
+            if moref.kind == "VirtualMachine" {
+                if let Some(o) = property::retrieve_one(self.client(), &moref, &IDENTITY)? {
+                    let dom = self.domain_from(&o)?;
+                    if dom.name == name {
+                        return Ok(dom);
+                    }
+                }
+            }
+        }
+        for o in self.list_vms(&IDENTITY)? {
+            if o.str_prop("name").map(unescape_name).as_deref() == Some(name) {
+                return self.domain_from(&o);
+            }
+        }
+        Err(Error::no_domain(format!("No domain with name '{name}'")))
+    }
+
+    /// Properties of a domain's VM in one request. The MoRef in the handle is
+    /// used directly; if the VM behind it is gone or is another VM, it is
+    /// looked up again by UUID.
+    pub fn vm_properties(&self, dom: &DomainRef, paths: &[&str]) -> Result<ObjectContent> {
+        let mut all: Vec<&str> = paths.to_vec();
+        if !all.contains(&"config.uuid") {
+            all.push("config.uuid");
+        }
+        if let Some(o) = property::retrieve_one(self.client(), &dom.moref, &all)? {
+            let same = dom.uuid == [0; 16] || o.str_prop("config.uuid").and_then(parse_uuid) == Some(dom.uuid);
+            if same {
+                return Ok(o);
+            }
+        }
+        let fresh = self.lookup_by_uuid(&dom.uuid).map_err(|e| {
+            e.context(format!("Domain '{}' no longer exists", dom.name))
+        })?;
+        property::retrieve_one(self.client(), &fresh.moref, &all)?
+            .ok_or_else(|| Error::no_domain(format!("Domain '{}' no longer exists", dom.name)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uuids() {
+        let u = parse_uuid("564d5e0b-a5ee-9a4c-4f5f-6f2b3b1c0d11").unwrap();
+        assert_eq!(format_uuid(&u), "564d5e0b-a5ee-9a4c-4f5f-6f2b3b1c0d11");
+        assert_eq!(parse_uuid("564d5e0ba5ee9a4c4f5f6f2b3b1c0d11"), Some(u));
+        assert_eq!(parse_uuid("56 4d 5e 0b a5 ee 9a 4c-4f 5f 6f 2b 3b 1c 0d 11"), Some(u));
+        assert_eq!(parse_uuid("xyz"), None);
+        assert_eq!(parse_uuid("564d5e0b-a5ee-9a4c-4f5f-6f2b3b1c0d1"), None);
+    }
+
+    #[test]
+    fn ids_from_morefs() {
+        assert_eq!(vm_id("42"), Some(42));
+        assert_eq!(vm_id("vm-17"), Some(17));
+        assert_eq!(vm_id("0"), None);
+        assert_eq!(vm_id("abc"), None);
+    }
+}

@@ -1,0 +1,226 @@
+//! The driver's operations as a safe Rust API: connection, node, domain,
+//! snapshot, ... The C layer (`ffi`) is a thin shell around this module.
+
+pub mod auth;
+pub mod autostart;
+pub mod domain;
+pub mod node;
+pub mod scope;
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use once_cell::sync::OnceCell;
+
+use crate::error::{Error, Result};
+use crate::uri::{self, ParsedUri, Scheme, Transport};
+use crate::vi::{Client, MoRef};
+
+pub use auth::{Authenticator, CredentialKind, CredentialRequest};
+pub use domain::{DomainRef, ListFlags};
+pub use node::NodeInfo;
+pub use scope::Scope;
+
+/// libvirt's "major * 1,000,000 + minor * 1,000 + micro" version number.
+pub fn encode_version(text: &str) -> Option<u64> {
+    let mut parts = text.split('.').map(|p| {
+        let digits: String = p.chars().take_while(char::is_ascii_digit).collect();
+        digits.parse::<u64>().ok()
+    });
+    let major = parts.next()??;
+    let minor = parts.next().flatten().unwrap_or(0);
+    let micro = parts.next().flatten().unwrap_or(0);
+    Some(major * 1_000_000 + minor.min(999) * 1_000 + micro.min(999))
+}
+
+/// An open connection to an ESX host or vCenter.
+pub struct Connection {
+    uri: ParsedUri,
+    client: Client,
+    read_only: bool,
+    scope: OnceCell<Scope>,
+    /// BIOS UUID -> VM MoRef, filled by every listing and lookup, so that a
+    /// later lookup costs one request instead of two.
+    vm_cache: Mutex<HashMap<[u8; 16], MoRef>>,
+    pub(crate) max_vcpus: OnceCell<i32>,
+}
+
+impl std::fmt::Debug for Connection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Connection").field("uri", &self.uri.as_str()).finish_non_exhaustive()
+    }
+}
+
+impl Connection {
+    /// Opens a connection. Credentials come from the URI, auth.conf or
+    /// `auth`; `read_only` refuses every operation that changes something.
+    pub fn open(uri_text: &str, auth: Option<&mut dyn Authenticator>, read_only: bool) -> Result<Connection> {
+        let uri = uri::parse(uri_text)?;
+        let (user, password) = auth::credentials(&uri, auth)?;
+        let client = Client::connect(&uri, &user, password)?;
+        let about = &client.service().about;
+        let (expected, found_ok) = match uri.scheme {
+            Scheme::Esx => ("an ESX host", matches!(about.product_line_id.as_str(), "esx" | "embeddedEsx")),
+            Scheme::Gsx => ("a GSX host", about.product_line_id == "gsx"),
+            Scheme::Vpx => ("a vCenter", about.product_line_id == "vpx"),
+        };
+        if !found_ok {
+            let found = match about.product_line_id.as_str() {
+                "esx" | "embeddedEsx" => "an ESX host",
+                "gsx" => "a GSX host",
+                "vpx" => "a vCenter",
+                other => other,
+            };
+            return Err(Error::invalid_arg(format!(
+                "Expecting '{}' to be {expected} but found {found} ({}); use the {}:// scheme",
+                uri.host,
+                about.full_name,
+                match about.product_line_id.as_str() {
+                    "vpx" => "vpx",
+                    "gsx" => "gsx",
+                    _ => "esx",
+                }
+            )));
+        }
+        let conn = Connection {
+            uri,
+            client,
+            read_only,
+            scope: OnceCell::new(),
+            vm_cache: Mutex::new(HashMap::new()),
+            max_vcpus: OnceCell::new(),
+        };
+        if conn.uri.scheme == Scheme::Vpx {
+            let scope = scope::resolve_path(&conn.client, &conn.uri.path)?;
+            let _ = conn.scope.set(scope);
+        }
+        if let Some(vc) = conn.uri.vcenter.clone() {
+            conn.check_vcenter(&vc)?;
+        }
+        Ok(conn)
+    }
+
+    /// vcenter= on esx://: check that the host is managed by that vCenter
+    /// (or by any, for `*`), as libvirt does before migrations.
+    fn check_vcenter(&self, wanted: &str) -> Result<()> {
+        let host = self.host_properties(&["summary.managementServerIp"])?;
+        let managed = host.str_prop("summary.managementServerIp").map(str::to_string);
+        match (wanted, managed) {
+            ("*", None) => Err(Error::invalid_arg("This host is not managed by a vCenter")),
+            ("*", Some(_)) => Ok(()),
+            (name, managed) => {
+                let resolved: Vec<String> = std::net::ToSocketAddrs::to_socket_addrs(&(name, 443))
+                    .map(|a| a.map(|s| s.ip().to_string()).collect())
+                    .unwrap_or_default();
+                match managed {
+                    Some(ip) if ip == name || resolved.contains(&ip) => Ok(()),
+                    Some(ip) => Err(Error::invalid_arg(format!(
+                        "This host is managed by a vCenter with IP address {ip}, but a mismatching \
+                         vCenter '{name}' has been specified"
+                    ))),
+                    None => Err(Error::invalid_arg(format!(
+                        "This host is not managed by a vCenter, but vcenter='{name}' has been specified"
+                    ))),
+                }
+            }
+        }
+    }
+
+    pub fn uri(&self) -> &ParsedUri {
+        &self.uri
+    }
+
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    pub fn is_read_only(&self) -> bool {
+        self.read_only
+    }
+
+    /// Fails with OPERATION_DENIED on a read-only connection.
+    pub fn check_writable(&self, what: &str) -> Result<()> {
+        if self.read_only {
+            Err(Error::operation_denied(format!("{what}: the connection is read-only")))
+        } else {
+            Ok(())
+        }
+    }
+
+    pub fn is_vcenter(&self) -> bool {
+        self.client.service().about.is_vcenter()
+    }
+
+    /// The datacenter, compute resource and host this connection manages.
+    pub fn scope(&self) -> Result<&Scope> {
+        self.scope.get_or_try_init(|| scope::resolve_single(&self.client))
+    }
+
+    /// "ESX"
+    pub fn driver_type(&self) -> &'static str {
+        "ESX"
+    }
+
+    /// The product version of the host, encoded as libvirt encodes versions.
+    pub fn version(&self) -> Result<u64> {
+        let v = &self.client.service().about.version;
+        encode_version(v).ok_or_else(|| Error::rpc(format!("Could not parse product version '{v}'")))
+    }
+
+    pub fn is_encrypted(&self) -> bool {
+        self.uri.transport == Transport::Https
+    }
+
+    /// Secure: encrypted, and the peer's identity checked (not no_verify=1).
+    pub fn is_secure(&self) -> bool {
+        self.uri.transport == Transport::Https && !self.uri.no_verify
+    }
+
+    /// Alive: the host answers an authenticated call (CurrentTime), after
+    /// logging in again if the session had expired.
+    pub fn is_alive(&self) -> bool {
+        if self.client.is_closed() {
+            return false;
+        }
+        let instance = MoRef::new("ServiceInstance", "ServiceInstance");
+        self.client
+            .invoke("CurrentTime", &instance, "", crate::vi::Safety::ReadOnly)
+            .is_ok()
+    }
+
+    pub(crate) fn cache_vm(&self, uuid: [u8; 16], moref: &MoRef) {
+        if uuid != [0; 16] {
+            if let Ok(mut c) = self.vm_cache.lock() {
+                c.insert(uuid, moref.clone());
+            }
+        }
+    }
+
+    pub(crate) fn cached_vm(&self, uuid: &[u8; 16]) -> Option<MoRef> {
+        self.vm_cache.lock().ok().and_then(|c| c.get(uuid).cloned())
+    }
+
+    pub(crate) fn forget_vm(&self, uuid: &[u8; 16]) {
+        if let Ok(mut c) = self.vm_cache.lock() {
+            c.remove(uuid);
+        }
+    }
+
+    /// Logs out now; later calls fail with INVALID_CONN.
+    pub fn close(&self) {
+        self.client.logout();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_encode_like_libvirt() {
+        assert_eq!(encode_version("7.0.3"), Some(7_000_003));
+        assert_eq!(encode_version("6.0.0"), Some(6_000_000));
+        assert_eq!(encode_version("8.0"), Some(8_000_000));
+        assert_eq!(encode_version("x"), None);
+    }
+}

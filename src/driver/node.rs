@@ -1,0 +1,164 @@
+//! The host itself: node info, free memory, host name, capabilities.
+
+use super::Connection;
+use crate::error::{Error, Result};
+use crate::vi::property;
+use crate::vi::ObjectContent;
+
+/// libvirt's virNodeInfo, in Rust types.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct NodeInfo {
+    pub model: String,
+    /// KiB.
+    pub memory_kib: u64,
+    pub cpus: u32,
+    pub mhz: u32,
+    pub nodes: u32,
+    pub sockets: u32,
+    pub cores: u32,
+    pub threads: u32,
+}
+
+/// Shortens a CPU model the way libvirt's ESX driver does, to fit more of
+/// what matters into the 32 bytes of virNodeInfo.model.
+pub fn shorten_cpu_model(model: &str) -> String {
+    let mut s = model.to_string();
+    loop {
+        let before = s.len();
+        s = s.replace("  ", " ").replace("(R)", "").replace("(C)", "").replace("(TM)", "");
+        if s.len() == before {
+            break;
+        }
+    }
+    s.chars().take(31).collect()
+}
+
+impl Connection {
+    /// Properties of the managed host, in one request once its MoRef is known.
+    pub fn host_properties(&self, paths: &[&str]) -> Result<ObjectContent> {
+        let host = self.scope()?.host.clone();
+        property::retrieve_one(self.client(), &host, paths)?
+            .ok_or_else(|| Error::rpc(format!("The host system {host} no longer exists")))
+    }
+
+    pub fn node_info(&self) -> Result<NodeInfo> {
+        let h = self.host_properties(&[
+            "hardware.cpuInfo.hz",
+            "hardware.cpuInfo.numCpuCores",
+            "hardware.cpuInfo.numCpuPackages",
+            "hardware.cpuInfo.numCpuThreads",
+            "hardware.memorySize",
+            "hardware.numaInfo.numNodes",
+            "summary.hardware.cpuModel",
+        ])?;
+        let num = |p: &str| h.i64_prop(p).unwrap_or(0).max(0) as u64;
+        let cores = num("hardware.cpuInfo.numCpuCores");
+        let packages = num("hardware.cpuInfo.numCpuPackages");
+        let threads = num("hardware.cpuInfo.numCpuThreads");
+        Ok(NodeInfo {
+            model: shorten_cpu_model(h.str_prop("summary.hardware.cpuModel").unwrap_or("")),
+            memory_kib: num("hardware.memorySize") / 1024,
+            cpus: cores as u32,
+            mhz: (num("hardware.cpuInfo.hz") / 1_000_000) as u32,
+            nodes: num("hardware.numaInfo.numNodes") as u32,
+            sockets: packages as u32,
+            cores: if packages > 0 { (cores / packages) as u32 } else { 0 },
+            threads: if cores > 0 { (threads / cores) as u32 } else { 0 },
+        })
+    }
+
+    /// Free memory in bytes: memory size minus the host's memory usage.
+    pub fn free_memory(&self) -> Result<u64> {
+        let h = self.host_properties(&["summary.quickStats.overallMemoryUsage", "hardware.memorySize"])?;
+        let size = h.require_i64("hardware.memorySize")?;
+        let used_mib = h.require_i64("summary.quickStats.overallMemoryUsage")?;
+        Ok(size.saturating_sub(used_mib.saturating_mul(1024 * 1024)).max(0) as u64)
+    }
+
+    /// `hostName[.domainName]` from the host's DNS configuration.
+    pub fn hostname(&self) -> Result<String> {
+        let h = self.host_properties(&[
+            "config.network.dnsConfig.hostName",
+            "config.network.dnsConfig.domainName",
+        ])?;
+        let host = h.str_prop("config.network.dnsConfig.hostName").unwrap_or("");
+        if host.is_empty() {
+            return Err(Error::rpc("Missing or empty 'hostName' property"));
+        }
+        Ok(match h.str_prop("config.network.dnsConfig.domainName") {
+            Some(d) if !d.is_empty() => format!("{host}.{d}"),
+            _ => host.to_string(),
+        })
+    }
+
+    /// Whether the host CPU runs 64-bit guests (CPUID 0x80000001 EDX bit 29),
+    /// and the host's BIOS UUID.
+    fn host_identity(&self) -> Result<(bool, String)> {
+        let h = self.host_properties(&["hardware.cpuFeature", "hardware.systemInfo.uuid"])?;
+        let mut long_mode = false;
+        if let Some(list) = h.prop("hardware.cpuFeature") {
+            for f in list.items() {
+                // 0x80000001 is sent as the signed int -2147483647.
+                if f.i64_field("level") == Some(-2147483647) {
+                    let edx: Vec<char> = f.str_field("edx").unwrap_or("").chars().filter(|c| *c != ':').collect();
+                    if edx.len() != 32 {
+                        return Err(Error::rpc(format!(
+                            "HostCpuIdInfo register 'edx' has an unexpected length: {}",
+                            f.str_field("edx").unwrap_or("")
+                        )));
+                    }
+                    // The string lists bit 31 first.
+                    long_mode = edx[31 - 29] == '1';
+                }
+            }
+        }
+        let uuid = h.str_prop("hardware.systemInfo.uuid").unwrap_or("").to_string();
+        Ok((long_mode, uuid))
+    }
+
+    /// The capabilities XML, shaped as libvirt's ESX driver formats it.
+    pub fn capabilities_xml(&self) -> Result<String> {
+        let (long_mode, uuid) = self.host_identity()?;
+        let uuid = super::domain::parse_uuid(&uuid)
+            .map(|u| super::domain::format_uuid(&u))
+            .unwrap_or_else(|| "00000000-0000-0000-0000-000000000000".to_string());
+        let arch = if long_mode { "x86_64" } else { "i686" };
+        let mut xml = String::new();
+        xml.push_str("<capabilities>\n\n  <host>\n");
+        xml.push_str(&format!("    <uuid>{uuid}</uuid>\n"));
+        xml.push_str(&format!("    <cpu>\n      <arch>{arch}</arch>\n    </cpu>\n"));
+        xml.push_str("    <power_management/>\n    <iommu support='no'/>\n");
+        xml.push_str(
+            "    <migration_features>\n      <live/>\n      <uri_transports>\n        \
+             <uri_transport>vpxmigr</uri_transport>\n      </uri_transports>\n    \
+             </migration_features>\n  </host>\n\n",
+        );
+        let guest = |arch: &str, word: u32| {
+            format!(
+                "  <guest>\n    <os_type>hvm</os_type>\n    <arch name='{arch}'>\n      \
+                 <wordsize>{word}</wordsize>\n      <domain type='vmware'/>\n    </arch>\n  \
+                 </guest>\n\n"
+            )
+        };
+        xml.push_str(&guest("i686", 32));
+        if long_mode {
+            xml.push_str(&guest("x86_64", 64));
+        }
+        xml.push_str("</capabilities>\n");
+        Ok(xml)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cpu_model_shortening() {
+        assert_eq!(
+            shorten_cpu_model("Intel(R) Xeon(R) CPU  E5-2650 v2 @ 2.60GHz"),
+            "Intel Xeon CPU E5-2650 v2 @ 2.6"
+        );
+        assert_eq!(shorten_cpu_model("AMD EPYC(TM) 7302"), "AMD EPYC 7302");
+    }
+}

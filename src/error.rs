@@ -1,0 +1,195 @@
+//! The one error type of the library.
+//!
+//! Every error carries a [`Code`] (a libvirt `virErrorNumber`), the message a
+//! user needs, and, when the host caused it, the VI fault type that it sent.
+
+use std::fmt;
+
+/// libvirt's `virErrorNumber` values used by this driver (virterror.h).
+#[repr(i32)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Code {
+    InternalError = 1,
+    NoSupport = 3,
+    InvalidConn = 6,
+    InvalidDomain = 7,
+    InvalidArg = 8,
+    OperationFailed = 9,
+    HttpError = 12,
+    XmlError = 27,
+    OperationDenied = 29,
+    Rpc = 39,
+    NoDomain = 42,
+    NoNetwork = 43,
+    AuthFailed = 45,
+    InvalidStoragePool = 46,
+    InvalidStorageVol = 47,
+    NoStoragePool = 49,
+    NoStorageVol = 50,
+    OperationInvalid = 55,
+    NoInterface = 57,
+    InvalidInterface = 58,
+    ConfigUnsupported = 67,
+    OperationTimeout = 68,
+    InvalidDomainSnapshot = 71,
+    NoDomainSnapshot = 72,
+    OperationAborted = 78,
+    OperationUnsupported = 84,
+}
+
+/// An error: what went wrong (`code`), for whom and why (`message`), and the
+/// host's fault type when the host reported it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Error {
+    code: Code,
+    message: String,
+    fault: Option<String>,
+}
+
+pub type Result<T> = std::result::Result<T, Error>;
+
+macro_rules! constructors {
+    ($($name:ident => $code:ident),* $(,)?) => {
+        $(
+            #[doc = concat!("An error with code `", stringify!($code), "`.")]
+            pub fn $name(message: impl Into<String>) -> Error {
+                Error::new(Code::$code, message)
+            }
+        )*
+    };
+}
+
+impl Error {
+    pub fn new(code: Code, message: impl Into<String>) -> Error {
+        Error {
+            code,
+            message: message.into(),
+            fault: None,
+        }
+    }
+
+    constructors! {
+        internal => InternalError,
+        no_support => NoSupport,
+        invalid_conn => InvalidConn,
+        invalid_domain => InvalidDomain,
+        invalid_arg => InvalidArg,
+        operation_failed => OperationFailed,
+        http => HttpError,
+        xml => XmlError,
+        operation_denied => OperationDenied,
+        rpc => Rpc,
+        no_domain => NoDomain,
+        no_network => NoNetwork,
+        auth_failed => AuthFailed,
+        no_storage_pool => NoStoragePool,
+        no_storage_vol => NoStorageVol,
+        operation_invalid => OperationInvalid,
+        no_interface => NoInterface,
+        config_unsupported => ConfigUnsupported,
+        operation_timeout => OperationTimeout,
+        no_domain_snapshot => NoDomainSnapshot,
+        operation_aborted => OperationAborted,
+        operation_unsupported => OperationUnsupported,
+    }
+
+    /// An error caused by a VI fault. The code follows the fault type: where
+    /// libvirt's ESX driver says INTERNAL_ERROR for every host fault we give the
+    /// precise number (DESIGN.md section 2).
+    pub fn from_fault(fault_type: &str, message: impl Into<String>) -> Error {
+        let code = match fault_type {
+            "InvalidLogin" | "NotAuthenticated" | "NoPermission" | "InvalidLocale" => {
+                Code::AuthFailed
+            }
+            "RestrictedVersion" => Code::OperationDenied,
+            "InvalidPowerState" | "InvalidState" | "TaskInProgress" | "ToolsUnavailable"
+            | "VmConfigIncompatibleForPowerOn" | "InvalidDatastoreState" => Code::OperationInvalid,
+            "Timedout" => Code::OperationTimeout,
+            "RequestCanceled" => Code::OperationAborted,
+            "NotSupported" | "NotImplemented" | "MethodNotFound" => Code::OperationUnsupported,
+            "InvalidArgument" | "InvalidName" | "InvalidDatastorePath" | "InvalidRequest" => {
+                Code::InvalidArg
+            }
+            _ => Code::OperationFailed,
+        };
+        Error {
+            code,
+            message: message.into(),
+            fault: Some(fault_type.to_string()),
+        }
+    }
+
+    pub fn code(&self) -> Code {
+        self.code
+    }
+
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// The VI fault type (`InvalidLogin`, `InvalidPowerState`, ...) when the
+    /// host reported the error.
+    pub fn fault(&self) -> Option<&str> {
+        self.fault.as_deref()
+    }
+
+    /// The same error with more context in front of its message.
+    pub fn context(mut self, what: impl fmt::Display) -> Error {
+        self.message = format!("{what}: {}", self.message);
+        self
+    }
+
+    /// The same error with a different code (the message and fault stay).
+    pub fn with_code(mut self, code: Code) -> Error {
+        self.code = code;
+        self
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Error {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fault_types_map_to_precise_codes() {
+        assert_eq!(Error::from_fault("InvalidLogin", "x").code(), Code::AuthFailed);
+        assert_eq!(
+            Error::from_fault("RestrictedVersion", "x").code(),
+            Code::OperationDenied
+        );
+        assert_eq!(
+            Error::from_fault("InvalidPowerState", "x").code(),
+            Code::OperationInvalid
+        );
+        assert_eq!(Error::from_fault("Timedout", "x").code(), Code::OperationTimeout);
+        assert_eq!(Error::from_fault("FileNotFound", "x").code(), Code::OperationFailed);
+        assert_eq!(Error::from_fault("FileNotFound", "x").fault(), Some("FileNotFound"));
+    }
+
+    #[test]
+    fn codes_are_libvirts_numbers() {
+        assert_eq!(Code::InternalError as i32, 1);
+        assert_eq!(Code::InvalidArg as i32, 8);
+        assert_eq!(Code::Rpc as i32, 39);
+        assert_eq!(Code::NoDomain as i32, 42);
+        assert_eq!(Code::AuthFailed as i32, 45);
+        assert_eq!(Code::OperationInvalid as i32, 55);
+        assert_eq!(Code::ConfigUnsupported as i32, 67);
+        assert_eq!(Code::NoDomainSnapshot as i32, 72);
+    }
+
+    #[test]
+    fn context_prefixes_message() {
+        let e = Error::no_domain("gone").context("vm1");
+        assert_eq!(e.message(), "vm1: gone");
+        assert_eq!(e.code(), Code::NoDomain);
+    }
+}

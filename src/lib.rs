@@ -1,0 +1,16 @@
+//! esx-driver: a libvirt-style driver for VMware ESX and vCenter.
+//!
+//! Layers, each depending only on those below it:
+//! - [`ffi`]: the C ABI (handles, strings, errors, driver tables, the panic
+//!   boundary). All `unsafe` lives there.
+//! - [`driver`]: the operations as a safe Rust API.
+//! - [`vi`] (the VI SOAP client), [`vmx`] (VMX <-> domain XML), [`uri`],
+//!   [`error`].
+
+pub mod driver;
+pub mod error;
+pub mod ffi;
+pub mod uri;
+pub mod vi;
+
+pub use error::{Code, Error, Result};

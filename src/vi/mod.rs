@@ -1,0 +1,13 @@
+//! The VI API client (vSphere Web Services SOAP). Pure Rust: it knows
+//! nothing of C or libvirt handles.
+
+pub mod datastore;
+pub mod methods;
+pub mod property;
+pub mod session;
+pub mod soap;
+pub mod transport;
+pub mod types;
+
+pub use session::{Client, Safety, Secret};
+pub use types::{MoRef, ObjectContent, PowerState, Question, TaskInfo, Value};

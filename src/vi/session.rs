@@ -1,0 +1,529 @@
+//! The VI session: version negotiation, service content, login, and the one
+//! `invoke` through which every SOAP call goes (re-login on NotAuthenticated,
+//! retry of read-only calls after a dropped connection).
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Mutex, RwLock};
+use std::time::{Duration, Instant};
+
+use super::soap::{self, Reply, XmlWriter};
+use super::transport::{self, HttpReply, SendError, Transport};
+use super::types::{MoRef, ServiceContent, UserSession, Value};
+use crate::error::{Code, Error, Result};
+use crate::uri::ParsedUri;
+
+/// The oldest API with RetrievePropertiesEx and WaitForUpdatesEx.
+pub const MIN_API_VERSION: &str = "4.1";
+/// The newest API version this driver asks for. The host trims its replies
+/// to the version we name; everything we read exists since 4.1.
+pub const MAX_API_VERSION: &str = "8.0.3.0";
+
+/// What a call does to the host, which decides whether it may be sent again
+/// after the connection dropped before an answer came.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Safety {
+    /// Reads only: sending it twice is harmless.
+    ReadOnly,
+    /// Changes something: never repeated blindly.
+    Mutating,
+}
+
+/// A password that is wiped from memory when dropped and never printed.
+pub struct Secret(Vec<u8>);
+
+impl Secret {
+    pub fn new(text: &str) -> Secret {
+        Secret(text.as_bytes().to_vec())
+    }
+
+    fn expose(&self) -> &str {
+        std::str::from_utf8(&self.0).unwrap_or("")
+    }
+
+    /// Overwrites the bytes; volatile so the compiler cannot skip it.
+    pub fn wipe(&mut self) {
+        for b in self.0.iter_mut() {
+            // SAFETY: `b` is a valid, aligned, exclusive reference.
+            unsafe { std::ptr::write_volatile(b, 0) };
+        }
+        std::sync::atomic::compiler_fence(Ordering::SeqCst);
+        self.0.clear();
+    }
+}
+
+impl Drop for Secret {
+    fn drop(&mut self) {
+        self.wipe();
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+/// Parses a dotted version into numbers; None for internal ids like `uA046D008`.
+pub fn version_key(v: &str) -> Option<Vec<u32>> {
+    let parts: Option<Vec<u32>> = v.split('.').map(|p| p.parse().ok()).collect();
+    parts.filter(|p| !p.is_empty())
+}
+
+fn cmp_versions(a: &[u32], b: &[u32]) -> std::cmp::Ordering {
+    let n = a.len().max(b.len());
+    for i in 0..n {
+        let (x, y) = (a.get(i).copied().unwrap_or(0), b.get(i).copied().unwrap_or(0));
+        if x != y {
+            return x.cmp(&y);
+        }
+    }
+    std::cmp::Ordering::Equal
+}
+
+/// The highest dotted version in `offered` that is within our range.
+pub fn choose_version<'a>(offered: impl IntoIterator<Item = &'a str>) -> Option<String> {
+    let max = version_key(MAX_API_VERSION)?;
+    let min = version_key(MIN_API_VERSION)?;
+    offered
+        .into_iter()
+        .filter_map(|v| version_key(v).map(|k| (k, v)))
+        .filter(|(k, _)| cmp_versions(k, &max).is_le() && cmp_versions(k, &min).is_ge())
+        .max_by(|a, b| cmp_versions(&a.0, &b.0))
+        .map(|(_, v)| v.to_string())
+}
+
+/// The urn:vim25 versions listed by `/sdk/vimServiceVersions.xml`.
+pub fn parse_service_versions(xml: &str) -> Vec<String> {
+    let Ok(doc) = soap::parse_document(xml) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for ns in doc.descendants().filter(|n| n.has_tag_name("namespace")) {
+        let child_text = |name: &str| {
+            ns.children()
+                .find(|c| c.has_tag_name(name))
+                .and_then(|c| c.text())
+                .map(|t| t.trim().to_string())
+        };
+        if child_text("name").as_deref() != Some("urn:vim25") {
+            continue;
+        }
+        out.extend(child_text("version"));
+        if let Some(prior) = ns.children().find(|c| c.has_tag_name("priorVersions")) {
+            out.extend(
+                prior
+                    .children()
+                    .filter(|c| c.has_tag_name("version"))
+                    .filter_map(|c| c.text().map(|t| t.trim().to_string())),
+            );
+        }
+    }
+    out
+}
+
+/// True when a property read answered 200 but every property is missing with
+/// NotAuthenticated: the way an expired session shows on RetrievePropertiesEx.
+fn missing_not_authenticated(values: &[Value]) -> bool {
+    let objects = values.iter().flat_map(|v| {
+        let nested: Vec<&Value> = v.get_all("objects").collect();
+        if nested.is_empty() {
+            vec![v]
+        } else {
+            nested
+        }
+    });
+    objects
+        .flat_map(|o| o.get_all("missingSet"))
+        .any(|m| m.get("fault").and_then(|f| f.get("fault")).and_then(Value::type_name) == Some("NotAuthenticated"))
+}
+
+/// A logged-in VI session with one host or vCenter.
+pub struct Client {
+    transport: Transport,
+    service: ServiceContent,
+    api_version: String,
+    user: String,
+    password: Mutex<Secret>,
+    session: RwLock<Option<UserSession>>,
+    login_lock: Mutex<()>,
+    generation: AtomicU64,
+    closed: AtomicBool,
+    requests: AtomicU64,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("url", &self.transport.base_url())
+            .field("api_version", &self.api_version)
+            .field("user", &self.user)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    /// Opens a session: GET /sdk/vimServiceVersions.xml, RetrieveServiceContent
+    /// and Login; three requests.
+    pub fn connect(uri: &ParsedUri, user: &str, password: Secret) -> Result<Client> {
+        let transport = Transport::new(uri)?;
+        let offered = match transport.get("/sdk/vimServiceVersions.xml") {
+            Ok(HttpReply { status: 200, body }) => {
+                parse_service_versions(&String::from_utf8_lossy(&body))
+            }
+            Ok(reply) => {
+                log::debug!("no vimServiceVersions.xml (HTTP {})", reply.status);
+                Vec::new()
+            }
+            Err(e) => return Err(e.error),
+        };
+        let negotiated = choose_version(offered.iter().map(String::as_str));
+        if let Some(v) = &negotiated {
+            transport.set_api_version(v);
+        }
+        let mut client = Client {
+            transport,
+            service: placeholder_service(),
+            api_version: negotiated.clone().unwrap_or_else(|| MIN_API_VERSION.to_string()),
+            user: user.to_string(),
+            password: Mutex::new(password),
+            session: RwLock::new(None),
+            login_lock: Mutex::new(()),
+            generation: AtomicU64::new(0),
+            closed: AtomicBool::new(false),
+            requests: AtomicU64::new(0),
+        };
+        let instance = MoRef::new("ServiceInstance", "ServiceInstance");
+        let reply = client.send("RetrieveServiceContent", &instance, "", Safety::ReadOnly, None)?;
+        let sc = reply
+            .first()
+            .ok_or_else(|| Error::rpc("RetrieveServiceContent returned nothing"))?;
+        client.service = ServiceContent::from_value(sc)?;
+        let about = &client.service.about;
+        if about.api_type != "HostAgent" && about.api_type != "VirtualCenter" {
+            return Err(Error::no_support(format!(
+                "Expecting VI API type 'HostAgent' or 'VirtualCenter' but found '{}'",
+                about.api_type
+            )));
+        }
+        let host_version = version_key(&about.api_version).ok_or_else(|| {
+            Error::rpc(format!("Could not parse VI API version '{}'", about.api_version))
+        })?;
+        let min = version_key(MIN_API_VERSION).unwrap_or_default();
+        if cmp_versions(&host_version, &min).is_lt() {
+            return Err(Error::no_support(format!(
+                "{} speaks VI API {}, but esx-driver needs {MIN_API_VERSION} or later \
+                 (RetrievePropertiesEx, WaitForUpdatesEx)",
+                about.full_name, about.api_version
+            )));
+        }
+        if negotiated.is_none() {
+            let v = choose_version([about.api_version.as_str(), MAX_API_VERSION])
+                .unwrap_or_else(|| MIN_API_VERSION.to_string());
+            client.transport.set_api_version(&v);
+            client.api_version = v;
+        }
+        log::debug!(
+            "connected to {} ({}), API {} negotiated as {}",
+            client.transport.base_url(),
+            about.full_name,
+            about.api_version,
+            client.api_version
+        );
+        client.login()?;
+        Ok(client)
+    }
+
+    pub fn service(&self) -> &ServiceContent {
+        &self.service
+    }
+
+    pub fn api_version(&self) -> &str {
+        &self.api_version
+    }
+
+    pub fn transport(&self) -> &Transport {
+        &self.transport
+    }
+
+    pub fn user(&self) -> &str {
+        &self.user
+    }
+
+    /// Requests sent so far on this session (for tests and logs).
+    pub fn request_count(&self) -> u64 {
+        self.requests.load(Ordering::Relaxed)
+    }
+
+    fn login(&self) -> Result<()> {
+        let mut w = XmlWriter::new();
+        {
+            let pw = self
+                .password
+                .lock()
+                .map_err(|_| Error::internal("credential lock poisoned"))?;
+            w.text("userName", &self.user).text("password", pw.expose());
+        }
+        let params = w.finish();
+        let reply = self
+            .send("Login", &self.service.session_manager, &params, Safety::ReadOnly, None)
+            .map_err(|e| {
+                let code = if e.fault() == Some("InvalidLogin") { Code::AuthFailed } else { e.code() };
+                e.context(format!(
+                    "Login as '{}' to {} failed",
+                    self.user,
+                    self.transport.base_url()
+                ))
+                .with_code(code)
+            })?;
+        let session = reply
+            .first()
+            .map(UserSession::from_value)
+            .transpose()?
+            .ok_or_else(|| Error::rpc("Login returned no UserSession"))?;
+        log::debug!("logged in as '{}'", session.user_name);
+        if let Ok(mut s) = self.session.write() {
+            *s = Some(session);
+        }
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        Ok(())
+    }
+
+    /// Logs in again unless another thread already did since `seen`.
+    fn relogin(&self, seen: u64) -> Result<()> {
+        let _guard = self
+            .login_lock
+            .lock()
+            .map_err(|_| Error::internal("login lock poisoned"))?;
+        if self.generation.load(Ordering::SeqCst) != seen {
+            return Ok(());
+        }
+        log::info!(
+            "session with {} is no longer authenticated; logging in again",
+            self.transport.base_url()
+        );
+        self.login().map_err(|e| {
+            e.context("The session expired and logging in again with the stored credentials failed")
+        })
+    }
+
+    /// Calls `method` on `this`. A NotAuthenticated answer (a fault, or an
+    /// all-missing property read) logs in again and repeats the call once. A
+    /// read-only call whose connection dropped is repeated once on a fresh
+    /// connection; a mutating one never is.
+    pub fn invoke(&self, method: &str, this: &MoRef, params: &str, safety: Safety) -> Result<Vec<Value>> {
+        self.invoke_with_wait(method, this, params, safety, None)
+    }
+
+    /// `invoke` for calls the host may hold open for up to `wait`.
+    pub fn invoke_with_wait(
+        &self,
+        method: &str,
+        this: &MoRef,
+        params: &str,
+        safety: Safety,
+        wait: Option<Duration>,
+    ) -> Result<Vec<Value>> {
+        if self.closed.load(Ordering::SeqCst) {
+            return Err(Error::invalid_conn("The connection is closed"));
+        }
+        let seen = self.generation.load(Ordering::SeqCst);
+        match self.send(method, this, params, safety, wait) {
+            Err(e) if e.fault() == Some("NotAuthenticated") => {
+                self.relogin(seen)?;
+                self.send(method, this, params, safety, wait).map_err(|e| {
+                    if e.fault() == Some("NotAuthenticated") {
+                        e.context("The host still refused the call after logging in again")
+                    } else {
+                        e
+                    }
+                })
+            }
+            other => other,
+        }
+    }
+
+    /// One exchange, with the retry after a dropped connection for reads.
+    fn send(
+        &self,
+        method: &str,
+        this: &MoRef,
+        params: &str,
+        safety: Safety,
+        wait: Option<Duration>,
+    ) -> Result<Vec<Value>> {
+        let body = soap::envelope(method, this, params);
+        if log::log_enabled!(log::Level::Trace) {
+            log::trace!("request {method}: {}", soap::redact(&body));
+        }
+        let mut attempt = 0;
+        let reply = loop {
+            let started = Instant::now();
+            self.requests.fetch_add(1, Ordering::Relaxed);
+            match self.transport.post_soap(&body, wait) {
+                Ok(r) => {
+                    log::debug!("{method} on {this}: HTTP {} in {:?}", r.status, started.elapsed());
+                    break r;
+                }
+                Err(SendError { error, maybe_delivered }) => {
+                    let may_retry = attempt == 0
+                        && (safety == Safety::ReadOnly || !maybe_delivered)
+                        && error.code() != Code::OperationTimeout
+                        && !error.message().starts_with("TLS");
+                    if may_retry {
+                        log::warn!("{method}: {error}; retrying once on a fresh connection");
+                        attempt += 1;
+                        continue;
+                    }
+                    return Err(error.context(format!("{method} on {this}")));
+                }
+            }
+        };
+        let text = String::from_utf8(reply.body).map_err(|_| {
+            Error::rpc(format!("The host's response to {method} is not UTF-8"))
+        })?;
+        if log::log_enabled!(log::Level::Trace) {
+            log::trace!("response {method} (HTTP {}): {}", reply.status, soap::redact(&text));
+        }
+        match reply.status {
+            200 | 500 => {}
+            status => {
+                return Err(transport::status_error(
+                    status,
+                    text.as_bytes(),
+                    &format!("{method} on {this}"),
+                ))
+            }
+        }
+        match soap::parse_reply(method, &text) {
+            Ok(Reply::Return(values)) => {
+                if method.contains("RetrieveProperties") && missing_not_authenticated(&values) {
+                    return Err(Error::from_fault(
+                        "NotAuthenticated",
+                        format!("{method}: the session is not authenticated"),
+                    ));
+                }
+                Ok(values)
+            }
+            Ok(Reply::Fault(f)) => Err(Error::from_fault(
+                &f.fault_type,
+                format!("{method} on {this} failed: {} ({})", f.message, f.fault_type),
+            )),
+            Err(e) if reply.status == 500 => Err(Error::http(format!(
+                "HTTP status 500 for {method} without a SOAP fault: {}",
+                e.message()
+            ))),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// GET with the session cookie; a 401 logs in again and repeats once.
+    pub fn http_get(&self, path: &str) -> Result<HttpReply> {
+        let seen = self.generation.load(Ordering::SeqCst);
+        let reply = self.retry_get(path)?;
+        if reply.status == 401 || reply.status == 403 {
+            self.relogin(seen)?;
+            return self.retry_get(path);
+        }
+        Ok(reply)
+    }
+
+    fn retry_get(&self, path: &str) -> Result<HttpReply> {
+        self.requests.fetch_add(1, Ordering::Relaxed);
+        match self.transport.get(path) {
+            Ok(r) => Ok(r),
+            Err(_) => {
+                self.requests.fetch_add(1, Ordering::Relaxed);
+                self.transport.get(path).map_err(Error::from)
+            }
+        }
+    }
+
+    /// PUT with the session cookie; a 401 logs in again and repeats once.
+    pub fn http_put(&self, path: &str, data: &[u8]) -> Result<HttpReply> {
+        let seen = self.generation.load(Ordering::SeqCst);
+        self.requests.fetch_add(1, Ordering::Relaxed);
+        let reply = self.transport.put(path, data).map_err(Error::from)?;
+        if reply.status == 401 || reply.status == 403 {
+            self.relogin(seen)?;
+            self.requests.fetch_add(1, Ordering::Relaxed);
+            return self.transport.put(path, data).map_err(Error::from);
+        }
+        Ok(reply)
+    }
+
+    /// Logs out (best effort) and wipes the stored password.
+    pub fn logout(&self) {
+        if self.closed.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        if self.transport.has_cookie() {
+            let body = soap::envelope("Logout", &self.service.session_manager, "");
+            self.requests.fetch_add(1, Ordering::Relaxed);
+            if let Err(e) = self.transport.post_soap(&body, None) {
+                log::debug!("Logout failed: {}", e.error);
+            }
+        }
+        self.transport.clear_cookie();
+        if let Ok(mut pw) = self.password.lock() {
+            pw.wipe();
+        }
+        if let Ok(mut s) = self.session.write() {
+            if let Some(session) = s.as_mut() {
+                let mut key = Secret(std::mem::take(&mut session.key).into_bytes());
+                key.wipe();
+            }
+            *s = None;
+        }
+    }
+
+    pub fn is_closed(&self) -> bool {
+        self.closed.load(Ordering::SeqCst)
+    }
+}
+
+impl Drop for Client {
+    fn drop(&mut self) {
+        self.logout();
+    }
+}
+
+fn placeholder_service() -> ServiceContent {
+    let none = MoRef::new("", "");
+    ServiceContent {
+        root_folder: none.clone(),
+        property_collector: none.clone(),
+        view_manager: None,
+        about: Default::default(),
+        session_manager: none.clone(),
+        search_index: none,
+        task_manager: None,
+        file_manager: None,
+        virtual_disk_manager: None,
+        perf_manager: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chooses_highest_supported_dotted_version() {
+        assert_eq!(
+            choose_version(["uA046D008", "8.0.2.0", "8.0.1.0", "7.0.3.2", "6.7", "4.0"]),
+            Some("8.0.2.0".into())
+        );
+        assert_eq!(choose_version(["5.5", "5.1", "2.5u2", "2.5"]), Some("5.5".into()));
+        assert_eq!(choose_version(["9.1.0.0", "8.0.3.0"]), Some("8.0.3.0".into()));
+        assert_eq!(choose_version(["4.0", "2.5"]), None);
+        assert_eq!(choose_version(Vec::<&str>::new()), None);
+    }
+
+    #[test]
+    fn secret_wipes_and_hides() {
+        let mut s = Secret::new("hunter2");
+        assert_eq!(format!("{s:?}"), "Secret(***)");
+        s.wipe();
+        assert_eq!(s.expose(), "");
+    }
+}

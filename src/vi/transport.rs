@@ -1,0 +1,571 @@
+//! HTTP(S) to the host: the ureq agent (keep-alive pool, timeouts, proxy),
+//! the TLS policy (verify, no_verify=1, cacert=, thumbprint=), the session
+//! cookie, and bounded response bodies.
+
+use std::io::Read;
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
+
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::client::WebPkiServerVerifier;
+use rustls::crypto::{verify_tls12_signature, verify_tls13_signature, CryptoProvider};
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::{DigitallySignedStruct, RootCertStore, SignatureScheme};
+
+use super::soap;
+use crate::error::{Error, Result};
+use crate::uri::{ParsedUri, Thumbprint, Transport as Scheme};
+
+/// The largest response body accepted. A page of 1,000 VMs with the usual
+/// properties is well under 2 MiB; anything near this is an attack or a bug.
+pub const MAX_RESPONSE_BYTES: u64 = 32 * 1024 * 1024;
+
+const COOKIE_NAME: &str = "vmware_soap_session";
+
+/// How a failed exchange ended, for the retry rules of the session layer.
+#[derive(Debug)]
+pub struct SendError {
+    pub error: Error,
+    /// False when the request certainly never reached the host (DNS,
+    /// connect or TLS failure); true when it may have.
+    pub maybe_delivered: bool,
+}
+
+impl From<SendError> for Error {
+    fn from(e: SendError) -> Error {
+        e.error
+    }
+}
+
+/// An HTTP response with its body read.
+#[derive(Debug)]
+pub struct HttpReply {
+    pub status: u16,
+    pub body: Vec<u8>,
+}
+
+/// The connection to one host: one agent (a pool of keep-alive connections,
+/// shared by all threads) and the session cookie.
+pub struct Transport {
+    agent: ureq::Agent,
+    base_url: String,
+    read_timeout: Duration,
+    cookie: RwLock<Option<String>>,
+    soap_action: RwLock<String>,
+    verifier: Option<Arc<RecordingVerifier>>,
+    tls_advice: bool,
+}
+
+impl std::fmt::Debug for Transport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Transport").field("base_url", &self.base_url).finish_non_exhaustive()
+    }
+}
+
+impl Transport {
+    pub fn new(uri: &ParsedUri) -> Result<Transport> {
+        let mut builder = ureq::AgentBuilder::new()
+            .timeout_connect(uri.connect_timeout)
+            .timeout_read(uri.read_timeout)
+            .timeout_write(uri.read_timeout)
+            .max_idle_connections(64)
+            .max_idle_connections_per_host(32)
+            .redirects(0)
+            .user_agent(concat!("esx-driver/", env!("CARGO_PKG_VERSION")));
+        let mut verifier = None;
+        if uri.transport == Scheme::Https {
+            let (config, recording) = tls_config(uri)?;
+            verifier = recording;
+            builder = builder.tls_config(Arc::new(config));
+        }
+        if let Some(proxy) = &uri.proxy {
+            let p = ureq::Proxy::new(proxy.url()).map_err(|e| {
+                Error::invalid_arg(format!("Query parameter 'proxy' is not usable: {e}"))
+            })?;
+            builder = builder.proxy(p);
+        }
+        Ok(Transport {
+            agent: builder.build(),
+            base_url: uri.base_url(),
+            read_timeout: uri.read_timeout,
+            cookie: RwLock::new(None),
+            soap_action: RwLock::new("urn:vim25/4.1".to_string()),
+            verifier,
+            tls_advice: uri.transport == Scheme::Https && uri.thumbprint.is_none() && uri.cacert.is_none(),
+        })
+    }
+
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    pub fn read_timeout(&self) -> Duration {
+        self.read_timeout
+    }
+
+    /// Sets the API version sent in SOAPAction from now on.
+    pub fn set_api_version(&self, version: &str) {
+        if let Ok(mut a) = self.soap_action.write() {
+            *a = format!("urn:vim25/{version}");
+        }
+    }
+
+    pub fn has_cookie(&self) -> bool {
+        self.cookie.read().map(|c| c.is_some()).unwrap_or(false)
+    }
+
+    pub fn clear_cookie(&self) {
+        if let Ok(mut c) = self.cookie.write() {
+            *c = None;
+        }
+    }
+
+    fn cookie_header(&self) -> Option<String> {
+        self.cookie.read().ok().and_then(|c| c.clone())
+    }
+
+    /// Keeps the session cookie from any response that sets it (WIRE.md 1.4).
+    fn take_cookie(&self, response: &ureq::Response) {
+        for header in response.all("set-cookie") {
+            let pair = header.split(';').next().unwrap_or("").trim();
+            if let Some((name, _)) = pair.split_once('=') {
+                if name.trim() == COOKIE_NAME {
+                    if let Ok(mut c) = self.cookie.write() {
+                        *c = Some(pair.to_string());
+                    }
+                }
+            }
+        }
+    }
+
+    /// POSTs a SOAP request to /sdk. `extra_wait` lengthens the deadline for
+    /// calls the host may hold open (WaitForUpdatesEx).
+    pub fn post_soap(
+        &self,
+        body: &str,
+        extra_wait: Option<Duration>,
+    ) -> std::result::Result<HttpReply, SendError> {
+        let url = format!("{}/sdk", self.base_url);
+        let action = self
+            .soap_action
+            .read()
+            .map(|a| a.clone())
+            .unwrap_or_else(|_| "urn:vim25/4.1".into());
+        let mut req = self
+            .agent
+            .post(&url)
+            .set("Content-Type", "text/xml; charset=utf-8")
+            .set("SOAPAction", &action);
+        if let Some(c) = self.cookie_header() {
+            req = req.set("Cookie", &c);
+        }
+        if let Some(extra) = extra_wait {
+            req = req.timeout(self.read_timeout + extra);
+        }
+        self.finish(req.send_string(body), &url)
+    }
+
+    /// GETs a path below the base URL (e.g. `/folder/...`, `/sdk/vimServiceVersions.xml`).
+    pub fn get(&self, path: &str) -> std::result::Result<HttpReply, SendError> {
+        let url = format!("{}{path}", self.base_url);
+        let mut req = self.agent.get(&url);
+        if let Some(c) = self.cookie_header() {
+            req = req.set("Cookie", &c);
+        }
+        self.finish(req.call(), &url)
+    }
+
+    /// PUTs a file below the base URL.
+    pub fn put(&self, path: &str, data: &[u8]) -> std::result::Result<HttpReply, SendError> {
+        let url = format!("{}{path}", self.base_url);
+        let mut req = self
+            .agent
+            .put(&url)
+            .set("Content-Type", "application/octet-stream");
+        if let Some(c) = self.cookie_header() {
+            req = req.set("Cookie", &c);
+        }
+        self.finish(req.send_bytes(data), &url)
+    }
+
+    fn finish(
+        &self,
+        outcome: std::result::Result<ureq::Response, ureq::Error>,
+        url: &str,
+    ) -> std::result::Result<HttpReply, SendError> {
+        let response = match outcome {
+            Ok(r) => r,
+            Err(ureq::Error::Status(_, r)) => r,
+            Err(ureq::Error::Transport(t)) => return Err(self.transport_error(t, url)),
+        };
+        self.take_cookie(&response);
+        let status = response.status();
+        if let Some(len) = response.header("content-length").and_then(|l| l.parse::<u64>().ok()) {
+            if len > MAX_RESPONSE_BYTES {
+                return Err(SendError {
+                    error: too_large(url),
+                    maybe_delivered: true,
+                });
+            }
+        }
+        let mut body = Vec::new();
+        response
+            .into_reader()
+            .take(MAX_RESPONSE_BYTES + 1)
+            .read_to_end(&mut body)
+            .map_err(|e| SendError {
+                error: io_error(&e, url),
+                maybe_delivered: true,
+            })?;
+        if body.len() as u64 > MAX_RESPONSE_BYTES {
+            return Err(SendError {
+                error: too_large(url),
+                maybe_delivered: true,
+            });
+        }
+        Ok(HttpReply { status, body })
+    }
+
+    fn transport_error(&self, t: ureq::Transport, url: &str) -> SendError {
+        use ureq::ErrorKind;
+        let kind = t.kind();
+        let detail = t.to_string();
+        let tls = tls_cause(&t);
+        let not_sent = matches!(
+            kind,
+            ErrorKind::Dns | ErrorKind::ConnectionFailed | ErrorKind::InvalidUrl | ErrorKind::ProxyConnect
+        ) || tls.is_some();
+        let error = if let Some(reason) = tls {
+            let mut msg = format!("TLS connection to {} failed: {reason}", self.base_url);
+            if let Some(v) = &self.verifier {
+                if let Some(fp) = v.last_rejected() {
+                    msg.push_str(&format!(
+                        ". The host presented a certificate with SHA-256 thumbprint {fp}"
+                    ));
+                }
+            }
+            if self.tls_advice {
+                msg.push_str(
+                    ". If the host uses a self-signed certificate (ESX does by default), add \
+                     thumbprint=<its SHA-1 or SHA-256 fingerprint> to pin it, cacert=<PEM file> \
+                     to trust the CA that signed it, or no_verify=1 to skip verification",
+                );
+            }
+            Error::rpc(msg)
+        } else if is_timeout(&t) {
+            Error::operation_timeout(format!("Request to {url} timed out: {detail}"))
+        } else {
+            match kind {
+                ErrorKind::Dns => Error::rpc(format!("Could not resolve the host of {url}: {detail}")),
+                ErrorKind::ConnectionFailed => {
+                    Error::rpc(format!("Could not connect to {}: {detail}", self.base_url))
+                }
+                _ => Error::rpc(format!("Request to {url} failed: {detail}")),
+            }
+        };
+        SendError {
+            error,
+            maybe_delivered: !not_sent,
+        }
+    }
+
+    /// The SOAPAction value in use (for logs and tests).
+    pub fn soap_action(&self) -> String {
+        self.soap_action.read().map(|a| a.clone()).unwrap_or_default()
+    }
+}
+
+fn too_large(url: &str) -> Error {
+    Error::rpc(format!(
+        "The response from {url} is larger than {} MiB; refusing it",
+        MAX_RESPONSE_BYTES / 1024 / 1024
+    ))
+}
+
+fn io_error(e: &std::io::Error, url: &str) -> Error {
+    if matches!(e.kind(), std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock) {
+        Error::operation_timeout(format!("Reading the response from {url} timed out: {e}"))
+    } else {
+        Error::rpc(format!("Reading the response from {url} failed: {e}"))
+    }
+}
+
+fn is_timeout(t: &ureq::Transport) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(t);
+    while let Some(s) = source {
+        if let Some(io) = s.downcast_ref::<std::io::Error>() {
+            if matches!(io.kind(), std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock) {
+                return true;
+            }
+        }
+        source = s.source();
+    }
+    false
+}
+
+/// The rustls error behind a transport failure, if it was TLS.
+fn tls_cause(t: &ureq::Transport) -> Option<String> {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(t);
+    while let Some(s) = source {
+        if let Some(r) = s.downcast_ref::<rustls::Error>() {
+            return Some(r.to_string());
+        }
+        if let Some(io) = s.downcast_ref::<std::io::Error>() {
+            if let Some(r) = io.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>()) {
+                return Some(r.to_string());
+            }
+        }
+        source = s.source();
+    }
+    None
+}
+
+/// Reads the error text of a non-SOAP HTTP status.
+pub fn status_error(status: u16, body: &[u8], what: &str) -> Error {
+    let text = String::from_utf8_lossy(body);
+    let excerpt = soap::excerpt(&text, 200);
+    let msg = if excerpt.is_empty() {
+        format!("{what}: unexpected HTTP status {status}")
+    } else {
+        format!("{what}: unexpected HTTP status {status}: {excerpt}")
+    };
+    Error::http(msg)
+}
+
+fn provider() -> Arc<CryptoProvider> {
+    Arc::new(rustls::crypto::ring::default_provider())
+}
+
+fn tls_config(uri: &ParsedUri) -> Result<(rustls::ClientConfig, Option<Arc<RecordingVerifier>>)> {
+    let provider = provider();
+    let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()
+        .map_err(|e| Error::internal(format!("TLS setup failed: {e}")))?;
+    if uri.no_verify {
+        let config = builder
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(AnyCertificate { provider }))
+            .with_no_client_auth();
+        return Ok((config, None));
+    }
+    if let Some(tp) = &uri.thumbprint {
+        let config = builder
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(PinnedCertificate {
+                thumbprint: tp.clone(),
+                provider,
+            }))
+            .with_no_client_auth();
+        return Ok((config, None));
+    }
+    let mut roots = RootCertStore::empty();
+    if let Some(path) = &uri.cacert {
+        let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(path)
+            .map_err(|e| {
+                Error::invalid_arg(format!(
+                    "Query parameter 'cacert': cannot read '{}': {e}",
+                    path.display()
+                ))
+            })?
+            .collect::<std::result::Result<_, _>>()
+            .map_err(|e| {
+                Error::invalid_arg(format!(
+                    "Query parameter 'cacert': '{}' is not a PEM certificate bundle: {e}",
+                    path.display()
+                ))
+            })?;
+        if certs.is_empty() {
+            return Err(Error::invalid_arg(format!(
+                "Query parameter 'cacert': '{}' holds no certificate",
+                path.display()
+            )));
+        }
+        let (added, _) = roots.add_parsable_certificates(certs);
+        if added == 0 {
+            return Err(Error::invalid_arg(format!(
+                "Query parameter 'cacert': no certificate in '{}' could be used",
+                path.display()
+            )));
+        }
+    } else {
+        let native = rustls_native_certs::load_native_certs();
+        for e in &native.errors {
+            log::debug!("system certificate store: {e}");
+        }
+        roots.add_parsable_certificates(native.certs);
+    }
+    let inner = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider)
+        .build()
+        .map_err(|e| Error::internal(format!("TLS verifier setup failed: {e}")))?;
+    let recording = Arc::new(RecordingVerifier {
+        inner,
+        rejected: Mutex::new(None),
+    });
+    let config = builder
+        .dangerous()
+        .with_custom_certificate_verifier(recording.clone())
+        .with_no_client_auth();
+    Ok((config, Some(recording)))
+}
+
+/// SHA-256 fingerprint as colon-separated upper-case hex.
+pub fn sha256_fingerprint(der: &[u8]) -> String {
+    let d = ring::digest::digest(&ring::digest::SHA256, der);
+    d.as_ref().iter().map(|b| format!("{b:02X}")).collect::<Vec<_>>().join(":")
+}
+
+/// Normal chain verification that remembers the fingerprint of a rejected
+/// certificate, so that the error can tell the user what to pin.
+#[derive(Debug)]
+struct RecordingVerifier {
+    inner: Arc<WebPkiServerVerifier>,
+    rejected: Mutex<Option<String>>,
+}
+
+impl RecordingVerifier {
+    fn last_rejected(&self) -> Option<String> {
+        self.rejected.lock().ok().and_then(|r| r.clone())
+    }
+}
+
+impl ServerCertVerifier for RecordingVerifier {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp: &[u8],
+        now: UnixTime,
+    ) -> std::result::Result<ServerCertVerified, rustls::Error> {
+        let r = self
+            .inner
+            .verify_server_cert(end_entity, intermediates, server_name, ocsp, now);
+        if r.is_err() {
+            if let Ok(mut slot) = self.rejected.lock() {
+                *slot = Some(sha256_fingerprint(end_entity));
+            }
+        }
+        r
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
+        self.inner.verify_tls12_signature(message, cert, dss)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
+        self.inner.verify_tls13_signature(message, cert, dss)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.inner.supported_verify_schemes()
+    }
+}
+
+/// no_verify=1: any certificate, but the handshake signature is still
+/// checked so the connection is at least encrypted to whoever holds the key.
+#[derive(Debug)]
+struct AnyCertificate {
+    provider: Arc<CryptoProvider>,
+}
+
+impl ServerCertVerifier for AnyCertificate {
+    fn verify_server_cert(
+        &self,
+        _end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _ocsp: &[u8],
+        _now: UnixTime,
+    ) -> std::result::Result<ServerCertVerified, rustls::Error> {
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
+        verify_tls12_signature(message, cert, dss, &self.provider.signature_verification_algorithms)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
+        verify_tls13_signature(message, cert, dss, &self.provider.signature_verification_algorithms)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.provider.signature_verification_algorithms.supported_schemes()
+    }
+}
+
+/// thumbprint=: exactly the pinned certificate, whatever its issuer, name or
+/// dates (the way ESX administrators pin hosts).
+#[derive(Debug)]
+struct PinnedCertificate {
+    thumbprint: Thumbprint,
+    provider: Arc<CryptoProvider>,
+}
+
+impl ServerCertVerifier for PinnedCertificate {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _ocsp: &[u8],
+        _now: UnixTime,
+    ) -> std::result::Result<ServerCertVerified, rustls::Error> {
+        let algorithm = match self.thumbprint {
+            Thumbprint::Sha1(_) => &ring::digest::SHA1_FOR_LEGACY_USE_ONLY,
+            Thumbprint::Sha256(_) => &ring::digest::SHA256,
+        };
+        let digest = ring::digest::digest(algorithm, end_entity.as_ref());
+        if digest.as_ref() == self.thumbprint.bytes() {
+            Ok(ServerCertVerified::assertion())
+        } else {
+            Err(rustls::Error::General(format!(
+                "the host's certificate does not match thumbprint={:?} (its SHA-256 thumbprint is {})",
+                self.thumbprint,
+                sha256_fingerprint(end_entity)
+            )))
+        }
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
+        verify_tls12_signature(message, cert, dss, &self.provider.signature_verification_algorithms)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
+        verify_tls13_signature(message, cert, dss, &self.provider.signature_verification_algorithms)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.provider.signature_verification_algorithms.supported_schemes()
+    }
+}
