@@ -102,8 +102,12 @@ impl Error {
                 Code::AuthFailed
             }
             "RestrictedVersion" => Code::OperationDenied,
-            "InvalidPowerState" | "InvalidState" | "TaskInProgress" | "ToolsUnavailable"
-            | "VmConfigIncompatibleForPowerOn" | "InvalidDatastoreState" => Code::OperationInvalid,
+            "InvalidPowerState"
+            | "InvalidState"
+            | "TaskInProgress"
+            | "ToolsUnavailable"
+            | "VmConfigIncompatibleForPowerOn"
+            | "InvalidDatastoreState" => Code::OperationInvalid,
             "Timedout" => Code::OperationTimeout,
             "RequestCanceled" => Code::OperationAborted,
             "NotSupported" | "NotImplemented" | "MethodNotFound" => Code::OperationUnsupported,
@@ -160,7 +164,10 @@ mod tests {
 
     #[test]
     fn fault_types_map_to_precise_codes() {
-        assert_eq!(Error::from_fault("InvalidLogin", "x").code(), Code::AuthFailed);
+        assert_eq!(
+            Error::from_fault("InvalidLogin", "x").code(),
+            Code::AuthFailed
+        );
         assert_eq!(
             Error::from_fault("RestrictedVersion", "x").code(),
             Code::OperationDenied
@@ -169,9 +176,18 @@ mod tests {
             Error::from_fault("InvalidPowerState", "x").code(),
             Code::OperationInvalid
         );
-        assert_eq!(Error::from_fault("Timedout", "x").code(), Code::OperationTimeout);
-        assert_eq!(Error::from_fault("FileNotFound", "x").code(), Code::OperationFailed);
-        assert_eq!(Error::from_fault("FileNotFound", "x").fault(), Some("FileNotFound"));
+        assert_eq!(
+            Error::from_fault("Timedout", "x").code(),
+            Code::OperationTimeout
+        );
+        assert_eq!(
+            Error::from_fault("FileNotFound", "x").code(),
+            Code::OperationFailed
+        );
+        assert_eq!(
+            Error::from_fault("FileNotFound", "x").fault(),
+            Some("FileNotFound")
+        );
     }
 
     #[test]

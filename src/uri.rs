@@ -248,8 +248,7 @@ fn parse_proxy(value: &str) -> Result<Proxy> {
             (kind, rest)
         }
     };
-    let (host, port) = split_host_port(rest)
-        .map_err(|e| e.context("Query parameter 'proxy'"))?;
+    let (host, port) = split_host_port(rest).map_err(|e| e.context("Query parameter 'proxy'"))?;
     if host.is_empty() || host.contains('/') {
         return Err(Error::invalid_arg(format!(
             "Query parameter 'proxy' has unexpected value '{value}' (should be \
@@ -270,9 +269,9 @@ fn parse_proxy(value: &str) -> Result<Proxy> {
 /// Splits `host[:port]`, with IPv6 literals in brackets.
 fn split_host_port(authority: &str) -> Result<(&str, Option<&str>)> {
     if let Some(rest) = authority.strip_prefix('[') {
-        let end = rest
-            .find(']')
-            .ok_or_else(|| Error::invalid_arg(format!("Unterminated IPv6 address in '{authority}'")))?;
+        let end = rest.find(']').ok_or_else(|| {
+            Error::invalid_arg(format!("Unterminated IPv6 address in '{authority}'"))
+        })?;
         let host = &rest[..end];
         match &rest[end + 1..] {
             "" => Ok((host, None)),
@@ -362,7 +361,11 @@ pub fn parse(uri: &str) -> Result<ParsedUri> {
     };
 
     let mut seen: Vec<String> = Vec::new();
-    for pair in query.unwrap_or("").split(['&', ';']).filter(|p| !p.is_empty()) {
+    for pair in query
+        .unwrap_or("")
+        .split(['&', ';'])
+        .filter(|p| !p.is_empty())
+    {
         let (raw_name, raw_value) = pair.split_once('=').unwrap_or((pair, ""));
         let name = percent_decode(raw_name, "query parameter name")?;
         let value = percent_decode(&raw_value.replace('+', " "), "query parameter value")?;
@@ -411,9 +414,7 @@ pub fn parse(uri: &str) -> Result<ParsedUri> {
                 parsed.cacert = Some(PathBuf::from(value));
             }
             "thumbprint" => parsed.thumbprint = Some(Thumbprint::parse(&value)?),
-            "connect_timeout" => {
-                parsed.connect_timeout = parse_seconds("connect_timeout", &value)?
-            }
+            "connect_timeout" => parsed.connect_timeout = parse_seconds("connect_timeout", &value)?,
             "read_timeout" => parsed.read_timeout = parse_seconds("read_timeout", &value)?,
             _ => {
                 return Err(Error::invalid_arg(format!(
@@ -532,15 +533,21 @@ mod tests {
         assert!(u.no_verify && u.auto_answer);
         assert_eq!(
             u.proxy,
-            Some(Proxy { kind: ProxyKind::Socks5, host: "p".into(), port: 1081 })
+            Some(Proxy {
+                kind: ProxyKind::Socks5,
+                host: "p".into(),
+                port: 1081
+            })
         );
         assert_eq!(u.connect_timeout, Duration::from_secs(5));
         assert_eq!(u.read_timeout, Duration::from_secs(7));
         assert_eq!(u.vcenter.as_deref(), Some("*"));
         let c = parse("esx://h/?cacert=/etc/ca.pem").unwrap();
         assert_eq!(c.cacert, Some(PathBuf::from("/etc/ca.pem")));
-        let t = parse("esx://h/?thumbprint=00:11:22:33:44:55:66:77:88:99:aa:bb:cc:dd:ee:ff:00:11:22:33")
-            .unwrap();
+        let t = parse(
+            "esx://h/?thumbprint=00:11:22:33:44:55:66:77:88:99:aa:bb:cc:dd:ee:ff:00:11:22:33",
+        )
+        .unwrap();
         assert!(matches!(t.thumbprint, Some(Thumbprint::Sha1(_))));
         let t2 = parse(&format!("esx://h/?thumbprint={}", "ab".repeat(32))).unwrap();
         assert!(matches!(t2.thumbprint, Some(Thumbprint::Sha256(_))));
@@ -585,7 +592,9 @@ mod tests {
 
     #[test]
     fn contradictory_certificate_options() {
-        assert!(err("esx://h/?no_verify=1&cacert=/x").message().contains("no_verify"));
+        assert!(err("esx://h/?no_verify=1&cacert=/x")
+            .message()
+            .contains("no_verify"));
         let tp = "ab".repeat(20);
         assert!(err(&format!("esx://h/?no_verify=1&thumbprint={tp}"))
             .message()
@@ -593,7 +602,9 @@ mod tests {
         assert!(err(&format!("esx://h/?cacert=/x&thumbprint={tp}"))
             .message()
             .contains("exclude"));
-        assert!(err("esx://h/?transport=http&cacert=/x").message().contains("https"));
+        assert!(err("esx://h/?transport=http&cacert=/x")
+            .message()
+            .contains("https"));
     }
 
     #[test]

@@ -99,13 +99,17 @@ impl AuthFile {
         let creds = self
             .get(&format!("auth-esx-{host}"), "credentials")
             .or_else(|| self.get("auth-esx-default", "credentials"))?;
-        self.get(&format!("credentials-{creds}"), key).map(str::to_string)
+        self.get(&format!("credentials-{creds}"), key)
+            .map(str::to_string)
     }
 }
 
 /// The user name and password for a connection, asked in libvirt's order:
 /// the URI's user, auth.conf, then the callback.
-pub fn credentials(uri: &ParsedUri, auth: Option<&mut dyn Authenticator>) -> Result<(String, Secret)> {
+pub fn credentials(
+    uri: &ParsedUri,
+    auth: Option<&mut dyn Authenticator>,
+) -> Result<(String, Secret)> {
     let file = match auth_file_path() {
         Some(p) => Some(AuthFile::load(&p)?),
         None => None,

@@ -20,10 +20,7 @@ pub struct DomainRef {
 
 /// Parses a UUID with or without hyphens (`564d...`, `42 1c ...` forms too).
 pub fn parse_uuid(text: &str) -> Option<[u8; 16]> {
-    let hex: Vec<u8> = text
-        .bytes()
-        .filter(|b| *b != b'-' && *b != b' ')
-        .collect();
+    let hex: Vec<u8> = text.bytes().filter(|b| *b != b'-' && *b != b' ').collect();
     if hex.len() != 32 {
         return None;
     }
@@ -114,7 +111,9 @@ impl Connection {
                 objects: vec![ObjectSpec {
                     obj: host,
                     skip: true,
-                    select: vec![TraversalSpec::new("hostSystemToVm", "HostSystem", "vm").into_selection()],
+                    select: vec![
+                        TraversalSpec::new("hostSystemToVm", "HostSystem", "vm").into_selection()
+                    ],
                 }],
             });
         }
@@ -151,7 +150,10 @@ impl Connection {
         let uuid = match o.str_prop("config.uuid").and_then(parse_uuid) {
             Some(u) => u,
             None => {
-                log::warn!("VM '{name}' ({}) has no readable UUID; its configuration may be broken", o.obj);
+                log::warn!(
+                    "VM '{name}' ({}) has no readable UUID; its configuration may be broken",
+                    o.obj
+                );
                 [0; 16]
             }
         };
@@ -172,7 +174,10 @@ impl Connection {
     /// virConnectListAllDomains with libvirt's filter flags.
     pub fn list_all_domains(&self, flags: ListFlags) -> Result<Vec<DomainRef>> {
         if flags.0 & !ListFlags::ALL != 0 {
-            return Err(Error::invalid_arg(format!("unsupported flags (0x{:x})", flags.0 & !ListFlags::ALL)));
+            return Err(Error::invalid_arg(format!(
+                "unsupported flags (0x{:x})",
+                flags.0 & !ListFlags::ALL
+            )));
         }
         // ESX VMs are all persistent, none has managed save or libvirt checkpoints.
         if (flags.has(ListFlags::TRANSIENT) && !flags.has(ListFlags::PERSISTENT))
@@ -197,7 +202,9 @@ impl Connection {
             let state = power_state(&o)?;
             if flags.has(ListFlags::ACTIVE | ListFlags::INACTIVE) {
                 let active = state != PowerState::PoweredOff;
-                if !((flags.has(ListFlags::ACTIVE) && active) || (flags.has(ListFlags::INACTIVE) && !active)) {
+                if !((flags.has(ListFlags::ACTIVE) && active)
+                    || (flags.has(ListFlags::INACTIVE) && !active))
+                {
                     continue;
                 }
             }
@@ -205,17 +212,23 @@ impl Connection {
                 let has = o
                     .prop("snapshot.rootSnapshotList")
                     .is_some_and(|v| !v.items().is_empty());
-                if !((flags.has(ListFlags::HAS_SNAPSHOT) && has) || (flags.has(ListFlags::NO_SNAPSHOT) && !has)) {
+                if !((flags.has(ListFlags::HAS_SNAPSHOT) && has)
+                    || (flags.has(ListFlags::NO_SNAPSHOT) && !has))
+                {
                     continue;
                 }
             }
             if let Some(cfg) = &autostart {
                 let on = cfg.starts(&o.obj);
-                if !((flags.has(ListFlags::AUTOSTART) && on) || (flags.has(ListFlags::NO_AUTOSTART) && !on)) {
+                if !((flags.has(ListFlags::AUTOSTART) && on)
+                    || (flags.has(ListFlags::NO_AUTOSTART) && !on))
+                {
                     continue;
                 }
             }
-            if flags.has(ListFlags::RUNNING | ListFlags::PAUSED | ListFlags::SHUTOFF | ListFlags::OTHER) {
+            if flags
+                .has(ListFlags::RUNNING | ListFlags::PAUSED | ListFlags::SHUTOFF | ListFlags::OTHER)
+            {
                 let s = libvirt_state(state);
                 let ok = (flags.has(ListFlags::RUNNING) && s == STATE_RUNNING)
                     || (flags.has(ListFlags::PAUSED) && s == STATE_PAUSED)
@@ -247,7 +260,12 @@ impl Connection {
     }
 
     pub fn list_domain_ids(&self, max: usize) -> Result<Vec<i32>> {
-        Ok(self.powered_on()?.into_iter().map(|d| d.id).take(max).collect())
+        Ok(self
+            .powered_on()?
+            .into_iter()
+            .map(|d| d.id)
+            .take(max)
+            .collect())
     }
 
     /// Names of VMs that are not powered on.
@@ -267,7 +285,11 @@ impl Connection {
     }
 
     fn vm_moref_for_id(&self, id: i32) -> MoRef {
-        let value = if self.is_vcenter() { format!("vm-{id}") } else { id.to_string() };
+        let value = if self.is_vcenter() {
+            format!("vm-{id}")
+        } else {
+            id.to_string()
+        };
         MoRef::new("VirtualMachine", value)
     }
 
@@ -299,8 +321,13 @@ impl Connection {
         }
         let text = format_uuid(uuid);
         let missing = || Error::no_domain(format!("Could not find domain with UUID '{text}'"));
-        let datacenter = if self.is_vcenter() { Some(self.scope()?.datacenter.clone()) } else { None };
-        let moref = methods::find_vm_by_uuid(self.client(), datacenter.as_ref(), &text)?.ok_or_else(missing)?;
+        let datacenter = if self.is_vcenter() {
+            Some(self.scope()?.datacenter.clone())
+        } else {
+            None
+        };
+        let moref = methods::find_vm_by_uuid(self.client(), datacenter.as_ref(), &text)?
+            .ok_or_else(missing)?;
         let o = property::retrieve_one(self.client(), &moref, &IDENTITY)?.ok_or_else(missing)?;
         self.domain_from(&o)
     }
@@ -337,14 +364,15 @@ impl Connection {
             all.push("config.uuid");
         }
         if let Some(o) = property::retrieve_one(self.client(), &dom.moref, &all)? {
-            let same = dom.uuid == [0; 16] || o.str_prop("config.uuid").and_then(parse_uuid) == Some(dom.uuid);
+            let same = dom.uuid == [0; 16]
+                || o.str_prop("config.uuid").and_then(parse_uuid) == Some(dom.uuid);
             if same {
                 return Ok(o);
             }
         }
-        let fresh = self.lookup_by_uuid(&dom.uuid).map_err(|e| {
-            e.context(format!("Domain '{}' no longer exists", dom.name))
-        })?;
+        let fresh = self
+            .lookup_by_uuid(&dom.uuid)
+            .map_err(|e| e.context(format!("Domain '{}' no longer exists", dom.name)))?;
         property::retrieve_one(self.client(), &fresh.moref, &all)?
             .ok_or_else(|| Error::no_domain(format!("Domain '{}' no longer exists", dom.name)))
     }
@@ -359,7 +387,10 @@ mod tests {
         let u = parse_uuid("564d5e0b-a5ee-9a4c-4f5f-6f2b3b1c0d11").unwrap();
         assert_eq!(format_uuid(&u), "564d5e0b-a5ee-9a4c-4f5f-6f2b3b1c0d11");
         assert_eq!(parse_uuid("564d5e0ba5ee9a4c4f5f6f2b3b1c0d11"), Some(u));
-        assert_eq!(parse_uuid("56 4d 5e 0b a5 ee 9a 4c-4f 5f 6f 2b 3b 1c 0d 11"), Some(u));
+        assert_eq!(
+            parse_uuid("56 4d 5e 0b a5 ee 9a 4c-4f 5f 6f 2b 3b 1c 0d 11"),
+            Some(u)
+        );
         assert_eq!(parse_uuid("xyz"), None);
         assert_eq!(parse_uuid("564d5e0b-a5ee-9a4c-4f5f-6f2b3b1c0d1"), None);
     }

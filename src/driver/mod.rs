@@ -47,20 +47,29 @@ pub struct Connection {
 
 impl std::fmt::Debug for Connection {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Connection").field("uri", &self.uri.as_str()).finish_non_exhaustive()
+        f.debug_struct("Connection")
+            .field("uri", &self.uri.as_str())
+            .finish_non_exhaustive()
     }
 }
 
 impl Connection {
     /// Opens a connection. Credentials come from the URI, auth.conf or
     /// `auth`; `read_only` refuses every operation that changes something.
-    pub fn open(uri_text: &str, auth: Option<&mut dyn Authenticator>, read_only: bool) -> Result<Connection> {
+    pub fn open(
+        uri_text: &str,
+        auth: Option<&mut dyn Authenticator>,
+        read_only: bool,
+    ) -> Result<Connection> {
         let uri = uri::parse(uri_text)?;
         let (user, password) = auth::credentials(&uri, auth)?;
         let client = Client::connect(&uri, &user, password)?;
         let about = &client.service().about;
         let (expected, found_ok) = match uri.scheme {
-            Scheme::Esx => ("an ESX host", matches!(about.product_line_id.as_str(), "esx" | "embeddedEsx")),
+            Scheme::Esx => (
+                "an ESX host",
+                matches!(about.product_line_id.as_str(), "esx" | "embeddedEsx"),
+            ),
             Scheme::Gsx => ("a GSX host", about.product_line_id == "gsx"),
             Scheme::Vpx => ("a vCenter", about.product_line_id == "vpx"),
         };
@@ -104,7 +113,9 @@ impl Connection {
     /// (or by any, for `*`), as libvirt does before migrations.
     fn check_vcenter(&self, wanted: &str) -> Result<()> {
         let host = self.host_properties(&["summary.managementServerIp"])?;
-        let managed = host.str_prop("summary.managementServerIp").map(str::to_string);
+        let managed = host
+            .str_prop("summary.managementServerIp")
+            .map(str::to_string);
         match (wanted, managed) {
             ("*", None) => Err(Error::invalid_arg("This host is not managed by a vCenter")),
             ("*", Some(_)) => Ok(()),
@@ -141,7 +152,9 @@ impl Connection {
     /// Fails with OPERATION_DENIED on a read-only connection.
     pub fn check_writable(&self, what: &str) -> Result<()> {
         if self.read_only {
-            Err(Error::operation_denied(format!("{what}: the connection is read-only")))
+            Err(Error::operation_denied(format!(
+                "{what}: the connection is read-only"
+            )))
         } else {
             Ok(())
         }
@@ -153,7 +166,8 @@ impl Connection {
 
     /// The datacenter, compute resource and host this connection manages.
     pub fn scope(&self) -> Result<&Scope> {
-        self.scope.get_or_try_init(|| scope::resolve_single(&self.client))
+        self.scope
+            .get_or_try_init(|| scope::resolve_single(&self.client))
     }
 
     /// "ESX"
@@ -164,7 +178,8 @@ impl Connection {
     /// The product version of the host, encoded as libvirt encodes versions.
     pub fn version(&self) -> Result<u64> {
         let v = &self.client.service().about.version;
-        encode_version(v).ok_or_else(|| Error::rpc(format!("Could not parse product version '{v}'")))
+        encode_version(v)
+            .ok_or_else(|| Error::rpc(format!("Could not parse product version '{v}'")))
     }
 
     pub fn is_encrypted(&self) -> bool {

@@ -25,7 +25,11 @@ pub fn shorten_cpu_model(model: &str) -> String {
     let mut s = model.to_string();
     loop {
         let before = s.len();
-        s = s.replace("  ", " ").replace("(R)", "").replace("(C)", "").replace("(TM)", "");
+        s = s
+            .replace("  ", " ")
+            .replace("(R)", "")
+            .replace("(C)", "")
+            .replace("(TM)", "");
         if s.len() == before {
             break;
         }
@@ -62,17 +66,30 @@ impl Connection {
             mhz: (num("hardware.cpuInfo.hz") / 1_000_000) as u32,
             nodes: num("hardware.numaInfo.numNodes") as u32,
             sockets: packages as u32,
-            cores: if packages > 0 { (cores / packages) as u32 } else { 0 },
-            threads: if cores > 0 { (threads / cores) as u32 } else { 0 },
+            cores: if packages > 0 {
+                (cores / packages) as u32
+            } else {
+                0
+            },
+            threads: if cores > 0 {
+                (threads / cores) as u32
+            } else {
+                0
+            },
         })
     }
 
     /// Free memory in bytes: memory size minus the host's memory usage.
     pub fn free_memory(&self) -> Result<u64> {
-        let h = self.host_properties(&["summary.quickStats.overallMemoryUsage", "hardware.memorySize"])?;
+        let h = self.host_properties(&[
+            "summary.quickStats.overallMemoryUsage",
+            "hardware.memorySize",
+        ])?;
         let size = h.require_i64("hardware.memorySize")?;
         let used_mib = h.require_i64("summary.quickStats.overallMemoryUsage")?;
-        Ok(size.saturating_sub(used_mib.saturating_mul(1024 * 1024)).max(0) as u64)
+        Ok(size
+            .saturating_sub(used_mib.saturating_mul(1024 * 1024))
+            .max(0) as u64)
     }
 
     /// `hostName[.domainName]` from the host's DNS configuration.
@@ -81,7 +98,9 @@ impl Connection {
             "config.network.dnsConfig.hostName",
             "config.network.dnsConfig.domainName",
         ])?;
-        let host = h.str_prop("config.network.dnsConfig.hostName").unwrap_or("");
+        let host = h
+            .str_prop("config.network.dnsConfig.hostName")
+            .unwrap_or("");
         if host.is_empty() {
             return Err(Error::rpc("Missing or empty 'hostName' property"));
         }
@@ -100,7 +119,12 @@ impl Connection {
             for f in list.items() {
                 // 0x80000001 is sent as the signed int -2147483647.
                 if f.i64_field("level") == Some(-2147483647) {
-                    let edx: Vec<char> = f.str_field("edx").unwrap_or("").chars().filter(|c| *c != ':').collect();
+                    let edx: Vec<char> = f
+                        .str_field("edx")
+                        .unwrap_or("")
+                        .chars()
+                        .filter(|c| *c != ':')
+                        .collect();
                     if edx.len() != 32 {
                         return Err(Error::rpc(format!(
                             "HostCpuIdInfo register 'edx' has an unexpected length: {}",
@@ -112,7 +136,10 @@ impl Connection {
                 }
             }
         }
-        let uuid = h.str_prop("hardware.systemInfo.uuid").unwrap_or("").to_string();
+        let uuid = h
+            .str_prop("hardware.systemInfo.uuid")
+            .unwrap_or("")
+            .to_string();
         Ok((long_mode, uuid))
     }
 
@@ -126,7 +153,9 @@ impl Connection {
         let mut xml = String::new();
         xml.push_str("<capabilities>\n\n  <host>\n");
         xml.push_str(&format!("    <uuid>{uuid}</uuid>\n"));
-        xml.push_str(&format!("    <cpu>\n      <arch>{arch}</arch>\n    </cpu>\n"));
+        xml.push_str(&format!(
+            "    <cpu>\n      <arch>{arch}</arch>\n    </cpu>\n"
+        ));
         xml.push_str("    <power_management/>\n    <iommu support='no'/>\n");
         xml.push_str(
             "    <migration_features>\n      <live/>\n      <uri_transports>\n        \

@@ -53,13 +53,18 @@ pub fn resolve_single(client: &Client) -> Result<Scope> {
     };
     let objects = property::retrieve(client, &spec)?;
     let of_kind = |kinds: &[&str]| -> Vec<&ObjectContent> {
-        objects.iter().filter(|o| kinds.contains(&o.obj.kind.as_str())).collect()
+        objects
+            .iter()
+            .filter(|o| kinds.contains(&o.obj.kind.as_str()))
+            .collect()
     };
     let single = |kinds: &[&str], what: &str| -> Result<ObjectContent> {
         let found = of_kind(kinds);
         match found.as_slice() {
             [one] => Ok((*one).clone()),
-            [] => Err(Error::rpc(format!("Could not find the {what} of this host"))),
+            [] => Err(Error::rpc(format!(
+                "Could not find the {what} of this host"
+            ))),
             many => Err(Error::invalid_arg(format!(
                 "This server has {} {what}s; connect to it with a vpx:// URI that names one",
                 many.len()
@@ -67,7 +72,10 @@ pub fn resolve_single(client: &Client) -> Result<Scope> {
         }
     };
     let dc = single(&["Datacenter"], "datacenter")?;
-    let cr = single(&["ComputeResource", "ClusterComputeResource"], "compute resource")?;
+    let cr = single(
+        &["ComputeResource", "ClusterComputeResource"],
+        "compute resource",
+    )?;
     let host = single(&["HostSystem"], "host system")?;
     let datacenter_path = dc.require_str("name")?.to_string();
     Ok(Scope {
@@ -89,7 +97,9 @@ fn children(client: &Client, folder: &MoRef) -> Result<Vec<(MoRef, String)>> {
         objects: vec![ObjectSpec {
             obj: folder.clone(),
             skip: true,
-            select: vec![TraversalSpec::new("folderToChildEntity", "Folder", "childEntity").into_selection()],
+            select: vec![
+                TraversalSpec::new("folderToChildEntity", "Folder", "childEntity").into_selection(),
+            ],
         }],
     };
     Ok(property::retrieve(client, &spec)?
@@ -126,7 +136,9 @@ pub fn unescape_name(name: &str) -> String {
 
 /// Escapes an entity name for an inventory path.
 pub fn escape_name(name: &str) -> String {
-    name.replace('%', "%25").replace('/', "%2f").replace('\\', "%5c")
+    name.replace('%', "%25")
+        .replace('/', "%2f")
+        .replace('\\', "%5c")
 }
 
 /// vpx://vc/[folders/]datacenter/[folders/]compute-resource[/host]: walks the
@@ -138,7 +150,9 @@ pub fn resolve_path(client: &Client, path: &str) -> Result<Scope> {
     let mut dc_path = Vec::new();
     let datacenter = loop {
         let Some(item) = it.next() else {
-            return Err(Error::invalid_arg(format!("Path '{path}' does not specify a datacenter")));
+            return Err(Error::invalid_arg(format!(
+                "Path '{path}' does not specify a datacenter"
+            )));
         };
         let found = children(client, &root)?
             .into_iter()
@@ -192,12 +206,16 @@ pub fn resolve_path(client: &Client, path: &str) -> Result<Scope> {
     let host_name = match it.next() {
         Some(h) => h.to_string(),
         None if compute.0.kind == "ClusterComputeResource" => {
-            return Err(Error::invalid_arg(format!("Path '{path}' does not specify a host system")))
+            return Err(Error::invalid_arg(format!(
+                "Path '{path}' does not specify a host system"
+            )))
         }
         None => compute.1.clone(),
     };
     if it.next().is_some() {
-        return Err(Error::invalid_arg(format!("Path '{path}' ends with an excess item")));
+        return Err(Error::invalid_arg(format!(
+            "Path '{path}' ends with an excess item"
+        )));
     }
     let spec = FilterSpec {
         props: vec![PropertySpec::new("HostSystem", &["name"])],

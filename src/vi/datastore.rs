@@ -33,10 +33,7 @@ impl DatastorePath {
         if tail.len() > 0 && !tail.starts_with(' ') {
             return Err(bad());
         }
-        if directory_and_file
-            .split(['/', '\\'])
-            .any(|c| c == "..")
-        {
+        if directory_and_file.split(['/', '\\']).any(|c| c == "..") {
             return Err(Error::invalid_arg(format!(
                 "Datastore path '{path}' contains '..'; paths must stay inside their datastore"
             )));
@@ -68,7 +65,10 @@ impl DatastorePath {
 pub fn percent_encode(text: &str, keep_slash: bool) -> String {
     let mut out = String::with_capacity(text.len());
     for b in text.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') || (keep_slash && b == b'/') {
+        if b.is_ascii_alphanumeric()
+            || matches!(b, b'-' | b'_' | b'.' | b'~')
+            || (keep_slash && b == b'/')
+        {
             out.push(b as char);
         } else {
             out.push_str(&format!("%{b:02X}"));
@@ -140,7 +140,12 @@ pub fn download(client: &Client, datacenter_path: &str, path: &DatastorePath) ->
 }
 
 /// Writes a datastore file through `/folder`.
-pub fn upload(client: &Client, datacenter_path: &str, path: &DatastorePath, data: &[u8]) -> Result<()> {
+pub fn upload(
+    client: &Client,
+    datacenter_path: &str,
+    path: &DatastorePath,
+    data: &[u8],
+) -> Result<()> {
     let url = path.folder_url(datacenter_path);
     let reply = client.http_put(&url, data)?;
     match reply.status {
@@ -162,7 +167,10 @@ pub fn exists(client: &Client, datacenter_path: &str, path: &DatastorePath) -> R
         status => Err(super::transport::status_error(
             status,
             &reply.body,
-            &format!("Checking '[{}] {}'", path.datastore, path.directory_and_file),
+            &format!(
+                "Checking '[{}] {}'",
+                path.datastore, path.directory_and_file
+            ),
         )),
     }
 }
@@ -176,9 +184,22 @@ mod tests {
     fn parse_datastore_path_vectors() {
         let ok = |p: &str, ds: &str, dir: &str, df: &str| {
             let r = DatastorePath::parse(p).unwrap();
-            assert_eq!((r.datastore.as_str(), r.directory.as_str(), r.directory_and_file.as_str()), (ds, dir, df), "{p}");
+            assert_eq!(
+                (
+                    r.datastore.as_str(),
+                    r.directory.as_str(),
+                    r.directory_and_file.as_str()
+                ),
+                (ds, dir, df),
+                "{p}"
+            );
         };
-        ok("[datastore] directory/file", "datastore", "directory", "directory/file");
+        ok(
+            "[datastore] directory/file",
+            "datastore",
+            "directory",
+            "directory/file",
+        );
         ok(
             "[datastore] directory1/directory2/file",
             "datastore",
@@ -186,7 +207,12 @@ mod tests {
             "directory1/directory2/file",
         );
         ok("[datastore] file", "datastore", "file", "file");
-        ok("[datastore] directory/", "datastore", "directory", "directory/");
+        ok(
+            "[datastore] directory/",
+            "datastore",
+            "directory",
+            "directory/",
+        );
         ok("[datastore]", "datastore", "", "");
         assert!(DatastorePath::parse("[] directory/file").is_err());
         assert!(DatastorePath::parse("directory/file").is_err());
@@ -204,8 +230,14 @@ mod tests {
     fn escape_datastore_item_vectors() {
         let cases = [
             ("normal", "normal"),
-            ("Aä1ö2ü3ß4#5~6!7§8/9%Z", "A+w6Q-1+w7Y-2+w7w-3+w58-4+Iw-5+fg-6+IQ-7+wqc-8+JQ-2f9+JQ-25Z"),
-            ("Z~6!7§8/9%0#1\"2'3`4&A", "Z+fg-6+IQ-7+wqc-8+JQ-2f9+JQ-250+Iw-1_2'3+YA-4+Jg-A"),
+            (
+                "Aä1ö2ü3ß4#5~6!7§8/9%Z",
+                "A+w6Q-1+w7Y-2+w7w-3+w58-4+Iw-5+fg-6+IQ-7+wqc-8+JQ-2f9+JQ-25Z",
+            ),
+            (
+                "Z~6!7§8/9%0#1\"2'3`4&A",
+                "Z+fg-6+IQ-7+wqc-8+JQ-2f9+JQ-250+Iw-1_2'3+YA-4+Jg-A",
+            ),
             ("標準語", "+5qiZ5rqW6Kqe"),
             (
                 "!\"#$%&'()*+,-./0123456789:;<=>?",

@@ -115,7 +115,9 @@ impl FilterSpec {
             w.close("propSet");
         }
         for o in &self.objects {
-            w.open("objectSet").moref("obj", &o.obj).boolean("skip", o.skip);
+            w.open("objectSet")
+                .moref("obj", &o.obj)
+                .boolean("skip", o.skip);
             write_selections(w, &o.select);
             w.close("objectSet");
         }
@@ -143,7 +145,10 @@ fn write_selections(w: &mut XmlWriter, selections: &[Selection]) {
 }
 
 fn objects_of(result: &Value) -> Result<Vec<ObjectContent>> {
-    result.get_all("objects").map(ObjectContent::from_value).collect()
+    result
+        .get_all("objects")
+        .map(ObjectContent::from_value)
+        .collect()
 }
 
 /// RetrievePropertiesEx, then ContinueRetrievePropertiesEx until the host
@@ -152,8 +157,15 @@ pub fn retrieve(client: &Client, spec: &FilterSpec) -> Result<Vec<ObjectContent>
     let collector = &client.service().property_collector;
     let mut w = XmlWriter::new();
     spec.write(&mut w, "specSet");
-    w.open("options").int("maxObjects", PAGE_SIZE as i64).close("options");
-    let first = client.invoke("RetrievePropertiesEx", collector, &w.finish(), Safety::ReadOnly)?;
+    w.open("options")
+        .int("maxObjects", PAGE_SIZE as i64)
+        .close("options");
+    let first = client.invoke(
+        "RetrievePropertiesEx",
+        collector,
+        &w.finish(),
+        Safety::ReadOnly,
+    )?;
     let Some(mut result) = first.into_iter().next() else {
         return Ok(Vec::new());
     };
@@ -248,9 +260,9 @@ impl<'a> Filter<'a> {
 
 impl Drop for Filter<'_> {
     fn drop(&mut self) {
-        if let Err(e) = self
-            .client
-            .invoke("DestroyPropertyFilter", &self.filter, "", Safety::Mutating)
+        if let Err(e) =
+            self.client
+                .invoke("DestroyPropertyFilter", &self.filter, "", Safety::Mutating)
         {
             log::debug!("DestroyPropertyFilter {} failed: {e}", self.filter);
         }
@@ -264,11 +276,16 @@ mod tests {
     #[test]
     fn spec_fields_in_wsdl_order() {
         let spec = FilterSpec {
-            props: vec![PropertySpec::new("VirtualMachine", &["name", "runtime.powerState"])],
+            props: vec![PropertySpec::new(
+                "VirtualMachine",
+                &["name", "runtime.powerState"],
+            )],
             objects: vec![ObjectSpec {
                 obj: MoRef::new("HostSystem", "ha-host"),
                 skip: false,
-                select: vec![TraversalSpec::new("hostSystemToVm", "HostSystem", "vm").into_selection()],
+                select: vec![
+                    TraversalSpec::new("hostSystemToVm", "HostSystem", "vm").into_selection()
+                ],
             }],
         };
         let mut w = XmlWriter::new();

@@ -72,7 +72,10 @@ pub fn version_key(v: &str) -> Option<Vec<u32>> {
 fn cmp_versions(a: &[u32], b: &[u32]) -> std::cmp::Ordering {
     let n = a.len().max(b.len());
     for i in 0..n {
-        let (x, y) = (a.get(i).copied().unwrap_or(0), b.get(i).copied().unwrap_or(0));
+        let (x, y) = (
+            a.get(i).copied().unwrap_or(0),
+            b.get(i).copied().unwrap_or(0),
+        );
         if x != y {
             return x.cmp(&y);
         }
@@ -132,9 +135,12 @@ fn missing_not_authenticated(values: &[Value]) -> bool {
             nested
         }
     });
-    objects
-        .flat_map(|o| o.get_all("missingSet"))
-        .any(|m| m.get("fault").and_then(|f| f.get("fault")).and_then(Value::type_name) == Some("NotAuthenticated"))
+    objects.flat_map(|o| o.get_all("missingSet")).any(|m| {
+        m.get("fault")
+            .and_then(|f| f.get("fault"))
+            .and_then(Value::type_name)
+            == Some("NotAuthenticated")
+    })
 }
 
 /// A logged-in VI session with one host or vCenter.
@@ -183,7 +189,9 @@ impl Client {
         let mut client = Client {
             transport,
             service: placeholder_service(),
-            api_version: negotiated.clone().unwrap_or_else(|| MIN_API_VERSION.to_string()),
+            api_version: negotiated
+                .clone()
+                .unwrap_or_else(|| MIN_API_VERSION.to_string()),
             user: user.to_string(),
             password: Mutex::new(password),
             session: RwLock::new(None),
@@ -193,7 +201,13 @@ impl Client {
             requests: AtomicU64::new(0),
         };
         let instance = MoRef::new("ServiceInstance", "ServiceInstance");
-        let reply = client.send("RetrieveServiceContent", &instance, "", Safety::ReadOnly, None)?;
+        let reply = client.send(
+            "RetrieveServiceContent",
+            &instance,
+            "",
+            Safety::ReadOnly,
+            None,
+        )?;
         let sc = reply
             .first()
             .ok_or_else(|| Error::rpc("RetrieveServiceContent returned nothing"))?;
@@ -206,7 +220,10 @@ impl Client {
             )));
         }
         let host_version = version_key(&about.api_version).ok_or_else(|| {
-            Error::rpc(format!("Could not parse VI API version '{}'", about.api_version))
+            Error::rpc(format!(
+                "Could not parse VI API version '{}'",
+                about.api_version
+            ))
         })?;
         let min = version_key(MIN_API_VERSION).unwrap_or_default();
         if cmp_versions(&host_version, &min).is_lt() {
@@ -265,9 +282,19 @@ impl Client {
         }
         let params = w.finish();
         let reply = self
-            .send("Login", &self.service.session_manager, &params, Safety::ReadOnly, None)
+            .send(
+                "Login",
+                &self.service.session_manager,
+                &params,
+                Safety::ReadOnly,
+                None,
+            )
             .map_err(|e| {
-                let code = if e.fault() == Some("InvalidLogin") { Code::AuthFailed } else { e.code() };
+                let code = if e.fault() == Some("InvalidLogin") {
+                    Code::AuthFailed
+                } else {
+                    e.code()
+                };
                 e.context(format!(
                     "Login as '{}' to {} failed",
                     self.user,
@@ -310,7 +337,13 @@ impl Client {
     /// all-missing property read) logs in again and repeats the call once. A
     /// read-only call whose connection dropped is repeated once on a fresh
     /// connection; a mutating one never is.
-    pub fn invoke(&self, method: &str, this: &MoRef, params: &str, safety: Safety) -> Result<Vec<Value>> {
+    pub fn invoke(
+        &self,
+        method: &str,
+        this: &MoRef,
+        params: &str,
+        safety: Safety,
+    ) -> Result<Vec<Value>> {
         self.invoke_with_wait(method, this, params, safety, None)
     }
 
@@ -361,10 +394,17 @@ impl Client {
             self.requests.fetch_add(1, Ordering::Relaxed);
             match self.transport.post_soap(&body, wait) {
                 Ok(r) => {
-                    log::debug!("{method} on {this}: HTTP {} in {:?}", r.status, started.elapsed());
+                    log::debug!(
+                        "{method} on {this}: HTTP {} in {:?}",
+                        r.status,
+                        started.elapsed()
+                    );
                     break r;
                 }
-                Err(SendError { error, maybe_delivered }) => {
+                Err(SendError {
+                    error,
+                    maybe_delivered,
+                }) => {
                     let may_retry = attempt == 0
                         && (safety == Safety::ReadOnly || !maybe_delivered)
                         && error.code() != Code::OperationTimeout
@@ -378,11 +418,14 @@ impl Client {
                 }
             }
         };
-        let text = String::from_utf8(reply.body).map_err(|_| {
-            Error::rpc(format!("The host's response to {method} is not UTF-8"))
-        })?;
+        let text = String::from_utf8(reply.body)
+            .map_err(|_| Error::rpc(format!("The host's response to {method} is not UTF-8")))?;
         if log::log_enabled!(log::Level::Trace) {
-            log::trace!("response {method} (HTTP {}): {}", reply.status, soap::redact(&text));
+            log::trace!(
+                "response {method} (HTTP {}): {}",
+                reply.status,
+                soap::redact(&text)
+            );
         }
         match reply.status {
             200 | 500 => {}
@@ -406,7 +449,10 @@ impl Client {
             }
             Ok(Reply::Fault(f)) => Err(Error::from_fault(
                 &f.fault_type,
-                format!("{method} on {this} failed: {} ({})", f.message, f.fault_type),
+                format!(
+                    "{method} on {this} failed: {} ({})",
+                    f.message, f.fault_type
+                ),
             )),
             Err(e) if reply.status == 500 => Err(Error::http(format!(
                 "HTTP status 500 for {method} without a SOAP fault: {}",
@@ -513,8 +559,14 @@ mod tests {
             choose_version(["uA046D008", "8.0.2.0", "8.0.1.0", "7.0.3.2", "6.7", "4.0"]),
             Some("8.0.2.0".into())
         );
-        assert_eq!(choose_version(["5.5", "5.1", "2.5u2", "2.5"]), Some("5.5".into()));
-        assert_eq!(choose_version(["9.1.0.0", "8.0.3.0"]), Some("8.0.3.0".into()));
+        assert_eq!(
+            choose_version(["5.5", "5.1", "2.5u2", "2.5"]),
+            Some("5.5".into())
+        );
+        assert_eq!(
+            choose_version(["9.1.0.0", "8.0.3.0"]),
+            Some("8.0.3.0".into())
+        );
         assert_eq!(choose_version(["4.0", "2.5"]), None);
         assert_eq!(choose_version(Vec::<&str>::new()), None);
     }

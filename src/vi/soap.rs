@@ -80,7 +80,11 @@ impl XmlWriter {
     }
 
     pub fn typed_text(&mut self, name: &str, xsi_type: &str, text: &str) -> &mut Self {
-        let _ = write!(self.buf, "<{name} xsi:type=\"{xsi_type}\">{}</{name}>", escape(text));
+        let _ = write!(
+            self.buf,
+            "<{name} xsi:type=\"{xsi_type}\">{}</{name}>",
+            escape(text)
+        );
         self
     }
 
@@ -204,15 +208,28 @@ fn parse_fault(node: Node<'_, '_>) -> Fault {
         .and_then(|d| {
             d.attribute((XSI_NS, "type"))
                 .map(|t| t.rsplit(':').next().unwrap_or(t).to_string())
-                .or_else(|| d.tag_name().name().strip_suffix("Fault").map(str::to_string))
+                .or_else(|| {
+                    d.tag_name()
+                        .name()
+                        .strip_suffix("Fault")
+                        .map(str::to_string)
+                })
         })
         .filter(|t| !t.is_empty())
         .unwrap_or_else(|| {
             let code = faultcode.rsplit(':').next().unwrap_or(&faultcode);
-            if code.is_empty() { "ServerFaultCode".to_string() } else { code.to_string() }
+            if code.is_empty() {
+                "ServerFaultCode".to_string()
+            } else {
+                code.to_string()
+            }
         });
     Fault {
-        message: if faultstring.is_empty() { fault_type.clone() } else { faultstring },
+        message: if faultstring.is_empty() {
+            fault_type.clone()
+        } else {
+            faultstring
+        },
         fault_type,
         detail: detail.map(Value::from_node),
     }
@@ -240,9 +257,14 @@ pub fn parse_reply(method: &str, body: &str) -> Result<Reply> {
             excerpt(body, 200)
         ))
     })?;
-    let first = soap_body.children().find(|c| c.is_element()).ok_or_else(|| {
-        Error::rpc(format!("The host's response to {method} has an empty SOAP body"))
-    })?;
+    let first = soap_body
+        .children()
+        .find(|c| c.is_element())
+        .ok_or_else(|| {
+            Error::rpc(format!(
+                "The host's response to {method} has an empty SOAP body"
+            ))
+        })?;
     if first.tag_name().name() == "Fault" {
         return Ok(Reply::Fault(parse_fault(first)));
     }
@@ -267,7 +289,11 @@ pub fn parse_reply(method: &str, body: &str) -> Result<Reply> {
 pub fn redact(xml: &str) -> String {
     let mut out = xml.to_string();
     for tag in ["password", "key", "sessionId", "cookie"] {
-        out = redact_tag(&out, tag, tag == "key" && !out.contains("UserSession") && !out.contains("LoginResponse"));
+        out = redact_tag(
+            &out,
+            tag,
+            tag == "key" && !out.contains("UserSession") && !out.contains("LoginResponse"),
+        );
     }
     out
 }
@@ -314,9 +340,16 @@ mod tests {
     fn envelope_is_well_formed_with_hostile_text() {
         let mut w = XmlWriter::new();
         w.text("name", "</name><evil>&amp;\u{7}");
-        let env = envelope("Rename_Task", &MoRef::new("VirtualMachine", "1\"<"), &w.finish());
+        let env = envelope(
+            "Rename_Task",
+            &MoRef::new("VirtualMachine", "1\"<"),
+            &w.finish(),
+        );
         let doc = Document::parse(&env).unwrap();
-        let method = doc.descendants().find(|n| n.has_tag_name("Rename_Task")).unwrap();
+        let method = doc
+            .descendants()
+            .find(|n| n.has_tag_name("Rename_Task"))
+            .unwrap();
         let name = method.children().find(|n| n.has_tag_name("name")).unwrap();
         assert_eq!(name.text(), Some("</name><evil>&amp;\u{FFFD}"));
         let this = method.children().find(|n| n.has_tag_name("_this")).unwrap();
@@ -334,7 +367,10 @@ mod tests {
             other => panic!("{other:?}"),
         }
         let ok = r#"<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body><FindByUuidResponse xmlns="urn:vim25"/></soapenv:Body></soapenv:Envelope>"#;
-        assert_eq!(parse_reply("FindByUuid", ok).unwrap(), Reply::Return(vec![]));
+        assert_eq!(
+            parse_reply("FindByUuid", ok).unwrap(),
+            Reply::Return(vec![])
+        );
         let wrong = parse_reply("Login", ok).unwrap_err();
         assert!(wrong.message().contains("FindByUuidResponse"));
     }
@@ -342,9 +378,15 @@ mod tests {
     #[test]
     fn refuses_dtds_and_garbage() {
         let bomb = r#"<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;">]><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body>&lol2;</soapenv:Body></soapenv:Envelope>"#;
-        assert!(parse_reply("X", bomb).unwrap_err().message().contains("not well-formed"));
+        assert!(parse_reply("X", bomb)
+            .unwrap_err()
+            .message()
+            .contains("not well-formed"));
         assert!(parse_reply("X", "<html>oops").is_err());
-        assert!(parse_reply("X", "<a/>").unwrap_err().message().contains("not a SOAP"));
+        assert!(parse_reply("X", "<a/>")
+            .unwrap_err()
+            .message()
+            .contains("not a SOAP"));
     }
 
     #[test]

@@ -59,7 +59,9 @@ pub struct Transport {
 
 impl std::fmt::Debug for Transport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Transport").field("base_url", &self.base_url).finish_non_exhaustive()
+        f.debug_struct("Transport")
+            .field("base_url", &self.base_url)
+            .finish_non_exhaustive()
     }
 }
 
@@ -92,7 +94,9 @@ impl Transport {
             cookie: RwLock::new(None),
             soap_action: RwLock::new("urn:vim25/4.1".to_string()),
             verifier,
-            tls_advice: uri.transport == Scheme::Https && uri.thumbprint.is_none() && uri.cacert.is_none(),
+            tls_advice: uri.transport == Scheme::Https
+                && uri.thumbprint.is_none()
+                && uri.cacert.is_none(),
         })
     }
 
@@ -201,7 +205,10 @@ impl Transport {
         };
         self.take_cookie(&response);
         let status = response.status();
-        if let Some(len) = response.header("content-length").and_then(|l| l.parse::<u64>().ok()) {
+        if let Some(len) = response
+            .header("content-length")
+            .and_then(|l| l.parse::<u64>().ok())
+        {
             if len > MAX_RESPONSE_BYTES {
                 return Err(SendError {
                     error: too_large(url),
@@ -234,7 +241,10 @@ impl Transport {
         let tls = tls_cause(&t);
         let not_sent = matches!(
             kind,
-            ErrorKind::Dns | ErrorKind::ConnectionFailed | ErrorKind::InvalidUrl | ErrorKind::ProxyConnect
+            ErrorKind::Dns
+                | ErrorKind::ConnectionFailed
+                | ErrorKind::InvalidUrl
+                | ErrorKind::ProxyConnect
         ) || tls.is_some();
         let error = if let Some(reason) = tls {
             let mut msg = format!("TLS connection to {} failed: {reason}", self.base_url);
@@ -257,7 +267,9 @@ impl Transport {
             Error::operation_timeout(format!("Request to {url} timed out: {detail}"))
         } else {
             match kind {
-                ErrorKind::Dns => Error::rpc(format!("Could not resolve the host of {url}: {detail}")),
+                ErrorKind::Dns => {
+                    Error::rpc(format!("Could not resolve the host of {url}: {detail}"))
+                }
                 ErrorKind::ConnectionFailed => {
                     Error::rpc(format!("Could not connect to {}: {detail}", self.base_url))
                 }
@@ -272,7 +284,10 @@ impl Transport {
 
     /// The SOAPAction value in use (for logs and tests).
     pub fn soap_action(&self) -> String {
-        self.soap_action.read().map(|a| a.clone()).unwrap_or_default()
+        self.soap_action
+            .read()
+            .map(|a| a.clone())
+            .unwrap_or_default()
     }
 }
 
@@ -284,7 +299,10 @@ fn too_large(url: &str) -> Error {
 }
 
 fn io_error(e: &std::io::Error, url: &str) -> Error {
-    if matches!(e.kind(), std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock) {
+    if matches!(
+        e.kind(),
+        std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock
+    ) {
         Error::operation_timeout(format!("Reading the response from {url} timed out: {e}"))
     } else {
         Error::rpc(format!("Reading the response from {url} failed: {e}"))
@@ -295,7 +313,10 @@ fn is_timeout(t: &ureq::Transport) -> bool {
     let mut source: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(t);
     while let Some(s) = source {
         if let Some(io) = s.downcast_ref::<std::io::Error>() {
-            if matches!(io.kind(), std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock) {
+            if matches!(
+                io.kind(),
+                std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock
+            ) {
                 return true;
             }
         }
@@ -412,7 +433,11 @@ fn tls_config(uri: &ParsedUri) -> Result<(rustls::ClientConfig, Option<Arc<Recor
 /// SHA-256 fingerprint as colon-separated upper-case hex.
 pub fn sha256_fingerprint(der: &[u8]) -> String {
     let d = ring::digest::digest(&ring::digest::SHA256, der);
-    d.as_ref().iter().map(|b| format!("{b:02X}")).collect::<Vec<_>>().join(":")
+    d.as_ref()
+        .iter()
+        .map(|b| format!("{b:02X}"))
+        .collect::<Vec<_>>()
+        .join(":")
 }
 
 /// Normal chain verification that remembers the fingerprint of a rejected
@@ -497,7 +522,12 @@ impl ServerCertVerifier for AnyCertificate {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls12_signature(message, cert, dss, &self.provider.signature_verification_algorithms)
+        verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
     }
 
     fn verify_tls13_signature(
@@ -506,11 +536,18 @@ impl ServerCertVerifier for AnyCertificate {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls13_signature(message, cert, dss, &self.provider.signature_verification_algorithms)
+        verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.provider.signature_verification_algorithms.supported_schemes()
+        self.provider
+            .signature_verification_algorithms
+            .supported_schemes()
     }
 }
 
@@ -553,7 +590,12 @@ impl ServerCertVerifier for PinnedCertificate {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls12_signature(message, cert, dss, &self.provider.signature_verification_algorithms)
+        verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
     }
 
     fn verify_tls13_signature(
@@ -562,10 +604,17 @@ impl ServerCertVerifier for PinnedCertificate {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls13_signature(message, cert, dss, &self.provider.signature_verification_algorithms)
+        verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.provider.signature_verification_algorithms.supported_schemes()
+        self.provider
+            .signature_verification_algorithms
+            .supported_schemes()
     }
 }

@@ -45,7 +45,10 @@ pub enum Value {
     /// A managed object reference.
     MoRef(MoRef),
     /// A data object; fields in wire order, repeated fields repeated.
-    Obj { ty: Option<String>, fields: Vec<(String, Value)> },
+    Obj {
+        ty: Option<String>,
+        fields: Vec<(String, Value)>,
+    },
     /// An `xsi:type="ArrayOf..."` value.
     Array { ty: String, items: Vec<Value> },
 }
@@ -64,7 +67,11 @@ impl Value {
             if strip_prefix(t).starts_with("ArrayOf") {
                 return Value::Array {
                     ty: t.clone(),
-                    items: node.children().filter(Node::is_element).map(Value::from_node).collect(),
+                    items: node
+                        .children()
+                        .filter(Node::is_element)
+                        .map(Value::from_node)
+                        .collect(),
                 };
             }
         }
@@ -117,7 +124,10 @@ impl Value {
             Value::Obj { fields, .. } => fields,
             _ => &[],
         };
-        fields.iter().filter(move |(n, _)| n == name).map(|(_, v)| v)
+        fields
+            .iter()
+            .filter(move |(n, _)| n == name)
+            .map(|(_, v)| v)
     }
 
     /// Follows a dotted path of field names (`hardware.cpuInfo.hz`).
@@ -187,9 +197,11 @@ fn required<'a>(v: &'a Value, what: &str, field: &str) -> Result<&'a str> {
 }
 
 fn required_moref(v: &Value, what: &str, field: &str) -> Result<MoRef> {
-    v.moref_field(field)
-        .cloned()
-        .ok_or_else(|| Error::rpc(format!("{what} from the host lacks its '{field}' reference")))
+    v.moref_field(field).cloned().ok_or_else(|| {
+        Error::rpc(format!(
+            "{what} from the host lacks its '{field}' reference"
+        ))
+    })
 }
 
 /// `ServiceContent.about`.
@@ -364,7 +376,11 @@ impl ObjectContent {
                 ))
             })
             .collect();
-        Ok(ObjectContent { obj, props, missing })
+        Ok(ObjectContent {
+            obj,
+            props,
+            missing,
+        })
     }
 
     /// The value of a property, if the host set it (unset is absent).
@@ -528,14 +544,22 @@ impl Question {
             .choices
             .iter()
             .map(|c| {
-                let shown = if c.summary.is_empty() { &c.label } else { &c.summary };
+                let shown = if c.summary.is_empty() {
+                    &c.label
+                } else {
+                    &c.summary
+                };
                 format!("'{}' (key {}, label {})", shown, c.key, c.label)
             })
             .collect();
         let default = match self.default_index.and_then(|i| self.choices.get(i)) {
             Some(c) => format!(
                 "default answer is '{}'",
-                if c.summary.is_empty() { &c.label } else { &c.summary }
+                if c.summary.is_empty() {
+                    &c.label
+                } else {
+                    &c.summary
+                }
             ),
             None => match self.default_index {
                 Some(i) => format!("default index {i} is out of range"),
@@ -543,7 +567,10 @@ impl Question {
             },
         };
         if choices.is_empty() {
-            format!("question [{}] '{}' offers no answers ({default})", self.id, self.text)
+            format!(
+                "question [{}] '{}' offers no answers ({default})",
+                self.id, self.text
+            )
         } else {
             format!(
                 "question [{}] is '{}', possible answers are {}; {default}",
@@ -650,10 +677,17 @@ mod tests {
         let v = parse(&format!(
             r#"<val {NS} xsi:type="ArrayOfManagedObjectReference"><ManagedObjectReference type="HostSystem" xsi:type="ManagedObjectReference">host-1</ManagedObjectReference></val>"#
         ));
-        assert_eq!(v.items()[0].as_moref(), Some(&MoRef::new("HostSystem", "host-1")));
-        let empty = parse(&format!(r#"<val {NS} xsi:type="ArrayOfCustomFieldDef"></val>"#));
+        assert_eq!(
+            v.items()[0].as_moref(),
+            Some(&MoRef::new("HostSystem", "host-1"))
+        );
+        let empty = parse(&format!(
+            r#"<val {NS} xsi:type="ArrayOfCustomFieldDef"></val>"#
+        ));
         assert!(empty.items().is_empty());
-        let t = parse(&format!(r#"<val {NS} xsi:type="xsd:long">17179869184</val>"#));
+        let t = parse(&format!(
+            r#"<val {NS} xsi:type="xsd:long">17179869184</val>"#
+        ));
         assert_eq!(t.as_i64(), Some(17179869184));
         assert_eq!(t.type_name(), Some("long"));
         let o = parse(&format!(
@@ -669,8 +703,16 @@ mod tests {
             id: "q1".into(),
             text: "Moved or copied?".into(),
             choices: vec![
-                Choice { key: "0".into(), label: "button.uuid.cancel".into(), summary: "Cancel".into() },
-                Choice { key: "2".into(), label: "button.uuid.copiedTheVM".into(), summary: "I Copied It".into() },
+                Choice {
+                    key: "0".into(),
+                    label: "button.uuid.cancel".into(),
+                    summary: "Cancel".into(),
+                },
+                Choice {
+                    key: "2".into(),
+                    label: "button.uuid.copiedTheVM".into(),
+                    summary: "I Copied It".into(),
+                },
             ],
             default_index: Some(1),
             message_ids: vec![],

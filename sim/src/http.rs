@@ -1,0 +1,311 @@
+//! A small HTTP/1.1 server (keep-alive, Content-Length and chunked bodies)
+//! over TCP or TLS, one thread per connection, with the hooks fault
+//! injection needs (drop the connection, delay, replace the answer).
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Largest request body accepted (uploads of .vmx files are small).
+const MAX_BODY: usize = 64 * 1024 * 1024;
+
+#[derive(Debug)]
+pub struct Request {
+    pub method: String,
+    pub path: String,
+    pub query: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Request {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// A query parameter, percent-decoded.
+    pub fn param(&self, name: &str) -> Option<String> {
+        self.query.split('&').find_map(|kv| {
+            let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
+            (decode(k, true) == name).then(|| decode(v, true))
+        })
+    }
+}
+
+/// Percent-decoding; `plus_is_space` for query strings.
+pub fn decode(s: &str, plus_is_space: bool) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'%' if i + 2 < b.len() => {
+                match u8::from_str_radix(std::str::from_utf8(&b[i + 1..i + 3]).unwrap_or("zz"), 16)
+                {
+                    Ok(v) => {
+                        out.push(v);
+                        i += 3;
+                    }
+                    Err(_) => {
+                        out.push(b'%');
+                        i += 1;
+                    }
+                }
+            }
+            b'+' if plus_is_space => {
+                out.push(b' ');
+                i += 1;
+            }
+            c => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[derive(Debug, Clone)]
+pub struct Response {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Response {
+    pub fn new(status: u16, content_type: &str, body: impl Into<Vec<u8>>) -> Response {
+        Response {
+            status,
+            headers: vec![("Content-Type".into(), content_type.into())],
+            body: body.into(),
+        }
+    }
+
+    pub fn text(status: u16, body: impl Into<String>) -> Response {
+        Response::new(
+            status,
+            "text/plain; charset=utf-8",
+            body.into().into_bytes(),
+        )
+    }
+
+    pub fn with_header(mut self, name: &str, value: &str) -> Response {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+}
+
+/// What the handler decided to do with a request.
+pub enum Outcome {
+    Respond(Response),
+    /// Close the connection without answering.
+    Drop,
+}
+
+pub trait Handler: Send + Sync + 'static {
+    fn handle(&self, req: Request) -> Outcome;
+}
+
+fn reason(status: u16) -> &'static str {
+    match status {
+        200 => "OK",
+        201 => "Created",
+        204 => "No Content",
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        413 => "Payload Too Large",
+        500 => "Internal Server Error",
+        503 => "Service Unavailable",
+        _ => "Status",
+    }
+}
+
+fn read_request(reader: &mut impl BufRead) -> std::io::Result<Option<Request>> {
+    let mut line = String::new();
+    if reader.read_line(&mut line)? == 0 {
+        return Ok(None);
+    }
+    let line = line.trim_end().to_string();
+    if line.is_empty() {
+        return read_request(reader);
+    }
+    let mut parts = line.split(' ');
+    let method = parts.next().unwrap_or("").to_string();
+    let target = parts.next().unwrap_or("/").to_string();
+    let (path, query) = match target.split_once('?') {
+        Some((p, q)) => (p.to_string(), q.to_string()),
+        None => (target, String::new()),
+    };
+    let mut headers = Vec::new();
+    loop {
+        let mut h = String::new();
+        if reader.read_line(&mut h)? == 0 {
+            return Ok(None);
+        }
+        let h = h.trim_end();
+        if h.is_empty() {
+            break;
+        }
+        if let Some((n, v)) = h.split_once(':') {
+            headers.push((n.trim().to_string(), v.trim().to_string()));
+        }
+    }
+    let mut req = Request {
+        method,
+        path,
+        query,
+        headers,
+        body: Vec::new(),
+    };
+    if req
+        .header("transfer-encoding")
+        .is_some_and(|t| t.eq_ignore_ascii_case("chunked"))
+    {
+        loop {
+            let mut size = String::new();
+            reader.read_line(&mut size)?;
+            let n = usize::from_str_radix(size.trim().split(';').next().unwrap_or("0"), 16)
+                .unwrap_or(0);
+            if n == 0 {
+                let mut crlf = String::new();
+                reader.read_line(&mut crlf)?;
+                break;
+            }
+            if req.body.len() + n > MAX_BODY {
+                return Err(std::io::Error::other("body too large"));
+            }
+            let start = req.body.len();
+            req.body.resize(start + n, 0);
+            reader.read_exact(&mut req.body[start..])?;
+            let mut crlf = [0u8; 2];
+            reader.read_exact(&mut crlf)?;
+        }
+    } else if let Some(len) = req
+        .header("content-length")
+        .and_then(|l| l.parse::<usize>().ok())
+    {
+        if len > MAX_BODY {
+            return Err(std::io::Error::other("body too large"));
+        }
+        req.body.resize(len, 0);
+        reader.read_exact(&mut req.body)?;
+    }
+    Ok(Some(req))
+}
+
+fn write_response(w: &mut impl Write, resp: &Response, keep_alive: bool) -> std::io::Result<()> {
+    let mut head = format!("HTTP/1.1 {} {}\r\n", resp.status, reason(resp.status));
+    for (n, v) in &resp.headers {
+        head.push_str(&format!("{n}: {v}\r\n"));
+    }
+    head.push_str(&format!("Content-Length: {}\r\n", resp.body.len()));
+    head.push_str(if keep_alive {
+        "Connection: Keep-Alive\r\n"
+    } else {
+        "Connection: close\r\n"
+    });
+    head.push_str("\r\n");
+    w.write_all(head.as_bytes())?;
+    w.write_all(&resp.body)?;
+    w.flush()
+}
+
+fn serve_stream<S: Read + Write>(stream: S, handler: &dyn Handler) {
+    let mut reader = BufReader::new(stream);
+    loop {
+        let req = match read_request(&mut reader) {
+            Ok(Some(r)) => r,
+            Ok(None) | Err(_) => return,
+        };
+        let close = req
+            .header("connection")
+            .is_some_and(|c| c.eq_ignore_ascii_case("close"));
+        match handler.handle(req) {
+            Outcome::Drop => return,
+            Outcome::Respond(resp) => {
+                if write_response(reader.get_mut(), &resp, !close).is_err() || close {
+                    return;
+                }
+            }
+        }
+    }
+}
+
+/// Accepts connections until the listener fails; each on its own thread.
+pub fn serve(
+    listener: TcpListener,
+    tls: Option<Arc<rustls::ServerConfig>>,
+    handler: Arc<dyn Handler>,
+) {
+    for conn in listener.incoming() {
+        let Ok(tcp) = conn else { continue };
+        let handler = handler.clone();
+        let tls = tls.clone();
+        std::thread::spawn(move || {
+            let _ = tcp.set_nodelay(true);
+            let _ = tcp.set_read_timeout(Some(Duration::from_secs(900)));
+            match tls {
+                Some(cfg) => {
+                    let Ok(conn) = rustls::ServerConnection::new(cfg) else {
+                        return;
+                    };
+                    let stream = rustls::StreamOwned::new(conn, tcp);
+                    serve_stream(stream, handler.as_ref());
+                }
+                None => serve_stream::<TcpStream>(tcp, handler.as_ref()),
+            }
+        });
+    }
+}
+
+/// A self-signed certificate for localhost/127.0.0.1, or the given PEM files.
+pub fn tls_config(
+    cert: Option<&str>,
+    key: Option<&str>,
+) -> Result<(Arc<rustls::ServerConfig>, Vec<u8>), String> {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let (certs, key_der): (Vec<CertificateDer<'static>>, PrivateKeyDer<'static>) = match (cert, key)
+    {
+        (Some(c), Some(k)) => {
+            let certs = CertificateDer::pem_file_iter(c)
+                .map_err(|e| format!("cannot read {c}: {e}"))?
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| format!("bad certificate in {c}: {e}"))?;
+            let key =
+                PrivateKeyDer::from_pem_file(k).map_err(|e| format!("bad key in {k}: {e}"))?;
+            (certs, key)
+        }
+        (None, None) => {
+            let ck = rcgen::generate_simple_self_signed(vec![
+                "localhost".to_string(),
+                "127.0.0.1".to_string(),
+            ])
+            .map_err(|e| format!("cannot generate a certificate: {e}"))?;
+            let der = ck.cert.der().clone();
+            let key =
+                PrivateKeyDer::try_from(ck.key_pair.serialize_der()).map_err(|e| e.to_string())?;
+            (vec![der], key)
+        }
+        _ => return Err("--cert and --key go together".into()),
+    };
+    let first = certs
+        .first()
+        .map(|c| c.as_ref().to_vec())
+        .unwrap_or_default();
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let cfg = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| e.to_string())?
+        .with_no_client_auth()
+        .with_single_cert(certs, key_der)
+        .map_err(|e| format!("unusable certificate: {e}"))?;
+    Ok((Arc::new(cfg), first))
+}

@@ -1,0 +1,263 @@
+//! Shared state, request routing, the timer that drives tasks, request
+//! counters and injected faults.
+
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BinaryHeap};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, Weak};
+use std::time::{Duration, Instant};
+
+use crate::http::{decode, Handler, Outcome, Request, Response};
+use crate::world::World;
+
+/// A fault to inject into the next matching request(s).
+#[derive(Debug, Clone, PartialEq)]
+pub enum FaultKind {
+    /// Close the connection before the request is processed.
+    DropBefore,
+    /// Process the request, then close the connection without answering.
+    DropAfter,
+    Http503,
+    /// A truncated, non-XML body with status 200.
+    Malformed,
+    Latency(Duration),
+    /// A SOAP fault of this type.
+    Soap(String),
+    /// A 100 MB response.
+    Huge,
+    /// An XML entity-expansion bomb.
+    Bomb,
+    /// Expire every session before processing (a host restart).
+    ExpireSession,
+}
+
+#[derive(Debug, Clone)]
+pub struct FaultRule {
+    pub method: String,
+    pub kind: FaultKind,
+    pub remaining: u32,
+}
+
+type Job = Box<dyn FnOnce(&Shared, &mut World) + Send>;
+
+struct Timed {
+    at: Instant,
+    seq: u64,
+    job: Job,
+}
+
+impl PartialEq for Timed {
+    fn eq(&self, o: &Self) -> bool {
+        (self.at, self.seq) == (o.at, o.seq)
+    }
+}
+impl Eq for Timed {}
+impl PartialOrd for Timed {
+    fn partial_cmp(&self, o: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(o))
+    }
+}
+impl Ord for Timed {
+    fn cmp(&self, o: &Self) -> std::cmp::Ordering {
+        (self.at, self.seq).cmp(&(o.at, o.seq))
+    }
+}
+
+pub struct Shared {
+    world: Mutex<World>,
+    /// Notified on every change of the world (WaitForUpdates waits on it).
+    pub changed: Condvar,
+    stats: Mutex<BTreeMap<String, u64>>,
+    faults: Mutex<Vec<FaultRule>>,
+    timers: Mutex<(BinaryHeap<Reverse<Timed>>, u64)>,
+    timer_cv: Condvar,
+    pub versions_xml: String,
+    pub tls_thumbprints: (String, String),
+}
+
+impl Shared {
+    pub fn start(world: World, tls_thumbprints: (String, String)) -> Arc<Shared> {
+        let shared = Arc::new(Shared {
+            world: Mutex::new(world),
+            changed: Condvar::new(),
+            stats: Mutex::new(BTreeMap::new()),
+            faults: Mutex::new(Vec::new()),
+            timers: Mutex::new((BinaryHeap::new(), 0)),
+            timer_cv: Condvar::new(),
+            versions_xml: versions_xml(),
+            tls_thumbprints,
+        });
+        let weak = Arc::downgrade(&shared);
+        std::thread::spawn(move || timer_loop(weak));
+        shared
+    }
+
+    pub fn lock(&self) -> MutexGuard<'_, World> {
+        match self.world.lock() {
+            Ok(g) => g,
+            Err(p) => p.into_inner(),
+        }
+    }
+
+    /// Runs `job` on the world after `delay`.
+    pub fn after(&self, delay: Duration, job: impl FnOnce(&Shared, &mut World) + Send + 'static) {
+        let mut t = match self.timers.lock() {
+            Ok(g) => g,
+            Err(p) => p.into_inner(),
+        };
+        t.1 += 1;
+        let seq = t.1;
+        t.0.push(Reverse(Timed {
+            at: Instant::now() + delay,
+            seq,
+            job: Box::new(job),
+        }));
+        drop(t);
+        self.timer_cv.notify_all();
+    }
+
+    pub fn count(&self, what: &str) {
+        if let Ok(mut s) = self.stats.lock() {
+            *s.entry(what.to_string()).or_insert(0) += 1;
+        }
+    }
+
+    pub fn take_fault(&self, method: &str) -> Option<FaultKind> {
+        let mut f = self.faults.lock().ok()?;
+        let i = f
+            .iter()
+            .position(|r| r.method == method || r.method == "*")?;
+        let kind = f[i].kind.clone();
+        f[i].remaining = f[i].remaining.saturating_sub(1);
+        if f[i].remaining == 0 {
+            f.remove(i);
+        }
+        Some(kind)
+    }
+
+    pub fn add_fault(&self, rule: FaultRule) {
+        if let Ok(mut f) = self.faults.lock() {
+            f.push(rule);
+        }
+    }
+
+    pub fn clear_faults(&self) {
+        if let Ok(mut f) = self.faults.lock() {
+            f.clear();
+        }
+    }
+
+    pub fn stats_text(&self) -> String {
+        let s = match self.stats.lock() {
+            Ok(s) => s.clone(),
+            Err(p) => p.into_inner().clone(),
+        };
+        let total: u64 = s.values().sum();
+        let mut out = format!("total {total}\n");
+        for (k, v) in s {
+            out.push_str(&format!("{k} {v}\n"));
+        }
+        out
+    }
+
+    pub fn reset_stats(&self) {
+        if let Ok(mut s) = self.stats.lock() {
+            s.clear();
+        }
+    }
+}
+
+fn timer_loop(weak: Weak<Shared>) {
+    loop {
+        let Some(shared) = weak.upgrade() else { return };
+        let job = {
+            let mut t = match shared.timers.lock() {
+                Ok(g) => g,
+                Err(p) => p.into_inner(),
+            };
+            loop {
+                let now = Instant::now();
+                match t.0.peek() {
+                    Some(Reverse(j)) if j.at <= now => break t.0.pop().map(|Reverse(j)| j.job),
+                    Some(Reverse(j)) => {
+                        let wait = j.at - now;
+                        t = match shared.timer_cv.wait_timeout(t, wait) {
+                            Ok((g, _)) => g,
+                            Err(p) => p.into_inner().0,
+                        };
+                    }
+                    None => {
+                        t = match shared.timer_cv.wait_timeout(t, Duration::from_millis(500)) {
+                            Ok((g, _)) => g,
+                            Err(p) => p.into_inner().0,
+                        };
+                        if Arc::strong_count(&shared) <= 1 {
+                            return;
+                        }
+                    }
+                }
+            }
+        };
+        if let Some(job) = job {
+            let mut w = shared.lock();
+            job(&shared, &mut w);
+            drop(w);
+            shared.changed.notify_all();
+        }
+    }
+}
+
+fn versions_xml() -> String {
+    let prior = [
+        "7.0.3.0", "7.0.2.0", "7.0.1.0", "7.0.0.0", "6.7.3", "6.7.2", "6.7.1", "6.7", "6.5", "6.0",
+        "5.5", "5.1", "5.0", "4.1", "4.0",
+    ];
+    let mut x = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\" ?>\n<namespaces version=\"1.0\">\n  <namespace>\n    <name>urn:vim25</name>\n    <version>7.0.3.1</version>\n    <priorVersions>\n",
+    );
+    for p in prior {
+        x.push_str(&format!("      <version>{p}</version>\n"));
+    }
+    x.push_str("    </priorVersions>\n  </namespace>\n</namespaces>\n");
+    x
+}
+
+pub struct Router {
+    pub shared: Arc<Shared>,
+}
+
+fn cookie_value(req: &Request) -> Option<String> {
+    let header = req.header("cookie")?;
+    header.split(';').find_map(|part| {
+        let (n, v) = part.trim().split_once('=')?;
+        (n.trim() == "vmware_soap_session").then(|| v.trim().trim_matches('"').to_string())
+    })
+}
+
+impl Handler for Router {
+    fn handle(&self, req: Request) -> Outcome {
+        let sh = &self.shared;
+        match (req.method.as_str(), req.path.as_str()) {
+            ("POST", "/sdk") | ("POST", "/sdk/") => {
+                let cookie = cookie_value(&req);
+                crate::soap::handle(sh, &req.body, cookie)
+            }
+            ("GET", "/sdk/vimServiceVersions.xml") => {
+                sh.count("GET /sdk/vimServiceVersions.xml");
+                Outcome::Respond(Response::new(
+                    200,
+                    "text/xml",
+                    sh.versions_xml.clone().into_bytes(),
+                ))
+            }
+            (_, p) if p.starts_with("/folder") => {
+                let cookie = cookie_value(&req);
+                Outcome::Respond(crate::files::handle(sh, &req, cookie))
+            }
+            (_, p) if p.starts_with("/sim/") => Outcome::Respond(crate::control::handle(sh, &req)),
+            _ => {
+                sh.count(&format!("{} {}", req.method, decode(&req.path, false)));
+                Outcome::Respond(Response::text(404, "Not Found"))
+            }
+        }
+    }
+}
