@@ -1,1 +1,79 @@
-fn main() {}
+//! Generates the C header with cbindgen (into OUT_DIR, and into include/
+//! when ESX_DRIVER_WRITE_HEADER=1, as `make header` does) and gives the
+//! shared library its SONAME and export list.
+
+use std::env;
+use std::path::PathBuf;
+
+fn main() {
+    let crate_dir = PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR"));
+    let out_dir = PathBuf::from(env::var("OUT_DIR").expect("OUT_DIR"));
+    println!("cargo:rerun-if-changed=src");
+    println!("cargo:rerun-if-changed=cbindgen.toml");
+    println!("cargo:rerun-if-env-changed=ESX_DRIVER_WRITE_HEADER");
+
+    let config =
+        cbindgen::Config::from_file(crate_dir.join("cbindgen.toml")).expect("cbindgen.toml");
+    let header = out_dir.join("esx_driver.h");
+    match cbindgen::Builder::new()
+        .with_crate(&crate_dir)
+        .with_config(config)
+        .generate()
+    {
+        Ok(bindings) => {
+            bindings.write_to_file(&header);
+            if env::var("ESX_DRIVER_WRITE_HEADER").as_deref() == Ok("1") {
+                bindings.write_to_file(crate_dir.join("include/esx_driver.h"));
+            }
+        }
+        Err(e) => panic!("cbindgen failed: {e}"),
+    }
+
+    // The export list: every function and variable the header declares.
+    let text = std::fs::read_to_string(&header).expect("generated header");
+    let mut symbols: Vec<String> = Vec::new();
+    let hooks = env::var_os("CARGO_FEATURE_TEST_HOOKS").is_some();
+    let mut in_hooks = false;
+    for line in text.lines() {
+        let line = line.trim();
+        if line.starts_with("#if defined(ESX_DRIVER_TEST_HOOKS)") {
+            in_hooks = true;
+        } else if line.starts_with("#endif") {
+            in_hooks = false;
+        }
+        if line.starts_with('#')
+            || line.starts_with("typedef")
+            || line.starts_with("//")
+            || (in_hooks && !hooks)
+        {
+            continue;
+        }
+        if let Some(i) = line.find("esx") {
+            let rest = &line[i..];
+            let name: String = rest
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
+            let after = &rest[name.len()..];
+            let is_fn = after.starts_with('(');
+            let is_var = line.starts_with("extern ") && after.trim_start().starts_with(';');
+            if (is_fn || is_var) && !symbols.contains(&name) {
+                symbols.push(name);
+            }
+        }
+    }
+    symbols.sort();
+    let mut map = String::from("{\n  global:\n");
+    for s in &symbols {
+        map.push_str(&format!("    {s};\n"));
+    }
+    map.push_str("  local:\n    *;\n};\n");
+    std::fs::write(out_dir.join("esx_driver.map"), map).expect("write version script");
+    std::fs::write(out_dir.join("esx_driver.syms"), symbols.join("\n") + "\n")
+        .expect("write symbol list");
+    println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,libesx_driver.so.0");
+    println!(
+        "cargo:rustc-cdylib-link-arg=-Wl,--version-script={}",
+        out_dir.join("esx_driver.map").display()
+    );
+}

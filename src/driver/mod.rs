@@ -8,13 +8,13 @@ pub mod node;
 pub mod scope;
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex, RwLock};
 
 use once_cell::sync::OnceCell;
 
 use crate::error::{Error, Result};
 use crate::uri::{self, ParsedUri, Scheme, Transport};
-use crate::vi::{Client, MoRef};
+use crate::vi::{Client, MoRef, Question};
 
 pub use auth::{Authenticator, CredentialKind, CredentialRequest};
 pub use domain::{DomainRef, ListFlags};
@@ -33,6 +33,12 @@ pub fn encode_version(text: &str) -> Option<u64> {
     Some(major * 1_000_000 + minor.min(999) * 1_000 + micro.min(999))
 }
 
+/// Decides VM questions in place of the URI's auto_answer policy.
+pub trait QuestionHandler: Send + Sync {
+    /// The index of the choice to answer with, or None to refuse.
+    fn decide(&self, dom: &DomainRef, question: &Question) -> Option<usize>;
+}
+
 /// An open connection to an ESX host or vCenter.
 pub struct Connection {
     uri: ParsedUri,
@@ -43,6 +49,7 @@ pub struct Connection {
     /// later lookup costs one request instead of two.
     vm_cache: Mutex<HashMap<[u8; 16], MoRef>>,
     pub(crate) max_vcpus: OnceCell<i32>,
+    question_handler: RwLock<Option<Arc<dyn QuestionHandler>>>,
 }
 
 impl std::fmt::Debug for Connection {
@@ -98,6 +105,7 @@ impl Connection {
             scope: OnceCell::new(),
             vm_cache: Mutex::new(HashMap::new()),
             max_vcpus: OnceCell::new(),
+            question_handler: RwLock::new(None),
         };
         if conn.uri.scheme == Scheme::Vpx {
             let scope = scope::resolve_path(&conn.client, &conn.uri.path)?;
@@ -201,6 +209,17 @@ impl Connection {
         self.client
             .invoke("CurrentTime", &instance, "", crate::vi::Safety::ReadOnly)
             .is_ok()
+    }
+
+    /// Installs (or with None removes) the question handler.
+    pub fn set_question_handler(&self, handler: Option<Arc<dyn QuestionHandler>>) {
+        if let Ok(mut h) = self.question_handler.write() {
+            *h = handler;
+        }
+    }
+
+    pub fn question_handler(&self) -> Option<Arc<dyn QuestionHandler>> {
+        self.question_handler.read().ok().and_then(|h| h.clone())
     }
 
     pub(crate) fn cache_vm(&self, uuid: [u8; 16], moref: &MoRef) {

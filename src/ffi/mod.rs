@@ -1,1 +1,19 @@
-//! C ABI (filled in below).
+//! The C ABI, and only that: handles, strings, errors, driver tables and
+//! the panic boundary. Every `unsafe` block of the library lives here.
+//!
+//! Conventions (also in README.md): functions return -1 / NULL on error
+//! with the details in esxGetLastError(); returned strings and arrays are
+//! malloc'd and the caller free()s them; handles are released with their
+//! esx*Free / esxConnectClose; Free(NULL) is an error, never a crash; every
+//! call is thread-safe.
+
+pub mod auth;
+pub mod boundary;
+pub mod connect;
+pub mod domain;
+pub mod error;
+pub mod handles;
+pub mod log;
+pub mod strings;
+pub mod tables;
+pub mod types;

@@ -1,0 +1,81 @@
+//! C strings in and out: NULL and UTF-8 checks on the way in, malloc'd
+//! copies (freed by the caller with free()) on the way out.
+
+use std::ffi::CStr;
+use std::os::raw::c_char;
+
+use crate::error::Error;
+
+/// Borrows a C string argument; NULL or invalid UTF-8 is INVALID_ARG.
+///
+/// # Safety
+/// `p` must be NULL or a NUL-terminated string valid for the call.
+pub unsafe fn str_arg<'a>(p: *const c_char, what: &str) -> Result<&'a str, Error> {
+    if p.is_null() {
+        return Err(Error::invalid_arg(format!("{what} must not be NULL")));
+    }
+    // SAFETY: non-NULL and NUL-terminated per the contract.
+    unsafe { CStr::from_ptr(p) }
+        .to_str()
+        .map_err(|_| Error::invalid_arg(format!("{what} is not valid UTF-8")))
+}
+
+/// Like str_arg, but NULL is allowed and gives None.
+///
+/// # Safety
+/// As for `str_arg`.
+pub unsafe fn opt_str_arg<'a>(p: *const c_char, what: &str) -> Result<Option<&'a str>, Error> {
+    if p.is_null() {
+        Ok(None)
+    } else {
+        // SAFETY: forwarded contract.
+        unsafe { str_arg(p, what) }.map(Some)
+    }
+}
+
+/// A malloc'd, NUL-terminated copy of `s` (NULs inside become spaces);
+/// NULL if allocation fails.
+pub fn malloc_str(s: &str) -> *mut c_char {
+    let bytes = s.as_bytes();
+    // SAFETY: we allocate len + 1 bytes and write exactly that many.
+    unsafe {
+        let p = libc::malloc(bytes.len() + 1) as *mut u8;
+        if p.is_null() {
+            return std::ptr::null_mut();
+        }
+        for (i, b) in bytes.iter().enumerate() {
+            *p.add(i) = if *b == 0 { b' ' } else { *b };
+        }
+        *p.add(bytes.len()) = 0;
+        p as *mut c_char
+    }
+}
+
+/// Writes `s` into a fixed C buffer, truncated to fit, NUL-terminated.
+pub fn fill_buf(buf: &mut [c_char], s: &str) {
+    let n = buf.len().saturating_sub(1).min(s.len());
+    for (i, b) in s.as_bytes()[..n].iter().enumerate() {
+        buf[i] = *b as c_char;
+    }
+    if let Some(last) = buf.get_mut(n) {
+        *last = 0;
+    }
+}
+
+/// Checks that an output pointer is not NULL.
+pub fn out<'a, T>(p: *mut T, what: &str) -> Result<&'a mut T, Error> {
+    if p.is_null() {
+        return Err(Error::invalid_arg(format!("{what} must not be NULL")));
+    }
+    // SAFETY: non-NULL; the C caller promises it points to a writable T.
+    Ok(unsafe { &mut *p })
+}
+
+/// Rejects flag bits outside `allowed`, as libvirt's virCheckFlags does.
+pub fn check_flags(flags: u32, allowed: u32) -> Result<(), Error> {
+    let bad = flags & !allowed;
+    if bad != 0 {
+        return Err(Error::invalid_arg(format!("unsupported flags (0x{bad:x})")));
+    }
+    Ok(())
+}

@@ -1,0 +1,427 @@
+//! C types with libvirt's layouts and values (libvirt-host.h,
+//! libvirt-domain.h, virterror.h), renamed vir -> esx. The C test
+//! `ffi-examples/abi_check.c` asserts every size, offset and value against
+//! Debian's libvirt headers.
+
+#![allow(non_camel_case_types, non_snake_case)]
+
+use std::os::raw::{
+    c_char, c_double, c_int, c_longlong, c_uchar, c_uint, c_ulong, c_ulonglong, c_ushort, c_void,
+};
+
+pub use super::handles::{esxConnect, esxDomain, esxDomainSnapshot};
+
+/// A connection handle (opaque, reference counted).
+pub type esxConnectPtr = *mut esxConnect;
+/// A domain handle (opaque, reference counted).
+pub type esxDomainPtr = *mut esxDomain;
+/// A domain snapshot handle (opaque, reference counted).
+pub type esxDomainSnapshotPtr = *mut esxDomainSnapshot;
+
+/// virDomainInfo.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default)]
+pub struct esxDomainInfo {
+    /// The running state, an esxDomainState.
+    pub state: c_uchar,
+    /// The maximum memory in KiB allowed.
+    pub maxMem: c_ulong,
+    /// The memory in KiB used by the domain.
+    pub memory: c_ulong,
+    /// The number of virtual CPUs for the domain.
+    pub nrVirtCpu: c_ushort,
+    /// The CPU time used in nanoseconds.
+    pub cpuTime: c_ulonglong,
+}
+pub type esxDomainInfoPtr = *mut esxDomainInfo;
+
+/// virNodeInfo.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct esxNodeInfo {
+    /// The CPU model, NUL-terminated.
+    pub model: [c_char; 32],
+    /// Memory size in KiB.
+    pub memory: c_ulong,
+    /// The number of active CPUs.
+    pub cpus: c_uint,
+    /// Expected CPU frequency in MHz.
+    pub mhz: c_uint,
+    /// The number of NUMA cells.
+    pub nodes: c_uint,
+    /// The number of CPU sockets per node.
+    pub sockets: c_uint,
+    /// The number of cores per socket.
+    pub cores: c_uint,
+    /// The number of threads per core.
+    pub threads: c_uint,
+}
+pub type esxNodeInfoPtr = *mut esxNodeInfo;
+
+/// virConnectCredential: one question of the auth callback.
+#[repr(C)]
+#[derive(Debug)]
+pub struct esxConnectCredential {
+    /// One of esxConnectCredentialType.
+    pub r#type: c_int,
+    /// Prompt to show to the user.
+    pub prompt: *const c_char,
+    /// Additional challenge to show (the host name).
+    pub challenge: *const c_char,
+    /// Optional default result.
+    pub defresult: *const c_char,
+    /// The answer, malloc'd by the callback; the library frees it.
+    pub result: *mut c_char,
+    /// Length of the answer.
+    pub resultlen: c_uint,
+}
+pub type esxConnectCredentialPtr = *mut esxConnectCredential;
+
+/// virConnectAuthCallbackPtr: returns 0 when every credential got an answer.
+pub type esxConnectAuthCallbackPtr = Option<
+    unsafe extern "C" fn(
+        cred: esxConnectCredentialPtr,
+        ncred: c_uint,
+        cbdata: *mut c_void,
+    ) -> c_int,
+>;
+
+/// virConnectAuth.
+#[repr(C)]
+#[derive(Debug)]
+pub struct esxConnectAuth {
+    /// The credential types the callback supports.
+    pub credtype: *mut c_int,
+    pub ncredtype: c_uint,
+    /// The callback used to collect credentials.
+    pub cb: esxConnectAuthCallbackPtr,
+    pub cbdata: *mut c_void,
+}
+pub type esxConnectAuthPtr = *mut esxConnectAuth;
+
+/// The value part of esxTypedParameter.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub union esxTypedParameterValue {
+    pub i: c_int,
+    pub ui: c_uint,
+    pub l: c_longlong,
+    pub ul: c_ulonglong,
+    pub d: c_double,
+    pub b: c_char,
+    pub s: *mut c_char,
+}
+
+/// virTypedParameter.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct esxTypedParameter {
+    /// Parameter name, NUL-terminated.
+    pub field: [c_char; 80],
+    /// One of esxTypedParameterType.
+    pub r#type: c_int,
+    pub value: esxTypedParameterValue,
+}
+pub type esxTypedParameterPtr = *mut esxTypedParameter;
+
+/// virError: the details of the last error of this thread.
+#[repr(C)]
+#[derive(Debug)]
+pub struct esxError {
+    /// The error code, an esxErrorNumber.
+    pub code: c_int,
+    /// What part of the library raised it (ESX_FROM_ESX).
+    pub domain: c_int,
+    /// Human-readable message.
+    pub message: *mut c_char,
+    /// An esxErrorLevel.
+    pub level: c_int,
+    /// Always NULL (deprecated in libvirt).
+    pub conn: esxConnectPtr,
+    /// Always NULL (deprecated in libvirt).
+    pub dom: esxDomainPtr,
+    /// Extra string information: the VI fault type, when the host sent one.
+    pub str1: *mut c_char,
+    pub str2: *mut c_char,
+    pub str3: *mut c_char,
+    pub int1: c_int,
+    pub int2: c_int,
+    /// Always NULL (deprecated in libvirt).
+    pub net: *mut c_void,
+}
+pub type esxErrorPtr = *mut esxError;
+
+/// A free function for callback data (virFreeCallback).
+pub type esxFreeCallback = Option<unsafe extern "C" fn(opaque: *mut c_void)>;
+
+/// One answer of a VM question.
+#[repr(C)]
+#[derive(Debug)]
+pub struct esxQuestionChoice {
+    /// What is sent to the host to pick this answer.
+    pub key: *const c_char,
+    /// The answer's catalog label (e.g. "button.uuid.copiedTheVM").
+    pub label: *const c_char,
+    /// The answer's text (e.g. "I Copied It").
+    pub summary: *const c_char,
+}
+
+/// A question that blocks a task on a VM (VirtualMachineQuestionInfo).
+#[repr(C)]
+#[derive(Debug)]
+pub struct esxQuestion {
+    /// The question id the host gave it.
+    pub id: *const c_char,
+    /// The question text.
+    pub text: *const c_char,
+    /// The stable message id (e.g. "msg.uuid.altered"), or "".
+    pub messageId: *const c_char,
+    pub nchoices: c_uint,
+    pub choices: *const esxQuestionChoice,
+    /// Index of the default answer in choices, or -1 when there is none.
+    pub defaultIndex: c_int,
+}
+
+/// Decides a question: returns the index of the choice to answer with, or -1
+/// to refuse (the task is then cancelled when it can be, as with
+/// auto_answer=0). `dom` is valid during the call only (esxDomainRef it to
+/// keep it).
+pub type esxQuestionCallback = Option<
+    unsafe extern "C" fn(
+        conn: esxConnectPtr,
+        dom: esxDomainPtr,
+        question: *const esxQuestion,
+        opaque: *mut c_void,
+    ) -> c_int,
+>;
+
+/// Receives the library's log records (see esxSetLogHandler).
+pub type esxLogCallback = Option<
+    unsafe extern "C" fn(
+        priority: c_int,
+        module: *const c_char,
+        message: *const c_char,
+        opaque: *mut c_void,
+    ),
+>;
+
+/// virDomainState.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum esxDomainState {
+    ESX_DOMAIN_NOSTATE = 0,
+    ESX_DOMAIN_RUNNING = 1,
+    ESX_DOMAIN_BLOCKED = 2,
+    ESX_DOMAIN_PAUSED = 3,
+    ESX_DOMAIN_SHUTDOWN = 4,
+    ESX_DOMAIN_SHUTOFF = 5,
+    ESX_DOMAIN_CRASHED = 6,
+    ESX_DOMAIN_PMSUSPENDED = 7,
+}
+
+/// virErrorLevel.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum esxErrorLevel {
+    ESX_ERR_NONE = 0,
+    ESX_ERR_WARNING = 1,
+    ESX_ERR_ERROR = 2,
+}
+
+/// virErrorDomain: this library only raises errors from ESX_FROM_ESX.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum esxErrorDomain {
+    ESX_FROM_NONE = 0,
+    ESX_FROM_ESX = 28,
+}
+
+/// virErrorNumber.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum esxErrorNumber {
+    ESX_ERR_OK = 0,
+    ESX_ERR_INTERNAL_ERROR = 1,
+    ESX_ERR_NO_MEMORY = 2,
+    ESX_ERR_NO_SUPPORT = 3,
+    ESX_ERR_UNKNOWN_HOST = 4,
+    ESX_ERR_NO_CONNECT = 5,
+    ESX_ERR_INVALID_CONN = 6,
+    ESX_ERR_INVALID_DOMAIN = 7,
+    ESX_ERR_INVALID_ARG = 8,
+    ESX_ERR_OPERATION_FAILED = 9,
+    ESX_ERR_GET_FAILED = 10,
+    ESX_ERR_POST_FAILED = 11,
+    ESX_ERR_HTTP_ERROR = 12,
+    ESX_ERR_SEXPR_SERIAL = 13,
+    ESX_ERR_NO_XEN = 14,
+    ESX_ERR_XEN_CALL = 15,
+    ESX_ERR_OS_TYPE = 16,
+    ESX_ERR_NO_KERNEL = 17,
+    ESX_ERR_NO_ROOT = 18,
+    ESX_ERR_NO_SOURCE = 19,
+    ESX_ERR_NO_TARGET = 20,
+    ESX_ERR_NO_NAME = 21,
+    ESX_ERR_NO_OS = 22,
+    ESX_ERR_NO_DEVICE = 23,
+    ESX_ERR_NO_XENSTORE = 24,
+    ESX_ERR_DRIVER_FULL = 25,
+    ESX_ERR_CALL_FAILED = 26,
+    ESX_ERR_XML_ERROR = 27,
+    ESX_ERR_DOM_EXIST = 28,
+    ESX_ERR_OPERATION_DENIED = 29,
+    ESX_ERR_OPEN_FAILED = 30,
+    ESX_ERR_READ_FAILED = 31,
+    ESX_ERR_PARSE_FAILED = 32,
+    ESX_ERR_CONF_SYNTAX = 33,
+    ESX_ERR_WRITE_FAILED = 34,
+    ESX_ERR_XML_DETAIL = 35,
+    ESX_ERR_INVALID_NETWORK = 36,
+    ESX_ERR_NETWORK_EXIST = 37,
+    ESX_ERR_SYSTEM_ERROR = 38,
+    ESX_ERR_RPC = 39,
+    ESX_ERR_GNUTLS_ERROR = 40,
+    ESX_WAR_NO_NETWORK = 41,
+    ESX_ERR_NO_DOMAIN = 42,
+    ESX_ERR_NO_NETWORK = 43,
+    ESX_ERR_INVALID_MAC = 44,
+    ESX_ERR_AUTH_FAILED = 45,
+    ESX_ERR_INVALID_STORAGE_POOL = 46,
+    ESX_ERR_INVALID_STORAGE_VOL = 47,
+    ESX_WAR_NO_STORAGE = 48,
+    ESX_ERR_NO_STORAGE_POOL = 49,
+    ESX_ERR_NO_STORAGE_VOL = 50,
+    ESX_WAR_NO_NODE = 51,
+    ESX_ERR_INVALID_NODE_DEVICE = 52,
+    ESX_ERR_NO_NODE_DEVICE = 53,
+    ESX_ERR_NO_SECURITY_MODEL = 54,
+    ESX_ERR_OPERATION_INVALID = 55,
+    ESX_WAR_NO_INTERFACE = 56,
+    ESX_ERR_NO_INTERFACE = 57,
+    ESX_ERR_INVALID_INTERFACE = 58,
+    ESX_ERR_MULTIPLE_INTERFACES = 59,
+    ESX_WAR_NO_NWFILTER = 60,
+    ESX_ERR_INVALID_NWFILTER = 61,
+    ESX_ERR_NO_NWFILTER = 62,
+    ESX_ERR_BUILD_FIREWALL = 63,
+    ESX_WAR_NO_SECRET = 64,
+    ESX_ERR_INVALID_SECRET = 65,
+    ESX_ERR_NO_SECRET = 66,
+    ESX_ERR_CONFIG_UNSUPPORTED = 67,
+    ESX_ERR_OPERATION_TIMEOUT = 68,
+    ESX_ERR_MIGRATE_PERSIST_FAILED = 69,
+    ESX_ERR_HOOK_SCRIPT_FAILED = 70,
+    ESX_ERR_INVALID_DOMAIN_SNAPSHOT = 71,
+    ESX_ERR_NO_DOMAIN_SNAPSHOT = 72,
+    ESX_ERR_INVALID_STREAM = 73,
+    ESX_ERR_ARGUMENT_UNSUPPORTED = 74,
+    ESX_ERR_STORAGE_PROBE_FAILED = 75,
+    ESX_ERR_STORAGE_POOL_BUILT = 76,
+    ESX_ERR_SNAPSHOT_REVERT_RISKY = 77,
+    ESX_ERR_OPERATION_ABORTED = 78,
+    ESX_ERR_AUTH_CANCELLED = 79,
+    ESX_ERR_NO_DOMAIN_METADATA = 80,
+    ESX_ERR_MIGRATE_UNSAFE = 81,
+    ESX_ERR_OVERFLOW = 82,
+    ESX_ERR_BLOCK_COPY_ACTIVE = 83,
+    ESX_ERR_OPERATION_UNSUPPORTED = 84,
+    ESX_ERR_SSH = 85,
+    ESX_ERR_AGENT_UNRESPONSIVE = 86,
+    ESX_ERR_RESOURCE_BUSY = 87,
+    ESX_ERR_ACCESS_DENIED = 88,
+    ESX_ERR_DBUS_SERVICE = 89,
+    ESX_ERR_STORAGE_VOL_EXIST = 90,
+    ESX_ERR_CPU_INCOMPATIBLE = 91,
+    ESX_ERR_XML_INVALID_SCHEMA = 92,
+    ESX_ERR_MIGRATE_FINISH_OK = 93,
+    ESX_ERR_AUTH_UNAVAILABLE = 94,
+    ESX_ERR_NO_SERVER = 95,
+    ESX_ERR_NO_CLIENT = 96,
+    ESX_ERR_AGENT_UNSYNCED = 97,
+    ESX_ERR_LIBSSH = 98,
+    ESX_ERR_DEVICE_MISSING = 99,
+    ESX_ERR_INVALID_NWFILTER_BINDING = 100,
+    ESX_ERR_NO_NWFILTER_BINDING = 101,
+    ESX_ERR_INVALID_DOMAIN_CHECKPOINT = 102,
+    ESX_ERR_NO_DOMAIN_CHECKPOINT = 103,
+    ESX_ERR_NO_DOMAIN_BACKUP = 104,
+    ESX_ERR_INVALID_NETWORK_PORT = 105,
+    ESX_ERR_NETWORK_PORT_EXIST = 106,
+    ESX_ERR_NO_NETWORK_PORT = 107,
+    ESX_ERR_NO_HOSTNAME = 108,
+    ESX_ERR_CHECKPOINT_INCONSISTENT = 109,
+    ESX_ERR_MULTIPLE_DOMAINS = 110,
+}
+
+/// virConnectCredentialType.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum esxConnectCredentialType {
+    ESX_CRED_USERNAME = 1,
+    ESX_CRED_AUTHNAME = 2,
+    ESX_CRED_LANGUAGE = 3,
+    ESX_CRED_CNONCE = 4,
+    ESX_CRED_PASSPHRASE = 5,
+    ESX_CRED_ECHOPROMPT = 6,
+    ESX_CRED_NOECHOPROMPT = 7,
+    ESX_CRED_REALM = 8,
+    ESX_CRED_EXTERNAL = 9,
+}
+
+/// virConnectFlags.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum esxConnectFlags {
+    ESX_CONNECT_RO = 1,
+    ESX_CONNECT_NO_ALIASES = 2,
+}
+
+/// virConnectListAllDomainsFlags.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum esxConnectListAllDomainsFlags {
+    ESX_CONNECT_LIST_DOMAINS_ACTIVE = 1,
+    ESX_CONNECT_LIST_DOMAINS_INACTIVE = 2,
+    ESX_CONNECT_LIST_DOMAINS_PERSISTENT = 4,
+    ESX_CONNECT_LIST_DOMAINS_TRANSIENT = 8,
+    ESX_CONNECT_LIST_DOMAINS_RUNNING = 16,
+    ESX_CONNECT_LIST_DOMAINS_PAUSED = 32,
+    ESX_CONNECT_LIST_DOMAINS_SHUTOFF = 64,
+    ESX_CONNECT_LIST_DOMAINS_OTHER = 128,
+    ESX_CONNECT_LIST_DOMAINS_MANAGEDSAVE = 256,
+    ESX_CONNECT_LIST_DOMAINS_NO_MANAGEDSAVE = 512,
+    ESX_CONNECT_LIST_DOMAINS_AUTOSTART = 1024,
+    ESX_CONNECT_LIST_DOMAINS_NO_AUTOSTART = 2048,
+    ESX_CONNECT_LIST_DOMAINS_HAS_SNAPSHOT = 4096,
+    ESX_CONNECT_LIST_DOMAINS_NO_SNAPSHOT = 8192,
+    ESX_CONNECT_LIST_DOMAINS_HAS_CHECKPOINT = 16384,
+    ESX_CONNECT_LIST_DOMAINS_NO_CHECKPOINT = 32768,
+}
+
+/// virTypedParameterType.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum esxTypedParameterType {
+    ESX_TYPED_PARAM_INT = 1,
+    ESX_TYPED_PARAM_UINT = 2,
+    ESX_TYPED_PARAM_LLONG = 3,
+    ESX_TYPED_PARAM_ULLONG = 4,
+    ESX_TYPED_PARAM_DOUBLE = 5,
+    ESX_TYPED_PARAM_BOOLEAN = 6,
+    ESX_TYPED_PARAM_STRING = 7,
+}
+
+/// Log priorities given to an esxLogCallback (libvirt's virLogPriority).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum esxLogPriority {
+    ESX_LOG_DEBUG = 1,
+    ESX_LOG_INFO = 2,
+    ESX_LOG_WARN = 3,
+    ESX_LOG_ERROR = 4,
+}
+
+/// Size of a binary UUID (VIR_UUID_BUFLEN).
+pub const ESX_UUID_BUFLEN: usize = 16;
+/// Size of a UUID string with its NUL (VIR_UUID_STRING_BUFLEN).
+pub const ESX_UUID_STRING_BUFLEN: usize = 37;
