@@ -151,7 +151,12 @@ impl Shared {
             Ok(s) => s.clone(),
             Err(p) => p.into_inner().clone(),
         };
-        let total: u64 = s.values().sum();
+        // Requests, not the SOAPAction tallies kept beside them.
+        let total: u64 = s
+            .iter()
+            .filter(|(k, _)| !k.starts_with("SOAPAction "))
+            .map(|(_, v)| v)
+            .sum();
         let mut out = format!("total {total}\n");
         for (k, v) in s {
             out.push_str(&format!("{k} {v}\n"));
@@ -208,11 +213,11 @@ fn timer_loop(weak: Weak<Shared>) {
 
 fn versions_xml() -> String {
     let prior = [
-        "7.0.3.0", "7.0.2.0", "7.0.1.0", "7.0.0.0", "6.7.3", "6.7.2", "6.7.1", "6.7", "6.5", "6.0",
-        "5.5", "5.1", "5.0", "4.1", "4.0",
+        "7.0.2.0", "7.0.1.0", "7.0.0.0", "6.7.3", "6.7.2", "6.7.1", "6.7", "6.5", "6.0", "5.5",
+        "5.1", "5.0", "4.1", "4.0",
     ];
     let mut x = String::from(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\" ?>\n<namespaces version=\"1.0\">\n  <namespace>\n    <name>urn:vim25</name>\n    <version>7.0.3.1</version>\n    <priorVersions>\n",
+        "<?xml version=\"1.0\" encoding=\"UTF-8\" ?>\n<namespaces version=\"1.0\">\n  <namespace>\n    <name>urn:vim25</name>\n    <version>7.0.3.0</version>\n    <priorVersions>\n",
     );
     for p in prior {
         x.push_str(&format!("      <version>{p}</version>\n"));
@@ -239,6 +244,10 @@ impl Handler for Router {
         match (req.method.as_str(), req.path.as_str()) {
             ("POST", "/sdk") | ("POST", "/sdk/") => {
                 let cookie = cookie_value(&req);
+                sh.count(&format!(
+                    "SOAPAction {}",
+                    req.header("soapaction").unwrap_or("-").trim_matches('"')
+                ));
                 crate::soap::handle(sh, &req.body, cookie)
             }
             ("GET", "/sdk/vimServiceVersions.xml") => {

@@ -1,0 +1,110 @@
+# esx-driver: build, test, demo, bench, install.
+#
+#   make demo    build everything, start esx-sim, run esxsh against it
+#   make test    every test: Rust, C (ABI check, harness, valgrind), pyvmomi, virsh
+#   make bench   round trips, latency and memory against esx-sim
+#   make install PREFIX=/usr/local   library (with SONAME), header, esx-driver.pc
+
+VERSION    := 0.1.0
+PREFIX     ?= /usr/local
+LIBDIR     ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+BINDIR     ?= $(PREFIX)/bin
+DESTDIR    ?=
+CARGO      ?= cargo
+CC         ?= cc
+CFLAGS     ?= -O2 -g
+WARN       := -Wall -Wextra -Werror -std=c11 -D_POSIX_C_SOURCE=200809L
+
+# Everything is built once, in release mode, and installed into a local
+# stage that the C programs, demo and tests use like an installed copy.
+TARGET  := $(CURDIR)/target/release
+STAGE   := $(CURDIR)/build/stage
+BUILD   := $(CURDIR)/build
+LIB     := $(TARGET)/libesx_driver.so
+SIM     := $(TARGET)/esx-sim
+PKGCFG  := PKG_CONFIG_PATH=$(STAGE)/lib/pkgconfig pkg-config
+
+export ESX_SIM := $(SIM)
+export ESXSH := $(BUILD)/esxsh
+export ESX_STAGE := $(STAGE)
+
+.PHONY: all lib sim header check-header stage esxsh c-programs demo test test-rust test-c \
+        test-pyvmomi test-virsh test-valgrind bench install uninstall clean asan
+
+all: lib sim c-programs
+
+lib:
+	$(CARGO) build --release -p esx-driver
+
+sim:
+	$(CARGO) build --release -p esx-sim
+
+# Regenerates include/esx_driver.h from the Rust sources (commit the result).
+header:
+	ESX_DRIVER_WRITE_HEADER=1 $(CARGO) build --release -p esx-driver
+
+check-header:
+	$(CARGO) test --release --test header
+
+install: lib
+	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(LIBDIR)/pkgconfig
+	install -m 755 $(LIB) $(DESTDIR)$(LIBDIR)/libesx_driver.so.$(VERSION)
+	ln -sf libesx_driver.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libesx_driver.so.0
+	ln -sf libesx_driver.so.0 $(DESTDIR)$(LIBDIR)/libesx_driver.so
+	install -m 644 include/esx_driver.h $(DESTDIR)$(INCLUDEDIR)/esx_driver.h
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' \
+	    -e 's|@VERSION@|$(VERSION)|' esx-driver.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/esx-driver.pc
+
+uninstall:
+	rm -f $(DESTDIR)$(LIBDIR)/libesx_driver.so* $(DESTDIR)$(INCLUDEDIR)/esx_driver.h \
+	      $(DESTDIR)$(LIBDIR)/pkgconfig/esx-driver.pc
+
+stage:
+	$(MAKE) --no-print-directory install PREFIX=$(STAGE)
+
+# The C programs see only the installed header and library, found through
+# the installed esx-driver.pc.
+c-programs: stage
+	@mkdir -p $(BUILD)
+	$(CC) $(CFLAGS) $(WARN) ffi-examples/esxsh.c -o $(BUILD)/esxsh \
+	    $$($(PKGCFG) --cflags --libs esx-driver) -Wl,-rpath,$(STAGE)/lib
+	$(CC) $(CFLAGS) $(WARN) ffi-examples/harness.c -o $(BUILD)/harness -lpthread \
+	    $$($(PKGCFG) --cflags --libs esx-driver) -Wl,-rpath,$(STAGE)/lib
+	$(CC) $(CFLAGS) $(WARN) ffi-examples/abi_check.c -o $(BUILD)/abi_check \
+	    $$($(PKGCFG) --cflags esx-driver) $$(pkg-config --cflags libvirt)
+
+esxsh: c-programs
+
+demo: all
+	scripts/demo.sh
+
+test: all
+	scripts/test.sh
+
+test-rust: all
+	$(CARGO) test --release --workspace
+
+test-c: all
+	scripts/test.sh c
+
+test-pyvmomi: all
+	scripts/test.sh pyvmomi
+
+test-virsh: all
+	scripts/test.sh virsh
+
+test-valgrind: all
+	scripts/test.sh valgrind
+
+bench: all
+	$(CARGO) run --release --example bench
+
+# AddressSanitizer build of the C harness against an ASan-instrumented
+# library (needs a nightly toolchain for -Zsanitizer; see README.md).
+asan:
+	scripts/asan.sh
+
+clean:
+	$(CARGO) clean
+	rm -rf $(BUILD)

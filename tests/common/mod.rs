@@ -1,0 +1,355 @@
+//! Test support: start esx-sim on port 0, talk to its /sim/ control
+//! endpoints, find the C programs built by `make`.
+
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::Duration;
+
+pub const PASSWORD: &str = "esx-sim";
+
+/// The target directory the tests run from (target/debug or target/release).
+pub fn target_dir() -> PathBuf {
+    let exe = std::env::current_exe().expect("test executable");
+    exe.parent()
+        .and_then(Path::parent)
+        .expect("target dir")
+        .to_path_buf()
+}
+
+pub fn repo_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// True when running in CI, where a missing prerequisite is a failure.
+pub fn in_ci() -> bool {
+    std::env::var("CI")
+        .map(|v| v == "true" || v == "1")
+        .unwrap_or(false)
+}
+
+/// Returns the path of an external program, or None (the test then skips)
+/// when it is missing outside CI. In CI a missing program fails the test.
+pub fn require(what: &str, path: Option<PathBuf>) -> Option<PathBuf> {
+    match path {
+        Some(p) if p.exists() => Some(p),
+        _ => {
+            if in_ci() {
+                panic!("{what} is required in CI but is missing (run `make test`)");
+            }
+            eprintln!("SKIP: {what} is missing (run `make test` to build and install everything)");
+            None
+        }
+    }
+}
+
+pub fn which(name: &str) -> Option<PathBuf> {
+    std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|p| p.join(name))
+            .find(|p| p.is_file())
+    })
+}
+
+fn sim_binary() -> PathBuf {
+    if let Some(p) = std::env::var_os("ESX_SIM") {
+        let p = PathBuf::from(p);
+        if p.exists() {
+            return p;
+        }
+    }
+    // Build (or confirm up to date) the simulator of this profile once per
+    // test binary, so that a stale esx-sim is never tested against.
+    static BUILD: std::sync::Once = std::sync::Once::new();
+    BUILD.call_once(|| {
+        let release = target_dir().ends_with("release");
+        let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+        cmd.args(["build", "-q", "-p", "esx-sim"])
+            .current_dir(repo_dir());
+        if release {
+            cmd.arg("--release");
+        }
+        let status = cmd.status().expect("cargo build -p esx-sim");
+        assert!(status.success(), "building esx-sim failed");
+    });
+    target_dir().join("esx-sim")
+}
+
+/// A running esx-sim, stopped (and its datastore removed) on drop.
+pub struct Sim {
+    child: Child,
+    pub port: u16,
+    pub scheme: String,
+    pub sha1: String,
+    pub sha256: String,
+    pub datastore_dir: PathBuf,
+    _tmp: TempDir,
+    agent: ureq::Agent,
+}
+
+/// A temporary directory removed on drop.
+pub struct TempDir(pub PathBuf);
+
+impl TempDir {
+    pub fn new(tag: &str) -> TempDir {
+        static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = N.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let p = std::env::temp_dir().join(format!("esx-test-{tag}-{}-{n}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&p);
+        std::fs::create_dir_all(&p).expect("temp dir");
+        TempDir(p)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+#[derive(Debug)]
+struct AnyCert(Arc<rustls::crypto::CryptoProvider>);
+
+impl rustls::client::danger::ServerCertVerifier for AnyCert {
+    fn verify_server_cert(
+        &self,
+        _: &rustls::pki_types::CertificateDer<'_>,
+        _: &[rustls::pki_types::CertificateDer<'_>],
+        _: &rustls::pki_types::ServerName<'_>,
+        _: &[u8],
+        _: rustls::pki_types::UnixTime,
+    ) -> Result<rustls::client::danger::ServerCertVerified, rustls::Error> {
+        Ok(rustls::client::danger::ServerCertVerified::assertion())
+    }
+    fn verify_tls12_signature(
+        &self,
+        m: &[u8],
+        c: &rustls::pki_types::CertificateDer<'_>,
+        d: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(m, c, d, &self.0.signature_verification_algorithms)
+    }
+    fn verify_tls13_signature(
+        &self,
+        m: &[u8],
+        c: &rustls::pki_types::CertificateDer<'_>,
+        d: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(m, c, d, &self.0.signature_verification_algorithms)
+    }
+    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
+        self.0.signature_verification_algorithms.supported_schemes()
+    }
+}
+
+fn control_agent() -> ureq::Agent {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let cfg = rustls::ClientConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()
+        .expect("tls")
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::new(AnyCert(provider)))
+        .with_no_client_auth();
+    ureq::AgentBuilder::new()
+        .tls_config(Arc::new(cfg))
+        .timeout(Duration::from_secs(120))
+        .build()
+}
+
+impl Sim {
+    /// esx-sim with the default inventory.
+    pub fn start() -> Sim {
+        Sim::with_args(&[])
+    }
+
+    pub fn with_args(args: &[&str]) -> Sim {
+        let tmp = TempDir::new("sim");
+        let mut cmd = Command::new(sim_binary());
+        cmd.args(["--port", "0", "--datastore-dir"])
+            .arg(&tmp.0)
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit());
+        let mut child = cmd.spawn().expect("start esx-sim");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut lines = BufReader::new(stdout).lines();
+        let first = lines
+            .next()
+            .expect("esx-sim printed nothing")
+            .expect("read");
+        let url = first
+            .strip_prefix("esx-sim listening on ")
+            .unwrap_or_else(|| panic!("unexpected first line: {first}"))
+            .to_string();
+        let scheme = url.split("://").next().unwrap_or("https").to_string();
+        let port: u16 = url
+            .rsplit(':')
+            .next()
+            .and_then(|p| p.trim_end_matches("/sdk").parse().ok())
+            .expect("port");
+        let (mut sha1, mut sha256, mut dir) = (String::new(), String::new(), PathBuf::new());
+        for line in lines.by_ref() {
+            let line = line.expect("read");
+            if let Some(v) = line.strip_prefix("thumbprint sha1 ") {
+                sha1 = v.to_string();
+            } else if let Some(v) = line.strip_prefix("thumbprint sha256 ") {
+                sha256 = v.to_string();
+            } else if let Some(v) = line.strip_prefix("datastore-dir ") {
+                dir = PathBuf::from(v);
+                break;
+            }
+        }
+        // Keep draining stdout so the simulator never blocks on it.
+        std::thread::spawn(move || for _ in lines {});
+        Sim {
+            child,
+            port,
+            scheme,
+            sha1,
+            sha256,
+            datastore_dir: dir,
+            _tmp: tmp,
+            agent: control_agent(),
+        }
+    }
+
+    pub fn base(&self) -> String {
+        format!("{}://127.0.0.1:{}", self.scheme, self.port)
+    }
+
+    /// esx://root@127.0.0.1:PORT/?no_verify=1 (+ extra parameters).
+    pub fn uri(&self, extra: &str) -> String {
+        let mut params = vec![];
+        if self.scheme == "http" {
+            params.push("transport=http".to_string());
+        } else {
+            params.push("no_verify=1".to_string());
+        }
+        if !extra.is_empty() {
+            params.push(extra.to_string());
+        }
+        format!("esx://root@127.0.0.1:{}/?{}", self.port, params.join("&"))
+    }
+
+    /// esx://root@127.0.0.1:PORT/ with exactly these parameters.
+    pub fn uri_with(&self, params: &str) -> String {
+        format!("esx://root@127.0.0.1:{}/?{params}", self.port)
+    }
+
+    fn get(&self, path: &str) -> String {
+        self.agent
+            .get(&format!("{}{path}", self.base()))
+            .call()
+            .unwrap_or_else(|e| panic!("GET {path}: {e}"))
+            .into_string()
+            .expect("body")
+    }
+
+    /// POST /sim/control?action=...; panics when the simulator refuses.
+    pub fn control(&self, query: &str) -> String {
+        match self
+            .agent
+            .post(&format!("{}/sim/control?{query}", self.base()))
+            .call()
+        {
+            Ok(r) => r.into_string().expect("body"),
+            Err(e) => panic!("control {query}: {e}"),
+        }
+    }
+
+    /// Requests per method since the start (or the last reset_stats).
+    pub fn stats(&self) -> HashMap<String, u64> {
+        self.get("/sim/stats")
+            .lines()
+            .filter_map(|l| {
+                let (k, v) = l.rsplit_once(' ')?;
+                Some((k.to_string(), v.parse().ok()?))
+            })
+            .collect()
+    }
+
+    pub fn count(&self, method: &str) -> u64 {
+        self.stats().get(method).copied().unwrap_or(0)
+    }
+
+    pub fn reset_stats(&self) {
+        self.control("action=reset_stats");
+    }
+
+    /// The simulator's view of a VM (key=value lines of /sim/vm).
+    pub fn vm(&self, name: &str) -> HashMap<String, String> {
+        let enc: String = name
+            .bytes()
+            .map(|b| {
+                if b.is_ascii_alphanumeric() || b == b'-' {
+                    (b as char).to_string()
+                } else {
+                    format!("%{b:02X}")
+                }
+            })
+            .collect();
+        let mut out = HashMap::new();
+        for l in self.get(&format!("/sim/vm?name={enc}")).lines() {
+            if let Some((k, v)) = l.split_once('=') {
+                out.entry(k.to_string()).or_insert(v.to_string());
+            }
+        }
+        out
+    }
+
+    pub fn vm_lines(&self, name: &str) -> Vec<String> {
+        self.get(&format!("/sim/vm?name={name}"))
+            .lines()
+            .map(str::to_string)
+            .collect()
+    }
+
+    pub fn sessions(&self) -> HashMap<String, u64> {
+        self.get("/sim/sessions")
+            .lines()
+            .filter_map(|l| {
+                let (k, v) = l.split_once(' ')?;
+                Some((k.to_string(), v.parse().ok()?))
+            })
+            .collect()
+    }
+
+    /// Waits until `f` holds for the simulator's view of a VM.
+    pub fn wait_vm(&self, name: &str, what: &str, f: impl Fn(&HashMap<String, String>) -> bool) {
+        for _ in 0..200 {
+            if f(&self.vm(name)) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(25));
+        }
+        panic!(
+            "timed out waiting for {what} on {name}: {:?}",
+            self.vm(name)
+        );
+    }
+}
+
+impl Drop for Sim {
+    fn drop(&mut self) {
+        // SIGTERM, so the simulator stops cleanly.
+        // SAFETY: kill(2) on our own child's pid.
+        unsafe { libc::kill(self.child.id() as i32, libc::SIGTERM) };
+        let _ = self.child.wait();
+    }
+}
+
+/// A file with the simulator's password, for esxsh --password-file.
+pub fn password_file(dir: &Path) -> PathBuf {
+    let p = dir.join("password");
+    std::fs::write(&p, format!("{PASSWORD}\n")).expect("write password file");
+    p
+}
+
+/// The build directory `make` fills (esxsh, harness, abi_check, stage).
+pub fn build_dir() -> PathBuf {
+    repo_dir().join("build")
+}

@@ -1,0 +1,252 @@
+//! Connecting, node information, listing and lookup against esx-sim, with
+//! the round trips each costs.
+
+mod common;
+
+use common::{Sim, PASSWORD};
+use esx_driver::driver::{Authenticator, Connection, CredentialKind, CredentialRequest, ListFlags};
+use esx_driver::error::Code;
+
+/// Answers the password (and the user name if asked).
+pub struct Pw(pub &'static str);
+
+impl Authenticator for Pw {
+    fn supports(&self, _: CredentialKind) -> bool {
+        true
+    }
+    fn ask(&mut self, req: &CredentialRequest) -> esx_driver::Result<Option<String>> {
+        Ok(Some(match req.kind {
+            CredentialKind::AuthName => "root".into(),
+            _ => self.0.into(),
+        }))
+    }
+}
+
+fn open(sim: &Sim, extra: &str) -> Connection {
+    Connection::open(&sim.uri(extra), Some(&mut Pw(PASSWORD)), false).expect("open")
+}
+
+#[test]
+fn opening_costs_three_requests_and_negotiates_the_version() {
+    let sim = Sim::start();
+    let conn = open(&sim, "");
+    let s = sim.stats();
+    assert_eq!(s["total"], 3, "{s:?}");
+    assert_eq!(s["GET /sdk/vimServiceVersions.xml"], 1);
+    assert_eq!(s["RetrieveServiceContent"], 1);
+    assert_eq!(s["Login"], 1);
+    assert_eq!(s.get("SOAPAction urn:vim25/7.0.3.0"), Some(&2), "{s:?}");
+    assert_eq!(conn.client().api_version(), "7.0.3.0");
+    assert_eq!(conn.driver_type(), "ESX");
+    assert_eq!(conn.version().unwrap(), 7_000_003);
+    drop(conn);
+    assert_eq!(sim.count("Logout"), 1);
+}
+
+#[test]
+fn node_info_hostname_free_memory_capabilities() {
+    let sim = Sim::start();
+    let conn = open(&sim, "");
+    let n = conn.node_info().unwrap();
+    assert_eq!(n.model, "Intel Xeon Gold 6230 CPU @ 2.10");
+    assert_eq!(n.memory_kib, 256 * 1024 * 1024);
+    assert_eq!(
+        (n.cpus, n.mhz, n.nodes, n.sockets, n.cores, n.threads),
+        (40, 2095, 2, 2, 20, 2)
+    );
+    assert_eq!(conn.hostname().unwrap(), "esx-sim.lab.example");
+    let free = conn.free_memory().unwrap();
+    // 256 GiB minus the memory of powered-on VMs and the host's own 4 GiB.
+    assert_eq!(free, (256u64 * 1024 - 1024 - 4096) * 1024 * 1024);
+    let caps = conn.capabilities_xml().unwrap();
+    assert!(
+        caps.contains("<uuid>4c4c4544-0042-3810-8052-b7c04f4d3332</uuid>"),
+        "{caps}"
+    );
+    assert!(caps.contains("<arch>x86_64</arch>"));
+    assert!(caps.contains("<arch name='i686'>") && caps.contains("<arch name='x86_64'>"));
+    assert!(roxmltree::Document::parse(&caps).is_ok());
+}
+
+#[test]
+fn list_and_filter_flags() {
+    let sim = Sim::start();
+    let conn = open(&sim, "");
+    let names = |f: u32| {
+        let mut v: Vec<String> = conn
+            .list_all_domains(ListFlags(f))
+            .unwrap()
+            .into_iter()
+            .map(|d| d.name)
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(names(0).len(), 5);
+    assert_eq!(names(ListFlags::ACTIVE), ["alpine-01", "win2019-03"]);
+    assert_eq!(
+        names(ListFlags::INACTIVE),
+        ["copied-05", "debian-02", "serial-04"]
+    );
+    assert_eq!(names(ListFlags::RUNNING), ["alpine-01"]);
+    assert_eq!(names(ListFlags::PAUSED), ["win2019-03"]);
+    assert_eq!(names(ListFlags::SHUTOFF).len(), 3);
+    assert!(names(ListFlags::OTHER).is_empty());
+    assert_eq!(names(ListFlags::PERSISTENT).len(), 5);
+    assert!(names(ListFlags::TRANSIENT).is_empty());
+    assert!(names(ListFlags::MANAGEDSAVE).is_empty());
+    assert_eq!(names(ListFlags::NO_MANAGEDSAVE).len(), 5);
+    assert_eq!(names(ListFlags::NO_SNAPSHOT).len(), 5);
+    assert!(names(ListFlags::HAS_SNAPSHOT).is_empty());
+    assert!(names(ListFlags::AUTOSTART).is_empty());
+    assert_eq!(names(ListFlags::NO_AUTOSTART).len(), 5);
+    let e = conn.list_all_domains(ListFlags(1 << 20)).unwrap_err();
+    assert_eq!(e.code(), Code::InvalidArg);
+    assert!(e.message().contains("0x100000"));
+    assert_eq!(conn.num_of_domains().unwrap(), 1);
+    assert_eq!(conn.num_of_defined_domains().unwrap(), 4);
+    assert_eq!(conn.list_domain_ids(10).unwrap(), vec![1]);
+    let mut defined = conn.list_defined_domains(10).unwrap();
+    defined.sort();
+    assert_eq!(
+        defined,
+        ["copied-05", "debian-02", "serial-04", "win2019-03"]
+    );
+    assert_eq!(conn.list_defined_domains(2).unwrap().len(), 2);
+    let all = conn.list_all_domains(ListFlags(0)).unwrap();
+    let alpine = all.iter().find(|d| d.name == "alpine-01").unwrap();
+    assert_eq!(alpine.id, 1);
+    let win = all.iter().find(|d| d.name == "win2019-03").unwrap();
+    assert_eq!(win.id, 3, "a suspended VM keeps its ID");
+    let deb = all.iter().find(|d| d.name == "debian-02").unwrap();
+    assert_eq!(deb.id, -1);
+    assert_eq!(
+        esx_driver::driver::domain::format_uuid(&deb.uuid),
+        sim.vm("debian-02")["uuid"]
+    );
+}
+
+#[test]
+fn listing_2500_vms_takes_three_requests() {
+    let sim = Sim::with_args(&["--vms", "2500"]);
+    let conn = open(&sim, "");
+    sim.reset_stats();
+    let all = conn.list_all_domains(ListFlags(0)).unwrap();
+    assert_eq!(all.len(), 2500);
+    let s = sim.stats();
+    assert_eq!(s["total"], 3, "{s:?}");
+    assert_eq!(s["RetrievePropertiesEx"], 1);
+    assert_eq!(s["ContinueRetrievePropertiesEx"], 2);
+    let mut names: Vec<&str> = all.iter().map(|d| d.name.as_str()).collect();
+    names.sort();
+    names.dedup();
+    assert_eq!(names.len(), 2500);
+}
+
+#[test]
+fn lookups_and_their_costs() {
+    let sim = Sim::start();
+    let conn = open(&sim, "");
+    sim.reset_stats();
+    let d = conn.lookup_by_name("debian-02").unwrap();
+    assert_eq!(d.id, -1);
+    assert_eq!(d.moref.value, "2");
+    let first = sim.stats()["total"];
+    assert!(
+        first <= 3,
+        "by name: scope lookup, FindByInventoryPath, one read: {first}"
+    );
+    sim.reset_stats();
+    let again = conn.lookup_by_name("alpine-01").unwrap();
+    assert_eq!(again.id, 1);
+    assert_eq!(sim.stats()["total"], 2, "FindByInventoryPath and one read");
+    sim.reset_stats();
+    let by_uuid = conn.lookup_by_uuid(&d.uuid).unwrap();
+    assert_eq!(by_uuid.name, "debian-02");
+    assert_eq!(sim.stats()["total"], 1, "a VM seen before costs one read");
+    sim.reset_stats();
+    let by_id = conn.lookup_by_id(1).unwrap();
+    assert_eq!(by_id.name, "alpine-01");
+    assert_eq!(sim.stats()["total"], 1);
+
+    let fresh = open(&sim, "");
+    sim.reset_stats();
+    let u = fresh.lookup_by_uuid(&d.uuid).unwrap();
+    assert_eq!(u.name, "debian-02");
+    assert_eq!(sim.stats()["total"], 2, "FindByUuid and one read");
+
+    let e = conn.lookup_by_name("nope").unwrap_err();
+    assert_eq!(e.code(), Code::NoDomain);
+    assert_eq!(e.message(), "No domain with name 'nope'");
+    let e = conn.lookup_by_id(2).unwrap_err();
+    assert_eq!(e.code(), Code::NoDomain, "a powered-off VM has no ID");
+    assert_eq!(
+        conn.lookup_by_id(999).unwrap_err().message(),
+        "No domain with ID 999"
+    );
+    let e = conn.lookup_by_uuid(&[7; 16]).unwrap_err();
+    assert_eq!(e.code(), Code::NoDomain);
+    assert!(
+        e.message().contains("07070707-0707-0707-0707-070707070707"),
+        "{}",
+        e.message()
+    );
+}
+
+#[test]
+fn bad_password_is_auth_failed() {
+    let sim = Sim::start();
+    let e = Connection::open(&sim.uri(""), Some(&mut Pw("wrong")), false).unwrap_err();
+    assert_eq!(e.code(), Code::AuthFailed);
+    assert_eq!(e.fault(), Some("InvalidLogin"));
+    assert!(e.message().contains("Login as 'root'"), "{}", e.message());
+    assert!(
+        e.message().contains("incorrect user name or password"),
+        "{}",
+        e.message()
+    );
+}
+
+#[test]
+fn no_credentials_is_a_clear_error() {
+    let sim = Sim::start();
+    let e = Connection::open(&sim.uri(""), None, false).unwrap_err();
+    assert_eq!(e.code(), Code::AuthFailed);
+    assert!(e.message().contains("auth callback"), "{}", e.message());
+}
+
+#[test]
+fn expired_session_logs_in_again_once() {
+    let sim = Sim::with_args(&["--session-timeout", "1"]);
+    let conn = open(&sim, "");
+    std::thread::sleep(std::time::Duration::from_millis(1600));
+    let all = conn.list_all_domains(ListFlags(0)).unwrap();
+    assert_eq!(all.len(), 5);
+    assert_eq!(sim.count("Login"), 2);
+    sim.control("action=expire_sessions");
+    assert_eq!(conn.node_info().unwrap().cpus, 40);
+    assert_eq!(sim.count("Login"), 3);
+}
+
+#[test]
+fn secure_and_encrypted_tell_the_truth() {
+    let sim = Sim::start();
+    let c = open(&sim, "");
+    assert!(c.is_encrypted());
+    assert!(!c.is_secure(), "no_verify=1 is not secure");
+    assert!(c.is_alive());
+    let pinned = Connection::open(
+        &sim.uri_with(&format!("thumbprint={}", sim.sha256)),
+        Some(&mut Pw(PASSWORD)),
+        false,
+    )
+    .unwrap();
+    assert!(pinned.is_encrypted() && pinned.is_secure());
+    let http = Sim::with_args(&["--http"]);
+    let h = open(&http, "");
+    assert!(!h.is_encrypted() && !h.is_secure());
+    assert_eq!(h.list_all_domains(ListFlags(0)).unwrap().len(), 5);
+    h.close();
+    assert!(!h.is_alive());
+    assert_eq!(h.node_info().unwrap_err().code(), Code::InvalidConn);
+}
