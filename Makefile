@@ -45,7 +45,7 @@ header:
 	ESX_DRIVER_WRITE_HEADER=1 $(CARGO) build --release -p esx-driver
 
 check-header:
-	$(CARGO) test --release --test header
+	$(CARGO) test --release --test abi header_is_current
 
 install: lib
 	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(LIBDIR)/pkgconfig
@@ -69,7 +69,7 @@ c-programs: stage
 	@mkdir -p $(BUILD)
 	$(CC) $(CFLAGS) $(WARN) ffi-examples/esxsh.c -o $(BUILD)/esxsh \
 	    $$($(PKGCFG) --cflags --libs esx-driver) -Wl,-rpath,$(STAGE)/lib
-	$(CC) $(CFLAGS) $(WARN) ffi-examples/harness.c -o $(BUILD)/harness -lpthread \
+	$(CC) $(CFLAGS) $(WARN) -Iffi-examples ffi-examples/harness.c -o $(BUILD)/harness -ldl -lpthread \
 	    $$($(PKGCFG) --cflags --libs esx-driver) -Wl,-rpath,$(STAGE)/lib
 	$(CC) $(CFLAGS) $(WARN) ffi-examples/abi_check.c -o $(BUILD)/abi_check \
 	    $$($(PKGCFG) --cflags esx-driver) $$(pkg-config --cflags libvirt)

@@ -34,8 +34,17 @@ fn main() {
     let mut symbols: Vec<String> = Vec::new();
     let hooks = env::var_os("CARGO_FEATURE_TEST_HOOKS").is_some();
     let mut in_hooks = false;
+    let mut depth = 0i32;
     for line in text.lines() {
         let line = line.trim();
+        // Declarations inside struct bodies (function pointer fields) are not symbols.
+        let was_inside = depth > 0;
+        if !line.contains("extern \"C\"") {
+            depth += line.matches('{').count() as i32 - line.matches('}').count() as i32;
+        }
+        if was_inside || depth > 0 {
+            continue;
+        }
         if line.starts_with("#if defined(ESX_DRIVER_TEST_HOOKS)") {
             in_hooks = true;
         } else if line.starts_with("#endif") {
@@ -48,18 +57,24 @@ fn main() {
         {
             continue;
         }
-        if let Some(i) = line.find("esx") {
-            let rest = &line[i..];
-            let name: String = rest
+        let ident_before = |text: &str| -> String {
+            let rev: String = text
+                .trim_end()
                 .chars()
+                .rev()
                 .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
                 .collect();
-            let after = &rest[name.len()..];
-            let is_fn = after.starts_with('(');
-            let is_var = line.starts_with("extern ") && after.trim_start().starts_with(';');
-            if (is_fn || is_var) && !symbols.contains(&name) {
-                symbols.push(name);
-            }
+            rev.chars().rev().collect()
+        };
+        let name = if line.starts_with("extern ") && line.ends_with(';') && !line.contains('(') {
+            ident_before(&line[..line.len() - 1])
+        } else if let (Some(paren), true) = (line.find('('), line.ends_with(");")) {
+            ident_before(&line[..paren])
+        } else {
+            continue;
+        };
+        if name.starts_with("esx") && !symbols.contains(&name) {
+            symbols.push(name);
         }
     }
     symbols.sort();

@@ -372,7 +372,7 @@ impl ObjectContent {
             .filter_map(|m| {
                 Some((
                     m.str_field("path")?.to_string(),
-                    LocalizedFault::from_value(m),
+                    LocalizedFault::from_value(m.get("fault")?),
                 ))
             })
             .collect();
