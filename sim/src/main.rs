@@ -104,7 +104,9 @@ fn hex_fp(der: &[u8], alg: &'static ring::digest::Algorithm) -> String {
 }
 
 fn run() -> Result<(), String> {
-    env_logger::Builder::from_env(env_logger::Env::new().filter_or("ESX_SIM_LOG", "warn")).init();
+    env_logger::Builder::from_env(env_logger::Env::new().filter_or("ESX_SIM_LOG", "warn"))
+        .format_timestamp_micros()
+        .init();
     let args = parse_args()?;
     let specs = match (&args.inventory, args.vms) {
         (Some(f), _) => {

@@ -26,6 +26,9 @@ pub enum SVal {
     /// A list; the string is the item type (`string`, `int`,
     /// `ManagedObjectReference`, or a data object type).
     List(String, Vec<SVal>),
+    /// A value in a field declared as AnyType (OptionValue.value,
+    /// TaskInfo.result): always written with its xsi:type.
+    Any(Box<SVal>),
 }
 
 pub fn s(v: impl Into<String>) -> SVal {
@@ -73,6 +76,10 @@ pub fn pobj(ty: &str, fields: Vec<(&str, SVal)>) -> SVal {
         other => other,
     }
 }
+/// A value for an AnyType field.
+pub fn any(v: SVal) -> SVal {
+    SVal::Any(Box::new(v))
+}
 pub fn list(item: &str, items: Vec<SVal>) -> SVal {
     SVal::List(item.to_string(), items)
 }
@@ -107,6 +114,7 @@ impl SVal {
             SVal::MoRef(..) => "ManagedObjectReference".into(),
             SVal::Obj { ty, .. } => ty.clone(),
             SVal::List(item, _) => format!("ArrayOf{}", array_suffix(item)),
+            SVal::Any(v) => v.type_name(),
         }
     }
 
@@ -114,6 +122,7 @@ impl SVal {
         match self {
             SVal::Prim(_, t) | SVal::Enum(_, t) => Some(t),
             SVal::MoRef(_, id) => Some(id),
+            SVal::Any(v) => v.text(),
             _ => None,
         }
     }
@@ -138,6 +147,7 @@ fn item_element(item: &str) -> &str {
 /// element then carries the value's `xsi:type`.
 pub fn write(out: &mut String, name: &str, val: &SVal, any: bool) {
     match val {
+        SVal::Any(v) => write(out, name, v, true),
         SVal::Prim(t, text) | SVal::Enum(t, text) => {
             if any {
                 let _ = write!(out, "<{name} xsi:type=\"{t}\">{}</{name}>", escape(text));

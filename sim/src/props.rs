@@ -353,18 +353,12 @@ fn vm_config(w: &World, vm: &Vm) -> SVal {
             "OptionValue",
             vec![
                 ("key", s("nvram")),
-                (
-                    "value",
-                    SVal::Prim("xsd:string", format!("{}.nvram", vm.directory)),
-                ),
+                ("value", any(s(format!("{}.nvram", vm.directory)))),
             ],
         ),
         pobj(
             "OptionValue",
-            vec![
-                ("key", s("svga.present")),
-                ("value", SVal::Prim("xsd:string", "TRUE".into())),
-            ],
+            vec![("key", s("svga.present")), ("value", any(s("TRUE")))],
         ),
     ];
     if vm.uuid_altered {
@@ -374,10 +368,7 @@ fn vm_config(w: &World, vm: &Vm) -> SVal {
                 ("key", s("uuid.location")),
                 (
                     "value",
-                    SVal::Prim(
-                        "xsd:string",
-                        "56 4d 00 00 00 00 00 00-00 00 00 00 00 00 00 01".into(),
-                    ),
+                    any(s("56 4d 00 00 00 00 00 00-00 00 00 00 00 00 00 01")),
                 ),
             ],
         ));
@@ -1280,7 +1271,7 @@ pub fn task_info(t: &Task) -> SVal {
         f.push(("error", e.localized()));
     }
     if let Some(r) = &t.result {
-        f.push(("result", r.clone()));
+        f.push(("result", any(r.clone())));
     }
     if let Some(p) = t.progress {
         f.push(("progress", int(p)));

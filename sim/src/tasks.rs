@@ -308,13 +308,14 @@ pub fn start_vm_task(
     );
     continuations().insert(t.clone(), work);
     let (tid, vmid, method) = (t.clone(), vmid.to_string(), method.to_string());
-    sh.after(Duration::from_millis(5), move |sh, w| {
+    sh.after(Duration::ZERO, move |sh, w| {
         begin(sh, w, &tid, &vmid, &method)
     });
     Ok(Ret::Vals(vec![moref("Task", t)]))
 }
 
 fn begin(sh: &Shared, w: &mut World, t: &str, vmid: &str, method: &str) {
+    log::debug!("task {t} begins");
     if !w.task_pending(t) {
         continuations().remove(t);
         return;

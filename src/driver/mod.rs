@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod autostart;
 pub mod domain;
+pub mod lifecycle;
 pub mod node;
 pub mod scope;
 

@@ -6,6 +6,7 @@ pub mod methods;
 pub mod property;
 pub mod session;
 pub mod soap;
+pub mod task;
 pub mod transport;
 pub mod types;
 

@@ -197,25 +197,21 @@ pub fn retrieve_one(client: &Client, obj: &MoRef, paths: &[&str]) -> Result<Opti
     }
 }
 
-/// A property filter on the session's collector; destroyed on drop, so that
-/// every path out of a wait removes it.
+/// A property filter on a (private) property collector; destroyed on drop,
+/// so that every path out of a wait removes it.
 pub struct Filter<'a> {
     client: &'a Client,
+    collector: MoRef,
     filter: MoRef,
     version: String,
 }
 
 impl<'a> Filter<'a> {
-    pub fn create(client: &'a Client, spec: &FilterSpec) -> Result<Filter<'a>> {
+    pub fn create(client: &'a Client, collector: &MoRef, spec: &FilterSpec) -> Result<Filter<'a>> {
         let mut w = XmlWriter::new();
         spec.write(&mut w, "spec");
         w.boolean("partialUpdates", false);
-        let reply = client.invoke(
-            "CreateFilter",
-            &client.service().property_collector,
-            &w.finish(),
-            Safety::Mutating,
-        )?;
+        let reply = client.invoke("CreateFilter", collector, &w.finish(), Safety::Mutating)?;
         let filter = reply
             .first()
             .and_then(Value::as_moref)
@@ -223,6 +219,7 @@ impl<'a> Filter<'a> {
             .ok_or_else(|| Error::rpc("CreateFilter returned no filter"))?;
         Ok(Filter {
             client,
+            collector: collector.clone(),
             filter,
             version: String::new(),
         })
@@ -236,13 +233,15 @@ impl<'a> Filter<'a> {
     /// within `max_wait`.
     pub fn wait(&mut self, max_wait: Duration) -> Result<Option<UpdateSet>> {
         let mut w = XmlWriter::new();
-        w.text("version", &self.version);
+        if !self.version.is_empty() {
+            w.text("version", &self.version);
+        }
         w.open("options")
             .int("maxWaitSeconds", max_wait.as_secs().max(1) as i64)
             .close("options");
         let reply = self.client.invoke_with_wait(
             "WaitForUpdatesEx",
-            &self.client.service().property_collector,
+            &self.collector,
             &w.finish(),
             Safety::ReadOnly,
             Some(max_wait),
@@ -267,6 +266,22 @@ impl Drop for Filter<'_> {
             log::debug!("DestroyPropertyFilter {} failed: {e}", self.filter);
         }
     }
+}
+
+/// Creates a private property collector, so that concurrent waits on one
+/// session never see each other's updates.
+pub fn create_collector(client: &Client) -> Result<MoRef> {
+    let reply = client.invoke(
+        "CreatePropertyCollector",
+        &client.service().property_collector,
+        "",
+        Safety::Mutating,
+    )?;
+    reply
+        .first()
+        .and_then(Value::as_moref)
+        .cloned()
+        .ok_or_else(|| Error::rpc("CreatePropertyCollector returned no collector"))
 }
 
 #[cfg(test)]

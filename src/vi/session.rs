@@ -155,6 +155,9 @@ pub struct Client {
     generation: AtomicU64,
     closed: AtomicBool,
     requests: AtomicU64,
+    /// Private property collectors not in use, with the session generation
+    /// they belong to (they die with the session).
+    collectors: Mutex<Vec<(u64, MoRef)>>,
 }
 
 impl std::fmt::Debug for Client {
@@ -199,6 +202,7 @@ impl Client {
             generation: AtomicU64::new(0),
             closed: AtomicBool::new(false),
             requests: AtomicU64::new(0),
+            collectors: Mutex::new(Vec::new()),
         };
         let instance = MoRef::new("ServiceInstance", "ServiceInstance");
         let reply = client.send(
@@ -495,6 +499,27 @@ impl Client {
             return self.transport.put(path, data).map_err(Error::from);
         }
         Ok(reply)
+    }
+
+    /// A private property collector of the current session: a free one, or
+    /// a new one (one request, the first time a thread needs it).
+    pub fn take_collector(&self) -> Result<MoRef> {
+        let generation = self.generation.load(Ordering::SeqCst);
+        if let Ok(mut pool) = self.collectors.lock() {
+            pool.retain(|(g, _)| *g == generation);
+            if let Some((_, c)) = pool.pop() {
+                return Ok(c);
+            }
+        }
+        super::property::create_collector(self)
+    }
+
+    /// Gives a collector back for reuse (it must have no filters left).
+    pub fn return_collector(&self, collector: MoRef) {
+        let generation = self.generation.load(Ordering::SeqCst);
+        if let Ok(mut pool) = self.collectors.lock() {
+            pool.push((generation, collector));
+        }
     }
 
     /// Logs out (best effort) and wipes the stored password.

@@ -1,0 +1,227 @@
+//! `make bench`: round trips, latency and memory of the driver against
+//! esx-sim (performance is measured here, never asserted in tests).
+//!
+//! Against 10,000 VMs: open, list-all and lookup-by-name (requests per call
+//! counted by the simulator, median and p99 wall time), the driver's peak
+//! RSS; and the latency with which a task's completion reaches the caller
+//! (time after the task's own duration), which WaitForUpdatesEx keeps small.
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use esx_driver::driver::{Authenticator, Connection, CredentialKind, CredentialRequest, ListFlags};
+
+struct Pw;
+impl Authenticator for Pw {
+    fn supports(&self, _: CredentialKind) -> bool {
+        true
+    }
+    fn ask(&mut self, _: &CredentialRequest) -> esx_driver::Result<Option<String>> {
+        Ok(Some("esx-sim".into()))
+    }
+}
+
+struct Sim {
+    child: Child,
+    port: u16,
+    agent: ureq::Agent,
+    dir: PathBuf,
+}
+
+impl Sim {
+    fn start(args: &[&str]) -> Sim {
+        let exe = std::env::var_os("ESX_SIM")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| {
+                let me = std::env::current_exe().expect("exe");
+                me.parent()
+                    .and_then(|p| p.parent())
+                    .expect("target")
+                    .join("esx-sim")
+            });
+        let dir = std::env::temp_dir().join(format!(
+            "esx-bench-{}-{}",
+            std::process::id(),
+            args.join("_")
+        ));
+        let mut child = Command::new(&exe)
+            .args(["--port", "0", "--http", "--datastore-dir"])
+            .arg(&dir)
+            .args(args)
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| {
+                panic!("cannot start {}: {e} (run `make sim` first)", exe.display())
+            });
+        let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+        let first = lines.next().expect("line").expect("read");
+        let port = first
+            .rsplit(':')
+            .next()
+            .and_then(|p| p.trim_end_matches("/sdk").parse().ok())
+            .expect("port");
+        std::thread::spawn(move || for _ in lines {});
+        Sim {
+            child,
+            port,
+            agent: ureq::AgentBuilder::new().build(),
+            dir,
+        }
+    }
+
+    fn uri(&self) -> String {
+        format!("esx://root@127.0.0.1:{}/?transport=http", self.port)
+    }
+
+    fn total(&self) -> u64 {
+        let body = self
+            .agent
+            .get(&format!("http://127.0.0.1:{}/sim/stats", self.port))
+            .call()
+            .expect("stats")
+            .into_string()
+            .expect("body");
+        body.lines()
+            .find_map(|l| l.strip_prefix("total ").and_then(|v| v.parse().ok()))
+            .unwrap_or(0)
+    }
+
+    fn control(&self, q: &str) {
+        self.agent
+            .post(&format!("http://127.0.0.1:{}/sim/control?{q}", self.port))
+            .call()
+            .expect("control");
+    }
+}
+
+impl Drop for Sim {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn percentile(v: &mut [Duration], p: f64) -> Duration {
+    v.sort();
+    let i = ((v.len() as f64 - 1.0) * p).round() as usize;
+    v[i.min(v.len() - 1)]
+}
+
+fn report(what: &str, requests: f64, times: &mut [Duration]) {
+    let med = percentile(times, 0.5);
+    let p99 = percentile(times, 0.99);
+    println!(
+        "{what:<28} {requests:>6.1} requests/call   median {:>9.3} ms   p99 {:>9.3} ms   ({} runs)",
+        med.as_secs_f64() * 1e3,
+        p99.as_secs_f64() * 1e3,
+        times.len()
+    );
+}
+
+fn peak_rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+fn bench_inventory() {
+    let vms = 10_000;
+    println!("== esx-sim with {vms} VMs (plain HTTP on loopback, so TLS cost is not measured)");
+    let sim = Sim::start(&["--vms", &vms.to_string()]);
+    let rss_before = peak_rss_kib();
+
+    let mut times = Vec::new();
+    let before = sim.total();
+    let runs = 20;
+    for _ in 0..runs {
+        let t = Instant::now();
+        let c = Connection::open(&sim.uri(), Some(&mut Pw), false).expect("open");
+        times.push(t.elapsed());
+        drop(c);
+    }
+    // Each run also sent a Logout when the connection was dropped.
+    let per_open = (sim.total() - before) as f64 / runs as f64 - 1.0;
+    report("open", per_open, &mut times);
+
+    let conn = Arc::new(Connection::open(&sim.uri(), Some(&mut Pw), false).expect("open"));
+    let mut times = Vec::new();
+    let before = sim.total();
+    let runs = 10;
+    for _ in 0..runs {
+        let t = Instant::now();
+        let all = conn.list_all_domains(ListFlags(0)).expect("list");
+        times.push(t.elapsed());
+        assert_eq!(all.len(), vms);
+    }
+    report(
+        "list-all (10,000 VMs)",
+        (sim.total() - before) as f64 / runs as f64,
+        &mut times,
+    );
+
+    let fresh = Connection::open(&sim.uri(), Some(&mut Pw), false).expect("open");
+    let _ = fresh.scope();
+    let mut times = Vec::new();
+    let before = sim.total();
+    let runs = 200;
+    for i in 0..runs {
+        let name = format!("vm-{:04}", 1 + (i * 37) % vms);
+        let t = Instant::now();
+        let d = fresh.lookup_by_name(&name).expect("lookup");
+        times.push(t.elapsed());
+        assert_eq!(d.name, name);
+    }
+    report(
+        "lookup-by-name",
+        (sim.total() - before) as f64 / runs as f64,
+        &mut times,
+    );
+
+    let peak = peak_rss_kib();
+    println!(
+        "peak RSS of the bench process: {:.1} MiB (before the runs: {:.1} MiB)",
+        peak as f64 / 1024.0,
+        rss_before as f64 / 1024.0
+    );
+}
+
+fn bench_tasks() {
+    let task_ms = 200u64;
+    println!("== task latency: esx-sim tasks of {task_ms} ms, power on and off 50 times each");
+    let sim = Sim::start(&["--task-ms", &task_ms.to_string()]);
+    let conn = Connection::open(&sim.uri(), Some(&mut Pw), false).expect("open");
+    let dom = conn.lookup_by_name("debian-02").expect("lookup");
+    let mut extra = Vec::new();
+    let before = sim.total();
+    let runs = 50;
+    for _ in 0..runs {
+        for op in ["start", "destroy"] {
+            let t = Instant::now();
+            match op {
+                "start" => {
+                    conn.create(&dom, 0).expect("start");
+                }
+                _ => conn.destroy(&dom, 0).expect("destroy"),
+            }
+            extra.push(t.elapsed().saturating_sub(Duration::from_millis(task_ms)));
+        }
+    }
+    let per_op = (sim.total() - before) as f64 / (2 * runs) as f64;
+    report("task: time after T", per_op, &mut extra);
+    sim.control("action=task_ms&ms=0");
+}
+
+fn main() {
+    bench_inventory();
+    bench_tasks();
+}

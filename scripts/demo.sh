@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# `make demo`: starts esx-sim on a free port and shows esxsh (a small virsh
+# written in C against the installed library) working against it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SIM="${ESX_SIM:-target/release/esx-sim}"
+ESXSH="${ESXSH:-build/esxsh}"
+work=$(mktemp -d)
+out="$work/sim.out"
+
+"$SIM" --port 0 --datastore-dir "$work/datastore" > "$out" &
+sim_pid=$!
+trap 'kill "$sim_pid" 2>/dev/null; wait "$sim_pid" 2>/dev/null; rm -rf "$work"' EXIT
+for _ in $(seq 100); do
+    grep -q '^datastore-dir' "$out" 2>/dev/null && break
+    sleep 0.05
+done
+url=$(head -n1 "$out" | sed 's/^esx-sim listening on //')
+port=$(echo "$url" | sed 's|.*:\([0-9]*\)/sdk|\1|')
+printf 'esx-sim\n' > "$work/password"
+uri="esx://root@127.0.0.1:$port/?no_verify=1"
+
+run() {
+    echo
+    echo "\$ esxsh -c '$uri' $*"
+    "$ESXSH" -c "$uri" --password-file "$work/password" "$@" || true
+}
+
+echo "esx-sim: $url"
+run version
+run nodeinfo
+run list --all
+if [ -f scripts/demo-questions.sh ]; then
+    . scripts/demo-questions.sh
+fi
+echo
+echo "Requests esx-sim answered, by method:"
+curl -sk "https://127.0.0.1:$port/sim/stats" | sed 's/^/  /'

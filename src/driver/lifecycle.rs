@@ -1,0 +1,267 @@
+//! Domain lifecycle: start, shutdown, reboot, destroy, suspend, resume, and
+//! the state queries. Every task goes through the one task runner
+//! (`vi::task::run_vm_task`) under the question policy.
+
+use std::sync::Arc;
+
+use super::domain::{libvirt_state, parse_uuid, power_state, vm_id, DomainRef};
+use super::{Connection, QuestionHandler};
+use crate::error::{Error, Result};
+use crate::vi::task::{self, AutoAnswer, QuestionPolicy, TaskOutcome};
+use crate::vi::{methods, MoRef, ObjectContent, PowerState, Question};
+
+/// libvirt's virDomainShutdownFlagValues / virDomainRebootFlagValues that
+/// apply here: the default, or explicitly through the guest agent (VMware
+/// Tools is the guest agent of an ESX VM).
+pub const SHUTDOWN_DEFAULT: u32 = 0;
+pub const SHUTDOWN_GUEST_AGENT: u32 = 2;
+
+/// The connection's question handler, asked about one domain.
+struct HandlerPolicy {
+    handler: Arc<dyn QuestionHandler>,
+    dom: DomainRef,
+}
+
+impl QuestionPolicy for HandlerPolicy {
+    fn decide(&self, q: &Question) -> Option<usize> {
+        self.handler.decide(&self.dom, q)
+    }
+    fn name(&self) -> String {
+        "the question handler".into()
+    }
+}
+
+fn who(dom: &DomainRef) -> String {
+    format!("domain '{}'", dom.name)
+}
+
+fn not_running(dom: &DomainRef) -> Error {
+    Error::operation_invalid(format!("domain '{}' is not running", dom.name))
+}
+
+impl Connection {
+    /// The handler if one is installed, else the URI's auto_answer.
+    pub(crate) fn policy(&self, dom: &DomainRef) -> Box<dyn QuestionPolicy> {
+        match self.question_handler() {
+            Some(handler) => Box::new(HandlerPolicy {
+                handler,
+                dom: dom.clone(),
+            }),
+            None => Box::new(AutoAnswer(self.uri().auto_answer)),
+        }
+    }
+
+    /// Runs a task on a domain's VM: the precheck reads `extra` properties
+    /// for `check` in the same request, and the VM's UUID to confirm that the
+    /// handle's MoRef still names it; if not, the MoRef is looked up again by
+    /// UUID.
+    pub(crate) fn vm_task(
+        &self,
+        dom: &DomainRef,
+        extra: &[&str],
+        what: &str,
+        check: impl FnOnce(&ObjectContent) -> Result<()>,
+        start: impl FnOnce(&crate::vi::Client, &MoRef) -> Result<MoRef>,
+    ) -> Result<TaskOutcome> {
+        self.check_writable(what)?;
+        let mut paths: Vec<&str> = extra.to_vec();
+        paths.push("config.uuid");
+        let who = who(dom);
+        let same = |p: &task::Precheck| {
+            dom.uuid == [0; 16]
+                || p.vm.str_prop("config.uuid").and_then(parse_uuid) == Some(dom.uuid)
+        };
+        let pre = match task::precheck(self.client(), &dom.moref, &paths)? {
+            Some(p) if same(&p) => p,
+            _ => {
+                let fresh = self
+                    .lookup_by_uuid(&dom.uuid)
+                    .map_err(|e| e.context(format!("Domain '{}' no longer exists", dom.name)))?;
+                task::precheck(self.client(), &fresh.moref, &paths)?.ok_or_else(|| {
+                    Error::no_domain(format!("Domain '{}' no longer exists", dom.name))
+                })?
+            }
+        };
+        let policy = self.policy(dom);
+        task::run_prechecked(
+            self.client(),
+            &pre,
+            policy.as_ref(),
+            &who,
+            what,
+            check,
+            start,
+        )
+    }
+
+    /// Powers a VM on (virDomainCreateWithFlags). Returns the domain's new ID.
+    pub fn create(&self, dom: &DomainRef, flags: u32) -> Result<i32> {
+        check_flags(flags, 0)?;
+        let what = format!("start domain '{}'", dom.name);
+        let out = self.vm_task(
+            dom,
+            &["runtime.powerState"],
+            &what,
+            |vm| match power_state(vm)? {
+                PowerState::PoweredOff => Ok(()),
+                _ => Err(Error::operation_invalid(format!(
+                    "domain '{}' is already running",
+                    dom.name
+                ))),
+            },
+            methods::power_on_vm_task,
+        )?;
+        log_answers(dom, &out);
+        Ok(vm_id(&dom.moref.value).unwrap_or(-1))
+    }
+
+    /// Resumes a suspended VM (PowerOnVM_Task from suspended).
+    pub fn resume(&self, dom: &DomainRef) -> Result<()> {
+        let what = format!("resume domain '{}'", dom.name);
+        let out = self.vm_task(
+            dom,
+            &["runtime.powerState"],
+            &what,
+            |vm| match power_state(vm)? {
+                PowerState::Suspended => Ok(()),
+                PowerState::PoweredOn => Err(Error::operation_invalid(format!(
+                    "domain '{}' is not paused",
+                    dom.name
+                ))),
+                PowerState::PoweredOff => Err(not_running(dom)),
+            },
+            methods::power_on_vm_task,
+        )?;
+        log_answers(dom, &out);
+        Ok(())
+    }
+
+    /// Suspends a running VM (SuspendVM_Task).
+    pub fn suspend(&self, dom: &DomainRef) -> Result<()> {
+        let what = format!("suspend domain '{}'", dom.name);
+        self.vm_task(
+            dom,
+            &["runtime.powerState"],
+            &what,
+            |vm| match power_state(vm)? {
+                PowerState::PoweredOn => Ok(()),
+                PowerState::Suspended => Err(Error::operation_invalid(format!(
+                    "domain '{}' is already suspended",
+                    dom.name
+                ))),
+                PowerState::PoweredOff => Err(not_running(dom)),
+            },
+            methods::suspend_vm_task,
+        )
+        .map(|_| ())
+    }
+
+    /// Powers a VM off at once (PowerOffVM_Task), running or suspended.
+    pub fn destroy(&self, dom: &DomainRef, flags: u32) -> Result<()> {
+        check_flags(flags, 0)?;
+        let what = format!("destroy domain '{}'", dom.name);
+        self.vm_task(
+            dom,
+            &["runtime.powerState"],
+            &what,
+            |vm| match power_state(vm)? {
+                PowerState::PoweredOff => Err(not_running(dom)),
+                _ => Ok(()),
+            },
+            methods::power_off_vm_task,
+        )
+        .map(|_| ())
+    }
+
+    /// Asks the guest to shut down through VMware Tools (ShutdownGuest);
+    /// returns once the guest has been asked, as libvirt does.
+    pub fn shutdown(&self, dom: &DomainRef, flags: u32) -> Result<()> {
+        check_flags(flags, SHUTDOWN_GUEST_AGENT)?;
+        self.guest_op(dom, "shut down", methods::shutdown_guest)
+    }
+
+    /// Asks the guest to reboot through VMware Tools (RebootGuest).
+    pub fn reboot(&self, dom: &DomainRef, flags: u32) -> Result<()> {
+        check_flags(flags, SHUTDOWN_GUEST_AGENT)?;
+        self.guest_op(dom, "reboot", methods::reboot_guest)
+    }
+
+    fn guest_op(
+        &self,
+        dom: &DomainRef,
+        verb: &str,
+        op: fn(&crate::vi::Client, &MoRef) -> Result<()>,
+    ) -> Result<()> {
+        self.check_writable(&format!("{verb} domain '{}'", dom.name))?;
+        let vm = self.vm_properties(dom, &["runtime.powerState", "guest.toolsRunningStatus"])?;
+        if power_state(&vm)? != PowerState::PoweredOn {
+            return Err(not_running(dom));
+        }
+        if vm.str_prop("guest.toolsRunningStatus") != Some("guestToolsRunning") {
+            return Err(Error::operation_invalid(format!(
+                "Cannot {verb} domain '{}' through its guest: VMware Tools is not running in it{}",
+                dom.name,
+                if verb == "shut down" {
+                    " (esxDomainDestroy powers it off instead)"
+                } else {
+                    ""
+                }
+            )));
+        }
+        op(self.client(), &vm.obj)
+            .map_err(|e| e.context(format!("Could not {verb} domain '{}'", dom.name)))
+    }
+
+    /// The domain's state and reason (reasons are not known on ESX: 0).
+    pub fn state(&self, dom: &DomainRef, flags: u32) -> Result<(i32, i32)> {
+        check_flags(flags, 0)?;
+        let vm = self.vm_properties(dom, &["runtime.powerState"])?;
+        Ok((libvirt_state(power_state(&vm)?), 0))
+    }
+
+    /// Running or suspended.
+    pub fn is_active(&self, dom: &DomainRef) -> Result<bool> {
+        let vm = self.vm_properties(dom, &["runtime.powerState"])?;
+        Ok(power_state(&vm)? != PowerState::PoweredOff)
+    }
+
+    /// ESX has no transient domains; the call still checks that it exists.
+    pub fn is_persistent(&self, dom: &DomainRef) -> Result<bool> {
+        self.vm_properties(dom, &[])?;
+        Ok(true)
+    }
+
+    /// ESX domains never have pending config changes; checks existence.
+    pub fn is_updated(&self, dom: &DomainRef) -> Result<bool> {
+        self.vm_properties(dom, &[])?;
+        Ok(false)
+    }
+
+    /// ESX has no managed save; checks existence.
+    pub fn has_managed_save_image(&self, dom: &DomainRef, flags: u32) -> Result<bool> {
+        check_flags(flags, 0)?;
+        self.vm_properties(dom, &[])?;
+        Ok(false)
+    }
+}
+
+fn log_answers(dom: &DomainRef, out: &TaskOutcome) {
+    for (q, i) in &out.answered {
+        if q.message_ids.iter().any(|m| m == "msg.uuid.altered")
+            && q.choices[*i].label == "button.uuid.copiedTheVM"
+        {
+            log::info!(
+                "domain '{}' was answered 'I copied it': the host gives it a new UUID, so look it up again by name",
+                dom.name
+            );
+        }
+    }
+}
+
+fn check_flags(flags: u32, allowed: u32) -> Result<()> {
+    let bad = flags & !allowed;
+    if bad != 0 {
+        return Err(Error::invalid_arg(format!("unsupported flags (0x{bad:x})")));
+    }
+    Ok(())
+}

@@ -1,0 +1,111 @@
+//! Fidelity: VMware's own Python SDK (pyvmomi) against esx-sim. If pyvmomi
+//! rejects the simulator, the simulator is wrong.
+
+mod common;
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use common::{repo_dir, require, Sim, PASSWORD};
+
+/// The Python with pyvmomi: $ESX_PYTHON (set by `make test`), else
+/// build/venv, else python3 if it can import pyVmomi.
+fn python() -> Option<PathBuf> {
+    let candidates = [
+        std::env::var_os("ESX_PYTHON").map(PathBuf::from),
+        Some(repo_dir().join("build/venv/bin/python")),
+        common::which("python3"),
+    ];
+    let found = candidates.into_iter().flatten().find(|p| {
+        p.exists()
+            && Command::new(p)
+                .args(["-c", "import pyVmomi"])
+                .output()
+                .is_ok_and(|o| o.status.success())
+    });
+    require("python3 with pyvmomi (make test creates build/venv)", found)
+}
+
+fn run(py: &PathBuf, sim: &Sim, scenario: &str, args: &[&str]) -> Vec<Vec<String>> {
+    let out = Command::new(py)
+        .arg(repo_dir().join("tests/pyvmomi/sim_client.py"))
+        .args([
+            "127.0.0.1",
+            &sim.port.to_string(),
+            "root",
+            PASSWORD,
+            scenario,
+        ])
+        .args(args)
+        .output()
+        .expect("run pyvmomi client");
+    assert!(
+        out.status.success(),
+        "pyvmomi {scenario} failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| l.split_whitespace().map(str::to_string).collect())
+        .collect()
+}
+
+#[test]
+fn pyvmomi_lists_vms_and_reads_host_hardware() {
+    let Some(py) = python() else { return };
+    let sim = Sim::start();
+    let lines = run(&py, &sim, "inventory", &[]);
+    let about = lines.iter().find(|l| l[0] == "about").unwrap();
+    assert_eq!(about[1..], ["HostAgent", "7.0.3.0", "embeddedEsx"]);
+    let vms: Vec<&Vec<String>> = lines.iter().filter(|l| l[0] == "vm").collect();
+    assert_eq!(vms.len(), 5);
+    for vm in vms {
+        let state = sim.vm(&vm[1]);
+        assert_eq!(vm[2], state["power"], "{}", vm[1]);
+        assert_eq!(vm[3], state["uuid"]);
+        assert_eq!(vm[4], state["memory_mb"]);
+        assert_eq!(vm[5], state["num_cpu"]);
+    }
+    let host = lines.iter().find(|l| l[0] == "host").unwrap();
+    assert_eq!(
+        host[1..],
+        [
+            "esx-sim.lab.example",
+            "2",
+            "40",
+            "80",
+            "2095078000",
+            "274877906944",
+            "4c4c4544-0042-3810-8052-b7c04f4d3332"
+        ]
+    );
+}
+
+#[test]
+fn pyvmomi_powers_a_vm_on_and_off() {
+    let Some(py) = python() else { return };
+    let sim = Sim::start();
+    let lines = run(&py, &sim, "power", &["debian-02"]);
+    assert_eq!(lines[0], ["poweron", "success", "poweredOn"]);
+    assert_eq!(lines[1], ["poweroff", "success", "poweredOff"]);
+    assert_eq!(sim.vm("debian-02")["power"], "poweredOff");
+}
+
+#[test]
+fn pyvmomi_answers_questions() {
+    let Some(py) = python() else { return };
+    let sim = Sim::start();
+    let uuid_before = sim.vm("copied-05")["uuid"].clone();
+    let lines = run(&py, &sim, "question", &["copied-05"]);
+    assert_eq!(lines[0][2..], ["msg.uuid.altered", "0,1,2", "2"]);
+    assert_eq!(lines[1], ["answered", "2", "success", "poweredOn"]);
+    assert_ne!(
+        sim.vm("copied-05")["uuid"],
+        uuid_before,
+        "'I copied it' gives the VM a new UUID"
+    );
+    let lines = run(&py, &sim, "question", &["serial-04", "1"]);
+    assert_eq!(lines[0][2], "msg.serial.file.open");
+    assert_eq!(lines[1], ["answered", "1", "success", "poweredOn"]);
+}
