@@ -331,7 +331,40 @@ static int cmd_domuuid(esxConnectPtr c, int argc, char **argv) { return with_dom
 static int cmd_domname(esxConnectPtr c, int argc, char **argv) { return with_domain(c, argc, argv, "domname ID|UUID", do_domname); }
 static int cmd_domid(esxConnectPtr c, int argc, char **argv) { return with_domain(c, argc, argv, "domid DOMAIN", do_domid); }
 
+static int do_start(esxDomainPtr d, int c, char **v) { (void)c; (void)v; if (esxDomainCreate(d) < 0) return fail(); printf("Domain '%s' started\n", esxDomainGetName(d)); return 0; }
+static int do_shutdown(esxDomainPtr d, int c, char **v) { (void)c; (void)v; if (esxDomainShutdown(d) < 0) return fail(); printf("Domain '%s' is being shutdown\n", esxDomainGetName(d)); return 0; }
+static int do_reboot(esxDomainPtr d, int c, char **v) { (void)c; (void)v; if (esxDomainReboot(d, 0) < 0) return fail(); printf("Domain '%s' is being rebooted\n", esxDomainGetName(d)); return 0; }
+static int do_destroy(esxDomainPtr d, int c, char **v) { (void)c; (void)v; if (esxDomainDestroy(d) < 0) return fail(); printf("Domain '%s' destroyed\n", esxDomainGetName(d)); return 0; }
+static int do_suspend(esxDomainPtr d, int c, char **v) { (void)c; (void)v; if (esxDomainSuspend(d) < 0) return fail(); printf("Domain '%s' suspended\n", esxDomainGetName(d)); return 0; }
+static int do_resume(esxDomainPtr d, int c, char **v) { (void)c; (void)v; if (esxDomainResume(d) < 0) return fail(); printf("Domain '%s' resumed\n", esxDomainGetName(d)); return 0; }
+
+static int
+do_domstate(esxDomainPtr dom, int argc, char **argv)
+{
+    int state, reason;
+    (void)argc; (void)argv;
+    if (esxDomainGetState(dom, &state, &reason, 0) < 0)
+        return fail();
+    printf("%s\n", state_name(state));
+    return 0;
+}
+
+static int cmd_start(esxConnectPtr c, int argc, char **argv) { return with_domain(c, argc, argv, "start DOMAIN", do_start); }
+static int cmd_shutdown(esxConnectPtr c, int argc, char **argv) { return with_domain(c, argc, argv, "shutdown DOMAIN", do_shutdown); }
+static int cmd_reboot(esxConnectPtr c, int argc, char **argv) { return with_domain(c, argc, argv, "reboot DOMAIN", do_reboot); }
+static int cmd_destroy(esxConnectPtr c, int argc, char **argv) { return with_domain(c, argc, argv, "destroy DOMAIN", do_destroy); }
+static int cmd_suspend(esxConnectPtr c, int argc, char **argv) { return with_domain(c, argc, argv, "suspend DOMAIN", do_suspend); }
+static int cmd_resume(esxConnectPtr c, int argc, char **argv) { return with_domain(c, argc, argv, "resume DOMAIN", do_resume); }
+static int cmd_domstate(esxConnectPtr c, int argc, char **argv) { return with_domain(c, argc, argv, "domstate DOMAIN", do_domstate); }
+
 static const command commands[] = {
+    { "start", cmd_start, "start DOMAIN" },
+    { "shutdown", cmd_shutdown, "shutdown DOMAIN" },
+    { "reboot", cmd_reboot, "reboot DOMAIN" },
+    { "destroy", cmd_destroy, "destroy DOMAIN" },
+    { "suspend", cmd_suspend, "suspend DOMAIN" },
+    { "resume", cmd_resume, "resume DOMAIN" },
+    { "domstate", cmd_domstate, "domstate DOMAIN" },
     { "list", cmd_list, "list [--all|--inactive]" },
     { "nodeinfo", cmd_nodeinfo, "nodeinfo" },
     { "version", cmd_version, "version" },
@@ -342,6 +375,32 @@ static const command commands[] = {
     { "domname", cmd_domname, "domname ID|UUID" },
     { "domid", cmd_domid, "domid DOMAIN" },
 };
+
+/* --answer=ask: show the question and its choices, read the choice. */
+static int
+ask_question(esxConnectPtr conn, esxDomainPtr dom, const esxQuestion *q, void *opaque)
+{
+    char line[64];
+    char *end;
+    long choice;
+    (void)conn; (void)opaque;
+    fprintf(stderr, "Domain '%s' asks [%s]: %s\n", esxDomainGetName(dom), q->id, q->text);
+    for (unsigned int i = 0; i < q->nchoices; i++)
+        fprintf(stderr, "  %u) %s%s\n", i, q->choices[i].summary[0] ? q->choices[i].summary : q->choices[i].label,
+                (int)i == q->defaultIndex ? " (default)" : "");
+    fprintf(stderr, "Answer (number, empty for the default, 'n' to refuse): ");
+    fflush(stderr);
+    if (!fgets(line, sizeof(line), stdin))
+        return -1;
+    if (line[0] == '\n' || line[0] == '\0')
+        return q->defaultIndex;
+    if (line[0] == 'n' || line[0] == 'N')
+        return -1;
+    choice = strtol(line, &end, 10);
+    if (end == line)
+        return -1;
+    return (int)choice;
+}
 
 /* Answers the password from --password-file; the user name comes from the
  * URI or its default. */
@@ -388,7 +447,7 @@ read_password_file(const char *path)
 static void
 usage(void)
 {
-    fprintf(stderr, "usage: esxsh -c URI [--password-file F] [--readonly] CMD [ARGS]\ncommands:\n");
+    fprintf(stderr, "usage: esxsh -c URI [--password-file F] [--readonly] [--answer=ask] CMD [ARGS]\ncommands:\n");
     for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
         fprintf(stderr, "  %s\n", commands[i].usage);
 }
@@ -399,6 +458,7 @@ main(int argc, char **argv)
     const char *uri = NULL;
     const char *pwfile = NULL;
     unsigned int flags = 0;
+    int ask = 0;
     int i = 1;
     esxConnectPtr conn;
     int rc = 2;
@@ -410,6 +470,8 @@ main(int argc, char **argv)
             pwfile = argv[++i];
         } else if (strcmp(argv[i], "--readonly") == 0) {
             flags |= ESX_CONNECT_RO;
+        } else if (strcmp(argv[i], "--answer=ask") == 0) {
+            ask = 1;
         } else if (argv[i][0] == '-') {
             usage();
             return 2;
@@ -438,6 +500,11 @@ main(int argc, char **argv)
         }
         if (!conn)
             return fail();
+        if (ask && esxConnectSetQuestionHandler(conn, ask_question, NULL, NULL) < 0) {
+            rc = fail();
+            esxConnectClose(conn);
+            return rc;
+        }
         rc = commands[c].fn(conn, argc - i - 1, argv + i + 1);
         if (esxConnectClose(conn) < 0 && rc == 0)
             rc = fail();

@@ -324,6 +324,203 @@ scenario_threads(const char *uri)
     CHECK(esxConnectClose(conn) == 0);
 }
 
+static int
+state_of(esxDomainPtr dom)
+{
+    int state = -1, reason = -1;
+    if (esxDomainGetState(dom, &state, &reason, 0) < 0)
+        return -1;
+    return state;
+}
+
+/* Start, suspend, resume, destroy, guest shutdown, and the state checks. */
+static void
+scenario_lifecycle(const char *uri)
+{
+    esxConnectPtr conn = connect_to(uri, 0);
+    esxDomainPtr d, a;
+    int state;
+
+    CHECK(conn != NULL);
+    if (!conn)
+        return;
+    d = esxDomainLookupByName(conn, "debian-02");
+    a = esxDomainLookupByName(conn, "alpine-01");
+    CHECK(d && a);
+    if (!d || !a)
+        goto out;
+    CHECK(state_of(d) == ESX_DOMAIN_SHUTOFF);
+    CHECK(esxDomainIsActive(d) == 0);
+    CHECK(esxDomainIsPersistent(d) == 1);
+    CHECK(esxDomainIsUpdated(d) == 0);
+    CHECK(esxDomainHasManagedSaveImage(d, 0) == 0);
+    CHECK(esxDomainCreate(d) == 0);
+    CHECK(esxDomainGetID(d) == 2);
+    CHECK(state_of(d) == ESX_DOMAIN_RUNNING);
+    CHECK(esxDomainIsActive(d) == 1);
+    CHECK(esxDomainCreate(d) == -1);
+    CHECK_ERROR(ESX_ERR_OPERATION_INVALID, "domain 'debian-02' is already running");
+    CHECK(esxDomainSuspend(d) == 0);
+    CHECK(state_of(d) == ESX_DOMAIN_PAUSED);
+    CHECK(esxDomainResume(d) == 0);
+    CHECK(state_of(d) == ESX_DOMAIN_RUNNING);
+    CHECK(esxDomainShutdown(d) == -1);
+    CHECK_ERROR(ESX_ERR_OPERATION_INVALID, "VMware Tools is not running");
+    CHECK(esxDomainDestroy(d) == 0);
+    CHECK(esxDomainGetID(d) == (unsigned int)-1);
+    CHECK(esxDomainDestroyFlags(d, 0) == -1);
+    CHECK_ERROR(ESX_ERR_OPERATION_INVALID, "domain 'debian-02' is not running");
+    CHECK(esxDomainReboot(d, 0) == -1);
+    CHECK_ERROR(ESX_ERR_OPERATION_INVALID, "is not running");
+    CHECK(esxDomainCreateWithFlags(d, ESX_DOMAIN_START_PAUSED) == -1);
+    CHECK_ERROR(ESX_ERR_INVALID_ARG, "unsupported flags");
+    CHECK(esxDomainGetState(d, NULL, NULL, 0) == -1);
+    CHECK_ERROR(ESX_ERR_INVALID_ARG, "state");
+    CHECK(esxDomainReboot(a, ESX_DOMAIN_REBOOT_GUEST_AGENT) == 0);
+    CHECK(esxDomainShutdownFlags(a, ESX_DOMAIN_SHUTDOWN_GUEST_AGENT) == 0);
+    CHECK(esxDomainShutdownFlags(a, ESX_DOMAIN_SHUTDOWN_ACPI_POWER_BTN) == -1);
+    CHECK_ERROR(ESX_ERR_INVALID_ARG, "unsupported flags");
+    state = state_of(a);
+    CHECK(state == ESX_DOMAIN_RUNNING || state == ESX_DOMAIN_SHUTOFF);
+out:
+    esxDomainFree(d);
+    esxDomainFree(a);
+    esxConnectClose(conn);
+}
+
+/* serial-04 asks on power-on: with auto_answer=0 (URI) the task is left
+ * blocked; again, the pending question is reported before anything starts;
+ * with auto_answer=1 (URI2) it is answered and the call says so. */
+static void
+scenario_questions(const char *uri0, const char *uri1)
+{
+    esxConnectPtr no = connect_to(uri0, 0), yes = connect_to(uri1, 0);
+    esxDomainPtr d;
+    CHECK(no && yes);
+    if (!no || !yes)
+        return;
+    d = esxDomainLookupByName(no, "serial-04");
+    CHECK(d != NULL);
+    CHECK(esxDomainCreate(d) == -1);
+    CHECK_ERROR(ESX_ERR_OPERATION_INVALID, "left blocked by the question");
+    CHECK(strstr(esxGetLastError()->message, "'Append' (key 0, label button.serial.file.append)") != NULL);
+    CHECK(esxDomainCreate(d) == -1);
+    CHECK_ERROR(ESX_ERR_OPERATION_INVALID, "Pending question blocks domain 'serial-04'");
+    esxDomainFree(d);
+    d = esxDomainLookupByName(yes, "serial-04");
+    CHECK(d != NULL);
+    CHECK(esxDomainCreate(d) == -1);
+    CHECK_ERROR(ESX_ERR_OPERATION_INVALID, "answered with 'Append' (key 0) as auto_answer=1 says");
+    esxDomainFree(d);
+    /* A question met during the task is answered and the task completes. */
+    d = esxDomainLookupByName(yes, "copied-05");
+    CHECK(d && esxDomainCreate(d) == 0);
+    CHECK(d && state_of(d) == ESX_DOMAIN_RUNNING);
+    esxDomainFree(d);
+    esxConnectClose(no);
+    esxConnectClose(yes);
+}
+
+struct handler_state {
+    int calls;
+    int answer;
+    int freed;
+    unsigned int nchoices;
+    int default_index;
+    char message_id[64];
+    char domain[64];
+};
+
+static int
+question_cb(esxConnectPtr conn, esxDomainPtr dom, const esxQuestion *q, void *opaque)
+{
+    struct handler_state *h = opaque;
+    (void)conn;
+    h->calls++;
+    h->nchoices = q->nchoices;
+    h->default_index = q->defaultIndex;
+    snprintf(h->message_id, sizeof(h->message_id), "%s", q->messageId);
+    snprintf(h->domain, sizeof(h->domain), "%s", esxDomainGetName(dom));
+    return h->answer;
+}
+
+static void
+handler_free(void *opaque)
+{
+    ((struct handler_state *)opaque)->freed++;
+}
+
+/* The question handler: a valid index, -1, and an index out of range. */
+static void
+scenario_handler(const char *uri)
+{
+    esxConnectPtr conn = connect_to(uri, 0);
+    struct handler_state h = { 0, 1, 0, 0, 0, "", "" };
+    struct handler_state refuse = { 0, -1, 0, 0, 0, "", "" };
+    struct handler_state wild = { 0, 7, 0, 0, 0, "", "" };
+    esxDomainPtr d;
+
+    CHECK(conn != NULL);
+    if (!conn)
+        return;
+    CHECK(esxConnectSetQuestionHandler(conn, question_cb, &h, handler_free) == 0);
+    d = esxDomainLookupByName(conn, "copied-05");
+    CHECK(d && esxDomainCreate(d) == 0);
+    CHECK(h.calls == 1 && h.nchoices == 3 && h.default_index == 2);
+    CHECK(strcmp(h.message_id, "msg.uuid.altered") == 0);
+    CHECK(strcmp(h.domain, "copied-05") == 0);
+    esxDomainFree(d);
+
+    CHECK(esxConnectSetQuestionHandler(conn, question_cb, &wild, handler_free) == 0);
+    CHECK(h.freed == 1);
+    d = esxDomainLookupByName(conn, "serial-04");
+    CHECK(d && esxDomainCreate(d) == -1);
+    CHECK_ERROR(ESX_ERR_INVALID_ARG, "chose answer index 7, but the question has only 3 answers");
+    CHECK(wild.calls == 1);
+
+    CHECK(esxConnectSetQuestionHandler(conn, question_cb, &refuse, handler_free) == 0);
+    CHECK(wild.freed == 1);
+    CHECK(d && esxDomainCreate(d) == -1);
+    CHECK_ERROR(ESX_ERR_OPERATION_INVALID, "the question handler did not answer it");
+    CHECK(refuse.calls == 1);
+    esxDomainFree(d);
+    CHECK(esxConnectSetQuestionHandler(conn, NULL, NULL, NULL) == 0);
+    CHECK(refuse.freed == 1);
+    CHECK(esxConnectSetQuestionHandler(NULL, question_cb, &h, NULL) == -1);
+    CHECK_ERROR(ESX_ERR_INVALID_CONN, NULL);
+    esxConnectClose(conn);
+}
+
+/* One operation whose expected error the Rust test arranged on the host:
+ *   harness expect-error URI PWFILE OP DOMAIN CODE NEEDLE [FAULT] */
+static void
+scenario_expect_error(const char *uri, int argc, char **argv)
+{
+    esxConnectPtr conn = connect_to(uri, 0);
+    esxDomainPtr d;
+    int rc;
+    if (argc < 4) {
+        fprintf(stderr, "expect-error needs OP DOMAIN CODE NEEDLE [FAULT]\n");
+        failures++;
+        return;
+    }
+    CHECK(conn != NULL);
+    if (!conn)
+        return;
+    d = esxDomainLookupByName(conn, argv[1]);
+    CHECK(d != NULL);
+    if (strcmp(argv[0], "start") == 0)
+        rc = esxDomainCreate(d);
+    else
+        rc = esxDomainDestroy(d);
+    CHECK(rc == -1);
+    check_error(atoi(argv[2]), argv[3], __FILE__, __LINE__);
+    if (argc > 4)
+        CHECK(esxGetLastError()->str1 && strcmp(esxGetLastError()->str1, argv[4]) == 0);
+    esxDomainFree(d);
+    esxConnectClose(conn);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -340,6 +537,14 @@ main(int argc, char **argv)
         scenario_tables();
     else if (strcmp(argv[1], "threads") == 0)
         scenario_threads(argv[2]);
+    else if (strcmp(argv[1], "lifecycle") == 0)
+        scenario_lifecycle(argv[2]);
+    else if (strcmp(argv[1], "questions") == 0 && argc > 4)
+        scenario_questions(argv[2], argv[4]);
+    else if (strcmp(argv[1], "handler") == 0)
+        scenario_handler(argv[2]);
+    else if (strcmp(argv[1], "expect-error") == 0)
+        scenario_expect_error(argv[2], argc - 4, argv + 4);
     else {
         fprintf(stderr, "unknown scenario %s\n", argv[1]);
         return 2;

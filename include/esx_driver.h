@@ -250,6 +250,52 @@ typedef enum {
 } esxLogPriority;
 
 /**
+ * virDomainCreateFlags.
+ */
+typedef enum {
+  ESX_DOMAIN_NONE = 0,
+  ESX_DOMAIN_START_PAUSED = 1,
+  ESX_DOMAIN_START_AUTODESTROY = 2,
+  ESX_DOMAIN_START_BYPASS_CACHE = 4,
+  ESX_DOMAIN_START_FORCE_BOOT = 8,
+  ESX_DOMAIN_START_VALIDATE = 16,
+  ESX_DOMAIN_START_RESET_NVRAM = 32,
+} esxDomainCreateFlags;
+
+/**
+ * virDomainShutdownFlagValues.
+ */
+typedef enum {
+  ESX_DOMAIN_SHUTDOWN_DEFAULT = 0,
+  ESX_DOMAIN_SHUTDOWN_ACPI_POWER_BTN = 1,
+  ESX_DOMAIN_SHUTDOWN_GUEST_AGENT = 2,
+  ESX_DOMAIN_SHUTDOWN_INITCTL = 4,
+  ESX_DOMAIN_SHUTDOWN_SIGNAL = 8,
+  ESX_DOMAIN_SHUTDOWN_PARAVIRT = 16,
+} esxDomainShutdownFlagValues;
+
+/**
+ * virDomainRebootFlagValues.
+ */
+typedef enum {
+  ESX_DOMAIN_REBOOT_DEFAULT = 0,
+  ESX_DOMAIN_REBOOT_ACPI_POWER_BTN = 1,
+  ESX_DOMAIN_REBOOT_GUEST_AGENT = 2,
+  ESX_DOMAIN_REBOOT_INITCTL = 4,
+  ESX_DOMAIN_REBOOT_SIGNAL = 8,
+  ESX_DOMAIN_REBOOT_PARAVIRT = 16,
+} esxDomainRebootFlagValues;
+
+/**
+ * virDomainDestroyFlagsValues.
+ */
+typedef enum {
+  ESX_DOMAIN_DESTROY_DEFAULT = 0,
+  ESX_DOMAIN_DESTROY_GRACEFUL = 1,
+  ESX_DOMAIN_DESTROY_REMOVE_LOGS = 2,
+} esxDomainDestroyFlagsValues;
+
+/**
  * A connection handle.
  */
 typedef struct esxConnect esxConnect;
@@ -979,6 +1025,122 @@ esxErrorPtr esxSaveLastError(void);
  * `err` must be NULL or returned by esxSaveLastError.
  */
 void esxFreeError(esxErrorPtr err);
+
+/**
+ * Powers the domain on; its handle gets the new ID.
+ *
+ * # Safety
+ * `d` must be NULL or a live domain handle.
+ */
+int esxDomainCreate(esxDomainPtr d);
+
+/**
+ * Powers the domain on (`flags` must be 0: ESX has no paused start).
+ *
+ * # Safety
+ * `d` must be NULL or a live domain handle.
+ */
+int esxDomainCreateWithFlags(esxDomainPtr d, unsigned int flags);
+
+/**
+ * Asks the guest to shut down through VMware Tools.
+ *
+ * # Safety
+ * `d` must be NULL or a live domain handle.
+ */
+int esxDomainShutdown(esxDomainPtr d);
+
+/**
+ * Asks the guest to shut down through VMware Tools (`flags`: 0 or
+ * ESX_DOMAIN_SHUTDOWN_GUEST_AGENT). Fails with ESX_ERR_OPERATION_INVALID
+ * when Tools is not running.
+ *
+ * # Safety
+ * `d` must be NULL or a live domain handle.
+ */
+int esxDomainShutdownFlags(esxDomainPtr d, unsigned int flags);
+
+/**
+ * Asks the guest to reboot through VMware Tools (`flags`: 0 or
+ * ESX_DOMAIN_REBOOT_GUEST_AGENT).
+ *
+ * # Safety
+ * `d` must be NULL or a live domain handle.
+ */
+int esxDomainReboot(esxDomainPtr d, unsigned int flags);
+
+/**
+ * Powers the domain off at once.
+ *
+ * # Safety
+ * `d` must be NULL or a live domain handle.
+ */
+int esxDomainDestroy(esxDomainPtr d);
+
+/**
+ * Powers the domain off at once (`flags` must be 0).
+ *
+ * # Safety
+ * `d` must be NULL or a live domain handle.
+ */
+int esxDomainDestroyFlags(esxDomainPtr d, unsigned int flags);
+
+/**
+ * Suspends the domain (ESX suspend: its state becomes ESX_DOMAIN_PAUSED).
+ *
+ * # Safety
+ * `d` must be NULL or a live domain handle.
+ */
+int esxDomainSuspend(esxDomainPtr d);
+
+/**
+ * Resumes a suspended domain.
+ *
+ * # Safety
+ * `d` must be NULL or a live domain handle.
+ */
+int esxDomainResume(esxDomainPtr d);
+
+/**
+ * The domain's state (an esxDomainState) and reason (0: unknown).
+ *
+ * # Safety
+ * `d` must be NULL or a live domain handle; `state` writable; `reason`
+ * NULL or writable.
+ */
+int esxDomainGetState(esxDomainPtr d, int *state, int *reason, unsigned int flags);
+
+/**
+ * 1 if the domain is running or suspended, 0 if not, -1 on error.
+ *
+ * # Safety
+ * `d` must be NULL or a live domain handle.
+ */
+int esxDomainIsActive(esxDomainPtr d);
+
+/**
+ * 1: every ESX domain is persistent (the domain's existence is checked).
+ *
+ * # Safety
+ * `d` must be NULL or a live domain handle.
+ */
+int esxDomainIsPersistent(esxDomainPtr d);
+
+/**
+ * 0: ESX domains have no pending changes (the domain's existence is checked).
+ *
+ * # Safety
+ * `d` must be NULL or a live domain handle.
+ */
+int esxDomainIsUpdated(esxDomainPtr d);
+
+/**
+ * 0: ESX has no managed save (the domain's existence is checked).
+ *
+ * # Safety
+ * `d` must be NULL or a live domain handle.
+ */
+int esxDomainHasManagedSaveImage(esxDomainPtr d, unsigned int flags);
 
 /**
  * Routes the library's log records to `cb(priority, module, message,

@@ -51,29 +51,169 @@ fn under_valgrind(vg: &PathBuf, prog: &PathBuf) -> Command {
     c
 }
 
-fn harness(scenario: &str, with_valgrind: bool) {
-    let Some(h) = program("harness") else { return };
-    let sim = Sim::start();
+/// Runs one harness scenario against a fresh esx-sim, prepared by `setup`
+/// (which returns the scenario's extra arguments), optionally under
+/// valgrind; returns the simulator for further checks.
+fn harness_with(
+    scenario: &str,
+    with_valgrind: bool,
+    uri_params: &str,
+    setup: impl FnOnce(&Sim) -> Vec<String>,
+) -> Option<Sim> {
+    let h = program("harness")?;
+    let vg = if with_valgrind {
+        Some(valgrind()?)
+    } else {
+        None
+    };
+    let sim = Sim::with_args(&["--task-ms", "100"]);
+    let extra = setup(&sim);
     let tmp = TempDir::new("harness");
     let pw = password_file(&tmp.0);
-    let mut cmd = if with_valgrind {
-        let Some(vg) = valgrind() else { return };
-        under_valgrind(&vg, &h)
-    } else {
-        Command::new(&h)
+    let mut cmd = match &vg {
+        Some(vg) => under_valgrind(vg, &h),
+        None => Command::new(&h),
     };
-    let out = run(cmd.arg(scenario).arg(sim.uri("")).arg(&pw));
+    let out = run(cmd
+        .arg(scenario)
+        .arg(sim.uri(uri_params))
+        .arg(&pw)
+        .args(extra));
     assert!(
         out.status.success(),
         "harness {scenario} failed (valgrind: {with_valgrind})"
     );
-    if scenario == "basic" {
-        assert_eq!(
-            sim.count("Logout"),
-            1,
-            "the last domain handle closed the session"
-        );
+    assert_eq!(
+        sim.sessions()["filters"],
+        0,
+        "a property filter was left behind"
+    );
+    Some(sim)
+}
+
+fn harness(scenario: &str, with_valgrind: bool) {
+    if let Some(sim) = harness_with(scenario, with_valgrind, "", |_| vec![]) {
+        if scenario == "basic" {
+            assert_eq!(
+                sim.count("Logout"),
+                1,
+                "the last domain handle closed the session"
+            );
+        }
     }
+}
+
+fn questions(with_valgrind: bool) {
+    let Some(sim) = harness_with("questions", with_valgrind, "auto_answer=0", |sim| {
+        vec![sim.uri("auto_answer=1")]
+    }) else {
+        return;
+    };
+    assert_eq!(
+        sim.count("PowerOnVM_Task"),
+        2,
+        "serial-04 once (left blocked), copied-05 once"
+    );
+    assert_eq!(sim.count("AnswerVM"), 2);
+    sim.wait_vm("serial-04", "the earlier power-on", |v| {
+        v["power"] == "poweredOn"
+    });
+}
+
+#[test]
+fn harness_lifecycle() {
+    harness("lifecycle", false);
+}
+
+#[test]
+fn harness_lifecycle_under_valgrind() {
+    harness("lifecycle", true);
+}
+
+#[test]
+fn harness_questions() {
+    questions(false);
+}
+
+#[test]
+fn harness_questions_under_valgrind() {
+    questions(true);
+}
+
+#[test]
+fn harness_question_handler() {
+    if let Some(sim) = harness_with("handler", false, "auto_answer=1", |_| vec![]) {
+        assert_eq!(sim.count("AnswerVM"), 1, "only the valid index was sent");
+        assert_eq!(sim.vm("copied-05")["power"], "poweredOn");
+    }
+}
+
+#[test]
+fn harness_question_handler_under_valgrind() {
+    harness_with("handler", true, "auto_answer=1", |_| vec![]);
+}
+
+const TASK_ERROR: &str = "action=fail_task&vm=debian-02&method=PowerOnVM_Task&fault=FileLocked&message=Disk%20is%20locked";
+const BUSY: &str = "action=busy&vm=debian-02&ms=3000";
+const CANCELABLE_QUESTION: &str =
+    "action=arm_question&vm=alpine-01&kind=cdrom&method=PowerOffVM_Task&cancelable=1";
+
+fn expect_error(
+    with_valgrind: bool,
+    op: &str,
+    vm: &str,
+    code: i32,
+    needle: &str,
+    fault: Option<&str>,
+    setup: &str,
+) {
+    harness_with("expect-error", with_valgrind, "", |sim| {
+        sim.control(setup);
+        let mut extra: Vec<String> = vec![op.into(), vm.into(), code.to_string(), needle.into()];
+        extra.extend(fault.map(str::to_string));
+        extra
+    });
+}
+
+fn task_errors(with_valgrind: bool) {
+    let msg = "Could not start domain 'debian-02': Disk is locked (FileLocked)";
+    expect_error(
+        with_valgrind,
+        "start",
+        "debian-02",
+        9,
+        msg,
+        Some("FileLocked"),
+        TASK_ERROR,
+    );
+    expect_error(
+        with_valgrind,
+        "start",
+        "debian-02",
+        55,
+        "another task is pending",
+        None,
+        BUSY,
+    );
+    expect_error(
+        with_valgrind,
+        "destroy",
+        "alpine-01",
+        55,
+        "The task was cancelled",
+        None,
+        CANCELABLE_QUESTION,
+    );
+}
+
+#[test]
+fn harness_task_error_pending_task_and_cancel() {
+    task_errors(false);
+}
+
+#[test]
+fn harness_task_error_pending_task_and_cancel_under_valgrind() {
+    task_errors(true);
 }
 
 #[test]

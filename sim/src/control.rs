@@ -174,8 +174,12 @@ fn control(sh: &Shared, req: &Request) -> Result<String, String> {
                 req.param("method")
                     .unwrap_or_else(|| "PowerOnVM_Task".into()),
             );
+            let cancelable = req.param("cancelable").as_deref() == Some("1");
             let mut w = sh.lock();
-            with_vm(&mut w, &mut |vm| vm.armed_question = Some(q.clone()))?;
+            with_vm(&mut w, &mut |vm| {
+                vm.armed_question = Some(q.clone());
+                vm.armed_cancelable = cancelable;
+            })?;
         }
         "fail_task" => {
             let method = req.param("method").ok_or("method= is required")?;

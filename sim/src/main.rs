@@ -134,7 +134,6 @@ fn run() -> Result<(), String> {
         session_timeout: args.session_timeout.map(Duration::from_secs),
         task_ms: args.task_ms,
         datastore_dir: ds_dir.clone(),
-        port,
     };
     let world =
         world::World::new(cfg, specs).map_err(|e| format!("cannot create the datastore: {e}"))?;

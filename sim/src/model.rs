@@ -105,27 +105,6 @@ impl SVal {
             Some((first, rest)) => self.field(first)?.at(rest),
         }
     }
-
-    /// The xsi:type this value takes in an AnyType slot.
-    pub fn type_name(&self) -> String {
-        match self {
-            SVal::Prim(t, _) => t.to_string(),
-            SVal::Enum(t, _) => t.to_string(),
-            SVal::MoRef(..) => "ManagedObjectReference".into(),
-            SVal::Obj { ty, .. } => ty.clone(),
-            SVal::List(item, _) => format!("ArrayOf{}", array_suffix(item)),
-            SVal::Any(v) => v.type_name(),
-        }
-    }
-
-    pub fn text(&self) -> Option<&str> {
-        match self {
-            SVal::Prim(_, t) | SVal::Enum(_, t) => Some(t),
-            SVal::MoRef(_, id) => Some(id),
-            SVal::Any(v) => v.text(),
-            _ => None,
-        }
-    }
 }
 
 fn array_suffix(item: &str) -> String {

@@ -893,7 +893,7 @@ pub fn vm_property(w: &World, vm: &Vm, top: &str, parts: &[&str]) -> Result<Opti
         "parent" => Some(moref("Folder", "ha-folder-vm")),
         "datastore" => Some(morefs(
             "Datastore",
-            w.ds(&vm.datastore).map(|d| d.moid.clone()).into_iter(),
+            w.ds(&vm.datastore).map(|d| d.moid.clone()),
         )),
         "network" => Some(morefs(
             "Network",

@@ -757,7 +757,7 @@ fn continue_retrieve(w: &mut World, call: &Call, session: Option<&str>) -> Resul
     if Some(p.session.as_str()) != session {
         return Err(Fault::invalid_argument("token"));
     }
-    let max = p.rest.len().min(1000).max(1);
+    let max = p.rest.len().clamp(1, 1000);
     let ret = page(w, &p.session, p.rest, max);
     Ok(ret)
 }
@@ -904,7 +904,7 @@ fn create_filter(w: &mut World, call: &Call, session: &str) -> Result<Ret, Fault
     Ok(Ret::Vals(vec![moref("PropertyFilter", id)]))
 }
 
-type Snapshot = BTreeMap<(String, String, String), Option<String>>;
+type Snapshot = crate::world::Seen;
 
 fn snapshot(w: &World, collector: &str, session: &str) -> Snapshot {
     let mut snap = Snapshot::new();

@@ -63,11 +63,7 @@ impl World {
             .filter(|(k, _)| k == "VirtualMachine")
             .map(|(_, id)| id.clone())
             .unwrap_or_else(|| "0".into());
-        let moid = format!(
-            "haTask-{vmid}-vim.{}-{}",
-            desc.replace("vm.Snapshot", "vm.Snapshot"),
-            1000 + n
-        );
+        let moid = format!("haTask-{vmid}-vim.{}-{}", desc, 1000 + n);
         let _ = op;
         let entity_name = entity.as_ref().and_then(|(k, id)| match k.as_str() {
             "VirtualMachine" => self.vm(id).map(|v| v.name.clone()),
@@ -297,9 +293,11 @@ pub fn start_vm_task(
     user: &str,
     work: Work,
 ) -> Result<Ret, Fault> {
-    if w.vm(vmid).is_none() {
+    let Some(vm) = w.vm(vmid) else {
         return Err(Fault::not_found_obj("VirtualMachine", vmid));
-    }
+    };
+    let armed = vm.armed_question.as_ref().and_then(|q| q.task.as_deref()) == Some(method);
+    let cancelable = cancelable || (armed && vm.armed_cancelable);
     let t = w.new_task(
         method,
         Some(("VirtualMachine".into(), vmid.to_string())),
@@ -386,7 +384,7 @@ fn schedule_finish(sh: &Shared, w: &mut World, t: &str) {
     });
 }
 
-fn vm_this<'a>(call: &'a Call) -> Result<&'a str, Fault> {
+fn vm_this(call: &Call) -> Result<&str, Fault> {
     if call.this.0 != "VirtualMachine" {
         return Err(Fault::invalid_argument("_this"));
     }

@@ -18,21 +18,6 @@ pub fn guest_os_key(guest_id: &str) -> String {
     }
 }
 
-/// The API guestId for an ESX guestOS key (the inverse of guest_os_key).
-pub fn guest_id_for(key: &str) -> String {
-    match key.to_ascii_lowercase().as_str() {
-        "other4xlinux-64" | "otherlinux-64" | "other3xlinux-64" | "other26xlinux-64" => {
-            "otherLinux64Guest".into()
-        }
-        "other" => "otherGuest".into(),
-        "other-64" => "otherGuest64".into(),
-        "debian11-64" => "debian11_64Guest".into(),
-        "ubuntu-64" => "ubuntu64Guest".into(),
-        "windows2019srv-64" => "windows2019srv_64Guest".into(),
-        k => format!("{}Guest", k.replace("-64", "_64")),
-    }
-}
-
 /// VMX's own escaping: `|`, `"` and control characters as `|XX`; other
 /// text stays UTF-8 (the file declares `.encoding = "UTF-8"`).
 pub fn vmx_escape(text: &str) -> String {

@@ -196,8 +196,10 @@ pub struct Vm {
     pub serial_file: Option<String>,
     /// Marked as moved or copied: power-on asks msg.uuid.altered.
     pub uuid_altered: bool,
-    /// A question to ask on the next power-on (set by tests).
+    /// A question to ask on the next task of a method (set by tests), and
+    /// whether that task is cancelable.
     pub armed_question: Option<Question>,
+    pub armed_cancelable: bool,
     pub boot_time: Option<SystemTime>,
     pub config_change: SystemTime,
 }
@@ -280,13 +282,16 @@ pub struct FilterState {
     pub spec: esx_driver::vi::Value,
 }
 
+/// What a client was last told: (filter, object, path) -> XML of the value.
+pub type Seen = BTreeMap<(String, String, String), Option<String>>;
+
 /// A property collector (the session's default one or a private one).
 #[derive(Debug, Clone, Default)]
 pub struct Collector {
     pub session: String,
     pub version: u64,
     /// What the client has seen, by version: (obj, path) -> XML of the value.
-    pub seen: BTreeMap<u64, BTreeMap<(String, String, String), Option<String>>>,
+    pub seen: BTreeMap<u64, Seen>,
 }
 
 #[derive(Debug, Clone)]
@@ -323,7 +328,6 @@ pub struct Config {
     pub session_timeout: Option<Duration>,
     pub task_ms: u64,
     pub datastore_dir: PathBuf,
-    pub port: u16,
 }
 
 /// Everything the simulated host knows, behind one mutex.
@@ -344,7 +348,7 @@ pub struct World {
     pub next_id: u64,
     pub autostart: AutoStart,
     pub next_question: u64,
-    pub next_snapshot: u64,
+
     pub max_vcpus: i64,
     /// Task kinds to fail on purpose: (vm moid, method) -> fault.
     pub fail_next: HashMap<(String, String), Fault>,
@@ -566,7 +570,7 @@ impl World {
                 power_info: Vec::new(),
             },
             next_question: 1,
-            next_snapshot: 1,
+
             max_vcpus: 64,
             fail_next: HashMap::new(),
             host_boot: SystemTime::now() - Duration::from_secs(86_400 * 12),
@@ -636,6 +640,7 @@ impl World {
             serial_file: spec.serial_file.then(|| "serial.log".to_string()),
             uuid_altered: spec.uuid_question,
             armed_question: None,
+            armed_cancelable: false,
             boot_time: (spec.power != Power::Off).then(SystemTime::now),
             config_change: SystemTime::now(),
         };

@@ -92,6 +92,16 @@ pub fn libvirt_state(p: PowerState) -> i32 {
     }
 }
 
+/// Whether the VM read from a domain's MoRef is still that domain: the same
+/// UUID, or the same name under the same MoRef (answering "I copied it" to
+/// the msg.uuid.altered question gives a VM a new UUID).
+pub fn is_same_vm(dom: &DomainRef, vm: &ObjectContent) -> bool {
+    dom.uuid == [0; 16]
+        || vm.str_prop("config.uuid").and_then(parse_uuid) == Some(dom.uuid)
+        || (vm.obj == dom.moref
+            && vm.str_prop("name").map(unescape_name).as_deref() == Some(dom.name.as_str()))
+}
+
 /// The properties a domain's identity needs.
 pub const IDENTITY: [&str; 3] = ["name", "config.uuid", "runtime.powerState"];
 
@@ -360,13 +370,13 @@ impl Connection {
     /// looked up again by UUID.
     pub fn vm_properties(&self, dom: &DomainRef, paths: &[&str]) -> Result<ObjectContent> {
         let mut all: Vec<&str> = paths.to_vec();
-        if !all.contains(&"config.uuid") {
-            all.push("config.uuid");
+        for p in ["config.uuid", "name"] {
+            if !all.contains(&p) {
+                all.push(p);
+            }
         }
         if let Some(o) = property::retrieve_one(self.client(), &dom.moref, &all)? {
-            let same = dom.uuid == [0; 16]
-                || o.str_prop("config.uuid").and_then(parse_uuid) == Some(dom.uuid);
-            if same {
+            if is_same_vm(dom, &o) {
                 return Ok(o);
             }
         }

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use super::domain::{libvirt_state, parse_uuid, power_state, vm_id, DomainRef};
+use super::domain::{is_same_vm, libvirt_state, power_state, vm_id, DomainRef, IDENTITY};
 use super::{Connection, QuestionHandler};
 use crate::error::{Error, Result};
 use crate::vi::task::{self, AutoAnswer, QuestionPolicy, TaskOutcome};
@@ -65,14 +65,10 @@ impl Connection {
     ) -> Result<TaskOutcome> {
         self.check_writable(what)?;
         let mut paths: Vec<&str> = extra.to_vec();
-        paths.push("config.uuid");
+        paths.extend(["config.uuid", "name"]);
         let who = who(dom);
-        let same = |p: &task::Precheck| {
-            dom.uuid == [0; 16]
-                || p.vm.str_prop("config.uuid").and_then(parse_uuid) == Some(dom.uuid)
-        };
         let pre = match task::precheck(self.client(), &dom.moref, &paths)? {
-            Some(p) if same(&p) => p,
+            Some(p) if is_same_vm(dom, &p.vm) => p,
             _ => {
                 let fresh = self
                     .lookup_by_uuid(&dom.uuid)
@@ -94,8 +90,16 @@ impl Connection {
         )
     }
 
-    /// Powers a VM on (virDomainCreateWithFlags). Returns the domain's new ID.
-    pub fn create(&self, dom: &DomainRef, flags: u32) -> Result<i32> {
+    /// The domain as the host sees it now (one request).
+    pub fn refresh(&self, dom: &DomainRef) -> Result<DomainRef> {
+        let o = self.vm_properties(dom, &IDENTITY)?;
+        self.domain_from(&o)
+    }
+
+    /// Powers a VM on (virDomainCreateWithFlags). Returns the domain as it
+    /// is now: running, with its ID, and with its new UUID if a question
+    /// answered on the way told the host the VM was copied.
+    pub fn create(&self, dom: &DomainRef, flags: u32) -> Result<DomainRef> {
         check_flags(flags, 0)?;
         let what = format!("start domain '{}'", dom.name);
         let out = self.vm_task(
@@ -111,8 +115,27 @@ impl Connection {
             },
             methods::power_on_vm_task,
         )?;
-        log_answers(dom, &out);
-        Ok(vm_id(&dom.moref.value).unwrap_or(-1))
+        self.after_answers(dom, &out)
+    }
+
+    /// After a power-on: the domain with its ID, re-read if a question
+    /// changed its identity.
+    fn after_answers(&self, dom: &DomainRef, out: &TaskOutcome) -> Result<DomainRef> {
+        let copied = out.answered.iter().any(|(q, i)| {
+            q.message_ids.iter().any(|m| m == "msg.uuid.altered")
+                && q.choices[*i].label == "button.uuid.copiedTheVM"
+        });
+        if copied {
+            log::info!(
+                "domain '{}' was answered 'I copied it', so the host gave it a new UUID",
+                dom.name
+            );
+            return self.refresh(dom);
+        }
+        let mut d = dom.clone();
+        d.moref = out.vm.clone();
+        d.id = vm_id(&out.vm.value).unwrap_or(-1);
+        Ok(d)
     }
 
     /// Resumes a suspended VM (PowerOnVM_Task from suspended).
@@ -132,8 +155,7 @@ impl Connection {
             },
             methods::power_on_vm_task,
         )?;
-        log_answers(dom, &out);
-        Ok(())
+        self.after_answers(dom, &out).map(|_| ())
     }
 
     /// Suspends a running VM (SuspendVM_Task).
@@ -242,19 +264,6 @@ impl Connection {
         check_flags(flags, 0)?;
         self.vm_properties(dom, &[])?;
         Ok(false)
-    }
-}
-
-fn log_answers(dom: &DomainRef, out: &TaskOutcome) {
-    for (q, i) in &out.answered {
-        if q.message_ids.iter().any(|m| m == "msg.uuid.altered")
-            && q.choices[*i].label == "button.uuid.copiedTheVM"
-        {
-            log::info!(
-                "domain '{}' was answered 'I copied it': the host gives it a new UUID, so look it up again by name",
-                dom.name
-            );
-        }
     }
 }
 

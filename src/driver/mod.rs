@@ -49,7 +49,7 @@ pub struct Connection {
     /// BIOS UUID -> VM MoRef, filled by every listing and lookup, so that a
     /// later lookup costs one request instead of two.
     vm_cache: Mutex<HashMap<[u8; 16], MoRef>>,
-    pub(crate) max_vcpus: OnceCell<i32>,
+
     question_handler: RwLock<Option<Arc<dyn QuestionHandler>>>,
 }
 
@@ -105,7 +105,7 @@ impl Connection {
             read_only,
             scope: OnceCell::new(),
             vm_cache: Mutex::new(HashMap::new()),
-            max_vcpus: OnceCell::new(),
+
             question_handler: RwLock::new(None),
         };
         if conn.uri.scheme == Scheme::Vpx {

@@ -66,16 +66,8 @@ impl Connection {
             mhz: (num("hardware.cpuInfo.hz") / 1_000_000) as u32,
             nodes: num("hardware.numaInfo.numNodes") as u32,
             sockets: packages as u32,
-            cores: if packages > 0 {
-                (cores / packages) as u32
-            } else {
-                0
-            },
-            threads: if cores > 0 {
-                (threads / cores) as u32
-            } else {
-                0
-            },
+            cores: cores.checked_div(packages).unwrap_or(0) as u32,
+            threads: threads.checked_div(cores).unwrap_or(0) as u32,
         })
     }
 

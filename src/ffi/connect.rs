@@ -221,7 +221,8 @@ pub unsafe extern "C" fn esxConnectGetVersion(c: esxConnectPtr, hvVer: *mut c_ul
     call(|| {
         // SAFETY: forwarded contract.
         let c = unsafe { conn(c, "esxConnectGetVersion") }?;
-        let out = out(hvVer, "hvVer")?;
+        // SAFETY: the caller's out-pointer, per this export's contract.
+        let out = unsafe { out(hvVer, "hvVer") }?;
         *out = c.conn.version()? as c_ulong;
         Ok(0)
     })
@@ -240,7 +241,8 @@ pub unsafe extern "C" fn esxConnectGetLibVersion(c: esxConnectPtr, libVer: *mut 
     call(|| {
         // SAFETY: forwarded contract.
         unsafe { conn(c, "esxConnectGetLibVersion") }?;
-        *out(libVer, "libVer")? = lib_version();
+        // SAFETY: the caller's out-pointer, per this export's contract.
+        *unsafe { out(libVer, "libVer") }? = lib_version();
         Ok(0)
     })
 }
@@ -256,14 +258,16 @@ pub unsafe extern "C" fn esxGetVersion(
     typeVer: *mut c_ulong,
 ) -> c_int {
     call(|| {
-        *out(libVer, "libVer")? = lib_version();
+        // SAFETY: the caller's out-pointer, per this export's contract.
+        *unsafe { out(libVer, "libVer") }? = lib_version();
         if !typeVer.is_null() {
             // SAFETY: NULL or a NUL-terminated string per the contract.
             let t = unsafe { super::strings::opt_str_arg(r#type, "type") }?.unwrap_or("ESX");
             if !t.eq_ignore_ascii_case("ESX") {
                 return Err(Error::no_support(format!("unknown driver type '{t}'")));
             }
-            *out(typeVer, "typeVer")? = lib_version();
+            // SAFETY: the caller's out-pointer, per this export's contract.
+            *unsafe { out(typeVer, "typeVer") }? = lib_version();
         }
         Ok(0)
     })
@@ -344,7 +348,8 @@ pub unsafe extern "C" fn esxNodeGetInfo(c: esxConnectPtr, info: esxNodeInfoPtr) 
     call(|| {
         // SAFETY: forwarded contract.
         let c = unsafe { conn(c, "esxNodeGetInfo") }?;
-        let info = out(info, "info")?;
+        // SAFETY: the caller's out-pointer, per this export's contract.
+        let info = unsafe { out(info, "info") }?;
         let n = c.conn.node_info()?;
         let mut model = [0 as c_char; 32];
         fill_buf(&mut model, &n.model);
@@ -618,7 +623,7 @@ pub unsafe extern "C" fn esxConnectSetQuestionHandler(
             .set_question_handler(hook.clone().map(|h| h as Arc<dyn driver::QuestionHandler>));
         let old = match arc.question.lock() {
             Ok(mut slot) => std::mem::replace(&mut *slot, hook),
-            Err(p) => std::mem::replace(&mut *p.into_inner(), None),
+            Err(p) => (*p.into_inner()).take(),
         };
         drop(old);
         Ok(0)

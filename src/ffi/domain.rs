@@ -144,7 +144,8 @@ pub unsafe extern "C" fn esxDomainGetUUID(d: esxDomainPtr, uuid: *mut c_uchar) -
     call(|| {
         // SAFETY: forwarded contract.
         let d = unsafe { dom(d, "esxDomainGetUUID") }?;
-        out(uuid, "uuid")?;
+        // SAFETY: the caller's out-pointer, per this export's contract.
+        unsafe { out(uuid, "uuid") }?;
         let u = d.dom().uuid;
         // SAFETY: the caller provides 16 writable bytes.
         unsafe { std::ptr::copy_nonoverlapping(u.as_ptr(), uuid, 16) };
@@ -161,7 +162,8 @@ pub unsafe extern "C" fn esxDomainGetUUIDString(d: esxDomainPtr, buf: *mut c_cha
     call(|| {
         // SAFETY: forwarded contract.
         let d = unsafe { dom(d, "esxDomainGetUUIDString") }?;
-        out(buf, "buf")?;
+        // SAFETY: the caller's out-pointer, per this export's contract.
+        unsafe { out(buf, "buf") }?;
         let s = format_uuid(&d.dom().uuid);
         // SAFETY: the caller provides ESX_UUID_STRING_BUFLEN (37) bytes.
         let b = unsafe { std::slice::from_raw_parts_mut(buf, ESX_UUID_STRING_BUFLEN) };

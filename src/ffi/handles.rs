@@ -39,7 +39,10 @@ pub struct esxDomain {
 /// A domain snapshot handle. It holds its domain (and connection) alive.
 pub struct esxDomainSnapshot {
     magic: u64,
+    // Read by the snapshot exports.
+    #[allow(dead_code)]
     pub(crate) domain: Arc<esxDomain>,
+    #[allow(dead_code)]
     pub(crate) name: CString,
 }
 
@@ -92,6 +95,14 @@ impl esxDomain {
         match self.dom.read() {
             Ok(d) => d.clone(),
             Err(p) => p.into_inner().clone(),
+        }
+    }
+
+    /// Takes the domain's identity as the host now reports it (its ID, and
+    /// its UUID if the host changed it); the name stays.
+    pub fn set_dom(&self, now: DomainRef) {
+        if let Ok(mut d) = self.dom.write() {
+            *d = now;
         }
     }
 

@@ -13,6 +13,7 @@ pub mod connect;
 pub mod domain;
 pub mod error;
 pub mod handles;
+pub mod lifecycle;
 pub mod log;
 pub mod strings;
 pub mod tables;

@@ -63,7 +63,10 @@ pub fn fill_buf(buf: &mut [c_char], s: &str) {
 }
 
 /// Checks that an output pointer is not NULL.
-pub fn out<'a, T>(p: *mut T, what: &str) -> Result<&'a mut T, Error> {
+///
+/// # Safety
+/// `p` must be NULL or point to a writable `T` for the call's duration.
+pub unsafe fn out<'a, T>(p: *mut T, what: &str) -> Result<&'a mut T, Error> {
     if p.is_null() {
         return Err(Error::invalid_arg(format!("{what} must not be NULL")));
     }

@@ -13,6 +13,7 @@ use std::os::raw::{c_char, c_int, c_uchar, c_uint, c_ulong, c_ulonglong, c_void}
 
 use super::connect::*;
 use super::domain::*;
+use super::lifecycle::*;
 use super::types::*;
 
 /// The hypervisor driver table (virHypervisorDriver).
@@ -162,13 +163,13 @@ static HYPERVISOR: Table<esxHypervisorDriver> = Table(esxHypervisorDriver {
     domainLookupByID: Some(esxDomainLookupByID),
     domainLookupByUUID: Some(esxDomainLookupByUUID),
     domainLookupByName: Some(esxDomainLookupByName),
-    domainSuspend: None,
-    domainResume: None,
-    domainShutdown: None,
-    domainShutdownFlags: None,
-    domainReboot: None,
-    domainDestroy: None,
-    domainDestroyFlags: None,
+    domainSuspend: Some(esxDomainSuspend),
+    domainResume: Some(esxDomainResume),
+    domainShutdown: Some(esxDomainShutdown),
+    domainShutdownFlags: Some(esxDomainShutdownFlags),
+    domainReboot: Some(esxDomainReboot),
+    domainDestroy: Some(esxDomainDestroy),
+    domainDestroyFlags: Some(esxDomainDestroyFlags),
     domainGetOSType: None,
     domainGetMaxMemory: None,
     domainSetMaxMemory: None,
@@ -177,7 +178,7 @@ static HYPERVISOR: Table<esxHypervisorDriver> = Table(esxHypervisorDriver {
     domainSetMemoryParameters: None,
     domainGetMemoryParameters: None,
     domainGetInfo: None,
-    domainGetState: None,
+    domainGetState: Some(esxDomainGetState),
     domainScreenshot: None,
     domainSetVcpus: None,
     domainSetVcpusFlags: None,
@@ -188,8 +189,8 @@ static HYPERVISOR: Table<esxHypervisorDriver> = Table(esxHypervisorDriver {
     connectDomainXMLToNative: None,
     connectListDefinedDomains: Some(esxConnectListDefinedDomains),
     connectNumOfDefinedDomains: Some(esxConnectNumOfDefinedDomains),
-    domainCreate: None,
-    domainCreateWithFlags: None,
+    domainCreate: Some(esxDomainCreate),
+    domainCreateWithFlags: Some(esxDomainCreateWithFlags),
     domainDefineXML: None,
     domainDefineXMLFlags: None,
     domainUndefine: None,
@@ -204,9 +205,9 @@ static HYPERVISOR: Table<esxHypervisorDriver> = Table(esxHypervisorDriver {
     nodeGetFreeMemory: Some(esxNodeGetFreeMemory),
     connectIsEncrypted: Some(esxConnectIsEncrypted),
     connectIsSecure: Some(esxConnectIsSecure),
-    domainIsActive: None,
-    domainIsPersistent: None,
-    domainIsUpdated: None,
+    domainIsActive: Some(esxDomainIsActive),
+    domainIsPersistent: Some(esxDomainIsPersistent),
+    domainIsUpdated: Some(esxDomainIsUpdated),
     domainSnapshotCreateXML: None,
     domainSnapshotGetXMLDesc: None,
     domainSnapshotNum: None,
@@ -224,7 +225,7 @@ static HYPERVISOR: Table<esxHypervisorDriver> = Table(esxHypervisorDriver {
     domainSnapshotHasMetadata: None,
     domainSnapshotDelete: None,
     connectIsAlive: Some(esxConnectIsAlive),
-    domainHasManagedSaveImage: None,
+    domainHasManagedSaveImage: Some(esxDomainHasManagedSaveImage),
     domainGetHostname: None,
 });
 

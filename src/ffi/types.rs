@@ -421,6 +421,52 @@ pub enum esxLogPriority {
     ESX_LOG_ERROR = 4,
 }
 
+/// virDomainCreateFlags.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum esxDomainCreateFlags {
+    ESX_DOMAIN_NONE = 0,
+    ESX_DOMAIN_START_PAUSED = 1,
+    ESX_DOMAIN_START_AUTODESTROY = 2,
+    ESX_DOMAIN_START_BYPASS_CACHE = 4,
+    ESX_DOMAIN_START_FORCE_BOOT = 8,
+    ESX_DOMAIN_START_VALIDATE = 16,
+    ESX_DOMAIN_START_RESET_NVRAM = 32,
+}
+
+/// virDomainShutdownFlagValues.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum esxDomainShutdownFlagValues {
+    ESX_DOMAIN_SHUTDOWN_DEFAULT = 0,
+    ESX_DOMAIN_SHUTDOWN_ACPI_POWER_BTN = 1,
+    ESX_DOMAIN_SHUTDOWN_GUEST_AGENT = 2,
+    ESX_DOMAIN_SHUTDOWN_INITCTL = 4,
+    ESX_DOMAIN_SHUTDOWN_SIGNAL = 8,
+    ESX_DOMAIN_SHUTDOWN_PARAVIRT = 16,
+}
+
+/// virDomainRebootFlagValues.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum esxDomainRebootFlagValues {
+    ESX_DOMAIN_REBOOT_DEFAULT = 0,
+    ESX_DOMAIN_REBOOT_ACPI_POWER_BTN = 1,
+    ESX_DOMAIN_REBOOT_GUEST_AGENT = 2,
+    ESX_DOMAIN_REBOOT_INITCTL = 4,
+    ESX_DOMAIN_REBOOT_SIGNAL = 8,
+    ESX_DOMAIN_REBOOT_PARAVIRT = 16,
+}
+
+/// virDomainDestroyFlagsValues.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum esxDomainDestroyFlagsValues {
+    ESX_DOMAIN_DESTROY_DEFAULT = 0,
+    ESX_DOMAIN_DESTROY_GRACEFUL = 1,
+    ESX_DOMAIN_DESTROY_REMOVE_LOGS = 2,
+}
+
 /// Size of a binary UUID (VIR_UUID_BUFLEN).
 pub const ESX_UUID_BUFLEN: usize = 16;
 /// Size of a UUID string with its NUL (VIR_UUID_STRING_BUFLEN).

@@ -30,7 +30,7 @@ impl DatastorePath {
             return Err(bad());
         }
         let directory_and_file = tail.trim_start_matches(' ');
-        if tail.len() > 0 && !tail.starts_with(' ') {
+        if !tail.is_empty() && !tail.starts_with(' ') {
             return Err(bad());
         }
         if directory_and_file.split(['/', '\\']).any(|c| c == "..") {

@@ -259,6 +259,8 @@ pub fn clear_to_start(
 #[derive(Debug, Clone, PartialEq)]
 pub struct TaskOutcome {
     pub task: MoRef,
+    /// The VM the task ran on (the MoRef may have been looked up again).
+    pub vm: MoRef,
     /// `info.result` (e.g. the new VM of RegisterVM_Task).
     pub result: Option<Value>,
     /// The questions answered while waiting: (question, chosen index).
@@ -337,6 +339,7 @@ fn watch(
             Some(TaskState::Success) => {
                 return Ok(TaskOutcome {
                     task: task.clone(),
+                    vm: vm.cloned().unwrap_or_else(|| task.clone()),
                     result: values.get("info.result").cloned().flatten(),
                     answered,
                 })

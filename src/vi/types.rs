@@ -538,7 +538,8 @@ impl Question {
         })
     }
 
-    /// "'text', possible answers are 'summary' (key K, label L), ...; default 'X'"
+    /// "question [id] 'text'; possible answers are 'summary' (key K, label L), ...;
+    /// default answer is 'X'"
     pub fn describe(&self) -> String {
         let choices: Vec<String> = self
             .choices
@@ -568,12 +569,12 @@ impl Question {
         };
         if choices.is_empty() {
             format!(
-                "question [{}] '{}' offers no answers ({default})",
+                "question [{}] '{}' with no possible answers ({default})",
                 self.id, self.text
             )
         } else {
             format!(
-                "question [{}] is '{}', possible answers are {}; {default}",
+                "question [{}] '{}'; possible answers are {}; {default}",
                 self.id,
                 self.text,
                 choices.join(", ")
