@@ -7,6 +7,7 @@
  */
 
 #include <stddef.h>
+#include <string.h>
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
 #include <esx_driver.h>
@@ -83,6 +84,16 @@ SAME_FIELD(Error, str3);
 SAME_FIELD(Error, int1);
 SAME_FIELD(Error, int2);
 SAME_FIELD(Error, net);
+
+SAME_SIZE(DomainInterface);
+SAME_FIELD(DomainInterface, name);
+SAME_FIELD(DomainInterface, hwaddr);
+SAME_FIELD(DomainInterface, naddrs);
+SAME_FIELD(DomainInterface, addrs);
+SAME_SIZE(DomainIPAddress);
+SAME_FIELD(DomainIPAddress, type);
+SAME_FIELD(DomainIPAddress, addr);
+SAME_FIELD(DomainIPAddress, prefix);
 
 /* Every enum value of esx_driver.h that libvirt also has. */
 SAME_VALUE(DOMAIN_NOSTATE);
@@ -266,6 +277,26 @@ SAME_VALUE(DOMAIN_REBOOT_PARAVIRT);
 SAME_VALUE(DOMAIN_DESTROY_DEFAULT);
 SAME_VALUE(DOMAIN_DESTROY_GRACEFUL);
 SAME_VALUE(DOMAIN_DESTROY_REMOVE_LOGS);
+SAME_VALUE(DOMAIN_AFFECT_CURRENT);
+SAME_VALUE(DOMAIN_AFFECT_LIVE);
+SAME_VALUE(DOMAIN_AFFECT_CONFIG);
+SAME_VALUE(DOMAIN_VCPU_CURRENT);
+SAME_VALUE(DOMAIN_VCPU_LIVE);
+SAME_VALUE(DOMAIN_VCPU_CONFIG);
+SAME_VALUE(DOMAIN_VCPU_MAXIMUM);
+SAME_VALUE(DOMAIN_VCPU_GUEST);
+SAME_VALUE(DOMAIN_VCPU_HOTPLUGGABLE);
+SAME_VALUE(DOMAIN_MEM_CURRENT);
+SAME_VALUE(DOMAIN_MEM_LIVE);
+SAME_VALUE(DOMAIN_MEM_CONFIG);
+SAME_VALUE(DOMAIN_MEM_MAXIMUM);
+SAME_VALUE(DOMAIN_INTERFACE_ADDRESSES_SRC_LEASE);
+SAME_VALUE(DOMAIN_INTERFACE_ADDRESSES_SRC_AGENT);
+SAME_VALUE(DOMAIN_INTERFACE_ADDRESSES_SRC_ARP);
+SAME_VALUE(IP_ADDR_TYPE_IPV4);
+SAME_VALUE(IP_ADDR_TYPE_IPV6);
+SAME_VALUE(DOMAIN_GET_HOSTNAME_LEASE);
+SAME_VALUE(DOMAIN_GET_HOSTNAME_AGENT);
 
 /* Log priorities follow libvirt's virLogPriority (internal there, so the
  * numbers are spelt out). */
@@ -274,5 +305,9 @@ _Static_assert(ESX_LOG_DEBUG == 1 && ESX_LOG_INFO == 2 && ESX_LOG_WARN == 3 && E
 int
 main(void)
 {
+    /* Typed-parameter names must be the same strings as libvirt's. */
+    if (strcmp(ESX_DOMAIN_MEMORY_MIN_GUARANTEE, VIR_DOMAIN_MEMORY_MIN_GUARANTEE) != 0 ||
+        strcmp(ESX_DOMAIN_SCHEDULER_SHARES, "shares") != 0)
+        return 1;
     return 0;
 }

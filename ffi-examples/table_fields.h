@@ -80,3 +80,4 @@ FIELD(domainSnapshotDelete, "esxDomainSnapshotDelete");
 FIELD(connectIsAlive, "esxConnectIsAlive");
 FIELD(domainHasManagedSaveImage, "esxDomainHasManagedSaveImage");
 FIELD(domainGetHostname, "esxDomainGetHostname");
+FIELD(domainInterfaceAddresses, "esxDomainInterfaceAddresses");

@@ -32,6 +32,15 @@
 /* Length of esxTypedParameter.field with its NUL (VIR_TYPED_PARAM_FIELD_LENGTH) */
 #define ESX_TYPED_PARAM_FIELD_LENGTH 80
 
+/* Scheduler parameters of esxDomainGetSchedulerParameters (libvirt's ESX
+ * driver names): CPU reservation and limit in MHz, shares as a number or
+ * -1 low, -2 normal, -3 high */
+#define ESX_DOMAIN_SCHEDULER_RESERVATION "reservation"
+#define ESX_DOMAIN_SCHEDULER_LIMIT "limit"
+#define ESX_DOMAIN_SCHEDULER_SHARES "shares"
+/* Memory parameter of esxDomainGetMemoryParameters: the reservation in KiB */
+#define ESX_DOMAIN_MEMORY_MIN_GUARANTEE "min_guarantee"
+
 
 /**
  * virDomainState.
@@ -296,6 +305,62 @@ typedef enum {
 } esxDomainDestroyFlagsValues;
 
 /**
+ * virDomainModificationImpact.
+ */
+typedef enum {
+  ESX_DOMAIN_AFFECT_CURRENT = 0,
+  ESX_DOMAIN_AFFECT_LIVE = 1,
+  ESX_DOMAIN_AFFECT_CONFIG = 2,
+} esxDomainModificationImpact;
+
+/**
+ * virDomainVcpuFlags.
+ */
+typedef enum {
+  ESX_DOMAIN_VCPU_CURRENT = 0,
+  ESX_DOMAIN_VCPU_LIVE = 1,
+  ESX_DOMAIN_VCPU_CONFIG = 2,
+  ESX_DOMAIN_VCPU_MAXIMUM = 4,
+  ESX_DOMAIN_VCPU_GUEST = 8,
+  ESX_DOMAIN_VCPU_HOTPLUGGABLE = 16,
+} esxDomainVcpuFlags;
+
+/**
+ * virDomainMemoryModFlags.
+ */
+typedef enum {
+  ESX_DOMAIN_MEM_CURRENT = 0,
+  ESX_DOMAIN_MEM_LIVE = 1,
+  ESX_DOMAIN_MEM_CONFIG = 2,
+  ESX_DOMAIN_MEM_MAXIMUM = 4,
+} esxDomainMemoryModFlags;
+
+/**
+ * virDomainInterfaceAddressesSource.
+ */
+typedef enum {
+  ESX_DOMAIN_INTERFACE_ADDRESSES_SRC_LEASE = 0,
+  ESX_DOMAIN_INTERFACE_ADDRESSES_SRC_AGENT = 1,
+  ESX_DOMAIN_INTERFACE_ADDRESSES_SRC_ARP = 2,
+} esxDomainInterfaceAddressesSource;
+
+/**
+ * virIPAddrType.
+ */
+typedef enum {
+  ESX_IP_ADDR_TYPE_IPV4 = 0,
+  ESX_IP_ADDR_TYPE_IPV6 = 1,
+} esxIPAddrType;
+
+/**
+ * virDomainGetHostnameFlags.
+ */
+typedef enum {
+  ESX_DOMAIN_GET_HOSTNAME_LEASE = 1,
+  ESX_DOMAIN_GET_HOSTNAME_AGENT = 2,
+} esxDomainGetHostnameFlags;
+
+/**
  * A connection handle.
  */
 typedef struct esxConnect esxConnect;
@@ -311,9 +376,115 @@ typedef struct esxDomain esxDomain;
 typedef struct esxDomainSnapshot esxDomainSnapshot;
 
 /**
+ * A domain handle (opaque, reference counted).
+ */
+typedef esxDomain *esxDomainPtr;
+
+/**
+ * virDomainInfo.
+ */
+typedef struct {
+  /**
+   * The running state, an esxDomainState.
+   */
+  unsigned char state;
+  /**
+   * The maximum memory in KiB allowed.
+   */
+  unsigned long maxMem;
+  /**
+   * The memory in KiB used by the domain.
+   */
+  unsigned long memory;
+  /**
+   * The number of virtual CPUs for the domain.
+   */
+  unsigned short nrVirtCpu;
+  /**
+   * The CPU time used in nanoseconds.
+   */
+  unsigned long long cpuTime;
+} esxDomainInfo;
+
+typedef esxDomainInfo *esxDomainInfoPtr;
+
+/**
+ * The value part of esxTypedParameter.
+ */
+typedef union {
+  int i;
+  unsigned int ui;
+  long long l;
+  unsigned long long ul;
+  double d;
+  char b;
+  char *s;
+} esxTypedParameterValue;
+
+/**
+ * virTypedParameter.
+ */
+typedef struct {
+  /**
+   * Parameter name, NUL-terminated.
+   */
+  char field[80];
+  /**
+   * One of esxTypedParameterType.
+   */
+  int type;
+  esxTypedParameterValue value;
+} esxTypedParameter;
+
+typedef esxTypedParameter *esxTypedParameterPtr;
+
+/**
  * A connection handle (opaque, reference counted).
  */
 typedef esxConnect *esxConnectPtr;
+
+/**
+ * virDomainIPAddress: one address of a guest interface.
+ */
+typedef struct {
+  /**
+   * One of esxIPAddrType.
+   */
+  int type;
+  /**
+   * The address in text form, malloc'd.
+   */
+  char *addr;
+  /**
+   * The prefix length (netmask bits).
+   */
+  unsigned int prefix;
+} esxDomainIPAddress;
+
+/**
+ * virDomainInterface: one guest interface and its addresses; free with
+ * esxDomainInterfaceFree.
+ */
+typedef struct {
+  /**
+   * Interface name as the guest reports it (the VM's device key on ESX).
+   */
+  char *name;
+  /**
+   * MAC address, or NULL.
+   */
+  char *hwaddr;
+  /**
+   * Number of entries in addrs.
+   */
+  unsigned int naddrs;
+  /**
+   * Array of naddrs addresses.
+   */
+  esxDomainIPAddress *addrs;
+} esxDomainInterface;
+
+typedef esxDomainInterface *esxDomainInterfacePtr;
 
 /**
  * virConnectCredential: one question of the auth callback.
@@ -409,11 +580,6 @@ typedef struct {
 } esxNodeInfo;
 
 typedef esxNodeInfo *esxNodeInfoPtr;
-
-/**
- * A domain handle (opaque, reference counted).
- */
-typedef esxDomain *esxDomainPtr;
 
 /**
  * One answer of a VM question.
@@ -520,64 +686,6 @@ typedef esxError *esxErrorPtr;
 typedef void (*esxLogCallback)(int priority, const char *module, const char *message, void *opaque);
 
 /**
- * The value part of esxTypedParameter.
- */
-typedef union {
-  int i;
-  unsigned int ui;
-  long long l;
-  unsigned long long ul;
-  double d;
-  char b;
-  char *s;
-} esxTypedParameterValue;
-
-/**
- * virTypedParameter.
- */
-typedef struct {
-  /**
-   * Parameter name, NUL-terminated.
-   */
-  char field[80];
-  /**
-   * One of esxTypedParameterType.
-   */
-  int type;
-  esxTypedParameterValue value;
-} esxTypedParameter;
-
-typedef esxTypedParameter *esxTypedParameterPtr;
-
-/**
- * virDomainInfo.
- */
-typedef struct {
-  /**
-   * The running state, an esxDomainState.
-   */
-  unsigned char state;
-  /**
-   * The maximum memory in KiB allowed.
-   */
-  unsigned long maxMem;
-  /**
-   * The memory in KiB used by the domain.
-   */
-  unsigned long memory;
-  /**
-   * The number of virtual CPUs for the domain.
-   */
-  unsigned short nrVirtCpu;
-  /**
-   * The CPU time used in nanoseconds.
-   */
-  unsigned long long cpuTime;
-} esxDomainInfo;
-
-typedef esxDomainInfo *esxDomainInfoPtr;
-
-/**
  * A domain snapshot handle (opaque, reference counted).
  */
 typedef esxDomainSnapshot *esxDomainSnapshotPtr;
@@ -671,6 +779,7 @@ typedef struct {
   int (*connectIsAlive)(esxConnectPtr);
   int (*domainHasManagedSaveImage)(esxDomainPtr, unsigned int);
   char *(*domainGetHostname)(esxDomainPtr, unsigned int);
+  int (*domainInterfaceAddresses)(esxDomainPtr, esxDomainInterfacePtr**, unsigned int, unsigned int);
 } esxHypervisorDriver;
 
 #ifdef __cplusplus
@@ -682,6 +791,215 @@ extern "C" {
  * echo), like libvirt's virConnectAuthPtrDefault.
  */
 extern esxConnectAuthPtr esxConnectAuthPtrDefault;
+
+/**
+ * Fills `info` with state, maximum and current memory (KiB), vCPUs and CPU
+ * time (0: ESX does not report it), in one request.
+ *
+ * # Safety
+ * `d` must be NULL or a live domain handle; `info` NULL or writable.
+ */
+int esxDomainGetInfo(esxDomainPtr d, esxDomainInfoPtr info);
+
+/**
+ * "hvm" (malloc'd).
+ *
+ * # Safety
+ * `d` must be NULL or a live domain handle.
+ */
+char *esxDomainGetOSType(esxDomainPtr d);
+
+/**
+ * Maximum memory in KiB; 0 on error.
+ *
+ * # Safety
+ * `d` must be NULL or a live domain handle.
+ */
+unsigned long esxDomainGetMaxMemory(esxDomainPtr d);
+
+/**
+ * Sets the maximum memory in KiB (rounded up to 4 MiB); the domain must be
+ * powered off.
+ *
+ * # Safety
+ * `d` must be NULL or a live domain handle.
+ */
+int esxDomainSetMaxMemory(esxDomainPtr d, unsigned long memory);
+
+/**
+ * Sets the memory in KiB the domain may use (its limit), at most its maximum.
+ *
+ * # Safety
+ * `d` must be NULL or a live domain handle.
+ */
+int esxDomainSetMemory(esxDomainPtr d, unsigned long memory);
+
+/**
+ * esxDomainSetMemory, or with ESX_DOMAIN_MEM_MAXIMUM esxDomainSetMaxMemory.
+ *
+ * # Safety
+ * `d` must be NULL or a live domain handle.
+ */
+int esxDomainSetMemoryFlags(esxDomainPtr d, unsigned long memory, unsigned int flags);
+
+/**
+ * The memory parameters (ESX_DOMAIN_MEMORY_MIN_GUARANTEE, the reservation).
+ * With *nparams 0, *nparams becomes the number available.
+ *
+ * # Safety
+ * `d` must be NULL or a live domain handle; `nparams` writable; `params`
+ * room for *nparams entries.
+ */
+int esxDomainGetMemoryParameters(esxDomainPtr d, esxTypedParameterPtr params, int *nparams, unsigned int flags);
+
+/**
+ * Sets memory parameters (ESX_DOMAIN_MEMORY_MIN_GUARANTEE, ullong KiB).
+ *
+ * # Safety
+ * `d` must be NULL or a live domain handle; `params` `nparams` entries.
+ */
+int esxDomainSetMemoryParameters(esxDomainPtr d, esxTypedParameterPtr params, int nparams, unsigned int flags);
+
+/**
+ * Sets the number of vCPUs.
+ *
+ * # Safety
+ * `d` must be NULL or a live domain handle.
+ */
+int esxDomainSetVcpus(esxDomainPtr d, unsigned int nvcpus);
+
+/**
+ * Sets the number of vCPUs (`flags`: ESX_DOMAIN_AFFECT_CURRENT/LIVE/CONFIG,
+ * the same on ESX). The domain must be powered off unless CPU hot add is on.
+ *
+ * # Safety
+ * `d` must be NULL or a live domain handle.
+ */
+int esxDomainSetVcpusFlags(esxDomainPtr d, unsigned int nvcpus, unsigned int flags);
+
+/**
+ * The number of vCPUs, or with ESX_DOMAIN_VCPU_MAXIMUM the host's limit.
+ *
+ * # Safety
+ * `d` must be NULL or a live domain handle.
+ */
+int esxDomainGetVcpusFlags(esxDomainPtr d, unsigned int flags);
+
+/**
+ * The most vCPUs the domain can have: the host's limit.
+ *
+ * # Safety
+ * `d` must be NULL or a live domain handle.
+ */
+int esxDomainGetMaxVcpus(esxDomainPtr d);
+
+/**
+ * The most vCPUs a VM on this host can have (`type` NULL, "esx" or
+ * "vmware").
+ *
+ * # Safety
+ * `c` must be NULL or a live connection; `type` NULL or a C string.
+ */
+int esxConnectGetMaxVcpus(esxConnectPtr c, const char *type);
+
+/**
+ * "allocation" (malloc'd); *nparams becomes 3 (reservation, limit, shares).
+ *
+ * # Safety
+ * `d` must be NULL or a live domain handle; `nparams` NULL or writable.
+ */
+char *esxDomainGetSchedulerType(esxDomainPtr d, int *nparams);
+
+/**
+ * The CPU allocation: reservation and limit (llong, MHz; limit -1 is
+ * unlimited) and shares (int; -1, -2, -3 for low, normal, high).
+ *
+ * # Safety
+ * `d` must be NULL or a live domain handle; `nparams` writable; `params`
+ * room for *nparams entries.
+ */
+int esxDomainGetSchedulerParameters(esxDomainPtr d, esxTypedParameterPtr params, int *nparams);
+
+/**
+ * # Safety
+ * As esxDomainGetSchedulerParameters.
+ */
+int esxDomainGetSchedulerParametersFlags(esxDomainPtr d, esxTypedParameterPtr params, int *nparams, unsigned int flags);
+
+/**
+ * Sets reservation, limit and/or shares in one reconfiguration; nothing
+ * changes if any value is invalid.
+ *
+ * # Safety
+ * `d` must be NULL or a live domain handle; `params` `nparams` entries.
+ */
+int esxDomainSetSchedulerParameters(esxDomainPtr d, esxTypedParameterPtr params, int nparams);
+
+/**
+ * # Safety
+ * As esxDomainSetSchedulerParameters.
+ */
+int esxDomainSetSchedulerParametersFlags(esxDomainPtr d, esxTypedParameterPtr params, int nparams, unsigned int flags);
+
+/**
+ * *autostart becomes 1 when the host starts the domain with itself.
+ *
+ * # Safety
+ * `d` must be NULL or a live domain handle; `autostart` writable.
+ */
+int esxDomainGetAutostart(esxDomainPtr d, int *autostart);
+
+/**
+ * Enables (non-zero) or disables autostart of the domain.
+ *
+ * # Safety
+ * `d` must be NULL or a live domain handle.
+ */
+int esxDomainSetAutostart(esxDomainPtr d, int autostart);
+
+/**
+ * The guest's host name from VMware Tools (malloc'd). `flags`: 0 or
+ * ESX_DOMAIN_GET_HOSTNAME_AGENT.
+ *
+ * # Safety
+ * `d` must be NULL or a live domain handle.
+ */
+char *esxDomainGetHostname(esxDomainPtr d, unsigned int flags);
+
+/**
+ * The guest's NICs and their addresses as VMware Tools reports them
+ * (`source` ESX_DOMAIN_INTERFACE_ADDRESSES_SRC_AGENT). *ifaces becomes a
+ * malloc'd array: free each entry with esxDomainInterfaceFree, then the
+ * array with free(). Returns the count.
+ *
+ * # Safety
+ * `d` must be NULL or a live domain handle; `ifaces` writable.
+ */
+int esxDomainInterfaceAddresses(esxDomainPtr d, esxDomainInterfacePtr **ifaces, unsigned int source, unsigned int flags);
+
+/**
+ * Frees one entry returned by esxDomainInterfaceAddresses (NULL is a no-op).
+ *
+ * # Safety
+ * `iface` must be NULL or an entry returned by esxDomainInterfaceAddresses.
+ */
+void esxDomainInterfaceFree(esxDomainInterfacePtr iface);
+
+/**
+ * Frees the strings of string parameters and zeroes the array.
+ *
+ * # Safety
+ * `params` must be NULL or `nparams` entries filled by this library.
+ */
+void esxTypedParamsClear(esxTypedParameterPtr params, int nparams);
+
+/**
+ * esxTypedParamsClear, then free(params).
+ *
+ * # Safety
+ * `params` must be NULL or a malloc'd array of `nparams` entries.
+ */
+void esxTypedParamsFree(esxTypedParameterPtr params, int nparams);
 
 /**
  * Opens a connection, with credentials from the URI and auth.conf only.

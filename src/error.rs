@@ -34,7 +34,10 @@ pub enum Code {
     InvalidDomainSnapshot = 71,
     NoDomainSnapshot = 72,
     OperationAborted = 78,
+    ArgumentUnsupported = 74,
     OperationUnsupported = 84,
+    AgentUnresponsive = 86,
+    NoHostname = 108,
 }
 
 /// An error: what went wrong (`code`), for whom and why (`message`), and the
@@ -90,7 +93,8 @@ impl Error {
         operation_timeout => OperationTimeout,
         no_domain_snapshot => NoDomainSnapshot,
         operation_aborted => OperationAborted,
-        operation_unsupported => OperationUnsupported,
+                operation_unsupported => OperationUnsupported,
+        argument_unsupported => ArgumentUnsupported,
     }
 
     /// An error caused by a VI fault. The code follows the fault type: where

@@ -1,15 +1,294 @@
 //! VM configuration, registration, snapshots and autostart methods.
 
+use std::time::SystemTime;
+
+use esx_driver::vi::Value;
+
+use crate::model::*;
 use crate::server::Shared;
 use crate::soap::{Call, Ret};
-use crate::world::{Fault, World};
+use crate::tasks::start_vm_task;
+use crate::world::{Alloc, Fault, Power, PowerInfo, Vm, World};
 
 /// Handles the methods of this module; None for any other method.
-pub fn dispatch(
-    _sh: &Shared,
-    _w: &mut World,
-    _call: &Call,
-    _user: &str,
-) -> Option<Result<Ret, Fault>> {
-    None
+pub fn dispatch(sh: &Shared, w: &mut World, call: &Call, user: &str) -> Option<Result<Ret, Fault>> {
+    Some(match call.method.as_str() {
+        "ReconfigVM_Task" => reconfig(sh, w, call, user),
+        "ReconfigureAutostart" => reconfigure_autostart(w, call),
+        _ => return None,
+    })
+}
+
+fn bad(path: &str) -> Fault {
+    Fault::invalid_argument(path)
+}
+
+/// A ResourceAllocationInfo of a spec applied to an allocation.
+fn apply_alloc(
+    a: &mut Alloc,
+    spec: &Value,
+    path: &str,
+    per_unit: i64,
+    units: i64,
+) -> Result<(), Fault> {
+    if let Some(r) = spec.get("reservation") {
+        let r = r
+            .as_i64()
+            .ok_or_else(|| bad(&format!("{path}.reservation")))?;
+        if r < 0 {
+            return Err(bad(&format!("{path}.reservation")));
+        }
+        a.reservation = r;
+    }
+    if let Some(l) = spec.get("limit") {
+        let l = l.as_i64().ok_or_else(|| bad(&format!("{path}.limit")))?;
+        if l < -1 {
+            return Err(bad(&format!("{path}.limit")));
+        }
+        a.limit = l;
+    }
+    if let Some(sh) = spec.get("shares") {
+        let level = sh
+            .str_field("level")
+            .ok_or_else(|| bad(&format!("{path}.shares.level")))?;
+        match level {
+            "low" | "normal" | "high" => {
+                let factor = match level {
+                    "low" => 1,
+                    "normal" => 2,
+                    _ => 4,
+                };
+                a.shares_level = level.to_string();
+                a.shares = per_unit * units * factor / 2;
+            }
+            "custom" => {
+                let n = sh
+                    .i64_field("shares")
+                    .filter(|n| *n >= 0)
+                    .ok_or_else(|| bad(&format!("{path}.shares.shares")))?;
+                a.shares_level = "custom".into();
+                a.shares = n;
+            }
+            _ => return Err(bad(&format!("{path}.shares.level"))),
+        }
+    }
+    if a.limit != -1 && a.limit < a.reservation {
+        return Err(Fault::new(
+            "InvalidArgument",
+            format!("A specified parameter was not correct: {path}.limit (below the reservation)"),
+        )
+        .with("invalidProperty", s(format!("{path}.limit"))));
+    }
+    Ok(())
+}
+
+/// Validates a VirtualMachineConfigSpec against the VM and the host, and
+/// returns the VM as it will be. Nothing changes unless all of it is valid.
+fn reconfigured(vm: &Vm, spec: &Value, max_vcpus: i64) -> Result<Vm, Fault> {
+    let mut v = vm.clone();
+    let on = vm.power != Power::Off;
+    if let Some(n) = spec.get("name").and_then(Value::text) {
+        if n.is_empty() || n.len() > 80 {
+            return Err(
+                Fault::new("InvalidName", format!("The name '{n}' is not valid."))
+                    .with("name", s(n)),
+            );
+        }
+        v.name = n.to_string();
+    }
+    if let Some(a) = spec.get("annotation").and_then(Value::text) {
+        v.annotation = a.to_string();
+    }
+    if let Some(m) = spec.get("memoryMB") {
+        let m = m.as_i64().ok_or_else(|| bad("spec.memoryMB"))?;
+        if m < 4 || m % 4 != 0 || m > 6 * 1024 * 1024 {
+            return Err(bad("spec.memoryMB"));
+        }
+        if on && m != vm.memory_mb {
+            return Err(Fault::invalid_power_state(
+                vm.power.as_str(),
+                Some("poweredOff"),
+            ));
+        }
+        v.memory_mb = m;
+    }
+    if let Some(c) = spec.get("numCoresPerSocket") {
+        v.cores_per_socket = c
+            .as_i64()
+            .filter(|c| *c >= 1)
+            .ok_or_else(|| bad("spec.numCoresPerSocket"))?;
+    }
+    if let Some(n) = spec.get("numCPUs") {
+        let n = n.as_i64().ok_or_else(|| bad("spec.numCPUs"))?;
+        if n < 1 || n > max_vcpus || n % v.cores_per_socket != 0 {
+            return Err(bad("spec.numCPUs"));
+        }
+        if on && n != vm.num_cpu {
+            return Err(Fault::invalid_power_state(
+                vm.power.as_str(),
+                Some("poweredOff"),
+            ));
+        }
+        v.num_cpu = n;
+    }
+    if let Some(a) = spec.get("cpuAllocation") {
+        apply_alloc(&mut v.cpu_alloc, a, "spec.cpuAllocation", 1000, v.num_cpu)?;
+    }
+    if let Some(a) = spec.get("memoryAllocation") {
+        apply_alloc(
+            &mut v.mem_alloc,
+            a,
+            "spec.memoryAllocation",
+            10,
+            v.memory_mb,
+        )?;
+    }
+    if v.mem_alloc.reservation > v.memory_mb {
+        return Err(bad("spec.memoryAllocation.reservation"));
+    }
+    Ok(v)
+}
+
+fn reconfig(sh: &Shared, w: &mut World, call: &Call, user: &str) -> Result<Ret, Fault> {
+    if call.this.0 != "VirtualMachine" {
+        return Err(bad("_this"));
+    }
+    let vmid = call.this.1.clone();
+    let spec = call.param("spec").cloned().ok_or_else(|| bad("spec"))?;
+    let id = vmid.clone();
+    start_vm_task(
+        sh,
+        w,
+        &vmid,
+        "ReconfigVM_Task",
+        false,
+        user,
+        Box::new(move |_sh, w| {
+            let max = w.max_vcpus;
+            let vm = w
+                .vm(&id)
+                .ok_or_else(|| Fault::not_found_obj("VirtualMachine", &id))?;
+            let mut new = reconfigured(vm, &spec, max)?;
+            new.config_change = SystemTime::now();
+            if let Some(vm) = w.vm_mut(&id) {
+                *vm = new.clone();
+            }
+            if let Some(p) = w.ds_file(
+                &new.datastore,
+                &format!("{}/{}", new.directory, new.vmx_name),
+            ) {
+                let _ = std::fs::write(p, crate::vmxgen::vmx_for(&new));
+            }
+            Ok(None)
+        }),
+    )
+}
+
+fn reconfigure_autostart(w: &mut World, call: &Call) -> Result<Ret, Fault> {
+    let spec = call.param("spec").ok_or_else(|| bad("spec"))?;
+    let mut a = w.autostart.clone();
+    if let Some(d) = spec.get("defaults") {
+        if let Some(e) = d.bool_field("enabled") {
+            a.enabled = e;
+        }
+        if let Some(x) = d.i64_field("startDelay") {
+            a.start_delay = x;
+        }
+        if let Some(x) = d.i64_field("stopDelay") {
+            a.stop_delay = x;
+        }
+        if let Some(x) = d.bool_field("waitForHeartbeat") {
+            a.wait_for_heartbeat = x;
+        }
+        if let Some(x) = d.str_field("stopAction") {
+            a.stop_action = x.to_string();
+        }
+    }
+    for p in spec.get_all("powerInfo") {
+        let key = p
+            .moref_field("key")
+            .ok_or_else(|| bad("spec.powerInfo.key"))?;
+        if key.kind != "VirtualMachine" || w.vm(&key.value).is_none() {
+            return Err(Fault::not_found_obj("VirtualMachine", &key.value));
+        }
+        let action = p.str_field("startAction").unwrap_or("none").to_string();
+        if !["none", "powerOn", "PowerOn", "None", "systemDefault"].contains(&action.as_str()) {
+            return Err(bad("spec.powerInfo.startAction"));
+        }
+        let info = PowerInfo {
+            vm: key.value.clone(),
+            start_order: p.i64_field("startOrder").unwrap_or(-1),
+            start_delay: p.i64_field("startDelay").unwrap_or(-1),
+            wait_for_heartbeat: p
+                .str_field("waitForHeartbeat")
+                .unwrap_or("systemDefault")
+                .to_string(),
+            start_action: action,
+            stop_delay: p.i64_field("stopDelay").unwrap_or(-1),
+            stop_action: p
+                .str_field("stopAction")
+                .unwrap_or("systemDefault")
+                .to_string(),
+        };
+        match a.power_info.iter_mut().find(|x| x.vm == info.vm) {
+            Some(x) => *x = info,
+            None => a.power_info.push(info),
+        }
+    }
+    w.autostart = a;
+    Ok(Ret::None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(xml: &str) -> Value {
+        let doc = roxmltree::Document::parse(xml).unwrap();
+        Value::from_node(doc.root_element())
+    }
+
+    fn vm() -> Vm {
+        let mut w = World::new(
+            crate::world::Config {
+                user: "root".into(),
+                password: "x".into(),
+                session_timeout: None,
+                task_ms: 1,
+                datastore_dir: std::env::temp_dir()
+                    .join(format!("esx-sim-ops-test-{}", std::process::id())),
+            },
+            vec![crate::world::VmSpec::named("t")],
+        )
+        .unwrap();
+        let v = w.vms.values().next().unwrap().clone();
+        w.vms.clear();
+        crate::world::remove_dir(&w.cfg.datastore_dir);
+        v
+    }
+
+    #[test]
+    fn invalid_reconfigurations_are_refused_whole() {
+        let v = vm();
+        assert!(reconfigured(&v, &spec("<spec><memoryMB>5</memoryMB></spec>"), 64).is_err());
+        assert!(reconfigured(&v, &spec("<spec><numCPUs>65</numCPUs></spec>"), 64).is_err());
+        let e = reconfigured(
+            &v,
+            &spec("<spec><cpuAllocation><reservation>500</reservation><limit>100</limit></cpuAllocation></spec>"),
+            64,
+        )
+        .unwrap_err();
+        assert_eq!(e.ty, "InvalidArgument");
+        let ok = reconfigured(
+            &v,
+            &spec("<spec><memoryMB>2048</memoryMB><cpuAllocation><shares><shares>1234</shares><level>custom</level></shares></cpuAllocation></spec>"),
+            64,
+        )
+        .unwrap();
+        assert_eq!(ok.memory_mb, 2048);
+        assert_eq!(
+            (ok.cpu_alloc.shares_level.as_str(), ok.cpu_alloc.shares),
+            ("custom", 1234)
+        );
+    }
 }

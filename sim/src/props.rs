@@ -663,6 +663,38 @@ fn vm_guest(vm: &Vm) -> SVal {
                                 ("macAddress", s(n.mac.clone())),
                                 ("connected", boolean(true)),
                                 ("deviceConfigId", int(n.key)),
+                                (
+                                    "ipConfig",
+                                    obj(
+                                        "NetIpConfigInfo",
+                                        vec![(
+                                            "ipAddress",
+                                            list(
+                                                "NetIpConfigInfoIpAddress",
+                                                n.ips
+                                                    .iter()
+                                                    .map(|ip| {
+                                                        obj(
+                                                            "NetIpConfigInfoIpAddress",
+                                                            vec![
+                                                                ("ipAddress", s(ip.clone())),
+                                                                (
+                                                                    "prefixLength",
+                                                                    int(if ip.contains(':') {
+                                                                        64
+                                                                    } else {
+                                                                        24
+                                                                    }),
+                                                                ),
+                                                                ("state", s("preferred")),
+                                                            ],
+                                                        )
+                                                    })
+                                                    .collect(),
+                                            ),
+                                        )],
+                                    ),
+                                ),
                             ],
                         )
                     })

@@ -434,7 +434,7 @@ pub fn default_specs() -> Vec<VmSpec> {
             power: Power::On,
             tools: true,
             hostname: Some("alpine-01.lab.example".into()),
-            ip: Some("10.0.0.11".into()),
+            ip: Some("10.0.0.11,fe80::20c:29ff:fe00:101".into()),
             annotation: "Alpine test box".into(),
             ..VmSpec::named("alpine-01")
         },
@@ -599,16 +599,19 @@ impl World {
         let id = self.next_vm;
         self.next_vm += 1;
         let dir = esx_driver::vi::datastore::escape_datastore_item(&spec.name);
-        let mut nics = vec![Nic {
+        let nics = vec![Nic {
             key: 4000,
             mac: mac_for(id, 0),
             network: "VM Network".into(),
             model: "vmxnet3".into(),
-            ips: spec.ip.clone().into_iter().collect(),
+            ips: spec
+                .ip
+                .iter()
+                .flat_map(|i| i.split(','))
+                .map(|i| i.trim().to_string())
+                .filter(|i| !i.is_empty())
+                .collect(),
         }];
-        if spec.ip.is_none() {
-            nics[0].ips.clear();
-        }
         let vm = Vm {
             id,
             name: spec.name.clone(),

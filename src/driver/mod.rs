@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod autostart;
+pub mod config;
 pub mod domain;
 pub mod lifecycle;
 pub mod node;
@@ -49,6 +50,8 @@ pub struct Connection {
     /// BIOS UUID -> VM MoRef, filled by every listing and lookup, so that a
     /// later lookup costs one request instead of two.
     vm_cache: Mutex<HashMap<[u8; 16], MoRef>>,
+    /// The host's capability.maxSupportedVcpus, read once.
+    pub(crate) max_vcpus: OnceCell<i32>,
 
     question_handler: RwLock<Option<Arc<dyn QuestionHandler>>>,
 }
@@ -105,6 +108,7 @@ impl Connection {
             read_only,
             scope: OnceCell::new(),
             vm_cache: Mutex::new(HashMap::new()),
+            max_vcpus: OnceCell::new(),
 
             question_handler: RwLock::new(None),
         };

@@ -54,6 +54,9 @@ fn prefix(code: Code) -> &'static str {
         Code::NoDomainSnapshot => "Domain snapshot not found",
         Code::OperationAborted => "operation aborted",
         Code::OperationUnsupported => "Operation not supported",
+        Code::ArgumentUnsupported => "argument unsupported",
+        Code::AgentUnresponsive => "Guest agent is not responding",
+        Code::NoHostname => "no hostname found",
     }
 }
 

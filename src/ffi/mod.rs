@@ -9,6 +9,7 @@
 
 pub mod auth;
 pub mod boundary;
+pub mod config;
 pub mod connect;
 pub mod domain;
 pub mod error;

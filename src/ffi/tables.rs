@@ -11,6 +11,7 @@
 
 use std::os::raw::{c_char, c_int, c_uchar, c_uint, c_ulong, c_ulonglong, c_void};
 
+use super::config::*;
 use super::connect::*;
 use super::domain::*;
 use super::lifecycle::*;
@@ -137,6 +138,14 @@ pub struct esxHypervisorDriver {
     pub connectIsAlive: Option<unsafe extern "C" fn(esxConnectPtr) -> c_int>,
     pub domainHasManagedSaveImage: Option<unsafe extern "C" fn(esxDomainPtr, c_uint) -> c_int>,
     pub domainGetHostname: Option<unsafe extern "C" fn(esxDomainPtr, c_uint) -> *mut c_char>,
+    pub domainInterfaceAddresses: Option<
+        unsafe extern "C" fn(
+            esxDomainPtr,
+            *mut *mut esxDomainInterfacePtr,
+            c_uint,
+            c_uint,
+        ) -> c_int,
+    >,
 }
 
 struct Table<T>(T);
@@ -154,7 +163,7 @@ static HYPERVISOR: Table<esxHypervisorDriver> = Table(esxHypervisorDriver {
     connectGetLibVersion: Some(esxConnectGetLibVersion),
     connectGetHostname: Some(esxConnectGetHostname),
     connectGetURI: Some(esxConnectGetURI),
-    connectGetMaxVcpus: None,
+    connectGetMaxVcpus: Some(esxConnectGetMaxVcpus),
     nodeGetInfo: Some(esxNodeGetInfo),
     connectGetCapabilities: Some(esxConnectGetCapabilities),
     connectListDomains: Some(esxConnectListDomains),
@@ -170,20 +179,20 @@ static HYPERVISOR: Table<esxHypervisorDriver> = Table(esxHypervisorDriver {
     domainReboot: Some(esxDomainReboot),
     domainDestroy: Some(esxDomainDestroy),
     domainDestroyFlags: Some(esxDomainDestroyFlags),
-    domainGetOSType: None,
-    domainGetMaxMemory: None,
-    domainSetMaxMemory: None,
-    domainSetMemory: None,
-    domainSetMemoryFlags: None,
-    domainSetMemoryParameters: None,
-    domainGetMemoryParameters: None,
-    domainGetInfo: None,
+    domainGetOSType: Some(esxDomainGetOSType),
+    domainGetMaxMemory: Some(esxDomainGetMaxMemory),
+    domainSetMaxMemory: Some(esxDomainSetMaxMemory),
+    domainSetMemory: Some(esxDomainSetMemory),
+    domainSetMemoryFlags: Some(esxDomainSetMemoryFlags),
+    domainSetMemoryParameters: Some(esxDomainSetMemoryParameters),
+    domainGetMemoryParameters: Some(esxDomainGetMemoryParameters),
+    domainGetInfo: Some(esxDomainGetInfo),
     domainGetState: Some(esxDomainGetState),
     domainScreenshot: None,
-    domainSetVcpus: None,
-    domainSetVcpusFlags: None,
-    domainGetVcpusFlags: None,
-    domainGetMaxVcpus: None,
+    domainSetVcpus: Some(esxDomainSetVcpus),
+    domainSetVcpusFlags: Some(esxDomainSetVcpusFlags),
+    domainGetVcpusFlags: Some(esxDomainGetVcpusFlags),
+    domainGetMaxVcpus: Some(esxDomainGetMaxVcpus),
     domainGetXMLDesc: None,
     connectDomainXMLFromNative: None,
     connectDomainXMLToNative: None,
@@ -195,13 +204,13 @@ static HYPERVISOR: Table<esxHypervisorDriver> = Table(esxHypervisorDriver {
     domainDefineXMLFlags: None,
     domainUndefine: None,
     domainUndefineFlags: None,
-    domainGetAutostart: None,
-    domainSetAutostart: None,
-    domainGetSchedulerType: None,
-    domainGetSchedulerParameters: None,
-    domainGetSchedulerParametersFlags: None,
-    domainSetSchedulerParameters: None,
-    domainSetSchedulerParametersFlags: None,
+    domainGetAutostart: Some(esxDomainGetAutostart),
+    domainSetAutostart: Some(esxDomainSetAutostart),
+    domainGetSchedulerType: Some(esxDomainGetSchedulerType),
+    domainGetSchedulerParameters: Some(esxDomainGetSchedulerParameters),
+    domainGetSchedulerParametersFlags: Some(esxDomainGetSchedulerParametersFlags),
+    domainSetSchedulerParameters: Some(esxDomainSetSchedulerParameters),
+    domainSetSchedulerParametersFlags: Some(esxDomainSetSchedulerParametersFlags),
     nodeGetFreeMemory: Some(esxNodeGetFreeMemory),
     connectIsEncrypted: Some(esxConnectIsEncrypted),
     connectIsSecure: Some(esxConnectIsSecure),
@@ -226,7 +235,8 @@ static HYPERVISOR: Table<esxHypervisorDriver> = Table(esxHypervisorDriver {
     domainSnapshotDelete: None,
     connectIsAlive: Some(esxConnectIsAlive),
     domainHasManagedSaveImage: Some(esxDomainHasManagedSaveImage),
-    domainGetHostname: None,
+    domainGetHostname: Some(esxDomainGetHostname),
+    domainInterfaceAddresses: Some(esxDomainInterfaceAddresses),
 });
 
 /// The hypervisor driver table (static; do not free).

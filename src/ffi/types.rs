@@ -467,6 +467,91 @@ pub enum esxDomainDestroyFlagsValues {
     ESX_DOMAIN_DESTROY_REMOVE_LOGS = 2,
 }
 
+/// virDomainIPAddress: one address of a guest interface.
+#[repr(C)]
+#[derive(Debug)]
+pub struct esxDomainIPAddress {
+    /// One of esxIPAddrType.
+    pub r#type: c_int,
+    /// The address in text form, malloc'd.
+    pub addr: *mut c_char,
+    /// The prefix length (netmask bits).
+    pub prefix: c_uint,
+}
+pub type esxDomainIPAddressPtr = *mut esxDomainIPAddress;
+
+/// virDomainInterface: one guest interface and its addresses; free with
+/// esxDomainInterfaceFree.
+#[repr(C)]
+#[derive(Debug)]
+pub struct esxDomainInterface {
+    /// Interface name as the guest reports it (the VM's device key on ESX).
+    pub name: *mut c_char,
+    /// MAC address, or NULL.
+    pub hwaddr: *mut c_char,
+    /// Number of entries in addrs.
+    pub naddrs: c_uint,
+    /// Array of naddrs addresses.
+    pub addrs: *mut esxDomainIPAddress,
+}
+pub type esxDomainInterfacePtr = *mut esxDomainInterface;
+
+/// virDomainModificationImpact.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum esxDomainModificationImpact {
+    ESX_DOMAIN_AFFECT_CURRENT = 0,
+    ESX_DOMAIN_AFFECT_LIVE = 1,
+    ESX_DOMAIN_AFFECT_CONFIG = 2,
+}
+
+/// virDomainVcpuFlags.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum esxDomainVcpuFlags {
+    ESX_DOMAIN_VCPU_CURRENT = 0,
+    ESX_DOMAIN_VCPU_LIVE = 1,
+    ESX_DOMAIN_VCPU_CONFIG = 2,
+    ESX_DOMAIN_VCPU_MAXIMUM = 4,
+    ESX_DOMAIN_VCPU_GUEST = 8,
+    ESX_DOMAIN_VCPU_HOTPLUGGABLE = 16,
+}
+
+/// virDomainMemoryModFlags.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum esxDomainMemoryModFlags {
+    ESX_DOMAIN_MEM_CURRENT = 0,
+    ESX_DOMAIN_MEM_LIVE = 1,
+    ESX_DOMAIN_MEM_CONFIG = 2,
+    ESX_DOMAIN_MEM_MAXIMUM = 4,
+}
+
+/// virDomainInterfaceAddressesSource.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum esxDomainInterfaceAddressesSource {
+    ESX_DOMAIN_INTERFACE_ADDRESSES_SRC_LEASE = 0,
+    ESX_DOMAIN_INTERFACE_ADDRESSES_SRC_AGENT = 1,
+    ESX_DOMAIN_INTERFACE_ADDRESSES_SRC_ARP = 2,
+}
+
+/// virIPAddrType.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum esxIPAddrType {
+    ESX_IP_ADDR_TYPE_IPV4 = 0,
+    ESX_IP_ADDR_TYPE_IPV6 = 1,
+}
+
+/// virDomainGetHostnameFlags.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum esxDomainGetHostnameFlags {
+    ESX_DOMAIN_GET_HOSTNAME_LEASE = 1,
+    ESX_DOMAIN_GET_HOSTNAME_AGENT = 2,
+}
+
 /// Size of a binary UUID (VIR_UUID_BUFLEN).
 pub const ESX_UUID_BUFLEN: usize = 16;
 /// Size of a UUID string with its NUL (VIR_UUID_STRING_BUFLEN).

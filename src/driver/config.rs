@@ -1,0 +1,711 @@
+//! Domain information and configuration: info, memory, vCPUs, scheduler
+//! (CPU allocation), autostart, guest host name and addresses. Reads cost
+//! one request once the VM's MoRef is known; writes are one ReconfigVM_Task
+//! through the task runner, validated first so that nothing changes on bad
+//! input.
+
+use super::domain::{libvirt_state, power_state, DomainRef};
+use super::Connection;
+use crate::error::{Code, Error, Result};
+use crate::vi::soap::XmlWriter;
+use crate::vi::{methods, ObjectContent, PowerState};
+
+/// virDomainInfo in Rust types.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DomainInfo {
+    pub state: i32,
+    pub max_mem_kib: u64,
+    pub memory_kib: u64,
+    pub nr_virt_cpu: u16,
+    /// ESX does not expose absolute CPU time; 0, as libvirt's ESX driver.
+    pub cpu_time_ns: u64,
+}
+
+/// A typed parameter value (virTypedParameter's union).
+#[derive(Debug, Clone, PartialEq)]
+pub enum ParamValue {
+    Int(i32),
+    UInt(u32),
+    LLong(i64),
+    ULLong(u64),
+    Double(f64),
+    Boolean(bool),
+    Str(String),
+}
+
+impl ParamValue {
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            ParamValue::Int(_) => "int",
+            ParamValue::UInt(_) => "uint",
+            ParamValue::LLong(_) => "llong",
+            ParamValue::ULLong(_) => "ullong",
+            ParamValue::Double(_) => "double",
+            ParamValue::Boolean(_) => "boolean",
+            ParamValue::Str(_) => "string",
+        }
+    }
+}
+
+/// A named typed parameter.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TypedParam {
+    pub name: String,
+    pub value: ParamValue,
+}
+
+impl TypedParam {
+    pub fn new(name: &str, value: ParamValue) -> TypedParam {
+        TypedParam {
+            name: name.to_string(),
+            value,
+        }
+    }
+}
+
+/// libvirt's parameter names.
+pub const SCHED_RESERVATION: &str = "reservation";
+pub const SCHED_LIMIT: &str = "limit";
+pub const SCHED_SHARES: &str = "shares";
+pub const MEMORY_MIN_GUARANTEE: &str = "min_guarantee";
+
+/// virDomainModificationImpact: ESX changes apply live and to the
+/// configuration at once, so all three mean the same.
+pub const AFFECT_CURRENT: u32 = 0;
+pub const AFFECT_LIVE: u32 = 1;
+pub const AFFECT_CONFIG: u32 = 2;
+const AFFECT_ALL: u32 = AFFECT_LIVE | AFFECT_CONFIG;
+/// VIR_DOMAIN_MEM_MAXIMUM / VIR_DOMAIN_VCPU_MAXIMUM.
+pub const MAXIMUM: u32 = 4;
+
+/// VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_AGENT: VMware Tools.
+pub const IFADDR_SRC_LEASE: u32 = 0;
+pub const IFADDR_SRC_AGENT: u32 = 1;
+pub const IFADDR_SRC_ARP: u32 = 2;
+
+/// VIR_DOMAIN_GET_HOSTNAME_LEASE / _AGENT.
+pub const HOSTNAME_LEASE: u32 = 1;
+pub const HOSTNAME_AGENT: u32 = 2;
+
+/// The smallest memory ESX gives a VM (memoryMB is at least 4).
+pub const MIN_MEMORY_KIB: u64 = 4 * 1024;
+/// The largest memory of a VM (virtual hardware 13 and later: 6 TiB).
+pub const MAX_MEMORY_KIB: u64 = 6 * 1024 * 1024 * 1024;
+
+/// One guest NIC with its addresses (virDomainInterface).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Interface {
+    pub name: String,
+    pub hwaddr: String,
+    /// (VIR_IP_ADDR_TYPE_IPV4 = 0 or _IPV6 = 1, address, prefix)
+    pub addrs: Vec<(i32, String, u32)>,
+}
+
+fn check_flags(flags: u32, allowed: u32) -> Result<()> {
+    let bad = flags & !allowed;
+    if bad != 0 {
+        return Err(Error::invalid_arg(format!("unsupported flags (0x{bad:x})")));
+    }
+    Ok(())
+}
+
+/// `ResourceAllocationInfo` for a spec, fields in WSDL order.
+#[derive(Debug, Default, Clone)]
+struct Allocation {
+    reservation: Option<i64>,
+    limit: Option<i64>,
+    /// (shares, level)
+    shares: Option<(i32, &'static str)>,
+}
+
+impl Allocation {
+    fn write(&self, w: &mut XmlWriter, name: &str) {
+        w.open(name);
+        if let Some(r) = self.reservation {
+            w.int("reservation", r);
+        }
+        if let Some(l) = self.limit {
+            w.int("limit", l);
+        }
+        if let Some((n, level)) = self.shares {
+            w.open("shares")
+                .int("shares", n as i64)
+                .text("level", level)
+                .close("shares");
+        }
+        w.close(name);
+    }
+}
+
+/// A VirtualMachineConfigSpec with the fields this module changes.
+#[derive(Debug, Default)]
+struct ConfigSpec {
+    num_cpus: Option<i64>,
+    memory_mb: Option<i64>,
+    cpu_allocation: Option<Allocation>,
+    memory_allocation: Option<Allocation>,
+}
+
+impl ConfigSpec {
+    fn xml(&self) -> String {
+        let mut w = XmlWriter::new();
+        if let Some(n) = self.num_cpus {
+            w.int("numCPUs", n);
+        }
+        if let Some(m) = self.memory_mb {
+            w.int("memoryMB", m);
+        }
+        if let Some(a) = &self.cpu_allocation {
+            a.write(&mut w, "cpuAllocation");
+        }
+        if let Some(a) = &self.memory_allocation {
+            a.write(&mut w, "memoryAllocation");
+        }
+        w.finish()
+    }
+}
+
+fn div_up(n: u64, d: u64) -> u64 {
+    n.div_ceil(d)
+}
+
+impl Connection {
+    /// Runs ReconfigVM_Task with `spec` after `check` validated the VM's
+    /// current `extra` properties (read in the task runner's precheck).
+    fn reconfigure(
+        &self,
+        dom: &DomainRef,
+        what: &str,
+        extra: &[&str],
+        check: impl FnOnce(&ObjectContent) -> Result<()>,
+        spec: ConfigSpec,
+    ) -> Result<()> {
+        let xml = spec.xml();
+        self.vm_task(dom, extra, what, check, |c, vm| {
+            methods::reconfig_vm_task(c, vm, &xml)
+        })
+        .map(|_| ())
+    }
+
+    /// virDomainGetInfo: one request.
+    pub fn info(&self, dom: &DomainRef) -> Result<DomainInfo> {
+        let vm = self.vm_properties(
+            dom,
+            &[
+                "runtime.powerState",
+                "config.hardware.memoryMB",
+                "config.hardware.numCPU",
+                "config.memoryAllocation.limit",
+            ],
+        )?;
+        let max = vm.i64_prop("config.hardware.memoryMB").unwrap_or(0).max(0) as u64 * 1024;
+        let limit = vm.i64_prop("config.memoryAllocation.limit").unwrap_or(-1);
+        Ok(DomainInfo {
+            state: libvirt_state(power_state(&vm)?),
+            max_mem_kib: max,
+            // A limit of -1 means none: the domain may use all of its memory.
+            memory_kib: if limit > 0 { limit as u64 * 1024 } else { max },
+            nr_virt_cpu: vm
+                .i64_prop("config.hardware.numCPU")
+                .unwrap_or(0)
+                .clamp(0, u16::MAX as i64) as u16,
+            cpu_time_ns: 0,
+        })
+    }
+
+    /// Maximum memory in KiB (config.hardware.memoryMB).
+    pub fn max_memory(&self, dom: &DomainRef) -> Result<u64> {
+        let vm = self.vm_properties(dom, &["config.hardware.memoryMB"])?;
+        Ok(vm.require_i64("config.hardware.memoryMB")?.max(0) as u64 * 1024)
+    }
+
+    /// Sets the maximum memory (memoryMB, rounded up to 4 MiB as ESX wants).
+    /// The VM must be powered off.
+    pub fn set_max_memory(&self, dom: &DomainRef, kib: u64) -> Result<()> {
+        if !(MIN_MEMORY_KIB..=MAX_MEMORY_KIB).contains(&kib) {
+            return Err(Error::invalid_arg(format!(
+                "Maximum memory of {kib} KiB is out of range: ESX needs {MIN_MEMORY_KIB} KiB to {MAX_MEMORY_KIB} KiB"
+            )));
+        }
+        let mb = div_up(kib, 4096) * 4;
+        let what = format!(
+            "set the maximum memory of domain '{}' to {kib} KiB",
+            dom.name
+        );
+        self.reconfigure(
+            dom,
+            &what,
+            &["runtime.powerState"],
+            |vm| match power_state(vm)? {
+                PowerState::PoweredOff => Ok(()),
+                _ => Err(Error::operation_invalid(format!(
+                    "domain '{}' must be powered off to change its maximum memory",
+                    dom.name
+                ))),
+            },
+            ConfigSpec {
+                memory_mb: Some(mb as i64),
+                ..Default::default()
+            },
+        )
+    }
+
+    /// Sets the memory the domain may use (its memory limit, in MiB rounded
+    /// up), at most its maximum memory.
+    pub fn set_memory(&self, dom: &DomainRef, kib: u64) -> Result<()> {
+        if kib < MIN_MEMORY_KIB {
+            return Err(Error::invalid_arg(format!(
+                "Memory of {kib} KiB is below the {MIN_MEMORY_KIB} KiB ESX gives a VM at least"
+            )));
+        }
+        let mb = div_up(kib, 1024);
+        let what = format!("set the memory of domain '{}' to {kib} KiB", dom.name);
+        self.reconfigure(
+            dom,
+            &what,
+            &["config.hardware.memoryMB"],
+            |vm| {
+                let max = vm.require_i64("config.hardware.memoryMB")?;
+                if mb as i64 > max {
+                    return Err(Error::invalid_arg(format!(
+                        "cannot set memory higher than max memory: {kib} KiB > {} KiB",
+                        max * 1024
+                    )));
+                }
+                Ok(())
+            },
+            ConfigSpec {
+                memory_allocation: Some(Allocation {
+                    limit: Some(mb as i64),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            },
+        )
+    }
+
+    /// virDomainSetMemoryFlags: with ESX_DOMAIN_MEM_MAXIMUM the maximum, else
+    /// the current memory. LIVE and CONFIG are the same on ESX.
+    pub fn set_memory_flags(&self, dom: &DomainRef, kib: u64, flags: u32) -> Result<()> {
+        check_flags(flags, AFFECT_ALL | MAXIMUM)?;
+        if flags & MAXIMUM != 0 {
+            self.set_max_memory(dom, kib)
+        } else {
+            self.set_memory(dom, kib)
+        }
+    }
+
+    /// min_guarantee (KiB): the memory reservation, as libvirt's ESX driver
+    /// exposes it.
+    pub fn memory_parameters(&self, dom: &DomainRef, flags: u32) -> Result<Vec<TypedParam>> {
+        check_flags(flags, AFFECT_ALL)?;
+        let vm = self.vm_properties(dom, &["config.memoryAllocation.reservation"])?;
+        let r = vm
+            .i64_prop("config.memoryAllocation.reservation")
+            .unwrap_or(0)
+            .max(0) as u64;
+        Ok(vec![TypedParam::new(
+            MEMORY_MIN_GUARANTEE,
+            ParamValue::ULLong(r * 1024),
+        )])
+    }
+
+    pub fn set_memory_parameters(
+        &self,
+        dom: &DomainRef,
+        params: &[TypedParam],
+        flags: u32,
+    ) -> Result<()> {
+        check_flags(flags, AFFECT_ALL)?;
+        let mut reservation = None;
+        for p in params {
+            match (p.name.as_str(), &p.value) {
+                (MEMORY_MIN_GUARANTEE, ParamValue::ULLong(v)) => {
+                    reservation = Some(div_up(*v, 1024))
+                }
+                (MEMORY_MIN_GUARANTEE, other) => {
+                    return Err(Error::invalid_arg(format!(
+                    "invalid type '{}' for parameter '{MEMORY_MIN_GUARANTEE}', expected 'ullong'",
+                    other.type_name()
+                )))
+                }
+                (name, _) => {
+                    return Err(Error::invalid_arg(format!(
+                        "parameter '{name}' not supported (ESX supports '{MEMORY_MIN_GUARANTEE}')"
+                    )))
+                }
+            }
+        }
+        let Some(mb) = reservation else { return Ok(()) };
+        let what = format!("set the memory reservation of domain '{}'", dom.name);
+        self.reconfigure(
+            dom,
+            &what,
+            &["config.hardware.memoryMB"],
+            |vm| {
+                let max = vm.require_i64("config.hardware.memoryMB")?;
+                if mb as i64 > max {
+                    return Err(Error::invalid_arg(format!(
+                        "min_guarantee of {} KiB is above the domain's memory of {} KiB",
+                        mb * 1024,
+                        max * 1024
+                    )));
+                }
+                Ok(())
+            },
+            ConfigSpec {
+                memory_allocation: Some(Allocation {
+                    reservation: Some(mb as i64),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            },
+        )
+    }
+
+    /// The host's limit of vCPUs per VM (capability.maxSupportedVcpus), read
+    /// once per connection.
+    pub fn host_max_vcpus(&self) -> Result<i32> {
+        self.max_vcpus
+            .get_or_try_init(|| {
+                let h = self.host_properties(&["capability.maxSupportedVcpus"])?;
+                Ok(h.require_i64("capability.maxSupportedVcpus")?
+                    .clamp(1, i32::MAX as i64) as i32)
+            })
+            .copied()
+    }
+
+    /// virDomainSetVcpusFlags. ESX needs the VM powered off unless CPU hot
+    /// add is on, and a multiple of its cores per socket.
+    pub fn set_vcpus(&self, dom: &DomainRef, n: u32, flags: u32) -> Result<()> {
+        check_flags(flags, AFFECT_ALL)?;
+        if n < 1 {
+            return Err(Error::invalid_arg(
+                "Requested number of virtual CPUs must at least be 1",
+            ));
+        }
+        let max = self.host_max_vcpus()?;
+        if n > max as u32 {
+            return Err(Error::invalid_arg(format!(
+                "Requested number of virtual CPUs is greater than max allowable number of virtual CPUs for the \
+                 domain: {n} > {max}"
+            )));
+        }
+        let what = format!("set the virtual CPUs of domain '{}' to {n}", dom.name);
+        self.reconfigure(
+            dom,
+            &what,
+            &[
+                "runtime.powerState",
+                "config.hardware.numCPU",
+                "config.hardware.numCoresPerSocket",
+                "config.cpuHotAddEnabled",
+            ],
+            |vm| {
+                let cores = vm.i64_prop("config.hardware.numCoresPerSocket").unwrap_or(1).max(1);
+                if n as i64 % cores != 0 {
+                    return Err(Error::invalid_arg(format!(
+                        "domain '{}' has {cores} cores per socket, so its virtual CPUs must be a multiple of {cores}",
+                        dom.name
+                    )));
+                }
+                let current = vm.i64_prop("config.hardware.numCPU").unwrap_or(0);
+                let hot_add = vm.bool_prop("config.cpuHotAddEnabled").unwrap_or(false);
+                if power_state(vm)? != PowerState::PoweredOff && !(hot_add && n as i64 > current) {
+                    return Err(Error::operation_invalid(format!(
+                        "domain '{}' must be powered off to change its virtual CPUs (CPU hot add is {})",
+                        dom.name,
+                        if hot_add { "on, but only adds CPUs" } else { "off" }
+                    )));
+                }
+                Ok(())
+            },
+            ConfigSpec {
+                num_cpus: Some(n as i64),
+                ..Default::default()
+            },
+        )
+    }
+
+    /// virDomainGetVcpusFlags: the vCPUs, or with MAXIMUM the host's limit.
+    pub fn vcpus(&self, dom: &DomainRef, flags: u32) -> Result<i32> {
+        check_flags(flags, AFFECT_ALL | MAXIMUM)?;
+        if flags & MAXIMUM != 0 {
+            return self.host_max_vcpus();
+        }
+        let vm = self.vm_properties(dom, &["config.hardware.numCPU"])?;
+        Ok(vm
+            .require_i64("config.hardware.numCPU")?
+            .clamp(0, i32::MAX as i64) as i32)
+    }
+
+    /// virDomainGetSchedulerParametersFlags: reservation and limit (MHz) and
+    /// shares (custom value, or -1/-2/-3 for low/normal/high).
+    pub fn scheduler_parameters(&self, dom: &DomainRef, flags: u32) -> Result<Vec<TypedParam>> {
+        check_flags(flags, AFFECT_ALL)?;
+        let vm = self.vm_properties(
+            dom,
+            &[
+                "config.cpuAllocation.reservation",
+                "config.cpuAllocation.limit",
+                "config.cpuAllocation.shares",
+            ],
+        )?;
+        let shares = vm.require("config.cpuAllocation.shares")?;
+        let level = shares.str_field("level").unwrap_or("normal");
+        let value = match level {
+            "low" => -1,
+            "normal" => -2,
+            "high" => -3,
+            "custom" => shares
+                .i64_field("shares")
+                .unwrap_or(0)
+                .clamp(0, i32::MAX as i64) as i32,
+            other => {
+                return Err(Error::rpc(format!(
+                    "Shares level of domain '{}' has unknown value '{other}'",
+                    dom.name
+                )))
+            }
+        };
+        Ok(vec![
+            TypedParam::new(
+                SCHED_RESERVATION,
+                ParamValue::LLong(vm.i64_prop("config.cpuAllocation.reservation").unwrap_or(0)),
+            ),
+            TypedParam::new(
+                SCHED_LIMIT,
+                ParamValue::LLong(vm.i64_prop("config.cpuAllocation.limit").unwrap_or(-1)),
+            ),
+            TypedParam::new(SCHED_SHARES, ParamValue::Int(value)),
+        ])
+    }
+
+    pub fn set_scheduler_parameters(
+        &self,
+        dom: &DomainRef,
+        params: &[TypedParam],
+        flags: u32,
+    ) -> Result<()> {
+        check_flags(flags, AFFECT_ALL)?;
+        let mut alloc = Allocation::default();
+        for p in params {
+            match (p.name.as_str(), &p.value) {
+                (SCHED_RESERVATION, ParamValue::LLong(v)) => {
+                    if *v < 0 {
+                        return Err(Error::invalid_arg(format!(
+                            "Could not set reservation to {v} MHz, expecting positive value"
+                        )));
+                    }
+                    alloc.reservation = Some(*v);
+                }
+                (SCHED_LIMIT, ParamValue::LLong(v)) => {
+                    if *v < -1 {
+                        return Err(Error::invalid_arg(format!(
+                            "Could not set limit to {v} MHz, expecting positive value or -1 (unlimited)"
+                        )));
+                    }
+                    alloc.limit = Some(*v);
+                }
+                (SCHED_SHARES, ParamValue::Int(v)) => {
+                    alloc.shares = Some(match *v {
+                        v if v >= 0 => (v, "custom"),
+                        -1 => (-1, "low"),
+                        -2 => (-1, "normal"),
+                        -3 => (-1, "high"),
+                        v => {
+                            return Err(Error::invalid_arg(format!(
+                                "Could not set shares to {v}, expecting positive value or -1 (low), -2 (normal) or \
+                                 -3 (high)"
+                            )))
+                        }
+                    })
+                }
+                (name @ (SCHED_RESERVATION | SCHED_LIMIT | SCHED_SHARES), other) => {
+                    let want = if name == SCHED_SHARES { "int" } else { "llong" };
+                    return Err(Error::invalid_arg(format!(
+                        "invalid type '{}' for parameter '{name}', expected '{want}'",
+                        other.type_name()
+                    )));
+                }
+                (name, _) => {
+                    return Err(Error::invalid_arg(format!(
+                        "parameter '{name}' not supported (ESX's allocation scheduler has reservation, limit and shares)"
+                    )))
+                }
+            }
+        }
+        let what = format!("change the scheduler parameters of domain '{}'", dom.name);
+        let (new_res, new_limit) = (alloc.reservation, alloc.limit);
+        self.reconfigure(
+            dom,
+            &what,
+            &["config.cpuAllocation.reservation", "config.cpuAllocation.limit"],
+            |vm| {
+                let res = new_res.or(vm.i64_prop("config.cpuAllocation.reservation")).unwrap_or(0);
+                let limit = new_limit.or(vm.i64_prop("config.cpuAllocation.limit")).unwrap_or(-1);
+                if limit != -1 && limit < res {
+                    return Err(Error::invalid_arg(format!(
+                        "limit of {limit} MHz would be below the reservation of {res} MHz; set the limit to -1 \
+                         (unlimited) or at least the reservation"
+                    )));
+                }
+                Ok(())
+            },
+            ConfigSpec {
+                cpu_allocation: Some(alloc),
+                ..Default::default()
+            },
+        )
+    }
+
+    /// Whether the host starts the domain with itself.
+    pub fn autostart(&self, dom: &DomainRef) -> Result<bool> {
+        Ok(self.autostart_config()?.starts(&dom.moref))
+    }
+
+    /// Enables or disables autostart of one domain. Enabling it turns on the
+    /// host-wide switch when it is off, as libvirt does, unless that would
+    /// start other VMs too.
+    pub fn set_autostart(&self, dom: &DomainRef, on: bool) -> Result<()> {
+        self.check_writable(&format!("change the autostart of domain '{}'", dom.name))?;
+        let cfg = self.autostart_config()?;
+        let manager = cfg
+            .manager
+            .clone()
+            .ok_or_else(|| Error::operation_unsupported("This host has no AutoStartManager"))?;
+        let mut w = XmlWriter::new();
+        if on && !cfg.enabled {
+            if let Some((other, _)) = cfg
+                .power_info
+                .iter()
+                .find(|(k, a)| k.value != dom.moref.value && a != "none")
+            {
+                return Err(Error::operation_invalid(format!(
+                    "Cannot enable general autostart option without affecting other domains (VM {} has a start \
+                     action)",
+                    other.value
+                )));
+            }
+            w.open("defaults")
+                .boolean("enabled", true)
+                .close("defaults");
+        }
+        w.open("powerInfo")
+            .moref("key", &dom.moref)
+            .int("startOrder", -1)
+            .int("startDelay", -1)
+            .text("waitForHeartbeat", "systemDefault")
+            .text("startAction", if on { "powerOn" } else { "none" })
+            .int("stopDelay", -1)
+            .text("stopAction", "none")
+            .close("powerInfo");
+        methods::reconfigure_autostart(self.client(), &manager, &w.finish()).map_err(|e| {
+            e.context(format!(
+                "Could not change the autostart of domain '{}'",
+                dom.name
+            ))
+        })
+    }
+
+    /// Reads the guest's view through VMware Tools, failing clearly when the
+    /// domain does not run or Tools does not answer.
+    fn guest(&self, dom: &DomainRef, paths: &[&str]) -> Result<ObjectContent> {
+        let mut all = vec!["runtime.powerState", "guest.toolsRunningStatus"];
+        all.extend_from_slice(paths);
+        let vm = self.vm_properties(dom, &all)?;
+        if power_state(&vm)? != PowerState::PoweredOn {
+            return Err(Error::operation_invalid(format!(
+                "domain '{}' is not running",
+                dom.name
+            )));
+        }
+        if vm.str_prop("guest.toolsRunningStatus") != Some("guestToolsRunning") {
+            return Err(Error::new(
+                Code::AgentUnresponsive,
+                format!(
+                    "VMware Tools is not running in domain '{}', so the guest cannot be asked",
+                    dom.name
+                ),
+            ));
+        }
+        Ok(vm)
+    }
+
+    /// The guest's host name, as VMware Tools reports it.
+    pub fn guest_hostname(&self, dom: &DomainRef, flags: u32) -> Result<String> {
+        check_flags(flags, HOSTNAME_LEASE | HOSTNAME_AGENT)?;
+        if flags & HOSTNAME_LEASE != 0 {
+            return Err(Error::argument_unsupported(
+                "ESX has no DHCP leases to read a host name from; use the guest agent (VMware Tools)",
+            ));
+        }
+        let vm = self.guest(dom, &["guest.hostName"])?;
+        match vm.str_prop("guest.hostName") {
+            Some(h) if !h.is_empty() => Ok(h.to_string()),
+            _ => Err(Error::new(
+                Code::NoHostname,
+                format!("VMware Tools in domain '{}' reports no host name", dom.name),
+            )),
+        }
+    }
+
+    /// The guest's NICs and addresses, as VMware Tools reports them.
+    pub fn interface_addresses(
+        &self,
+        dom: &DomainRef,
+        source: u32,
+        flags: u32,
+    ) -> Result<Vec<Interface>> {
+        check_flags(flags, 0)?;
+        match source {
+            IFADDR_SRC_AGENT => {}
+            IFADDR_SRC_LEASE | IFADDR_SRC_ARP => {
+                return Err(Error::argument_unsupported(
+                    "ESX offers the addresses VMware Tools reports, not DHCP leases or ARP: use the agent source",
+                ))
+            }
+            other => return Err(Error::invalid_arg(format!("unknown interface address source {other}"))),
+        }
+        let vm = self.guest(dom, &["guest.net"])?;
+        let mut out = Vec::new();
+        for (i, nic) in vm
+            .prop("guest.net")
+            .map(|v| v.items())
+            .unwrap_or_default()
+            .into_iter()
+            .enumerate()
+        {
+            // Tools names no guest interface; the VMX device name is stable.
+            let name = match nic.i64_field("deviceConfigId") {
+                Some(k) if k >= 4000 => format!("ethernet{}", k - 4000),
+                _ => format!("ethernet{i}"),
+            };
+            let mut addrs: Vec<(i32, String, u32)> = Vec::new();
+            let configured: Vec<_> = nic
+                .get("ipConfig")
+                .map(|c| c.get_all("ipAddress").collect())
+                .unwrap_or_default();
+            if configured.is_empty() {
+                for a in nic.get_all("ipAddress").filter_map(|a| a.text()) {
+                    let v6 = a.contains(':');
+                    addrs.push((v6 as i32, a.to_string(), if v6 { 64 } else { 24 }));
+                }
+            } else {
+                for a in configured {
+                    let Some(ip) = a.str_field("ipAddress") else {
+                        continue;
+                    };
+                    let prefix = a.i64_field("prefixLength").unwrap_or(0).clamp(0, 128) as u32;
+                    addrs.push((ip.contains(':') as i32, ip.to_string(), prefix));
+                }
+            }
+            out.push(Interface {
+                name,
+                hwaddr: nic.str_field("macAddress").unwrap_or("").to_string(),
+                addrs,
+            });
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,378 @@
+//! Domain information and configuration (issue 4): every read against the
+//! simulator's view and its request count, every setter's effect on the
+//! simulator, and every bad input refused with libvirt's error code and
+//! nothing changed on the host.
+
+mod common;
+
+use common::{Sim, PASSWORD};
+use esx_driver::driver::config::{ParamValue, TypedParam, MAXIMUM};
+use esx_driver::driver::{Authenticator, Connection, CredentialKind, CredentialRequest};
+use esx_driver::error::Code;
+
+struct Pw;
+impl Authenticator for Pw {
+    fn supports(&self, _: CredentialKind) -> bool {
+        true
+    }
+    fn ask(&mut self, _: &CredentialRequest) -> esx_driver::Result<Option<String>> {
+        Ok(Some(PASSWORD.into()))
+    }
+}
+
+fn setup() -> (Sim, Connection) {
+    let sim = Sim::with_args(&["--task-ms", "50"]);
+    let c = Connection::open(&sim.uri(""), Some(&mut Pw), false).expect("open");
+    (sim, c)
+}
+
+fn code<T: std::fmt::Debug>(r: esx_driver::Result<T>) -> (Code, String) {
+    let e = r.expect_err("expected an error");
+    (e.code(), e.to_string())
+}
+
+/// Asserts that `f` costs exactly one request (a RetrievePropertiesEx).
+fn one_request<T>(sim: &Sim, f: impl FnOnce() -> T) -> T {
+    sim.reset_stats();
+    let v = f();
+    let stats = sim.stats();
+    assert_eq!(stats["total"], 1, "{stats:?}");
+    assert_eq!(sim.count("RetrievePropertiesEx"), 1);
+    v
+}
+
+fn p(name: &str, v: ParamValue) -> TypedParam {
+    TypedParam::new(name, v)
+}
+
+#[test]
+fn info_of_every_default_vm_costs_one_request() {
+    let (sim, c) = setup();
+    for (name, state, mem_mb, cpus) in [
+        ("alpine-01", 1, 1024, 1),
+        ("debian-02", 5, 2048, 2),
+        ("win2019-03", 3, 4096, 4),
+        ("serial-04", 5, 512, 1),
+        ("copied-05", 5, 1024, 1),
+    ] {
+        let d = c.lookup_by_name(name).unwrap();
+        let info = one_request(&sim, || c.info(&d).unwrap());
+        assert_eq!(info.state, state, "{name}");
+        assert_eq!(info.max_mem_kib, mem_mb * 1024, "{name}");
+        // No memory limit: the domain may use all of its memory.
+        assert_eq!(info.memory_kib, mem_mb * 1024, "{name}");
+        assert_eq!(info.nr_virt_cpu as u64, cpus, "{name}");
+        assert_eq!(info.cpu_time_ns, 0);
+        assert_eq!(sim.vm(name)["memory_mb"], mem_mb.to_string());
+        assert_eq!(
+            one_request(&sim, || c.max_memory(&d).unwrap()),
+            mem_mb * 1024
+        );
+        assert_eq!(one_request(&sim, || c.vcpus(&d, 0).unwrap()) as u64, cpus);
+    }
+}
+
+#[test]
+fn memory_limit_and_maximum() {
+    let (sim, c) = setup();
+    let d = c.lookup_by_name("debian-02").unwrap();
+
+    // The used memory is the limit, in MiB rounded up.
+    c.set_memory(&d, 1024 * 1024 + 1).unwrap();
+    assert_eq!(sim.vm("debian-02")["mem_limit"], "1025");
+    assert_eq!(c.info(&d).unwrap().memory_kib, 1025 * 1024);
+
+    // Above the maximum: refused before any task starts.
+    sim.reset_stats();
+    let (k, msg) = code(c.set_memory(&d, 4 * 1024 * 1024));
+    assert_eq!(k, Code::InvalidArg);
+    assert!(msg.contains("higher than max memory"), "{msg}");
+    assert_eq!(sim.count("ReconfigVM_Task"), 0);
+    assert_eq!(sim.vm("debian-02")["mem_limit"], "1025");
+    let (k, _) = code(c.set_memory(&d, 1024));
+    assert_eq!(k, Code::InvalidArg, "below the ESX minimum");
+
+    // The maximum needs the VM powered off, and is rounded up to 4 MiB.
+    c.set_max_memory(&d, 3 * 1024 * 1024 + 1).unwrap();
+    assert_eq!(sim.vm("debian-02")["memory_mb"], "3076");
+    assert_eq!(c.max_memory(&d).unwrap(), 3076 * 1024);
+    c.set_memory_flags(&d, 2 * 1024 * 1024, MAXIMUM | 1)
+        .unwrap();
+    assert_eq!(sim.vm("debian-02")["memory_mb"], "2048");
+    for bad in [0, 1024, 7 * 1024 * 1024 * 1024] {
+        assert_eq!(code(c.set_max_memory(&d, bad)).0, Code::InvalidArg, "{bad}");
+    }
+    assert_eq!(
+        code(c.set_memory_flags(&d, 2048 * 1024, 8)).0,
+        Code::InvalidArg
+    );
+
+    let a = c.lookup_by_name("alpine-01").unwrap();
+    sim.reset_stats();
+    let (k, msg) = code(c.set_max_memory(&a, 2 * 1024 * 1024));
+    assert_eq!(k, Code::OperationInvalid);
+    assert!(msg.contains("powered off"), "{msg}");
+    assert_eq!(sim.count("ReconfigVM_Task"), 0);
+    assert_eq!(sim.vm("alpine-01")["memory_mb"], "1024");
+    assert_eq!(sim.sessions()["filters"], 0);
+}
+
+#[test]
+fn memory_parameters_are_the_reservation() {
+    let (sim, c) = setup();
+    let d = c.lookup_by_name("win2019-03").unwrap();
+    let got = one_request(&sim, || c.memory_parameters(&d, 0).unwrap());
+    assert_eq!(got, vec![p("min_guarantee", ParamValue::ULLong(0))]);
+
+    c.set_memory_parameters(
+        &d,
+        &[p("min_guarantee", ParamValue::ULLong(512 * 1024 + 1))],
+        0,
+    )
+    .unwrap();
+    assert_eq!(sim.vm("win2019-03")["mem_reservation"], "513");
+    assert_eq!(
+        c.memory_parameters(&d, 2).unwrap(),
+        vec![p("min_guarantee", ParamValue::ULLong(513 * 1024))]
+    );
+
+    sim.reset_stats();
+    for (params, want) in [
+        (
+            vec![p("min_guarantee", ParamValue::Int(5))],
+            "invalid type 'int'",
+        ),
+        (
+            vec![p("hard_limit", ParamValue::ULLong(5))],
+            "'hard_limit' not supported",
+        ),
+        (
+            vec![p("min_guarantee", ParamValue::ULLong(8 * 1024 * 1024))],
+            "above the domain's memory",
+        ),
+    ] {
+        let (k, msg) = code(c.set_memory_parameters(&d, &params, 0));
+        assert_eq!(k, Code::InvalidArg);
+        assert!(msg.contains(want), "{msg}");
+    }
+    assert_eq!(
+        code(c.set_memory_parameters(&d, &[], 16)).0,
+        Code::InvalidArg
+    );
+    assert_eq!(code(c.memory_parameters(&d, 16)).0, Code::InvalidArg);
+    assert_eq!(sim.count("ReconfigVM_Task"), 0);
+    assert_eq!(sim.vm("win2019-03")["mem_reservation"], "513");
+}
+
+#[test]
+fn vcpus_within_the_host_limit() {
+    let (sim, c) = setup();
+    let d = c.lookup_by_name("debian-02").unwrap();
+    assert_eq!(c.host_max_vcpus().unwrap(), 64);
+    // Read once per connection.
+    sim.reset_stats();
+    assert_eq!(c.vcpus(&d, MAXIMUM).unwrap(), 64);
+    assert_eq!(sim.stats()["total"], 0);
+
+    c.set_vcpus(&d, 8, 0).unwrap();
+    assert_eq!(sim.vm("debian-02")["num_cpu"], "8");
+    assert_eq!(c.vcpus(&d, 0).unwrap(), 8);
+
+    sim.reset_stats();
+    let (k, msg) = code(c.set_vcpus(&d, 65, 0));
+    assert_eq!(k, Code::InvalidArg);
+    assert!(msg.contains("65 > 64"), "{msg}");
+    assert_eq!(code(c.set_vcpus(&d, 0, 0)).0, Code::InvalidArg);
+    assert_eq!(
+        code(c.set_vcpus(&d, 2, 4)).0,
+        Code::InvalidArg,
+        "MAXIMUM is not settable"
+    );
+    assert_eq!(code(c.vcpus(&d, 32)).0, Code::InvalidArg);
+
+    // Cores per socket: the count must be a multiple.
+    let w = c.lookup_by_name("win2019-03").unwrap();
+    let (k, msg) = code(c.set_vcpus(&w, 3, 0));
+    assert_eq!(k, Code::InvalidArg);
+    assert!(msg.contains("multiple of 2"), "{msg}");
+
+    // Running without CPU hot add.
+    let a = c.lookup_by_name("alpine-01").unwrap();
+    let (k, msg) = code(c.set_vcpus(&a, 2, 0));
+    assert_eq!(k, Code::OperationInvalid);
+    assert!(msg.contains("powered off"), "{msg}");
+    assert_eq!(sim.count("ReconfigVM_Task"), 0);
+    assert_eq!(sim.vm("debian-02")["num_cpu"], "8");
+    assert_eq!(sim.vm("win2019-03")["num_cpu"], "4");
+    assert_eq!(sim.vm("alpine-01")["num_cpu"], "1");
+
+    // The host's limit comes from the host.
+    sim.control("action=max_vcpus&n=16");
+    let c2 = Connection::open(&sim.uri(""), Some(&mut Pw), false).unwrap();
+    assert_eq!(c2.host_max_vcpus().unwrap(), 16);
+    let d2 = c2.lookup_by_name("debian-02").unwrap();
+    assert_eq!(code(c2.set_vcpus(&d2, 32, 0)).0, Code::InvalidArg);
+}
+
+#[test]
+fn scheduler_allocation() {
+    let (sim, c) = setup();
+    let d = c.lookup_by_name("serial-04").unwrap();
+    let got = one_request(&sim, || c.scheduler_parameters(&d, 0).unwrap());
+    assert_eq!(
+        got,
+        vec![
+            p("reservation", ParamValue::LLong(0)),
+            p("limit", ParamValue::LLong(-1)),
+            p("shares", ParamValue::Int(-2)),
+        ]
+    );
+
+    c.set_scheduler_parameters(
+        &d,
+        &[
+            p("reservation", ParamValue::LLong(500)),
+            p("limit", ParamValue::LLong(2000)),
+            p("shares", ParamValue::Int(1234)),
+        ],
+        0,
+    )
+    .unwrap();
+    let vm = sim.vm("serial-04");
+    assert_eq!(
+        (
+            &*vm["cpu_reservation"],
+            &*vm["cpu_limit"],
+            &*vm["cpu_shares"],
+            &*vm["cpu_shares_level"]
+        ),
+        ("500", "2000", "1234", "custom")
+    );
+    assert_eq!(
+        c.scheduler_parameters(&d, 0).unwrap()[2],
+        p("shares", ParamValue::Int(1234))
+    );
+
+    // The special share levels.
+    for (v, level, shares) in [
+        (-1, "low", "500"),
+        (-3, "high", "2000"),
+        (-2, "normal", "1000"),
+    ] {
+        c.set_scheduler_parameters(&d, &[p("shares", ParamValue::Int(v))], 0)
+            .unwrap();
+        let vm = sim.vm("serial-04");
+        assert_eq!(vm["cpu_shares_level"], level);
+        // ESX derives the number from the level (per vCPU).
+        assert_eq!(vm["cpu_shares"], shares);
+        assert_eq!(
+            c.scheduler_parameters(&d, 0).unwrap()[2],
+            p("shares", ParamValue::Int(v))
+        );
+    }
+
+    sim.reset_stats();
+    for (params, want) in [
+        (
+            vec![p("shares", ParamValue::Int(-4))],
+            "Could not set shares",
+        ),
+        (
+            vec![p("reservation", ParamValue::LLong(-5))],
+            "expecting positive",
+        ),
+        (vec![p("limit", ParamValue::LLong(-2))], "-1 (unlimited)"),
+        (
+            vec![p("limit", ParamValue::LLong(100))],
+            "below the reservation",
+        ),
+        (vec![p("shares", ParamValue::LLong(5))], "expected 'int'"),
+        (vec![p("limit", ParamValue::Int(5))], "expected 'llong'"),
+        (
+            vec![p("weight", ParamValue::Int(5))],
+            "'weight' not supported",
+        ),
+    ] {
+        let (k, msg) = code(c.set_scheduler_parameters(&d, &params, 0));
+        assert_eq!(k, Code::InvalidArg, "{params:?}");
+        assert!(msg.contains(want), "{msg}");
+    }
+    assert_eq!(
+        code(c.set_scheduler_parameters(&d, &[], 4)).0,
+        Code::InvalidArg
+    );
+    assert_eq!(code(c.scheduler_parameters(&d, 4)).0, Code::InvalidArg);
+    assert_eq!(sim.count("ReconfigVM_Task"), 0);
+    let vm = sim.vm("serial-04");
+    assert_eq!(
+        (&*vm["cpu_reservation"], &*vm["cpu_limit"]),
+        ("500", "2000")
+    );
+}
+
+#[test]
+fn autostart_enables_the_host_switch() {
+    let (sim, c) = setup();
+    let d = c.lookup_by_name("debian-02").unwrap();
+    assert!(!one_request(&sim, || c.autostart(&d).unwrap()));
+    c.set_autostart(&d, true).unwrap();
+    assert_eq!(sim.vm("debian-02")["autostart"], "powerOn");
+    assert!(c.autostart(&d).unwrap());
+    assert!(!c
+        .autostart(&c.lookup_by_name("alpine-01").unwrap())
+        .unwrap());
+    c.set_autostart(&d, false).unwrap();
+    assert_eq!(sim.vm("debian-02")["autostart"], "none");
+    assert!(!c.autostart(&d).unwrap());
+
+    let ro = Connection::open(&sim.uri(""), Some(&mut Pw), true).unwrap();
+    let rd = ro.lookup_by_name("debian-02").unwrap();
+    assert_eq!(code(ro.set_autostart(&rd, true)).0, Code::OperationDenied);
+    assert_eq!(sim.vm("debian-02")["autostart"], "none");
+}
+
+#[test]
+fn guest_hostname_and_addresses_through_tools() {
+    let (sim, c) = setup();
+    let a = c.lookup_by_name("alpine-01").unwrap();
+    assert_eq!(
+        one_request(&sim, || c.guest_hostname(&a, 0).unwrap()),
+        "alpine-01.lab.example"
+    );
+    assert_eq!(c.guest_hostname(&a, 2).unwrap(), "alpine-01.lab.example");
+    assert_eq!(code(c.guest_hostname(&a, 1)).0, Code::ArgumentUnsupported);
+    assert_eq!(code(c.guest_hostname(&a, 4)).0, Code::InvalidArg);
+
+    let ifs = one_request(&sim, || c.interface_addresses(&a, 1, 0).unwrap());
+    assert_eq!(ifs.len(), 1);
+    assert_eq!(ifs[0].name, "ethernet0");
+    assert!(ifs[0].hwaddr.starts_with("00:0c:29:"), "{}", ifs[0].hwaddr);
+    assert_eq!(
+        ifs[0].addrs,
+        vec![
+            (0, "10.0.0.11".to_string(), 24),
+            (1, "fe80::20c:29ff:fe00:101".to_string(), 64)
+        ]
+    );
+    assert_eq!(
+        code(c.interface_addresses(&a, 0, 0)).0,
+        Code::ArgumentUnsupported
+    );
+    assert_eq!(
+        code(c.interface_addresses(&a, 2, 0)).0,
+        Code::ArgumentUnsupported
+    );
+    assert_eq!(code(c.interface_addresses(&a, 7, 0)).0, Code::InvalidArg);
+    assert_eq!(code(c.interface_addresses(&a, 1, 1)).0, Code::InvalidArg);
+
+    // Not running, and Tools not running.
+    let d = c.lookup_by_name("debian-02").unwrap();
+    let (k, msg) = code(c.guest_hostname(&d, 0));
+    assert_eq!(k, Code::OperationInvalid);
+    assert!(msg.contains("is not running"), "{msg}");
+    sim.control("action=set_tools&vm=alpine-01&running=0");
+    let (k, msg) = code(c.interface_addresses(&a, 1, 0));
+    assert_eq!(k, Code::AgentUnresponsive);
+    assert!(msg.contains("VMware Tools"), "{msg}");
+    assert_eq!(code(c.guest_hostname(&a, 0)).0, Code::AgentUnresponsive);
+}
