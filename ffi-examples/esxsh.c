@@ -13,6 +13,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
+#include <errno.h>
 
 #include <esx_driver.h>
 
@@ -357,7 +359,306 @@ static int cmd_suspend(esxConnectPtr c, int argc, char **argv) { return with_dom
 static int cmd_resume(esxConnectPtr c, int argc, char **argv) { return with_domain(c, argc, argv, "resume DOMAIN", do_resume); }
 static int cmd_domstate(esxConnectPtr c, int argc, char **argv) { return with_domain(c, argc, argv, "domstate DOMAIN", do_domstate); }
 
+
+/* ---- domain information and configuration (virsh's output formats) ---- */
+
+static int
+parse_ulong(const char *s, unsigned long *out)
+{
+    char *end;
+    if (!s || !*s || *s == '-')
+        return -1;
+    errno = 0;
+    *out = strtoul(s, &end, 10);
+    return (errno || *end) ? -1 : 0;
+}
+
+static int
+do_dominfo(esxDomainPtr d, int argc, char **argv)
+{
+    esxDomainInfo info;
+    char uuid[ESX_UUID_STRING_BUFLEN];
+    char *os;
+    int persistent, autostart, managed;
+    unsigned int id = esxDomainGetID(d);
+    (void)argc; (void)argv;
+
+    if (esxDomainGetInfo(d, &info) < 0 || esxDomainGetUUIDString(d, uuid) < 0)
+        return fail();
+    if (!(os = esxDomainGetOSType(d)))
+        return fail();
+    if ((persistent = esxDomainIsPersistent(d)) < 0 || esxDomainGetAutostart(d, &autostart) < 0 ||
+        (managed = esxDomainHasManagedSaveImage(d, 0)) < 0) {
+        free(os);
+        return fail();
+    }
+    if (id == (unsigned int)-1)
+        printf("%-15s %s\n", "Id:", "-");
+    else
+        printf("%-15s %u\n", "Id:", id);
+    printf("%-15s %s\n", "Name:", esxDomainGetName(d));
+    printf("%-15s %s\n", "UUID:", uuid);
+    printf("%-15s %s\n", "OS Type:", os);
+    printf("%-15s %s\n", "State:", state_name(info.state));
+    printf("%-15s %d\n", "CPU(s):", info.nrVirtCpu);
+    if (info.cpuTime != 0)
+        printf("%-15s %.1lfs\n", "CPU time:", (double)info.cpuTime / 1e9);
+    printf("%-15s %lu KiB\n", "Max memory:", info.maxMem);
+    printf("%-15s %lu KiB\n", "Used memory:", info.memory);
+    printf("%-15s %s\n", "Persistent:", persistent ? "yes" : "no");
+    printf("%-15s %s\n", "Autostart:", autostart ? "enable" : "disable");
+    printf("%-15s %s\n", "Managed save:", managed ? "yes" : "no");
+    free(os);
+    return 0;
+}
+
+static int
+do_setmem(esxDomainPtr d, int argc, char **argv)
+{
+    unsigned long kib;
+    if (parse_ulong(positional(argc, argv, 1), &kib) < 0)
+        return usage_error("setmem DOMAIN KIB");
+    return esxDomainSetMemory(d, kib) < 0 ? fail() : 0;
+}
+
+static int
+do_setmaxmem(esxDomainPtr d, int argc, char **argv)
+{
+    unsigned long kib;
+    if (parse_ulong(positional(argc, argv, 1), &kib) < 0)
+        return usage_error("setmaxmem DOMAIN KIB");
+    return esxDomainSetMaxMemory(d, kib) < 0 ? fail() : 0;
+}
+
+static int
+do_setvcpus(esxDomainPtr d, int argc, char **argv)
+{
+    unsigned long n;
+    if (parse_ulong(positional(argc, argv, 1), &n) < 0 || n > UINT_MAX)
+        return usage_error("setvcpus DOMAIN COUNT");
+    return esxDomainSetVcpus(d, (unsigned int)n) < 0 ? fail() : 0;
+}
+
+static int
+do_vcpucount(esxDomainPtr d, int argc, char **argv)
+{
+    int max, cur;
+    (void)argc; (void)argv;
+    if ((max = esxDomainGetVcpusFlags(d, ESX_DOMAIN_VCPU_MAXIMUM)) < 0 ||
+        (cur = esxDomainGetVcpusFlags(d, ESX_DOMAIN_VCPU_CURRENT)) < 0)
+        return fail();
+    printf("%-12s %-12s %3d\n", "maximum", "live", max);
+    printf("%-12s %-12s %3d\n", "current", "live", cur);
+    return 0;
+}
+
+static void
+print_params(esxTypedParameterPtr params, int n)
+{
+    for (int i = 0; i < n; i++) {
+        esxTypedParameterPtr p = &params[i];
+        printf("%-15s: ", p->field);
+        switch (p->type) {
+        case ESX_TYPED_PARAM_INT: printf("%d\n", p->value.i); break;
+        case ESX_TYPED_PARAM_UINT: printf("%u\n", p->value.ui); break;
+        case ESX_TYPED_PARAM_LLONG: printf("%lld\n", p->value.l); break;
+        case ESX_TYPED_PARAM_ULLONG: printf("%llu\n", p->value.ul); break;
+        case ESX_TYPED_PARAM_DOUBLE: printf("%f\n", p->value.d); break;
+        case ESX_TYPED_PARAM_BOOLEAN: printf("%d\n", p->value.b); break;
+        case ESX_TYPED_PARAM_STRING: printf("%s\n", p->value.s); break;
+        default: printf("?\n");
+        }
+    }
+}
+
+/* Sets params[i] from "name=value", keeping the parameter's type. */
+static int
+set_param(esxTypedParameterPtr params, int n, const char *assignment)
+{
+    const char *eq = strchr(assignment, '=');
+    char *end;
+    if (!eq)
+        return -1;
+    for (int i = 0; i < n; i++) {
+        if (strlen(params[i].field) != (size_t)(eq - assignment) ||
+            strncmp(params[i].field, assignment, (size_t)(eq - assignment)) != 0)
+            continue;
+        errno = 0;
+        long long v = strtoll(eq + 1, &end, 10);
+        if (errno || *end || end == eq + 1)
+            return -1;
+        switch (params[i].type) {
+        case ESX_TYPED_PARAM_INT:
+            if (v < INT_MIN || v > INT_MAX)
+                return -1;
+            params[i].value.i = (int)v;
+            break;
+        case ESX_TYPED_PARAM_LLONG: params[i].value.l = v; break;
+        case ESX_TYPED_PARAM_ULLONG:
+            if (v < 0)
+                return -1;
+            params[i].value.ul = (unsigned long long)v;
+            break;
+        default: return -1;
+        }
+        /* Move the changed parameter to the front; the caller sends one. */
+        esxTypedParameter t = params[0];
+        params[0] = params[i];
+        params[i] = t;
+        return 0;
+    }
+    return -1;
+}
+
+static int
+do_schedinfo(esxDomainPtr d, int argc, char **argv)
+{
+    int n = 0, rc = 1;
+    char *type = esxDomainGetSchedulerType(d, &n);
+    esxTypedParameterPtr params = NULL;
+    if (!type)
+        return fail();
+    params = calloc((size_t)(n > 0 ? n : 1), sizeof(*params));
+    if (!params || esxDomainGetSchedulerParameters(d, params, &n) < 0) {
+        rc = fail();
+        goto out;
+    }
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--set") != 0)
+            continue;
+        if (i + 1 >= argc || set_param(params, n, argv[i + 1]) < 0) {
+            fprintf(stderr, "error: invalid scheduler parameter '%s'\n", i + 1 < argc ? argv[i + 1] : "");
+            rc = 1;
+            goto out;
+        }
+        if (esxDomainSetSchedulerParameters(d, params, 1) < 0 ||
+            esxDomainGetSchedulerParameters(d, params, &n) < 0) {
+            rc = fail();
+            goto out;
+        }
+        i++;
+    }
+    printf("%-15s: %s\n", "Scheduler", type);
+    print_params(params, n);
+    rc = 0;
+out:
+    esxTypedParamsFree(params, n);
+    free(type);
+    return rc;
+}
+
+static int
+do_memtune(esxDomainPtr d, int argc, char **argv)
+{
+    int n = 0;
+    esxTypedParameterPtr params;
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--min-guarantee") == 0) {
+            unsigned long kib;
+            esxTypedParameter p;
+            if (i + 1 >= argc || parse_ulong(argv[i + 1], &kib) < 0)
+                return usage_error("memtune DOMAIN [--min-guarantee KIB]");
+            memset(&p, 0, sizeof(p));
+            strcpy(p.field, ESX_DOMAIN_MEMORY_MIN_GUARANTEE);
+            p.type = ESX_TYPED_PARAM_ULLONG;
+            p.value.ul = kib;
+            if (esxDomainSetMemoryParameters(d, &p, 1, 0) < 0)
+                return fail();
+            i++;
+        }
+    }
+    if (esxDomainGetMemoryParameters(d, NULL, &n, 0) < 0)
+        return fail();
+    if (!(params = calloc((size_t)(n > 0 ? n : 1), sizeof(*params))))
+        return 1;
+    if (esxDomainGetMemoryParameters(d, params, &n, 0) < 0) {
+        free(params);
+        return fail();
+    }
+    print_params(params, n);
+    esxTypedParamsFree(params, n);
+    return 0;
+}
+
+static int
+do_autostart(esxDomainPtr d, int argc, char **argv)
+{
+    int on = !has_flag(argc, argv, "--disable");
+    if (esxDomainSetAutostart(d, on) < 0)
+        return fail();
+    printf("Domain '%s' %s as autostarted\n", esxDomainGetName(d), on ? "marked" : "unmarked");
+    return 0;
+}
+
+static int
+do_domhostname(esxDomainPtr d, int argc, char **argv)
+{
+    char *h;
+    (void)argc; (void)argv;
+    if (!(h = esxDomainGetHostname(d, 0)))
+        return fail();
+    printf("%s\n", h);
+    free(h);
+    return 0;
+}
+
+static int
+do_domifaddr(esxDomainPtr d, int argc, char **argv)
+{
+    unsigned int source = ESX_DOMAIN_INTERFACE_ADDRESSES_SRC_AGENT;
+    esxDomainInterfacePtr *ifaces = NULL;
+    int n;
+    for (int i = 0; i + 1 < argc; i++) {
+        if (strcmp(argv[i], "--source") != 0)
+            continue;
+        if (strcmp(argv[i + 1], "lease") == 0)
+            source = ESX_DOMAIN_INTERFACE_ADDRESSES_SRC_LEASE;
+        else if (strcmp(argv[i + 1], "arp") == 0)
+            source = ESX_DOMAIN_INTERFACE_ADDRESSES_SRC_ARP;
+        else if (strcmp(argv[i + 1], "agent") != 0)
+            return usage_error("domifaddr DOMAIN [--source agent|lease|arp]");
+    }
+    if ((n = esxDomainInterfaceAddresses(d, &ifaces, source, 0)) < 0)
+        return fail();
+    printf(" %-10s %-17s    %-12s %s\n%s\n", "Name", "MAC address", "Protocol", "Address",
+           "-------------------------------------------------------------------------------");
+    for (int i = 0; i < n; i++) {
+        for (unsigned int j = 0; j < ifaces[i]->naddrs; j++) {
+            esxDomainIPAddress *a = &ifaces[i]->addrs[j];
+            char addr[128];
+            snprintf(addr, sizeof(addr), "%s/%u", a->addr, a->prefix);
+            printf(" %-10s %-17s    %-12s %s\n", j ? "-" : ifaces[i]->name,
+                   j ? "-" : (ifaces[i]->hwaddr ? ifaces[i]->hwaddr : "-"),
+                   a->type == ESX_IP_ADDR_TYPE_IPV6 ? "ipv6" : "ipv4", addr);
+        }
+        esxDomainInterfaceFree(ifaces[i]);
+    }
+    free(ifaces);
+    return 0;
+}
+
+static int cmd_dominfo(esxConnectPtr c, int argc, char **argv) { return with_domain(c, argc, argv, "dominfo DOMAIN", do_dominfo); }
+static int cmd_setmem(esxConnectPtr c, int argc, char **argv) { return with_domain(c, argc, argv, "setmem DOMAIN KIB", do_setmem); }
+static int cmd_setmaxmem(esxConnectPtr c, int argc, char **argv) { return with_domain(c, argc, argv, "setmaxmem DOMAIN KIB", do_setmaxmem); }
+static int cmd_setvcpus(esxConnectPtr c, int argc, char **argv) { return with_domain(c, argc, argv, "setvcpus DOMAIN COUNT", do_setvcpus); }
+static int cmd_vcpucount(esxConnectPtr c, int argc, char **argv) { return with_domain(c, argc, argv, "vcpucount DOMAIN", do_vcpucount); }
+static int cmd_schedinfo(esxConnectPtr c, int argc, char **argv) { return with_domain(c, argc, argv, "schedinfo DOMAIN [--set NAME=VALUE]", do_schedinfo); }
+static int cmd_memtune(esxConnectPtr c, int argc, char **argv) { return with_domain(c, argc, argv, "memtune DOMAIN [--min-guarantee KIB]", do_memtune); }
+static int cmd_autostart(esxConnectPtr c, int argc, char **argv) { return with_domain(c, argc, argv, "autostart DOMAIN [--disable]", do_autostart); }
+static int cmd_domhostname(esxConnectPtr c, int argc, char **argv) { return with_domain(c, argc, argv, "domhostname DOMAIN", do_domhostname); }
+static int cmd_domifaddr(esxConnectPtr c, int argc, char **argv) { return with_domain(c, argc, argv, "domifaddr DOMAIN [--source agent|lease|arp]", do_domifaddr); }
+
 static const command commands[] = {
+    { "dominfo", cmd_dominfo, "dominfo DOMAIN" },
+    { "setmem", cmd_setmem, "setmem DOMAIN KIB" },
+    { "setmaxmem", cmd_setmaxmem, "setmaxmem DOMAIN KIB" },
+    { "setvcpus", cmd_setvcpus, "setvcpus DOMAIN COUNT" },
+    { "vcpucount", cmd_vcpucount, "vcpucount DOMAIN" },
+    { "schedinfo", cmd_schedinfo, "schedinfo DOMAIN [--set NAME=VALUE]" },
+    { "memtune", cmd_memtune, "memtune DOMAIN [--min-guarantee KIB]" },
+    { "autostart", cmd_autostart, "autostart DOMAIN [--disable]" },
+    { "domhostname", cmd_domhostname, "domhostname DOMAIN" },
+    { "domifaddr", cmd_domifaddr, "domifaddr DOMAIN [--source agent|lease|arp]" },
     { "start", cmd_start, "start DOMAIN" },
     { "shutdown", cmd_shutdown, "shutdown DOMAIN" },
     { "reboot", cmd_reboot, "reboot DOMAIN" },

@@ -388,6 +388,136 @@ out:
     esxConnectClose(conn);
 }
 
+/* Info and configuration through the C ABI: typed parameters (the nparams
+ * protocol), the interface array, NULL pointers and bad values. */
+static void
+scenario_config(const char *uri)
+{
+    esxConnectPtr conn = connect_to(uri, 0);
+    esxDomainPtr d = NULL, a = NULL;
+    esxDomainInfo info;
+    esxTypedParameter params[3], one;
+    esxDomainInterfacePtr *ifaces = NULL;
+    int n = 0, autostart = -1;
+    char *s;
+
+    CHECK(conn != NULL);
+    if (!conn)
+        return;
+    d = esxDomainLookupByName(conn, "debian-02");
+    a = esxDomainLookupByName(conn, "alpine-01");
+    CHECK(d && a);
+    if (!d || !a)
+        goto out;
+
+    CHECK(esxDomainGetInfo(d, &info) == 0);
+    CHECK(info.state == ESX_DOMAIN_SHUTOFF && info.maxMem == 2097152 && info.memory == 2097152 &&
+          info.nrVirtCpu == 2 && info.cpuTime == 0);
+    CHECK(esxDomainGetInfo(d, NULL) == -1);
+    CHECK_ERROR(ESX_ERR_INVALID_ARG, NULL);
+    CHECK(esxDomainGetInfo(NULL, &info) == -1);
+    CHECK_ERROR(ESX_ERR_INVALID_DOMAIN, NULL);
+    s = esxDomainGetOSType(d);
+    CHECK(s && strcmp(s, "hvm") == 0);
+    free(s);
+    CHECK(esxDomainGetMaxMemory(d) == 2097152);
+    CHECK(esxDomainSetMemory(d, 1048576) == 0);
+    CHECK(esxDomainGetInfo(d, &info) == 0 && info.memory == 1048576);
+    CHECK(esxDomainSetMemory(d, 8388608) == -1);
+    CHECK_ERROR(ESX_ERR_INVALID_ARG, "higher than max memory");
+    CHECK(esxDomainSetMemoryFlags(d, 1048576, 64) == -1);
+    CHECK_ERROR(ESX_ERR_INVALID_ARG, "unsupported flags");
+    CHECK(esxDomainSetMaxMemory(a, 4194304) == -1);
+    CHECK_ERROR(ESX_ERR_OPERATION_INVALID, "powered off");
+
+    /* nparams 0 asks for the count. */
+    CHECK(esxDomainGetMemoryParameters(d, NULL, &n, 0) == 0 && n == 1);
+    memset(params, 0, sizeof(params));
+    CHECK(esxDomainGetMemoryParameters(d, params, &n, 0) == 0 && n == 1);
+    CHECK(strcmp(params[0].field, ESX_DOMAIN_MEMORY_MIN_GUARANTEE) == 0 &&
+          params[0].type == ESX_TYPED_PARAM_ULLONG && params[0].value.ul == 0);
+    memset(&one, 0, sizeof(one));
+    strcpy(one.field, ESX_DOMAIN_MEMORY_MIN_GUARANTEE);
+    one.type = ESX_TYPED_PARAM_ULLONG;
+    one.value.ul = 524288;
+    CHECK(esxDomainSetMemoryParameters(d, &one, 1, 0) == 0);
+    one.type = ESX_TYPED_PARAM_STRING;
+    one.value.s = (char *)"lots";
+    CHECK(esxDomainSetMemoryParameters(d, &one, 1, 0) == -1);
+    CHECK_ERROR(ESX_ERR_INVALID_ARG, "invalid type 'string'");
+    CHECK(esxDomainSetMemoryParameters(d, NULL, 1, 0) == -1);
+    CHECK_ERROR(ESX_ERR_INVALID_ARG, NULL);
+    CHECK(esxDomainGetMemoryParameters(d, params, NULL, 0) == -1);
+    CHECK_ERROR(ESX_ERR_INVALID_ARG, NULL);
+
+    CHECK(esxDomainGetMaxVcpus(d) == 64);
+    CHECK(esxConnectGetMaxVcpus(conn, NULL) == 64);
+    CHECK(esxConnectGetMaxVcpus(conn, "kvm") == -1);
+    CHECK_ERROR(ESX_ERR_INVALID_ARG, NULL);
+    CHECK(esxDomainSetVcpus(d, 4) == 0);
+    CHECK(esxDomainGetVcpusFlags(d, ESX_DOMAIN_VCPU_CURRENT) == 4);
+    CHECK(esxDomainGetVcpusFlags(d, ESX_DOMAIN_VCPU_MAXIMUM) == 64);
+    CHECK(esxDomainSetVcpusFlags(d, 128, ESX_DOMAIN_AFFECT_LIVE) == -1);
+    CHECK_ERROR(ESX_ERR_INVALID_ARG, "128 > 64");
+
+    s = esxDomainGetSchedulerType(d, &n);
+    CHECK(s && strcmp(s, "allocation") == 0 && n == 3);
+    free(s);
+    n = 3;
+    memset(params, 0, sizeof(params));
+    CHECK(esxDomainGetSchedulerParameters(d, params, &n) == 0 && n == 3);
+    CHECK(strcmp(params[0].field, ESX_DOMAIN_SCHEDULER_RESERVATION) == 0 && params[0].value.l == 0);
+    CHECK(strcmp(params[1].field, ESX_DOMAIN_SCHEDULER_LIMIT) == 0 && params[1].value.l == -1);
+    CHECK(strcmp(params[2].field, ESX_DOMAIN_SCHEDULER_SHARES) == 0 &&
+          params[2].type == ESX_TYPED_PARAM_INT && params[2].value.i == -2);
+    params[2].value.i = 4000;
+    CHECK(esxDomainSetSchedulerParametersFlags(d, &params[2], 1, 0) == 0);
+    n = 2; /* a short buffer gets the first n */
+    CHECK(esxDomainGetSchedulerParametersFlags(d, params, &n, 0) == 0 && n == 2);
+    n = 3;
+    CHECK(esxDomainGetSchedulerParameters(d, params, &n) == 0 && params[2].value.i == 4000);
+    params[2].value.i = -7;
+    CHECK(esxDomainSetSchedulerParameters(d, &params[2], 1) == -1);
+    CHECK_ERROR(ESX_ERR_INVALID_ARG, "Could not set shares");
+    memset(params[0].field, 'x', sizeof(params[0].field)); /* no NUL */
+    CHECK(esxDomainSetSchedulerParameters(d, params, 1) == -1);
+    CHECK_ERROR(ESX_ERR_INVALID_ARG, "NUL-terminated");
+
+    CHECK(esxDomainGetAutostart(d, &autostart) == 0 && autostart == 0);
+    CHECK(esxDomainSetAutostart(d, 1) == 0);
+    CHECK(esxDomainGetAutostart(d, &autostart) == 0 && autostart == 1);
+    CHECK(esxDomainGetAutostart(d, NULL) == -1);
+    CHECK_ERROR(ESX_ERR_INVALID_ARG, NULL);
+
+    s = esxDomainGetHostname(a, 0);
+    CHECK(s && strcmp(s, "alpine-01.lab.example") == 0);
+    free(s);
+    CHECK(esxDomainGetHostname(d, 0) == NULL);
+    CHECK_ERROR(ESX_ERR_OPERATION_INVALID, "is not running");
+
+    n = esxDomainInterfaceAddresses(a, &ifaces, ESX_DOMAIN_INTERFACE_ADDRESSES_SRC_AGENT, 0);
+    CHECK(n == 1);
+    if (n == 1) {
+        CHECK(strcmp(ifaces[0]->name, "VM Network") == 0);
+        CHECK(ifaces[0]->naddrs == 2);
+        CHECK(ifaces[0]->addrs[0].type == ESX_IP_ADDR_TYPE_IPV4 &&
+              strcmp(ifaces[0]->addrs[0].addr, "10.0.0.11") == 0 && ifaces[0]->addrs[0].prefix == 24);
+        CHECK(ifaces[0]->addrs[1].type == ESX_IP_ADDR_TYPE_IPV6);
+    }
+    for (int i = 0; i < n; i++)
+        esxDomainInterfaceFree(ifaces[i]);
+    free(ifaces);
+    esxDomainInterfaceFree(NULL); /* a no-op, as virDomainInterfaceFree(NULL) */
+    CHECK(esxDomainInterfaceAddresses(a, NULL, ESX_DOMAIN_INTERFACE_ADDRESSES_SRC_AGENT, 0) == -1);
+    CHECK_ERROR(ESX_ERR_INVALID_ARG, NULL);
+    CHECK(esxDomainInterfaceAddresses(a, &ifaces, ESX_DOMAIN_INTERFACE_ADDRESSES_SRC_LEASE, 0) == -1);
+    CHECK_ERROR(ESX_ERR_ARGUMENT_UNSUPPORTED, NULL);
+out:
+    esxDomainFree(d);
+    esxDomainFree(a);
+    esxConnectClose(conn);
+}
+
 /* serial-04 asks on power-on: with auto_answer=0 (URI) the task is left
  * blocked; again, the pending question is reported before anything starts;
  * with auto_answer=1 (URI2) it is answered and the call says so. */
@@ -541,6 +671,8 @@ main(int argc, char **argv)
         scenario_lifecycle(argv[2]);
     else if (strcmp(argv[1], "questions") == 0 && argc > 4)
         scenario_questions(argv[2], argv[4]);
+    else if (strcmp(argv[1], "config") == 0)
+        scenario_config(argv[2]);
     else if (strcmp(argv[1], "handler") == 0)
         scenario_handler(argv[2]);
     else if (strcmp(argv[1], "expect-error") == 0)

@@ -31,6 +31,9 @@ echo "esx-sim: $url"
 run version
 run nodeinfo
 run list --all
+run dominfo alpine-01
+run schedinfo debian-02 --set shares=-3
+run domifaddr alpine-01
 if [ -f scripts/demo-questions.sh ]; then
     . scripts/demo-questions.sh
 fi

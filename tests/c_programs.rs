@@ -20,7 +20,12 @@ fn valgrind() -> Option<PathBuf> {
 }
 
 fn run(cmd: &mut Command) -> Output {
-    let out = cmd.output().expect("run program");
+    // cargo test puts target/debug on LD_LIBRARY_PATH, which would beat the
+    // programs' RUNPATH to the staged library they were built against.
+    let out = cmd
+        .env_remove("LD_LIBRARY_PATH")
+        .output()
+        .expect("run program");
     if !out.status.success() {
         eprintln!(
             "stdout:\n{}\nstderr:\n{}",
@@ -217,6 +222,16 @@ fn harness_task_error_pending_task_and_cancel_under_valgrind() {
 }
 
 #[test]
+fn harness_config() {
+    harness("config", false);
+}
+
+#[test]
+fn harness_config_under_valgrind() {
+    harness("config", true);
+}
+
+#[test]
 fn harness_basic() {
     harness("basic", false);
 }
@@ -340,4 +355,120 @@ fn esxsh_list_under_valgrind() {
         .args(["list", "--all"]));
     assert!(out.status.success(), "valgrind reported errors or leaks");
     assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 7);
+}
+
+#[test]
+fn esxsh_configuration_commands() {
+    let Some(_) = program("esxsh") else { return };
+    let sim = Sim::with_args(&["--task-ms", "50"]);
+    let tmp = TempDir::new("esxsh-config");
+    let pw = password_file(&tmp.0);
+    let ok = |args: &[&str]| -> String {
+        let o = esxsh(&sim, &pw, args);
+        assert!(o.status.success(), "esxsh {args:?}");
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    ok(&["setmem", "debian-02", "1048576"]);
+    ok(&["setmaxmem", "debian-02", "3145728"]);
+    ok(&["setvcpus", "debian-02", "6"]);
+    let vm = sim.vm("debian-02");
+    assert_eq!(
+        (&*vm["mem_limit"], &*vm["memory_mb"], &*vm["num_cpu"]),
+        ("1024", "3072", "6")
+    );
+    let info = ok(&["dominfo", "debian-02"]);
+    assert!(info.contains("CPU(s):         6\n"), "{info}");
+    assert!(info.contains("Max memory:     3145728 KiB\n"), "{info}");
+    assert!(info.contains("Used memory:    1048576 KiB\n"), "{info}");
+    assert_eq!(
+        ok(&["vcpucount", "debian-02"]),
+        "maximum      live          64\ncurrent      live           6\n"
+    );
+    assert_eq!(
+        ok(&["schedinfo", "debian-02", "--set", "shares=-3", "--set", "reservation=250"]),
+        "Scheduler      : allocation\nreservation    : 250\nlimit          : -1\nshares         : -3\n"
+    );
+    assert_eq!(sim.vm("debian-02")["cpu_shares_level"], "high");
+    assert_eq!(
+        ok(&["memtune", "debian-02", "--min-guarantee", "262144"]),
+        "min_guarantee  : 262144\n"
+    );
+    assert_eq!(sim.vm("debian-02")["mem_reservation"], "256");
+    assert_eq!(
+        ok(&["autostart", "debian-02"]).trim(),
+        "Domain 'debian-02' marked as autostarted"
+    );
+    assert_eq!(sim.vm("debian-02")["autostart"], "powerOn");
+    ok(&["autostart", "debian-02", "--disable"]);
+    assert_eq!(sim.vm("debian-02")["autostart"], "none");
+    assert_eq!(
+        ok(&["domhostname", "alpine-01"]).trim(),
+        "alpine-01.lab.example"
+    );
+    assert!(ok(&["domifaddr", "alpine-01"]).contains(" VM Network 00:0c:29:"));
+
+    // Bad input: an error on stderr, exit status 1 or 2, nothing changed.
+    for (args, status, needle) in [
+        (&["setvcpus", "debian-02", "100"][..], 1, "100 > 64"),
+        (&["setvcpus", "debian-02", "-1"][..], 2, "usage"),
+        (
+            &["setmem", "debian-02", "99999999"][..],
+            1,
+            "higher than max memory",
+        ),
+        (&["setmaxmem", "alpine-01", "2097152"][..], 1, "powered off"),
+        (
+            &["schedinfo", "debian-02", "--set", "shares=-9"][..],
+            1,
+            "Could not set shares",
+        ),
+        (
+            &["schedinfo", "debian-02", "--set", "weight=1"][..],
+            1,
+            "invalid scheduler parameter",
+        ),
+        (&["domhostname", "debian-02"][..], 1, "is not running"),
+        (
+            &["domifaddr", "alpine-01", "--source", "lease"][..],
+            1,
+            "agent source",
+        ),
+    ] {
+        let o = esxsh(&sim, &pw, args);
+        assert_eq!(o.status.code(), Some(status), "{args:?}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains(needle), "{args:?}: {err}");
+    }
+    let vm = sim.vm("debian-02");
+    assert_eq!(
+        (&*vm["mem_limit"], &*vm["num_cpu"], &*vm["cpu_shares_level"]),
+        ("1024", "6", "high")
+    );
+}
+
+#[test]
+fn esxsh_configuration_under_valgrind() {
+    let Some(prog) = program("esxsh") else { return };
+    let Some(vg) = valgrind() else { return };
+    let sim = Sim::with_args(&["--task-ms", "50"]);
+    let tmp = TempDir::new("esxsh-config-vg");
+    let pw = password_file(&tmp.0);
+    for args in [
+        &["dominfo", "alpine-01"][..],
+        &["schedinfo", "debian-02", "--set", "limit=5000"][..],
+        &["memtune", "debian-02", "--min-guarantee", "4096"][..],
+        &["domifaddr", "alpine-01"][..],
+        &["domhostname", "alpine-01"][..],
+        &["domhostname", "debian-02"][..],
+    ] {
+        let out = run(under_valgrind(&vg, &prog)
+            .arg("-c")
+            .arg(sim.uri(""))
+            .arg("--password-file")
+            .arg(&pw)
+            .args(args));
+        // 99 is valgrind's: an error or a leak. 1 is esxsh's own error.
+        assert_ne!(out.status.code(), Some(99), "valgrind: {args:?}");
+    }
+    assert_eq!(sim.vm("debian-02")["cpu_limit"], "5000");
 }

@@ -301,7 +301,10 @@ fn scheduler_allocation() {
         code(c.set_scheduler_parameters(&d, &[], 4)).0,
         Code::InvalidArg
     );
-    assert_eq!(code(c.scheduler_parameters(&d, 4)).0, Code::InvalidArg);
+    assert_eq!(code(c.scheduler_parameters(&d, 8)).0, Code::InvalidArg);
+    // VIR_TYPED_PARAM_STRING_OKAY, which virsh always passes.
+    assert_eq!(c.scheduler_parameters(&d, 4).unwrap().len(), 3);
+    assert_eq!(c.memory_parameters(&d, 4).unwrap().len(), 1);
     assert_eq!(sim.count("ReconfigVM_Task"), 0);
     let vm = sim.vm("serial-04");
     assert_eq!(
@@ -345,7 +348,8 @@ fn guest_hostname_and_addresses_through_tools() {
 
     let ifs = one_request(&sim, || c.interface_addresses(&a, 1, 0).unwrap());
     assert_eq!(ifs.len(), 1);
-    assert_eq!(ifs[0].name, "ethernet0");
+    // The network's name, as libvirt's ESX driver names guest interfaces.
+    assert_eq!(ifs[0].name, "VM Network");
     assert!(ifs[0].hwaddr.starts_with("00:0c:29:"), "{}", ifs[0].hwaddr);
     assert_eq!(
         ifs[0].addrs,

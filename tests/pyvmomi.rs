@@ -7,6 +7,8 @@ use std::path::PathBuf;
 use std::process::Command;
 
 use common::{repo_dir, require, Sim, PASSWORD};
+use esx_driver::driver::config::{ParamValue, TypedParam};
+use esx_driver::driver::{Authenticator, Connection, CredentialKind, CredentialRequest};
 
 /// The Python with pyvmomi: $ESX_PYTHON (set by `make test`), else
 /// build/venv, else python3 if it can import pyVmomi.
@@ -108,4 +110,60 @@ fn pyvmomi_answers_questions() {
     let lines = run(&py, &sim, "question", &["serial-04", "1"]);
     assert_eq!(lines[0][2], "msg.serial.file.open");
     assert_eq!(lines[1], ["answered", "1", "success", "poweredOn"]);
+}
+
+struct Pw;
+impl Authenticator for Pw {
+    fn supports(&self, _: CredentialKind) -> bool {
+        true
+    }
+    fn ask(&mut self, _: &CredentialRequest) -> esx_driver::Result<Option<String>> {
+        Ok(Some(PASSWORD.into()))
+    }
+}
+
+/// pyvmomi reads back what this driver wrote with ReconfigVM_Task: both
+/// sides agree on the wire format of the config spec.
+#[test]
+fn pyvmomi_reads_what_the_driver_set() {
+    let Some(py) = python() else { return };
+    let sim = Sim::with_args(&["--task-ms", "50"]);
+    let c = Connection::open(&sim.uri(""), Some(&mut Pw), false).unwrap();
+    let d = c.lookup_by_name("debian-02").unwrap();
+    c.set_max_memory(&d, 3 * 1024 * 1024).unwrap();
+    c.set_memory(&d, 2 * 1024 * 1024).unwrap();
+    c.set_vcpus(&d, 6, 0).unwrap();
+    c.set_scheduler_parameters(
+        &d,
+        &[
+            TypedParam::new("reservation", ParamValue::LLong(400)),
+            TypedParam::new("limit", ParamValue::LLong(5000)),
+            TypedParam::new("shares", ParamValue::Int(2500)),
+        ],
+        0,
+    )
+    .unwrap();
+    c.set_memory_parameters(
+        &d,
+        &[TypedParam::new(
+            "min_guarantee",
+            ParamValue::ULLong(512 * 1024),
+        )],
+        0,
+    )
+    .unwrap();
+    let lines = run(&py, &sim, "read", &["debian-02"]);
+    assert_eq!(lines[0], ["memory", "3072"]);
+    assert_eq!(lines[1], ["cpus", "6"]);
+    assert_eq!(lines[2], ["shares", "custom", "2500"]);
+    assert_eq!(lines[3], ["reservation", "400"]);
+    assert_eq!(lines[4], ["limit", "5000"]);
+    assert_eq!(lines[5], ["memlimit", "2048"]);
+    assert_eq!(lines[6], ["memreservation", "512"]);
+
+    c.set_scheduler_parameters(&d, &[TypedParam::new("shares", ParamValue::Int(-1))], 0)
+        .unwrap();
+    let lines = run(&py, &sim, "read", &["debian-02"]);
+    // ESX derives the number from the level: 500 per vCPU for low.
+    assert_eq!(lines[2], ["shares", "low", "3000"]);
 }

@@ -77,6 +77,11 @@ pub const AFFECT_CONFIG: u32 = 2;
 const AFFECT_ALL: u32 = AFFECT_LIVE | AFFECT_CONFIG;
 /// VIR_DOMAIN_MEM_MAXIMUM / VIR_DOMAIN_VCPU_MAXIMUM.
 pub const MAXIMUM: u32 = 4;
+/// VIR_TYPED_PARAM_STRING_OKAY: the caller accepts string parameters. virsh
+/// passes it to every Get*Parameters; libvirt's ESX driver refuses it, which
+/// breaks `virsh memtune`. None of our parameters is a string, so it is
+/// accepted and has no effect.
+pub const TYPED_PARAM_STRING_OKAY: u32 = 4;
 
 /// VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_AGENT: VMware Tools.
 pub const IFADDR_SRC_LEASE: u32 = 0;
@@ -298,7 +303,7 @@ impl Connection {
     /// min_guarantee (KiB): the memory reservation, as libvirt's ESX driver
     /// exposes it.
     pub fn memory_parameters(&self, dom: &DomainRef, flags: u32) -> Result<Vec<TypedParam>> {
-        check_flags(flags, AFFECT_ALL)?;
+        check_flags(flags, AFFECT_ALL | TYPED_PARAM_STRING_OKAY)?;
         let vm = self.vm_properties(dom, &["config.memoryAllocation.reservation"])?;
         let r = vm
             .i64_prop("config.memoryAllocation.reservation")
@@ -442,7 +447,7 @@ impl Connection {
     /// virDomainGetSchedulerParametersFlags: reservation and limit (MHz) and
     /// shares (custom value, or -1/-2/-3 for low/normal/high).
     pub fn scheduler_parameters(&self, dom: &DomainRef, flags: u32) -> Result<Vec<TypedParam>> {
-        check_flags(flags, AFFECT_ALL)?;
+        check_flags(flags, AFFECT_ALL | TYPED_PARAM_STRING_OKAY)?;
         let vm = self.vm_properties(
             dom,
             &[
@@ -676,9 +681,11 @@ impl Connection {
             .into_iter()
             .enumerate()
         {
-            // Tools names no guest interface; the VMX device name is stable.
-            let name = match nic.i64_field("deviceConfigId") {
-                Some(k) if k >= 4000 => format!("ethernet{}", k - 4000),
+            // Tools names no guest interface; like libvirt's ESX driver we
+            // use the network the NIC is on, else the VMX device name.
+            let name = match (nic.str_field("network"), nic.i64_field("deviceConfigId")) {
+                (Some(n), _) if !n.is_empty() => n.to_string(),
+                (_, Some(k)) if k >= 4000 => format!("ethernet{}", k - 4000),
                 _ => format!("ethernet{i}"),
             };
             let mut addrs: Vec<(i32, String, u32)> = Vec::new();

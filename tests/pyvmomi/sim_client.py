@@ -97,6 +97,8 @@ def scenario_read(si, content, args):
     print("shares", cfg.cpuAllocation.shares.level, cfg.cpuAllocation.shares.shares)
     print("reservation", cfg.cpuAllocation.reservation)
     print("limit", cfg.cpuAllocation.limit)
+    print("memlimit", cfg.memoryAllocation.limit)
+    print("memreservation", cfg.memoryAllocation.reservation)
 
 
 def print_tree(trees, depth):
