@@ -15,6 +15,9 @@ pub fn dispatch(sh: &Shared, w: &mut World, call: &Call, user: &str) -> Option<R
     Some(match call.method.as_str() {
         "ReconfigVM_Task" => reconfig(sh, w, call, user),
         "ReconfigureAutostart" => reconfigure_autostart(w, call),
+        "CreateSnapshot_Task" => create_snapshot(sh, w, call, user),
+        "RevertToSnapshot_Task" => revert_snapshot(sh, w, call, user),
+        "RemoveSnapshot_Task" => remove_snapshot(sh, w, call, user),
         _ => return None,
     })
 }
@@ -291,4 +294,198 @@ mod tests {
             ("custom", 1234)
         );
     }
+}
+
+/// ESX's limit on the depth of a VM's snapshot tree.
+const MAX_SNAPSHOT_DEPTH: usize = 31;
+
+fn snapshot_depth<'a>(vm: &'a Vm, mut moid: Option<&'a str>) -> usize {
+    let mut depth = 0;
+    while let Some(m) = moid {
+        depth += 1;
+        moid = vm
+            .snapshots
+            .iter()
+            .find(|s| s.moid == m)
+            .and_then(|s| s.parent.as_deref());
+    }
+    depth
+}
+
+/// VirtualMachine.CreateSnapshot_Task: a child of the current snapshot,
+/// which it becomes. ESX allows duplicate names. The snapshot's state is
+/// the VM's, except that a running VM without a memory image is recorded
+/// as powered off (reverting to it powers the VM off).
+fn create_snapshot(sh: &Shared, w: &mut World, call: &Call, user: &str) -> Result<Ret, Fault> {
+    if call.this.0 != "VirtualMachine" {
+        return Err(bad("_this"));
+    }
+    let vmid = call.this.1.clone();
+    let name = call.req_str("name")?;
+    if name.is_empty() || name.len() > 80 {
+        return Err(
+            Fault::new("InvalidName", format!("The name '{name}' is not valid."))
+                .with("name", s(name)),
+        );
+    }
+    let description = call.str("description").unwrap_or_default();
+    let memory = call.bool("memory").ok_or_else(|| bad("memory"))?;
+    let quiesce = call.bool("quiesce").ok_or_else(|| bad("quiesce"))?;
+    let id = vmid.clone();
+    start_vm_task(
+        sh,
+        w,
+        &vmid,
+        "CreateSnapshot_Task",
+        false,
+        user,
+        Box::new(move |_sh, w| {
+            let moid = w.new_id("snapshot-");
+            let vm = w
+                .vm(&id)
+                .ok_or_else(|| Fault::not_found_obj("VirtualMachine", &id))?;
+            if snapshot_depth(vm, vm.current_snapshot.as_deref()) >= MAX_SNAPSHOT_DEPTH {
+                return Err(Fault::new(
+                    "TooManySnapshotLevels",
+                    "Exceeded the maximum number of permitted snapshot levels.",
+                ));
+            }
+            if quiesce && vm.power == Power::On && !vm.tools_running {
+                return Err(Fault::new(
+                    "ToolsUnavailable",
+                    "Cannot complete operation because VMware Tools is not running in this virtual machine.",
+                ));
+            }
+            let state = match vm.power {
+                Power::On if !memory => Power::Off,
+                p => p,
+            };
+            let snap = crate::world::Snapshot {
+                moid: moid.clone(),
+                id: vm.snapshots.iter().map(|s| s.id).max().unwrap_or(0) + 1,
+                name: name.clone(),
+                description: description.clone(),
+                create_time: SystemTime::now(),
+                state,
+                quiesced: quiesce && vm.power == Power::On,
+                parent: vm.current_snapshot.clone(),
+                memory_mb: vm.memory_mb,
+                num_cpu: vm.num_cpu,
+            };
+            if let Some(vm) = w.vm_mut(&id) {
+                vm.snapshots.push(snap);
+                vm.current_snapshot = Some(moid.clone());
+            }
+            Ok(Some(moref("VirtualMachineSnapshot", moid)))
+        }),
+    )
+}
+
+fn snapshot_this(w: &World, call: &Call) -> Result<(String, String), Fault> {
+    if call.this.0 != "VirtualMachineSnapshot" {
+        return Err(bad("_this"));
+    }
+    let (vm, snap) = w
+        .snapshot(&call.this.1)
+        .ok_or_else(|| Fault::not_found_obj("VirtualMachineSnapshot", &call.this.1))?;
+    Ok((vm.moid(), snap.moid.clone()))
+}
+
+/// VirtualMachineSnapshot.RevertToSnapshot_Task: the VM takes the
+/// snapshot's configuration and power state, and the snapshot becomes
+/// current.
+fn revert_snapshot(sh: &Shared, w: &mut World, call: &Call, user: &str) -> Result<Ret, Fault> {
+    let (vmid, sid) = snapshot_this(w, call)?;
+    let suppress = call.bool("suppressPowerOn").unwrap_or(false);
+    let id = vmid.clone();
+    start_vm_task(
+        sh,
+        w,
+        &vmid,
+        "RevertToSnapshot_Task",
+        false,
+        user,
+        Box::new(move |_sh, w| {
+            let vm = w
+                .vm_mut(&id)
+                .ok_or_else(|| Fault::not_found_obj("VirtualMachine", &id))?;
+            let snap = vm
+                .snapshots
+                .iter()
+                .find(|s| s.moid == sid)
+                .cloned()
+                .ok_or_else(|| Fault::not_found_obj("VirtualMachineSnapshot", &sid))?;
+            let power = if suppress && snap.state == Power::On {
+                Power::Off
+            } else {
+                snap.state
+            };
+            vm.power = power;
+            vm.memory_mb = snap.memory_mb;
+            vm.num_cpu = snap.num_cpu;
+            vm.tools_running = vm.tools_installed && power == Power::On;
+            vm.boot_time = (power == Power::On).then(SystemTime::now);
+            vm.current_snapshot = Some(sid.clone());
+            Ok(None)
+        }),
+    )
+}
+
+/// VirtualMachineSnapshot.RemoveSnapshot_Task: removes the snapshot (and
+/// with removeChildren its subtree; else its children move up to its
+/// parent). If the current snapshot goes, its parent becomes current.
+fn remove_snapshot(sh: &Shared, w: &mut World, call: &Call, user: &str) -> Result<Ret, Fault> {
+    let (vmid, sid) = snapshot_this(w, call)?;
+    let remove_children = call
+        .bool("removeChildren")
+        .ok_or_else(|| bad("removeChildren"))?;
+    let id = vmid.clone();
+    start_vm_task(
+        sh,
+        w,
+        &vmid,
+        "RemoveSnapshot_Task",
+        false,
+        user,
+        Box::new(move |_sh, w| {
+            let vm = w
+                .vm_mut(&id)
+                .ok_or_else(|| Fault::not_found_obj("VirtualMachine", &id))?;
+            let snap = vm
+                .snapshots
+                .iter()
+                .find(|s| s.moid == sid)
+                .cloned()
+                .ok_or_else(|| Fault::not_found_obj("VirtualMachineSnapshot", &sid))?;
+            let mut gone = vec![sid.clone()];
+            if remove_children {
+                let mut i = 0;
+                while i < gone.len() {
+                    let parent = gone[i].clone();
+                    gone.extend(
+                        vm.snapshots
+                            .iter()
+                            .filter(|s| s.parent.as_deref() == Some(&parent))
+                            .map(|s| s.moid.clone()),
+                    );
+                    i += 1;
+                }
+            } else {
+                for s in vm.snapshots.iter_mut() {
+                    if s.parent.as_deref() == Some(&sid) {
+                        s.parent = snap.parent.clone();
+                    }
+                }
+            }
+            if vm
+                .current_snapshot
+                .as_ref()
+                .is_some_and(|c| gone.contains(c))
+            {
+                vm.current_snapshot = snap.parent.clone();
+            }
+            vm.snapshots.retain(|s| !gone.contains(&s.moid));
+            Ok(None)
+        }),
+    )
 }

@@ -8,6 +8,7 @@ pub mod domain;
 pub mod lifecycle;
 pub mod node;
 pub mod scope;
+pub mod snapshot;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};

@@ -1,0 +1,564 @@
+//! Snapshots, as libvirt's ESX driver offers them. The whole tree of a VM
+//! (its `snapshot` property) is read in one request and walked in memory;
+//! create, revert and delete are tasks through the task runner.
+//!
+//! libvirt keeps no metadata of its own for ESX snapshots, so "metadata" in
+//! libvirt's flags is always absent: LIST_METADATA lists nothing,
+//! HasMetadata is 0 and DELETE_METADATA_ONLY has nothing to delete.
+
+use super::domain::DomainRef;
+use super::Connection;
+use crate::error::{Error, Result};
+use crate::vi::soap::escape;
+use crate::vi::{methods, MoRef, ObjectContent, PowerState, Value};
+
+/// virDomainSnapshotCreateFlags this driver honours.
+pub const CREATE_DISK_ONLY: u32 = 16;
+pub const CREATE_QUIESCE: u32 = 64;
+
+/// virDomainSnapshotListFlags.
+pub const LIST_ROOTS: u32 = 1;
+pub const LIST_DESCENDANTS: u32 = 1;
+pub const LIST_METADATA: u32 = 2;
+pub const LIST_LEAVES: u32 = 4;
+pub const LIST_NO_LEAVES: u32 = 8;
+pub const LIST_NO_METADATA: u32 = 16;
+pub const LIST_INACTIVE: u32 = 32;
+pub const LIST_ACTIVE: u32 = 64;
+pub const LIST_DISK_ONLY: u32 = 128;
+pub const LIST_INTERNAL: u32 = 256;
+pub const LIST_EXTERNAL: u32 = 512;
+pub const LIST_TOPOLOGICAL: u32 = 1024;
+const LIST_ALL: u32 = 2047;
+
+/// virDomainSnapshotDeleteFlags.
+pub const DELETE_CHILDREN: u32 = 1;
+pub const DELETE_METADATA_ONLY: u32 = 2;
+pub const DELETE_CHILDREN_ONLY: u32 = 4;
+
+/// VIR_DOMAIN_SNAPSHOT_XML_SECURE (there are no secrets to hide).
+pub const XML_SECURE: u32 = 1;
+
+/// One snapshot of the tree.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SnapshotNode {
+    pub moref: MoRef,
+    pub name: String,
+    pub description: String,
+    /// Seconds since the epoch (createTime).
+    pub created: i64,
+    /// The VM's power state when the snapshot was taken.
+    pub state: PowerState,
+    pub quiesced: bool,
+    pub parent: Option<usize>,
+    pub children: Vec<usize>,
+}
+
+/// A VM's snapshot tree, nodes in depth-first pre-order (parents before
+/// children, siblings in the host's order): libvirt's topological order.
+#[derive(Debug, Clone, Default)]
+pub struct SnapshotTree {
+    pub nodes: Vec<SnapshotNode>,
+    pub current: Option<usize>,
+}
+
+fn check_flags(flags: u32, allowed: u32) -> Result<()> {
+    let bad = flags & !allowed;
+    if bad != 0 {
+        return Err(Error::invalid_arg(format!("unsupported flags (0x{bad:x})")));
+    }
+    Ok(())
+}
+
+/// xsd:dateTime ("2026-11-25T04:37:50.986Z", or with an offset) to seconds
+/// since the epoch.
+pub fn parse_datetime(s: &str) -> Option<i64> {
+    let (date, time) = s.trim().split_once('T')?;
+    let mut d = date.splitn(3, '-');
+    let (y, m, day): (i64, i64, i64) = (
+        d.next()?.parse().ok()?,
+        d.next()?.parse().ok()?,
+        d.next()?.parse().ok()?,
+    );
+    if !(1..=12).contains(&m) || !(1..=31).contains(&day) {
+        return None;
+    }
+    let (clock, offset) = match time.find(['Z', '+', '-']) {
+        Some(i) => (&time[..i], &time[i..]),
+        None => (time, "Z"),
+    };
+    let mut c = clock.splitn(3, ':');
+    let h: i64 = c.next()?.parse().ok()?;
+    let min: i64 = c.next()?.parse().ok()?;
+    let sec: i64 = c.next()?.split('.').next()?.parse().ok()?;
+    let offset_secs = match offset {
+        "Z" | "" => 0,
+        o => {
+            let sign = if o.starts_with('-') { -1 } else { 1 };
+            let (oh, om) = o[1..].split_once(':').unwrap_or((&o[1..], "0"));
+            sign * (oh.parse::<i64>().ok()? * 3600 + om.parse::<i64>().ok()? * 60)
+        }
+    };
+    // Days from the civil date (Howard Hinnant's algorithm).
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146097 + doe - 719468;
+    Some(days * 86400 + h * 3600 + min * 60 + sec - offset_secs)
+}
+
+/// libvirt's state names for a snapshot's power state.
+fn state_name(p: PowerState) -> &'static str {
+    match p {
+        PowerState::PoweredOn => "running",
+        PowerState::PoweredOff => "shutoff",
+        PowerState::Suspended => "paused",
+    }
+}
+
+impl SnapshotTree {
+    /// From a VM's `snapshot` property (VirtualMachineSnapshotInfo); no
+    /// property means no snapshots.
+    pub fn from_info(info: Option<&Value>) -> Result<SnapshotTree> {
+        let mut tree = SnapshotTree::default();
+        let Some(info) = info else { return Ok(tree) };
+        let current = info.moref_field("currentSnapshot").cloned();
+        for root in info.get_all("rootSnapshotList") {
+            tree.add(root, None)?;
+        }
+        tree.current = current.and_then(|c| tree.nodes.iter().position(|n| n.moref == c));
+        Ok(tree)
+    }
+
+    fn add(&mut self, v: &Value, parent: Option<usize>) -> Result<()> {
+        let bad = |what: &str| {
+            Error::rpc(format!(
+                "The host sent a snapshot tree entry without {what}"
+            ))
+        };
+        let index = self.nodes.len();
+        self.nodes.push(SnapshotNode {
+            moref: v
+                .moref_field("snapshot")
+                .cloned()
+                .ok_or_else(|| bad("snapshot"))?,
+            name: v.str_field("name").ok_or_else(|| bad("name"))?.to_string(),
+            description: v.str_field("description").unwrap_or("").to_string(),
+            created: v
+                .str_field("createTime")
+                .and_then(parse_datetime)
+                .unwrap_or(0),
+            state: PowerState::parse(v.str_field("state").ok_or_else(|| bad("state"))?)?,
+            quiesced: v.bool_field("quiesced").unwrap_or(false),
+            parent,
+            children: Vec::new(),
+        });
+        if let Some(p) = parent {
+            self.nodes[p].children.push(index);
+        }
+        for child in v.get_all("childSnapshotList") {
+            self.add(child, Some(index))?;
+        }
+        Ok(())
+    }
+
+    /// The first snapshot of that name in depth-first order, as libvirt's
+    /// ESX driver finds it (ESX allows duplicate names; this driver never
+    /// creates them).
+    pub fn find(&self, name: &str) -> Option<usize> {
+        self.nodes.iter().position(|n| n.name == name)
+    }
+
+    pub fn get(&self, dom: &DomainRef, name: &str) -> Result<usize> {
+        self.find(name).ok_or_else(|| {
+            Error::no_domain_snapshot(format!(
+                "Could not find snapshot with name '{name}' in domain '{}'",
+                dom.name
+            ))
+        })
+    }
+
+    /// Like `get`, for operations that change the host: an ambiguous name
+    /// is refused rather than acting on whichever comes first.
+    pub fn get_unique(&self, dom: &DomainRef, name: &str) -> Result<usize> {
+        let i = self.get(dom, name)?;
+        let n = self.nodes.iter().filter(|n| n.name == name).count();
+        if n > 1 {
+            return Err(Error::operation_invalid(format!(
+                "Snapshot name '{name}' is not unique in domain '{}' ({n} snapshots have it); rename them on the \
+                 host first",
+                dom.name
+            )));
+        }
+        Ok(i)
+    }
+
+    fn descendants(&self, i: usize, out: &mut Vec<usize>) {
+        for &c in &self.nodes[i].children {
+            out.push(c);
+            self.descendants(c, out);
+        }
+    }
+
+    /// libvirt's filter groups: within a group any set bit matches; a group
+    /// with no bit set matches everything.
+    fn matches(&self, i: usize, flags: u32) -> bool {
+        let n = &self.nodes[i];
+        let group = |mask: u32, hit: u32| flags & mask == 0 || flags & hit != 0;
+        let leaf = n.children.is_empty();
+        let active = n.state != PowerState::PoweredOff;
+        group(
+            LIST_LEAVES | LIST_NO_LEAVES,
+            if leaf { LIST_LEAVES } else { LIST_NO_LEAVES },
+        ) && group(LIST_METADATA | LIST_NO_METADATA, LIST_NO_METADATA)
+            && group(
+                LIST_INACTIVE | LIST_ACTIVE | LIST_DISK_ONLY,
+                if active { LIST_ACTIVE } else { LIST_INACTIVE },
+            )
+            && group(LIST_INTERNAL | LIST_EXTERNAL, LIST_INTERNAL)
+    }
+
+    /// The domain's snapshots (ROOTS: only the roots), filtered.
+    pub fn list(&self, flags: u32) -> Result<Vec<usize>> {
+        check_flags(flags, LIST_ALL)?;
+        Ok((0..self.nodes.len())
+            .filter(|&i| flags & LIST_ROOTS == 0 || self.nodes[i].parent.is_none())
+            .filter(|&i| self.matches(i, flags))
+            .collect())
+    }
+
+    /// A snapshot's children (DESCENDANTS: all below it), filtered.
+    pub fn children(&self, of: usize, flags: u32) -> Result<Vec<usize>> {
+        check_flags(flags, LIST_ALL)?;
+        let mut all = Vec::new();
+        if flags & LIST_DESCENDANTS != 0 {
+            self.descendants(of, &mut all);
+        } else {
+            all.extend(&self.nodes[of].children);
+        }
+        Ok(all
+            .into_iter()
+            .filter(|&i| self.matches(i, flags))
+            .collect())
+    }
+
+    pub fn names(&self, list: &[usize]) -> Vec<String> {
+        list.iter().map(|&i| self.nodes[i].name.clone()).collect()
+    }
+
+    /// virDomainSnapshotGetXMLDesc's document, as libvirt formats it.
+    pub fn xml(&self, i: usize, domain_uuid: &str) -> String {
+        let n = &self.nodes[i];
+        let mut x = String::from("<domainsnapshot>\n");
+        x.push_str(&format!("  <name>{}</name>\n", escape(&n.name)));
+        if !n.description.is_empty() {
+            x.push_str(&format!(
+                "  <description>{}</description>\n",
+                escape(&n.description)
+            ));
+        }
+        x.push_str(&format!("  <state>{}</state>\n", state_name(n.state)));
+        if let Some(p) = n.parent {
+            x.push_str(&format!(
+                "  <parent>\n    <name>{}</name>\n  </parent>\n",
+                escape(&self.nodes[p].name)
+            ));
+        }
+        x.push_str(&format!("  <creationTime>{}</creationTime>\n", n.created));
+        x.push_str(&format!(
+            "  <domain>\n    <uuid>{domain_uuid}</uuid>\n  </domain>\n"
+        ));
+        x.push_str("</domainsnapshot>\n");
+        x
+    }
+}
+
+/// Name and description from a <domainsnapshot> document.
+pub fn parse_snapshot_xml(xml: &str) -> Result<(Option<String>, Option<String>)> {
+    let doc = roxmltree::Document::parse(xml)
+        .map_err(|e| Error::xml(format!("Could not parse the snapshot XML: {e}")))?;
+    let root = doc.root_element();
+    if root.tag_name().name() != "domainsnapshot" {
+        return Err(Error::xml(format!(
+            "The snapshot XML has root element <{}>, expected <domainsnapshot>",
+            root.tag_name().name()
+        )));
+    }
+    let text = |tag: &str| {
+        root.children()
+            .find(|c| c.is_element() && c.tag_name().name() == tag)
+            .map(|c| c.text().unwrap_or("").to_string())
+    };
+    if let Some(disks) = root
+        .children()
+        .find(|c| c.is_element() && c.tag_name().name() == "disks")
+    {
+        if disks.children().any(|c| c.is_element()) {
+            return Err(Error::config_unsupported(
+                "Disk snapshots (<disks> in the snapshot XML) are not supported by ESX",
+            ));
+        }
+    }
+    Ok((text("name"), text("description")))
+}
+
+impl Connection {
+    /// The snapshot tree of a domain: one request.
+    pub fn snapshot_tree(&self, dom: &DomainRef) -> Result<SnapshotTree> {
+        let vm = self.vm_properties(dom, &["snapshot"])?;
+        SnapshotTree::from_info(vm.prop("snapshot"))
+    }
+
+    /// virDomainSnapshotCreateXML: returns the new snapshot's name. A
+    /// running domain gets a memory snapshot unless DISK_ONLY is given.
+    pub fn snapshot_create(&self, dom: &DomainRef, xml: &str, flags: u32) -> Result<String> {
+        check_flags(flags, CREATE_DISK_ONLY | CREATE_QUIESCE)?;
+        let (name, description) = parse_snapshot_xml(xml)?;
+        // libvirt names an unnamed snapshot after the current time.
+        let name = match name {
+            Some(n) if !n.trim().is_empty() => n,
+            Some(_) => return Err(Error::invalid_arg("The snapshot name must not be empty")),
+            None => std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_secs().to_string())
+                .unwrap_or_else(|_| "0".into()),
+        };
+        let what = format!("create snapshot '{name}' of domain '{}'", dom.name);
+        let memory = flags & CREATE_DISK_ONLY == 0;
+        let quiesce = flags & CREATE_QUIESCE != 0;
+        let dup_name = name.clone();
+        self.vm_task(
+            dom,
+            &["snapshot", "runtime.powerState"],
+            &what,
+            |vm| {
+                let tree = SnapshotTree::from_info(vm.prop("snapshot"))?;
+                if tree.find(&dup_name).is_some() {
+                    return Err(Error::operation_invalid(format!(
+                        "Snapshot '{dup_name}' already exists in domain '{}'",
+                        dom.name
+                    )));
+                }
+                Ok(())
+            },
+            |c, vm| {
+                methods::create_snapshot_task(c, vm, &name, description.as_deref(), memory, quiesce)
+            },
+        )?;
+        Ok(name)
+    }
+
+    pub fn snapshot_list(&self, dom: &DomainRef, flags: u32) -> Result<Vec<String>> {
+        let tree = self.snapshot_tree(dom)?;
+        Ok(tree.names(&tree.list(flags)?))
+    }
+
+    pub fn snapshot_children(
+        &self,
+        dom: &DomainRef,
+        name: &str,
+        flags: u32,
+    ) -> Result<Vec<String>> {
+        let tree = self.snapshot_tree(dom)?;
+        let i = tree.get(dom, name)?;
+        Ok(tree.names(&tree.children(i, flags)?))
+    }
+
+    /// virDomainSnapshotLookupByName: the name, once the host has it.
+    pub fn snapshot_lookup(&self, dom: &DomainRef, name: &str, flags: u32) -> Result<String> {
+        check_flags(flags, 0)?;
+        let tree = self.snapshot_tree(dom)?;
+        tree.get(dom, name).map(|i| tree.nodes[i].name.clone())
+    }
+
+    pub fn has_current_snapshot(&self, dom: &DomainRef, flags: u32) -> Result<bool> {
+        check_flags(flags, 0)?;
+        Ok(self.snapshot_tree(dom)?.current.is_some())
+    }
+
+    pub fn snapshot_current(&self, dom: &DomainRef, flags: u32) -> Result<String> {
+        check_flags(flags, 0)?;
+        let tree = self.snapshot_tree(dom)?;
+        tree.current
+            .map(|i| tree.nodes[i].name.clone())
+            .ok_or_else(|| {
+                Error::no_domain_snapshot(format!("Domain '{}' has no current snapshot", dom.name))
+            })
+    }
+
+    pub fn snapshot_parent(&self, dom: &DomainRef, name: &str, flags: u32) -> Result<String> {
+        check_flags(flags, 0)?;
+        let tree = self.snapshot_tree(dom)?;
+        let i = tree.get(dom, name)?;
+        tree.nodes[i]
+            .parent
+            .map(|p| tree.nodes[p].name.clone())
+            .ok_or_else(|| {
+                Error::no_domain_snapshot(format!("Snapshot '{name}' does not have a parent"))
+            })
+    }
+
+    pub fn snapshot_is_current(&self, dom: &DomainRef, name: &str, flags: u32) -> Result<bool> {
+        check_flags(flags, 0)?;
+        let tree = self.snapshot_tree(dom)?;
+        let i = tree.get(dom, name)?;
+        Ok(tree.current == Some(i))
+    }
+
+    /// 0: libvirt keeps no metadata of its own for ESX snapshots.
+    pub fn snapshot_has_metadata(&self, dom: &DomainRef, name: &str, flags: u32) -> Result<bool> {
+        check_flags(flags, 0)?;
+        self.snapshot_tree(dom)?.get(dom, name)?;
+        Ok(false)
+    }
+
+    pub fn snapshot_xml(&self, dom: &DomainRef, name: &str, flags: u32) -> Result<String> {
+        check_flags(flags, XML_SECURE)?;
+        let tree = self.snapshot_tree(dom)?;
+        let i = tree.get(dom, name)?;
+        Ok(tree.xml(i, &super::domain::format_uuid(&dom.uuid)))
+    }
+
+    /// Runs a task on one snapshot (found by name in the precheck's tree).
+    fn snapshot_task(
+        &self,
+        dom: &DomainRef,
+        name: &str,
+        what: &str,
+        start: impl FnOnce(&crate::vi::Client, &MoRef) -> Result<MoRef>,
+    ) -> Result<()> {
+        let found = std::cell::RefCell::new(None);
+        self.vm_task(
+            dom,
+            &["snapshot"],
+            what,
+            |vm: &ObjectContent| {
+                let tree = SnapshotTree::from_info(vm.prop("snapshot"))?;
+                let i = tree.get_unique(dom, name)?;
+                *found.borrow_mut() = Some(tree.nodes[i].moref.clone());
+                Ok(())
+            },
+            |c, _vm| {
+                let snap = found.borrow_mut().take().ok_or_else(|| {
+                    Error::internal("the snapshot was not found before its task started")
+                })?;
+                start(c, &snap)
+            },
+        )
+        .map(|_| ())
+    }
+
+    /// virDomainRevertToSnapshot: the domain takes the snapshot's state
+    /// (running, paused or shut off) as the host restores it.
+    pub fn revert_to_snapshot(&self, dom: &DomainRef, name: &str, flags: u32) -> Result<()> {
+        check_flags(flags, 0)?;
+        let what = format!("revert domain '{}' to snapshot '{name}'", dom.name);
+        self.snapshot_task(dom, name, &what, methods::revert_to_snapshot_task)
+    }
+
+    /// virDomainSnapshotDelete: the snapshot (CHILDREN: and all below it;
+    /// CHILDREN_ONLY: only all below it). Children of a snapshot removed
+    /// alone move up to its parent.
+    pub fn snapshot_delete(&self, dom: &DomainRef, name: &str, flags: u32) -> Result<()> {
+        check_flags(
+            flags,
+            DELETE_CHILDREN | DELETE_METADATA_ONLY | DELETE_CHILDREN_ONLY,
+        )?;
+        if flags & DELETE_CHILDREN != 0 && flags & DELETE_CHILDREN_ONLY != 0 {
+            return Err(Error::invalid_arg(
+                "The flags DELETE_CHILDREN and DELETE_CHILDREN_ONLY are mutually exclusive",
+            ));
+        }
+        if flags & DELETE_METADATA_ONLY != 0 {
+            // Nothing of libvirt's to delete, once the snapshot exists.
+            self.snapshot_tree(dom)?.get(dom, name)?;
+            return Ok(());
+        }
+        if flags & DELETE_CHILDREN_ONLY != 0 {
+            let tree = self.snapshot_tree(dom)?;
+            let i = tree.get_unique(dom, name)?;
+            for child in tree.names(&tree.nodes[i].children) {
+                let what = format!(
+                    "delete snapshot '{child}' (and its children) of domain '{}'",
+                    dom.name
+                );
+                self.snapshot_task(dom, &child, &what, |c, s| {
+                    methods::remove_snapshot_task(c, s, true)
+                })?;
+            }
+            return Ok(());
+        }
+        let children = flags & DELETE_CHILDREN != 0;
+        let what = format!(
+            "delete snapshot '{name}'{} of domain '{}'",
+            if children { " and its children" } else { "" },
+            dom.name
+        );
+        self.snapshot_task(dom, name, &what, |c, s| {
+            methods::remove_snapshot_task(c, s, children)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::Code;
+
+    #[test]
+    fn datetimes() {
+        assert_eq!(parse_datetime("1970-01-01T00:00:00Z"), Some(0));
+        assert_eq!(
+            parse_datetime("2026-11-25T04:37:50.986Z"),
+            Some(1_795_581_470)
+        );
+        assert_eq!(
+            parse_datetime("2026-11-25T05:37:50+01:00"),
+            Some(1_795_581_470)
+        );
+        assert_eq!(parse_datetime("2000-02-29T00:00:00Z"), Some(951_782_400));
+        for bad in [
+            "",
+            "2026-13-01T00:00:00Z",
+            "yesterday",
+            "2026-11-25",
+            "2026-11-25Tnoon",
+        ] {
+            assert_eq!(parse_datetime(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn snapshot_xml_input() {
+        assert_eq!(
+            parse_snapshot_xml(
+                "<domainsnapshot><name>a&amp;b</name><description>d</description></domainsnapshot>"
+            )
+            .unwrap(),
+            (Some("a&b".into()), Some("d".into()))
+        );
+        assert_eq!(
+            parse_snapshot_xml("<domainsnapshot/>").unwrap(),
+            (None, None)
+        );
+        assert_eq!(
+            parse_snapshot_xml("<domain/>").unwrap_err().code(),
+            Code::XmlError
+        );
+        assert_eq!(
+            parse_snapshot_xml("<domainsnapshot>").unwrap_err().code(),
+            Code::XmlError
+        );
+        assert_eq!(
+            parse_snapshot_xml(
+                "<domainsnapshot><disks><disk name='sda'/></disks></domainsnapshot>"
+            )
+            .unwrap_err()
+            .code(),
+            Code::ConfigUnsupported
+        );
+    }
+}
