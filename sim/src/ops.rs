@@ -242,60 +242,6 @@ fn reconfigure_autostart(w: &mut World, call: &Call) -> Result<Ret, Fault> {
     Ok(Ret::None)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn spec(xml: &str) -> Value {
-        let doc = roxmltree::Document::parse(xml).unwrap();
-        Value::from_node(doc.root_element())
-    }
-
-    fn vm() -> Vm {
-        let mut w = World::new(
-            crate::world::Config {
-                user: "root".into(),
-                password: "x".into(),
-                session_timeout: None,
-                task_ms: 1,
-                datastore_dir: std::env::temp_dir()
-                    .join(format!("esx-sim-ops-test-{}", std::process::id())),
-            },
-            vec![crate::world::VmSpec::named("t")],
-        )
-        .unwrap();
-        let v = w.vms.values().next().unwrap().clone();
-        w.vms.clear();
-        crate::world::remove_dir(&w.cfg.datastore_dir);
-        v
-    }
-
-    #[test]
-    fn invalid_reconfigurations_are_refused_whole() {
-        let v = vm();
-        assert!(reconfigured(&v, &spec("<spec><memoryMB>5</memoryMB></spec>"), 64).is_err());
-        assert!(reconfigured(&v, &spec("<spec><numCPUs>65</numCPUs></spec>"), 64).is_err());
-        let e = reconfigured(
-            &v,
-            &spec("<spec><cpuAllocation><reservation>500</reservation><limit>100</limit></cpuAllocation></spec>"),
-            64,
-        )
-        .unwrap_err();
-        assert_eq!(e.ty, "InvalidArgument");
-        let ok = reconfigured(
-            &v,
-            &spec("<spec><memoryMB>2048</memoryMB><cpuAllocation><shares><shares>1234</shares><level>custom</level></shares></cpuAllocation></spec>"),
-            64,
-        )
-        .unwrap();
-        assert_eq!(ok.memory_mb, 2048);
-        assert_eq!(
-            (ok.cpu_alloc.shares_level.as_str(), ok.cpu_alloc.shares),
-            ("custom", 1234)
-        );
-    }
-}
-
 /// ESX's limit on the depth of a VM's snapshot tree.
 const MAX_SNAPSHOT_DEPTH: usize = 31;
 
@@ -488,4 +434,58 @@ fn remove_snapshot(sh: &Shared, w: &mut World, call: &Call, user: &str) -> Resul
             Ok(None)
         }),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(xml: &str) -> Value {
+        let doc = roxmltree::Document::parse(xml).unwrap();
+        Value::from_node(doc.root_element())
+    }
+
+    fn vm() -> Vm {
+        let mut w = World::new(
+            crate::world::Config {
+                user: "root".into(),
+                password: "x".into(),
+                session_timeout: None,
+                task_ms: 1,
+                datastore_dir: std::env::temp_dir()
+                    .join(format!("esx-sim-ops-test-{}", std::process::id())),
+            },
+            vec![crate::world::VmSpec::named("t")],
+        )
+        .unwrap();
+        let v = w.vms.values().next().unwrap().clone();
+        w.vms.clear();
+        crate::world::remove_dir(&w.cfg.datastore_dir);
+        v
+    }
+
+    #[test]
+    fn invalid_reconfigurations_are_refused_whole() {
+        let v = vm();
+        assert!(reconfigured(&v, &spec("<spec><memoryMB>5</memoryMB></spec>"), 64).is_err());
+        assert!(reconfigured(&v, &spec("<spec><numCPUs>65</numCPUs></spec>"), 64).is_err());
+        let e = reconfigured(
+            &v,
+            &spec("<spec><cpuAllocation><reservation>500</reservation><limit>100</limit></cpuAllocation></spec>"),
+            64,
+        )
+        .unwrap_err();
+        assert_eq!(e.ty, "InvalidArgument");
+        let ok = reconfigured(
+            &v,
+            &spec("<spec><memoryMB>2048</memoryMB><cpuAllocation><shares><shares>1234</shares><level>custom</level></shares></cpuAllocation></spec>"),
+            64,
+        )
+        .unwrap();
+        assert_eq!(ok.memory_mb, 2048);
+        assert_eq!(
+            (ok.cpu_alloc.shares_level.as_str(), ok.cpu_alloc.shares),
+            ("custom", 1234)
+        );
+    }
 }
