@@ -648,7 +648,255 @@ static int cmd_autostart(esxConnectPtr c, int argc, char **argv) { return with_d
 static int cmd_domhostname(esxConnectPtr c, int argc, char **argv) { return with_domain(c, argc, argv, "domhostname DOMAIN", do_domhostname); }
 static int cmd_domifaddr(esxConnectPtr c, int argc, char **argv) { return with_domain(c, argc, argv, "domifaddr DOMAIN [--source agent|lease|arp]", do_domifaddr); }
 
+
+/* ---- snapshots ---- */
+
+static int
+do_snapshot_create_as(esxDomainPtr d, int argc, char **argv)
+{
+    const char *name = positional(argc, argv, 1), *desc = positional(argc, argv, 2);
+    unsigned int flags = 0;
+    esxDomainSnapshotPtr s;
+    char *xml;
+    size_t len;
+    FILE *f;
+
+    if (!name)
+        return usage_error("snapshot-create-as DOMAIN NAME [DESCRIPTION] [--disk-only] [--quiesce]");
+    if (has_flag(argc, argv, "--disk-only"))
+        flags |= ESX_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY;
+    if (has_flag(argc, argv, "--quiesce"))
+        flags |= ESX_DOMAIN_SNAPSHOT_CREATE_QUIESCE;
+    /* The document, with the user's text escaped. */
+    if (!(f = open_memstream(&xml, &len)))
+        return 1;
+    fputs("<domainsnapshot><name>", f);
+    for (const char *p = name; *p; p++)
+        fputs(*p == '<' ? "&lt;" : *p == '&' ? "&amp;" : *p == '>' ? "&gt;" : (char[]){ *p, 0 }, f);
+    fputs("</name>", f);
+    if (desc) {
+        fputs("<description>", f);
+        for (const char *p = desc; *p; p++)
+            fputs(*p == '<' ? "&lt;" : *p == '&' ? "&amp;" : *p == '>' ? "&gt;" : (char[]){ *p, 0 }, f);
+        fputs("</description>", f);
+    }
+    fputs("</domainsnapshot>", f);
+    fclose(f);
+    s = esxDomainSnapshotCreateXML(d, xml, flags);
+    free(xml);
+    if (!s)
+        return fail();
+    printf("Domain snapshot %s created\n", esxDomainSnapshotGetName(s));
+    esxDomainSnapshotFree(s);
+    return 0;
+}
+
+/* virsh's tree drawing (vshTreePrint): each child under its parent with
+ * "+- ", a "|" line before the first child, and a blank line after the
+ * last leaf of a list. */
+static void
+tree_print(char **names, char **parents, int n, int dev, int lastdev, int root, char *indent)
+{
+    int nextlast = -1;
+    size_t len = strlen(indent);
+
+    printf("%s%s%s\n", indent, root ? "" : "+- ", names[dev]);
+    if (!root) {
+        strcat(indent, dev == lastdev ? " " : "|");
+        strcat(indent, " ");
+    }
+    for (int i = 0; i < n; i++)
+        if (parents[i] && strcmp(parents[i], names[dev]) == 0)
+            nextlast = i;
+    if (nextlast != -1)
+        printf("%s  |\n", indent);
+    strcat(indent, "  ");
+    for (int i = 0; i < n; i++)
+        if (parents[i] && strcmp(parents[i], names[dev]) == 0)
+            tree_print(names, parents, n, i, nextlast, 0, indent);
+    indent[strlen(indent) - 2] = '\0';
+    if (nextlast == -1 && dev == lastdev)
+        printf("%s\n", indent);
+    indent[len] = '\0';
+}
+
+static int
+do_snapshot_list(esxDomainPtr d, int argc, char **argv)
+{
+    unsigned int flags = ESX_DOMAIN_SNAPSHOT_LIST_TOPOLOGICAL;
+    esxDomainSnapshotPtr *snaps = NULL;
+    char **names, **parents;
+    int n, rc = 0;
+
+    if (has_flag(argc, argv, "--tree") && has_flag(argc, argv, "--roots")) {
+        fprintf(stderr, "error: Options --roots and --tree are mutually exclusive\n");
+        return 1;
+    }
+    if (has_flag(argc, argv, "--roots"))
+        flags |= ESX_DOMAIN_SNAPSHOT_LIST_ROOTS;
+    if (has_flag(argc, argv, "--leaves"))
+        flags |= ESX_DOMAIN_SNAPSHOT_LIST_LEAVES;
+    if ((n = esxDomainListAllSnapshots(d, &snaps, flags)) < 0)
+        return fail();
+    names = calloc((size_t)n + 1, sizeof(char *));
+    parents = calloc((size_t)n + 1, sizeof(char *));
+    if (!names || !parents) {
+        rc = 1;
+        goto out;
+    }
+    for (int i = 0; i < n; i++) {
+        esxDomainSnapshotPtr p = esxDomainSnapshotGetParent(snaps[i], 0);
+        names[i] = strdup(esxDomainSnapshotGetName(snaps[i]));
+        if (p) {
+            parents[i] = strdup(esxDomainSnapshotGetName(p));
+            esxDomainSnapshotFree(p);
+        } else if (esxGetLastError() && esxGetLastError()->code != ESX_ERR_NO_DOMAIN_SNAPSHOT) {
+            rc = fail();
+            goto out;
+        }
+        /* A parent filtered out of the listing makes this a root here. */
+        if (parents[i]) {
+            int listed = 0;
+            for (int j = 0; j < n && !listed; j++)
+                listed = j != i && strcmp(esxDomainSnapshotGetName(snaps[j]), parents[i]) == 0;
+            if (!listed) {
+                free(parents[i]);
+                parents[i] = NULL;
+            }
+        }
+    }
+    if (has_flag(argc, argv, "--tree")) {
+        char indent[4096] = "";
+        for (int i = 0; i < n; i++)
+            if (!parents[i])
+                tree_print(names, parents, n, i, i, 1, indent);
+    } else {
+        printf(" %-20s %-10s %s\n%s\n", "Name", "State", "Parent",
+               "----------------------------------------------");
+        for (int i = 0; i < n; i++) {
+            char *xml = esxDomainSnapshotGetXMLDesc(snaps[i], 0);
+            const char *st = xml ? strstr(xml, "<state>") : NULL;
+            char state[32] = "?";
+            if (st)
+                sscanf(st + 7, "%31[^<]", state);
+            printf(" %-20s %-10s %s\n", names[i], state, parents[i] ? parents[i] : "-");
+            free(xml);
+        }
+    }
+out:
+    for (int i = 0; i < n; i++) {
+        if (names)
+            free(names[i]);
+        if (parents)
+            free(parents[i]);
+        esxDomainSnapshotFree(snaps[i]);
+    }
+    free(names);
+    free(parents);
+    free(snaps);
+    return rc;
+}
+
+static int
+do_snapshot_current(esxDomainPtr d, int argc, char **argv)
+{
+    esxDomainSnapshotPtr s = esxDomainSnapshotCurrent(d, 0);
+    (void)argc; (void)argv;
+    if (!s)
+        return fail();
+    printf("%s\n", esxDomainSnapshotGetName(s));
+    esxDomainSnapshotFree(s);
+    return 0;
+}
+
+/* Runs fn on the snapshot named by the second positional argument. */
+static int
+with_snapshot(esxDomainPtr d, int argc, char **argv, const char *usage,
+              int (*fn)(esxDomainSnapshotPtr s, int argc, char **argv))
+{
+    const char *name = positional(argc, argv, 1);
+    esxDomainSnapshotPtr s;
+    int rc;
+    if (!name)
+        return usage_error(usage);
+    if (!(s = esxDomainSnapshotLookupByName(d, name, 0)))
+        return fail();
+    rc = fn(s, argc, argv);
+    esxDomainSnapshotFree(s);
+    return rc;
+}
+
+static int
+snap_parent(esxDomainSnapshotPtr s, int argc, char **argv)
+{
+    esxDomainSnapshotPtr p = esxDomainSnapshotGetParent(s, 0);
+    (void)argc; (void)argv;
+    if (!p)
+        return fail();
+    printf("%s\n", esxDomainSnapshotGetName(p));
+    esxDomainSnapshotFree(p);
+    return 0;
+}
+
+static int
+snap_revert(esxDomainSnapshotPtr s, int argc, char **argv)
+{
+    (void)argc; (void)argv;
+    return esxDomainRevertToSnapshot(s, 0) < 0 ? fail() : 0;
+}
+
+static int
+snap_delete(esxDomainSnapshotPtr s, int argc, char **argv)
+{
+    unsigned int flags = 0;
+    if (has_flag(argc, argv, "--children"))
+        flags |= ESX_DOMAIN_SNAPSHOT_DELETE_CHILDREN;
+    if (has_flag(argc, argv, "--children-only"))
+        flags |= ESX_DOMAIN_SNAPSHOT_DELETE_CHILDREN_ONLY;
+    if (has_flag(argc, argv, "--metadata"))
+        flags |= ESX_DOMAIN_SNAPSHOT_DELETE_METADATA_ONLY;
+    if (esxDomainSnapshotDelete(s, flags) < 0)
+        return fail();
+    if (flags & ESX_DOMAIN_SNAPSHOT_DELETE_CHILDREN_ONLY)
+        printf("Domain snapshot %s children deleted\n", esxDomainSnapshotGetName(s));
+    else
+        printf("Domain snapshot %s deleted\n", esxDomainSnapshotGetName(s));
+    return 0;
+}
+
+static int
+snap_dumpxml(esxDomainSnapshotPtr s, int argc, char **argv)
+{
+    char *xml = esxDomainSnapshotGetXMLDesc(s, 0);
+    (void)argc; (void)argv;
+    if (!xml)
+        return fail();
+    fputs(xml, stdout);
+    free(xml);
+    return 0;
+}
+
+static int do_snapshot_parent(esxDomainPtr d, int c, char **v) { return with_snapshot(d, c, v, "snapshot-parent DOMAIN SNAPSHOT", snap_parent); }
+static int do_snapshot_revert(esxDomainPtr d, int c, char **v) { return with_snapshot(d, c, v, "snapshot-revert DOMAIN SNAPSHOT", snap_revert); }
+static int do_snapshot_delete(esxDomainPtr d, int c, char **v) { return with_snapshot(d, c, v, "snapshot-delete DOMAIN SNAPSHOT [--children|--children-only]", snap_delete); }
+static int do_snapshot_dumpxml(esxDomainPtr d, int c, char **v) { return with_snapshot(d, c, v, "snapshot-dumpxml DOMAIN SNAPSHOT", snap_dumpxml); }
+
+static int cmd_snapshot_create_as(esxConnectPtr c, int argc, char **argv) { return with_domain(c, argc, argv, "snapshot-create-as DOMAIN NAME [DESCRIPTION]", do_snapshot_create_as); }
+static int cmd_snapshot_list(esxConnectPtr c, int argc, char **argv) { return with_domain(c, argc, argv, "snapshot-list DOMAIN [--tree] [--roots] [--leaves]", do_snapshot_list); }
+static int cmd_snapshot_current(esxConnectPtr c, int argc, char **argv) { return with_domain(c, argc, argv, "snapshot-current DOMAIN", do_snapshot_current); }
+static int cmd_snapshot_parent(esxConnectPtr c, int argc, char **argv) { return with_domain(c, argc, argv, "snapshot-parent DOMAIN SNAPSHOT", do_snapshot_parent); }
+static int cmd_snapshot_revert(esxConnectPtr c, int argc, char **argv) { return with_domain(c, argc, argv, "snapshot-revert DOMAIN SNAPSHOT", do_snapshot_revert); }
+static int cmd_snapshot_delete(esxConnectPtr c, int argc, char **argv) { return with_domain(c, argc, argv, "snapshot-delete DOMAIN SNAPSHOT [--children|--children-only]", do_snapshot_delete); }
+static int cmd_snapshot_dumpxml(esxConnectPtr c, int argc, char **argv) { return with_domain(c, argc, argv, "snapshot-dumpxml DOMAIN SNAPSHOT", do_snapshot_dumpxml); }
+
 static const command commands[] = {
+    { "snapshot-create-as", cmd_snapshot_create_as, "snapshot-create-as DOMAIN NAME [DESCRIPTION] [--disk-only] [--quiesce]" },
+    { "snapshot-list", cmd_snapshot_list, "snapshot-list DOMAIN [--tree] [--roots] [--leaves]" },
+    { "snapshot-current", cmd_snapshot_current, "snapshot-current DOMAIN" },
+    { "snapshot-parent", cmd_snapshot_parent, "snapshot-parent DOMAIN SNAPSHOT" },
+    { "snapshot-revert", cmd_snapshot_revert, "snapshot-revert DOMAIN SNAPSHOT" },
+    { "snapshot-delete", cmd_snapshot_delete, "snapshot-delete DOMAIN SNAPSHOT [--children|--children-only|--metadata]" },
+    { "snapshot-dumpxml", cmd_snapshot_dumpxml, "snapshot-dumpxml DOMAIN SNAPSHOT" },
     { "dominfo", cmd_dominfo, "dominfo DOMAIN" },
     { "setmem", cmd_setmem, "setmem DOMAIN KIB" },
     { "setmaxmem", cmd_setmaxmem, "setmaxmem DOMAIN KIB" },

@@ -518,6 +518,133 @@ out:
     esxConnectClose(conn);
 }
 
+/* Snapshots through the C ABI: handles and their references, the list
+ * protocols (names, NULL-terminated arrays), parents, revert, delete. */
+static void
+scenario_snapshots(const char *uri)
+{
+    esxConnectPtr conn = connect_to(uri, 0);
+    esxDomainPtr d = NULL;
+    esxDomainSnapshotPtr s1 = NULL, s2 = NULL, s3 = NULL, p = NULL, cur = NULL;
+    esxDomainSnapshotPtr *all = NULL;
+    char *names[8] = { 0 };
+    char *xml;
+    int n;
+
+    CHECK(conn != NULL);
+    if (!conn)
+        return;
+    d = esxDomainLookupByName(conn, "alpine-01");
+    CHECK(d != NULL);
+    if (!d)
+        goto out;
+    CHECK(esxDomainSnapshotNum(d, 0) == 0);
+    CHECK(esxDomainHasCurrentSnapshot(d, 0) == 0);
+    CHECK(esxDomainSnapshotCurrent(d, 0) == NULL);
+    CHECK_ERROR(ESX_ERR_NO_DOMAIN_SNAPSHOT, "no current snapshot");
+
+    s1 = esxDomainSnapshotCreateXML(d, "<domainsnapshot><name>one</name><description>first</description></domainsnapshot>", 0);
+    s2 = esxDomainSnapshotCreateXML(d, "<domainsnapshot><name>two</name></domainsnapshot>", ESX_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY);
+    CHECK(s1 && s2);
+    if (!s1 || !s2)
+        goto out;
+    CHECK(strcmp(esxDomainSnapshotGetName(s1), "one") == 0);
+    CHECK(esxDomainSnapshotGetDomain(s1) == d);
+    CHECK(esxDomainSnapshotGetConnect(s1) == conn);
+    CHECK(esxDomainSnapshotCreateXML(d, "<domainsnapshot><name>one</name></domainsnapshot>", 0) == NULL);
+    CHECK_ERROR(ESX_ERR_OPERATION_INVALID, "already exists");
+    CHECK(esxDomainSnapshotCreateXML(d, "not xml", 0) == NULL);
+    CHECK_ERROR(ESX_ERR_XML_ERROR, NULL);
+    CHECK(esxDomainSnapshotCreateXML(d, NULL, 0) == NULL);
+    CHECK_ERROR(ESX_ERR_INVALID_ARG, NULL);
+    CHECK(esxDomainSnapshotCreateXML(d, "<domainsnapshot/>", ESX_DOMAIN_SNAPSHOT_CREATE_REDEFINE) == NULL);
+    CHECK_ERROR(ESX_ERR_INVALID_ARG, "unsupported flags");
+
+    CHECK(esxDomainSnapshotNum(d, 0) == 2);
+    CHECK(esxDomainSnapshotNum(d, ESX_DOMAIN_SNAPSHOT_LIST_ROOTS) == 1);
+    CHECK(esxDomainSnapshotNum(d, ESX_DOMAIN_SNAPSHOT_LIST_METADATA) == 0);
+    CHECK(esxDomainSnapshotNum(d, 1u << 20) == -1);
+    CHECK_ERROR(ESX_ERR_INVALID_ARG, "unsupported flags");
+    /* A short buffer gets the first names. */
+    CHECK(esxDomainSnapshotListNames(d, names, 1, 0) == 1);
+    CHECK(names[0] && strcmp(names[0], "one") == 0 && names[1] == NULL);
+    free(names[0]);
+    names[0] = NULL;
+    CHECK(esxDomainSnapshotListNames(d, names, 8, ESX_DOMAIN_SNAPSHOT_LIST_LEAVES) == 1);
+    CHECK(names[0] && strcmp(names[0], "two") == 0);
+    free(names[0]);
+    CHECK(esxDomainSnapshotListNames(d, NULL, 2, 0) == -1);
+    CHECK_ERROR(ESX_ERR_INVALID_ARG, NULL);
+    CHECK(esxDomainListAllSnapshots(d, NULL, 0) == 2);
+    n = esxDomainListAllSnapshots(d, &all, 0);
+    CHECK(n == 2 && all && all[2] == NULL);
+    for (int i = 0; i < n; i++)
+        esxDomainSnapshotFree(all[i]);
+    free(all);
+    all = NULL;
+
+    CHECK(esxDomainSnapshotNumChildren(s1, 0) == 1);
+    CHECK(esxDomainSnapshotNumChildren(s1, ESX_DOMAIN_SNAPSHOT_LIST_DESCENDANTS) == 1);
+    n = esxDomainSnapshotListAllChildren(s1, &all, 0);
+    CHECK(n == 1 && strcmp(esxDomainSnapshotGetName(all[0]), "two") == 0);
+    for (int i = 0; i < n; i++)
+        esxDomainSnapshotFree(all[i]);
+    free(all);
+    CHECK(esxDomainSnapshotListChildrenNames(s1, names, 8, 0) == 1 && strcmp(names[0], "two") == 0);
+    free(names[0]);
+
+    p = esxDomainSnapshotGetParent(s2, 0);
+    CHECK(p && strcmp(esxDomainSnapshotGetName(p), "one") == 0);
+    CHECK(esxDomainSnapshotGetParent(s1, 0) == NULL);
+    CHECK_ERROR(ESX_ERR_NO_DOMAIN_SNAPSHOT, "does not have a parent");
+    CHECK(esxDomainSnapshotIsCurrent(s2, 0) == 1);
+    CHECK(esxDomainSnapshotIsCurrent(s1, 0) == 0);
+    CHECK(esxDomainSnapshotHasMetadata(s1, 0) == 0);
+    xml = esxDomainSnapshotGetXMLDesc(s1, 0);
+    CHECK(xml && strstr(xml, "<description>first</description>") && strstr(xml, "<state>running</state>"));
+    free(xml);
+
+    /* Revert to the disk-only snapshot: the domain is off, and its ID
+     * follows. */
+    CHECK(esxDomainRevertToSnapshot(s2, 0) == 0);
+    CHECK(state_of(d) == ESX_DOMAIN_SHUTOFF);
+    CHECK(esxDomainGetID(d) == (unsigned int)-1);
+    CHECK(esxDomainRevertToSnapshot(s1, ESX_DOMAIN_SNAPSHOT_REVERT_FORCE) == -1);
+    CHECK_ERROR(ESX_ERR_INVALID_ARG, "unsupported flags");
+    CHECK(esxDomainRevertToSnapshot(s1, 0) == 0);
+    CHECK(state_of(d) == ESX_DOMAIN_RUNNING);
+    CHECK(esxDomainGetID(d) == 1);
+    cur = esxDomainSnapshotCurrent(d, 0);
+    CHECK(cur && strcmp(esxDomainSnapshotGetName(cur), "one") == 0);
+
+    /* Reference counts: the handle outlives its own Free while Ref'd, and
+     * a deleted snapshot's handle reports that it is gone. */
+    s3 = esxDomainSnapshotLookupByName(d, "two", 0);
+    CHECK(s3 != NULL);
+    CHECK(esxDomainSnapshotRef(s3) == 0);
+    CHECK(esxDomainSnapshotFree(s3) == 0);
+    CHECK(esxDomainSnapshotDelete(s3, ESX_DOMAIN_SNAPSHOT_DELETE_CHILDREN | ESX_DOMAIN_SNAPSHOT_DELETE_CHILDREN_ONLY) == -1);
+    CHECK_ERROR(ESX_ERR_INVALID_ARG, "mutually exclusive");
+    CHECK(esxDomainSnapshotDelete(s3, 0) == 0);
+    CHECK(esxDomainSnapshotGetXMLDesc(s3, 0) == NULL);
+    CHECK_ERROR(ESX_ERR_NO_DOMAIN_SNAPSHOT, "two");
+    CHECK(esxDomainSnapshotLookupByName(d, "two", 0) == NULL);
+    CHECK_ERROR(ESX_ERR_NO_DOMAIN_SNAPSHOT, NULL);
+    CHECK(esxDomainSnapshotDelete(s1, ESX_DOMAIN_SNAPSHOT_DELETE_CHILDREN) == 0);
+    CHECK(esxDomainSnapshotNum(d, 0) == 0);
+    CHECK(esxDomainSnapshotFree(NULL) == -1);
+    CHECK_ERROR(ESX_ERR_INVALID_DOMAIN_SNAPSHOT, NULL);
+out:
+    esxDomainSnapshotFree(s1);
+    esxDomainSnapshotFree(s2);
+    esxDomainSnapshotFree(s3);
+    esxDomainSnapshotFree(p);
+    esxDomainSnapshotFree(cur);
+    /* The snapshot handles held the domain; it goes last. */
+    esxDomainFree(d);
+    esxConnectClose(conn);
+}
+
 /* serial-04 asks on power-on: with auto_answer=0 (URI) the task is left
  * blocked; again, the pending question is reported before anything starts;
  * with auto_answer=1 (URI2) it is answered and the call says so. */
@@ -671,6 +798,8 @@ main(int argc, char **argv)
         scenario_lifecycle(argv[2]);
     else if (strcmp(argv[1], "questions") == 0 && argc > 4)
         scenario_questions(argv[2], argv[4]);
+    else if (strcmp(argv[1], "snapshots") == 0)
+        scenario_snapshots(argv[2]);
     else if (strcmp(argv[1], "config") == 0)
         scenario_config(argv[2]);
     else if (strcmp(argv[1], "handler") == 0)

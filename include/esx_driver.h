@@ -40,6 +40,8 @@
 #define ESX_DOMAIN_SCHEDULER_SHARES "shares"
 /* Memory parameter of esxDomainGetMemoryParameters: the reservation in KiB */
 #define ESX_DOMAIN_MEMORY_MIN_GUARANTEE "min_guarantee"
+/* For esxDomainSnapshot*Children: all descendants (the bit of _LIST_ROOTS) */
+#define ESX_DOMAIN_SNAPSHOT_LIST_DESCENDANTS 1
 
 
 /**
@@ -359,6 +361,66 @@ typedef enum {
   ESX_DOMAIN_GET_HOSTNAME_LEASE = 1,
   ESX_DOMAIN_GET_HOSTNAME_AGENT = 2,
 } esxDomainGetHostnameFlags;
+
+/**
+ * virDomainSnapshotCreateFlags (this driver honours DISK_ONLY and QUIESCE).
+ */
+typedef enum {
+  ESX_DOMAIN_SNAPSHOT_CREATE_REDEFINE = 1,
+  ESX_DOMAIN_SNAPSHOT_CREATE_CURRENT = 2,
+  ESX_DOMAIN_SNAPSHOT_CREATE_NO_METADATA = 4,
+  ESX_DOMAIN_SNAPSHOT_CREATE_HALT = 8,
+  ESX_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY = 16,
+  ESX_DOMAIN_SNAPSHOT_CREATE_REUSE_EXT = 32,
+  ESX_DOMAIN_SNAPSHOT_CREATE_QUIESCE = 64,
+  ESX_DOMAIN_SNAPSHOT_CREATE_ATOMIC = 128,
+  ESX_DOMAIN_SNAPSHOT_CREATE_LIVE = 256,
+  ESX_DOMAIN_SNAPSHOT_CREATE_VALIDATE = 512,
+} esxDomainSnapshotCreateFlags;
+
+/**
+ * virDomainSnapshotListFlags (ESX_DOMAIN_SNAPSHOT_LIST_DESCENDANTS, the
+ * same bit as _ROOTS, is a #define).
+ */
+typedef enum {
+  ESX_DOMAIN_SNAPSHOT_LIST_ROOTS = 1,
+  ESX_DOMAIN_SNAPSHOT_LIST_METADATA = 2,
+  ESX_DOMAIN_SNAPSHOT_LIST_LEAVES = 4,
+  ESX_DOMAIN_SNAPSHOT_LIST_NO_LEAVES = 8,
+  ESX_DOMAIN_SNAPSHOT_LIST_NO_METADATA = 16,
+  ESX_DOMAIN_SNAPSHOT_LIST_INACTIVE = 32,
+  ESX_DOMAIN_SNAPSHOT_LIST_ACTIVE = 64,
+  ESX_DOMAIN_SNAPSHOT_LIST_DISK_ONLY = 128,
+  ESX_DOMAIN_SNAPSHOT_LIST_INTERNAL = 256,
+  ESX_DOMAIN_SNAPSHOT_LIST_EXTERNAL = 512,
+  ESX_DOMAIN_SNAPSHOT_LIST_TOPOLOGICAL = 1024,
+} esxDomainSnapshotListFlags;
+
+/**
+ * virDomainSnapshotDeleteFlags.
+ */
+typedef enum {
+  ESX_DOMAIN_SNAPSHOT_DELETE_CHILDREN = 1,
+  ESX_DOMAIN_SNAPSHOT_DELETE_METADATA_ONLY = 2,
+  ESX_DOMAIN_SNAPSHOT_DELETE_CHILDREN_ONLY = 4,
+} esxDomainSnapshotDeleteFlags;
+
+/**
+ * virDomainSnapshotRevertFlags (none is supported on ESX).
+ */
+typedef enum {
+  ESX_DOMAIN_SNAPSHOT_REVERT_RUNNING = 1,
+  ESX_DOMAIN_SNAPSHOT_REVERT_PAUSED = 2,
+  ESX_DOMAIN_SNAPSHOT_REVERT_FORCE = 4,
+  ESX_DOMAIN_SNAPSHOT_REVERT_RESET_NVRAM = 8,
+} esxDomainSnapshotRevertFlags;
+
+/**
+ * virDomainSnapshotXMLFlags.
+ */
+typedef enum {
+  ESX_DOMAIN_SNAPSHOT_XML_SECURE = 1,
+} esxDomainSnapshotXMLFlags;
 
 /**
  * A connection handle.
@@ -1470,6 +1532,186 @@ int esxDomainHasManagedSaveImage(esxDomainPtr d, unsigned int flags);
  * `cb` and `opaque` must be usable from any thread until replaced.
  */
 int esxSetLogHandler(esxLogCallback cb, void *opaque);
+
+/**
+ * Creates a snapshot from a <domainsnapshot> document (name, description).
+ * flags: ESX_DOMAIN_SNAPSHOT_CREATE_QUIESCE (needs VMware Tools) and
+ * ESX_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY (no memory image of a running
+ * domain); others are refused.
+ *
+ * # Safety
+ * `d` must be NULL or a live domain handle; `xml` NULL or a C string.
+ */
+esxDomainSnapshotPtr esxDomainSnapshotCreateXML(esxDomainPtr d, const char *xml, unsigned int flags);
+
+/**
+ * The snapshot as a <domainsnapshot> document (free() it).
+ *
+ * # Safety
+ * `s` must be NULL or a live snapshot handle.
+ */
+char *esxDomainSnapshotGetXMLDesc(esxDomainSnapshotPtr s, unsigned int flags);
+
+/**
+ * The number of snapshots matching `flags` (esxDomainSnapshotListFlags).
+ *
+ * # Safety
+ * `d` must be NULL or a live domain handle.
+ */
+int esxDomainSnapshotNum(esxDomainPtr d, unsigned int flags);
+
+/**
+ * Up to `nameslen` snapshot names (malloc'd; free each) in topological
+ * order.
+ *
+ * # Safety
+ * `d` must be NULL or a live domain handle; `names` room for `nameslen`.
+ */
+int esxDomainSnapshotListNames(esxDomainPtr d, char **names, int nameslen, unsigned int flags);
+
+/**
+ * All snapshots matching `flags`; with `snaps` non-NULL, *snaps becomes a
+ * malloc'd NULL-terminated array (free each with esxDomainSnapshotFree,
+ * then the array with free()).
+ *
+ * # Safety
+ * `d` must be NULL or a live domain handle; `snaps` NULL or writable.
+ */
+int esxDomainListAllSnapshots(esxDomainPtr d, esxDomainSnapshotPtr **snaps, unsigned int flags);
+
+/**
+ * The number of children (ESX_DOMAIN_SNAPSHOT_LIST_DESCENDANTS: all
+ * descendants) matching `flags`.
+ *
+ * # Safety
+ * `s` must be NULL or a live snapshot handle.
+ */
+int esxDomainSnapshotNumChildren(esxDomainSnapshotPtr s, unsigned int flags);
+
+/**
+ * Up to `nameslen` names of the snapshot's children.
+ *
+ * # Safety
+ * `s` must be NULL or a live snapshot handle; `names` room for `nameslen`.
+ */
+int esxDomainSnapshotListChildrenNames(esxDomainSnapshotPtr s, char **names, int nameslen, unsigned int flags);
+
+/**
+ * The snapshot's children as handles (see esxDomainListAllSnapshots).
+ *
+ * # Safety
+ * `s` must be NULL or a live snapshot handle; `snaps` NULL or writable.
+ */
+int esxDomainSnapshotListAllChildren(esxDomainSnapshotPtr s, esxDomainSnapshotPtr **snaps, unsigned int flags);
+
+/**
+ * The snapshot of that name (the first in topological order, as libvirt's
+ * ESX driver finds it).
+ *
+ * # Safety
+ * `d` must be NULL or a live domain handle; `name` NULL or a C string.
+ */
+esxDomainSnapshotPtr esxDomainSnapshotLookupByName(esxDomainPtr d, const char *name, unsigned int flags);
+
+/**
+ * 1 if the domain has a current snapshot, else 0.
+ *
+ * # Safety
+ * `d` must be NULL or a live domain handle.
+ */
+int esxDomainHasCurrentSnapshot(esxDomainPtr d, unsigned int flags);
+
+/**
+ * The domain's current snapshot (ESX_ERR_NO_DOMAIN_SNAPSHOT if none).
+ *
+ * # Safety
+ * `d` must be NULL or a live domain handle.
+ */
+esxDomainSnapshotPtr esxDomainSnapshotCurrent(esxDomainPtr d, unsigned int flags);
+
+/**
+ * The snapshot's parent (ESX_ERR_NO_DOMAIN_SNAPSHOT for a root).
+ *
+ * # Safety
+ * `s` must be NULL or a live snapshot handle.
+ */
+esxDomainSnapshotPtr esxDomainSnapshotGetParent(esxDomainSnapshotPtr s, unsigned int flags);
+
+/**
+ * Reverts the domain to the snapshot; the domain takes the snapshot's
+ * power state. No flags.
+ *
+ * # Safety
+ * `s` must be NULL or a live snapshot handle.
+ */
+int esxDomainRevertToSnapshot(esxDomainSnapshotPtr s, unsigned int flags);
+
+/**
+ * 1 if the snapshot is the domain's current one, else 0.
+ *
+ * # Safety
+ * `s` must be NULL or a live snapshot handle.
+ */
+int esxDomainSnapshotIsCurrent(esxDomainSnapshotPtr s, unsigned int flags);
+
+/**
+ * 0: libvirt keeps no metadata of its own for ESX snapshots.
+ *
+ * # Safety
+ * `s` must be NULL or a live snapshot handle.
+ */
+int esxDomainSnapshotHasMetadata(esxDomainSnapshotPtr s, unsigned int flags);
+
+/**
+ * Deletes the snapshot (ESX_DOMAIN_SNAPSHOT_DELETE_CHILDREN: and its
+ * descendants; _CHILDREN_ONLY: only its descendants; _METADATA_ONLY:
+ * nothing, as there is no libvirt metadata). The handle stays valid until
+ * freed.
+ *
+ * # Safety
+ * `s` must be NULL or a live snapshot handle.
+ */
+int esxDomainSnapshotDelete(esxDomainSnapshotPtr s, unsigned int flags);
+
+/**
+ * The snapshot's name, owned by the handle (do not free).
+ *
+ * # Safety
+ * `s` must be NULL or a live snapshot handle.
+ */
+const char *esxDomainSnapshotGetName(esxDomainSnapshotPtr s);
+
+/**
+ * The snapshot's domain; no reference is added (as libvirt).
+ *
+ * # Safety
+ * `s` must be NULL or a live snapshot handle.
+ */
+esxDomainPtr esxDomainSnapshotGetDomain(esxDomainSnapshotPtr s);
+
+/**
+ * The snapshot's connection; no reference is added (as libvirt).
+ *
+ * # Safety
+ * `s` must be NULL or a live snapshot handle.
+ */
+esxConnectPtr esxDomainSnapshotGetConnect(esxDomainSnapshotPtr s);
+
+/**
+ * Adds a reference to the snapshot handle.
+ *
+ * # Safety
+ * `s` must be NULL or a live snapshot handle.
+ */
+int esxDomainSnapshotRef(esxDomainSnapshotPtr s);
+
+/**
+ * Drops a reference to the snapshot handle (the snapshot is untouched).
+ *
+ * # Safety
+ * `s` must be NULL or a snapshot handle the caller holds a reference to.
+ */
+int esxDomainSnapshotFree(esxDomainSnapshotPtr s);
 
 /**
  * The hypervisor driver table (static; do not free).

@@ -34,6 +34,11 @@ run list --all
 run dominfo alpine-01
 run schedinfo debian-02 --set shares=-3
 run domifaddr alpine-01
+run snapshot-create-as debian-02 before-upgrade "taken by the demo"
+run snapshot-create-as debian-02 after-upgrade
+run snapshot-list debian-02 --tree
+run snapshot-revert debian-02 before-upgrade
+run snapshot-current debian-02
 if [ -f scripts/demo-questions.sh ]; then
     . scripts/demo-questions.sh
 fi

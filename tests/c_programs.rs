@@ -222,6 +222,16 @@ fn harness_task_error_pending_task_and_cancel_under_valgrind() {
 }
 
 #[test]
+fn harness_snapshots() {
+    harness("snapshots", false);
+}
+
+#[test]
+fn harness_snapshots_under_valgrind() {
+    harness("snapshots", true);
+}
+
+#[test]
 fn harness_config() {
     harness("config", false);
 }
@@ -471,4 +481,56 @@ fn esxsh_configuration_under_valgrind() {
         assert_ne!(out.status.code(), Some(99), "valgrind: {args:?}");
     }
     assert_eq!(sim.vm("debian-02")["cpu_limit"], "5000");
+}
+
+#[test]
+fn esxsh_snapshot_commands() {
+    let Some(_) = program("esxsh") else { return };
+    let sim = Sim::with_args(&["--task-ms", "20"]);
+    let tmp = TempDir::new("esxsh-snap");
+    let pw = password_file(&tmp.0);
+    let ok = |args: &[&str]| -> String {
+        let o = esxsh(&sim, &pw, args);
+        assert!(o.status.success(), "esxsh {args:?}");
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    assert_eq!(
+        ok(&["snapshot-create-as", "debian-02", "base", "a <b> & c"]),
+        "Domain snapshot base created\n"
+    );
+    ok(&["snapshot-create-as", "debian-02", "next"]);
+    ok(&["snapshot-create-as", "debian-02", "last"]);
+    ok(&["snapshot-revert", "debian-02", "base"]);
+    ok(&["snapshot-create-as", "debian-02", "side"]);
+    assert_eq!(
+        ok(&["snapshot-list", "debian-02", "--tree"]),
+        "base\n  |\n  +- next\n  |   |\n  |   +- last\n  |     \n  +- side\n    \n"
+    );
+    let leaves = ok(&["snapshot-list", "debian-02", "--leaves"]);
+    let rows: Vec<&str> = leaves
+        .lines()
+        .skip(2)
+        .map(|l| l.split_whitespace().next().unwrap())
+        .collect();
+    assert_eq!(rows, ["last", "side"]);
+    assert_eq!(ok(&["snapshot-current", "debian-02"]), "side\n");
+    assert_eq!(ok(&["snapshot-parent", "debian-02", "last"]), "next\n");
+    let x = ok(&["snapshot-dumpxml", "debian-02", "base"]);
+    assert!(
+        x.contains("<description>a &lt;b&gt; &amp; c</description>"),
+        "{x}"
+    );
+    assert_eq!(
+        ok(&["snapshot-delete", "debian-02", "next", "--children-only"]),
+        "Domain snapshot next children deleted\n"
+    );
+    assert_eq!(sim.vm("debian-02")["snapshot_count"], "3");
+    ok(&["snapshot-delete", "debian-02", "base", "--children"]);
+    assert_eq!(sim.vm("debian-02")["snapshot_count"], "0");
+
+    let o = esxsh(&sim, &pw, &["snapshot-revert", "debian-02", "gone"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("Could not find snapshot with name 'gone'"));
+    let o = esxsh(&sim, &pw, &["snapshot-current", "debian-02"]);
+    assert_eq!(o.status.code(), Some(1));
 }

@@ -167,3 +167,43 @@ fn pyvmomi_reads_what_the_driver_set() {
     // ESX derives the number from the level: 500 per vCPU for low.
     assert_eq!(lines[2], ["shares", "low", "3000"]);
 }
+
+/// pyvmomi reads the snapshot tree the driver created.
+#[test]
+fn pyvmomi_reads_the_snapshot_tree_the_driver_made() {
+    let Some(py) = python() else { return };
+    let sim = Sim::with_args(&["--task-ms", "20"]);
+    let c = Connection::open(&sim.uri(""), Some(&mut Pw), false).unwrap();
+    let a = c.lookup_by_name("alpine-01").unwrap();
+    let mk = |name: &str, flags: u32| {
+        c.snapshot_create(
+            &a,
+            &format!("<domainsnapshot><name>{name}</name><description>d-{name}</description></domainsnapshot>"),
+            flags,
+        )
+        .unwrap();
+    };
+    mk("base", 0);
+    mk("child", 16); // disk only: recorded as powered off
+    c.revert_to_snapshot(&a, "base", 0).unwrap();
+    mk("other", 0);
+    let lines = run(&py, &sim, "snapshots", &["alpine-01"]);
+    let tree: Vec<Vec<String>> = lines
+        .iter()
+        .filter(|l| l[0] == "snapshot")
+        .cloned()
+        .collect();
+    let row = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<String>>();
+    assert_eq!(
+        tree,
+        vec![
+            row(&["snapshot", "0", "base", "poweredOn", "d-base"]),
+            row(&["snapshot", "1", "child", "poweredOff", "d-child"]),
+            row(&["snapshot", "1", "other", "poweredOn", "d-other"]),
+        ]
+    );
+    // The current snapshot pyvmomi sees is the one the driver calls current.
+    let current = &lines.iter().find(|l| l[0] == "current").unwrap()[1];
+    assert_eq!(sim.vm("alpine-01")["current_snapshot"], *current);
+    assert_eq!(c.snapshot_current(&a, 0).unwrap(), "other");
+}

@@ -224,3 +224,73 @@ fn virsh_dominfo_and_schedinfo_match_esxsh() {
         TypedParam::new("shares", ParamValue::Int(1234))
     );
 }
+
+#[test]
+fn virsh_snapshot_tree_and_xml_match_esxsh() {
+    let sim = Sim::with_args(&["--task-ms", "20"]);
+    let Some(v) = Virsh::new(&sim) else { return };
+    let c = ours(&sim);
+    let d = c.lookup_by_name("debian-02").unwrap();
+    let mk = |name: &str| {
+        c.snapshot_create(
+            &d,
+            &format!("<domainsnapshot><name>{name}</name><description>about {name} &amp; more</description></domainsnapshot>"),
+            0,
+        )
+        .unwrap();
+    };
+    // root -> (a -> (a1, a2 -> a2x), b, c -> c1): branches, depths, last
+    // children with and without descendants.
+    mk("root");
+    mk("a");
+    mk("a1");
+    c.revert_to_snapshot(&d, "a", 0).unwrap();
+    mk("a2");
+    mk("a2x");
+    c.revert_to_snapshot(&d, "root", 0).unwrap();
+    mk("b");
+    c.revert_to_snapshot(&d, "root", 0).unwrap();
+    mk("c");
+    mk("c1");
+    let a = c.lookup_by_name("alpine-01").unwrap();
+    c.snapshot_create(&a, "<domainsnapshot><name>on</name></domainsnapshot>", 0)
+        .unwrap();
+
+    for (vm, args) in [
+        ("debian-02", &["--tree"][..]),
+        ("alpine-01", &["--tree"][..]),
+    ] {
+        let mut cmd = vec!["snapshot-list", vm];
+        cmd.extend_from_slice(args);
+        let Some(mine) = esxsh(&sim, &cmd) else {
+            return;
+        };
+        assert_eq!(mine, v.run(&cmd), "{cmd:?}");
+    }
+    for (vm, snap) in [
+        ("debian-02", "root"),
+        ("debian-02", "a2x"),
+        ("debian-02", "c"),
+        ("alpine-01", "on"),
+    ] {
+        let Some(mine) = esxsh(&sim, &["snapshot-dumpxml", vm, snap]) else {
+            return;
+        };
+        assert_eq!(
+            mine.trim_end(),
+            v.run(&["snapshot-dumpxml", vm, snap]).trim_end(),
+            "{vm} {snap}"
+        );
+    }
+    assert_eq!(
+        v.run(&["snapshot-current", "debian-02", "--name"]).trim(),
+        "c1"
+    );
+    assert_eq!(v.run(&["snapshot-parent", "debian-02", "a2x"]).trim(), "a2");
+    // libvirt's driver deletes what this one created; this one sees it.
+    v.run(&["snapshot-delete", "debian-02", "a", "--children"]);
+    assert_eq!(
+        c.snapshot_list(&d, 0).unwrap(),
+        ["root", "b", "c", "c1"].map(String::from).to_vec()
+    );
+}

@@ -254,12 +254,11 @@ impl SnapshotTree {
         let n = &self.nodes[i];
         let mut x = String::from("<domainsnapshot>\n");
         x.push_str(&format!("  <name>{}</name>\n", escape(&n.name)));
-        if !n.description.is_empty() {
-            x.push_str(&format!(
-                "  <description>{}</description>\n",
-                escape(&n.description)
-            ));
-        }
+        // Always, as libvirt does: ESX always sends a description, maybe empty.
+        x.push_str(&format!(
+            "  <description>{}</description>\n",
+            escape(&n.description)
+        ));
         x.push_str(&format!("  <state>{}</state>\n", state_name(n.state)));
         if let Some(p) = n.parent {
             x.push_str(&format!(

@@ -16,6 +16,7 @@ pub mod error;
 pub mod handles;
 pub mod lifecycle;
 pub mod log;
+pub mod snapshot;
 pub mod strings;
 pub mod tables;
 pub mod types;

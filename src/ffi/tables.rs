@@ -15,6 +15,7 @@ use super::config::*;
 use super::connect::*;
 use super::domain::*;
 use super::lifecycle::*;
+use super::snapshot::*;
 use super::types::*;
 
 /// The hypervisor driver table (virHypervisorDriver).
@@ -217,22 +218,22 @@ static HYPERVISOR: Table<esxHypervisorDriver> = Table(esxHypervisorDriver {
     domainIsActive: Some(esxDomainIsActive),
     domainIsPersistent: Some(esxDomainIsPersistent),
     domainIsUpdated: Some(esxDomainIsUpdated),
-    domainSnapshotCreateXML: None,
-    domainSnapshotGetXMLDesc: None,
-    domainSnapshotNum: None,
-    domainSnapshotListNames: None,
-    domainListAllSnapshots: None,
-    domainSnapshotNumChildren: None,
-    domainSnapshotListChildrenNames: None,
-    domainSnapshotListAllChildren: None,
-    domainSnapshotLookupByName: None,
-    domainHasCurrentSnapshot: None,
-    domainSnapshotGetParent: None,
-    domainSnapshotCurrent: None,
-    domainRevertToSnapshot: None,
-    domainSnapshotIsCurrent: None,
-    domainSnapshotHasMetadata: None,
-    domainSnapshotDelete: None,
+    domainSnapshotCreateXML: Some(esxDomainSnapshotCreateXML),
+    domainSnapshotGetXMLDesc: Some(esxDomainSnapshotGetXMLDesc),
+    domainSnapshotNum: Some(esxDomainSnapshotNum),
+    domainSnapshotListNames: Some(esxDomainSnapshotListNames),
+    domainListAllSnapshots: Some(esxDomainListAllSnapshots),
+    domainSnapshotNumChildren: Some(esxDomainSnapshotNumChildren),
+    domainSnapshotListChildrenNames: Some(esxDomainSnapshotListChildrenNames),
+    domainSnapshotListAllChildren: Some(esxDomainSnapshotListAllChildren),
+    domainSnapshotLookupByName: Some(esxDomainSnapshotLookupByName),
+    domainHasCurrentSnapshot: Some(esxDomainHasCurrentSnapshot),
+    domainSnapshotGetParent: Some(esxDomainSnapshotGetParent),
+    domainSnapshotCurrent: Some(esxDomainSnapshotCurrent),
+    domainRevertToSnapshot: Some(esxDomainRevertToSnapshot),
+    domainSnapshotIsCurrent: Some(esxDomainSnapshotIsCurrent),
+    domainSnapshotHasMetadata: Some(esxDomainSnapshotHasMetadata),
+    domainSnapshotDelete: Some(esxDomainSnapshotDelete),
     connectIsAlive: Some(esxConnectIsAlive),
     domainHasManagedSaveImage: Some(esxDomainHasManagedSaveImage),
     domainGetHostname: Some(esxDomainGetHostname),

@@ -552,6 +552,66 @@ pub enum esxDomainGetHostnameFlags {
     ESX_DOMAIN_GET_HOSTNAME_AGENT = 2,
 }
 
+/// virDomainSnapshotCreateFlags (this driver honours DISK_ONLY and QUIESCE).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum esxDomainSnapshotCreateFlags {
+    ESX_DOMAIN_SNAPSHOT_CREATE_REDEFINE = 1,
+    ESX_DOMAIN_SNAPSHOT_CREATE_CURRENT = 2,
+    ESX_DOMAIN_SNAPSHOT_CREATE_NO_METADATA = 4,
+    ESX_DOMAIN_SNAPSHOT_CREATE_HALT = 8,
+    ESX_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY = 16,
+    ESX_DOMAIN_SNAPSHOT_CREATE_REUSE_EXT = 32,
+    ESX_DOMAIN_SNAPSHOT_CREATE_QUIESCE = 64,
+    ESX_DOMAIN_SNAPSHOT_CREATE_ATOMIC = 128,
+    ESX_DOMAIN_SNAPSHOT_CREATE_LIVE = 256,
+    ESX_DOMAIN_SNAPSHOT_CREATE_VALIDATE = 512,
+}
+
+/// virDomainSnapshotListFlags (ESX_DOMAIN_SNAPSHOT_LIST_DESCENDANTS, the
+/// same bit as _ROOTS, is a #define).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum esxDomainSnapshotListFlags {
+    ESX_DOMAIN_SNAPSHOT_LIST_ROOTS = 1,
+    ESX_DOMAIN_SNAPSHOT_LIST_METADATA = 2,
+    ESX_DOMAIN_SNAPSHOT_LIST_LEAVES = 4,
+    ESX_DOMAIN_SNAPSHOT_LIST_NO_LEAVES = 8,
+    ESX_DOMAIN_SNAPSHOT_LIST_NO_METADATA = 16,
+    ESX_DOMAIN_SNAPSHOT_LIST_INACTIVE = 32,
+    ESX_DOMAIN_SNAPSHOT_LIST_ACTIVE = 64,
+    ESX_DOMAIN_SNAPSHOT_LIST_DISK_ONLY = 128,
+    ESX_DOMAIN_SNAPSHOT_LIST_INTERNAL = 256,
+    ESX_DOMAIN_SNAPSHOT_LIST_EXTERNAL = 512,
+    ESX_DOMAIN_SNAPSHOT_LIST_TOPOLOGICAL = 1024,
+}
+
+/// virDomainSnapshotDeleteFlags.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum esxDomainSnapshotDeleteFlags {
+    ESX_DOMAIN_SNAPSHOT_DELETE_CHILDREN = 1,
+    ESX_DOMAIN_SNAPSHOT_DELETE_METADATA_ONLY = 2,
+    ESX_DOMAIN_SNAPSHOT_DELETE_CHILDREN_ONLY = 4,
+}
+
+/// virDomainSnapshotRevertFlags (none is supported on ESX).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum esxDomainSnapshotRevertFlags {
+    ESX_DOMAIN_SNAPSHOT_REVERT_RUNNING = 1,
+    ESX_DOMAIN_SNAPSHOT_REVERT_PAUSED = 2,
+    ESX_DOMAIN_SNAPSHOT_REVERT_FORCE = 4,
+    ESX_DOMAIN_SNAPSHOT_REVERT_RESET_NVRAM = 8,
+}
+
+/// virDomainSnapshotXMLFlags.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum esxDomainSnapshotXMLFlags {
+    ESX_DOMAIN_SNAPSHOT_XML_SECURE = 1,
+}
+
 /// Size of a binary UUID (VIR_UUID_BUFLEN).
 pub const ESX_UUID_BUFLEN: usize = 16;
 /// Size of a UUID string with its NUL (VIR_UUID_STRING_BUFLEN).
