@@ -271,10 +271,11 @@ pub fn handle(sh: &Shared, req: &Request) -> Response {
             Response::text(
                 200,
                 format!(
-                    "sessions {}\nfilters {}\ncollectors {}\n",
+                    "sessions {}\nfilters {}\ncollectors {}\nmax_inflight {}\n",
                     w.sessions.len(),
                     w.filters.len(),
-                    w.collectors.len()
+                    w.collectors.len(),
+                    sh.max_inflight.load(std::sync::atomic::Ordering::SeqCst)
                 ),
             )
         }

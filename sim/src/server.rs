@@ -3,6 +3,7 @@
 
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, Weak};
 use std::time::{Duration, Instant};
 
@@ -72,6 +73,11 @@ pub struct Shared {
     timer_cv: Condvar,
     pub versions_xml: String,
     pub tls_thumbprints: (String, String),
+    /// SOAP requests being handled now, and the most at once since the
+    /// last reset (WaitForUpdatesEx, which waits by design, left out): how
+    /// tests see that a client's requests really overlap.
+    inflight: AtomicUsize,
+    pub max_inflight: AtomicUsize,
 }
 
 impl Shared {
@@ -85,6 +91,8 @@ impl Shared {
             timer_cv: Condvar::new(),
             versions_xml: versions_xml(),
             tls_thumbprints,
+            inflight: AtomicUsize::new(0),
+            max_inflight: AtomicUsize::new(0),
         });
         let weak = Arc::downgrade(&shared);
         std::thread::spawn(move || timer_loop(weak));
@@ -168,6 +176,7 @@ impl Shared {
         if let Ok(mut s) = self.stats.lock() {
             s.clear();
         }
+        self.max_inflight.store(0, Ordering::SeqCst);
     }
 }
 
@@ -248,7 +257,18 @@ impl Handler for Router {
                     "SOAPAction {}",
                     req.header("soapaction").unwrap_or("-").trim_matches('"')
                 ));
-                crate::soap::handle(sh, &req.body, cookie)
+                let waits = req
+                    .header("soapaction")
+                    .is_some_and(|a| a.contains("WaitForUpdatesEx"))
+                    || req.body.windows(17).any(|w| w == b"WaitForUpdatesEx");
+                if waits {
+                    return crate::soap::handle(sh, &req.body, cookie);
+                }
+                let now = sh.inflight.fetch_add(1, Ordering::SeqCst) + 1;
+                sh.max_inflight.fetch_max(now, Ordering::SeqCst);
+                let out = crate::soap::handle(sh, &req.body, cookie);
+                sh.inflight.fetch_sub(1, Ordering::SeqCst);
+                out
             }
             ("GET", "/sdk/vimServiceVersions.xml") => {
                 sh.count("GET /sdk/vimServiceVersions.xml");

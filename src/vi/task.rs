@@ -147,6 +147,9 @@ pub struct Precheck {
     pub vm: ObjectContent,
     pub question: Option<Question>,
     pub pending: Vec<PendingTask>,
+    /// Every recent task of the VM (to recognise a task that a dropped
+    /// request started).
+    pub recent: Vec<MoRef>,
 }
 
 /// Reads the VM (with `extra` properties), its pending question and its
@@ -157,7 +160,7 @@ pub fn precheck(client: &Client, vm: &MoRef, extra: &[&str]) -> Result<Option<Pr
     let spec = FilterSpec {
         props: vec![
             PropertySpec::new("VirtualMachine", &paths),
-            PropertySpec::new("Task", &["info.state", "info.descriptionId"]),
+            PropertySpec::new("Task", &["info.state", "info.descriptionId", "info.name"]),
         ],
         objects: vec![ObjectSpec {
             obj: vm.clone(),
@@ -192,10 +195,16 @@ pub fn precheck(client: &Client, vm: &MoRef, extra: &[&str]) -> Result<Option<Pr
             })
         })
         .collect();
+    let recent = objects
+        .iter()
+        .filter(|o| o.obj.kind == "Task")
+        .map(|o| o.obj.clone())
+        .collect();
     Ok(Some(Precheck {
         vm: vm_obj,
         question,
         pending,
+        recent,
     }))
 }
 
@@ -436,8 +445,61 @@ pub fn run_prechecked(
     clear_to_start(client, pre, policy, who)?;
     check(&pre.vm)?;
     let vm = &pre.vm.obj;
-    let task = start(client, vm)?;
+    let task = match start(client, vm) {
+        Ok(t) => t,
+        // No SOAP answer: the request may or may not have reached the host.
+        // It is never sent again blindly; the VM's recent tasks tell.
+        Err(e) if e.fault().is_none() && matches!(e.code(), Code::Rpc | Code::HttpError) => {
+            adopt_after_drop(client, pre, who, what, e)?
+        }
+        Err(e) => return Err(e),
+    };
     wait_for_task(client, &task, Some(vm), policy, who, what)
+}
+
+/// After a task-starting request got no answer: a task the VM did not have
+/// before is the one we started, and is waited for (said at warning
+/// level); none means the host never started it, which the error says.
+fn adopt_after_drop(
+    client: &Client,
+    pre: &Precheck,
+    who: &str,
+    what: &str,
+    e: Error,
+) -> Result<MoRef> {
+    let vm = &pre.vm.obj;
+    let now = precheck(client, vm, &[]).map_err(|e2| {
+        e.clone().context(format!(
+            "Could not {what}: the request got no answer, and whether {who} started the task could not be \
+             checked either ({e2}); look at the VM's recent tasks before trying again"
+        ))
+    })?;
+    let new: Vec<MoRef> = now
+        .map(|n| {
+            n.recent
+                .into_iter()
+                .filter(|t| !pre.recent.contains(t))
+                .collect()
+        })
+        .unwrap_or_default();
+    match new.as_slice() {
+        [task] => {
+            log::warn!(
+                "{what}: the request got no answer ({e}), but {who} did start the task ({task}); waiting for it \
+                 instead of sending the request again"
+            );
+            Ok(task.clone())
+        }
+        [] => Err(e.context(format!(
+            "Could not {what}: the request got no answer and {who} has no new task, so the operation was not \
+             started; it is safe to try again"
+        ))),
+        many => Err(e.context(format!(
+            "Could not {what}: the request got no answer and {who} now has {} new tasks; look at them before \
+             trying again",
+            many.len()
+        ))),
+    }
 }
 
 #[cfg(test)]

@@ -164,16 +164,17 @@ impl Transport {
         if let Some(c) = self.cookie_header() {
             req = req.set("Cookie", &c);
         }
-        if let Some(extra) = extra_wait {
-            req = req.timeout(self.read_timeout + extra);
-        }
+        // A deadline for the whole exchange: the agent's per-read timeout
+        // is not reapplied to pooled connections, so a stalled host could
+        // otherwise hold a call for as long as it liked.
+        req = req.timeout(self.read_timeout + extra_wait.unwrap_or_default());
         self.finish(req.send_string(body), &url)
     }
 
     /// GETs a path below the base URL (e.g. `/folder/...`, `/sdk/vimServiceVersions.xml`).
     pub fn get(&self, path: &str) -> std::result::Result<HttpReply, SendError> {
         let url = format!("{}{path}", self.base_url);
-        let mut req = self.agent.get(&url);
+        let mut req = self.agent.get(&url).timeout(self.read_timeout);
         if let Some(c) = self.cookie_header() {
             req = req.set("Cookie", &c);
         }
@@ -186,6 +187,7 @@ impl Transport {
         let mut req = self
             .agent
             .put(&url)
+            .timeout(self.read_timeout)
             .set("Content-Type", "application/octet-stream");
         if let Some(c) = self.cookie_header() {
             req = req.set("Cookie", &c);
