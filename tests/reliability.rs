@@ -287,11 +287,11 @@ fn eight_threads_share_one_connection() {
                 for i in 0..500 {
                     let op = Instant::now();
                     match i % 10 {
-                        0 | 1 | 2 => {
+                        0..=2 => {
                             let other = &all[(t + i) % all.len()];
                             assert_eq!(&c.lookup_by_name(other).unwrap().name, other);
                         }
-                        3 | 4 | 5 => {
+                        3..=5 => {
                             let info = c.info(&d).unwrap();
                             assert_eq!(info.state, if on { 1 } else { 5 }, "{mine} at {i}");
                         }
