@@ -279,6 +279,16 @@ pub fn handle(sh: &Shared, req: &Request) -> Response {
                 ),
             )
         }
+        // The live sessions' cookie values and keys, so that tests can check
+        // that no client logs them.
+        ("GET", "/sim/secrets") => {
+            let w = sh.lock();
+            let mut out = String::new();
+            for (cookie, s) in &w.sessions {
+                out.push_str(&format!("cookie {cookie}\nkey {}\n", s.key));
+            }
+            Response::text(200, out)
+        }
         ("GET", "/sim/thumbprint") => Response::text(
             200,
             format!(

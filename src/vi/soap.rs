@@ -287,7 +287,7 @@ pub fn parse_reply(method: &str, body: &str) -> Result<Reply> {
 /// Replaces the contents of secret elements (`password`, session `key`)
 /// so that a SOAP trace can be logged.
 pub fn redact(xml: &str) -> String {
-    let mut out = xml.to_string();
+    let mut out = mask_session_ids(xml).into_owned();
     for tag in ["password", "key", "sessionId", "cookie"] {
         out = redact_tag(
             &out,
@@ -296,6 +296,32 @@ pub fn redact(xml: &str) -> String {
         );
     }
     out
+}
+
+/// Replaces the session key in "session[KEY]" (ESX's names of
+/// session-scoped objects) with ***.
+pub fn mask_session_ids(text: &str) -> Cow<'_, str> {
+    if !text.contains("session[") {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find("session[") {
+        let after = i + "session[".len();
+        out.push_str(&rest[..after]);
+        match rest[after..].find(']') {
+            Some(end) => {
+                out.push_str("***");
+                rest = &rest[after + end..];
+            }
+            None => {
+                rest = &rest[after..];
+                break;
+            }
+        }
+    }
+    out.push_str(rest);
+    Cow::Owned(out)
 }
 
 fn redact_tag(xml: &str, tag: &str, skip: bool) -> String {
@@ -397,5 +423,15 @@ mod tests {
         assert!(!redact(resp).contains("52abc"));
         let choice = "<choiceInfo><key>0</key></choiceInfo>";
         assert_eq!(redact(choice), choice);
+        let pc = "<returnval type=\"PropertyCollector\">session[52af-01]pc3</returnval>";
+        assert_eq!(
+            redact(pc),
+            "<returnval type=\"PropertyCollector\">session[***]pc3</returnval>"
+        );
+        assert_eq!(mask_session_ids("a session[x"), "a session[x");
+        assert_eq!(
+            mask_session_ids("session[k]a session[k2]b"),
+            "session[***]a session[***]b"
+        );
     }
 }

@@ -32,8 +32,16 @@ impl MoRef {
 }
 
 impl fmt::Display for MoRef {
+    /// Session-scoped objects (private property collectors, views) are
+    /// named "session[KEY]id" by ESX; the key is masked, as it names the
+    /// session.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}", self.kind, self.value)
+        write!(
+            f,
+            "{}:{}",
+            self.kind,
+            crate::vi::soap::mask_session_ids(&self.value)
+        )
     }
 }
 

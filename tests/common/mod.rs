@@ -249,6 +249,14 @@ impl Sim {
             .expect("body")
     }
 
+    /// The live sessions' cookie values and keys (/sim/secrets).
+    pub fn secrets(&self) -> Vec<String> {
+        self.get("/sim/secrets")
+            .lines()
+            .filter_map(|l| l.split_once(' ').map(|(_, v)| v.to_string()))
+            .collect()
+    }
+
     /// POST /sim/control?action=...; panics when the simulator refuses.
     pub fn control(&self, query: &str) -> String {
         match self
