@@ -645,6 +645,58 @@ out:
     esxConnectClose(conn);
 }
 
+struct held {
+    esxDomainPtr dom;
+    pthread_barrier_t *closed;
+    int errors;
+};
+
+static void *
+use_after_close(void *p)
+{
+    struct held *h = p;
+    esxDomainInfo info;
+    pthread_barrier_wait(h->closed);
+    for (int i = 0; i < 20; i++)
+        if (esxDomainGetInfo(h->dom, &info) < 0)
+            h->errors++;
+    if (esxDomainFree(h->dom) < 0)
+        h->errors++;
+    return NULL;
+}
+
+/* esxConnectClose while other threads hold domain handles: the handles
+ * keep the connection alive and keep working; the last one closes it. */
+static void
+scenario_close_held(const char *uri)
+{
+    esxConnectPtr conn = connect_to(uri, 0);
+    const char *names[4] = { "alpine-01", "debian-02", "win2019-03", "serial-04" };
+    pthread_t t[4];
+    struct held h[4];
+    pthread_barrier_t closed;
+    int rc;
+
+    CHECK(conn != NULL);
+    if (!conn)
+        return;
+    pthread_barrier_init(&closed, NULL, 5);
+    for (int i = 0; i < 4; i++) {
+        h[i].dom = esxDomainLookupByName(conn, names[i]);
+        h[i].closed = &closed;
+        h[i].errors = h[i].dom ? 0 : 1;
+        pthread_create(&t[i], NULL, use_after_close, &h[i]);
+    }
+    rc = esxConnectClose(conn);
+    CHECK(rc == 4); /* four domain handles still hold it */
+    pthread_barrier_wait(&closed);
+    for (int i = 0; i < 4; i++) {
+        pthread_join(t[i], NULL);
+        CHECK(h[i].errors == 0);
+    }
+    pthread_barrier_destroy(&closed);
+}
+
 /* serial-04 asks on power-on: with auto_answer=0 (URI) the task is left
  * blocked; again, the pending question is reported before anything starts;
  * with auto_answer=1 (URI2) it is answered and the call says so. */
@@ -800,6 +852,8 @@ main(int argc, char **argv)
         scenario_questions(argv[2], argv[4]);
     else if (strcmp(argv[1], "snapshots") == 0)
         scenario_snapshots(argv[2]);
+    else if (strcmp(argv[1], "close-held") == 0)
+        scenario_close_held(argv[2]);
     else if (strcmp(argv[1], "config") == 0)
         scenario_config(argv[2]);
     else if (strcmp(argv[1], "handler") == 0)

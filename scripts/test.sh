@@ -22,4 +22,5 @@ esac
 
 cargo fmt --all -- --check
 cargo clippy --release --workspace --all-targets -- -D warnings
-cargo test --release --workspace
+# Debug assertions (overflow checks included) on in the optimised build.
+RUSTFLAGS="-Cdebug-assertions" cargo test --release --workspace

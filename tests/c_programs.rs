@@ -232,6 +232,18 @@ fn harness_snapshots_under_valgrind() {
 }
 
 #[test]
+fn harness_close_while_domains_are_held() {
+    if let Some(sim) = harness_with("close-held", false, "", |_| vec![]) {
+        assert_eq!(sim.count("Logout"), 1, "the last handle closed the session");
+    }
+}
+
+#[test]
+fn harness_close_while_domains_are_held_under_valgrind() {
+    harness("close-held", true);
+}
+
+#[test]
 fn harness_config() {
     harness("config", false);
 }

@@ -1,0 +1,9 @@
+//! The <domainsnapshot> reader on arbitrary documents.
+#![no_main]
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    if let Ok(text) = std::str::from_utf8(data) {
+        let _ = esx_driver::driver::snapshot::parse_snapshot_xml(text);
+    }
+});
