@@ -12,5 +12,6 @@ pub mod error;
 pub mod ffi;
 pub mod uri;
 pub mod vi;
+pub mod vmx;
 
 pub use error::{Code, Error, Result};

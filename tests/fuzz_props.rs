@@ -1,6 +1,7 @@
 //! Bounded property-test versions of the fuzz targets in fuzz/ (which need
 //! nightly and cargo-fuzz): random and mutated inputs to the SOAP reader,
-//! the URI parser, the snapshot XML reader and the datastore path parser
+//! the URI parser, the snapshot XML reader, the datastore path parser and
+//! the VMX reader
 //! give a result or an error, never a panic, and stay within time.
 
 use proptest::prelude::*;
@@ -9,6 +10,10 @@ use esx_driver::driver::snapshot::parse_snapshot_xml;
 use esx_driver::uri;
 use esx_driver::vi::datastore::DatastorePath;
 use esx_driver::vi::soap;
+use esx_driver::vmx::VmxFile;
+
+/// A real .vmx from an ESX host (libvirt's test data), to mutate.
+const WILD_VMX: &str = include_str!("data/libvirt-vmx/vmx2xml/esx-in-the-wild-1.vmx");
 
 /// A real recorded response, to mutate.
 const RESPONSE: &str = r#"<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><soapenv:Body><RetrievePropertiesExResponse xmlns="urn:vim25"><returnval><objects><obj type="VirtualMachine">1</obj><propSet><name>name</name><val xsi:type="xsd:string">alpine-01</val></propSet><propSet><name>config.hardware.numCPU</name><val xsi:type="xsd:int">2</val></propSet></objects><token>0</token></returnval></RetrievePropertiesExResponse></soapenv:Body></soapenv:Envelope>"#;
@@ -49,6 +54,35 @@ fn mutated(base: &'static str) -> impl Strategy<Value = String> {
 
 proptest! {
     #![proptest_config(config())]
+
+    #[test]
+    fn vmx_reader_never_panics(bytes in prop::collection::vec(any::<u8>(), 0..4096)) {
+        if let Ok(v) = VmxFile::parse(&bytes) {
+            // Whatever parses, formats and parses again to the same entries.
+            let again = VmxFile::parse(v.format().as_bytes()).unwrap();
+            let keep = |f: &VmxFile| f.entries().filter(|(k, _)| !k.eq_ignore_ascii_case(".encoding")).map(|(k, v)| (k.to_string(), v.to_string())).collect::<Vec<_>>();
+            prop_assert_eq!(keep(&v), keep(&again));
+        }
+    }
+
+    #[test]
+    fn vmx_reader_on_mutated_files(text in mutated(WILD_VMX)) {
+        let _ = VmxFile::parse(text.as_bytes());
+    }
+
+    #[test]
+    fn vmx_text_values_round_trip(
+        entries in prop::collection::vec(("[a-zA-Z][a-zA-Z0-9_.:]{0,20}", any::<String>()), 0..40)
+    ) {
+        let mut v = VmxFile::new();
+        for (k, val) in &entries {
+            v.set_text(k, val);
+        }
+        let back = VmxFile::parse(v.format().as_bytes()).unwrap();
+        for (k, _) in &entries {
+            prop_assert_eq!(back.text(k), v.text(k));
+        }
+    }
 
     #[test]
     fn soap_reader_never_panics(text in any::<String>()) {
@@ -110,4 +144,24 @@ fn big_inputs_are_handled_quickly() {
     let _ = soap::parse_reply("X", &wide);
     let long_uri = format!("esx://{}/?no_verify=1", "h".repeat(100_000));
     let _ = uri::parse(&long_uri);
+    // A .vmx with 10,000 keys, a huge value, and one over the size limit.
+    let many: String = (0..10_000).map(|i| format!("key{i} = \"{i}\"\n")).collect();
+    let v = VmxFile::parse(many.as_bytes()).unwrap();
+    assert_eq!(v.get("KEY9999"), Some("9999"));
+    let huge = format!("annotation = \"{}\"\n", "x".repeat(3 * 1024 * 1024));
+    assert_eq!(
+        VmxFile::parse(huge.as_bytes())
+            .unwrap()
+            .get("annotation")
+            .map(str::len),
+        Some(3 * 1024 * 1024)
+    );
+    let too_big = "x".repeat(5 * 1024 * 1024);
+    assert!(VmxFile::parse(too_big.as_bytes()).is_err());
+    // Every truncation of a real file parses or fails cleanly.
+    for cut in 0..WILD_VMX.len() {
+        if WILD_VMX.is_char_boundary(cut) {
+            let _ = VmxFile::parse(WILD_VMX[..cut].as_bytes());
+        }
+    }
 }

@@ -37,6 +37,7 @@ fn prefix(code: Code) -> &'static str {
         Code::HttpError => "HTTP error",
         Code::XmlError => "XML error",
         Code::OperationDenied => "operation forbidden",
+        Code::ConfSyntax => "configuration file syntax error",
         Code::Rpc => "RPC error",
         Code::NoDomain => "Domain not found",
         Code::NoNetwork => "Network not found",
