@@ -160,8 +160,6 @@ fn big_inputs_are_handled_quickly() {
     assert!(VmxFile::parse(too_big.as_bytes()).is_err());
     // Every truncation of a real file parses or fails cleanly.
     for cut in 0..WILD_VMX.len() {
-        if WILD_VMX.is_char_boundary(cut) {
-            let _ = VmxFile::parse(WILD_VMX[..cut].as_bytes());
-        }
+        let _ = VmxFile::parse(&WILD_VMX.as_bytes()[..cut]);
     }
 }
