@@ -86,6 +86,9 @@ pub struct Disk {
     pub transient: bool,
     /// (controller, bus, target, unit)
     pub address: (u32, u32, u32, u32),
+    /// `<driver name=...>`: old domain XML named the SCSI controller model
+    /// of a disk this way.
+    pub driver_name: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -118,11 +121,19 @@ pub enum NetKind {
     },
 }
 
+/// A MAC address with libvirt's optional type ("generated" or "static")
+/// and check flag.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mac {
+    pub address: String,
+    pub kind: Option<&'static str>,
+    pub check: Option<bool>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Interface {
     pub kind: NetKind,
-    /// (address, "generated" | "static", check)
-    pub mac: Option<(String, &'static str, bool)>,
+    pub mac: Option<Mac>,
     pub model: Option<String>,
 }
 
@@ -188,6 +199,7 @@ pub struct DomainDef {
     pub serials: Vec<CharDev>,
     pub parallels: Vec<CharDev>,
     pub vnc: Option<Vnc>,
+    /// The video device's VRAM; None: no video device.
     pub vram_kib: Option<u64>,
     pub datacenter_path: Option<String>,
 }
@@ -397,9 +409,14 @@ impl DomainDef {
                 NetKind::Vds { .. } => "vds",
             };
             let _ = writeln!(x, "    <interface type='{kind}'>");
-            if let Some((mac, ty, check)) = &n.mac {
-                let check = if *check { "" } else { " check='no'" };
-                let _ = writeln!(x, "      <mac address='{mac}' type='{ty}'{check}/>");
+            if let Some(m) = &n.mac {
+                let ty = m.kind.map(|k| format!(" type='{k}'")).unwrap_or_default();
+                let check = match m.check {
+                    Some(true) => " check='yes'",
+                    Some(false) => " check='no'",
+                    None => "",
+                };
+                let _ = writeln!(x, "      <mac address='{}'{ty}{check}/>", m.address);
             }
             match &n.kind {
                 NetKind::Bridge { network, ifname } => {

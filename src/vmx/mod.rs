@@ -4,8 +4,12 @@
 
 pub mod domain;
 pub mod file;
+pub mod format;
 pub mod parse;
+pub mod xml;
 
 pub use domain::DomainDef;
 pub use file::VmxFile;
+pub use format::{format, FormatContext};
 pub use parse::{parse, ParseContext};
+pub use xml::parse_domain_xml;

@@ -336,6 +336,7 @@ fn parse_disk(
         writethrough: false,
         transient: false,
         address,
+        driver_name: None,
     };
     let fname = file_name.unwrap_or("");
     if bus == Bus::Fdc {
@@ -413,11 +414,13 @@ fn parse_disk(
                 disk.source = Some(fname.to_string());
             }
         }
-        _ => return Err(bad(format!(
+        _ => {
+            return Err(bad(format!(
             "Invalid or not yet handled value '{fname}' for VMX entry '{}' for device type '{}'",
             key("fileName"),
             dt.unwrap_or("unknown")
-        ))),
+        )))
+        }
     }
     Ok(Some(disk))
 }
@@ -546,20 +549,27 @@ fn parse_ethernet(vmx: &VmxFile, i: u32) -> Result<Option<Interface>> {
     }
     let connection = vmx.get(&key("connectionType")).map(str::to_ascii_lowercase);
     let address_type = vmx.get(&key("addressType")).map(str::to_ascii_lowercase);
-    let check = flag(vmx, &key("checkMACAddress"), true)?;
+    let check = vmx.bool(&key("checkMACAddress"))?;
+    let found = |k: &str, kind: &'static str| -> Result<Option<Mac>> {
+        vmx.get(&key(k))
+            .map(|a| {
+                Ok(Mac {
+                    address: mac(a, &key(k))?,
+                    kind: Some(kind),
+                    check,
+                })
+            })
+            .transpose()
+    };
     let mac_addr = match address_type.as_deref() {
-        None | Some("generated") | Some("vpx") => match vmx.get(&key("generatedAddress")) {
-            Some(a) => Some((mac(a, &key("generatedAddress"))?, "generated", check)),
-            None => None,
-        },
-        Some("static") => match vmx.get(&key("address")) {
-            Some(a) => Some((mac(a, &key("address"))?, "static", check)),
-            None => None,
-        },
-        Some(other) => return Err(bad(format!(
+        None | Some("generated") | Some("vpx") => found("generatedAddress", "generated")?,
+        Some("static") => found("address", "static")?,
+        Some(other) => {
+            return Err(bad(format!(
             "Expecting VMX entry '{}' to be 'generated' or 'static' or 'vpx' but found '{other}'",
             key("addressType")
-        ))),
+        )))
+        }
     };
     let mut model = vmx.get(&key("virtualDev")).map(str::to_ascii_lowercase);
     if let Some(m) = &model {
