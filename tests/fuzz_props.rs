@@ -10,10 +10,21 @@ use esx_driver::driver::snapshot::parse_snapshot_xml;
 use esx_driver::uri;
 use esx_driver::vi::datastore::DatastorePath;
 use esx_driver::vi::soap;
-use esx_driver::vmx::VmxFile;
+use esx_driver::vmx::{format, parse, parse_domain_xml, FormatContext, ParseContext, VmxFile};
 
 /// A real .vmx from an ESX host (libvirt's test data), to mutate.
 const WILD_VMX: &str = include_str!("data/libvirt-vmx/vmx2xml/esx-in-the-wild-1.vmx");
+
+/// A domain XML of libvirt's corpus, to mutate.
+const DOMAIN_XML: &str = include_str!("data/libvirt-vmx/xml2vmx/xml2vmx-esx-in-the-wild-9.xml");
+
+fn any_file(name: &str, _: bool) -> esx_driver::Result<Option<String>> {
+    Ok(Some(format!("[ds] {name}")))
+}
+
+fn any_path(name: &str) -> esx_driver::Result<String> {
+    Ok(format!("/vmfs/volumes/ds/{name}"))
+}
 
 /// A real recorded response, to mutate.
 const RESPONSE: &str = r#"<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><soapenv:Body><RetrievePropertiesExResponse xmlns="urn:vim25"><returnval><objects><obj type="VirtualMachine">1</obj><propSet><name>name</name><val xsi:type="xsd:string">alpine-01</val></propSet><propSet><name>config.hardware.numCPU</name><val xsi:type="xsd:int">2</val></propSet></objects><token>0</token></returnval></RetrievePropertiesExResponse></soapenv:Body></soapenv:Envelope>"#;
@@ -67,7 +78,26 @@ proptest! {
 
     #[test]
     fn vmx_reader_on_mutated_files(text in mutated(WILD_VMX)) {
-        let _ = VmxFile::parse(text.as_bytes());
+        // The reader and the conversion to a domain definition and XML.
+        if let Ok(v) = VmxFile::parse(text.as_bytes()) {
+            let ctx = ParseContext { parse_file_name: &any_file, datacenter_path: None };
+            if let Ok(def) = parse(&v, &ctx) {
+                let _ = def.to_xml();
+            }
+        }
+    }
+
+    #[test]
+    fn domain_xml_reader_on_mutated_documents(text in mutated(DOMAIN_XML), hw in prop::sample::select(vec![4u32, 7, 8, 10, 13, 3, 99])) {
+        if let Ok(def) = parse_domain_xml(&text) {
+            let ctx = FormatContext { format_file_name: &any_path, autodetect_scsi_model: None, virtual_hw_version: hw };
+            let _ = format(&def, &ctx);
+        }
+    }
+
+    #[test]
+    fn domain_xml_reader_never_panics(text in any::<String>()) {
+        let _ = parse_domain_xml(&text);
     }
 
     #[test]

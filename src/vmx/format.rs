@@ -57,8 +57,32 @@ fn uuid_bios(u: &[u8; 16]) -> String {
     format!("{}-{}", h[..8].join(" "), h[8..].join(" "))
 }
 
-/// (controller or bus, unit) of a disk from its target name.
+/// (controller or bus, unit) of a disk: its drive address when the XML
+/// gives one (a paravirtual SCSI controller has units past 15, which no
+/// target name can say), else from its target name.
 fn disk_slot(d: &Disk) -> Result<(u32, u32)> {
+    let (c, b, _, u) = d.address;
+    if c != u32::MAX {
+        let ok = match d.bus {
+            Bus::Scsi => c <= 3 && u <= 63 && u != 7,
+            Bus::Sata => c <= 3 && u <= 29,
+            Bus::Ide => c == 0 && b <= 1 && u <= 1,
+            Bus::Fdc => c == 0 && u <= 1,
+            Bus::Nvme => false,
+        };
+        if !ok {
+            return Err(bad(format!(
+                "Disk '{}' has a drive address (controller {c}, bus {b}, unit {u}) out of range for bus '{}'",
+                d.dst,
+                d.bus.as_str()
+            )));
+        }
+        return Ok(if d.bus == Bus::Ide { (b, u) } else { (c, u) });
+    }
+    disk_slot_from_name(d)
+}
+
+fn disk_slot_from_name(d: &Disk) -> Result<(u32, u32)> {
     let bad_name = || {
         bad(format!(
             "Disk target '{}' is not a valid name for bus '{}'",

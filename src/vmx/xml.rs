@@ -168,7 +168,24 @@ fn parse_disk(n: Node<'_, '_>) -> Result<Disk> {
         dst,
         writethrough,
         transient: child(n, "transient").is_some(),
-        address: (0, 0, 0, 0),
+        address: match child(n, "address").filter(|a| a.attribute("type") == Some("drive")) {
+            Some(a) => {
+                let num = |k: &str| -> Result<u32> {
+                    a.attribute(k)
+                        .unwrap_or("0")
+                        .parse()
+                        .map_err(|_| xml_err(format!("Invalid drive address attribute '{k}'")))
+                };
+                // u32::MAX marks "derive it from the target name".
+                (
+                    num("controller")?,
+                    num("bus")?,
+                    num("target")?,
+                    num("unit")?,
+                )
+            }
+            None => (u32::MAX, 0, 0, 0),
+        },
         driver_name: child(n, "driver")
             .and_then(|d| d.attribute("name"))
             .map(str::to_string),
