@@ -889,7 +889,114 @@ static int cmd_snapshot_revert(esxConnectPtr c, int argc, char **argv) { return 
 static int cmd_snapshot_delete(esxConnectPtr c, int argc, char **argv) { return with_domain(c, argc, argv, "snapshot-delete DOMAIN SNAPSHOT [--children|--children-only]", do_snapshot_delete); }
 static int cmd_snapshot_dumpxml(esxConnectPtr c, int argc, char **argv) { return with_domain(c, argc, argv, "snapshot-dumpxml DOMAIN SNAPSHOT", do_snapshot_dumpxml); }
 
+
+/* ---- domain XML ---- */
+
+static char *
+read_file(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    char *buf = NULL;
+    size_t len = 0, cap = 0;
+    if (!f) {
+        fprintf(stderr, "error: cannot read %s\n", path);
+        return NULL;
+    }
+    for (;;) {
+        if (len + 4096 + 1 > cap) {
+            char *n = realloc(buf, cap = (cap ? cap * 2 : 8192));
+            if (!n) {
+                free(buf);
+                fclose(f);
+                return NULL;
+            }
+            buf = n;
+        }
+        size_t got = fread(buf + len, 1, 4096, f);
+        len += got;
+        if (got < 4096)
+            break;
+    }
+    fclose(f);
+    buf[len] = '\0';
+    return buf;
+}
+
+static int
+do_dumpxml(esxDomainPtr d, int argc, char **argv)
+{
+    unsigned int flags = 0;
+    char *xml;
+    if (has_flag(argc, argv, "--inactive"))
+        flags |= ESX_DOMAIN_XML_INACTIVE;
+    if (has_flag(argc, argv, "--security-info"))
+        flags |= ESX_DOMAIN_XML_SECURE;
+    if (!(xml = esxDomainGetXMLDesc(d, flags)))
+        return fail();
+    fputs(xml, stdout);
+    free(xml);
+    return 0;
+}
+
+static int
+do_undefine(esxDomainPtr d, int argc, char **argv)
+{
+    (void)argc; (void)argv;
+    if (esxDomainUndefine(d) < 0)
+        return fail();
+    printf("Domain '%s' has been undefined\n", esxDomainGetName(d));
+    return 0;
+}
+
+static int cmd_dumpxml(esxConnectPtr c, int argc, char **argv) { return with_domain(c, argc, argv, "dumpxml DOMAIN [--inactive] [--security-info]", do_dumpxml); }
+static int cmd_undefine(esxConnectPtr c, int argc, char **argv) { return with_domain(c, argc, argv, "undefine DOMAIN", do_undefine); }
+
+static int
+cmd_define(esxConnectPtr conn, int argc, char **argv)
+{
+    const char *file = positional(argc, argv, 0);
+    char *xml;
+    esxDomainPtr d;
+    if (!file)
+        return usage_error("define FILE");
+    if (!(xml = read_file(file)))
+        return 1;
+    d = esxDomainDefineXML(conn, xml);
+    free(xml);
+    if (!d)
+        return fail();
+    printf("Domain '%s' defined from %s\n", esxDomainGetName(d), file);
+    esxDomainFree(d);
+    return 0;
+}
+
+static int
+native(esxConnectPtr conn, int argc, char **argv, int to)
+{
+    const char *format = positional(argc, argv, 0), *file = positional(argc, argv, 1);
+    char *in, *out;
+    if (!format || !file)
+        return usage_error(to ? "domxml-to-native FORMAT FILE" : "domxml-from-native FORMAT FILE");
+    if (!(in = read_file(file)))
+        return 1;
+    out = to ? esxConnectDomainXMLToNative(conn, format, in, 0) : esxConnectDomainXMLFromNative(conn, format, in, 0);
+    free(in);
+    if (!out)
+        return fail();
+    fputs(out, stdout);
+    free(out);
+    return 0;
+}
+
+static int cmd_from_native(esxConnectPtr c, int argc, char **argv) { return native(c, argc, argv, 0); }
+static int cmd_to_native(esxConnectPtr c, int argc, char **argv) { return native(c, argc, argv, 1); }
+
 static const command commands[] = {
+    { "dumpxml", cmd_dumpxml, "dumpxml DOMAIN [--inactive] [--security-info]" },
+    { "define", cmd_define, "define FILE" },
+    { "undefine", cmd_undefine, "undefine DOMAIN" },
+    { "domxml-from-native", cmd_from_native, "domxml-from-native vmware-vmx FILE" },
+    { "domxml-to-native", cmd_to_native, "domxml-to-native vmware-vmx FILE" },
     { "snapshot-create-as", cmd_snapshot_create_as, "snapshot-create-as DOMAIN NAME [DESCRIPTION] [--disk-only] [--quiesce]" },
     { "snapshot-list", cmd_snapshot_list, "snapshot-list DOMAIN [--tree] [--roots] [--leaves]" },
     { "snapshot-current", cmd_snapshot_current, "snapshot-current DOMAIN" },

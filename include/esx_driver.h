@@ -423,6 +423,37 @@ typedef enum {
 } esxDomainSnapshotXMLFlags;
 
 /**
+ * virDomainXMLFlags.
+ */
+typedef enum {
+  ESX_DOMAIN_XML_SECURE = 1,
+  ESX_DOMAIN_XML_INACTIVE = 2,
+  ESX_DOMAIN_XML_UPDATE_CPU = 4,
+  ESX_DOMAIN_XML_MIGRATABLE = 8,
+} esxDomainXMLFlags;
+
+/**
+ * virDomainDefineFlags.
+ */
+typedef enum {
+  ESX_DOMAIN_DEFINE_VALIDATE = 1,
+} esxDomainDefineFlags;
+
+/**
+ * virDomainUndefineFlagsValues (ESX has none of these things; the first
+ * two are accepted as no-ops).
+ */
+typedef enum {
+  ESX_DOMAIN_UNDEFINE_MANAGED_SAVE = 1,
+  ESX_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA = 2,
+  ESX_DOMAIN_UNDEFINE_NVRAM = 4,
+  ESX_DOMAIN_UNDEFINE_KEEP_NVRAM = 8,
+  ESX_DOMAIN_UNDEFINE_CHECKPOINTS_METADATA = 16,
+  ESX_DOMAIN_UNDEFINE_TPM = 32,
+  ESX_DOMAIN_UNDEFINE_KEEP_TPM = 64,
+} esxDomainUndefineFlagsValues;
+
+/**
  * A connection handle.
  */
 typedef struct esxConnect esxConnect;
@@ -1725,6 +1756,69 @@ const esxHypervisorDriver *esxGetHypervisorDriver(void);
  */
 void esxTestPanicNextCall(void);
 #endif
+
+/**
+ * The domain's XML (free() it). flags: esxDomainXMLFlags; without
+ * ESX_DOMAIN_XML_SECURE the VNC password is left out, with
+ * ESX_DOMAIN_XML_INACTIVE the ID of a running domain.
+ *
+ * # Safety
+ * `d` must be NULL or a live domain handle.
+ */
+char *esxDomainGetXMLDesc(esxDomainPtr d, unsigned int flags);
+
+/**
+ * Converts a native configuration ("vmware-vmx") to domain XML.
+ *
+ * # Safety
+ * `c` must be NULL or a live connection; the strings NULL or C strings.
+ */
+char *esxConnectDomainXMLFromNative(esxConnectPtr c, const char *nativeFormat, const char *nativeConfig, unsigned int flags);
+
+/**
+ * Converts domain XML to a native configuration ("vmware-vmx"), for the
+ * newest virtual hardware the host supports.
+ *
+ * # Safety
+ * `c` must be NULL or a live connection; the strings NULL or C strings.
+ */
+char *esxConnectDomainXMLToNative(esxConnectPtr c, const char *nativeFormat, const char *domainXml, unsigned int flags);
+
+/**
+ * Defines a new domain from XML (see esxDomainDefineXMLFlags).
+ *
+ * # Safety
+ * `c` must be NULL or a live connection; `xml` NULL or a C string.
+ */
+esxDomainPtr esxDomainDefineXML(esxConnectPtr c, const char *xml);
+
+/**
+ * Defines a new domain: the .vmx goes into the directory of the first
+ * file-based disk and is registered. An existing domain or file is never
+ * overwritten; on failure nothing is left on the host.
+ * flags: ESX_DOMAIN_DEFINE_VALIDATE (always done).
+ *
+ * # Safety
+ * `c` must be NULL or a live connection; `xml` NULL or a C string.
+ */
+esxDomainPtr esxDomainDefineXMLFlags(esxConnectPtr c, const char *xml, unsigned int flags);
+
+/**
+ * Undefines a powered-off or suspended domain; its files stay.
+ *
+ * # Safety
+ * `d` must be NULL or a live domain handle.
+ */
+int esxDomainUndefine(esxDomainPtr d);
+
+/**
+ * esxDomainUndefine with flags: ESX_DOMAIN_UNDEFINE_MANAGED_SAVE and
+ * ESX_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA are accepted (ESX has neither).
+ *
+ * # Safety
+ * `d` must be NULL or a live domain handle.
+ */
+int esxDomainUndefineFlags(esxDomainPtr d, unsigned int flags);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -546,3 +546,55 @@ fn esxsh_snapshot_commands() {
     let o = esxsh(&sim, &pw, &["snapshot-current", "debian-02"]);
     assert_eq!(o.status.code(), Some(1));
 }
+
+#[test]
+fn esxsh_domain_xml_commands() {
+    let Some(_) = program("esxsh") else { return };
+    let sim = Sim::with_args(&["--task-ms", "20"]);
+    let tmp = TempDir::new("esxsh-xml");
+    let pw = password_file(&tmp.0);
+    let ok = |args: &[&str]| -> String {
+        let o = esxsh(&sim, &pw, args);
+        assert!(o.status.success(), "esxsh {args:?}");
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    let xml = ok(&["dumpxml", "debian-02"]);
+    assert!(xml.starts_with("<domain type='vmware'"), "{xml}");
+    let renamed = xml
+        .replace("<name>debian-02</name>", "<name>deb-copy</name>")
+        .lines()
+        .filter(|l| !l.trim().starts_with("<uuid>"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let file = tmp.0.join("copy.xml");
+    std::fs::write(&file, renamed).unwrap();
+    let f = file.to_str().unwrap();
+    assert_eq!(
+        ok(&["define", f]).trim(),
+        format!("Domain 'deb-copy' defined from {f}")
+    );
+    assert_eq!(sim.vm("deb-copy")["power"], "poweredOff");
+    let vmx = ok(&["domxml-to-native", "vmware-vmx", f]);
+    assert!(vmx.contains("displayName = \"deb-copy\""), "{vmx}");
+    let vmx_file = tmp.0.join("copy.vmx");
+    std::fs::write(&vmx_file, &vmx).unwrap();
+    let back = ok(&[
+        "domxml-from-native",
+        "vmware-vmx",
+        vmx_file.to_str().unwrap(),
+    ]);
+    assert!(back.contains("<name>deb-copy</name>"), "{back}");
+    assert_eq!(
+        ok(&["undefine", "deb-copy"]).trim(),
+        "Domain 'deb-copy' has been undefined"
+    );
+    // The undefined VM's .vmx stayed, so defining it again is refused.
+    let o = esxsh(&sim, &pw, &["define", f]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("already exists"));
+    let o = esxsh(&sim, &pw, &["undefine", "alpine-01"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("not suspended or powered off"));
+    let o = esxsh(&sim, &pw, &["domxml-to-native", "qemu-argv", f]);
+    assert_eq!(o.status.code(), Some(1));
+}

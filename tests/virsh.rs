@@ -294,3 +294,25 @@ fn virsh_snapshot_tree_and_xml_match_esxsh() {
         ["root", "b", "c", "c1"].map(String::from).to_vec()
     );
 }
+
+#[test]
+fn virsh_dumpxml_equals_esxsh_dumpxml_for_every_vm() {
+    let sim = Sim::start();
+    let Some(v) = Virsh::new(&sim) else { return };
+    for vm in [
+        "alpine-01",
+        "debian-02",
+        "win2019-03",
+        "serial-04",
+        "copied-05",
+    ] {
+        for flags in [&[][..], &["--inactive"][..]] {
+            let mut args = vec!["dumpxml", vm];
+            args.extend_from_slice(flags);
+            let Some(mine) = esxsh(&sim, &args) else {
+                return;
+            };
+            assert_eq!(mine.trim_end(), v.run(&args).trim_end(), "{args:?}");
+        }
+    }
+}

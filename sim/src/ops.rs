@@ -7,7 +7,7 @@ use esx_driver::vi::Value;
 use crate::model::*;
 use crate::server::Shared;
 use crate::soap::{Call, Ret};
-use crate::tasks::start_vm_task;
+use crate::tasks::{start_entity_task, start_vm_task};
 use crate::world::{Alloc, Fault, Power, PowerInfo, Vm, World};
 
 /// Handles the methods of this module; None for any other method.
@@ -18,6 +18,8 @@ pub fn dispatch(sh: &Shared, w: &mut World, call: &Call, user: &str) -> Option<R
         "CreateSnapshot_Task" => create_snapshot(sh, w, call, user),
         "RevertToSnapshot_Task" => revert_snapshot(sh, w, call, user),
         "RemoveSnapshot_Task" => remove_snapshot(sh, w, call, user),
+        "RegisterVM_Task" => register_vm(sh, w, call, user),
+        "UnregisterVM" => unregister_vm(w, call),
         _ => return None,
     })
 }
@@ -434,6 +436,149 @@ fn remove_snapshot(sh: &Shared, w: &mut World, call: &Call, user: &str) -> Resul
             Ok(None)
         }),
     )
+}
+
+/// The API guest ID for a .vmx guestOS key (the inverse of vmxgen's map).
+fn guest_id_of(key: &str) -> String {
+    match key.to_ascii_lowercase().as_str() {
+        "other" => "otherGuest".into(),
+        "other-64" => "otherGuest64".into(),
+        "other4xlinux-64" => "otherLinux64Guest".into(),
+        "ubuntu-64" => "ubuntu64Guest".into(),
+        k => format!("{}Guest", k.replace("-64", "_64")),
+    }
+}
+
+/// Folder.RegisterVM_Task: reads the .vmx at `path` and adds the VM it
+/// declares (powered off). Faults as ESX gives them: a bad path, a missing
+/// file, a name that is taken, a file that is not a VM configuration.
+fn register_vm(sh: &Shared, w: &mut World, call: &Call, user: &str) -> Result<Ret, Fault> {
+    if call.this.0 != "Folder" {
+        return Err(bad("_this"));
+    }
+    let path = call.req_str("path")?;
+    if call.bool("asTemplate") == Some(true) {
+        return Err(Fault::new(
+            "NotSupported",
+            "Registering templates is not supported on this host.",
+        ));
+    }
+    let parsed = esx_driver::vi::datastore::DatastorePath::parse(&path).map_err(|_| {
+        Fault::new(
+            "InvalidDatastorePath",
+            format!("Invalid datastore path '{path}'."),
+        )
+        .with("datastorePath", s(path.clone()))
+    })?;
+    let name = call.str("name");
+    let folder = call.this.1.clone();
+    start_entity_task(
+        sh,
+        w,
+        ("Folder", &folder),
+        "RegisterVM_Task",
+        user,
+        Box::new(move |_sh, w| {
+            let file = w
+                .ds_file(&parsed.datastore, &parsed.directory_and_file)
+                .filter(|f| f.is_file())
+                .ok_or_else(|| Fault::new("NotFound", format!("File {path} was not found")))?;
+            let bytes = std::fs::read(&file)
+                .map_err(|_| Fault::new("NotFound", format!("File {path} was not found")))?;
+            let vmx = esx_driver::vmx::VmxFile::parse(&bytes).map_err(|e| {
+                Fault::new(
+                    "InvalidArgument",
+                    format!("The configuration file {path} is invalid: {e}"),
+                )
+                .with("invalidProperty", s("path"))
+            })?;
+            let display = vmx.text("displayName").unwrap_or_default();
+            let name = name.unwrap_or(display);
+            if name.is_empty() {
+                return Err(
+                    Fault::new("InvalidName", "The name '' is not valid.").with("name", s(""))
+                );
+            }
+            if w.vm_by_name(&name).is_some() {
+                return Err(Fault::new(
+                    "DuplicateName",
+                    format!("The name '{name}' already exists."),
+                )
+                .with("name", s(name.clone())));
+            }
+            let num = |k: &str, d: i64| vmx.long(k).ok().flatten().unwrap_or(d);
+            let spec = crate::world::VmSpec {
+                memory_mb: num("memsize", 32),
+                num_cpu: num("numvcpus", 1),
+                cores_per_socket: num("cpuid.coresPerSocket", 1).max(1),
+                guest_id: guest_id_of(vmx.get("guestOS").unwrap_or("other")),
+                firmware: vmx.get("firmware").unwrap_or("bios").to_ascii_lowercase(),
+                annotation: vmx.text("annotation").unwrap_or_default(),
+                ..crate::world::VmSpec::named(&name)
+            };
+            let mut vm = w.build_vm(spec);
+            if let Some(u) = vmx
+                .get("uuid.bios")
+                .and_then(|u| esx_driver::vmx::parse::parse_uuid(u))
+            {
+                vm.uuid = esx_driver::vmx::domain::format_uuid(&u);
+            }
+            let hw = num("virtualHW.version", 4);
+            vm.hw_version = format!("vmx-{hw:02}");
+            vm.datastore = parsed.datastore.clone();
+            vm.directory = parsed.directory.clone();
+            vm.vmx_name = parsed
+                .directory_and_file
+                .rsplit('/')
+                .next()
+                .unwrap_or("")
+                .to_string();
+            vm.nics.clear();
+            for i in 0..4 {
+                let k = |x: &str| format!("ethernet{i}.{x}");
+                if vmx.bool(&k("present")).ok().flatten() != Some(true) {
+                    continue;
+                }
+                vm.nics.push(crate::world::Nic {
+                    key: 4000 + i,
+                    mac: vmx
+                        .get(&k("generatedAddress"))
+                        .or(vmx.get(&k("address")))
+                        .unwrap_or("00:0c:29:00:00:00")
+                        .to_ascii_lowercase(),
+                    network: vmx.get(&k("networkName")).unwrap_or("").to_string(),
+                    model: vmx.get(&k("virtualDev")).unwrap_or("e1000").to_string(),
+                    ips: Vec::new(),
+                });
+            }
+            vm.mem_alloc.limit = num("sched.mem.max", -1);
+            vm.mem_alloc.reservation = num("sched.mem.minsize", 0);
+            let moid = vm.moid();
+            let id = vm.id;
+            w.vms.insert(id, vm);
+            Ok(Some(moref("VirtualMachine", moid)))
+        }),
+    )
+}
+
+/// VirtualMachine.UnregisterVM: removes the VM from the inventory; its
+/// files stay. Only when powered off or suspended.
+fn unregister_vm(w: &mut World, call: &Call) -> Result<Ret, Fault> {
+    if call.this.0 != "VirtualMachine" {
+        return Err(bad("_this"));
+    }
+    let id = call.this.1.clone();
+    let vm = w
+        .vm(&id)
+        .ok_or_else(|| Fault::not_found_obj("VirtualMachine", &id))?;
+    if vm.power == Power::On {
+        return Err(Fault::invalid_power_state("poweredOn", None));
+    }
+    let moid = vm.moid();
+    let key = vm.id;
+    w.autostart.power_info.retain(|p| p.vm != moid);
+    w.vms.remove(&key);
+    Ok(Ret::Vals(vec![]))
 }
 
 #[cfg(test)]

@@ -312,6 +312,35 @@ pub fn start_vm_task(
     Ok(Ret::Vals(vec![moref("Task", t)]))
 }
 
+/// Starts a task on an object that is not a VM (a folder): queued now,
+/// `work` runs once the task's duration has passed.
+pub fn start_entity_task(
+    sh: &Shared,
+    w: &mut World,
+    entity: (&str, &str),
+    method: &str,
+    user: &str,
+    work: Work,
+) -> Result<Ret, Fault> {
+    let t = w.new_task(
+        method,
+        Some((entity.0.to_string(), entity.1.to_string())),
+        false,
+        user,
+    );
+    continuations().insert(t.clone(), work);
+    let tid = t.clone();
+    sh.after(Duration::ZERO, move |sh, w| {
+        if !w.task_pending(&tid) {
+            continuations().remove(&tid);
+            return;
+        }
+        w.task_running(&tid);
+        schedule_finish(sh, w, &tid);
+    });
+    Ok(Ret::Vals(vec![moref("Task", t)]))
+}
+
 fn begin(sh: &Shared, w: &mut World, t: &str, vmid: &str, method: &str) {
     log::debug!("task {t} begins");
     if !w.task_pending(t) {

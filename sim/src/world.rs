@@ -596,6 +596,24 @@ impl World {
     }
 
     pub fn add_vm(&mut self, spec: VmSpec) -> std::io::Result<u64> {
+        let vm = self.build_vm(spec);
+        let id = vm.id;
+        if let Some(d) = self.ds_file(&vm.datastore, &vm.directory) {
+            std::fs::create_dir_all(&d)?;
+            if let Some(serial) = &vm.serial_file {
+                std::fs::write(d.join(serial), b"earlier serial console output\n")?;
+            }
+            // Large inventories get their .vmx written lazily, on first read.
+            if self.vms.len() < 200 {
+                std::fs::write(d.join(&vm.vmx_name), crate::vmxgen::vmx_for(&vm))?;
+            }
+        }
+        self.vms.insert(id, vm);
+        Ok(id)
+    }
+
+    /// A new VM from a spec, with the next ID; no file is written.
+    pub fn build_vm(&mut self, spec: VmSpec) -> Vm {
         let id = self.next_vm;
         self.next_vm += 1;
         let dir = esx_driver::vi::datastore::escape_datastore_item(&spec.name);
@@ -612,7 +630,7 @@ impl World {
                 .filter(|i| !i.is_empty())
                 .collect(),
         }];
-        let vm = Vm {
+        Vm {
             id,
             name: spec.name.clone(),
             uuid: uuid_from(id, "564d"),
@@ -646,19 +664,7 @@ impl World {
             armed_cancelable: false,
             boot_time: (spec.power != Power::Off).then(SystemTime::now),
             config_change: SystemTime::now(),
-        };
-        if let Some(d) = self.ds_file(&vm.datastore, &vm.directory) {
-            std::fs::create_dir_all(&d)?;
-            if let Some(serial) = &vm.serial_file {
-                std::fs::write(d.join(serial), b"earlier serial console output\n")?;
-            }
-            // Large inventories get their .vmx written lazily, on first read.
-            if self.vms.len() < 200 {
-                std::fs::write(d.join(&vm.vmx_name), crate::vmxgen::vmx_for(&vm))?;
-            }
         }
-        self.vms.insert(id, vm);
-        Ok(id)
     }
 
     pub fn vm(&self, moid: &str) -> Option<&Vm> {

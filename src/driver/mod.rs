@@ -9,6 +9,7 @@ pub mod lifecycle;
 pub mod node;
 pub mod scope;
 pub mod snapshot;
+pub mod xml;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};

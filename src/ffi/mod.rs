@@ -20,3 +20,4 @@ pub mod snapshot;
 pub mod strings;
 pub mod tables;
 pub mod types;
+pub mod xml;

@@ -17,6 +17,7 @@ use super::domain::*;
 use super::lifecycle::*;
 use super::snapshot::*;
 use super::types::*;
+use super::xml::*;
 
 /// The hypervisor driver table (virHypervisorDriver).
 #[repr(C)]
@@ -194,17 +195,17 @@ static HYPERVISOR: Table<esxHypervisorDriver> = Table(esxHypervisorDriver {
     domainSetVcpusFlags: Some(esxDomainSetVcpusFlags),
     domainGetVcpusFlags: Some(esxDomainGetVcpusFlags),
     domainGetMaxVcpus: Some(esxDomainGetMaxVcpus),
-    domainGetXMLDesc: None,
-    connectDomainXMLFromNative: None,
-    connectDomainXMLToNative: None,
+    domainGetXMLDesc: Some(esxDomainGetXMLDesc),
+    connectDomainXMLFromNative: Some(esxConnectDomainXMLFromNative),
+    connectDomainXMLToNative: Some(esxConnectDomainXMLToNative),
     connectListDefinedDomains: Some(esxConnectListDefinedDomains),
     connectNumOfDefinedDomains: Some(esxConnectNumOfDefinedDomains),
     domainCreate: Some(esxDomainCreate),
     domainCreateWithFlags: Some(esxDomainCreateWithFlags),
-    domainDefineXML: None,
-    domainDefineXMLFlags: None,
-    domainUndefine: None,
-    domainUndefineFlags: None,
+    domainDefineXML: Some(esxDomainDefineXML),
+    domainDefineXMLFlags: Some(esxDomainDefineXMLFlags),
+    domainUndefine: Some(esxDomainUndefine),
+    domainUndefineFlags: Some(esxDomainUndefineFlags),
     domainGetAutostart: Some(esxDomainGetAutostart),
     domainSetAutostart: Some(esxDomainSetAutostart),
     domainGetSchedulerType: Some(esxDomainGetSchedulerType),

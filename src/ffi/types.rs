@@ -612,6 +612,37 @@ pub enum esxDomainSnapshotXMLFlags {
     ESX_DOMAIN_SNAPSHOT_XML_SECURE = 1,
 }
 
+/// virDomainXMLFlags.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum esxDomainXMLFlags {
+    ESX_DOMAIN_XML_SECURE = 1,
+    ESX_DOMAIN_XML_INACTIVE = 2,
+    ESX_DOMAIN_XML_UPDATE_CPU = 4,
+    ESX_DOMAIN_XML_MIGRATABLE = 8,
+}
+
+/// virDomainDefineFlags.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum esxDomainDefineFlags {
+    ESX_DOMAIN_DEFINE_VALIDATE = 1,
+}
+
+/// virDomainUndefineFlagsValues (ESX has none of these things; the first
+/// two are accepted as no-ops).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum esxDomainUndefineFlagsValues {
+    ESX_DOMAIN_UNDEFINE_MANAGED_SAVE = 1,
+    ESX_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA = 2,
+    ESX_DOMAIN_UNDEFINE_NVRAM = 4,
+    ESX_DOMAIN_UNDEFINE_KEEP_NVRAM = 8,
+    ESX_DOMAIN_UNDEFINE_CHECKPOINTS_METADATA = 16,
+    ESX_DOMAIN_UNDEFINE_TPM = 32,
+    ESX_DOMAIN_UNDEFINE_KEEP_TPM = 64,
+}
+
 /// Size of a binary UUID (VIR_UUID_BUFLEN).
 pub const ESX_UUID_BUFLEN: usize = 16;
 /// Size of a UUID string with its NUL (VIR_UUID_STRING_BUFLEN).

@@ -175,6 +175,22 @@ pub fn exists(client: &Client, datacenter_path: &str, path: &DatastorePath) -> R
     }
 }
 
+/// Deletes a datastore file through `/folder` (404: already gone).
+pub fn remove(client: &Client, datacenter_path: &str, path: &DatastorePath) -> Result<()> {
+    let reply = client.http_delete(&path.folder_url(datacenter_path))?;
+    match reply.status {
+        200 | 204 | 404 => Ok(()),
+        status => Err(super::transport::status_error(
+            status,
+            &reply.body,
+            &format!(
+                "Deleting '[{}] {}'",
+                path.datastore, path.directory_and_file
+            ),
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

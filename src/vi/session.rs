@@ -501,6 +501,12 @@ impl Client {
         Ok(reply)
     }
 
+    /// DELETE with the session cookie (never repeated: it changes the host).
+    pub fn http_delete(&self, path: &str) -> Result<HttpReply> {
+        self.requests.fetch_add(1, Ordering::Relaxed);
+        self.transport.delete(path).map_err(Error::from)
+    }
+
     /// A private property collector of the current session: a free one, or
     /// a new one (one request, the first time a thread needs it).
     pub fn take_collector(&self) -> Result<MoRef> {

@@ -195,6 +195,16 @@ impl Transport {
         self.finish(req.send_bytes(data), &url)
     }
 
+    /// DELETEs a file below the base URL.
+    pub fn delete(&self, path: &str) -> std::result::Result<HttpReply, SendError> {
+        let url = format!("{}{path}", self.base_url);
+        let mut req = self.agent.delete(&url).timeout(self.read_timeout);
+        if let Some(c) = self.cookie_header() {
+            req = req.set("Cookie", &c);
+        }
+        self.finish(req.call(), &url)
+    }
+
     fn finish(
         &self,
         outcome: std::result::Result<ureq::Response, ureq::Error>,

@@ -178,6 +178,8 @@ pub struct Vnc {
 /// A domain definition as the VMX conversion sees it.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct DomainDef {
+    /// The ID of a running domain (`<domain id=...>`).
+    pub id: Option<i32>,
     pub name: String,
     pub uuid: [u8; 16],
     pub description: Option<String>,
@@ -202,6 +204,8 @@ pub struct DomainDef {
     /// The video device's VRAM; None: no video device.
     pub vram_kib: Option<u64>,
     pub datacenter_path: Option<String>,
+    /// The VM's managed object ID (`<vmware:moref>`), in dumpxml.
+    pub moref: Option<String>,
 }
 
 pub fn format_uuid(u: &[u8; 16]) -> String {
@@ -273,14 +277,22 @@ fn char_dev(x: &mut String, element: &str, c: &CharDev, console: bool) {
 }
 
 impl DomainDef {
-    /// The domain XML, as libvirt's virDomainDefFormat writes it.
+    /// The domain XML with secrets (the VNC password), as libvirt's
+    /// virDomainDefFormat writes it with VIR_DOMAIN_XML_SECURE.
     pub fn to_xml(&self) -> String {
-        let mut x = String::new();
-        if self.datacenter_path.is_some() {
-            x.push_str("<domain type='vmware' xmlns:vmware='http://libvirt.org/schemas/domain/vmware/1.0'>\n");
-        } else {
-            x.push_str("<domain type='vmware'>\n");
+        self.to_xml_with(true)
+    }
+
+    /// The domain XML; without `secure` the VNC password is left out.
+    pub fn to_xml_with(&self, secure: bool) -> String {
+        let mut x = String::from("<domain type='vmware'");
+        if let Some(id) = self.id {
+            let _ = write!(x, " id='{id}'");
         }
+        if self.datacenter_path.is_some() || self.moref.is_some() {
+            x.push_str(" xmlns:vmware='http://libvirt.org/schemas/domain/vmware/1.0'");
+        }
+        x.push_str(">\n");
         let _ = writeln!(x, "  <name>{}</name>", escape(&self.name));
         let _ = writeln!(x, "  <uuid>{}</uuid>", format_uuid(&self.uuid));
         if let Some(d) = &self.description {
@@ -469,7 +481,7 @@ impl DomainDef {
             if let Some(k) = &v.keymap {
                 let _ = write!(g, " keymap='{}'", attr(k));
             }
-            if let Some(p) = &v.password {
+            if let Some(p) = v.password.as_ref().filter(|_| secure) {
                 let _ = write!(g, " passwd='{}'", attr(p));
             }
             g.push_str(">\n");
@@ -496,6 +508,9 @@ impl DomainDef {
                 "  <vmware:datacenterpath>{}</vmware:datacenterpath>",
                 escape(p)
             );
+        }
+        if let Some(m) = &self.moref {
+            let _ = writeln!(x, "  <vmware:moref>{}</vmware:moref>", escape(m));
         }
         x.push_str("</domain>\n");
         x

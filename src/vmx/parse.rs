@@ -163,7 +163,8 @@ pub fn parse(vmx: &VmxFile, ctx: &ParseContext<'_>) -> Result<DomainDef> {
         )));
     }
     def.vcpus = numvcpus as u32;
-    if let Some(cores) = vmx.long("cpuid.coresPerSocket")? {
+    // One core per socket is the default: no topology to show.
+    if let Some(cores) = vmx.long("cpuid.coresPerSocket")?.filter(|c| *c != 1) {
         if cores <= 0 || numvcpus % cores != 0 {
             return Err(bad(format!(
                 "Expecting VMX entry 'cpuid.coresPerSocket' to be an unsigned integer dividing 'numvcpus' \

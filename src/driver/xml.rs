@@ -1,0 +1,466 @@
+//! Domain XML through the host: dumpxml (the VM's .vmx fetched from its
+//! datastore and converted), native-format conversion, define (convert,
+//! upload, register) and undefine. File names map between the VMX and
+//! datastore paths with the host's datastores, as libvirt's ESX driver
+//! maps them.
+
+use super::domain::{format_uuid, power_state, DomainRef, IDENTITY};
+use super::Connection;
+use crate::error::{Error, Result};
+use crate::vi::datastore::{self, DatastorePath};
+use crate::vi::property::{self, FilterSpec, ObjectSpec, PropertySpec, TraversalSpec};
+use crate::vi::{methods, task, MoRef, PowerState};
+use crate::vmx::{self, DomainDef, FormatContext, ParseContext, VmxFile};
+
+/// libvirt's name of the VMX native format.
+pub const NATIVE_FORMAT: &str = "vmware-vmx";
+
+/// virDomainXMLFlags this driver accepts.
+pub const XML_SECURE: u32 = 1;
+pub const XML_INACTIVE: u32 = 2;
+pub const XML_UPDATE_CPU: u32 = 4;
+pub const XML_MIGRATABLE: u32 = 8;
+
+/// VIR_DOMAIN_DEFINE_VALIDATE: the XML is always validated here.
+pub const DEFINE_VALIDATE: u32 = 1;
+
+/// VIR_DOMAIN_UNDEFINE_MANAGED_SAVE and _SNAPSHOTS_METADATA: ESX has no
+/// managed save and libvirt no snapshot metadata, so both are no-ops.
+pub const UNDEFINE_MANAGED_SAVE: u32 = 1;
+pub const UNDEFINE_SNAPSHOTS_METADATA: u32 = 2;
+
+fn check_flags(flags: u32, allowed: u32) -> Result<()> {
+    let bad = flags & !allowed;
+    if bad != 0 {
+        return Err(Error::invalid_arg(format!("unsupported flags (0x{bad:x})")));
+    }
+    Ok(())
+}
+
+/// A datastore of the host: its name and where ESX mounts it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mount {
+    pub name: String,
+    /// "/vmfs/volumes/<uuid>" (from summary.url "ds:///vmfs/volumes/<uuid>/").
+    pub path: String,
+}
+
+/// VMX file name -> datastore path, libvirt's rules: a bare name is in the
+/// .vmx's directory; a path under a datastore's mount (by UUID or by name)
+/// becomes "[name] rest"; any other absolute path stays.
+pub fn vmx_to_datastore_path(
+    name: &str,
+    vmx_dir: Option<&DatastorePath>,
+    mounts: &[Mount],
+    allow_missing: bool,
+) -> Result<Option<String>> {
+    if !name.contains('/') && !name.contains('\\') {
+        let dir = vmx_dir.ok_or_else(|| {
+            Error::invalid_arg(format!(
+                "File name '{name}' is relative to the .vmx file, which has no datastore directory here"
+            ))
+        })?;
+        return Ok(Some(if dir.directory.is_empty() {
+            format!("[{}] {name}", dir.datastore)
+        } else {
+            format!("[{}] {}/{name}", dir.datastore, dir.directory)
+        }));
+    }
+    for m in mounts {
+        if let Some(rest) = name.strip_prefix(&m.path) {
+            if rest.is_empty() || rest.starts_with('/') {
+                return Ok(Some(format!(
+                    "[{}] {}",
+                    m.name,
+                    rest.trim_start_matches('/')
+                )));
+            }
+        }
+    }
+    if let Some(rest) = name.strip_prefix("/vmfs/volumes/") {
+        let (ds, path) = rest.split_once('/').unwrap_or((rest, ""));
+        if mounts.iter().any(|m| m.name == ds) {
+            return Ok(Some(format!("[{ds}] {path}")));
+        }
+        if allow_missing {
+            return Ok(None);
+        }
+        return Err(Error::internal(format!(
+            "File name '{name}' refers to non-existing datastore '{ds}'"
+        )));
+    }
+    if name.starts_with('/') {
+        return Ok(Some(name.to_string()));
+    }
+    Err(Error::internal(format!(
+        "Could not handle file name '{name}'"
+    )))
+}
+
+/// Datastore path -> VMX file name ("/vmfs/volumes/<uuid>/dir/file"); an
+/// absolute path stays.
+pub fn datastore_to_vmx_path(name: &str, mounts: &[Mount]) -> Result<String> {
+    if name.starts_with('[') {
+        let p = DatastorePath::parse(name)?;
+        let m = mounts
+            .iter()
+            .find(|m| m.name == p.datastore)
+            .ok_or_else(|| {
+                Error::invalid_arg(format!(
+                    "Datastore '{}' of '{name}' does not exist on this host",
+                    p.datastore
+                ))
+            })?;
+        return Ok(format!(
+            "{}/{}",
+            m.path.trim_end_matches('/'),
+            p.directory_and_file
+        ));
+    }
+    if name.starts_with('/') {
+        return Ok(name.to_string());
+    }
+    Err(Error::internal(format!(
+        "Could not handle file name '{name}'"
+    )))
+}
+
+/// The virtual hardware version a VM defined on a host of this API version
+/// gets (the newest the host supports).
+pub fn hw_version_for(api_version: &str) -> u32 {
+    let v: Vec<u32> = api_version
+        .split('.')
+        .filter_map(|p| p.parse().ok())
+        .collect();
+    let at_least = |maj: u32, min: u32, patch: u32| {
+        let have = (
+            v.first().copied().unwrap_or(0),
+            v.get(1).copied().unwrap_or(0),
+            v.get(2).copied().unwrap_or(0),
+        );
+        have >= (maj, min, patch)
+    };
+    if at_least(8, 0, 0) {
+        20
+    } else if at_least(7, 0, 2) {
+        19
+    } else if at_least(7, 0, 1) {
+        18
+    } else if at_least(7, 0, 0) {
+        17
+    } else if at_least(6, 7, 0) {
+        14
+    } else if at_least(6, 5, 0) {
+        13
+    } else if at_least(6, 0, 0) {
+        11
+    } else if at_least(5, 5, 0) {
+        10
+    } else if at_least(5, 1, 0) {
+        9
+    } else if at_least(5, 0, 0) {
+        8
+    } else if at_least(4, 0, 0) {
+        7
+    } else {
+        4
+    }
+}
+
+impl Connection {
+    /// The host's datastores and their mount paths (one request).
+    pub fn datastore_mounts(&self) -> Result<Vec<Mount>> {
+        let host = self.scope()?.host.clone();
+        let spec = FilterSpec {
+            props: vec![PropertySpec::new(
+                "Datastore",
+                &["summary.name", "summary.url"],
+            )],
+            objects: vec![ObjectSpec {
+                obj: host,
+                skip: true,
+                select: vec![
+                    TraversalSpec::new("hostToDatastore", "HostSystem", "datastore")
+                        .into_selection(),
+                ],
+            }],
+        };
+        let mut out = Vec::new();
+        for o in property::retrieve(self.client(), &spec)? {
+            let (Some(name), Some(url)) = (o.str_prop("summary.name"), o.str_prop("summary.url"))
+            else {
+                continue;
+            };
+            let path = url
+                .strip_prefix("ds://")
+                .unwrap_or(url)
+                .trim_end_matches('/')
+                .to_string();
+            out.push(Mount {
+                name: name.to_string(),
+                path,
+            });
+        }
+        Ok(out)
+    }
+
+    fn hw_version(&self) -> u32 {
+        hw_version_for(&self.client().service().about.api_version)
+    }
+
+    /// virDomainGetXMLDesc: the VM's .vmx, converted, with its ID when it
+    /// runs. Three requests: the VM, the datastores, the file.
+    pub fn domain_xml(&self, dom: &DomainRef, flags: u32) -> Result<String> {
+        check_flags(
+            flags,
+            XML_SECURE | XML_INACTIVE | XML_UPDATE_CPU | XML_MIGRATABLE,
+        )?;
+        let vm = self.vm_properties(dom, &["config.files.vmPathName", "runtime.powerState"])?;
+        let path = DatastorePath::parse(vm.require_str("config.files.vmPathName")?)?;
+        let mounts = self.datastore_mounts()?;
+        let scope = self.scope()?;
+        let bytes =
+            datastore::download(self.client(), &scope.datacenter_path, &path).map_err(|e| {
+                e.context(format!(
+                    "Could not read the configuration of domain '{}'",
+                    dom.name
+                ))
+            })?;
+        let file = VmxFile::parse(&bytes)?;
+        let map =
+            |name: &str, missing: bool| vmx_to_datastore_path(name, Some(&path), &mounts, missing);
+        let ctx = ParseContext {
+            parse_file_name: &map,
+            datacenter_path: Some(&scope.datacenter_path),
+        };
+        let mut def = vmx::parse(&file, &ctx)?;
+        if flags & XML_INACTIVE == 0 && power_state(&vm)? != PowerState::PoweredOff {
+            def.id = Some(dom.id);
+        }
+        def.moref = Some(vm.obj.value.clone());
+        Ok(def.to_xml_with(flags & XML_SECURE != 0))
+    }
+
+    /// virConnectDomainXMLFromNative for "vmware-vmx". File names relative
+    /// to the .vmx cannot be resolved here and are an error.
+    pub fn domain_xml_from_native(&self, format: &str, config: &str, flags: u32) -> Result<String> {
+        check_flags(flags, 0)?;
+        if format != NATIVE_FORMAT {
+            return Err(Error::invalid_arg(format!(
+                "Unsupported config format '{format}' (the VMX format is '{NATIVE_FORMAT}')"
+            )));
+        }
+        let mounts = self.datastore_mounts()?;
+        let map = |name: &str, missing: bool| vmx_to_datastore_path(name, None, &mounts, missing);
+        let ctx = ParseContext {
+            parse_file_name: &map,
+            datacenter_path: None,
+        };
+        let def = vmx::parse(&VmxFile::parse(config.as_bytes())?, &ctx)?;
+        Ok(def.to_xml())
+    }
+
+    /// virConnectDomainXMLToNative for "vmware-vmx", for the newest virtual
+    /// hardware this host supports.
+    pub fn domain_xml_to_native(&self, format: &str, xml: &str, flags: u32) -> Result<String> {
+        check_flags(flags, 0)?;
+        if format != NATIVE_FORMAT {
+            return Err(Error::invalid_arg(format!(
+                "Unsupported config format '{format}' (the VMX format is '{NATIVE_FORMAT}')"
+            )));
+        }
+        let def = vmx::parse_domain_xml(xml)?;
+        self.format_vmx(&def)
+    }
+
+    fn format_vmx(&self, def: &DomainDef) -> Result<String> {
+        let mounts = self.datastore_mounts()?;
+        let map = |name: &str| datastore_to_vmx_path(name, &mounts);
+        let ctx = FormatContext {
+            format_file_name: &map,
+            autodetect_scsi_model: None,
+            virtual_hw_version: self.hw_version(),
+        };
+        vmx::format(def, &ctx)
+    }
+
+    /// virDomainDefineXMLFlags: converts the XML, writes the .vmx into the
+    /// directory of the first file-based disk (as libvirt does) and
+    /// registers it. An existing VM (name or UUID) or file is never
+    /// touched; if registering fails the uploaded file is removed again.
+    pub fn define_xml(&self, xml: &str, flags: u32) -> Result<DomainRef> {
+        check_flags(flags, DEFINE_VALIDATE)?;
+        let def = vmx::parse_domain_xml(xml)?;
+        self.check_writable(&format!("define domain '{}'", def.name))?;
+        let disk = def
+            .disks
+            .iter()
+            .find(|d| !d.block && d.source.as_deref().is_some_and(|s| s.starts_with('[')))
+            .and_then(|d| d.source.clone())
+            .ok_or_else(|| {
+                Error::invalid_arg(
+                    "Domain XML doesn't contain any file-based harddisks, cannot deduce datastore and path for VMX \
+                     file",
+                )
+            })?;
+        let disk_path = DatastorePath::parse(&disk)?;
+        let file_name = format!("{}.vmx", datastore::escape_datastore_item(&def.name));
+        let vmx_path = DatastorePath::parse(&if disk_path.directory.is_empty() {
+            format!("[{}] {file_name}", disk_path.datastore)
+        } else {
+            format!(
+                "[{}] {}/{file_name}",
+                disk_path.datastore, disk_path.directory
+            )
+        })?;
+        match self.lookup_by_name(&def.name) {
+            Ok(_) => {
+                return Err(Error::operation_invalid(format!(
+                    "Domain '{}' already exists, editing existing domains is not supported",
+                    def.name
+                )))
+            }
+            Err(e) if e.code() == crate::error::Code::NoDomain => {}
+            Err(e) => return Err(e),
+        }
+        if def.uuid != [0; 16] {
+            match self.lookup_by_uuid(&def.uuid) {
+                Ok(other) => {
+                    return Err(Error::operation_invalid(format!(
+                        "A domain with UUID {} already exists ('{}')",
+                        format_uuid(&def.uuid),
+                        other.name
+                    )))
+                }
+                Err(e) if e.code() == crate::error::Code::NoDomain => {}
+                Err(e) => return Err(e),
+            }
+        }
+        let vmx = self.format_vmx(&def)?;
+        let scope = self.scope()?;
+        let full = format!("[{}] {}", vmx_path.datastore, vmx_path.directory_and_file);
+        if datastore::exists(self.client(), &scope.datacenter_path, &vmx_path)? {
+            return Err(Error::operation_invalid(format!(
+                "File '{full}' already exists"
+            )));
+        }
+        datastore::upload(
+            self.client(),
+            &scope.datacenter_path,
+            &vmx_path,
+            vmx.as_bytes(),
+        )?;
+        let registered = (|| {
+            let t = methods::register_vm_task(
+                self.client(),
+                &scope.vm_folder,
+                &full,
+                Some(&def.name),
+                &scope.resource_pool,
+                Some(&scope.host),
+            )?;
+            let what = format!("register domain '{}'", def.name);
+            let out = task::wait_for_task(
+                self.client(),
+                &t,
+                None,
+                &task::AutoAnswer(self.uri().auto_answer),
+                &format!("domain '{}'", def.name),
+                &what,
+            )?;
+            out.result
+                .as_ref()
+                .and_then(|v| v.as_moref())
+                .cloned()
+                .ok_or_else(|| Error::rpc("RegisterVM_Task finished without naming the new VM"))
+        })();
+        let vm: MoRef = match registered {
+            Ok(vm) => vm,
+            Err(e) => {
+                // Leave nothing half-created on the host.
+                if let Err(cleanup) =
+                    datastore::remove(self.client(), &scope.datacenter_path, &vmx_path)
+                {
+                    log::warn!("could not remove '{full}' after the failed definition: {cleanup}");
+                }
+                return Err(e.context(format!("Could not define domain '{}'", def.name)));
+            }
+        };
+        let o = property::retrieve_one(self.client(), &vm, &IDENTITY)?
+            .ok_or_else(|| Error::rpc(format!("The new domain '{}' vanished", def.name)))?;
+        self.domain_from(&o)
+    }
+
+    /// virDomainUndefineFlags: unregisters a powered-off or suspended VM;
+    /// its files stay.
+    pub fn undefine(&self, dom: &DomainRef, flags: u32) -> Result<()> {
+        check_flags(flags, UNDEFINE_MANAGED_SAVE | UNDEFINE_SNAPSHOTS_METADATA)?;
+        self.check_writable(&format!("undefine domain '{}'", dom.name))?;
+        let vm = self.vm_properties(dom, &["runtime.powerState"])?;
+        if power_state(&vm)? == PowerState::PoweredOn {
+            return Err(Error::operation_invalid(format!(
+                "Domain '{}' is not suspended or powered off",
+                dom.name
+            )));
+        }
+        methods::unregister_vm(self.client(), &vm.obj)
+            .map_err(|e| e.context(format!("Could not undefine domain '{}'", dom.name)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mounts() -> Vec<Mount> {
+        vec![Mount {
+            name: "datastore1".into(),
+            path: "/vmfs/volumes/5f1e0c6a-1".into(),
+        }]
+    }
+
+    #[test]
+    fn file_names_both_ways() {
+        let dir = DatastorePath::parse("[datastore1] vm/vm.vmx").unwrap();
+        let m = mounts();
+        let p = |n: &str, missing| vmx_to_datastore_path(n, Some(&dir), &m, missing);
+        assert_eq!(
+            p("disk.vmdk", false).unwrap().unwrap(),
+            "[datastore1] vm/disk.vmdk"
+        );
+        assert_eq!(
+            p("/vmfs/volumes/5f1e0c6a-1/iso/a.iso", false)
+                .unwrap()
+                .unwrap(),
+            "[datastore1] iso/a.iso"
+        );
+        assert_eq!(
+            p("/vmfs/volumes/datastore1/x/y.vmdk", false)
+                .unwrap()
+                .unwrap(),
+            "[datastore1] x/y.vmdk"
+        );
+        assert_eq!(p("/vmfs/volumes/gone/a.iso", true).unwrap(), None);
+        assert!(p("/vmfs/volumes/gone/a.iso", false).is_err());
+        assert_eq!(p("/dev/cdrom", false).unwrap().unwrap(), "/dev/cdrom");
+        assert!(p("rel/ative.vmdk", false).is_err());
+        assert!(vmx_to_datastore_path("a.vmdk", None, &m, false).is_err());
+        assert_eq!(
+            datastore_to_vmx_path("[datastore1] vm/disk.vmdk", &m).unwrap(),
+            "/vmfs/volumes/5f1e0c6a-1/vm/disk.vmdk"
+        );
+        assert!(datastore_to_vmx_path("[nope] a.vmdk", &m).is_err());
+        assert!(datastore_to_vmx_path("a.vmdk", &m).is_err());
+    }
+
+    #[test]
+    fn hardware_versions() {
+        assert_eq!(hw_version_for("7.0.3.0"), 19);
+        assert_eq!(hw_version_for("7.0"), 17);
+        assert_eq!(hw_version_for("6.7.3"), 14);
+        assert_eq!(hw_version_for("5.5"), 10);
+        assert_eq!(hw_version_for("4.1"), 7);
+        assert_eq!(hw_version_for("2.5"), 4);
+        assert_eq!(hw_version_for("garbage"), 4);
+    }
+}
