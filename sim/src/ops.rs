@@ -519,7 +519,7 @@ fn register_vm(sh: &Shared, w: &mut World, call: &Call, user: &str) -> Result<Re
             let mut vm = w.build_vm(spec);
             if let Some(u) = vmx
                 .get("uuid.bios")
-                .and_then(|u| esx_driver::vmx::parse::parse_uuid(u))
+                .and_then(esx_driver::vmx::parse::parse_uuid)
             {
                 vm.uuid = esx_driver::vmx::domain::format_uuid(&u);
             }
