@@ -39,6 +39,7 @@ run snapshot-create-as debian-02 after-upgrade
 run snapshot-list debian-02 --tree
 run snapshot-revert debian-02 before-upgrade
 run snapshot-current debian-02
+run dumpxml alpine-01
 if [ -f scripts/demo-questions.sh ]; then
     . scripts/demo-questions.sh
 fi

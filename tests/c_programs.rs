@@ -469,7 +469,7 @@ fn esxsh_configuration_commands() {
 }
 
 #[test]
-fn esxsh_configuration_under_valgrind() {
+fn esxsh_configuration_snapshots_and_xml_under_valgrind() {
     let Some(prog) = program("esxsh") else { return };
     let Some(vg) = valgrind() else { return };
     let sim = Sim::with_args(&["--task-ms", "50"]);
@@ -482,6 +482,12 @@ fn esxsh_configuration_under_valgrind() {
         &["domifaddr", "alpine-01"][..],
         &["domhostname", "alpine-01"][..],
         &["domhostname", "debian-02"][..],
+        &["dumpxml", "win2019-03"][..],
+        &["snapshot-create-as", "debian-02", "vg1"][..],
+        &["snapshot-create-as", "debian-02", "vg2"][..],
+        &["snapshot-list", "debian-02", "--tree"][..],
+        &["snapshot-list", "debian-02"][..],
+        &["snapshot-delete", "debian-02", "vg1", "--children"][..],
     ] {
         let out = run(under_valgrind(&vg, &prog)
             .arg("-c")
