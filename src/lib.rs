@@ -7,8 +7,12 @@
 //! - [`vi`] (the VI SOAP client), [`vmx`] (VMX <-> domain XML), [`uri`],
 //!   [`error`].
 
+// The compiler holds every module but ffi to safe code.
+#![deny(unsafe_code)]
+
 pub mod driver;
 pub mod error;
+#[allow(unsafe_code)]
 pub mod ffi;
 pub mod uri;
 pub mod vi;

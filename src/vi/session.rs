@@ -5,6 +5,7 @@
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Mutex, RwLock};
 use std::time::{Duration, Instant};
+use zeroize::Zeroize;
 
 use super::soap::{self, Reply, XmlWriter};
 use super::transport::{self, HttpReply, SendError, Transport};
@@ -40,14 +41,10 @@ impl Secret {
         std::str::from_utf8(&self.0).unwrap_or("")
     }
 
-    /// Overwrites the bytes; volatile so the compiler cannot skip it.
+    /// Overwrites the bytes (zeroize's volatile writes, which the compiler
+    /// cannot skip) and empties the buffer.
     pub fn wipe(&mut self) {
-        for b in self.0.iter_mut() {
-            // SAFETY: `b` is a valid, aligned, exclusive reference.
-            unsafe { std::ptr::write_volatile(b, 0) };
-        }
-        std::sync::atomic::compiler_fence(Ordering::SeqCst);
-        self.0.clear();
+        self.0.zeroize();
     }
 }
 
