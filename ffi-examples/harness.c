@@ -512,6 +512,29 @@ scenario_config(const char *uri)
     CHECK_ERROR(ESX_ERR_INVALID_ARG, NULL);
     CHECK(esxDomainInterfaceAddresses(a, &ifaces, ESX_DOMAIN_INTERFACE_ADDRESSES_SRC_LEASE, 0) == -1);
     CHECK_ERROR(ESX_ERR_ARGUMENT_UNSUPPORTED, NULL);
+
+    /* Domain XML through the C ABI, and its bad inputs. */
+    s = esxDomainGetXMLDesc(a, 0);
+    CHECK(s && strstr(s, "<name>alpine-01</name>") && strstr(s, " id='1'"));
+    {
+        char *vmx = s ? esxConnectDomainXMLToNative(conn, "vmware-vmx", s, 0) : NULL;
+        CHECK(vmx && strstr(vmx, "displayName = \"alpine-01\""));
+        free(vmx);
+    }
+    free(s);
+    CHECK(esxDomainGetXMLDesc(NULL, 0) == NULL);
+    CHECK_ERROR(ESX_ERR_INVALID_DOMAIN, NULL);
+    CHECK(esxDomainGetXMLDesc(a, 1u << 10) == NULL);
+    CHECK_ERROR(ESX_ERR_INVALID_ARG, "unsupported flags");
+    CHECK(esxDomainDefineXML(conn, NULL) == NULL);
+    CHECK_ERROR(ESX_ERR_INVALID_ARG, NULL);
+    CHECK(esxDomainDefineXML(conn, "<domain") == NULL);
+    CHECK_ERROR(ESX_ERR_XML_ERROR, NULL);
+    CHECK(esxConnectDomainXMLToNative(conn, "qemu-argv", "<domain/>", 0) == NULL);
+    CHECK_ERROR(ESX_ERR_INVALID_ARG, "vmware-vmx");
+    CHECK(esxConnectDomainXMLFromNative(conn, "vmware-vmx", "\xff = \"x\"", 0) == NULL);
+    CHECK(esxDomainUndefine(a) == -1);
+    CHECK_ERROR(ESX_ERR_OPERATION_INVALID, "not suspended or powered off");
 out:
     esxDomainFree(d);
     esxDomainFree(a);

@@ -270,3 +270,47 @@ fn native_format_conversion() {
     );
     let _ = sim;
 }
+
+/// esx-sim's RegisterVM_Task faults, as ESX gives them, seen through the
+/// driver's task waiting.
+#[test]
+fn register_faults_of_the_host() {
+    let (sim, c) = setup();
+    let scope = c.scope().unwrap().clone();
+    let register = |path: &str, name: &str| -> esx_driver::Result<()> {
+        let t = esx_driver::vi::methods::register_vm_task(
+            c.client(),
+            &scope.vm_folder,
+            path,
+            Some(name),
+            &scope.resource_pool,
+            Some(&scope.host),
+        )?;
+        esx_driver::vi::task::wait_for_task(
+            c.client(),
+            &t,
+            None,
+            &esx_driver::vi::task::AutoAnswer(false),
+            "the host",
+            "register",
+        )
+        .map(|_| ())
+    };
+    let fault = |r: esx_driver::Result<()>| r.unwrap_err().fault().map(str::to_string);
+    assert_eq!(
+        fault(register("not a path", "x")).as_deref(),
+        Some("InvalidDatastorePath")
+    );
+    assert_eq!(
+        fault(register("[datastore1] nope/nope.vmx", "x")).as_deref(),
+        Some("NotFound")
+    );
+    let existing = sim.vm("debian-02")["vmx_path"].clone();
+    assert_eq!(
+        fault(register(&existing, "alpine-01")).as_deref(),
+        Some("DuplicateName")
+    );
+    // And a real registration of the same file under a new name works.
+    register(&existing, "debian-twin").unwrap();
+    assert_eq!(sim.vm("debian-twin")["memory_mb"], "2048");
+}
