@@ -6,9 +6,9 @@ mod common;
 use std::path::PathBuf;
 use std::process::Command;
 
-use common::{repo_dir, require, Sim, PASSWORD};
+use common::{repo_dir, require, Pw, Sim, PASSWORD};
 use esx_driver::driver::config::{ParamValue, TypedParam};
-use esx_driver::driver::{Authenticator, Connection, CredentialKind, CredentialRequest};
+use esx_driver::driver::Connection;
 
 /// The Python with pyvmomi: $ESX_PYTHON (set by `make test`), else
 /// build/venv, else python3 if it can import pyVmomi.
@@ -110,16 +110,6 @@ fn pyvmomi_answers_questions() {
     let lines = run(&py, &sim, "question", &["serial-04", "1"]);
     assert_eq!(lines[0][2], "msg.serial.file.open");
     assert_eq!(lines[1], ["answered", "1", "success", "poweredOn"]);
-}
-
-struct Pw;
-impl Authenticator for Pw {
-    fn supports(&self, _: CredentialKind) -> bool {
-        true
-    }
-    fn ask(&mut self, _: &CredentialRequest) -> esx_driver::Result<Option<String>> {
-        Ok(Some(PASSWORD.into()))
-    }
 }
 
 /// pyvmomi reads back what this driver wrote with ReconfigVM_Task: both

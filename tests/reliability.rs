@@ -8,19 +8,9 @@ mod common;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::{Sim, TempDir, PASSWORD};
-use esx_driver::driver::{Authenticator, Connection, CredentialKind, CredentialRequest, ListFlags};
+use common::{Pw, Sim, TempDir};
+use esx_driver::driver::{Connection, ListFlags};
 use esx_driver::error::Code;
-
-struct Pw;
-impl Authenticator for Pw {
-    fn supports(&self, _: CredentialKind) -> bool {
-        true
-    }
-    fn ask(&mut self, _: &CredentialRequest) -> esx_driver::Result<Option<String>> {
-        Ok(Some(PASSWORD.into()))
-    }
-}
 
 fn open(sim: &Sim, extra: &str) -> Connection {
     Connection::open(&sim.uri(extra), Some(&mut Pw), false).expect("open")

@@ -4,20 +4,10 @@
 
 mod common;
 
-use common::{Sim, PASSWORD};
+use common::{Pw, Sim};
 use esx_driver::driver::snapshot::*;
-use esx_driver::driver::{Authenticator, Connection, CredentialKind, CredentialRequest, DomainRef};
+use esx_driver::driver::{Connection, DomainRef};
 use esx_driver::error::Code;
-
-struct Pw;
-impl Authenticator for Pw {
-    fn supports(&self, _: CredentialKind) -> bool {
-        true
-    }
-    fn ask(&mut self, _: &CredentialRequest) -> esx_driver::Result<Option<String>> {
-        Ok(Some(PASSWORD.into()))
-    }
-}
 
 fn setup() -> (Sim, Connection) {
     let sim = Sim::with_args(&["--task-ms", "20"]);

@@ -7,22 +7,10 @@ mod common;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use common::{Sim, PASSWORD};
-use esx_driver::driver::{
-    Authenticator, Connection, CredentialKind, CredentialRequest, DomainRef, QuestionHandler,
-};
+use common::{Pw, Sim};
+use esx_driver::driver::{Connection, DomainRef, QuestionHandler};
 use esx_driver::error::Code;
 use esx_driver::vi::Question;
-
-struct Pw;
-impl Authenticator for Pw {
-    fn supports(&self, _: CredentialKind) -> bool {
-        true
-    }
-    fn ask(&mut self, _: &CredentialRequest) -> esx_driver::Result<Option<String>> {
-        Ok(Some(PASSWORD.into()))
-    }
-}
 
 fn open(sim: &Sim, extra: &str) -> Connection {
     Connection::open(&sim.uri(extra), Some(&mut Pw), false).expect("open")

@@ -2,19 +2,9 @@
 
 mod common;
 
-use common::{Sim, TempDir, PASSWORD};
-use esx_driver::driver::{Authenticator, Connection, CredentialKind, CredentialRequest, ListFlags};
+use common::{Pw, Sim, TempDir};
+use esx_driver::driver::{Connection, ListFlags};
 use esx_driver::error::Code;
-
-struct Pw;
-impl Authenticator for Pw {
-    fn supports(&self, _: CredentialKind) -> bool {
-        true
-    }
-    fn ask(&mut self, _: &CredentialRequest) -> esx_driver::Result<Option<String>> {
-        Ok(Some(PASSWORD.into()))
-    }
-}
 
 fn open(uri: &str) -> esx_driver::Result<Connection> {
     Connection::open(uri, Some(&mut Pw), false)

@@ -8,19 +8,9 @@ mod common;
 use std::path::PathBuf;
 use std::process::Command;
 
-use common::{build_dir, password_file, require, which, Sim, TempDir, PASSWORD};
+use common::{build_dir, password_file, require, which, Pw, Sim, TempDir, PASSWORD};
 use esx_driver::driver::config::{ParamValue, TypedParam};
-use esx_driver::driver::{Authenticator, Connection, CredentialKind, CredentialRequest, ListFlags};
-
-struct Pw;
-impl Authenticator for Pw {
-    fn supports(&self, _: CredentialKind) -> bool {
-        true
-    }
-    fn ask(&mut self, _: &CredentialRequest) -> esx_driver::Result<Option<String>> {
-        Ok(Some(PASSWORD.into()))
-    }
-}
+use esx_driver::driver::{Connection, ListFlags};
 
 pub struct Virsh {
     bin: PathBuf,

@@ -11,7 +11,7 @@ use std::sync::{Arc, Weak};
 use super::boundary::call;
 use super::error::out_string;
 use super::handles::{add_ref, borrow, clone_arc, esxConnect, esxDomain, into_raw, release};
-use super::strings::{check_flags, fill_buf, malloc_str, out, str_arg};
+use super::strings::{check_flags, fill_buf, out, str_arg, write_names};
 use super::types::*;
 use crate::driver::{
     self, Authenticator, Connection, CredentialKind, CredentialRequest, DomainRef, ListFlags,
@@ -469,23 +469,8 @@ pub unsafe extern "C" fn esxConnectListDefinedDomains(
             return Ok(0);
         }
         let list = c.conn.list_defined_domains(maxnames as usize)?;
-        let mut written = Vec::with_capacity(list.len());
-        for n in &list {
-            let p = malloc_str(n);
-            if p.is_null() {
-                for q in written {
-                    // SAFETY: each was malloc'd above.
-                    unsafe { libc::free(q as *mut c_void) };
-                }
-                return Err(Error::internal("out of memory"));
-            }
-            written.push(p);
-        }
-        for (i, p) in written.iter().enumerate() {
-            // SAFETY: i < maxnames.
-            unsafe { *names.add(i) = *p };
-        }
-        Ok(list.len() as c_int)
+        // SAFETY: checked above; the caller gives room for maxnames.
+        unsafe { write_names(&list, names, maxnames) }
     })
 }
 

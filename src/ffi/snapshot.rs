@@ -4,14 +4,14 @@
 
 #![allow(non_snake_case)]
 
-use std::os::raw::{c_char, c_int, c_uint, c_void};
+use std::os::raw::{c_char, c_int, c_uint};
 use std::sync::Arc;
 
 use super::boundary::call;
 use super::domain::dom;
 use super::error::out_string;
 use super::handles::{add_ref, borrow, clone_arc, esxDomain, esxDomainSnapshot, into_raw, release};
-use super::strings::{malloc_str, str_arg};
+use super::strings::{str_arg, write_names};
 use super::types::*;
 use crate::error::Error;
 
@@ -28,41 +28,6 @@ fn snap_name(s: &esxDomainSnapshot) -> String {
 
 fn new_snapshot(d: Arc<esxDomain>, name: &str) -> esxDomainSnapshotPtr {
     into_raw(esxDomainSnapshot::new(d, name))
-}
-
-/// Writes up to `max` names as malloc'd strings into `names`; returns how
-/// many were written.
-///
-/// # Safety
-/// `names` must have room for `max` pointers (checked for NULL here).
-unsafe fn write_names(
-    list: &[String],
-    names: *mut *mut c_char,
-    max: c_int,
-) -> Result<c_int, Error> {
-    if max < 0 || (names.is_null() && max > 0) {
-        return Err(Error::invalid_arg(
-            "names must hold nameslen (>= 0) entries",
-        ));
-    }
-    let n = list.len().min(max as usize);
-    let mut written: Vec<*mut c_char> = Vec::with_capacity(n);
-    for s in &list[..n] {
-        let p = malloc_str(s);
-        if p.is_null() {
-            for q in written {
-                // SAFETY: each was malloc'd above.
-                unsafe { libc::free(q as *mut c_void) };
-            }
-            return Err(Error::internal("out of memory"));
-        }
-        written.push(p);
-    }
-    for (i, p) in written.iter().enumerate() {
-        // SAFETY: i < n <= max entries the caller provides.
-        unsafe { *names.add(i) = *p };
-    }
-    Ok(n as c_int)
 }
 
 /// With `out` non-NULL, *out becomes a malloc'd NULL-terminated array of

@@ -2,7 +2,7 @@
 //! copies (freed by the caller with free()) on the way out.
 
 use std::ffi::CStr;
-use std::os::raw::c_char;
+use std::os::raw::{c_char, c_int};
 
 use crate::error::Error;
 
@@ -81,4 +81,39 @@ pub fn check_flags(flags: u32, allowed: u32) -> Result<(), Error> {
         return Err(Error::invalid_arg(format!("unsupported flags (0x{bad:x})")));
     }
     Ok(())
+}
+
+/// Writes up to `max` names as malloc'd strings into `names` (all or none:
+/// on a failed allocation the ones written are freed); returns how many.
+///
+/// # Safety
+/// `names` must be NULL or have room for `max` pointers.
+pub unsafe fn write_names(
+    list: &[String],
+    names: *mut *mut c_char,
+    max: c_int,
+) -> Result<c_int, Error> {
+    if max < 0 || (names.is_null() && max > 0) {
+        return Err(Error::invalid_arg(
+            "names must have room for the given number (>= 0) of entries",
+        ));
+    }
+    let n = list.len().min(max as usize);
+    let mut written: Vec<*mut c_char> = Vec::with_capacity(n);
+    for s in &list[..n] {
+        let p = malloc_str(s);
+        if p.is_null() {
+            for q in written {
+                // SAFETY: each was malloc'd above and not handed out.
+                unsafe { libc::free(q as *mut libc::c_void) };
+            }
+            return Err(Error::internal("out of memory"));
+        }
+        written.push(p);
+    }
+    for (i, p) in written.iter().enumerate() {
+        // SAFETY: i < n <= max entries the caller provides.
+        unsafe { *names.add(i) = *p };
+    }
+    Ok(n as c_int)
 }

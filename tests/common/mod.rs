@@ -361,3 +361,18 @@ pub fn password_file(dir: &Path) -> PathBuf {
 pub fn build_dir() -> PathBuf {
     repo_dir().join("build")
 }
+
+/// Answers every credential prompt with the simulator's password.
+pub struct Pw;
+
+impl esx_driver::driver::Authenticator for Pw {
+    fn supports(&self, _: esx_driver::driver::CredentialKind) -> bool {
+        true
+    }
+    fn ask(
+        &mut self,
+        _: &esx_driver::driver::CredentialRequest,
+    ) -> esx_driver::Result<Option<String>> {
+        Ok(Some(PASSWORD.into()))
+    }
+}
