@@ -12,9 +12,11 @@
 
 pub mod driver;
 pub mod error;
+pub mod escape;
 #[allow(unsafe_code)]
 pub mod ffi;
 pub mod uri;
+pub mod uuid;
 pub mod vi;
 pub mod vmx;
 

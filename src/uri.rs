@@ -176,25 +176,9 @@ impl ParsedUri {
 
 /// Decodes `%XX` escapes; a malformed escape is an error naming `what`.
 fn percent_decode(text: &str, what: &str) -> Result<String> {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = bytes
-                .get(i + 1..i + 3)
-                .and_then(|h| std::str::from_utf8(h).ok())
-                .and_then(|h| u8::from_str_radix(h, 16).ok())
-                .ok_or_else(|| {
-                    Error::invalid_arg(format!("Malformed percent escape in URI {what} '{text}'"))
-                })?;
-            out.push(hex);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
+    let out = crate::escape::decode_strict(text, b'%').ok_or_else(|| {
+        Error::invalid_arg(format!("Malformed percent escape in URI {what} '{text}'"))
+    })?;
     String::from_utf8(out)
         .map_err(|_| Error::invalid_arg(format!("URI {what} '{text}' is not valid UTF-8")))
 }

@@ -18,32 +18,7 @@ pub struct DomainRef {
     pub moref: MoRef,
 }
 
-/// Parses a UUID with or without hyphens (`564d...`, `42 1c ...` forms too).
-pub fn parse_uuid(text: &str) -> Option<[u8; 16]> {
-    let hex: Vec<u8> = text.bytes().filter(|b| *b != b'-' && *b != b' ').collect();
-    if hex.len() != 32 {
-        return None;
-    }
-    let mut out = [0u8; 16];
-    for (i, pair) in hex.chunks(2).enumerate() {
-        let s = std::str::from_utf8(pair).ok()?;
-        out[i] = u8::from_str_radix(s, 16).ok()?;
-    }
-    Some(out)
-}
-
-/// `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`, lower case.
-pub fn format_uuid(uuid: &[u8; 16]) -> String {
-    let h: Vec<String> = uuid.iter().map(|b| format!("{b:02x}")).collect();
-    format!(
-        "{}-{}-{}-{}-{}",
-        h[0..4].concat(),
-        h[4..6].concat(),
-        h[6..8].concat(),
-        h[8..10].concat(),
-        h[10..16].concat()
-    )
-}
+pub use crate::uuid::{format as format_uuid, parse as parse_uuid};
 
 /// The domain ID of a VM MoRef: `42` on ESX, `vm-42` on vCenter.
 pub fn vm_id(moref: &str) -> Option<i32> {

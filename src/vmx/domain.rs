@@ -208,17 +208,7 @@ pub struct DomainDef {
     pub moref: Option<String>,
 }
 
-pub fn format_uuid(u: &[u8; 16]) -> String {
-    let h: Vec<String> = u.iter().map(|b| format!("{b:02x}")).collect();
-    format!(
-        "{}-{}-{}-{}-{}",
-        h[0..4].concat(),
-        h[4..6].concat(),
-        h[6..8].concat(),
-        h[8..10].concat(),
-        h[10..16].concat()
-    )
-}
+pub use crate::uuid::format as format_uuid;
 
 /// Attribute values: libvirt escapes ' as &apos; too.
 fn attr(s: &str) -> String {

@@ -2,7 +2,7 @@
 //! key by key: what it reads, its defaults, and what it refuses.
 
 use super::domain::*;
-use super::file::{unescape, VmxFile};
+use super::file::VmxFile;
 use crate::error::{Error, Result};
 
 /// What the conversion needs from its caller: how to turn a file name of
@@ -44,54 +44,23 @@ pub fn disk_name(prefix: &str, mut index: u32) -> String {
     format!("{prefix}{}", letters.into_iter().collect::<String>())
 }
 
-/// "50 11 5e 16 9b dc 49 d7-f1 71 53 c4 d7 f9 17 10" or the usual form.
-pub fn parse_uuid(text: &str) -> Option<[u8; 16]> {
-    let hex: String = text.chars().filter(|c| !matches!(c, ' ' | '-')).collect();
-    if hex.len() != 32 || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
-        return None;
-    }
-    let mut out = [0u8; 16];
-    for (i, b) in out.iter_mut().enumerate() {
-        *b = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).ok()?;
-    }
-    Some(out)
-}
+pub use crate::uuid::parse as parse_uuid;
 
 /// "%XX" escapes (display names).
 fn unescape_percent(s: &str) -> Result<String> {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = bytes
-                .get(i + 1..i + 3)
-                .and_then(|h| std::str::from_utf8(h).ok())
-                .and_then(|h| u8::from_str_radix(h, 16).ok())
-                .ok_or_else(|| bad("VMX entry 'name' contains invalid escape sequence"))?;
-            out.push(hex);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).map_err(|_| bad("VMX entry 'name' contains invalid escape sequence"))
+    crate::escape::decode_strict(s, b'%')
+        .and_then(|b| String::from_utf8(b).ok())
+        .ok_or_else(|| bad("VMX entry 'name' contains invalid escape sequence"))
 }
 
 /// Pipe escapes must be well formed where libvirt decodes them.
 fn unescape_pipe_strict(s: &str, what: &str) -> Result<String> {
-    let b = s.as_bytes();
-    for (i, c) in b.iter().enumerate() {
-        if *c == b'|'
-            && !(b.len() > i + 2 && b[i + 1].is_ascii_hexdigit() && b[i + 2].is_ascii_hexdigit())
-        {
-            return Err(bad(format!(
-                "VMX entry '{what}' contains invalid escape sequence"
-            )));
-        }
-    }
-    Ok(unescape(s))
+    let b = crate::escape::decode_strict(s, b'|').ok_or_else(|| {
+        bad(format!(
+            "VMX entry '{what}' contains invalid escape sequence"
+        ))
+    })?;
+    Ok(String::from_utf8_lossy(&b).into_owned())
 }
 
 fn mac(text: &str, key: &str) -> Result<String> {
