@@ -339,6 +339,25 @@ fn snapshot_this(w: &World, call: &Call) -> Result<(String, String), Fault> {
     Ok((vm.moid(), snap.moid.clone()))
 }
 
+/// The VM and (a copy of) its snapshot, when the task's work runs: either
+/// may have gone since the task started.
+fn vm_and_snapshot<'a>(
+    w: &'a mut World,
+    id: &str,
+    sid: &str,
+) -> Result<(&'a mut Vm, crate::world::Snapshot), Fault> {
+    let vm = w
+        .vm_mut(id)
+        .ok_or_else(|| Fault::not_found_obj("VirtualMachine", id))?;
+    let snap = vm
+        .snapshots
+        .iter()
+        .find(|s| s.moid == sid)
+        .cloned()
+        .ok_or_else(|| Fault::not_found_obj("VirtualMachineSnapshot", sid))?;
+    Ok((vm, snap))
+}
+
 /// VirtualMachineSnapshot.RevertToSnapshot_Task: the VM takes the
 /// snapshot's configuration and power state, and the snapshot becomes
 /// current.
@@ -354,15 +373,7 @@ fn revert_snapshot(sh: &Shared, w: &mut World, call: &Call, user: &str) -> Resul
         false,
         user,
         Box::new(move |_sh, w| {
-            let vm = w
-                .vm_mut(&id)
-                .ok_or_else(|| Fault::not_found_obj("VirtualMachine", &id))?;
-            let snap = vm
-                .snapshots
-                .iter()
-                .find(|s| s.moid == sid)
-                .cloned()
-                .ok_or_else(|| Fault::not_found_obj("VirtualMachineSnapshot", &sid))?;
+            let (vm, snap) = vm_and_snapshot(w, &id, &sid)?;
             let power = if suppress && snap.state == Power::On {
                 Power::Off
             } else {
@@ -396,15 +407,7 @@ fn remove_snapshot(sh: &Shared, w: &mut World, call: &Call, user: &str) -> Resul
         false,
         user,
         Box::new(move |_sh, w| {
-            let vm = w
-                .vm_mut(&id)
-                .ok_or_else(|| Fault::not_found_obj("VirtualMachine", &id))?;
-            let snap = vm
-                .snapshots
-                .iter()
-                .find(|s| s.moid == sid)
-                .cloned()
-                .ok_or_else(|| Fault::not_found_obj("VirtualMachineSnapshot", &sid))?;
+            let (vm, snap) = vm_and_snapshot(w, &id, &sid)?;
             let mut gone = vec![sid.clone()];
             if remove_children {
                 let mut i = 0;

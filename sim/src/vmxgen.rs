@@ -18,20 +18,6 @@ pub fn guest_os_key(guest_id: &str) -> String {
     }
 }
 
-/// VMX's own escaping: `|`, `"` and control characters as `|XX`; other
-/// text stays UTF-8 (the file declares `.encoding = "UTF-8"`).
-pub fn vmx_escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if c == '|' || c == '"' || (c as u32) < 0x20 || c == '\u{7f}' {
-            out.push_str(&format!("|{:02X}", c as u32));
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
 fn uuid_bytes(uuid: &str) -> String {
     let hex: String = uuid.chars().filter(|c| c.is_ascii_hexdigit()).collect();
     let pairs: Vec<&str> = (0..hex.len() / 2).map(|i| &hex[i * 2..i * 2 + 2]).collect();
@@ -164,7 +150,10 @@ pub fn vmx_for(vm: &Vm) -> String {
     }
     let mut out = String::new();
     for (k, v) in lines {
-        out.push_str(&format!("{k} = \"{}\"\n", vmx_escape(&v)));
+        out.push_str(&format!(
+            "{k} = \"{}\"\n",
+            esx_driver::vmx::file::escape(&v)
+        ));
     }
     out
 }
