@@ -164,6 +164,15 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
+/// Rejects flag bits outside `allowed`, as libvirt's virCheckFlags does.
+pub fn check_flags(flags: u32, allowed: u32) -> Result<()> {
+    let bad = flags & !allowed;
+    if bad != 0 {
+        return Err(Error::invalid_arg(format!("unsupported flags (0x{bad:x})")));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,7 +6,7 @@
 
 use super::domain::{libvirt_state, power_state, DomainRef};
 use super::Connection;
-use crate::error::{Code, Error, Result};
+use crate::error::{check_flags, Code, Error, Result};
 use crate::vi::soap::XmlWriter;
 use crate::vi::{methods, ObjectContent, PowerState};
 
@@ -104,14 +104,6 @@ pub struct Interface {
     pub hwaddr: String,
     /// (VIR_IP_ADDR_TYPE_IPV4 = 0 or _IPV6 = 1, address, prefix)
     pub addrs: Vec<(i32, String, u32)>,
-}
-
-fn check_flags(flags: u32, allowed: u32) -> Result<()> {
-    let bad = flags & !allowed;
-    if bad != 0 {
-        return Err(Error::invalid_arg(format!("unsupported flags (0x{bad:x})")));
-    }
-    Ok(())
 }
 
 /// `ResourceAllocationInfo` for a spec, fields in WSDL order.

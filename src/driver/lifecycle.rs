@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use super::domain::{is_same_vm, libvirt_state, power_state, vm_id, DomainRef, IDENTITY};
 use super::{Connection, QuestionHandler};
-use crate::error::{Error, Result};
+use crate::error::{check_flags, Error, Result};
 use crate::vi::task::{self, AutoAnswer, QuestionPolicy, TaskOutcome};
 use crate::vi::{methods, MoRef, ObjectContent, PowerState, Question};
 
@@ -265,12 +265,4 @@ impl Connection {
         self.vm_properties(dom, &[])?;
         Ok(false)
     }
-}
-
-fn check_flags(flags: u32, allowed: u32) -> Result<()> {
-    let bad = flags & !allowed;
-    if bad != 0 {
-        return Err(Error::invalid_arg(format!("unsupported flags (0x{bad:x})")));
-    }
-    Ok(())
 }

@@ -8,7 +8,7 @@
 
 use super::domain::DomainRef;
 use super::Connection;
-use crate::error::{Error, Result};
+use crate::error::{check_flags, Error, Result};
 use crate::vi::soap::escape;
 use crate::vi::{methods, MoRef, ObjectContent, PowerState, Value};
 
@@ -60,14 +60,6 @@ pub struct SnapshotNode {
 pub struct SnapshotTree {
     pub nodes: Vec<SnapshotNode>,
     pub current: Option<usize>,
-}
-
-fn check_flags(flags: u32, allowed: u32) -> Result<()> {
-    let bad = flags & !allowed;
-    if bad != 0 {
-        return Err(Error::invalid_arg(format!("unsupported flags (0x{bad:x})")));
-    }
-    Ok(())
 }
 
 /// xsd:dateTime ("2026-11-25T04:37:50.986Z", or with an offset) to seconds

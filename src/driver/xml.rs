@@ -6,7 +6,7 @@
 
 use super::domain::{format_uuid, power_state, DomainRef, IDENTITY};
 use super::Connection;
-use crate::error::{Error, Result};
+use crate::error::{check_flags, Error, Result};
 use crate::vi::datastore::{self, DatastorePath};
 use crate::vi::property::{self, FilterSpec, ObjectSpec, PropertySpec, TraversalSpec};
 use crate::vi::{methods, task, MoRef, PowerState};
@@ -28,14 +28,6 @@ pub const DEFINE_VALIDATE: u32 = 1;
 /// managed save and libvirt no snapshot metadata, so both are no-ops.
 pub const UNDEFINE_MANAGED_SAVE: u32 = 1;
 pub const UNDEFINE_SNAPSHOTS_METADATA: u32 = 2;
-
-fn check_flags(flags: u32, allowed: u32) -> Result<()> {
-    let bad = flags & !allowed;
-    if bad != 0 {
-        return Err(Error::invalid_arg(format!("unsupported flags (0x{bad:x})")));
-    }
-    Ok(())
-}
 
 /// A datastore of the host: its name and where ESX mounts it.
 #[derive(Debug, Clone, PartialEq, Eq)]

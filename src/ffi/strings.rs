@@ -74,14 +74,7 @@ pub unsafe fn out<'a, T>(p: *mut T, what: &str) -> Result<&'a mut T, Error> {
     Ok(unsafe { &mut *p })
 }
 
-/// Rejects flag bits outside `allowed`, as libvirt's virCheckFlags does.
-pub fn check_flags(flags: u32, allowed: u32) -> Result<(), Error> {
-    let bad = flags & !allowed;
-    if bad != 0 {
-        return Err(Error::invalid_arg(format!("unsupported flags (0x{bad:x})")));
-    }
-    Ok(())
-}
+pub use crate::error::check_flags;
 
 /// Writes up to `max` names as malloc'd strings into `names` (all or none:
 /// on a failed allocation the ones written are freed); returns how many.
