@@ -15,6 +15,7 @@ pub mod error;
 pub mod escape;
 #[allow(unsafe_code)]
 pub mod ffi;
+pub mod files;
 pub mod uri;
 pub mod uuid;
 pub mod vi;

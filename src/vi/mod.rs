@@ -7,6 +7,7 @@ pub mod property;
 pub mod session;
 pub mod soap;
 pub mod task;
+pub mod tls;
 pub mod transport;
 pub mod types;
 

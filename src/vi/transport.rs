@@ -3,19 +3,15 @@
 //! cookie, and bounded response bodies.
 
 use std::io::Read;
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
-use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-use rustls::client::WebPkiServerVerifier;
-use rustls::crypto::{verify_tls12_signature, verify_tls13_signature, CryptoProvider};
-use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
-use rustls::{DigitallySignedStruct, RootCertStore, SignatureScheme};
-
 use super::soap;
+use super::tls::{self, ChainVerifier};
 use crate::error::{Error, Result};
-use crate::uri::{ParsedUri, Thumbprint, Transport as Scheme};
+use crate::uri::{ParsedUri, Proxy, Transport as Scheme};
+
+pub use super::tls::sha256_fingerprint;
 
 /// The largest response body accepted. A page of 1,000 VMs with the usual
 /// properties is well under 2 MiB; anything near this is an attack or a bug.
@@ -53,8 +49,20 @@ pub struct Transport {
     read_timeout: Duration,
     cookie: RwLock<Option<String>>,
     soap_action: RwLock<String>,
-    verifier: Option<Arc<RecordingVerifier>>,
-    tls_advice: bool,
+    verifier: Option<Arc<ChainVerifier>>,
+    /// How the user asked the certificate to be treated, for advice in
+    /// errors that never suggests what was already given.
+    tls_mode: TlsMode,
+    proxy: Option<Proxy>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TlsMode {
+    Plain,
+    SystemStore,
+    CaCert,
+    Thumbprint,
+    NoVerify,
 }
 
 impl std::fmt::Debug for Transport {
@@ -77,7 +85,7 @@ impl Transport {
             .user_agent(concat!("esx-driver/", env!("CARGO_PKG_VERSION")));
         let mut verifier = None;
         if uri.transport == Scheme::Https {
-            let (config, recording) = tls_config(uri)?;
+            let (config, recording) = tls::client_config(uri)?;
             verifier = recording;
             builder = builder.tls_config(Arc::new(config));
         }
@@ -94,9 +102,14 @@ impl Transport {
             cookie: RwLock::new(None),
             soap_action: RwLock::new("urn:vim25/4.1".to_string()),
             verifier,
-            tls_advice: uri.transport == Scheme::Https
-                && uri.thumbprint.is_none()
-                && uri.cacert.is_none(),
+            tls_mode: match () {
+                _ if uri.transport == Scheme::Http => TlsMode::Plain,
+                _ if uri.no_verify => TlsMode::NoVerify,
+                _ if uri.thumbprint.is_some() => TlsMode::Thumbprint,
+                _ if uri.cacert.is_some() => TlsMode::CaCert,
+                _ => TlsMode::SystemStore,
+            },
+            proxy: uri.proxy.clone(),
         })
     }
 
@@ -260,23 +273,32 @@ impl Transport {
         ) || tls.is_some();
         let error = if let Some(reason) = tls {
             let mut msg = format!("TLS connection to {} failed: {reason}", self.base_url);
-            if let Some(v) = &self.verifier {
-                if let Some(fp) = v.last_rejected() {
-                    msg.push_str(&format!(
-                        ". The host presented a certificate with SHA-256 thumbprint {fp}"
-                    ));
-                }
+            let rejected = self.verifier.as_ref().and_then(|v| v.last_rejected());
+            if let Some(fp) = &rejected {
+                msg.push_str(&format!(
+                    ". The host presented a certificate with SHA-256 thumbprint {fp}"
+                ));
             }
-            if self.tls_advice {
-                msg.push_str(
-                    ". If the host uses a self-signed certificate (ESX does by default), add \
-                     thumbprint=<its SHA-1 or SHA-256 fingerprint> to pin it, cacert=<PEM file> \
-                     to trust the CA that signed it, or no_verify=1 to skip verification",
-                );
-            }
+            msg.push_str(self.tls_advice(rejected.is_some()));
             Error::rpc(msg)
         } else if is_timeout(&t) {
             Error::operation_timeout(format!("Request to {url} timed out: {detail}"))
+        } else if let (Some(p), true) = (
+            &self.proxy,
+            matches!(kind, ErrorKind::Dns | ErrorKind::ConnectionFailed),
+        ) {
+            // With a proxy, the only host this side connects to is the proxy.
+            Error::rpc(format!(
+                "Could not connect to the proxy {}:{} (given by proxy=) to reach {}: {detail}",
+                p.host, p.port, self.base_url
+            ))
+        } else if let (Some(p), ErrorKind::ProxyConnect | ErrorKind::ProxyUnauthorized) =
+            (&self.proxy, kind)
+        {
+            Error::rpc(format!(
+                "The proxy {}:{} (given by proxy=) did not connect to {}: {detail}",
+                p.host, p.port, self.base_url
+            ))
         } else {
             match kind {
                 ErrorKind::Dns => {
@@ -291,6 +313,28 @@ impl Transport {
         SendError {
             error,
             maybe_delivered: !not_sent,
+        }
+    }
+
+    /// What the user can do about a certificate the verifier refused; it
+    /// never suggests a parameter the URI already has.
+    fn tls_advice(&self, chain_rejected: bool) -> &'static str {
+        match (self.tls_mode, chain_rejected) {
+            (TlsMode::SystemStore, true) => {
+                ". If the host uses a self-signed certificate (ESX does by default), add \
+                 thumbprint=<its SHA-1 or SHA-256 fingerprint> to pin it, cacert=<PEM file> to \
+                 trust the CA that signed it (or the certificate itself), or no_verify=1 to skip \
+                 verification"
+            }
+            (TlsMode::CaCert, true) => {
+                ". The certificate is not signed by, and is not itself, a certificate of the \
+                 cacert= file (or its names or dates do not match); pin it with thumbprint= \
+                 instead if you trust it"
+            }
+            (TlsMode::Thumbprint, _) => {
+                ". Check the thumbprint= value against the host's certificate"
+            }
+            _ => "",
         }
     }
 
@@ -364,269 +408,4 @@ pub fn status_error(status: u16, body: &[u8], what: &str) -> Error {
         format!("{what}: unexpected HTTP status {status}: {excerpt}")
     };
     Error::http(msg)
-}
-
-fn provider() -> Arc<CryptoProvider> {
-    Arc::new(rustls::crypto::ring::default_provider())
-}
-
-fn tls_config(uri: &ParsedUri) -> Result<(rustls::ClientConfig, Option<Arc<RecordingVerifier>>)> {
-    let provider = provider();
-    let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
-        .with_safe_default_protocol_versions()
-        .map_err(|e| Error::internal(format!("TLS setup failed: {e}")))?;
-    if uri.no_verify {
-        let config = builder
-            .dangerous()
-            .with_custom_certificate_verifier(Arc::new(AnyCertificate { provider }))
-            .with_no_client_auth();
-        return Ok((config, None));
-    }
-    if let Some(tp) = &uri.thumbprint {
-        let config = builder
-            .dangerous()
-            .with_custom_certificate_verifier(Arc::new(PinnedCertificate {
-                thumbprint: tp.clone(),
-                provider,
-            }))
-            .with_no_client_auth();
-        return Ok((config, None));
-    }
-    let mut roots = RootCertStore::empty();
-    if let Some(path) = &uri.cacert {
-        let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(path)
-            .map_err(|e| {
-                Error::invalid_arg(format!(
-                    "Query parameter 'cacert': cannot read '{}': {e}",
-                    path.display()
-                ))
-            })?
-            .collect::<std::result::Result<_, _>>()
-            .map_err(|e| {
-                Error::invalid_arg(format!(
-                    "Query parameter 'cacert': '{}' is not a PEM certificate bundle: {e}",
-                    path.display()
-                ))
-            })?;
-        if certs.is_empty() {
-            return Err(Error::invalid_arg(format!(
-                "Query parameter 'cacert': '{}' holds no certificate",
-                path.display()
-            )));
-        }
-        let (added, _) = roots.add_parsable_certificates(certs);
-        if added == 0 {
-            return Err(Error::invalid_arg(format!(
-                "Query parameter 'cacert': no certificate in '{}' could be used",
-                path.display()
-            )));
-        }
-    } else {
-        let native = rustls_native_certs::load_native_certs();
-        for e in &native.errors {
-            log::debug!("system certificate store: {e}");
-        }
-        roots.add_parsable_certificates(native.certs);
-    }
-    let inner = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider)
-        .build()
-        .map_err(|e| Error::internal(format!("TLS verifier setup failed: {e}")))?;
-    let recording = Arc::new(RecordingVerifier {
-        inner,
-        rejected: Mutex::new(None),
-    });
-    let config = builder
-        .dangerous()
-        .with_custom_certificate_verifier(recording.clone())
-        .with_no_client_auth();
-    Ok((config, Some(recording)))
-}
-
-/// SHA-256 fingerprint as colon-separated upper-case hex.
-pub fn sha256_fingerprint(der: &[u8]) -> String {
-    let d = ring::digest::digest(&ring::digest::SHA256, der);
-    d.as_ref()
-        .iter()
-        .map(|b| format!("{b:02X}"))
-        .collect::<Vec<_>>()
-        .join(":")
-}
-
-/// Normal chain verification that remembers the fingerprint of a rejected
-/// certificate, so that the error can tell the user what to pin.
-#[derive(Debug)]
-struct RecordingVerifier {
-    inner: Arc<WebPkiServerVerifier>,
-    rejected: Mutex<Option<String>>,
-}
-
-impl RecordingVerifier {
-    fn last_rejected(&self) -> Option<String> {
-        self.rejected.lock().ok().and_then(|r| r.clone())
-    }
-}
-
-impl ServerCertVerifier for RecordingVerifier {
-    fn verify_server_cert(
-        &self,
-        end_entity: &CertificateDer<'_>,
-        intermediates: &[CertificateDer<'_>],
-        server_name: &ServerName<'_>,
-        ocsp: &[u8],
-        now: UnixTime,
-    ) -> std::result::Result<ServerCertVerified, rustls::Error> {
-        let r = self
-            .inner
-            .verify_server_cert(end_entity, intermediates, server_name, ocsp, now);
-        if r.is_err() {
-            if let Ok(mut slot) = self.rejected.lock() {
-                *slot = Some(sha256_fingerprint(end_entity));
-            }
-        }
-        r
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
-        self.inner.verify_tls12_signature(message, cert, dss)
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
-        self.inner.verify_tls13_signature(message, cert, dss)
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.inner.supported_verify_schemes()
-    }
-}
-
-/// no_verify=1: any certificate, but the handshake signature is still
-/// checked so the connection is at least encrypted to whoever holds the key.
-#[derive(Debug)]
-struct AnyCertificate {
-    provider: Arc<CryptoProvider>,
-}
-
-impl ServerCertVerifier for AnyCertificate {
-    fn verify_server_cert(
-        &self,
-        _end_entity: &CertificateDer<'_>,
-        _intermediates: &[CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
-        _ocsp: &[u8],
-        _now: UnixTime,
-    ) -> std::result::Result<ServerCertVerified, rustls::Error> {
-        Ok(ServerCertVerified::assertion())
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls12_signature(
-            message,
-            cert,
-            dss,
-            &self.provider.signature_verification_algorithms,
-        )
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls13_signature(
-            message,
-            cert,
-            dss,
-            &self.provider.signature_verification_algorithms,
-        )
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.provider
-            .signature_verification_algorithms
-            .supported_schemes()
-    }
-}
-
-/// thumbprint=: exactly the pinned certificate, whatever its issuer, name or
-/// dates (the way ESX administrators pin hosts).
-#[derive(Debug)]
-struct PinnedCertificate {
-    thumbprint: Thumbprint,
-    provider: Arc<CryptoProvider>,
-}
-
-impl ServerCertVerifier for PinnedCertificate {
-    fn verify_server_cert(
-        &self,
-        end_entity: &CertificateDer<'_>,
-        _intermediates: &[CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
-        _ocsp: &[u8],
-        _now: UnixTime,
-    ) -> std::result::Result<ServerCertVerified, rustls::Error> {
-        let algorithm = match self.thumbprint {
-            Thumbprint::Sha1(_) => &ring::digest::SHA1_FOR_LEGACY_USE_ONLY,
-            Thumbprint::Sha256(_) => &ring::digest::SHA256,
-        };
-        let digest = ring::digest::digest(algorithm, end_entity.as_ref());
-        if digest.as_ref() == self.thumbprint.bytes() {
-            Ok(ServerCertVerified::assertion())
-        } else {
-            Err(rustls::Error::General(format!(
-                "the host's certificate does not match thumbprint={:?} (its SHA-256 thumbprint is {})",
-                self.thumbprint,
-                sha256_fingerprint(end_entity)
-            )))
-        }
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls12_signature(
-            message,
-            cert,
-            dss,
-            &self.provider.signature_verification_algorithms,
-        )
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls13_signature(
-            message,
-            cert,
-            dss,
-            &self.provider.signature_verification_algorithms,
-        )
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.provider
-            .signature_verification_algorithms
-            .supported_schemes()
-    }
 }
