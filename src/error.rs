@@ -63,11 +63,50 @@ macro_rules! constructors {
     };
 }
 
+/// The longest message kept; a host's 1 MiB fault string must not become a
+/// 1 MiB error.
+pub const MAX_MESSAGE_BYTES: usize = 4096;
+
+/// Makes a message safe to show: control characters (from host replies or
+/// caller input) are escaped, so that a message is one line that cannot
+/// rewrite a terminal or a log; and it is cut to [`MAX_MESSAGE_BYTES`] with
+/// a marker that says so.
+pub fn tidy_message(text: String) -> String {
+    let needs_escape = text.chars().any(char::is_control);
+    let text = if needs_escape {
+        let mut out = String::with_capacity(text.len() + 16);
+        for c in text.chars() {
+            match c {
+                '\n' => out.push_str("\\n"),
+                '\r' => out.push_str("\\r"),
+                '\t' => out.push_str("\\t"),
+                c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+                c => out.push(c),
+            }
+        }
+        out
+    } else {
+        text
+    };
+    if text.len() <= MAX_MESSAGE_BYTES {
+        return text;
+    }
+    let mut cut = MAX_MESSAGE_BYTES;
+    while !text.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    format!(
+        "{} [... message cut: {} more bytes]",
+        &text[..cut],
+        text.len() - cut
+    )
+}
+
 impl Error {
     pub fn new(code: Code, message: impl Into<String>) -> Error {
         Error {
             code,
-            message: message.into(),
+            message: tidy_message(message.into()),
             fault: None,
         }
     }
@@ -124,8 +163,8 @@ impl Error {
         };
         Error {
             code,
-            message: message.into(),
-            fault: Some(fault_type.to_string()),
+            message: tidy_message(message.into()),
+            fault: Some(tidy_message(fault_type.to_string())),
         }
     }
 
@@ -145,7 +184,7 @@ impl Error {
 
     /// The same error with more context in front of its message.
     pub fn context(mut self, what: impl fmt::Display) -> Error {
-        self.message = format!("{what}: {}", self.message);
+        self.message = tidy_message(format!("{what}: {}", self.message));
         self
     }
 
@@ -215,6 +254,21 @@ mod tests {
         assert_eq!(Code::OperationInvalid as i32, 55);
         assert_eq!(Code::ConfigUnsupported as i32, 67);
         assert_eq!(Code::NoDomainSnapshot as i32, 72);
+    }
+
+    #[test]
+    fn messages_are_one_line_and_bounded() {
+        let e = Error::operation_failed("a\nb\u{1b}[2Jc\td");
+        assert_eq!(e.message(), "a\\nb\\u{1b}[2Jc\\td");
+        let long = Error::from_fault("SystemError", "é".repeat(1 << 20));
+        assert!(long.message().len() < MAX_MESSAGE_BYTES + 100);
+        assert!(
+            long.message().ends_with("more bytes]"),
+            "{}",
+            &long.message()[4000..]
+        );
+        let ctx = long.context("x".repeat(5000));
+        assert!(ctx.message().len() < MAX_MESSAGE_BYTES + 100);
     }
 
     #[test]

@@ -20,5 +20,6 @@ pub mod uri;
 pub mod uuid;
 pub mod vi;
 pub mod vmx;
+pub mod xmldoc;
 
 pub use error::{Code, Error, Result};

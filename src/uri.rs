@@ -2,7 +2,7 @@
 //!
 //! `scheme://[user@]host[:port]/[path][?param=value&...]`. The parameters are
 //! libvirt's (`transport`, `vcenter`, `no_verify`, `auto_answer`, `proxy`) plus
-//! `cacert`, `thumbprint`, `connect_timeout` and `read_timeout`. Unlike libvirt,
+//! `cacert`, `thumbprint`, `connect_timeout`, `read_timeout` and `task_timeout`. Unlike libvirt,
 //! which warns and carries on, an unknown parameter is an error that names it.
 
 use std::fmt;
@@ -125,6 +125,11 @@ impl fmt::Debug for Thumbprint {
 /// Default timeouts, documented in README.md.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(15);
 pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(120);
+/// How long a task may run before the driver stops waiting for it (the
+/// task is left running on the host; the error names it).
+pub const DEFAULT_TASK_TIMEOUT: Duration = Duration::from_secs(3600);
+/// The longest task_timeout accepted: a week.
+pub const MAX_TASK_TIMEOUT_SECS: u64 = 7 * 86_400;
 
 /// A parsed and validated connection URI.
 #[derive(Debug, Clone, PartialEq)]
@@ -146,6 +151,7 @@ pub struct ParsedUri {
     pub thumbprint: Option<Thumbprint>,
     pub connect_timeout: Duration,
     pub read_timeout: Duration,
+    pub task_timeout: Duration,
     original: String,
 }
 
@@ -193,14 +199,50 @@ fn parse_flag(name: &str, value: &str) -> Result<bool> {
     }
 }
 
-fn parse_seconds(name: &str, value: &str) -> Result<Duration> {
+fn parse_seconds(name: &str, value: &str, max: u64) -> Result<Duration> {
     match value.parse::<u64>() {
-        Ok(secs) if (1..=86_400).contains(&secs) => Ok(Duration::from_secs(secs)),
+        Ok(secs) if (1..=max).contains(&secs) => Ok(Duration::from_secs(secs)),
         _ => Err(Error::invalid_arg(format!(
             "Query parameter '{name}' has unexpected value '{value}' (should be a number of \
-             seconds from 1 to 86400)"
+             seconds from 1 to {max})"
         ))),
     }
+}
+
+/// A host name, IPv4 or IPv6 address: only the characters they can hold.
+/// A percent-encoded delimiter ('%40' for '@') must not decode into a host
+/// that other code would read differently (and send the credentials to).
+fn check_host(host: &str, bracketed: bool) -> Result<()> {
+    let ok = |c: char| {
+        if bracketed {
+            c.is_ascii_hexdigit() || c == ':' || c == '.'
+        } else {
+            c.is_alphanumeric() || c == '-' || c == '.' || c == '_'
+        }
+    };
+    // An IPv6 zone (fe80::1%25eth0) names a local interface.
+    let (addr, zone) = match (bracketed, host.split_once('%')) {
+        (true, Some((a, z))) => (a, Some(z)),
+        _ => (host, None),
+    };
+    let zone_ok = zone.is_none_or(|z| {
+        !z.is_empty()
+            && z.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-._".contains(c))
+    });
+    if let Some(bad) = addr.chars().find(|c| !ok(*c)) {
+        return Err(Error::invalid_arg(format!(
+            "URI host '{host}' contains '{}', which a host name or address cannot contain \
+             (percent-encoded delimiters are refused)",
+            bad.escape_default()
+        )));
+    }
+    if !zone_ok {
+        return Err(Error::invalid_arg(format!(
+            "URI host '{host}' has a malformed IPv6 zone"
+        )));
+    }
+    Ok(())
 }
 
 fn parse_port(text: &str, what: &str) -> Result<u16> {
@@ -321,6 +363,7 @@ pub fn parse(uri: &str) -> Result<ParsedUri> {
     if host.is_empty() {
         return Err(Error::invalid_arg("URI is missing the server part"));
     }
+    check_host(&host, hostport.starts_with('['))?;
     let explicit_port = match port_text {
         Some(p) => Some(parse_port(p, "URI port")?),
         None => None,
@@ -341,6 +384,7 @@ pub fn parse(uri: &str) -> Result<ParsedUri> {
         thumbprint: None,
         connect_timeout: DEFAULT_CONNECT_TIMEOUT,
         read_timeout: DEFAULT_READ_TIMEOUT,
+        task_timeout: DEFAULT_TASK_TIMEOUT,
         original: uri.to_string(),
     };
 
@@ -398,13 +442,18 @@ pub fn parse(uri: &str) -> Result<ParsedUri> {
                 parsed.cacert = Some(PathBuf::from(value));
             }
             "thumbprint" => parsed.thumbprint = Some(Thumbprint::parse(&value)?),
-            "connect_timeout" => parsed.connect_timeout = parse_seconds("connect_timeout", &value)?,
-            "read_timeout" => parsed.read_timeout = parse_seconds("read_timeout", &value)?,
+            "connect_timeout" => {
+                parsed.connect_timeout = parse_seconds("connect_timeout", &value, 86_400)?
+            }
+            "read_timeout" => parsed.read_timeout = parse_seconds("read_timeout", &value, 86_400)?,
+            "task_timeout" => {
+                parsed.task_timeout = parse_seconds("task_timeout", &value, MAX_TASK_TIMEOUT_SECS)?
+            }
             _ => {
                 return Err(Error::invalid_arg(format!(
                     "Unknown query parameter '{name}' in URI (known: transport, vcenter, \
                      no_verify, auto_answer, proxy, cacert, thumbprint, connect_timeout, \
-                     read_timeout)"
+                     read_timeout, task_timeout)"
                 )))
             }
         }
@@ -562,6 +611,8 @@ mod tests {
             ("esx://h/?thumbprint=abcd", "'thumbprint'"),
             ("esx://h/?connect_timeout=0", "'connect_timeout'"),
             ("esx://h/?read_timeout=x", "'read_timeout'"),
+            ("esx://h/?task_timeout=0", "'task_timeout'"),
+            ("esx://h/?task_timeout=604801", "'task_timeout'"),
             ("esx://h/?cacert=", "'cacert'"),
             ("esx://h/?vcenter=", "'vcenter'"),
             ("vpx://vc/dc/h?vcenter=x", "'vcenter'"),
@@ -598,6 +649,34 @@ mod tests {
         assert!(err("not a uri").message().contains("not an esx://"));
         assert!(err("vpx://vc/").message().contains("datacenter"));
         assert!(err("esx://h/%zz").message().contains("percent"));
+    }
+
+    #[test]
+    fn percent_encoded_delimiters_in_the_host_are_refused() {
+        for uri in [
+            "esx://root@evil.example%40127.0.0.1/",
+            "esx://evil.example%2f127.0.0.1/",
+            "esx://evil%3a443/",
+            "esx://a%20b/",
+            "esx://a%3fb/",
+            "esx://a%23b/",
+            "esx://a%5cb/",
+            "esx://[::1%40x]/",
+        ] {
+            let e = err(uri);
+            assert_eq!(e.code(), Code::InvalidArg, "{uri}");
+            assert!(e.message().contains("URI host"), "{uri}: {}", e.message());
+        }
+        assert_eq!(parse("esx://esx%2d1.lab/").unwrap().host, "esx-1.lab");
+        assert_eq!(
+            parse("esx://[fe80::1%25eth0]/").unwrap().host,
+            "fe80::1%eth0"
+        );
+        assert_eq!(parse("esx://[::1]:444/").unwrap().port, 444);
+        assert_eq!(
+            parse("esx://h/?task_timeout=60").unwrap().task_timeout,
+            Duration::from_secs(60)
+        );
     }
 
     #[test]

@@ -111,6 +111,9 @@ fn fault_kind(req: &Request) -> Result<FaultKind, String> {
         "soap" => FaultKind::Soap(req.param("type").unwrap_or_else(|| "SystemError".into())),
         "huge" => FaultKind::Huge,
         "bomb" => FaultKind::Bomb,
+        "deep" => FaultKind::Deep,
+        "wide" => FaultKind::Wide,
+        "empty" => FaultKind::Empty,
         "expire" => FaultKind::ExpireSession,
         other => return Err(format!("unknown fault kind '{other}'")),
     })

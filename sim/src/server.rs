@@ -27,6 +27,13 @@ pub enum FaultKind {
     Huge,
     /// An XML entity-expansion bomb.
     Bomb,
+    /// A well-formed reply nested 20,000 elements deep.
+    Deep,
+    /// A well-formed 32 MiB reply of empty elements.
+    Wide,
+    /// The method's response element with nothing in it, at once (for
+    /// WaitForUpdatesEx: "no change", however long the client asked to wait).
+    Empty,
     /// Expire every session before processing (a host restart).
     ExpireSession,
 }

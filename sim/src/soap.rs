@@ -207,6 +207,32 @@ pub fn handle(shared: &Shared, body: &[u8], cookie: Option<String>) -> Outcome {
                 b.push_str(&format!("]><soapenv:Envelope xmlns:soapenv=\"http://schemas.xmlsoap.org/soap/envelope/\"><soapenv:Body><{m}Response xmlns=\"urn:vim25\"><returnval>&{prev};</returnval></{m}Response></soapenv:Body></soapenv:Envelope>", m = call.method));
                 return Outcome::Respond(soap_response(200, b));
             }
+            FaultKind::Deep => {
+                let depth = 20_000;
+                let b = format!(
+                    "<?xml version=\"1.0\"?><soapenv:Envelope xmlns:soapenv=\"http://schemas.xmlsoap.org/soap/envelope/\"><soapenv:Body><{m}Response xmlns=\"urn:vim25\"><returnval>{}{}</returnval></{m}Response></soapenv:Body></soapenv:Envelope>",
+                    "<a>".repeat(depth),
+                    "</a>".repeat(depth),
+                    m = call.method
+                );
+                return Outcome::Respond(soap_response(200, b));
+            }
+            FaultKind::Wide => {
+                let mut b = String::with_capacity(33 * 1024 * 1024);
+                b.push_str(&format!("<?xml version=\"1.0\"?><soapenv:Envelope xmlns:soapenv=\"http://schemas.xmlsoap.org/soap/envelope/\"><soapenv:Body><{}Response xmlns=\"urn:vim25\">", call.method));
+                let tail = format!("</{}Response></soapenv:Body></soapenv:Envelope>", call.method);
+                while b.len() + tail.len() + 4 <= 32 * 1024 * 1024 {
+                    b.push_str("<a/>");
+                }
+                b.push_str(&tail);
+                return Outcome::Respond(soap_response(200, b));
+            }
+            FaultKind::Empty => {
+                return Outcome::Respond(soap_response(
+                    200,
+                    envelope(&format!("<{m}Response xmlns=\"urn:vim25\"></{m}Response>", m = call.method)),
+                ))
+            }
             FaultKind::ExpireSession => {
                 let mut w = shared.lock();
                 w.sessions.clear();

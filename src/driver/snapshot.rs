@@ -269,7 +269,7 @@ impl SnapshotTree {
 
 /// Name and description from a <domainsnapshot> document.
 pub fn parse_snapshot_xml(xml: &str) -> Result<(Option<String>, Option<String>)> {
-    let doc = roxmltree::Document::parse(xml)
+    let doc = crate::xmldoc::parse(xml)
         .map_err(|e| Error::xml(format!("Could not parse the snapshot XML: {e}")))?;
     let root = doc.root_element();
     if root.tag_name().name() != "domainsnapshot" {

@@ -57,10 +57,15 @@ fn panic_text(p: &(dyn std::any::Any + Send)) -> String {
 
 /// Runs an export's body: resets the thread's last error, records the
 /// error of a failure, and turns a panic into INTERNAL_ERROR.
+///
+/// Everything, the reset of the last error included, runs inside the
+/// boundary: during a thread's teardown (a C++ `thread_local` destructor
+/// calling in) thread-local storage may already be gone, and touching it
+/// panics; that must become a failure, not an abort.
 pub fn call<R: Fallback>(body: impl FnOnce() -> Result<R, Error>) -> R {
-    super::error::reset();
-    super::log::ensure_logger();
     let outcome = catch_unwind(AssertUnwindSafe(|| {
+        super::error::reset();
+        super::log::ensure_logger();
         if PANIC_NEXT.swap(false, Ordering::SeqCst) {
             panic!("test hook: panic requested by esxTestPanicNextCall");
         }

@@ -32,9 +32,8 @@ fn with_dom<R>(
     what: &str,
     f: impl FnOnce(&esxDomain) -> Result<R, Error>,
 ) -> Result<R, Error> {
-    // SAFETY: callers pass the C caller's pointer, NULL or a live handle.
-    let h = unsafe { dom(d, what) }?;
-    f(h)
+    let h = dom(d, what)?;
+    f(&h)
 }
 
 /// Reads `n` C typed parameters.
@@ -342,8 +341,7 @@ pub unsafe extern "C" fn esxDomainGetMaxVcpus(d: esxDomainPtr) -> c_int {
 #[no_mangle]
 pub unsafe extern "C" fn esxConnectGetMaxVcpus(c: esxConnectPtr, r#type: *const c_char) -> c_int {
     call(|| {
-        // SAFETY: forwarded contract.
-        let c = unsafe { conn(c, "esxConnectGetMaxVcpus") }?;
+        let c = conn(c, "esxConnectGetMaxVcpus")?;
         // SAFETY: forwarded contract.
         if let Some(t) = unsafe { opt_str_arg(r#type, "type") }? {
             if !t.eq_ignore_ascii_case("esx") && !t.eq_ignore_ascii_case("vmware") {

@@ -10,7 +10,7 @@ use std::sync::{Arc, Weak};
 
 use super::boundary::call;
 use super::error::out_string;
-use super::handles::{add_ref, borrow, clone_arc, esxConnect, esxDomain, into_raw, release};
+use super::handles::{add_ref, esxConnect, esxDomain, get, into_raw, pointer, release};
 use super::strings::{check_flags, fill_buf, out, str_arg, write_names};
 use super::types::*;
 use crate::driver::{
@@ -171,8 +171,7 @@ pub unsafe extern "C" fn esxConnectOpenAuth(
 #[no_mangle]
 pub unsafe extern "C" fn esxConnectClose(conn: esxConnectPtr) -> c_int {
     call(|| {
-        // SAFETY: forwarded contract.
-        let left = unsafe { release(conn, "esxConnectClose") }?;
+        let left = release(conn, "esxConnectClose")?;
         Ok(left.min(c_int::MAX as usize) as c_int)
     })
 }
@@ -184,19 +183,14 @@ pub unsafe extern "C" fn esxConnectClose(conn: esxConnectPtr) -> c_int {
 #[no_mangle]
 pub unsafe extern "C" fn esxConnectRef(conn: esxConnectPtr) -> c_int {
     call(|| {
-        // SAFETY: forwarded contract.
-        unsafe { add_ref(conn, "esxConnectRef") }?;
+        add_ref(conn, "esxConnectRef")?;
         Ok(0)
     })
 }
 
-/// Borrows the connection behind a pointer.
-///
-/// # Safety
-/// `conn` must be NULL or a live connection.
-pub(crate) unsafe fn conn<'a>(conn: esxConnectPtr, what: &str) -> Result<&'a esxConnect, Error> {
-    // SAFETY: forwarded contract.
-    unsafe { borrow(conn, what) }
+/// The connection behind a pointer, held for the call.
+pub(crate) fn conn(conn: esxConnectPtr, what: &str) -> Result<Arc<esxConnect>, Error> {
+    get(conn, what)
 }
 
 /// "ESX". The string is static; do not free it.
@@ -206,8 +200,7 @@ pub(crate) unsafe fn conn<'a>(conn: esxConnectPtr, what: &str) -> Result<&'a esx
 #[no_mangle]
 pub unsafe extern "C" fn esxConnectGetType(c: esxConnectPtr) -> *const c_char {
     call(|| {
-        // SAFETY: forwarded contract.
-        unsafe { conn(c, "esxConnectGetType") }?;
+        conn(c, "esxConnectGetType")?;
         Ok(c"ESX".as_ptr())
     })
 }
@@ -219,8 +212,7 @@ pub unsafe extern "C" fn esxConnectGetType(c: esxConnectPtr) -> *const c_char {
 #[no_mangle]
 pub unsafe extern "C" fn esxConnectGetVersion(c: esxConnectPtr, hvVer: *mut c_ulong) -> c_int {
     call(|| {
-        // SAFETY: forwarded contract.
-        let c = unsafe { conn(c, "esxConnectGetVersion") }?;
+        let c = conn(c, "esxConnectGetVersion")?;
         // SAFETY: the caller's out-pointer, per this export's contract.
         let out = unsafe { out(hvVer, "hvVer") }?;
         *out = c.conn.version()? as c_ulong;
@@ -239,8 +231,7 @@ fn lib_version() -> c_ulong {
 #[no_mangle]
 pub unsafe extern "C" fn esxConnectGetLibVersion(c: esxConnectPtr, libVer: *mut c_ulong) -> c_int {
     call(|| {
-        // SAFETY: forwarded contract.
-        unsafe { conn(c, "esxConnectGetLibVersion") }?;
+        conn(c, "esxConnectGetLibVersion")?;
         // SAFETY: the caller's out-pointer, per this export's contract.
         *unsafe { out(libVer, "libVer") }? = lib_version();
         Ok(0)
@@ -280,8 +271,7 @@ pub unsafe extern "C" fn esxGetVersion(
 #[no_mangle]
 pub unsafe extern "C" fn esxConnectGetHostname(c: esxConnectPtr) -> *mut c_char {
     call(|| {
-        // SAFETY: forwarded contract.
-        let c = unsafe { conn(c, "esxConnectGetHostname") }?;
+        let c = conn(c, "esxConnectGetHostname")?;
         out_string(&c.conn.hostname()?)
     })
 }
@@ -293,8 +283,7 @@ pub unsafe extern "C" fn esxConnectGetHostname(c: esxConnectPtr) -> *mut c_char 
 #[no_mangle]
 pub unsafe extern "C" fn esxConnectGetURI(c: esxConnectPtr) -> *mut c_char {
     call(|| {
-        // SAFETY: forwarded contract.
-        let c = unsafe { conn(c, "esxConnectGetURI") }?;
+        let c = conn(c, "esxConnectGetURI")?;
         out_string(c.conn.uri().as_str())
     })
 }
@@ -306,8 +295,7 @@ pub unsafe extern "C" fn esxConnectGetURI(c: esxConnectPtr) -> *mut c_char {
 #[no_mangle]
 pub unsafe extern "C" fn esxConnectIsAlive(c: esxConnectPtr) -> c_int {
     call(|| {
-        // SAFETY: forwarded contract.
-        let c = unsafe { conn(c, "esxConnectIsAlive") }?;
+        let c = conn(c, "esxConnectIsAlive")?;
         Ok(c.conn.is_alive() as c_int)
     })
 }
@@ -319,8 +307,7 @@ pub unsafe extern "C" fn esxConnectIsAlive(c: esxConnectPtr) -> c_int {
 #[no_mangle]
 pub unsafe extern "C" fn esxConnectIsEncrypted(c: esxConnectPtr) -> c_int {
     call(|| {
-        // SAFETY: forwarded contract.
-        let c = unsafe { conn(c, "esxConnectIsEncrypted") }?;
+        let c = conn(c, "esxConnectIsEncrypted")?;
         Ok(c.conn.is_encrypted() as c_int)
     })
 }
@@ -333,8 +320,7 @@ pub unsafe extern "C" fn esxConnectIsEncrypted(c: esxConnectPtr) -> c_int {
 #[no_mangle]
 pub unsafe extern "C" fn esxConnectIsSecure(c: esxConnectPtr) -> c_int {
     call(|| {
-        // SAFETY: forwarded contract.
-        let c = unsafe { conn(c, "esxConnectIsSecure") }?;
+        let c = conn(c, "esxConnectIsSecure")?;
         Ok(c.conn.is_secure() as c_int)
     })
 }
@@ -346,8 +332,7 @@ pub unsafe extern "C" fn esxConnectIsSecure(c: esxConnectPtr) -> c_int {
 #[no_mangle]
 pub unsafe extern "C" fn esxNodeGetInfo(c: esxConnectPtr, info: esxNodeInfoPtr) -> c_int {
     call(|| {
-        // SAFETY: forwarded contract.
-        let c = unsafe { conn(c, "esxNodeGetInfo") }?;
+        let c = conn(c, "esxNodeGetInfo")?;
         // SAFETY: the caller's out-pointer, per this export's contract.
         let info = unsafe { out(info, "info") }?;
         let n = c.conn.node_info()?;
@@ -374,8 +359,7 @@ pub unsafe extern "C" fn esxNodeGetInfo(c: esxConnectPtr, info: esxNodeInfoPtr) 
 #[no_mangle]
 pub unsafe extern "C" fn esxNodeGetFreeMemory(c: esxConnectPtr) -> c_ulonglong {
     call(|| {
-        // SAFETY: forwarded contract.
-        let c = unsafe { conn(c, "esxNodeGetFreeMemory") }?;
+        let c = conn(c, "esxNodeGetFreeMemory")?;
         Ok(c.conn.free_memory()? as c_ulonglong)
     })
 }
@@ -387,8 +371,7 @@ pub unsafe extern "C" fn esxNodeGetFreeMemory(c: esxConnectPtr) -> c_ulonglong {
 #[no_mangle]
 pub unsafe extern "C" fn esxConnectGetCapabilities(c: esxConnectPtr) -> *mut c_char {
     call(|| {
-        // SAFETY: forwarded contract.
-        let c = unsafe { conn(c, "esxConnectGetCapabilities") }?;
+        let c = conn(c, "esxConnectGetCapabilities")?;
         out_string(&c.conn.capabilities_xml()?)
     })
 }
@@ -400,8 +383,7 @@ pub unsafe extern "C" fn esxConnectGetCapabilities(c: esxConnectPtr) -> *mut c_c
 #[no_mangle]
 pub unsafe extern "C" fn esxConnectNumOfDomains(c: esxConnectPtr) -> c_int {
     call(|| {
-        // SAFETY: forwarded contract.
-        let c = unsafe { conn(c, "esxConnectNumOfDomains") }?;
+        let c = conn(c, "esxConnectNumOfDomains")?;
         Ok(c.conn.num_of_domains()? as c_int)
     })
 }
@@ -417,8 +399,7 @@ pub unsafe extern "C" fn esxConnectListDomains(
     maxids: c_int,
 ) -> c_int {
     call(|| {
-        // SAFETY: forwarded contract.
-        let c = unsafe { conn(c, "esxConnectListDomains") }?;
+        let c = conn(c, "esxConnectListDomains")?;
         if maxids < 0 || (ids.is_null() && maxids > 0) {
             return Err(Error::invalid_arg("ids must hold maxids (>= 0) entries"));
         }
@@ -441,8 +422,7 @@ pub unsafe extern "C" fn esxConnectListDomains(
 #[no_mangle]
 pub unsafe extern "C" fn esxConnectNumOfDefinedDomains(c: esxConnectPtr) -> c_int {
     call(|| {
-        // SAFETY: forwarded contract.
-        let c = unsafe { conn(c, "esxConnectNumOfDefinedDomains") }?;
+        let c = conn(c, "esxConnectNumOfDefinedDomains")?;
         Ok(c.conn.num_of_defined_domains()? as c_int)
     })
 }
@@ -458,8 +438,7 @@ pub unsafe extern "C" fn esxConnectListDefinedDomains(
     maxnames: c_int,
 ) -> c_int {
     call(|| {
-        // SAFETY: forwarded contract.
-        let c = unsafe { conn(c, "esxConnectListDefinedDomains") }?;
+        let c = conn(c, "esxConnectListDefinedDomains")?;
         if maxnames < 0 || (names.is_null() && maxnames > 0) {
             return Err(Error::invalid_arg(
                 "names must hold maxnames (>= 0) entries",
@@ -487,11 +466,9 @@ pub unsafe extern "C" fn esxConnectListAllDomains(
     flags: c_uint,
 ) -> c_int {
     call(|| {
-        // SAFETY: forwarded contract.
-        unsafe { conn(c, "esxConnectListAllDomains") }?;
+        conn(c, "esxConnectListAllDomains")?;
         check_flags(flags, ListFlags::ALL)?;
-        // SAFETY: validated above.
-        let arc = unsafe { clone_arc(c, "esxConnectListAllDomains") }?;
+        let arc = get(c, "esxConnectListAllDomains")?;
         let list = arc.conn.list_all_domains(ListFlags(flags))?;
         if !domains.is_null() {
             // SAFETY: (n + 1) pointers, checked for NULL.
@@ -569,12 +546,12 @@ impl driver::QuestionHandler for QuestionHook {
                 .map_or(-1, |i| i.min(c_int::MAX as usize) as c_int),
         };
         let dom_handle = into_raw(esxDomain::new(conn.clone(), dom.clone()));
-        let conn_ptr = Arc::as_ptr(&conn) as esxConnectPtr;
+        let conn_ptr = pointer(&*conn);
         // SAFETY: the caller's callback, given pointers valid for the call.
         let answer = unsafe { (self.cb)(conn_ptr, dom_handle, &question, self.opaque) };
         // SAFETY: we created this reference above; the callback took its own
         // with esxDomainRef if it wanted to keep the handle.
-        let _ = unsafe { release(dom_handle, "question handler") };
+        let _ = release(dom_handle, "question handler");
         usize::try_from(answer).ok()
     }
 }
@@ -594,8 +571,7 @@ pub unsafe extern "C" fn esxConnectSetQuestionHandler(
     freecb: esxFreeCallback,
 ) -> c_int {
     call(|| {
-        // SAFETY: forwarded contract.
-        let arc = unsafe { clone_arc(c, "esxConnectSetQuestionHandler") }?;
+        let arc = get(c, "esxConnectSetQuestionHandler")?;
         let hook = cb.map(|cb| {
             Arc::new(QuestionHook {
                 cb,

@@ -7,35 +7,28 @@ use std::sync::Arc;
 
 use super::boundary::call;
 use super::connect::conn;
-use super::handles::{add_ref, borrow, clone_arc, esxConnect, esxDomain, into_raw, release};
+use super::handles::{add_ref, esxConnect, esxDomain, get, into_raw, pointer, release};
 use super::strings::{out, str_arg};
 use super::types::*;
 use crate::driver::domain::{format_uuid, parse_uuid};
 use crate::driver::DomainRef;
 use crate::error::Error;
 
-/// Borrows the domain behind a pointer.
-///
-/// # Safety
-/// `d` must be NULL or a live domain handle.
-pub(crate) unsafe fn dom<'a>(d: esxDomainPtr, what: &str) -> Result<&'a esxDomain, Error> {
-    // SAFETY: forwarded contract.
-    unsafe { borrow(d, what) }
+/// The domain behind a pointer, held for the call.
+pub(crate) fn dom(d: esxDomainPtr, what: &str) -> Result<Arc<esxDomain>, Error> {
+    get(d, what)
 }
 
 fn new_handle(c: Arc<esxConnect>, d: DomainRef) -> esxDomainPtr {
     into_raw(esxDomain::new(c, d))
 }
 
-/// # Safety
-/// `c` must be NULL or a live connection.
-unsafe fn lookup(
+fn lookup(
     c: esxConnectPtr,
     what: &str,
     f: impl FnOnce(&esxConnect) -> Result<DomainRef, Error>,
 ) -> Result<esxDomainPtr, Error> {
-    // SAFETY: forwarded contract.
-    let arc = unsafe { clone_arc(c, what) }?;
+    let arc = get(c, what)?;
     let d = f(&arc)?;
     Ok(new_handle(arc, d))
 }
@@ -50,8 +43,7 @@ pub unsafe extern "C" fn esxDomainLookupByID(c: esxConnectPtr, id: c_int) -> esx
         if id < 0 {
             return Err(Error::invalid_arg(format!("id must be >= 0, got {id}")));
         }
-        // SAFETY: forwarded contract.
-        unsafe { lookup(c, "esxDomainLookupByID", |x| x.conn.lookup_by_id(id)) }
+        lookup(c, "esxDomainLookupByID", |x| x.conn.lookup_by_id(id))
     })
 }
 
@@ -65,16 +57,14 @@ pub unsafe extern "C" fn esxDomainLookupByUUID(
     uuid: *const c_uchar,
 ) -> esxDomainPtr {
     call(|| {
-        // SAFETY: forwarded contract (validated before use).
-        unsafe { conn(c, "esxDomainLookupByUUID") }?;
+        conn(c, "esxDomainLookupByUUID")?;
         if uuid.is_null() {
             return Err(Error::invalid_arg("uuid must not be NULL"));
         }
         let mut u = [0u8; 16];
         // SAFETY: the caller provides 16 bytes.
         u.copy_from_slice(unsafe { std::slice::from_raw_parts(uuid, 16) });
-        // SAFETY: forwarded contract.
-        unsafe { lookup(c, "esxDomainLookupByUUID", |x| x.conn.lookup_by_uuid(&u)) }
+        lookup(c, "esxDomainLookupByUUID", |x| x.conn.lookup_by_uuid(&u))
     })
 }
 
@@ -88,18 +78,14 @@ pub unsafe extern "C" fn esxDomainLookupByUUIDString(
     uuidstr: *const c_char,
 ) -> esxDomainPtr {
     call(|| {
-        // SAFETY: forwarded contract.
-        unsafe { conn(c, "esxDomainLookupByUUIDString") }?;
+        conn(c, "esxDomainLookupByUUIDString")?;
         // SAFETY: forwarded contract.
         let text = unsafe { str_arg(uuidstr, "uuidstr") }?;
         let u = parse_uuid(text)
             .ok_or_else(|| Error::invalid_arg(format!("'{text}' is not a UUID")))?;
-        // SAFETY: forwarded contract.
-        unsafe {
-            lookup(c, "esxDomainLookupByUUIDString", |x| {
-                x.conn.lookup_by_uuid(&u)
-            })
-        }
+        lookup(c, "esxDomainLookupByUUIDString", |x| {
+            x.conn.lookup_by_uuid(&u)
+        })
     })
 }
 
@@ -113,12 +99,10 @@ pub unsafe extern "C" fn esxDomainLookupByName(
     name: *const c_char,
 ) -> esxDomainPtr {
     call(|| {
-        // SAFETY: forwarded contract.
-        unsafe { conn(c, "esxDomainLookupByName") }?;
+        conn(c, "esxDomainLookupByName")?;
         // SAFETY: forwarded contract.
         let n = unsafe { str_arg(name, "name") }?;
-        // SAFETY: forwarded contract.
-        unsafe { lookup(c, "esxDomainLookupByName", |x| x.conn.lookup_by_name(n)) }
+        lookup(c, "esxDomainLookupByName", |x| x.conn.lookup_by_name(n))
     })
 }
 
@@ -129,8 +113,7 @@ pub unsafe extern "C" fn esxDomainLookupByName(
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainGetName(d: esxDomainPtr) -> *const c_char {
     call(|| {
-        // SAFETY: forwarded contract.
-        let d = unsafe { dom(d, "esxDomainGetName") }?;
+        let d = dom(d, "esxDomainGetName")?;
         Ok(d.name.as_ptr())
     })
 }
@@ -142,8 +125,7 @@ pub unsafe extern "C" fn esxDomainGetName(d: esxDomainPtr) -> *const c_char {
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainGetUUID(d: esxDomainPtr, uuid: *mut c_uchar) -> c_int {
     call(|| {
-        // SAFETY: forwarded contract.
-        let d = unsafe { dom(d, "esxDomainGetUUID") }?;
+        let d = dom(d, "esxDomainGetUUID")?;
         // SAFETY: the caller's out-pointer, per this export's contract.
         unsafe { out(uuid, "uuid") }?;
         let u = d.dom().uuid;
@@ -160,8 +142,7 @@ pub unsafe extern "C" fn esxDomainGetUUID(d: esxDomainPtr, uuid: *mut c_uchar) -
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainGetUUIDString(d: esxDomainPtr, buf: *mut c_char) -> c_int {
     call(|| {
-        // SAFETY: forwarded contract.
-        let d = unsafe { dom(d, "esxDomainGetUUIDString") }?;
+        let d = dom(d, "esxDomainGetUUIDString")?;
         // SAFETY: the caller's out-pointer, per this export's contract.
         unsafe { out(buf, "buf") }?;
         let s = format_uuid(&d.dom().uuid);
@@ -179,8 +160,7 @@ pub unsafe extern "C" fn esxDomainGetUUIDString(d: esxDomainPtr, buf: *mut c_cha
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainGetID(d: esxDomainPtr) -> c_uint {
     call(|| {
-        // SAFETY: forwarded contract.
-        let d = unsafe { dom(d, "esxDomainGetID") }?;
+        let d = dom(d, "esxDomainGetID")?;
         Ok(d.dom().id as c_uint)
     })
 }
@@ -192,9 +172,8 @@ pub unsafe extern "C" fn esxDomainGetID(d: esxDomainPtr) -> c_uint {
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainGetConnect(d: esxDomainPtr) -> esxConnectPtr {
     call(|| {
-        // SAFETY: forwarded contract.
-        let d = unsafe { dom(d, "esxDomainGetConnect") }?;
-        Ok(Arc::as_ptr(&d.conn) as esxConnectPtr)
+        let d = dom(d, "esxDomainGetConnect")?;
+        Ok(pointer(&*d.conn))
     })
 }
 
@@ -205,8 +184,7 @@ pub unsafe extern "C" fn esxDomainGetConnect(d: esxDomainPtr) -> esxConnectPtr {
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainRef(d: esxDomainPtr) -> c_int {
     call(|| {
-        // SAFETY: forwarded contract.
-        unsafe { add_ref(d, "esxDomainRef") }?;
+        add_ref(d, "esxDomainRef")?;
         Ok(0)
     })
 }
@@ -218,8 +196,7 @@ pub unsafe extern "C" fn esxDomainRef(d: esxDomainPtr) -> c_int {
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainFree(d: esxDomainPtr) -> c_int {
     call(|| {
-        // SAFETY: forwarded contract.
-        unsafe { release(d, "esxDomainFree") }?;
+        release(d, "esxDomainFree")?;
         Ok(0)
     })
 }

@@ -94,16 +94,41 @@ pub fn set(e: &Error) {
         .as_ref()
         .map_or(ptr::null_mut(), |f| f.as_ptr() as *mut c_char);
     log::debug!("error {}: {}", e.code() as i32, e.message());
-    LAST.with(|l| *l.borrow_mut() = Some(rec));
+    // During thread teardown the slot may be gone: the error is then lost,
+    // the call still fails with its return value.
+    let _ = LAST.try_with(|l| {
+        if let Ok(mut slot) = l.try_borrow_mut() {
+            *slot = Some(rec);
+        }
+    });
 }
 
 /// Clears this thread's last error (every API call starts with this).
 pub fn reset() {
-    LAST.with(|l| *l.borrow_mut() = None);
+    let _ = LAST.try_with(|l| {
+        if let Ok(mut slot) = l.try_borrow_mut() {
+            *slot = None;
+        }
+    });
 }
 
+/// The address of this thread's last error record, if there is one (None
+/// also when this thread's storage is already torn down).
+fn last_raw() -> Option<*const esxError> {
+    LAST.try_with(|l| {
+        l.try_borrow()
+            .ok()
+            .and_then(|slot| slot.as_ref().map(|r| &r.raw as *const esxError))
+    })
+    .ok()
+    .flatten()
+}
+
+/// Runs `f` on the last error, or on None.
 fn with_last<R>(f: impl FnOnce(Option<&esxError>) -> R) -> R {
-    LAST.with(|l| f(l.borrow().as_ref().map(|r| &r.raw)))
+    // SAFETY: the record is boxed in this thread's slot and stays there
+    // until the next call into the library on this thread; `f` makes none.
+    f(last_raw().map(|p| unsafe { &*p }))
 }
 
 fn copy_into(src: &esxError, to: &mut esxError) {
@@ -136,8 +161,8 @@ fn copy_into(src: &esxError, to: &mut esxError) {
 /// until the next call into the library on this thread.
 #[no_mangle]
 pub extern "C" fn esxGetLastError() -> esxErrorPtr {
-    LAST.with(|l| match l.borrow().as_ref() {
-        Some(r) => &r.raw as *const esxError as esxErrorPtr,
+    with_last(|e| match e {
+        Some(r) => r as *const esxError as esxErrorPtr,
         None => ptr::null_mut(),
     })
 }
@@ -152,8 +177,8 @@ pub extern "C" fn esxResetLastError() {
 /// into the library on this thread.
 #[no_mangle]
 pub extern "C" fn esxGetLastErrorMessage() -> *const c_char {
-    LAST.with(|l| match l.borrow().as_ref() {
-        Some(r) => r.raw.message as *const c_char,
+    with_last(|e| match e {
+        Some(r) => r.message as *const c_char,
         None => c"no error".as_ptr(),
     })
 }

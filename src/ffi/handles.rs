@@ -1,27 +1,32 @@
 //! The opaque, reference-counted handles behind esxConnectPtr,
-//! esxDomainPtr and esxDomainSnapshotPtr, and typed conversions between
-//! them and C pointers (rustls-ffi's Castable idea, STYLE.md 3).
+//! esxDomainPtr and esxDomainSnapshotPtr.
 //!
-//! A handle is an `Arc`; the C pointer is `Arc::into_raw`. Every handle
-//! starts with a magic number, so a stale or foreign pointer is reported as
-//! INVALID_CONN / INVALID_DOMAIN instead of being used, as far as that can
-//! be detected.
+//! A C pointer is never the address of an object: it is a token (a serial
+//! number with a type tag, in an address range no allocation can have) that
+//! a registry maps to the object. So a handle that was freed is recognised
+//! without reading freed memory, a token is never reused for another object
+//! (a stale pointer cannot act on someone else's VM), and a call holds its
+//! own reference to the object for as long as it runs (closing a connection
+//! while other threads use it is safe).
+//!
+//! A token stays valid while its object lives: while the caller holds a
+//! reference, and while another handle holds the object (a domain holds its
+//! connection, a snapshot its domain), as libvirt's esxDomainGetConnect and
+//! esxDomainSnapshotGetDomain need.
 
 #![allow(non_camel_case_types)]
 
+use std::collections::HashMap;
 use std::ffi::CString;
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock, Weak};
 
 use crate::driver::{Connection, DomainRef};
-use crate::error::Error;
-
-const CONN_MAGIC: u64 = 0x4553_5843_4f4e_4e31; // "ESXCONN1"
-const DOM_MAGIC: u64 = 0x4553_5844_4f4d_3121; // "ESXDOM1!"
-const SNAP_MAGIC: u64 = 0x4553_5853_4e41_5031; // "ESXSNAP1"
+use crate::error::{Code, Error};
 
 /// A connection handle.
 pub struct esxConnect {
-    magic: u64,
+    token: usize,
     pub(crate) conn: Connection,
     /// The installed question handler (owned here so its free callback runs
     /// when it is replaced or the connection goes away).
@@ -30,7 +35,7 @@ pub struct esxConnect {
 
 /// A domain handle. It holds its connection alive.
 pub struct esxDomain {
-    magic: u64,
+    token: usize,
     pub(crate) conn: Arc<esxConnect>,
     pub(crate) dom: RwLock<DomainRef>,
     pub(crate) name: CString,
@@ -38,30 +43,27 @@ pub struct esxDomain {
 
 /// A domain snapshot handle. It holds its domain (and connection) alive.
 pub struct esxDomainSnapshot {
-    magic: u64,
-    // Read by the snapshot exports.
-    #[allow(dead_code)]
+    token: usize,
     pub(crate) domain: Arc<esxDomain>,
-    #[allow(dead_code)]
     pub(crate) name: CString,
 }
 
 impl Drop for esxConnect {
     fn drop(&mut self) {
-        self.magic = 0;
+        Self::registry().forget(self.token);
         self.conn.close();
     }
 }
 
 impl Drop for esxDomain {
     fn drop(&mut self) {
-        self.magic = 0;
+        Self::registry().forget(self.token);
     }
 }
 
 impl Drop for esxDomainSnapshot {
     fn drop(&mut self) {
-        self.magic = 0;
+        Self::registry().forget(self.token);
     }
 }
 
@@ -72,7 +74,7 @@ fn c_name(name: &str) -> CString {
 impl esxConnect {
     pub fn new(conn: Connection) -> Arc<esxConnect> {
         Arc::new(esxConnect {
-            magic: CONN_MAGIC,
+            token: new_token::<esxConnect>(),
             conn,
             question: Mutex::new(None),
         })
@@ -83,7 +85,7 @@ impl esxDomain {
     pub fn new(conn: Arc<esxConnect>, dom: DomainRef) -> Arc<esxDomain> {
         let name = c_name(&dom.name);
         Arc::new(esxDomain {
-            magic: DOM_MAGIC,
+            token: new_token::<esxDomain>(),
             conn,
             dom: RwLock::new(dom),
             name,
@@ -116,24 +118,77 @@ impl esxDomain {
 impl esxDomainSnapshot {
     pub fn new(domain: Arc<esxDomain>, name: &str) -> Arc<esxDomainSnapshot> {
         Arc::new(esxDomainSnapshot {
-            magic: SNAP_MAGIC,
+            token: new_token::<esxDomainSnapshot>(),
             domain,
             name: c_name(name),
         })
     }
 }
 
-/// A type that C sees only through a pointer to an `Arc`.
-pub trait Handle: Sized {
-    const MAGIC: u64;
-    fn magic(&self) -> u64;
+/// One C reference count per live handle, and the object while the caller
+/// holds one.
+struct Entry<T> {
+    object: Weak<T>,
+    /// Present while `c_refs` > 0: the references the caller holds.
+    held: Option<Arc<T>>,
+    c_refs: usize,
+}
+
+/// The live handles of one type, by token.
+pub struct Registry<T> {
+    entries: Mutex<Option<HashMap<usize, Entry<T>>>>,
+}
+
+impl<T> Registry<T> {
+    pub const fn new() -> Registry<T> {
+        Registry {
+            entries: Mutex::new(None),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Option<HashMap<usize, Entry<T>>>> {
+        // A panic elsewhere never leaves an entry half-written: recover.
+        self.entries.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn forget(&self, token: usize) {
+        if let Some(map) = self.lock().as_mut() {
+            map.remove(&token);
+        }
+    }
+
+    /// Live handles of this type (for tests and leak checks).
+    pub fn len(&self) -> usize {
+        self.lock().as_ref().map_or(0, HashMap::len)
+    }
+}
+
+impl<T> Default for Registry<T> {
+    fn default() -> Self {
+        Registry::new()
+    }
+}
+
+static CONNECTIONS: Registry<esxConnect> = Registry::new();
+static DOMAINS: Registry<esxDomain> = Registry::new();
+static SNAPSHOTS: Registry<esxDomainSnapshot> = Registry::new();
+
+/// A type that C sees only through a token.
+pub trait Handle: Sized + 'static {
+    /// The type's tag in the token's low bits.
+    const TAG: usize;
+    fn registry() -> &'static Registry<Self>;
+    fn token(&self) -> usize;
     fn invalid(what: &str) -> Error;
 }
 
 impl Handle for esxConnect {
-    const MAGIC: u64 = CONN_MAGIC;
-    fn magic(&self) -> u64 {
-        self.magic
+    const TAG: usize = 1;
+    fn registry() -> &'static Registry<Self> {
+        &CONNECTIONS
+    }
+    fn token(&self) -> usize {
+        self.token
     }
     fn invalid(what: &str) -> Error {
         Error::invalid_conn(format!("{what}: invalid connection pointer"))
@@ -141,9 +196,12 @@ impl Handle for esxConnect {
 }
 
 impl Handle for esxDomain {
-    const MAGIC: u64 = DOM_MAGIC;
-    fn magic(&self) -> u64 {
-        self.magic
+    const TAG: usize = 2;
+    fn registry() -> &'static Registry<Self> {
+        &DOMAINS
+    }
+    fn token(&self) -> usize {
+        self.token
     }
     fn invalid(what: &str) -> Error {
         Error::invalid_domain(format!("{what}: invalid domain pointer"))
@@ -151,76 +209,147 @@ impl Handle for esxDomain {
 }
 
 impl Handle for esxDomainSnapshot {
-    const MAGIC: u64 = SNAP_MAGIC;
-    fn magic(&self) -> u64 {
-        self.magic
+    const TAG: usize = 3;
+    fn registry() -> &'static Registry<Self> {
+        &SNAPSHOTS
+    }
+    fn token(&self) -> usize {
+        self.token
     }
     fn invalid(what: &str) -> Error {
         Error::new(
-            crate::error::Code::InvalidDomainSnapshot,
+            Code::InvalidDomainSnapshot,
             format!("{what}: invalid snapshot pointer"),
         )
     }
 }
 
-/// Borrows the handle behind a C pointer for the duration of a call.
-///
-/// # Safety
-/// `p` must be NULL or a pointer this library returned and that the caller
-/// still holds a reference to.
-pub unsafe fn borrow<'a, T: Handle>(p: *mut T, what: &str) -> Result<&'a T, Error> {
-    if p.is_null() {
+/// Tokens live in a range no user-space allocation has on 64-bit systems
+/// (a non-canonical address), so that a caller that dereferences one faults
+/// at once instead of reading someone's memory.
+#[cfg(target_pointer_width = "64")]
+const TOKEN_BASE: usize = 0x7e5c_0000_0000_0000;
+#[cfg(not(target_pointer_width = "64"))]
+const TOKEN_BASE: usize = 0;
+const TAG_BITS: u32 = 4;
+const TAG_MASK: usize = (1 << TAG_BITS) - 1;
+
+static SERIAL: AtomicUsize = AtomicUsize::new(1);
+
+fn new_token<T: Handle>() -> usize {
+    let n = SERIAL.fetch_add(1, Ordering::Relaxed);
+    TOKEN_BASE | (n << TAG_BITS) | T::TAG
+}
+
+fn token_of<T: Handle>(p: *mut T, what: &str) -> Result<usize, Error> {
+    let t = p as usize;
+    if p.is_null() || t & TAG_MASK != T::TAG || (t & TOKEN_BASE) != TOKEN_BASE {
         return Err(T::invalid(what));
     }
-    // SAFETY: non-NULL and, per the contract, pointing into a live Arc.
-    let r = unsafe { &*p };
-    if r.magic() != T::MAGIC {
-        return Err(T::invalid(what));
-    }
-    Ok(r)
+    Ok(t)
 }
 
-/// A new counted reference to the handle behind a C pointer.
-///
-/// # Safety
-/// As for `borrow`.
-pub unsafe fn clone_arc<T: Handle>(p: *mut T, what: &str) -> Result<Arc<T>, Error> {
-    // SAFETY: forwarded contract; borrow validates the pointer.
-    unsafe { borrow(p, what) }?;
-    // SAFETY: p came from Arc::into_raw and the caller holds a reference.
-    unsafe {
-        Arc::increment_strong_count(p as *const T);
-        Ok(Arc::from_raw(p as *const T))
-    }
+/// The C pointer of a handle.
+pub fn pointer<T: Handle>(h: &T) -> *mut T {
+    h.token() as *mut T
 }
 
-/// Hands a reference to C.
-pub fn into_raw<T>(a: Arc<T>) -> *mut T {
-    Arc::into_raw(a) as *mut T
+/// Hands a new handle to C with one reference.
+pub fn into_raw<T: Handle>(a: Arc<T>) -> *mut T {
+    let token = a.token();
+    let mut guard = T::registry().lock();
+    guard.get_or_insert_with(HashMap::new).insert(
+        token,
+        Entry {
+            object: Arc::downgrade(&a),
+            held: Some(a),
+            c_refs: 1,
+        },
+    );
+    token as *mut T
 }
 
-/// Drops the caller's reference; returns how many references remain.
-///
-/// # Safety
-/// As for `borrow`; the caller gives up its reference.
-pub unsafe fn release<T: Handle>(p: *mut T, what: &str) -> Result<usize, Error> {
-    // SAFETY: forwarded contract.
-    unsafe { borrow(p, what) }?;
-    // SAFETY: p came from Arc::into_raw; this consumes the caller's reference.
-    let arc = unsafe { Arc::from_raw(p as *const T) };
-    let remaining = Arc::strong_count(&arc) - 1;
-    drop(arc);
-    Ok(remaining)
+/// The handle behind a C pointer, kept alive for the caller's use: a NULL,
+/// foreign, freed or mistyped pointer is an error, never a memory access.
+pub fn get<T: Handle>(p: *mut T, what: &str) -> Result<Arc<T>, Error> {
+    let token = token_of(p, what)?;
+    let guard = T::registry().lock();
+    guard
+        .as_ref()
+        .and_then(|m| m.get(&token))
+        .and_then(|e| e.object.upgrade())
+        .ok_or_else(|| T::invalid(what))
 }
 
 /// Adds a reference for the caller (esx*Ref).
-///
-/// # Safety
-/// As for `borrow`.
-pub unsafe fn add_ref<T: Handle>(p: *mut T, what: &str) -> Result<(), Error> {
-    // SAFETY: forwarded contract.
-    unsafe { borrow(p, what) }?;
-    // SAFETY: p came from Arc::into_raw and is alive.
-    unsafe { Arc::increment_strong_count(p as *const T) };
+pub fn add_ref<T: Handle>(p: *mut T, what: &str) -> Result<(), Error> {
+    let token = token_of(p, what)?;
+    let mut guard = T::registry().lock();
+    let entry = guard
+        .as_mut()
+        .and_then(|m| m.get_mut(&token))
+        .ok_or_else(|| T::invalid(what))?;
+    let object = entry.object.upgrade().ok_or_else(|| T::invalid(what))?;
+    entry.c_refs += 1;
+    let previous = entry.held.replace(object);
+    drop(guard);
+    // Dropped outside the lock (it is a duplicate of the one now held).
+    drop(previous);
     Ok(())
+}
+
+/// Drops one of the caller's references; returns how many references
+/// remain: the caller's, and those other handles hold (libvirt's count).
+pub fn release<T: Handle>(p: *mut T, what: &str) -> Result<usize, Error> {
+    let token = token_of(p, what)?;
+    let mut guard = T::registry().lock();
+    let entry = guard
+        .as_mut()
+        .and_then(|m| m.get_mut(&token))
+        .ok_or_else(|| T::invalid(what))?;
+    if entry.c_refs == 0 {
+        // Alive only through another handle: the caller has none to drop.
+        return Err(T::invalid(what));
+    }
+    entry.c_refs -= 1;
+    let dropped = if entry.c_refs == 0 {
+        entry.held.take()
+    } else {
+        None
+    };
+    let others = entry
+        .object
+        .strong_count()
+        .saturating_sub(usize::from(entry.held.is_some()) + usize::from(dropped.is_some()));
+    let remaining = entry.c_refs + others;
+    drop(guard);
+    // The object may go now (its Drop takes the registry lock).
+    drop(dropped);
+    Ok(remaining)
+}
+
+/// Live handles of each kind: (connections, domains, snapshots).
+pub fn live_counts() -> (usize, usize, usize) {
+    (CONNECTIONS.len(), DOMAINS.len(), SNAPSHOTS.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_tagged_and_never_reused() {
+        let a = new_token::<esxDomain>();
+        let b = new_token::<esxDomain>();
+        assert_ne!(a, b);
+        assert_eq!(a & TAG_MASK, 2);
+        assert!(token_of::<esxConnect>(a as *mut esxConnect, "x").is_err());
+        assert!(token_of::<esxDomain>(a as *mut esxDomain, "x").is_ok());
+        assert!(token_of::<esxDomain>(std::ptr::null_mut(), "x").is_err());
+        let heap = Box::into_raw(Box::new(0u64)) as *mut esxDomain;
+        assert!(token_of::<esxDomain>(heap, "x").is_err());
+        // SAFETY: the box made just above.
+        drop(unsafe { Box::from_raw(heap as *mut u64) });
+        assert!(get::<esxDomain>(a as *mut esxDomain, "x").is_err());
+    }
 }

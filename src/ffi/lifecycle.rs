@@ -16,9 +16,8 @@ fn with_dom<R>(
     what: &str,
     f: impl FnOnce(&super::handles::esxDomain) -> Result<R, Error>,
 ) -> Result<R, Error> {
-    // SAFETY: the callers pass the C caller's pointer, NULL or a live handle.
-    let h = unsafe { dom(d, what) }?;
-    f(h)
+    let h = dom(d, what)?;
+    f(&h)
 }
 
 /// Powers the domain on; its handle gets the new ID.

@@ -3,12 +3,14 @@
 //! esxSetLogHandler. The handler is per process and can be replaced at any
 //! time (STYLE.md: never "settable once").
 
+use std::cell::RefCell;
 use std::ffi::CString;
 use std::os::raw::{c_int, c_void};
-use std::sync::{Once, RwLock};
+use std::sync::{Arc, Condvar, Mutex, Once};
 
 use super::types::esxLogCallback;
 
+/// The installed callback, and how many of its calls are running.
 struct HandlerSlot {
     cb: unsafe extern "C" fn(
         c_int,
@@ -17,6 +19,8 @@ struct HandlerSlot {
         *mut c_void,
     ),
     opaque: *mut c_void,
+    running: Mutex<usize>,
+    finished: Condvar,
 }
 
 // SAFETY: the caller of esxSetLogHandler promises its callback and data may
@@ -25,8 +29,60 @@ unsafe impl Send for HandlerSlot {}
 // SAFETY: as above.
 unsafe impl Sync for HandlerSlot {}
 
-static HANDLER: RwLock<Option<HandlerSlot>> = RwLock::new(None);
+/// The current handler. The lock is held only to read or swap the `Arc`,
+/// never while a callback runs, so a callback may call back into the library
+/// (esxSetLogHandler included) from any thread.
+static HANDLER: Mutex<Option<Arc<HandlerSlot>>> = Mutex::new(None);
 static INIT: Once = Once::new();
+
+/// Callbacks deeper than this on one thread (a callback that logs through
+/// the library, which calls it again...) go to stderr instead.
+const MAX_NESTING: usize = 4;
+
+thread_local! {
+    /// The handlers whose callbacks are running on this thread, innermost
+    /// last (so that esxSetLogHandler from inside a callback does not wait
+    /// for itself).
+    static RUNNING_HERE: RefCell<Vec<usize>> = const { RefCell::new(Vec::new()) };
+}
+
+fn current_handler() -> Option<Arc<HandlerSlot>> {
+    HANDLER.lock().unwrap_or_else(|p| p.into_inner()).clone()
+}
+
+fn slot_id(slot: &Arc<HandlerSlot>) -> usize {
+    Arc::as_ptr(slot) as usize
+}
+
+/// Runs the callback of `slot` with no lock held, counting it as running.
+/// False when it could not run (nested too deep, or thread teardown).
+fn deliver(slot: &Arc<HandlerSlot>, prio: c_int, module: &CString, msg: &CString) -> bool {
+    let id = slot_id(slot);
+    let entered = RUNNING_HERE.try_with(|r| match r.try_borrow_mut() {
+        Ok(mut r) if r.len() < MAX_NESTING => {
+            r.push(id);
+            true
+        }
+        _ => false,
+    });
+    if entered != Ok(true) {
+        return false;
+    }
+    *slot.running.lock().unwrap_or_else(|p| p.into_inner()) += 1;
+    // SAFETY: the caller's callback with strings valid for the call.
+    unsafe { (slot.cb)(prio, module.as_ptr(), msg.as_ptr(), slot.opaque) };
+    {
+        let mut n = slot.running.lock().unwrap_or_else(|p| p.into_inner());
+        *n = n.saturating_sub(1);
+    }
+    slot.finished.notify_all();
+    let _ = RUNNING_HERE.try_with(|r| {
+        if let Ok(mut r) = r.try_borrow_mut() {
+            r.pop();
+        }
+    });
+    true
+}
 
 struct Logger {
     filter: env_filter::Filter,
@@ -40,7 +96,7 @@ impl log::Log for Logger {
         } else {
             // Without ESX_DRIVER_LOG a handler gets INFO and above, stderr
             // gets warnings and errors.
-            let handler = HANDLER.read().map(|h| h.is_some()).unwrap_or(false);
+            let handler = current_handler().is_some();
             let max = if handler {
                 log::Level::Info
             } else {
@@ -55,18 +111,16 @@ impl log::Log for Logger {
             return;
         }
         let message = format!("{}", record.args());
-        if let Ok(h) = HANDLER.read() {
-            if let Some(slot) = h.as_ref() {
-                let prio = match record.level() {
-                    log::Level::Error => 4,
-                    log::Level::Warn => 3,
-                    log::Level::Info => 2,
-                    log::Level::Debug | log::Level::Trace => 1,
-                };
-                let module = CString::new(record.target().replace('\0', " ")).unwrap_or_default();
-                let msg = CString::new(message.replace('\0', " ")).unwrap_or_default();
-                // SAFETY: the caller's callback with strings valid for the call.
-                unsafe { (slot.cb)(prio, module.as_ptr(), msg.as_ptr(), slot.opaque) };
+        if let Some(slot) = current_handler() {
+            let prio = match record.level() {
+                log::Level::Error => 4,
+                log::Level::Warn => 3,
+                log::Level::Info => 2,
+                log::Level::Debug | log::Level::Trace => 1,
+            };
+            let module = CString::new(record.target().replace('\0', " ")).unwrap_or_default();
+            let msg = CString::new(message.replace('\0', " ")).unwrap_or_default();
+            if deliver(&slot, prio, &module, &msg) {
                 return;
             }
         }
@@ -116,11 +170,33 @@ pub fn ensure_logger() {
 #[no_mangle]
 pub unsafe extern "C" fn esxSetLogHandler(cb: esxLogCallback, opaque: *mut c_void) -> c_int {
     ensure_logger();
-    let slot = cb.map(|cb| HandlerSlot { cb, opaque });
-    // Taking the write lock waits for calls in flight to finish.
-    match HANDLER.write() {
-        Ok(mut h) => *h = slot,
-        Err(p) => *p.into_inner() = slot,
+    let slot = cb.map(|cb| {
+        Arc::new(HandlerSlot {
+            cb,
+            opaque,
+            running: Mutex::new(0),
+            finished: Condvar::new(),
+        })
+    });
+    let old = std::mem::replace(
+        &mut *HANDLER.lock().unwrap_or_else(|p| p.into_inner()),
+        slot,
+    );
+    // No new call of the old callback can start now; wait for those in
+    // flight on other threads (not for one this thread is inside of: a
+    // callback may replace itself).
+    if let Some(old) = old {
+        let id = slot_id(&old);
+        let mine = RUNNING_HERE
+            .try_with(|r| {
+                r.try_borrow()
+                    .map_or(0, |r| r.iter().filter(|x| **x == id).count())
+            })
+            .unwrap_or(0);
+        let mut n = old.running.lock().unwrap_or_else(|p| p.into_inner());
+        while *n > mine {
+            n = old.finished.wait(n).unwrap_or_else(|p| p.into_inner());
+        }
     }
     0
 }

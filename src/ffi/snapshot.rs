@@ -10,16 +10,15 @@ use std::sync::Arc;
 use super::boundary::call;
 use super::domain::dom;
 use super::error::out_string;
-use super::handles::{add_ref, borrow, clone_arc, esxDomain, esxDomainSnapshot, into_raw, release};
+use super::handles::{add_ref, esxDomain, esxDomainSnapshot, get, into_raw, pointer, release};
 use super::strings::{str_arg, write_names};
 use super::types::*;
 use crate::error::Error;
 
 /// # Safety
 /// `s` must be NULL or a live snapshot handle.
-unsafe fn snap<'a>(s: esxDomainSnapshotPtr, what: &str) -> Result<&'a esxDomainSnapshot, Error> {
-    // SAFETY: forwarded contract.
-    unsafe { borrow(s, what) }
+fn snap(s: esxDomainSnapshotPtr, what: &str) -> Result<Arc<esxDomainSnapshot>, Error> {
+    get(s, what)
 }
 
 fn snap_name(s: &esxDomainSnapshot) -> String {
@@ -72,8 +71,7 @@ pub unsafe extern "C" fn esxDomainSnapshotCreateXML(
     flags: c_uint,
 ) -> esxDomainSnapshotPtr {
     call(|| {
-        // SAFETY: forwarded contract.
-        let h = unsafe { clone_arc(d, "esxDomainSnapshotCreateXML") }?;
+        let h = get(d, "esxDomainSnapshotCreateXML")?;
         // SAFETY: forwarded contract.
         let xml = unsafe { str_arg(xml, "xmlDesc") }?;
         let name = h.conn.conn.snapshot_create(&h.dom(), xml, flags)?;
@@ -91,10 +89,9 @@ pub unsafe extern "C" fn esxDomainSnapshotGetXMLDesc(
     flags: c_uint,
 ) -> *mut c_char {
     call(|| {
-        // SAFETY: forwarded contract.
-        let s = unsafe { snap(s, "esxDomainSnapshotGetXMLDesc") }?;
+        let s = snap(s, "esxDomainSnapshotGetXMLDesc")?;
         let d = &s.domain;
-        out_string(&d.conn.conn.snapshot_xml(&d.dom(), &snap_name(s), flags)?)
+        out_string(&d.conn.conn.snapshot_xml(&d.dom(), &snap_name(&s), flags)?)
     })
 }
 
@@ -105,8 +102,7 @@ pub unsafe extern "C" fn esxDomainSnapshotGetXMLDesc(
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainSnapshotNum(d: esxDomainPtr, flags: c_uint) -> c_int {
     call(|| {
-        // SAFETY: forwarded contract.
-        let h = unsafe { dom(d, "esxDomainSnapshotNum") }?;
+        let h = dom(d, "esxDomainSnapshotNum")?;
         Ok(h.conn.conn.snapshot_list(&h.dom(), flags)?.len() as c_int)
     })
 }
@@ -124,8 +120,7 @@ pub unsafe extern "C" fn esxDomainSnapshotListNames(
     flags: c_uint,
 ) -> c_int {
     call(|| {
-        // SAFETY: forwarded contract.
-        let h = unsafe { dom(d, "esxDomainSnapshotListNames") }?;
+        let h = dom(d, "esxDomainSnapshotListNames")?;
         let list = h.conn.conn.snapshot_list(&h.dom(), flags)?;
         // SAFETY: forwarded contract.
         unsafe { write_names(&list, names, nameslen) }
@@ -145,8 +140,7 @@ pub unsafe extern "C" fn esxDomainListAllSnapshots(
     flags: c_uint,
 ) -> c_int {
     call(|| {
-        // SAFETY: forwarded contract.
-        let h = unsafe { clone_arc(d, "esxDomainListAllSnapshots") }?;
+        let h = get(d, "esxDomainListAllSnapshots")?;
         let list = h.conn.conn.snapshot_list(&h.dom(), flags)?;
         // SAFETY: forwarded contract.
         unsafe { write_handles(&h, &list, snaps) }
@@ -164,12 +158,11 @@ pub unsafe extern "C" fn esxDomainSnapshotNumChildren(
     flags: c_uint,
 ) -> c_int {
     call(|| {
-        // SAFETY: forwarded contract.
-        let s = unsafe { snap(s, "esxDomainSnapshotNumChildren") }?;
+        let s = snap(s, "esxDomainSnapshotNumChildren")?;
         let d = &s.domain;
         Ok(d.conn
             .conn
-            .snapshot_children(&d.dom(), &snap_name(s), flags)?
+            .snapshot_children(&d.dom(), &snap_name(&s), flags)?
             .len() as c_int)
     })
 }
@@ -186,13 +179,12 @@ pub unsafe extern "C" fn esxDomainSnapshotListChildrenNames(
     flags: c_uint,
 ) -> c_int {
     call(|| {
-        // SAFETY: forwarded contract.
-        let s = unsafe { snap(s, "esxDomainSnapshotListChildrenNames") }?;
+        let s = snap(s, "esxDomainSnapshotListChildrenNames")?;
         let d = &s.domain;
         let list = d
             .conn
             .conn
-            .snapshot_children(&d.dom(), &snap_name(s), flags)?;
+            .snapshot_children(&d.dom(), &snap_name(&s), flags)?;
         // SAFETY: forwarded contract.
         unsafe { write_names(&list, names, nameslen) }
     })
@@ -209,13 +201,12 @@ pub unsafe extern "C" fn esxDomainSnapshotListAllChildren(
     flags: c_uint,
 ) -> c_int {
     call(|| {
-        // SAFETY: forwarded contract.
-        let s = unsafe { snap(s, "esxDomainSnapshotListAllChildren") }?;
+        let s = snap(s, "esxDomainSnapshotListAllChildren")?;
         let d = s.domain.clone();
         let list = d
             .conn
             .conn
-            .snapshot_children(&d.dom(), &snap_name(s), flags)?;
+            .snapshot_children(&d.dom(), &snap_name(&s), flags)?;
         // SAFETY: forwarded contract.
         unsafe { write_handles(&d, &list, snaps) }
     })
@@ -233,8 +224,7 @@ pub unsafe extern "C" fn esxDomainSnapshotLookupByName(
     flags: c_uint,
 ) -> esxDomainSnapshotPtr {
     call(|| {
-        // SAFETY: forwarded contract.
-        let h = unsafe { clone_arc(d, "esxDomainSnapshotLookupByName") }?;
+        let h = get(d, "esxDomainSnapshotLookupByName")?;
         // SAFETY: forwarded contract.
         let name = unsafe { str_arg(name, "name") }?;
         let found = h.conn.conn.snapshot_lookup(&h.dom(), name, flags)?;
@@ -249,8 +239,7 @@ pub unsafe extern "C" fn esxDomainSnapshotLookupByName(
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainHasCurrentSnapshot(d: esxDomainPtr, flags: c_uint) -> c_int {
     call(|| {
-        // SAFETY: forwarded contract.
-        let h = unsafe { dom(d, "esxDomainHasCurrentSnapshot") }?;
+        let h = dom(d, "esxDomainHasCurrentSnapshot")?;
         Ok(h.conn.conn.has_current_snapshot(&h.dom(), flags)? as c_int)
     })
 }
@@ -265,8 +254,7 @@ pub unsafe extern "C" fn esxDomainSnapshotCurrent(
     flags: c_uint,
 ) -> esxDomainSnapshotPtr {
     call(|| {
-        // SAFETY: forwarded contract.
-        let h = unsafe { clone_arc(d, "esxDomainSnapshotCurrent") }?;
+        let h = get(d, "esxDomainSnapshotCurrent")?;
         let name = h.conn.conn.snapshot_current(&h.dom(), flags)?;
         Ok(new_snapshot(h, &name))
     })
@@ -282,13 +270,12 @@ pub unsafe extern "C" fn esxDomainSnapshotGetParent(
     flags: c_uint,
 ) -> esxDomainSnapshotPtr {
     call(|| {
-        // SAFETY: forwarded contract.
-        let s = unsafe { snap(s, "esxDomainSnapshotGetParent") }?;
+        let s = snap(s, "esxDomainSnapshotGetParent")?;
         let d = s.domain.clone();
         let parent = d
             .conn
             .conn
-            .snapshot_parent(&d.dom(), &snap_name(s), flags)?;
+            .snapshot_parent(&d.dom(), &snap_name(&s), flags)?;
         Ok(new_snapshot(d, &parent))
     })
 }
@@ -304,11 +291,10 @@ pub unsafe extern "C" fn esxDomainRevertToSnapshot(
     flags: c_uint,
 ) -> c_int {
     call(|| {
-        // SAFETY: forwarded contract.
-        let s = unsafe { snap(s, "esxDomainRevertToSnapshot") }?;
+        let s = snap(s, "esxDomainRevertToSnapshot")?;
         let d = &s.domain;
         let c = &d.conn.conn;
-        c.revert_to_snapshot(&d.dom(), &snap_name(s), flags)?;
+        c.revert_to_snapshot(&d.dom(), &snap_name(&s), flags)?;
         // The power state, and so the ID, may have changed.
         if let Ok(now) = c.refresh(&d.dom()) {
             d.set_dom(now);
@@ -327,12 +313,11 @@ pub unsafe extern "C" fn esxDomainSnapshotIsCurrent(
     flags: c_uint,
 ) -> c_int {
     call(|| {
-        // SAFETY: forwarded contract.
-        let s = unsafe { snap(s, "esxDomainSnapshotIsCurrent") }?;
+        let s = snap(s, "esxDomainSnapshotIsCurrent")?;
         let d = &s.domain;
         Ok(d.conn
             .conn
-            .snapshot_is_current(&d.dom(), &snap_name(s), flags)? as c_int)
+            .snapshot_is_current(&d.dom(), &snap_name(&s), flags)? as c_int)
     })
 }
 
@@ -346,12 +331,11 @@ pub unsafe extern "C" fn esxDomainSnapshotHasMetadata(
     flags: c_uint,
 ) -> c_int {
     call(|| {
-        // SAFETY: forwarded contract.
-        let s = unsafe { snap(s, "esxDomainSnapshotHasMetadata") }?;
+        let s = snap(s, "esxDomainSnapshotHasMetadata")?;
         let d = &s.domain;
         Ok(d.conn
             .conn
-            .snapshot_has_metadata(&d.dom(), &snap_name(s), flags)? as c_int)
+            .snapshot_has_metadata(&d.dom(), &snap_name(&s), flags)? as c_int)
     })
 }
 
@@ -365,12 +349,11 @@ pub unsafe extern "C" fn esxDomainSnapshotHasMetadata(
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainSnapshotDelete(s: esxDomainSnapshotPtr, flags: c_uint) -> c_int {
     call(|| {
-        // SAFETY: forwarded contract.
-        let s = unsafe { snap(s, "esxDomainSnapshotDelete") }?;
+        let s = snap(s, "esxDomainSnapshotDelete")?;
         let d = &s.domain;
         d.conn
             .conn
-            .snapshot_delete(&d.dom(), &snap_name(s), flags)?;
+            .snapshot_delete(&d.dom(), &snap_name(&s), flags)?;
         Ok(0)
     })
 }
@@ -382,8 +365,7 @@ pub unsafe extern "C" fn esxDomainSnapshotDelete(s: esxDomainSnapshotPtr, flags:
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainSnapshotGetName(s: esxDomainSnapshotPtr) -> *const c_char {
     call(|| {
-        // SAFETY: forwarded contract.
-        let s = unsafe { snap(s, "esxDomainSnapshotGetName") }?;
+        let s = snap(s, "esxDomainSnapshotGetName")?;
         Ok(s.name.as_ptr())
     })
 }
@@ -395,9 +377,8 @@ pub unsafe extern "C" fn esxDomainSnapshotGetName(s: esxDomainSnapshotPtr) -> *c
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainSnapshotGetDomain(s: esxDomainSnapshotPtr) -> esxDomainPtr {
     call(|| {
-        // SAFETY: forwarded contract.
-        let s = unsafe { snap(s, "esxDomainSnapshotGetDomain") }?;
-        Ok(Arc::as_ptr(&s.domain) as esxDomainPtr)
+        let s = snap(s, "esxDomainSnapshotGetDomain")?;
+        Ok(pointer(&*s.domain))
     })
 }
 
@@ -408,9 +389,8 @@ pub unsafe extern "C" fn esxDomainSnapshotGetDomain(s: esxDomainSnapshotPtr) -> 
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainSnapshotGetConnect(s: esxDomainSnapshotPtr) -> esxConnectPtr {
     call(|| {
-        // SAFETY: forwarded contract.
-        let s = unsafe { snap(s, "esxDomainSnapshotGetConnect") }?;
-        Ok(Arc::as_ptr(&s.domain.conn) as esxConnectPtr)
+        let s = snap(s, "esxDomainSnapshotGetConnect")?;
+        Ok(pointer(&*s.domain.conn))
     })
 }
 
@@ -421,8 +401,7 @@ pub unsafe extern "C" fn esxDomainSnapshotGetConnect(s: esxDomainSnapshotPtr) ->
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainSnapshotRef(s: esxDomainSnapshotPtr) -> c_int {
     call(|| {
-        // SAFETY: forwarded contract.
-        unsafe { add_ref(s, "esxDomainSnapshotRef") }?;
+        add_ref(s, "esxDomainSnapshotRef")?;
         Ok(0)
     })
 }
@@ -434,8 +413,7 @@ pub unsafe extern "C" fn esxDomainSnapshotRef(s: esxDomainSnapshotPtr) -> c_int 
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainSnapshotFree(s: esxDomainSnapshotPtr) -> c_int {
     call(|| {
-        // SAFETY: forwarded contract.
-        unsafe { release(s, "esxDomainSnapshotFree") }?;
+        release(s, "esxDomainSnapshotFree")?;
         Ok(0)
     })
 }

@@ -9,7 +9,7 @@ use std::os::raw::{
     c_char, c_double, c_int, c_longlong, c_uchar, c_uint, c_ulong, c_ulonglong, c_ushort, c_void,
 };
 
-pub use super::handles::{esxConnect, esxDomain, esxDomainSnapshot};
+pub use super::handles::{esxConnect, esxDomain, esxDomainSnapshot, get, pointer};
 
 /// A connection handle (opaque, reference counted).
 pub type esxConnectPtr = *mut esxConnect;

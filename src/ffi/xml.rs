@@ -8,7 +8,7 @@ use super::boundary::call;
 use super::connect::conn;
 use super::domain::dom;
 use super::error::out_string;
-use super::handles::{clone_arc, esxDomain, into_raw};
+use super::handles::{esxDomain, get, into_raw};
 use super::strings::str_arg;
 use super::types::*;
 
@@ -21,8 +21,7 @@ use super::types::*;
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainGetXMLDesc(d: esxDomainPtr, flags: c_uint) -> *mut c_char {
     call(|| {
-        // SAFETY: forwarded contract.
-        let h = unsafe { dom(d, "esxDomainGetXMLDesc") }?;
+        let h = dom(d, "esxDomainGetXMLDesc")?;
         out_string(&h.conn.conn.domain_xml(&h.dom(), flags)?)
     })
 }
@@ -39,8 +38,7 @@ pub unsafe extern "C" fn esxConnectDomainXMLFromNative(
     flags: c_uint,
 ) -> *mut c_char {
     call(|| {
-        // SAFETY: forwarded contract.
-        let c = unsafe { conn(c, "esxConnectDomainXMLFromNative") }?;
+        let c = conn(c, "esxConnectDomainXMLFromNative")?;
         // SAFETY: forwarded contract.
         let (format, config) = unsafe {
             (
@@ -65,8 +63,7 @@ pub unsafe extern "C" fn esxConnectDomainXMLToNative(
     flags: c_uint,
 ) -> *mut c_char {
     call(|| {
-        // SAFETY: forwarded contract.
-        let c = unsafe { conn(c, "esxConnectDomainXMLToNative") }?;
+        let c = conn(c, "esxConnectDomainXMLToNative")?;
         // SAFETY: forwarded contract.
         let (format, xml) = unsafe {
             (
@@ -102,8 +99,7 @@ pub unsafe extern "C" fn esxDomainDefineXMLFlags(
     flags: c_uint,
 ) -> esxDomainPtr {
     call(|| {
-        // SAFETY: forwarded contract.
-        let arc = unsafe { clone_arc(c, "esxDomainDefineXMLFlags") }?;
+        let arc = get(c, "esxDomainDefineXMLFlags")?;
         // SAFETY: forwarded contract.
         let xml = unsafe { str_arg(xml, "xml") }?;
         let d = arc.conn.define_xml(xml, flags)?;
@@ -132,8 +128,7 @@ pub unsafe extern "C" fn esxDomainUndefineFlags(
     flags: c_uint,
 ) -> std::os::raw::c_int {
     call(|| {
-        // SAFETY: forwarded contract.
-        let h = unsafe { dom(d, "esxDomainUndefineFlags") }?;
+        let h = dom(d, "esxDomainUndefineFlags")?;
         h.conn.conn.undefine(&h.dom(), flags).map(|_| 0)
     })
 }

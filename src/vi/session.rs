@@ -152,6 +152,7 @@ pub struct Client {
     generation: AtomicU64,
     closed: AtomicBool,
     requests: AtomicU64,
+    task_timeout: Duration,
     /// Private property collectors not in use, with the session generation
     /// they belong to (they die with the session).
     collectors: Mutex<Vec<(u64, MoRef)>>,
@@ -199,6 +200,7 @@ impl Client {
             generation: AtomicU64::new(0),
             closed: AtomicBool::new(false),
             requests: AtomicU64::new(0),
+            task_timeout: uri.task_timeout,
             collectors: Mutex::new(Vec::new()),
         };
         let instance = MoRef::new("ServiceInstance", "ServiceInstance");
@@ -265,6 +267,11 @@ impl Client {
 
     pub fn user(&self) -> &str {
         &self.user
+    }
+
+    /// How long a task is waited for (the URI's task_timeout).
+    pub fn task_timeout(&self) -> Duration {
+        self.task_timeout
     }
 
     /// Requests sent so far on this session (for tests and logs).

@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 use std::fmt::Write as _;
 
-use roxmltree::{Document, Node, ParsingOptions};
+use roxmltree::{Document, Node};
 
 use super::types::{MoRef, Value, XSI_NS};
 use crate::error::{Error, Result};
@@ -159,16 +159,10 @@ pub fn excerpt(body: &str, max: usize) -> String {
     }
 }
 
-/// Parses XML we did not write, refusing DTDs (no entity expansion, so no
-/// XML bombs).
-pub fn parse_document(text: &str) -> std::result::Result<Document<'_>, roxmltree::Error> {
-    Document::parse_with_options(
-        text,
-        ParsingOptions {
-            allow_dtd: false,
-            ..ParsingOptions::default()
-        },
-    )
+/// Parses XML we did not write with the limits of [`crate::xmldoc`] (no
+/// DTD, bounded depth and node count).
+pub fn parse_document(text: &str) -> std::result::Result<Document<'_>, String> {
+    crate::xmldoc::parse(text)
 }
 
 /// A SOAP fault, as the body of an HTTP 500 carries it.
@@ -247,7 +241,7 @@ pub enum Reply {
 pub fn parse_reply(method: &str, body: &str) -> Result<Reply> {
     let doc = parse_document(body).map_err(|e| {
         Error::rpc(format!(
-            "The host's response to {method} is not well-formed XML ({e}): {}",
+            "The host's response to {method} was refused: {e}: {}",
             excerpt(body, 200)
         ))
     })?;
@@ -275,10 +269,22 @@ pub fn parse_reply(method: &str, body: &str) -> Result<Reply> {
             first.tag_name().name()
         )));
     }
+    // A response holds return values and nothing else; anything more means
+    // the reply is not what it claims to be, and reading it as "no result"
+    // would turn garbage into an empty listing.
+    if let Some(other) = first
+        .children()
+        .find(|c| c.is_element() && c.tag_name().name() != "returnval")
+    {
+        return Err(Error::rpc(format!(
+            "The host's response to {method} holds an unexpected <{}> element",
+            excerpt(other.tag_name().name(), 60)
+        )));
+    }
     Ok(Reply::Return(
         first
             .children()
-            .filter(|c| c.is_element() && c.tag_name().name() == "returnval")
+            .filter(|c| c.is_element())
             .map(Value::from_node)
             .collect(),
     ))
@@ -408,6 +414,11 @@ mod tests {
             .unwrap_err()
             .message()
             .contains("not well-formed"));
+        let junk = r#"<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body><XResponse xmlns="urn:vim25"><a/><a/></XResponse></soapenv:Body></soapenv:Envelope>"#;
+        assert!(parse_reply("X", junk)
+            .unwrap_err()
+            .message()
+            .contains("unexpected <a>"));
         assert!(parse_reply("X", "<html>oops").is_err());
         assert!(parse_reply("X", "<a/>")
             .unwrap_err()

@@ -15,7 +15,7 @@
 //! 4. the filter is destroyed on every path and the collector reused.
 
 use std::collections::{HashMap, HashSet};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use super::methods;
 use super::property::{self, Filter, FilterSpec, ObjectSpec, PropertySpec, TraversalSpec};
@@ -26,6 +26,38 @@ use crate::error::{Code, Error, Result};
 /// How long one WaitForUpdatesEx may be held open by the host. Completion
 /// arrives as soon as it happens; this only bounds each request.
 const WAIT_SLICE: Duration = Duration::from_secs(60);
+
+/// Pauses after WaitForUpdatesEx answers "no change" much sooner than it
+/// was asked to wait, doubling from 50 ms to 2 s: a broken host then costs
+/// a request every two seconds instead of thousands per second.
+#[derive(Debug, Default)]
+struct Backoff {
+    pause: Option<Duration>,
+}
+
+impl Backoff {
+    const FIRST: Duration = Duration::from_millis(50);
+    const MAX: Duration = Duration::from_secs(2);
+
+    fn after_empty(&mut self, took: Duration, asked: Duration) {
+        if took * 2 >= asked {
+            // The host held the wait as asked: nothing to correct.
+            self.pause = None;
+            return;
+        }
+        let pause = self.pause.map_or(Self::FIRST, |p| (p * 2).min(Self::MAX));
+        self.pause = Some(pause);
+        log::debug!(
+            "WaitForUpdatesEx answered 'no change' after {took:?} instead of waiting up to \
+             {asked:?}; pausing {pause:?}"
+        );
+        std::thread::sleep(pause);
+    }
+
+    fn reset(&mut self) {
+        self.pause = None;
+    }
+}
 
 /// Who decides questions: the URI's auto_answer, or a handler.
 pub trait QuestionPolicy {
@@ -150,6 +182,8 @@ pub struct Precheck {
     /// Every recent task of the VM (to recognise a task that a dropped
     /// request started).
     pub recent: Vec<MoRef>,
+    /// The VM properties the caller asked for (to read them again).
+    pub paths: Vec<String>,
 }
 
 /// Reads the VM (with `extra` properties), its pending question and its
@@ -160,7 +194,15 @@ pub fn precheck(client: &Client, vm: &MoRef, extra: &[&str]) -> Result<Option<Pr
     let spec = FilterSpec {
         props: vec![
             PropertySpec::new("VirtualMachine", &paths),
-            PropertySpec::new("Task", &["info.state", "info.descriptionId", "info.name"]),
+            PropertySpec::new(
+                "Task",
+                &[
+                    "info.state",
+                    "info.descriptionId",
+                    "info.name",
+                    "info.cancelled",
+                ],
+            ),
         ],
         objects: vec![ObjectSpec {
             obj: vm.clone(),
@@ -188,7 +230,10 @@ pub fn precheck(client: &Client, vm: &MoRef, extra: &[&str]) -> Result<Option<Pr
         .filter(|o| o.obj.kind == "Task")
         .filter_map(|o| {
             let state = TaskState::parse(o.str_prop("info.state")?)?;
-            state.is_pending().then(|| PendingTask {
+            // A task being cancelled is on its way out; it is not what a
+            // question blocks, nor something to wait for.
+            let cancelled = o.bool_prop("info.cancelled").unwrap_or(false);
+            (state.is_pending() && !cancelled).then(|| PendingTask {
                 task: o.obj.clone(),
                 description_id: o.str_prop("info.descriptionId").unwrap_or("").to_string(),
                 state,
@@ -205,27 +250,39 @@ pub fn precheck(client: &Client, vm: &MoRef, extra: &[&str]) -> Result<Option<Pr
         question,
         pending,
         recent,
+        paths: extra.iter().map(|p| p.to_string()).collect(),
     }))
 }
 
-/// Applies the policy to what the precheck found: Ok when the new task may
-/// start. A question is answered or reported, and either way the new task is
-/// not started; another pending task also stops it.
+/// What the check before a task decided.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Clearance {
+    /// Nothing stands in the way.
+    Clear,
+    /// A question with no task behind it was answered; the VM may have
+    /// changed, so the caller reads it again before starting.
+    Answered,
+}
+
+/// Applies the policy to what the precheck found.
+///
+/// A question with a queued or running task behind it is answered or
+/// reported, and either way the new task is not started (the blocked task
+/// may already do what was asked). A question with no task behind it is
+/// answered and the new task may start ([`Clearance::Answered`]), or
+/// reported. Another pending task also stops the new one.
 pub fn clear_to_start(
     client: &Client,
     pre: &Precheck,
     policy: &dyn QuestionPolicy,
     who: &str,
-) -> Result<()> {
-    let blocked_task = || {
-        pre.pending
-            .first()
-            .map(|t| format!("the earlier task {} ({})", t.description_id, t.task.value))
-            .unwrap_or_else(|| "the earlier task".to_string())
-    };
+) -> Result<Clearance> {
+    let blocked = pre.pending.first();
+    let blocked_name =
+        |t: &PendingTask| format!("the earlier task {} ({})", t.description_id, t.task.value);
     if let Some(q) = &pre.question {
-        return match decide(policy, q) {
-            Decision::Answer(i) => {
+        return match (decide(policy, q), blocked) {
+            (Decision::Answer(i), Some(t)) => {
                 answer(client, &pre.vm.obj, who, q, i, policy)?;
                 let c = &q.choices[i];
                 Err(Error::operation_invalid(format!(
@@ -236,21 +293,31 @@ pub fn clear_to_start(
                     if c.summary.is_empty() { &c.label } else { &c.summary },
                     c.key,
                     policy.name(),
-                    blocked_task()
+                    blocked_name(t)
                 )))
             }
-            Decision::Refuse(why, code) => Err(Error::new(
+            (Decision::Answer(i), None) => {
+                answer(client, &pre.vm.obj, who, q, i, policy)?;
+                log::info!(
+                    "no task was waiting for the question of {who}; starting the requested task now"
+                );
+                Ok(Clearance::Answered)
+            }
+            (Decision::Refuse(why, code), blocked) => Err(Error::new(
                 code,
                 format!(
                     "Pending question blocks {who}: {}. It was not answered: {why}. The new task was not \
-                     started; {} is still waiting for an answer",
+                     started{}",
                     q.describe(),
-                    blocked_task()
+                    match blocked {
+                        Some(t) => format!("; {} is still waiting for an answer", blocked_name(t)),
+                        None => String::new(),
+                    }
                 ),
             )),
         };
     }
-    if let Some(t) = pre.pending.first() {
+    if let Some(t) = blocked {
         return Err(Error::operation_invalid(format!(
             "another task is pending for {who}: {} ({}) is {}; try again when it has finished",
             t.description_id,
@@ -261,7 +328,7 @@ pub fn clear_to_start(
             }
         )));
     }
-    Ok(())
+    Ok(Clearance::Clear)
 }
 
 /// How a task ended.
@@ -320,14 +387,42 @@ fn watch(
         props.push(PropertySpec::new("VirtualMachine", &["runtime.question"]));
         objects.push(ObjectSpec::object(vm));
     }
-    let mut filter = Filter::create(client, collector, &FilterSpec { props, objects })?;
+    // Past this point the task exists on the host: an error that is not the
+    // task's own outcome says so, and names it, so that nobody retries an
+    // operation that may still complete.
+    let started = |e: Error| {
+        e.context(format!(
+            "Could not {what}: the task {} was started on the host, but waiting for it failed; \
+             it may still complete (look at the recent tasks of {who} before trying again)",
+            task.value
+        ))
+    };
+    let mut filter =
+        Filter::create(client, collector, &FilterSpec { props, objects }).map_err(started)?;
     let mut values: HashMap<String, Option<Value>> = HashMap::new();
     let mut handled: HashSet<String> = HashSet::new();
     let mut answered = Vec::new();
+    let deadline = Instant::now() + client.task_timeout();
+    let mut backoff = Backoff::default();
     loop {
-        let Some(set) = filter.wait(WAIT_SLICE)? else {
+        let now = Instant::now();
+        if now >= deadline {
+            return Err(Error::operation_timeout(format!(
+                "Could not {what}: the task {} did not end within task_timeout={}s; it was left \
+                 running on the host (not cancelled)",
+                task.value,
+                client.task_timeout().as_secs()
+            )));
+        }
+        let slice = WAIT_SLICE.min(deadline - now);
+        let asked = Instant::now();
+        let Some(set) = filter.wait(slice).map_err(started)? else {
+            // "Nothing changed" well before the wait we asked for is not how
+            // a host answers; do not turn it into a busy loop.
+            backoff.after_empty(asked.elapsed(), slice);
             continue;
         };
+        backoff.reset();
         for o in &set.objects {
             if o.kind == "leave" && &o.obj == task {
                 return Err(Error::operation_failed(format!(
@@ -381,7 +476,7 @@ fn watch(
         let Some(vm) = vm else { continue };
         match decide(policy, &q) {
             Decision::Answer(i) => {
-                answer(client, vm, who, &q, i, policy)?;
+                answer(client, vm, who, &q, i, policy).map_err(started)?;
                 handled.insert(q.id.clone());
                 answered.push((q, i));
             }
@@ -442,7 +537,20 @@ pub fn run_prechecked(
     check: impl FnOnce(&ObjectContent) -> Result<()>,
     start: impl FnOnce(&Client, &MoRef) -> Result<MoRef>,
 ) -> Result<TaskOutcome> {
-    clear_to_start(client, pre, policy, who)?;
+    let reread;
+    let pre = match clear_to_start(client, pre, policy, who)? {
+        Clearance::Clear => pre,
+        Clearance::Answered => {
+            let extra: Vec<&str> = pre.paths.iter().map(String::as_str).collect();
+            reread = precheck(client, &pre.vm.obj, &extra)?
+                .ok_or_else(|| Error::no_domain(format!("{who} no longer exists")))?;
+            if reread.question.is_some() || !reread.pending.is_empty() {
+                // Answering set something in motion: leave it be.
+                clear_to_start(client, &reread, &AutoAnswer(false), who)?;
+            }
+            &reread
+        }
+    };
     check(&pre.vm)?;
     let vm = &pre.vm.obj;
     let task = match start(client, vm) {

@@ -69,22 +69,67 @@ impl Value {
     /// Builds a value from an element. Element children make a data object,
     /// a `type` attribute with text makes a MoRef, `xsi:type="ArrayOf..."`
     /// makes an array, anything else is text.
+    ///
+    /// Iterative, so that no input can exhaust the stack (the parser also
+    /// bounds the depth, see [`crate::xmldoc`]).
     pub fn from_node(node: Node<'_, '_>) -> Value {
+        // One frame per open element: its node, the values of its element
+        // children so far, and the next child to visit.
+        struct Frame<'a, 'i> {
+            node: Node<'a, 'i>,
+            fields: Vec<(String, Value)>,
+            next: Option<Node<'a, 'i>>,
+        }
+        if !node.is_element() {
+            return Value::Text {
+                ty: None,
+                text: node.text().unwrap_or("").to_string(),
+            };
+        }
+        let mut stack = vec![Frame {
+            node,
+            fields: Vec::new(),
+            next: node.first_child(),
+        }];
+        while let Some(top) = stack.last_mut() {
+            if let Some(child) = top.next {
+                top.next = child.next_sibling();
+                if child.is_element() {
+                    stack.push(Frame {
+                        node: child,
+                        fields: Vec::new(),
+                        next: child.first_child(),
+                    });
+                }
+                continue;
+            }
+            let Some(done) = stack.pop() else { break };
+            let value = Value::build(done.node, done.fields);
+            match stack.last_mut() {
+                Some(parent) => parent
+                    .fields
+                    .push((done.node.tag_name().name().to_string(), value)),
+                None => return value,
+            }
+        }
+        Value::Text {
+            ty: None,
+            text: String::new(),
+        }
+    }
+
+    /// One element, given the values of its element children.
+    fn build(node: Node<'_, '_>, children: Vec<(String, Value)>) -> Value {
         let ty = node.attribute((XSI_NS, "type")).map(str::to_string);
         if let Some(t) = &ty {
             if strip_prefix(t).starts_with("ArrayOf") {
                 return Value::Array {
                     ty: t.clone(),
-                    items: node
-                        .children()
-                        .filter(Node::is_element)
-                        .map(Value::from_node)
-                        .collect(),
+                    items: children.into_iter().map(|(_, v)| v).collect(),
                 };
             }
         }
-        let has_elements = node.children().any(|c| c.is_element());
-        if !has_elements {
+        if children.is_empty() {
             // The MoRef's own `type` attribute, not `xsi:type`.
             if let Some(kind) = node
                 .attributes()
@@ -101,11 +146,7 @@ impl Value {
         }
         Value::Obj {
             ty,
-            fields: node
-                .children()
-                .filter(Node::is_element)
-                .map(|c| (c.tag_name().name().to_string(), Value::from_node(c)))
-                .collect(),
+            fields: children,
         }
     }
 
@@ -162,6 +203,12 @@ impl Value {
     }
 
     pub fn as_i64(&self) -> Option<i64> {
+        self.text().and_then(|t| t.trim().parse().ok())
+    }
+
+    /// An `xsd:int` value; None when absent, not a number or out of the
+    /// 32-bit range (never truncated).
+    pub fn as_i32(&self) -> Option<i32> {
         self.text().and_then(|t| t.trim().parse().ok())
     }
 
@@ -408,14 +455,14 @@ impl ObjectContent {
         self.prop(name).and_then(Value::as_bool)
     }
 
-    /// A property the caller cannot do without; its absence is an RPC error
-    /// naming the object.
+    /// A property the caller cannot do without; its absence (the VI
+    /// reference lets hosts omit most properties) is an error that says what
+    /// the host did not report.
     pub fn require(&self, name: &str) -> Result<&Value> {
         if let Some((_, f)) = self.missing.iter().find(|(p, _)| p == name) {
             return Err(f.to_error(&format!("Could not read '{name}' of {}", self.obj)));
         }
-        self.prop(name)
-            .ok_or_else(|| Error::rpc(format!("{} has no '{name}' property", self.obj)))
+        self.prop(name).ok_or_else(|| not_reported(name, &self.obj))
     }
 
     pub fn require_str(&self, name: &str) -> Result<&str> {
@@ -425,10 +472,53 @@ impl ObjectContent {
     }
 
     pub fn require_i64(&self, name: &str) -> Result<i64> {
-        self.require(name)?
-            .as_i64()
-            .ok_or_else(|| Error::rpc(format!("Property '{name}' of {} is not a number", self.obj)))
+        self.long(name)?
+            .ok_or_else(|| not_reported(name, &self.obj))
     }
+
+    /// An `xsd:int` property: None when the host did not report it, an error
+    /// naming it when its value is not a 32-bit integer.
+    pub fn int(&self, name: &str) -> Result<Option<i32>> {
+        match self.prop(name) {
+            None => Ok(None),
+            Some(v) => v
+                .as_i32()
+                .map(Some)
+                .ok_or_else(|| out_of_range(name, &self.obj, v, "an xsd:int (a 32-bit integer)")),
+        }
+    }
+
+    /// An `xsd:long` property, as [`ObjectContent::int`].
+    pub fn long(&self, name: &str) -> Result<Option<i64>> {
+        match self.prop(name) {
+            None => Ok(None),
+            Some(v) => v
+                .as_i64()
+                .map(Some)
+                .ok_or_else(|| out_of_range(name, &self.obj, v, "an xsd:long (a 64-bit integer)")),
+        }
+    }
+
+    /// An `xsd:int` property the caller cannot do without.
+    pub fn require_int(&self, name: &str) -> Result<i32> {
+        if let Some((_, f)) = self.missing.iter().find(|(p, _)| p == name) {
+            return Err(f.to_error(&format!("Could not read '{name}' of {}", self.obj)));
+        }
+        self.int(name)?.ok_or_else(|| not_reported(name, &self.obj))
+    }
+}
+
+/// The error for a property the host left out.
+pub fn not_reported(name: &str, obj: &MoRef) -> Error {
+    Error::operation_failed(format!("The host did not report '{name}' of {obj}"))
+}
+
+fn out_of_range(name: &str, obj: &MoRef, v: &Value, what: &str) -> Error {
+    let shown = v.text().map(|t| crate::vi::soap::excerpt(t, 40));
+    Error::rpc(format!(
+        "Property '{name}' of {obj} has the value '{}', which is not {what}",
+        shown.unwrap_or_else(|| "(a structure)".to_string())
+    ))
 }
 
 /// `TaskInfoState`.

@@ -2,7 +2,7 @@
 //! read with libvirt's defaults (units, implicit controllers, the video
 //! device graphics imply, disks kept in bus order).
 
-use roxmltree::{Document, Node};
+use roxmltree::Node;
 
 use super::domain::*;
 use super::parse::parse_uuid;
@@ -332,7 +332,7 @@ fn insert_disk(disks: &mut Vec<Disk>, d: Disk) {
 
 /// Parses a domain XML document.
 pub fn parse_domain_xml(xml: &str) -> Result<DomainDef> {
-    let doc = Document::parse(xml)
+    let doc = crate::xmldoc::parse(xml)
         .map_err(|e| xml_err(format!("Could not parse the domain XML: {e}")))?;
     let root = doc.root_element();
     if root.tag_name().name() != "domain" {
