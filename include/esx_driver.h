@@ -251,6 +251,16 @@ typedef enum {
 } esxTypedParameterType;
 
 /**
+ * virTypedParameterFlags: flags of the Get*Parameters calls.
+ */
+typedef enum {
+  /**
+   * The caller accepts string parameters (virsh always sets it).
+   */
+  ESX_TYPED_PARAM_STRING_OKAY = 4,
+} esxTypedParameterFlags;
+
+/**
  * Log priorities given to an esxLogCallback (libvirt's virLogPriority).
  */
 typedef enum {
@@ -1557,7 +1567,10 @@ int esxDomainHasManagedSaveImage(esxDomainPtr d, unsigned int flags);
  * Routes the library's log records to `cb(priority, module, message,
  * opaque)` (priority: ESX_LOG_DEBUG..ESX_LOG_ERROR), or with `cb` NULL back
  * to stderr. Once this returns, the previous callback is never called
- * again, so its data may be freed. Returns 0.
+ * again and no call of it is running on another thread, so its data may be
+ * freed (a callback may call this itself: it then returns at once, and the
+ * callback's own call is the last). Callbacks run under no lock: they may
+ * call into the library from any thread. Returns 0.
  *
  * # Safety
  * `cb` and `opaque` must be usable from any thread until replaced.

@@ -114,6 +114,7 @@ fn fault_kind(req: &Request) -> Result<FaultKind, String> {
         "deep" => FaultKind::Deep,
         "wide" => FaultKind::Wide,
         "empty" => FaultKind::Empty,
+        "ignore" => FaultKind::Ignore,
         "expire" => FaultKind::ExpireSession,
         other => return Err(format!("unknown fault kind '{other}'")),
     })
@@ -239,6 +240,29 @@ fn control(sh: &Shared, req: &Request) -> Result<String, String> {
             sh.lock().max_vcpus = n;
         }
         "reset_stats" => sh.reset_stats(),
+        "sparse" => sh.lock().sparse = req.param("on").as_deref() != Some("0"),
+        "omit" => {
+            // omit=Type.field[,Type.field...]; an empty list clears it.
+            let list = req.param("fields").unwrap_or_default();
+            let mut w = sh.lock();
+            w.omit = list
+                .split(',')
+                .map(str::trim)
+                .filter(|f| !f.is_empty())
+                .map(str::to_string)
+                .collect();
+        }
+        "raise_question" => {
+            // A question with no task behind it, as a VM powered on from
+            // elsewhere and stuck at "moved or copied?" has.
+            let kind = req.param("kind").unwrap_or_else(|| "uuid".into());
+            let mut q = crate::tasks::armed_question(&kind)
+                .ok_or(format!("unknown question kind '{kind}'"))?;
+            let mut w = sh.lock();
+            q.id = w.next_question_id();
+            q.task = None;
+            with_vm(&mut w, &mut |vm| vm.question = Some(q.clone()))?;
+        }
         other => return Err(format!("unknown action '{other}'")),
     }
     sh.changed.notify_all();

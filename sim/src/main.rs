@@ -2,7 +2,8 @@
 //! to clients as an ESXi 7.0 host does, for esx-driver's tests and demos.
 //!
 //! `esx-sim [--port N] [--vms N] [--user U] [--password P] [--http | --cert F --key F]
-//!  [--session-timeout SECS] [--task-ms MS] [--inventory FILE] [--datastore-dir DIR]`
+//!  [--session-timeout SECS] [--task-ms MS] [--inventory FILE] [--datastore-dir DIR]
+//!  [--sparse] [--vm-moref N|vm-N]`
 //!
 //! The first line on stdout is `esx-sim listening on <scheme>://127.0.0.1:<port>/sdk`.
 
@@ -29,7 +30,8 @@ use signal_hook::iterator::Signals;
 
 const USAGE: &str =
     "usage: esx-sim [--port N] [--vms N] [--user U] [--password P] [--http | --cert F --key F] \
-[--session-timeout SECS] [--task-ms MS] [--inventory FILE] [--datastore-dir DIR]";
+[--session-timeout SECS] [--task-ms MS] [--inventory FILE] [--datastore-dir DIR] [--sparse] \
+[--vm-moref N|vm-N]";
 
 struct Args {
     port: u16,
@@ -43,6 +45,8 @@ struct Args {
     task_ms: u64,
     inventory: Option<String>,
     datastore_dir: Option<PathBuf>,
+    sparse: bool,
+    vm_moref_prefix: bool,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -58,6 +62,8 @@ fn parse_args() -> Result<Args, String> {
         task_ms: 300,
         inventory: None,
         datastore_dir: None,
+        sparse: false,
+        vm_moref_prefix: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -84,6 +90,12 @@ fn parse_args() -> Result<Args, String> {
             "--task-ms" => a.task_ms = num(value("--task-ms")?, "--task-ms")?,
             "--inventory" => a.inventory = Some(value("--inventory")?),
             "--datastore-dir" => a.datastore_dir = Some(PathBuf::from(value("--datastore-dir")?)),
+            "--sparse" => a.sparse = true,
+            "--vm-moref" => match value("--vm-moref")?.as_str() {
+                "vm-N" => a.vm_moref_prefix = true,
+                "N" => a.vm_moref_prefix = false,
+                other => return Err(format!("--vm-moref: '{other}' is not vm-N or N")),
+            },
             "-h" | "--help" => return Err(USAGE.into()),
             other => return Err(format!("unknown option '{other}'\n{USAGE}")),
         }
@@ -134,9 +146,11 @@ fn run() -> Result<(), String> {
         session_timeout: args.session_timeout.map(Duration::from_secs),
         task_ms: args.task_ms,
         datastore_dir: ds_dir.clone(),
+        vm_moref_prefix: args.vm_moref_prefix,
     };
-    let world =
+    let mut world =
         world::World::new(cfg, specs).map_err(|e| format!("cannot create the datastore: {e}"))?;
+    world.sparse = args.sparse;
     let (tls, cert_der) = if args.http {
         (None, Vec::new())
     } else {

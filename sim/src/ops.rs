@@ -20,6 +20,7 @@ pub fn dispatch(sh: &Shared, w: &mut World, call: &Call, user: &str) -> Option<R
         "RemoveSnapshot_Task" => remove_snapshot(sh, w, call, user),
         "RegisterVM_Task" => register_vm(sh, w, call, user),
         "UnregisterVM" => unregister_vm(w, call),
+        "DeleteDatastoreFile_Task" => delete_datastore_file(sh, w, call, user),
         _ => return None,
     })
 }
@@ -455,6 +456,66 @@ fn guest_id_of(key: &str) -> String {
 /// Folder.RegisterVM_Task: reads the .vmx at `path` and adds the VM it
 /// declares (powered off). Faults as ESX gives them: a bad path, a missing
 /// file, a name that is taken, a file that is not a VM configuration.
+/// FileManager.DeleteDatastoreFile_Task: a file, or a directory with what
+/// it holds, as ESX deletes them.
+fn delete_datastore_file(
+    sh: &Shared,
+    w: &mut World,
+    call: &Call,
+    user: &str,
+) -> Result<Ret, Fault> {
+    if call.this.0 != "FileManager" {
+        return Err(bad("_this"));
+    }
+    let name = call.req_str("name")?;
+    let parsed = esx_driver::vi::datastore::DatastorePath::parse(&name).map_err(|_| {
+        Fault::new(
+            "InvalidDatastorePath",
+            format!("Invalid datastore path '{name}'."),
+        )
+        .with("datastorePath", s(name.clone()))
+    })?;
+    if w.ds(&parsed.datastore).is_none() {
+        return Err(Fault::new(
+            "InvalidDatastore",
+            format!("Invalid datastore '{}'.", parsed.datastore),
+        )
+        .with("name", s(parsed.datastore.clone())));
+    }
+    let manager = call.this.1.clone();
+    start_entity_task(
+        sh,
+        w,
+        ("FileManager", &manager),
+        "DeleteDatastoreFile_Task",
+        user,
+        Box::new(move |_sh, w| {
+            let not_found = || {
+                Fault::new("FileNotFound", format!("File {name} was not found"))
+                    .with("file", s(name.clone()))
+            };
+            let path = w
+                .ds_file(&parsed.datastore, &parsed.directory_and_file)
+                .ok_or_else(not_found)?;
+            let removed = if path.is_dir() {
+                std::fs::remove_dir_all(&path)
+            } else if path.exists() {
+                std::fs::remove_file(&path)
+            } else {
+                return Err(not_found());
+            };
+            removed.map_err(|e| {
+                Fault::new(
+                    "CannotDeleteFile",
+                    format!("Cannot delete file {name}: {e}"),
+                )
+                .with("file", s(name.clone()))
+            })?;
+            Ok(None)
+        }),
+    )
+}
+
 fn register_vm(sh: &Shared, w: &mut World, call: &Call, user: &str) -> Result<Ret, Fault> {
     if call.this.0 != "Folder" {
         return Err(bad("_this"));
@@ -602,6 +663,7 @@ mod tests {
                 task_ms: 1,
                 datastore_dir: std::env::temp_dir()
                     .join(format!("esx-sim-ops-test-{}", std::process::id())),
+                vm_moref_prefix: false,
             },
             vec![crate::world::VmSpec::named("t")],
         )

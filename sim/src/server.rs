@@ -34,6 +34,9 @@ pub enum FaultKind {
     /// The method's response element with nothing in it, at once (for
     /// WaitForUpdatesEx: "no change", however long the client asked to wait).
     Empty,
+    /// Claim success without doing anything (for `DELETE /folder`: a 200
+    /// that deletes nothing, as govmomi's simulator answers).
+    Ignore,
     /// Expire every session before processing (a host restart).
     ExpireSession,
 }

@@ -170,7 +170,7 @@ impl World {
             .cloned()
     }
 
-    fn next_question_id(&mut self) -> String {
+    pub fn next_question_id(&mut self) -> String {
         self.next_question += 1;
         format!("_vmx{}", self.next_question)
     }

@@ -202,11 +202,14 @@ pub struct Vm {
     pub armed_cancelable: bool,
     pub boot_time: Option<SystemTime>,
     pub config_change: SystemTime,
+    /// `vm-` when the host names VMs as vCenter does (`vm-42`), else empty
+    /// (ESX: `42`).
+    pub moid_prefix: &'static str,
 }
 
 impl Vm {
     pub fn moid(&self) -> String {
-        self.id.to_string()
+        format!("{}{}", self.moid_prefix, self.id)
     }
 
     pub fn vmx_path(&self) -> String {
@@ -328,6 +331,8 @@ pub struct Config {
     pub session_timeout: Option<Duration>,
     pub task_ms: u64,
     pub datastore_dir: PathBuf,
+    /// VM MoRefs as `vm-N` (vCenter and some hosts) instead of `N`.
+    pub vm_moref_prefix: bool,
 }
 
 /// Everything the simulated host knows, behind one mutex.
@@ -353,6 +358,11 @@ pub struct World {
     /// Task kinds to fail on purpose: (vm moid, method) -> fault.
     pub fail_next: HashMap<(String, String), Fault>,
     pub host_boot: SystemTime,
+    /// Sparse mode: property reads leave out every property the declared
+    /// VI schema marks optional (a server may omit it).
+    pub sparse: bool,
+    /// Properties left out on purpose, as `Type.field` (`HostCapability.maxSupportedVcpus`).
+    pub omit: std::collections::BTreeSet<String>,
 }
 
 fn uuid_from(seed: u64, prefix: &str) -> String {
@@ -574,6 +584,8 @@ impl World {
             max_vcpus: 64,
             fail_next: HashMap::new(),
             host_boot: SystemTime::now() - Duration::from_secs(86_400 * 12),
+            sparse: false,
+            omit: Default::default(),
         };
         for spec in specs {
             w.add_vm(spec)?;
@@ -664,17 +676,30 @@ impl World {
             armed_cancelable: false,
             boot_time: (spec.power != Power::Off).then(SystemTime::now),
             config_change: SystemTime::now(),
+            moid_prefix: if self.cfg.vm_moref_prefix { "vm-" } else { "" },
         }
     }
 
+    /// The numeric id of a VM MoRef in this host's style (`42` or `vm-42`;
+    /// a host knows its VMs only by its own form).
+    fn vm_key(&self, moid: &str) -> Option<u64> {
+        let digits = if self.cfg.vm_moref_prefix {
+            moid.strip_prefix("vm-")?
+        } else {
+            moid
+        };
+        if digits.starts_with('+') || digits.starts_with('0') {
+            return None;
+        }
+        digits.parse::<u64>().ok()
+    }
+
     pub fn vm(&self, moid: &str) -> Option<&Vm> {
-        moid.parse::<u64>().ok().and_then(|id| self.vms.get(&id))
+        self.vm_key(moid).and_then(|id| self.vms.get(&id))
     }
 
     pub fn vm_mut(&mut self, moid: &str) -> Option<&mut Vm> {
-        moid.parse::<u64>()
-            .ok()
-            .and_then(|id| self.vms.get_mut(&id))
+        self.vm_key(moid).and_then(|id| self.vms.get_mut(&id))
     }
 
     pub fn vm_by_name(&self, name: &str) -> Option<&Vm> {
@@ -754,13 +779,57 @@ impl World {
         let (top, rest) = parts
             .split_first()
             .ok_or_else(|| Fault::invalid_property(path))?;
-        if kind == "VirtualMachine" {
+        let thinning = self.sparse || !self.omit.is_empty();
+        if kind == "VirtualMachine" && !thinning {
             if let Some(v) = self.vm(id).and_then(|vm| crate::props::vm_fast(vm, &parts)) {
                 return Ok(v);
             }
         }
         let value = self.top_property(kind, id, top, &parts)?;
-        Ok(value.and_then(|v| v.at(rest)))
+        if !thinning {
+            return Ok(value.and_then(|v| v.at(rest)));
+        }
+        if self.omitted(kind, top) {
+            return Ok(None);
+        }
+        Ok(value.map(|v| self.thin(v)).and_then(|v| v.at(rest)))
+    }
+
+    /// Whether sparse mode or the omit list leaves out `field` of `ty` (a
+    /// data object type, or a managed object type and its bases).
+    pub fn omitted(&self, ty: &str, field: &str) -> bool {
+        let schema = esx_driver::vi::schema::schema();
+        let mut t = Some(ty.to_string());
+        while let Some(name) = t {
+            if self.omit.contains(&format!("{name}.{field}")) {
+                return true;
+            }
+            t = schema.type_def(&name).and_then(|d| d.base.clone());
+        }
+        self.sparse
+            && schema
+                .field(ty, field)
+                .is_some_and(|f| f.occurs == esx_driver::vi::schema::Occurs::Optional)
+    }
+
+    /// A value with the optional fields sparse mode and the omit list leave
+    /// out removed, at every depth.
+    pub fn thin(&self, v: SVal) -> SVal {
+        match v {
+            SVal::Obj { ty, poly, fields } => {
+                let fields = fields
+                    .into_iter()
+                    .filter(|(name, _)| !self.omitted(&ty, name))
+                    .map(|(name, v)| (name, self.thin(v)))
+                    .collect();
+                SVal::Obj { ty, poly, fields }
+            }
+            SVal::List(item, items) => {
+                SVal::List(item, items.into_iter().map(|i| self.thin(i)).collect())
+            }
+            SVal::Any(inner) => SVal::Any(Box::new(self.thin(*inner))),
+            other => other,
+        }
     }
 
     fn top_property(

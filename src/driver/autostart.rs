@@ -1,5 +1,6 @@
 //! The host's AutoStartManager: which VMs start with the host.
 
+use super::domain::{is_same_vm, DomainRef};
 use super::Connection;
 use crate::error::{Error, Result};
 use crate::vi::property::{self, FilterSpec, ObjectSpec, PropertySpec, TraversalSpec};
@@ -31,8 +32,36 @@ impl Connection {
     /// The host's autostart configuration, in one request (host ->
     /// configManager.autoStartManager -> config).
     pub fn autostart_config(&self) -> Result<AutostartConfig> {
+        self.autostart_config_for(None)
+    }
+
+    /// Whether the host starts this domain with itself; the same request
+    /// confirms that the domain still exists (NO_DOMAIN if not).
+    pub fn autostart(&self, dom: &DomainRef) -> Result<bool> {
+        let (cfg, vm) = self.autostart_and_vm(dom)?;
+        Ok(cfg.starts(&vm))
+    }
+
+    /// The autostart configuration and the domain's current MoRef.
+    pub(crate) fn autostart_and_vm(&self, dom: &DomainRef) -> Result<(AutostartConfig, MoRef)> {
+        match self.autostart_config_for(Some(dom)) {
+            Ok(cfg) => Ok((cfg, dom.moref.clone())),
+            // The handle's MoRef is gone or names another VM now: find the
+            // domain by UUID (NO_DOMAIN if it is gone), then read again.
+            Err(e) if e.code() == crate::error::Code::NoDomain => {
+                let fresh = self
+                    .lookup_by_uuid(&dom.uuid)
+                    .map_err(|e| e.context(format!("Domain '{}' no longer exists", dom.name)))?;
+                let cfg = self.autostart_config_for(Some(&fresh))?;
+                Ok((cfg, fresh.moref))
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    fn autostart_config_for(&self, dom: Option<&DomainRef>) -> Result<AutostartConfig> {
         let host = self.scope()?.host.clone();
-        let spec = FilterSpec {
+        let mut spec = FilterSpec {
             props: vec![PropertySpec::new("HostAutoStartManager", &["config"])],
             objects: vec![ObjectSpec {
                 obj: host,
@@ -45,10 +74,38 @@ impl Connection {
                 .into_selection()],
             }],
         };
-        let found = property::retrieve(self.client(), &spec)?;
-        let Some(manager) = found.into_iter().next() else {
+        if let Some(d) = dom {
+            spec.props
+                .push(PropertySpec::new("VirtualMachine", self.identity_paths()));
+            spec.objects.push(ObjectSpec::object(&d.moref));
+        }
+        let gone = || {
+            Error::no_domain(format!(
+                "Domain '{}' no longer exists",
+                dom.map(|d| d.name.as_str()).unwrap_or("")
+            ))
+        };
+        let found = match property::retrieve(self.client(), &spec) {
+            Ok(f) => f,
+            Err(e) if dom.is_some() && e.fault() == Some("ManagedObjectNotFound") => {
+                return Err(gone())
+            }
+            Err(e) => return Err(e),
+        };
+        if let Some(d) = dom {
+            let vm = found.iter().find(|o| o.obj == d.moref).ok_or_else(gone)?;
+            if !is_same_vm(d, vm) {
+                return Err(gone());
+            }
+            self.check_scope(d, vm)?;
+        }
+        let Some(manager) = found
+            .into_iter()
+            .find(|o| o.obj.kind == "HostAutoStartManager")
+        else {
             return Err(Error::operation_unsupported(
-                "This host has no AutoStartManager, so autostart cannot be read or changed",
+                "The host did not report an autostart manager (configManager.autoStartManager), so \
+                 autostart cannot be read or changed",
             ));
         };
         let mut cfg = AutostartConfig {

@@ -166,6 +166,26 @@ fn div_up(n: u64, d: u64) -> u64 {
     n.div_ceil(d)
 }
 
+/// An xsd:int MiB count in KiB (negative counts are none).
+fn mib_to_kib(mib: i32) -> u64 {
+    u64::from(mib.max(0).unsigned_abs()) * 1024
+}
+
+/// The most vCPUs a VM of a virtual hardware version can have (VMware's
+/// compatibility table), for hosts that do not report
+/// capability.maxSupportedVcpus.
+pub fn vcpu_limit_of_hardware(version: u32) -> i32 {
+    match version {
+        0..=4 => 4,
+        5..=7 => 8,
+        8 => 32,
+        9 | 10 => 64,
+        11..=14 => 128,
+        15..=18 => 256,
+        _ => 768,
+    }
+}
+
 impl Connection {
     /// Runs ReconfigVM_Task with `spec` after `check` validated the VM's
     /// current `extra` properties (read in the task runner's precheck).
@@ -195,17 +215,25 @@ impl Connection {
                 "config.memoryAllocation.limit",
             ],
         )?;
-        let max = vm.i64_prop("config.hardware.memoryMB").unwrap_or(0).max(0) as u64 * 1024;
-        let limit = vm.i64_prop("config.memoryAllocation.limit").unwrap_or(-1);
+        let max = mib_to_kib(vm.require_int("config.hardware.memoryMB")?);
+        // No limit (absent, or -1) means the domain may use all of its memory.
+        let limit = vm.long("config.memoryAllocation.limit")?.unwrap_or(-1);
         Ok(DomainInfo {
             state: libvirt_state(power_state(&vm)?),
             max_mem_kib: max,
-            // A limit of -1 means none: the domain may use all of its memory.
-            memory_kib: if limit > 0 { limit as u64 * 1024 } else { max },
-            nr_virt_cpu: vm
-                .i64_prop("config.hardware.numCPU")
-                .unwrap_or(0)
-                .clamp(0, u16::MAX as i64) as u16,
+            memory_kib: if limit > 0 {
+                (limit as u64).saturating_mul(1024).min(max)
+            } else {
+                max
+            },
+            nr_virt_cpu: u16::try_from(vm.require_int("config.hardware.numCPU")?.max(0)).map_err(
+                |_| {
+                    Error::rpc(format!(
+                        "domain '{}' reports more virtual CPUs than virDomainInfo can hold",
+                        dom.name
+                    ))
+                },
+            )?,
             cpu_time_ns: 0,
         })
     }
@@ -213,7 +241,7 @@ impl Connection {
     /// Maximum memory in KiB (config.hardware.memoryMB).
     pub fn max_memory(&self, dom: &DomainRef) -> Result<u64> {
         let vm = self.vm_properties(dom, &["config.hardware.memoryMB"])?;
-        Ok(vm.require_i64("config.hardware.memoryMB")?.max(0) as u64 * 1024)
+        Ok(mib_to_kib(vm.require_int("config.hardware.memoryMB")?))
     }
 
     /// Sets the maximum memory (memoryMB, rounded up to 4 MiB as ESX wants).
@@ -262,11 +290,10 @@ impl Connection {
             &what,
             &["config.hardware.memoryMB"],
             |vm| {
-                let max = vm.require_i64("config.hardware.memoryMB")?;
-                if mb as i64 > max {
+                let max = mib_to_kib(vm.require_int("config.hardware.memoryMB")?);
+                if mb * 1024 > max {
                     return Err(Error::invalid_arg(format!(
-                        "cannot set memory higher than max memory: {kib} KiB > {} KiB",
-                        max * 1024
+                        "cannot set memory higher than max memory: {kib} KiB > {max} KiB"
                     )));
                 }
                 Ok(())
@@ -294,17 +321,30 @@ impl Connection {
 
     /// min_guarantee (KiB): the memory reservation, as libvirt's ESX driver
     /// exposes it.
+    /// The flags Get/SetMemoryParameters accept (one definition for both the
+    /// count and the read).
+    pub const MEMORY_PARAMETERS_FLAGS: u32 = AFFECT_ALL | TYPED_PARAM_STRING_OKAY;
+
+    /// How many memory parameters ESX has (libvirt's `*nparams == 0` query).
+    pub fn memory_parameter_count(&self, flags: u32) -> Result<i32> {
+        check_flags(flags, Self::MEMORY_PARAMETERS_FLAGS)?;
+        Ok(1)
+    }
+
     pub fn memory_parameters(&self, dom: &DomainRef, flags: u32) -> Result<Vec<TypedParam>> {
-        check_flags(flags, AFFECT_ALL | TYPED_PARAM_STRING_OKAY)?;
+        check_flags(flags, Self::MEMORY_PARAMETERS_FLAGS)?;
         let vm = self.vm_properties(dom, &["config.memoryAllocation.reservation"])?;
-        let r = vm
-            .i64_prop("config.memoryAllocation.reservation")
-            .unwrap_or(0)
-            .max(0) as u64;
-        Ok(vec![TypedParam::new(
-            MEMORY_MIN_GUARANTEE,
-            ParamValue::ULLong(r * 1024),
-        )])
+        // A reservation the host does not report is unknown: not listed.
+        Ok(vm
+            .long("config.memoryAllocation.reservation")?
+            .map(|r| {
+                TypedParam::new(
+                    MEMORY_MIN_GUARANTEE,
+                    ParamValue::ULLong((r.max(0) as u64).saturating_mul(1024)),
+                )
+            })
+            .into_iter()
+            .collect())
     }
 
     pub fn set_memory_parameters(
@@ -340,12 +380,11 @@ impl Connection {
             &what,
             &["config.hardware.memoryMB"],
             |vm| {
-                let max = vm.require_i64("config.hardware.memoryMB")?;
-                if mb as i64 > max {
+                let max = mib_to_kib(vm.require_int("config.hardware.memoryMB")?);
+                if mb * 1024 > max {
                     return Err(Error::invalid_arg(format!(
-                        "min_guarantee of {} KiB is above the domain's memory of {} KiB",
-                        mb * 1024,
-                        max * 1024
+                        "min_guarantee of {} KiB is above the domain's memory of {max} KiB",
+                        mb * 1024
                     )));
                 }
                 Ok(())
@@ -361,15 +400,42 @@ impl Connection {
     }
 
     /// The host's limit of vCPUs per VM (capability.maxSupportedVcpus), read
-    /// once per connection.
-    pub fn host_max_vcpus(&self) -> Result<i32> {
+    /// once per connection; None when the host does not report it.
+    pub fn reported_max_vcpus(&self) -> Result<Option<i32>> {
         self.max_vcpus
             .get_or_try_init(|| {
                 let h = self.host_properties(&["capability.maxSupportedVcpus"])?;
-                Ok(h.require_i64("capability.maxSupportedVcpus")?
-                    .clamp(1, i32::MAX as i64) as i32)
+                Ok(h.int("capability.maxSupportedVcpus")?.map(|n| n.max(1)))
             })
             .copied()
+    }
+
+    /// The most vCPUs a VM on this host can have: what the host reports,
+    /// else the limit of the newest virtual hardware its API version
+    /// supports.
+    pub fn host_max_vcpus(&self) -> Result<i32> {
+        Ok(self.reported_max_vcpus()?.unwrap_or_else(|| {
+            vcpu_limit_of_hardware(super::xml::hw_version_for(
+                &self.client().service().about.api_version,
+            ))
+        }))
+    }
+
+    /// The most vCPUs this domain can have: the host's limit, or without
+    /// one the limit of the domain's virtual hardware version.
+    pub fn domain_max_vcpus(&self, dom: &DomainRef) -> Result<i32> {
+        if let Some(n) = self.reported_max_vcpus()? {
+            return Ok(n);
+        }
+        let vm = self.vm_properties(dom, &["config.version"])?;
+        let version = vm
+            .str_prop("config.version")
+            .and_then(|v| v.strip_prefix("vmx-"))
+            .and_then(|v| v.parse::<u32>().ok());
+        match version {
+            Some(v) => Ok(vcpu_limit_of_hardware(v)),
+            None => self.host_max_vcpus(),
+        }
     }
 
     /// virDomainSetVcpusFlags. ESX needs the VM powered off unless CPU hot
@@ -381,12 +447,14 @@ impl Connection {
                 "Requested number of virtual CPUs must at least be 1",
             ));
         }
-        let max = self.host_max_vcpus()?;
-        if n > max as u32 {
-            return Err(Error::invalid_arg(format!(
-                "Requested number of virtual CPUs is greater than max allowable number of virtual CPUs for the \
-                 domain: {n} > {max}"
-            )));
+        // Without the host's limit, the host itself refuses too many.
+        if let Some(max) = self.reported_max_vcpus()? {
+            if n > max as u32 {
+                return Err(Error::invalid_arg(format!(
+                    "Requested number of virtual CPUs is greater than max allowable number of virtual CPUs \
+                     for the domain: {n} > {max}"
+                )));
+            }
         }
         let what = format!("set the virtual CPUs of domain '{}' to {n}", dom.name);
         self.reconfigure(
@@ -399,14 +467,14 @@ impl Connection {
                 "config.cpuHotAddEnabled",
             ],
             |vm| {
-                let cores = vm.i64_prop("config.hardware.numCoresPerSocket").unwrap_or(1).max(1);
+                let cores = i64::from(vm.int("config.hardware.numCoresPerSocket")?.unwrap_or(1).max(1));
                 if n as i64 % cores != 0 {
                     return Err(Error::invalid_arg(format!(
                         "domain '{}' has {cores} cores per socket, so its virtual CPUs must be a multiple of {cores}",
                         dom.name
                     )));
                 }
-                let current = vm.i64_prop("config.hardware.numCPU").unwrap_or(0);
+                let current = i64::from(vm.int("config.hardware.numCPU")?.unwrap_or(0));
                 let hot_add = vm.bool_prop("config.cpuHotAddEnabled").unwrap_or(false);
                 if power_state(vm)? != PowerState::PoweredOff && !(hot_add && n as i64 > current) {
                     return Err(Error::operation_invalid(format!(
@@ -428,12 +496,10 @@ impl Connection {
     pub fn vcpus(&self, dom: &DomainRef, flags: u32) -> Result<i32> {
         check_flags(flags, AFFECT_ALL | MAXIMUM)?;
         if flags & MAXIMUM != 0 {
-            return self.host_max_vcpus();
+            return self.domain_max_vcpus(dom);
         }
         let vm = self.vm_properties(dom, &["config.hardware.numCPU"])?;
-        Ok(vm
-            .require_i64("config.hardware.numCPU")?
-            .clamp(0, i32::MAX as i64) as i32)
+        Ok(vm.require_int("config.hardware.numCPU")?.max(0))
     }
 
     /// virDomainGetSchedulerParametersFlags: reservation and limit (MHz) and
@@ -448,34 +514,45 @@ impl Connection {
                 "config.cpuAllocation.shares",
             ],
         )?;
-        let shares = vm.require("config.cpuAllocation.shares")?;
-        let level = shares.str_field("level").unwrap_or("normal");
-        let value = match level {
-            "low" => -1,
-            "normal" => -2,
-            "high" => -3,
-            "custom" => shares
-                .i64_field("shares")
-                .unwrap_or(0)
-                .clamp(0, i32::MAX as i64) as i32,
-            other => {
-                return Err(Error::rpc(format!(
-                    "Shares level of domain '{}' has unknown value '{other}'",
+        // Each value the host does not report is unknown, and not listed.
+        let mut out = Vec::new();
+        if let Some(r) = vm.long("config.cpuAllocation.reservation")? {
+            out.push(TypedParam::new(SCHED_RESERVATION, ParamValue::LLong(r)));
+        }
+        if let Some(l) = vm.long("config.cpuAllocation.limit")? {
+            out.push(TypedParam::new(SCHED_LIMIT, ParamValue::LLong(l)));
+        }
+        if let Some(shares) = vm.prop("config.cpuAllocation.shares") {
+            let level = shares.str_field("level").ok_or_else(|| {
+                Error::rpc(format!(
+                    "The shares of domain '{}' have no level (SharesInfo.level is required)",
                     dom.name
-                )))
-            }
-        };
-        Ok(vec![
-            TypedParam::new(
-                SCHED_RESERVATION,
-                ParamValue::LLong(vm.i64_prop("config.cpuAllocation.reservation").unwrap_or(0)),
-            ),
-            TypedParam::new(
-                SCHED_LIMIT,
-                ParamValue::LLong(vm.i64_prop("config.cpuAllocation.limit").unwrap_or(-1)),
-            ),
-            TypedParam::new(SCHED_SHARES, ParamValue::Int(value)),
-        ])
+                ))
+            })?;
+            let value = match level {
+                "low" => -1,
+                "normal" => -2,
+                "high" => -3,
+                "custom" => shares
+                    .get("shares")
+                    .and_then(|v| v.as_i32())
+                    .ok_or_else(|| {
+                        Error::rpc(format!(
+                            "The custom shares of domain '{}' are not an xsd:int",
+                            dom.name
+                        ))
+                    })?
+                    .max(0),
+                other => {
+                    return Err(Error::rpc(format!(
+                        "Shares level of domain '{}' has unknown value '{other}'",
+                        dom.name
+                    )))
+                }
+            };
+            out.push(TypedParam::new(SCHED_SHARES, ParamValue::Int(value)));
+        }
+        Ok(out)
     }
 
     pub fn set_scheduler_parameters(
@@ -539,8 +616,9 @@ impl Connection {
             &what,
             &["config.cpuAllocation.reservation", "config.cpuAllocation.limit"],
             |vm| {
-                let res = new_res.or(vm.i64_prop("config.cpuAllocation.reservation")).unwrap_or(0);
-                let limit = new_limit.or(vm.i64_prop("config.cpuAllocation.limit")).unwrap_or(-1);
+                // Unknown values (not reported) cannot contradict anything.
+                let res = new_res.or(vm.long("config.cpuAllocation.reservation")?).unwrap_or(0);
+                let limit = new_limit.or(vm.long("config.cpuAllocation.limit")?).unwrap_or(-1);
                 if limit != -1 && limit < res {
                     return Err(Error::invalid_arg(format!(
                         "limit of {limit} MHz would be below the reservation of {res} MHz; set the limit to -1 \
@@ -556,21 +634,19 @@ impl Connection {
         )
     }
 
-    /// Whether the host starts the domain with itself.
-    pub fn autostart(&self, dom: &DomainRef) -> Result<bool> {
-        Ok(self.autostart_config()?.starts(&dom.moref))
-    }
-
     /// Enables or disables autostart of one domain. Enabling it turns on the
     /// host-wide switch when it is off, as libvirt does, unless that would
     /// start other VMs too.
     pub fn set_autostart(&self, dom: &DomainRef, on: bool) -> Result<()> {
         self.check_writable(&format!("change the autostart of domain '{}'", dom.name))?;
-        let cfg = self.autostart_config()?;
-        let manager = cfg
-            .manager
-            .clone()
-            .ok_or_else(|| Error::operation_unsupported("This host has no AutoStartManager"))?;
+        let (cfg, vm) = self.autostart_and_vm(dom)?;
+        let dom = &DomainRef {
+            moref: vm,
+            ..dom.clone()
+        };
+        let manager = cfg.manager.clone().ok_or_else(|| {
+            Error::operation_unsupported("The host did not report an autostart manager")
+        })?;
         let mut w = XmlWriter::new();
         if on && !cfg.enabled {
             if let Some((other, _)) = cfg
@@ -686,16 +762,25 @@ impl Connection {
                 .map(|c| c.get_all("ipAddress").collect())
                 .unwrap_or_default();
             if configured.is_empty() {
-                for a in nic.get_all("ipAddress").filter_map(|a| a.text()) {
-                    let v6 = a.contains(':');
-                    addrs.push((v6 as i32, a.to_string(), if v6 { 64 } else { 24 }));
+                // Without ipConfig the prefix is unknown: 0, never a guess.
+                for a in nic
+                    .get_all("ipAddress")
+                    .flat_map(|v| v.items())
+                    .filter_map(|a| a.text())
+                {
+                    addrs.push((a.contains(':') as i32, a.to_string(), 0));
                 }
             } else {
                 for a in configured {
                     let Some(ip) = a.str_field("ipAddress") else {
                         continue;
                     };
-                    let prefix = a.i64_field("prefixLength").unwrap_or(0).clamp(0, 128) as u32;
+                    let prefix = a
+                        .get("prefixLength")
+                        .and_then(|p| p.as_i32())
+                        .and_then(|p| u32::try_from(p).ok())
+                        .filter(|p| *p <= 128)
+                        .unwrap_or(0);
                     addrs.push((ip.contains(':') as i32, ip.to_string(), prefix));
                 }
             }

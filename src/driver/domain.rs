@@ -80,6 +80,11 @@ pub fn is_same_vm(dom: &DomainRef, vm: &ObjectContent) -> bool {
 /// The properties a domain's identity needs.
 pub const IDENTITY: [&str; 3] = ["name", "config.uuid", "runtime.powerState"];
 
+/// IDENTITY and the VM's host, for a vCenter connection whose scope is one
+/// host: a VM elsewhere is not this connection's.
+pub const IDENTITY_SCOPED: [&str; 4] =
+    ["name", "config.uuid", "runtime.powerState", "runtime.host"];
+
 pub fn power_state(o: &ObjectContent) -> Result<PowerState> {
     PowerState::parse(o.require_str("runtime.powerState")?)
 }
@@ -129,6 +134,27 @@ impl Connection {
         Ok(vms)
     }
 
+    /// The identity properties to read: with the VM's host on a vCenter.
+    pub(crate) fn identity_paths(&self) -> &'static [&'static str] {
+        if self.is_vcenter() {
+            &IDENTITY_SCOPED
+        } else {
+            &IDENTITY
+        }
+    }
+
+    /// Whether a VM read with `identity_paths` belongs to this connection:
+    /// on a vCenter, it runs on the host the URI names (what `list --all`
+    /// shows); an ESX connection sees all of its host's VMs.
+    pub(crate) fn in_scope(&self, o: &ObjectContent) -> Result<bool> {
+        if !self.is_vcenter() {
+            return Ok(true);
+        }
+        let host = &self.scope()?.host;
+        // A VM whose host the server does not report runs nowhere we manage.
+        Ok(o.prop("runtime.host").and_then(|v| v.as_moref()) == Some(host))
+    }
+
     /// A DomainRef from an object with IDENTITY properties.
     pub(crate) fn domain_from(&self, o: &ObjectContent) -> Result<DomainRef> {
         let name = unescape_name(o.require_str("name")?);
@@ -147,6 +173,7 @@ impl Connection {
             PowerState::PoweredOff => -1,
             _ => vm_id(&o.obj.value).unwrap_or(-1),
         };
+        self.note_vm_moref_style(&o.obj.value);
         self.cache_vm(uuid, &o.obj);
         Ok(DomainRef {
             name,
@@ -269,36 +296,46 @@ impl Connection {
         Ok(self.list_defined_domains(usize::MAX)?.len())
     }
 
-    fn vm_moref_for_id(&self, id: i32) -> MoRef {
-        let value = if self.is_vcenter() {
-            format!("vm-{id}")
-        } else {
-            id.to_string()
-        };
-        MoRef::new("VirtualMachine", value)
-    }
-
-    /// A running or suspended domain by ID: one request.
+    /// A running or suspended domain by ID: one request when the host names
+    /// its VMs the way it was last seen to (`42` on ESX, `vm-42` on vCenter
+    /// and some hosts), two when it is the other way.
     pub fn lookup_by_id(&self, id: i32) -> Result<DomainRef> {
         let missing = || Error::no_domain(format!("No domain with ID {id}"));
         if id <= 0 {
             return Err(missing());
         }
-        let moref = self.vm_moref_for_id(id);
-        let o = property::retrieve_one(self.client(), &moref, &IDENTITY)?.ok_or_else(missing)?;
-        let dom = self.domain_from(&o)?;
-        if dom.id != id {
-            return Err(missing());
+        let forms = if self.vm_morefs_prefixed() {
+            [format!("vm-{id}"), id.to_string()]
+        } else {
+            [id.to_string(), format!("vm-{id}")]
+        };
+        for value in forms {
+            let moref = MoRef::new("VirtualMachine", value);
+            let Some(o) = property::retrieve_one(self.client(), &moref, self.identity_paths())?
+            else {
+                continue;
+            };
+            if !self.in_scope(&o)? {
+                return Err(missing());
+            }
+            let dom = self.domain_from(&o)?;
+            return if dom.id == id {
+                Ok(dom)
+            } else {
+                Err(missing())
+            };
         }
-        Ok(dom)
+        Err(missing())
     }
 
     /// A domain by UUID: one request when the VM was seen before on this
     /// connection, else FindByUuid and one read.
     pub fn lookup_by_uuid(&self, uuid: &[u8; 16]) -> Result<DomainRef> {
         if let Some(moref) = self.cached_vm(uuid) {
-            if let Some(o) = property::retrieve_one(self.client(), &moref, &IDENTITY)? {
-                if o.str_prop("config.uuid").and_then(parse_uuid).as_ref() == Some(uuid) {
+            if let Some(o) = property::retrieve_one(self.client(), &moref, self.identity_paths())? {
+                if o.str_prop("config.uuid").and_then(parse_uuid).as_ref() == Some(uuid)
+                    && self.in_scope(&o)?
+                {
                     return self.domain_from(&o);
                 }
             }
@@ -313,7 +350,11 @@ impl Connection {
         };
         let moref = methods::find_vm_by_uuid(self.client(), datacenter.as_ref(), &text)?
             .ok_or_else(missing)?;
-        let o = property::retrieve_one(self.client(), &moref, &IDENTITY)?.ok_or_else(missing)?;
+        let o = property::retrieve_one(self.client(), &moref, self.identity_paths())?
+            .ok_or_else(missing)?;
+        if !self.in_scope(&o)? {
+            return Err(missing());
+        }
         self.domain_from(&o)
     }
 
@@ -324,10 +365,14 @@ impl Connection {
         let path = format!("{dc_path}/vm/{}", escape_name(name));
         if let Some(moref) = methods::find_by_inventory_path(self.client(), &path)? {
             if moref.kind == "VirtualMachine" {
-                if let Some(o) = property::retrieve_one(self.client(), &moref, &IDENTITY)? {
-                    let dom = self.domain_from(&o)?;
-                    if dom.name == name {
-                        return Ok(dom);
+                if let Some(o) =
+                    property::retrieve_one(self.client(), &moref, self.identity_paths())?
+                {
+                    if self.in_scope(&o)? {
+                        let dom = self.domain_from(&o)?;
+                        if dom.name == name {
+                            return Ok(dom);
+                        }
                     }
                 }
             }
@@ -345,21 +390,40 @@ impl Connection {
     /// looked up again by UUID.
     pub fn vm_properties(&self, dom: &DomainRef, paths: &[&str]) -> Result<ObjectContent> {
         let mut all: Vec<&str> = paths.to_vec();
-        for p in ["config.uuid", "name"] {
+        for p in ["config.uuid", "name"]
+            .into_iter()
+            .chain(self.is_vcenter().then_some("runtime.host"))
+        {
             if !all.contains(&p) {
                 all.push(p);
             }
         }
-        if let Some(o) = property::retrieve_one(self.client(), &dom.moref, &all)? {
-            if is_same_vm(dom, &o) {
-                return Ok(o);
+        let found = match property::retrieve_one(self.client(), &dom.moref, &all)? {
+            Some(o) if is_same_vm(dom, &o) => o,
+            _ => {
+                let fresh = self
+                    .lookup_by_uuid(&dom.uuid)
+                    .map_err(|e| e.context(format!("Domain '{}' no longer exists", dom.name)))?;
+                property::retrieve_one(self.client(), &fresh.moref, &all)?.ok_or_else(|| {
+                    Error::no_domain(format!("Domain '{}' no longer exists", dom.name))
+                })?
             }
+        };
+        self.check_scope(dom, &found)?;
+        Ok(found)
+    }
+
+    /// NO_DOMAIN when a VM read with `runtime.host` has left this
+    /// connection's host (vMotion).
+    pub(crate) fn check_scope(&self, dom: &DomainRef, o: &ObjectContent) -> Result<()> {
+        if self.in_scope(o)? {
+            return Ok(());
         }
-        let fresh = self
-            .lookup_by_uuid(&dom.uuid)
-            .map_err(|e| e.context(format!("Domain '{}' no longer exists", dom.name)))?;
-        property::retrieve_one(self.client(), &fresh.moref, &all)?
-            .ok_or_else(|| Error::no_domain(format!("Domain '{}' no longer exists", dom.name)))
+        let host = &self.scope()?.host_name;
+        Err(Error::no_domain(format!(
+            "Domain '{}' is not on host '{host}', the host this connection manages",
+            dom.name
+        )))
     }
 }
 

@@ -66,6 +66,9 @@ impl Connection {
         self.check_writable(what)?;
         let mut paths: Vec<&str> = extra.to_vec();
         paths.extend(["config.uuid", "name"]);
+        if self.is_vcenter() {
+            paths.push("runtime.host");
+        }
         let who = who(dom);
         let pre = match task::precheck(self.client(), &dom.moref, &paths)? {
             Some(p) if is_same_vm(dom, &p.vm) => p,
@@ -78,6 +81,7 @@ impl Connection {
                 })?
             }
         };
+        self.check_scope(dom, &pre.vm)?;
         let policy = self.policy(dom);
         task::run_prechecked(
             self.client(),

@@ -53,7 +53,9 @@ pub struct Connection {
     /// later lookup costs one request instead of two.
     vm_cache: Mutex<HashMap<[u8; 16], MoRef>>,
     /// The host's capability.maxSupportedVcpus, read once.
-    pub(crate) max_vcpus: OnceCell<i32>,
+    pub(crate) max_vcpus: OnceCell<Option<i32>>,
+    /// Whether the host names VMs `vm-N` (learnt from the MoRefs it sends).
+    vm_morefs_prefixed: std::sync::atomic::AtomicBool,
 
     question_handler: RwLock<Option<Arc<dyn QuestionHandler>>>,
 }
@@ -111,9 +113,12 @@ impl Connection {
             scope: OnceCell::new(),
             vm_cache: Mutex::new(HashMap::new()),
             max_vcpus: OnceCell::new(),
-
+            vm_morefs_prefixed: std::sync::atomic::AtomicBool::new(false),
             question_handler: RwLock::new(None),
         };
+        if conn.is_vcenter() {
+            conn.note_vm_moref_style("vm-");
+        }
         if conn.uri.scheme == Scheme::Vpx {
             let scope = scope::resolve_path(&conn.client, &conn.uri.path)?;
             let _ = conn.scope.set(scope);
@@ -227,6 +232,19 @@ impl Connection {
 
     pub fn question_handler(&self) -> Option<Arc<dyn QuestionHandler>> {
         self.question_handler.read().ok().and_then(|h| h.clone())
+    }
+
+    /// Remembers how this host names VMs, from a VM MoRef it sent.
+    pub(crate) fn note_vm_moref_style(&self, moref: &str) {
+        self.vm_morefs_prefixed.store(
+            moref.starts_with("vm-"),
+            std::sync::atomic::Ordering::Relaxed,
+        );
+    }
+
+    pub(crate) fn vm_morefs_prefixed(&self) -> bool {
+        self.vm_morefs_prefixed
+            .load(std::sync::atomic::Ordering::Relaxed)
     }
 
     pub(crate) fn cache_vm(&self, uuid: [u8; 16], moref: &MoRef) {

@@ -37,6 +37,10 @@ pub struct Mount {
     pub path: String,
 }
 
+/// How a file named relative to a .vmx of unknown location appears in the
+/// domain XML (libvirt's form).
+pub const UNKNOWN_VMX_DIRECTORY: &str = "[?] ?";
+
 /// VMX file name -> datastore path, libvirt's rules: a bare name is in the
 /// .vmx's directory; a path under a datastore's mount (by UUID or by name)
 /// becomes "[name] rest"; any other absolute path stays.
@@ -47,11 +51,12 @@ pub fn vmx_to_datastore_path(
     allow_missing: bool,
 ) -> Result<Option<String>> {
     if !name.contains('/') && !name.contains('\\') {
-        let dir = vmx_dir.ok_or_else(|| {
-            Error::invalid_arg(format!(
-                "File name '{name}' is relative to the .vmx file, which has no datastore directory here"
-            ))
-        })?;
+        // A .vmx as ESX stores it names its disks relative to itself. Given
+        // only the text (domxml-from-native), where it lives is unknown:
+        // libvirt writes "[?] ?/NAME" for such a file, and so do we.
+        let Some(dir) = vmx_dir else {
+            return Ok(Some(format!("{UNKNOWN_VMX_DIRECTORY}/{name}")));
+        };
         return Ok(Some(if dir.directory.is_empty() {
             format!("[{}] {name}", dir.datastore)
         } else {
@@ -234,7 +239,7 @@ impl Connection {
     }
 
     /// virConnectDomainXMLFromNative for "vmware-vmx". File names relative
-    /// to the .vmx cannot be resolved here and are an error.
+    /// to the .vmx become "[?] ?/NAME", as libvirt writes them.
     pub fn domain_xml_from_native(&self, format: &str, config: &str, flags: u32) -> Result<String> {
         check_flags(flags, 0)?;
         if format != NATIVE_FORMAT {
@@ -370,17 +375,61 @@ impl Connection {
             Ok(vm) => vm,
             Err(e) => {
                 // Leave nothing half-created on the host.
-                if let Err(cleanup) =
-                    datastore::remove(self.client(), &scope.datacenter_path, &vmx_path)
-                {
-                    log::warn!("could not remove '{full}' after the failed definition: {cleanup}");
-                }
-                return Err(e.context(format!("Could not define domain '{}'", def.name)));
+                let e = e.context(format!("Could not define domain '{}'", def.name));
+                return Err(match self.delete_file_confirmed(&vmx_path) {
+                    Ok(()) => e,
+                    Err(cleanup) => {
+                        log::warn!("{cleanup}");
+                        e.context(format!(
+                            "{cleanup}; the uploaded '{full}' may be left behind (remove it by hand)"
+                        ))
+                    }
+                });
             }
         };
         let o = property::retrieve_one(self.client(), &vm, &IDENTITY)?
             .ok_or_else(|| Error::rpc(format!("The new domain '{}' vanished", def.name)))?;
         self.domain_from(&o)
+    }
+
+    /// Deletes a datastore file the driver wrote, with FileManager's
+    /// DeleteDatastoreFile_Task through the task runner (HTTP DELETE where
+    /// the host has no FileManager), then confirms that it is gone: some
+    /// servers answer a DELETE with success and keep the file.
+    pub(crate) fn delete_file_confirmed(&self, path: &DatastorePath) -> Result<()> {
+        let scope = self.scope()?;
+        let full = format!("[{}] {}", path.datastore, path.directory_and_file);
+        let deleted = match self.client().service().file_manager.clone() {
+            Some(fm) => (|| {
+                let datacenter = self.is_vcenter().then_some(&scope.datacenter);
+                let t = methods::delete_datastore_file_task(self.client(), &fm, &full, datacenter)?;
+                task::wait_for_task(
+                    self.client(),
+                    &t,
+                    None,
+                    &task::AutoAnswer(false),
+                    &format!("file '{full}'"),
+                    &format!("delete '{full}'"),
+                )
+                .map(|_| ())
+            })(),
+            None => datastore::remove(self.client(), &scope.datacenter_path, path),
+        };
+        if let Err(e) = deleted {
+            if e.fault() != Some("FileNotFound") {
+                // Try the other way before giving up (a host may lack the
+                // method or refuse it for this file).
+                log::info!("deleting '{full}' with DeleteDatastoreFile_Task failed ({e}); trying HTTP DELETE");
+                datastore::remove(self.client(), &scope.datacenter_path, path)
+                    .map_err(|e2| e.context(format!("Could not delete '{full}' ({e2})")))?;
+            }
+        }
+        if datastore::exists(self.client(), &scope.datacenter_path, path)? {
+            return Err(Error::operation_failed(format!(
+                "The host reported '{full}' deleted, but it is still there"
+            )));
+        }
+        Ok(())
     }
 
     /// virDomainUndefineFlags: unregisters a powered-off or suspended VM;
@@ -436,7 +485,12 @@ mod tests {
         assert!(p("/vmfs/volumes/gone/a.iso", false).is_err());
         assert_eq!(p("/dev/cdrom", false).unwrap().unwrap(), "/dev/cdrom");
         assert!(p("rel/ative.vmdk", false).is_err());
-        assert!(vmx_to_datastore_path("a.vmdk", None, &m, false).is_err());
+        assert_eq!(
+            vmx_to_datastore_path("a.vmdk", None, &m, false)
+                .unwrap()
+                .unwrap(),
+            "[?] ?/a.vmdk"
+        );
         assert_eq!(
             datastore_to_vmx_path("[datastore1] vm/disk.vmdk", &m).unwrap(),
             "/vmfs/volumes/5f1e0c6a-1/vm/disk.vmdk"

@@ -247,10 +247,18 @@ pub unsafe extern "C" fn esxDomainGetMemoryParameters(
         with_dom(d, "esxDomainGetMemoryParameters", |h| {
             // SAFETY: the caller's out-pointer, per this export's contract.
             let n = unsafe { out(nparams, "nparams") }?;
+            if *n < 0 {
+                return Err(Error::invalid_arg("*nparams must not be negative"));
+            }
             if *n == 0 {
-                super::strings::check_flags(flags, 3)?;
-                *n = 1;
+                // libvirt's rule: the number of parameters, same flags.
+                *n = h.conn.conn.memory_parameter_count(flags)?;
                 return Ok(0);
+            }
+            if params.is_null() {
+                return Err(Error::invalid_arg(
+                    "params must not be NULL when *nparams > 0",
+                ));
             }
             let values = h.conn.conn.memory_parameters(&h.dom(), flags)?;
             // SAFETY: the caller provides *nparams entries.
@@ -273,6 +281,12 @@ pub unsafe extern "C" fn esxDomainSetMemoryParameters(
 ) -> c_int {
     call(|| {
         with_dom(d, "esxDomainSetMemoryParameters", |h| {
+            // libvirt: params non-NULL and at least one.
+            if params.is_null() || nparams <= 0 {
+                return Err(Error::invalid_arg(
+                    "params must not be NULL and nparams must be positive",
+                ));
+            }
             // SAFETY: the caller provides nparams entries.
             let p = unsafe { read_params(params, nparams) }?;
             h.conn
@@ -330,7 +344,11 @@ pub unsafe extern "C" fn esxDomainGetVcpusFlags(d: esxDomainPtr, flags: c_uint) 
 /// `d` must be NULL or a live domain handle.
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainGetMaxVcpus(d: esxDomainPtr) -> c_int {
-    call(|| with_dom(d, "esxDomainGetMaxVcpus", |h| h.conn.conn.host_max_vcpus()))
+    call(|| {
+        with_dom(d, "esxDomainGetMaxVcpus", |h| {
+            h.conn.conn.domain_max_vcpus(&h.dom())
+        })
+    })
 }
 
 /// The most vCPUs a VM on this host can have (`type` NULL, "esx" or
@@ -365,11 +383,12 @@ pub unsafe extern "C" fn esxDomainGetSchedulerType(
 ) -> *mut c_char {
     call(|| {
         with_dom(d, "esxDomainGetSchedulerType", |_| {
+            let name = out_string("allocation")?;
             if !nparams.is_null() {
                 // SAFETY: non-NULL, the caller's writable int.
                 unsafe { *nparams = 3 };
             }
-            out_string("allocation")
+            Ok(name)
         })
     })
 }
@@ -386,6 +405,16 @@ pub unsafe extern "C" fn esxDomainGetSchedulerParameters(
     params: esxTypedParameterPtr,
     nparams: *mut c_int,
 ) -> c_int {
+    // libvirt's old entry point: params non-NULL and *nparams positive.
+    // SAFETY: NULL-checked before reading the caller's int.
+    if params.is_null() || nparams.is_null() || unsafe { *nparams } <= 0 {
+        return call(|| {
+            dom(d, "esxDomainGetSchedulerParameters")?;
+            Err::<c_int, _>(Error::invalid_arg(
+                "params and nparams must not be NULL, and *nparams must be positive",
+            ))
+        });
+    }
     // SAFETY: forwarded contract.
     unsafe { esxDomainGetSchedulerParametersFlags(d, params, nparams, 0) }
 }
@@ -437,6 +466,12 @@ pub unsafe extern "C" fn esxDomainSetSchedulerParametersFlags(
 ) -> c_int {
     call(|| {
         with_dom(d, "esxDomainSetSchedulerParametersFlags", |h| {
+            // libvirt: params non-NULL, nparams not negative.
+            if params.is_null() || nparams < 0 {
+                return Err(Error::invalid_arg(
+                    "params must not be NULL and nparams must not be negative",
+                ));
+            }
             // SAFETY: the caller provides nparams entries.
             let p = unsafe { read_params(params, nparams) }?;
             h.conn

@@ -249,8 +249,10 @@ pub unsafe extern "C" fn esxGetVersion(
     typeVer: *mut c_ulong,
 ) -> c_int {
     call(|| {
+        // Everything is checked before anything is written: a failing call
+        // leaves the caller's variables as they were.
         // SAFETY: the caller's out-pointer, per this export's contract.
-        *unsafe { out(libVer, "libVer") }? = lib_version();
+        let lib = unsafe { out(libVer, "libVer") }?;
         if !typeVer.is_null() {
             // SAFETY: NULL or a NUL-terminated string per the contract.
             let t = unsafe { super::strings::opt_str_arg(r#type, "type") }?.unwrap_or("ESX");
@@ -260,6 +262,7 @@ pub unsafe extern "C" fn esxGetVersion(
             // SAFETY: the caller's out-pointer, per this export's contract.
             *unsafe { out(typeVer, "typeVer") }? = lib_version();
         }
+        *lib = lib_version();
         Ok(0)
     })
 }

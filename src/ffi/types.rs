@@ -411,6 +411,14 @@ pub enum esxTypedParameterType {
     ESX_TYPED_PARAM_STRING = 7,
 }
 
+/// virTypedParameterFlags: flags of the Get*Parameters calls.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum esxTypedParameterFlags {
+    /// The caller accepts string parameters (virsh always sets it).
+    ESX_TYPED_PARAM_STRING_OKAY = 4,
+}
+
 /// Log priorities given to an esxLogCallback (libvirt's virLogPriority).
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -145,6 +145,30 @@ pub fn register_vm_task(
     )
 }
 
+/// FileManager.DeleteDatastoreFile_Task: a file, or a directory and what it
+/// holds.
+pub fn delete_datastore_file_task(
+    client: &Client,
+    file_manager: &MoRef,
+    name: &str,
+    datacenter: Option<&MoRef>,
+) -> Result<MoRef> {
+    let mut w = XmlWriter::new();
+    w.text("name", name);
+    if let Some(dc) = datacenter {
+        w.moref("datacenter", dc);
+    }
+    task_of(
+        client.invoke(
+            "DeleteDatastoreFile_Task",
+            file_manager,
+            &w.finish(),
+            Safety::Mutating,
+        )?,
+        "DeleteDatastoreFile_Task",
+    )
+}
+
 /// Removes a VM from the inventory; its files stay.
 pub fn unregister_vm(client: &Client, vm: &MoRef) -> Result<()> {
     client

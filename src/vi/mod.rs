@@ -4,6 +4,7 @@
 pub mod datastore;
 pub mod methods;
 pub mod property;
+pub mod schema;
 pub mod session;
 pub mod soap;
 pub mod task;

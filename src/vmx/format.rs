@@ -33,13 +33,16 @@ fn bad(msg: impl Into<String>) -> Error {
 
 /// libvirt's escapes: `c` + two lowercase hex digits for `c` itself and
 /// the special characters.
+/// libvirt's virVMXEscapeHex: `c` itself and the `special` characters as
+/// `cXX`. With `c` NUL, the escape is VMware's `|` and `c` is not special.
 fn escape_hex(s: &str, c: char, special: &[char]) -> String {
+    let (marker, self_special) = if c == '\0' { ('|', false) } else { (c, true) };
     let mut out = String::with_capacity(s.len());
     for ch in s.chars() {
-        if ch == c || special.contains(&ch) {
+        if (self_special && ch == c) || special.contains(&ch) {
             let mut buf = [0u8; 4];
             for b in ch.encode_utf8(&mut buf).bytes() {
-                let _ = write!(out, "{c}{b:02x}");
+                let _ = write!(out, "{marker}{b:02x}");
             }
         } else {
             out.push(ch);
@@ -48,8 +51,24 @@ fn escape_hex(s: &str, c: char, special: &[char]) -> String {
     out
 }
 
+/// One `key = "value"` line. A quote or a control character (a newline in
+/// a name, a description or a path from the XML) cannot stand in a .vmx
+/// value: it would end the value or the line, and the file would not read
+/// back. VMware writes them as `|XX`, and so does this (values libvirt
+/// escapes itself never contain either).
 fn line(out: &mut String, key: &str, value: impl std::fmt::Display) {
+    let value = value.to_string();
+    let value = if value.chars().any(|c| c == '"' || c.is_control()) {
+        escape_hex(&value, '\0', &control_and_quote())
+    } else {
+        value
+    };
     let _ = writeln!(out, "{key} = \"{value}\"");
+}
+
+/// The characters `line` writes as `|XX`.
+fn control_and_quote() -> Vec<char> {
+    (0u8..0x20).map(char::from).chain(['\u{7f}', '"']).collect()
 }
 
 fn uuid_bios(u: &[u8; 16]) -> String {
@@ -552,6 +571,20 @@ pub fn format(def: &DomainDef, ctx: &FormatContext<'_>) -> Result<String> {
     }
     if hw >= 7 {
         line(&mut x, "vmci0.present", "true");
+    }
+    // What is written must read back: never hand out (or upload) a .vmx the
+    // reader, and so ESX, would choke on.
+    let back = super::file::VmxFile::parse(x.as_bytes()).map_err(|e| {
+        Error::internal(format!(
+            "The .vmx written for domain '{}' does not read back ({e}); it was not used",
+            def.name
+        ))
+    })?;
+    if back.len() != x.lines().filter(|l| !l.trim().is_empty()).count() {
+        return Err(Error::internal(format!(
+            "The .vmx written for domain '{}' does not read back line for line; it was not used",
+            def.name
+        )));
     }
     Ok(x)
 }
