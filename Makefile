@@ -71,6 +71,8 @@ c-programs: stage
 	    $$($(PKGCFG) --cflags --libs esx-driver) -Wl,-rpath,$(STAGE)/lib
 	$(CC) $(CFLAGS) $(WARN) -Iffi-examples ffi-examples/harness.c -o $(BUILD)/harness -ldl -lpthread \
 	    $$($(PKGCFG) --cflags --libs esx-driver) -Wl,-rpath,$(STAGE)/lib
+	$(CC) $(CFLAGS) $(WARN) ffi-examples/hardening.c -o $(BUILD)/hardening -lpthread \
+	    $$($(PKGCFG) --cflags --libs esx-driver) -Wl,-rpath,$(STAGE)/lib
 	$(CC) $(CFLAGS) $(WARN) ffi-examples/abi_check.c -o $(BUILD)/abi_check \
 	    $$($(PKGCFG) --cflags esx-driver) $$(pkg-config --cflags libvirt)
 

@@ -225,7 +225,7 @@ fn check_host(host: &str, bracketed: bool) -> Result<()> {
         (true, Some((a, z))) => (a, Some(z)),
         _ => (host, None),
     };
-    let zone_ok = zone.is_none_or(|z| {
+    let zone_ok = zone.map_or(true, |z| {
         !z.is_empty()
             && z.chars()
                 .all(|c| c.is_ascii_alphanumeric() || "-._".contains(c))

@@ -115,3 +115,81 @@ fn connection_refused_is_an_rpc_error() {
     assert_eq!(e.code(), Code::Rpc);
     assert!(e.message().contains("127.0.0.1:1"), "{}", e.message());
 }
+
+/// The host's own self-signed certificate, marked CA:TRUE as ESX's and many
+/// appliances' are, named by cacert=: trusted as itself (curl and libvirt
+/// accept it), with its names and dates still checked.
+#[test]
+fn cacert_naming_the_hosts_own_ca_certificate_is_trusted() {
+    use rcgen::{BasicConstraints, CertificateParams, IsCa, KeyPair};
+    let dir = TempDir::new("tls-own");
+    let make = |names: Vec<String>, not_after: Option<(i32, u8, u8)>| {
+        let mut p = CertificateParams::new(names).unwrap();
+        p.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        if let Some((y, m, d)) = not_after {
+            p.not_before = rcgen::date_time_ymd(y - 2, m, d);
+            p.not_after = rcgen::date_time_ymd(y, m, d);
+        }
+        let key = KeyPair::generate().unwrap();
+        let cert = p.self_signed(&key).unwrap();
+        (cert.pem(), key.serialize_pem())
+    };
+    let start = |(cert, key): (String, String), tag: &str| {
+        let (c, k) = (
+            dir.0.join(format!("{tag}.pem")),
+            dir.0.join(format!("{tag}.key")),
+        );
+        std::fs::write(&c, cert).unwrap();
+        std::fs::write(&k, key).unwrap();
+        let sim = Sim::with_args(&["--cert", c.to_str().unwrap(), "--key", k.to_str().unwrap()]);
+        (sim, c)
+    };
+    let (sim, pem) = start(make(vec!["127.0.0.1".into()], None), "own");
+    let c = open(&sim.uri_with(&format!("cacert={}", pem.display())))
+        .unwrap_or_else(|e| panic!("the host's own certificate: {e}"));
+    assert!(c.is_secure());
+    assert_eq!(c.list_all_domains(ListFlags(0)).unwrap().len(), 5);
+    // Default verification stays strict: a self-signed CA is no trust anchor
+    // from the system store.
+    let e = open(&sim.uri_with("")).unwrap_err();
+    assert!(e.message().contains("cacert="), "{}", e.message());
+
+    // Names are checked: a certificate for another name is refused, and the
+    // advice does not repeat cacert= (already given).
+    let (other_name, pem2) = start(make(vec!["esx.example".into()], None), "wrong-name");
+    let e = open(&other_name.uri_with(&format!("cacert={}", pem2.display()))).unwrap_err();
+    assert!(
+        e.message().contains("not valid for name"),
+        "{}",
+        e.message()
+    );
+    assert!(!e.message().contains("add thumbprint"), "{}", e.message());
+    assert!(!e.message().contains("cacert=<"), "{}", e.message());
+
+    // Dates are checked.
+    let (expired, pem3) = start(
+        make(vec!["127.0.0.1".into()], Some((2020, 1, 1))),
+        "expired",
+    );
+    let e = open(&expired.uri_with(&format!("cacert={}", pem3.display()))).unwrap_err();
+    assert!(
+        e.message().to_lowercase().contains("expired"),
+        "{}",
+        e.message()
+    );
+}
+
+/// No error suggests a parameter that is already given.
+#[test]
+fn tls_advice_never_repeats_a_given_parameter() {
+    let sim = Sim::start();
+    let wrong = "AB".repeat(32);
+    let e = open(&sim.uri_with(&format!("thumbprint={wrong}"))).unwrap_err();
+    let m = e.message();
+    assert!(
+        !m.contains("add thumbprint") && !m.contains("no_verify=1"),
+        "{m}"
+    );
+    let e = open(&sim.uri_with("")).unwrap_err();
+    assert!(e.message().contains("no_verify=1"), "{}", e.message());
+}

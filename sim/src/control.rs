@@ -108,7 +108,19 @@ fn fault_kind(req: &Request) -> Result<FaultKind, String> {
         "latency" => FaultKind::Latency(Duration::from_millis(
             req.param("ms").and_then(|m| m.parse().ok()).unwrap_or(1000),
         )),
-        "soap" => FaultKind::Soap(req.param("type").unwrap_or_else(|| "SystemError".into())),
+        "soap" => {
+            let ty = req.param("type").unwrap_or_else(|| "SystemError".into());
+            let message = req
+                .param("message")
+                .unwrap_or_else(|| format!("Injected fault {ty}"));
+            // repeat=N: the message N times (a host's 1 MiB fault string).
+            let repeat = req
+                .param("repeat")
+                .and_then(|r| r.parse::<usize>().ok())
+                .unwrap_or(1)
+                .min(64 * 1024 * 1024 / message.len().max(1));
+            FaultKind::Soap(ty, message.repeat(repeat))
+        }
         "huge" => FaultKind::Huge,
         "bomb" => FaultKind::Bomb,
         "deep" => FaultKind::Deep,
@@ -231,6 +243,15 @@ fn control(sh: &Shared, req: &Request) -> Result<String, String> {
                 .and_then(|m| m.parse().ok())
                 .ok_or("ms= is required")?;
             sh.lock().cfg.task_ms = ms;
+        }
+        "set_memory_mb" => {
+            // Any integer, in range of xsd:int or not (hostile hosts).
+            let mb: i64 = req
+                .param("mb")
+                .and_then(|m| m.parse().ok())
+                .ok_or("mb= is required")?;
+            let mut w = sh.lock();
+            with_vm(&mut w, &mut |vm| vm.memory_mb = mb)?;
         }
         "max_vcpus" => {
             let n: i64 = req

@@ -21,8 +21,8 @@ pub enum FaultKind {
     /// A truncated, non-XML body with status 200.
     Malformed,
     Latency(Duration),
-    /// A SOAP fault of this type.
-    Soap(String),
+    /// A SOAP fault of this type, with this message.
+    Soap(String, String),
     /// A 100 MB response.
     Huge,
     /// An XML entity-expansion bomb.

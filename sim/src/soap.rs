@@ -183,8 +183,8 @@ pub fn handle(shared: &Shared, body: &[u8], cookie: Option<String>) -> Outcome {
                 ))
             }
             FaultKind::Latency(d) => std::thread::sleep(d),
-            FaultKind::Soap(ty) => {
-                let f = Fault::new(&ty, format!("Injected fault {ty}"));
+            FaultKind::Soap(ty, message) => {
+                let f = Fault::new(&ty, message);
                 return Outcome::Respond(soap_response(500, fault_xml(&f)));
             }
             FaultKind::Huge => {
@@ -211,8 +211,10 @@ pub fn handle(shared: &Shared, body: &[u8], cookie: Option<String>) -> Outcome {
                 let depth = 20_000;
                 let b = format!(
                     "<?xml version=\"1.0\"?><soapenv:Envelope xmlns:soapenv=\"http://schemas.xmlsoap.org/soap/envelope/\"><soapenv:Body><{m}Response xmlns=\"urn:vim25\"><returnval>{}{}</returnval></{m}Response></soapenv:Body></soapenv:Envelope>",
-                    "<a>".repeat(depth),
-                    "</a>".repeat(depth),
+                    // Long names: as many bytes per element as real replies
+                    // have, so that the depth is what gives it away.
+                    "<nestedElement>".repeat(depth),
+                    "</nestedElement>".repeat(depth),
                     m = call.method
                 );
                 return Outcome::Respond(soap_response(200, b));

@@ -57,6 +57,9 @@ pub fn auth_file_path() -> Option<PathBuf> {
 
 /// Parsed auth.conf (an INI file of `[auth-esx-HOST]` and `[credentials-NAME]`
 /// groups).
+/// The largest auth.conf read.
+pub const MAX_AUTH_FILE_BYTES: u64 = 1024 * 1024;
+
 #[derive(Debug, Default)]
 pub struct AuthFile {
     groups: Vec<(String, Vec<(String, String)>)>,
@@ -80,8 +83,12 @@ impl AuthFile {
     }
 
     pub fn load(path: &Path) -> Result<AuthFile> {
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            Error::auth_failed(format!("Cannot read auth file '{}': {e}", path.display()))
+        // A regular file of sane size only: LIBVIRT_AUTH_FILE=/dev/zero or a
+        // FIFO must fail at once, not read gigabytes or block.
+        let bytes = crate::files::read_regular(path, MAX_AUTH_FILE_BYTES, "auth file")
+            .map_err(|e| Error::auth_failed(e.message().to_string()))?;
+        let text = String::from_utf8(bytes).map_err(|_| {
+            Error::auth_failed(format!("Auth file '{}' is not UTF-8", path.display()))
         })?;
         Ok(AuthFile::parse(&text))
     }

@@ -609,6 +609,12 @@ impl Connection {
                 }
             }
         }
+        if params.is_empty() {
+            // Nothing to change (libvirt allows nparams 0); the domain must
+            // still exist.
+            self.vm_properties(dom, &[])?;
+            return Ok(());
+        }
         let what = format!("change the scheduler parameters of domain '{}'", dom.name);
         let (new_res, new_limit) = (alloc.reservation, alloc.limit);
         self.reconfigure(

@@ -55,19 +55,22 @@ impl Connection {
             "hardware.numaInfo.numNodes",
             "summary.hardware.cpuModel",
         ])?;
-        let num = |p: &str| h.i64_prop(p).unwrap_or(0).max(0) as u64;
-        let cores = num("hardware.cpuInfo.numCpuCores");
-        let packages = num("hardware.cpuInfo.numCpuPackages");
-        let threads = num("hardware.cpuInfo.numCpuThreads");
+        // As libvirt: a number the host does not report is 0; a malformed
+        // one is an error that names it.
+        let num = |p: &str| -> Result<u64> { Ok(h.long(p)?.unwrap_or(0).max(0) as u64) };
+        let cores = num("hardware.cpuInfo.numCpuCores")?;
+        let packages = num("hardware.cpuInfo.numCpuPackages")?;
+        let threads = num("hardware.cpuInfo.numCpuThreads")?;
+        let small = |v: u64| u32::try_from(v).unwrap_or(u32::MAX);
         Ok(NodeInfo {
             model: shorten_cpu_model(h.str_prop("summary.hardware.cpuModel").unwrap_or("")),
-            memory_kib: num("hardware.memorySize") / 1024,
-            cpus: cores as u32,
-            mhz: (num("hardware.cpuInfo.hz") / 1_000_000) as u32,
-            nodes: num("hardware.numaInfo.numNodes") as u32,
-            sockets: packages as u32,
-            cores: cores.checked_div(packages).unwrap_or(0) as u32,
-            threads: threads.checked_div(cores).unwrap_or(0) as u32,
+            memory_kib: num("hardware.memorySize")? / 1024,
+            cpus: small(cores),
+            mhz: small(num("hardware.cpuInfo.hz")? / 1_000_000),
+            nodes: small(num("hardware.numaInfo.numNodes")?),
+            sockets: small(packages),
+            cores: small(cores.checked_div(packages).unwrap_or(0)),
+            threads: small(threads.checked_div(cores).unwrap_or(0)),
         })
     }
 
@@ -90,9 +93,9 @@ impl Connection {
             "config.network.dnsConfig.hostName",
             "config.network.dnsConfig.domainName",
         ])?;
-        let host = h
-            .str_prop("config.network.dnsConfig.hostName")
-            .unwrap_or("");
+        // The whole DNS configuration (config, network, dnsConfig) is
+        // optional; an empty name is the host's own answer.
+        let host = h.require_str("config.network.dnsConfig.hostName")?;
         if host.is_empty() {
             return Err(Error::rpc("Missing or empty 'hostName' property"));
         }

@@ -15,7 +15,9 @@ pub struct Scope {
     pub vm_folder: MoRef,
     pub host_folder: MoRef,
     pub compute_resource: MoRef,
-    pub resource_pool: MoRef,
+    /// The root resource pool (optional in the VI reference: only defining
+    /// a domain needs it).
+    pub resource_pool: Option<MoRef>,
     pub host: MoRef,
     pub host_name: String,
 }
@@ -84,7 +86,7 @@ pub fn resolve_single(client: &Client) -> Result<Scope> {
         vm_folder: moref_prop(&dc, "vmFolder")?,
         host_folder: moref_prop(&dc, "hostFolder")?,
         compute_resource: cr.obj.clone(),
-        resource_pool: moref_prop(&cr, "resourcePool")?,
+        resource_pool: cr.prop("resourcePool").and_then(|v| v.as_moref()).cloned(),
         host: host.obj.clone(),
         host_name: host.require_str("name")?.to_string(),
     })
@@ -196,10 +198,11 @@ pub fn resolve_path(client: &Client, path: &str) -> Result<Scope> {
     };
     let cr = property::retrieve_one(client, &compute.0, &["resourcePool", "host"])?
         .ok_or_else(|| Error::rpc(format!("Compute resource {} vanished", compute.0)))?;
-    let resource_pool = moref_prop(&cr, "resourcePool")?;
+    let resource_pool = cr.prop("resourcePool").and_then(|v| v.as_moref()).cloned();
     let hosts: Vec<MoRef> = cr
-        .require("host")?
-        .items()
+        .prop("host")
+        .map(|v| v.items())
+        .unwrap_or_default()
         .into_iter()
         .filter_map(|v| v.as_moref().cloned())
         .collect();

@@ -353,7 +353,13 @@ impl Connection {
                 &scope.vm_folder,
                 &full,
                 Some(&def.name),
-                &scope.resource_pool,
+                scope.resource_pool.as_ref().ok_or_else(|| {
+                    Error::operation_failed(format!(
+                        "The host did not report the resource pool of {} (resourcePool), which \
+                         registering a domain needs",
+                        scope.compute_resource
+                    ))
+                })?,
                 Some(&scope.host),
             )?;
             let what = format!("register domain '{}'", def.name);

@@ -10,7 +10,7 @@ use std::sync::{Arc, Weak};
 
 use super::boundary::call;
 use super::error::out_string;
-use super::handles::{add_ref, esxConnect, esxDomain, get, into_raw, pointer, release};
+use super::handles::{add_ref, esxConnect, esxDomain, get, into_raw, pointer, release, Held};
 use super::strings::{check_flags, fill_buf, out, str_arg, write_names};
 use super::types::*;
 use crate::driver::{
@@ -189,7 +189,7 @@ pub unsafe extern "C" fn esxConnectRef(conn: esxConnectPtr) -> c_int {
 }
 
 /// The connection behind a pointer, held for the call.
-pub(crate) fn conn(conn: esxConnectPtr, what: &str) -> Result<Arc<esxConnect>, Error> {
+pub(crate) fn conn(conn: esxConnectPtr, what: &str) -> Result<Held<esxConnect>, Error> {
     get(conn, what)
 }
 
@@ -482,7 +482,7 @@ pub unsafe extern "C" fn esxConnectListAllDomains(
             }
             for (i, d) in list.iter().enumerate() {
                 // SAFETY: i < n; the array has n + 1 slots.
-                unsafe { *arr.add(i) = into_raw(esxDomain::new(arc.clone(), d.clone())) };
+                unsafe { *arr.add(i) = into_raw(esxDomain::new(arc.arc(), d.clone())) };
             }
             // SAFETY: the caller gave a writable pointer.
             unsafe { *domains = arr };
@@ -580,7 +580,7 @@ pub unsafe extern "C" fn esxConnectSetQuestionHandler(
                 cb,
                 opaque,
                 free: freecb,
-                conn: Arc::downgrade(&arc),
+                conn: Arc::downgrade(&arc.arc()),
             })
         });
         arc.conn

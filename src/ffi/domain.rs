@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use super::boundary::call;
 use super::connect::conn;
-use super::handles::{add_ref, esxConnect, esxDomain, get, into_raw, pointer, release};
+use super::handles::{add_ref, esxConnect, esxDomain, get, into_raw, pointer, release, Held};
 use super::strings::{out, str_arg};
 use super::types::*;
 use crate::driver::domain::{format_uuid, parse_uuid};
@@ -15,7 +15,7 @@ use crate::driver::DomainRef;
 use crate::error::Error;
 
 /// The domain behind a pointer, held for the call.
-pub(crate) fn dom(d: esxDomainPtr, what: &str) -> Result<Arc<esxDomain>, Error> {
+pub(crate) fn dom(d: esxDomainPtr, what: &str) -> Result<Held<esxDomain>, Error> {
     get(d, what)
 }
 
@@ -30,7 +30,7 @@ fn lookup(
 ) -> Result<esxDomainPtr, Error> {
     let arc = get(c, what)?;
     let d = f(&arc)?;
-    Ok(new_handle(arc, d))
+    Ok(new_handle(arc.arc(), d))
 }
 
 /// The running or suspended domain with this ID.

@@ -132,6 +132,8 @@ struct Entry<T> {
     /// Present while `c_refs` > 0: the references the caller holds.
     held: Option<Arc<T>>,
     c_refs: usize,
+    /// Calls using the object right now (not references anyone holds).
+    in_flight: usize,
 }
 
 /// The live handles of one type, by token.
@@ -157,8 +159,14 @@ impl<T> Registry<T> {
         }
     }
 
+    fn leave(&self, token: usize) {
+        if let Some(e) = self.lock().as_mut().and_then(|m| m.get_mut(&token)) {
+            e.in_flight = e.in_flight.saturating_sub(1);
+        }
+    }
+
     /// Live handles of this type (for tests and leak checks).
-    pub fn len(&self) -> usize {
+    pub fn live(&self) -> usize {
         self.lock().as_ref().map_or(0, HashMap::len)
     }
 }
@@ -264,21 +272,53 @@ pub fn into_raw<T: Handle>(a: Arc<T>) -> *mut T {
             object: Arc::downgrade(&a),
             held: Some(a),
             c_refs: 1,
+            in_flight: 0,
         },
     );
     token as *mut T
 }
 
+/// A handle in use by a call: the object stays alive until the call ends,
+/// and is not counted as a reference anyone holds.
+pub struct Held<T: Handle> {
+    object: Arc<T>,
+}
+
+impl<T: Handle> Held<T> {
+    /// A counted reference for something that keeps the object (a new
+    /// domain handle keeps its connection).
+    pub fn arc(&self) -> Arc<T> {
+        self.object.clone()
+    }
+}
+
+impl<T: Handle> std::ops::Deref for Held<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.object
+    }
+}
+
+impl<T: Handle> Drop for Held<T> {
+    fn drop(&mut self) {
+        // The registry lock is released before `object` is dropped (after
+        // this function), which may run the object's own Drop.
+        T::registry().leave(self.object.token());
+    }
+}
+
 /// The handle behind a C pointer, kept alive for the caller's use: a NULL,
 /// foreign, freed or mistyped pointer is an error, never a memory access.
-pub fn get<T: Handle>(p: *mut T, what: &str) -> Result<Arc<T>, Error> {
+pub fn get<T: Handle>(p: *mut T, what: &str) -> Result<Held<T>, Error> {
     let token = token_of(p, what)?;
-    let guard = T::registry().lock();
-    guard
-        .as_ref()
-        .and_then(|m| m.get(&token))
-        .and_then(|e| e.object.upgrade())
-        .ok_or_else(|| T::invalid(what))
+    let mut guard = T::registry().lock();
+    let entry = guard
+        .as_mut()
+        .and_then(|m| m.get_mut(&token))
+        .ok_or_else(|| T::invalid(what))?;
+    let object = entry.object.upgrade().ok_or_else(|| T::invalid(what))?;
+    entry.in_flight += 1;
+    Ok(Held { object })
 }
 
 /// Adds a reference for the caller (esx*Ref).
@@ -317,10 +357,11 @@ pub fn release<T: Handle>(p: *mut T, what: &str) -> Result<usize, Error> {
     } else {
         None
     };
-    let others = entry
-        .object
-        .strong_count()
-        .saturating_sub(usize::from(entry.held.is_some()) + usize::from(dropped.is_some()));
+    // Others: handles that keep this one (domains their connection), not
+    // calls in flight on other threads.
+    let others = entry.object.strong_count().saturating_sub(
+        usize::from(entry.held.is_some()) + usize::from(dropped.is_some()) + entry.in_flight,
+    );
     let remaining = entry.c_refs + others;
     drop(guard);
     // The object may go now (its Drop takes the registry lock).
@@ -330,7 +371,7 @@ pub fn release<T: Handle>(p: *mut T, what: &str) -> Result<usize, Error> {
 
 /// Live handles of each kind: (connections, domains, snapshots).
 pub fn live_counts() -> (usize, usize, usize) {
-    (CONNECTIONS.len(), DOMAINS.len(), SNAPSHOTS.len())
+    (CONNECTIONS.live(), DOMAINS.live(), SNAPSHOTS.live())
 }
 
 #[cfg(test)]

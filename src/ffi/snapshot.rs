@@ -10,14 +10,16 @@ use std::sync::Arc;
 use super::boundary::call;
 use super::domain::dom;
 use super::error::out_string;
-use super::handles::{add_ref, esxDomain, esxDomainSnapshot, get, into_raw, pointer, release};
+use super::handles::{
+    add_ref, esxDomain, esxDomainSnapshot, get, into_raw, pointer, release, Held,
+};
 use super::strings::{str_arg, write_names};
 use super::types::*;
 use crate::error::Error;
 
 /// # Safety
 /// `s` must be NULL or a live snapshot handle.
-fn snap(s: esxDomainSnapshotPtr, what: &str) -> Result<Arc<esxDomainSnapshot>, Error> {
+fn snap(s: esxDomainSnapshotPtr, what: &str) -> Result<Held<esxDomainSnapshot>, Error> {
     get(s, what)
 }
 
@@ -75,7 +77,7 @@ pub unsafe extern "C" fn esxDomainSnapshotCreateXML(
         // SAFETY: forwarded contract.
         let xml = unsafe { str_arg(xml, "xmlDesc") }?;
         let name = h.conn.conn.snapshot_create(&h.dom(), xml, flags)?;
-        Ok(new_snapshot(h, &name))
+        Ok(new_snapshot(h.arc(), &name))
     })
 }
 
@@ -143,7 +145,7 @@ pub unsafe extern "C" fn esxDomainListAllSnapshots(
         let h = get(d, "esxDomainListAllSnapshots")?;
         let list = h.conn.conn.snapshot_list(&h.dom(), flags)?;
         // SAFETY: forwarded contract.
-        unsafe { write_handles(&h, &list, snaps) }
+        unsafe { write_handles(&h.arc(), &list, snaps) }
     })
 }
 
@@ -228,7 +230,7 @@ pub unsafe extern "C" fn esxDomainSnapshotLookupByName(
         // SAFETY: forwarded contract.
         let name = unsafe { str_arg(name, "name") }?;
         let found = h.conn.conn.snapshot_lookup(&h.dom(), name, flags)?;
-        Ok(new_snapshot(h, &found))
+        Ok(new_snapshot(h.arc(), &found))
     })
 }
 
@@ -256,7 +258,7 @@ pub unsafe extern "C" fn esxDomainSnapshotCurrent(
     call(|| {
         let h = get(d, "esxDomainSnapshotCurrent")?;
         let name = h.conn.conn.snapshot_current(&h.dom(), flags)?;
-        Ok(new_snapshot(h, &name))
+        Ok(new_snapshot(h.arc(), &name))
     })
 }
 

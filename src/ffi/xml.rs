@@ -103,7 +103,7 @@ pub unsafe extern "C" fn esxDomainDefineXMLFlags(
         // SAFETY: forwarded contract.
         let xml = unsafe { str_arg(xml, "xml") }?;
         let d = arc.conn.define_xml(xml, flags)?;
-        Ok(into_raw(esxDomain::new(arc, d)))
+        Ok(into_raw(esxDomain::new(arc.arc(), d)))
     })
 }
 
