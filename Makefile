@@ -30,7 +30,7 @@ export ESXSH := $(BUILD)/esxsh
 export ESX_STAGE := $(STAGE)
 
 .PHONY: all lib sim header check-header stage esxsh c-programs demo test test-rust test-c \
-        test-pyvmomi test-virsh test-valgrind bench install uninstall clean asan
+        test-pyvmomi test-virsh test-valgrind bench install uninstall clean asan vcsim abi-check
 
 all: lib sim c-programs
 
@@ -73,8 +73,21 @@ c-programs: stage
 	    $$($(PKGCFG) --cflags --libs esx-driver) -Wl,-rpath,$(STAGE)/lib
 	$(CC) $(CFLAGS) $(WARN) ffi-examples/hardening.c -o $(BUILD)/hardening -lpthread \
 	    $$($(PKGCFG) --cflags --libs esx-driver) -Wl,-rpath,$(STAGE)/lib
+
+# The ABI check compiles our header against libvirt's (libvirt-dev): a test
+# prerequisite, not part of `all`, so that `make demo` needs no libvirt.
+abi-check: stage
+	@mkdir -p $(BUILD)
 	$(CC) $(CFLAGS) $(WARN) ffi-examples/abi_check.c -o $(BUILD)/abi_check \
 	    $$($(PKGCFG) --cflags esx-driver) $$(pkg-config --cflags libvirt)
+
+# govmomi's simulator, a second server for the tests (tests/vcsim), built
+# offline from Debian's golang-github-vmware-govmomi-dev.
+GOPATH_DEBIAN := /usr/share/gocode
+vcsim: $(BUILD)/vcsim
+$(BUILD)/vcsim: tests/vcsim/main.go
+	@mkdir -p $(BUILD)
+	GO111MODULE=off GOPATH=$(GOPATH_DEBIAN) GOCACHE=$(BUILD)/gocache go build -o $@ tests/vcsim/main.go
 
 esxsh: c-programs
 

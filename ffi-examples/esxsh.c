@@ -379,7 +379,7 @@ do_dominfo(esxDomainPtr d, int argc, char **argv)
     esxDomainInfo info;
     char uuid[ESX_UUID_STRING_BUFLEN];
     char *os;
-    int persistent, autostart, managed;
+    int persistent, autostart = 0, has_autostart, managed;
     unsigned int id = esxDomainGetID(d);
     (void)argc; (void)argv;
 
@@ -387,11 +387,11 @@ do_dominfo(esxDomainPtr d, int argc, char **argv)
         return fail();
     if (!(os = esxDomainGetOSType(d)))
         return fail();
-    if ((persistent = esxDomainIsPersistent(d)) < 0 || esxDomainGetAutostart(d, &autostart) < 0 ||
-        (managed = esxDomainHasManagedSaveImage(d, 0)) < 0) {
-        free(os);
-        return fail();
-    }
+    /* As virsh: what the host cannot say is "unknown" or left out, and
+     * the rest is still shown. */
+    persistent = esxDomainIsPersistent(d);
+    has_autostart = esxDomainGetAutostart(d, &autostart) == 0;
+    managed = esxDomainHasManagedSaveImage(d, 0);
     if (id == (unsigned int)-1)
         printf("%-15s %s\n", "Id:", "-");
     else
@@ -405,9 +405,10 @@ do_dominfo(esxDomainPtr d, int argc, char **argv)
         printf("%-15s %.1lfs\n", "CPU time:", (double)info.cpuTime / 1e9);
     printf("%-15s %lu KiB\n", "Max memory:", info.maxMem);
     printf("%-15s %lu KiB\n", "Used memory:", info.memory);
-    printf("%-15s %s\n", "Persistent:", persistent ? "yes" : "no");
-    printf("%-15s %s\n", "Autostart:", autostart ? "enable" : "disable");
-    printf("%-15s %s\n", "Managed save:", managed ? "yes" : "no");
+    printf("%-15s %s\n", "Persistent:", persistent < 0 ? "unknown" : persistent ? "yes" : "no");
+    if (has_autostart)
+        printf("%-15s %s\n", "Autostart:", autostart ? "enable" : "disable");
+    printf("%-15s %s\n", "Managed save:", managed < 0 ? "unknown" : managed ? "yes" : "no");
     free(os);
     return 0;
 }

@@ -164,3 +164,28 @@ fn table_fields_list_is_complete() {
     }
     assert!(fields.len() > 70, "{}", fields.len());
 }
+
+/// `make demo` on a machine that has only what the README's set-up line
+/// installs: nothing it runs needs libvirt's headers (the ABI check is a
+/// test prerequisite, not part of `all`).
+#[test]
+fn make_demo_needs_no_libvirt() {
+    let out = Command::new("make")
+        .args(["-n", "--no-print-directory", "demo"])
+        .current_dir(repo_dir())
+        .output()
+        .expect("make -n demo");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let plan = String::from_utf8_lossy(&out.stdout);
+    assert!(plan.contains("esxsh"), "the demo builds esxsh: {plan}");
+    for line in plan.lines() {
+        assert!(
+            !line.contains("libvirt") && !line.contains("abi_check"),
+            "`make demo` would run: {line}"
+        );
+    }
+}

@@ -223,6 +223,14 @@ impl Connection {
                     dom.name
                 ))
             })?;
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            // govmomi's simulator keeps empty .vmx files; a host with a
+            // truncated file is no better.
+            return Err(Error::operation_failed(format!(
+                "The configuration file '[{}] {}' of domain '{}' is empty",
+                path.datastore, path.directory_and_file, dom.name
+            )));
+        }
         let file = VmxFile::parse(&bytes)?;
         let map =
             |name: &str, missing: bool| vmx_to_datastore_path(name, Some(&path), &mounts, missing);

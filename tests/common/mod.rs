@@ -376,3 +376,104 @@ impl esx_driver::driver::Authenticator for Pw {
         Ok(Some(PASSWORD.into()))
     }
 }
+
+/// govmomi's simulator (build/vcsim, built by `make test` from Debian's
+/// golang-github-vmware-govmomi-dev), stopped on drop.
+pub struct Vcsim {
+    child: Child,
+    pub port: u16,
+    pub sha1: String,
+    pub sha256: String,
+    /// The server's certificate (PEM).
+    pub cert: PathBuf,
+    _tmp: TempDir,
+}
+
+pub const VCSIM_USER: &str = "user";
+pub const VCSIM_PASSWORD: &str = "pass";
+
+impl Vcsim {
+    /// vcsim as a vCenter (`esx` false) or a standalone ESX host; None (the
+    /// test skips) when it is not built, outside CI.
+    pub fn start(esx: bool) -> Option<Vcsim> {
+        let bin = require(
+            "build/vcsim (make test builds it with Go from golang-github-vmware-govmomi-dev)",
+            Some(build_dir().join("vcsim")),
+        )?;
+        let tmp = TempDir::new("vcsim");
+        let cert = tmp.0.join("cert.pem");
+        let mut cmd = Command::new(bin);
+        if esx {
+            cmd.arg("-esx");
+        }
+        let mut child = cmd
+            .arg("-cert-out")
+            .arg(&cert)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start vcsim");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut lines = BufReader::new(stdout).lines();
+        let first = lines.next().expect("vcsim printed nothing").expect("read");
+        let url = first
+            .strip_prefix("vcsim listening on ")
+            .unwrap_or_else(|| panic!("unexpected first line: {first}"))
+            .to_string();
+        let port: u16 = url
+            .rsplit(':')
+            .next()
+            .and_then(|p| p.trim_end_matches("/sdk").parse().ok())
+            .expect("port");
+        let (mut sha1, mut sha256) = (String::new(), String::new());
+        for line in lines.by_ref() {
+            let line = line.expect("read");
+            if let Some(v) = line.strip_prefix("thumbprint sha1 ") {
+                sha1 = v.to_string();
+            } else if let Some(v) = line.strip_prefix("thumbprint sha256 ") {
+                sha256 = v.to_string();
+                break;
+            }
+        }
+        std::thread::spawn(move || for _ in lines {});
+        Some(Vcsim {
+            child,
+            port,
+            sha1,
+            sha256,
+            cert,
+            _tmp: tmp,
+        })
+    }
+
+    /// `scheme://user@127.0.0.1:PORT/path?params`.
+    pub fn uri(&self, scheme: &str, path: &str, params: &str) -> String {
+        format!(
+            "{scheme}://{VCSIM_USER}@127.0.0.1:{}/{path}?{params}",
+            self.port
+        )
+    }
+}
+
+impl Drop for Vcsim {
+    fn drop(&mut self) {
+        // SAFETY: kill(2) on our own child's pid.
+        unsafe { libc::kill(self.child.id() as i32, libc::SIGTERM) };
+        let _ = self.child.wait();
+    }
+}
+
+/// Answers every credential prompt with vcsim's password.
+pub struct VcsimPw;
+
+impl esx_driver::driver::Authenticator for VcsimPw {
+    fn supports(&self, _: esx_driver::driver::CredentialKind) -> bool {
+        true
+    }
+    fn ask(
+        &mut self,
+        _: &esx_driver::driver::CredentialRequest,
+    ) -> esx_driver::Result<Option<String>> {
+        Ok(Some(VCSIM_PASSWORD.into()))
+    }
+}

@@ -1,0 +1,300 @@
+//! A second, independent server: govmomi's simulator (vcsim), in ESX and
+//! vCenter mode, with its default certificate (a 1024-bit RSA key). esx-sim
+//! is the main test server; this one keeps it honest. Where vcsim lacks a
+//! feature the driver's error must say so clearly.
+
+mod common;
+
+use common::{Vcsim, VcsimPw};
+use esx_driver::driver::config::{ParamValue, TypedParam, MAXIMUM};
+use esx_driver::driver::{Connection, DomainRef, ListFlags};
+use esx_driver::error::{Code, Error};
+
+fn open(uri: &str) -> esx_driver::Result<Connection> {
+    Connection::open(uri, Some(&mut VcsimPw), false)
+}
+
+/// What one operation is expected to do on vcsim.
+#[derive(Debug, Clone, Copy)]
+enum Expect {
+    Ok,
+    /// A clear error: this code, and this text in the message.
+    Refused(Code, &'static str),
+}
+
+struct Matrix {
+    mode: &'static str,
+    rows: Vec<(String, Result<String, Error>, Expect)>,
+}
+
+impl Matrix {
+    fn new(mode: &'static str) -> Matrix {
+        Matrix {
+            mode,
+            rows: Vec::new(),
+        }
+    }
+
+    fn run<T: std::fmt::Debug>(
+        &mut self,
+        op: &str,
+        expect: Expect,
+        r: esx_driver::Result<T>,
+    ) -> Option<T> {
+        let (shown, value) = match r {
+            Ok(v) => (Ok(format!("{v:?}")), Some(v)),
+            Err(e) => (Err(e), None),
+        };
+        self.rows.push((op.to_string(), shown, expect));
+        value
+    }
+
+    /// Checks every row; prints the matrix for the record.
+    fn check(&self) -> Vec<(String, String)> {
+        let mut failures = Vec::new();
+        let mut table = Vec::new();
+        for (op, r, expect) in &self.rows {
+            let cell = match (r, expect) {
+                (Ok(_), Expect::Ok) => "ok".to_string(),
+                (Err(e), Expect::Refused(code, needle))
+                    if e.code() == *code && e.message().contains(needle) =>
+                {
+                    format!("clear error ({code:?}: {needle})")
+                }
+                (r, expect) => {
+                    failures.push(format!(
+                        "{} {op}: expected {expect:?}, got {r:?}",
+                        self.mode
+                    ));
+                    "UNEXPECTED".to_string()
+                }
+            };
+            table.push((op.clone(), cell));
+        }
+        assert!(failures.is_empty(), "{}", failures.join("\n"));
+        table
+    }
+}
+
+/// The matrix on one connection: reads, lifecycle, snapshots, XML.
+fn matrix(mode: &'static str, c: &Connection, vm: &str, autostart: Expect) -> Matrix {
+    let mut m = Matrix::new(mode);
+    let all = m
+        .run("list --all", Expect::Ok, c.list_all_domains(ListFlags(0)))
+        .unwrap_or_default();
+    assert!(all.iter().any(|d| d.name == vm), "{vm} in {all:?}");
+    let d: DomainRef = m
+        .run("lookup by name", Expect::Ok, c.lookup_by_name(vm))
+        .expect("the VM");
+    m.run("lookup by UUID", Expect::Ok, c.lookup_by_uuid(&d.uuid));
+    m.run("lookup by ID", Expect::Ok, c.lookup_by_id(d.id));
+    m.run("nodeinfo", Expect::Ok, c.node_info());
+    m.run("hostname", Expect::Ok, c.hostname());
+    m.run("capabilities", Expect::Ok, c.capabilities_xml());
+    m.run("dominfo", Expect::Ok, c.info(&d));
+    m.run("domstate", Expect::Ok, c.state(&d, 0));
+    m.run("max memory", Expect::Ok, c.max_memory(&d));
+    m.run("vcpucount", Expect::Ok, c.vcpus(&d, 0));
+    m.run("vcpucount --maximum", Expect::Ok, c.vcpus(&d, MAXIMUM));
+    m.run("schedinfo", Expect::Ok, c.scheduler_parameters(&d, 0));
+    m.run("memtune", Expect::Ok, c.memory_parameters(&d, 0));
+    m.run("autostart", autostart, c.autostart(&d));
+    m.run(
+        "domhostname",
+        Expect::Refused(Code::AgentUnresponsive, "VMware Tools is not running"),
+        c.guest_hostname(&d, 0),
+    );
+    m.run(
+        "schedinfo --set shares=500",
+        Expect::Ok,
+        c.set_scheduler_parameters(&d, &[TypedParam::new("shares", ParamValue::Int(500))], 0),
+    );
+    let after = m
+        .run(
+            "schedinfo after --set",
+            Expect::Ok,
+            c.scheduler_parameters(&d, 0),
+        )
+        .unwrap_or_default();
+    assert!(after
+        .iter()
+        .any(|p| p.name == "shares" && p.value == ParamValue::Int(500)));
+    m.run("destroy", Expect::Ok, c.destroy(&d, 0));
+    m.run("start", Expect::Ok, c.create(&d, 0));
+    m.run("suspend", Expect::Ok, c.suspend(&d));
+    m.run("resume", Expect::Ok, c.resume(&d));
+    let state = c.state(&d, 0).expect("state").0;
+    assert_eq!(state, 1, "running again");
+    m.run(
+        "snapshot-create-as",
+        Expect::Ok,
+        c.snapshot_create(&d, "<domainsnapshot><name>s1</name></domainsnapshot>", 0),
+    );
+    let names = m
+        .run("snapshot-list", Expect::Ok, c.snapshot_list(&d, 0))
+        .unwrap_or_default();
+    assert_eq!(names, ["s1"]);
+    m.run("snapshot-current", Expect::Ok, c.snapshot_current(&d, 0));
+    m.run(
+        "snapshot-revert",
+        Expect::Ok,
+        c.revert_to_snapshot(&d, "s1", 0),
+    );
+    m.run(
+        "snapshot-delete",
+        Expect::Ok,
+        c.snapshot_delete(&d, "s1", 0),
+    );
+    m.run(
+        "dumpxml",
+        // vcsim keeps every .vmx empty.
+        Expect::Refused(Code::OperationFailed, "is empty"),
+        c.domain_xml(&d, 0),
+    );
+    let vmx = "config.version = \"8\"\nvirtualHW.version = \"13\"\ndisplayName = \"n\"\n\
+               memsize = \"512\"\nscsi0.present = \"TRUE\"\nscsi0:0.present = \"TRUE\"\n\
+               scsi0:0.fileName = \"disk.vmdk\"\nguestOS = \"other\"\n";
+    m.run(
+        "domxml-from-native",
+        Expect::Ok,
+        c.domain_xml_from_native("vmware-vmx", vmx, 0),
+    );
+    // vcsim refuses RegisterVM_Task for an uploaded .vmx (NotFound): the
+    // error says so, and the upload is removed and confirmed gone.
+    let ds = c.datastore_mounts().expect("datastores")[0].name.clone();
+    let xml = format!(
+        "<domain type='vmware'><name>defined-1</name><memory unit='KiB'>524288</memory>\
+         <vcpu>1</vcpu><os><type>hvm</type></os><devices><disk type='file' device='disk'>\
+         <source file='[{ds}] {vm}/defined-1.vmdk'/><target dev='sda' bus='scsi'/></disk>\
+         <controller type='scsi' index='0' model='lsilogic'/></devices></domain>"
+    );
+    m.run(
+        "define (vcsim refuses the registration)",
+        Expect::Refused(Code::OperationFailed, "Could not define domain 'defined-1'"),
+        c.define_xml(&xml, 0),
+    );
+    let upload =
+        esx_driver::vi::datastore::DatastorePath::parse(&format!("[{ds}] {vm}/defined-1.vmx"))
+            .unwrap();
+    let dc = c.scope().unwrap().datacenter_path.clone();
+    assert!(
+        !esx_driver::vi::datastore::exists(c.client(), &dc, &upload).unwrap(),
+        "the refused .vmx was left behind"
+    );
+    m
+}
+
+fn print(esx: &[(String, String)], vc: &[(String, String)]) {
+    eprintln!("| operation | ESX mode | vCenter mode |\n|---|---|---|");
+    for ((op, a), (_, b)) in esx.iter().zip(vc) {
+        eprintln!("| {op} | {a} | {b} |");
+    }
+}
+
+#[test]
+fn operation_matrix_in_esx_and_vcenter_mode() {
+    let Some(esx) = Vcsim::start(true) else {
+        return;
+    };
+    let Some(vc) = Vcsim::start(false) else {
+        return;
+    };
+    let c = open(&esx.uri("esx", "", "no_verify=1")).expect("open ESX mode");
+    // vcsim 0.24 has no HostAutoStartManager in either mode.
+    let no_autostart = Expect::Refused(Code::OperationUnsupported, "autoStartManager");
+    let esx_table = matrix("ESX", &c, "ha-host_VM0", no_autostart).check();
+    let c = open(&vc.uri("vpx", "DC0/DC0_H0", "no_verify=1")).expect("open vCenter mode");
+    let vc_table = matrix("vCenter", &c, "DC0_H0_VM0", no_autostart).check();
+    print(&esx_table, &vc_table);
+}
+
+/// vcsim's default certificate has a 1024-bit RSA key: no_verify=1,
+/// thumbprint= and cacert= with it all connect; default verification
+/// refuses it, with advice.
+#[test]
+fn the_default_1024_bit_certificate() {
+    let Some(vc) = Vcsim::start(true) else {
+        return;
+    };
+    for params in [
+        "no_verify=1".to_string(),
+        format!("thumbprint={}", vc.sha1),
+        format!("thumbprint={}", vc.sha256),
+        format!("cacert={}", vc.cert.display()),
+    ] {
+        let c = open(&vc.uri("esx", "", &params)).unwrap_or_else(|e| panic!("{params}: {e}"));
+        assert_eq!(
+            c.list_all_domains(ListFlags(0)).unwrap().len(),
+            2,
+            "{params}"
+        );
+    }
+    let e = open(&vc.uri("esx", "", "")).unwrap_err();
+    assert_eq!(e.code(), Code::Rpc);
+    for needle in ["thumbprint=", "cacert=", "no_verify=1", &vc.sha256] {
+        assert!(e.message().contains(needle), "{needle}: {}", e.message());
+    }
+}
+
+/// With vpx://vc/dc/host, lookups and operations see only that host's VMs,
+/// as `list --all` does.
+#[test]
+fn vcenter_scope_is_the_named_host() {
+    let Some(vc) = Vcsim::start(false) else {
+        return;
+    };
+    let standalone = open(&vc.uri("vpx", "DC0/DC0_H0", "no_verify=1")).unwrap();
+    let names: Vec<String> = standalone
+        .list_all_domains(ListFlags(0))
+        .unwrap()
+        .into_iter()
+        .map(|d| d.name)
+        .collect();
+    assert_eq!(names, ["DC0_H0_VM0", "DC0_H0_VM1"]);
+    // A VM of the cluster, seen from a connection that can reach it.
+    let cluster_host = open(&vc.uri("vpx", "DC0/DC0_C0/DC0_C0_H0", "no_verify=1")).unwrap();
+    let elsewhere: Vec<DomainRef> = ["DC0_C0_RP0_VM0", "DC0_C0_RP0_VM1"]
+        .iter()
+        .filter_map(|n| {
+            // The cluster's VMs run on one of its hosts; find one on H0 or
+            // take any (a VM on another host of the cluster is out of scope
+            // for both connections below either way).
+            open(&vc.uri("vpx", "DC0/DC0_C0/DC0_C0_H1", "no_verify=1"))
+                .ok()
+                .and_then(|c| c.lookup_by_name(n).ok())
+                .or_else(|| cluster_host.lookup_by_name(n).ok())
+                .or_else(|| {
+                    open(&vc.uri("vpx", "DC0/DC0_C0/DC0_C0_H2", "no_verify=1"))
+                        .ok()
+                        .and_then(|c| c.lookup_by_name(n).ok())
+                })
+        })
+        .collect();
+    assert_eq!(elsewhere.len(), 2, "each cluster VM is on exactly one host");
+    for d in &elsewhere {
+        let missing = |r: esx_driver::Result<DomainRef>| {
+            let e = r.expect_err(&d.name);
+            assert_eq!(e.code(), Code::NoDomain, "{}: {e}", d.name);
+        };
+        missing(standalone.lookup_by_name(&d.name));
+        missing(standalone.lookup_by_uuid(&d.uuid));
+        if d.id > 0 {
+            missing(standalone.lookup_by_id(d.id));
+        }
+        // A handle from elsewhere cannot be used to act on it either.
+        for e in [
+            standalone.destroy(d, 0).unwrap_err(),
+            standalone.create(d, 0).unwrap_err(),
+            standalone
+                .snapshot_create(d, "<domainsnapshot><name>x</name></domainsnapshot>", 0)
+                .unwrap_err(),
+            standalone.info(d).unwrap_err(),
+        ] {
+            assert_eq!(e.code(), Code::NoDomain, "{}: {e}", d.name);
+        }
+    }
+    // The standalone host's own VMs are found every way.
+    let own = standalone.lookup_by_name("DC0_H0_VM0").unwrap();
+    assert_eq!(standalone.lookup_by_uuid(&own.uuid).unwrap().name, own.name);
+    assert_eq!(standalone.lookup_by_id(own.id).unwrap().name, own.name);
+}
