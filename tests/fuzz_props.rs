@@ -120,6 +120,36 @@ proptest! {
         let _ = soap::redact(&text);
     }
 
+    /// Deep documents (inside a valid envelope): read or refused for their
+    /// depth, never a stack overflow.
+    #[test]
+    fn soap_reader_on_deep_documents(depth in 0usize..3000, name in prop::sample::select(vec!["objects", "propSet", "val", "a"])) {
+        let body = format!(
+            "<soapenv:Envelope xmlns:soapenv=\"http://schemas.xmlsoap.org/soap/envelope/\"><soapenv:Body>\
+             <XResponse xmlns=\"urn:vim25\"><returnval>{}{}</returnval></XResponse></soapenv:Body></soapenv:Envelope>",
+            format!("<{name}>").repeat(depth),
+            format!("</{name}>").repeat(depth)
+        );
+        let r = soap::parse_reply("X", &body);
+        if depth > esx_driver::xmldoc::MAX_DEPTH {
+            prop_assert!(r.is_err());
+        }
+    }
+
+    /// Wide documents: read, or refused for their size, never a panic.
+    #[test]
+    fn soap_reader_on_wide_documents(count in 0usize..50_000, item in prop::sample::select(vec!["<a/>", "<returnval/>", "<returnval>1</returnval>"])) {
+        let body = format!(
+            "<soapenv:Envelope xmlns:soapenv=\"http://schemas.xmlsoap.org/soap/envelope/\"><soapenv:Body>\
+             <XResponse xmlns=\"urn:vim25\">{}</XResponse></soapenv:Body></soapenv:Envelope>",
+            item.repeat(count)
+        );
+        let r = soap::parse_reply("X", &body);
+        if item == "<a/>" && count > 0 {
+            prop_assert!(r.is_err(), "a reply of unexpected elements is not an empty result");
+        }
+    }
+
     #[test]
     fn soap_reader_on_mutated_responses(text in mutated(RESPONSE)) {
         let _ = soap::parse_reply("RetrievePropertiesEx", &text);

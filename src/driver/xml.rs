@@ -248,7 +248,13 @@ impl Connection {
 
     /// virConnectDomainXMLFromNative for "vmware-vmx". File names relative
     /// to the .vmx become "[?] ?/NAME", as libvirt writes them.
-    pub fn domain_xml_from_native(&self, format: &str, config: &str, flags: u32) -> Result<String> {
+    /// `config` is the file's bytes: a .vmx declares its encoding itself.
+    pub fn domain_xml_from_native(
+        &self,
+        format: &str,
+        config: impl AsRef<[u8]>,
+        flags: u32,
+    ) -> Result<String> {
         check_flags(flags, 0)?;
         if format != NATIVE_FORMAT {
             return Err(Error::invalid_arg(format!(
@@ -261,8 +267,10 @@ impl Connection {
             parse_file_name: &map,
             datacenter_path: None,
         };
-        let def = vmx::parse(&VmxFile::parse(config.as_bytes())?, &ctx)?;
-        Ok(def.to_xml())
+        let def = vmx::parse(&VmxFile::parse(config.as_ref())?, &ctx)?;
+        // As libvirt: an inactive definition, without secrets (the VNC
+        // password) that only a secure dump shows.
+        Ok(def.to_xml_with(false))
     }
 
     /// virConnectDomainXMLToNative for "vmware-vmx", for the newest virtual

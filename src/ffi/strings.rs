@@ -20,6 +20,19 @@ pub unsafe fn str_arg<'a>(p: *const c_char, what: &str) -> Result<&'a str, Error
         .map_err(|_| Error::invalid_arg(format!("{what} is not valid UTF-8")))
 }
 
+/// The bytes of a C string in any encoding (a .vmx declares its own with
+/// `.encoding`); NULL is an error naming the argument.
+///
+/// # Safety
+/// As for `str_arg`.
+pub unsafe fn bytes_arg<'a>(p: *const c_char, what: &str) -> Result<&'a [u8], Error> {
+    if p.is_null() {
+        return Err(Error::invalid_arg(format!("{what} must not be NULL")));
+    }
+    // SAFETY: non-NULL and NUL-terminated per the contract.
+    Ok(unsafe { CStr::from_ptr(p) }.to_bytes())
+}
+
 /// Like str_arg, but NULL is allowed and gives None.
 ///
 /// # Safety

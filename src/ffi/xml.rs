@@ -43,7 +43,7 @@ pub unsafe extern "C" fn esxConnectDomainXMLFromNative(
         let (format, config) = unsafe {
             (
                 str_arg(nativeFormat, "nativeFormat")?,
-                str_arg(nativeConfig, "nativeConfig")?,
+                super::strings::bytes_arg(nativeConfig, "nativeConfig")?,
             )
         };
         out_string(&c.conn.domain_xml_from_native(format, config, flags)?)

@@ -5,8 +5,6 @@
 
 use std::fmt::Write;
 
-use crate::vi::soap::escape;
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Arch {
     #[default]
@@ -182,6 +180,8 @@ pub struct DomainDef {
     pub id: Option<i32>,
     pub name: String,
     pub uuid: [u8; 16],
+    /// The VM generation ID (vm.genid and vm.genidX of the .vmx).
+    pub genid: Option<[u8; 16]>,
     pub description: Option<String>,
     pub memory_kib: u64,
     pub current_memory_kib: u64,
@@ -210,9 +210,24 @@ pub struct DomainDef {
 
 pub use crate::uuid::format as format_uuid;
 
-/// Attribute values: libvirt escapes ' as &apos; too.
+/// Text and attribute values as libvirt's virBufferEscapeString writes
+/// them: `<>&"'` as entities, tab, newline and carriage return as they are,
+/// other control characters dropped.
 fn attr(s: &str) -> String {
-    escape(s).replace('\'', "&apos;")
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\t' | '\n' | '\r' => out.push(c),
+            c if (c as u32) < 0x20 => {}
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// "1-3,5" for a sorted list of CPUs, as libvirt writes cpusets.
@@ -283,14 +298,16 @@ impl DomainDef {
             x.push_str(" xmlns:vmware='http://libvirt.org/schemas/domain/vmware/1.0'");
         }
         x.push_str(">\n");
-        let _ = writeln!(x, "  <name>{}</name>", escape(&self.name));
+        // libvirt leaves out a name the .vmx does not give.
+        if !self.name.is_empty() {
+            let _ = writeln!(x, "  <name>{}</name>", attr(&self.name));
+        }
         let _ = writeln!(x, "  <uuid>{}</uuid>", format_uuid(&self.uuid));
+        if let Some(g) = &self.genid {
+            let _ = writeln!(x, "  <genid>{}</genid>", format_uuid(g));
+        }
         if let Some(d) = &self.description {
-            let _ = writeln!(
-                x,
-                "  <description>{}</description>",
-                escape(d).replace('"', "&quot;")
-            );
+            let _ = writeln!(x, "  <description>{}</description>", attr(d));
         }
         let _ = writeln!(x, "  <memory unit='KiB'>{}</memory>", self.memory_kib);
         let _ = writeln!(
@@ -411,14 +428,18 @@ impl DomainDef {
                 NetKind::Vds { .. } => "vds",
             };
             let _ = writeln!(x, "    <interface type='{kind}'>");
-            if let Some(m) = &n.mac {
-                let ty = m.kind.map(|k| format!(" type='{k}'")).unwrap_or_default();
-                let check = match m.check {
-                    Some(true) => " check='yes'",
-                    Some(false) => " check='no'",
-                    None => "",
-                };
-                let _ = writeln!(x, "      <mac address='{}'{ty}{check}/>", m.address);
+            match &n.mac {
+                Some(m) => {
+                    let ty = m.kind.map(|k| format!(" type='{k}'")).unwrap_or_default();
+                    let check = match m.check {
+                        Some(true) => " check='yes'",
+                        Some(false) => " check='no'",
+                        None => "",
+                    };
+                    let _ = writeln!(x, "      <mac address='{}'{ty}{check}/>", m.address);
+                }
+                // A card without an address in the .vmx: libvirt shows zeros.
+                None => x.push_str("      <mac address='00:00:00:00:00:00'/>\n"),
             }
             match &n.kind {
                 NetKind::Bridge { network, ifname } => {
@@ -466,7 +487,10 @@ impl DomainDef {
                 Some(p) => {
                     let _ = write!(g, " port='{p}' autoport='no'");
                 }
-                None => g.push_str(" autoport='yes'"),
+                None => g.push_str(" port='-1' autoport='yes'"),
+            }
+            if let Some(l) = &v.listen {
+                let _ = write!(g, " listen='{}'", attr(l));
             }
             if let Some(k) = &v.keymap {
                 let _ = write!(g, " keymap='{}'", attr(k));
@@ -496,11 +520,11 @@ impl DomainDef {
             let _ = writeln!(
                 x,
                 "  <vmware:datacenterpath>{}</vmware:datacenterpath>",
-                escape(p)
+                attr(p)
             );
         }
         if let Some(m) = &self.moref {
-            let _ = writeln!(x, "  <vmware:moref>{}</vmware:moref>", escape(m));
+            let _ = writeln!(x, "  <vmware:moref>{}</vmware:moref>", attr(m));
         }
         x.push_str("</domain>\n");
         x

@@ -560,8 +560,9 @@ pub fn format(def: &DomainDef, ctx: &FormatContext<'_>) -> Result<String> {
     if def.efi {
         line(&mut x, "firmware", "efi");
     }
-    if hw >= 8 {
-        // The PCI Express root ports ESX gives hardware version 8 and later.
+    if hw >= 7 && scsi.iter().any(|(present, _)| *present) {
+        // The PCI Express root ports, as libvirt writes them: virtual
+        // hardware 7 and later with a SCSI controller.
         line(&mut x, "pciBridge0.present", "true");
         for b in 4..8 {
             line(&mut x, &format!("pciBridge{b}.present"), "true");

@@ -104,6 +104,18 @@ pub fn parse(vmx: &VmxFile, ctx: &ParseContext<'_>) -> Result<DomainDef> {
     }
     let name = vmx.get("displayName").unwrap_or("");
     def.name = unescape_pipe_strict(&unescape_percent(name)?, "name")?;
+    // vm.genid and vm.genidX: the two halves of the generation ID, as
+    // signed 64-bit numbers.
+    let genid = (
+        vmx.long("vm.genid")?.unwrap_or(0),
+        vmx.long("vm.genidX")?.unwrap_or(0),
+    );
+    if genid != (0, 0) {
+        let mut g = [0u8; 16];
+        g[..8].copy_from_slice(&genid.0.to_be_bytes());
+        g[8..].copy_from_slice(&genid.1.to_be_bytes());
+        def.genid = Some(g);
+    }
     if let Some(a) = vmx.get("annotation") {
         def.description = Some(unescape_pipe_strict(a, "annotation")?);
     }
@@ -153,7 +165,8 @@ pub fn parse(vmx: &VmxFile, ctx: &ParseContext<'_>) -> Result<DomainDef> {
                          integers but found '{aff}'"
                     ))
                 })?;
-                if n >= 4096 {
+                // libvirt's VIR_DOMAIN_CPUMASK_LEN.
+                if n >= 16384 {
                     return Err(bad(format!(
                         "VMX entry 'sched.cpu.affinity' contains a {n}, this value is too large"
                     )));
@@ -204,10 +217,12 @@ pub fn parse(vmx: &VmxFile, ctx: &ParseContext<'_>) -> Result<DomainDef> {
     }
 
     def.vnc = parse_vnc(vmx)?;
-    parse_disks(vmx, ctx, &mut def)?;
+    parse_disks(vmx, ctx, &mut def, hw)?;
     parse_filesystems(vmx, &mut def)?;
-    for i in 0..4 {
-        if let Some(n) = parse_ethernet(vmx, i)? {
+    // Every ethernetN the file has (ESX allows ten cards, the format no
+    // limit): the highest index any ethernet key names.
+    for i in 0..=ethernet_max_index(vmx)?.map_or(-1, i64::from) {
+        if let Some(n) = parse_ethernet(vmx, i as u32)? {
             def.interfaces.push(n);
         }
     }
@@ -328,11 +343,12 @@ fn parse_disk(
     }
     let dt = device_type.as_deref();
     if ends_with_ci(fname, ".vmdk") {
-        let ok = match dt {
-            None | Some("disk") => true,
-            Some("scsi-harddisk") => bus == Bus::Scsi,
-            Some("ata-harddisk") => bus == Bus::Ide || bus == Bus::Sata,
-            Some(_) => false,
+        // libvirt checks the device type of SCSI and IDE disks only.
+        let ok = match (bus, dt) {
+            (_, None) | (_, Some("disk")) => true,
+            (Bus::Scsi, Some(t)) => t == "scsi-harddisk",
+            (Bus::Ide, Some(t)) => t == "ata-harddisk",
+            _ => true,
         };
         if !ok {
             return Err(bad(format!(
@@ -352,6 +368,14 @@ fn parse_disk(
         return Ok(Some(disk));
     }
     let iso = ends_with_ci(fname, ".iso");
+    // An image (or an empty drive) is a "cdrom-image" or has no type.
+    if (iso || fname == "emptyBackingString") && dt.is_some_and(|t| t != "cdrom-image") {
+        return Err(bad(format!(
+            "Expecting VMX entry '{}' to be 'cdrom-image' but found '{}'",
+            key("deviceType"),
+            vmx.get(&key("deviceType")).unwrap_or("")
+        )));
+    }
     match dt {
         Some("cdrom-image") => {
             disk.device = DiskDevice::Cdrom;
@@ -374,8 +398,16 @@ fn parse_disk(
                 disk.source = Some(fname.to_string());
             }
         }
+        // A passed-through SCSI device is a CD-ROM drive only under the
+        // host's CD-ROM devices; anything else is not handled (libvirt).
+        Some("scsi-passthru") if bus != Bus::Scsi || !fname.starts_with("/vmfs/devices/cdrom/") => {
+            return Err(bad(format!(
+                "Invalid or not yet handled value '{fname}' for VMX entry '{}' for device type 'scsi-passthru'",
+                key("fileName")
+            )))
+        }
         Some("cdrom-raw") | Some("scsi-passthru") => {
-            // Raw access CD-ROMs (and passed-through SCSI devices) are LUNs.
+            // Raw access CD-ROMs (and passed-through ones) are LUNs.
             disk.device = DiskDevice::Lun;
             disk.block = true;
             if fname.eq_ignore_ascii_case("auto detect") {
@@ -395,20 +427,16 @@ fn parse_disk(
     Ok(Some(disk))
 }
 
-fn parse_disks(vmx: &VmxFile, ctx: &ParseContext<'_>, def: &mut DomainDef) -> Result<()> {
+fn parse_disks(vmx: &VmxFile, ctx: &ParseContext<'_>, def: &mut DomainDef, hw: i64) -> Result<()> {
     let mut scsi_models: [Option<String>; 4] = Default::default();
     for c in 0..4u32 {
         if !flag(vmx, &format!("scsi{c}.present"), false)? {
             continue;
         }
         scsi_models[c as usize] = scsi_model(vmx, c)?;
-        // A paravirtual SCSI controller has 64 units, the others 16; unit 7
-        // is the controller's own.
-        let units = if scsi_models[c as usize].as_deref() == Some("vmpvscsi") {
-            64
-        } else {
-            16
-        };
+        // Virtual hardware 13 and later has 64 units per SCSI controller,
+        // older 16 (libvirt's rule); unit 7 is the controller's own.
+        let units = if hw >= 13 { 64 } else { 16 };
         for unit in (0..units).filter(|u| *u != 7) {
             let index = c * 15 + if unit < 7 { unit } else { unit - 1 };
             if let Some(mut d) = parse_disk(vmx, ctx, &format!("scsi{c}:{unit}"), Bus::Scsi, index)?
@@ -504,12 +532,26 @@ fn parse_filesystems(vmx: &VmxFile, def: &mut DomainDef) -> Result<()> {
     Ok(())
 }
 
-/// "50 34 26 b2 94 e9 3b 16-1d 68 87 bf ff 4a 54 40" -> the UUID form.
-fn switch_id(text: &str) -> String {
-    match parse_uuid(text) {
-        Some(u) => format_uuid(&u),
-        None => text.to_string(),
+/// The highest N of the file's `ethernetN.*` keys; a key with an index that
+/// is not a number is an error, as in libvirt.
+fn ethernet_max_index(vmx: &VmxFile) -> Result<Option<u32>> {
+    let mut max = None;
+    for (key, _) in vmx.entries() {
+        let Some(rest) = key
+            .get(..8)
+            .filter(|p| p.eq_ignore_ascii_case("ethernet"))
+            .map(|_| &key[8..])
+        else {
+            continue;
+        };
+        let index = rest
+            .split_once('.')
+            .and_then(|(n, _)| n.parse::<u32>().ok())
+            .filter(|n| *n <= 1024)
+            .ok_or_else(|| bad(format!("failed to parse the index of the VMX key '{key}'")))?;
+        max = max.max(Some(index));
     }
+    Ok(max)
 }
 
 fn parse_ethernet(vmx: &VmxFile, i: u32) -> Result<Option<Interface>> {
@@ -532,7 +574,9 @@ fn parse_ethernet(vmx: &VmxFile, i: u32) -> Result<Option<Interface>> {
             .transpose()
     };
     let mac_addr = match address_type.as_deref() {
-        None | Some("generated") | Some("vpx") => found("generatedAddress", "generated")?,
+        // libvirt gives the type only when the file names one.
+        None => found("generatedAddress", "generated")?.map(|m| Mac { kind: None, ..m }),
+        Some("generated") | Some("vpx") => found("generatedAddress", "generated")?,
         Some("static") => found("address", "static")?,
         Some(other) => {
             return Err(bad(format!(
@@ -555,42 +599,75 @@ fn parse_ethernet(vmx: &VmxFile, i: u32) -> Result<Option<Interface>> {
         }
     }
     let network = vmx.get(&key("networkName")).map(str::to_string);
-    let kind = match connection.as_deref() {
-        None | Some("bridged") => match (network, vmx.get(&key("dvs.switchId"))) {
-            (Some(n), _) => NetKind::Bridge {
-                network: n,
+    // networkName may be missing only when the connection type is (a card
+    // on no network at all).
+    let required = |v: Option<String>| {
+        v.ok_or_else(|| {
+            bad(format!(
+                "Missing essential config entry '{}'",
+                key("networkName")
+            ))
+        })
+    };
+    let long = |k: &str| -> Result<i64> {
+        vmx.long(&key(k))?
+            .ok_or_else(|| bad(format!("Missing essential config entry '{}'", key(k))))
+    };
+    // A distributed switch wins over everything else, as in libvirt.
+    let kind = if let Some(sw) = vmx.get(&key("dvs.switchId")) {
+        let uuid = parse_uuid(sw)
+            .ok_or_else(|| bad(format!("Could not parse UUID from string '{sw}'")))?;
+        let portgroup = vmx
+            .get(&key("dvs.portgroupId"))
+            .ok_or_else(|| {
+                bad(format!(
+                    "Missing essential config entry '{}'",
+                    key("dvs.portgroupId")
+                ))
+            })?
+            .to_string();
+        NetKind::Vds {
+            switch_id: format_uuid(&uuid),
+            port_id: Some(long("dvs.portId")?.to_string()),
+            portgroup_id: portgroup,
+            connection_id: Some(long("dvs.connectionId")?.to_string()),
+        }
+    } else {
+        match connection.as_deref() {
+            None => match network {
+                Some(n) => NetKind::Bridge {
+                    network: n,
+                    ifname: None,
+                },
+                None => NetKind::Null,
+            },
+            Some("bridged") => NetKind::Bridge {
+                network: required(network)?,
                 ifname: None,
             },
-            (None, Some(sw)) => NetKind::Vds {
-                switch_id: switch_id(sw),
-                port_id: vmx.get(&key("dvs.portId")).map(str::to_string),
-                portgroup_id: vmx.get(&key("dvs.portgroupId")).unwrap_or("").to_string(),
-                connection_id: vmx.get(&key("dvs.connectionId")).map(str::to_string),
+            Some("custom") => NetKind::Bridge {
+                network: required(network)?,
+                ifname: Some(
+                    vmx.get(&key("vnet"))
+                        .ok_or_else(|| {
+                            bad(format!("Missing essential config entry '{}'", key("vnet")))
+                        })?
+                        .to_string(),
+                ),
             },
-            (None, None) => NetKind::Null,
-        },
-        Some("custom") => NetKind::Bridge {
-            network: network.unwrap_or_default(),
-            ifname: Some(
-                vmx.get(&key("vnet"))
-                    .ok_or_else(|| {
-                        bad(format!("Missing essential config entry '{}'", key("vnet")))
-                    })?
-                    .to_string(),
-            ),
-        },
-        Some("nat") => NetKind::User,
-        Some("hostonly") => {
-            return Err(bad(format!(
-                "No yet handled value 'hostonly' for VMX entry '{}'",
-                key("connectionType")
-            )))
-        }
-        Some(other) => {
-            return Err(bad(format!(
-                "Invalid value '{other}' for VMX entry '{}'",
-                key("connectionType")
-            )))
+            Some("nat") => NetKind::User,
+            Some("hostonly") => {
+                return Err(bad(format!(
+                    "No yet handled value 'hostonly' for VMX entry '{}'",
+                    key("connectionType")
+                )))
+            }
+            Some(other) => {
+                return Err(bad(format!(
+                    "Invalid value '{other}' for VMX entry '{}'",
+                    key("connectionType")
+                )))
+            }
         }
     };
     Ok(Some(Interface {
@@ -610,8 +687,16 @@ fn parse_char(
     if !flag(vmx, &key("present"), false)? {
         return Ok(None);
     }
-    let file_type = vmx.get(&key("fileType")).map(str::to_ascii_lowercase);
-    let file_name = vmx.get(&key("fileName")).unwrap_or("");
+    let missing = |k: &str| bad(format!("Missing essential config entry '{}'", key(k)));
+    // A parallel port needs both; a serial port defaults to a device.
+    let file_type = match vmx.get(&key("fileType")) {
+        None if what == "parallel" => return Err(missing("fileType")),
+        t => t.map(str::to_ascii_lowercase),
+    };
+    let file_name = match vmx.get(&key("fileName")) {
+        None if what == "parallel" => return Err(missing("fileName")),
+        n => n.unwrap_or(""),
+    };
     let source = match file_type.as_deref() {
         None | Some("device") => CharSource::Dev(file_name.to_string()),
         Some("file") => CharSource::File(
