@@ -720,6 +720,33 @@ scenario_messages(const char *uri, const char *proxy_uri)
     CHECK_ERROR(ESX_ERR_RPC, "proxy 127.0.0.1:1");
 }
 
+/* Control characters in a name or description become VMX escapes: the
+ * .vmx written for them reads back. */
+static void
+scenario_vmxescape(const char *uri)
+{
+    esxConnectPtr conn = connect_to(uri);
+    char *vmx;
+    const char *xml =
+        "<domain type='vmware'><name>two&#10;lines</name>"
+        "<description>a&#10;b\"c&#13;</description>"
+        "<memory>524288</memory><os><type>hvm</type></os></domain>";
+    CHECK(conn != NULL);
+    if (!conn)
+        return;
+    vmx = esxConnectDomainXMLToNative(conn, "vmware-vmx", xml, 0);
+    CHECK(vmx != NULL);
+    if (vmx) {
+        CHECK(strstr(vmx, "displayName = \"two|0alines\"") != NULL);
+        CHECK(strstr(vmx, "annotation = \"a|0ab|22c|0d\"") != NULL);
+        /* Every line is a whole key = "value" line. */
+        for (char *line = strtok(vmx, "\n"); line; line = strtok(NULL, "\n"))
+            CHECK(strstr(line, " = \"") && line[strlen(line) - 1] == '"');
+        free(vmx);
+    }
+    esxConnectClose(conn);
+}
+
 /* A percent-encoded '@' in the host is refused before anything is sent. */
 static void
 scenario_uri(const char *uri, const char *evil)
@@ -820,6 +847,8 @@ main(int argc, char **argv)
         scenario_hostints(argv[2]);
     else if (strcmp(argv[1], "messages") == 0 && argc > 4)
         scenario_messages(argv[2], argv[4]);
+    else if (strcmp(argv[1], "vmxescape") == 0)
+        scenario_vmxescape(argv[2]);
     else if (strcmp(argv[1], "uri") == 0 && argc > 4)
         scenario_uri(argv[2], argv[4]);
     else if (strcmp(argv[1], "files") == 0 && argc > 5)

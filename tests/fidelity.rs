@@ -298,5 +298,8 @@ fn control_characters_in_names_are_escaped_in_the_vmx() {
     let d = c.define_xml(&xml, 0).unwrap();
     assert_eq!(d.name, "two\nlines\t\"q\"");
     let back = c.domain_xml(&d, 0).unwrap();
-    assert!(back.contains("<description>a&#10;b"), "{back}");
+    assert!(
+        back.contains("<description>a\nb\rc\td</description>"),
+        "{back}"
+    );
 }

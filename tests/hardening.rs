@@ -328,6 +328,17 @@ fn messages_are_bounded_escaped_and_name_the_started_task_and_the_proxy_under_va
     messages(true);
 }
 
+// 12.11: the VMX writer escapes control characters, through the C ABI.
+#[test]
+fn vmx_writer_escapes_control_characters() {
+    scenario("vmxescape", false);
+}
+
+#[test]
+fn vmx_writer_escapes_control_characters_under_valgrind() {
+    scenario("vmxescape", true);
+}
+
 // 12.12: a percent-encoded delimiter in the URI host.
 #[test]
 fn percent_encoded_delimiters_in_the_host_send_nothing() {
