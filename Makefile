@@ -71,7 +71,7 @@ c-programs: stage
 	    $$($(PKGCFG) --cflags --libs esx-driver) -Wl,-rpath,$(STAGE)/lib
 	$(CC) $(CFLAGS) $(WARN) -Iffi-examples ffi-examples/harness.c -o $(BUILD)/harness -ldl -lpthread \
 	    $$($(PKGCFG) --cflags --libs esx-driver) -Wl,-rpath,$(STAGE)/lib
-	$(CC) $(CFLAGS) $(WARN) ffi-examples/hardening.c -o $(BUILD)/hardening -lpthread \
+	$(CC) $(CFLAGS) $(WARN) -Iffi-examples ffi-examples/hardening.c -o $(BUILD)/hardening -lpthread \
 	    $$($(PKGCFG) --cflags --libs esx-driver) -Wl,-rpath,$(STAGE)/lib
 
 # The ABI check compiles our header against libvirt's (libvirt-dev): a test

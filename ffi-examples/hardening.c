@@ -26,63 +26,10 @@
 
 #include <esx_driver.h>
 
-static int failures;
+#include "testlib.h"
 
-#define CHECK(cond)                                                           \
-    do {                                                                      \
-        if (!(cond)) {                                                        \
-            esxErrorPtr e_ = esxGetLastError();                               \
-            fprintf(stderr, "FAIL %s:%d: %s (last error: %s)\n", __FILE__,    \
-                    __LINE__, #cond, e_ && e_->message ? e_->message : "none"); \
-            failures++;                                                       \
-        }                                                                     \
-    } while (0)
-
-static void
-check_error(int code, const char *needle, const char *file, int line)
-{
-    esxErrorPtr e = esxGetLastError();
-    if (!e) {
-        fprintf(stderr, "FAIL %s:%d: no error recorded, expected %d\n", file, line, code);
-        failures++;
-        return;
-    }
-    if (e->code != code) {
-        fprintf(stderr, "FAIL %s:%d: error code %d, expected %d (%s)\n", file, line, e->code,
-                code, e->message ? e->message : "");
-        failures++;
-    }
-    if (needle && (!e->message || !strstr(e->message, needle))) {
-        fprintf(stderr, "FAIL %s:%d: message '%s' lacks '%s'\n", file, line,
-                e->message ? e->message : "", needle);
-        failures++;
-    }
-}
-
-#define CHECK_ERROR(code_, needle_) check_error((code_), (needle_), __FILE__, __LINE__)
-
-static char password[256];
 static const char *the_uri;
 
-static int
-auth_cb(esxConnectCredentialPtr cred, unsigned int ncred, void *cbdata)
-{
-    (void)cbdata;
-    for (unsigned int i = 0; i < ncred; i++) {
-        const char *a = cred[i].type == ESX_CRED_AUTHNAME ? "root" : password;
-        cred[i].result = strdup(a);
-        cred[i].resultlen = (unsigned int)strlen(a);
-    }
-    return 0;
-}
-
-static esxConnectPtr
-connect_to(const char *uri)
-{
-    int types[] = { ESX_CRED_AUTHNAME, ESX_CRED_PASSPHRASE };
-    esxConnectAuth auth = { types, 2, auth_cb, NULL };
-    return esxConnectOpenAuth(uri, &auth, 0);
-}
 
 /* Tells the test the scenario is set up, and waits for it to arrange the
  * host. */
@@ -133,7 +80,7 @@ hammer_thread(void *arg)
 static void
 scenario_stale(const char *uri)
 {
-    esxConnectPtr conn = connect_to(uri), conn2;
+    esxConnectPtr conn = connect_to(uri, 0), conn2;
     esxDomainPtr d, d2;
     esxDomainSnapshotPtr snap;
     unsigned long v = 0;
@@ -183,7 +130,7 @@ scenario_stale(const char *uri)
     CHECK(esxDomainFree(d2) == 0);
 
     /* Closing twice: the second is an error, not someone else's close. */
-    conn2 = connect_to(uri);
+    conn2 = connect_to(uri, 0);
     CHECK(conn2 != NULL);
     CHECK(esxConnectClose(conn2) == 0);
     CHECK(esxConnectClose(conn2) == -1);
@@ -281,9 +228,9 @@ teardown_thread(void *arg)
         return NULL;
     /* Registered first: runs last, after Rust's thread-locals are gone. */
     __cxa_thread_atexit_impl(tls_destructor_boxed, box, &__dso_handle);
-    box->conn = connect_to(the_uri);
+    box->conn = connect_to(the_uri, 0);
     CHECK(box->conn != NULL);
-    for_key = connect_to(the_uri);
+    for_key = connect_to(the_uri, 0);
     CHECK(for_key != NULL);
     /* pthread key destructors run after every thread_local destructor. */
     pthread_setspecific(conn_key, for_key);
@@ -409,7 +356,7 @@ scenario_loghandler(const char *uri)
 static void
 scenario_outparams(const char *uri)
 {
-    esxConnectPtr conn = connect_to(uri);
+    esxConnectPtr conn = connect_to(uri, 0);
     esxDomainPtr d;
     unsigned long lib = SENTINEL, tv = SENTINEL, ver = SENTINEL;
     esxDomainInfo info, info0;
@@ -490,7 +437,7 @@ scenario_outparams(const char *uri)
 static void
 scenario_argrules(const char *uri)
 {
-    esxConnectPtr conn = connect_to(uri);
+    esxConnectPtr conn = connect_to(uri, 0);
     esxDomainPtr d, other;
     esxTypedParameter params[3];
     int n, autostart = 7;
@@ -568,7 +515,7 @@ list_on_small_stack(void *arg)
 static void
 scenario_deep(const char *uri)
 {
-    esxConnectPtr conn = connect_to(uri);
+    esxConnectPtr conn = connect_to(uri, 0);
     pthread_attr_t attr;
     pthread_t t;
     struct listing l;
@@ -614,7 +561,7 @@ peak_rss_kib(void)
 static void
 scenario_wide(const char *uri)
 {
-    esxConnectPtr conn = connect_to(uri);
+    esxConnectPtr conn = connect_to(uri, 0);
     esxDomainPtr *doms = NULL;
     long before, after;
 
@@ -640,7 +587,7 @@ scenario_wide(const char *uri)
 static void
 scenario_emptywait(const char *uri)
 {
-    esxConnectPtr conn = connect_to(uri);
+    esxConnectPtr conn = connect_to(uri, 0);
     esxDomainPtr d;
     time_t start;
 
@@ -661,7 +608,7 @@ scenario_emptywait(const char *uri)
 static void
 scenario_hostints(const char *uri)
 {
-    esxConnectPtr conn = connect_to(uri);
+    esxConnectPtr conn = connect_to(uri, 0);
     esxDomainPtr d;
     esxDomainInfo info;
 
@@ -687,7 +634,7 @@ scenario_hostints(const char *uri)
 static void
 scenario_messages(const char *uri, const char *proxy_uri)
 {
-    esxConnectPtr conn = connect_to(uri);
+    esxConnectPtr conn = connect_to(uri, 0);
     esxDomainPtr d;
     const char *m;
 
@@ -716,7 +663,7 @@ scenario_messages(const char *uri, const char *proxy_uri)
     esxConnectClose(conn);
 
     /* An unreachable proxy is named as such. */
-    CHECK(connect_to(proxy_uri) == NULL);
+    CHECK(connect_to(proxy_uri, 0) == NULL);
     CHECK_ERROR(ESX_ERR_RPC, "proxy 127.0.0.1:1");
 }
 
@@ -725,7 +672,7 @@ scenario_messages(const char *uri, const char *proxy_uri)
 static void
 scenario_vmxescape(const char *uri)
 {
-    esxConnectPtr conn = connect_to(uri);
+    esxConnectPtr conn = connect_to(uri, 0);
     char *vmx;
     const char *xml =
         "<domain type='vmware'><name>two&#10;lines</name>"
@@ -752,7 +699,7 @@ static void
 scenario_uri(const char *uri, const char *evil)
 {
     (void)uri;
-    CHECK(connect_to(evil) == NULL);
+    CHECK(connect_to(evil, 0) == NULL);
     CHECK_ERROR(ESX_ERR_INVALID_ARG, "URI host");
 }
 
@@ -761,12 +708,12 @@ static void
 scenario_files(const char *uri, const char *fifo_uri, const char *zero_uri)
 {
     alarm(60);
-    CHECK(connect_to(zero_uri) == NULL);
+    CHECK(connect_to(zero_uri, 0) == NULL);
     CHECK_ERROR(ESX_ERR_INVALID_ARG, "not a regular file");
-    CHECK(connect_to(fifo_uri) == NULL);
+    CHECK(connect_to(fifo_uri, 0) == NULL);
     CHECK_ERROR(ESX_ERR_INVALID_ARG, "not a regular file");
     setenv("LIBVIRT_AUTH_FILE", "/dev/zero", 1);
-    CHECK(connect_to(uri) == NULL);
+    CHECK(connect_to(uri, 0) == NULL);
     CHECK_ERROR(ESX_ERR_AUTH_FAILED, "not a regular file");
     unsetenv("LIBVIRT_AUTH_FILE");
     alarm(0);
@@ -777,7 +724,7 @@ scenario_files(const char *uri, const char *fifo_uri, const char *zero_uri)
 static void
 scenario_lonequestion(const char *uri, const char *answering_uri)
 {
-    esxConnectPtr conn = connect_to(uri), answering;
+    esxConnectPtr conn = connect_to(uri, 0), answering;
     esxDomainPtr d;
     int state = 0, reason = 0;
 
@@ -792,7 +739,7 @@ scenario_lonequestion(const char *uri, const char *answering_uri)
     esxDomainFree(d);
     esxConnectClose(conn);
 
-    answering = connect_to(answering_uri);
+    answering = connect_to(answering_uri, 0);
     CHECK(answering != NULL);
     if (!answering)
         return;
@@ -802,18 +749,6 @@ scenario_lonequestion(const char *uri, const char *answering_uri)
     CHECK(esxDomainGetState(d, &state, &reason, 0) == 0 && state == ESX_DOMAIN_RUNNING);
     esxDomainFree(d);
     esxConnectClose(answering);
-}
-
-static void
-load_password(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    if (!f || !fgets(password, sizeof(password), f)) {
-        fprintf(stderr, "cannot read %s\n", path);
-        exit(2);
-    }
-    fclose(f);
-    password[strcspn(password, "\r\n")] = '\0';
 }
 
 int

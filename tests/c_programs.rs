@@ -6,17 +6,10 @@ mod common;
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
-use common::{build_dir, password_file, require, which, Sim, TempDir};
+use common::{build_dir, password_file, Sim, TempDir};
 
 fn program(name: &str) -> Option<PathBuf> {
-    require(
-        &format!("build/{name} (make c-programs)"),
-        Some(build_dir().join(name)),
-    )
-}
-
-fn valgrind() -> Option<PathBuf> {
-    require("valgrind", which("valgrind"))
+    common::built_program(name)
 }
 
 fn run(cmd: &mut Command) -> Output {
@@ -36,26 +29,6 @@ fn run(cmd: &mut Command) -> Output {
     out
 }
 
-/// valgrind memcheck with failure on any error or definite leak.
-fn under_valgrind(vg: &PathBuf, prog: &PathBuf) -> Command {
-    let mut c = Command::new(vg);
-    c.arg(format!(
-        "--suppressions={}",
-        common::repo_dir()
-            .join("ffi-examples/valgrind.supp")
-            .display()
-    ));
-    c.args([
-        "--quiet",
-        "--error-exitcode=99",
-        "--leak-check=full",
-        "--errors-for-leak-kinds=definite",
-        "--show-leak-kinds=definite",
-    ])
-    .arg(prog);
-    c
-}
-
 /// Runs one harness scenario against a fresh esx-sim, prepared by `setup`
 /// (which returns the scenario's extra arguments), optionally under
 /// valgrind; returns the simulator for further checks.
@@ -66,18 +39,14 @@ fn harness_with(
     setup: impl FnOnce(&Sim) -> Vec<String>,
 ) -> Option<Sim> {
     let h = program("harness")?;
-    let vg = if with_valgrind {
-        Some(valgrind()?)
-    } else {
-        None
-    };
     let sim = Sim::with_args(&["--task-ms", "100"]);
     let extra = setup(&sim);
     let tmp = TempDir::new("harness");
     let pw = password_file(&tmp.0);
-    let mut cmd = match &vg {
-        Some(vg) => under_valgrind(vg, &h),
-        None => Command::new(&h),
+    let mut cmd = if with_valgrind {
+        common::under_valgrind(&h)?
+    } else {
+        Command::new(&h)
     };
     let out = run(cmd
         .arg(scenario)
@@ -365,11 +334,13 @@ fn esxsh_commands() {
 #[test]
 fn esxsh_list_under_valgrind() {
     let Some(prog) = program("esxsh") else { return };
-    let Some(vg) = valgrind() else { return };
+    let Some(mut vg) = common::under_valgrind(&prog) else {
+        return;
+    };
     let sim = Sim::start();
     let tmp = TempDir::new("esxsh-vg");
     let pw = password_file(&tmp.0);
-    let out = run(under_valgrind(&vg, &prog)
+    let out = run(vg
         .arg("-c")
         .arg(sim.uri(""))
         .arg("--password-file")
@@ -471,7 +442,9 @@ fn esxsh_configuration_commands() {
 #[test]
 fn esxsh_configuration_snapshots_and_xml_under_valgrind() {
     let Some(prog) = program("esxsh") else { return };
-    let Some(vg) = valgrind() else { return };
+    if common::under_valgrind(&prog).is_none() {
+        return;
+    }
     let sim = Sim::with_args(&["--task-ms", "50"]);
     let tmp = TempDir::new("esxsh-config-vg");
     let pw = password_file(&tmp.0);
@@ -489,7 +462,10 @@ fn esxsh_configuration_snapshots_and_xml_under_valgrind() {
         &["snapshot-list", "debian-02"][..],
         &["snapshot-delete", "debian-02", "vg1", "--children"][..],
     ] {
-        let out = run(under_valgrind(&vg, &prog)
+        let Some(mut vg) = common::under_valgrind(&prog) else {
+            return;
+        };
+        let out = run(vg
             .arg("-c")
             .arg(sim.uri(""))
             .arg("--password-file")

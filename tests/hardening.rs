@@ -4,21 +4,9 @@
 mod common;
 
 use std::io::{BufRead, BufReader, Write};
-use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
-use common::{build_dir, password_file, require, which, Sim, TempDir};
-
-fn program() -> Option<PathBuf> {
-    require(
-        "build/hardening (make c-programs)",
-        Some(build_dir().join("hardening")),
-    )
-}
-
-fn valgrind() -> Option<PathBuf> {
-    require("valgrind", which("valgrind"))
-}
+use common::{password_file, Sim, TempDir};
 
 /// Runs a scenario; at each "ready" line `step(n)` arranges the host, then
 /// the program is told to go on. Returns what it printed.
@@ -30,27 +18,11 @@ fn scenario_with(
     with_valgrind: bool,
     mut step: impl FnMut(usize),
 ) -> Option<String> {
-    let prog = program()?;
+    let prog = common::built_program("hardening")?;
     let tmp = TempDir::new("hardening");
     let pw = password_file(&tmp.0);
     let mut cmd = if with_valgrind {
-        let vg = valgrind()?;
-        let mut c = Command::new(vg);
-        c.arg(format!(
-            "--suppressions={}",
-            common::repo_dir()
-                .join("ffi-examples/valgrind.supp")
-                .display()
-        ))
-        .args([
-            "--quiet",
-            "--error-exitcode=99",
-            "--leak-check=full",
-            "--errors-for-leak-kinds=definite",
-            "--show-leak-kinds=definite",
-        ])
-        .arg(&prog);
-        c
+        common::under_valgrind(&prog)?
     } else {
         Command::new(&prog)
     };

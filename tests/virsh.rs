@@ -5,53 +5,11 @@
 
 mod common;
 
-use std::path::PathBuf;
 use std::process::Command;
 
-use common::{build_dir, password_file, require, which, Pw, Sim, TempDir, PASSWORD};
+use common::{build_dir, password_file, require, Pw, Sim, TempDir, Virsh};
 use esx_driver::driver::config::{ParamValue, TypedParam};
 use esx_driver::driver::{Connection, ListFlags};
-
-pub struct Virsh {
-    bin: PathBuf,
-    uri: String,
-    auth: PathBuf,
-    _tmp: TempDir,
-}
-
-impl Virsh {
-    pub fn new(sim: &Sim) -> Option<Virsh> {
-        let bin = require("virsh (Debian's libvirt-clients)", which("virsh"))?;
-        let tmp = TempDir::new("virsh");
-        let auth = tmp.0.join("auth.conf");
-        std::fs::write(
-            &auth,
-            format!("[credentials-sim]\nusername=root\npassword={PASSWORD}\n\n[auth-esx-127.0.0.1]\ncredentials=sim\n"),
-        )
-        .unwrap();
-        Some(Virsh {
-            bin,
-            uri: sim.uri(""),
-            auth,
-            _tmp: tmp,
-        })
-    }
-
-    pub fn run(&self, args: &[&str]) -> String {
-        let out = Command::new(&self.bin)
-            .env("LIBVIRT_AUTH_FILE", &self.auth)
-            .args(["-q", "-c", &self.uri])
-            .args(args)
-            .output()
-            .expect("run virsh");
-        assert!(
-            out.status.success(),
-            "virsh {args:?} failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-}
 
 fn ours(sim: &Sim) -> Connection {
     Connection::open(&sim.uri(""), Some(&mut Pw), false).unwrap()

@@ -8,10 +8,8 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
-use std::process::Command;
 
-use common::{require, which, Pw, Sim, TempDir, PASSWORD};
+use common::{Pw, Sim, TempDir, Virsh};
 use esx_driver::driver::Connection;
 
 /// How a row's two answers must compare.
@@ -776,45 +774,9 @@ const TO_NATIVE: &[(&str, &str, Verdict)] = &[
     ),
 ];
 
-struct Virsh {
-    bin: PathBuf,
-    uri: String,
-    auth: PathBuf,
-    _tmp: TempDir,
-}
-
-impl Virsh {
-    fn new(sim: &Sim) -> Option<Virsh> {
-        let bin = require("virsh (Debian's libvirt-clients)", which("virsh"))?;
-        let tmp = TempDir::new("audit-virsh");
-        let auth = tmp.0.join("auth.conf");
-        std::fs::write(
-            &auth,
-            format!("[credentials-sim]\nusername=root\npassword={PASSWORD}\n\n[auth-esx-127.0.0.1]\ncredentials=sim\n"),
-        )
-        .unwrap();
-        Some(Virsh {
-            bin,
-            uri: sim.uri(""),
-            auth,
-            _tmp: tmp,
-        })
-    }
-
-    /// libvirt's conversion of a file: Ok(output) or Err(stderr).
-    fn convert(&self, command: &str, file: &std::path::Path) -> Result<String, String> {
-        let out = Command::new(&self.bin)
-            .env("LIBVIRT_AUTH_FILE", &self.auth)
-            .args(["-q", "-c", &self.uri, command, "vmware-vmx"])
-            .arg(file)
-            .output()
-            .expect("run virsh");
-        if out.status.success() {
-            Ok(String::from_utf8_lossy(&out.stdout).into_owned())
-        } else {
-            Err(String::from_utf8_lossy(&out.stderr).into_owned())
-        }
-    }
+/// libvirt's conversion of a file: Ok(output) or Err(its error output).
+fn convert(virsh: &Virsh, command: &str, file: &std::path::Path) -> Result<String, String> {
+    virsh.try_run(&[command.as_ref(), "vmware-vmx".as_ref(), file.as_os_str()])
 }
 
 fn vmx_of(lines: &[(&str, &str)]) -> String {
@@ -898,7 +860,7 @@ fn vmx_keys_and_limits_as_libvirt_reads_them() {
                         let ours = c
                             .domain_xml_from_native("vmware-vmx", &vmx, 0)
                             .map_err(|e| e.to_string());
-                        let theirs = virsh.convert("domxml-from-native", &file);
+                        let theirs = convert(virsh, "domxml-from-native", &file);
                         failures.extend(judge(row.id, &ours, &theirs, row.verdict));
                     }
                     failures
@@ -951,7 +913,7 @@ fn domain_xml_to_vmx_as_libvirt_writes_it() {
         let ours = c
             .domain_xml_to_native("vmware-vmx", &xml, 0)
             .map_err(|e| e.to_string());
-        let theirs = virsh.convert("domxml-to-native", &file);
+        let theirs = convert(&virsh, "domxml-to-native", &file);
         failures.extend(judge(id, &ours, &theirs, *verdict));
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));

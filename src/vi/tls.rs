@@ -60,16 +60,16 @@ pub fn client_config(
     if uri.no_verify {
         let config = builder
             .dangerous()
-            .with_custom_certificate_verifier(Arc::new(AnyCertificate))
+            .with_custom_certificate_verifier(Arc::new(Verifier(AnyCertificate)))
             .with_no_client_auth();
         return Ok((config, None));
     }
     if let Some(tp) = &uri.thumbprint {
         let config = builder
             .dangerous()
-            .with_custom_certificate_verifier(Arc::new(PinnedCertificate {
+            .with_custom_certificate_verifier(Arc::new(Verifier(PinnedCertificate {
                 thumbprint: tp.clone(),
-            }))
+            })))
             .with_no_client_auth();
         return Ok((config, None));
     }
@@ -111,11 +111,11 @@ pub fn client_config(
                 .map_err(|e| Error::internal(format!("TLS verifier setup failed: {e}")))?,
         )
     };
-    let verifier = Arc::new(ChainVerifier {
+    let verifier = Arc::new(Verifier(Chain {
         inner,
         exact,
         rejected: Mutex::new(None),
-    });
+    }));
     let config = builder
         .dangerous()
         .with_custom_certificate_verifier(verifier.clone())
@@ -123,21 +123,86 @@ pub fn client_config(
     Ok((config, Some(verifier)))
 }
 
+/// What decides about a certificate; the handshake signature is then
+/// checked with `algorithms(cert)`.
+trait CertPolicy: std::fmt::Debug + Send + Sync {
+    fn check(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp: &[u8],
+        now: UnixTime,
+    ) -> std::result::Result<ServerCertVerified, rustls::Error>;
+
+    /// A certificate the user named (or chose not to verify) may have a
+    /// short RSA key.
+    fn algorithms(&self, _cert: &CertificateDer<'_>) -> &'static WebPkiSupportedAlgorithms {
+        &LEGACY_ALGS
+    }
+}
+
+/// The one rustls verifier: a policy, and signature checks as it says.
+#[derive(Debug)]
+pub struct Verifier<P>(P);
+
+impl<P: CertPolicy> ServerCertVerifier for Verifier<P> {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp: &[u8],
+        now: UnixTime,
+    ) -> std::result::Result<ServerCertVerified, rustls::Error> {
+        self.0
+            .check(end_entity, intermediates, server_name, ocsp, now)
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
+        verify_tls12_signature(message, cert, dss, self.0.algorithms(cert))
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
+        verify_tls13_signature(message, cert, dss, self.0.algorithms(cert))
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        LEGACY_ALGS.supported_schemes()
+    }
+}
+
+/// The verifier of chain-verified connections, whose last rejection the
+/// transport reports.
+pub type ChainVerifier = Verifier<Chain>;
+
+impl ChainVerifier {
+    pub fn last_rejected(&self) -> Option<String> {
+        self.0.rejected.lock().ok().and_then(|r| r.clone())
+    }
+}
+
 /// Chain verification (system store or cacert=) that also trusts a cacert=
 /// certificate presented as itself, and remembers the fingerprint of a
 /// rejected certificate so that the error can show what to pin.
 #[derive(Debug)]
-pub struct ChainVerifier {
+pub struct Chain {
     inner: Option<Arc<WebPkiServerVerifier>>,
     exact: Vec<CertificateDer<'static>>,
     rejected: Mutex<Option<String>>,
 }
 
-impl ChainVerifier {
-    pub fn last_rejected(&self) -> Option<String> {
-        self.rejected.lock().ok().and_then(|r| r.clone())
-    }
-
+impl Chain {
     fn is_exact(&self, cert: &CertificateDer<'_>) -> bool {
         self.exact.iter().any(|c| c.as_ref() == cert.as_ref())
     }
@@ -150,32 +215,22 @@ impl ChainVerifier {
     ) -> std::result::Result<ServerCertVerified, rustls::Error> {
         let parsed = rustls::server::ParsedCertificate::try_from(end_entity)?;
         rustls::client::verify_server_name(&parsed, server_name)?;
+        let invalid = |e| Err(rustls::Error::InvalidCertificate(e));
         match validity(end_entity.as_ref()) {
-            Some((not_before, not_after)) => {
-                let t = now.as_secs();
-                if t < not_before {
-                    return Err(rustls::Error::InvalidCertificate(
-                        rustls::CertificateError::NotValidYet,
-                    ));
-                }
-                if t > not_after {
-                    return Err(rustls::Error::InvalidCertificate(
-                        rustls::CertificateError::Expired,
-                    ));
-                }
+            Some((not_before, _)) if now.as_secs() < not_before => {
+                invalid(rustls::CertificateError::NotValidYet)
             }
-            None => {
-                return Err(rustls::Error::InvalidCertificate(
-                    rustls::CertificateError::BadEncoding,
-                ))
+            Some((_, not_after)) if now.as_secs() > not_after => {
+                invalid(rustls::CertificateError::Expired)
             }
+            Some(_) => Ok(ServerCertVerified::assertion()),
+            None => invalid(rustls::CertificateError::BadEncoding),
         }
-        Ok(ServerCertVerified::assertion())
     }
 }
 
-impl ServerCertVerifier for ChainVerifier {
-    fn verify_server_cert(
+impl CertPolicy for Chain {
+    fn check(
         &self,
         end_entity: &CertificateDer<'_>,
         intermediates: &[CertificateDer<'_>],
@@ -201,30 +256,6 @@ impl ServerCertVerifier for ChainVerifier {
         r
     }
 
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls12_signature(message, cert, dss, self.algorithms(cert))
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls13_signature(message, cert, dss, self.algorithms(cert))
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        LEGACY_ALGS.supported_schemes()
-    }
-}
-
-impl ChainVerifier {
     /// The user's own certificate may have a short key; a chain-verified
     /// one is held to rustls's algorithms.
     fn algorithms(&self, cert: &CertificateDer<'_>) -> &'static WebPkiSupportedAlgorithms {
@@ -249,8 +280,8 @@ fn strict_algorithms() -> &'static WebPkiSupportedAlgorithms {
 #[derive(Debug)]
 struct AnyCertificate;
 
-impl ServerCertVerifier for AnyCertificate {
-    fn verify_server_cert(
+impl CertPolicy for AnyCertificate {
+    fn check(
         &self,
         _end_entity: &CertificateDer<'_>,
         _intermediates: &[CertificateDer<'_>],
@@ -259,28 +290,6 @@ impl ServerCertVerifier for AnyCertificate {
         _now: UnixTime,
     ) -> std::result::Result<ServerCertVerified, rustls::Error> {
         Ok(ServerCertVerified::assertion())
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls12_signature(message, cert, dss, &LEGACY_ALGS)
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls13_signature(message, cert, dss, &LEGACY_ALGS)
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        LEGACY_ALGS.supported_schemes()
     }
 }
 
@@ -291,8 +300,8 @@ struct PinnedCertificate {
     thumbprint: Thumbprint,
 }
 
-impl ServerCertVerifier for PinnedCertificate {
-    fn verify_server_cert(
+impl CertPolicy for PinnedCertificate {
+    fn check(
         &self,
         end_entity: &CertificateDer<'_>,
         _intermediates: &[CertificateDer<'_>],
@@ -314,28 +323,6 @@ impl ServerCertVerifier for PinnedCertificate {
                 sha256_fingerprint(end_entity)
             )))
         }
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls12_signature(message, cert, dss, &LEGACY_ALGS)
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls13_signature(message, cert, dss, &LEGACY_ALGS)
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        LEGACY_ALGS.supported_schemes()
     }
 }
 

@@ -175,36 +175,9 @@ impl Sim {
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit());
         let mut child = cmd.spawn().expect("start esx-sim");
-        let stdout = child.stdout.take().expect("stdout");
-        let mut lines = BufReader::new(stdout).lines();
-        let first = lines
-            .next()
-            .expect("esx-sim printed nothing")
-            .expect("read");
-        let url = first
-            .strip_prefix("esx-sim listening on ")
-            .unwrap_or_else(|| panic!("unexpected first line: {first}"))
-            .to_string();
-        let scheme = url.split("://").next().unwrap_or("https").to_string();
-        let port: u16 = url
-            .rsplit(':')
-            .next()
-            .and_then(|p| p.trim_end_matches("/sdk").parse().ok())
-            .expect("port");
-        let (mut sha1, mut sha256, mut dir) = (String::new(), String::new(), PathBuf::new());
-        for line in lines.by_ref() {
-            let line = line.expect("read");
-            if let Some(v) = line.strip_prefix("thumbprint sha1 ") {
-                sha1 = v.to_string();
-            } else if let Some(v) = line.strip_prefix("thumbprint sha256 ") {
-                sha256 = v.to_string();
-            } else if let Some(v) = line.strip_prefix("datastore-dir ") {
-                dir = PathBuf::from(v);
-                break;
-            }
-        }
-        // Keep draining stdout so the simulator never blocks on it.
-        std::thread::spawn(move || for _ in lines {});
+        let b = read_banner(&mut child, "esx-sim listening on ", "datastore-dir ");
+        let (port, sha1, sha256, dir) = (b.port, b.sha1, b.sha256, PathBuf::from(b.last));
+        let scheme = b.url.split("://").next().unwrap_or("https").to_string();
         Sim {
             child,
             port,
@@ -357,9 +330,138 @@ pub fn password_file(dir: &Path) -> PathBuf {
     p
 }
 
-/// The build directory `make` fills (esxsh, harness, abi_check, stage).
+/// The build directory `make` fills (esxsh, harness, hardening, vcsim, stage).
 pub fn build_dir() -> PathBuf {
     repo_dir().join("build")
+}
+
+/// A program `make` builds into build/, or None (the test skips) outside CI.
+pub fn built_program(name: &str) -> Option<PathBuf> {
+    require(
+        &format!("build/{name} (make)"),
+        Some(build_dir().join(name)),
+    )
+}
+
+/// `prog` under valgrind memcheck, failing on any error or definite leak;
+/// None (the test skips) when valgrind is missing outside CI.
+pub fn under_valgrind(prog: &Path) -> Option<Command> {
+    let vg = require("valgrind", which("valgrind"))?;
+    let mut c = Command::new(vg);
+    c.arg(format!(
+        "--suppressions={}",
+        repo_dir().join("ffi-examples/valgrind.supp").display()
+    ))
+    .args([
+        "--quiet",
+        "--error-exitcode=99",
+        "--leak-check=full",
+        "--errors-for-leak-kinds=definite",
+        "--show-leak-kinds=definite",
+    ])
+    .arg(prog);
+    Some(c)
+}
+
+/// What a simulator prints when it starts: its URL, then lines of
+/// `thumbprint sha1 ...` and `thumbprint sha256 ...`, read up to the line
+/// `last` starts (the rest is drained so the simulator never blocks).
+struct Banner {
+    url: String,
+    port: u16,
+    sha1: String,
+    sha256: String,
+    last: String,
+}
+
+fn read_banner(child: &mut Child, prefix: &str, last: &str) -> Banner {
+    let stdout = child.stdout.take().expect("stdout");
+    let mut lines = BufReader::new(stdout).lines();
+    let first = lines
+        .next()
+        .expect("the simulator printed nothing")
+        .expect("read");
+    let url = first
+        .strip_prefix(prefix)
+        .unwrap_or_else(|| panic!("unexpected first line: {first}"))
+        .to_string();
+    let port: u16 = url
+        .rsplit(':')
+        .next()
+        .and_then(|p| p.trim_end_matches("/sdk").parse().ok())
+        .expect("port");
+    let mut b = Banner {
+        url,
+        port,
+        sha1: String::new(),
+        sha256: String::new(),
+        last: String::new(),
+    };
+    for line in lines.by_ref() {
+        let line = line.expect("read");
+        if let Some(v) = line.strip_prefix("thumbprint sha1 ") {
+            b.sha1 = v.to_string();
+        } else if let Some(v) = line.strip_prefix("thumbprint sha256 ") {
+            b.sha256 = v.to_string();
+        }
+        if let Some(v) = line.strip_prefix(last) {
+            b.last = v.to_string();
+            break;
+        }
+    }
+    std::thread::spawn(move || for _ in lines {});
+    b
+}
+
+/// libvirt's own ESX driver (virsh from Debian's libvirt-clients) against a
+/// simulator, with the password in an auth.conf.
+pub struct Virsh {
+    bin: PathBuf,
+    uri: String,
+    auth: PathBuf,
+    _tmp: TempDir,
+}
+
+impl Virsh {
+    /// None (the test skips) when virsh is missing outside CI.
+    pub fn new(sim: &Sim) -> Option<Virsh> {
+        let bin = require("virsh (Debian's libvirt-clients)", which("virsh"))?;
+        let tmp = TempDir::new("virsh");
+        let auth = tmp.0.join("auth.conf");
+        std::fs::write(
+            &auth,
+            format!("[credentials-sim]\nusername=root\npassword={PASSWORD}\n\n[auth-esx-127.0.0.1]\ncredentials=sim\n"),
+        )
+        .expect("write auth.conf");
+        Some(Virsh {
+            bin,
+            uri: sim.uri(""),
+            auth,
+            _tmp: tmp,
+        })
+    }
+
+    /// virsh's output, or its error output when it fails.
+    pub fn try_run(&self, args: &[&std::ffi::OsStr]) -> Result<String, String> {
+        let out = Command::new(&self.bin)
+            .env("LIBVIRT_AUTH_FILE", &self.auth)
+            .args(["-q", "-c", &self.uri])
+            .args(args)
+            .output()
+            .expect("run virsh");
+        if out.status.success() {
+            Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+        } else {
+            Err(String::from_utf8_lossy(&out.stderr).into_owned())
+        }
+    }
+
+    /// virsh's output; a failure fails the test.
+    pub fn run(&self, args: &[&str]) -> String {
+        let args: Vec<&std::ffi::OsStr> = args.iter().map(std::ffi::OsStr::new).collect();
+        self.try_run(&args)
+            .unwrap_or_else(|e| panic!("virsh {args:?} failed: {e}"))
+    }
 }
 
 /// Answers every credential prompt with the simulator's password.
@@ -413,29 +515,9 @@ impl Vcsim {
             .stderr(Stdio::inherit())
             .spawn()
             .expect("start vcsim");
-        let stdout = child.stdout.take().expect("stdout");
-        let mut lines = BufReader::new(stdout).lines();
-        let first = lines.next().expect("vcsim printed nothing").expect("read");
-        let url = first
-            .strip_prefix("vcsim listening on ")
-            .unwrap_or_else(|| panic!("unexpected first line: {first}"))
-            .to_string();
-        let port: u16 = url
-            .rsplit(':')
-            .next()
-            .and_then(|p| p.trim_end_matches("/sdk").parse().ok())
-            .expect("port");
-        let (mut sha1, mut sha256) = (String::new(), String::new());
-        for line in lines.by_ref() {
-            let line = line.expect("read");
-            if let Some(v) = line.strip_prefix("thumbprint sha1 ") {
-                sha1 = v.to_string();
-            } else if let Some(v) = line.strip_prefix("thumbprint sha256 ") {
-                sha256 = v.to_string();
-                break;
-            }
-        }
-        std::thread::spawn(move || for _ in lines {});
+        let b = read_banner(&mut child, "vcsim listening on ", "thumbprint sha256 ");
+        let (port, sha1, sha256) = (b.port, b.sha1, b.last);
+        debug_assert_eq!(sha256, b.sha256);
         Some(Vcsim {
             child,
             port,
