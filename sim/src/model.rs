@@ -8,7 +8,7 @@
 use std::fmt::Write as _;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use esx_driver::vi::soap::escape;
+use esx_vi::soap::escape;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum SVal {

@@ -2,7 +2,7 @@
 
 use std::time::SystemTime;
 
-use esx_driver::vi::Value;
+use esx_vi::Value;
 
 use crate::model::*;
 use crate::server::Shared;
@@ -468,7 +468,7 @@ fn delete_datastore_file(
         return Err(bad("_this"));
     }
     let name = call.req_str("name")?;
-    let parsed = esx_driver::vi::datastore::DatastorePath::parse(&name).map_err(|_| {
+    let parsed = esx_vi::datastore::DatastorePath::parse(&name).map_err(|_| {
         Fault::new(
             "InvalidDatastorePath",
             format!("Invalid datastore path '{name}'."),
@@ -527,7 +527,7 @@ fn register_vm(sh: &Shared, w: &mut World, call: &Call, user: &str) -> Result<Re
             "Registering templates is not supported on this host.",
         ));
     }
-    let parsed = esx_driver::vi::datastore::DatastorePath::parse(&path).map_err(|_| {
+    let parsed = esx_vi::datastore::DatastorePath::parse(&path).map_err(|_| {
         Fault::new(
             "InvalidDatastorePath",
             format!("Invalid datastore path '{path}'."),
@@ -549,7 +549,7 @@ fn register_vm(sh: &Shared, w: &mut World, call: &Call, user: &str) -> Result<Re
                 .ok_or_else(|| Fault::new("NotFound", format!("File {path} was not found")))?;
             let bytes = std::fs::read(&file)
                 .map_err(|_| Fault::new("NotFound", format!("File {path} was not found")))?;
-            let vmx = esx_driver::vmx::VmxFile::parse(&bytes).map_err(|e| {
+            let vmx = esx_vmx::VmxFile::parse(&bytes).map_err(|e| {
                 Fault::new(
                     "InvalidArgument",
                     format!("The configuration file {path} is invalid: {e}"),
@@ -581,11 +581,8 @@ fn register_vm(sh: &Shared, w: &mut World, call: &Call, user: &str) -> Result<Re
                 ..crate::world::VmSpec::named(&name)
             };
             let mut vm = w.build_vm(spec);
-            if let Some(u) = vmx
-                .get("uuid.bios")
-                .and_then(esx_driver::vmx::parse::parse_uuid)
-            {
-                vm.uuid = esx_driver::vmx::domain::format_uuid(&u);
+            if let Some(u) = vmx.get("uuid.bios").and_then(esx_vmx::parse::parse_uuid) {
+                vm.uuid = esx_vmx::domain::format_uuid(&u);
             }
             let hw = num("virtualHW.version", 4);
             vm.hw_version = format!("vmx-{hw:02}");

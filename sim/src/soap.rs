@@ -5,8 +5,8 @@ use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::{Duration, Instant, SystemTime};
 
-use esx_driver::vi::soap::escape;
-use esx_driver::vi::Value;
+use esx_vi::soap::escape;
+use esx_vi::Value;
 
 use crate::http::{Outcome, Response};
 use crate::model::*;
@@ -60,8 +60,7 @@ impl Call {
 }
 
 pub fn parse_call(body: &str) -> Result<Call, String> {
-    let doc =
-        esx_driver::vi::soap::parse_document(body).map_err(|e| format!("not well-formed ({e})"))?;
+    let doc = esx_vi::soap::parse_document(body).map_err(|e| format!("not well-formed ({e})"))?;
     let env = doc.root_element();
     let body_el = env
         .children()

@@ -150,10 +150,7 @@ pub fn vmx_for(vm: &Vm) -> String {
     }
     let mut out = String::new();
     for (k, v) in lines {
-        out.push_str(&format!(
-            "{k} = \"{}\"\n",
-            esx_driver::vmx::file::escape(&v)
-        ));
+        out.push_str(&format!("{k} = \"{}\"\n", esx_vmx::file::escape(&v)));
     }
     out
 }

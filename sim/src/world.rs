@@ -282,7 +282,7 @@ pub struct FilterState {
     pub moid: String,
     pub session: String,
     pub collector: String,
-    pub spec: esx_driver::vi::Value,
+    pub spec: esx_vi::Value,
 }
 
 /// What a client was last told: (filter, object, path) -> XML of the value.
@@ -628,7 +628,7 @@ impl World {
     pub fn build_vm(&mut self, spec: VmSpec) -> Vm {
         let id = self.next_vm;
         self.next_vm += 1;
-        let dir = esx_driver::vi::datastore::escape_datastore_item(&spec.name);
+        let dir = esx_vi::datastore::escape_datastore_item(&spec.name);
         let nics = vec![Nic {
             key: 4000,
             mac: mac_for(id, 0),
@@ -798,7 +798,7 @@ impl World {
     /// Whether sparse mode or the omit list leaves out `field` of `ty` (a
     /// data object type, or a managed object type and its bases).
     pub fn omitted(&self, ty: &str, field: &str) -> bool {
-        let schema = esx_driver::vi::schema::schema();
+        let schema = esx_vi::schema::schema();
         let mut t = Some(ty.to_string());
         while let Some(name) = t {
             if self.omit.contains(&format!("{name}.{field}")) {
@@ -809,7 +809,7 @@ impl World {
         self.sparse
             && schema
                 .field(ty, field)
-                .is_some_and(|f| f.occurs == esx_driver::vi::schema::Occurs::Optional)
+                .is_some_and(|f| f.occurs == esx_vi::schema::Occurs::Optional)
     }
 
     /// A value with the optional fields sparse mode and the omit list leave

@@ -1,6 +1,11 @@
 //! The VI API client (vSphere Web Services SOAP). Pure Rust: it knows
 //! nothing of C or libvirt handles.
 
+#![forbid(unsafe_code)]
+
+// The shared layer, under the names the modules use.
+pub(crate) use esx_common::{error, files, uri, xmldoc};
+
 pub mod datastore;
 pub mod methods;
 pub mod property;

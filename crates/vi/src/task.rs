@@ -613,7 +613,7 @@ fn adopt_after_drop(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::vi::types::Choice;
+    use crate::types::Choice;
 
     fn q(n: usize, default: Option<usize>) -> Question {
         Question {

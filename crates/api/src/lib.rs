@@ -1,5 +1,12 @@
 //! The driver's operations as a safe Rust API: connection, node, domain,
-//! snapshot, ... The C layer (`ffi`) is a thin shell around this module.
+//! snapshot, ... The C library (the `esx-driver` crate) is a thin shell
+//! around this crate. No C, no unsafe code.
+
+#![forbid(unsafe_code)]
+
+pub(crate) use esx_common::{error, files, uri, uuid, xmldoc};
+pub(crate) use esx_vi as vi;
+pub(crate) use esx_vmx as vmx;
 
 pub mod auth;
 pub mod autostart;
@@ -17,7 +24,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use once_cell::sync::OnceCell;
 
 use crate::error::{Error, Result};
-use crate::uri::{self, ParsedUri, Scheme, Transport};
+use crate::uri::{ParsedUri, Scheme, Transport};
 use crate::vi::{Client, MoRef, Question};
 
 pub use auth::{Authenticator, CredentialKind, CredentialRequest};

@@ -40,7 +40,7 @@ impl fmt::Display for MoRef {
             f,
             "{}:{}",
             self.kind,
-            crate::vi::soap::mask_session_ids(&self.value)
+            crate::soap::mask_session_ids(&self.value)
         )
     }
 }
@@ -514,7 +514,7 @@ pub fn not_reported(name: &str, obj: &MoRef) -> Error {
 }
 
 fn out_of_range(name: &str, obj: &MoRef, v: &Value, what: &str) -> Error {
-    let shown = v.text().map(|t| crate::vi::soap::excerpt(t, 40));
+    let shown = v.text().map(|t| crate::soap::excerpt(t, 40));
     Error::rpc(format!(
         "Property '{name}' of {obj} has the value '{}', which is not {what}",
         shown.unwrap_or_else(|| "(a structure)".to_string())

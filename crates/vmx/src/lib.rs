@@ -2,6 +2,10 @@
 //! No I/O here: the driver fetches and uploads the bytes, and maps file
 //! names to datastore paths through the callbacks of the conversion.
 
+#![forbid(unsafe_code)]
+
+pub(crate) use esx_common::{error, escape, uuid, xmldoc};
+
 pub mod domain;
 pub mod file;
 pub mod format;
