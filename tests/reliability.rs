@@ -22,10 +22,10 @@ fn fault(sim: &Sim, q: &str) {
 
 #[test]
 fn idle_session_expiry_logs_in_again_once() {
-    let sim = Sim::with_args(&["--session-timeout", "1"]);
+    let sim = Sim::start();
     let c = open(&sim, "");
     let d = c.lookup_by_name("debian-02").unwrap();
-    std::thread::sleep(Duration::from_millis(1500));
+    sim.sim.expire_sessions();
     sim.reset_stats();
     assert_eq!(c.info(&d).unwrap().nr_virt_cpu, 2);
     assert_eq!(sim.count("Login"), 1, "one new login");

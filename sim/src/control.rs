@@ -132,70 +132,198 @@ fn fault_kind(req: &Request) -> Result<FaultKind, String> {
     })
 }
 
-fn control(sh: &Shared, req: &Request) -> Result<String, String> {
-    let action = req.param("action").ok_or("action= is required")?;
-    let vm_name = req.param("vm");
-    let with_vm = |w: &mut World, f: &mut dyn FnMut(&mut crate::world::Vm)| -> Result<(), String> {
-        let name = vm_name.clone().ok_or("vm= is required")?;
+/// A question kind of `arm_question` and `raise_question`.
+fn question_of(kind: &str) -> Result<crate::world::Question, String> {
+    crate::tasks::armed_question(kind).ok_or(format!("unknown question kind '{kind}'"))
+}
+
+/// The simulator's typed controls: what the `/sim/control` endpoint and the
+/// library's [`crate::Sim`] both call.
+impl Shared {
+    /// Runs `f` on the VM called `name`.
+    fn with_vm(&self, name: &str, f: impl FnOnce(&mut crate::world::Vm)) -> Result<(), String> {
+        let mut w = self.lock();
         let id = w
-            .vm_by_name(&name)
+            .vm_by_name(name)
             .map(|v| v.id)
             .ok_or(format!("no VM '{name}'"))?;
         if let Some(vm) = w.vms.get_mut(&id) {
             f(vm);
         }
+        drop(w);
+        self.changed.notify_all();
         Ok(())
+    }
+
+    /// Makes the next `count` requests for `method` (`*` for any) misbehave.
+    pub fn inject(&self, method: &str, kind: FaultKind, count: u32) {
+        self.add_fault(FaultRule {
+            method: method.to_string(),
+            kind,
+            remaining: count,
+        });
+    }
+
+    /// Ends every session, as a host restart does.
+    pub fn expire_sessions(&self) {
+        let mut w = self.lock();
+        let keys: Vec<String> = w.sessions.values().map(|s| s.key.clone()).collect();
+        for k in keys {
+            w.end_session(&k);
+        }
+        drop(w);
+        self.changed.notify_all();
+    }
+
+    /// Starts or stops VMware Tools in a VM (it runs only while the VM does).
+    pub fn set_tools(&self, vm: &str, running: bool) -> Result<(), String> {
+        self.with_vm(vm, |vm| {
+            vm.tools_installed = running;
+            vm.tools_running = running && vm.power == Power::On;
+        })
+    }
+
+    /// Sets a VM's power state without a task.
+    pub fn set_power(&self, vm: &str, power: Power) -> Result<(), String> {
+        self.with_vm(vm, |vm| {
+            vm.power = power;
+            vm.tools_running = vm.tools_installed && power == Power::On;
+        })
+    }
+
+    /// The next `method` task on the VM asks a question of `kind`.
+    pub fn arm_question(
+        &self,
+        vm: &str,
+        kind: &str,
+        method: &str,
+        cancelable: bool,
+    ) -> Result<(), String> {
+        let mut q = question_of(kind)?;
+        q.task = Some(method.to_string());
+        self.with_vm(vm, |vm| {
+            vm.armed_question = Some(q);
+            vm.armed_cancelable = cancelable;
+        })
+    }
+
+    /// A question with no task behind it, as a VM powered on from elsewhere
+    /// and stuck at "moved or copied?" has.
+    pub fn raise_question(&self, vm: &str, kind: &str) -> Result<(), String> {
+        let mut q = question_of(kind)?;
+        q.id = self.lock().next_question_id();
+        q.task = None;
+        self.with_vm(vm, |vm| vm.question = Some(q))
+    }
+
+    /// The next `method` task on the VM fails with this fault.
+    pub fn fail_task(
+        &self,
+        vm: &str,
+        method: &str,
+        fault: &str,
+        message: &str,
+    ) -> Result<(), String> {
+        let mut w = self.lock();
+        let moid = w
+            .vm_by_name(vm)
+            .map(|v| v.moid())
+            .ok_or(format!("no VM '{vm}'"))?;
+        w.fail_next.insert(
+            (moid, method.to_string()),
+            crate::world::Fault::new(fault, message),
+        );
+        Ok(())
+    }
+
+    /// A task of someone else's that keeps the VM busy for `ms`; its MoRef.
+    pub fn busy(&self, vm: &str, ms: u64) -> Result<String, String> {
+        let mut w = self.lock();
+        let moid = w
+            .vm_by_name(vm)
+            .map(|v| v.moid())
+            .ok_or(format!("no VM '{vm}'"))?;
+        let t = w.new_task(
+            "BusyVM_Task",
+            Some(("VirtualMachine".into(), moid)),
+            false,
+            "root",
+        );
+        w.task_running(&t);
+        let tid = t.clone();
+        self.after(Duration::from_millis(ms), move |_sh, w| {
+            w.task_done(&tid, Ok(None))
+        });
+        drop(w);
+        self.changed.notify_all();
+        Ok(t)
+    }
+
+    /// How long tasks take from now on.
+    pub fn set_task_ms(&self, ms: u64) {
+        self.lock().cfg.task_ms = ms;
+    }
+
+    /// The host's capability.maxSupportedVcpus.
+    pub fn set_max_vcpus(&self, n: i64) {
+        self.lock().max_vcpus = n;
+    }
+
+    /// A VM's memoryMB, in range of xsd:int or not (hostile hosts).
+    pub fn set_memory_mb(&self, vm: &str, mb: i64) -> Result<(), String> {
+        self.with_vm(vm, |vm| vm.memory_mb = mb)
+    }
+
+    /// Sparse mode: every property the declared VI schema marks optional is
+    /// left out of property reads.
+    pub fn set_sparse(&self, on: bool) {
+        self.lock().sparse = on;
+    }
+
+    /// Leaves out these properties (`Type.field`); an empty list clears it.
+    pub fn omit(&self, fields: &[&str]) {
+        self.lock().omit = fields
+            .iter()
+            .map(|f| f.trim())
+            .filter(|f| !f.is_empty())
+            .map(str::to_string)
+            .collect();
+    }
+}
+
+fn control(sh: &Shared, req: &Request) -> Result<String, String> {
+    let action = req.param("action").ok_or("action= is required")?;
+    let vm = || req.param("vm").ok_or("vm= is required".to_string());
+    let number = |name: &str| -> Result<u64, String> {
+        req.param(name)
+            .and_then(|m| m.parse().ok())
+            .ok_or(format!("{name}= is required"))
     };
     match action.as_str() {
-        "fault" => {
-            let rule = FaultRule {
-                method: req.param("method").unwrap_or_else(|| "*".into()),
-                kind: fault_kind(req)?,
-                remaining: req.param("count").and_then(|c| c.parse().ok()).unwrap_or(1),
-            };
-            sh.add_fault(rule);
-        }
+        "fault" => sh.inject(
+            &req.param("method").unwrap_or_else(|| "*".into()),
+            fault_kind(req)?,
+            req.param("count").and_then(|c| c.parse().ok()).unwrap_or(1),
+        ),
         "clear_faults" => sh.clear_faults(),
-        "expire_sessions" => {
-            let mut w = sh.lock();
-            let keys: Vec<String> = w.sessions.values().map(|s| s.key.clone()).collect();
-            for k in keys {
-                w.end_session(&k);
-            }
-        }
-        "set_tools" => {
-            let running = req.param("running").as_deref() == Some("1");
-            let mut w = sh.lock();
-            with_vm(&mut w, &mut |vm| {
-                vm.tools_installed = running;
-                vm.tools_running = running && vm.power == Power::On;
-            })?;
-        }
+        "expire_sessions" => sh.expire_sessions(),
+        "set_tools" => sh.set_tools(&vm()?, req.param("running").as_deref() == Some("1"))?,
         "set_power" => {
             let p = req
                 .param("state")
                 .and_then(|s| Power::parse(&s))
                 .ok_or("state= poweredOn|poweredOff|suspended")?;
-            let mut w = sh.lock();
-            with_vm(&mut w, &mut |vm| {
-                vm.power = p;
-                vm.tools_running = vm.tools_installed && p == Power::On;
-            })?;
+            sh.set_power(&vm()?, p)?
         }
-        "arm_question" => {
-            let kind = req.param("kind").unwrap_or_else(|| "uuid".into());
-            let mut q = crate::tasks::armed_question(&kind)
-                .ok_or(format!("unknown question kind '{kind}'"))?;
-            q.task = Some(
-                req.param("method")
-                    .unwrap_or_else(|| "PowerOnVM_Task".into()),
-            );
-            let cancelable = req.param("cancelable").as_deref() == Some("1");
-            let mut w = sh.lock();
-            with_vm(&mut w, &mut |vm| {
-                vm.armed_question = Some(q.clone());
-                vm.armed_cancelable = cancelable;
-            })?;
+        "arm_question" => sh.arm_question(
+            &vm()?,
+            &req.param("kind").unwrap_or_else(|| "uuid".into()),
+            &req.param("method")
+                .unwrap_or_else(|| "PowerOnVM_Task".into()),
+            req.param("cancelable").as_deref() == Some("1"),
+        )?,
+        "raise_question" => {
+            sh.raise_question(&vm()?, &req.param("kind").unwrap_or_else(|| "uuid".into()))?
         }
         "fail_task" => {
             let method = req.param("method").ok_or("method= is required")?;
@@ -205,84 +333,29 @@ fn control(sh: &Shared, req: &Request) -> Result<String, String> {
             let msg = req
                 .param("message")
                 .unwrap_or_else(|| format!("Injected {ty}"));
-            let mut w = sh.lock();
-            let name = vm_name.clone().ok_or("vm= is required")?;
-            let moid = w
-                .vm_by_name(&name)
-                .map(|v| v.moid())
-                .ok_or(format!("no VM '{name}'"))?;
-            w.fail_next
-                .insert((moid, method), crate::world::Fault::new(&ty, msg));
+            sh.fail_task(&vm()?, &method, &ty, &msg)?
         }
         "busy" => {
-            let ms: u64 = req.param("ms").and_then(|m| m.parse().ok()).unwrap_or(5000);
-            let mut w = sh.lock();
-            let name = vm_name.clone().ok_or("vm= is required")?;
-            let moid = w
-                .vm_by_name(&name)
-                .map(|v| v.moid())
-                .ok_or(format!("no VM '{name}'"))?;
-            let t = w.new_task(
-                "BusyVM_Task",
-                Some(("VirtualMachine".into(), moid)),
-                false,
-                "root",
-            );
-            w.task_running(&t);
-            let tid = t.clone();
-            sh.after(Duration::from_millis(ms), move |_sh, w| {
-                w.task_done(&tid, Ok(None))
-            });
-            drop(w);
-            sh.changed.notify_all();
-            return Ok(format!("task={t}\n"));
+            let ms = req.param("ms").and_then(|m| m.parse().ok()).unwrap_or(5000);
+            return Ok(format!("task={}\n", sh.busy(&vm()?, ms)?));
         }
-        "task_ms" => {
-            let ms: u64 = req
-                .param("ms")
+        "task_ms" => sh.set_task_ms(number("ms")?),
+        "max_vcpus" => sh.set_max_vcpus(
+            req.param("n")
                 .and_then(|m| m.parse().ok())
-                .ok_or("ms= is required")?;
-            sh.lock().cfg.task_ms = ms;
-        }
-        "set_memory_mb" => {
-            // Any integer, in range of xsd:int or not (hostile hosts).
-            let mb: i64 = req
-                .param("mb")
+                .ok_or("n= is required")?,
+        ),
+        "set_memory_mb" => sh.set_memory_mb(
+            &vm()?,
+            req.param("mb")
                 .and_then(|m| m.parse().ok())
-                .ok_or("mb= is required")?;
-            let mut w = sh.lock();
-            with_vm(&mut w, &mut |vm| vm.memory_mb = mb)?;
-        }
-        "max_vcpus" => {
-            let n: i64 = req
-                .param("n")
-                .and_then(|m| m.parse().ok())
-                .ok_or("n= is required")?;
-            sh.lock().max_vcpus = n;
-        }
+                .ok_or("mb= is required")?,
+        )?,
         "reset_stats" => sh.reset_stats(),
-        "sparse" => sh.lock().sparse = req.param("on").as_deref() != Some("0"),
+        "sparse" => sh.set_sparse(req.param("on").as_deref() != Some("0")),
         "omit" => {
-            // omit=Type.field[,Type.field...]; an empty list clears it.
             let list = req.param("fields").unwrap_or_default();
-            let mut w = sh.lock();
-            w.omit = list
-                .split(',')
-                .map(str::trim)
-                .filter(|f| !f.is_empty())
-                .map(str::to_string)
-                .collect();
-        }
-        "raise_question" => {
-            // A question with no task behind it, as a VM powered on from
-            // elsewhere and stuck at "moved or copied?" has.
-            let kind = req.param("kind").unwrap_or_else(|| "uuid".into());
-            let mut q = crate::tasks::armed_question(&kind)
-                .ok_or(format!("unknown question kind '{kind}'"))?;
-            let mut w = sh.lock();
-            q.id = w.next_question_id();
-            q.task = None;
-            with_vm(&mut w, &mut |vm| vm.question = Some(q.clone()))?;
+            sh.omit(&list.split(',').collect::<Vec<_>>())
         }
         other => return Err(format!("unknown action '{other}'")),
     }

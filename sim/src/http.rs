@@ -4,6 +4,8 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -238,13 +240,18 @@ fn serve_stream<S: Read + Write>(stream: S, handler: &dyn Handler) {
     }
 }
 
-/// Accepts connections until the listener fails; each on its own thread.
+/// Accepts connections until `stop` is set (the next accept after it
+/// returns); each connection on its own thread.
 pub fn serve(
     listener: TcpListener,
     tls: Option<Arc<rustls::ServerConfig>>,
     handler: Arc<dyn Handler>,
+    stop: Arc<AtomicBool>,
 ) {
     for conn in listener.incoming() {
+        if stop.load(Ordering::SeqCst) {
+            return;
+        }
         let Ok(tcp) = conn else { continue };
         let handler = handler.clone();
         let tls = tls.clone();
@@ -267,8 +274,8 @@ pub fn serve(
 
 /// A self-signed certificate for localhost/127.0.0.1, or the given PEM files.
 pub fn tls_config(
-    cert: Option<&str>,
-    key: Option<&str>,
+    cert: Option<&Path>,
+    key: Option<&Path>,
 ) -> Result<(Arc<rustls::ServerConfig>, Vec<u8>), String> {
     use rustls::pki_types::pem::PemObject;
     use rustls::pki_types::{CertificateDer, PrivateKeyDer};
@@ -276,11 +283,11 @@ pub fn tls_config(
     {
         (Some(c), Some(k)) => {
             let certs = CertificateDer::pem_file_iter(c)
-                .map_err(|e| format!("cannot read {c}: {e}"))?
+                .map_err(|e| format!("cannot read {}: {e}", c.display()))?
                 .collect::<Result<Vec<_>, _>>()
-                .map_err(|e| format!("bad certificate in {c}: {e}"))?;
-            let key =
-                PrivateKeyDer::from_pem_file(k).map_err(|e| format!("bad key in {k}: {e}"))?;
+                .map_err(|e| format!("bad certificate in {}: {e}", c.display()))?;
+            let key = PrivateKeyDer::from_pem_file(k)
+                .map_err(|e| format!("bad key in {}: {e}", k.display()))?;
             (certs, key)
         }
         (None, None) => {

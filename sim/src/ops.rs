@@ -11,20 +11,6 @@ use crate::tasks::{start_entity_task, start_vm_task};
 use crate::world::{Alloc, Fault, Power, PowerInfo, Vm, World};
 
 /// Handles the methods of this module; None for any other method.
-pub fn dispatch(sh: &Shared, w: &mut World, call: &Call, user: &str) -> Option<Result<Ret, Fault>> {
-    Some(match call.method.as_str() {
-        "ReconfigVM_Task" => reconfig(sh, w, call, user),
-        "ReconfigureAutostart" => reconfigure_autostart(w, call),
-        "CreateSnapshot_Task" => create_snapshot(sh, w, call, user),
-        "RevertToSnapshot_Task" => revert_snapshot(sh, w, call, user),
-        "RemoveSnapshot_Task" => remove_snapshot(sh, w, call, user),
-        "RegisterVM_Task" => register_vm(sh, w, call, user),
-        "UnregisterVM" => unregister_vm(w, call),
-        "DeleteDatastoreFile_Task" => delete_datastore_file(sh, w, call, user),
-        _ => return None,
-    })
-}
-
 fn bad(path: &str) -> Fault {
     Fault::invalid_argument(path)
 }
@@ -155,7 +141,7 @@ fn reconfigured(vm: &Vm, spec: &Value, max_vcpus: i64) -> Result<Vm, Fault> {
     Ok(v)
 }
 
-fn reconfig(sh: &Shared, w: &mut World, call: &Call, user: &str) -> Result<Ret, Fault> {
+pub fn reconfig(sh: &Shared, w: &mut World, call: &Call, user: &str) -> Result<Ret, Fault> {
     if call.this.0 != "VirtualMachine" {
         return Err(bad("_this"));
     }
@@ -190,7 +176,7 @@ fn reconfig(sh: &Shared, w: &mut World, call: &Call, user: &str) -> Result<Ret, 
     )
 }
 
-fn reconfigure_autostart(w: &mut World, call: &Call) -> Result<Ret, Fault> {
+pub fn reconfigure_autostart(w: &mut World, call: &Call) -> Result<Ret, Fault> {
     let spec = call.param("spec").ok_or_else(|| bad("spec"))?;
     let mut a = w.autostart.clone();
     if let Some(d) = spec.get("defaults") {
@@ -265,7 +251,7 @@ fn snapshot_depth<'a>(vm: &'a Vm, mut moid: Option<&'a str>) -> usize {
 /// which it becomes. ESX allows duplicate names. The snapshot's state is
 /// the VM's, except that a running VM without a memory image is recorded
 /// as powered off (reverting to it powers the VM off).
-fn create_snapshot(sh: &Shared, w: &mut World, call: &Call, user: &str) -> Result<Ret, Fault> {
+pub fn create_snapshot(sh: &Shared, w: &mut World, call: &Call, user: &str) -> Result<Ret, Fault> {
     if call.this.0 != "VirtualMachine" {
         return Err(bad("_this"));
     }
@@ -362,7 +348,7 @@ fn vm_and_snapshot<'a>(
 /// VirtualMachineSnapshot.RevertToSnapshot_Task: the VM takes the
 /// snapshot's configuration and power state, and the snapshot becomes
 /// current.
-fn revert_snapshot(sh: &Shared, w: &mut World, call: &Call, user: &str) -> Result<Ret, Fault> {
+pub fn revert_snapshot(sh: &Shared, w: &mut World, call: &Call, user: &str) -> Result<Ret, Fault> {
     let (vmid, sid) = snapshot_this(w, call)?;
     let suppress = call.bool("suppressPowerOn").unwrap_or(false);
     let id = vmid.clone();
@@ -394,7 +380,7 @@ fn revert_snapshot(sh: &Shared, w: &mut World, call: &Call, user: &str) -> Resul
 /// VirtualMachineSnapshot.RemoveSnapshot_Task: removes the snapshot (and
 /// with removeChildren its subtree; else its children move up to its
 /// parent). If the current snapshot goes, its parent becomes current.
-fn remove_snapshot(sh: &Shared, w: &mut World, call: &Call, user: &str) -> Result<Ret, Fault> {
+pub fn remove_snapshot(sh: &Shared, w: &mut World, call: &Call, user: &str) -> Result<Ret, Fault> {
     let (vmid, sid) = snapshot_this(w, call)?;
     let remove_children = call
         .bool("removeChildren")
@@ -458,7 +444,7 @@ fn guest_id_of(key: &str) -> String {
 /// file, a name that is taken, a file that is not a VM configuration.
 /// FileManager.DeleteDatastoreFile_Task: a file, or a directory with what
 /// it holds, as ESX deletes them.
-fn delete_datastore_file(
+pub fn delete_datastore_file(
     sh: &Shared,
     w: &mut World,
     call: &Call,
@@ -516,7 +502,7 @@ fn delete_datastore_file(
     )
 }
 
-fn register_vm(sh: &Shared, w: &mut World, call: &Call, user: &str) -> Result<Ret, Fault> {
+pub fn register_vm(sh: &Shared, w: &mut World, call: &Call, user: &str) -> Result<Ret, Fault> {
     if call.this.0 != "Folder" {
         return Err(bad("_this"));
     }
@@ -624,7 +610,7 @@ fn register_vm(sh: &Shared, w: &mut World, call: &Call, user: &str) -> Result<Re
 
 /// VirtualMachine.UnregisterVM: removes the VM from the inventory; its
 /// files stay. Only when powered off or suspended.
-fn unregister_vm(w: &mut World, call: &Call) -> Result<Ret, Fault> {
+pub fn unregister_vm(w: &mut World, call: &Call) -> Result<Ret, Fault> {
     if call.this.0 != "VirtualMachine" {
         return Err(bad("_this"));
     }

@@ -1676,8 +1676,10 @@ pub fn other_property(
                     w.sessions.values().map(user_session).collect(),
                 ),
             ));
-            if let Some(cur) = crate::soap::current_session_key()
-                .and_then(|k| w.sessions.values().find(|s| s.key == k))
+            if let Some(cur) = w
+                .current_session
+                .as_ref()
+                .and_then(|k| w.sessions.values().find(|s| &s.key == k))
             {
                 v.push(("currentSession", user_session(cur)));
             }

@@ -164,17 +164,26 @@ impl Shared {
         }
     }
 
-    pub fn stats_text(&self) -> String {
+    /// Requests per method, with `total` (requests, not the SOAPAction
+    /// tallies kept beside them).
+    pub fn stats(&self) -> std::collections::BTreeMap<String, u64> {
         let s = match self.stats.lock() {
             Ok(s) => s.clone(),
             Err(p) => p.into_inner().clone(),
         };
-        // Requests, not the SOAPAction tallies kept beside them.
         let total: u64 = s
             .iter()
             .filter(|(k, _)| !k.starts_with("SOAPAction "))
             .map(|(_, v)| v)
             .sum();
+        let mut out: std::collections::BTreeMap<String, u64> = s.into_iter().collect();
+        out.insert("total".into(), total);
+        out
+    }
+
+    pub fn stats_text(&self) -> String {
+        let mut s = self.stats();
+        let total = s.remove("total").unwrap_or(0);
         let mut out = format!("total {total}\n");
         for (k, v) in s {
             out.push_str(&format!("{k} {v}\n"));

@@ -1,7 +1,6 @@
 //! The /sdk endpoint: parses a request, checks the session, runs the method
 //! and writes the response or fault as ESX does.
 
-use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -9,22 +8,10 @@ use esx_vi::soap::escape;
 use esx_vi::Value;
 
 use crate::http::{Outcome, Response};
+use crate::methods::{Ctx, Handler};
 use crate::model::*;
 use crate::server::{FaultKind, Shared};
 use crate::world::{is_a, Fault, FilterState, PendingRetrieve, Session, World};
-
-thread_local! {
-    static CURRENT_SESSION: RefCell<Option<String>> = const { RefCell::new(None) };
-}
-
-/// The session key of the request this thread is serving.
-pub fn current_session_key() -> Option<String> {
-    CURRENT_SESSION.with(|c| c.borrow().clone())
-}
-
-fn set_current_session(key: Option<String>) {
-    CURRENT_SESSION.with(|c| *c.borrow_mut() = key);
-}
 
 /// A parsed request.
 pub struct Call {
@@ -141,17 +128,6 @@ pub fn ok_xml(method: &str, ret: Ret) -> String {
 }
 
 /// Methods that work without a session.
-fn needs_session(method: &str) -> bool {
-    !matches!(
-        method,
-        "RetrieveServiceContent"
-            | "Login"
-            | "RetrieveProperties"
-            | "RetrievePropertiesEx"
-            | "ContinueRetrievePropertiesEx"
-    )
-}
-
 pub fn handle(shared: &Shared, body: &[u8], cookie: Option<String>) -> Outcome {
     let text = String::from_utf8_lossy(body);
     let call = match parse_call(&text) {
@@ -259,102 +235,43 @@ pub fn handle(shared: &Shared, body: &[u8], cookie: Option<String>) -> Outcome {
 fn run(shared: &Shared, call: &Call, cookie: Option<String>) -> (u16, String, Option<String>) {
     let mut w = shared.lock();
     let session = cookie.as_deref().and_then(|c| w.session_for_cookie(c));
-    set_current_session(session.clone());
-    if needs_session(&call.method) && session.is_none() {
+    w.current_session = session.clone();
+    let method = crate::methods::find(&call.method);
+    if method.map_or(true, |m| m.needs_session) && session.is_none() {
         let f = Fault::new("NotAuthenticated", "The session is not authenticated.")
             .with("object", moref(call.this.0.clone(), call.this.1.clone()))
             .with("privilegeId", s("System.View"));
         return (500, fault_xml(&f), None);
     }
-    let mut set_cookie = None;
-    let result: Result<Ret, Fault> = match call.method.as_str() {
-        "RetrieveServiceContent" => Ok(Ret::Vals(vec![crate::props::service_content()])),
-        "Login" => {
-            let user = call.str("userName").unwrap_or_default();
-            let pw = call.str("password").unwrap_or_default();
-            if user != w.cfg.user || pw != w.cfg.password {
-                Err(Fault::new(
-                    "InvalidLogin",
-                    "Cannot complete login due to an incorrect user name or password.",
-                ))
-            } else {
-                let (cookie, sess) = w.new_session(&user);
-                set_cookie = Some(cookie);
-                set_current_session(Some(sess.key.clone()));
-                Ok(Ret::Vals(vec![crate::props::user_session(&sess)]))
-            }
-        }
-        "Logout" => {
-            if let Some(k) = &session {
-                w.end_session(k);
-            }
-            Ok(Ret::None)
-        }
-        "CurrentTime" => Ok(Ret::Vals(vec![datetime(SystemTime::now())])),
-        "SessionIsActive" => Err(Fault::new(
-            "NotImplemented",
-            "The operation is not implemented.",
-        )),
-        "RetrieveProperties" => retrieve_legacy(&w, call, session.is_some()),
-        "RetrievePropertiesEx" => retrieve_ex(&mut w, call, session.as_deref()),
-        "ContinueRetrievePropertiesEx" => continue_retrieve(&mut w, call, session.as_deref()),
-        "CancelRetrievePropertiesEx" => {
-            if let Some(t) = call.str("token") {
-                w.pending.remove(&t);
-            }
-            Ok(Ret::None)
-        }
-        "Fetch" => {
-            let prop = call.str("prop").unwrap_or_default();
-            w.property(&call.this.0, &call.this.1, &prop)
-                .map(|v| match v {
-                    Some(v) => Ret::Any(v),
-                    None => Ret::None,
-                })
-        }
-        "CreateContainerView" => create_view(&mut w, call, session.as_deref().unwrap_or("")),
-        "DestroyView" => {
-            w.views.remove(&call.this.1);
-            Ok(Ret::None)
-        }
-        "FindByUuid" => find_by_uuid(&w, call),
-        "FindByInventoryPath" => find_by_inventory_path(&w, call),
-        "FindByIp" => Ok(Ret::None),
-        "CreatePropertyCollector" => {
-            let id = format!(
-                "session[{}]{}",
-                session.clone().unwrap_or_default(),
-                w.new_id("pc")
-            );
-            let key = collector_key(session.as_deref().unwrap_or(""), &id);
-            w.collectors.insert(key, Default::default());
-            Ok(Ret::Vals(vec![moref("PropertyCollector", id)]))
-        }
-        "DestroyPropertyCollector" => {
-            let key = collector_key(session.as_deref().unwrap_or(""), &call.this.1);
-            if w.collectors.remove(&key).is_none() {
-                Err(Fault::not_found_obj("PropertyCollector", &call.this.1))
-            } else {
-                let id = call.this.1.clone();
-                w.filters.retain(|_, f| f.collector != id);
-                Ok(Ret::None)
-            }
-        }
-        "CreateFilter" => create_filter(&mut w, call, session.as_deref().unwrap_or("")),
-        "DestroyPropertyFilter" => {
-            if w.filters.remove(&call.this.1).is_some() {
-                Ok(Ret::None)
-            } else {
-                Err(Fault::not_found_obj("PropertyFilter", &call.this.1))
-            }
-        }
-        "WaitForUpdatesEx" | "WaitForUpdates" | "CheckForUpdates" => {
-            return match wait_for_updates(shared, w, call, session.as_deref().unwrap_or("")) {
+    let Some(method) = method else {
+        return (500, fault_xml(&crate::methods::not_found(call)), None);
+    };
+    let session = session.unwrap_or_default();
+    let (result, set_cookie) = match method.handler {
+        Handler::Waiting(f) => {
+            return match f(shared, w, call, &session) {
                 Ok(ret) => (200, ok_xml(&call.method, ret), None),
                 Err(f) => (500, fault_xml(&f), None),
             };
         }
-        _ => crate::tasks::dispatch(shared, &mut w, call, session.as_deref().unwrap_or("")),
+        Handler::Locked(f) => {
+            let user = w
+                .sessions
+                .values()
+                .find(|s| s.key == session)
+                .map(|s| s.user.clone())
+                .unwrap_or_default();
+            let mut cx = Ctx {
+                sh: shared,
+                w: &mut w,
+                call,
+                session: &session,
+                user,
+                set_cookie: None,
+            };
+            let r = f(&mut cx);
+            (r, cx.set_cookie)
+        }
     };
     drop(w);
     shared.changed.notify_all();
@@ -362,6 +279,38 @@ fn run(shared: &Shared, call: &Call, cookie: Option<String>) -> (u16, String, Op
         Ok(ret) => (200, ok_xml(&call.method, ret), set_cookie),
         Err(f) => (500, fault_xml(&f), set_cookie),
     }
+}
+
+pub fn login(c: &mut Ctx) -> Result<Ret, Fault> {
+    let user = c.call.str("userName").unwrap_or_default();
+    let pw = c.call.str("password").unwrap_or_default();
+    if user != c.w.cfg.user || pw != c.w.cfg.password {
+        return Err(Fault::new(
+            "InvalidLogin",
+            "Cannot complete login due to an incorrect user name or password.",
+        ));
+    }
+    let (cookie, sess) = c.w.new_session(&user);
+    c.set_cookie = Some(cookie);
+    c.w.current_session = Some(sess.key.clone());
+    Ok(Ret::Vals(vec![crate::props::user_session(&sess)]))
+}
+
+pub fn create_property_collector(c: &mut Ctx) -> Result<Ret, Fault> {
+    let id = format!("session[{}]{}", c.session, c.w.new_id("pc"));
+    let key = collector_key(c.session, &id);
+    c.w.collectors.insert(key, Default::default());
+    Ok(Ret::Vals(vec![moref("PropertyCollector", id)]))
+}
+
+pub fn destroy_property_collector(c: &mut Ctx) -> Result<Ret, Fault> {
+    let key = collector_key(c.session, &c.call.this.1);
+    if c.w.collectors.remove(&key).is_none() {
+        return Err(Fault::not_found_obj("PropertyCollector", &c.call.this.1));
+    }
+    let id = c.call.this.1.clone();
+    c.w.filters.retain(|_, f| f.collector != id);
+    Ok(Ret::None)
 }
 
 impl World {
@@ -705,7 +654,7 @@ fn is_service_instance_only(spec: &Value) -> bool {
     })
 }
 
-fn retrieve_legacy(w: &World, call: &Call, authenticated: bool) -> Result<Ret, Fault> {
+pub fn retrieve_legacy(w: &World, call: &Call, authenticated: bool) -> Result<Ret, Fault> {
     let mut xml = String::new();
     for spec in call.params("specSet") {
         if !authenticated && !is_service_instance_only(spec) {
@@ -755,7 +704,7 @@ fn page(w: &mut World, session: &str, mut items: Vec<String>, max: usize) -> Ret
     Ret::Raw(xml)
 }
 
-fn retrieve_ex(w: &mut World, call: &Call, session: Option<&str>) -> Result<Ret, Fault> {
+pub fn retrieve_ex(w: &mut World, call: &Call, session: Option<&str>) -> Result<Ret, Fault> {
     let max = call
         .param("options")
         .and_then(|o| o.i64_field("maxObjects"))
@@ -775,7 +724,7 @@ fn retrieve_ex(w: &mut World, call: &Call, session: Option<&str>) -> Result<Ret,
     Ok(page(w, session.unwrap_or(""), items, max))
 }
 
-fn continue_retrieve(w: &mut World, call: &Call, session: Option<&str>) -> Result<Ret, Fault> {
+pub fn continue_retrieve(w: &mut World, call: &Call, session: Option<&str>) -> Result<Ret, Fault> {
     let token = call.req_str("token")?;
     let p = w
         .pending
@@ -789,7 +738,7 @@ fn continue_retrieve(w: &mut World, call: &Call, session: Option<&str>) -> Resul
     Ok(ret)
 }
 
-fn create_view(w: &mut World, call: &Call, session: &str) -> Result<Ret, Fault> {
+pub fn create_view(w: &mut World, call: &Call, session: &str) -> Result<Ret, Fault> {
     let (ck, cid) = call
         .moref("container")
         .ok_or_else(|| Fault::invalid_argument("container"))?;
@@ -861,7 +810,7 @@ pub fn view_contents(w: &World, id: &str) -> SVal {
     )
 }
 
-fn find_by_uuid(w: &World, call: &Call) -> Result<Ret, Fault> {
+pub fn find_by_uuid(w: &World, call: &Call) -> Result<Ret, Fault> {
     let uuid = call.req_str("uuid")?.to_ascii_lowercase();
     if call.bool("vmSearch") != Some(true) {
         return Ok(if uuid == crate::props::HOST_UUID {
@@ -884,7 +833,7 @@ fn find_by_uuid(w: &World, call: &Call) -> Result<Ret, Fault> {
         .unwrap_or(Ret::None))
 }
 
-fn find_by_inventory_path(w: &World, call: &Call) -> Result<Ret, Fault> {
+pub fn find_by_inventory_path(w: &World, call: &Call) -> Result<Ret, Fault> {
     let path = call.req_str("inventoryPath")?;
     let parts: Vec<&str> = path.trim_matches('/').split('/').collect();
     let found = match parts.as_slice() {
@@ -901,7 +850,7 @@ fn find_by_inventory_path(w: &World, call: &Call) -> Result<Ret, Fault> {
     Ok(found.map(|f| Ret::Vals(vec![f])).unwrap_or(Ret::None))
 }
 
-fn create_filter(w: &mut World, call: &Call, session: &str) -> Result<Ret, Fault> {
+pub fn create_filter(w: &mut World, call: &Call, session: &str) -> Result<Ret, Fault> {
     let spec = call
         .param("spec")
         .ok_or_else(|| Fault::invalid_argument("spec"))?
@@ -1024,7 +973,7 @@ fn diff_xml(old: &Snapshot, new: &Snapshot, version: u64) -> Option<String> {
     Some(x)
 }
 
-fn wait_for_updates(
+pub fn wait_for_updates(
     shared: &Shared,
     mut w: std::sync::MutexGuard<'_, World>,
     call: &Call,

@@ -1,11 +1,7 @@
 //! Tasks and the methods that start them: the VM power state machine,
 //! questions (AnswerVM), CancelTask, guest operations through VMware Tools.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
 use std::time::{Duration, Instant, SystemTime};
-
-use once_cell::sync::Lazy;
 
 use crate::model::*;
 use crate::server::Shared;
@@ -14,16 +10,6 @@ use crate::world::{Choice, Fault, Power, Question, Task, TaskState, World};
 
 /// The work a task does when it completes: its result or its fault.
 pub type Work = Box<dyn FnOnce(&Shared, &mut World) -> Result<Option<SVal>, Fault> + Send>;
-
-/// Work of tasks that wait (for their duration or for an answer), by task.
-static CONTINUATIONS: Lazy<Mutex<HashMap<String, Work>>> = Lazy::new(|| Mutex::new(HashMap::new()));
-
-fn continuations() -> std::sync::MutexGuard<'static, HashMap<String, Work>> {
-    match CONTINUATIONS.lock() {
-        Ok(g) => g,
-        Err(p) => p.into_inner(),
-    }
-}
 
 fn op_of(method: &str) -> (&'static str, &'static str) {
     // (descriptionId, short op name used in ESX task ids)
@@ -304,7 +290,7 @@ pub fn start_vm_task(
         cancelable,
         user,
     );
-    continuations().insert(t.clone(), work);
+    w.continuations.insert(t.clone(), work);
     let (tid, vmid, method) = (t.clone(), vmid.to_string(), method.to_string());
     sh.after(Duration::ZERO, move |sh, w| {
         begin(sh, w, &tid, &vmid, &method)
@@ -328,11 +314,11 @@ pub fn start_entity_task(
         false,
         user,
     );
-    continuations().insert(t.clone(), work);
+    w.continuations.insert(t.clone(), work);
     let tid = t.clone();
     sh.after(Duration::ZERO, move |sh, w| {
         if !w.task_pending(&tid) {
-            continuations().remove(&tid);
+            w.continuations.remove(&tid);
             return;
         }
         w.task_running(&tid);
@@ -344,17 +330,17 @@ pub fn start_entity_task(
 fn begin(sh: &Shared, w: &mut World, t: &str, vmid: &str, method: &str) {
     log::debug!("task {t} begins");
     if !w.task_pending(t) {
-        continuations().remove(t);
+        w.continuations.remove(t);
         return;
     }
     w.task_running(t);
     if let Some(f) = w.fail_next.remove(&(vmid.to_string(), method.to_string())) {
-        continuations().remove(t);
+        w.continuations.remove(t);
         w.task_done(t, Err(f));
         return;
     }
     if w.vm(vmid).is_some_and(|v| v.question.is_some()) {
-        continuations().remove(t);
+        w.continuations.remove(t);
         w.task_done(
             t,
             Err(Fault::new(
@@ -365,7 +351,7 @@ fn begin(sh: &Shared, w: &mut World, t: &str, vmid: &str, method: &str) {
         return;
     }
     if let Some(other) = w.busy_task(vmid, t) {
-        continuations().remove(t);
+        w.continuations.remove(t);
         w.task_done(
             t,
             Err(Fault::new(
@@ -401,10 +387,10 @@ fn schedule_finish(sh: &Shared, w: &mut World, t: &str) {
     let tid = t.to_string();
     sh.after(w.task_ms(), move |sh, w| {
         if !w.task_pending(&tid) {
-            continuations().remove(&tid);
+            w.continuations.remove(&tid);
             return;
         }
-        let work = continuations().remove(&tid);
+        let work = w.continuations.remove(&tid);
         let result = match work {
             Some(f) => f(sh, w),
             None => Ok(None),
@@ -413,14 +399,14 @@ fn schedule_finish(sh: &Shared, w: &mut World, t: &str) {
     });
 }
 
-fn vm_this(call: &Call) -> Result<&str, Fault> {
+pub fn vm_this(call: &Call) -> Result<&str, Fault> {
     if call.this.0 != "VirtualMachine" {
         return Err(Fault::invalid_argument("_this"));
     }
     Ok(&call.this.1)
 }
 
-fn power_on_work(vmid: String) -> Work {
+pub fn power_on_work(vmid: String) -> Work {
     Box::new(move |_sh, w| {
         let vm = w
             .vm_mut(&vmid)
@@ -435,7 +421,7 @@ fn power_on_work(vmid: String) -> Work {
     })
 }
 
-fn power_change_work(
+pub fn power_change_work(
     vmid: String,
     from: &'static [Power],
     to: Power,
@@ -463,62 +449,7 @@ fn power_change_work(
     })
 }
 
-/// Methods handled here; anything unknown is a fault.
-pub fn dispatch(sh: &Shared, w: &mut World, call: &Call, session: &str) -> Result<Ret, Fault> {
-    let user = w
-        .sessions
-        .values()
-        .find(|s| s.key == session)
-        .map(|s| s.user.clone())
-        .unwrap_or_default();
-    match call.method.as_str() {
-        "PowerOnVM_Task" => {
-            let vmid = vm_this(call)?.to_string();
-            start_vm_task(
-                sh,
-                w,
-                &vmid,
-                "PowerOnVM_Task",
-                false,
-                &user,
-                power_on_work(vmid.clone()),
-            )
-        }
-        "PowerOffVM_Task" => {
-            let vmid = vm_this(call)?.to_string();
-            let work = power_change_work(
-                vmid.clone(),
-                &[Power::On, Power::Suspended],
-                Power::Off,
-                "poweredOff",
-            );
-            start_vm_task(sh, w, &vmid, "PowerOffVM_Task", false, &user, work)
-        }
-        "SuspendVM_Task" => {
-            let vmid = vm_this(call)?.to_string();
-            let work = power_change_work(vmid.clone(), &[Power::On], Power::Suspended, "suspended");
-            start_vm_task(sh, w, &vmid, "SuspendVM_Task", false, &user, work)
-        }
-        "ResetVM_Task" => {
-            let vmid = vm_this(call)?.to_string();
-            let work = power_change_work(vmid.clone(), &[Power::On], Power::On, "poweredOn");
-            start_vm_task(sh, w, &vmid, "ResetVM_Task", false, &user, work)
-        }
-        "ShutdownGuest" | "RebootGuest" | "StandbyGuest" => guest_op(sh, w, call),
-        "AnswerVM" => answer_vm(sh, w, call),
-        "CancelTask" => cancel_task(w, call),
-        other => crate::ops::dispatch(sh, w, call, &user).unwrap_or_else(|| {
-            Err(Fault::new(
-                "MethodNotFound",
-                format!("The method {other} is not implemented by esx-sim."),
-            )
-            .with("receiver", moref(call.this.0.clone(), call.this.1.clone()))
-            .with("method", s(other)))
-        }),
-    }
-}
-
-fn guest_op(sh: &Shared, w: &mut World, call: &Call) -> Result<Ret, Fault> {
+pub fn guest_op(sh: &Shared, w: &mut World, call: &Call) -> Result<Ret, Fault> {
     let vmid = vm_this(call)?.to_string();
     let vm = w
         .vm(&vmid)
@@ -550,7 +481,7 @@ fn guest_op(sh: &Shared, w: &mut World, call: &Call) -> Result<Ret, Fault> {
     Ok(Ret::None)
 }
 
-fn answer_vm(sh: &Shared, w: &mut World, call: &Call) -> Result<Ret, Fault> {
+pub fn answer_vm(sh: &Shared, w: &mut World, call: &Call) -> Result<Ret, Fault> {
     let vmid = vm_this(call)?.to_string();
     let qid = call.req_str("questionId")?;
     let key = call.req_str("answerChoice")?;
@@ -572,7 +503,7 @@ fn answer_vm(sh: &Shared, w: &mut World, call: &Call) -> Result<Ret, Fault> {
         vm.question = None;
     }
     if chosen.label.contains("cancel") {
-        continuations().remove(&task);
+        w.continuations.remove(&task);
         w.task_done(
             &task,
             Err(Fault::new(
@@ -628,7 +559,7 @@ fn answer_vm(sh: &Shared, w: &mut World, call: &Call) -> Result<Ret, Fault> {
     Ok(Ret::None)
 }
 
-fn cancel_task(w: &mut World, call: &Call) -> Result<Ret, Fault> {
+pub fn cancel_task(w: &mut World, call: &Call) -> Result<Ret, Fault> {
     let tid = call.this.1.clone();
     let t = w
         .tasks
@@ -650,7 +581,7 @@ fn cancel_task(w: &mut World, call: &Call) -> Result<Ret, Fault> {
             }
         }
     }
-    continuations().remove(&tid);
+    w.continuations.remove(&tid);
     if let Some(t) = w.tasks.get_mut(&tid) {
         t.cancelled = true;
     }

@@ -363,6 +363,12 @@ pub struct World {
     pub sparse: bool,
     /// Properties left out on purpose, as `Type.field` (`HostCapability.maxSupportedVcpus`).
     pub omit: std::collections::BTreeSet<String>,
+    /// The work of tasks that wait (for their duration or an answer), by
+    /// task: it runs when the task completes.
+    pub continuations: HashMap<String, crate::tasks::Work>,
+    /// The session key of the call being served (the world is locked for
+    /// the whole call, so this is that call's).
+    pub current_session: Option<String>,
 }
 
 fn uuid_from(seed: u64, prefix: &str) -> String {
@@ -586,6 +592,8 @@ impl World {
             host_boot: SystemTime::now() - Duration::from_secs(86_400 * 12),
             sparse: false,
             omit: Default::default(),
+            continuations: HashMap::new(),
+            current_session: None,
         };
         for spec in specs {
             w.add_vm(spec)?;

@@ -55,33 +55,11 @@ pub fn which(name: &str) -> Option<PathBuf> {
     })
 }
 
-fn sim_binary() -> PathBuf {
-    if let Some(p) = std::env::var_os("ESX_SIM") {
-        let p = PathBuf::from(p);
-        if p.exists() {
-            return p;
-        }
-    }
-    // Build (or confirm up to date) the simulator of this profile once per
-    // test binary, so that a stale esx-sim is never tested against.
-    static BUILD: std::sync::Once = std::sync::Once::new();
-    BUILD.call_once(|| {
-        let release = target_dir().ends_with("release");
-        let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
-        cmd.args(["build", "-q", "-p", "esx-sim"])
-            .current_dir(repo_dir());
-        if release {
-            cmd.arg("--release");
-        }
-        let status = cmd.status().expect("cargo build -p esx-sim");
-        assert!(status.success(), "building esx-sim failed");
-    });
-    target_dir().join("esx-sim")
-}
-
-/// A running esx-sim, stopped (and its datastore removed) on drop.
+/// An esx-sim running inside the test process (the esx-sim library), with
+/// helpers for its HTTP control endpoints; stopped (and its datastore
+/// removed) on drop.
 pub struct Sim {
-    child: Child,
+    pub sim: esx_sim::Sim,
     pub port: u16,
     pub scheme: String,
     pub sha1: String,
@@ -166,25 +144,22 @@ impl Sim {
         Sim::with_args(&[])
     }
 
+    /// A simulator set up as the `esx-sim` program's options say.
     pub fn with_args(args: &[&str]) -> Sim {
         let tmp = TempDir::new("sim");
-        let mut cmd = Command::new(sim_binary());
-        cmd.args(["--port", "0", "--datastore-dir"])
-            .arg(&tmp.0)
-            .args(args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit());
-        let mut child = cmd.spawn().expect("start esx-sim");
-        let b = read_banner(&mut child, "esx-sim listening on ", "datastore-dir ");
-        let (port, sha1, sha256, dir) = (b.port, b.sha1, b.sha256, PathBuf::from(b.last));
-        let scheme = b.url.split("://").next().unwrap_or("https").to_string();
+        let builder = esx_sim::Builder::from_args(args.iter().copied())
+            .unwrap_or_else(|e| panic!("esx-sim options {args:?}: {e}"))
+            .datastore_dir(&tmp.0);
+        let sim = builder.start().expect("start esx-sim");
+        let (sha1, sha256) = sim.thumbprints();
+        let (sha1, sha256) = (sha1.to_string(), sha256.to_string());
         Sim {
-            child,
-            port,
-            scheme,
+            port: sim.port(),
+            scheme: sim.scheme().to_string(),
             sha1,
             sha256,
-            datastore_dir: dir,
+            datastore_dir: sim.datastore_dir().to_path_buf(),
+            sim,
             _tmp: tmp,
             agent: control_agent(),
         }
@@ -311,15 +286,6 @@ impl Sim {
             "timed out waiting for {what} on {name}: {:?}",
             self.vm(name)
         );
-    }
-}
-
-impl Drop for Sim {
-    fn drop(&mut self) {
-        // SIGTERM, so the simulator stops cleanly.
-        // SAFETY: kill(2) on our own child's pid.
-        unsafe { libc::kill(self.child.id() as i32, libc::SIGTERM) };
-        let _ = self.child.wait();
     }
 }
 
