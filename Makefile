@@ -16,9 +16,11 @@ CC         ?= cc
 CFLAGS     ?= -O2 -g
 WARN       := -Wall -Wextra -Werror -std=c11 -D_POSIX_C_SOURCE=200809L
 
-# Everything is built once, in release mode, and installed into a local
-# stage that the C programs, demo and tests use like an installed copy.
-TARGET  := $(CURDIR)/target/release
+# Everything is built once, in one profile (release; `make test` uses ci,
+# release with debug assertions), and installed into a local stage that the
+# C programs, demo and tests use like an installed copy.
+PROFILE ?= release
+TARGET  := $(CURDIR)/target/$(PROFILE)
 STAGE   := $(CURDIR)/build/stage
 BUILD   := $(CURDIR)/build
 LIB     := $(TARGET)/libesx_driver.so
@@ -35,17 +37,17 @@ export ESX_STAGE := $(STAGE)
 all: lib sim c-programs
 
 lib:
-	$(CARGO) build --release -p esx-driver
+	$(CARGO) build --profile $(PROFILE) -p esx-driver
 
 sim:
-	$(CARGO) build --release -p esx-sim
+	$(CARGO) build --profile $(PROFILE) -p esx-sim
 
 # Regenerates include/esx_driver.h from the Rust sources (commit the result).
 header:
-	ESX_DRIVER_WRITE_HEADER=1 $(CARGO) build --release -p esx-driver
+	ESX_DRIVER_WRITE_HEADER=1 $(CARGO) build --profile $(PROFILE) -p esx-driver
 
 check-header:
-	$(CARGO) test --release --test abi header_is_current
+	$(CARGO) test --profile $(PROFILE) --test abi header_is_current
 
 install: lib
 	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(LIBDIR)/pkgconfig
@@ -94,23 +96,15 @@ esxsh: c-programs
 demo: all
 	scripts/demo.sh
 
-test: all
-	scripts/test.sh
-
-test-rust: all
-	$(CARGO) test --release --workspace
-
-test-c: all
-	scripts/test.sh c
-
-test-pyvmomi: all
-	scripts/test.sh pyvmomi
-
-test-virsh: all
-	scripts/test.sh virsh
-
-test-valgrind: all
-	scripts/test.sh valgrind
+# The tests build in the ci profile only: `make test` after `make demo`
+# builds once more, but never twice within itself.
+test test-rust test-c test-pyvmomi test-virsh test-valgrind: export PROFILE := ci
+test: ; $(MAKE) --no-print-directory PROFILE=ci all && scripts/test.sh
+test-rust: ; $(MAKE) --no-print-directory PROFILE=ci all && scripts/test.sh rust
+test-c: ; $(MAKE) --no-print-directory PROFILE=ci all && scripts/test.sh c
+test-pyvmomi: ; $(MAKE) --no-print-directory PROFILE=ci all && scripts/test.sh pyvmomi
+test-virsh: ; $(MAKE) --no-print-directory PROFILE=ci all && scripts/test.sh virsh
+test-valgrind: ; $(MAKE) --no-print-directory PROFILE=ci all && scripts/test.sh valgrind
 
 bench: all
 	$(CARGO) run --release --example bench

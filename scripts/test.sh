@@ -21,15 +21,34 @@ elif [ "${CI:-}" = true ]; then
     exit 1
 fi
 
+# The profile `make test` built everything in (release code with debug
+# assertions and overflow checks): the tests reuse that build.
+profile="${PROFILE:-ci}"
+export ESX_SIM="$PWD/target/$profile/esx-sim"
+
+# Tests skipped for a missing prerequisite (never in CI) are listed at the
+# end: libtest itself can only say "ok" for them.
+export ESX_SKIP_LOG="$PWD/build/skipped.txt"
+mkdir -p build
+rm -f "$ESX_SKIP_LOG"
+report_skips() {
+    if [ -s "$ESX_SKIP_LOG" ]; then
+        echo
+        echo "SKIPPED $(wc -l < "$ESX_SKIP_LOG") test(s) for missing prerequisites (run with CI=true to fail instead):"
+        sort "$ESX_SKIP_LOG" | sed 's/^/  /'
+    fi
+}
+trap report_skips EXIT
+
 what="${1:-all}"
 case "$what" in
-    c) exec cargo test --release --test c_programs --test abi ;;
-    pyvmomi) exec cargo test --release --test pyvmomi ;;
-    virsh) exec cargo test --release --test virsh ;;
-    valgrind) exec cargo test --release --test c_programs valgrind ;;
+    rust) cargo test --profile "$profile" --workspace; exit ;;
+    c) cargo test --profile "$profile" --test c_programs --test abi; exit ;;
+    pyvmomi) cargo test --profile "$profile" --test pyvmomi; exit ;;
+    virsh) cargo test --profile "$profile" --test virsh; exit ;;
+    valgrind) cargo test --profile "$profile" --test c_programs valgrind; exit ;;
 esac
 
 cargo fmt --all -- --check
-cargo clippy --release --workspace --all-targets -- -D warnings
-# Debug assertions (overflow checks included) on in the optimised build.
-RUSTFLAGS="-Cdebug-assertions" cargo test --release --workspace
+cargo clippy --profile "$profile" --workspace --all-targets -- -D warnings
+cargo test --profile "$profile" --workspace

@@ -5,14 +5,14 @@
 
 mod common;
 
-use common::{Pw, Sim};
+use common::{Password, Sim, PASSWORD};
 use esx_driver::driver::config::{ParamValue, TypedParam, MAXIMUM};
 use esx_driver::driver::Connection;
 use esx_driver::error::Code;
 
 fn setup() -> (Sim, Connection) {
     let sim = Sim::with_args(&["--task-ms", "50"]);
-    let c = Connection::open(&sim.uri(""), Some(&mut Pw), false).expect("open");
+    let c = sim.connect("");
     (sim, c)
 }
 
@@ -198,7 +198,7 @@ fn vcpus_within_the_host_limit() {
 
     // The host's limit comes from the host.
     sim.control("action=max_vcpus&n=16");
-    let c2 = Connection::open(&sim.uri(""), Some(&mut Pw), false).unwrap();
+    let c2 = sim.connect("");
     assert_eq!(c2.host_max_vcpus().unwrap(), 16);
     let d2 = c2.lookup_by_name("debian-02").unwrap();
     assert_eq!(code(c2.set_vcpus(&d2, 32, 0)).0, Code::InvalidArg);
@@ -318,7 +318,7 @@ fn autostart_enables_the_host_switch() {
     assert_eq!(sim.vm("debian-02")["autostart"], "none");
     assert!(!c.autostart(&d).unwrap());
 
-    let ro = Connection::open(&sim.uri(""), Some(&mut Pw), true).unwrap();
+    let ro = Connection::open(&sim.uri(""), Some(&mut Password(PASSWORD)), true).unwrap();
     let rd = ro.lookup_by_name("debian-02").unwrap();
     assert_eq!(code(ro.set_autostart(&rd, true)).0, Code::OperationDenied);
     assert_eq!(sim.vm("debian-02")["autostart"], "none");

@@ -3,33 +3,14 @@
 
 mod common;
 
-use common::{Sim, PASSWORD};
-use esx_driver::driver::{Authenticator, Connection, CredentialKind, CredentialRequest, ListFlags};
+use common::{Password, Sim, PASSWORD};
+use esx_driver::driver::{Connection, ListFlags};
 use esx_driver::error::Code;
-
-/// Answers the password (and the user name if asked).
-pub struct Pw(pub &'static str);
-
-impl Authenticator for Pw {
-    fn supports(&self, _: CredentialKind) -> bool {
-        true
-    }
-    fn ask(&mut self, req: &CredentialRequest) -> esx_driver::Result<Option<String>> {
-        Ok(Some(match req.kind {
-            CredentialKind::AuthName => "root".into(),
-            _ => self.0.into(),
-        }))
-    }
-}
-
-fn open(sim: &Sim, extra: &str) -> Connection {
-    Connection::open(&sim.uri(extra), Some(&mut Pw(PASSWORD)), false).expect("open")
-}
 
 #[test]
 fn opening_costs_three_requests_and_negotiates_the_version() {
     let sim = Sim::start();
-    let conn = open(&sim, "");
+    let conn = sim.connect("");
     let s = sim.stats();
     assert_eq!(s["total"], 3, "{s:?}");
     assert_eq!(s["GET /sdk/vimServiceVersions.xml"], 1);
@@ -46,7 +27,7 @@ fn opening_costs_three_requests_and_negotiates_the_version() {
 #[test]
 fn node_info_hostname_free_memory_capabilities() {
     let sim = Sim::start();
-    let conn = open(&sim, "");
+    let conn = sim.connect("");
     let n = conn.node_info().unwrap();
     assert_eq!(n.model, "Intel Xeon Gold 6230 CPU @ 2.10");
     assert_eq!(n.memory_kib, 256 * 1024 * 1024);
@@ -71,7 +52,7 @@ fn node_info_hostname_free_memory_capabilities() {
 #[test]
 fn list_and_filter_flags() {
     let sim = Sim::start();
-    let conn = open(&sim, "");
+    let conn = sim.connect("");
     let names = |f: u32| {
         let mut v: Vec<String> = conn
             .list_all_domains(ListFlags(f))
@@ -129,7 +110,7 @@ fn list_and_filter_flags() {
 #[test]
 fn listing_2500_vms_takes_three_requests() {
     let sim = Sim::with_args(&["--vms", "2500"]);
-    let conn = open(&sim, "");
+    let conn = sim.connect("");
     sim.reset_stats();
     let all = conn.list_all_domains(ListFlags(0)).unwrap();
     assert_eq!(all.len(), 2500);
@@ -146,7 +127,7 @@ fn listing_2500_vms_takes_three_requests() {
 #[test]
 fn lookups_and_their_costs() {
     let sim = Sim::start();
-    let conn = open(&sim, "");
+    let conn = sim.connect("");
     sim.reset_stats();
     let d = conn.lookup_by_name("debian-02").unwrap();
     assert_eq!(d.id, -1);
@@ -169,7 +150,7 @@ fn lookups_and_their_costs() {
     assert_eq!(by_id.name, "alpine-01");
     assert_eq!(sim.stats()["total"], 1);
 
-    let fresh = open(&sim, "");
+    let fresh = sim.connect("");
     sim.reset_stats();
     let u = fresh.lookup_by_uuid(&d.uuid).unwrap();
     assert_eq!(u.name, "debian-02");
@@ -196,7 +177,7 @@ fn lookups_and_their_costs() {
 #[test]
 fn bad_password_is_auth_failed() {
     let sim = Sim::start();
-    let e = Connection::open(&sim.uri(""), Some(&mut Pw("wrong")), false).unwrap_err();
+    let e = Connection::open(&sim.uri(""), Some(&mut Password("wrong")), false).unwrap_err();
     assert_eq!(e.code(), Code::AuthFailed);
     assert_eq!(e.fault(), Some("InvalidLogin"));
     assert!(e.message().contains("Login as 'root'"), "{}", e.message());
@@ -218,7 +199,7 @@ fn no_credentials_is_a_clear_error() {
 #[test]
 fn expired_session_logs_in_again_once() {
     let sim = Sim::start();
-    let conn = open(&sim, "");
+    let conn = sim.connect("");
     sim.sim.expire_sessions();
     let all = conn.list_all_domains(ListFlags(0)).unwrap();
     assert_eq!(all.len(), 5);
@@ -231,19 +212,19 @@ fn expired_session_logs_in_again_once() {
 #[test]
 fn secure_and_encrypted_tell_the_truth() {
     let sim = Sim::start();
-    let c = open(&sim, "");
+    let c = sim.connect("");
     assert!(c.is_encrypted());
     assert!(!c.is_secure(), "no_verify=1 is not secure");
     assert!(c.is_alive());
     let pinned = Connection::open(
         &sim.uri_with(&format!("thumbprint={}", sim.sha256)),
-        Some(&mut Pw(PASSWORD)),
+        Some(&mut Password(PASSWORD)),
         false,
     )
     .unwrap();
     assert!(pinned.is_encrypted() && pinned.is_secure());
     let http = Sim::with_args(&["--http"]);
-    let h = open(&http, "");
+    let h = http.connect("");
     assert!(!h.is_encrypted() && !h.is_secure());
     assert_eq!(h.list_all_domains(ListFlags(0)).unwrap().len(), 5);
     h.close();

@@ -4,13 +4,13 @@
 
 mod common;
 
-use common::{Pw, Sim};
+use common::{Password, Sim, PASSWORD};
 use esx_driver::driver::Connection;
 use esx_driver::error::Code;
 
 fn setup() -> (Sim, Connection) {
     let sim = Sim::with_args(&["--task-ms", "20"]);
-    let c = Connection::open(&sim.uri(""), Some(&mut Pw), false).expect("open");
+    let c = sim.connect("");
     (sim, c)
 }
 
@@ -206,7 +206,7 @@ fn define_refuses_and_leaves_nothing_behind() {
         Code::NoDomain
     );
 
-    let ro = Connection::open(&sim.uri(""), Some(&mut Pw), true).unwrap();
+    let ro = Connection::open(&sim.uri(""), Some(&mut Password(PASSWORD)), true).unwrap();
     let rd = ro.lookup_by_name("debian-02").unwrap();
     assert_eq!(
         ro.undefine(&rd, 0).unwrap_err().code(),

@@ -4,14 +4,10 @@
 
 mod common;
 
-use common::{Pw, Sim};
+use common::Sim;
 use esx_driver::driver::config::{ParamValue, TypedParam, MAXIMUM};
 use esx_driver::driver::{Connection, DomainRef, ListFlags};
 use esx_driver::error::Code;
-
-fn open(sim: &Sim) -> Connection {
-    Connection::open(&sim.uri(""), Some(&mut Pw), false).expect("open")
-}
 
 /// What a read may answer on a sparse host: a value, or an error that says
 /// what the host did not report (or that the operation does not apply).
@@ -41,7 +37,7 @@ fn acceptable<T: std::fmt::Debug>(what: &str, r: esx_driver::Result<T>, sparse: 
 
 /// Every read operation of the driver, on every VM.
 fn every_read(sim: &Sim, sparse: bool) {
-    let c = open(sim);
+    let c = sim.connect("");
     let doms = c
         .list_all_domains(ListFlags(0))
         .expect("listing never needs an optional property");
@@ -98,7 +94,7 @@ fn every_read_operation_on_a_generous_host() {
     let sim = Sim::start();
     every_read(&sim, false);
     // And on the generous host they all succeed where they apply.
-    let c = open(&sim);
+    let c = sim.connect("");
     let d = c.lookup_by_name("alpine-01").unwrap();
     c.info(&d).unwrap();
     c.scheduler_parameters(&d, 0).unwrap();
@@ -111,7 +107,7 @@ fn every_read_operation_on_a_host_that_omits_every_optional_property() {
     let sim = Sim::with_args(&["--sparse"]);
     every_read(&sim, true);
     // What the reference marks optional is absent, and says so.
-    let c = open(&sim);
+    let c = sim.connect("");
     let d = c.lookup_by_name("debian-02").unwrap();
     let e = c.info(&d).unwrap_err();
     assert!(
@@ -127,7 +123,7 @@ fn every_read_operation_on_a_host_that_omits_every_optional_property() {
 fn with_omitted(fields: &str) -> (Sim, Connection) {
     let sim = Sim::with_args(&["--task-ms", "50"]);
     sim.control(&format!("action=omit&fields={fields}"));
-    let c = open(&sim);
+    let c = sim.connect("");
     (sim, c)
 }
 
@@ -199,7 +195,7 @@ fn guest_addresses_without_a_prefix() {
 #[test]
 fn domain_ids_with_vcenter_style_morefs() {
     let sim = Sim::with_args(&["--vm-moref", "vm-N"]);
-    let c = open(&sim);
+    let c = sim.connect("");
     let running: Vec<DomainRef> = c.list_all_domains(ListFlags(ListFlags::ACTIVE)).unwrap();
     assert!(!running.is_empty());
     for d in &running {
@@ -208,13 +204,13 @@ fn domain_ids_with_vcenter_style_morefs() {
         assert_eq!(c.lookup_by_id(d.id).unwrap().name, d.name);
     }
     // A fresh connection that has seen no MoRef yet finds it too.
-    let fresh = open(&sim);
+    let fresh = sim.connect("");
     let d = &running[0];
     assert_eq!(fresh.lookup_by_id(d.id).unwrap().name, d.name);
     assert_eq!(fresh.lookup_by_id(9999).unwrap_err().code(), Code::NoDomain);
     // And the ESX form still works on a host that uses it.
     let esx = Sim::start();
-    let c = open(&esx);
+    let c = esx.connect("");
     let d = c.lookup_by_name("alpine-01").unwrap();
     assert_eq!(d.moref.value, d.id.to_string());
     assert_eq!(c.lookup_by_id(d.id).unwrap().name, "alpine-01");
@@ -224,7 +220,7 @@ fn domain_ids_with_vcenter_style_morefs() {
 #[test]
 fn native_vmx_with_relative_disk_names() {
     let sim = Sim::start();
-    let c = open(&sim);
+    let c = sim.connect("");
     let vmx = "config.version = \"8\"\nvirtualHW.version = \"13\"\ndisplayName = \"web1\"\n\
                memsize = \"1024\"\nnumvcpus = \"2\"\nscsi0.present = \"TRUE\"\n\
                scsi0.virtualDev = \"pvscsi\"\nscsi0:0.present = \"TRUE\"\n\
@@ -241,7 +237,7 @@ fn native_vmx_with_relative_disk_names() {
 #[test]
 fn a_refused_define_leaves_no_file_behind() {
     let sim = Sim::with_args(&["--task-ms", "20"]);
-    let c = open(&sim);
+    let c = sim.connect("");
     let xml = c
         .domain_xml(&c.lookup_by_name("debian-02").unwrap(), 0)
         .unwrap()
@@ -275,7 +271,7 @@ fn a_refused_define_leaves_no_file_behind() {
 #[test]
 fn control_characters_in_names_are_escaped_in_the_vmx() {
     let sim = Sim::with_args(&["--task-ms", "20"]);
-    let c = open(&sim);
+    let c = sim.connect("");
     let xml = c
         .domain_xml(&c.lookup_by_name("debian-02").unwrap(), 0)
         .unwrap()

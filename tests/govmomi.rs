@@ -5,13 +5,13 @@
 
 mod common;
 
-use common::{Vcsim, VcsimPw};
+use common::{Password, Vcsim, VCSIM_PASSWORD};
 use esx_driver::driver::config::{ParamValue, TypedParam, MAXIMUM};
 use esx_driver::driver::{Connection, DomainRef, ListFlags};
 use esx_driver::error::{Code, Error};
 
 fn open(uri: &str) -> esx_driver::Result<Connection> {
-    Connection::open(uri, Some(&mut VcsimPw), false)
+    Connection::open(uri, Some(&mut Password(VCSIM_PASSWORD)), false)
 }
 
 /// What one operation is expected to do on vcsim.

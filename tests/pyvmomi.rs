@@ -6,9 +6,8 @@ mod common;
 use std::path::PathBuf;
 use std::process::Command;
 
-use common::{repo_dir, require, Pw, Sim, PASSWORD};
+use common::{repo_dir, require, Sim, PASSWORD};
 use esx_driver::driver::config::{ParamValue, TypedParam};
-use esx_driver::driver::Connection;
 
 /// The Python with pyvmomi: $ESX_PYTHON (set by `make test`), else
 /// build/venv, else python3 if it can import pyVmomi.
@@ -118,7 +117,7 @@ fn pyvmomi_answers_questions() {
 fn pyvmomi_reads_what_the_driver_set() {
     let Some(py) = python() else { return };
     let sim = Sim::with_args(&["--task-ms", "50"]);
-    let c = Connection::open(&sim.uri(""), Some(&mut Pw), false).unwrap();
+    let c = sim.connect("");
     let d = c.lookup_by_name("debian-02").unwrap();
     c.set_max_memory(&d, 3 * 1024 * 1024).unwrap();
     c.set_memory(&d, 2 * 1024 * 1024).unwrap();
@@ -163,7 +162,7 @@ fn pyvmomi_reads_what_the_driver_set() {
 fn pyvmomi_reads_the_snapshot_tree_the_driver_made() {
     let Some(py) = python() else { return };
     let sim = Sim::with_args(&["--task-ms", "20"]);
-    let c = Connection::open(&sim.uri(""), Some(&mut Pw), false).unwrap();
+    let c = sim.connect("");
     let a = c.lookup_by_name("alpine-01").unwrap();
     let mk = |name: &str, flags: u32| {
         c.snapshot_create(

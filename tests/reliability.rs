@@ -8,13 +8,9 @@ mod common;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::{Pw, Sim, TempDir};
-use esx_driver::driver::{Connection, ListFlags};
+use common::{Sim, TempDir};
+use esx_driver::driver::ListFlags;
 use esx_driver::error::Code;
-
-fn open(sim: &Sim, extra: &str) -> Connection {
-    Connection::open(&sim.uri(extra), Some(&mut Pw), false).expect("open")
-}
 
 fn fault(sim: &Sim, q: &str) {
     sim.control(&format!("action=fault&{q}"));
@@ -23,7 +19,7 @@ fn fault(sim: &Sim, q: &str) {
 #[test]
 fn idle_session_expiry_logs_in_again_once() {
     let sim = Sim::start();
-    let c = open(&sim, "");
+    let c = sim.connect("");
     let d = c.lookup_by_name("debian-02").unwrap();
     sim.sim.expire_sessions();
     sim.reset_stats();
@@ -39,7 +35,7 @@ fn idle_session_expiry_logs_in_again_once() {
 #[test]
 fn a_failed_relogin_says_so() {
     let sim = Sim::start();
-    let c = open(&sim, "");
+    let c = sim.connect("");
     let d = c.lookup_by_name("debian-02").unwrap();
     // The session is gone, and Login itself fails.
     sim.control("action=expire_sessions");
@@ -57,7 +53,7 @@ fn a_failed_relogin_says_so() {
 #[test]
 fn a_dropped_read_is_repeated_once_on_a_fresh_connection() {
     let sim = Sim::start();
-    let c = open(&sim, "");
+    let c = sim.connect("");
     // The first lookup also resolves the host; the second is the baseline.
     c.lookup_by_name("debian-02").unwrap();
     sim.reset_stats();
@@ -89,7 +85,7 @@ fn a_dropped_read_is_repeated_once_on_a_fresh_connection() {
 #[test]
 fn a_dropped_task_start_is_never_sent_twice() {
     let sim = Sim::with_args(&["--task-ms", "50"]);
-    let c = open(&sim, "");
+    let c = sim.connect("");
     let d = c.lookup_by_name("debian-02").unwrap();
 
     // The host started the task but the answer was lost: the driver finds
@@ -116,7 +112,7 @@ fn a_dropped_task_start_is_never_sent_twice() {
 #[test]
 fn http_errors_and_broken_bodies_are_errors_with_an_excerpt() {
     let sim = Sim::start();
-    let c = open(&sim, "");
+    let c = sim.connect("");
     let d = c.lookup_by_name("debian-02").unwrap();
 
     fault(&sim, "method=RetrievePropertiesEx&kind=http503");
@@ -163,7 +159,7 @@ fn http_errors_and_broken_bodies_are_errors_with_an_excerpt() {
 #[test]
 fn a_slow_host_hits_the_read_timeout() {
     let sim = Sim::start();
-    let c = open(&sim, "read_timeout=1");
+    let c = sim.connect("read_timeout=1");
     let d = c.lookup_by_name("debian-02").unwrap();
     fault(
         &sim,
@@ -193,7 +189,7 @@ fn hostile_names_and_annotations_round_trip() {
     }
     std::fs::write(&inv, text).unwrap();
     let sim = Sim::with_args(&["--inventory", inv.to_str().unwrap()]);
-    let c = open(&sim, "");
+    let c = sim.connect("");
     let mut listed: Vec<String> = c
         .list_all_domains(ListFlags(0))
         .unwrap()
@@ -248,7 +244,7 @@ fn datastore_paths_with_dot_dot_are_refused() {
 #[test]
 fn eight_threads_share_one_connection() {
     let sim = Sim::with_args(&["--vms", "8", "--task-ms", "5"]);
-    let c = Arc::new(open(&sim, ""));
+    let c = Arc::new(sim.connect(""));
     let names: Vec<String> = {
         let mut v: Vec<String> = c
             .list_all_domains(ListFlags(0))

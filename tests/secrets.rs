@@ -7,21 +7,11 @@ mod common;
 
 use std::sync::{Arc, Mutex};
 
-use common::Sim;
-use esx_driver::driver::{Authenticator, Connection, CredentialKind, CredentialRequest, ListFlags};
+use common::{Password, Sim};
+use esx_driver::driver::{Connection, ListFlags};
 
 /// A password that appears nowhere else (not in host names or paths).
 const SECRET: &str = "Pa55-w0rd_q7ZxK";
-
-struct Pw(&'static str);
-impl Authenticator for Pw {
-    fn supports(&self, _: CredentialKind) -> bool {
-        true
-    }
-    fn ask(&mut self, _: &CredentialRequest) -> esx_driver::Result<Option<String>> {
-        Ok(Some(self.0.into()))
-    }
-}
 
 struct Capture(Arc<Mutex<Vec<String>>>);
 impl log::Log for Capture {
@@ -49,7 +39,7 @@ fn no_secret_in_any_log_line() {
 
     let sim = Sim::with_args(&["--password", SECRET, "--task-ms", "20"]);
     let mut secrets = vec![SECRET.to_string()];
-    let c = Connection::open(&sim.uri(""), Some(&mut Pw(SECRET)), false).unwrap();
+    let c = Connection::open(&sim.uri(""), Some(&mut Password(SECRET)), false).unwrap();
     secrets.extend(sim.secrets());
     let d = c.lookup_by_name("debian-02").unwrap();
     c.list_all_domains(ListFlags(0)).unwrap();
@@ -71,7 +61,7 @@ fn no_secret_in_any_log_line() {
     drop(c);
     // A wrong password (its text must not be logged either).
     let wrong = "Wr0ng-Pa55_u2Yv";
-    assert!(Connection::open(&sim.uri(""), Some(&mut Pw(wrong)), false).is_err());
+    assert!(Connection::open(&sim.uri(""), Some(&mut Password(wrong)), false).is_err());
     secrets.push(wrong.to_string());
 
     let lines = lines.lock().unwrap();

@@ -4,14 +4,14 @@
 
 mod common;
 
-use common::{Pw, Sim};
+use common::Sim;
 use esx_driver::driver::snapshot::*;
 use esx_driver::driver::{Connection, DomainRef};
 use esx_driver::error::Code;
 
 fn setup() -> (Sim, Connection) {
     let sim = Sim::with_args(&["--task-ms", "20"]);
-    let c = Connection::open(&sim.uri(""), Some(&mut Pw), false).expect("open");
+    let c = sim.connect("");
     (sim, c)
 }
 

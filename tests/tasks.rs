@@ -7,14 +7,10 @@ mod common;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use common::{Pw, Sim};
+use common::{Password, Sim, PASSWORD};
 use esx_driver::driver::{Connection, DomainRef, QuestionHandler};
 use esx_driver::error::Code;
 use esx_driver::vi::Question;
-
-fn open(sim: &Sim, extra: &str) -> Connection {
-    Connection::open(&sim.uri(extra), Some(&mut Pw), false).expect("open")
-}
 
 fn sim_fast() -> Sim {
     Sim::with_args(&["--task-ms", "150"])
@@ -32,7 +28,7 @@ fn assert_no_filters(sim: &Sim) {
 #[test]
 fn lifecycle_and_state_checks() {
     let sim = sim_fast();
-    let c = open(&sim, "");
+    let c = sim.connect("");
     let d = c.lookup_by_name("debian-02").unwrap();
     assert_eq!(c.state(&d, 0).unwrap(), (5, 0));
     assert!(!c.is_active(&d).unwrap());
@@ -121,7 +117,7 @@ fn lifecycle_and_state_checks() {
 #[test]
 fn read_only_connections_refuse_changes() {
     let sim = sim_fast();
-    let c = Connection::open(&sim.uri(""), Some(&mut Pw), true).unwrap();
+    let c = Connection::open(&sim.uri(""), Some(&mut Password(PASSWORD)), true).unwrap();
     let d = c.lookup_by_name("debian-02").unwrap();
     let e = c.create(&d, 0).unwrap_err();
     assert_eq!(e.code(), Code::OperationDenied);
@@ -133,7 +129,7 @@ fn read_only_connections_refuse_changes() {
 #[test]
 fn question_before_start_with_auto_answer_0_then_1() {
     let sim = sim_fast();
-    let no = open(&sim, "auto_answer=0");
+    let no = sim.connect("auto_answer=0");
     let d = no.lookup_by_name("serial-04").unwrap();
 
     // The power-on meets the serial-port question; it cannot be cancelled.
@@ -187,7 +183,7 @@ fn question_before_start_with_auto_answer_0_then_1() {
 
     // With auto_answer=1 the pending question is answered with the default,
     // the earlier task carries on, and the call still fails.
-    let yes = open(&sim, "auto_answer=1");
+    let yes = sim.connect("auto_answer=1");
     let e = yes.create(&d, 0).unwrap_err();
     assert_eq!(e.code(), Code::OperationInvalid);
     let m = e.message();
@@ -213,7 +209,7 @@ fn question_before_start_with_auto_answer_0_then_1() {
 #[test]
 fn another_pending_task_stops_a_new_one() {
     let sim = sim_fast();
-    let c = open(&sim, "auto_answer=1");
+    let c = sim.connect("auto_answer=1");
     let d = c.lookup_by_name("debian-02").unwrap();
     sim.control("action=busy&vm=debian-02&ms=3000");
     let e = c.create(&d, 0).unwrap_err();
@@ -231,7 +227,7 @@ fn another_pending_task_stops_a_new_one() {
 #[test]
 fn question_during_task_is_answered_with_auto_answer_1() {
     let sim = sim_fast();
-    let c = open(&sim, "auto_answer=1");
+    let c = sim.connect("auto_answer=1");
     let d = c.lookup_by_name("copied-05").unwrap();
     let uuid_before = sim.vm("copied-05")["uuid"].clone();
     let now = c.create(&d, 0).unwrap();
@@ -259,7 +255,7 @@ fn question_during_task_is_answered_with_auto_answer_1() {
 #[test]
 fn question_during_cancelable_task_with_auto_answer_0_cancels_it() {
     let sim = sim_fast();
-    let c = open(&sim, "");
+    let c = sim.connect("");
     let a = c.lookup_by_name("alpine-01").unwrap();
     sim.control("action=arm_question&vm=alpine-01&kind=cdrom&method=PowerOffVM_Task&cancelable=1");
     let e = c.destroy(&a, 0).unwrap_err();
@@ -289,7 +285,7 @@ fn question_during_cancelable_task_with_auto_answer_0_cancels_it() {
 #[test]
 fn a_task_error_carries_the_host_fault() {
     let sim = sim_fast();
-    let c = open(&sim, "");
+    let c = sim.connect("");
     let d = c.lookup_by_name("debian-02").unwrap();
     sim.control("action=fail_task&vm=debian-02&method=PowerOnVM_Task&fault=GenericVmConfigFault&message=Failed%20to%20open%20disk%20debian-02.vmdk");
     let e = c.create(&d, 0).unwrap_err();
@@ -306,7 +302,7 @@ fn a_task_error_carries_the_host_fault() {
 #[test]
 fn questions_without_choices_or_with_a_bad_default_are_reported() {
     let sim = sim_fast();
-    let c = open(&sim, "auto_answer=1");
+    let c = sim.connect("auto_answer=1");
     let d = c.lookup_by_name("debian-02").unwrap();
     sim.control("action=arm_question&vm=debian-02&kind=nochoice&method=PowerOnVM_Task");
     let e = c.create(&d, 0).unwrap_err();
@@ -346,7 +342,7 @@ impl QuestionHandler for Handler {
 #[test]
 fn a_question_handler_overrides_auto_answer() {
     let sim = sim_fast();
-    let c = open(&sim, "auto_answer=1");
+    let c = sim.connect("auto_answer=1");
     let h = Arc::new(Handler {
         answer: Some(1),
         seen: Mutex::new(Vec::new()),
@@ -371,7 +367,7 @@ fn a_question_handler_overrides_auto_answer() {
 #[test]
 fn a_handler_that_refuses_leaves_the_power_on_blocked() {
     let sim = sim_fast();
-    let c = open(&sim, "auto_answer=1");
+    let c = sim.connect("auto_answer=1");
     c.set_question_handler(Some(Arc::new(Handler {
         answer: None,
         seen: Mutex::new(Vec::new()),
@@ -401,7 +397,7 @@ fn a_handler_that_refuses_leaves_the_power_on_blocked() {
 #[test]
 fn a_handler_answer_out_of_range_is_an_error() {
     let sim = sim_fast();
-    let c = open(&sim, "");
+    let c = sim.connect("");
     c.set_question_handler(Some(Arc::new(Handler {
         answer: Some(9),
         seen: Mutex::new(Vec::new()),
@@ -422,7 +418,7 @@ fn a_handler_answer_out_of_range_is_an_error() {
 #[test]
 fn many_tasks_on_one_connection_in_parallel() {
     let sim = Sim::with_args(&["--vms", "12", "--task-ms", "100"]);
-    let c = Arc::new(open(&sim, ""));
+    let c = Arc::new(sim.connect(""));
     let names: Vec<String> = (1..=12).map(|i| format!("vm-{i:04}")).collect();
     std::thread::scope(|s| {
         for n in &names {

@@ -2,12 +2,12 @@
 
 mod common;
 
-use common::{Pw, Sim, TempDir};
+use common::{Password, Sim, TempDir, PASSWORD};
 use esx_driver::driver::{Connection, ListFlags};
 use esx_driver::error::Code;
 
 fn open(uri: &str) -> esx_driver::Result<Connection> {
-    Connection::open(uri, Some(&mut Pw), false)
+    Connection::open(uri, Some(&mut Password(PASSWORD)), false)
 }
 
 #[test]

@@ -7,12 +7,12 @@ mod common;
 
 use std::process::Command;
 
-use common::{build_dir, password_file, require, Pw, Sim, TempDir, Virsh};
+use common::{build_dir, password_file, require, Sim, TempDir, Virsh};
 use esx_driver::driver::config::{ParamValue, TypedParam};
 use esx_driver::driver::{Connection, ListFlags};
 
 fn ours(sim: &Sim) -> Connection {
-    Connection::open(&sim.uri(""), Some(&mut Pw), false).unwrap()
+    sim.connect("")
 }
 
 #[test]

@@ -9,8 +9,7 @@ mod common;
 
 use std::collections::BTreeMap;
 
-use common::{Pw, Sim, TempDir, Virsh};
-use esx_driver::driver::Connection;
+use common::{Sim, TempDir, Virsh};
 
 /// How a row's two answers must compare.
 #[derive(Clone, Copy)]
@@ -842,7 +841,7 @@ fn vmx_keys_and_limits_as_libvirt_reads_them() {
     let Some(virsh) = Virsh::new(&sim) else {
         return;
     };
-    let c = Connection::open(&sim.uri(""), Some(&mut Pw), false).unwrap();
+    let c = sim.connect("");
     let tmp = TempDir::new("audit");
     // Four rows at a time: each virsh run opens its own connection.
     let failures: Vec<String> = std::thread::scope(|s| {
@@ -896,7 +895,7 @@ fn domain_xml_to_vmx_as_libvirt_writes_it() {
     let Some(virsh) = Virsh::new(&sim) else {
         return;
     };
-    let c = Connection::open(&sim.uri(""), Some(&mut Pw), false).unwrap();
+    let c = sim.connect("");
     let tmp = TempDir::new("audit-xml");
     let mut failures = Vec::new();
     for (id, fragment, verdict) in TO_NATIVE {
