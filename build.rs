@@ -9,6 +9,8 @@ fn main() {
     let crate_dir = PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR"));
     let out_dir = PathBuf::from(env::var("OUT_DIR").expect("OUT_DIR"));
     println!("cargo:rerun-if-changed=src");
+    // The header's flag enums come from the driver crate.
+    println!("cargo:rerun-if-changed=crates/api/src/flags.rs");
     println!("cargo:rerun-if-changed=cbindgen.toml");
     println!("cargo:rerun-if-env-changed=ESX_DRIVER_WRITE_HEADER");
 

@@ -12,7 +12,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use esx_driver::driver::{Authenticator, Connection, CredentialKind, CredentialRequest, ListFlags};
+use esx_driver::driver::{Authenticator, Connection, CredentialKind, CredentialRequest};
 
 struct Pw;
 impl Authenticator for Pw {
@@ -159,7 +159,7 @@ fn bench_inventory() {
     let runs = 10;
     for _ in 0..runs {
         let t = Instant::now();
-        let all = conn.list_all_domains(ListFlags(0)).expect("list");
+        let all = conn.connect_list_all_domains(0).expect("list");
         times.push(t.elapsed());
         assert_eq!(all.len(), vms);
     }
@@ -177,7 +177,10 @@ fn bench_inventory() {
     for i in 0..runs {
         let name = format!("vm-{:04}", 1 + (i * 37) % vms);
         let t = Instant::now();
-        let d = fresh.lookup_by_name(&name).expect("lookup");
+        let d = fresh
+            .domains()
+            .domain_lookup_by_name(&name)
+            .expect("lookup");
         times.push(t.elapsed());
         assert_eq!(d.name, name);
     }
@@ -200,7 +203,10 @@ fn bench_tasks() {
     println!("== task latency: esx-sim tasks of {task_ms} ms, power on and off 50 times each");
     let sim = Sim::start(&["--task-ms", &task_ms.to_string()]);
     let conn = Connection::open(&sim.uri(), Some(&mut Pw), false).expect("open");
-    let dom = conn.lookup_by_name("debian-02").expect("lookup");
+    let dom = conn
+        .domains()
+        .domain_lookup_by_name("debian-02")
+        .expect("lookup");
     let mut extra = Vec::new();
     let before = sim.total();
     let runs = 50;
@@ -209,9 +215,15 @@ fn bench_tasks() {
             let t = Instant::now();
             match op {
                 "start" => {
-                    conn.create(&dom, 0).expect("start");
+                    conn.domains()
+                        .domain_create_with_flags(&dom, 0)
+                        .expect("start");
                 }
-                _ => conn.destroy(&dom, 0).expect("destroy"),
+                _ => {
+                    conn.domains()
+                        .domain_destroy_flags(&dom, 0)
+                        .expect("destroy");
+                }
             }
             extra.push(t.elapsed().saturating_sub(Duration::from_millis(task_ms)));
         }

@@ -8,7 +8,11 @@
  * Conventions: -1 / NULL means error, details in esxGetLastError(); returned
  * strings and arrays are malloc'd and freed by the caller with free();
  * handles are released with esxConnectClose / esxDomainFree /
- * esxDomainSnapshotFree; all calls are thread-safe.
+ * esxDomainSnapshotFree; all calls are thread-safe. Pointer arguments are
+ * NULL or valid as each function's comment says (a live handle, a
+ * NUL-terminated string, room for the stated number of entries, a writable
+ * output); a NULL where one is needed is an error (ESX_ERR_INVALID_ARG, or
+ * the handle's own), never a crash.
  */
 
 #ifndef ESX_DRIVER_H
@@ -898,174 +902,119 @@ extern esxConnectAuthPtr esxConnectAuthPtrDefault;
 /**
  * Fills `info` with state, maximum and current memory (KiB), vCPUs and CPU
  * time (0: ESX does not report it), in one request.
- *
- * # Safety
- * `d` must be NULL or a live domain handle; `info` NULL or writable.
  */
 int esxDomainGetInfo(esxDomainPtr d, esxDomainInfoPtr info);
 
 /**
  * "hvm" (malloc'd).
- *
- * # Safety
- * `d` must be NULL or a live domain handle.
  */
 char *esxDomainGetOSType(esxDomainPtr d);
 
 /**
  * Maximum memory in KiB; 0 on error.
- *
- * # Safety
- * `d` must be NULL or a live domain handle.
  */
 unsigned long esxDomainGetMaxMemory(esxDomainPtr d);
 
 /**
  * Sets the maximum memory in KiB (rounded up to 4 MiB); the domain must be
  * powered off.
- *
- * # Safety
- * `d` must be NULL or a live domain handle.
  */
 int esxDomainSetMaxMemory(esxDomainPtr d, unsigned long memory);
 
 /**
  * Sets the memory in KiB the domain may use (its limit), at most its maximum.
- *
- * # Safety
- * `d` must be NULL or a live domain handle.
  */
 int esxDomainSetMemory(esxDomainPtr d, unsigned long memory);
 
 /**
  * esxDomainSetMemory, or with ESX_DOMAIN_MEM_MAXIMUM esxDomainSetMaxMemory.
- *
- * # Safety
- * `d` must be NULL or a live domain handle.
  */
 int esxDomainSetMemoryFlags(esxDomainPtr d, unsigned long memory, unsigned int flags);
 
 /**
- * The memory parameters (ESX_DOMAIN_MEMORY_MIN_GUARANTEE, the reservation).
- * With *nparams 0, *nparams becomes the number available.
- *
- * # Safety
- * `d` must be NULL or a live domain handle; `nparams` writable; `params`
- * room for *nparams entries.
+ * The memory parameters (ESX_DOMAIN_MEMORY_MIN_GUARANTEE, the reservation),
+ * into `params` (room for *nparams entries); *nparams becomes the number
+ * written. With *nparams 0, *nparams becomes the number available.
  */
 int esxDomainGetMemoryParameters(esxDomainPtr d, esxTypedParameterPtr params, int *nparams, unsigned int flags);
 
 /**
- * Sets memory parameters (ESX_DOMAIN_MEMORY_MIN_GUARANTEE, ullong KiB).
- *
- * # Safety
- * `d` must be NULL or a live domain handle; `params` `nparams` entries.
+ * Sets memory parameters (ESX_DOMAIN_MEMORY_MIN_GUARANTEE, ullong KiB)
+ * from `params` (`nparams` entries).
  */
 int esxDomainSetMemoryParameters(esxDomainPtr d, esxTypedParameterPtr params, int nparams, unsigned int flags);
 
 /**
  * Sets the number of vCPUs.
- *
- * # Safety
- * `d` must be NULL or a live domain handle.
  */
 int esxDomainSetVcpus(esxDomainPtr d, unsigned int nvcpus);
 
 /**
  * Sets the number of vCPUs (`flags`: ESX_DOMAIN_AFFECT_CURRENT/LIVE/CONFIG,
  * the same on ESX). The domain must be powered off unless CPU hot add is on.
- *
- * # Safety
- * `d` must be NULL or a live domain handle.
  */
 int esxDomainSetVcpusFlags(esxDomainPtr d, unsigned int nvcpus, unsigned int flags);
 
 /**
  * The number of vCPUs, or with ESX_DOMAIN_VCPU_MAXIMUM the host's limit.
- *
- * # Safety
- * `d` must be NULL or a live domain handle.
  */
 int esxDomainGetVcpusFlags(esxDomainPtr d, unsigned int flags);
 
 /**
  * The most vCPUs the domain can have: the host's limit.
- *
- * # Safety
- * `d` must be NULL or a live domain handle.
  */
 int esxDomainGetMaxVcpus(esxDomainPtr d);
 
 /**
  * The most vCPUs a VM on this host can have (`type` NULL, "esx" or
  * "vmware").
- *
- * # Safety
- * `c` must be NULL or a live connection; `type` NULL or a C string.
  */
 int esxConnectGetMaxVcpus(esxConnectPtr c, const char *type);
 
 /**
- * "allocation" (malloc'd); *nparams becomes 3 (reservation, limit, shares).
- *
- * # Safety
- * `d` must be NULL or a live domain handle; `nparams` NULL or writable.
+ * "allocation" (malloc'd); *nparams (if not NULL) becomes 3 (reservation,
+ * limit, shares).
  */
 char *esxDomainGetSchedulerType(esxDomainPtr d, int *nparams);
 
 /**
  * The CPU allocation: reservation and limit (llong, MHz; limit -1 is
- * unlimited) and shares (int; -1, -2, -3 for low, normal, high).
- *
- * # Safety
- * `d` must be NULL or a live domain handle; `nparams` writable; `params`
- * room for *nparams entries.
+ * unlimited) and shares (int; -1, -2, -3 for low, normal, high), into
+ * `params` (room for *nparams entries, *nparams positive); *nparams
+ * becomes the number written.
  */
 int esxDomainGetSchedulerParameters(esxDomainPtr d, esxTypedParameterPtr params, int *nparams);
 
 /**
- * # Safety
- * As esxDomainGetSchedulerParameters.
+ * esxDomainGetSchedulerParameters with flags
+ * (ESX_DOMAIN_AFFECT_*, ESX_TYPED_PARAM_STRING_OKAY).
  */
 int esxDomainGetSchedulerParametersFlags(esxDomainPtr d, esxTypedParameterPtr params, int *nparams, unsigned int flags);
 
 /**
- * Sets reservation, limit and/or shares in one reconfiguration; nothing
- * changes if any value is invalid.
- *
- * # Safety
- * `d` must be NULL or a live domain handle; `params` `nparams` entries.
+ * Sets reservation, limit and/or shares (`params`, `nparams` entries) in
+ * one reconfiguration; nothing changes if any value is invalid.
  */
 int esxDomainSetSchedulerParameters(esxDomainPtr d, esxTypedParameterPtr params, int nparams);
 
 /**
- * # Safety
- * As esxDomainSetSchedulerParameters.
+ * esxDomainSetSchedulerParameters with flags (ESX_DOMAIN_AFFECT_*).
  */
 int esxDomainSetSchedulerParametersFlags(esxDomainPtr d, esxTypedParameterPtr params, int nparams, unsigned int flags);
 
 /**
  * *autostart becomes 1 when the host starts the domain with itself.
- *
- * # Safety
- * `d` must be NULL or a live domain handle; `autostart` writable.
  */
 int esxDomainGetAutostart(esxDomainPtr d, int *autostart);
 
 /**
  * Enables (non-zero) or disables autostart of the domain.
- *
- * # Safety
- * `d` must be NULL or a live domain handle.
  */
 int esxDomainSetAutostart(esxDomainPtr d, int autostart);
 
 /**
  * The guest's host name from VMware Tools (malloc'd). `flags`: 0 or
  * ESX_DOMAIN_GET_HOSTNAME_AGENT.
- *
- * # Safety
- * `d` must be NULL or a live domain handle.
  */
 char *esxDomainGetHostname(esxDomainPtr d, unsigned int flags);
 
@@ -1074,50 +1023,33 @@ char *esxDomainGetHostname(esxDomainPtr d, unsigned int flags);
  * (`source` ESX_DOMAIN_INTERFACE_ADDRESSES_SRC_AGENT). *ifaces becomes a
  * malloc'd array: free each entry with esxDomainInterfaceFree, then the
  * array with free(). Returns the count.
- *
- * # Safety
- * `d` must be NULL or a live domain handle; `ifaces` writable.
  */
 int esxDomainInterfaceAddresses(esxDomainPtr d, esxDomainInterfacePtr **ifaces, unsigned int source, unsigned int flags);
 
 /**
  * Frees one entry returned by esxDomainInterfaceAddresses (NULL is a no-op).
- *
- * # Safety
- * `iface` must be NULL or an entry returned by esxDomainInterfaceAddresses.
  */
 void esxDomainInterfaceFree(esxDomainInterfacePtr iface);
 
 /**
- * Frees the strings of string parameters and zeroes the array.
- *
- * # Safety
- * `params` must be NULL or `nparams` entries filled by this library.
+ * Frees the strings of string parameters (`nparams` entries filled by this
+ * library) and zeroes the array.
  */
 void esxTypedParamsClear(esxTypedParameterPtr params, int nparams);
 
 /**
- * esxTypedParamsClear, then free(params).
- *
- * # Safety
- * `params` must be NULL or a malloc'd array of `nparams` entries.
+ * esxTypedParamsClear, then free(params) (a malloc'd array).
  */
 void esxTypedParamsFree(esxTypedParameterPtr params, int nparams);
 
 /**
  * Opens a connection, with credentials from the URI and auth.conf only.
- *
- * # Safety
- * `name` must be NULL or a NUL-terminated string.
  */
 esxConnectPtr esxConnectOpen(const char *name);
 
 /**
  * Opens a read-only connection: operations that change something fail
  * with ESX_ERR_OPERATION_DENIED.
- *
- * # Safety
- * `name` must be NULL or a NUL-terminated string.
  */
 esxConnectPtr esxConnectOpenReadOnly(const char *name);
 
@@ -1125,10 +1057,8 @@ esxConnectPtr esxConnectOpenReadOnly(const char *name);
  * Opens a connection, asking the auth callback for the user name
  * (ESX_CRED_AUTHNAME, unless the URI has one) and the password
  * (ESX_CRED_PASSPHRASE or ESX_CRED_NOECHOPROMPT), with the host name as
- * challenge, as libvirt's ESX driver asks. `flags`: ESX_CONNECT_RO.
- *
- * # Safety
- * `name` must be NULL or a NUL-terminated string; `auth` NULL or valid.
+ * challenge, as libvirt's ESX driver asks. `auth` may be NULL. `flags`:
+ * ESX_CONNECT_RO.
  */
 esxConnectPtr esxConnectOpenAuth(const char *name, esxConnectAuthPtr auth, unsigned int flags);
 
@@ -1136,146 +1066,95 @@ esxConnectPtr esxConnectOpenAuth(const char *name, esxConnectAuthPtr auth, unsig
  * Drops a reference to the connection; the session is logged out and the
  * credentials are wiped when the last reference (including those held by
  * domain handles) goes. Returns the references left, or -1.
- *
- * # Safety
- * `conn` must be NULL or a connection the caller holds a reference to.
  */
 int esxConnectClose(esxConnectPtr conn);
 
 /**
  * Adds a reference to the connection (release with esxConnectClose).
- *
- * # Safety
- * `conn` must be NULL or a live connection.
  */
 int esxConnectRef(esxConnectPtr conn);
 
 /**
  * "ESX". The string is static; do not free it.
- *
- * # Safety
- * `c` must be NULL or a live connection.
  */
 const char *esxConnectGetType(esxConnectPtr c);
 
 /**
  * The host's product version (major * 1,000,000 + minor * 1,000 + micro).
- *
- * # Safety
- * `c` must be NULL or a live connection; `hvVer` NULL or writable.
  */
 int esxConnectGetVersion(esxConnectPtr c, unsigned long *hvVer);
 
 /**
  * This library's version (major * 1,000,000 + minor * 1,000 + micro).
- *
- * # Safety
- * `c` must be NULL or a live connection; `libVer` NULL or writable.
  */
 int esxConnectGetLibVersion(esxConnectPtr c, unsigned long *libVer);
 
 /**
- * The library version, and with `type` "ESX" (or NULL) the driver version.
- *
- * # Safety
- * Pointers must be NULL or valid.
+ * The library version, and with `typeVer` non-NULL and `type` "ESX" (or
+ * NULL) the driver version.
  */
 int esxGetVersion(unsigned long *libVer, const char *type, unsigned long *typeVer);
 
 /**
  * The host's name (malloc'd; free it).
- *
- * # Safety
- * `c` must be NULL or a live connection.
  */
 char *esxConnectGetHostname(esxConnectPtr c);
 
 /**
  * The URI of the connection (malloc'd; free it).
- *
- * # Safety
- * `c` must be NULL or a live connection.
  */
 char *esxConnectGetURI(esxConnectPtr c);
 
 /**
  * 1 if the host answers an authenticated call, 0 if not, -1 on error.
- *
- * # Safety
- * `c` must be NULL or a live connection.
  */
 int esxConnectIsAlive(esxConnectPtr c);
 
 /**
  * 1 for https, 0 for http.
- *
- * # Safety
- * `c` must be NULL or a live connection.
  */
 int esxConnectIsEncrypted(esxConnectPtr c);
 
 /**
  * 1 when the channel is encrypted and the host's certificate is checked
  * (verified or pinned); 0 for http or no_verify=1.
- *
- * # Safety
- * `c` must be NULL or a live connection.
  */
 int esxConnectIsSecure(esxConnectPtr c);
 
 /**
  * Fills `info` with the host's CPU and memory layout.
- *
- * # Safety
- * `c` must be NULL or a live connection; `info` NULL or writable.
  */
 int esxNodeGetInfo(esxConnectPtr c, esxNodeInfoPtr info);
 
 /**
  * Free memory of the host in bytes; 0 on error.
- *
- * # Safety
- * `c` must be NULL or a live connection.
  */
 unsigned long long esxNodeGetFreeMemory(esxConnectPtr c);
 
 /**
  * The capabilities XML (malloc'd; free it).
- *
- * # Safety
- * `c` must be NULL or a live connection.
  */
 char *esxConnectGetCapabilities(esxConnectPtr c);
 
 /**
  * Number of running (powered-on) domains.
- *
- * # Safety
- * `c` must be NULL or a live connection.
  */
 int esxConnectNumOfDomains(esxConnectPtr c);
 
 /**
- * IDs of up to `maxids` running domains; returns how many were written.
- *
- * # Safety
- * `c` must be NULL or a live connection; `ids` must hold `maxids` ints.
+ * IDs of up to `maxids` running domains into `ids` (room for `maxids`);
+ * returns how many were written.
  */
 int esxConnectListDomains(esxConnectPtr c, int *ids, int maxids);
 
 /**
  * Number of domains that are not running.
- *
- * # Safety
- * `c` must be NULL or a live connection.
  */
 int esxConnectNumOfDefinedDomains(esxConnectPtr c);
 
 /**
- * Names of up to `maxnames` domains that are not running (each malloc'd).
- *
- * # Safety
- * `c` must be NULL or a live connection; `names` must hold `maxnames` pointers.
+ * Names of up to `maxnames` domains that are not running (each malloc'd)
+ * into `names` (room for `maxnames`).
  */
 int esxConnectListDefinedDomains(esxConnectPtr c, char **names, int maxnames);
 
@@ -1283,9 +1162,6 @@ int esxConnectListDefinedDomains(esxConnectPtr c, char **names, int maxnames);
  * Domains matching `flags` (esxConnectListAllDomainsFlags, 0 for all).
  * With `domains` non-NULL, *domains becomes a malloc'd, NULL-terminated
  * array: free each handle with esxDomainFree, then the array with free().
- *
- * # Safety
- * `c` must be NULL or a live connection; `domains` NULL or writable.
  */
 int esxConnectListAllDomains(esxConnectPtr c, esxDomainPtr **domains, unsigned int flags);
 
@@ -1294,97 +1170,62 @@ int esxConnectListAllDomains(esxConnectPtr c, esxDomainPtr **domains, unsigned i
  * auto_answer), or with `cb` NULL removes it. The previous handler's
  * `freecb(opaque)` runs when it is replaced or the connection goes away.
  * The callback runs on the thread of the call that met the question.
- *
- * # Safety
- * `c` must be NULL or a live connection; `cb`/`opaque`/`freecb` the caller's.
  */
 int esxConnectSetQuestionHandler(esxConnectPtr c, esxQuestionCallback cb, void *opaque, esxFreeCallback freecb);
 
 /**
  * The running or suspended domain with this ID.
- *
- * # Safety
- * `c` must be NULL or a live connection.
  */
 esxDomainPtr esxDomainLookupByID(esxConnectPtr c, int id);
 
 /**
- * The domain with this 16-byte UUID.
- *
- * # Safety
- * `c` must be NULL or a live connection; `uuid` NULL or 16 readable bytes.
+ * The domain with this 16-byte UUID (`uuid`: 16 readable bytes).
  */
 esxDomainPtr esxDomainLookupByUUID(esxConnectPtr c, const unsigned char *uuid);
 
 /**
  * The domain with this UUID string.
- *
- * # Safety
- * `c` must be NULL or a live connection; `uuidstr` NULL or a C string.
  */
 esxDomainPtr esxDomainLookupByUUIDString(esxConnectPtr c, const char *uuidstr);
 
 /**
  * The domain with this name.
- *
- * # Safety
- * `c` must be NULL or a live connection; `name` NULL or a C string.
  */
 esxDomainPtr esxDomainLookupByName(esxConnectPtr c, const char *name);
 
 /**
  * The domain's name; valid as long as the handle (do not free it).
- *
- * # Safety
- * `d` must be NULL or a live domain handle.
  */
 const char *esxDomainGetName(esxDomainPtr d);
 
 /**
- * Copies the domain's 16-byte UUID into `uuid`.
- *
- * # Safety
- * `d` must be NULL or a live domain handle; `uuid` NULL or 16 writable bytes.
+ * Copies the domain's 16-byte UUID into `uuid` (16 writable bytes).
  */
 int esxDomainGetUUID(esxDomainPtr d, unsigned char *uuid);
 
 /**
- * Writes the domain's UUID as a string into `buf` (37 bytes).
- *
- * # Safety
- * `d` must be NULL or a live domain handle; `buf` NULL or 37 writable bytes.
+ * Writes the domain's UUID as a string into `buf`
+ * (ESX_UUID_STRING_BUFLEN bytes).
  */
 int esxDomainGetUUIDString(esxDomainPtr d, char *buf);
 
 /**
  * The domain's ID, (unsigned int)-1 for an inactive domain or on error.
- *
- * # Safety
- * `d` must be NULL or a live domain handle.
  */
 unsigned int esxDomainGetID(esxDomainPtr d);
 
 /**
  * The connection of a domain (no reference is added).
- *
- * # Safety
- * `d` must be NULL or a live domain handle.
  */
 esxConnectPtr esxDomainGetConnect(esxDomainPtr d);
 
 /**
  * Adds a reference to the domain handle.
- *
- * # Safety
- * `d` must be NULL or a live domain handle.
  */
 int esxDomainRef(esxDomainPtr d);
 
 /**
  * Drops a reference to the domain handle (the domain itself is untouched).
- *
- * # Safety
- * `d` must be NULL or a domain handle the caller holds a reference to.
  */
 int esxDomainFree(esxDomainPtr d);
 
@@ -1419,17 +1260,11 @@ int esxGetLastErrorDomain(void);
  * Copies the last error into `to` (strings are duplicated; release them
  * with esxResetError). Returns the error code, 0 when there is none, -1
  * when `to` is NULL.
- *
- * # Safety
- * `to` must be NULL or point to a writable esxError.
  */
 int esxCopyLastError(esxErrorPtr to);
 
 /**
  * Frees the strings of an error filled by esxCopyLastError and zeroes it.
- *
- * # Safety
- * `err` must be NULL or an esxError filled by esxCopyLastError.
  */
 void esxResetError(esxErrorPtr err);
 
@@ -1441,33 +1276,21 @@ esxErrorPtr esxSaveLastError(void);
 
 /**
  * Frees an error returned by esxSaveLastError.
- *
- * # Safety
- * `err` must be NULL or returned by esxSaveLastError.
  */
 void esxFreeError(esxErrorPtr err);
 
 /**
  * Powers the domain on; its handle gets the new ID.
- *
- * # Safety
- * `d` must be NULL or a live domain handle.
  */
 int esxDomainCreate(esxDomainPtr d);
 
 /**
  * Powers the domain on (`flags` must be 0: ESX has no paused start).
- *
- * # Safety
- * `d` must be NULL or a live domain handle.
  */
 int esxDomainCreateWithFlags(esxDomainPtr d, unsigned int flags);
 
 /**
  * Asks the guest to shut down through VMware Tools.
- *
- * # Safety
- * `d` must be NULL or a live domain handle.
  */
 int esxDomainShutdown(esxDomainPtr d);
 
@@ -1475,91 +1298,58 @@ int esxDomainShutdown(esxDomainPtr d);
  * Asks the guest to shut down through VMware Tools (`flags`: 0 or
  * ESX_DOMAIN_SHUTDOWN_GUEST_AGENT). Fails with ESX_ERR_OPERATION_INVALID
  * when Tools is not running.
- *
- * # Safety
- * `d` must be NULL or a live domain handle.
  */
 int esxDomainShutdownFlags(esxDomainPtr d, unsigned int flags);
 
 /**
  * Asks the guest to reboot through VMware Tools (`flags`: 0 or
  * ESX_DOMAIN_REBOOT_GUEST_AGENT).
- *
- * # Safety
- * `d` must be NULL or a live domain handle.
  */
 int esxDomainReboot(esxDomainPtr d, unsigned int flags);
 
 /**
  * Powers the domain off at once.
- *
- * # Safety
- * `d` must be NULL or a live domain handle.
  */
 int esxDomainDestroy(esxDomainPtr d);
 
 /**
  * Powers the domain off at once (`flags` must be 0).
- *
- * # Safety
- * `d` must be NULL or a live domain handle.
  */
 int esxDomainDestroyFlags(esxDomainPtr d, unsigned int flags);
 
 /**
  * Suspends the domain (ESX suspend: its state becomes ESX_DOMAIN_PAUSED).
- *
- * # Safety
- * `d` must be NULL or a live domain handle.
  */
 int esxDomainSuspend(esxDomainPtr d);
 
 /**
  * Resumes a suspended domain.
- *
- * # Safety
- * `d` must be NULL or a live domain handle.
  */
 int esxDomainResume(esxDomainPtr d);
 
 /**
- * The domain's state (an esxDomainState) and reason (0: unknown).
- *
- * # Safety
- * `d` must be NULL or a live domain handle; `state` writable; `reason`
- * NULL or writable.
+ * The domain's state (an esxDomainState) and reason (0: unknown);
+ * `reason` may be NULL.
  */
 int esxDomainGetState(esxDomainPtr d, int *state, int *reason, unsigned int flags);
 
 /**
  * 1 if the domain is running or suspended, 0 if not, -1 on error.
- *
- * # Safety
- * `d` must be NULL or a live domain handle.
  */
 int esxDomainIsActive(esxDomainPtr d);
 
 /**
  * 1: every ESX domain is persistent (the domain's existence is checked).
- *
- * # Safety
- * `d` must be NULL or a live domain handle.
  */
 int esxDomainIsPersistent(esxDomainPtr d);
 
 /**
  * 0: ESX domains have no pending changes (the domain's existence is checked).
- *
- * # Safety
- * `d` must be NULL or a live domain handle.
  */
 int esxDomainIsUpdated(esxDomainPtr d);
 
 /**
  * 0: ESX has no managed save (the domain's existence is checked).
- *
- * # Safety
- * `d` must be NULL or a live domain handle.
  */
 int esxDomainHasManagedSaveImage(esxDomainPtr d, unsigned int flags);
 
@@ -1571,8 +1361,6 @@ int esxDomainHasManagedSaveImage(esxDomainPtr d, unsigned int flags);
  * freed (a callback may call this itself: it then returns at once, and the
  * callback's own call is the last). Callbacks run under no lock: they may
  * call into the library from any thread. Returns 0.
- *
- * # Safety
  * `cb` and `opaque` must be usable from any thread until replaced.
  */
 int esxSetLogHandler(esxLogCallback cb, void *opaque);
@@ -1582,34 +1370,22 @@ int esxSetLogHandler(esxLogCallback cb, void *opaque);
  * flags: ESX_DOMAIN_SNAPSHOT_CREATE_QUIESCE (needs VMware Tools) and
  * ESX_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY (no memory image of a running
  * domain); others are refused.
- *
- * # Safety
- * `d` must be NULL or a live domain handle; `xml` NULL or a C string.
  */
-esxDomainSnapshotPtr esxDomainSnapshotCreateXML(esxDomainPtr d, const char *xml, unsigned int flags);
+esxDomainSnapshotPtr esxDomainSnapshotCreateXML(esxDomainPtr d, const char *xmlDesc, unsigned int flags);
 
 /**
  * The snapshot as a <domainsnapshot> document (free() it).
- *
- * # Safety
- * `s` must be NULL or a live snapshot handle.
  */
 char *esxDomainSnapshotGetXMLDesc(esxDomainSnapshotPtr s, unsigned int flags);
 
 /**
  * The number of snapshots matching `flags` (esxDomainSnapshotListFlags).
- *
- * # Safety
- * `d` must be NULL or a live domain handle.
  */
 int esxDomainSnapshotNum(esxDomainPtr d, unsigned int flags);
 
 /**
  * Up to `nameslen` snapshot names (malloc'd; free each) in topological
- * order.
- *
- * # Safety
- * `d` must be NULL or a live domain handle; `names` room for `nameslen`.
+ * order; `names` has room for `nameslen`.
  */
 int esxDomainSnapshotListNames(esxDomainPtr d, char **names, int nameslen, unsigned int flags);
 
@@ -1617,92 +1393,60 @@ int esxDomainSnapshotListNames(esxDomainPtr d, char **names, int nameslen, unsig
  * All snapshots matching `flags`; with `snaps` non-NULL, *snaps becomes a
  * malloc'd NULL-terminated array (free each with esxDomainSnapshotFree,
  * then the array with free()).
- *
- * # Safety
- * `d` must be NULL or a live domain handle; `snaps` NULL or writable.
  */
 int esxDomainListAllSnapshots(esxDomainPtr d, esxDomainSnapshotPtr **snaps, unsigned int flags);
 
 /**
  * The number of children (ESX_DOMAIN_SNAPSHOT_LIST_DESCENDANTS: all
  * descendants) matching `flags`.
- *
- * # Safety
- * `s` must be NULL or a live snapshot handle.
  */
 int esxDomainSnapshotNumChildren(esxDomainSnapshotPtr s, unsigned int flags);
 
 /**
- * Up to `nameslen` names of the snapshot's children.
- *
- * # Safety
- * `s` must be NULL or a live snapshot handle; `names` room for `nameslen`.
+ * Up to `nameslen` names of the snapshot's children; `names` has room for
+ * `nameslen`.
  */
 int esxDomainSnapshotListChildrenNames(esxDomainSnapshotPtr s, char **names, int nameslen, unsigned int flags);
 
 /**
  * The snapshot's children as handles (see esxDomainListAllSnapshots).
- *
- * # Safety
- * `s` must be NULL or a live snapshot handle; `snaps` NULL or writable.
  */
 int esxDomainSnapshotListAllChildren(esxDomainSnapshotPtr s, esxDomainSnapshotPtr **snaps, unsigned int flags);
 
 /**
  * The snapshot of that name (the first in topological order, as libvirt's
  * ESX driver finds it).
- *
- * # Safety
- * `d` must be NULL or a live domain handle; `name` NULL or a C string.
  */
 esxDomainSnapshotPtr esxDomainSnapshotLookupByName(esxDomainPtr d, const char *name, unsigned int flags);
 
 /**
  * 1 if the domain has a current snapshot, else 0.
- *
- * # Safety
- * `d` must be NULL or a live domain handle.
  */
 int esxDomainHasCurrentSnapshot(esxDomainPtr d, unsigned int flags);
 
 /**
  * The domain's current snapshot (ESX_ERR_NO_DOMAIN_SNAPSHOT if none).
- *
- * # Safety
- * `d` must be NULL or a live domain handle.
  */
 esxDomainSnapshotPtr esxDomainSnapshotCurrent(esxDomainPtr d, unsigned int flags);
 
 /**
  * The snapshot's parent (ESX_ERR_NO_DOMAIN_SNAPSHOT for a root).
- *
- * # Safety
- * `s` must be NULL or a live snapshot handle.
  */
 esxDomainSnapshotPtr esxDomainSnapshotGetParent(esxDomainSnapshotPtr s, unsigned int flags);
 
 /**
  * Reverts the domain to the snapshot; the domain takes the snapshot's
- * power state. No flags.
- *
- * # Safety
- * `s` must be NULL or a live snapshot handle.
+ * power state (and its handle the matching ID). No flags.
  */
 int esxDomainRevertToSnapshot(esxDomainSnapshotPtr s, unsigned int flags);
 
 /**
  * 1 if the snapshot is the domain's current one, else 0.
- *
- * # Safety
- * `s` must be NULL or a live snapshot handle.
  */
 int esxDomainSnapshotIsCurrent(esxDomainSnapshotPtr s, unsigned int flags);
 
 /**
  * 0: libvirt keeps no metadata of its own for ESX snapshots.
- *
- * # Safety
- * `s` must be NULL or a live snapshot handle.
  */
 int esxDomainSnapshotHasMetadata(esxDomainSnapshotPtr s, unsigned int flags);
 
@@ -1711,49 +1455,31 @@ int esxDomainSnapshotHasMetadata(esxDomainSnapshotPtr s, unsigned int flags);
  * descendants; _CHILDREN_ONLY: only its descendants; _METADATA_ONLY:
  * nothing, as there is no libvirt metadata). The handle stays valid until
  * freed.
- *
- * # Safety
- * `s` must be NULL or a live snapshot handle.
  */
 int esxDomainSnapshotDelete(esxDomainSnapshotPtr s, unsigned int flags);
 
 /**
  * The snapshot's name, owned by the handle (do not free).
- *
- * # Safety
- * `s` must be NULL or a live snapshot handle.
  */
 const char *esxDomainSnapshotGetName(esxDomainSnapshotPtr s);
 
 /**
  * The snapshot's domain; no reference is added (as libvirt).
- *
- * # Safety
- * `s` must be NULL or a live snapshot handle.
  */
 esxDomainPtr esxDomainSnapshotGetDomain(esxDomainSnapshotPtr s);
 
 /**
  * The snapshot's connection; no reference is added (as libvirt).
- *
- * # Safety
- * `s` must be NULL or a live snapshot handle.
  */
 esxConnectPtr esxDomainSnapshotGetConnect(esxDomainSnapshotPtr s);
 
 /**
  * Adds a reference to the snapshot handle.
- *
- * # Safety
- * `s` must be NULL or a live snapshot handle.
  */
 int esxDomainSnapshotRef(esxDomainSnapshotPtr s);
 
 /**
  * Drops a reference to the snapshot handle (the snapshot is untouched).
- *
- * # Safety
- * `s` must be NULL or a snapshot handle the caller holds a reference to.
  */
 int esxDomainSnapshotFree(esxDomainSnapshotPtr s);
 
@@ -1774,34 +1500,22 @@ void esxTestPanicNextCall(void);
  * The domain's XML (free() it). flags: esxDomainXMLFlags; without
  * ESX_DOMAIN_XML_SECURE the VNC password is left out, with
  * ESX_DOMAIN_XML_INACTIVE the ID of a running domain.
- *
- * # Safety
- * `d` must be NULL or a live domain handle.
  */
 char *esxDomainGetXMLDesc(esxDomainPtr d, unsigned int flags);
 
 /**
  * Converts a native configuration ("vmware-vmx") to domain XML.
- *
- * # Safety
- * `c` must be NULL or a live connection; the strings NULL or C strings.
  */
 char *esxConnectDomainXMLFromNative(esxConnectPtr c, const char *nativeFormat, const char *nativeConfig, unsigned int flags);
 
 /**
  * Converts domain XML to a native configuration ("vmware-vmx"), for the
  * newest virtual hardware the host supports.
- *
- * # Safety
- * `c` must be NULL or a live connection; the strings NULL or C strings.
  */
 char *esxConnectDomainXMLToNative(esxConnectPtr c, const char *nativeFormat, const char *domainXml, unsigned int flags);
 
 /**
  * Defines a new domain from XML (see esxDomainDefineXMLFlags).
- *
- * # Safety
- * `c` must be NULL or a live connection; `xml` NULL or a C string.
  */
 esxDomainPtr esxDomainDefineXML(esxConnectPtr c, const char *xml);
 
@@ -1810,26 +1524,17 @@ esxDomainPtr esxDomainDefineXML(esxConnectPtr c, const char *xml);
  * file-based disk and is registered. An existing domain or file is never
  * overwritten; on failure nothing is left on the host.
  * flags: ESX_DOMAIN_DEFINE_VALIDATE (always done).
- *
- * # Safety
- * `c` must be NULL or a live connection; `xml` NULL or a C string.
  */
 esxDomainPtr esxDomainDefineXMLFlags(esxConnectPtr c, const char *xml, unsigned int flags);
 
 /**
  * Undefines a powered-off or suspended domain; its files stay.
- *
- * # Safety
- * `d` must be NULL or a live domain handle.
  */
 int esxDomainUndefine(esxDomainPtr d);
 
 /**
  * esxDomainUndefine with flags: ESX_DOMAIN_UNDEFINE_MANAGED_SAVE and
  * ESX_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA are accepted (ESX has neither).
- *
- * # Safety
- * `d` must be NULL or a live domain handle.
  */
 int esxDomainUndefineFlags(esxDomainPtr d, unsigned int flags);
 

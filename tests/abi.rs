@@ -189,3 +189,34 @@ fn make_demo_needs_no_libvirt() {
         );
     }
 }
+
+/// Every export goes through `export!` (panic boundary, last-error reset,
+/// argument conversion): its body is that one macro call.
+#[test]
+fn every_export_is_written_through_the_export_macro() {
+    let mut exports = 0;
+    let mut outside = Vec::new();
+    for entry in std::fs::read_dir(repo_dir().join("src/ffi")).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let mut rest = text.as_str();
+        while let Some(i) = rest.find("extern \"C\" fn esx") {
+            let after = &rest[i..];
+            let name: String = after["extern \"C\" fn ".len()..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
+            let body_start = after.find('{').unwrap() + 1;
+            let body = after[body_start..].trim_start();
+            exports += 1;
+            if !body.starts_with(&format!("export!({name}("))
+                && !body.starts_with(&format!("export!(keep_error {name}("))
+            {
+                outside.push(format!("{}: {name}", path.display()));
+            }
+            rest = &after[body_start..];
+        }
+    }
+    assert!(exports > 100, "found only {exports} exports");
+    assert!(outside.is_empty(), "exports not written through export!: {outside:?}");
+}

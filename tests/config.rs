@@ -6,7 +6,8 @@
 mod common;
 
 use common::{Password, Sim, PASSWORD};
-use esx_driver::driver::config::{ParamValue, TypedParam, MAXIMUM};
+use esx_driver::driver::config::{ParamValue, Params, TypedParam};
+use esx_driver::driver::flags::esxDomainVcpuFlags::ESX_DOMAIN_VCPU_MAXIMUM;
 use esx_driver::driver::Connection;
 use esx_driver::error::Code;
 
@@ -45,8 +46,8 @@ fn info_of_every_default_vm_costs_one_request() {
         ("serial-04", 5, 512, 1),
         ("copied-05", 5, 1024, 1),
     ] {
-        let d = c.lookup_by_name(name).unwrap();
-        let info = one_request(&sim, || c.info(&d).unwrap());
+        let d = c.domains().domain_lookup_by_name(name).unwrap();
+        let info = one_request(&sim, || c.domains().domain_get_info(&d).unwrap());
         assert_eq!(info.state, state, "{name}");
         assert_eq!(info.max_mem_kib, mem_mb * 1024, "{name}");
         // No memory limit: the domain may use all of its memory.
@@ -55,51 +56,64 @@ fn info_of_every_default_vm_costs_one_request() {
         assert_eq!(info.cpu_time_ns, 0);
         assert_eq!(sim.vm(name)["memory_mb"], mem_mb.to_string());
         assert_eq!(
-            one_request(&sim, || c.max_memory(&d).unwrap()),
+            one_request(&sim, || c.domains().domain_get_max_memory(&d).unwrap()),
             mem_mb * 1024
         );
-        assert_eq!(one_request(&sim, || c.vcpus(&d, 0).unwrap()) as u64, cpus);
+        assert_eq!(
+            one_request(&sim, || c.domains().domain_get_vcpus_flags(&d, 0).unwrap()) as u64,
+            cpus
+        );
     }
 }
 
 #[test]
 fn memory_limit_and_maximum() {
     let (sim, c) = setup();
-    let d = c.lookup_by_name("debian-02").unwrap();
+    let d = c.domains().domain_lookup_by_name("debian-02").unwrap();
 
     // The used memory is the limit, in MiB rounded up.
-    c.set_memory(&d, 1024 * 1024 + 1).unwrap();
+    c.domains().domain_set_memory(&d, 1024 * 1024 + 1).unwrap();
     assert_eq!(sim.vm("debian-02")["mem_limit"], "1025");
-    assert_eq!(c.info(&d).unwrap().memory_kib, 1025 * 1024);
+    assert_eq!(
+        c.domains().domain_get_info(&d).unwrap().memory_kib,
+        1025 * 1024
+    );
 
     // Above the maximum: refused before any task starts.
     sim.reset_stats();
-    let (k, msg) = code(c.set_memory(&d, 4 * 1024 * 1024));
+    let (k, msg) = code(c.domains().domain_set_memory(&d, 4 * 1024 * 1024));
     assert_eq!(k, Code::InvalidArg);
     assert!(msg.contains("higher than max memory"), "{msg}");
     assert_eq!(sim.count("ReconfigVM_Task"), 0);
     assert_eq!(sim.vm("debian-02")["mem_limit"], "1025");
-    let (k, _) = code(c.set_memory(&d, 1024));
+    let (k, _) = code(c.domains().domain_set_memory(&d, 1024));
     assert_eq!(k, Code::InvalidArg, "below the ESX minimum");
 
     // The maximum needs the VM powered off, and is rounded up to 4 MiB.
-    c.set_max_memory(&d, 3 * 1024 * 1024 + 1).unwrap();
+    c.domains()
+        .domain_set_max_memory(&d, 3 * 1024 * 1024 + 1)
+        .unwrap();
     assert_eq!(sim.vm("debian-02")["memory_mb"], "3076");
-    assert_eq!(c.max_memory(&d).unwrap(), 3076 * 1024);
-    c.set_memory_flags(&d, 2 * 1024 * 1024, MAXIMUM | 1)
+    assert_eq!(c.domains().domain_get_max_memory(&d).unwrap(), 3076 * 1024);
+    c.domains()
+        .domain_set_memory_flags(&d, 2 * 1024 * 1024, (ESX_DOMAIN_VCPU_MAXIMUM as u32) | 1)
         .unwrap();
     assert_eq!(sim.vm("debian-02")["memory_mb"], "2048");
     for bad in [0, 1024, 7 * 1024 * 1024 * 1024] {
-        assert_eq!(code(c.set_max_memory(&d, bad)).0, Code::InvalidArg, "{bad}");
+        assert_eq!(
+            code(c.domains().domain_set_max_memory(&d, bad)).0,
+            Code::InvalidArg,
+            "{bad}"
+        );
     }
     assert_eq!(
-        code(c.set_memory_flags(&d, 2048 * 1024, 8)).0,
+        code(c.domains().domain_set_memory_flags(&d, 2048 * 1024, 8)).0,
         Code::InvalidArg
     );
 
-    let a = c.lookup_by_name("alpine-01").unwrap();
+    let a = c.domains().domain_lookup_by_name("alpine-01").unwrap();
     sim.reset_stats();
-    let (k, msg) = code(c.set_max_memory(&a, 2 * 1024 * 1024));
+    let (k, msg) = code(c.domains().domain_set_max_memory(&a, 2 * 1024 * 1024));
     assert_eq!(k, Code::OperationInvalid);
     assert!(msg.contains("powered off"), "{msg}");
     assert_eq!(sim.count("ReconfigVM_Task"), 0);
@@ -110,19 +124,28 @@ fn memory_limit_and_maximum() {
 #[test]
 fn memory_parameters_are_the_reservation() {
     let (sim, c) = setup();
-    let d = c.lookup_by_name("win2019-03").unwrap();
-    let got = one_request(&sim, || c.memory_parameters(&d, 0).unwrap());
+    let d = c.domains().domain_lookup_by_name("win2019-03").unwrap();
+    let got = one_request(&sim, || {
+        c.domains()
+            .domain_get_memory_parameters(&d, 16, 0)
+            .map(Params::into_values)
+            .unwrap()
+    });
     assert_eq!(got, vec![p("min_guarantee", ParamValue::ULLong(0))]);
 
-    c.set_memory_parameters(
-        &d,
-        &[p("min_guarantee", ParamValue::ULLong(512 * 1024 + 1))],
-        0,
-    )
-    .unwrap();
+    c.domains()
+        .domain_set_memory_parameters(
+            &d,
+            &[p("min_guarantee", ParamValue::ULLong(512 * 1024 + 1))],
+            0,
+        )
+        .unwrap();
     assert_eq!(sim.vm("win2019-03")["mem_reservation"], "513");
     assert_eq!(
-        c.memory_parameters(&d, 2).unwrap(),
+        c.domains()
+            .domain_get_memory_parameters(&d, 16, 2)
+            .map(Params::into_values)
+            .unwrap(),
         vec![p("min_guarantee", ParamValue::ULLong(513 * 1024))]
     );
 
@@ -141,15 +164,23 @@ fn memory_parameters_are_the_reservation() {
             "above the domain's memory",
         ),
     ] {
-        let (k, msg) = code(c.set_memory_parameters(&d, &params, 0));
+        let (k, msg) = code(c.domains().domain_set_memory_parameters(&d, &params, 0));
         assert_eq!(k, Code::InvalidArg);
         assert!(msg.contains(want), "{msg}");
     }
     assert_eq!(
-        code(c.set_memory_parameters(&d, &[], 16)).0,
+        code(c.domains().domain_set_memory_parameters(&d, &[], 16)).0,
         Code::InvalidArg
     );
-    assert_eq!(code(c.memory_parameters(&d, 16)).0, Code::InvalidArg);
+    assert_eq!(
+        code(
+            c.domains()
+                .domain_get_memory_parameters(&d, 16, 16)
+                .map(Params::into_values)
+        )
+        .0,
+        Code::InvalidArg
+    );
     assert_eq!(sim.count("ReconfigVM_Task"), 0);
     assert_eq!(sim.vm("win2019-03")["mem_reservation"], "513");
 }
@@ -157,38 +188,49 @@ fn memory_parameters_are_the_reservation() {
 #[test]
 fn vcpus_within_the_host_limit() {
     let (sim, c) = setup();
-    let d = c.lookup_by_name("debian-02").unwrap();
-    assert_eq!(c.host_max_vcpus().unwrap(), 64);
+    let d = c.domains().domain_lookup_by_name("debian-02").unwrap();
+    assert_eq!(c.connect_get_max_vcpus(None).unwrap(), 64);
     // Read once per connection.
     sim.reset_stats();
-    assert_eq!(c.vcpus(&d, MAXIMUM).unwrap(), 64);
+    assert_eq!(
+        c.domains()
+            .domain_get_vcpus_flags(&d, ESX_DOMAIN_VCPU_MAXIMUM as u32)
+            .unwrap(),
+        64
+    );
     assert_eq!(sim.stats()["total"], 0);
 
-    c.set_vcpus(&d, 8, 0).unwrap();
+    c.domains().domain_set_vcpus_flags(&d, 8, 0).unwrap();
     assert_eq!(sim.vm("debian-02")["num_cpu"], "8");
-    assert_eq!(c.vcpus(&d, 0).unwrap(), 8);
+    assert_eq!(c.domains().domain_get_vcpus_flags(&d, 0).unwrap(), 8);
 
     sim.reset_stats();
-    let (k, msg) = code(c.set_vcpus(&d, 65, 0));
+    let (k, msg) = code(c.domains().domain_set_vcpus_flags(&d, 65, 0));
     assert_eq!(k, Code::InvalidArg);
     assert!(msg.contains("65 > 64"), "{msg}");
-    assert_eq!(code(c.set_vcpus(&d, 0, 0)).0, Code::InvalidArg);
     assert_eq!(
-        code(c.set_vcpus(&d, 2, 4)).0,
+        code(c.domains().domain_set_vcpus_flags(&d, 0, 0)).0,
+        Code::InvalidArg
+    );
+    assert_eq!(
+        code(c.domains().domain_set_vcpus_flags(&d, 2, 4)).0,
         Code::InvalidArg,
         "MAXIMUM is not settable"
     );
-    assert_eq!(code(c.vcpus(&d, 32)).0, Code::InvalidArg);
+    assert_eq!(
+        code(c.domains().domain_get_vcpus_flags(&d, 32)).0,
+        Code::InvalidArg
+    );
 
     // Cores per socket: the count must be a multiple.
-    let w = c.lookup_by_name("win2019-03").unwrap();
-    let (k, msg) = code(c.set_vcpus(&w, 3, 0));
+    let w = c.domains().domain_lookup_by_name("win2019-03").unwrap();
+    let (k, msg) = code(c.domains().domain_set_vcpus_flags(&w, 3, 0));
     assert_eq!(k, Code::InvalidArg);
     assert!(msg.contains("multiple of 2"), "{msg}");
 
     // Running without CPU hot add.
-    let a = c.lookup_by_name("alpine-01").unwrap();
-    let (k, msg) = code(c.set_vcpus(&a, 2, 0));
+    let a = c.domains().domain_lookup_by_name("alpine-01").unwrap();
+    let (k, msg) = code(c.domains().domain_set_vcpus_flags(&a, 2, 0));
     assert_eq!(k, Code::OperationInvalid);
     assert!(msg.contains("powered off"), "{msg}");
     assert_eq!(sim.count("ReconfigVM_Task"), 0);
@@ -199,16 +241,23 @@ fn vcpus_within_the_host_limit() {
     // The host's limit comes from the host.
     sim.control("action=max_vcpus&n=16");
     let c2 = sim.connect("");
-    assert_eq!(c2.host_max_vcpus().unwrap(), 16);
-    let d2 = c2.lookup_by_name("debian-02").unwrap();
-    assert_eq!(code(c2.set_vcpus(&d2, 32, 0)).0, Code::InvalidArg);
+    assert_eq!(c2.connect_get_max_vcpus(None).unwrap(), 16);
+    let d2 = c2.domains().domain_lookup_by_name("debian-02").unwrap();
+    assert_eq!(
+        code(c2.domains().domain_set_vcpus_flags(&d2, 32, 0)).0,
+        Code::InvalidArg
+    );
 }
 
 #[test]
 fn scheduler_allocation() {
     let (sim, c) = setup();
-    let d = c.lookup_by_name("serial-04").unwrap();
-    let got = one_request(&sim, || c.scheduler_parameters(&d, 0).unwrap());
+    let d = c.domains().domain_lookup_by_name("serial-04").unwrap();
+    let got = one_request(&sim, || {
+        c.domains()
+            .domain_get_scheduler_parameters_flags(&d, 16, 0)
+            .unwrap()
+    });
     assert_eq!(
         got,
         vec![
@@ -218,16 +267,17 @@ fn scheduler_allocation() {
         ]
     );
 
-    c.set_scheduler_parameters(
-        &d,
-        &[
-            p("reservation", ParamValue::LLong(500)),
-            p("limit", ParamValue::LLong(2000)),
-            p("shares", ParamValue::Int(1234)),
-        ],
-        0,
-    )
-    .unwrap();
+    c.domains()
+        .domain_set_scheduler_parameters_flags(
+            &d,
+            &[
+                p("reservation", ParamValue::LLong(500)),
+                p("limit", ParamValue::LLong(2000)),
+                p("shares", ParamValue::Int(1234)),
+            ],
+            0,
+        )
+        .unwrap();
     let vm = sim.vm("serial-04");
     assert_eq!(
         (
@@ -239,7 +289,9 @@ fn scheduler_allocation() {
         ("500", "2000", "1234", "custom")
     );
     assert_eq!(
-        c.scheduler_parameters(&d, 0).unwrap()[2],
+        c.domains()
+            .domain_get_scheduler_parameters_flags(&d, 16, 0)
+            .unwrap()[2],
         p("shares", ParamValue::Int(1234))
     );
 
@@ -249,14 +301,17 @@ fn scheduler_allocation() {
         (-3, "high", "2000"),
         (-2, "normal", "1000"),
     ] {
-        c.set_scheduler_parameters(&d, &[p("shares", ParamValue::Int(v))], 0)
+        c.domains()
+            .domain_set_scheduler_parameters_flags(&d, &[p("shares", ParamValue::Int(v))], 0)
             .unwrap();
         let vm = sim.vm("serial-04");
         assert_eq!(vm["cpu_shares_level"], level);
         // ESX derives the number from the level (per vCPU).
         assert_eq!(vm["cpu_shares"], shares);
         assert_eq!(
-            c.scheduler_parameters(&d, 0).unwrap()[2],
+            c.domains()
+                .domain_get_scheduler_parameters_flags(&d, 16, 0)
+                .unwrap()[2],
             p("shares", ParamValue::Int(v))
         );
     }
@@ -283,18 +338,41 @@ fn scheduler_allocation() {
             "'weight' not supported",
         ),
     ] {
-        let (k, msg) = code(c.set_scheduler_parameters(&d, &params, 0));
+        let (k, msg) = code(
+            c.domains()
+                .domain_set_scheduler_parameters_flags(&d, &params, 0),
+        );
         assert_eq!(k, Code::InvalidArg, "{params:?}");
         assert!(msg.contains(want), "{msg}");
     }
     assert_eq!(
-        code(c.set_scheduler_parameters(&d, &[], 4)).0,
+        code(
+            c.domains()
+                .domain_set_scheduler_parameters_flags(&d, &[], 4)
+        )
+        .0,
         Code::InvalidArg
     );
-    assert_eq!(code(c.scheduler_parameters(&d, 8)).0, Code::InvalidArg);
+    assert_eq!(
+        code(c.domains().domain_get_scheduler_parameters_flags(&d, 16, 8)).0,
+        Code::InvalidArg
+    );
     // VIR_TYPED_PARAM_STRING_OKAY, which virsh always passes.
-    assert_eq!(c.scheduler_parameters(&d, 4).unwrap().len(), 3);
-    assert_eq!(c.memory_parameters(&d, 4).unwrap().len(), 1);
+    assert_eq!(
+        c.domains()
+            .domain_get_scheduler_parameters_flags(&d, 16, 4)
+            .unwrap()
+            .len(),
+        3
+    );
+    assert_eq!(
+        c.domains()
+            .domain_get_memory_parameters(&d, 16, 4)
+            .map(Params::into_values)
+            .unwrap()
+            .len(),
+        1
+    );
     assert_eq!(sim.count("ReconfigVM_Task"), 0);
     let vm = sim.vm("serial-04");
     assert_eq!(
@@ -306,37 +384,55 @@ fn scheduler_allocation() {
 #[test]
 fn autostart_enables_the_host_switch() {
     let (sim, c) = setup();
-    let d = c.lookup_by_name("debian-02").unwrap();
-    assert!(!one_request(&sim, || c.autostart(&d).unwrap()));
-    c.set_autostart(&d, true).unwrap();
+    let d = c.domains().domain_lookup_by_name("debian-02").unwrap();
+    assert!(!one_request(&sim, || c
+        .domains()
+        .domain_get_autostart(&d)
+        .unwrap()));
+    c.domains().domain_set_autostart(&d, true).unwrap();
     assert_eq!(sim.vm("debian-02")["autostart"], "powerOn");
-    assert!(c.autostart(&d).unwrap());
+    assert!(c.domains().domain_get_autostart(&d).unwrap());
     assert!(!c
-        .autostart(&c.lookup_by_name("alpine-01").unwrap())
+        .domains()
+        .domain_get_autostart(&c.domains().domain_lookup_by_name("alpine-01").unwrap())
         .unwrap());
-    c.set_autostart(&d, false).unwrap();
+    c.domains().domain_set_autostart(&d, false).unwrap();
     assert_eq!(sim.vm("debian-02")["autostart"], "none");
-    assert!(!c.autostart(&d).unwrap());
+    assert!(!c.domains().domain_get_autostart(&d).unwrap());
 
     let ro = Connection::open(&sim.uri(""), Some(&mut Password(PASSWORD)), true).unwrap();
-    let rd = ro.lookup_by_name("debian-02").unwrap();
-    assert_eq!(code(ro.set_autostart(&rd, true)).0, Code::OperationDenied);
+    let rd = ro.domains().domain_lookup_by_name("debian-02").unwrap();
+    assert_eq!(
+        code(ro.domains().domain_set_autostart(&rd, true)).0,
+        Code::OperationDenied
+    );
     assert_eq!(sim.vm("debian-02")["autostart"], "none");
 }
 
 #[test]
 fn guest_hostname_and_addresses_through_tools() {
     let (sim, c) = setup();
-    let a = c.lookup_by_name("alpine-01").unwrap();
+    let a = c.domains().domain_lookup_by_name("alpine-01").unwrap();
     assert_eq!(
-        one_request(&sim, || c.guest_hostname(&a, 0).unwrap()),
+        one_request(&sim, || c.domains().domain_get_hostname(&a, 0).unwrap()),
         "alpine-01.lab.example"
     );
-    assert_eq!(c.guest_hostname(&a, 2).unwrap(), "alpine-01.lab.example");
-    assert_eq!(code(c.guest_hostname(&a, 1)).0, Code::ArgumentUnsupported);
-    assert_eq!(code(c.guest_hostname(&a, 4)).0, Code::InvalidArg);
+    assert_eq!(
+        c.domains().domain_get_hostname(&a, 2).unwrap(),
+        "alpine-01.lab.example"
+    );
+    assert_eq!(
+        code(c.domains().domain_get_hostname(&a, 1)).0,
+        Code::ArgumentUnsupported
+    );
+    assert_eq!(
+        code(c.domains().domain_get_hostname(&a, 4)).0,
+        Code::InvalidArg
+    );
 
-    let ifs = one_request(&sim, || c.interface_addresses(&a, 1, 0).unwrap());
+    let ifs = one_request(&sim, || {
+        c.domains().domain_interface_addresses(&a, 1, 0).unwrap()
+    });
     assert_eq!(ifs.len(), 1);
     // The network's name, as libvirt's ESX driver names guest interfaces.
     assert_eq!(ifs[0].name, "VM Network");
@@ -349,24 +445,33 @@ fn guest_hostname_and_addresses_through_tools() {
         ]
     );
     assert_eq!(
-        code(c.interface_addresses(&a, 0, 0)).0,
+        code(c.domains().domain_interface_addresses(&a, 0, 0)).0,
         Code::ArgumentUnsupported
     );
     assert_eq!(
-        code(c.interface_addresses(&a, 2, 0)).0,
+        code(c.domains().domain_interface_addresses(&a, 2, 0)).0,
         Code::ArgumentUnsupported
     );
-    assert_eq!(code(c.interface_addresses(&a, 7, 0)).0, Code::InvalidArg);
-    assert_eq!(code(c.interface_addresses(&a, 1, 1)).0, Code::InvalidArg);
+    assert_eq!(
+        code(c.domains().domain_interface_addresses(&a, 7, 0)).0,
+        Code::InvalidArg
+    );
+    assert_eq!(
+        code(c.domains().domain_interface_addresses(&a, 1, 1)).0,
+        Code::InvalidArg
+    );
 
     // Not running, and Tools not running.
-    let d = c.lookup_by_name("debian-02").unwrap();
-    let (k, msg) = code(c.guest_hostname(&d, 0));
+    let d = c.domains().domain_lookup_by_name("debian-02").unwrap();
+    let (k, msg) = code(c.domains().domain_get_hostname(&d, 0));
     assert_eq!(k, Code::OperationInvalid);
     assert!(msg.contains("is not running"), "{msg}");
     sim.control("action=set_tools&vm=alpine-01&running=0");
-    let (k, msg) = code(c.interface_addresses(&a, 1, 0));
+    let (k, msg) = code(c.domains().domain_interface_addresses(&a, 1, 0));
     assert_eq!(k, Code::AgentUnresponsive);
     assert!(msg.contains("VMware Tools"), "{msg}");
-    assert_eq!(code(c.guest_hostname(&a, 0)).0, Code::AgentUnresponsive);
+    assert_eq!(
+        code(c.domains().domain_get_hostname(&a, 0)).0,
+        Code::AgentUnresponsive
+    );
 }

@@ -4,7 +4,8 @@
 mod common;
 
 use common::{Password, Sim, PASSWORD};
-use esx_driver::driver::{Connection, ListFlags};
+use esx_driver::driver::flags::esxConnectListAllDomainsFlags::*;
+use esx_driver::driver::Connection;
 use esx_driver::error::Code;
 
 #[test]
@@ -18,8 +19,8 @@ fn opening_costs_three_requests_and_negotiates_the_version() {
     assert_eq!(s["Login"], 1);
     assert_eq!(s.get("SOAPAction urn:vim25/7.0.3.0"), Some(&2), "{s:?}");
     assert_eq!(conn.client().api_version(), "7.0.3.0");
-    assert_eq!(conn.driver_type(), "ESX");
-    assert_eq!(conn.version().unwrap(), 7_000_003);
+    assert_eq!(conn.connect_get_type(), "ESX");
+    assert_eq!(conn.connect_get_version().unwrap(), 7_000_003);
     drop(conn);
     assert_eq!(sim.count("Logout"), 1);
 }
@@ -28,18 +29,18 @@ fn opening_costs_three_requests_and_negotiates_the_version() {
 fn node_info_hostname_free_memory_capabilities() {
     let sim = Sim::start();
     let conn = sim.connect("");
-    let n = conn.node_info().unwrap();
+    let n = conn.node().node_get_info().unwrap();
     assert_eq!(n.model, "Intel Xeon Gold 6230 CPU @ 2.10");
     assert_eq!(n.memory_kib, 256 * 1024 * 1024);
     assert_eq!(
         (n.cpus, n.mhz, n.nodes, n.sockets, n.cores, n.threads),
         (40, 2095, 2, 2, 20, 2)
     );
-    assert_eq!(conn.hostname().unwrap(), "esx-sim.lab.example");
-    let free = conn.free_memory().unwrap();
+    assert_eq!(conn.connect_get_hostname().unwrap(), "esx-sim.lab.example");
+    let free = conn.node().node_get_free_memory().unwrap();
     // 256 GiB minus the memory of powered-on VMs and the host's own 4 GiB.
     assert_eq!(free, (256u64 * 1024 - 1024 - 4096) * 1024 * 1024);
-    let caps = conn.capabilities_xml().unwrap();
+    let caps = conn.connect_get_capabilities().unwrap();
     assert!(
         caps.contains("<uuid>4c4c4544-0042-3810-8052-b7c04f4d3332</uuid>"),
         "{caps}"
@@ -55,7 +56,7 @@ fn list_and_filter_flags() {
     let conn = sim.connect("");
     let names = |f: u32| {
         let mut v: Vec<String> = conn
-            .list_all_domains(ListFlags(f))
+            .connect_list_all_domains(f)
             .unwrap()
             .into_iter()
             .map(|d| d.name)
@@ -64,37 +65,49 @@ fn list_and_filter_flags() {
         v
     };
     assert_eq!(names(0).len(), 5);
-    assert_eq!(names(ListFlags::ACTIVE), ["alpine-01", "win2019-03"]);
     assert_eq!(
-        names(ListFlags::INACTIVE),
+        names(ESX_CONNECT_LIST_DOMAINS_ACTIVE as u32),
+        ["alpine-01", "win2019-03"]
+    );
+    assert_eq!(
+        names(ESX_CONNECT_LIST_DOMAINS_INACTIVE as u32),
         ["copied-05", "debian-02", "serial-04"]
     );
-    assert_eq!(names(ListFlags::RUNNING), ["alpine-01"]);
-    assert_eq!(names(ListFlags::PAUSED), ["win2019-03"]);
-    assert_eq!(names(ListFlags::SHUTOFF).len(), 3);
-    assert!(names(ListFlags::OTHER).is_empty());
-    assert_eq!(names(ListFlags::PERSISTENT).len(), 5);
-    assert!(names(ListFlags::TRANSIENT).is_empty());
-    assert!(names(ListFlags::MANAGEDSAVE).is_empty());
-    assert_eq!(names(ListFlags::NO_MANAGEDSAVE).len(), 5);
-    assert_eq!(names(ListFlags::NO_SNAPSHOT).len(), 5);
-    assert!(names(ListFlags::HAS_SNAPSHOT).is_empty());
-    assert!(names(ListFlags::AUTOSTART).is_empty());
-    assert_eq!(names(ListFlags::NO_AUTOSTART).len(), 5);
-    let e = conn.list_all_domains(ListFlags(1 << 20)).unwrap_err();
+    assert_eq!(
+        names(ESX_CONNECT_LIST_DOMAINS_RUNNING as u32),
+        ["alpine-01"]
+    );
+    assert_eq!(
+        names(ESX_CONNECT_LIST_DOMAINS_PAUSED as u32),
+        ["win2019-03"]
+    );
+    assert_eq!(names(ESX_CONNECT_LIST_DOMAINS_SHUTOFF as u32).len(), 3);
+    assert!(names(ESX_CONNECT_LIST_DOMAINS_OTHER as u32).is_empty());
+    assert_eq!(names(ESX_CONNECT_LIST_DOMAINS_PERSISTENT as u32).len(), 5);
+    assert!(names(ESX_CONNECT_LIST_DOMAINS_TRANSIENT as u32).is_empty());
+    assert!(names(ESX_CONNECT_LIST_DOMAINS_MANAGEDSAVE as u32).is_empty());
+    assert_eq!(
+        names(ESX_CONNECT_LIST_DOMAINS_NO_MANAGEDSAVE as u32).len(),
+        5
+    );
+    assert_eq!(names(ESX_CONNECT_LIST_DOMAINS_NO_SNAPSHOT as u32).len(), 5);
+    assert!(names(ESX_CONNECT_LIST_DOMAINS_HAS_SNAPSHOT as u32).is_empty());
+    assert!(names(ESX_CONNECT_LIST_DOMAINS_AUTOSTART as u32).is_empty());
+    assert_eq!(names(ESX_CONNECT_LIST_DOMAINS_NO_AUTOSTART as u32).len(), 5);
+    let e = conn.connect_list_all_domains(1 << 20).unwrap_err();
     assert_eq!(e.code(), Code::InvalidArg);
     assert!(e.message().contains("0x100000"));
-    assert_eq!(conn.num_of_domains().unwrap(), 1);
-    assert_eq!(conn.num_of_defined_domains().unwrap(), 4);
-    assert_eq!(conn.list_domain_ids(10).unwrap(), vec![1]);
-    let mut defined = conn.list_defined_domains(10).unwrap();
+    assert_eq!(conn.connect_num_of_domains().unwrap(), 1);
+    assert_eq!(conn.connect_num_of_defined_domains().unwrap(), 4);
+    assert_eq!(conn.connect_list_domains(10).unwrap(), vec![1]);
+    let mut defined = conn.connect_list_defined_domains(10).unwrap();
     defined.sort();
     assert_eq!(
         defined,
         ["copied-05", "debian-02", "serial-04", "win2019-03"]
     );
-    assert_eq!(conn.list_defined_domains(2).unwrap().len(), 2);
-    let all = conn.list_all_domains(ListFlags(0)).unwrap();
+    assert_eq!(conn.connect_list_defined_domains(2).unwrap().len(), 2);
+    let all = conn.connect_list_all_domains(0).unwrap();
     let alpine = all.iter().find(|d| d.name == "alpine-01").unwrap();
     assert_eq!(alpine.id, 1);
     let win = all.iter().find(|d| d.name == "win2019-03").unwrap();
@@ -112,7 +125,7 @@ fn listing_2500_vms_takes_three_requests() {
     let sim = Sim::with_args(&["--vms", "2500"]);
     let conn = sim.connect("");
     sim.reset_stats();
-    let all = conn.list_all_domains(ListFlags(0)).unwrap();
+    let all = conn.connect_list_all_domains(0).unwrap();
     assert_eq!(all.len(), 2500);
     let s = sim.stats();
     assert_eq!(s["total"], 3, "{s:?}");
@@ -129,7 +142,7 @@ fn lookups_and_their_costs() {
     let sim = Sim::start();
     let conn = sim.connect("");
     sim.reset_stats();
-    let d = conn.lookup_by_name("debian-02").unwrap();
+    let d = conn.domains().domain_lookup_by_name("debian-02").unwrap();
     assert_eq!(d.id, -1);
     assert_eq!(d.moref.value, "2");
     let first = sim.stats()["total"];
@@ -138,34 +151,37 @@ fn lookups_and_their_costs() {
         "by name: scope lookup, FindByInventoryPath, one read: {first}"
     );
     sim.reset_stats();
-    let again = conn.lookup_by_name("alpine-01").unwrap();
+    let again = conn.domains().domain_lookup_by_name("alpine-01").unwrap();
     assert_eq!(again.id, 1);
     assert_eq!(sim.stats()["total"], 2, "FindByInventoryPath and one read");
     sim.reset_stats();
-    let by_uuid = conn.lookup_by_uuid(&d.uuid).unwrap();
+    let by_uuid = conn.domains().domain_lookup_by_uuid(&d.uuid).unwrap();
     assert_eq!(by_uuid.name, "debian-02");
     assert_eq!(sim.stats()["total"], 1, "a VM seen before costs one read");
     sim.reset_stats();
-    let by_id = conn.lookup_by_id(1).unwrap();
+    let by_id = conn.domains().domain_lookup_by_id(1).unwrap();
     assert_eq!(by_id.name, "alpine-01");
     assert_eq!(sim.stats()["total"], 1);
 
     let fresh = sim.connect("");
     sim.reset_stats();
-    let u = fresh.lookup_by_uuid(&d.uuid).unwrap();
+    let u = fresh.domains().domain_lookup_by_uuid(&d.uuid).unwrap();
     assert_eq!(u.name, "debian-02");
     assert_eq!(sim.stats()["total"], 2, "FindByUuid and one read");
 
-    let e = conn.lookup_by_name("nope").unwrap_err();
+    let e = conn.domains().domain_lookup_by_name("nope").unwrap_err();
     assert_eq!(e.code(), Code::NoDomain);
     assert_eq!(e.message(), "No domain with name 'nope'");
-    let e = conn.lookup_by_id(2).unwrap_err();
+    let e = conn.domains().domain_lookup_by_id(2).unwrap_err();
     assert_eq!(e.code(), Code::NoDomain, "a powered-off VM has no ID");
     assert_eq!(
-        conn.lookup_by_id(999).unwrap_err().message(),
+        conn.domains()
+            .domain_lookup_by_id(999)
+            .unwrap_err()
+            .message(),
         "No domain with ID 999"
     );
-    let e = conn.lookup_by_uuid(&[7; 16]).unwrap_err();
+    let e = conn.domains().domain_lookup_by_uuid(&[7; 16]).unwrap_err();
     assert_eq!(e.code(), Code::NoDomain);
     assert!(
         e.message().contains("07070707-0707-0707-0707-070707070707"),
@@ -201,11 +217,11 @@ fn expired_session_logs_in_again_once() {
     let sim = Sim::start();
     let conn = sim.connect("");
     sim.sim.expire_sessions();
-    let all = conn.list_all_domains(ListFlags(0)).unwrap();
+    let all = conn.connect_list_all_domains(0).unwrap();
     assert_eq!(all.len(), 5);
     assert_eq!(sim.count("Login"), 2);
     sim.control("action=expire_sessions");
-    assert_eq!(conn.node_info().unwrap().cpus, 40);
+    assert_eq!(conn.node().node_get_info().unwrap().cpus, 40);
     assert_eq!(sim.count("Login"), 3);
 }
 
@@ -213,21 +229,24 @@ fn expired_session_logs_in_again_once() {
 fn secure_and_encrypted_tell_the_truth() {
     let sim = Sim::start();
     let c = sim.connect("");
-    assert!(c.is_encrypted());
-    assert!(!c.is_secure(), "no_verify=1 is not secure");
-    assert!(c.is_alive());
+    assert!(c.connect_is_encrypted());
+    assert!(!c.connect_is_secure(), "no_verify=1 is not secure");
+    assert!(c.connect_is_alive());
     let pinned = Connection::open(
         &sim.uri_with(&format!("thumbprint={}", sim.sha256)),
         Some(&mut Password(PASSWORD)),
         false,
     )
     .unwrap();
-    assert!(pinned.is_encrypted() && pinned.is_secure());
+    assert!(pinned.connect_is_encrypted() && pinned.connect_is_secure());
     let http = Sim::with_args(&["--http"]);
     let h = http.connect("");
-    assert!(!h.is_encrypted() && !h.is_secure());
-    assert_eq!(h.list_all_domains(ListFlags(0)).unwrap().len(), 5);
-    h.close();
-    assert!(!h.is_alive());
-    assert_eq!(h.node_info().unwrap_err().code(), Code::InvalidConn);
+    assert!(!h.connect_is_encrypted() && !h.connect_is_secure());
+    assert_eq!(h.connect_list_all_domains(0).unwrap().len(), 5);
+    h.connect_close();
+    assert!(!h.connect_is_alive());
+    assert_eq!(
+        h.node().node_get_info().unwrap_err().code(),
+        Code::InvalidConn
+    );
 }

@@ -54,9 +54,9 @@ fn dumpxml_define_dumpxml_undefine_for_every_default_vm() {
     .iter()
     .enumerate()
     {
-        let d = c.lookup_by_name(vm).unwrap();
+        let d = c.domains().domain_lookup_by_name(vm).unwrap();
         sim.reset_stats();
-        let xml = c.domain_xml(&d, 0).unwrap();
+        let xml = c.domains().domain_get_xml_desc(&d, 0).unwrap();
         let stats = sim.stats();
         assert_eq!(stats["total"], 3, "VM, datastores, file: {stats:?}");
         assert!(xml.contains(&format!("<name>{vm}</name>")), "{xml}");
@@ -68,17 +68,23 @@ fn dumpxml_define_dumpxml_undefine_for_every_default_vm() {
             "{vm}: the ID only while it runs"
         );
         assert!(
-            !c.domain_xml(&d, 2).unwrap().contains(" id='"),
+            !c.domains()
+                .domain_get_xml_desc(&d, 2)
+                .unwrap()
+                .contains(" id='"),
             "--inactive"
         );
 
         let copy = format!("copy-{i}");
         let uuid = format!("11111111-2222-3333-4444-00000000000{i}");
-        let nd = c.define_xml(&rename(&xml, vm, &copy, &uuid), 0).unwrap();
+        let nd = c
+            .domains()
+            .domain_define_xml_flags(&rename(&xml, vm, &copy, &uuid), 0)
+            .unwrap();
         assert_eq!(nd.name, copy);
         assert_eq!(esx_driver::driver::domain::format_uuid(&nd.uuid), uuid);
         assert_eq!(sim.vm(&copy)["power"], "poweredOff");
-        let again = c.domain_xml(&nd, 0).unwrap();
+        let again = c.domains().domain_get_xml_desc(&nd, 0).unwrap();
         assert!(again.contains(&format!("<uuid>{uuid}</uuid>")), "{again}");
         let mut want = without_identity(&xml);
         want.retain(|l| !l.contains(" id='"));
@@ -91,8 +97,11 @@ fn dumpxml_define_dumpxml_undefine_for_every_default_vm() {
         // Undefine: the VM goes, its files stay.
         let file = format!("{}/{copy}.vmx", sim.vm(vm)["dir"]);
         assert!(std::path::Path::new(&file).exists(), "{file}");
-        c.undefine(&nd, 0).unwrap();
-        assert_eq!(c.lookup_by_name(&copy).unwrap_err().code(), Code::NoDomain);
+        c.domains().domain_undefine_flags(&nd, 0).unwrap();
+        assert_eq!(
+            c.domains().domain_lookup_by_name(&copy).unwrap_err().code(),
+            Code::NoDomain
+        );
         assert!(std::path::Path::new(&file).exists(), "the files stay");
     }
     assert_eq!(sim.sessions()["filters"], 0);
@@ -101,8 +110,8 @@ fn dumpxml_define_dumpxml_undefine_for_every_default_vm() {
 #[test]
 fn define_refuses_and_leaves_nothing_behind() {
     let (sim, c) = setup();
-    let d = c.lookup_by_name("debian-02").unwrap();
-    let xml = c.domain_xml(&d, 0).unwrap();
+    let d = c.domains().domain_lookup_by_name("debian-02").unwrap();
+    let xml = c.domains().domain_get_xml_desc(&d, 0).unwrap();
     let dir = sim.vm("debian-02")["dir"].clone();
     let files = || {
         let mut v: Vec<String> = std::fs::read_dir(&dir)
@@ -116,11 +125,12 @@ fn define_refuses_and_leaves_nothing_behind() {
     sim.reset_stats();
 
     // The same name, or the same UUID.
-    let e = c.define_xml(&xml, 0).unwrap_err();
+    let e = c.domains().domain_define_xml_flags(&xml, 0).unwrap_err();
     assert_eq!(e.code(), Code::OperationInvalid);
     assert!(e.to_string().contains("already exists"), "{e}");
     let e = c
-        .define_xml(
+        .domains()
+        .domain_define_xml_flags(
             &rename(&xml, "debian-02", "other", &sim.vm("debian-02")["uuid"]),
             0,
         )
@@ -130,28 +140,42 @@ fn define_refuses_and_leaves_nothing_behind() {
     // No file-based disk to place the .vmx by.
     let no_disk = "<domain type='vmware'><name>x</name><memory>4096</memory><os><type>hvm</type></os></domain>";
     assert_eq!(
-        c.define_xml(no_disk, 0).unwrap_err().code(),
+        c.domains()
+            .domain_define_xml_flags(no_disk, 0)
+            .unwrap_err()
+            .code(),
         Code::InvalidArg
     );
     // Not XML, not VMware, unknown flags.
     assert_eq!(
-        c.define_xml("<domain", 0).unwrap_err().code(),
+        c.domains()
+            .domain_define_xml_flags("<domain", 0)
+            .unwrap_err()
+            .code(),
         Code::XmlError
     );
     assert_eq!(
-        c.define_xml("<domain type='kvm'><name>k</name></domain>", 0)
+        c.domains()
+            .domain_define_xml_flags("<domain type='kvm'><name>k</name></domain>", 0)
             .unwrap_err()
             .code(),
         Code::ConfigUnsupported
     );
-    assert_eq!(c.define_xml(&xml, 2).unwrap_err().code(), Code::InvalidArg);
+    assert_eq!(
+        c.domains()
+            .domain_define_xml_flags(&xml, 2)
+            .unwrap_err()
+            .code(),
+        Code::InvalidArg
+    );
     assert_eq!(sim.count("RegisterVM_Task"), 0);
     assert_eq!(files(), before);
 
     // A .vmx of that name already there.
     std::fs::write(format!("{dir}/taken.vmx"), "config.version = \"8\"\n").unwrap();
     let e = c
-        .define_xml(
+        .domains()
+        .domain_define_xml_flags(
             &rename(
                 &xml,
                 "debian-02",
@@ -171,7 +195,8 @@ fn define_refuses_and_leaves_nothing_behind() {
     // The host refuses the registration: the uploaded file is removed.
     sim.control("action=fault&method=RegisterVM_Task&kind=soap&type=InvalidDatastorePath");
     let e = c
-        .define_xml(
+        .domains()
+        .domain_define_xml_flags(
             &rename(
                 &xml,
                 "debian-02",
@@ -184,32 +209,44 @@ fn define_refuses_and_leaves_nothing_behind() {
     assert!(e.to_string().contains("InvalidDatastorePath"), "{e}");
     assert!(!std::path::Path::new(&format!("{dir}/refused.vmx")).exists());
     assert_eq!(
-        c.lookup_by_name("refused").unwrap_err().code(),
+        c.domains()
+            .domain_lookup_by_name("refused")
+            .unwrap_err()
+            .code(),
         Code::NoDomain
     );
 
     // Undefine: not while running; unknown flags.
-    let a = c.lookup_by_name("alpine-01").unwrap();
-    let e = c.undefine(&a, 0).unwrap_err();
+    let a = c.domains().domain_lookup_by_name("alpine-01").unwrap();
+    let e = c.domains().domain_undefine_flags(&a, 0).unwrap_err();
     assert_eq!(e.code(), Code::OperationInvalid);
     assert!(
         e.to_string().contains("not suspended or powered off"),
         "{e}"
     );
-    assert_eq!(c.undefine(&d, 4).unwrap_err().code(), Code::InvalidArg);
+    assert_eq!(
+        c.domains().domain_undefine_flags(&d, 4).unwrap_err().code(),
+        Code::InvalidArg
+    );
     assert_eq!(sim.vm("alpine-01")["power"], "poweredOn");
     // Suspended is fine, as libvirt allows.
-    let w = c.lookup_by_name("win2019-03").unwrap();
-    c.undefine(&w, 1).unwrap();
+    let w = c.domains().domain_lookup_by_name("win2019-03").unwrap();
+    c.domains().domain_undefine_flags(&w, 1).unwrap();
     assert_eq!(
-        c.lookup_by_name("win2019-03").unwrap_err().code(),
+        c.domains()
+            .domain_lookup_by_name("win2019-03")
+            .unwrap_err()
+            .code(),
         Code::NoDomain
     );
 
     let ro = Connection::open(&sim.uri(""), Some(&mut Password(PASSWORD)), true).unwrap();
-    let rd = ro.lookup_by_name("debian-02").unwrap();
+    let rd = ro.domains().domain_lookup_by_name("debian-02").unwrap();
     assert_eq!(
-        ro.undefine(&rd, 0).unwrap_err().code(),
+        ro.domains()
+            .domain_undefine_flags(&rd, 0)
+            .unwrap_err()
+            .code(),
         Code::OperationDenied
     );
 }
@@ -217,9 +254,11 @@ fn define_refuses_and_leaves_nothing_behind() {
 #[test]
 fn native_format_conversion() {
     let (sim, c) = setup();
-    let d = c.lookup_by_name("serial-04").unwrap();
-    let xml = c.domain_xml(&d, 0).unwrap();
-    let vmx = c.domain_xml_to_native("vmware-vmx", &xml, 0).unwrap();
+    let d = c.domains().domain_lookup_by_name("serial-04").unwrap();
+    let xml = c.domains().domain_get_xml_desc(&d, 0).unwrap();
+    let vmx = c
+        .connect_domain_xml_to_native("vmware-vmx", &xml, 0)
+        .unwrap();
     assert!(
         vmx.contains("virtualHW.version = \"19\""),
         "the host's newest: {vmx}"
@@ -229,7 +268,9 @@ fn native_format_conversion() {
         vmx.contains("/vmfs/volumes/"),
         "datastore paths become mount paths: {vmx}"
     );
-    let back = c.domain_xml_from_native("vmware-vmx", &vmx, 0).unwrap();
+    let back = c
+        .connect_domain_xml_from_native("vmware-vmx", &vmx, 0)
+        .unwrap();
     let strip = |x: &str| {
         x.lines()
             .filter(|l| !l.contains("vmware:") && !l.contains("<domain"))
@@ -239,13 +280,13 @@ fn native_format_conversion() {
     assert_eq!(strip(&back), strip(&xml));
 
     assert_eq!(
-        c.domain_xml_to_native("qemu-argv", &xml, 0)
+        c.connect_domain_xml_to_native("qemu-argv", &xml, 0)
             .unwrap_err()
             .code(),
         Code::InvalidArg
     );
     assert_eq!(
-        c.domain_xml_from_native("vmware-vmx", "x = \"unterminated", 0)
+        c.connect_domain_xml_from_native("vmware-vmx", "x = \"unterminated", 0)
             .unwrap_err()
             .code(),
         Code::ConfSyntax
@@ -254,7 +295,7 @@ fn native_format_conversion() {
     // does not tell: libvirt's "[?] ?" stands for it.
     let rel = "config.version = \"8\"\nvirtualHW.version = \"13\"\nscsi0.present = \"true\"\nscsi0:0.present = \"true\"\nscsi0:0.fileName = \"d.vmdk\"\n";
     assert!(c
-        .domain_xml_from_native("vmware-vmx", rel, 0)
+        .connect_domain_xml_from_native("vmware-vmx", rel, 0)
         .unwrap()
         .contains("<source file='[?] ?/d.vmdk'/>"));
     let _ = sim;

@@ -6,8 +6,9 @@
 mod common;
 
 use common::{Password, Vcsim, VCSIM_PASSWORD};
-use esx_driver::driver::config::{ParamValue, TypedParam, MAXIMUM};
-use esx_driver::driver::{Connection, DomainRef, ListFlags};
+use esx_driver::driver::config::{ParamValue, Params, TypedParam};
+use esx_driver::driver::flags::esxDomainVcpuFlags::ESX_DOMAIN_VCPU_MAXIMUM;
+use esx_driver::driver::{Connection, DomainRef};
 use esx_driver::error::{Code, Error};
 
 fn open(uri: &str) -> esx_driver::Result<Connection> {
@@ -80,76 +81,135 @@ impl Matrix {
 fn matrix(mode: &'static str, c: &Connection, vm: &str, autostart: Expect) -> Matrix {
     let mut m = Matrix::new(mode);
     let all = m
-        .run("list --all", Expect::Ok, c.list_all_domains(ListFlags(0)))
+        .run("list --all", Expect::Ok, c.connect_list_all_domains(0))
         .unwrap_or_default();
     assert!(all.iter().any(|d| d.name == vm), "{vm} in {all:?}");
     let d: DomainRef = m
-        .run("lookup by name", Expect::Ok, c.lookup_by_name(vm))
+        .run(
+            "lookup by name",
+            Expect::Ok,
+            c.domains().domain_lookup_by_name(vm),
+        )
         .expect("the VM");
-    m.run("lookup by UUID", Expect::Ok, c.lookup_by_uuid(&d.uuid));
-    m.run("lookup by ID", Expect::Ok, c.lookup_by_id(d.id));
-    m.run("nodeinfo", Expect::Ok, c.node_info());
-    m.run("hostname", Expect::Ok, c.hostname());
-    m.run("capabilities", Expect::Ok, c.capabilities_xml());
-    m.run("dominfo", Expect::Ok, c.info(&d));
-    m.run("domstate", Expect::Ok, c.state(&d, 0));
-    m.run("max memory", Expect::Ok, c.max_memory(&d));
-    m.run("vcpucount", Expect::Ok, c.vcpus(&d, 0));
-    m.run("vcpucount --maximum", Expect::Ok, c.vcpus(&d, MAXIMUM));
-    m.run("schedinfo", Expect::Ok, c.scheduler_parameters(&d, 0));
-    m.run("memtune", Expect::Ok, c.memory_parameters(&d, 0));
-    m.run("autostart", autostart, c.autostart(&d));
+    m.run(
+        "lookup by UUID",
+        Expect::Ok,
+        c.domains().domain_lookup_by_uuid(&d.uuid),
+    );
+    m.run(
+        "lookup by ID",
+        Expect::Ok,
+        c.domains().domain_lookup_by_id(d.id),
+    );
+    m.run("nodeinfo", Expect::Ok, c.node().node_get_info());
+    m.run("hostname", Expect::Ok, c.connect_get_hostname());
+    m.run("capabilities", Expect::Ok, c.connect_get_capabilities());
+    m.run("dominfo", Expect::Ok, c.domains().domain_get_info(&d));
+    m.run("domstate", Expect::Ok, c.domains().domain_get_state(&d, 0));
+    m.run(
+        "max memory",
+        Expect::Ok,
+        c.domains().domain_get_max_memory(&d),
+    );
+    m.run(
+        "vcpucount",
+        Expect::Ok,
+        c.domains().domain_get_vcpus_flags(&d, 0),
+    );
+    m.run(
+        "vcpucount --maximum",
+        Expect::Ok,
+        c.domains()
+            .domain_get_vcpus_flags(&d, ESX_DOMAIN_VCPU_MAXIMUM as u32),
+    );
+    m.run(
+        "schedinfo",
+        Expect::Ok,
+        c.domains().domain_get_scheduler_parameters_flags(&d, 16, 0),
+    );
+    m.run(
+        "memtune",
+        Expect::Ok,
+        c.domains()
+            .domain_get_memory_parameters(&d, 16, 0)
+            .map(Params::into_values),
+    );
+    m.run("autostart", autostart, c.domains().domain_get_autostart(&d));
     m.run(
         "domhostname",
         Expect::Refused(Code::AgentUnresponsive, "VMware Tools is not running"),
-        c.guest_hostname(&d, 0),
+        c.domains().domain_get_hostname(&d, 0),
     );
     m.run(
         "schedinfo --set shares=500",
         Expect::Ok,
-        c.set_scheduler_parameters(&d, &[TypedParam::new("shares", ParamValue::Int(500))], 0),
+        c.domains().domain_set_scheduler_parameters_flags(
+            &d,
+            &[TypedParam::new("shares", ParamValue::Int(500))],
+            0,
+        ),
     );
     let after = m
         .run(
             "schedinfo after --set",
             Expect::Ok,
-            c.scheduler_parameters(&d, 0),
+            c.domains().domain_get_scheduler_parameters_flags(&d, 16, 0),
         )
         .unwrap_or_default();
     assert!(after
         .iter()
         .any(|p| p.name == "shares" && p.value == ParamValue::Int(500)));
-    m.run("destroy", Expect::Ok, c.destroy(&d, 0));
-    m.run("start", Expect::Ok, c.create(&d, 0));
-    m.run("suspend", Expect::Ok, c.suspend(&d));
-    m.run("resume", Expect::Ok, c.resume(&d));
-    let state = c.state(&d, 0).expect("state").0;
+    m.run(
+        "destroy",
+        Expect::Ok,
+        c.domains().domain_destroy_flags(&d, 0),
+    );
+    m.run(
+        "start",
+        Expect::Ok,
+        c.domains().domain_create_with_flags(&d, 0),
+    );
+    m.run("suspend", Expect::Ok, c.domains().domain_suspend(&d));
+    m.run("resume", Expect::Ok, c.domains().domain_resume(&d));
+    let state = c.domains().domain_get_state(&d, 0).expect("state").0;
     assert_eq!(state, 1, "running again");
     m.run(
         "snapshot-create-as",
         Expect::Ok,
-        c.snapshot_create(&d, "<domainsnapshot><name>s1</name></domainsnapshot>", 0),
+        c.snapshots().domain_snapshot_create_xml(
+            &d,
+            "<domainsnapshot><name>s1</name></domainsnapshot>",
+            0,
+        ),
     );
     let names = m
-        .run("snapshot-list", Expect::Ok, c.snapshot_list(&d, 0))
+        .run(
+            "snapshot-list",
+            Expect::Ok,
+            c.snapshots().domain_list_all_snapshots(&d, 0),
+        )
         .unwrap_or_default();
     assert_eq!(names, ["s1"]);
-    m.run("snapshot-current", Expect::Ok, c.snapshot_current(&d, 0));
+    m.run(
+        "snapshot-current",
+        Expect::Ok,
+        c.snapshots().domain_snapshot_current(&d, 0),
+    );
     m.run(
         "snapshot-revert",
         Expect::Ok,
-        c.revert_to_snapshot(&d, "s1", 0),
+        c.snapshots().domain_revert_to_snapshot(&d, "s1", 0),
     );
     m.run(
         "snapshot-delete",
         Expect::Ok,
-        c.snapshot_delete(&d, "s1", 0),
+        c.snapshots().domain_snapshot_delete(&d, "s1", 0),
     );
     m.run(
         "dumpxml",
         // vcsim keeps every .vmx empty.
         Expect::Refused(Code::OperationFailed, "is empty"),
-        c.domain_xml(&d, 0),
+        c.domains().domain_get_xml_desc(&d, 0),
     );
     let vmx = "config.version = \"8\"\nvirtualHW.version = \"13\"\ndisplayName = \"n\"\n\
                memsize = \"512\"\nscsi0.present = \"TRUE\"\nscsi0:0.present = \"TRUE\"\n\
@@ -157,7 +217,7 @@ fn matrix(mode: &'static str, c: &Connection, vm: &str, autostart: Expect) -> Ma
     m.run(
         "domxml-from-native",
         Expect::Ok,
-        c.domain_xml_from_native("vmware-vmx", vmx, 0),
+        c.connect_domain_xml_from_native("vmware-vmx", vmx, 0),
     );
     // vcsim refuses RegisterVM_Task for an uploaded .vmx (NotFound): the
     // error says so, and the upload is removed and confirmed gone.
@@ -171,7 +231,7 @@ fn matrix(mode: &'static str, c: &Connection, vm: &str, autostart: Expect) -> Ma
     m.run(
         "define (vcsim refuses the registration)",
         Expect::Refused(Code::OperationFailed, "Could not define domain 'defined-1'"),
-        c.define_xml(&xml, 0),
+        c.domains().domain_define_xml_flags(&xml, 0),
     );
     let upload =
         esx_driver::vi::datastore::DatastorePath::parse(&format!("[{ds}] {vm}/defined-1.vmx"))
@@ -223,11 +283,7 @@ fn the_default_1024_bit_certificate() {
         format!("cacert={}", vc.cert.display()),
     ] {
         let c = open(&vc.uri("esx", "", &params)).unwrap_or_else(|e| panic!("{params}: {e}"));
-        assert_eq!(
-            c.list_all_domains(ListFlags(0)).unwrap().len(),
-            2,
-            "{params}"
-        );
+        assert_eq!(c.connect_list_all_domains(0).unwrap().len(), 2, "{params}");
     }
     let e = open(&vc.uri("esx", "", "")).unwrap_err();
     assert_eq!(e.code(), Code::Rpc);
@@ -245,7 +301,7 @@ fn vcenter_scope_is_the_named_host() {
     };
     let standalone = open(&vc.uri("vpx", "DC0/DC0_H0", "no_verify=1")).unwrap();
     let names: Vec<String> = standalone
-        .list_all_domains(ListFlags(0))
+        .connect_list_all_domains(0)
         .unwrap()
         .into_iter()
         .map(|d| d.name)
@@ -261,12 +317,12 @@ fn vcenter_scope_is_the_named_host() {
             // for both connections below either way).
             open(&vc.uri("vpx", "DC0/DC0_C0/DC0_C0_H1", "no_verify=1"))
                 .ok()
-                .and_then(|c| c.lookup_by_name(n).ok())
-                .or_else(|| cluster_host.lookup_by_name(n).ok())
+                .and_then(|c| c.domains().domain_lookup_by_name(n).ok())
+                .or_else(|| cluster_host.domains().domain_lookup_by_name(n).ok())
                 .or_else(|| {
                     open(&vc.uri("vpx", "DC0/DC0_C0/DC0_C0_H2", "no_verify=1"))
                         .ok()
-                        .and_then(|c| c.lookup_by_name(n).ok())
+                        .and_then(|c| c.domains().domain_lookup_by_name(n).ok())
                 })
         })
         .collect();
@@ -276,25 +332,46 @@ fn vcenter_scope_is_the_named_host() {
             let e = r.expect_err(&d.name);
             assert_eq!(e.code(), Code::NoDomain, "{}: {e}", d.name);
         };
-        missing(standalone.lookup_by_name(&d.name));
-        missing(standalone.lookup_by_uuid(&d.uuid));
+        missing(standalone.domains().domain_lookup_by_name(&d.name));
+        missing(standalone.domains().domain_lookup_by_uuid(&d.uuid));
         if d.id > 0 {
-            missing(standalone.lookup_by_id(d.id));
+            missing(standalone.domains().domain_lookup_by_id(d.id));
         }
         // A handle from elsewhere cannot be used to act on it either.
         for e in [
-            standalone.destroy(d, 0).unwrap_err(),
-            standalone.create(d, 0).unwrap_err(),
+            standalone.domains().domain_destroy_flags(d, 0).unwrap_err(),
             standalone
-                .snapshot_create(d, "<domainsnapshot><name>x</name></domainsnapshot>", 0)
+                .domains()
+                .domain_create_with_flags(d, 0)
                 .unwrap_err(),
-            standalone.info(d).unwrap_err(),
+            standalone
+                .snapshots()
+                .domain_snapshot_create_xml(d, "<domainsnapshot><name>x</name></domainsnapshot>", 0)
+                .unwrap_err(),
+            standalone.domains().domain_get_info(d).unwrap_err(),
         ] {
             assert_eq!(e.code(), Code::NoDomain, "{}: {e}", d.name);
         }
     }
     // The standalone host's own VMs are found every way.
-    let own = standalone.lookup_by_name("DC0_H0_VM0").unwrap();
-    assert_eq!(standalone.lookup_by_uuid(&own.uuid).unwrap().name, own.name);
-    assert_eq!(standalone.lookup_by_id(own.id).unwrap().name, own.name);
+    let own = standalone
+        .domains()
+        .domain_lookup_by_name("DC0_H0_VM0")
+        .unwrap();
+    assert_eq!(
+        standalone
+            .domains()
+            .domain_lookup_by_uuid(&own.uuid)
+            .unwrap()
+            .name,
+        own.name
+    );
+    assert_eq!(
+        standalone
+            .domains()
+            .domain_lookup_by_id(own.id)
+            .unwrap()
+            .name,
+        own.name
+    );
 }

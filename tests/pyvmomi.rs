@@ -118,29 +118,33 @@ fn pyvmomi_reads_what_the_driver_set() {
     let Some(py) = python() else { return };
     let sim = Sim::with_args(&["--task-ms", "50"]);
     let c = sim.connect("");
-    let d = c.lookup_by_name("debian-02").unwrap();
-    c.set_max_memory(&d, 3 * 1024 * 1024).unwrap();
-    c.set_memory(&d, 2 * 1024 * 1024).unwrap();
-    c.set_vcpus(&d, 6, 0).unwrap();
-    c.set_scheduler_parameters(
-        &d,
-        &[
-            TypedParam::new("reservation", ParamValue::LLong(400)),
-            TypedParam::new("limit", ParamValue::LLong(5000)),
-            TypedParam::new("shares", ParamValue::Int(2500)),
-        ],
-        0,
-    )
-    .unwrap();
-    c.set_memory_parameters(
-        &d,
-        &[TypedParam::new(
-            "min_guarantee",
-            ParamValue::ULLong(512 * 1024),
-        )],
-        0,
-    )
-    .unwrap();
+    let d = c.domains().domain_lookup_by_name("debian-02").unwrap();
+    c.domains()
+        .domain_set_max_memory(&d, 3 * 1024 * 1024)
+        .unwrap();
+    c.domains().domain_set_memory(&d, 2 * 1024 * 1024).unwrap();
+    c.domains().domain_set_vcpus_flags(&d, 6, 0).unwrap();
+    c.domains()
+        .domain_set_scheduler_parameters_flags(
+            &d,
+            &[
+                TypedParam::new("reservation", ParamValue::LLong(400)),
+                TypedParam::new("limit", ParamValue::LLong(5000)),
+                TypedParam::new("shares", ParamValue::Int(2500)),
+            ],
+            0,
+        )
+        .unwrap();
+    c.domains()
+        .domain_set_memory_parameters(
+            &d,
+            &[TypedParam::new(
+                "min_guarantee",
+                ParamValue::ULLong(512 * 1024),
+            )],
+            0,
+        )
+        .unwrap();
     let lines = run(&py, &sim, "read", &["debian-02"]);
     assert_eq!(lines[0], ["memory", "3072"]);
     assert_eq!(lines[1], ["cpus", "6"]);
@@ -150,7 +154,12 @@ fn pyvmomi_reads_what_the_driver_set() {
     assert_eq!(lines[5], ["memlimit", "2048"]);
     assert_eq!(lines[6], ["memreservation", "512"]);
 
-    c.set_scheduler_parameters(&d, &[TypedParam::new("shares", ParamValue::Int(-1))], 0)
+    c.domains()
+        .domain_set_scheduler_parameters_flags(
+            &d,
+            &[TypedParam::new("shares", ParamValue::Int(-1))],
+            0,
+        )
         .unwrap();
     let lines = run(&py, &sim, "read", &["debian-02"]);
     // ESX derives the number from the level: 500 per vCPU for low.
@@ -163,9 +172,9 @@ fn pyvmomi_reads_the_snapshot_tree_the_driver_made() {
     let Some(py) = python() else { return };
     let sim = Sim::with_args(&["--task-ms", "20"]);
     let c = sim.connect("");
-    let a = c.lookup_by_name("alpine-01").unwrap();
+    let a = c.domains().domain_lookup_by_name("alpine-01").unwrap();
     let mk = |name: &str, flags: u32| {
-        c.snapshot_create(
+        c.snapshots().domain_snapshot_create_xml(
             &a,
             &format!("<domainsnapshot><name>{name}</name><description>d-{name}</description></domainsnapshot>"),
             flags,
@@ -174,7 +183,9 @@ fn pyvmomi_reads_the_snapshot_tree_the_driver_made() {
     };
     mk("base", 0);
     mk("child", 16); // disk only: recorded as powered off
-    c.revert_to_snapshot(&a, "base", 0).unwrap();
+    c.snapshots()
+        .domain_revert_to_snapshot(&a, "base", 0)
+        .unwrap();
     mk("other", 0);
     let lines = run(&py, &sim, "snapshots", &["alpine-01"]);
     let tree: Vec<Vec<String>> = lines
@@ -194,5 +205,8 @@ fn pyvmomi_reads_the_snapshot_tree_the_driver_made() {
     // The current snapshot pyvmomi sees is the one the driver calls current.
     let current = &lines.iter().find(|l| l[0] == "current").unwrap()[1];
     assert_eq!(sim.vm("alpine-01")["current_snapshot"], *current);
-    assert_eq!(c.snapshot_current(&a, 0).unwrap(), "other");
+    assert_eq!(
+        c.snapshots().domain_snapshot_current(&a, 0).unwrap(),
+        "other"
+    );
 }

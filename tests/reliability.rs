@@ -9,7 +9,6 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use common::{Sim, TempDir};
-use esx_driver::driver::ListFlags;
 use esx_driver::error::Code;
 
 fn fault(sim: &Sim, q: &str) {
@@ -20,10 +19,10 @@ fn fault(sim: &Sim, q: &str) {
 fn idle_session_expiry_logs_in_again_once() {
     let sim = Sim::start();
     let c = sim.connect("");
-    let d = c.lookup_by_name("debian-02").unwrap();
+    let d = c.domains().domain_lookup_by_name("debian-02").unwrap();
     sim.sim.expire_sessions();
     sim.reset_stats();
-    assert_eq!(c.info(&d).unwrap().nr_virt_cpu, 2);
+    assert_eq!(c.domains().domain_get_info(&d).unwrap().nr_virt_cpu, 2);
     assert_eq!(sim.count("Login"), 1, "one new login");
     assert_eq!(
         sim.count("RetrievePropertiesEx"),
@@ -36,18 +35,18 @@ fn idle_session_expiry_logs_in_again_once() {
 fn a_failed_relogin_says_so() {
     let sim = Sim::start();
     let c = sim.connect("");
-    let d = c.lookup_by_name("debian-02").unwrap();
+    let d = c.domains().domain_lookup_by_name("debian-02").unwrap();
     // The session is gone, and Login itself fails.
     sim.control("action=expire_sessions");
     fault(&sim, "method=Login&kind=soap&type=InvalidLogin");
-    let e = c.info(&d).unwrap_err();
+    let e = c.domains().domain_get_info(&d).unwrap_err();
     assert!(
         e.to_string()
             .contains("logging in again with the stored credentials failed"),
         "{e}"
     );
     // The next call logs in again and works.
-    assert_eq!(c.info(&d).unwrap().nr_virt_cpu, 2);
+    assert_eq!(c.domains().domain_get_info(&d).unwrap().nr_virt_cpu, 2);
 }
 
 #[test]
@@ -55,15 +54,15 @@ fn a_dropped_read_is_repeated_once_on_a_fresh_connection() {
     let sim = Sim::start();
     let c = sim.connect("");
     // The first lookup also resolves the host; the second is the baseline.
-    c.lookup_by_name("debian-02").unwrap();
+    c.domains().domain_lookup_by_name("debian-02").unwrap();
     sim.reset_stats();
-    c.lookup_by_name("debian-02").unwrap();
+    c.domains().domain_lookup_by_name("debian-02").unwrap();
     let base = sim.count("RetrievePropertiesEx");
     for kind in ["drop_before", "drop_after"] {
         fault(&sim, &format!("method=RetrievePropertiesEx&kind={kind}"));
         sim.reset_stats();
         assert_eq!(
-            c.lookup_by_name("debian-02").unwrap().name,
+            c.domains().domain_lookup_by_name("debian-02").unwrap().name,
             "debian-02",
             "{kind}"
         );
@@ -76,7 +75,7 @@ fn a_dropped_read_is_repeated_once_on_a_fresh_connection() {
     // Dropped twice: an RPC error naming the call, no third try.
     fault(&sim, "method=RetrievePropertiesEx&kind=drop_before&count=2");
     sim.reset_stats();
-    let e = c.lookup_by_name("debian-02").unwrap_err();
+    let e = c.domains().domain_lookup_by_name("debian-02").unwrap_err();
     assert_eq!(e.code(), Code::Rpc, "{e}");
     assert!(e.to_string().contains("RetrievePropertiesEx"), "{e}");
     assert_eq!(sim.count("RetrievePropertiesEx"), 2);
@@ -86,25 +85,25 @@ fn a_dropped_read_is_repeated_once_on_a_fresh_connection() {
 fn a_dropped_task_start_is_never_sent_twice() {
     let sim = Sim::with_args(&["--task-ms", "50"]);
     let c = sim.connect("");
-    let d = c.lookup_by_name("debian-02").unwrap();
+    let d = c.domains().domain_lookup_by_name("debian-02").unwrap();
 
     // The host started the task but the answer was lost: the driver finds
     // the new task among the VM's recent tasks and waits for it.
     fault(&sim, "method=PowerOnVM_Task&kind=drop_after");
     sim.reset_stats();
-    c.create(&d, 0).unwrap();
+    c.domains().domain_create_with_flags(&d, 0).unwrap();
     assert_eq!(sim.count("PowerOnVM_Task"), 1, "not sent again");
     assert_eq!(sim.vm("debian-02")["power"], "poweredOn");
 
     // The request never reached the host: nothing started, and it says so.
     fault(&sim, "method=PowerOffVM_Task&kind=drop_before");
     sim.reset_stats();
-    let e = c.destroy(&d, 0).unwrap_err();
+    let e = c.domains().domain_destroy_flags(&d, 0).unwrap_err();
     assert!(e.to_string().contains("no new task"), "{e}");
     assert!(e.to_string().contains("safe to try again"), "{e}");
     assert_eq!(sim.count("PowerOffVM_Task"), 1);
     assert_eq!(sim.vm("debian-02")["power"], "poweredOn");
-    c.destroy(&d, 0).unwrap();
+    c.domains().domain_destroy_flags(&d, 0).unwrap();
     assert_eq!(sim.vm("debian-02")["power"], "poweredOff");
     assert_eq!(sim.sessions()["filters"], 0);
 }
@@ -113,15 +112,15 @@ fn a_dropped_task_start_is_never_sent_twice() {
 fn http_errors_and_broken_bodies_are_errors_with_an_excerpt() {
     let sim = Sim::start();
     let c = sim.connect("");
-    let d = c.lookup_by_name("debian-02").unwrap();
+    let d = c.domains().domain_lookup_by_name("debian-02").unwrap();
 
     fault(&sim, "method=RetrievePropertiesEx&kind=http503");
-    let e = c.info(&d).unwrap_err();
+    let e = c.domains().domain_get_info(&d).unwrap_err();
     assert_eq!(e.code(), Code::HttpError, "{e}");
     assert!(e.to_string().contains("503"), "{e}");
 
     fault(&sim, "method=RetrievePropertiesEx&kind=malformed");
-    let e = c.info(&d).unwrap_err();
+    let e = c.domains().domain_get_info(&d).unwrap_err();
     assert!(matches!(e.code(), Code::Rpc | Code::XmlError), "{e}");
     assert!(
         e.to_string().len() < 1200,
@@ -137,7 +136,7 @@ fn http_errors_and_broken_bodies_are_errors_with_an_excerpt() {
             &format!("method=RetrievePropertiesEx&kind={kind}&count=2"),
         );
         let started = Instant::now();
-        let e = c.info(&d).unwrap_err();
+        let e = c.domains().domain_get_info(&d).unwrap_err();
         assert!(
             matches!(e.code(), Code::Rpc | Code::XmlError | Code::HttpError),
             "{kind}: {e}"
@@ -146,13 +145,13 @@ fn http_errors_and_broken_bodies_are_errors_with_an_excerpt() {
         sim.control("action=clear_faults");
     }
     // And the connection still works.
-    assert_eq!(c.info(&d).unwrap().nr_virt_cpu, 2);
+    assert_eq!(c.domains().domain_get_info(&d).unwrap().nr_virt_cpu, 2);
     // A SOAP fault keeps the host's type and message.
     fault(
         &sim,
         "method=RetrievePropertiesEx&kind=soap&type=SystemError",
     );
-    let e = c.info(&d).unwrap_err();
+    let e = c.domains().domain_get_info(&d).unwrap_err();
     assert_eq!(e.fault(), Some("SystemError"), "{e}");
 }
 
@@ -160,13 +159,13 @@ fn http_errors_and_broken_bodies_are_errors_with_an_excerpt() {
 fn a_slow_host_hits_the_read_timeout() {
     let sim = Sim::start();
     let c = sim.connect("read_timeout=1");
-    let d = c.lookup_by_name("debian-02").unwrap();
+    let d = c.domains().domain_lookup_by_name("debian-02").unwrap();
     fault(
         &sim,
         "method=RetrievePropertiesEx&kind=latency&ms=3000&count=2",
     );
     let started = Instant::now();
-    let e = c.info(&d).unwrap_err();
+    let e = c.domains().domain_get_info(&d).unwrap_err();
     assert!(
         started.elapsed() < Duration::from_millis(2900),
         "{:?}",
@@ -175,7 +174,7 @@ fn a_slow_host_hits_the_read_timeout() {
     assert_eq!(e.code(), Code::OperationTimeout, "{e}");
     sim.control("action=clear_faults");
     std::thread::sleep(Duration::from_millis(3200));
-    assert_eq!(c.info(&d).unwrap().nr_virt_cpu, 2);
+    assert_eq!(c.domains().domain_get_info(&d).unwrap().nr_virt_cpu, 2);
 }
 
 #[test]
@@ -191,7 +190,7 @@ fn hostile_names_and_annotations_round_trip() {
     let sim = Sim::with_args(&["--inventory", inv.to_str().unwrap()]);
     let c = sim.connect("");
     let mut listed: Vec<String> = c
-        .list_all_domains(ListFlags(0))
+        .connect_list_all_domains(0)
         .unwrap()
         .into_iter()
         .map(|d| d.name)
@@ -201,17 +200,25 @@ fn hostile_names_and_annotations_round_trip() {
     want.sort();
     assert_eq!(listed, want);
     for n in names {
-        let d = c.lookup_by_name(n).unwrap();
+        let d = c.domains().domain_lookup_by_name(n).unwrap();
         assert_eq!(d.name, n);
-        assert_eq!(c.info(&d).unwrap().state, 5);
+        assert_eq!(c.domains().domain_get_info(&d).unwrap().state, 5);
         // A snapshot named like the VM, with the annotation as description.
         let doc = format!(
             "<domainsnapshot><name>{}</name><description>{}</description></domainsnapshot>",
             esx_driver::vi::soap::escape(n),
             esx_driver::vi::soap::escape("<x> & \"y\" é")
         );
-        assert_eq!(c.snapshot_create(&d, &doc, 0).unwrap(), n);
-        let x = c.snapshot_xml(&d, n, 0).unwrap();
+        assert_eq!(
+            c.snapshots()
+                .domain_snapshot_create_xml(&d, &doc, 0)
+                .unwrap(),
+            n
+        );
+        let x = c
+            .snapshots()
+            .domain_snapshot_get_xml_desc(&d, n, 0)
+            .unwrap();
         let doc = roxmltree::Document::parse(&x).unwrap();
         let text = |tag: &str| {
             doc.descendants()
@@ -223,7 +230,13 @@ fn hostile_names_and_annotations_round_trip() {
         assert_eq!(text("name"), n);
         assert_eq!(text("description"), "<x> & \"y\" é");
     }
-    assert_eq!(c.lookup_by_name("a<b>").unwrap_err().code(), Code::NoDomain);
+    assert_eq!(
+        c.domains()
+            .domain_lookup_by_name("a<b>")
+            .unwrap_err()
+            .code(),
+        Code::NoDomain
+    );
 }
 
 #[test]
@@ -247,7 +260,7 @@ fn eight_threads_share_one_connection() {
     let c = Arc::new(sim.connect(""));
     let names: Vec<String> = {
         let mut v: Vec<String> = c
-            .list_all_domains(ListFlags(0))
+            .connect_list_all_domains(0)
             .unwrap()
             .into_iter()
             .map(|d| d.name)
@@ -266,8 +279,8 @@ fn eight_threads_share_one_connection() {
             let all = names.clone();
             let worst = worst.clone();
             std::thread::spawn(move || {
-                let d = c.lookup_by_name(&mine).unwrap();
-                let first = c.info(&d).unwrap();
+                let d = c.domains().domain_lookup_by_name(&mine).unwrap();
+                let first = c.domains().domain_get_info(&d).unwrap();
                 let mut on = first.state == 1;
                 let mut snaps = 0;
                 for i in 0..500 {
@@ -275,18 +288,21 @@ fn eight_threads_share_one_connection() {
                     match i % 10 {
                         0..=2 => {
                             let other = &all[(t + i) % all.len()];
-                            assert_eq!(&c.lookup_by_name(other).unwrap().name, other);
+                            assert_eq!(
+                                &c.domains().domain_lookup_by_name(other).unwrap().name,
+                                other
+                            );
                         }
                         3..=5 => {
-                            let info = c.info(&d).unwrap();
+                            let info = c.domains().domain_get_info(&d).unwrap();
                             assert_eq!(info.state, if on { 1 } else { 5 }, "{mine} at {i}");
                         }
-                        6 => assert_eq!(c.list_all_domains(ListFlags(0)).unwrap().len(), 8),
+                        6 => assert_eq!(c.connect_list_all_domains(0).unwrap().len(), 8),
                         7 => {
                             if on {
-                                c.destroy(&d, 0).unwrap();
+                                c.domains().domain_destroy_flags(&d, 0).unwrap();
                             } else {
-                                c.create(&d, 0).unwrap();
+                                c.domains().domain_create_with_flags(&d, 0).unwrap();
                             }
                             on = !on;
                         }
@@ -294,12 +310,23 @@ fn eight_threads_share_one_connection() {
                             if i % 50 == 8 {
                                 let doc =
                                     format!("<domainsnapshot><name>s{i}</name></domainsnapshot>");
-                                c.snapshot_create(&d, &doc, 0).unwrap();
+                                c.snapshots()
+                                    .domain_snapshot_create_xml(&d, &doc, 0)
+                                    .unwrap();
                                 snaps += 1;
                             }
-                            assert_eq!(c.snapshot_list(&d, 0).unwrap().len(), snaps);
+                            assert_eq!(
+                                c.snapshots()
+                                    .domain_list_all_snapshots(&d, 0)
+                                    .unwrap()
+                                    .len(),
+                                snaps
+                            );
                         }
-                        _ => assert_eq!(c.vcpus(&d, 0).unwrap(), first.nr_virt_cpu as i32),
+                        _ => assert_eq!(
+                            c.domains().domain_get_vcpus_flags(&d, 0).unwrap(),
+                            first.nr_virt_cpu as i32
+                        ),
                     }
                     let took = op.elapsed();
                     let mut w = worst.lock().unwrap();

@@ -8,7 +8,7 @@ mod common;
 use std::sync::{Arc, Mutex};
 
 use common::{Password, Sim};
-use esx_driver::driver::{Connection, ListFlags};
+use esx_driver::driver::Connection;
 
 /// A password that appears nowhere else (not in host names or paths).
 const SECRET: &str = "Pa55-w0rd_q7ZxK";
@@ -41,23 +41,24 @@ fn no_secret_in_any_log_line() {
     let mut secrets = vec![SECRET.to_string()];
     let c = Connection::open(&sim.uri(""), Some(&mut Password(SECRET)), false).unwrap();
     secrets.extend(sim.secrets());
-    let d = c.lookup_by_name("debian-02").unwrap();
-    c.list_all_domains(ListFlags(0)).unwrap();
-    c.create(&d, 0).unwrap();
-    c.snapshot_create(&d, "<domainsnapshot><name>s</name></domainsnapshot>", 0)
+    let d = c.domains().domain_lookup_by_name("debian-02").unwrap();
+    c.connect_list_all_domains(0).unwrap();
+    c.domains().domain_create_with_flags(&d, 0).unwrap();
+    c.snapshots()
+        .domain_snapshot_create_xml(&d, "<domainsnapshot><name>s</name></domainsnapshot>", 0)
         .unwrap();
     // Expiry and re-login: a second cookie and key.
     sim.control("action=expire_sessions");
-    c.info(&d).unwrap();
+    c.domains().domain_get_info(&d).unwrap();
     secrets.extend(sim.secrets());
     // Faults on the way, each logged.
     sim.control("action=fault&method=RetrievePropertiesEx&kind=drop_after");
-    c.info(&d).unwrap();
+    c.domains().domain_get_info(&d).unwrap();
     sim.control("action=fault&method=RetrievePropertiesEx&kind=malformed");
-    let _ = c.info(&d);
+    let _ = c.domains().domain_get_info(&d);
     sim.control("action=fault&method=RetrievePropertiesEx&kind=soap&type=SystemError");
-    let _ = c.info(&d);
-    c.destroy(&d, 0).unwrap();
+    let _ = c.domains().domain_get_info(&d);
+    c.domains().domain_destroy_flags(&d, 0).unwrap();
     drop(c);
     // A wrong password (its text must not be logged either).
     let wrong = "Wr0ng-Pa55_u2Yv";

@@ -29,24 +29,24 @@ fn assert_no_filters(sim: &Sim) {
 fn lifecycle_and_state_checks() {
     let sim = sim_fast();
     let c = sim.connect("");
-    let d = c.lookup_by_name("debian-02").unwrap();
-    assert_eq!(c.state(&d, 0).unwrap(), (5, 0));
-    assert!(!c.is_active(&d).unwrap());
-    assert!(c.is_persistent(&d).unwrap());
-    assert!(!c.is_updated(&d).unwrap());
-    assert!(!c.has_managed_save_image(&d, 0).unwrap());
+    let d = c.domains().domain_lookup_by_name("debian-02").unwrap();
+    assert_eq!(c.domains().domain_get_state(&d, 0).unwrap(), (5, 0));
+    assert!(!c.domains().domain_is_active(&d).unwrap());
+    assert!(c.domains().domain_is_persistent(&d).unwrap());
+    assert!(!c.domains().domain_is_updated(&d).unwrap());
+    assert!(!c.domains().domain_has_managed_save_image(&d, 0).unwrap());
 
     assert_eq!(
-        c.create(&d, 0).unwrap().id,
+        c.domains().domain_create_with_flags(&d, 0).unwrap().id,
         2,
         "the ID is the numeric part of the MoRef"
     );
     assert_eq!(sim.vm("debian-02")["power"], "poweredOn");
-    assert_eq!(c.state(&d, 0).unwrap().0, 1);
-    assert!(c.is_active(&d).unwrap());
+    assert_eq!(c.domains().domain_get_state(&d, 0).unwrap().0, 1);
+    assert!(c.domains().domain_is_active(&d).unwrap());
 
     let before = sim.count("PowerOnVM_Task");
-    let e = c.create(&d, 0).unwrap_err();
+    let e = c.domains().domain_create_with_flags(&d, 0).unwrap_err();
     assert_eq!(e.code(), Code::OperationInvalid);
     assert_eq!(e.message(), "domain 'debian-02' is already running");
     assert_eq!(
@@ -55,18 +55,21 @@ fn lifecycle_and_state_checks() {
         "no task is started when the state is wrong"
     );
 
-    c.suspend(&d).unwrap();
+    c.domains().domain_suspend(&d).unwrap();
     assert_eq!(sim.vm("debian-02")["power"], "suspended");
-    assert_eq!(c.state(&d, 0).unwrap().0, 3);
-    assert_eq!(c.suspend(&d).unwrap_err().code(), Code::OperationInvalid);
-    c.resume(&d).unwrap();
+    assert_eq!(c.domains().domain_get_state(&d, 0).unwrap().0, 3);
+    assert_eq!(
+        c.domains().domain_suspend(&d).unwrap_err().code(),
+        Code::OperationInvalid
+    );
+    c.domains().domain_resume(&d).unwrap();
     assert_eq!(sim.vm("debian-02")["power"], "poweredOn");
     assert_eq!(
-        c.resume(&d).unwrap_err().message(),
+        c.domains().domain_resume(&d).unwrap_err().message(),
         "domain 'debian-02' is not paused"
     );
 
-    let e = c.shutdown(&d, 0).unwrap_err();
+    let e = c.domains().domain_shutdown_flags(&d, 0).unwrap_err();
     assert_eq!(e.code(), Code::OperationInvalid);
     assert!(
         e.message().contains("VMware Tools is not running"),
@@ -74,39 +77,45 @@ fn lifecycle_and_state_checks() {
         e.message()
     );
     assert_eq!(sim.count("ShutdownGuest"), 0);
-    assert_eq!(c.reboot(&d, 0).unwrap_err().code(), Code::OperationInvalid);
+    assert_eq!(
+        c.domains().domain_reboot(&d, 0).unwrap_err().code(),
+        Code::OperationInvalid
+    );
 
-    c.destroy(&d, 0).unwrap();
+    c.domains().domain_destroy_flags(&d, 0).unwrap();
     assert_eq!(sim.vm("debian-02")["power"], "poweredOff");
-    let e = c.destroy(&d, 0).unwrap_err();
+    let e = c.domains().domain_destroy_flags(&d, 0).unwrap_err();
     assert_eq!(
         (e.code(), e.message()),
         (Code::OperationInvalid, "domain 'debian-02' is not running")
     );
     assert_eq!(
-        c.suspend(&d).unwrap_err().message(),
+        c.domains().domain_suspend(&d).unwrap_err().message(),
         "domain 'debian-02' is not running"
     );
     assert_eq!(
-        c.shutdown(&d, 0).unwrap_err().message(),
+        c.domains()
+            .domain_shutdown_flags(&d, 0)
+            .unwrap_err()
+            .message(),
         "domain 'debian-02' is not running"
     );
 
     // Guest operations through VMware Tools.
-    let a = c.lookup_by_name("alpine-01").unwrap();
-    c.reboot(&a, 2).unwrap();
+    let a = c.domains().domain_lookup_by_name("alpine-01").unwrap();
+    c.domains().domain_reboot(&a, 2).unwrap();
     assert_eq!(sim.count("RebootGuest"), 1);
-    c.shutdown(&a, 0).unwrap();
+    c.domains().domain_shutdown_flags(&a, 0).unwrap();
     assert_eq!(sim.count("ShutdownGuest"), 1);
     sim.wait_vm("alpine-01", "guest shutdown", |v| {
         v["power"] == "poweredOff"
     });
 
     for e in [
-        c.create(&d, 1).unwrap_err(),
-        c.destroy(&d, 4).unwrap_err(),
-        c.shutdown(&a, 1).unwrap_err(),
-        c.state(&d, 8).unwrap_err(),
+        c.domains().domain_create_with_flags(&d, 1).unwrap_err(),
+        c.domains().domain_destroy_flags(&d, 4).unwrap_err(),
+        c.domains().domain_shutdown_flags(&a, 1).unwrap_err(),
+        c.domains().domain_get_state(&d, 8).unwrap_err(),
     ] {
         assert_eq!(e.code(), Code::InvalidArg);
         assert!(e.message().contains("unsupported flags"));
@@ -118,22 +127,26 @@ fn lifecycle_and_state_checks() {
 fn read_only_connections_refuse_changes() {
     let sim = sim_fast();
     let c = Connection::open(&sim.uri(""), Some(&mut Password(PASSWORD)), true).unwrap();
-    let d = c.lookup_by_name("debian-02").unwrap();
-    let e = c.create(&d, 0).unwrap_err();
+    let d = c.domains().domain_lookup_by_name("debian-02").unwrap();
+    let e = c.domains().domain_create_with_flags(&d, 0).unwrap_err();
     assert_eq!(e.code(), Code::OperationDenied);
     assert!(e.message().contains("read-only"));
     assert_eq!(sim.count("PowerOnVM_Task"), 0);
-    assert_eq!(c.state(&d, 0).unwrap().0, 5, "reads still work");
+    assert_eq!(
+        c.domains().domain_get_state(&d, 0).unwrap().0,
+        5,
+        "reads still work"
+    );
 }
 
 #[test]
 fn question_before_start_with_auto_answer_0_then_1() {
     let sim = sim_fast();
     let no = sim.connect("auto_answer=0");
-    let d = no.lookup_by_name("serial-04").unwrap();
+    let d = no.domains().domain_lookup_by_name("serial-04").unwrap();
 
     // The power-on meets the serial-port question; it cannot be cancelled.
-    let e = no.create(&d, 0).unwrap_err();
+    let e = no.domains().domain_create_with_flags(&d, 0).unwrap_err();
     assert_eq!(e.code(), Code::OperationInvalid);
     let m = e.message();
     assert!(m.contains("msg.serial.file.open"), "{m}");
@@ -163,7 +176,7 @@ fn question_before_start_with_auto_answer_0_then_1() {
 
     // Again with auto_answer=0: reported before anything is started.
     let started = sim.count("PowerOnVM_Task");
-    let e = no.create(&d, 0).unwrap_err();
+    let e = no.domains().domain_create_with_flags(&d, 0).unwrap_err();
     assert_eq!(e.code(), Code::OperationInvalid);
     assert!(
         e.message()
@@ -184,7 +197,7 @@ fn question_before_start_with_auto_answer_0_then_1() {
     // With auto_answer=1 the pending question is answered with the default,
     // the earlier task carries on, and the call still fails.
     let yes = sim.connect("auto_answer=1");
-    let e = yes.create(&d, 0).unwrap_err();
+    let e = yes.domains().domain_create_with_flags(&d, 0).unwrap_err();
     assert_eq!(e.code(), Code::OperationInvalid);
     let m = e.message();
     assert!(
@@ -210,9 +223,9 @@ fn question_before_start_with_auto_answer_0_then_1() {
 fn another_pending_task_stops_a_new_one() {
     let sim = sim_fast();
     let c = sim.connect("auto_answer=1");
-    let d = c.lookup_by_name("debian-02").unwrap();
+    let d = c.domains().domain_lookup_by_name("debian-02").unwrap();
     sim.control("action=busy&vm=debian-02&ms=3000");
-    let e = c.create(&d, 0).unwrap_err();
+    let e = c.domains().domain_create_with_flags(&d, 0).unwrap_err();
     assert_eq!(e.code(), Code::OperationInvalid);
     assert!(
         e.message()
@@ -228,9 +241,9 @@ fn another_pending_task_stops_a_new_one() {
 fn question_during_task_is_answered_with_auto_answer_1() {
     let sim = sim_fast();
     let c = sim.connect("auto_answer=1");
-    let d = c.lookup_by_name("copied-05").unwrap();
+    let d = c.domains().domain_lookup_by_name("copied-05").unwrap();
     let uuid_before = sim.vm("copied-05")["uuid"].clone();
-    let now = c.create(&d, 0).unwrap();
+    let now = c.domains().domain_create_with_flags(&d, 0).unwrap();
     let v = sim.vm("copied-05");
     assert_eq!(
         esx_driver::driver::domain::format_uuid(&now.uuid),
@@ -238,7 +251,7 @@ fn question_during_task_is_answered_with_auto_answer_1() {
         "the new UUID is reported"
     );
     assert_eq!(
-        c.state(&d, 0).unwrap().0,
+        c.domains().domain_get_state(&d, 0).unwrap().0,
         1,
         "the old handle still works: same MoRef and name"
     );
@@ -256,9 +269,9 @@ fn question_during_task_is_answered_with_auto_answer_1() {
 fn question_during_cancelable_task_with_auto_answer_0_cancels_it() {
     let sim = sim_fast();
     let c = sim.connect("");
-    let a = c.lookup_by_name("alpine-01").unwrap();
+    let a = c.domains().domain_lookup_by_name("alpine-01").unwrap();
     sim.control("action=arm_question&vm=alpine-01&kind=cdrom&method=PowerOffVM_Task&cancelable=1");
-    let e = c.destroy(&a, 0).unwrap_err();
+    let e = c.domains().domain_destroy_flags(&a, 0).unwrap_err();
     assert_eq!(e.code(), Code::OperationInvalid);
     assert!(
         e.message().contains("msg.cdromdisconnect.locked") || e.message().contains("CD-ROM"),
@@ -286,9 +299,9 @@ fn question_during_cancelable_task_with_auto_answer_0_cancels_it() {
 fn a_task_error_carries_the_host_fault() {
     let sim = sim_fast();
     let c = sim.connect("");
-    let d = c.lookup_by_name("debian-02").unwrap();
+    let d = c.domains().domain_lookup_by_name("debian-02").unwrap();
     sim.control("action=fail_task&vm=debian-02&method=PowerOnVM_Task&fault=GenericVmConfigFault&message=Failed%20to%20open%20disk%20debian-02.vmdk");
-    let e = c.create(&d, 0).unwrap_err();
+    let e = c.domains().domain_create_with_flags(&d, 0).unwrap_err();
     assert_eq!(e.code(), Code::OperationFailed);
     assert_eq!(e.fault(), Some("GenericVmConfigFault"));
     assert_eq!(
@@ -303,17 +316,17 @@ fn a_task_error_carries_the_host_fault() {
 fn questions_without_choices_or_with_a_bad_default_are_reported() {
     let sim = sim_fast();
     let c = sim.connect("auto_answer=1");
-    let d = c.lookup_by_name("debian-02").unwrap();
+    let d = c.domains().domain_lookup_by_name("debian-02").unwrap();
     sim.control("action=arm_question&vm=debian-02&kind=nochoice&method=PowerOnVM_Task");
-    let e = c.create(&d, 0).unwrap_err();
+    let e = c.domains().domain_create_with_flags(&d, 0).unwrap_err();
     assert_eq!(e.code(), Code::OperationInvalid);
     assert!(e.message().contains("offers no answers"), "{}", e.message());
     assert!(e.message().contains("left blocked"), "{}", e.message());
     assert_eq!(sim.count("AnswerVM"), 0, "nothing is guessed");
 
-    let w = c.lookup_by_name("copied-05").unwrap();
+    let w = c.domains().domain_lookup_by_name("copied-05").unwrap();
     sim.control("action=arm_question&vm=copied-05&kind=badindex&method=PowerOnVM_Task");
-    let e = c.create(&w, 0).unwrap_err();
+    let e = c.domains().domain_create_with_flags(&w, 0).unwrap_err();
     assert!(
         e.message()
             .contains("default answer index 5 is out of range for 2 answers"),
@@ -348,9 +361,9 @@ fn a_question_handler_overrides_auto_answer() {
         seen: Mutex::new(Vec::new()),
     });
     c.set_question_handler(Some(h.clone()));
-    let d = c.lookup_by_name("copied-05").unwrap();
+    let d = c.domains().domain_lookup_by_name("copied-05").unwrap();
     let uuid = sim.vm("copied-05")["uuid"].clone();
-    c.create(&d, 0).unwrap();
+    c.domains().domain_create_with_flags(&d, 0).unwrap();
     assert_eq!(
         sim.vm("copied-05")["uuid"],
         uuid,
@@ -372,8 +385,8 @@ fn a_handler_that_refuses_leaves_the_power_on_blocked() {
         answer: None,
         seen: Mutex::new(Vec::new()),
     })));
-    let d = c.lookup_by_name("copied-05").unwrap();
-    let e = c.create(&d, 0).unwrap_err();
+    let d = c.domains().domain_lookup_by_name("copied-05").unwrap();
+    let e = c.domains().domain_create_with_flags(&d, 0).unwrap_err();
     assert_eq!(e.code(), Code::OperationInvalid);
     assert!(
         e.message()
@@ -385,7 +398,7 @@ fn a_handler_that_refuses_leaves_the_power_on_blocked() {
     assert_ne!(sim.vm("copied-05")["question"], "none");
     // Removing the handler returns the decision to auto_answer=1.
     c.set_question_handler(None);
-    let e = c.create(&d, 0).unwrap_err();
+    let e = c.domains().domain_create_with_flags(&d, 0).unwrap_err();
     assert!(
         e.message().contains("as auto_answer=1 says"),
         "{}",
@@ -402,8 +415,8 @@ fn a_handler_answer_out_of_range_is_an_error() {
         answer: Some(9),
         seen: Mutex::new(Vec::new()),
     })));
-    let d = c.lookup_by_name("serial-04").unwrap();
-    let e = c.create(&d, 0).unwrap_err();
+    let d = c.domains().domain_lookup_by_name("serial-04").unwrap();
+    let e = c.domains().domain_create_with_flags(&d, 0).unwrap_err();
     assert_eq!(e.code(), Code::InvalidArg);
     assert!(
         e.message()
@@ -424,12 +437,12 @@ fn many_tasks_on_one_connection_in_parallel() {
         for n in &names {
             let c = c.clone();
             s.spawn(move || {
-                let d = c.lookup_by_name(n).unwrap();
+                let d = c.domains().domain_lookup_by_name(n).unwrap();
                 for _ in 0..3 {
-                    if c.is_active(&d).unwrap() {
-                        c.destroy(&d, 0).unwrap();
+                    if c.domains().domain_is_active(&d).unwrap() {
+                        c.domains().domain_destroy_flags(&d, 0).unwrap();
                     } else {
-                        c.create(&d, 0).unwrap();
+                        c.domains().domain_create_with_flags(&d, 0).unwrap();
                     }
                 }
             });

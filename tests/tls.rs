@@ -3,7 +3,7 @@
 mod common;
 
 use common::{Password, Sim, TempDir, PASSWORD};
-use esx_driver::driver::{Connection, ListFlags};
+use esx_driver::driver::Connection;
 use esx_driver::error::Code;
 
 fn open(uri: &str) -> esx_driver::Result<Connection> {
@@ -38,8 +38,8 @@ fn thumbprint_pins_the_certificate_in_every_form() {
     for tp in &forms {
         let c = open(&sim.uri_with(&format!("thumbprint={tp}")))
             .unwrap_or_else(|e| panic!("{tp}: {e}"));
-        assert_eq!(c.list_all_domains(ListFlags(0)).unwrap().len(), 5);
-        assert!(c.is_secure());
+        assert_eq!(c.connect_list_all_domains(0).unwrap().len(), 5);
+        assert!(c.connect_is_secure());
     }
     let wrong = "AB".repeat(32);
     let e = open(&sim.uri_with(&format!("thumbprint={wrong}"))).unwrap_err();
@@ -85,8 +85,8 @@ fn cacert_trusts_a_pem_bundle() {
         key.to_str().unwrap(),
     ]);
     let c = open(&sim.uri_with(&format!("cacert={}", ca_pem.display()))).unwrap();
-    assert!(c.is_secure());
-    assert_eq!(c.node_info().unwrap().cpus, 40);
+    assert!(c.connect_is_secure());
+    assert_eq!(c.node().node_get_info().unwrap().cpus, 40);
     // The system store does not know the test CA.
     assert!(open(&sim.uri_with("")).is_err());
     // A bundle with an unrelated CA does not help.
@@ -147,8 +147,8 @@ fn cacert_naming_the_hosts_own_ca_certificate_is_trusted() {
     let (sim, pem) = start(make(vec!["127.0.0.1".into()], None), "own");
     let c = open(&sim.uri_with(&format!("cacert={}", pem.display())))
         .unwrap_or_else(|e| panic!("the host's own certificate: {e}"));
-    assert!(c.is_secure());
-    assert_eq!(c.list_all_domains(ListFlags(0)).unwrap().len(), 5);
+    assert!(c.connect_is_secure());
+    assert_eq!(c.connect_list_all_domains(0).unwrap().len(), 5);
     // Default verification stays strict: a self-signed CA is no trust anchor
     // from the system store.
     let e = open(&sim.uri_with("")).unwrap_err();

@@ -9,7 +9,7 @@ use std::process::Command;
 
 use common::{build_dir, password_file, require, Sim, TempDir, Virsh};
 use esx_driver::driver::config::{ParamValue, TypedParam};
-use esx_driver::driver::{Connection, ListFlags};
+use esx_driver::driver::Connection;
 
 fn ours(sim: &Sim) -> Connection {
     sim.connect("")
@@ -30,7 +30,7 @@ fn virsh_list_matches_ours() {
         .collect();
     theirs.sort();
     let mut mine: Vec<(String, String)> = ours(&sim)
-        .list_all_domains(ListFlags(0))
+        .connect_list_all_domains(0)
         .unwrap()
         .into_iter()
         .map(|d| {
@@ -53,7 +53,7 @@ fn virsh_nodeinfo_capabilities_hostname_match_ours() {
     let sim = Sim::start();
     let Some(v) = Virsh::new(&sim) else { return };
     let c = ours(&sim);
-    let n = c.node_info().unwrap();
+    let n = c.node().node_get_info().unwrap();
     let info = v.run(&["nodeinfo"]);
     let field = |label: &str| -> String {
         info.lines()
@@ -71,12 +71,15 @@ fn virsh_nodeinfo_capabilities_hostname_match_ours() {
     assert_eq!(field("Memory size:"), format!("{} KiB", n.memory_kib));
     assert_eq!(
         v.run(&["capabilities"]).trim_end(),
-        c.capabilities_xml().unwrap().trim_end()
+        c.connect_get_capabilities().unwrap().trim_end()
     );
-    assert_eq!(v.run(&["hostname"]).trim(), c.hostname().unwrap());
+    assert_eq!(
+        v.run(&["hostname"]).trim(),
+        c.connect_get_hostname().unwrap()
+    );
     for vm in ["alpine-01", "debian-02", "win2019-03"] {
         let uuid = v.run(&["domuuid", vm]);
-        let d = c.lookup_by_name(vm).unwrap();
+        let d = c.domains().domain_lookup_by_name(vm).unwrap();
         assert_eq!(
             uuid.trim(),
             esx_driver::driver::domain::format_uuid(&d.uuid)
@@ -114,23 +117,29 @@ fn virsh_dominfo_and_schedinfo_match_esxsh() {
     let Some(v) = Virsh::new(&sim) else { return };
     // Values away from the defaults, set by this driver, read by libvirt's.
     let c = ours(&sim);
-    let d = c.lookup_by_name("debian-02").unwrap();
-    c.set_memory(&d, 1536 * 1024).unwrap();
-    c.set_vcpus(&d, 4, 0).unwrap();
-    c.set_scheduler_parameters(
-        &d,
-        &[
-            TypedParam::new("reservation", ParamValue::LLong(300)),
-            TypedParam::new("limit", ParamValue::LLong(4000)),
-            TypedParam::new("shares", ParamValue::Int(-3)),
-        ],
-        0,
-    )
-    .unwrap();
-    let s = c.lookup_by_name("serial-04").unwrap();
-    c.set_scheduler_parameters(&s, &[TypedParam::new("shares", ParamValue::Int(777))], 0)
+    let d = c.domains().domain_lookup_by_name("debian-02").unwrap();
+    c.domains().domain_set_memory(&d, 1536 * 1024).unwrap();
+    c.domains().domain_set_vcpus_flags(&d, 4, 0).unwrap();
+    c.domains()
+        .domain_set_scheduler_parameters_flags(
+            &d,
+            &[
+                TypedParam::new("reservation", ParamValue::LLong(300)),
+                TypedParam::new("limit", ParamValue::LLong(4000)),
+                TypedParam::new("shares", ParamValue::Int(-3)),
+            ],
+            0,
+        )
         .unwrap();
-    c.set_autostart(&s, true).unwrap();
+    let s = c.domains().domain_lookup_by_name("serial-04").unwrap();
+    c.domains()
+        .domain_set_scheduler_parameters_flags(
+            &s,
+            &[TypedParam::new("shares", ParamValue::Int(777))],
+            0,
+        )
+        .unwrap();
+    c.domains().domain_set_autostart(&s, true).unwrap();
 
     for vm in [
         "alpine-01",
@@ -166,9 +175,11 @@ fn virsh_dominfo_and_schedinfo_match_esxsh() {
     // AFFECT_LIVE flag virsh passes.)
     v.run(&["schedinfo", "debian-02", "--set", "shares=1234"]);
     v.run(&["autostart", "--disable", "serial-04"]);
-    assert!(!c.autostart(&s).unwrap());
+    assert!(!c.domains().domain_get_autostart(&s).unwrap());
     assert_eq!(
-        c.scheduler_parameters(&d, 0).unwrap()[2],
+        c.domains()
+            .domain_get_scheduler_parameters_flags(&d, 16, 0)
+            .unwrap()[2],
         TypedParam::new("shares", ParamValue::Int(1234))
     );
 }
@@ -178,9 +189,9 @@ fn virsh_snapshot_tree_and_xml_match_esxsh() {
     let sim = Sim::with_args(&["--task-ms", "20"]);
     let Some(v) = Virsh::new(&sim) else { return };
     let c = ours(&sim);
-    let d = c.lookup_by_name("debian-02").unwrap();
+    let d = c.domains().domain_lookup_by_name("debian-02").unwrap();
     let mk = |name: &str| {
-        c.snapshot_create(
+        c.snapshots().domain_snapshot_create_xml(
             &d,
             &format!("<domainsnapshot><name>{name}</name><description>about {name} &amp; more</description></domainsnapshot>"),
             0,
@@ -192,16 +203,21 @@ fn virsh_snapshot_tree_and_xml_match_esxsh() {
     mk("root");
     mk("a");
     mk("a1");
-    c.revert_to_snapshot(&d, "a", 0).unwrap();
+    c.snapshots().domain_revert_to_snapshot(&d, "a", 0).unwrap();
     mk("a2");
     mk("a2x");
-    c.revert_to_snapshot(&d, "root", 0).unwrap();
+    c.snapshots()
+        .domain_revert_to_snapshot(&d, "root", 0)
+        .unwrap();
     mk("b");
-    c.revert_to_snapshot(&d, "root", 0).unwrap();
+    c.snapshots()
+        .domain_revert_to_snapshot(&d, "root", 0)
+        .unwrap();
     mk("c");
     mk("c1");
-    let a = c.lookup_by_name("alpine-01").unwrap();
-    c.snapshot_create(&a, "<domainsnapshot><name>on</name></domainsnapshot>", 0)
+    let a = c.domains().domain_lookup_by_name("alpine-01").unwrap();
+    c.snapshots()
+        .domain_snapshot_create_xml(&a, "<domainsnapshot><name>on</name></domainsnapshot>", 0)
         .unwrap();
 
     for (vm, args) in [
@@ -238,7 +254,7 @@ fn virsh_snapshot_tree_and_xml_match_esxsh() {
     // libvirt's driver deletes what this one created; this one sees it.
     v.run(&["snapshot-delete", "debian-02", "a", "--children"]);
     assert_eq!(
-        c.snapshot_list(&d, 0).unwrap(),
+        c.snapshots().domain_list_all_snapshots(&d, 0).unwrap(),
         ["root", "b", "c", "c1"].map(String::from).to_vec()
     );
 }

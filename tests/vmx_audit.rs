@@ -857,7 +857,7 @@ fn vmx_keys_and_limits_as_libvirt_reads_them() {
                         let file = tmp.0.join(format!("row-{w}-{i}.vmx"));
                         std::fs::write(&file, &vmx).unwrap();
                         let ours = c
-                            .domain_xml_from_native("vmware-vmx", &vmx, 0)
+                            .connect_domain_xml_from_native("vmware-vmx", &vmx, 0)
                             .map_err(|e| e.to_string());
                         let theirs = convert(virsh, "domxml-from-native", &file);
                         failures.extend(judge(row.id, &ours, &theirs, row.verdict));
@@ -910,7 +910,7 @@ fn domain_xml_to_vmx_as_libvirt_writes_it() {
         let file = tmp.0.join("row.xml");
         std::fs::write(&file, &xml).unwrap();
         let ours = c
-            .domain_xml_to_native("vmware-vmx", &xml, 0)
+            .connect_domain_xml_to_native("vmware-vmx", &xml, 0)
             .map_err(|e| e.to_string());
         let theirs = convert(&virsh, "domxml-to-native", &file);
         failures.extend(judge(id, &ours, &theirs, *verdict));

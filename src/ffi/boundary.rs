@@ -2,7 +2,7 @@
 //! becomes ESX_ERR_INTERNAL_ERROR and the export's failure value, and the
 //! host process lives on.
 
-use std::os::raw::{c_char, c_int, c_uint, c_ulonglong};
+use std::os::raw::{c_int, c_uint, c_ulonglong};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -30,12 +30,15 @@ impl Fallback for c_uint {
         c_uint::MAX
     }
 }
+impl Fallback for () {
+    fn fallback() -> Self {}
+}
 impl<T> Fallback for *mut T {
     fn fallback() -> Self {
         std::ptr::null_mut()
     }
 }
-impl Fallback for *const c_char {
+impl<T> Fallback for *const T {
     fn fallback() -> Self {
         std::ptr::null()
     }
@@ -63,8 +66,21 @@ fn panic_text(p: &(dyn std::any::Any + Send)) -> String {
 /// calling in) thread-local storage may already be gone, and touching it
 /// panics; that must become a failure, not an abort.
 pub fn call<R: Fallback>(body: impl FnOnce() -> Result<R, Error>) -> R {
+    run(true, body)
+}
+
+/// `call` for the exports that read, copy or free errors (and the frees
+/// that libvirt's own leave the last error alone in): the last error is
+/// not reset on the way in.
+pub fn call_keep_error<R: Fallback>(body: impl FnOnce() -> Result<R, Error>) -> R {
+    run(false, body)
+}
+
+fn run<R: Fallback>(reset: bool, body: impl FnOnce() -> Result<R, Error>) -> R {
     let outcome = catch_unwind(AssertUnwindSafe(|| {
-        super::error::reset();
+        if reset {
+            super::error::reset();
+        }
         super::log::ensure_logger();
         if PANIC_NEXT.swap(false, Ordering::SeqCst) {
             panic!("test hook: panic requested by esxTestPanicNextCall");

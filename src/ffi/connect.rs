@@ -1,26 +1,23 @@
 //! Connection exports: open/close, host information, domain listing, and
 //! the question handler.
 
-#![allow(non_snake_case)]
-
 use std::ffi::CString;
 use std::os::raw::{c_char, c_int, c_uint, c_ulong, c_ulonglong, c_void};
 use std::ptr;
 use std::sync::{Arc, Weak};
 
-use super::boundary::call;
+use super::domain::new_domain;
 use super::error::out_string;
-use super::handles::{add_ref, esxConnect, esxDomain, get, into_raw, pointer, release, Held};
-use super::strings::{check_flags, fill_buf, out, str_arg, write_names};
+use super::export::{export, Conn, Out};
+use super::handles::{add_ref, esxConnect, esxDomain, into_raw, pointer, release};
+use super::strings::{fill_buf, write_handles, write_names};
 use super::types::*;
+use crate::driver::flags::esxConnectFlags::ESX_CONNECT_RO;
 use crate::driver::{
-    self, Authenticator, Connection, CredentialKind, CredentialRequest, DomainRef, ListFlags,
+    self, Authenticator, Connection, CredentialKind, CredentialRequest, DomainRef,
 };
 use crate::error::Error;
 use crate::vi::Question;
-
-const ESX_CONNECT_RO: c_uint = 1;
-const ESX_CONNECT_NO_ALIASES: c_uint = 2;
 
 /// The C auth callback as an Authenticator.
 struct CAuth {
@@ -105,243 +102,163 @@ impl Authenticator for CAuth {
     }
 }
 
-fn open(
-    name: *const c_char,
-    auth: *mut esxConnectAuth,
-    flags: c_uint,
-) -> Result<esxConnectPtr, Error> {
-    check_flags(flags, ESX_CONNECT_RO | ESX_CONNECT_NO_ALIASES)?;
-    // SAFETY: the C caller passes a NUL-terminated string or NULL.
-    let uri = unsafe { str_arg(name, "name") }?;
-    let read_only = flags & ESX_CONNECT_RO != 0;
+fn open(uri: &str, auth: *mut esxConnectAuth, flags: c_uint) -> Result<esxConnectPtr, Error> {
     let conn = if auth.is_null() {
-        Connection::open(uri, None, read_only)?
+        Connection::connect_open_auth(uri, None, flags)?
     } else {
         // SAFETY: non-NULL, points to the caller's esxConnectAuth.
         if unsafe { (*auth).cb }.is_none() {
             return Err(Error::invalid_arg("Missing or invalid auth pointer"));
         }
         let mut a = CAuth { auth };
-        Connection::open(uri, Some(&mut a), read_only)?
+        Connection::connect_open_auth(uri, Some(&mut a), flags)?
     };
     Ok(into_raw(esxConnect::new(conn)))
 }
 
 /// Opens a connection, with credentials from the URI and auth.conf only.
-///
-/// # Safety
-/// `name` must be NULL or a NUL-terminated string.
 #[no_mangle]
 pub unsafe extern "C" fn esxConnectOpen(name: *const c_char) -> esxConnectPtr {
-    call(|| open(name, ptr::null_mut(), 0))
+    export!(esxConnectOpen(name: &str) { open(name, ptr::null_mut(), 0) })
 }
 
 /// Opens a read-only connection: operations that change something fail
 /// with ESX_ERR_OPERATION_DENIED.
-///
-/// # Safety
-/// `name` must be NULL or a NUL-terminated string.
 #[no_mangle]
 pub unsafe extern "C" fn esxConnectOpenReadOnly(name: *const c_char) -> esxConnectPtr {
-    call(|| open(name, ptr::null_mut(), ESX_CONNECT_RO))
+    export!(esxConnectOpenReadOnly(name: &str) {
+        open(name, ptr::null_mut(), ESX_CONNECT_RO as c_uint)
+    })
 }
 
 /// Opens a connection, asking the auth callback for the user name
 /// (ESX_CRED_AUTHNAME, unless the URI has one) and the password
 /// (ESX_CRED_PASSPHRASE or ESX_CRED_NOECHOPROMPT), with the host name as
-/// challenge, as libvirt's ESX driver asks. `flags`: ESX_CONNECT_RO.
-///
-/// # Safety
-/// `name` must be NULL or a NUL-terminated string; `auth` NULL or valid.
+/// challenge, as libvirt's ESX driver asks. `auth` may be NULL. `flags`:
+/// ESX_CONNECT_RO.
 #[no_mangle]
 pub unsafe extern "C" fn esxConnectOpenAuth(
     name: *const c_char,
     auth: esxConnectAuthPtr,
     flags: c_uint,
 ) -> esxConnectPtr {
-    call(|| open(name, auth, flags))
+    export!(esxConnectOpenAuth(name: &str) { open(name, auth, flags) })
 }
 
 /// Drops a reference to the connection; the session is logged out and the
 /// credentials are wiped when the last reference (including those held by
 /// domain handles) goes. Returns the references left, or -1.
-///
-/// # Safety
-/// `conn` must be NULL or a connection the caller holds a reference to.
 #[no_mangle]
 pub unsafe extern "C" fn esxConnectClose(conn: esxConnectPtr) -> c_int {
-    call(|| {
+    export!(esxConnectClose() {
         let left = release(conn, "esxConnectClose")?;
         Ok(left.min(c_int::MAX as usize) as c_int)
     })
 }
 
 /// Adds a reference to the connection (release with esxConnectClose).
-///
-/// # Safety
-/// `conn` must be NULL or a live connection.
 #[no_mangle]
 pub unsafe extern "C" fn esxConnectRef(conn: esxConnectPtr) -> c_int {
-    call(|| {
-        add_ref(conn, "esxConnectRef")?;
-        Ok(0)
-    })
-}
-
-/// The connection behind a pointer, held for the call.
-pub(crate) fn conn(conn: esxConnectPtr, what: &str) -> Result<Held<esxConnect>, Error> {
-    get(conn, what)
+    export!(esxConnectRef() { add_ref(conn, "esxConnectRef").map(|_| 0) })
 }
 
 /// "ESX". The string is static; do not free it.
-///
-/// # Safety
-/// `c` must be NULL or a live connection.
 #[no_mangle]
 pub unsafe extern "C" fn esxConnectGetType(c: esxConnectPtr) -> *const c_char {
-    call(|| {
-        conn(c, "esxConnectGetType")?;
-        Ok(c"ESX".as_ptr())
+    export!(esxConnectGetType(c: Conn) {
+        Ok(match c.conn.connect_get_type() {
+            "ESX" => c"ESX".as_ptr(),
+            _ => c"".as_ptr(),
+        })
     })
 }
 
 /// The host's product version (major * 1,000,000 + minor * 1,000 + micro).
-///
-/// # Safety
-/// `c` must be NULL or a live connection; `hvVer` NULL or writable.
 #[no_mangle]
 pub unsafe extern "C" fn esxConnectGetVersion(c: esxConnectPtr, hvVer: *mut c_ulong) -> c_int {
-    call(|| {
-        let c = conn(c, "esxConnectGetVersion")?;
-        // SAFETY: the caller's out-pointer, per this export's contract.
-        let out = unsafe { out(hvVer, "hvVer") }?;
-        *out = c.conn.version()? as c_ulong;
+    export!(esxConnectGetVersion(c: Conn, hvVer: Out<c_ulong>) {
+        hvVer.set(c.conn.connect_get_version()? as c_ulong);
         Ok(0)
     })
-}
-
-fn lib_version() -> c_ulong {
-    driver::encode_version(env!("CARGO_PKG_VERSION")).unwrap_or(0) as c_ulong
 }
 
 /// This library's version (major * 1,000,000 + minor * 1,000 + micro).
-///
-/// # Safety
-/// `c` must be NULL or a live connection; `libVer` NULL or writable.
 #[no_mangle]
 pub unsafe extern "C" fn esxConnectGetLibVersion(c: esxConnectPtr, libVer: *mut c_ulong) -> c_int {
-    call(|| {
-        conn(c, "esxConnectGetLibVersion")?;
-        // SAFETY: the caller's out-pointer, per this export's contract.
-        *unsafe { out(libVer, "libVer") }? = lib_version();
+    export!(esxConnectGetLibVersion(c: Conn, libVer: Out<c_ulong>) {
+        libVer.set(c.conn.connect_get_lib_version() as c_ulong);
         Ok(0)
     })
 }
 
-/// The library version, and with `type` "ESX" (or NULL) the driver version.
-///
-/// # Safety
-/// Pointers must be NULL or valid.
+/// The library version, and with `typeVer` non-NULL and `type` "ESX" (or
+/// NULL) the driver version.
 #[no_mangle]
 pub unsafe extern "C" fn esxGetVersion(
     libVer: *mut c_ulong,
     r#type: *const c_char,
     typeVer: *mut c_ulong,
 ) -> c_int {
-    call(|| {
+    export!(esxGetVersion(libVer: Out<c_ulong>, typeVer: Option<Out<c_ulong>>) {
         // Everything is checked before anything is written: a failing call
         // leaves the caller's variables as they were.
-        // SAFETY: the caller's out-pointer, per this export's contract.
-        let lib = unsafe { out(libVer, "libVer") }?;
-        if !typeVer.is_null() {
-            // SAFETY: NULL or a NUL-terminated string per the contract.
-            let t = unsafe { super::strings::opt_str_arg(r#type, "type") }?.unwrap_or("ESX");
-            if !t.eq_ignore_ascii_case("ESX") {
-                return Err(Error::no_support(format!("unknown driver type '{t}'")));
+        let (lib, drv) = match typeVer {
+            Some(_) => {
+                // SAFETY: NULL or a C string, per the contract.
+                let t = unsafe { super::strings::opt_str_arg(r#type, "type") }?;
+                driver::get_version(t)?
             }
-            // SAFETY: the caller's out-pointer, per this export's contract.
-            *unsafe { out(typeVer, "typeVer") }? = lib_version();
+            None => driver::get_version(None)?,
+        };
+        if let Some(o) = typeVer {
+            o.set(drv as c_ulong);
         }
-        *lib = lib_version();
+        libVer.set(lib as c_ulong);
         Ok(0)
     })
 }
 
 /// The host's name (malloc'd; free it).
-///
-/// # Safety
-/// `c` must be NULL or a live connection.
 #[no_mangle]
 pub unsafe extern "C" fn esxConnectGetHostname(c: esxConnectPtr) -> *mut c_char {
-    call(|| {
-        let c = conn(c, "esxConnectGetHostname")?;
-        out_string(&c.conn.hostname()?)
+    export!(esxConnectGetHostname(c: Conn) {
+        out_string(&c.conn.connect_get_hostname()?)
     })
 }
 
 /// The URI of the connection (malloc'd; free it).
-///
-/// # Safety
-/// `c` must be NULL or a live connection.
 #[no_mangle]
 pub unsafe extern "C" fn esxConnectGetURI(c: esxConnectPtr) -> *mut c_char {
-    call(|| {
-        let c = conn(c, "esxConnectGetURI")?;
-        out_string(c.conn.uri().as_str())
-    })
+    export!(esxConnectGetURI(c: Conn) { out_string(c.conn.uri().as_str()) })
 }
 
 /// 1 if the host answers an authenticated call, 0 if not, -1 on error.
-///
-/// # Safety
-/// `c` must be NULL or a live connection.
 #[no_mangle]
 pub unsafe extern "C" fn esxConnectIsAlive(c: esxConnectPtr) -> c_int {
-    call(|| {
-        let c = conn(c, "esxConnectIsAlive")?;
-        Ok(c.conn.is_alive() as c_int)
-    })
+    export!(esxConnectIsAlive(c: Conn) { Ok(c.conn.connect_is_alive() as c_int) })
 }
 
 /// 1 for https, 0 for http.
-///
-/// # Safety
-/// `c` must be NULL or a live connection.
 #[no_mangle]
 pub unsafe extern "C" fn esxConnectIsEncrypted(c: esxConnectPtr) -> c_int {
-    call(|| {
-        let c = conn(c, "esxConnectIsEncrypted")?;
-        Ok(c.conn.is_encrypted() as c_int)
-    })
+    export!(esxConnectIsEncrypted(c: Conn) { Ok(c.conn.connect_is_encrypted() as c_int) })
 }
 
 /// 1 when the channel is encrypted and the host's certificate is checked
 /// (verified or pinned); 0 for http or no_verify=1.
-///
-/// # Safety
-/// `c` must be NULL or a live connection.
 #[no_mangle]
 pub unsafe extern "C" fn esxConnectIsSecure(c: esxConnectPtr) -> c_int {
-    call(|| {
-        let c = conn(c, "esxConnectIsSecure")?;
-        Ok(c.conn.is_secure() as c_int)
-    })
+    export!(esxConnectIsSecure(c: Conn) { Ok(c.conn.connect_is_secure() as c_int) })
 }
 
 /// Fills `info` with the host's CPU and memory layout.
-///
-/// # Safety
-/// `c` must be NULL or a live connection; `info` NULL or writable.
 #[no_mangle]
 pub unsafe extern "C" fn esxNodeGetInfo(c: esxConnectPtr, info: esxNodeInfoPtr) -> c_int {
-    call(|| {
-        let c = conn(c, "esxNodeGetInfo")?;
-        // SAFETY: the caller's out-pointer, per this export's contract.
-        let info = unsafe { out(info, "info") }?;
-        let n = c.conn.node_info()?;
+    export!(esxNodeGetInfo(c: Conn, info: Out<esxNodeInfo>) {
+        let n = c.conn.node().node_get_info()?;
         let mut model = [0 as c_char; 32];
         fill_buf(&mut model, &n.model);
-        *info = esxNodeInfo {
+        info.set(esxNodeInfo {
             model,
             memory: n.memory_kib as c_ulong,
             cpus: n.cpus,
@@ -350,68 +267,48 @@ pub unsafe extern "C" fn esxNodeGetInfo(c: esxConnectPtr, info: esxNodeInfoPtr) 
             sockets: n.sockets,
             cores: n.cores,
             threads: n.threads,
-        };
+        });
         Ok(0)
     })
 }
 
 /// Free memory of the host in bytes; 0 on error.
-///
-/// # Safety
-/// `c` must be NULL or a live connection.
 #[no_mangle]
 pub unsafe extern "C" fn esxNodeGetFreeMemory(c: esxConnectPtr) -> c_ulonglong {
-    call(|| {
-        let c = conn(c, "esxNodeGetFreeMemory")?;
-        Ok(c.conn.free_memory()? as c_ulonglong)
+    export!(esxNodeGetFreeMemory(c: Conn) {
+        Ok(c.conn.node().node_get_free_memory()? as c_ulonglong)
     })
 }
 
 /// The capabilities XML (malloc'd; free it).
-///
-/// # Safety
-/// `c` must be NULL or a live connection.
 #[no_mangle]
 pub unsafe extern "C" fn esxConnectGetCapabilities(c: esxConnectPtr) -> *mut c_char {
-    call(|| {
-        let c = conn(c, "esxConnectGetCapabilities")?;
-        out_string(&c.conn.capabilities_xml()?)
+    export!(esxConnectGetCapabilities(c: Conn) {
+        out_string(&c.conn.connect_get_capabilities()?)
     })
 }
 
 /// Number of running (powered-on) domains.
-///
-/// # Safety
-/// `c` must be NULL or a live connection.
 #[no_mangle]
 pub unsafe extern "C" fn esxConnectNumOfDomains(c: esxConnectPtr) -> c_int {
-    call(|| {
-        let c = conn(c, "esxConnectNumOfDomains")?;
-        Ok(c.conn.num_of_domains()? as c_int)
-    })
+    export!(esxConnectNumOfDomains(c: Conn) { c.conn.connect_num_of_domains() })
 }
 
-/// IDs of up to `maxids` running domains; returns how many were written.
-///
-/// # Safety
-/// `c` must be NULL or a live connection; `ids` must hold `maxids` ints.
+/// IDs of up to `maxids` running domains into `ids` (room for `maxids`);
+/// returns how many were written.
 #[no_mangle]
 pub unsafe extern "C" fn esxConnectListDomains(
     c: esxConnectPtr,
     ids: *mut c_int,
     maxids: c_int,
 ) -> c_int {
-    call(|| {
-        let c = conn(c, "esxConnectListDomains")?;
-        if maxids < 0 || (ids.is_null() && maxids > 0) {
-            return Err(Error::invalid_arg("ids must hold maxids (>= 0) entries"));
+    export!(esxConnectListDomains(c: Conn) {
+        if ids.is_null() && maxids > 0 {
+            return Err(Error::invalid_arg("ids must not be NULL when maxids > 0"));
         }
-        if maxids == 0 {
-            return Ok(0);
-        }
-        let list = c.conn.list_domain_ids(maxids as usize)?;
+        let list = c.conn.connect_list_domains(maxids)?;
         for (i, id) in list.iter().enumerate() {
-            // SAFETY: i < maxids; the caller provides maxids slots.
+            // SAFETY: i < list.len() <= maxids slots the caller provides.
             unsafe { *ids.add(i) = *id };
         }
         Ok(list.len() as c_int)
@@ -419,39 +316,25 @@ pub unsafe extern "C" fn esxConnectListDomains(
 }
 
 /// Number of domains that are not running.
-///
-/// # Safety
-/// `c` must be NULL or a live connection.
 #[no_mangle]
 pub unsafe extern "C" fn esxConnectNumOfDefinedDomains(c: esxConnectPtr) -> c_int {
-    call(|| {
-        let c = conn(c, "esxConnectNumOfDefinedDomains")?;
-        Ok(c.conn.num_of_defined_domains()? as c_int)
-    })
+    export!(esxConnectNumOfDefinedDomains(c: Conn) { c.conn.connect_num_of_defined_domains() })
 }
 
-/// Names of up to `maxnames` domains that are not running (each malloc'd).
-///
-/// # Safety
-/// `c` must be NULL or a live connection; `names` must hold `maxnames` pointers.
+/// Names of up to `maxnames` domains that are not running (each malloc'd)
+/// into `names` (room for `maxnames`).
 #[no_mangle]
 pub unsafe extern "C" fn esxConnectListDefinedDomains(
     c: esxConnectPtr,
     names: *mut *mut c_char,
     maxnames: c_int,
 ) -> c_int {
-    call(|| {
-        let c = conn(c, "esxConnectListDefinedDomains")?;
-        if maxnames < 0 || (names.is_null() && maxnames > 0) {
-            return Err(Error::invalid_arg(
-                "names must hold maxnames (>= 0) entries",
-            ));
+    export!(esxConnectListDefinedDomains(c: Conn) {
+        if names.is_null() && maxnames > 0 {
+            return Err(Error::invalid_arg("names must not be NULL when maxnames > 0"));
         }
-        if maxnames == 0 {
-            return Ok(0);
-        }
-        let list = c.conn.list_defined_domains(maxnames as usize)?;
-        // SAFETY: checked above; the caller gives room for maxnames.
+        let list = c.conn.connect_list_defined_domains(maxnames)?;
+        // SAFETY: the caller gives room for maxnames >= list.len() names.
         unsafe { write_names(&list, names, maxnames) }
     })
 }
@@ -459,35 +342,16 @@ pub unsafe extern "C" fn esxConnectListDefinedDomains(
 /// Domains matching `flags` (esxConnectListAllDomainsFlags, 0 for all).
 /// With `domains` non-NULL, *domains becomes a malloc'd, NULL-terminated
 /// array: free each handle with esxDomainFree, then the array with free().
-///
-/// # Safety
-/// `c` must be NULL or a live connection; `domains` NULL or writable.
 #[no_mangle]
 pub unsafe extern "C" fn esxConnectListAllDomains(
     c: esxConnectPtr,
     domains: *mut *mut esxDomainPtr,
     flags: c_uint,
 ) -> c_int {
-    call(|| {
-        conn(c, "esxConnectListAllDomains")?;
-        check_flags(flags, ListFlags::ALL)?;
-        let arc = get(c, "esxConnectListAllDomains")?;
-        let list = arc.conn.list_all_domains(ListFlags(flags))?;
-        if !domains.is_null() {
-            // SAFETY: (n + 1) pointers, checked for NULL.
-            let arr = unsafe { libc::calloc(list.len() + 1, std::mem::size_of::<esxDomainPtr>()) }
-                as *mut esxDomainPtr;
-            if arr.is_null() {
-                return Err(Error::internal("out of memory"));
-            }
-            for (i, d) in list.iter().enumerate() {
-                // SAFETY: i < n; the array has n + 1 slots.
-                unsafe { *arr.add(i) = into_raw(esxDomain::new(arc.arc(), d.clone())) };
-            }
-            // SAFETY: the caller gave a writable pointer.
-            unsafe { *domains = arr };
-        }
-        Ok(list.len() as c_int)
+    export!(esxConnectListAllDomains(c: Conn) {
+        let list = c.conn.connect_list_all_domains(flags)?;
+        // SAFETY: `domains` is NULL or writable.
+        unsafe { write_handles(&list, domains, |d: &DomainRef| new_domain(&c, d.clone())) }
     })
 }
 
@@ -563,9 +427,6 @@ impl driver::QuestionHandler for QuestionHook {
 /// auto_answer), or with `cb` NULL removes it. The previous handler's
 /// `freecb(opaque)` runs when it is replaced or the connection goes away.
 /// The callback runs on the thread of the call that met the question.
-///
-/// # Safety
-/// `c` must be NULL or a live connection; `cb`/`opaque`/`freecb` the caller's.
 #[no_mangle]
 pub unsafe extern "C" fn esxConnectSetQuestionHandler(
     c: esxConnectPtr,
@@ -573,19 +434,18 @@ pub unsafe extern "C" fn esxConnectSetQuestionHandler(
     opaque: *mut c_void,
     freecb: esxFreeCallback,
 ) -> c_int {
-    call(|| {
-        let arc = get(c, "esxConnectSetQuestionHandler")?;
+    export!(esxConnectSetQuestionHandler(c: Conn) {
         let hook = cb.map(|cb| {
             Arc::new(QuestionHook {
                 cb,
                 opaque,
                 free: freecb,
-                conn: Arc::downgrade(&arc.arc()),
+                conn: Arc::downgrade(&c.arc()),
             })
         });
-        arc.conn
+        c.conn
             .set_question_handler(hook.clone().map(|h| h as Arc<dyn driver::QuestionHandler>));
-        let old = match arc.question.lock() {
+        let old = match c.question.lock() {
             Ok(mut slot) => std::mem::replace(&mut *slot, hook),
             Err(p) => (*p.into_inner()).take(),
         };

@@ -5,6 +5,7 @@ use std::ffi::CString;
 use std::os::raw::{c_char, c_int};
 use std::ptr;
 
+use super::export::export;
 use super::strings::malloc_str;
 use super::types::{esxError, esxErrorPtr};
 use crate::error::{Code, Error};
@@ -161,63 +162,93 @@ fn copy_into(src: &esxError, to: &mut esxError) {
 /// until the next call into the library on this thread.
 #[no_mangle]
 pub extern "C" fn esxGetLastError() -> esxErrorPtr {
-    with_last(|e| match e {
-        Some(r) => r as *const esxError as esxErrorPtr,
-        None => ptr::null_mut(),
+    export!(keep_error esxGetLastError() {
+        Ok(with_last(|e| match e {
+            Some(r) => r as *const esxError as esxErrorPtr,
+            None => ptr::null_mut(),
+        }))
     })
 }
 
 /// Forgets the last error of this thread.
 #[no_mangle]
 pub extern "C" fn esxResetLastError() {
-    reset();
+    export!(keep_error esxResetLastError() {
+        reset();
+        Ok(())
+    })
 }
 
 /// The message of the last error, or "no error". Valid until the next call
 /// into the library on this thread.
 #[no_mangle]
 pub extern "C" fn esxGetLastErrorMessage() -> *const c_char {
-    with_last(|e| match e {
-        Some(r) => r.message as *const c_char,
-        None => c"no error".as_ptr(),
+    export!(keep_error esxGetLastErrorMessage() {
+        Ok(with_last(|e| match e {
+            Some(r) => r.message as *const c_char,
+            None => c"no error".as_ptr(),
+        }))
     })
 }
 
 /// The code of the last error, or 0 (ESX_ERR_OK).
 #[no_mangle]
 pub extern "C" fn esxGetLastErrorCode() -> c_int {
-    with_last(|e| e.map_or(0, |e| e.code))
+    export!(keep_error esxGetLastErrorCode() {
+        Ok(with_last(|e| e.map_or(0, |e| e.code)))
+    })
 }
 
 /// The domain of the last error (ESX_FROM_ESX), or 0 (ESX_FROM_NONE).
 #[no_mangle]
 pub extern "C" fn esxGetLastErrorDomain() -> c_int {
-    with_last(|e| e.map_or(0, |e| e.domain))
+    export!(keep_error esxGetLastErrorDomain() {
+        Ok(with_last(|e| e.map_or(0, |e| e.domain)))
+    })
 }
 
 /// Copies the last error into `to` (strings are duplicated; release them
 /// with esxResetError). Returns the error code, 0 when there is none, -1
 /// when `to` is NULL.
-///
-/// # Safety
-/// `to` must be NULL or point to a writable esxError.
 #[no_mangle]
 pub unsafe extern "C" fn esxCopyLastError(to: esxErrorPtr) -> c_int {
-    if to.is_null() {
-        return -1;
-    }
-    // SAFETY: checked non-NULL; the caller guarantees it is writable.
-    let to = unsafe { &mut *to };
-    with_last(|e| match e {
-        Some(e) => {
-            copy_into(e, to);
-            e.code
+    export!(keep_error esxCopyLastError() {
+        // NULL is -1 without an error of its own: the last error stays.
+        if to.is_null() {
+            return Ok(-1);
         }
-        None => {
-            *to = empty();
-            0
-        }
+        // SAFETY: checked non-NULL; the caller guarantees it is writable.
+        let to = unsafe { &mut *to };
+        Ok(with_last(|e| match e {
+            Some(e) => {
+                copy_into(e, to);
+                e.code
+            }
+            None => {
+                *to = empty();
+                0
+            }
+        }))
     })
+}
+
+/// Frees the strings of an error filled by copy_into and zeroes it.
+///
+/// # Safety
+/// `err` must be NULL or an esxError filled by copy_into.
+unsafe fn reset_error(err: esxErrorPtr) {
+    if err.is_null() {
+        return;
+    }
+    // SAFETY: the strings were allocated by strdup in copy_into.
+    unsafe {
+        let e = &mut *err;
+        libc::free(e.message as *mut libc::c_void);
+        libc::free(e.str1 as *mut libc::c_void);
+        libc::free(e.str2 as *mut libc::c_void);
+        libc::free(e.str3 as *mut libc::c_void);
+        *e = empty();
+    }
 }
 
 fn empty() -> esxError {
@@ -238,60 +269,51 @@ fn empty() -> esxError {
 }
 
 /// Frees the strings of an error filled by esxCopyLastError and zeroes it.
-///
-/// # Safety
-/// `err` must be NULL or an esxError filled by esxCopyLastError.
 #[no_mangle]
 pub unsafe extern "C" fn esxResetError(err: esxErrorPtr) {
-    if err.is_null() {
-        return;
-    }
-    // SAFETY: the strings were allocated by strdup in copy_into.
-    unsafe {
-        let e = &mut *err;
-        libc::free(e.message as *mut libc::c_void);
-        libc::free(e.str1 as *mut libc::c_void);
-        libc::free(e.str2 as *mut libc::c_void);
-        libc::free(e.str3 as *mut libc::c_void);
-        *e = empty();
-    }
+    export!(keep_error esxResetError() {
+        // SAFETY: NULL or filled by esxCopyLastError, per the contract.
+        unsafe { reset_error(err) };
+        Ok(())
+    })
 }
 
 /// A malloc'd copy of the last error (NULL when there is none); free it
 /// with esxFreeError.
 #[no_mangle]
 pub extern "C" fn esxSaveLastError() -> esxErrorPtr {
-    with_last(|e| match e {
-        None => ptr::null_mut(),
-        Some(e) => {
-            // SAFETY: malloc of the struct size; checked for NULL below.
-            let p = unsafe { libc::malloc(std::mem::size_of::<esxError>()) } as esxErrorPtr;
-            if p.is_null() {
-                return p;
+    export!(keep_error esxSaveLastError() {
+        Ok(with_last(|e| match e {
+            None => ptr::null_mut(),
+            Some(e) => {
+                // SAFETY: malloc of the struct size; checked for NULL below.
+                let p = unsafe { libc::malloc(std::mem::size_of::<esxError>()) } as esxErrorPtr;
+                if p.is_null() {
+                    return p;
+                }
+                let mut copy = empty();
+                copy_into(e, &mut copy);
+                // SAFETY: p is a fresh allocation of the right size.
+                unsafe { ptr::write(p, copy) };
+                p
             }
-            let mut copy = empty();
-            copy_into(e, &mut copy);
-            // SAFETY: p is a fresh allocation of the right size.
-            unsafe { ptr::write(p, copy) };
-            p
-        }
+        }))
     })
 }
 
 /// Frees an error returned by esxSaveLastError.
-///
-/// # Safety
-/// `err` must be NULL or returned by esxSaveLastError.
 #[no_mangle]
 pub unsafe extern "C" fn esxFreeError(err: esxErrorPtr) {
-    if err.is_null() {
-        return;
-    }
-    // SAFETY: per the contract above.
-    unsafe {
-        esxResetError(err);
-        libc::free(err as *mut libc::c_void);
-    }
+    export!(keep_error esxFreeError() {
+        if !err.is_null() {
+            // SAFETY: returned by esxSaveLastError, per the contract.
+            unsafe {
+                reset_error(err);
+                libc::free(err as *mut libc::c_void);
+            }
+        }
+        Ok(())
+    })
 }
 
 /// A malloc'd copy of `text` for callers that free() it; on failure an

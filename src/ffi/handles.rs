@@ -51,7 +51,7 @@ pub struct esxDomainSnapshot {
 impl Drop for esxConnect {
     fn drop(&mut self) {
         Self::registry().forget(self.token);
-        self.conn.close();
+        self.conn.connect_close();
     }
 }
 
@@ -108,14 +108,23 @@ impl esxDomain {
         }
     }
 
-    pub fn set_id(&self, id: i32) {
-        if let Ok(mut d) = self.dom.write() {
-            d.id = id;
-        }
+    /// The driver's domain entries, on this domain's connection.
+    pub fn domains(&self) -> crate::driver::Domains<'_> {
+        self.conn.conn.domains()
+    }
+
+    /// The driver's snapshot entries, on this domain's connection.
+    pub fn snapshots(&self) -> crate::driver::Snapshots<'_> {
+        self.conn.conn.snapshots()
     }
 }
 
 impl esxDomainSnapshot {
+    /// The snapshot's name, as the driver takes it.
+    pub fn name(&self) -> String {
+        self.name.to_string_lossy().into_owned()
+    }
+
     pub fn new(domain: Arc<esxDomain>, name: &str) -> Arc<esxDomainSnapshot> {
         Arc::new(esxDomainSnapshot {
             token: new_token::<esxDomainSnapshot>(),

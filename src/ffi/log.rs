@@ -3,6 +3,7 @@
 //! esxSetLogHandler. The handler is per process and can be replaced at any
 //! time (STYLE.md: never "settable once").
 
+use super::export::export;
 use std::cell::RefCell;
 use std::ffi::CString;
 use std::os::raw::{c_int, c_void};
@@ -167,39 +168,39 @@ pub fn ensure_logger() {
 /// freed (a callback may call this itself: it then returns at once, and the
 /// callback's own call is the last). Callbacks run under no lock: they may
 /// call into the library from any thread. Returns 0.
-///
-/// # Safety
 /// `cb` and `opaque` must be usable from any thread until replaced.
 #[no_mangle]
 pub unsafe extern "C" fn esxSetLogHandler(cb: esxLogCallback, opaque: *mut c_void) -> c_int {
-    ensure_logger();
-    let slot = cb.map(|cb| {
-        Arc::new(HandlerSlot {
-            cb,
-            opaque,
-            running: Mutex::new(0),
-            finished: Condvar::new(),
-        })
-    });
-    let old = std::mem::replace(
-        &mut *HANDLER.lock().unwrap_or_else(|p| p.into_inner()),
-        slot,
-    );
-    // No new call of the old callback can start now; wait for those in
-    // flight on other threads (not for one this thread is inside of: a
-    // callback may replace itself).
-    if let Some(old) = old {
-        let id = slot_id(&old);
-        let mine = RUNNING_HERE
-            .try_with(|r| {
-                r.try_borrow()
-                    .map_or(0, |r| r.iter().filter(|x| **x == id).count())
+    export!(esxSetLogHandler() {
+        ensure_logger();
+        let slot = cb.map(|cb| {
+            Arc::new(HandlerSlot {
+                cb,
+                opaque,
+                running: Mutex::new(0),
+                finished: Condvar::new(),
             })
-            .unwrap_or(0);
-        let mut n = old.running.lock().unwrap_or_else(|p| p.into_inner());
-        while *n > mine {
-            n = old.finished.wait(n).unwrap_or_else(|p| p.into_inner());
+        });
+        let old = std::mem::replace(
+            &mut *HANDLER.lock().unwrap_or_else(|p| p.into_inner()),
+            slot,
+        );
+        // No new call of the old callback can start now; wait for those in
+        // flight on other threads (not for one this thread is inside of: a
+        // callback may replace itself).
+        if let Some(old) = old {
+            let id = slot_id(&old);
+            let mine = RUNNING_HERE
+                .try_with(|r| {
+                    r.try_borrow()
+                        .map_or(0, |r| r.iter().filter(|x| **x == id).count())
+                })
+                .unwrap_or(0);
+            let mut n = old.running.lock().unwrap_or_else(|p| p.into_inner());
+            while *n > mine {
+                n = old.finished.wait(n).unwrap_or_else(|p| p.into_inner());
+            }
         }
-    }
-    0
+        Ok(0)
+    })
 }

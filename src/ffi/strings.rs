@@ -87,8 +87,6 @@ pub unsafe fn out<'a, T>(p: *mut T, what: &str) -> Result<&'a mut T, Error> {
     Ok(unsafe { &mut *p })
 }
 
-pub use crate::error::check_flags;
-
 /// Writes up to `max` names as malloc'd strings into `names` (all or none:
 /// on a failed allocation the ones written are freed); returns how many.
 ///
@@ -122,4 +120,32 @@ pub unsafe fn write_names(
         unsafe { *names.add(i) = *p };
     }
     Ok(n as c_int)
+}
+
+/// With `out` non-NULL, *out becomes a malloc'd, NULL-terminated array of
+/// new handles, one per name (made by `make`); returns the count.
+///
+/// # Safety
+/// `out` must be NULL or writable.
+pub unsafe fn write_handles<T, N>(
+    list: &[N],
+    out: *mut *mut *mut T,
+    mut make: impl FnMut(&N) -> *mut T,
+) -> Result<c_int, Error> {
+    let n = c_int::try_from(list.len()).map_err(|_| Error::internal("too many entries"))?;
+    if out.is_null() {
+        return Ok(n);
+    }
+    // SAFETY: n + 1 pointer slots, checked for NULL.
+    let arr = unsafe { libc::calloc(list.len() + 1, std::mem::size_of::<*mut T>()) } as *mut *mut T;
+    if arr.is_null() {
+        return Err(Error::internal("out of memory"));
+    }
+    for (i, x) in list.iter().enumerate() {
+        // SAFETY: i < n; the array has n + 1 slots.
+        unsafe { *arr.add(i) = make(x) };
+    }
+    // SAFETY: the caller gave a writable pointer.
+    unsafe { *out = arr };
+    Ok(n)
 }

@@ -14,6 +14,7 @@ use std::os::raw::{c_char, c_int, c_uchar, c_uint, c_ulong, c_ulonglong, c_void}
 use super::config::*;
 use super::connect::*;
 use super::domain::*;
+use super::export::export;
 use super::lifecycle::*;
 use super::snapshot::*;
 use super::types::*;
@@ -244,7 +245,9 @@ static HYPERVISOR: Table<esxHypervisorDriver> = Table(esxHypervisorDriver {
 /// The hypervisor driver table (static; do not free).
 #[no_mangle]
 pub extern "C" fn esxGetHypervisorDriver() -> *const esxHypervisorDriver {
-    &HYPERVISOR.0
+    export!(esxGetHypervisorDriver() {
+        Ok(&HYPERVISOR.0 as *const esxHypervisorDriver)
+    })
 }
 
 /// Test-only: makes the next call into the library panic inside its
@@ -252,5 +255,8 @@ pub extern "C" fn esxGetHypervisorDriver() -> *const esxHypervisorDriver {
 #[cfg(feature = "test-hooks")]
 #[no_mangle]
 pub extern "C" fn esxTestPanicNextCall() {
-    super::boundary::arm_test_panic();
+    export!(esxTestPanicNextCall() {
+        super::boundary::arm_test_panic();
+        Ok(())
+    })
 }

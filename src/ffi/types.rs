@@ -368,36 +368,6 @@ pub enum esxConnectCredentialType {
     ESX_CRED_EXTERNAL = 9,
 }
 
-/// virConnectFlags.
-#[repr(C)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum esxConnectFlags {
-    ESX_CONNECT_RO = 1,
-    ESX_CONNECT_NO_ALIASES = 2,
-}
-
-/// virConnectListAllDomainsFlags.
-#[repr(C)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum esxConnectListAllDomainsFlags {
-    ESX_CONNECT_LIST_DOMAINS_ACTIVE = 1,
-    ESX_CONNECT_LIST_DOMAINS_INACTIVE = 2,
-    ESX_CONNECT_LIST_DOMAINS_PERSISTENT = 4,
-    ESX_CONNECT_LIST_DOMAINS_TRANSIENT = 8,
-    ESX_CONNECT_LIST_DOMAINS_RUNNING = 16,
-    ESX_CONNECT_LIST_DOMAINS_PAUSED = 32,
-    ESX_CONNECT_LIST_DOMAINS_SHUTOFF = 64,
-    ESX_CONNECT_LIST_DOMAINS_OTHER = 128,
-    ESX_CONNECT_LIST_DOMAINS_MANAGEDSAVE = 256,
-    ESX_CONNECT_LIST_DOMAINS_NO_MANAGEDSAVE = 512,
-    ESX_CONNECT_LIST_DOMAINS_AUTOSTART = 1024,
-    ESX_CONNECT_LIST_DOMAINS_NO_AUTOSTART = 2048,
-    ESX_CONNECT_LIST_DOMAINS_HAS_SNAPSHOT = 4096,
-    ESX_CONNECT_LIST_DOMAINS_NO_SNAPSHOT = 8192,
-    ESX_CONNECT_LIST_DOMAINS_HAS_CHECKPOINT = 16384,
-    ESX_CONNECT_LIST_DOMAINS_NO_CHECKPOINT = 32768,
-}
-
 /// virTypedParameterType.
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -411,14 +381,6 @@ pub enum esxTypedParameterType {
     ESX_TYPED_PARAM_STRING = 7,
 }
 
-/// virTypedParameterFlags: flags of the Get*Parameters calls.
-#[repr(C)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum esxTypedParameterFlags {
-    /// The caller accepts string parameters (virsh always sets it).
-    ESX_TYPED_PARAM_STRING_OKAY = 4,
-}
-
 /// Log priorities given to an esxLogCallback (libvirt's virLogPriority).
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -427,52 +389,6 @@ pub enum esxLogPriority {
     ESX_LOG_INFO = 2,
     ESX_LOG_WARN = 3,
     ESX_LOG_ERROR = 4,
-}
-
-/// virDomainCreateFlags.
-#[repr(C)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum esxDomainCreateFlags {
-    ESX_DOMAIN_NONE = 0,
-    ESX_DOMAIN_START_PAUSED = 1,
-    ESX_DOMAIN_START_AUTODESTROY = 2,
-    ESX_DOMAIN_START_BYPASS_CACHE = 4,
-    ESX_DOMAIN_START_FORCE_BOOT = 8,
-    ESX_DOMAIN_START_VALIDATE = 16,
-    ESX_DOMAIN_START_RESET_NVRAM = 32,
-}
-
-/// virDomainShutdownFlagValues.
-#[repr(C)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum esxDomainShutdownFlagValues {
-    ESX_DOMAIN_SHUTDOWN_DEFAULT = 0,
-    ESX_DOMAIN_SHUTDOWN_ACPI_POWER_BTN = 1,
-    ESX_DOMAIN_SHUTDOWN_GUEST_AGENT = 2,
-    ESX_DOMAIN_SHUTDOWN_INITCTL = 4,
-    ESX_DOMAIN_SHUTDOWN_SIGNAL = 8,
-    ESX_DOMAIN_SHUTDOWN_PARAVIRT = 16,
-}
-
-/// virDomainRebootFlagValues.
-#[repr(C)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum esxDomainRebootFlagValues {
-    ESX_DOMAIN_REBOOT_DEFAULT = 0,
-    ESX_DOMAIN_REBOOT_ACPI_POWER_BTN = 1,
-    ESX_DOMAIN_REBOOT_GUEST_AGENT = 2,
-    ESX_DOMAIN_REBOOT_INITCTL = 4,
-    ESX_DOMAIN_REBOOT_SIGNAL = 8,
-    ESX_DOMAIN_REBOOT_PARAVIRT = 16,
-}
-
-/// virDomainDestroyFlagsValues.
-#[repr(C)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum esxDomainDestroyFlagsValues {
-    ESX_DOMAIN_DESTROY_DEFAULT = 0,
-    ESX_DOMAIN_DESTROY_GRACEFUL = 1,
-    ESX_DOMAIN_DESTROY_REMOVE_LOGS = 2,
 }
 
 /// virDomainIPAddress: one address of a guest interface.
@@ -504,151 +420,12 @@ pub struct esxDomainInterface {
 }
 pub type esxDomainInterfacePtr = *mut esxDomainInterface;
 
-/// virDomainModificationImpact.
-#[repr(C)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum esxDomainModificationImpact {
-    ESX_DOMAIN_AFFECT_CURRENT = 0,
-    ESX_DOMAIN_AFFECT_LIVE = 1,
-    ESX_DOMAIN_AFFECT_CONFIG = 2,
-}
-
-/// virDomainVcpuFlags.
-#[repr(C)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum esxDomainVcpuFlags {
-    ESX_DOMAIN_VCPU_CURRENT = 0,
-    ESX_DOMAIN_VCPU_LIVE = 1,
-    ESX_DOMAIN_VCPU_CONFIG = 2,
-    ESX_DOMAIN_VCPU_MAXIMUM = 4,
-    ESX_DOMAIN_VCPU_GUEST = 8,
-    ESX_DOMAIN_VCPU_HOTPLUGGABLE = 16,
-}
-
-/// virDomainMemoryModFlags.
-#[repr(C)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum esxDomainMemoryModFlags {
-    ESX_DOMAIN_MEM_CURRENT = 0,
-    ESX_DOMAIN_MEM_LIVE = 1,
-    ESX_DOMAIN_MEM_CONFIG = 2,
-    ESX_DOMAIN_MEM_MAXIMUM = 4,
-}
-
-/// virDomainInterfaceAddressesSource.
-#[repr(C)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum esxDomainInterfaceAddressesSource {
-    ESX_DOMAIN_INTERFACE_ADDRESSES_SRC_LEASE = 0,
-    ESX_DOMAIN_INTERFACE_ADDRESSES_SRC_AGENT = 1,
-    ESX_DOMAIN_INTERFACE_ADDRESSES_SRC_ARP = 2,
-}
-
 /// virIPAddrType.
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum esxIPAddrType {
     ESX_IP_ADDR_TYPE_IPV4 = 0,
     ESX_IP_ADDR_TYPE_IPV6 = 1,
-}
-
-/// virDomainGetHostnameFlags.
-#[repr(C)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum esxDomainGetHostnameFlags {
-    ESX_DOMAIN_GET_HOSTNAME_LEASE = 1,
-    ESX_DOMAIN_GET_HOSTNAME_AGENT = 2,
-}
-
-/// virDomainSnapshotCreateFlags (this driver honours DISK_ONLY and QUIESCE).
-#[repr(C)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum esxDomainSnapshotCreateFlags {
-    ESX_DOMAIN_SNAPSHOT_CREATE_REDEFINE = 1,
-    ESX_DOMAIN_SNAPSHOT_CREATE_CURRENT = 2,
-    ESX_DOMAIN_SNAPSHOT_CREATE_NO_METADATA = 4,
-    ESX_DOMAIN_SNAPSHOT_CREATE_HALT = 8,
-    ESX_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY = 16,
-    ESX_DOMAIN_SNAPSHOT_CREATE_REUSE_EXT = 32,
-    ESX_DOMAIN_SNAPSHOT_CREATE_QUIESCE = 64,
-    ESX_DOMAIN_SNAPSHOT_CREATE_ATOMIC = 128,
-    ESX_DOMAIN_SNAPSHOT_CREATE_LIVE = 256,
-    ESX_DOMAIN_SNAPSHOT_CREATE_VALIDATE = 512,
-}
-
-/// virDomainSnapshotListFlags (ESX_DOMAIN_SNAPSHOT_LIST_DESCENDANTS, the
-/// same bit as _ROOTS, is a #define).
-#[repr(C)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum esxDomainSnapshotListFlags {
-    ESX_DOMAIN_SNAPSHOT_LIST_ROOTS = 1,
-    ESX_DOMAIN_SNAPSHOT_LIST_METADATA = 2,
-    ESX_DOMAIN_SNAPSHOT_LIST_LEAVES = 4,
-    ESX_DOMAIN_SNAPSHOT_LIST_NO_LEAVES = 8,
-    ESX_DOMAIN_SNAPSHOT_LIST_NO_METADATA = 16,
-    ESX_DOMAIN_SNAPSHOT_LIST_INACTIVE = 32,
-    ESX_DOMAIN_SNAPSHOT_LIST_ACTIVE = 64,
-    ESX_DOMAIN_SNAPSHOT_LIST_DISK_ONLY = 128,
-    ESX_DOMAIN_SNAPSHOT_LIST_INTERNAL = 256,
-    ESX_DOMAIN_SNAPSHOT_LIST_EXTERNAL = 512,
-    ESX_DOMAIN_SNAPSHOT_LIST_TOPOLOGICAL = 1024,
-}
-
-/// virDomainSnapshotDeleteFlags.
-#[repr(C)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum esxDomainSnapshotDeleteFlags {
-    ESX_DOMAIN_SNAPSHOT_DELETE_CHILDREN = 1,
-    ESX_DOMAIN_SNAPSHOT_DELETE_METADATA_ONLY = 2,
-    ESX_DOMAIN_SNAPSHOT_DELETE_CHILDREN_ONLY = 4,
-}
-
-/// virDomainSnapshotRevertFlags (none is supported on ESX).
-#[repr(C)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum esxDomainSnapshotRevertFlags {
-    ESX_DOMAIN_SNAPSHOT_REVERT_RUNNING = 1,
-    ESX_DOMAIN_SNAPSHOT_REVERT_PAUSED = 2,
-    ESX_DOMAIN_SNAPSHOT_REVERT_FORCE = 4,
-    ESX_DOMAIN_SNAPSHOT_REVERT_RESET_NVRAM = 8,
-}
-
-/// virDomainSnapshotXMLFlags.
-#[repr(C)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum esxDomainSnapshotXMLFlags {
-    ESX_DOMAIN_SNAPSHOT_XML_SECURE = 1,
-}
-
-/// virDomainXMLFlags.
-#[repr(C)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum esxDomainXMLFlags {
-    ESX_DOMAIN_XML_SECURE = 1,
-    ESX_DOMAIN_XML_INACTIVE = 2,
-    ESX_DOMAIN_XML_UPDATE_CPU = 4,
-    ESX_DOMAIN_XML_MIGRATABLE = 8,
-}
-
-/// virDomainDefineFlags.
-#[repr(C)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum esxDomainDefineFlags {
-    ESX_DOMAIN_DEFINE_VALIDATE = 1,
-}
-
-/// virDomainUndefineFlagsValues (ESX has none of these things; the first
-/// two are accepted as no-ops).
-#[repr(C)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum esxDomainUndefineFlagsValues {
-    ESX_DOMAIN_UNDEFINE_MANAGED_SAVE = 1,
-    ESX_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA = 2,
-    ESX_DOMAIN_UNDEFINE_NVRAM = 4,
-    ESX_DOMAIN_UNDEFINE_KEEP_NVRAM = 8,
-    ESX_DOMAIN_UNDEFINE_CHECKPOINTS_METADATA = 16,
-    ESX_DOMAIN_UNDEFINE_TPM = 32,
-    ESX_DOMAIN_UNDEFINE_KEEP_TPM = 64,
 }
 
 /// Size of a binary UUID (VIR_UUID_BUFLEN).

@@ -5,6 +5,7 @@ use super::Connection;
 use crate::error::{Error, Result};
 use crate::vi::property::{self, FilterSpec, ObjectSpec, PropertySpec, TraversalSpec};
 use crate::vi::MoRef;
+use crate::Domains;
 
 /// `HostAutoStartManagerConfig`, as far as libvirt uses it.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -35,13 +36,6 @@ impl Connection {
         self.autostart_config_for(None)
     }
 
-    /// Whether the host starts this domain with itself; the same request
-    /// confirms that the domain still exists (NO_DOMAIN if not).
-    pub fn autostart(&self, dom: &DomainRef) -> Result<bool> {
-        let (cfg, vm) = self.autostart_and_vm(dom)?;
-        Ok(cfg.starts(&vm))
-    }
-
     /// The autostart configuration and the domain's current MoRef.
     pub(crate) fn autostart_and_vm(&self, dom: &DomainRef) -> Result<(AutostartConfig, MoRef)> {
         match self.autostart_config_for(Some(dom)) {
@@ -50,7 +44,8 @@ impl Connection {
             // domain by UUID (NO_DOMAIN if it is gone), then read again.
             Err(e) if e.code() == crate::error::Code::NoDomain => {
                 let fresh = self
-                    .lookup_by_uuid(&dom.uuid)
+                    .domains()
+                    .domain_lookup_by_uuid(&dom.uuid)
                     .map_err(|e| e.context(format!("Domain '{}' no longer exists", dom.name)))?;
                 let cfg = self.autostart_config_for(Some(&fresh))?;
                 Ok((cfg, fresh.moref))
@@ -128,5 +123,14 @@ impl Connection {
                 .collect();
         }
         Ok(cfg)
+    }
+}
+
+impl Domains<'_> {
+    /// Whether the host starts this domain with itself; the same request
+    /// confirms that the domain still exists (NO_DOMAIN if not).
+    pub fn domain_get_autostart(&self, dom: &DomainRef) -> Result<bool> {
+        let (cfg, vm) = self.autostart_and_vm(dom)?;
+        Ok(cfg.starts(&vm))
     }
 }

@@ -7,8 +7,10 @@
 use super::domain::{libvirt_state, power_state, DomainRef};
 use super::Connection;
 use crate::error::{check_flags, Code, Error, Result};
+use crate::flags;
 use crate::vi::soap::XmlWriter;
 use crate::vi::{methods, ObjectContent, PowerState};
+use crate::Domains;
 
 /// virDomainInfo in Rust types.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,33 +66,39 @@ impl TypedParam {
 }
 
 /// libvirt's parameter names.
+/// What a `domainGet*Parameters` call answers: libvirt asks with
+/// `*nparams` 0 for how many parameters there are.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Params {
+    Count(i32),
+    Values(Vec<TypedParam>),
+}
+
+impl Params {
+    /// The values (none for a count).
+    pub fn into_values(self) -> Vec<TypedParam> {
+        match self {
+            Params::Count(_) => Vec::new(),
+            Params::Values(v) => v,
+        }
+    }
+}
+
+/// The first `n` (>= 0) of a list.
+fn truncated<T>(mut v: Vec<T>, n: i32) -> Vec<T> {
+    v.truncate(usize::try_from(n).unwrap_or(0));
+    v
+}
+
 pub const SCHED_RESERVATION: &str = "reservation";
 pub const SCHED_LIMIT: &str = "limit";
 pub const SCHED_SHARES: &str = "shares";
 pub const MEMORY_MIN_GUARANTEE: &str = "min_guarantee";
 
-/// virDomainModificationImpact: ESX changes apply live and to the
-/// configuration at once, so all three mean the same.
-pub const AFFECT_CURRENT: u32 = 0;
-pub const AFFECT_LIVE: u32 = 1;
-pub const AFFECT_CONFIG: u32 = 2;
-const AFFECT_ALL: u32 = AFFECT_LIVE | AFFECT_CONFIG;
-/// VIR_DOMAIN_MEM_MAXIMUM / VIR_DOMAIN_VCPU_MAXIMUM.
-pub const MAXIMUM: u32 = 4;
-/// VIR_TYPED_PARAM_STRING_OKAY: the caller accepts string parameters. virsh
-/// passes it to every Get*Parameters; libvirt's ESX driver refuses it, which
-/// breaks `virsh memtune`. None of our parameters is a string, so it is
-/// accepted and has no effect.
-pub const TYPED_PARAM_STRING_OKAY: u32 = 4;
-
 /// VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_AGENT: VMware Tools.
 pub const IFADDR_SRC_LEASE: u32 = 0;
 pub const IFADDR_SRC_AGENT: u32 = 1;
 pub const IFADDR_SRC_ARP: u32 = 2;
-
-/// VIR_DOMAIN_GET_HOSTNAME_LEASE / _AGENT.
-pub const HOSTNAME_LEASE: u32 = 1;
-pub const HOSTNAME_AGENT: u32 = 2;
 
 /// The smallest memory ESX gives a VM (memoryMB is at least 4).
 pub const MIN_MEMORY_KIB: u64 = 4 * 1024;
@@ -204,8 +212,72 @@ impl Connection {
         .map(|_| ())
     }
 
+    /// min_guarantee (KiB): the memory reservation, as libvirt's ESX driver
+    /// exposes it.
+    /// The flags Get/SetMemoryParameters accept (one definition for both the
+    /// count and the read).
+    pub const MEMORY_PARAMETERS_FLAGS: u32 = flags::AFFECT_LIVE_AND_CONFIG
+        | flags::esxTypedParameterFlags::ESX_TYPED_PARAM_STRING_OKAY as u32;
+
+    /// The host's limit of vCPUs per VM (capability.maxSupportedVcpus), read
+    /// once per connection; None when the host does not report it.
+    pub fn reported_max_vcpus(&self) -> Result<Option<i32>> {
+        self.max_vcpus
+            .get_or_try_init(|| {
+                let h = self.host_properties(&["capability.maxSupportedVcpus"])?;
+                Ok(h.int("capability.maxSupportedVcpus")?.map(|n| n.max(1)))
+            })
+            .copied()
+    }
+
+    /// The most vCPUs a VM on this host can have: what the host reports,
+    /// else the limit of the newest virtual hardware its API version
+    /// supports.
+    /// The most vCPUs a VM on this host can have; `type` is NULL, "esx"
+    /// or "vmware".
+    pub fn connect_get_max_vcpus(&self, r#type: Option<&str>) -> Result<i32> {
+        if let Some(t) = r#type {
+            if !t.eq_ignore_ascii_case("esx") && !t.eq_ignore_ascii_case("vmware") {
+                return Err(Error::invalid_arg(format!(
+                    "unknown type '{t}' (expecting esx or vmware)"
+                )));
+            }
+        }
+        Ok(self.reported_max_vcpus()?.unwrap_or_else(|| {
+            vcpu_limit_of_hardware(super::xml::hw_version_for(
+                &self.client().service().about.api_version,
+            ))
+        }))
+    }
+
+    /// Reads the guest's view through VMware Tools, failing clearly when the
+    /// domain does not run or Tools does not answer.
+    fn guest(&self, dom: &DomainRef, paths: &[&str]) -> Result<ObjectContent> {
+        let mut all = vec!["runtime.powerState", "guest.toolsRunningStatus"];
+        all.extend_from_slice(paths);
+        let vm = self.vm_properties(dom, &all)?;
+        if power_state(&vm)? != PowerState::PoweredOn {
+            return Err(Error::operation_invalid(format!(
+                "domain '{}' is not running",
+                dom.name
+            )));
+        }
+        if vm.str_prop("guest.toolsRunningStatus") != Some("guestToolsRunning") {
+            return Err(Error::new(
+                Code::AgentUnresponsive,
+                format!(
+                    "VMware Tools is not running in domain '{}', so the guest cannot be asked",
+                    dom.name
+                ),
+            ));
+        }
+        Ok(vm)
+    }
+}
+
+impl Domains<'_> {
     /// virDomainGetInfo: one request.
-    pub fn info(&self, dom: &DomainRef) -> Result<DomainInfo> {
+    pub fn domain_get_info(&self, dom: &DomainRef) -> Result<DomainInfo> {
         let vm = self.vm_properties(
             dom,
             &[
@@ -239,14 +311,14 @@ impl Connection {
     }
 
     /// Maximum memory in KiB (config.hardware.memoryMB).
-    pub fn max_memory(&self, dom: &DomainRef) -> Result<u64> {
+    pub fn domain_get_max_memory(&self, dom: &DomainRef) -> Result<u64> {
         let vm = self.vm_properties(dom, &["config.hardware.memoryMB"])?;
         Ok(mib_to_kib(vm.require_int("config.hardware.memoryMB")?))
     }
 
     /// Sets the maximum memory (memoryMB, rounded up to 4 MiB as ESX wants).
     /// The VM must be powered off.
-    pub fn set_max_memory(&self, dom: &DomainRef, kib: u64) -> Result<()> {
+    pub fn domain_set_max_memory(&self, dom: &DomainRef, kib: u64) -> Result<()> {
         if !(MIN_MEMORY_KIB..=MAX_MEMORY_KIB).contains(&kib) {
             return Err(Error::invalid_arg(format!(
                 "Maximum memory of {kib} KiB is out of range: ESX needs {MIN_MEMORY_KIB} KiB to {MAX_MEMORY_KIB} KiB"
@@ -277,7 +349,7 @@ impl Connection {
 
     /// Sets the memory the domain may use (its memory limit, in MiB rounded
     /// up), at most its maximum memory.
-    pub fn set_memory(&self, dom: &DomainRef, kib: u64) -> Result<()> {
+    pub fn domain_set_memory(&self, dom: &DomainRef, kib: u64) -> Result<()> {
         if kib < MIN_MEMORY_KIB {
             return Err(Error::invalid_arg(format!(
                 "Memory of {kib} KiB is below the {MIN_MEMORY_KIB} KiB ESX gives a VM at least"
@@ -310,29 +382,33 @@ impl Connection {
 
     /// virDomainSetMemoryFlags: with ESX_DOMAIN_MEM_MAXIMUM the maximum, else
     /// the current memory. LIVE and CONFIG are the same on ESX.
-    pub fn set_memory_flags(&self, dom: &DomainRef, kib: u64, flags: u32) -> Result<()> {
-        check_flags(flags, AFFECT_ALL | MAXIMUM)?;
-        if flags & MAXIMUM != 0 {
-            self.set_max_memory(dom, kib)
+    pub fn domain_set_memory_flags(&self, dom: &DomainRef, kib: u64, flags: u32) -> Result<()> {
+        check_flags(flags, flags::DOMAIN_SET_MEMORY_FLAGS)?;
+        if flags & flags::esxDomainMemoryModFlags::ESX_DOMAIN_MEM_MAXIMUM as u32 != 0 {
+            self.domains().domain_set_max_memory(dom, kib)
         } else {
-            self.set_memory(dom, kib)
+            self.domains().domain_set_memory(dom, kib)
         }
     }
 
-    /// min_guarantee (KiB): the memory reservation, as libvirt's ESX driver
-    /// exposes it.
-    /// The flags Get/SetMemoryParameters accept (one definition for both the
-    /// count and the read).
-    pub const MEMORY_PARAMETERS_FLAGS: u32 = AFFECT_ALL | TYPED_PARAM_STRING_OKAY;
-
-    /// How many memory parameters ESX has (libvirt's `*nparams == 0` query).
-    pub fn memory_parameter_count(&self, flags: u32) -> Result<i32> {
-        check_flags(flags, Self::MEMORY_PARAMETERS_FLAGS)?;
-        Ok(1)
+    /// The memory parameters (min_guarantee, the reservation), at most
+    /// `nparams` of them; with `nparams` 0, libvirt's query of how many
+    /// there are.
+    pub fn domain_get_memory_parameters(
+        &self,
+        dom: &DomainRef,
+        nparams: i32,
+        flags: u32,
+    ) -> Result<Params> {
+        check_flags(flags, flags::DOMAIN_GET_PARAMETERS)?;
+        match nparams {
+            n if n < 0 => Err(Error::invalid_arg("*nparams must not be negative")),
+            0 => Ok(Params::Count(1)),
+            n => Ok(Params::Values(truncated(self.memory_parameters(dom)?, n))),
+        }
     }
 
-    pub fn memory_parameters(&self, dom: &DomainRef, flags: u32) -> Result<Vec<TypedParam>> {
-        check_flags(flags, Self::MEMORY_PARAMETERS_FLAGS)?;
+    fn memory_parameters(&self, dom: &DomainRef) -> Result<Vec<TypedParam>> {
         let vm = self.vm_properties(dom, &["config.memoryAllocation.reservation"])?;
         // A reservation the host does not report is unknown: not listed.
         Ok(vm
@@ -347,13 +423,16 @@ impl Connection {
             .collect())
     }
 
-    pub fn set_memory_parameters(
+    pub fn domain_set_memory_parameters(
         &self,
         dom: &DomainRef,
         params: &[TypedParam],
         flags: u32,
     ) -> Result<()> {
-        check_flags(flags, AFFECT_ALL)?;
+        check_flags(flags, flags::DOMAIN_SET_PARAMETERS)?;
+        if params.is_empty() {
+            return Err(Error::invalid_arg("nparams must be positive"));
+        }
         let mut reservation = None;
         for p in params {
             match (p.name.as_str(), &p.value) {
@@ -399,31 +478,9 @@ impl Connection {
         )
     }
 
-    /// The host's limit of vCPUs per VM (capability.maxSupportedVcpus), read
-    /// once per connection; None when the host does not report it.
-    pub fn reported_max_vcpus(&self) -> Result<Option<i32>> {
-        self.max_vcpus
-            .get_or_try_init(|| {
-                let h = self.host_properties(&["capability.maxSupportedVcpus"])?;
-                Ok(h.int("capability.maxSupportedVcpus")?.map(|n| n.max(1)))
-            })
-            .copied()
-    }
-
-    /// The most vCPUs a VM on this host can have: what the host reports,
-    /// else the limit of the newest virtual hardware its API version
-    /// supports.
-    pub fn host_max_vcpus(&self) -> Result<i32> {
-        Ok(self.reported_max_vcpus()?.unwrap_or_else(|| {
-            vcpu_limit_of_hardware(super::xml::hw_version_for(
-                &self.client().service().about.api_version,
-            ))
-        }))
-    }
-
     /// The most vCPUs this domain can have: the host's limit, or without
     /// one the limit of the domain's virtual hardware version.
-    pub fn domain_max_vcpus(&self, dom: &DomainRef) -> Result<i32> {
+    pub fn domain_get_max_vcpus(&self, dom: &DomainRef) -> Result<i32> {
         if let Some(n) = self.reported_max_vcpus()? {
             return Ok(n);
         }
@@ -434,14 +491,14 @@ impl Connection {
             .and_then(|v| v.parse::<u32>().ok());
         match version {
             Some(v) => Ok(vcpu_limit_of_hardware(v)),
-            None => self.host_max_vcpus(),
+            None => self.connect_get_max_vcpus(None),
         }
     }
 
     /// virDomainSetVcpusFlags. ESX needs the VM powered off unless CPU hot
     /// add is on, and a multiple of its cores per socket.
-    pub fn set_vcpus(&self, dom: &DomainRef, n: u32, flags: u32) -> Result<()> {
-        check_flags(flags, AFFECT_ALL)?;
+    pub fn domain_set_vcpus_flags(&self, dom: &DomainRef, n: u32, flags: u32) -> Result<()> {
+        check_flags(flags, flags::DOMAIN_SET_VCPUS_FLAGS)?;
         if n < 1 {
             return Err(Error::invalid_arg(
                 "Requested number of virtual CPUs must at least be 1",
@@ -492,11 +549,11 @@ impl Connection {
         )
     }
 
-    /// virDomainGetVcpusFlags: the vCPUs, or with MAXIMUM the host's limit.
-    pub fn vcpus(&self, dom: &DomainRef, flags: u32) -> Result<i32> {
-        check_flags(flags, AFFECT_ALL | MAXIMUM)?;
-        if flags & MAXIMUM != 0 {
-            return self.domain_max_vcpus(dom);
+    /// virDomainGetVcpusFlags: the vCPUs, or with ESX_DOMAIN_VCPU_MAXIMUM the host's limit.
+    pub fn domain_get_vcpus_flags(&self, dom: &DomainRef, flags: u32) -> Result<i32> {
+        check_flags(flags, flags::DOMAIN_GET_VCPUS_FLAGS)?;
+        if flags & flags::esxDomainVcpuFlags::ESX_DOMAIN_VCPU_MAXIMUM as u32 != 0 {
+            return self.domains().domain_get_max_vcpus(dom);
         }
         let vm = self.vm_properties(dom, &["config.hardware.numCPU"])?;
         Ok(vm.require_int("config.hardware.numCPU")?.max(0))
@@ -504,8 +561,61 @@ impl Connection {
 
     /// virDomainGetSchedulerParametersFlags: reservation and limit (MHz) and
     /// shares (custom value, or -1/-2/-3 for low/normal/high).
-    pub fn scheduler_parameters(&self, dom: &DomainRef, flags: u32) -> Result<Vec<TypedParam>> {
-        check_flags(flags, AFFECT_ALL | TYPED_PARAM_STRING_OKAY)?;
+    /// At most `nparams` of them.
+    pub fn domain_get_scheduler_parameters_flags(
+        &self,
+        dom: &DomainRef,
+        nparams: i32,
+        flags: u32,
+    ) -> Result<Vec<TypedParam>> {
+        check_flags(flags, flags::DOMAIN_GET_PARAMETERS)?;
+        if nparams < 0 {
+            return Err(Error::invalid_arg("*nparams must not be negative"));
+        }
+        Ok(truncated(self.scheduler_parameters(dom)?, nparams))
+    }
+
+    /// domainGetSchedulerParameters, libvirt's older entry: `nparams` must
+    /// be positive.
+    pub fn domain_get_scheduler_parameters(
+        &self,
+        dom: &DomainRef,
+        nparams: i32,
+    ) -> Result<Vec<TypedParam>> {
+        if nparams <= 0 {
+            return Err(Error::invalid_arg("*nparams must be positive"));
+        }
+        self.domain_get_scheduler_parameters_flags(dom, nparams, 0)
+    }
+
+    pub fn domain_set_scheduler_parameters(
+        &self,
+        dom: &DomainRef,
+        params: &[TypedParam],
+    ) -> Result<()> {
+        self.domain_set_scheduler_parameters_flags(dom, params, 0)
+    }
+
+    /// "allocation", with its three parameters (reservation, limit, shares).
+    pub fn domain_get_scheduler_type(&self, _dom: &DomainRef) -> Result<(&'static str, i32)> {
+        Ok(("allocation", 3))
+    }
+
+    /// "hvm": every ESX guest is fully virtualised.
+    pub fn domain_get_os_type(&self, _dom: &DomainRef) -> Result<&'static str> {
+        Ok("hvm")
+    }
+
+    /// domainSetVcpus: domainSetVcpusFlags on the live domain.
+    pub fn domain_set_vcpus(&self, dom: &DomainRef, n: u32) -> Result<()> {
+        self.domain_set_vcpus_flags(
+            dom,
+            n,
+            flags::esxDomainVcpuFlags::ESX_DOMAIN_VCPU_LIVE as u32,
+        )
+    }
+
+    fn scheduler_parameters(&self, dom: &DomainRef) -> Result<Vec<TypedParam>> {
         let vm = self.vm_properties(
             dom,
             &[
@@ -555,13 +665,13 @@ impl Connection {
         Ok(out)
     }
 
-    pub fn set_scheduler_parameters(
+    pub fn domain_set_scheduler_parameters_flags(
         &self,
         dom: &DomainRef,
         params: &[TypedParam],
         flags: u32,
     ) -> Result<()> {
-        check_flags(flags, AFFECT_ALL)?;
+        check_flags(flags, flags::DOMAIN_SET_PARAMETERS)?;
         let mut alloc = Allocation::default();
         for p in params {
             match (p.name.as_str(), &p.value) {
@@ -643,7 +753,7 @@ impl Connection {
     /// Enables or disables autostart of one domain. Enabling it turns on the
     /// host-wide switch when it is off, as libvirt does, unless that would
     /// start other VMs too.
-    pub fn set_autostart(&self, dom: &DomainRef, on: bool) -> Result<()> {
+    pub fn domain_set_autostart(&self, dom: &DomainRef, on: bool) -> Result<()> {
         self.check_writable(&format!("change the autostart of domain '{}'", dom.name))?;
         let (cfg, vm) = self.autostart_and_vm(dom)?;
         let dom = &DomainRef {
@@ -687,34 +797,10 @@ impl Connection {
         })
     }
 
-    /// Reads the guest's view through VMware Tools, failing clearly when the
-    /// domain does not run or Tools does not answer.
-    fn guest(&self, dom: &DomainRef, paths: &[&str]) -> Result<ObjectContent> {
-        let mut all = vec!["runtime.powerState", "guest.toolsRunningStatus"];
-        all.extend_from_slice(paths);
-        let vm = self.vm_properties(dom, &all)?;
-        if power_state(&vm)? != PowerState::PoweredOn {
-            return Err(Error::operation_invalid(format!(
-                "domain '{}' is not running",
-                dom.name
-            )));
-        }
-        if vm.str_prop("guest.toolsRunningStatus") != Some("guestToolsRunning") {
-            return Err(Error::new(
-                Code::AgentUnresponsive,
-                format!(
-                    "VMware Tools is not running in domain '{}', so the guest cannot be asked",
-                    dom.name
-                ),
-            ));
-        }
-        Ok(vm)
-    }
-
     /// The guest's host name, as VMware Tools reports it.
-    pub fn guest_hostname(&self, dom: &DomainRef, flags: u32) -> Result<String> {
-        check_flags(flags, HOSTNAME_LEASE | HOSTNAME_AGENT)?;
-        if flags & HOSTNAME_LEASE != 0 {
+    pub fn domain_get_hostname(&self, dom: &DomainRef, flags: u32) -> Result<String> {
+        check_flags(flags, flags::DOMAIN_GET_HOSTNAME)?;
+        if flags & flags::esxDomainGetHostnameFlags::ESX_DOMAIN_GET_HOSTNAME_LEASE as u32 != 0 {
             return Err(Error::argument_unsupported(
                 "ESX has no DHCP leases to read a host name from; use the guest agent (VMware Tools)",
             ));
@@ -730,13 +816,13 @@ impl Connection {
     }
 
     /// The guest's NICs and addresses, as VMware Tools reports them.
-    pub fn interface_addresses(
+    pub fn domain_interface_addresses(
         &self,
         dom: &DomainRef,
         source: u32,
         flags: u32,
     ) -> Result<Vec<Interface>> {
-        check_flags(flags, 0)?;
+        check_flags(flags, flags::DOMAIN_INTERFACE_ADDRESSES)?;
         match source {
             IFADDR_SRC_AGENT => {}
             IFADDR_SRC_LEASE | IFADDR_SRC_ARP => {

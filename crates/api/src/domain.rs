@@ -2,9 +2,11 @@
 
 use super::scope::{escape_name, unescape_name};
 use super::Connection;
-use crate::error::{Error, Result};
+use crate::error::{check_flags, Error, Result};
+use crate::flags::esxConnectListAllDomainsFlags::{self, *};
 use crate::vi::property::{self, FilterSpec, ObjectSpec, PropertySpec, TraversalSpec};
 use crate::vi::{methods, MoRef, ObjectContent, PowerState};
+use crate::Domains;
 
 /// What identifies a domain: what a libvirt domain handle holds, plus the
 /// VM's MoRef so that later calls need no lookup.
@@ -26,32 +28,22 @@ pub fn vm_id(moref: &str) -> Option<i32> {
     digits.parse::<i32>().ok().filter(|i| *i > 0)
 }
 
-/// libvirt's virConnectListAllDomainsFlags.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct ListFlags(pub u32);
+/// connectListAllDomains' flags (esxConnectListAllDomainsFlags).
+#[derive(Debug, Clone, Copy)]
+struct ListFlags(u32);
 
 impl ListFlags {
-    pub const ACTIVE: u32 = 1 << 0;
-    pub const INACTIVE: u32 = 1 << 1;
-    pub const PERSISTENT: u32 = 1 << 2;
-    pub const TRANSIENT: u32 = 1 << 3;
-    pub const RUNNING: u32 = 1 << 4;
-    pub const PAUSED: u32 = 1 << 5;
-    pub const SHUTOFF: u32 = 1 << 6;
-    pub const OTHER: u32 = 1 << 7;
-    pub const MANAGEDSAVE: u32 = 1 << 8;
-    pub const NO_MANAGEDSAVE: u32 = 1 << 9;
-    pub const AUTOSTART: u32 = 1 << 10;
-    pub const NO_AUTOSTART: u32 = 1 << 11;
-    pub const HAS_SNAPSHOT: u32 = 1 << 12;
-    pub const NO_SNAPSHOT: u32 = 1 << 13;
-    pub const HAS_CHECKPOINT: u32 = 1 << 14;
-    pub const NO_CHECKPOINT: u32 = 1 << 15;
-    pub const ALL: u32 = (1 << 16) - 1;
-
-    fn has(self, bits: u32) -> bool {
-        self.0 & bits != 0
+    fn has(self, f: esxConnectListAllDomainsFlags) -> bool {
+        self.0 & f as u32 != 0
     }
+
+    fn any(self, fs: &[esxConnectListAllDomainsFlags]) -> bool {
+        fs.iter().any(|f| self.has(*f))
+    }
+}
+
+fn count(n: usize) -> i32 {
+    i32::try_from(n).unwrap_or(i32::MAX)
 }
 
 /// libvirt's domain states (virDomainState).
@@ -184,27 +176,32 @@ impl Connection {
     }
 
     /// virConnectListAllDomains with libvirt's filter flags.
-    pub fn list_all_domains(&self, flags: ListFlags) -> Result<Vec<DomainRef>> {
-        if flags.0 & !ListFlags::ALL != 0 {
-            return Err(Error::invalid_arg(format!(
-                "unsupported flags (0x{:x})",
-                flags.0 & !ListFlags::ALL
-            )));
-        }
+    pub fn connect_list_all_domains(&self, flags: u32) -> Result<Vec<DomainRef>> {
+        check_flags(flags, crate::flags::CONNECT_LIST_ALL_DOMAINS)?;
+        let flags = ListFlags(flags);
         // ESX VMs are all persistent, none has managed save or libvirt checkpoints.
-        if (flags.has(ListFlags::TRANSIENT) && !flags.has(ListFlags::PERSISTENT))
-            || (flags.has(ListFlags::MANAGEDSAVE) && !flags.has(ListFlags::NO_MANAGEDSAVE))
-            || (flags.has(ListFlags::HAS_CHECKPOINT) && !flags.has(ListFlags::NO_CHECKPOINT))
+        if (flags.has(ESX_CONNECT_LIST_DOMAINS_TRANSIENT)
+            && !flags.has(ESX_CONNECT_LIST_DOMAINS_PERSISTENT))
+            || (flags.has(ESX_CONNECT_LIST_DOMAINS_MANAGEDSAVE)
+                && !flags.has(ESX_CONNECT_LIST_DOMAINS_NO_MANAGEDSAVE))
+            || (flags.has(ESX_CONNECT_LIST_DOMAINS_HAS_CHECKPOINT)
+                && !flags.has(ESX_CONNECT_LIST_DOMAINS_NO_CHECKPOINT))
         {
             return Ok(Vec::new());
         }
-        let autostart = if flags.has(ListFlags::AUTOSTART | ListFlags::NO_AUTOSTART) {
+        let autostart = if flags.any(&[
+            ESX_CONNECT_LIST_DOMAINS_AUTOSTART,
+            ESX_CONNECT_LIST_DOMAINS_NO_AUTOSTART,
+        ]) {
             Some(self.autostart_config()?)
         } else {
             None
         };
         let mut paths: Vec<&str> = IDENTITY.to_vec();
-        let snapshots = flags.has(ListFlags::HAS_SNAPSHOT | ListFlags::NO_SNAPSHOT);
+        let snapshots = flags.any(&[
+            ESX_CONNECT_LIST_DOMAINS_HAS_SNAPSHOT,
+            ESX_CONNECT_LIST_DOMAINS_NO_SNAPSHOT,
+        ]);
         if snapshots {
             paths.push("snapshot.rootSnapshotList");
         }
@@ -212,10 +209,13 @@ impl Connection {
         for o in self.list_vms(&paths)? {
             let dom = self.domain_from(&o)?;
             let state = power_state(&o)?;
-            if flags.has(ListFlags::ACTIVE | ListFlags::INACTIVE) {
+            if flags.any(&[
+                ESX_CONNECT_LIST_DOMAINS_ACTIVE,
+                ESX_CONNECT_LIST_DOMAINS_INACTIVE,
+            ]) {
                 let active = state != PowerState::PoweredOff;
-                if !((flags.has(ListFlags::ACTIVE) && active)
-                    || (flags.has(ListFlags::INACTIVE) && !active))
+                if !((flags.has(ESX_CONNECT_LIST_DOMAINS_ACTIVE) && active)
+                    || (flags.has(ESX_CONNECT_LIST_DOMAINS_INACTIVE) && !active))
                 {
                     continue;
                 }
@@ -224,28 +224,31 @@ impl Connection {
                 let has = o
                     .prop("snapshot.rootSnapshotList")
                     .is_some_and(|v| !v.items().is_empty());
-                if !((flags.has(ListFlags::HAS_SNAPSHOT) && has)
-                    || (flags.has(ListFlags::NO_SNAPSHOT) && !has))
+                if !((flags.has(ESX_CONNECT_LIST_DOMAINS_HAS_SNAPSHOT) && has)
+                    || (flags.has(ESX_CONNECT_LIST_DOMAINS_NO_SNAPSHOT) && !has))
                 {
                     continue;
                 }
             }
             if let Some(cfg) = &autostart {
                 let on = cfg.starts(&o.obj);
-                if !((flags.has(ListFlags::AUTOSTART) && on)
-                    || (flags.has(ListFlags::NO_AUTOSTART) && !on))
+                if !((flags.has(ESX_CONNECT_LIST_DOMAINS_AUTOSTART) && on)
+                    || (flags.has(ESX_CONNECT_LIST_DOMAINS_NO_AUTOSTART) && !on))
                 {
                     continue;
                 }
             }
-            if flags
-                .has(ListFlags::RUNNING | ListFlags::PAUSED | ListFlags::SHUTOFF | ListFlags::OTHER)
-            {
+            if flags.any(&[
+                ESX_CONNECT_LIST_DOMAINS_RUNNING,
+                ESX_CONNECT_LIST_DOMAINS_PAUSED,
+                ESX_CONNECT_LIST_DOMAINS_SHUTOFF,
+                ESX_CONNECT_LIST_DOMAINS_OTHER,
+            ]) {
                 let s = libvirt_state(state);
-                let ok = (flags.has(ListFlags::RUNNING) && s == STATE_RUNNING)
-                    || (flags.has(ListFlags::PAUSED) && s == STATE_PAUSED)
-                    || (flags.has(ListFlags::SHUTOFF) && s == STATE_SHUTOFF)
-                    || (flags.has(ListFlags::OTHER)
+                let ok = (flags.has(ESX_CONNECT_LIST_DOMAINS_RUNNING) && s == STATE_RUNNING)
+                    || (flags.has(ESX_CONNECT_LIST_DOMAINS_PAUSED) && s == STATE_PAUSED)
+                    || (flags.has(ESX_CONNECT_LIST_DOMAINS_SHUTOFF) && s == STATE_SHUTOFF)
+                    || (flags.has(ESX_CONNECT_LIST_DOMAINS_OTHER)
                         && !matches!(s, STATE_RUNNING | STATE_PAUSED | STATE_SHUTOFF));
                 if !ok {
                     continue;
@@ -267,11 +270,17 @@ impl Connection {
         Ok(out)
     }
 
-    pub fn num_of_domains(&self) -> Result<usize> {
-        Ok(self.powered_on()?.len())
+    pub fn connect_num_of_domains(&self) -> Result<i32> {
+        Ok(count(self.powered_on()?.len()))
     }
 
-    pub fn list_domain_ids(&self, max: usize) -> Result<Vec<i32>> {
+    /// The IDs of at most `maxids` running domains (none asked: no request).
+    pub fn connect_list_domains(&self, maxids: i32) -> Result<Vec<i32>> {
+        let max = usize::try_from(maxids)
+            .map_err(|_| Error::invalid_arg("maxids must not be negative"))?;
+        if max == 0 {
+            return Ok(Vec::new());
+        }
         Ok(self
             .powered_on()?
             .into_iter()
@@ -280,26 +289,81 @@ impl Connection {
             .collect())
     }
 
+    /// The names of at most `maxnames` VMs that are not powered on.
+    pub fn connect_list_defined_domains(&self, maxnames: i32) -> Result<Vec<String>> {
+        let max = usize::try_from(maxnames)
+            .map_err(|_| Error::invalid_arg("maxnames must not be negative"))?;
+        if max == 0 {
+            return Ok(Vec::new());
+        }
+        let mut out = self.defined()?;
+        out.truncate(max);
+        Ok(out)
+    }
+
+    pub fn connect_num_of_defined_domains(&self) -> Result<i32> {
+        Ok(count(self.defined()?.len()))
+    }
+
     /// Names of VMs that are not powered on.
-    pub fn list_defined_domains(&self, max: usize) -> Result<Vec<String>> {
+    fn defined(&self) -> Result<Vec<String>> {
         let mut out = Vec::new();
         for o in self.list_vms(&IDENTITY)? {
             if power_state(&o)? != PowerState::PoweredOn {
                 out.push(self.domain_from(&o)?.name);
             }
         }
-        out.truncate(max);
         Ok(out)
     }
 
-    pub fn num_of_defined_domains(&self) -> Result<usize> {
-        Ok(self.list_defined_domains(usize::MAX)?.len())
+    /// Properties of a domain's VM in one request. The MoRef in the handle is
+    /// used directly; if the VM behind it is gone or is another VM, it is
+    /// looked up again by UUID.
+    pub fn vm_properties(&self, dom: &DomainRef, paths: &[&str]) -> Result<ObjectContent> {
+        let mut all: Vec<&str> = paths.to_vec();
+        for p in ["config.uuid", "name"]
+            .into_iter()
+            .chain(self.is_vcenter().then_some("runtime.host"))
+        {
+            if !all.contains(&p) {
+                all.push(p);
+            }
+        }
+        let found = match property::retrieve_one(self.client(), &dom.moref, &all)? {
+            Some(o) if is_same_vm(dom, &o) => o,
+            _ => {
+                let fresh = self
+                    .domains()
+                    .domain_lookup_by_uuid(&dom.uuid)
+                    .map_err(|e| e.context(format!("Domain '{}' no longer exists", dom.name)))?;
+                property::retrieve_one(self.client(), &fresh.moref, &all)?.ok_or_else(|| {
+                    Error::no_domain(format!("Domain '{}' no longer exists", dom.name))
+                })?
+            }
+        };
+        self.check_scope(dom, &found)?;
+        Ok(found)
     }
 
+    /// NO_DOMAIN when a VM read with `runtime.host` has left this
+    /// connection's host (vMotion).
+    pub(crate) fn check_scope(&self, dom: &DomainRef, o: &ObjectContent) -> Result<()> {
+        if self.in_scope(o)? {
+            return Ok(());
+        }
+        let host = &self.scope()?.host_name;
+        Err(Error::no_domain(format!(
+            "Domain '{}' is not on host '{host}', the host this connection manages",
+            dom.name
+        )))
+    }
+}
+
+impl Domains<'_> {
     /// A running or suspended domain by ID: one request when the host names
     /// its VMs the way it was last seen to (`42` on ESX, `vm-42` on vCenter
     /// and some hosts), two when it is the other way.
-    pub fn lookup_by_id(&self, id: i32) -> Result<DomainRef> {
+    pub fn domain_lookup_by_id(&self, id: i32) -> Result<DomainRef> {
         let missing = || Error::no_domain(format!("No domain with ID {id}"));
         if id <= 0 {
             return Err(missing());
@@ -330,7 +394,7 @@ impl Connection {
 
     /// A domain by UUID: one request when the VM was seen before on this
     /// connection, else FindByUuid and one read.
-    pub fn lookup_by_uuid(&self, uuid: &[u8; 16]) -> Result<DomainRef> {
+    pub fn domain_lookup_by_uuid(&self, uuid: &[u8; 16]) -> Result<DomainRef> {
         if let Some(moref) = self.cached_vm(uuid) {
             if let Some(o) = property::retrieve_one(self.client(), &moref, self.identity_paths())? {
                 if o.str_prop("config.uuid").and_then(parse_uuid).as_ref() == Some(uuid)
@@ -360,7 +424,7 @@ impl Connection {
 
     /// A domain by name: FindByInventoryPath and one read; VMs in sub-folders
     /// are found by a listing.
-    pub fn lookup_by_name(&self, name: &str) -> Result<DomainRef> {
+    pub fn domain_lookup_by_name(&self, name: &str) -> Result<DomainRef> {
         let dc_path = self.scope()?.datacenter_path.clone();
         let path = format!("{dc_path}/vm/{}", escape_name(name));
         if let Some(moref) = methods::find_by_inventory_path(self.client(), &path)? {
@@ -383,47 +447,6 @@ impl Connection {
             }
         }
         Err(Error::no_domain(format!("No domain with name '{name}'")))
-    }
-
-    /// Properties of a domain's VM in one request. The MoRef in the handle is
-    /// used directly; if the VM behind it is gone or is another VM, it is
-    /// looked up again by UUID.
-    pub fn vm_properties(&self, dom: &DomainRef, paths: &[&str]) -> Result<ObjectContent> {
-        let mut all: Vec<&str> = paths.to_vec();
-        for p in ["config.uuid", "name"]
-            .into_iter()
-            .chain(self.is_vcenter().then_some("runtime.host"))
-        {
-            if !all.contains(&p) {
-                all.push(p);
-            }
-        }
-        let found = match property::retrieve_one(self.client(), &dom.moref, &all)? {
-            Some(o) if is_same_vm(dom, &o) => o,
-            _ => {
-                let fresh = self
-                    .lookup_by_uuid(&dom.uuid)
-                    .map_err(|e| e.context(format!("Domain '{}' no longer exists", dom.name)))?;
-                property::retrieve_one(self.client(), &fresh.moref, &all)?.ok_or_else(|| {
-                    Error::no_domain(format!("Domain '{}' no longer exists", dom.name))
-                })?
-            }
-        };
-        self.check_scope(dom, &found)?;
-        Ok(found)
-    }
-
-    /// NO_DOMAIN when a VM read with `runtime.host` has left this
-    /// connection's host (vMotion).
-    pub(crate) fn check_scope(&self, dom: &DomainRef, o: &ObjectContent) -> Result<()> {
-        if self.in_scope(o)? {
-            return Ok(());
-        }
-        let host = &self.scope()?.host_name;
-        Err(Error::no_domain(format!(
-            "Domain '{}' is not on host '{host}', the host this connection manages",
-            dom.name
-        )))
     }
 }
 

@@ -12,6 +12,8 @@ pub mod auth;
 pub mod autostart;
 pub mod config;
 pub mod domain;
+pub mod facade;
+pub mod flags;
 pub mod lifecycle;
 pub mod node;
 pub mod scope;
@@ -28,7 +30,8 @@ use crate::uri::{ParsedUri, Scheme, Transport};
 use crate::vi::{Client, MoRef, Question};
 
 pub use auth::{Authenticator, CredentialKind, CredentialRequest};
-pub use domain::{DomainRef, ListFlags};
+pub use domain::DomainRef;
+pub use facade::{Domains, Node, Snapshots};
 pub use node::NodeInfo;
 pub use scope::Scope;
 
@@ -42,6 +45,21 @@ pub fn encode_version(text: &str) -> Option<u64> {
     let minor = parts.next().flatten().unwrap_or(0);
     let micro = parts.next().flatten().unwrap_or(0);
     Some(major * 1_000_000 + minor.min(999) * 1_000 + micro.min(999))
+}
+
+/// This library's version, libvirt-encoded.
+pub fn lib_version() -> u64 {
+    encode_version(env!("CARGO_PKG_VERSION")).unwrap_or(0)
+}
+
+/// getVersion: the library's version and, for `type` "ESX" (or none), the
+/// driver's, which is the library's.
+pub fn get_version(r#type: Option<&str>) -> Result<(u64, u64)> {
+    let t = r#type.unwrap_or("ESX");
+    if !t.eq_ignore_ascii_case("ESX") {
+        return Err(Error::no_support(format!("unknown driver type '{t}'")));
+    }
+    Ok((lib_version(), lib_version()))
 }
 
 /// Decides VM questions in place of the URI's auto_answer policy.
@@ -136,6 +154,18 @@ impl Connection {
         Ok(conn)
     }
 
+    /// connectOpenAuth: `flags` ESX_CONNECT_RO (read-only) and
+    /// ESX_CONNECT_NO_ALIASES (no aliases exist here).
+    pub fn connect_open_auth(
+        uri_text: &str,
+        auth: Option<&mut dyn Authenticator>,
+        flags: u32,
+    ) -> Result<Connection> {
+        error::check_flags(flags, flags::CONNECT_OPEN_AUTH)?;
+        let read_only = flags & flags::esxConnectFlags::ESX_CONNECT_RO as u32 != 0;
+        Connection::open(uri_text, auth, read_only)
+    }
+
     /// vcenter= on esx://: check that the host is managed by that vCenter
     /// (or by any, for `*`), as libvirt does before migrations.
     fn check_vcenter(&self, wanted: &str) -> Result<()> {
@@ -198,29 +228,34 @@ impl Connection {
     }
 
     /// "ESX"
-    pub fn driver_type(&self) -> &'static str {
+    pub fn connect_get_type(&self) -> &'static str {
         "ESX"
     }
 
+    /// This library's version (libvirt-encoded).
+    pub fn connect_get_lib_version(&self) -> u64 {
+        lib_version()
+    }
+
     /// The product version of the host, encoded as libvirt encodes versions.
-    pub fn version(&self) -> Result<u64> {
+    pub fn connect_get_version(&self) -> Result<u64> {
         let v = &self.client.service().about.version;
         encode_version(v)
             .ok_or_else(|| Error::rpc(format!("Could not parse product version '{v}'")))
     }
 
-    pub fn is_encrypted(&self) -> bool {
+    pub fn connect_is_encrypted(&self) -> bool {
         self.uri.transport == Transport::Https
     }
 
     /// Secure: encrypted, and the peer's identity checked (not no_verify=1).
-    pub fn is_secure(&self) -> bool {
+    pub fn connect_is_secure(&self) -> bool {
         self.uri.transport == Transport::Https && !self.uri.no_verify
     }
 
     /// Alive: the host answers an authenticated call (CurrentTime), after
     /// logging in again if the session had expired.
-    pub fn is_alive(&self) -> bool {
+    pub fn connect_is_alive(&self) -> bool {
         if self.client.is_closed() {
             return false;
         }
@@ -273,7 +308,7 @@ impl Connection {
     }
 
     /// Logs out now; later calls fail with INVALID_CONN.
-    pub fn close(&self) {
+    pub fn connect_close(&self) {
         self.client.logout();
     }
 }

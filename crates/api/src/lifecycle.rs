@@ -7,14 +7,10 @@ use std::sync::Arc;
 use super::domain::{is_same_vm, libvirt_state, power_state, vm_id, DomainRef, IDENTITY};
 use super::{Connection, QuestionHandler};
 use crate::error::{check_flags, Error, Result};
+use crate::flags;
 use crate::vi::task::{self, AutoAnswer, QuestionPolicy, TaskOutcome};
 use crate::vi::{methods, MoRef, ObjectContent, PowerState, Question};
-
-/// libvirt's virDomainShutdownFlagValues / virDomainRebootFlagValues that
-/// apply here: the default, or explicitly through the guest agent (VMware
-/// Tools is the guest agent of an ESX VM).
-pub const SHUTDOWN_DEFAULT: u32 = 0;
-pub const SHUTDOWN_GUEST_AGENT: u32 = 2;
+use crate::Domains;
 
 /// The connection's question handler, asked about one domain.
 struct HandlerPolicy {
@@ -74,7 +70,8 @@ impl Connection {
             Some(p) if is_same_vm(dom, &p.vm) => p,
             _ => {
                 let fresh = self
-                    .lookup_by_uuid(&dom.uuid)
+                    .domains()
+                    .domain_lookup_by_uuid(&dom.uuid)
                     .map_err(|e| e.context(format!("Domain '{}' no longer exists", dom.name)))?;
                 task::precheck(self.client(), &fresh.moref, &paths)?.ok_or_else(|| {
                     Error::no_domain(format!("Domain '{}' no longer exists", dom.name))
@@ -100,28 +97,6 @@ impl Connection {
         self.domain_from(&o)
     }
 
-    /// Powers a VM on (virDomainCreateWithFlags). Returns the domain as it
-    /// is now: running, with its ID, and with its new UUID if a question
-    /// answered on the way told the host the VM was copied.
-    pub fn create(&self, dom: &DomainRef, flags: u32) -> Result<DomainRef> {
-        check_flags(flags, 0)?;
-        let what = format!("start domain '{}'", dom.name);
-        let out = self.vm_task(
-            dom,
-            &["runtime.powerState"],
-            &what,
-            |vm| match power_state(vm)? {
-                PowerState::PoweredOff => Ok(()),
-                _ => Err(Error::operation_invalid(format!(
-                    "domain '{}' is already running",
-                    dom.name
-                ))),
-            },
-            methods::power_on_vm_task,
-        )?;
-        self.after_answers(dom, &out)
-    }
-
     /// After a power-on: the domain with its ID, re-read if a question
     /// changed its identity.
     fn after_answers(&self, dom: &DomainRef, out: &TaskOutcome) -> Result<DomainRef> {
@@ -140,76 +115,6 @@ impl Connection {
         d.moref = out.vm.clone();
         d.id = vm_id(&out.vm.value).unwrap_or(-1);
         Ok(d)
-    }
-
-    /// Resumes a suspended VM (PowerOnVM_Task from suspended).
-    pub fn resume(&self, dom: &DomainRef) -> Result<()> {
-        let what = format!("resume domain '{}'", dom.name);
-        let out = self.vm_task(
-            dom,
-            &["runtime.powerState"],
-            &what,
-            |vm| match power_state(vm)? {
-                PowerState::Suspended => Ok(()),
-                PowerState::PoweredOn => Err(Error::operation_invalid(format!(
-                    "domain '{}' is not paused",
-                    dom.name
-                ))),
-                PowerState::PoweredOff => Err(not_running(dom)),
-            },
-            methods::power_on_vm_task,
-        )?;
-        self.after_answers(dom, &out).map(|_| ())
-    }
-
-    /// Suspends a running VM (SuspendVM_Task).
-    pub fn suspend(&self, dom: &DomainRef) -> Result<()> {
-        let what = format!("suspend domain '{}'", dom.name);
-        self.vm_task(
-            dom,
-            &["runtime.powerState"],
-            &what,
-            |vm| match power_state(vm)? {
-                PowerState::PoweredOn => Ok(()),
-                PowerState::Suspended => Err(Error::operation_invalid(format!(
-                    "domain '{}' is already suspended",
-                    dom.name
-                ))),
-                PowerState::PoweredOff => Err(not_running(dom)),
-            },
-            methods::suspend_vm_task,
-        )
-        .map(|_| ())
-    }
-
-    /// Powers a VM off at once (PowerOffVM_Task), running or suspended.
-    pub fn destroy(&self, dom: &DomainRef, flags: u32) -> Result<()> {
-        check_flags(flags, 0)?;
-        let what = format!("destroy domain '{}'", dom.name);
-        self.vm_task(
-            dom,
-            &["runtime.powerState"],
-            &what,
-            |vm| match power_state(vm)? {
-                PowerState::PoweredOff => Err(not_running(dom)),
-                _ => Ok(()),
-            },
-            methods::power_off_vm_task,
-        )
-        .map(|_| ())
-    }
-
-    /// Asks the guest to shut down through VMware Tools (ShutdownGuest);
-    /// returns once the guest has been asked, as libvirt does.
-    pub fn shutdown(&self, dom: &DomainRef, flags: u32) -> Result<()> {
-        check_flags(flags, SHUTDOWN_GUEST_AGENT)?;
-        self.guest_op(dom, "shut down", methods::shutdown_guest)
-    }
-
-    /// Asks the guest to reboot through VMware Tools (RebootGuest).
-    pub fn reboot(&self, dom: &DomainRef, flags: u32) -> Result<()> {
-        check_flags(flags, SHUTDOWN_GUEST_AGENT)?;
-        self.guest_op(dom, "reboot", methods::reboot_guest)
     }
 
     fn guest_op(
@@ -237,35 +142,149 @@ impl Connection {
         op(self.client(), &vm.obj)
             .map_err(|e| e.context(format!("Could not {verb} domain '{}'", dom.name)))
     }
+}
+
+impl Domains<'_> {
+    /// Powers a VM on (virDomainCreateWithFlags). Returns the domain as it
+    /// is now: running, with its ID, and with its new UUID if a question
+    /// answered on the way told the host the VM was copied.
+    pub fn domain_create_with_flags(&self, dom: &DomainRef, flags: u32) -> Result<DomainRef> {
+        check_flags(flags, flags::DOMAIN_CREATE_WITH_FLAGS)?;
+        let what = format!("start domain '{}'", dom.name);
+        let out = self.vm_task(
+            dom,
+            &["runtime.powerState"],
+            &what,
+            |vm| match power_state(vm)? {
+                PowerState::PoweredOff => Ok(()),
+                _ => Err(Error::operation_invalid(format!(
+                    "domain '{}' is already running",
+                    dom.name
+                ))),
+            },
+            methods::power_on_vm_task,
+        )?;
+        self.after_answers(dom, &out)
+    }
+
+    /// Resumes a suspended VM (PowerOnVM_Task from suspended).
+    pub fn domain_resume(&self, dom: &DomainRef) -> Result<()> {
+        let what = format!("resume domain '{}'", dom.name);
+        let out = self.vm_task(
+            dom,
+            &["runtime.powerState"],
+            &what,
+            |vm| match power_state(vm)? {
+                PowerState::Suspended => Ok(()),
+                PowerState::PoweredOn => Err(Error::operation_invalid(format!(
+                    "domain '{}' is not paused",
+                    dom.name
+                ))),
+                PowerState::PoweredOff => Err(not_running(dom)),
+            },
+            methods::power_on_vm_task,
+        )?;
+        self.after_answers(dom, &out).map(|_| ())
+    }
+
+    /// Suspends a running VM (SuspendVM_Task).
+    pub fn domain_suspend(&self, dom: &DomainRef) -> Result<()> {
+        let what = format!("suspend domain '{}'", dom.name);
+        self.vm_task(
+            dom,
+            &["runtime.powerState"],
+            &what,
+            |vm| match power_state(vm)? {
+                PowerState::PoweredOn => Ok(()),
+                PowerState::Suspended => Err(Error::operation_invalid(format!(
+                    "domain '{}' is already suspended",
+                    dom.name
+                ))),
+                PowerState::PoweredOff => Err(not_running(dom)),
+            },
+            methods::suspend_vm_task,
+        )
+        .map(|_| ())
+    }
+
+    /// domainCreate: domainCreateWithFlags without flags.
+    pub fn domain_create(&self, dom: &DomainRef) -> Result<DomainRef> {
+        self.domain_create_with_flags(dom, 0)
+    }
+
+    /// domainDestroy: domainDestroyFlags without flags.
+    pub fn domain_destroy(&self, dom: &DomainRef) -> Result<DomainRef> {
+        self.domain_destroy_flags(dom, 0)
+    }
+
+    /// domainShutdown: domainShutdownFlags without flags.
+    pub fn domain_shutdown(&self, dom: &DomainRef) -> Result<()> {
+        self.domain_shutdown_flags(dom, 0)
+    }
+
+    /// Powers a VM off at once (PowerOffVM_Task), running or suspended.
+    /// Returns the domain as it is now: off, so with the ID -1 (libvirt's
+    /// rule for an inactive domain).
+    pub fn domain_destroy_flags(&self, dom: &DomainRef, flags: u32) -> Result<DomainRef> {
+        check_flags(flags, flags::DOMAIN_DESTROY_FLAGS)?;
+        let what = format!("destroy domain '{}'", dom.name);
+        self.vm_task(
+            dom,
+            &["runtime.powerState"],
+            &what,
+            |vm| match power_state(vm)? {
+                PowerState::PoweredOff => Err(not_running(dom)),
+                _ => Ok(()),
+            },
+            methods::power_off_vm_task,
+        )?;
+        Ok(DomainRef {
+            id: -1,
+            ..dom.clone()
+        })
+    }
+
+    /// Asks the guest to shut down through VMware Tools (ShutdownGuest);
+    /// returns once the guest has been asked, as libvirt does.
+    pub fn domain_shutdown_flags(&self, dom: &DomainRef, flags: u32) -> Result<()> {
+        check_flags(flags, flags::DOMAIN_SHUTDOWN_FLAGS)?;
+        self.guest_op(dom, "shut down", methods::shutdown_guest)
+    }
+
+    /// Asks the guest to reboot through VMware Tools (RebootGuest).
+    pub fn domain_reboot(&self, dom: &DomainRef, flags: u32) -> Result<()> {
+        check_flags(flags, flags::DOMAIN_REBOOT)?;
+        self.guest_op(dom, "reboot", methods::reboot_guest)
+    }
 
     /// The domain's state and reason (reasons are not known on ESX: 0).
-    pub fn state(&self, dom: &DomainRef, flags: u32) -> Result<(i32, i32)> {
-        check_flags(flags, 0)?;
+    pub fn domain_get_state(&self, dom: &DomainRef, flags: u32) -> Result<(i32, i32)> {
+        check_flags(flags, flags::DOMAIN_NONE)?;
         let vm = self.vm_properties(dom, &["runtime.powerState"])?;
         Ok((libvirt_state(power_state(&vm)?), 0))
     }
 
     /// Running or suspended.
-    pub fn is_active(&self, dom: &DomainRef) -> Result<bool> {
+    pub fn domain_is_active(&self, dom: &DomainRef) -> Result<bool> {
         let vm = self.vm_properties(dom, &["runtime.powerState"])?;
         Ok(power_state(&vm)? != PowerState::PoweredOff)
     }
 
     /// ESX has no transient domains; the call still checks that it exists.
-    pub fn is_persistent(&self, dom: &DomainRef) -> Result<bool> {
+    pub fn domain_is_persistent(&self, dom: &DomainRef) -> Result<bool> {
         self.vm_properties(dom, &[])?;
         Ok(true)
     }
 
     /// ESX domains never have pending config changes; checks existence.
-    pub fn is_updated(&self, dom: &DomainRef) -> Result<bool> {
+    pub fn domain_is_updated(&self, dom: &DomainRef) -> Result<bool> {
         self.vm_properties(dom, &[])?;
         Ok(false)
     }
 
     /// ESX has no managed save; checks existence.
-    pub fn has_managed_save_image(&self, dom: &DomainRef, flags: u32) -> Result<bool> {
-        check_flags(flags, 0)?;
+    pub fn domain_has_managed_save_image(&self, dom: &DomainRef, flags: u32) -> Result<bool> {
+        check_flags(flags, flags::DOMAIN_NONE)?;
         self.vm_properties(dom, &[])?;
         Ok(false)
     }

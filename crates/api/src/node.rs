@@ -4,6 +4,7 @@ use super::Connection;
 use crate::error::{Error, Result};
 use crate::vi::property;
 use crate::vi::ObjectContent;
+use crate::Node;
 
 /// libvirt's virNodeInfo, in Rust types.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -45,50 +46,8 @@ impl Connection {
             .ok_or_else(|| Error::rpc(format!("The host system {host} no longer exists")))
     }
 
-    pub fn node_info(&self) -> Result<NodeInfo> {
-        let h = self.host_properties(&[
-            "hardware.cpuInfo.hz",
-            "hardware.cpuInfo.numCpuCores",
-            "hardware.cpuInfo.numCpuPackages",
-            "hardware.cpuInfo.numCpuThreads",
-            "hardware.memorySize",
-            "hardware.numaInfo.numNodes",
-            "summary.hardware.cpuModel",
-        ])?;
-        // As libvirt: a number the host does not report is 0; a malformed
-        // one is an error that names it.
-        let num = |p: &str| -> Result<u64> { Ok(h.long(p)?.unwrap_or(0).max(0) as u64) };
-        let cores = num("hardware.cpuInfo.numCpuCores")?;
-        let packages = num("hardware.cpuInfo.numCpuPackages")?;
-        let threads = num("hardware.cpuInfo.numCpuThreads")?;
-        let small = |v: u64| u32::try_from(v).unwrap_or(u32::MAX);
-        Ok(NodeInfo {
-            model: shorten_cpu_model(h.str_prop("summary.hardware.cpuModel").unwrap_or("")),
-            memory_kib: num("hardware.memorySize")? / 1024,
-            cpus: small(cores),
-            mhz: small(num("hardware.cpuInfo.hz")? / 1_000_000),
-            nodes: small(num("hardware.numaInfo.numNodes")?),
-            sockets: small(packages),
-            cores: small(cores.checked_div(packages).unwrap_or(0)),
-            threads: small(threads.checked_div(cores).unwrap_or(0)),
-        })
-    }
-
-    /// Free memory in bytes: memory size minus the host's memory usage.
-    pub fn free_memory(&self) -> Result<u64> {
-        let h = self.host_properties(&[
-            "summary.quickStats.overallMemoryUsage",
-            "hardware.memorySize",
-        ])?;
-        let size = h.require_i64("hardware.memorySize")?;
-        let used_mib = h.require_i64("summary.quickStats.overallMemoryUsage")?;
-        Ok(size
-            .saturating_sub(used_mib.saturating_mul(1024 * 1024))
-            .max(0) as u64)
-    }
-
     /// `hostName[.domainName]` from the host's DNS configuration.
-    pub fn hostname(&self) -> Result<String> {
+    pub fn connect_get_hostname(&self) -> Result<String> {
         let h = self.host_properties(&[
             "config.network.dnsConfig.hostName",
             "config.network.dnsConfig.domainName",
@@ -139,7 +98,7 @@ impl Connection {
     }
 
     /// The capabilities XML, shaped as libvirt's ESX driver formats it.
-    pub fn capabilities_xml(&self) -> Result<String> {
+    pub fn connect_get_capabilities(&self) -> Result<String> {
         let (long_mode, uuid) = self.host_identity()?;
         let uuid = super::domain::parse_uuid(&uuid)
             .map(|u| super::domain::format_uuid(&u))
@@ -170,6 +129,50 @@ impl Connection {
         }
         xml.push_str("</capabilities>\n");
         Ok(xml)
+    }
+}
+
+impl Node<'_> {
+    pub fn node_get_info(&self) -> Result<NodeInfo> {
+        let h = self.host_properties(&[
+            "hardware.cpuInfo.hz",
+            "hardware.cpuInfo.numCpuCores",
+            "hardware.cpuInfo.numCpuPackages",
+            "hardware.cpuInfo.numCpuThreads",
+            "hardware.memorySize",
+            "hardware.numaInfo.numNodes",
+            "summary.hardware.cpuModel",
+        ])?;
+        // As libvirt: a number the host does not report is 0; a malformed
+        // one is an error that names it.
+        let num = |p: &str| -> Result<u64> { Ok(h.long(p)?.unwrap_or(0).max(0) as u64) };
+        let cores = num("hardware.cpuInfo.numCpuCores")?;
+        let packages = num("hardware.cpuInfo.numCpuPackages")?;
+        let threads = num("hardware.cpuInfo.numCpuThreads")?;
+        let small = |v: u64| u32::try_from(v).unwrap_or(u32::MAX);
+        Ok(NodeInfo {
+            model: shorten_cpu_model(h.str_prop("summary.hardware.cpuModel").unwrap_or("")),
+            memory_kib: num("hardware.memorySize")? / 1024,
+            cpus: small(cores),
+            mhz: small(num("hardware.cpuInfo.hz")? / 1_000_000),
+            nodes: small(num("hardware.numaInfo.numNodes")?),
+            sockets: small(packages),
+            cores: small(cores.checked_div(packages).unwrap_or(0)),
+            threads: small(threads.checked_div(cores).unwrap_or(0)),
+        })
+    }
+
+    /// Free memory in bytes: memory size minus the host's memory usage.
+    pub fn node_get_free_memory(&self) -> Result<u64> {
+        let h = self.host_properties(&[
+            "summary.quickStats.overallMemoryUsage",
+            "hardware.memorySize",
+        ])?;
+        let size = h.require_i64("hardware.memorySize")?;
+        let used_mib = h.require_i64("summary.quickStats.overallMemoryUsage")?;
+        Ok(size
+            .saturating_sub(used_mib.saturating_mul(1024 * 1024))
+            .max(0) as u64)
     }
 }
 

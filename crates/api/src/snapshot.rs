@@ -9,35 +9,10 @@
 use super::domain::DomainRef;
 use super::Connection;
 use crate::error::{check_flags, Error, Result};
+use crate::flags;
 use crate::vi::soap::escape;
 use crate::vi::{methods, MoRef, ObjectContent, PowerState, Value};
-
-/// virDomainSnapshotCreateFlags this driver honours.
-pub const CREATE_DISK_ONLY: u32 = 16;
-pub const CREATE_QUIESCE: u32 = 64;
-
-/// virDomainSnapshotListFlags.
-pub const LIST_ROOTS: u32 = 1;
-pub const LIST_DESCENDANTS: u32 = 1;
-pub const LIST_METADATA: u32 = 2;
-pub const LIST_LEAVES: u32 = 4;
-pub const LIST_NO_LEAVES: u32 = 8;
-pub const LIST_NO_METADATA: u32 = 16;
-pub const LIST_INACTIVE: u32 = 32;
-pub const LIST_ACTIVE: u32 = 64;
-pub const LIST_DISK_ONLY: u32 = 128;
-pub const LIST_INTERNAL: u32 = 256;
-pub const LIST_EXTERNAL: u32 = 512;
-pub const LIST_TOPOLOGICAL: u32 = 1024;
-const LIST_ALL: u32 = 2047;
-
-/// virDomainSnapshotDeleteFlags.
-pub const DELETE_CHILDREN: u32 = 1;
-pub const DELETE_METADATA_ONLY: u32 = 2;
-pub const DELETE_CHILDREN_ONLY: u32 = 4;
-
-/// VIR_DOMAIN_SNAPSHOT_XML_SECURE (there are no secrets to hide).
-pub const XML_SECURE: u32 = 1;
+use crate::Snapshots;
 
 /// One snapshot of the tree.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -203,30 +178,51 @@ impl SnapshotTree {
         let leaf = n.children.is_empty();
         let active = n.state != PowerState::PoweredOff;
         group(
-            LIST_LEAVES | LIST_NO_LEAVES,
-            if leaf { LIST_LEAVES } else { LIST_NO_LEAVES },
-        ) && group(LIST_METADATA | LIST_NO_METADATA, LIST_NO_METADATA)
-            && group(
-                LIST_INACTIVE | LIST_ACTIVE | LIST_DISK_ONLY,
-                if active { LIST_ACTIVE } else { LIST_INACTIVE },
-            )
-            && group(LIST_INTERNAL | LIST_EXTERNAL, LIST_INTERNAL)
+            flags::esxDomainSnapshotListFlags::ESX_DOMAIN_SNAPSHOT_LIST_LEAVES as u32
+                | flags::esxDomainSnapshotListFlags::ESX_DOMAIN_SNAPSHOT_LIST_NO_LEAVES as u32,
+            if leaf {
+                flags::esxDomainSnapshotListFlags::ESX_DOMAIN_SNAPSHOT_LIST_LEAVES as u32
+            } else {
+                flags::esxDomainSnapshotListFlags::ESX_DOMAIN_SNAPSHOT_LIST_NO_LEAVES as u32
+            },
+        ) && group(
+            flags::esxDomainSnapshotListFlags::ESX_DOMAIN_SNAPSHOT_LIST_METADATA as u32
+                | flags::esxDomainSnapshotListFlags::ESX_DOMAIN_SNAPSHOT_LIST_NO_METADATA as u32,
+            flags::esxDomainSnapshotListFlags::ESX_DOMAIN_SNAPSHOT_LIST_NO_METADATA as u32,
+        ) && group(
+            flags::esxDomainSnapshotListFlags::ESX_DOMAIN_SNAPSHOT_LIST_INACTIVE as u32
+                | flags::esxDomainSnapshotListFlags::ESX_DOMAIN_SNAPSHOT_LIST_ACTIVE as u32
+                | flags::esxDomainSnapshotListFlags::ESX_DOMAIN_SNAPSHOT_LIST_DISK_ONLY as u32,
+            if active {
+                flags::esxDomainSnapshotListFlags::ESX_DOMAIN_SNAPSHOT_LIST_ACTIVE as u32
+            } else {
+                flags::esxDomainSnapshotListFlags::ESX_DOMAIN_SNAPSHOT_LIST_INACTIVE as u32
+            },
+        ) && group(
+            flags::esxDomainSnapshotListFlags::ESX_DOMAIN_SNAPSHOT_LIST_INTERNAL as u32
+                | flags::esxDomainSnapshotListFlags::ESX_DOMAIN_SNAPSHOT_LIST_EXTERNAL as u32,
+            flags::esxDomainSnapshotListFlags::ESX_DOMAIN_SNAPSHOT_LIST_INTERNAL as u32,
+        )
     }
 
     /// The domain's snapshots (ROOTS: only the roots), filtered.
     pub fn list(&self, flags: u32) -> Result<Vec<usize>> {
-        check_flags(flags, LIST_ALL)?;
+        check_flags(flags, flags::DOMAIN_SNAPSHOT_LIST)?;
         Ok((0..self.nodes.len())
-            .filter(|&i| flags & LIST_ROOTS == 0 || self.nodes[i].parent.is_none())
+            .filter(|&i| {
+                flags & flags::esxDomainSnapshotListFlags::ESX_DOMAIN_SNAPSHOT_LIST_ROOTS as u32
+                    == 0
+                    || self.nodes[i].parent.is_none()
+            })
             .filter(|&i| self.matches(i, flags))
             .collect())
     }
 
     /// A snapshot's children (DESCENDANTS: all below it), filtered.
     pub fn children(&self, of: usize, flags: u32) -> Result<Vec<usize>> {
-        check_flags(flags, LIST_ALL)?;
+        check_flags(flags, flags::DOMAIN_SNAPSHOT_LIST)?;
         let mut all = Vec::new();
-        if flags & LIST_DESCENDANTS != 0 {
+        if flags & flags::ESX_DOMAIN_SNAPSHOT_LIST_DESCENDANTS != 0 {
             self.descendants(of, &mut all);
         } else {
             all.extend(&self.nodes[of].children);
@@ -303,116 +299,6 @@ impl Connection {
         SnapshotTree::from_info(vm.prop("snapshot"))
     }
 
-    /// virDomainSnapshotCreateXML: returns the new snapshot's name. A
-    /// running domain gets a memory snapshot unless DISK_ONLY is given.
-    pub fn snapshot_create(&self, dom: &DomainRef, xml: &str, flags: u32) -> Result<String> {
-        check_flags(flags, CREATE_DISK_ONLY | CREATE_QUIESCE)?;
-        let (name, description) = parse_snapshot_xml(xml)?;
-        // libvirt names an unnamed snapshot after the current time.
-        let name = match name {
-            Some(n) if !n.trim().is_empty() => n,
-            Some(_) => return Err(Error::invalid_arg("The snapshot name must not be empty")),
-            None => std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_secs().to_string())
-                .unwrap_or_else(|_| "0".into()),
-        };
-        let what = format!("create snapshot '{name}' of domain '{}'", dom.name);
-        let memory = flags & CREATE_DISK_ONLY == 0;
-        let quiesce = flags & CREATE_QUIESCE != 0;
-        let dup_name = name.clone();
-        self.vm_task(
-            dom,
-            &["snapshot", "runtime.powerState"],
-            &what,
-            |vm| {
-                let tree = SnapshotTree::from_info(vm.prop("snapshot"))?;
-                if tree.find(&dup_name).is_some() {
-                    return Err(Error::operation_invalid(format!(
-                        "Snapshot '{dup_name}' already exists in domain '{}'",
-                        dom.name
-                    )));
-                }
-                Ok(())
-            },
-            |c, vm| {
-                methods::create_snapshot_task(c, vm, &name, description.as_deref(), memory, quiesce)
-            },
-        )?;
-        Ok(name)
-    }
-
-    pub fn snapshot_list(&self, dom: &DomainRef, flags: u32) -> Result<Vec<String>> {
-        let tree = self.snapshot_tree(dom)?;
-        Ok(tree.names(&tree.list(flags)?))
-    }
-
-    pub fn snapshot_children(
-        &self,
-        dom: &DomainRef,
-        name: &str,
-        flags: u32,
-    ) -> Result<Vec<String>> {
-        let tree = self.snapshot_tree(dom)?;
-        let i = tree.get(dom, name)?;
-        Ok(tree.names(&tree.children(i, flags)?))
-    }
-
-    /// virDomainSnapshotLookupByName: the name, once the host has it.
-    pub fn snapshot_lookup(&self, dom: &DomainRef, name: &str, flags: u32) -> Result<String> {
-        check_flags(flags, 0)?;
-        let tree = self.snapshot_tree(dom)?;
-        tree.get(dom, name).map(|i| tree.nodes[i].name.clone())
-    }
-
-    pub fn has_current_snapshot(&self, dom: &DomainRef, flags: u32) -> Result<bool> {
-        check_flags(flags, 0)?;
-        Ok(self.snapshot_tree(dom)?.current.is_some())
-    }
-
-    pub fn snapshot_current(&self, dom: &DomainRef, flags: u32) -> Result<String> {
-        check_flags(flags, 0)?;
-        let tree = self.snapshot_tree(dom)?;
-        tree.current
-            .map(|i| tree.nodes[i].name.clone())
-            .ok_or_else(|| {
-                Error::no_domain_snapshot(format!("Domain '{}' has no current snapshot", dom.name))
-            })
-    }
-
-    pub fn snapshot_parent(&self, dom: &DomainRef, name: &str, flags: u32) -> Result<String> {
-        check_flags(flags, 0)?;
-        let tree = self.snapshot_tree(dom)?;
-        let i = tree.get(dom, name)?;
-        tree.nodes[i]
-            .parent
-            .map(|p| tree.nodes[p].name.clone())
-            .ok_or_else(|| {
-                Error::no_domain_snapshot(format!("Snapshot '{name}' does not have a parent"))
-            })
-    }
-
-    pub fn snapshot_is_current(&self, dom: &DomainRef, name: &str, flags: u32) -> Result<bool> {
-        check_flags(flags, 0)?;
-        let tree = self.snapshot_tree(dom)?;
-        let i = tree.get(dom, name)?;
-        Ok(tree.current == Some(i))
-    }
-
-    /// 0: libvirt keeps no metadata of its own for ESX snapshots.
-    pub fn snapshot_has_metadata(&self, dom: &DomainRef, name: &str, flags: u32) -> Result<bool> {
-        check_flags(flags, 0)?;
-        self.snapshot_tree(dom)?.get(dom, name)?;
-        Ok(false)
-    }
-
-    pub fn snapshot_xml(&self, dom: &DomainRef, name: &str, flags: u32) -> Result<String> {
-        check_flags(flags, XML_SECURE)?;
-        let tree = self.snapshot_tree(dom)?;
-        let i = tree.get(dom, name)?;
-        Ok(tree.xml(i, &super::domain::format_uuid(&dom.uuid)))
-    }
-
     /// Runs a task on one snapshot (found by name in the precheck's tree).
     fn snapshot_task(
         &self,
@@ -441,34 +327,253 @@ impl Connection {
         )
         .map(|_| ())
     }
+}
+
+/// libvirt's rule for a list's room: not negative.
+fn max_names(n: i32) -> Result<usize> {
+    usize::try_from(n).map_err(|_| Error::invalid_arg("nameslen must not be negative"))
+}
+
+fn count(n: usize) -> i32 {
+    i32::try_from(n).unwrap_or(i32::MAX)
+}
+
+impl Snapshots<'_> {
+    /// virDomainSnapshotCreateXML: returns the new snapshot's name. A
+    /// running domain gets a memory snapshot unless DISK_ONLY is given.
+    pub fn domain_snapshot_create_xml(
+        &self,
+        dom: &DomainRef,
+        xml: &str,
+        flags: u32,
+    ) -> Result<String> {
+        check_flags(flags, flags::DOMAIN_SNAPSHOT_CREATE_XML)?;
+        let (name, description) = parse_snapshot_xml(xml)?;
+        // libvirt names an unnamed snapshot after the current time.
+        let name = match name {
+            Some(n) if !n.trim().is_empty() => n,
+            Some(_) => return Err(Error::invalid_arg("The snapshot name must not be empty")),
+            None => std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_secs().to_string())
+                .unwrap_or_else(|_| "0".into()),
+        };
+        let what = format!("create snapshot '{name}' of domain '{}'", dom.name);
+        let memory = flags
+            & flags::esxDomainSnapshotCreateFlags::ESX_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY as u32
+            == 0;
+        let quiesce = flags
+            & flags::esxDomainSnapshotCreateFlags::ESX_DOMAIN_SNAPSHOT_CREATE_QUIESCE as u32
+            != 0;
+        let dup_name = name.clone();
+        self.vm_task(
+            dom,
+            &["snapshot", "runtime.powerState"],
+            &what,
+            |vm| {
+                let tree = SnapshotTree::from_info(vm.prop("snapshot"))?;
+                if tree.find(&dup_name).is_some() {
+                    return Err(Error::operation_invalid(format!(
+                        "Snapshot '{dup_name}' already exists in domain '{}'",
+                        dom.name
+                    )));
+                }
+                Ok(())
+            },
+            |c, vm| {
+                methods::create_snapshot_task(c, vm, &name, description.as_deref(), memory, quiesce)
+            },
+        )?;
+        Ok(name)
+    }
+
+    /// The names of the snapshots that match `flags`, in topological order.
+    pub fn domain_list_all_snapshots(&self, dom: &DomainRef, flags: u32) -> Result<Vec<String>> {
+        let tree = self.snapshot_tree(dom)?;
+        Ok(tree.names(&tree.list(flags)?))
+    }
+
+    pub fn domain_snapshot_num(&self, dom: &DomainRef, flags: u32) -> Result<i32> {
+        Ok(count(self.domain_list_all_snapshots(dom, flags)?.len()))
+    }
+
+    /// At most `nameslen` of domainListAllSnapshots' names.
+    pub fn domain_snapshot_list_names(
+        &self,
+        dom: &DomainRef,
+        nameslen: i32,
+        flags: u32,
+    ) -> Result<Vec<String>> {
+        let max = max_names(nameslen)?;
+        let mut names = self.domain_list_all_snapshots(dom, flags)?;
+        names.truncate(max);
+        Ok(names)
+    }
+
+    /// The names of the snapshot's children (with
+    /// ESX_DOMAIN_SNAPSHOT_LIST_DESCENDANTS: of all below it) that match
+    /// `flags`.
+    pub fn domain_snapshot_list_all_children(
+        &self,
+        dom: &DomainRef,
+        name: &str,
+        flags: u32,
+    ) -> Result<Vec<String>> {
+        let tree = self.snapshot_tree(dom)?;
+        let i = tree.get(dom, name)?;
+        Ok(tree.names(&tree.children(i, flags)?))
+    }
+
+    pub fn domain_snapshot_num_children(
+        &self,
+        dom: &DomainRef,
+        name: &str,
+        flags: u32,
+    ) -> Result<i32> {
+        Ok(count(
+            self.domain_snapshot_list_all_children(dom, name, flags)?
+                .len(),
+        ))
+    }
+
+    /// At most `nameslen` of domainSnapshotListAllChildren's names.
+    pub fn domain_snapshot_list_children_names(
+        &self,
+        dom: &DomainRef,
+        name: &str,
+        nameslen: i32,
+        flags: u32,
+    ) -> Result<Vec<String>> {
+        let max = max_names(nameslen)?;
+        let mut names = self.domain_snapshot_list_all_children(dom, name, flags)?;
+        names.truncate(max);
+        Ok(names)
+    }
+
+    /// virDomainSnapshotLookupByName: the name, once the host has it.
+    pub fn domain_snapshot_lookup_by_name(
+        &self,
+        dom: &DomainRef,
+        name: &str,
+        flags: u32,
+    ) -> Result<String> {
+        check_flags(flags, flags::DOMAIN_SNAPSHOT_NONE)?;
+        let tree = self.snapshot_tree(dom)?;
+        tree.get(dom, name).map(|i| tree.nodes[i].name.clone())
+    }
+
+    pub fn domain_has_current_snapshot(&self, dom: &DomainRef, flags: u32) -> Result<bool> {
+        check_flags(flags, flags::DOMAIN_SNAPSHOT_NONE)?;
+        Ok(self.snapshot_tree(dom)?.current.is_some())
+    }
+
+    pub fn domain_snapshot_current(&self, dom: &DomainRef, flags: u32) -> Result<String> {
+        check_flags(flags, flags::DOMAIN_SNAPSHOT_NONE)?;
+        let tree = self.snapshot_tree(dom)?;
+        tree.current
+            .map(|i| tree.nodes[i].name.clone())
+            .ok_or_else(|| {
+                Error::no_domain_snapshot(format!("Domain '{}' has no current snapshot", dom.name))
+            })
+    }
+
+    pub fn domain_snapshot_get_parent(
+        &self,
+        dom: &DomainRef,
+        name: &str,
+        flags: u32,
+    ) -> Result<String> {
+        check_flags(flags, flags::DOMAIN_SNAPSHOT_NONE)?;
+        let tree = self.snapshot_tree(dom)?;
+        let i = tree.get(dom, name)?;
+        tree.nodes[i]
+            .parent
+            .map(|p| tree.nodes[p].name.clone())
+            .ok_or_else(|| {
+                Error::no_domain_snapshot(format!("Snapshot '{name}' does not have a parent"))
+            })
+    }
+
+    pub fn domain_snapshot_is_current(
+        &self,
+        dom: &DomainRef,
+        name: &str,
+        flags: u32,
+    ) -> Result<bool> {
+        check_flags(flags, flags::DOMAIN_SNAPSHOT_NONE)?;
+        let tree = self.snapshot_tree(dom)?;
+        let i = tree.get(dom, name)?;
+        Ok(tree.current == Some(i))
+    }
+
+    /// 0: libvirt keeps no metadata of its own for ESX snapshots.
+    pub fn domain_snapshot_has_metadata(
+        &self,
+        dom: &DomainRef,
+        name: &str,
+        flags: u32,
+    ) -> Result<bool> {
+        check_flags(flags, flags::DOMAIN_SNAPSHOT_NONE)?;
+        self.snapshot_tree(dom)?.get(dom, name)?;
+        Ok(false)
+    }
+
+    pub fn domain_snapshot_get_xml_desc(
+        &self,
+        dom: &DomainRef,
+        name: &str,
+        flags: u32,
+    ) -> Result<String> {
+        check_flags(flags, flags::DOMAIN_SNAPSHOT_GET_XML_DESC)?;
+        let tree = self.snapshot_tree(dom)?;
+        let i = tree.get(dom, name)?;
+        Ok(tree.xml(i, &super::domain::format_uuid(&dom.uuid)))
+    }
 
     /// virDomainRevertToSnapshot: the domain takes the snapshot's state
     /// (running, paused or shut off) as the host restores it.
-    pub fn revert_to_snapshot(&self, dom: &DomainRef, name: &str, flags: u32) -> Result<()> {
-        check_flags(flags, 0)?;
+    /// Returns the domain as it is now: it took the snapshot's power state,
+    /// and so maybe another ID (the domain as it was, if re-reading fails).
+    pub fn domain_revert_to_snapshot(
+        &self,
+        dom: &DomainRef,
+        name: &str,
+        flags: u32,
+    ) -> Result<DomainRef> {
+        check_flags(flags, flags::DOMAIN_REVERT_TO_SNAPSHOT)?;
         let what = format!("revert domain '{}' to snapshot '{name}'", dom.name);
-        self.snapshot_task(dom, name, &what, methods::revert_to_snapshot_task)
+        self.snapshot_task(dom, name, &what, methods::revert_to_snapshot_task)?;
+        Ok(self.refresh(dom).unwrap_or_else(|_| dom.clone()))
     }
 
     /// virDomainSnapshotDelete: the snapshot (CHILDREN: and all below it;
     /// CHILDREN_ONLY: only all below it). Children of a snapshot removed
     /// alone move up to its parent.
-    pub fn snapshot_delete(&self, dom: &DomainRef, name: &str, flags: u32) -> Result<()> {
-        check_flags(
-            flags,
-            DELETE_CHILDREN | DELETE_METADATA_ONLY | DELETE_CHILDREN_ONLY,
-        )?;
-        if flags & DELETE_CHILDREN != 0 && flags & DELETE_CHILDREN_ONLY != 0 {
+    pub fn domain_snapshot_delete(&self, dom: &DomainRef, name: &str, flags: u32) -> Result<()> {
+        check_flags(flags, flags::DOMAIN_SNAPSHOT_DELETE)?;
+        if flags & flags::esxDomainSnapshotDeleteFlags::ESX_DOMAIN_SNAPSHOT_DELETE_CHILDREN as u32
+            != 0
+            && flags
+                & flags::esxDomainSnapshotDeleteFlags::ESX_DOMAIN_SNAPSHOT_DELETE_CHILDREN_ONLY
+                    as u32
+                != 0
+        {
             return Err(Error::invalid_arg(
                 "The flags DELETE_CHILDREN and DELETE_CHILDREN_ONLY are mutually exclusive",
             ));
         }
-        if flags & DELETE_METADATA_ONLY != 0 {
+        if flags
+            & flags::esxDomainSnapshotDeleteFlags::ESX_DOMAIN_SNAPSHOT_DELETE_METADATA_ONLY as u32
+            != 0
+        {
             // Nothing of libvirt's to delete, once the snapshot exists.
             self.snapshot_tree(dom)?.get(dom, name)?;
             return Ok(());
         }
-        if flags & DELETE_CHILDREN_ONLY != 0 {
+        if flags
+            & flags::esxDomainSnapshotDeleteFlags::ESX_DOMAIN_SNAPSHOT_DELETE_CHILDREN_ONLY as u32
+            != 0
+        {
             let tree = self.snapshot_tree(dom)?;
             let i = tree.get_unique(dom, name)?;
             for child in tree.names(&tree.nodes[i].children) {
@@ -482,7 +587,9 @@ impl Connection {
             }
             return Ok(());
         }
-        let children = flags & DELETE_CHILDREN != 0;
+        let children = flags
+            & flags::esxDomainSnapshotDeleteFlags::ESX_DOMAIN_SNAPSHOT_DELETE_CHILDREN as u32
+            != 0;
         let what = format!(
             "delete snapshot '{name}'{} of domain '{}'",
             if children { " and its children" } else { "" },

@@ -7,27 +7,15 @@
 use super::domain::{format_uuid, power_state, DomainRef, IDENTITY};
 use super::Connection;
 use crate::error::{check_flags, Error, Result};
+use crate::flags;
 use crate::vi::datastore::{self, DatastorePath};
 use crate::vi::property::{self, FilterSpec, ObjectSpec, PropertySpec, TraversalSpec};
 use crate::vi::{methods, task, MoRef, PowerState};
 use crate::vmx::{self, DomainDef, FormatContext, ParseContext, VmxFile};
+use crate::Domains;
 
 /// libvirt's name of the VMX native format.
 pub const NATIVE_FORMAT: &str = "vmware-vmx";
-
-/// virDomainXMLFlags this driver accepts.
-pub const XML_SECURE: u32 = 1;
-pub const XML_INACTIVE: u32 = 2;
-pub const XML_UPDATE_CPU: u32 = 4;
-pub const XML_MIGRATABLE: u32 = 8;
-
-/// VIR_DOMAIN_DEFINE_VALIDATE: the XML is always validated here.
-pub const DEFINE_VALIDATE: u32 = 1;
-
-/// VIR_DOMAIN_UNDEFINE_MANAGED_SAVE and _SNAPSHOTS_METADATA: ESX has no
-/// managed save and libvirt no snapshot metadata, so both are no-ops.
-pub const UNDEFINE_MANAGED_SAVE: u32 = 1;
-pub const UNDEFINE_SNAPSHOTS_METADATA: u32 = 2;
 
 /// A datastore of the host: its name and where ESX mounts it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -205,13 +193,108 @@ impl Connection {
         hw_version_for(&self.client().service().about.api_version)
     }
 
+    /// virConnectDomainXMLFromNative for "vmware-vmx". File names relative
+    /// to the .vmx become "[?] ?/NAME", as libvirt writes them.
+    /// `config` is the file's bytes: a .vmx declares its encoding itself.
+    pub fn connect_domain_xml_from_native(
+        &self,
+        format: &str,
+        config: impl AsRef<[u8]>,
+        flags: u32,
+    ) -> Result<String> {
+        check_flags(flags, flags::CONNECT_DOMAIN_XML_NATIVE)?;
+        if format != NATIVE_FORMAT {
+            return Err(Error::invalid_arg(format!(
+                "Unsupported config format '{format}' (the VMX format is '{NATIVE_FORMAT}')"
+            )));
+        }
+        let mounts = self.datastore_mounts()?;
+        let map = |name: &str, missing: bool| vmx_to_datastore_path(name, None, &mounts, missing);
+        let ctx = ParseContext {
+            parse_file_name: &map,
+            datacenter_path: None,
+        };
+        let def = vmx::parse(&VmxFile::parse(config.as_ref())?, &ctx)?;
+        // As libvirt: an inactive definition, without secrets (the VNC
+        // password) that only a secure dump shows.
+        Ok(def.to_xml_with(false))
+    }
+
+    /// virConnectDomainXMLToNative for "vmware-vmx", for the newest virtual
+    /// hardware this host supports.
+    pub fn connect_domain_xml_to_native(
+        &self,
+        format: &str,
+        xml: &str,
+        flags: u32,
+    ) -> Result<String> {
+        check_flags(flags, flags::CONNECT_DOMAIN_XML_NATIVE)?;
+        if format != NATIVE_FORMAT {
+            return Err(Error::invalid_arg(format!(
+                "Unsupported config format '{format}' (the VMX format is '{NATIVE_FORMAT}')"
+            )));
+        }
+        let def = vmx::parse_domain_xml(xml)?;
+        self.format_vmx(&def)
+    }
+
+    fn format_vmx(&self, def: &DomainDef) -> Result<String> {
+        let mounts = self.datastore_mounts()?;
+        let map = |name: &str| datastore_to_vmx_path(name, &mounts);
+        let ctx = FormatContext {
+            format_file_name: &map,
+            autodetect_scsi_model: None,
+            virtual_hw_version: self.hw_version(),
+        };
+        vmx::format(def, &ctx)
+    }
+
+    /// Deletes a datastore file the driver wrote, with FileManager's
+    /// DeleteDatastoreFile_Task through the task runner (HTTP DELETE where
+    /// the host has no FileManager), then confirms that it is gone: some
+    /// servers answer a DELETE with success and keep the file.
+    pub(crate) fn delete_file_confirmed(&self, path: &DatastorePath) -> Result<()> {
+        let scope = self.scope()?;
+        let full = format!("[{}] {}", path.datastore, path.directory_and_file);
+        let deleted = match self.client().service().file_manager.clone() {
+            Some(fm) => (|| {
+                let datacenter = self.is_vcenter().then_some(&scope.datacenter);
+                let t = methods::delete_datastore_file_task(self.client(), &fm, &full, datacenter)?;
+                task::wait_for_task(
+                    self.client(),
+                    &t,
+                    None,
+                    &task::AutoAnswer(false),
+                    &format!("file '{full}'"),
+                    &format!("delete '{full}'"),
+                )
+                .map(|_| ())
+            })(),
+            None => datastore::remove(self.client(), &scope.datacenter_path, path),
+        };
+        if let Err(e) = deleted {
+            if e.fault() != Some("FileNotFound") {
+                // Try the other way before giving up (a host may lack the
+                // method or refuse it for this file).
+                log::info!("deleting '{full}' with DeleteDatastoreFile_Task failed ({e}); trying HTTP DELETE");
+                datastore::remove(self.client(), &scope.datacenter_path, path)
+                    .map_err(|e2| e.context(format!("Could not delete '{full}' ({e2})")))?;
+            }
+        }
+        if datastore::exists(self.client(), &scope.datacenter_path, path)? {
+            return Err(Error::operation_failed(format!(
+                "The host reported '{full}' deleted, but it is still there"
+            )));
+        }
+        Ok(())
+    }
+}
+
+impl Domains<'_> {
     /// virDomainGetXMLDesc: the VM's .vmx, converted, with its ID when it
     /// runs. Three requests: the VM, the datastores, the file.
-    pub fn domain_xml(&self, dom: &DomainRef, flags: u32) -> Result<String> {
-        check_flags(
-            flags,
-            XML_SECURE | XML_INACTIVE | XML_UPDATE_CPU | XML_MIGRATABLE,
-        )?;
+    pub fn domain_get_xml_desc(&self, dom: &DomainRef, flags: u32) -> Result<String> {
+        check_flags(flags, flags::DOMAIN_GET_XML_DESC)?;
         let vm = self.vm_properties(dom, &["config.files.vmPathName", "runtime.powerState"])?;
         let path = DatastorePath::parse(vm.require_str("config.files.vmPathName")?)?;
         let mounts = self.datastore_mounts()?;
@@ -239,70 +322,26 @@ impl Connection {
             datacenter_path: Some(&scope.datacenter_path),
         };
         let mut def = vmx::parse(&file, &ctx)?;
-        if flags & XML_INACTIVE == 0 && power_state(&vm)? != PowerState::PoweredOff {
+        if flags & flags::esxDomainXMLFlags::ESX_DOMAIN_XML_INACTIVE as u32 == 0
+            && power_state(&vm)? != PowerState::PoweredOff
+        {
             def.id = Some(dom.id);
         }
         def.moref = Some(vm.obj.value.clone());
-        Ok(def.to_xml_with(flags & XML_SECURE != 0))
-    }
-
-    /// virConnectDomainXMLFromNative for "vmware-vmx". File names relative
-    /// to the .vmx become "[?] ?/NAME", as libvirt writes them.
-    /// `config` is the file's bytes: a .vmx declares its encoding itself.
-    pub fn domain_xml_from_native(
-        &self,
-        format: &str,
-        config: impl AsRef<[u8]>,
-        flags: u32,
-    ) -> Result<String> {
-        check_flags(flags, 0)?;
-        if format != NATIVE_FORMAT {
-            return Err(Error::invalid_arg(format!(
-                "Unsupported config format '{format}' (the VMX format is '{NATIVE_FORMAT}')"
-            )));
-        }
-        let mounts = self.datastore_mounts()?;
-        let map = |name: &str, missing: bool| vmx_to_datastore_path(name, None, &mounts, missing);
-        let ctx = ParseContext {
-            parse_file_name: &map,
-            datacenter_path: None,
-        };
-        let def = vmx::parse(&VmxFile::parse(config.as_ref())?, &ctx)?;
-        // As libvirt: an inactive definition, without secrets (the VNC
-        // password) that only a secure dump shows.
-        Ok(def.to_xml_with(false))
-    }
-
-    /// virConnectDomainXMLToNative for "vmware-vmx", for the newest virtual
-    /// hardware this host supports.
-    pub fn domain_xml_to_native(&self, format: &str, xml: &str, flags: u32) -> Result<String> {
-        check_flags(flags, 0)?;
-        if format != NATIVE_FORMAT {
-            return Err(Error::invalid_arg(format!(
-                "Unsupported config format '{format}' (the VMX format is '{NATIVE_FORMAT}')"
-            )));
-        }
-        let def = vmx::parse_domain_xml(xml)?;
-        self.format_vmx(&def)
-    }
-
-    fn format_vmx(&self, def: &DomainDef) -> Result<String> {
-        let mounts = self.datastore_mounts()?;
-        let map = |name: &str| datastore_to_vmx_path(name, &mounts);
-        let ctx = FormatContext {
-            format_file_name: &map,
-            autodetect_scsi_model: None,
-            virtual_hw_version: self.hw_version(),
-        };
-        vmx::format(def, &ctx)
+        Ok(def.to_xml_with(flags & flags::esxDomainXMLFlags::ESX_DOMAIN_XML_SECURE as u32 != 0))
     }
 
     /// virDomainDefineXMLFlags: converts the XML, writes the .vmx into the
     /// directory of the first file-based disk (as libvirt does) and
     /// registers it. An existing VM (name or UUID) or file is never
     /// touched; if registering fails the uploaded file is removed again.
-    pub fn define_xml(&self, xml: &str, flags: u32) -> Result<DomainRef> {
-        check_flags(flags, DEFINE_VALIDATE)?;
+    /// domainDefineXML: domainDefineXMLFlags without flags.
+    pub fn domain_define_xml(&self, xml: &str) -> Result<DomainRef> {
+        self.domain_define_xml_flags(xml, 0)
+    }
+
+    pub fn domain_define_xml_flags(&self, xml: &str, flags: u32) -> Result<DomainRef> {
+        check_flags(flags, flags::DOMAIN_DEFINE_XML_FLAGS)?;
         let def = vmx::parse_domain_xml(xml)?;
         self.check_writable(&format!("define domain '{}'", def.name))?;
         let disk = def
@@ -326,7 +365,7 @@ impl Connection {
                 disk_path.datastore, disk_path.directory
             )
         })?;
-        match self.lookup_by_name(&def.name) {
+        match self.domains().domain_lookup_by_name(&def.name) {
             Ok(_) => {
                 return Err(Error::operation_invalid(format!(
                     "Domain '{}' already exists, editing existing domains is not supported",
@@ -337,7 +376,7 @@ impl Connection {
             Err(e) => return Err(e),
         }
         if def.uuid != [0; 16] {
-            match self.lookup_by_uuid(&def.uuid) {
+            match self.domains().domain_lookup_by_uuid(&def.uuid) {
                 Ok(other) => {
                     return Err(Error::operation_invalid(format!(
                         "A domain with UUID {} already exists ('{}')",
@@ -414,50 +453,15 @@ impl Connection {
         self.domain_from(&o)
     }
 
-    /// Deletes a datastore file the driver wrote, with FileManager's
-    /// DeleteDatastoreFile_Task through the task runner (HTTP DELETE where
-    /// the host has no FileManager), then confirms that it is gone: some
-    /// servers answer a DELETE with success and keep the file.
-    pub(crate) fn delete_file_confirmed(&self, path: &DatastorePath) -> Result<()> {
-        let scope = self.scope()?;
-        let full = format!("[{}] {}", path.datastore, path.directory_and_file);
-        let deleted = match self.client().service().file_manager.clone() {
-            Some(fm) => (|| {
-                let datacenter = self.is_vcenter().then_some(&scope.datacenter);
-                let t = methods::delete_datastore_file_task(self.client(), &fm, &full, datacenter)?;
-                task::wait_for_task(
-                    self.client(),
-                    &t,
-                    None,
-                    &task::AutoAnswer(false),
-                    &format!("file '{full}'"),
-                    &format!("delete '{full}'"),
-                )
-                .map(|_| ())
-            })(),
-            None => datastore::remove(self.client(), &scope.datacenter_path, path),
-        };
-        if let Err(e) = deleted {
-            if e.fault() != Some("FileNotFound") {
-                // Try the other way before giving up (a host may lack the
-                // method or refuse it for this file).
-                log::info!("deleting '{full}' with DeleteDatastoreFile_Task failed ({e}); trying HTTP DELETE");
-                datastore::remove(self.client(), &scope.datacenter_path, path)
-                    .map_err(|e2| e.context(format!("Could not delete '{full}' ({e2})")))?;
-            }
-        }
-        if datastore::exists(self.client(), &scope.datacenter_path, path)? {
-            return Err(Error::operation_failed(format!(
-                "The host reported '{full}' deleted, but it is still there"
-            )));
-        }
-        Ok(())
-    }
-
     /// virDomainUndefineFlags: unregisters a powered-off or suspended VM;
     /// its files stay.
-    pub fn undefine(&self, dom: &DomainRef, flags: u32) -> Result<()> {
-        check_flags(flags, UNDEFINE_MANAGED_SAVE | UNDEFINE_SNAPSHOTS_METADATA)?;
+    /// domainUndefine: domainUndefineFlags without flags.
+    pub fn domain_undefine(&self, dom: &DomainRef) -> Result<()> {
+        self.domain_undefine_flags(dom, 0)
+    }
+
+    pub fn domain_undefine_flags(&self, dom: &DomainRef, flags: u32) -> Result<()> {
+        check_flags(flags, flags::DOMAIN_UNDEFINE_FLAGS)?;
         self.check_writable(&format!("undefine domain '{}'", dom.name))?;
         let vm = self.vm_properties(dom, &["runtime.powerState"])?;
         if power_state(&vm)? == PowerState::PoweredOn {
