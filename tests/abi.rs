@@ -218,5 +218,8 @@ fn every_export_is_written_through_the_export_macro() {
         }
     }
     assert!(exports > 100, "found only {exports} exports");
-    assert!(outside.is_empty(), "exports not written through export!: {outside:?}");
+    assert!(
+        outside.is_empty(),
+        "exports not written through export!: {outside:?}"
+    );
 }

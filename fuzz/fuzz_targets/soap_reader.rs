@@ -21,8 +21,11 @@ const NAMES: &[&str] = &[
 ];
 
 fn deep(data: &[u8]) -> String {
+    // Up to 2,047 levels: well past the reader's limit (256), small enough
+    // that the fuzzer still runs hundreds of inputs a second.
     let depth = u16::from_le_bytes([data.first().copied().unwrap_or(0), data.get(1).copied().unwrap_or(0)])
-        as usize;
+        as usize
+        % 2048;
     let name = NAMES[data.get(2).copied().unwrap_or(0) as usize % NAMES.len()];
     let typed = data.get(3).copied().unwrap_or(0) % 2 == 1;
     let open = if typed {
@@ -34,8 +37,10 @@ fn deep(data: &[u8]) -> String {
 }
 
 fn wide(data: &[u8]) -> String {
-    let count = u16::from_le_bytes([data.first().copied().unwrap_or(0), data.get(1).copied().unwrap_or(0)])
+    // Up to 16,380 siblings: past the node budget of a short document.
+    let count = (u16::from_le_bytes([data.first().copied().unwrap_or(0), data.get(1).copied().unwrap_or(0)])
         as usize
+        % 4096)
         * 4;
     let name = NAMES[data.get(2).copied().unwrap_or(0) as usize % NAMES.len()];
     let item = match data.get(3).copied().unwrap_or(0) % 3 {

@@ -4,6 +4,8 @@ use super::domain::{is_same_vm, DomainRef};
 use super::Connection;
 use crate::error::{Error, Result};
 use crate::vi::property::{self, FilterSpec, ObjectSpec, PropertySpec, TraversalSpec};
+use crate::vi::vim25::*;
+use crate::vi::wire::View;
 use crate::vi::MoRef;
 use crate::Domains;
 
@@ -57,7 +59,10 @@ impl Connection {
     fn autostart_config_for(&self, dom: Option<&DomainRef>) -> Result<AutostartConfig> {
         let host = self.scope()?.host.clone();
         let mut spec = FilterSpec {
-            props: vec![PropertySpec::new("HostAutoStartManager", &["config"])],
+            props: vec![PropertySpec::new(
+                AutostartManagerConfig::TYPE,
+                AutostartManagerConfig::PATHS,
+            )],
             objects: vec![ObjectSpec {
                 obj: host,
                 skip: true,
@@ -71,7 +76,7 @@ impl Connection {
         };
         if let Some(d) = dom {
             spec.props
-                .push(PropertySpec::new("VirtualMachine", self.identity_paths()));
+                .push(PropertySpec::new(VmIdentity::TYPE, &self.identity_paths()));
             spec.objects.push(ObjectSpec::object(&d.moref));
         }
         let gone = || {
@@ -107,21 +112,13 @@ impl Connection {
             manager: Some(manager.obj.clone()),
             ..Default::default()
         };
-        if let Some(c) = manager.prop("config") {
-            cfg.enabled = c
-                .get("defaults")
-                .and_then(|d| d.bool_field("enabled"))
-                .unwrap_or(false);
-            cfg.power_info = c
-                .get_all("powerInfo")
-                .filter_map(|p| {
-                    Some((
-                        p.moref_field("key")?.clone(),
-                        p.str_field("startAction").unwrap_or("none").to_string(),
-                    ))
-                })
-                .collect();
-        }
+        let c = AutostartManagerConfig::from_object(&manager)?.config;
+        cfg.enabled = c.defaults.and_then(|d| d.enabled).unwrap_or(false);
+        cfg.power_info = c
+            .power_info
+            .into_iter()
+            .map(|p| (p.key, p.start_action))
+            .collect();
         Ok(cfg)
     }
 }

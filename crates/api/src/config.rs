@@ -4,12 +4,13 @@
 //! through the task runner, validated first so that nothing changes on bad
 //! input.
 
-use super::domain::{libvirt_state, power_state, DomainRef};
+use super::domain::{libvirt_state, DomainRef};
 use super::Connection;
 use crate::error::{check_flags, Code, Error, Result};
 use crate::flags;
-use crate::vi::soap::XmlWriter;
-use crate::vi::{methods, ObjectContent, PowerState};
+use crate::vi::vim25::*;
+use crate::vi::wire::View;
+use crate::vi::{methods, PowerState};
 use crate::Domains;
 
 /// virDomainInfo in Rust types.
@@ -96,9 +97,12 @@ pub const SCHED_SHARES: &str = "shares";
 pub const MEMORY_MIN_GUARANTEE: &str = "min_guarantee";
 
 /// VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_AGENT: VMware Tools.
-pub const IFADDR_SRC_LEASE: u32 = 0;
-pub const IFADDR_SRC_AGENT: u32 = 1;
-pub const IFADDR_SRC_ARP: u32 = 2;
+pub const IFADDR_SRC_LEASE: u32 =
+    flags::esxDomainInterfaceAddressesSource::ESX_DOMAIN_INTERFACE_ADDRESSES_SRC_LEASE as u32;
+pub const IFADDR_SRC_AGENT: u32 =
+    flags::esxDomainInterfaceAddressesSource::ESX_DOMAIN_INTERFACE_ADDRESSES_SRC_AGENT as u32;
+pub const IFADDR_SRC_ARP: u32 =
+    flags::esxDomainInterfaceAddressesSource::ESX_DOMAIN_INTERFACE_ADDRESSES_SRC_ARP as u32;
 
 /// The smallest memory ESX gives a VM (memoryMB is at least 4).
 pub const MIN_MEMORY_KIB: u64 = 4 * 1024;
@@ -112,62 +116,6 @@ pub struct Interface {
     pub hwaddr: String,
     /// (VIR_IP_ADDR_TYPE_IPV4 = 0 or _IPV6 = 1, address, prefix)
     pub addrs: Vec<(i32, String, u32)>,
-}
-
-/// `ResourceAllocationInfo` for a spec, fields in WSDL order.
-#[derive(Debug, Default, Clone)]
-struct Allocation {
-    reservation: Option<i64>,
-    limit: Option<i64>,
-    /// (shares, level)
-    shares: Option<(i32, &'static str)>,
-}
-
-impl Allocation {
-    fn write(&self, w: &mut XmlWriter, name: &str) {
-        w.open(name);
-        if let Some(r) = self.reservation {
-            w.int("reservation", r);
-        }
-        if let Some(l) = self.limit {
-            w.int("limit", l);
-        }
-        if let Some((n, level)) = self.shares {
-            w.open("shares")
-                .int("shares", n as i64)
-                .text("level", level)
-                .close("shares");
-        }
-        w.close(name);
-    }
-}
-
-/// A VirtualMachineConfigSpec with the fields this module changes.
-#[derive(Debug, Default)]
-struct ConfigSpec {
-    num_cpus: Option<i64>,
-    memory_mb: Option<i64>,
-    cpu_allocation: Option<Allocation>,
-    memory_allocation: Option<Allocation>,
-}
-
-impl ConfigSpec {
-    fn xml(&self) -> String {
-        let mut w = XmlWriter::new();
-        if let Some(n) = self.num_cpus {
-            w.int("numCPUs", n);
-        }
-        if let Some(m) = self.memory_mb {
-            w.int("memoryMB", m);
-        }
-        if let Some(a) = &self.cpu_allocation {
-            a.write(&mut w, "cpuAllocation");
-        }
-        if let Some(a) = &self.memory_allocation {
-            a.write(&mut w, "memoryAllocation");
-        }
-        w.finish()
-    }
 }
 
 fn div_up(n: u64, d: u64) -> u64 {
@@ -196,36 +144,27 @@ pub fn vcpu_limit_of_hardware(version: u32) -> i32 {
 
 impl Connection {
     /// Runs ReconfigVM_Task with `spec` after `check` validated the VM's
-    /// current `extra` properties (read in the task runner's precheck).
-    fn reconfigure(
+    /// current view `V` (read in the task runner's precheck).
+    fn reconfigure<V: View>(
         &self,
         dom: &DomainRef,
         what: &str,
-        extra: &[&str],
-        check: impl FnOnce(&ObjectContent) -> Result<()>,
-        spec: ConfigSpec,
+        check: impl FnOnce(&V) -> Result<()>,
+        spec: VirtualMachineConfigSpec,
     ) -> Result<()> {
-        let xml = spec.xml();
-        self.vm_task(dom, extra, what, check, |c, vm| {
-            methods::reconfig_vm_task(c, vm, &xml)
+        self.vm_task(dom, what, check, |c, vm| {
+            methods::reconfig_vm_task(c, vm, &spec)
         })
         .map(|_| ())
     }
-
-    /// min_guarantee (KiB): the memory reservation, as libvirt's ESX driver
-    /// exposes it.
-    /// The flags Get/SetMemoryParameters accept (one definition for both the
-    /// count and the read).
-    pub const MEMORY_PARAMETERS_FLAGS: u32 = flags::AFFECT_LIVE_AND_CONFIG
-        | flags::esxTypedParameterFlags::ESX_TYPED_PARAM_STRING_OKAY as u32;
 
     /// The host's limit of vCPUs per VM (capability.maxSupportedVcpus), read
     /// once per connection; None when the host does not report it.
     pub fn reported_max_vcpus(&self) -> Result<Option<i32>> {
         self.max_vcpus
             .get_or_try_init(|| {
-                let h = self.host_properties(&["capability.maxSupportedVcpus"])?;
-                Ok(h.int("capability.maxSupportedVcpus")?.map(|n| n.max(1)))
+                let h: HostMaxVcpus = self.host_view()?;
+                Ok(h.max_supported_vcpus.map(|n| n.max(1)))
             })
             .copied()
     }
@@ -250,19 +189,16 @@ impl Connection {
         }))
     }
 
-    /// Reads the guest's view through VMware Tools, failing clearly when the
-    /// domain does not run or Tools does not answer.
-    fn guest(&self, dom: &DomainRef, paths: &[&str]) -> Result<ObjectContent> {
-        let mut all = vec!["runtime.powerState", "guest.toolsRunningStatus"];
-        all.extend_from_slice(paths);
-        let vm = self.vm_properties(dom, &all)?;
-        if power_state(&vm)? != PowerState::PoweredOn {
+    /// Fails clearly when the domain does not run or VMware Tools does not
+    /// answer, before the guest's view (through Tools) is used.
+    fn check_guest(&self, dom: &DomainRef, power_state: &str, tools: Option<&str>) -> Result<()> {
+        if PowerState::parse(power_state)? != PowerState::PoweredOn {
             return Err(Error::operation_invalid(format!(
                 "domain '{}' is not running",
                 dom.name
             )));
         }
-        if vm.str_prop("guest.toolsRunningStatus") != Some("guestToolsRunning") {
+        if tools != Some("guestToolsRunning") {
             return Err(Error::new(
                 Code::AgentUnresponsive,
                 format!(
@@ -271,49 +207,39 @@ impl Connection {
                 ),
             ));
         }
-        Ok(vm)
+        Ok(())
     }
 }
 
 impl Domains<'_> {
     /// virDomainGetInfo: one request.
     pub fn domain_get_info(&self, dom: &DomainRef) -> Result<DomainInfo> {
-        let vm = self.vm_properties(
-            dom,
-            &[
-                "runtime.powerState",
-                "config.hardware.memoryMB",
-                "config.hardware.numCPU",
-                "config.memoryAllocation.limit",
-            ],
-        )?;
-        let max = mib_to_kib(vm.require_int("config.hardware.memoryMB")?);
+        let vm: VmInfo = self.vm_view(dom)?;
+        let max = mib_to_kib(vm.memory_mb);
         // No limit (absent, or -1) means the domain may use all of its memory.
-        let limit = vm.long("config.memoryAllocation.limit")?.unwrap_or(-1);
+        let limit = vm.memory_limit.unwrap_or(-1);
         Ok(DomainInfo {
-            state: libvirt_state(power_state(&vm)?),
+            state: libvirt_state(PowerState::parse(&vm.power_state)?),
             max_mem_kib: max,
             memory_kib: if limit > 0 {
                 (limit as u64).saturating_mul(1024).min(max)
             } else {
                 max
             },
-            nr_virt_cpu: u16::try_from(vm.require_int("config.hardware.numCPU")?.max(0)).map_err(
-                |_| {
-                    Error::rpc(format!(
-                        "domain '{}' reports more virtual CPUs than virDomainInfo can hold",
-                        dom.name
-                    ))
-                },
-            )?,
+            nr_virt_cpu: u16::try_from(vm.num_cpu.max(0)).map_err(|_| {
+                Error::rpc(format!(
+                    "domain '{}' reports more virtual CPUs than virDomainInfo can hold",
+                    dom.name
+                ))
+            })?,
             cpu_time_ns: 0,
         })
     }
 
     /// Maximum memory in KiB (config.hardware.memoryMB).
     pub fn domain_get_max_memory(&self, dom: &DomainRef) -> Result<u64> {
-        let vm = self.vm_properties(dom, &["config.hardware.memoryMB"])?;
-        Ok(mib_to_kib(vm.require_int("config.hardware.memoryMB")?))
+        let vm: VmMemory = self.vm_view(dom)?;
+        Ok(mib_to_kib(vm.memory_mb))
     }
 
     /// Sets the maximum memory (memoryMB, rounded up to 4 MiB as ESX wants).
@@ -332,15 +258,14 @@ impl Domains<'_> {
         self.reconfigure(
             dom,
             &what,
-            &["runtime.powerState"],
-            |vm| match power_state(vm)? {
+            |vm: &VmPower| match PowerState::parse(&vm.power_state)? {
                 PowerState::PoweredOff => Ok(()),
                 _ => Err(Error::operation_invalid(format!(
                     "domain '{}' must be powered off to change its maximum memory",
                     dom.name
                 ))),
             },
-            ConfigSpec {
+            VirtualMachineConfigSpec {
                 memory_mb: Some(mb as i64),
                 ..Default::default()
             },
@@ -360,9 +285,8 @@ impl Domains<'_> {
         self.reconfigure(
             dom,
             &what,
-            &["config.hardware.memoryMB"],
-            |vm| {
-                let max = mib_to_kib(vm.require_int("config.hardware.memoryMB")?);
+            |vm: &VmMemory| {
+                let max = mib_to_kib(vm.memory_mb);
                 if mb * 1024 > max {
                     return Err(Error::invalid_arg(format!(
                         "cannot set memory higher than max memory: {kib} KiB > {max} KiB"
@@ -370,8 +294,8 @@ impl Domains<'_> {
                 }
                 Ok(())
             },
-            ConfigSpec {
-                memory_allocation: Some(Allocation {
+            VirtualMachineConfigSpec {
+                memory_allocation: Some(ResourceAllocationInfo {
                     limit: Some(mb as i64),
                     ..Default::default()
                 }),
@@ -409,10 +333,10 @@ impl Domains<'_> {
     }
 
     fn memory_parameters(&self, dom: &DomainRef) -> Result<Vec<TypedParam>> {
-        let vm = self.vm_properties(dom, &["config.memoryAllocation.reservation"])?;
+        let vm: VmMemoryReservation = self.vm_view(dom)?;
         // A reservation the host does not report is unknown: not listed.
         Ok(vm
-            .long("config.memoryAllocation.reservation")?
+            .reservation
             .map(|r| {
                 TypedParam::new(
                     MEMORY_MIN_GUARANTEE,
@@ -457,9 +381,8 @@ impl Domains<'_> {
         self.reconfigure(
             dom,
             &what,
-            &["config.hardware.memoryMB"],
-            |vm| {
-                let max = mib_to_kib(vm.require_int("config.hardware.memoryMB")?);
+            |vm: &VmMemory| {
+                let max = mib_to_kib(vm.memory_mb);
                 if mb * 1024 > max {
                     return Err(Error::invalid_arg(format!(
                         "min_guarantee of {} KiB is above the domain's memory of {max} KiB",
@@ -468,8 +391,8 @@ impl Domains<'_> {
                 }
                 Ok(())
             },
-            ConfigSpec {
-                memory_allocation: Some(Allocation {
+            VirtualMachineConfigSpec {
+                memory_allocation: Some(ResourceAllocationInfo {
                     reservation: Some(mb as i64),
                     ..Default::default()
                 }),
@@ -484,9 +407,10 @@ impl Domains<'_> {
         if let Some(n) = self.reported_max_vcpus()? {
             return Ok(n);
         }
-        let vm = self.vm_properties(dom, &["config.version"])?;
+        let vm: VmHardwareVersion = self.vm_view(dom)?;
         let version = vm
-            .str_prop("config.version")
+            .version
+            .as_deref()
             .and_then(|v| v.strip_prefix("vmx-"))
             .and_then(|v| v.parse::<u32>().ok());
         match version {
@@ -517,23 +441,19 @@ impl Domains<'_> {
         self.reconfigure(
             dom,
             &what,
-            &[
-                "runtime.powerState",
-                "config.hardware.numCPU",
-                "config.hardware.numCoresPerSocket",
-                "config.cpuHotAddEnabled",
-            ],
-            |vm| {
-                let cores = i64::from(vm.int("config.hardware.numCoresPerSocket")?.unwrap_or(1).max(1));
+            |vm: &VmCpuChange| {
+                let cores = i64::from(vm.cores_per_socket.unwrap_or(1).max(1));
                 if n as i64 % cores != 0 {
                     return Err(Error::invalid_arg(format!(
                         "domain '{}' has {cores} cores per socket, so its virtual CPUs must be a multiple of {cores}",
                         dom.name
                     )));
                 }
-                let current = i64::from(vm.int("config.hardware.numCPU")?.unwrap_or(0));
-                let hot_add = vm.bool_prop("config.cpuHotAddEnabled").unwrap_or(false);
-                if power_state(vm)? != PowerState::PoweredOff && !(hot_add && n as i64 > current) {
+                let current = i64::from(vm.num_cpu.unwrap_or(0));
+                let hot_add = vm.cpu_hot_add_enabled.unwrap_or(false);
+                if PowerState::parse(&vm.power_state)? != PowerState::PoweredOff
+                    && !(hot_add && n as i64 > current)
+                {
                     return Err(Error::operation_invalid(format!(
                         "domain '{}' must be powered off to change its virtual CPUs (CPU hot add is {})",
                         dom.name,
@@ -542,8 +462,8 @@ impl Domains<'_> {
                 }
                 Ok(())
             },
-            ConfigSpec {
-                num_cpus: Some(n as i64),
+            VirtualMachineConfigSpec {
+                num_cpus: Some(n as i32),
                 ..Default::default()
             },
         )
@@ -555,8 +475,8 @@ impl Domains<'_> {
         if flags & flags::esxDomainVcpuFlags::ESX_DOMAIN_VCPU_MAXIMUM as u32 != 0 {
             return self.domains().domain_get_max_vcpus(dom);
         }
-        let vm = self.vm_properties(dom, &["config.hardware.numCPU"])?;
-        Ok(vm.require_int("config.hardware.numCPU")?.max(0))
+        let vm: VmCpus = self.vm_view(dom)?;
+        Ok(vm.num_cpu.max(0))
     }
 
     /// virDomainGetSchedulerParametersFlags: reservation and limit (MHz) and
@@ -616,43 +536,21 @@ impl Domains<'_> {
     }
 
     fn scheduler_parameters(&self, dom: &DomainRef) -> Result<Vec<TypedParam>> {
-        let vm = self.vm_properties(
-            dom,
-            &[
-                "config.cpuAllocation.reservation",
-                "config.cpuAllocation.limit",
-                "config.cpuAllocation.shares",
-            ],
-        )?;
+        let vm: VmCpuAllocation = self.vm_view(dom)?;
         // Each value the host does not report is unknown, and not listed.
         let mut out = Vec::new();
-        if let Some(r) = vm.long("config.cpuAllocation.reservation")? {
+        if let Some(r) = vm.reservation {
             out.push(TypedParam::new(SCHED_RESERVATION, ParamValue::LLong(r)));
         }
-        if let Some(l) = vm.long("config.cpuAllocation.limit")? {
+        if let Some(l) = vm.limit {
             out.push(TypedParam::new(SCHED_LIMIT, ParamValue::LLong(l)));
         }
-        if let Some(shares) = vm.prop("config.cpuAllocation.shares") {
-            let level = shares.str_field("level").ok_or_else(|| {
-                Error::rpc(format!(
-                    "The shares of domain '{}' have no level (SharesInfo.level is required)",
-                    dom.name
-                ))
-            })?;
-            let value = match level {
+        if let Some(shares) = vm.shares {
+            let value = match shares.level.as_str() {
                 "low" => -1,
                 "normal" => -2,
                 "high" => -3,
-                "custom" => shares
-                    .get("shares")
-                    .and_then(|v| v.as_i32())
-                    .ok_or_else(|| {
-                        Error::rpc(format!(
-                            "The custom shares of domain '{}' are not an xsd:int",
-                            dom.name
-                        ))
-                    })?
-                    .max(0),
+                "custom" => shares.shares.max(0),
                 other => {
                     return Err(Error::rpc(format!(
                         "Shares level of domain '{}' has unknown value '{other}'",
@@ -672,7 +570,7 @@ impl Domains<'_> {
         flags: u32,
     ) -> Result<()> {
         check_flags(flags, flags::DOMAIN_SET_PARAMETERS)?;
-        let mut alloc = Allocation::default();
+        let mut alloc = ResourceAllocationInfo::default();
         for p in params {
             match (p.name.as_str(), &p.value) {
                 (SCHED_RESERVATION, ParamValue::LLong(v)) => {
@@ -692,7 +590,7 @@ impl Domains<'_> {
                     alloc.limit = Some(*v);
                 }
                 (SCHED_SHARES, ParamValue::Int(v)) => {
-                    alloc.shares = Some(match *v {
+                    let (shares, level) = match *v {
                         v if v >= 0 => (v, "custom"),
                         -1 => (-1, "low"),
                         -2 => (-1, "normal"),
@@ -703,7 +601,11 @@ impl Domains<'_> {
                                  -3 (high)"
                             )))
                         }
-                    })
+                    };
+                    alloc.shares = Some(SharesInfo {
+                        shares,
+                        level: level.into(),
+                    });
                 }
                 (name @ (SCHED_RESERVATION | SCHED_LIMIT | SCHED_SHARES), other) => {
                     let want = if name == SCHED_SHARES { "int" } else { "llong" };
@@ -730,11 +632,10 @@ impl Domains<'_> {
         self.reconfigure(
             dom,
             &what,
-            &["config.cpuAllocation.reservation", "config.cpuAllocation.limit"],
-            |vm| {
+            |vm: &VmCpuAllocation| {
                 // Unknown values (not reported) cannot contradict anything.
-                let res = new_res.or(vm.long("config.cpuAllocation.reservation")?).unwrap_or(0);
-                let limit = new_limit.or(vm.long("config.cpuAllocation.limit")?).unwrap_or(-1);
+                let res = new_res.or(vm.reservation).unwrap_or(0);
+                let limit = new_limit.or(vm.limit).unwrap_or(-1);
                 if limit != -1 && limit < res {
                     return Err(Error::invalid_arg(format!(
                         "limit of {limit} MHz would be below the reservation of {res} MHz; set the limit to -1 \
@@ -743,7 +644,7 @@ impl Domains<'_> {
                 }
                 Ok(())
             },
-            ConfigSpec {
+            VirtualMachineConfigSpec {
                 cpu_allocation: Some(alloc),
                 ..Default::default()
             },
@@ -763,7 +664,7 @@ impl Domains<'_> {
         let manager = cfg.manager.clone().ok_or_else(|| {
             Error::operation_unsupported("The host did not report an autostart manager")
         })?;
-        let mut w = XmlWriter::new();
+        let mut spec = HostAutoStartManagerConfig::default();
         if on && !cfg.enabled {
             if let Some((other, _)) = cfg
                 .power_info
@@ -776,20 +677,21 @@ impl Domains<'_> {
                     other.value
                 )));
             }
-            w.open("defaults")
-                .boolean("enabled", true)
-                .close("defaults");
+            spec.defaults = Some(AutoStartDefaults {
+                enabled: Some(true),
+                ..Default::default()
+            });
         }
-        w.open("powerInfo")
-            .moref("key", &dom.moref)
-            .int("startOrder", -1)
-            .int("startDelay", -1)
-            .text("waitForHeartbeat", "systemDefault")
-            .text("startAction", if on { "powerOn" } else { "none" })
-            .int("stopDelay", -1)
-            .text("stopAction", "none")
-            .close("powerInfo");
-        methods::reconfigure_autostart(self.client(), &manager, &w.finish()).map_err(|e| {
+        spec.power_info.push(AutoStartPowerInfo {
+            key: dom.moref.clone(),
+            start_order: -1,
+            start_delay: -1,
+            wait_for_heartbeat: "systemDefault".into(),
+            start_action: if on { "powerOn" } else { "none" }.into(),
+            stop_delay: -1,
+            stop_action: "none".into(),
+        });
+        methods::reconfigure_autostart(self.client(), &manager, &spec).map_err(|e| {
             e.context(format!(
                 "Could not change the autostart of domain '{}'",
                 dom.name
@@ -805,9 +707,10 @@ impl Domains<'_> {
                 "ESX has no DHCP leases to read a host name from; use the guest agent (VMware Tools)",
             ));
         }
-        let vm = self.guest(dom, &["guest.hostName"])?;
-        match vm.str_prop("guest.hostName") {
-            Some(h) if !h.is_empty() => Ok(h.to_string()),
+        let vm: VmGuestHostName = self.vm_view(dom)?;
+        self.check_guest(dom, &vm.power_state, vm.tools_running_status.as_deref())?;
+        match vm.host_name {
+            Some(h) if !h.is_empty() => Ok(h),
             _ => Err(Error::new(
                 Code::NoHostname,
                 format!("VMware Tools in domain '{}' reports no host name", dom.name),
@@ -832,53 +735,46 @@ impl Domains<'_> {
             }
             other => return Err(Error::invalid_arg(format!("unknown interface address source {other}"))),
         }
-        let vm = self.guest(dom, &["guest.net"])?;
+        let vm: VmGuestNet = self.vm_view(dom)?;
+        self.check_guest(dom, &vm.power_state, vm.tools_running_status.as_deref())?;
         let mut out = Vec::new();
-        for (i, nic) in vm
-            .prop("guest.net")
-            .map(|v| v.items())
-            .unwrap_or_default()
-            .into_iter()
-            .enumerate()
-        {
+        for (i, nic) in vm.net.iter().enumerate() {
             // Tools names no guest interface; like libvirt's ESX driver we
             // use the network the NIC is on, else the VMX device name.
-            let name = match (nic.str_field("network"), nic.i64_field("deviceConfigId")) {
-                (Some(n), _) if !n.is_empty() => n.to_string(),
-                (_, Some(k)) if k >= 4000 => format!("ethernet{}", k - 4000),
+            let name = match nic.network.as_deref() {
+                Some(n) if !n.is_empty() => n.to_string(),
+                _ if nic.device_config_id >= 4000 => {
+                    format!("ethernet{}", nic.device_config_id - 4000)
+                }
                 _ => format!("ethernet{i}"),
             };
             let mut addrs: Vec<(i32, String, u32)> = Vec::new();
-            let configured: Vec<_> = nic
-                .get("ipConfig")
-                .map(|c| c.get_all("ipAddress").collect())
+            let configured = nic
+                .ip_config
+                .as_ref()
+                .map(|c| c.ip_address.as_slice())
                 .unwrap_or_default();
             if configured.is_empty() {
                 // Without ipConfig the prefix is unknown: 0, never a guess.
-                for a in nic
-                    .get_all("ipAddress")
-                    .flat_map(|v| v.items())
-                    .filter_map(|a| a.text())
-                {
-                    addrs.push((a.contains(':') as i32, a.to_string(), 0));
+                for a in &nic.ip_address {
+                    addrs.push((a.contains(':') as i32, a.clone(), 0));
                 }
             } else {
                 for a in configured {
-                    let Some(ip) = a.str_field("ipAddress") else {
-                        continue;
-                    };
-                    let prefix = a
-                        .get("prefixLength")
-                        .and_then(|p| p.as_i32())
-                        .and_then(|p| u32::try_from(p).ok())
+                    let prefix = u32::try_from(a.prefix_length)
+                        .ok()
                         .filter(|p| *p <= 128)
                         .unwrap_or(0);
-                    addrs.push((ip.contains(':') as i32, ip.to_string(), prefix));
+                    addrs.push((
+                        a.ip_address.contains(':') as i32,
+                        a.ip_address.clone(),
+                        prefix,
+                    ));
                 }
             }
             out.push(Interface {
                 name,
-                hwaddr: nic.str_field("macAddress").unwrap_or("").to_string(),
+                hwaddr: nic.mac_address.clone().unwrap_or_default(),
                 addrs,
             });
         }

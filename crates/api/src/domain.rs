@@ -5,6 +5,8 @@ use super::Connection;
 use crate::error::{check_flags, Error, Result};
 use crate::flags::esxConnectListAllDomainsFlags::{self, *};
 use crate::vi::property::{self, FilterSpec, ObjectSpec, PropertySpec, TraversalSpec};
+use crate::vi::vim25::{VmHost, VmIdentity, VmName, VmPower, VmSnapshotRoots};
+use crate::vi::wire::View;
 use crate::vi::{methods, MoRef, ObjectContent, PowerState};
 use crate::Domains;
 
@@ -63,22 +65,29 @@ pub fn libvirt_state(p: PowerState) -> i32 {
 /// UUID, or the same name under the same MoRef (answering "I copied it" to
 /// the msg.uuid.altered question gives a VM a new UUID).
 pub fn is_same_vm(dom: &DomainRef, vm: &ObjectContent) -> bool {
-    dom.uuid == [0; 16]
-        || vm.str_prop("config.uuid").and_then(parse_uuid) == Some(dom.uuid)
-        || (vm.obj == dom.moref
-            && vm.str_prop("name").map(unescape_name).as_deref() == Some(dom.name.as_str()))
+    if dom.uuid == [0; 16] {
+        return true;
+    }
+    let Ok(n) = VmName::from_object(vm) else {
+        return false;
+    };
+    n.uuid.as_deref().and_then(parse_uuid) == Some(dom.uuid)
+        || (vm.obj == dom.moref && unescape_name(&n.name) == dom.name)
 }
 
-/// The properties a domain's identity needs.
-pub const IDENTITY: [&str; 3] = ["name", "config.uuid", "runtime.powerState"];
-
-/// IDENTITY and the VM's host, for a vCenter connection whose scope is one
-/// host: a VM elsewhere is not this connection's.
-pub const IDENTITY_SCOPED: [&str; 4] =
-    ["name", "config.uuid", "runtime.powerState", "runtime.host"];
+/// The properties a domain's identity needs (VmIdentity), and on a vCenter
+/// whose scope is one host also the VM's host (VmHost): a VM elsewhere is
+/// not this connection's.
+pub fn identity_paths(vcenter: bool) -> Vec<&'static str> {
+    let mut p = VmIdentity::PATHS.to_vec();
+    if vcenter {
+        p.extend(VmHost::PATHS);
+    }
+    p
+}
 
 pub fn power_state(o: &ObjectContent) -> Result<PowerState> {
-    PowerState::parse(o.require_str("runtime.powerState")?)
+    PowerState::parse(&VmPower::from_object(o)?.power_state)
 }
 
 impl Connection {
@@ -127,12 +136,8 @@ impl Connection {
     }
 
     /// The identity properties to read: with the VM's host on a vCenter.
-    pub(crate) fn identity_paths(&self) -> &'static [&'static str] {
-        if self.is_vcenter() {
-            &IDENTITY_SCOPED
-        } else {
-            &IDENTITY
-        }
+    pub(crate) fn identity_paths(&self) -> Vec<&'static str> {
+        identity_paths(self.is_vcenter())
     }
 
     /// Whether a VM read with `identity_paths` belongs to this connection:
@@ -144,13 +149,14 @@ impl Connection {
         }
         let host = &self.scope()?.host;
         // A VM whose host the server does not report runs nowhere we manage.
-        Ok(o.prop("runtime.host").and_then(|v| v.as_moref()) == Some(host))
+        Ok(VmHost::from_object(o)?.host.as_ref() == Some(host))
     }
 
     /// A DomainRef from an object with IDENTITY properties.
     pub(crate) fn domain_from(&self, o: &ObjectContent) -> Result<DomainRef> {
-        let name = unescape_name(o.require_str("name")?);
-        let uuid = match o.str_prop("config.uuid").and_then(parse_uuid) {
+        let ident = VmIdentity::from_object(o)?;
+        let name = unescape_name(&ident.name);
+        let uuid = match ident.uuid.as_deref().and_then(parse_uuid) {
             Some(u) => u,
             None => {
                 log::warn!(
@@ -160,7 +166,7 @@ impl Connection {
                 [0; 16]
             }
         };
-        let state = power_state(o)?;
+        let state = PowerState::parse(&ident.power_state)?;
         let id = match state {
             PowerState::PoweredOff => -1,
             _ => vm_id(&o.obj.value).unwrap_or(-1),
@@ -197,13 +203,13 @@ impl Connection {
         } else {
             None
         };
-        let mut paths: Vec<&str> = IDENTITY.to_vec();
+        let mut paths: Vec<&str> = VmIdentity::PATHS.to_vec();
         let snapshots = flags.any(&[
             ESX_CONNECT_LIST_DOMAINS_HAS_SNAPSHOT,
             ESX_CONNECT_LIST_DOMAINS_NO_SNAPSHOT,
         ]);
         if snapshots {
-            paths.push("snapshot.rootSnapshotList");
+            paths.extend(VmSnapshotRoots::PATHS);
         }
         let mut out = Vec::new();
         for o in self.list_vms(&paths)? {
@@ -221,9 +227,7 @@ impl Connection {
                 }
             }
             if snapshots {
-                let has = o
-                    .prop("snapshot.rootSnapshotList")
-                    .is_some_and(|v| !v.items().is_empty());
+                let has = !VmSnapshotRoots::from_object(&o)?.roots.is_empty();
                 if !((flags.has(ESX_CONNECT_LIST_DOMAINS_HAS_SNAPSHOT) && has)
                     || (flags.has(ESX_CONNECT_LIST_DOMAINS_NO_SNAPSHOT) && !has))
                 {
@@ -262,7 +266,7 @@ impl Connection {
     /// Powered-on VMs (libvirt's ESX driver counts only those as running).
     fn powered_on(&self) -> Result<Vec<DomainRef>> {
         let mut out = Vec::new();
-        for o in self.list_vms(&IDENTITY)? {
+        for o in self.list_vms(VmIdentity::PATHS)? {
             if power_state(&o)? == PowerState::PoweredOn {
                 out.push(self.domain_from(&o)?);
             }
@@ -308,7 +312,7 @@ impl Connection {
     /// Names of VMs that are not powered on.
     fn defined(&self) -> Result<Vec<String>> {
         let mut out = Vec::new();
-        for o in self.list_vms(&IDENTITY)? {
+        for o in self.list_vms(VmIdentity::PATHS)? {
             if power_state(&o)? != PowerState::PoweredOn {
                 out.push(self.domain_from(&o)?.name);
             }
@@ -316,15 +320,22 @@ impl Connection {
         Ok(out)
     }
 
+    /// A view of a domain's VM, read in one request (as vm_properties).
+    pub(crate) fn vm_view<V: View>(&self, dom: &DomainRef) -> Result<V> {
+        V::from_object(&self.vm_properties(dom, V::PATHS)?)
+    }
+
     /// Properties of a domain's VM in one request. The MoRef in the handle is
     /// used directly; if the VM behind it is gone or is another VM, it is
     /// looked up again by UUID.
     pub fn vm_properties(&self, dom: &DomainRef, paths: &[&str]) -> Result<ObjectContent> {
         let mut all: Vec<&str> = paths.to_vec();
-        for p in ["config.uuid", "name"]
-            .into_iter()
-            .chain(self.is_vcenter().then_some("runtime.host"))
-        {
+        let host: &[&str] = if self.is_vcenter() {
+            VmHost::PATHS
+        } else {
+            &[]
+        };
+        for &p in VmName::PATHS.iter().chain(host) {
             if !all.contains(&p) {
                 all.push(p);
             }
@@ -375,7 +386,7 @@ impl Domains<'_> {
         };
         for value in forms {
             let moref = MoRef::new("VirtualMachine", value);
-            let Some(o) = property::retrieve_one(self.client(), &moref, self.identity_paths())?
+            let Some(o) = property::retrieve_one(self.client(), &moref, &self.identity_paths())?
             else {
                 continue;
             };
@@ -396,8 +407,14 @@ impl Domains<'_> {
     /// connection, else FindByUuid and one read.
     pub fn domain_lookup_by_uuid(&self, uuid: &[u8; 16]) -> Result<DomainRef> {
         if let Some(moref) = self.cached_vm(uuid) {
-            if let Some(o) = property::retrieve_one(self.client(), &moref, self.identity_paths())? {
-                if o.str_prop("config.uuid").and_then(parse_uuid).as_ref() == Some(uuid)
+            if let Some(o) = property::retrieve_one(self.client(), &moref, &self.identity_paths())?
+            {
+                if VmName::from_object(&o)?
+                    .uuid
+                    .as_deref()
+                    .and_then(parse_uuid)
+                    .as_ref()
+                    == Some(uuid)
                     && self.in_scope(&o)?
                 {
                     return self.domain_from(&o);
@@ -414,7 +431,7 @@ impl Domains<'_> {
         };
         let moref = methods::find_vm_by_uuid(self.client(), datacenter.as_ref(), &text)?
             .ok_or_else(missing)?;
-        let o = property::retrieve_one(self.client(), &moref, self.identity_paths())?
+        let o = property::retrieve_one(self.client(), &moref, &self.identity_paths())?
             .ok_or_else(missing)?;
         if !self.in_scope(&o)? {
             return Err(missing());
@@ -430,7 +447,7 @@ impl Domains<'_> {
         if let Some(moref) = methods::find_by_inventory_path(self.client(), &path)? {
             if moref.kind == "VirtualMachine" {
                 if let Some(o) =
-                    property::retrieve_one(self.client(), &moref, self.identity_paths())?
+                    property::retrieve_one(self.client(), &moref, &self.identity_paths())?
                 {
                     if self.in_scope(&o)? {
                         let dom = self.domain_from(&o)?;
@@ -441,7 +458,7 @@ impl Domains<'_> {
                 }
             }
         }
-        for o in self.list_vms(&IDENTITY)? {
+        for o in self.list_vms(VmIdentity::PATHS)? {
             if o.str_prop("name").map(unescape_name).as_deref() == Some(name) {
                 return self.domain_from(&o);
             }

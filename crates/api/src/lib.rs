@@ -169,10 +169,9 @@ impl Connection {
     /// vcenter= on esx://: check that the host is managed by that vCenter
     /// (or by any, for `*`), as libvirt does before migrations.
     fn check_vcenter(&self, wanted: &str) -> Result<()> {
-        let host = self.host_properties(&["summary.managementServerIp"])?;
-        let managed = host
-            .str_prop("summary.managementServerIp")
-            .map(str::to_string);
+        let managed = self
+            .host_view::<crate::vi::vim25::HostManagement>()?
+            .management_server_ip;
         match (wanted, managed) {
             ("*", None) => Err(Error::invalid_arg("This host is not managed by a vCenter")),
             ("*", Some(_)) => Ok(()),

@@ -4,12 +4,14 @@
 
 use std::sync::Arc;
 
-use super::domain::{is_same_vm, libvirt_state, power_state, vm_id, DomainRef, IDENTITY};
+use super::domain::{is_same_vm, libvirt_state, vm_id, DomainRef};
 use super::{Connection, QuestionHandler};
 use crate::error::{check_flags, Error, Result};
 use crate::flags;
 use crate::vi::task::{self, AutoAnswer, QuestionPolicy, TaskOutcome};
-use crate::vi::{methods, MoRef, ObjectContent, PowerState, Question};
+use crate::vi::vim25::*;
+use crate::vi::wire::View;
+use crate::vi::{methods, MoRef, PowerState, Question};
 use crate::Domains;
 
 /// The connection's question handler, asked about one domain.
@@ -47,23 +49,22 @@ impl Connection {
         }
     }
 
-    /// Runs a task on a domain's VM: the precheck reads `extra` properties
-    /// for `check` in the same request, and the VM's UUID to confirm that the
+    /// Runs a task on a domain's VM: the precheck reads the view `V` for
+    /// `check` in the same request, and the VM's UUID to confirm that the
     /// handle's MoRef still names it; if not, the MoRef is looked up again by
     /// UUID.
-    pub(crate) fn vm_task(
+    pub(crate) fn vm_task<V: View>(
         &self,
         dom: &DomainRef,
-        extra: &[&str],
         what: &str,
-        check: impl FnOnce(&ObjectContent) -> Result<()>,
+        check: impl FnOnce(&V) -> Result<()>,
         start: impl FnOnce(&crate::vi::Client, &MoRef) -> Result<MoRef>,
     ) -> Result<TaskOutcome> {
         self.check_writable(what)?;
-        let mut paths: Vec<&str> = extra.to_vec();
-        paths.extend(["config.uuid", "name"]);
+        let mut paths: Vec<&str> = V::PATHS.to_vec();
+        paths.extend(VmName::PATHS);
         if self.is_vcenter() {
-            paths.push("runtime.host");
+            paths.extend(VmHost::PATHS);
         }
         let who = who(dom);
         let pre = match task::precheck(self.client(), &dom.moref, &paths)? {
@@ -86,14 +87,14 @@ impl Connection {
             policy.as_ref(),
             &who,
             what,
-            check,
+            |o| check(&V::from_object(o)?),
             start,
         )
     }
 
     /// The domain as the host sees it now (one request).
     pub fn refresh(&self, dom: &DomainRef) -> Result<DomainRef> {
-        let o = self.vm_properties(dom, &IDENTITY)?;
+        let o = self.vm_properties(dom, VmIdentity::PATHS)?;
         self.domain_from(&o)
     }
 
@@ -124,11 +125,11 @@ impl Connection {
         op: fn(&crate::vi::Client, &MoRef) -> Result<()>,
     ) -> Result<()> {
         self.check_writable(&format!("{verb} domain '{}'", dom.name))?;
-        let vm = self.vm_properties(dom, &["runtime.powerState", "guest.toolsRunningStatus"])?;
-        if power_state(&vm)? != PowerState::PoweredOn {
+        let vm: VmGuestAgent = self.vm_view(dom)?;
+        if PowerState::parse(&vm.power_state)? != PowerState::PoweredOn {
             return Err(not_running(dom));
         }
-        if vm.str_prop("guest.toolsRunningStatus") != Some("guestToolsRunning") {
+        if vm.tools_running_status.as_deref() != Some("guestToolsRunning") {
             return Err(Error::operation_invalid(format!(
                 "Cannot {verb} domain '{}' through its guest: VMware Tools is not running in it{}",
                 dom.name,
@@ -153,9 +154,8 @@ impl Domains<'_> {
         let what = format!("start domain '{}'", dom.name);
         let out = self.vm_task(
             dom,
-            &["runtime.powerState"],
             &what,
-            |vm| match power_state(vm)? {
+            |vm: &VmPower| match PowerState::parse(&vm.power_state)? {
                 PowerState::PoweredOff => Ok(()),
                 _ => Err(Error::operation_invalid(format!(
                     "domain '{}' is already running",
@@ -172,9 +172,8 @@ impl Domains<'_> {
         let what = format!("resume domain '{}'", dom.name);
         let out = self.vm_task(
             dom,
-            &["runtime.powerState"],
             &what,
-            |vm| match power_state(vm)? {
+            |vm: &VmPower| match PowerState::parse(&vm.power_state)? {
                 PowerState::Suspended => Ok(()),
                 PowerState::PoweredOn => Err(Error::operation_invalid(format!(
                     "domain '{}' is not paused",
@@ -192,9 +191,8 @@ impl Domains<'_> {
         let what = format!("suspend domain '{}'", dom.name);
         self.vm_task(
             dom,
-            &["runtime.powerState"],
             &what,
-            |vm| match power_state(vm)? {
+            |vm: &VmPower| match PowerState::parse(&vm.power_state)? {
                 PowerState::PoweredOn => Ok(()),
                 PowerState::Suspended => Err(Error::operation_invalid(format!(
                     "domain '{}' is already suspended",
@@ -230,9 +228,8 @@ impl Domains<'_> {
         let what = format!("destroy domain '{}'", dom.name);
         self.vm_task(
             dom,
-            &["runtime.powerState"],
             &what,
-            |vm| match power_state(vm)? {
+            |vm: &VmPower| match PowerState::parse(&vm.power_state)? {
                 PowerState::PoweredOff => Err(not_running(dom)),
                 _ => Ok(()),
             },
@@ -260,14 +257,14 @@ impl Domains<'_> {
     /// The domain's state and reason (reasons are not known on ESX: 0).
     pub fn domain_get_state(&self, dom: &DomainRef, flags: u32) -> Result<(i32, i32)> {
         check_flags(flags, flags::DOMAIN_NONE)?;
-        let vm = self.vm_properties(dom, &["runtime.powerState"])?;
-        Ok((libvirt_state(power_state(&vm)?), 0))
+        let vm: VmPower = self.vm_view(dom)?;
+        Ok((libvirt_state(PowerState::parse(&vm.power_state)?), 0))
     }
 
     /// Running or suspended.
     pub fn domain_is_active(&self, dom: &DomainRef) -> Result<bool> {
-        let vm = self.vm_properties(dom, &["runtime.powerState"])?;
-        Ok(power_state(&vm)? != PowerState::PoweredOff)
+        let vm: VmPower = self.vm_view(dom)?;
+        Ok(PowerState::parse(&vm.power_state)? != PowerState::PoweredOff)
     }
 
     /// ESX has no transient domains; the call still checks that it exists.

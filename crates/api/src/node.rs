@@ -3,6 +3,8 @@
 use super::Connection;
 use crate::error::{Error, Result};
 use crate::vi::property;
+use crate::vi::vim25::*;
+use crate::vi::wire::View;
 use crate::vi::ObjectContent;
 use crate::Node;
 
@@ -46,55 +48,43 @@ impl Connection {
             .ok_or_else(|| Error::rpc(format!("The host system {host} no longer exists")))
     }
 
+    /// A view of the managed host, read in one request.
+    pub(crate) fn host_view<V: View>(&self) -> Result<V> {
+        V::from_object(&self.host_properties(V::PATHS)?)
+    }
+
     /// `hostName[.domainName]` from the host's DNS configuration.
     pub fn connect_get_hostname(&self) -> Result<String> {
-        let h = self.host_properties(&[
-            "config.network.dnsConfig.hostName",
-            "config.network.dnsConfig.domainName",
-        ])?;
         // The whole DNS configuration (config, network, dnsConfig) is
         // optional; an empty name is the host's own answer.
-        let host = h.require_str("config.network.dnsConfig.hostName")?;
-        if host.is_empty() {
+        let h: HostDnsName = self.host_view()?;
+        if h.host_name.is_empty() {
             return Err(Error::rpc("Missing or empty 'hostName' property"));
         }
-        Ok(match h.str_prop("config.network.dnsConfig.domainName") {
-            Some(d) if !d.is_empty() => format!("{host}.{d}"),
-            _ => host.to_string(),
+        Ok(match h.domain_name {
+            Some(d) if !d.is_empty() => format!("{}.{d}", h.host_name),
+            _ => h.host_name,
         })
     }
 
     /// Whether the host CPU runs 64-bit guests (CPUID 0x80000001 EDX bit 29),
     /// and the host's BIOS UUID.
     fn host_identity(&self) -> Result<(bool, String)> {
-        let h = self.host_properties(&["hardware.cpuFeature", "hardware.systemInfo.uuid"])?;
+        let h: HostCpuIdentity = self.host_view()?;
         let mut long_mode = false;
-        if let Some(list) = h.prop("hardware.cpuFeature") {
-            for f in list.items() {
-                // 0x80000001 is sent as the signed int -2147483647.
-                if f.i64_field("level") == Some(-2147483647) {
-                    let edx: Vec<char> = f
-                        .str_field("edx")
-                        .unwrap_or("")
-                        .chars()
-                        .filter(|c| *c != ':')
-                        .collect();
-                    if edx.len() != 32 {
-                        return Err(Error::rpc(format!(
-                            "HostCpuIdInfo register 'edx' has an unexpected length: {}",
-                            f.str_field("edx").unwrap_or("")
-                        )));
-                    }
-                    // The string lists bit 31 first.
-                    long_mode = edx[31 - 29] == '1';
-                }
+        // 0x80000001 is sent as the signed int -2147483647.
+        for f in h.cpu_feature.iter().filter(|f| f.level == -2147483647) {
+            let edx_text = f.edx.as_deref().unwrap_or("");
+            let edx: Vec<char> = edx_text.chars().filter(|c| *c != ':').collect();
+            if edx.len() != 32 {
+                return Err(Error::rpc(format!(
+                    "HostCpuIdInfo register 'edx' has an unexpected length: {edx_text}"
+                )));
             }
+            // The string lists bit 31 first.
+            long_mode = edx[31 - 29] == '1';
         }
-        let uuid = h
-            .str_prop("hardware.systemInfo.uuid")
-            .unwrap_or("")
-            .to_string();
-        Ok((long_mode, uuid))
+        Ok((long_mode, h.uuid.unwrap_or_default()))
     }
 
     /// The capabilities XML, shaped as libvirt's ESX driver formats it.
@@ -134,28 +124,20 @@ impl Connection {
 
 impl Node<'_> {
     pub fn node_get_info(&self) -> Result<NodeInfo> {
-        let h = self.host_properties(&[
-            "hardware.cpuInfo.hz",
-            "hardware.cpuInfo.numCpuCores",
-            "hardware.cpuInfo.numCpuPackages",
-            "hardware.cpuInfo.numCpuThreads",
-            "hardware.memorySize",
-            "hardware.numaInfo.numNodes",
-            "summary.hardware.cpuModel",
-        ])?;
+        let h: HostNodeInfo = self.host_view()?;
         // As libvirt: a number the host does not report is 0; a malformed
-        // one is an error that names it.
-        let num = |p: &str| -> Result<u64> { Ok(h.long(p)?.unwrap_or(0).max(0) as u64) };
-        let cores = num("hardware.cpuInfo.numCpuCores")?;
-        let packages = num("hardware.cpuInfo.numCpuPackages")?;
-        let threads = num("hardware.cpuInfo.numCpuThreads")?;
+        // one is an error that names it (the view's reader).
+        let num = |v: Option<i64>| -> u64 { v.unwrap_or(0).max(0) as u64 };
+        let cores = num(h.num_cpu_cores.map(i64::from));
+        let packages = num(h.num_cpu_packages.map(i64::from));
+        let threads = num(h.num_cpu_threads.map(i64::from));
         let small = |v: u64| u32::try_from(v).unwrap_or(u32::MAX);
         Ok(NodeInfo {
-            model: shorten_cpu_model(h.str_prop("summary.hardware.cpuModel").unwrap_or("")),
-            memory_kib: num("hardware.memorySize")? / 1024,
+            model: shorten_cpu_model(h.cpu_model.as_deref().unwrap_or("")),
+            memory_kib: num(h.memory_size) / 1024,
             cpus: small(cores),
-            mhz: small(num("hardware.cpuInfo.hz")? / 1_000_000),
-            nodes: small(num("hardware.numaInfo.numNodes")?),
+            mhz: small(num(h.hz) / 1_000_000),
+            nodes: small(num(h.num_nodes.map(i64::from))),
             sockets: small(packages),
             cores: small(cores.checked_div(packages).unwrap_or(0)),
             threads: small(threads.checked_div(cores).unwrap_or(0)),
@@ -164,12 +146,8 @@ impl Node<'_> {
 
     /// Free memory in bytes: memory size minus the host's memory usage.
     pub fn node_get_free_memory(&self) -> Result<u64> {
-        let h = self.host_properties(&[
-            "summary.quickStats.overallMemoryUsage",
-            "hardware.memorySize",
-        ])?;
-        let size = h.require_i64("hardware.memorySize")?;
-        let used_mib = h.require_i64("summary.quickStats.overallMemoryUsage")?;
+        let h: HostFreeMemory = self.host_view()?;
+        let (size, used_mib) = (h.memory_size, i64::from(h.overall_memory_usage));
         Ok(size
             .saturating_sub(used_mib.saturating_mul(1024 * 1024))
             .max(0) as u64)

@@ -11,7 +11,8 @@ use super::Connection;
 use crate::error::{check_flags, Error, Result};
 use crate::flags;
 use crate::vi::soap::escape;
-use crate::vi::{methods, MoRef, ObjectContent, PowerState, Value};
+use crate::vi::vim25::*;
+use crate::vi::{methods, MoRef, PowerState};
 use crate::Snapshots;
 
 /// One snapshot of the tree.
@@ -87,46 +88,36 @@ fn state_name(p: PowerState) -> &'static str {
 }
 
 impl SnapshotTree {
-    /// From a VM's `snapshot` property (VirtualMachineSnapshotInfo); no
-    /// property means no snapshots.
-    pub fn from_info(info: Option<&Value>) -> Result<SnapshotTree> {
+    /// From a VM's `snapshot` property; no property means no snapshots.
+    pub fn from_info(info: Option<&VirtualMachineSnapshotInfo>) -> Result<SnapshotTree> {
         let mut tree = SnapshotTree::default();
         let Some(info) = info else { return Ok(tree) };
-        let current = info.moref_field("currentSnapshot").cloned();
-        for root in info.get_all("rootSnapshotList") {
+        for root in &info.root_snapshot_list {
             tree.add(root, None)?;
         }
-        tree.current = current.and_then(|c| tree.nodes.iter().position(|n| n.moref == c));
+        tree.current = info
+            .current_snapshot
+            .as_ref()
+            .and_then(|c| tree.nodes.iter().position(|n| &n.moref == c));
         Ok(tree)
     }
 
-    fn add(&mut self, v: &Value, parent: Option<usize>) -> Result<()> {
-        let bad = |what: &str| {
-            Error::rpc(format!(
-                "The host sent a snapshot tree entry without {what}"
-            ))
-        };
+    fn add(&mut self, v: &VirtualMachineSnapshotTree, parent: Option<usize>) -> Result<()> {
         let index = self.nodes.len();
         self.nodes.push(SnapshotNode {
-            moref: v
-                .moref_field("snapshot")
-                .cloned()
-                .ok_or_else(|| bad("snapshot"))?,
-            name: v.str_field("name").ok_or_else(|| bad("name"))?.to_string(),
-            description: v.str_field("description").unwrap_or("").to_string(),
-            created: v
-                .str_field("createTime")
-                .and_then(parse_datetime)
-                .unwrap_or(0),
-            state: PowerState::parse(v.str_field("state").ok_or_else(|| bad("state"))?)?,
-            quiesced: v.bool_field("quiesced").unwrap_or(false),
+            moref: v.snapshot.clone(),
+            name: v.name.clone(),
+            description: v.description.clone(),
+            created: parse_datetime(&v.create_time).unwrap_or(0),
+            state: PowerState::parse(&v.state)?,
+            quiesced: v.quiesced,
             parent,
             children: Vec::new(),
         });
         if let Some(p) = parent {
             self.nodes[p].children.push(index);
         }
-        for child in v.get_all("childSnapshotList") {
+        for child in &v.child_snapshot_list {
             self.add(child, Some(index))?;
         }
         Ok(())
@@ -295,8 +286,8 @@ pub fn parse_snapshot_xml(xml: &str) -> Result<(Option<String>, Option<String>)>
 impl Connection {
     /// The snapshot tree of a domain: one request.
     pub fn snapshot_tree(&self, dom: &DomainRef) -> Result<SnapshotTree> {
-        let vm = self.vm_properties(dom, &["snapshot"])?;
-        SnapshotTree::from_info(vm.prop("snapshot"))
+        let vm: VmSnapshots = self.vm_view(dom)?;
+        SnapshotTree::from_info(vm.snapshot.as_ref())
     }
 
     /// Runs a task on one snapshot (found by name in the precheck's tree).
@@ -310,10 +301,9 @@ impl Connection {
         let found = std::cell::RefCell::new(None);
         self.vm_task(
             dom,
-            &["snapshot"],
             what,
-            |vm: &ObjectContent| {
-                let tree = SnapshotTree::from_info(vm.prop("snapshot"))?;
+            |vm: &VmSnapshots| {
+                let tree = SnapshotTree::from_info(vm.snapshot.as_ref())?;
                 let i = tree.get_unique(dom, name)?;
                 *found.borrow_mut() = Some(tree.nodes[i].moref.clone());
                 Ok(())
@@ -368,10 +358,9 @@ impl Snapshots<'_> {
         let dup_name = name.clone();
         self.vm_task(
             dom,
-            &["snapshot", "runtime.powerState"],
             &what,
-            |vm| {
-                let tree = SnapshotTree::from_info(vm.prop("snapshot"))?;
+            |vm: &VmSnapshotsAndPower| {
+                let tree = SnapshotTree::from_info(vm.snapshot.as_ref())?;
                 if tree.find(&dup_name).is_some() {
                     return Err(Error::operation_invalid(format!(
                         "Snapshot '{dup_name}' already exists in domain '{}'",

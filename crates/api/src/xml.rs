@@ -4,12 +4,14 @@
 //! datastore paths with the host's datastores, as libvirt's ESX driver
 //! maps them.
 
-use super::domain::{format_uuid, power_state, DomainRef, IDENTITY};
+use super::domain::{format_uuid, DomainRef};
 use super::Connection;
 use crate::error::{check_flags, Error, Result};
 use crate::flags;
 use crate::vi::datastore::{self, DatastorePath};
 use crate::vi::property::{self, FilterSpec, ObjectSpec, PropertySpec, TraversalSpec};
+use crate::vi::vim25::*;
+use crate::vi::wire::View;
 use crate::vi::{methods, task, MoRef, PowerState};
 use crate::vmx::{self, DomainDef, FormatContext, ParseContext, VmxFile};
 use crate::Domains;
@@ -158,8 +160,8 @@ impl Connection {
         let host = self.scope()?.host.clone();
         let spec = FilterSpec {
             props: vec![PropertySpec::new(
-                "Datastore",
-                &["summary.name", "summary.url"],
+                DatastoreMount::TYPE,
+                DatastoreMount::PATHS,
             )],
             objects: vec![ObjectSpec {
                 obj: host,
@@ -172,19 +174,18 @@ impl Connection {
         };
         let mut out = Vec::new();
         for o in property::retrieve(self.client(), &spec)? {
-            let (Some(name), Some(url)) = (o.str_prop("summary.name"), o.str_prop("summary.url"))
-            else {
+            // summary is required, but a datastore that cannot be read (an
+            // inaccessible one) comes without it: skipped.
+            let Ok(DatastoreMount { name, url, .. }) = DatastoreMount::from_object(&o) else {
                 continue;
             };
+            let url = url.as_str();
             let path = url
                 .strip_prefix("ds://")
                 .unwrap_or(url)
                 .trim_end_matches('/')
                 .to_string();
-            out.push(Mount {
-                name: name.to_string(),
-                path,
-            });
+            out.push(Mount { name, path });
         }
         Ok(out)
     }
@@ -295,8 +296,8 @@ impl Domains<'_> {
     /// runs. Three requests: the VM, the datastores, the file.
     pub fn domain_get_xml_desc(&self, dom: &DomainRef, flags: u32) -> Result<String> {
         check_flags(flags, flags::DOMAIN_GET_XML_DESC)?;
-        let vm = self.vm_properties(dom, &["config.files.vmPathName", "runtime.powerState"])?;
-        let path = DatastorePath::parse(vm.require_str("config.files.vmPathName")?)?;
+        let vm: VmFiles = self.vm_view(dom)?;
+        let path = DatastorePath::parse(&vm.vm_path_name)?;
         let mounts = self.datastore_mounts()?;
         let scope = self.scope()?;
         let bytes =
@@ -323,7 +324,7 @@ impl Domains<'_> {
         };
         let mut def = vmx::parse(&file, &ctx)?;
         if flags & flags::esxDomainXMLFlags::ESX_DOMAIN_XML_INACTIVE as u32 == 0
-            && power_state(&vm)? != PowerState::PoweredOff
+            && PowerState::parse(&vm.power_state)? != PowerState::PoweredOff
         {
             def.id = Some(dom.id);
         }
@@ -448,7 +449,7 @@ impl Domains<'_> {
                 });
             }
         };
-        let o = property::retrieve_one(self.client(), &vm, &IDENTITY)?
+        let o = property::retrieve_one(self.client(), &vm, VmIdentity::PATHS)?
             .ok_or_else(|| Error::rpc(format!("The new domain '{}' vanished", def.name)))?;
         self.domain_from(&o)
     }
@@ -463,8 +464,8 @@ impl Domains<'_> {
     pub fn domain_undefine_flags(&self, dom: &DomainRef, flags: u32) -> Result<()> {
         check_flags(flags, flags::DOMAIN_UNDEFINE_FLAGS)?;
         self.check_writable(&format!("undefine domain '{}'", dom.name))?;
-        let vm = self.vm_properties(dom, &["runtime.powerState"])?;
-        if power_state(&vm)? == PowerState::PoweredOn {
+        let vm: VmPower = self.vm_view(dom)?;
+        if PowerState::parse(&vm.power_state)? == PowerState::PoweredOn {
             return Err(Error::operation_invalid(format!(
                 "Domain '{}' is not suspended or powered off",
                 dom.name

@@ -16,6 +16,8 @@ pub mod task;
 pub mod tls;
 pub mod transport;
 pub mod types;
+pub mod vim25;
+pub mod wire;
 
 pub use session::{Client, Safety, Secret};
 pub use types::{MoRef, ObjectContent, PowerState, Question, TaskInfo, Value};

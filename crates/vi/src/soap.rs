@@ -115,6 +115,38 @@ impl XmlWriter {
         self
     }
 
+    /// A value tree: data objects as nested elements in field order, with
+    /// `xsi:type` only where the value carries one (an anyType slot).
+    pub fn value(&mut self, name: &str, v: &Value) -> &mut Self {
+        match v {
+            Value::Text { ty: Some(t), text } => self.typed_text(name, t, text),
+            Value::Text { ty: None, text } => self.text(name, text),
+            Value::MoRef(m) => self.moref(name, m),
+            Value::Obj { ty, fields } => {
+                match ty {
+                    Some(t) => self.open_typed(name, t),
+                    None => self.open(name),
+                };
+                for (n, f) in fields {
+                    self.value(n, f);
+                }
+                self.close(name)
+            }
+            Value::Array { ty, items } => {
+                self.open_typed(name, ty);
+                let item = ty
+                    .rsplit_once(':')
+                    .map_or(ty.as_str(), |(_, l)| l)
+                    .trim_start_matches("ArrayOf")
+                    .to_string();
+                for i in items {
+                    self.value(&item, i);
+                }
+                self.close(name)
+            }
+        }
+    }
+
     pub fn raw(&mut self, xml: &str) -> &mut Self {
         self.buf.push_str(xml);
         self

@@ -31,6 +31,23 @@ impl MoRef {
     }
 }
 
+/// An empty reference (for `Default` of the generated structs; never sent).
+impl Default for MoRef {
+    fn default() -> MoRef {
+        MoRef::new("", "")
+    }
+}
+
+/// Empty text.
+impl Default for Value {
+    fn default() -> Value {
+        Value::Text {
+            ty: None,
+            text: String::new(),
+        }
+    }
+}
+
 impl fmt::Display for MoRef {
     /// Session-scoped objects (private property collectors, views) are
     /// named "session[KEY]id" by ESX; the key is masked, as it names the
