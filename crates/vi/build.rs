@@ -25,9 +25,11 @@ fn main() {
             data_type(&schema, name, &mut out);
         }
     }
+    decoder(&schema, &mut out);
     for v in &schema.views {
         view(&schema, v, &mut out);
     }
+    views_table(&schema, &mut out);
     for m in &schema.methods {
         method(m, &mut out);
     }
@@ -155,6 +157,29 @@ fn data_type(s: &Schema, name: &str, out: &mut String) {
     );
 }
 
+/// `decode(name, value)`: reads a value as the data object type the name
+/// says, chosen at run time (for tests and tools).
+fn decoder(s: &Schema, out: &mut String) {
+    let _ = writeln!(
+        out,
+        "/// Reads `v` as the data object type `name`; None for a type the schema does not declare."
+    );
+    let _ = writeln!(
+        out,
+        "pub fn decode(name: &str, v: &Value) -> Option<Result<()>> {{"
+    );
+    let _ = writeln!(out, "    Some(match name {{");
+    for name in &s.order {
+        if !s.types[name].managed {
+            let _ = writeln!(
+                out,
+                "        \"{name}\" => {name}::from_value(v).map(|_| ()),"
+            );
+        }
+    }
+    let _ = writeln!(out, "        _ => return None,\n    }})\n}}\n");
+}
+
 fn view(s: &Schema, v: &parse::ViewDef, out: &mut String) {
     let _ = writeln!(
         out,
@@ -213,6 +238,21 @@ fn view(s: &Schema, v: &parse::ViewDef, out: &mut String) {
         let _ = writeln!(out, "{r}");
     }
     let _ = writeln!(out, "        }})\n    }}\n}}\n");
+}
+
+/// `VIEWS`: every view, its type and paths, and its reader (for tests that
+/// read each view from a peer).
+fn views_table(s: &Schema, out: &mut String) {
+    let _ = writeln!(out, "/// Every view: (name, managed type, paths, reader).");
+    let _ = writeln!(out, "pub const VIEWS: &[(&str, &str, &[&str], fn(&crate::types::ObjectContent) -> Result<()>)] = &[");
+    for v in &s.views {
+        let _ = writeln!(
+            out,
+            "    (\"{n}\", {n}::TYPE, {n}::PATHS, |o| {n}::from_object(o).map(|_| ())),",
+            n = v.name
+        );
+    }
+    let _ = writeln!(out, "];\n");
 }
 
 /// The Rust type a method takes for a parameter.

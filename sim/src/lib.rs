@@ -26,6 +26,7 @@ mod props;
 mod server;
 mod soap;
 mod tasks;
+mod typed;
 mod vmxgen;
 mod world;
 

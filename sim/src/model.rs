@@ -15,7 +15,7 @@ pub enum SVal {
     /// An XSD primitive: (`xsd:int`, "4").
     Prim(&'static str, String),
     /// An enum value: (`VirtualMachinePowerState`, "poweredOn").
-    Enum(&'static str, String),
+    Enum(String, String),
     MoRef(String, String),
     /// A data object. `poly` makes nested occurrences carry `xsi:type`.
     Obj {
@@ -49,8 +49,8 @@ pub fn boolean(v: bool) -> SVal {
 pub fn datetime(t: SystemTime) -> SVal {
     SVal::Prim("xsd:dateTime", format_datetime(t))
 }
-pub fn en(ty: &'static str, v: impl Into<String>) -> SVal {
-    SVal::Enum(ty, v.into())
+pub fn en(ty: &str, v: impl Into<String>) -> SVal {
+    SVal::Enum(ty.to_string(), v.into())
 }
 pub fn moref(kind: impl Into<String>, id: impl Into<String>) -> SVal {
     SVal::MoRef(kind.into(), id.into())
@@ -127,7 +127,12 @@ fn item_element(item: &str) -> &str {
 pub fn write(out: &mut String, name: &str, val: &SVal, any: bool) {
     match val {
         SVal::Any(v) => write(out, name, v, true),
-        SVal::Prim(t, text) | SVal::Enum(t, text) => {
+        SVal::Prim(_, text) | SVal::Enum(_, text) => {
+            let t = match val {
+                SVal::Prim(t, _) => *t,
+                SVal::Enum(t, _) => t.as_str(),
+                _ => "",
+            };
             if any {
                 let _ = write!(out, "<{name} xsi:type=\"{t}\">{}</{name}>", escape(text));
             } else {

@@ -1,6 +1,7 @@
 //! Property values of the simulated managed objects, in the shapes and
 //! field order of the vSphere WSDL (the subset clients read).
 
+use esx_vi::vim25::{AboutInfo, UserSession, VirtualMachineSnapshotTree};
 use std::time::{Duration, SystemTime};
 
 use crate::model::*;
@@ -21,30 +22,26 @@ pub fn api_name(name: &str) -> String {
         .replace('\\', "%5c")
 }
 
+/// The host's AboutInfo, written from the type the client reads.
 pub fn about() -> SVal {
-    obj(
+    crate::typed::sval(
         "AboutInfo",
-        vec![
-            ("name", s("VMware ESXi")),
-            (
-                "fullName",
-                s(format!(
-                    "VMware ESXi {PRODUCT_VERSION} build-{BUILD} (esx-sim)"
-                )),
-            ),
-            ("vendor", s("VMware, Inc.")),
-            ("version", s(PRODUCT_VERSION)),
-            ("build", s(BUILD)),
-            ("localeVersion", s("INTL")),
-            ("localeBuild", s("000")),
-            ("osType", s("vmnix-x86")),
-            ("productLineId", s("embeddedEsx")),
-            ("apiType", s("HostAgent")),
-            ("apiVersion", s(API_VERSION)),
-            ("instanceUuid", s("52a0f3b1-6c1d-4e2f-9a8b-7c6d5e4f3a2b")),
-            ("licenseProductName", s("VMware ESX Server")),
-            ("licenseProductVersion", s("7.0")),
-        ],
+        &AboutInfo {
+            name: "VMware ESXi".into(),
+            full_name: format!("VMware ESXi {PRODUCT_VERSION} build-{BUILD} (esx-sim)"),
+            vendor: "VMware, Inc.".into(),
+            version: PRODUCT_VERSION.into(),
+            build: BUILD.into(),
+            locale_version: Some("INTL".into()),
+            locale_build: Some("000".into()),
+            os_type: "vmnix-x86".into(),
+            product_line_id: "embeddedEsx".into(),
+            api_type: "HostAgent".into(),
+            api_version: API_VERSION.into(),
+            instance_uuid: Some("52a0f3b1-6c1d-4e2f-9a8b-7c6d5e4f3a2b".into()),
+            license_product_name: Some("VMware ESX Server".into()),
+            license_product_version: Some("7.0".into()),
+        },
     )
 }
 
@@ -102,25 +99,23 @@ pub fn service_content() -> SVal {
     )
 }
 
+/// A session's UserSession, written from the type the client reads.
 pub fn user_session(sess: &crate::world::Session) -> SVal {
-    obj(
+    crate::typed::sval(
         "UserSession",
-        vec![
-            ("key", s(sess.key.clone())),
-            ("userName", s(sess.user.clone())),
-            (
-                "fullName",
-                s(if sess.user == "root" {
-                    "Administrator".to_string()
-                } else {
-                    sess.user.clone()
-                }),
-            ),
-            ("loginTime", datetime(sess.login_time)),
-            ("lastActiveTime", datetime(sess.last_active_time)),
-            ("locale", s("en")),
-            ("messageLocale", s("en")),
-        ],
+        &UserSession {
+            key: sess.key.clone(),
+            user_name: sess.user.clone(),
+            full_name: if sess.user == "root" {
+                "Administrator".to_string()
+            } else {
+                sess.user.clone()
+            },
+            login_time: format_datetime(sess.login_time),
+            last_active_time: format_datetime(sess.last_active_time),
+            locale: "en".into(),
+            message_locale: "en".into(),
+        },
     )
 }
 
@@ -712,33 +707,31 @@ fn vm_guest(vm: &Vm) -> SVal {
     obj("GuestInfo", f)
 }
 
+/// The snapshot trees below `parent`, written from the type the client
+/// reads.
 fn snapshot_tree(vm: &Vm, parent: Option<&str>) -> Vec<SVal> {
+    snapshot_trees(vm, parent)
+        .iter()
+        .map(|t| crate::typed::sval("VirtualMachineSnapshotTree", t))
+        .collect()
+}
+
+fn snapshot_trees(vm: &Vm, parent: Option<&str>) -> Vec<VirtualMachineSnapshotTree> {
     vm.snapshots
         .iter()
         .filter(|s| s.parent.as_deref() == parent)
-        .map(|snap| {
-            let children = snapshot_tree(vm, Some(&snap.moid));
-            let mut f = vec![
-                (
-                    "snapshot",
-                    moref("VirtualMachineSnapshot", snap.moid.clone()),
-                ),
-                ("vm", moref("VirtualMachine", vm.moid())),
-                ("name", s(snap.name.clone())),
-                ("description", s(snap.description.clone())),
-                ("id", int(snap.id)),
-                ("createTime", datetime(snap.create_time)),
-                ("state", en("VirtualMachinePowerState", snap.state.as_str())),
-                ("quiesced", boolean(snap.quiesced)),
-            ];
-            if !children.is_empty() {
-                f.push((
-                    "childSnapshotList",
-                    list("VirtualMachineSnapshotTree", children),
-                ));
-            }
-            f.push(("replaySupported", boolean(false)));
-            obj("VirtualMachineSnapshotTree", f)
+        .map(|snap| VirtualMachineSnapshotTree {
+            snapshot: esx_vi::MoRef::new("VirtualMachineSnapshot", snap.moid.clone()),
+            vm: esx_vi::MoRef::new("VirtualMachine", vm.moid()),
+            name: snap.name.clone(),
+            description: snap.description.clone(),
+            id: Some(snap.id as i32),
+            create_time: format_datetime(snap.create_time),
+            state: snap.state.as_str().into(),
+            quiesced: snap.quiesced,
+            backup_manifest: None,
+            child_snapshot_list: snapshot_trees(vm, Some(&snap.moid)),
+            replay_supported: Some(false),
         })
         .collect()
 }
