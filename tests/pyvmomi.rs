@@ -6,26 +6,8 @@ mod common;
 use std::path::PathBuf;
 use std::process::Command;
 
-use common::{repo_dir, require, Sim, PASSWORD};
+use common::{repo_dir, Sim, PASSWORD};
 use esx_driver::driver::config::{ParamValue, TypedParam};
-
-/// The Python with pyvmomi: $ESX_PYTHON (set by `make test`), else
-/// build/venv, else python3 if it can import pyVmomi.
-fn python() -> Option<PathBuf> {
-    let candidates = [
-        std::env::var_os("ESX_PYTHON").map(PathBuf::from),
-        Some(repo_dir().join("build/venv/bin/python")),
-        common::which("python3"),
-    ];
-    let found = candidates.into_iter().flatten().find(|p| {
-        p.exists()
-            && Command::new(p)
-                .args(["-c", "import pyVmomi"])
-                .output()
-                .is_ok_and(|o| o.status.success())
-    });
-    require("python3 with pyvmomi (make test creates build/venv)", found)
-}
 
 fn run(py: &PathBuf, sim: &Sim, scenario: &str, args: &[&str]) -> Vec<Vec<String>> {
     let out = Command::new(py)
@@ -54,7 +36,9 @@ fn run(py: &PathBuf, sim: &Sim, scenario: &str, args: &[&str]) -> Vec<Vec<String
 
 #[test]
 fn pyvmomi_lists_vms_and_reads_host_hardware() {
-    let Some(py) = python() else { return };
+    let Some(py) = common::pyvmomi_python() else {
+        return;
+    };
     let sim = Sim::start();
     let lines = run(&py, &sim, "inventory", &[]);
     let about = lines.iter().find(|l| l[0] == "about").unwrap();
@@ -85,7 +69,9 @@ fn pyvmomi_lists_vms_and_reads_host_hardware() {
 
 #[test]
 fn pyvmomi_powers_a_vm_on_and_off() {
-    let Some(py) = python() else { return };
+    let Some(py) = common::pyvmomi_python() else {
+        return;
+    };
     let sim = Sim::start();
     let lines = run(&py, &sim, "power", &["debian-02"]);
     assert_eq!(lines[0], ["poweron", "success", "poweredOn"]);
@@ -95,7 +81,9 @@ fn pyvmomi_powers_a_vm_on_and_off() {
 
 #[test]
 fn pyvmomi_answers_questions() {
-    let Some(py) = python() else { return };
+    let Some(py) = common::pyvmomi_python() else {
+        return;
+    };
     let sim = Sim::start();
     let uuid_before = sim.vm("copied-05")["uuid"].clone();
     let lines = run(&py, &sim, "question", &["copied-05"]);
@@ -115,7 +103,9 @@ fn pyvmomi_answers_questions() {
 /// sides agree on the wire format of the config spec.
 #[test]
 fn pyvmomi_reads_what_the_driver_set() {
-    let Some(py) = python() else { return };
+    let Some(py) = common::pyvmomi_python() else {
+        return;
+    };
     let sim = Sim::with_args(&["--task-ms", "50"]);
     let c = sim.connect("");
     let d = c.domains().domain_lookup_by_name("debian-02").unwrap();
@@ -169,7 +159,9 @@ fn pyvmomi_reads_what_the_driver_set() {
 /// pyvmomi reads the snapshot tree the driver created.
 #[test]
 fn pyvmomi_reads_the_snapshot_tree_the_driver_made() {
-    let Some(py) = python() else { return };
+    let Some(py) = common::pyvmomi_python() else {
+        return;
+    };
     let sim = Sim::with_args(&["--task-ms", "20"]);
     let c = sim.connect("");
     let a = c.domains().domain_lookup_by_name("alpine-01").unwrap();

@@ -10,7 +10,7 @@ use std::collections::BTreeSet;
 use std::io::Write;
 use std::process::{Command, Stdio};
 
-use common::{repo_dir, require};
+use common::repo_dir;
 use esx_driver::vi::schema::{schema, Field, Occurs};
 
 fn json_str(s: &str) -> String {
@@ -79,24 +79,11 @@ fn schema_json() -> String {
     )
 }
 
-fn python() -> Option<std::path::PathBuf> {
-    let candidates = [
-        std::env::var_os("ESX_PYTHON").map(std::path::PathBuf::from),
-        Some(repo_dir().join("build/venv/bin/python")),
-    ];
-    let found = candidates.into_iter().flatten().find(|p| {
-        p.exists()
-            && Command::new(p)
-                .args(["-c", "import pyVmomi"])
-                .output()
-                .is_ok_and(|o| o.status.success())
-    });
-    require("python3 with pyvmomi (make test creates build/venv)", found)
-}
-
 #[test]
 fn every_declared_type_field_and_method_matches_pyvmomi() {
-    let Some(py) = python() else { return };
+    let Some(py) = common::pyvmomi_python() else {
+        return;
+    };
     let mut child = Command::new(py)
         .arg(repo_dir().join("tests/pyvmomi/schema_check.py"))
         .stdin(Stdio::piped())

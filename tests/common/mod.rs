@@ -548,3 +548,21 @@ impl Drop for Vcsim {
         let _ = self.child.wait();
     }
 }
+
+/// The Python with pyvmomi: $ESX_PYTHON (set by `make test`), else
+/// build/venv, else python3 if it can import pyVmomi.
+pub fn pyvmomi_python() -> Option<PathBuf> {
+    let candidates = [
+        std::env::var_os("ESX_PYTHON").map(PathBuf::from),
+        Some(repo_dir().join("build/venv/bin/python")),
+        which("python3"),
+    ];
+    let found = candidates.into_iter().flatten().find(|p| {
+        p.exists()
+            && Command::new(p)
+                .args(["-c", "import pyVmomi"])
+                .output()
+                .is_ok_and(|o| o.status.success())
+    });
+    require("python3 with pyvmomi (make test creates build/venv)", found)
+}

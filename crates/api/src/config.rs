@@ -8,6 +8,10 @@ use super::domain::{libvirt_state, DomainRef};
 use super::Connection;
 use crate::error::{check_flags, Code, Error, Result};
 use crate::flags;
+use crate::flags::esxDomainGetHostnameFlags::*;
+use crate::flags::esxDomainInterfaceAddressesSource::*;
+use crate::flags::esxDomainMemoryModFlags::*;
+use crate::flags::esxDomainVcpuFlags::*;
 use crate::vi::vim25::*;
 use crate::vi::wire::View;
 use crate::vi::{methods, PowerState};
@@ -97,12 +101,9 @@ pub const SCHED_SHARES: &str = "shares";
 pub const MEMORY_MIN_GUARANTEE: &str = "min_guarantee";
 
 /// VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_AGENT: VMware Tools.
-pub const IFADDR_SRC_LEASE: u32 =
-    flags::esxDomainInterfaceAddressesSource::ESX_DOMAIN_INTERFACE_ADDRESSES_SRC_LEASE as u32;
-pub const IFADDR_SRC_AGENT: u32 =
-    flags::esxDomainInterfaceAddressesSource::ESX_DOMAIN_INTERFACE_ADDRESSES_SRC_AGENT as u32;
-pub const IFADDR_SRC_ARP: u32 =
-    flags::esxDomainInterfaceAddressesSource::ESX_DOMAIN_INTERFACE_ADDRESSES_SRC_ARP as u32;
+pub const IFADDR_SRC_LEASE: u32 = ESX_DOMAIN_INTERFACE_ADDRESSES_SRC_LEASE as u32;
+pub const IFADDR_SRC_AGENT: u32 = ESX_DOMAIN_INTERFACE_ADDRESSES_SRC_AGENT as u32;
+pub const IFADDR_SRC_ARP: u32 = ESX_DOMAIN_INTERFACE_ADDRESSES_SRC_ARP as u32;
 
 /// The smallest memory ESX gives a VM (memoryMB is at least 4).
 pub const MIN_MEMORY_KIB: u64 = 4 * 1024;
@@ -308,7 +309,7 @@ impl Domains<'_> {
     /// the current memory. LIVE and CONFIG are the same on ESX.
     pub fn domain_set_memory_flags(&self, dom: &DomainRef, kib: u64, flags: u32) -> Result<()> {
         check_flags(flags, flags::DOMAIN_SET_MEMORY_FLAGS)?;
-        if flags & flags::esxDomainMemoryModFlags::ESX_DOMAIN_MEM_MAXIMUM as u32 != 0 {
+        if flags & ESX_DOMAIN_MEM_MAXIMUM as u32 != 0 {
             self.domains().domain_set_max_memory(dom, kib)
         } else {
             self.domains().domain_set_memory(dom, kib)
@@ -472,7 +473,7 @@ impl Domains<'_> {
     /// virDomainGetVcpusFlags: the vCPUs, or with ESX_DOMAIN_VCPU_MAXIMUM the host's limit.
     pub fn domain_get_vcpus_flags(&self, dom: &DomainRef, flags: u32) -> Result<i32> {
         check_flags(flags, flags::DOMAIN_GET_VCPUS_FLAGS)?;
-        if flags & flags::esxDomainVcpuFlags::ESX_DOMAIN_VCPU_MAXIMUM as u32 != 0 {
+        if flags & ESX_DOMAIN_VCPU_MAXIMUM as u32 != 0 {
             return self.domains().domain_get_max_vcpus(dom);
         }
         let vm: VmCpus = self.vm_view(dom)?;
@@ -528,11 +529,7 @@ impl Domains<'_> {
 
     /// domainSetVcpus: domainSetVcpusFlags on the live domain.
     pub fn domain_set_vcpus(&self, dom: &DomainRef, n: u32) -> Result<()> {
-        self.domain_set_vcpus_flags(
-            dom,
-            n,
-            flags::esxDomainVcpuFlags::ESX_DOMAIN_VCPU_LIVE as u32,
-        )
+        self.domain_set_vcpus_flags(dom, n, ESX_DOMAIN_VCPU_LIVE as u32)
     }
 
     fn scheduler_parameters(&self, dom: &DomainRef) -> Result<Vec<TypedParam>> {
@@ -702,7 +699,7 @@ impl Domains<'_> {
     /// The guest's host name, as VMware Tools reports it.
     pub fn domain_get_hostname(&self, dom: &DomainRef, flags: u32) -> Result<String> {
         check_flags(flags, flags::DOMAIN_GET_HOSTNAME)?;
-        if flags & flags::esxDomainGetHostnameFlags::ESX_DOMAIN_GET_HOSTNAME_LEASE as u32 != 0 {
+        if flags & ESX_DOMAIN_GET_HOSTNAME_LEASE as u32 != 0 {
             return Err(Error::argument_unsupported(
                 "ESX has no DHCP leases to read a host name from; use the guest agent (VMware Tools)",
             ));

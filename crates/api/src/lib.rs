@@ -26,6 +26,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use once_cell::sync::OnceCell;
 
 use crate::error::{Error, Result};
+use crate::flags::esxConnectFlags::*;
 use crate::uri::{ParsedUri, Scheme, Transport};
 use crate::vi::{Client, MoRef, Question};
 
@@ -162,7 +163,7 @@ impl Connection {
         flags: u32,
     ) -> Result<Connection> {
         error::check_flags(flags, flags::CONNECT_OPEN_AUTH)?;
-        let read_only = flags & flags::esxConnectFlags::ESX_CONNECT_RO as u32 != 0;
+        let read_only = flags & ESX_CONNECT_RO as u32 != 0;
         Connection::open(uri_text, auth, read_only)
     }
 

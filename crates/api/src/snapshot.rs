@@ -10,6 +10,9 @@ use super::domain::DomainRef;
 use super::Connection;
 use crate::error::{check_flags, Error, Result};
 use crate::flags;
+use crate::flags::esxDomainSnapshotCreateFlags::*;
+use crate::flags::esxDomainSnapshotDeleteFlags::*;
+use crate::flags::esxDomainSnapshotListFlags::*;
 use crate::vi::soap::escape;
 use crate::vi::vim25::*;
 use crate::vi::{methods, MoRef, PowerState};
@@ -169,30 +172,27 @@ impl SnapshotTree {
         let leaf = n.children.is_empty();
         let active = n.state != PowerState::PoweredOff;
         group(
-            flags::esxDomainSnapshotListFlags::ESX_DOMAIN_SNAPSHOT_LIST_LEAVES as u32
-                | flags::esxDomainSnapshotListFlags::ESX_DOMAIN_SNAPSHOT_LIST_NO_LEAVES as u32,
+            ESX_DOMAIN_SNAPSHOT_LIST_LEAVES as u32 | ESX_DOMAIN_SNAPSHOT_LIST_NO_LEAVES as u32,
             if leaf {
-                flags::esxDomainSnapshotListFlags::ESX_DOMAIN_SNAPSHOT_LIST_LEAVES as u32
+                ESX_DOMAIN_SNAPSHOT_LIST_LEAVES as u32
             } else {
-                flags::esxDomainSnapshotListFlags::ESX_DOMAIN_SNAPSHOT_LIST_NO_LEAVES as u32
+                ESX_DOMAIN_SNAPSHOT_LIST_NO_LEAVES as u32
             },
         ) && group(
-            flags::esxDomainSnapshotListFlags::ESX_DOMAIN_SNAPSHOT_LIST_METADATA as u32
-                | flags::esxDomainSnapshotListFlags::ESX_DOMAIN_SNAPSHOT_LIST_NO_METADATA as u32,
-            flags::esxDomainSnapshotListFlags::ESX_DOMAIN_SNAPSHOT_LIST_NO_METADATA as u32,
+            ESX_DOMAIN_SNAPSHOT_LIST_METADATA as u32 | ESX_DOMAIN_SNAPSHOT_LIST_NO_METADATA as u32,
+            ESX_DOMAIN_SNAPSHOT_LIST_NO_METADATA as u32,
         ) && group(
-            flags::esxDomainSnapshotListFlags::ESX_DOMAIN_SNAPSHOT_LIST_INACTIVE as u32
-                | flags::esxDomainSnapshotListFlags::ESX_DOMAIN_SNAPSHOT_LIST_ACTIVE as u32
-                | flags::esxDomainSnapshotListFlags::ESX_DOMAIN_SNAPSHOT_LIST_DISK_ONLY as u32,
+            ESX_DOMAIN_SNAPSHOT_LIST_INACTIVE as u32
+                | ESX_DOMAIN_SNAPSHOT_LIST_ACTIVE as u32
+                | ESX_DOMAIN_SNAPSHOT_LIST_DISK_ONLY as u32,
             if active {
-                flags::esxDomainSnapshotListFlags::ESX_DOMAIN_SNAPSHOT_LIST_ACTIVE as u32
+                ESX_DOMAIN_SNAPSHOT_LIST_ACTIVE as u32
             } else {
-                flags::esxDomainSnapshotListFlags::ESX_DOMAIN_SNAPSHOT_LIST_INACTIVE as u32
+                ESX_DOMAIN_SNAPSHOT_LIST_INACTIVE as u32
             },
         ) && group(
-            flags::esxDomainSnapshotListFlags::ESX_DOMAIN_SNAPSHOT_LIST_INTERNAL as u32
-                | flags::esxDomainSnapshotListFlags::ESX_DOMAIN_SNAPSHOT_LIST_EXTERNAL as u32,
-            flags::esxDomainSnapshotListFlags::ESX_DOMAIN_SNAPSHOT_LIST_INTERNAL as u32,
+            ESX_DOMAIN_SNAPSHOT_LIST_INTERNAL as u32 | ESX_DOMAIN_SNAPSHOT_LIST_EXTERNAL as u32,
+            ESX_DOMAIN_SNAPSHOT_LIST_INTERNAL as u32,
         )
     }
 
@@ -201,9 +201,7 @@ impl SnapshotTree {
         check_flags(flags, flags::DOMAIN_SNAPSHOT_LIST)?;
         Ok((0..self.nodes.len())
             .filter(|&i| {
-                flags & flags::esxDomainSnapshotListFlags::ESX_DOMAIN_SNAPSHOT_LIST_ROOTS as u32
-                    == 0
-                    || self.nodes[i].parent.is_none()
+                flags & ESX_DOMAIN_SNAPSHOT_LIST_ROOTS as u32 == 0 || self.nodes[i].parent.is_none()
             })
             .filter(|&i| self.matches(i, flags))
             .collect())
@@ -349,12 +347,8 @@ impl Snapshots<'_> {
                 .unwrap_or_else(|_| "0".into()),
         };
         let what = format!("create snapshot '{name}' of domain '{}'", dom.name);
-        let memory = flags
-            & flags::esxDomainSnapshotCreateFlags::ESX_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY as u32
-            == 0;
-        let quiesce = flags
-            & flags::esxDomainSnapshotCreateFlags::ESX_DOMAIN_SNAPSHOT_CREATE_QUIESCE as u32
-            != 0;
+        let memory = flags & ESX_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY as u32 == 0;
+        let quiesce = flags & ESX_DOMAIN_SNAPSHOT_CREATE_QUIESCE as u32 != 0;
         let dup_name = name.clone();
         self.vm_task(
             dom,
@@ -540,29 +534,19 @@ impl Snapshots<'_> {
     /// alone move up to its parent.
     pub fn domain_snapshot_delete(&self, dom: &DomainRef, name: &str, flags: u32) -> Result<()> {
         check_flags(flags, flags::DOMAIN_SNAPSHOT_DELETE)?;
-        if flags & flags::esxDomainSnapshotDeleteFlags::ESX_DOMAIN_SNAPSHOT_DELETE_CHILDREN as u32
-            != 0
-            && flags
-                & flags::esxDomainSnapshotDeleteFlags::ESX_DOMAIN_SNAPSHOT_DELETE_CHILDREN_ONLY
-                    as u32
-                != 0
+        if flags & ESX_DOMAIN_SNAPSHOT_DELETE_CHILDREN as u32 != 0
+            && flags & ESX_DOMAIN_SNAPSHOT_DELETE_CHILDREN_ONLY as u32 != 0
         {
             return Err(Error::invalid_arg(
                 "The flags DELETE_CHILDREN and DELETE_CHILDREN_ONLY are mutually exclusive",
             ));
         }
-        if flags
-            & flags::esxDomainSnapshotDeleteFlags::ESX_DOMAIN_SNAPSHOT_DELETE_METADATA_ONLY as u32
-            != 0
-        {
+        if flags & ESX_DOMAIN_SNAPSHOT_DELETE_METADATA_ONLY as u32 != 0 {
             // Nothing of libvirt's to delete, once the snapshot exists.
             self.snapshot_tree(dom)?.get(dom, name)?;
             return Ok(());
         }
-        if flags
-            & flags::esxDomainSnapshotDeleteFlags::ESX_DOMAIN_SNAPSHOT_DELETE_CHILDREN_ONLY as u32
-            != 0
-        {
+        if flags & ESX_DOMAIN_SNAPSHOT_DELETE_CHILDREN_ONLY as u32 != 0 {
             let tree = self.snapshot_tree(dom)?;
             let i = tree.get_unique(dom, name)?;
             for child in tree.names(&tree.nodes[i].children) {
@@ -576,9 +560,7 @@ impl Snapshots<'_> {
             }
             return Ok(());
         }
-        let children = flags
-            & flags::esxDomainSnapshotDeleteFlags::ESX_DOMAIN_SNAPSHOT_DELETE_CHILDREN as u32
-            != 0;
+        let children = flags & ESX_DOMAIN_SNAPSHOT_DELETE_CHILDREN as u32 != 0;
         let what = format!(
             "delete snapshot '{name}'{} of domain '{}'",
             if children { " and its children" } else { "" },

@@ -8,6 +8,7 @@ use super::domain::{format_uuid, DomainRef};
 use super::Connection;
 use crate::error::{check_flags, Error, Result};
 use crate::flags;
+use crate::flags::esxDomainXMLFlags::*;
 use crate::vi::datastore::{self, DatastorePath};
 use crate::vi::property::{self, FilterSpec, ObjectSpec, PropertySpec, TraversalSpec};
 use crate::vi::vim25::*;
@@ -323,13 +324,13 @@ impl Domains<'_> {
             datacenter_path: Some(&scope.datacenter_path),
         };
         let mut def = vmx::parse(&file, &ctx)?;
-        if flags & flags::esxDomainXMLFlags::ESX_DOMAIN_XML_INACTIVE as u32 == 0
+        if flags & ESX_DOMAIN_XML_INACTIVE as u32 == 0
             && PowerState::parse(&vm.power_state)? != PowerState::PoweredOff
         {
             def.id = Some(dom.id);
         }
         def.moref = Some(vm.obj.value.clone());
-        Ok(def.to_xml_with(flags & flags::esxDomainXMLFlags::ESX_DOMAIN_XML_SECURE as u32 != 0))
+        Ok(def.to_xml_with(flags & ESX_DOMAIN_XML_SECURE as u32 != 0))
     }
 
     /// virDomainDefineXMLFlags: converts the XML, writes the .vmx into the
