@@ -1,7 +1,10 @@
 //! Property values of the simulated managed objects, in the shapes and
 //! field order of the vSphere WSDL (the subset clients read).
 
-use esx_vi::vim25::{AboutInfo, UserSession, VirtualMachineSnapshotTree};
+use esx_vi::vim25::{
+    AboutInfo, AutoStartDefaults, AutoStartPowerInfo, HostAutoStartManagerConfig,
+    ResourceAllocationInfo, SharesInfo, UserSession, VirtualMachineSnapshotTree,
+};
 use std::time::{Duration, SystemTime};
 
 use crate::model::*;
@@ -483,25 +486,20 @@ impl Vm {
     }
 }
 
+/// A ResourceAllocationInfo, written from the type the client reads.
 pub fn alloc_sval(a: &crate::world::Alloc) -> SVal {
-    obj(
+    crate::typed::sval(
         "ResourceAllocationInfo",
-        vec![
-            ("reservation", long(a.reservation)),
-            ("expandableReservation", boolean(false)),
-            ("limit", long(a.limit)),
-            (
-                "shares",
-                obj(
-                    "SharesInfo",
-                    vec![
-                        ("shares", int(a.shares)),
-                        ("level", en("SharesLevel", a.shares_level.clone())),
-                    ],
-                ),
-            ),
-            ("overheadLimit", long(-1)),
-        ],
+        &ResourceAllocationInfo {
+            reservation: Some(a.reservation),
+            expandable_reservation: Some(false),
+            limit: Some(a.limit),
+            shares: Some(SharesInfo {
+                shares: a.shares as i32,
+                level: a.shares_level.clone(),
+            }),
+            overhead_limit: Some(-1),
+        },
     )
 }
 
@@ -1435,54 +1433,34 @@ pub fn datastore_property(
     Ok(v)
 }
 
+/// The host's HostAutoStartManagerConfig, written from the type the
+/// client reads (and sends in ReconfigureAutostart).
 fn autostart_config(w: &World) -> SVal {
     let a = &w.autostart;
-    obj(
+    crate::typed::sval(
         "HostAutoStartManagerConfig",
-        vec![
-            (
-                "defaults",
-                obj(
-                    "AutoStartDefaults",
-                    vec![
-                        ("enabled", boolean(a.enabled)),
-                        ("startDelay", int(a.start_delay)),
-                        ("stopDelay", int(a.stop_delay)),
-                        ("waitForHeartbeat", boolean(a.wait_for_heartbeat)),
-                        ("stopAction", s(a.stop_action.clone())),
-                    ],
-                ),
-            ),
-            (
-                "powerInfo",
-                list(
-                    "AutoStartPowerInfo",
-                    a.power_info
-                        .iter()
-                        .map(|p| {
-                            obj(
-                                "AutoStartPowerInfo",
-                                vec![
-                                    ("key", moref("VirtualMachine", p.vm.clone())),
-                                    ("startOrder", int(p.start_order)),
-                                    ("startDelay", int(p.start_delay)),
-                                    (
-                                        "waitForHeartbeat",
-                                        en(
-                                            "AutoStartWaitHeartbeatSetting",
-                                            p.wait_for_heartbeat.clone(),
-                                        ),
-                                    ),
-                                    ("startAction", s(p.start_action.clone())),
-                                    ("stopDelay", int(p.stop_delay)),
-                                    ("stopAction", s(p.stop_action.clone())),
-                                ],
-                            )
-                        })
-                        .collect(),
-                ),
-            ),
-        ],
+        &HostAutoStartManagerConfig {
+            defaults: Some(AutoStartDefaults {
+                enabled: Some(a.enabled),
+                start_delay: Some(a.start_delay as i32),
+                stop_delay: Some(a.stop_delay as i32),
+                wait_for_heartbeat: Some(a.wait_for_heartbeat),
+                stop_action: Some(a.stop_action.clone()),
+            }),
+            power_info: a
+                .power_info
+                .iter()
+                .map(|p| AutoStartPowerInfo {
+                    key: esx_vi::MoRef::new("VirtualMachine", p.vm.clone()),
+                    start_order: p.start_order as i32,
+                    start_delay: p.start_delay as i32,
+                    wait_for_heartbeat: p.wait_for_heartbeat.clone(),
+                    start_action: p.start_action.clone(),
+                    stop_delay: p.stop_delay as i32,
+                    stop_action: p.stop_action.clone(),
+                })
+                .collect(),
+        },
     )
 }
 
