@@ -8,7 +8,7 @@
  * Conventions: -1 / NULL means error, details in esxGetLastError(); returned
  * strings and arrays are malloc'd and freed by the caller with free();
  * handles are released with esxConnectClose / esxDomainFree /
- * esxDomainSnapshotFree; all calls are thread-safe. Pointer arguments are
+ * esxDomainSnapshotFree / esxStoragePoolFree; all calls are thread-safe. Pointer arguments are
  * NULL or valid as each function's comment says (a live handle, a
  * NUL-terminated string, room for the stated number of entries, a writable
  * output); a NULL where one is needed is an error (ESX_ERR_INVALID_ARG, or
@@ -468,6 +468,43 @@ typedef enum {
 } esxDomainUndefineFlagsValues;
 
 /**
+ * virConnectListAllStoragePoolsFlags.
+ */
+typedef enum {
+  ESX_CONNECT_LIST_STORAGE_POOLS_INACTIVE = 1,
+  ESX_CONNECT_LIST_STORAGE_POOLS_ACTIVE = 2,
+  ESX_CONNECT_LIST_STORAGE_POOLS_PERSISTENT = 4,
+  ESX_CONNECT_LIST_STORAGE_POOLS_TRANSIENT = 8,
+  ESX_CONNECT_LIST_STORAGE_POOLS_AUTOSTART = 16,
+  ESX_CONNECT_LIST_STORAGE_POOLS_NO_AUTOSTART = 32,
+  ESX_CONNECT_LIST_STORAGE_POOLS_DIR = 64,
+  ESX_CONNECT_LIST_STORAGE_POOLS_FS = 128,
+  ESX_CONNECT_LIST_STORAGE_POOLS_NETFS = 256,
+  ESX_CONNECT_LIST_STORAGE_POOLS_LOGICAL = 512,
+  ESX_CONNECT_LIST_STORAGE_POOLS_DISK = 1024,
+  ESX_CONNECT_LIST_STORAGE_POOLS_ISCSI = 2048,
+  ESX_CONNECT_LIST_STORAGE_POOLS_SCSI = 4096,
+  ESX_CONNECT_LIST_STORAGE_POOLS_MPATH = 8192,
+  ESX_CONNECT_LIST_STORAGE_POOLS_RBD = 16384,
+  ESX_CONNECT_LIST_STORAGE_POOLS_SHEEPDOG = 32768,
+  ESX_CONNECT_LIST_STORAGE_POOLS_GLUSTER = 65536,
+  ESX_CONNECT_LIST_STORAGE_POOLS_ZFS = 131072,
+  ESX_CONNECT_LIST_STORAGE_POOLS_VSTORAGE = 262144,
+  ESX_CONNECT_LIST_STORAGE_POOLS_ISCSI_DIRECT = 524288,
+} esxConnectListAllStoragePoolsFlags;
+
+/**
+ * virStoragePoolState.
+ */
+typedef enum {
+  ESX_STORAGE_POOL_INACTIVE = 0,
+  ESX_STORAGE_POOL_BUILDING = 1,
+  ESX_STORAGE_POOL_RUNNING = 2,
+  ESX_STORAGE_POOL_DEGRADED = 3,
+  ESX_STORAGE_POOL_INACCESSIBLE = 4,
+} esxStoragePoolState;
+
+/**
  * A connection handle.
  */
 typedef struct esxConnect esxConnect;
@@ -481,6 +518,11 @@ typedef struct esxDomain esxDomain;
  * A domain snapshot handle. It holds its domain (and connection) alive.
  */
 typedef struct esxDomainSnapshot esxDomainSnapshot;
+
+/**
+ * A storage pool handle. It holds its connection alive.
+ */
+typedef struct esxStoragePool esxStoragePool;
 
 /**
  * A domain handle (opaque, reference counted).
@@ -796,6 +838,35 @@ typedef void (*esxLogCallback)(int priority, const char *module, const char *mes
  * A domain snapshot handle (opaque, reference counted).
  */
 typedef esxDomainSnapshot *esxDomainSnapshotPtr;
+
+/**
+ * A storage pool handle (opaque, reference counted).
+ */
+typedef esxStoragePool *esxStoragePoolPtr;
+
+/**
+ * virStoragePoolInfo.
+ */
+typedef struct {
+  /**
+   * An esxStoragePoolState.
+   */
+  int state;
+  /**
+   * Logical size in bytes.
+   */
+  unsigned long long capacity;
+  /**
+   * Current allocation in bytes.
+   */
+  unsigned long long allocation;
+  /**
+   * Remaining free space in bytes.
+   */
+  unsigned long long available;
+} esxStoragePoolInfo;
+
+typedef esxStoragePoolInfo *esxStoragePoolInfoPtr;
 
 /**
  * The hypervisor driver table (virHypervisorDriver).
@@ -1482,6 +1553,118 @@ int esxDomainSnapshotRef(esxDomainSnapshotPtr s);
  * Drops a reference to the snapshot handle (the snapshot is untouched).
  */
 int esxDomainSnapshotFree(esxDomainSnapshotPtr s);
+
+/**
+ * The number of pools (every datastore is one).
+ */
+int esxConnectNumOfStoragePools(esxConnectPtr c);
+
+/**
+ * Names of up to `maxnames` active pools (each malloc'd) into `names`
+ * (room for `maxnames`).
+ */
+int esxConnectListStoragePools(esxConnectPtr c, char **names, int maxnames);
+
+/**
+ * 0: every datastore is active.
+ */
+int esxConnectNumOfDefinedStoragePools(esxConnectPtr c);
+
+/**
+ * None: every datastore is active.
+ */
+int esxConnectListDefinedStoragePools(esxConnectPtr c, char **names, int maxnames);
+
+/**
+ * Pools matching `flags` (esxConnectListAllStoragePoolsFlags, 0 for all),
+ * in one request. With `pools` non-NULL, *pools becomes a malloc'd,
+ * NULL-terminated array: free each with esxStoragePoolFree, then the array
+ * with free().
+ */
+int esxConnectListAllStoragePools(esxConnectPtr c, esxStoragePoolPtr **pools, unsigned int flags);
+
+/**
+ * The pool (datastore) with this name.
+ */
+esxStoragePoolPtr esxStoragePoolLookupByName(esxConnectPtr c, const char *name);
+
+/**
+ * The pool with this 16-byte UUID (the MD5 sum of its mount path, as
+ * libvirt's ESX driver computes it).
+ */
+esxStoragePoolPtr esxStoragePoolLookupByUUID(esxConnectPtr c, const unsigned char *uuid);
+
+/**
+ * The pool with this UUID string.
+ */
+esxStoragePoolPtr esxStoragePoolLookupByUUIDString(esxConnectPtr c, const char *uuidstr);
+
+/**
+ * Asks the host to re-read the datastore's capacity and free space.
+ */
+int esxStoragePoolRefresh(esxStoragePoolPtr p, unsigned int flags);
+
+/**
+ * Fills `info` with the pool's state, capacity, allocation and free space
+ * (ESX_STORAGE_POOL_INACCESSIBLE and zeros for an inaccessible datastore).
+ */
+int esxStoragePoolGetInfo(esxStoragePoolPtr p, esxStoragePoolInfoPtr info);
+
+/**
+ * The pool's XML (free() it), as libvirt's ESX driver writes it.
+ */
+char *esxStoragePoolGetXMLDesc(esxStoragePoolPtr p, unsigned int flags);
+
+/**
+ * *autostart becomes 1: datastores start with the host.
+ */
+int esxStoragePoolGetAutostart(esxStoragePoolPtr p, int *autostart);
+
+/**
+ * Only 1 is accepted (datastores always start with the host).
+ */
+int esxStoragePoolSetAutostart(esxStoragePoolPtr p, int autostart);
+
+/**
+ * 1: every datastore is active (the datastore's existence is checked).
+ */
+int esxStoragePoolIsActive(esxStoragePoolPtr p);
+
+/**
+ * 1: every datastore is persistent (its existence is checked).
+ */
+int esxStoragePoolIsPersistent(esxStoragePoolPtr p);
+
+/**
+ * The pool's name; valid as long as the handle (do not free it).
+ */
+const char *esxStoragePoolGetName(esxStoragePoolPtr p);
+
+/**
+ * Copies the pool's 16-byte UUID into `uuid` (16 writable bytes).
+ */
+int esxStoragePoolGetUUID(esxStoragePoolPtr p, unsigned char *uuid);
+
+/**
+ * Writes the pool's UUID as a string into `buf` (ESX_UUID_STRING_BUFLEN
+ * bytes).
+ */
+int esxStoragePoolGetUUIDString(esxStoragePoolPtr p, char *buf);
+
+/**
+ * The pool's connection (no reference is added).
+ */
+esxConnectPtr esxStoragePoolGetConnect(esxStoragePoolPtr p);
+
+/**
+ * Adds a reference to the pool handle.
+ */
+int esxStoragePoolRef(esxStoragePoolPtr p);
+
+/**
+ * Drops a reference to the pool handle (the datastore is untouched).
+ */
+int esxStoragePoolFree(esxStoragePoolPtr p);
 
 /**
  * The hypervisor driver table (static; do not free).

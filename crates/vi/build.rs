@@ -25,6 +25,7 @@ fn main() {
             data_type(&schema, name, &mut out);
         }
     }
+    poly_enums(&schema, &mut out);
     decoder(&schema, &mut out);
     for v in &schema.views {
         view(&schema, v, &mut out);
@@ -85,7 +86,11 @@ fn item_type(ty: &str) -> String {
 }
 
 fn field_type(f: &Field) -> String {
-    let t = item_type(&f.ty);
+    let t = if f.poly {
+        format!("Any{}", f.ty)
+    } else {
+        item_type(&f.ty)
+    };
     match f.occurs {
         Occurs::Required => t,
         Occurs::Optional | Occurs::OptionalState => format!("Option<{t}>"),
@@ -157,6 +162,69 @@ fn data_type(s: &Schema, name: &str, out: &mut String) {
     );
 }
 
+/// For every type used as `~TYPE`: `enum AnyTYPE`, one variant per declared
+/// subtype, read by the value's xsi:type (an unknown one reads as TYPE) and
+/// written with it.
+fn poly_enums(s: &Schema, out: &mut String) {
+    let mut done: Vec<&str> = Vec::new();
+    for name in &s.order {
+        for f in &s.types[name].fields {
+            if !f.poly || done.contains(&f.ty.as_str()) {
+                continue;
+            }
+            done.push(&f.ty);
+            let subs = s.subtypes(&f.ty);
+            let base = &f.ty;
+            let _ = writeln!(out, "/// A `{base}` or any of its declared subtypes.");
+            let _ = writeln!(out, "#[derive(Debug, Clone, PartialEq)]");
+            let _ = writeln!(out, "pub enum Any{base} {{");
+            for t in &subs {
+                let _ = writeln!(out, "    {t}({t}),");
+            }
+            let _ = writeln!(out, "}}\n");
+            let _ = writeln!(out, "impl Default for Any{base} {{");
+            let _ = writeln!(
+                out,
+                "    fn default() -> Self {{ Any{base}::{base}({base}::default()) }}\n}}\n"
+            );
+            let _ = writeln!(out, "impl FromValue for Any{base} {{");
+            let _ = writeln!(out, "    fn from_value(v: &Value) -> Result<Self> {{");
+            let _ = writeln!(out, "        Ok(match v.type_name() {{");
+            for t in subs.iter().skip(1) {
+                let _ = writeln!(
+                    out,
+                    "            Some(\"{t}\") => Any{base}::{t}({t}::from_value(v)?),"
+                );
+            }
+            let _ = writeln!(
+                out,
+                "            _ => Any{base}::{base}({base}::from_value(v)?),"
+            );
+            let _ = writeln!(out, "        }})\n    }}\n}}\n");
+            let _ = writeln!(out, "impl ToValue for Any{base} {{");
+            let _ = writeln!(out, "    fn to_value(&self) -> Value {{");
+            let _ = writeln!(out, "        let (name, mut v) = match self {{");
+            for t in &subs {
+                let _ = writeln!(
+                    out,
+                    "            Any{base}::{t}(x) => (\"{t}\", x.to_value()),"
+                );
+            }
+            let _ = writeln!(out, "        }};");
+            let _ = writeln!(out, "        if let Value::Obj {{ ty, .. }} = &mut v {{ *ty = Some(name.to_string()); }}");
+            let _ = writeln!(out, "        v\n    }}\n}}\n");
+            let _ = writeln!(out, "impl Any{base} {{");
+            let _ = writeln!(out, "    /// The wire type name of the value.");
+            let _ = writeln!(out, "    pub fn type_name(&self) -> &'static str {{");
+            let _ = writeln!(out, "        match self {{");
+            for t in &subs {
+                let _ = writeln!(out, "            Any{base}::{t}(_) => \"{t}\",");
+            }
+            let _ = writeln!(out, "        }}\n    }}\n}}\n");
+        }
+    }
+}
+
 /// `decode(name, value)`: reads a value as the data object type the name
 /// says, chosen at run time (for tests and tools).
 fn decoder(s: &Schema, out: &mut String) {
@@ -211,6 +279,7 @@ fn view(s: &Schema, v: &parse::ViewDef, out: &mut String) {
             name: path.clone(),
             ty: info.field.ty.clone(),
             occurs,
+            poly: info.field.poly,
         };
         let _ = writeln!(out, "    /// `{path}`{}", occurs_doc(occurs));
         let _ = writeln!(out, "    pub {field}: {},", field_type(&f));

@@ -171,6 +171,14 @@ static METHODS: &[Method] = &[
     m("StandbyGuest", |c| tasks::guest_op(c.sh, c.w, c.call)),
     m("AnswerVM", |c| tasks::answer_vm(c.sh, c.w, c.call)),
     m("CancelTask", |c| tasks::cancel_task(c.w, c.call)),
+    // Datastores.
+    m("RefreshDatastore", |c| {
+        if c.w.datastores.iter().any(|d| d.moid == c.call.this.1) {
+            Ok(Ret::None)
+        } else {
+            Err(Fault::not_found_obj("Datastore", &c.call.this.1))
+        }
+    }),
     // Configuration, snapshots, registration, datastore files.
     m("ReconfigVM_Task", |c| {
         ops::reconfig(c.sh, c.w, c.call, &c.user)

@@ -2,13 +2,15 @@
 //! field order of the vSphere WSDL (the subset clients read).
 
 use esx_vi::vim25::{
-    AboutInfo, AutoStartDefaults, AutoStartPowerInfo, HostAutoStartManagerConfig,
-    ResourceAllocationInfo, SharesInfo, UserSession, VirtualMachineSnapshotTree,
+    AboutInfo, AnyDatastoreInfo, AutoStartDefaults, AutoStartPowerInfo, DatastoreInfo,
+    HostAutoStartManagerConfig, HostNasVolume, HostScsiDiskPartition, HostVmfsVolume,
+    NasDatastoreInfo, ResourceAllocationInfo, SharesInfo, UserSession, VirtualMachineSnapshotTree,
+    VmfsDatastoreInfo, VsanDatastoreInfo,
 };
 use std::time::{Duration, SystemTime};
 
 use crate::model::*;
-use crate::world::{Datastore, Fault, Task, Vm, World, DATACENTER, HOST};
+use crate::world::{Datastore, DsKind, Fault, Task, Vm, World, DATACENTER, HOST};
 
 pub const PRODUCT_VERSION: &str = "7.0.3";
 pub const API_VERSION: &str = "7.0.3.0";
@@ -1314,6 +1316,89 @@ pub fn task_info(t: &Task) -> SVal {
     obj("TaskInfo", f)
 }
 
+fn datastore_info(d: &Datastore, url: &str, free: i64) -> AnyDatastoreInfo {
+    let base = |x: &mut DatastoreInfo| {
+        x.name = d.name.clone();
+        x.url = format!("ds://{url}/");
+        x.free_space = free;
+        x.max_file_size = 62 << 40;
+        x.max_virtual_disk_capacity = Some(62 << 40);
+        x.max_memory_file_size = Some(64 << 40);
+        x.timestamp = Some(format_datetime(SystemTime::now()));
+    };
+    let mut b = DatastoreInfo::default();
+    base(&mut b);
+    let DatastoreInfo {
+        name,
+        url: u,
+        free_space,
+        max_file_size,
+        max_virtual_disk_capacity,
+        max_memory_file_size,
+        timestamp,
+        container_id,
+    } = b;
+    match &d.kind {
+        DsKind::Vmfs => AnyDatastoreInfo::VmfsDatastoreInfo(VmfsDatastoreInfo {
+            name,
+            url: u,
+            free_space,
+            max_file_size,
+            max_virtual_disk_capacity,
+            max_memory_file_size,
+            timestamp,
+            container_id,
+            max_physical_rdm_file_size: Some(64 << 40),
+            max_virtual_rdm_file_size: Some(62 << 40),
+            vmfs: Some(HostVmfsVolume {
+                r#type: "VMFS".into(),
+                name: d.name.clone(),
+                capacity: d.capacity,
+                block_size_mb: 1,
+                max_blocks: 63963136,
+                major_version: 6,
+                version: "6.82".into(),
+                uuid: d.uuid.clone(),
+                extent: vec![HostScsiDiskPartition {
+                    disk_name: "naa.6001405a1b2c3d4e5f60718293a4b5c6".into(),
+                    partition: 3,
+                }],
+                vmfs_upgradable: false,
+            }),
+        }),
+        DsKind::Nfs { v41, host, path } => AnyDatastoreInfo::NasDatastoreInfo(NasDatastoreInfo {
+            name,
+            url: u,
+            free_space,
+            max_file_size,
+            max_virtual_disk_capacity,
+            max_memory_file_size,
+            timestamp,
+            container_id,
+            nas: Some(HostNasVolume {
+                r#type: if *v41 { "NFS41" } else { "NFS" }.into(),
+                name: d.name.clone(),
+                capacity: d.capacity,
+                remote_host: host.clone(),
+                remote_path: path.clone(),
+                user_name: None,
+                remote_host_names: vec![host.clone()],
+            }),
+        }),
+        DsKind::Vsan => AnyDatastoreInfo::VsanDatastoreInfo(VsanDatastoreInfo {
+            name,
+            url: u,
+            free_space,
+            max_file_size,
+            max_virtual_disk_capacity,
+            max_memory_file_size,
+            timestamp,
+            container_id,
+            membership_uuid: Some(d.uuid.clone()),
+        }),
+    }
+}
+
 pub fn datastore_property(
     w: &World,
     d: &Datastore,
@@ -1327,7 +1412,7 @@ pub fn datastore_property(
         .map(|v| v.disk_kb * 256)
         .sum();
     let free = d.capacity - used;
-    let url = format!("/vmfs/volumes/{}", d.uuid);
+    let url = d.kind.mount_path(&d.uuid);
     let v = match top {
         "name" => Some(s(d.name.clone())),
         "summary" => Some(obj(
@@ -1335,59 +1420,23 @@ pub fn datastore_property(
             vec![
                 ("datastore", moref("Datastore", d.moid.clone())),
                 ("name", s(d.name.clone())),
-                ("url", s(url.clone())),
+                ("url", s(format!("ds://{url}/"))),
                 ("capacity", long(d.capacity)),
                 ("freeSpace", long(free)),
                 ("uncommitted", long(used * 2)),
                 ("accessible", boolean(true)),
-                ("multipleHostAccess", boolean(false)),
-                ("type", s("VMFS")),
+                (
+                    "multipleHostAccess",
+                    boolean(!matches!(d.kind, DsKind::Vmfs)),
+                ),
+                ("type", s(d.kind.summary_type())),
                 ("maintenanceMode", s("normal")),
             ],
         )),
-        "info" => Some(pobj(
-            "VmfsDatastoreInfo",
-            vec![
-                ("name", s(d.name.clone())),
-                ("url", s(url.clone())),
-                ("freeSpace", long(free)),
-                ("maxFileSize", long(62 * 1024 * 1024 * 1024 * 1024)),
-                (
-                    "maxVirtualDiskCapacity",
-                    long(62 * 1024 * 1024 * 1024 * 1024),
-                ),
-                ("timestamp", datetime(SystemTime::now())),
-                (
-                    "vmfs",
-                    obj(
-                        "HostVmfsVolume",
-                        vec![
-                            ("type", s("VMFS")),
-                            ("name", s(d.name.clone())),
-                            ("capacity", long(d.capacity)),
-                            ("blockSizeMb", int(1)),
-                            ("maxBlocks", int(63963136)),
-                            ("majorVersion", int(6)),
-                            ("version", s("6.82")),
-                            ("uuid", s(d.uuid.clone())),
-                            (
-                                "extent",
-                                list(
-                                    "HostScsiDiskPartition",
-                                    vec![obj(
-                                        "HostScsiDiskPartition",
-                                        vec![
-                                            ("diskName", s("naa.6001405a1b2c3d4e5f60718293a4b5c6")),
-                                            ("partition", int(3)),
-                                        ],
-                                    )],
-                                ),
-                            ),
-                            ("vmfsUpgradable", boolean(false)),
-                        ],
-                    ),
-                ),
-            ],
+        // The info subtype, written from the type the client reads.
+        "info" => Some(crate::typed::sval(
+            "DatastoreInfo",
+            &datastore_info(d, &url, free),
         )),
         "host" => Some(list(
             "DatastoreHostMount",

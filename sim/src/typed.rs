@@ -48,7 +48,13 @@ fn convert(ty: &str, v: &Value) -> SVal {
             list_item(ty),
             items.iter().map(|i| convert(ty, i)).collect(),
         ),
-        Value::Obj { fields, .. } => {
+        Value::Obj { ty: sub, fields } => {
+            // A polymorphic slot: the value names its subtype (and ESX
+            // writes it as xsi:type).
+            let (ty, poly) = match sub {
+                Some(t) => (t.as_str(), true),
+                None => (ty, false),
+            };
             let s = schema();
             let mut out: Vec<(String, SVal)> = Vec::new();
             // In the schema's (WSDL) order, whatever order the value has.
@@ -70,7 +76,7 @@ fn convert(ty: &str, v: &Value) -> SVal {
             }
             SVal::Obj {
                 ty: ty.to_string(),
-                poly: false,
+                poly,
                 fields: out,
             }
         }

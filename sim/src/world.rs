@@ -224,6 +224,39 @@ pub struct Datastore {
     pub uuid: String,
     pub capacity: i64,
     pub dir: PathBuf,
+    pub kind: DsKind,
+}
+
+/// What backs a datastore, as its `summary.type` and `info` subtype say.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DsKind {
+    Vmfs,
+    /// NFS 3 (`NFS`) or 4.1 (`NFS41`) from a NAS.
+    Nfs {
+        v41: bool,
+        host: String,
+        path: String,
+    },
+    Vsan,
+}
+
+impl DsKind {
+    pub fn summary_type(&self) -> &'static str {
+        match self {
+            DsKind::Vmfs => "VMFS",
+            DsKind::Nfs { v41: false, .. } => "NFS",
+            DsKind::Nfs { v41: true, .. } => "NFS41",
+            DsKind::Vsan => "vsan",
+        }
+    }
+
+    /// Where ESX mounts it.
+    pub fn mount_path(&self, uuid: &str) -> String {
+        match self {
+            DsKind::Vsan => format!("/vmfs/volumes/vsan:{uuid}"),
+            _ => format!("/vmfs/volumes/{uuid}"),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -554,19 +587,63 @@ pub fn guest_full_name(id: &str) -> String {
 
 impl World {
     pub fn new(cfg: Config, specs: Vec<VmSpec>) -> std::io::Result<World> {
-        let ds_dir = cfg.datastore_dir.join("datastore1");
-        std::fs::create_dir_all(&ds_dir)?;
+        // One datastore of each kind the driver turns into a pool type.
+        let stores = [
+            (
+                "datastore1",
+                "5f1e2d3c-4b5a6978-1a2b-001b21aabbcc",
+                DsKind::Vmfs,
+                2i64 << 40,
+            ),
+            (
+                "nfs-iso",
+                "8c1d2e3f-77aa55bb",
+                DsKind::Nfs {
+                    v41: false,
+                    host: "nas.example.com".into(),
+                    path: "/export/iso".into(),
+                },
+                500 << 30,
+            ),
+            (
+                "nfs41-backup",
+                "4a5b6c7d-88cc99dd",
+                DsKind::Nfs {
+                    v41: true,
+                    host: "nas41.example.com".into(),
+                    path: "/backup".into(),
+                },
+                1 << 40,
+            ),
+            (
+                "vsanDatastore",
+                "52a1b2c3d4e5f607-8192a3b4c5d6e7f8",
+                DsKind::Vsan,
+                4 << 40,
+            ),
+        ];
+        let mut datastores = Vec::new();
+        for (name, uuid, kind, capacity) in stores {
+            let dir = cfg.datastore_dir.join(name);
+            std::fs::create_dir_all(&dir)?;
+            datastores.push(Datastore {
+                moid: if name == "datastore1" {
+                    uuid.to_string()
+                } else {
+                    format!("ds-{name}")
+                },
+                name: name.into(),
+                uuid: uuid.into(),
+                capacity,
+                dir,
+                kind,
+            });
+        }
         let mut w = World {
             cfg,
             vms: BTreeMap::new(),
             next_vm: 1,
-            datastores: vec![Datastore {
-                moid: "5f1e2d3c-4b5a6978-1a2b-001b21aabbcc".into(),
-                name: "datastore1".into(),
-                uuid: "5f1e2d3c-4b5a6978-1a2b-001b21aabbcc".into(),
-                capacity: 2 * 1024 * 1024 * 1024 * 1024,
-                dir: ds_dir,
-            }],
+            datastores,
             networks: vec!["VM Network".into()],
             tasks: HashMap::new(),
             task_order: Vec::new(),

@@ -18,7 +18,7 @@
 
 use std::os::raw::{c_char, c_int, c_uchar, c_uint, c_ulong, c_void};
 
-use super::handles::{self, esxConnect, esxDomain, esxDomainSnapshot, Held};
+use super::handles::{self, esxConnect, esxDomain, esxDomainSnapshot, esxStoragePool, Held};
 use super::strings;
 use crate::error::Error;
 
@@ -48,6 +48,18 @@ pub type Conn = Held<esxConnect>;
 pub type Dom = Held<esxDomain>;
 /// A snapshot, held for the call.
 pub type Snap = Held<esxDomainSnapshot>;
+/// A storage pool, held for the call.
+pub type Pool = Held<esxStoragePool>;
+
+impl FromC<*mut esxStoragePool> for Pool {
+    unsafe fn from_c(
+        c: *mut esxStoragePool,
+        _: &'static str,
+        export: &'static str,
+    ) -> Result<Self, Error> {
+        handles::get(c, export)
+    }
+}
 
 impl FromC<*mut esxConnect> for Conn {
     unsafe fn from_c(

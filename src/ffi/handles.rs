@@ -41,6 +41,14 @@ pub struct esxDomain {
     pub(crate) name: CString,
 }
 
+/// A storage pool handle. It holds its connection alive.
+pub struct esxStoragePool {
+    token: usize,
+    pub(crate) conn: Arc<esxConnect>,
+    pub(crate) pool: crate::driver::storage::PoolRef,
+    pub(crate) name: CString,
+}
+
 /// A domain snapshot handle. It holds its domain (and connection) alive.
 pub struct esxDomainSnapshot {
     token: usize,
@@ -58,6 +66,32 @@ impl Drop for esxConnect {
 impl Drop for esxDomain {
     fn drop(&mut self) {
         Self::registry().forget(self.token);
+    }
+}
+
+impl Drop for esxStoragePool {
+    fn drop(&mut self) {
+        Self::registry().forget(self.token);
+    }
+}
+
+impl esxStoragePool {
+    pub fn new(
+        conn: Arc<esxConnect>,
+        pool: crate::driver::storage::PoolRef,
+    ) -> Arc<esxStoragePool> {
+        let name = c_name(&pool.name);
+        Arc::new(esxStoragePool {
+            token: new_token::<esxStoragePool>(),
+            conn,
+            pool,
+            name,
+        })
+    }
+
+    /// The driver's storage entries, on this pool's connection.
+    pub fn storage(&self) -> crate::driver::Storage<'_> {
+        self.conn.conn.storage()
     }
 }
 
@@ -189,6 +223,7 @@ impl<T> Default for Registry<T> {
 static CONNECTIONS: Registry<esxConnect> = Registry::new();
 static DOMAINS: Registry<esxDomain> = Registry::new();
 static SNAPSHOTS: Registry<esxDomainSnapshot> = Registry::new();
+static POOLS: Registry<esxStoragePool> = Registry::new();
 
 /// A type that C sees only through a token.
 pub trait Handle: Sized + 'static {
@@ -237,6 +272,22 @@ impl Handle for esxDomainSnapshot {
         Error::new(
             Code::InvalidDomainSnapshot,
             format!("{what}: invalid snapshot pointer"),
+        )
+    }
+}
+
+impl Handle for esxStoragePool {
+    const TAG: usize = 4;
+    fn registry() -> &'static Registry<Self> {
+        &POOLS
+    }
+    fn token(&self) -> usize {
+        self.token
+    }
+    fn invalid(what: &str) -> Error {
+        Error::new(
+            Code::InvalidStoragePool,
+            format!("{what}: invalid storage pool pointer"),
         )
     }
 }
@@ -381,6 +432,11 @@ pub fn release<T: Handle>(p: *mut T, what: &str) -> Result<usize, Error> {
 /// Live handles of each kind: (connections, domains, snapshots).
 pub fn live_counts() -> (usize, usize, usize) {
     (CONNECTIONS.live(), DOMAINS.live(), SNAPSHOTS.live())
+}
+
+/// Live storage pool handles.
+pub fn live_pools() -> usize {
+    POOLS.live()
 }
 
 #[cfg(test)]

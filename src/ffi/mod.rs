@@ -24,6 +24,7 @@ pub mod handles;
 pub mod lifecycle;
 pub mod log;
 pub mod snapshot;
+pub mod storage;
 pub mod strings;
 pub mod tables;
 pub mod types;

@@ -9,7 +9,7 @@ use std::os::raw::{
     c_char, c_double, c_int, c_longlong, c_uchar, c_uint, c_ulong, c_ulonglong, c_ushort, c_void,
 };
 
-pub use super::handles::{esxConnect, esxDomain, esxDomainSnapshot, get, pointer};
+pub use super::handles::{esxConnect, esxDomain, esxDomainSnapshot, esxStoragePool, get, pointer};
 
 /// A connection handle (opaque, reference counted).
 pub type esxConnectPtr = *mut esxConnect;
@@ -17,6 +17,23 @@ pub type esxConnectPtr = *mut esxConnect;
 pub type esxDomainPtr = *mut esxDomain;
 /// A domain snapshot handle (opaque, reference counted).
 pub type esxDomainSnapshotPtr = *mut esxDomainSnapshot;
+/// A storage pool handle (opaque, reference counted).
+pub type esxStoragePoolPtr = *mut esxStoragePool;
+
+/// virStoragePoolInfo.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default)]
+pub struct esxStoragePoolInfo {
+    /// An esxStoragePoolState.
+    pub state: c_int,
+    /// Logical size in bytes.
+    pub capacity: c_ulonglong,
+    /// Current allocation in bytes.
+    pub allocation: c_ulonglong,
+    /// Remaining free space in bytes.
+    pub available: c_ulonglong,
+}
+pub type esxStoragePoolInfoPtr = *mut esxStoragePoolInfo;
 
 /// virDomainInfo.
 #[repr(C)]

@@ -49,3 +49,9 @@ facade!(
     Snapshots,
     snapshots
 );
+facade!(
+    /// Storage: libvirt's storage driver table (`connect*StoragePools`,
+    /// `storagePool*`, `storageVol*`).
+    Storage,
+    storage
+);

@@ -18,6 +18,7 @@ pub mod lifecycle;
 pub mod node;
 pub mod scope;
 pub mod snapshot;
+pub mod storage;
 pub mod xml;
 
 use std::collections::HashMap;
@@ -32,7 +33,7 @@ use crate::vi::{Client, MoRef, Question};
 
 pub use auth::{Authenticator, CredentialKind, CredentialRequest};
 pub use domain::DomainRef;
-pub use facade::{Domains, Node, Snapshots};
+pub use facade::{Domains, Node, Snapshots, Storage};
 pub use node::NodeInfo;
 pub use scope::Scope;
 

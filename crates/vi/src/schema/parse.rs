@@ -42,6 +42,9 @@ pub struct Field {
     /// `string`, `int`, `MoRef`, `enum:PowerState`, a data object type...
     pub ty: String,
     pub occurs: Occurs,
+    /// `~TYPE`: the value may be any declared subtype of TYPE (its
+    /// xsi:type says which).
+    pub poly: bool,
 }
 
 /// A data object or managed object type.
@@ -114,6 +117,10 @@ enum Block {
 }
 
 fn parse_field(name: &str, ty: &str) -> Field {
+    let (ty, poly) = match ty.strip_prefix('~') {
+        Some(t) => (t, true),
+        None => (ty, false),
+    };
     let (ty, occurs) = if let Some(t) = ty.strip_suffix("?=none") {
         (t, Occurs::OptionalState)
     } else if let Some(t) = ty.strip_suffix('?') {
@@ -129,6 +136,7 @@ fn parse_field(name: &str, ty: &str) -> Field {
         name: name.to_string(),
         ty: ty.to_string(),
         occurs,
+        poly,
     }
 }
 
@@ -290,6 +298,22 @@ impl Schema {
             t = def.base.as_ref().and_then(|b| self.types.get(b));
         }
         chain.iter().rev().flat_map(|d| d.fields.iter()).collect()
+    }
+
+    /// The declared types whose base chain includes `ty` (`ty` first).
+    pub fn subtypes<'a>(&'a self, ty: &'a str) -> Vec<&'a str> {
+        let mut out = vec![ty];
+        for name in &self.order {
+            let mut t = self.types.get(name).and_then(|d| d.base.as_deref());
+            while let Some(b) = t {
+                if b == ty {
+                    out.push(name.as_str());
+                    break;
+                }
+                t = self.types.get(b).and_then(|d| d.base.as_deref());
+            }
+        }
+        out
     }
 
     /// A field of a type or of one of its bases.

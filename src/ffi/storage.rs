@@ -1,0 +1,247 @@
+//! Storage exports: pools (the host's datastores) with libvirt's names and
+//! semantics.
+
+use std::os::raw::{c_char, c_int, c_uchar, c_uint};
+
+use super::error::out_string;
+use super::export::{export, Conn, Out, OutArray, Pool, Uuid};
+use super::handles::{add_ref, into_raw, pointer, release};
+use super::strings::{fill_buf, write_handles, write_names};
+use super::types::*;
+use crate::driver::domain::{format_uuid, parse_uuid};
+use crate::driver::storage::PoolRef;
+use crate::error::Error;
+
+/// A new pool handle (one reference, the caller's) on this connection.
+fn new_pool(c: &Conn, p: PoolRef) -> esxStoragePoolPtr {
+    into_raw(esxStoragePool::new(c.arc(), p))
+}
+
+/// The number of pools (every datastore is one).
+#[no_mangle]
+pub unsafe extern "C" fn esxConnectNumOfStoragePools(c: esxConnectPtr) -> c_int {
+    export!(esxConnectNumOfStoragePools(c: Conn) {
+        c.conn.storage().connect_num_of_storage_pools()
+    })
+}
+
+/// Names of up to `maxnames` active pools (each malloc'd) into `names`
+/// (room for `maxnames`).
+#[no_mangle]
+pub unsafe extern "C" fn esxConnectListStoragePools(
+    c: esxConnectPtr,
+    names: *mut *mut c_char,
+    maxnames: c_int,
+) -> c_int {
+    export!(esxConnectListStoragePools(c: Conn) {
+        if names.is_null() && maxnames > 0 {
+            return Err(Error::invalid_arg("names must not be NULL when maxnames > 0"));
+        }
+        let list = c.conn.storage().connect_list_storage_pools(maxnames)?;
+        // SAFETY: the caller gives room for maxnames >= list.len() names.
+        unsafe { write_names(&list, names, maxnames) }
+    })
+}
+
+/// 0: every datastore is active.
+#[no_mangle]
+pub unsafe extern "C" fn esxConnectNumOfDefinedStoragePools(c: esxConnectPtr) -> c_int {
+    export!(esxConnectNumOfDefinedStoragePools(c: Conn) {
+        c.conn.storage().connect_num_of_defined_storage_pools()
+    })
+}
+
+/// None: every datastore is active.
+#[no_mangle]
+pub unsafe extern "C" fn esxConnectListDefinedStoragePools(
+    c: esxConnectPtr,
+    names: *mut *mut c_char,
+    maxnames: c_int,
+) -> c_int {
+    export!(esxConnectListDefinedStoragePools(c: Conn) {
+        let list = c.conn.storage().connect_list_defined_storage_pools(maxnames)?;
+        // SAFETY: the list is empty; nothing is written.
+        unsafe { write_names(&list, names, maxnames.max(0)) }
+    })
+}
+
+/// Pools matching `flags` (esxConnectListAllStoragePoolsFlags, 0 for all),
+/// in one request. With `pools` non-NULL, *pools becomes a malloc'd,
+/// NULL-terminated array: free each with esxStoragePoolFree, then the array
+/// with free().
+#[no_mangle]
+pub unsafe extern "C" fn esxConnectListAllStoragePools(
+    c: esxConnectPtr,
+    pools: *mut *mut esxStoragePoolPtr,
+    flags: c_uint,
+) -> c_int {
+    export!(esxConnectListAllStoragePools(c: Conn) {
+        let list = c.conn.storage().connect_list_all_storage_pools(flags)?;
+        // SAFETY: `pools` is NULL or writable.
+        unsafe { write_handles(&list, pools, |p: &PoolRef| new_pool(&c, p.clone())) }
+    })
+}
+
+/// The pool (datastore) with this name.
+#[no_mangle]
+pub unsafe extern "C" fn esxStoragePoolLookupByName(
+    c: esxConnectPtr,
+    name: *const c_char,
+) -> esxStoragePoolPtr {
+    export!(esxStoragePoolLookupByName(c: Conn, name: &str) {
+        Ok(new_pool(&c, c.conn.storage().storage_pool_lookup_by_name(name)?))
+    })
+}
+
+/// The pool with this 16-byte UUID (the MD5 sum of its mount path, as
+/// libvirt's ESX driver computes it).
+#[no_mangle]
+pub unsafe extern "C" fn esxStoragePoolLookupByUUID(
+    c: esxConnectPtr,
+    uuid: *const c_uchar,
+) -> esxStoragePoolPtr {
+    export!(esxStoragePoolLookupByUUID(c: Conn, uuid: Uuid) {
+        Ok(new_pool(&c, c.conn.storage().storage_pool_lookup_by_uuid(&uuid.0)?))
+    })
+}
+
+/// The pool with this UUID string.
+#[no_mangle]
+pub unsafe extern "C" fn esxStoragePoolLookupByUUIDString(
+    c: esxConnectPtr,
+    uuidstr: *const c_char,
+) -> esxStoragePoolPtr {
+    export!(esxStoragePoolLookupByUUIDString(c: Conn, uuidstr: &str) {
+        let u = parse_uuid(uuidstr)
+            .ok_or_else(|| Error::invalid_arg(format!("'{uuidstr}' is not a UUID")))?;
+        Ok(new_pool(&c, c.conn.storage().storage_pool_lookup_by_uuid(&u)?))
+    })
+}
+
+/// Asks the host to re-read the datastore's capacity and free space.
+#[no_mangle]
+pub unsafe extern "C" fn esxStoragePoolRefresh(p: esxStoragePoolPtr, flags: c_uint) -> c_int {
+    export!(esxStoragePoolRefresh(p: Pool) {
+        p.storage().storage_pool_refresh(&p.pool, flags).map(|_| 0)
+    })
+}
+
+/// Fills `info` with the pool's state, capacity, allocation and free space
+/// (ESX_STORAGE_POOL_INACCESSIBLE and zeros for an inaccessible datastore).
+#[no_mangle]
+pub unsafe extern "C" fn esxStoragePoolGetInfo(
+    p: esxStoragePoolPtr,
+    info: esxStoragePoolInfoPtr,
+) -> c_int {
+    export!(esxStoragePoolGetInfo(p: Pool, info: Out<esxStoragePoolInfo>) {
+        let i = p.storage().storage_pool_get_info(&p.pool)?;
+        info.set(esxStoragePoolInfo {
+            state: i.state,
+            capacity: i.capacity,
+            allocation: i.allocation,
+            available: i.available,
+        });
+        Ok(0)
+    })
+}
+
+/// The pool's XML (free() it), as libvirt's ESX driver writes it.
+#[no_mangle]
+pub unsafe extern "C" fn esxStoragePoolGetXMLDesc(
+    p: esxStoragePoolPtr,
+    flags: c_uint,
+) -> *mut c_char {
+    export!(esxStoragePoolGetXMLDesc(p: Pool) {
+        out_string(&p.storage().storage_pool_get_xml_desc(&p.pool, flags)?)
+    })
+}
+
+/// *autostart becomes 1: datastores start with the host.
+#[no_mangle]
+pub unsafe extern "C" fn esxStoragePoolGetAutostart(
+    p: esxStoragePoolPtr,
+    autostart: *mut c_int,
+) -> c_int {
+    export!(esxStoragePoolGetAutostart(p: Pool, autostart: Out<c_int>) {
+        autostart.set(p.storage().storage_pool_get_autostart(&p.pool)? as c_int);
+        Ok(0)
+    })
+}
+
+/// Only 1 is accepted (datastores always start with the host).
+#[no_mangle]
+pub unsafe extern "C" fn esxStoragePoolSetAutostart(
+    p: esxStoragePoolPtr,
+    autostart: c_int,
+) -> c_int {
+    export!(esxStoragePoolSetAutostart(p: Pool) {
+        p.storage()
+            .storage_pool_set_autostart(&p.pool, autostart != 0)
+            .map(|_| 0)
+    })
+}
+
+/// 1: every datastore is active (the datastore's existence is checked).
+#[no_mangle]
+pub unsafe extern "C" fn esxStoragePoolIsActive(p: esxStoragePoolPtr) -> c_int {
+    export!(esxStoragePoolIsActive(p: Pool) {
+        p.storage().storage_pool_is_active(&p.pool).map(c_int::from)
+    })
+}
+
+/// 1: every datastore is persistent (its existence is checked).
+#[no_mangle]
+pub unsafe extern "C" fn esxStoragePoolIsPersistent(p: esxStoragePoolPtr) -> c_int {
+    export!(esxStoragePoolIsPersistent(p: Pool) {
+        p.storage().storage_pool_is_persistent(&p.pool).map(c_int::from)
+    })
+}
+
+/// The pool's name; valid as long as the handle (do not free it).
+#[no_mangle]
+pub unsafe extern "C" fn esxStoragePoolGetName(p: esxStoragePoolPtr) -> *const c_char {
+    export!(esxStoragePoolGetName(p: Pool) { Ok(p.name.as_ptr()) })
+}
+
+/// Copies the pool's 16-byte UUID into `uuid` (16 writable bytes).
+#[no_mangle]
+pub unsafe extern "C" fn esxStoragePoolGetUUID(p: esxStoragePoolPtr, uuid: *mut c_uchar) -> c_int {
+    export!(esxStoragePoolGetUUID(p: Pool, uuid: OutArray<c_uchar>) {
+        // SAFETY: the caller provides 16 writable bytes (ESX_UUID_BUFLEN).
+        unsafe { std::ptr::copy_nonoverlapping(p.pool.uuid.as_ptr(), uuid.ptr(), 16) };
+        Ok(0)
+    })
+}
+
+/// Writes the pool's UUID as a string into `buf` (ESX_UUID_STRING_BUFLEN
+/// bytes).
+#[no_mangle]
+pub unsafe extern "C" fn esxStoragePoolGetUUIDString(
+    p: esxStoragePoolPtr,
+    buf: *mut c_char,
+) -> c_int {
+    export!(esxStoragePoolGetUUIDString(p: Pool, buf: OutArray<c_char>) {
+        // SAFETY: the caller provides ESX_UUID_STRING_BUFLEN (37) bytes.
+        let b = unsafe { std::slice::from_raw_parts_mut(buf.ptr(), ESX_UUID_STRING_BUFLEN) };
+        fill_buf(b, &format_uuid(&p.pool.uuid));
+        Ok(0)
+    })
+}
+
+/// The pool's connection (no reference is added).
+#[no_mangle]
+pub unsafe extern "C" fn esxStoragePoolGetConnect(p: esxStoragePoolPtr) -> esxConnectPtr {
+    export!(esxStoragePoolGetConnect(p: Pool) { Ok(pointer(&*p.conn)) })
+}
+
+/// Adds a reference to the pool handle.
+#[no_mangle]
+pub unsafe extern "C" fn esxStoragePoolRef(p: esxStoragePoolPtr) -> c_int {
+    export!(esxStoragePoolRef() { add_ref(p, "esxStoragePoolRef").map(|_| 0) })
+}
+
+/// Drops a reference to the pool handle (the datastore is untouched).
+#[no_mangle]
+pub unsafe extern "C" fn esxStoragePoolFree(p: esxStoragePoolPtr) -> c_int {
+    export!(esxStoragePoolFree() { release(p, "esxStoragePoolFree").map(|_| 0) })
+}
