@@ -8,7 +8,7 @@
  * Conventions: -1 / NULL means error, details in esxGetLastError(); returned
  * strings and arrays are malloc'd and freed by the caller with free();
  * handles are released with esxConnectClose / esxDomainFree /
- * esxDomainSnapshotFree / esxStoragePoolFree; all calls are thread-safe. Pointer arguments are
+ * esxDomainSnapshotFree / esxStoragePoolFree / esxStorageVolFree; all calls are thread-safe. Pointer arguments are
  * NULL or valid as each function's comment says (a live handle, a
  * NUL-terminated string, room for the stated number of entries, a writable
  * output); a NULL where one is needed is an error (ESX_ERR_INVALID_ARG, or
@@ -505,6 +505,27 @@ typedef enum {
 } esxStoragePoolState;
 
 /**
+ * virStorageVolType.
+ */
+typedef enum {
+  ESX_STORAGE_VOL_FILE = 0,
+  ESX_STORAGE_VOL_BLOCK = 1,
+  ESX_STORAGE_VOL_DIR = 2,
+  ESX_STORAGE_VOL_NETWORK = 3,
+  ESX_STORAGE_VOL_NETDIR = 4,
+  ESX_STORAGE_VOL_PLOOP = 5,
+} esxStorageVolType;
+
+/**
+ * virStorageVolResizeFlags.
+ */
+typedef enum {
+  ESX_STORAGE_VOL_RESIZE_ALLOCATE = 1,
+  ESX_STORAGE_VOL_RESIZE_DELTA = 2,
+  ESX_STORAGE_VOL_RESIZE_SHRINK = 4,
+} esxStorageVolResizeFlags;
+
+/**
  * A connection handle.
  */
 typedef struct esxConnect esxConnect;
@@ -523,6 +544,11 @@ typedef struct esxDomainSnapshot esxDomainSnapshot;
  * A storage pool handle. It holds its connection alive.
  */
 typedef struct esxStoragePool esxStoragePool;
+
+/**
+ * A storage volume handle. It holds its connection alive.
+ */
+typedef struct esxStorageVol esxStorageVol;
 
 /**
  * A domain handle (opaque, reference counted).
@@ -867,6 +893,31 @@ typedef struct {
 } esxStoragePoolInfo;
 
 typedef esxStoragePoolInfo *esxStoragePoolInfoPtr;
+
+/**
+ * A storage volume handle (opaque, reference counted).
+ */
+typedef esxStorageVol *esxStorageVolPtr;
+
+/**
+ * virStorageVolInfo.
+ */
+typedef struct {
+  /**
+   * An esxStorageVolType (ESX_STORAGE_VOL_FILE).
+   */
+  int type;
+  /**
+   * Logical size in bytes.
+   */
+  unsigned long long capacity;
+  /**
+   * Current allocation in bytes.
+   */
+  unsigned long long allocation;
+} esxStorageVolInfo;
+
+typedef esxStorageVolInfo *esxStorageVolInfoPtr;
 
 /**
  * The hypervisor driver table (virHypervisorDriver).
@@ -1665,6 +1716,115 @@ int esxStoragePoolRef(esxStoragePoolPtr p);
  * Drops a reference to the pool handle (the datastore is untouched).
  */
 int esxStoragePoolFree(esxStoragePoolPtr p);
+
+/**
+ * The number of volumes of the pool (virtual disks, ISO and floppy images
+ * in every folder): one search task.
+ */
+int esxStoragePoolNumOfVolumes(esxStoragePoolPtr p);
+
+/**
+ * Names (`dir/file`) of up to `maxnames` volumes (each malloc'd) into
+ * `names` (room for `maxnames`).
+ */
+int esxStoragePoolListVolumes(esxStoragePoolPtr p, char **names, int maxnames);
+
+/**
+ * Every volume of the pool; with `vols` non-NULL, *vols becomes a malloc'd
+ * NULL-terminated array (free each with esxStorageVolFree, then the array
+ * with free()).
+ */
+int esxStoragePoolListAllVolumes(esxStoragePoolPtr p, esxStorageVolPtr **vols, unsigned int flags);
+
+/**
+ * The pool a volume is in.
+ */
+esxStoragePoolPtr esxStoragePoolLookupByVolume(esxStorageVolPtr v);
+
+/**
+ * The volume `name` (`dir/file`) of the pool.
+ */
+esxStorageVolPtr esxStorageVolLookupByName(esxStoragePoolPtr p, const char *name);
+
+/**
+ * The volume at a datastore path (`[pool] dir/file`).
+ */
+esxStorageVolPtr esxStorageVolLookupByPath(esxConnectPtr c, const char *path);
+
+/**
+ * The volume with this key (a virtual disk's UUID, or a datastore path).
+ */
+esxStorageVolPtr esxStorageVolLookupByKey(esxConnectPtr c, const char *key);
+
+/**
+ * Creates a virtual disk from a `<volume>` document (name `dir/file.vmdk`,
+ * capacity, allocation 0 for thin or equal to the capacity for
+ * preallocated); the directory is made when missing.
+ */
+esxStorageVolPtr esxStorageVolCreateXML(esxStoragePoolPtr p, const char *xmlDesc, unsigned int flags);
+
+/**
+ * Creates a virtual disk in the pool as a copy of `clonevol`.
+ */
+esxStorageVolPtr esxStorageVolCreateXMLFrom(esxStoragePoolPtr p, const char *xmlDesc, esxStorageVolPtr clonevol, unsigned int flags);
+
+/**
+ * Deletes the virtual disk (refused by the host while a VM uses it).
+ */
+int esxStorageVolDelete(esxStorageVolPtr v, unsigned int flags);
+
+/**
+ * Zeroes the virtual disk's contents.
+ */
+int esxStorageVolWipe(esxStorageVolPtr v, unsigned int flags);
+
+/**
+ * Grows the virtual disk to `capacity` bytes (esxStorageVolResizeFlags:
+ * _DELTA adds it, _ALLOCATE zeroes eagerly; _SHRINK is refused: ESX cannot
+ * shrink a disk).
+ */
+int esxStorageVolResize(esxStorageVolPtr v, unsigned long long capacity, unsigned int flags);
+
+/**
+ * Fills `info` with the volume's type (ESX_STORAGE_VOL_FILE), capacity and
+ * allocation in bytes.
+ */
+int esxStorageVolGetInfo(esxStorageVolPtr v, esxStorageVolInfoPtr info);
+
+/**
+ * The volume's XML (free() it), as libvirt's ESX driver writes it.
+ */
+char *esxStorageVolGetXMLDesc(esxStorageVolPtr v, unsigned int flags);
+
+/**
+ * The volume's datastore path (`[pool] dir/file`; free() it).
+ */
+char *esxStorageVolGetPath(esxStorageVolPtr v);
+
+/**
+ * The volume's name (`dir/file`), owned by the handle.
+ */
+const char *esxStorageVolGetName(esxStorageVolPtr v);
+
+/**
+ * The volume's key, owned by the handle.
+ */
+const char *esxStorageVolGetKey(esxStorageVolPtr v);
+
+/**
+ * The volume's connection (no reference is added).
+ */
+esxConnectPtr esxStorageVolGetConnect(esxStorageVolPtr v);
+
+/**
+ * Adds a reference to the volume handle.
+ */
+int esxStorageVolRef(esxStorageVolPtr v);
+
+/**
+ * Drops a reference to the volume handle (the volume is untouched).
+ */
+int esxStorageVolFree(esxStorageVolPtr v);
 
 /**
  * The hypervisor driver table (static; do not free).

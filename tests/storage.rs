@@ -198,3 +198,216 @@ fn virsh_shows_the_same_pools() {
         s.storage_pool_get_xml_desc(&p, 0).unwrap();
     }
 }
+
+// ------------------------------------------------------------------ volumes
+
+use esx_driver::driver::storage::VolInfo;
+
+fn disk_xml(name: &str, capacity_mib: u64, thin: bool) -> String {
+    let alloc = if thin { 0 } else { capacity_mib };
+    format!(
+        "<volume><name>{name}</name><capacity unit='MiB'>{capacity_mib}</capacity>\
+         <allocation unit='MiB'>{alloc}</allocation><target><format type='vmdk'/></target></volume>"
+    )
+}
+
+#[test]
+fn volumes_are_the_disks_and_images_of_a_pool() {
+    let sim = Sim::start();
+    let c = sim.connect("");
+    let s = c.storage();
+    let ds1 = s.storage_pool_lookup_by_name("datastore1").unwrap();
+    s.storage_pool_num_of_volumes(&ds1).unwrap();
+    sim.reset_stats();
+    let names = s.storage_pool_list_volumes(&ds1, 100).unwrap();
+    // One search task (and the browser lookup, and the wait).
+    assert_eq!(
+        sim.count("SearchDatastoreSubFolders_Task"),
+        1,
+        "{:?}",
+        sim.stats()
+    );
+    assert_eq!(
+        names,
+        [
+            "alpine-01/alpine-01.vmdk",
+            "copied-05/copied-05.vmdk",
+            "debian-02/debian-02.vmdk",
+            "serial-04/serial-04.vmdk",
+            "win2019-03/win2019-03.vmdk"
+        ]
+    );
+    let iso = s.storage_pool_lookup_by_name("nfs-iso").unwrap();
+    let all = s.storage_pool_list_all_volumes(&iso, 0).unwrap();
+    let images: Vec<(&str, &str)> = all
+        .iter()
+        .map(|v| (v.name.as_str(), v.key.as_str()))
+        .collect();
+    assert_eq!(
+        images,
+        [
+            ("floppies/drivers.flp", "[nfs-iso] floppies/drivers.flp"),
+            ("iso/debian-12.iso", "[nfs-iso] iso/debian-12.iso")
+        ]
+    );
+    let v = s
+        .storage_vol_lookup_by_name(&ds1, "alpine-01/alpine-01.vmdk")
+        .unwrap();
+    assert_eq!(v.key.len(), 36, "a disk's key is its UUID: {}", v.key);
+    assert_eq!(s.storage_vol_lookup_by_key(&v.key).unwrap(), v);
+    assert_eq!(
+        s.storage_vol_lookup_by_path("[datastore1] alpine-01/alpine-01.vmdk")
+            .unwrap(),
+        v
+    );
+    assert_eq!(
+        s.storage_vol_get_path(&v).unwrap(),
+        "[datastore1] alpine-01/alpine-01.vmdk"
+    );
+    let info = s.storage_vol_get_info(&v).unwrap();
+    assert_eq!(info.capacity, 8 << 30);
+    assert_eq!(s.storage_pool_lookup_by_volume(&v).unwrap(), ds1);
+    let e = s
+        .storage_vol_lookup_by_name(&ds1, "nope/nope.vmdk")
+        .unwrap_err();
+    assert_eq!(e.code(), Code::NoStorageVol, "{e}");
+    let e = s
+        .storage_vol_lookup_by_key("6000c299-0000-0000-0000-000000000000")
+        .unwrap_err();
+    assert_eq!(e.code(), Code::NoStorageVol, "{e}");
+}
+
+#[test]
+fn create_clone_resize_wipe_and_delete_a_disk() {
+    let sim = Sim::with_args(&["--task-ms", "20"]);
+    let c = sim.connect("");
+    let s = c.storage();
+    let ds1 = s.storage_pool_lookup_by_name("datastore1").unwrap();
+    let v = s
+        .storage_vol_create_xml(&ds1, &disk_xml("new/data.vmdk", 64, true), 0)
+        .unwrap();
+    assert_eq!(v.name, "new/data.vmdk");
+    assert_eq!(
+        s.storage_vol_get_info(&v).unwrap(),
+        VolInfo {
+            r#type: 0,
+            capacity: 64 << 20,
+            allocation: s.storage_vol_get_info(&v).unwrap().allocation
+        }
+    );
+    let flat = sim.datastore_dir.join("datastore1/new/data-flat.vmdk");
+    assert_eq!(std::fs::metadata(&flat).unwrap().len(), 64 << 20);
+    // The same name again: the host's FileAlreadyExists.
+    let e = s
+        .storage_vol_create_xml(&ds1, &disk_xml("new/data.vmdk", 64, true), 0)
+        .unwrap_err();
+    assert!(e.message().contains("already exists"), "{e}");
+    // Clone into another pool.
+    let nfs = s.storage_pool_lookup_by_name("nfs-iso").unwrap();
+    let copy = s
+        .storage_vol_create_xml_from(&nfs, &disk_xml("copies/data.vmdk", 64, true), &v, 0)
+        .unwrap();
+    assert_ne!(copy.key, v.key, "a copy gets its own UUID");
+    assert_eq!(s.storage_vol_get_info(&copy).unwrap().capacity, 64 << 20);
+    // Resize: to, then by.
+    s.storage_vol_resize(&v, 128 << 20, 0).unwrap();
+    assert_eq!(s.storage_vol_get_info(&v).unwrap().capacity, 128 << 20);
+    s.storage_vol_resize(&v, 64 << 20, 2).unwrap();
+    assert_eq!(s.storage_vol_get_info(&v).unwrap().capacity, 192 << 20);
+    assert_eq!(
+        s.storage_vol_resize(&v, 1 << 20, 4).unwrap_err().code(),
+        Code::ArgumentUnsupported
+    );
+    assert!(
+        s.storage_vol_resize(&v, 1 << 20, 0).is_err(),
+        "smaller is refused by the host"
+    );
+    // Wipe: the data is zeroes again.
+    std::fs::write(&flat, b"data").unwrap();
+    s.storage_vol_wipe(&v, 0).unwrap();
+    assert_eq!(std::fs::metadata(&flat).unwrap().len(), 192 << 20);
+    assert!(std::fs::read(&flat).unwrap()[..4].iter().all(|b| *b == 0));
+    // XML and delete.
+    let xml = s.storage_vol_get_xml_desc(&v, 0).unwrap();
+    assert!(xml.contains(&format!("<key>{}</key>", v.key)), "{xml}");
+    assert!(xml.contains("<format type='vmdk'/>"), "{xml}");
+    s.storage_vol_delete(&v, 0).unwrap();
+    assert!(!flat.exists());
+    assert_eq!(
+        s.storage_vol_lookup_by_name(&ds1, "new/data.vmdk")
+            .unwrap_err()
+            .code(),
+        Code::NoStorageVol
+    );
+    // A disk a VM uses is refused by the host.
+    let used = s
+        .storage_vol_lookup_by_name(&ds1, "debian-02/debian-02.vmdk")
+        .unwrap();
+    let e = s.storage_vol_delete(&used, 0).unwrap_err();
+    assert!(e.message().contains("locked"), "{e}");
+}
+
+#[test]
+fn volume_xml_is_checked_before_the_host_is_asked() {
+    let sim = Sim::start();
+    let c = sim.connect("");
+    let s = c.storage();
+    let ds1 = s.storage_pool_lookup_by_name("datastore1").unwrap();
+    sim.reset_stats();
+    for (xml, code) in [
+        ("<volume><name>nodir.vmdk</name><capacity>1</capacity></volume>", Code::InvalidArg),
+        ("<volume><name>d/x.img</name><capacity>1</capacity></volume>", Code::NoSupport),
+        ("<volume><name>d/x.vmdk</name></volume>", Code::XmlError),
+        ("<volume><name>d/x.vmdk</name><capacity unit='Q'>1</capacity></volume>", Code::XmlError),
+        (
+            "<volume><name>d/x.vmdk</name><capacity>10</capacity><allocation>5</allocation></volume>",
+            Code::ConfigUnsupported,
+        ),
+        (
+            "<volume><name>d/x.vmdk</name><capacity>1</capacity><target><format type='qcow2'/></target></volume>",
+            Code::NoSupport,
+        ),
+        ("<pool/>", Code::XmlError),
+        ("<volume", Code::XmlError),
+    ] {
+        let e = s.storage_vol_create_xml(&ds1, xml, 0).unwrap_err();
+        assert_eq!(e.code(), code, "{xml}: {e}");
+    }
+    assert_eq!(sim.count("CreateVirtualDisk_Task"), 0);
+}
+
+/// virsh's vol commands (libvirt's own ESX storage driver) against ours.
+#[test]
+fn virsh_shows_the_same_volumes() {
+    let sim = Sim::start();
+    let Some(v) = Virsh::new(&sim) else { return };
+    let c = sim.connect("");
+    let s = c.storage();
+    for pool in ["datastore1", "nfs-iso"] {
+        let p = s.storage_pool_lookup_by_name(pool).unwrap();
+        let listed: Vec<String> = v
+            .run(&["vol-list", pool])
+            .lines()
+            .filter(|l| !l.trim_start().starts_with("Name") && !l.starts_with("---"))
+            .filter_map(|l| l.split_whitespace().next().map(str::to_string))
+            .collect();
+        assert_eq!(
+            listed,
+            s.storage_pool_list_volumes(&p, 100).unwrap(),
+            "vol-list {pool}"
+        );
+        for vol in s.storage_pool_list_all_volumes(&p, 0).unwrap() {
+            assert_eq!(
+                v.run(&["vol-dumpxml", "--pool", pool, &vol.name])
+                    .trim_end(),
+                s.storage_vol_get_xml_desc(&vol, 0).unwrap().trim_end(),
+                "vol-dumpxml {pool} {}",
+                vol.name
+            );
+            assert_eq!(
+                v.run(&["vol-key", "--pool", pool, &vol.name]).trim(),
+                vol.key
+            );
+        }
+    }
+}

@@ -167,8 +167,15 @@ fn data_type(s: &Schema, name: &str, out: &mut String) {
 /// written with it.
 fn poly_enums(s: &Schema, out: &mut String) {
     let mut done: Vec<&str> = Vec::new();
-    for name in &s.order {
-        for f in &s.types[name].fields {
+    let params = s.methods.iter().flat_map(|m| m.params.iter());
+    let fields: Vec<&Field> = s
+        .order
+        .iter()
+        .flat_map(|n| s.types[n].fields.iter())
+        .chain(params)
+        .collect();
+    {
+        for f in fields {
             if !f.poly || done.contains(&f.ty.as_str()) {
                 continue;
             }
@@ -327,6 +334,7 @@ fn views_table(s: &Schema, out: &mut String) {
 /// The Rust type a method takes for a parameter.
 fn param_type(f: &Field) -> String {
     let item = match f.ty.as_str() {
+        t if f.poly => format!("&Any{t}"),
         "string" | "dateTime" => "&str".to_string(),
         t if t.starts_with("enum:") => "&str".to_string(),
         "int" | "long" | "short" | "byte" | "boolean" | "double" => item_type(&f.ty),
@@ -335,6 +343,7 @@ fn param_type(f: &Field) -> String {
     match f.occurs {
         Occurs::Required => item,
         Occurs::Optional | Occurs::OptionalState => format!("Option<{item}>"),
+        Occurs::Array | Occurs::NonEmptyArray if f.poly => format!("&[Any{}]", f.ty),
         Occurs::Array | Occurs::NonEmptyArray => format!("&[{}]", item_type(&f.ty)),
     }
 }

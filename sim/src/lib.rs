@@ -17,6 +17,7 @@
 #![forbid(unsafe_code)]
 
 mod control;
+mod disks;
 mod files;
 mod http;
 mod methods;

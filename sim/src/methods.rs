@@ -179,6 +179,34 @@ static METHODS: &[Method] = &[
             Err(Fault::not_found_obj("Datastore", &c.call.this.1))
         }
     }),
+    m("SearchDatastore_Task", |c| {
+        crate::disks::search(c.sh, c.w, c.call, &c.user, false)
+    }),
+    m("SearchDatastoreSubFolders_Task", |c| {
+        crate::disks::search(c.sh, c.w, c.call, &c.user, true)
+    }),
+    // Virtual disks.
+    m("QueryVirtualDiskUuid", |c| {
+        crate::disks::query_uuid(c.w, c.call)
+    }),
+    m("CreateVirtualDisk_Task", |c| {
+        crate::disks::create(c.sh, c.w, c.call, &c.user)
+    }),
+    m("CopyVirtualDisk_Task", |c| {
+        crate::disks::copy(c.sh, c.w, c.call, &c.user)
+    }),
+    m("DeleteVirtualDisk_Task", |c| {
+        crate::disks::delete(c.sh, c.w, c.call, &c.user)
+    }),
+    m("ZeroFillVirtualDisk_Task", |c| {
+        crate::disks::zero_fill(c.sh, c.w, c.call, &c.user)
+    }),
+    m("ExtendVirtualDisk_Task", |c| {
+        crate::disks::extend(c.sh, c.w, c.call, &c.user)
+    }),
+    m("MakeDirectory", |c| {
+        crate::disks::make_directory(c.w, c.call)
+    }),
     // Configuration, snapshots, registration, datastore files.
     m("ReconfigVM_Task", |c| {
         ops::reconfig(c.sh, c.w, c.call, &c.user)

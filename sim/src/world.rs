@@ -626,6 +626,13 @@ impl World {
         for (name, uuid, kind, capacity) in stores {
             let dir = cfg.datastore_dir.join(name);
             std::fs::create_dir_all(&dir)?;
+            // Images other than disks, as volumes of their own formats.
+            if name == "nfs-iso" {
+                std::fs::create_dir_all(dir.join("iso"))?;
+                std::fs::write(dir.join("iso/debian-12.iso"), vec![0u8; 64 * 1024])?;
+                std::fs::create_dir_all(dir.join("floppies"))?;
+                std::fs::write(dir.join("floppies/drivers.flp"), vec![0u8; 1474560])?;
+            }
             datastores.push(Datastore {
                 moid: if name == "datastore1" {
                     uuid.to_string()
@@ -700,9 +707,17 @@ impl World {
             if let Some(serial) = &vm.serial_file {
                 std::fs::write(d.join(serial), b"earlier serial console output\n")?;
             }
-            // Large inventories get their .vmx written lazily, on first read.
+            // Large inventories get their .vmx written lazily, on first read
+            // (and no disk files).
             if self.vms.len() < 200 {
                 std::fs::write(d.join(&vm.vmx_name), crate::vmxgen::vmx_for(&vm))?;
+                crate::disks::write_disk(
+                    &d.join(format!("{}.vmdk", vm.directory)),
+                    vm.disk_kb,
+                    true,
+                    "lsilogic",
+                    id,
+                )?;
             }
         }
         self.vms.insert(id, vm);

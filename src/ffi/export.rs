@@ -18,7 +18,9 @@
 
 use std::os::raw::{c_char, c_int, c_uchar, c_uint, c_ulong, c_void};
 
-use super::handles::{self, esxConnect, esxDomain, esxDomainSnapshot, esxStoragePool, Held};
+use super::handles::{
+    self, esxConnect, esxDomain, esxDomainSnapshot, esxStoragePool, esxStorageVol, Held,
+};
 use super::strings;
 use crate::error::Error;
 
@@ -50,6 +52,19 @@ pub type Dom = Held<esxDomain>;
 pub type Snap = Held<esxDomainSnapshot>;
 /// A storage pool, held for the call.
 pub type Pool = Held<esxStoragePool>;
+
+/// A storage volume, held for the call.
+pub type Vol = Held<esxStorageVol>;
+
+impl FromC<*mut esxStorageVol> for Vol {
+    unsafe fn from_c(
+        c: *mut esxStorageVol,
+        _: &'static str,
+        export: &'static str,
+    ) -> Result<Self, Error> {
+        handles::get(c, export)
+    }
+}
 
 impl FromC<*mut esxStoragePool> for Pool {
     unsafe fn from_c(

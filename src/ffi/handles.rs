@@ -49,6 +49,15 @@ pub struct esxStoragePool {
     pub(crate) name: CString,
 }
 
+/// A storage volume handle. It holds its connection alive.
+pub struct esxStorageVol {
+    token: usize,
+    pub(crate) conn: Arc<esxConnect>,
+    pub(crate) vol: crate::driver::storage::VolRef,
+    pub(crate) name: CString,
+    pub(crate) key: CString,
+}
+
 /// A domain snapshot handle. It holds its domain (and connection) alive.
 pub struct esxDomainSnapshot {
     token: usize,
@@ -90,6 +99,31 @@ impl esxStoragePool {
     }
 
     /// The driver's storage entries, on this pool's connection.
+    pub fn storage(&self) -> crate::driver::Storage<'_> {
+        self.conn.conn.storage()
+    }
+}
+
+impl Drop for esxStorageVol {
+    fn drop(&mut self) {
+        Self::registry().forget(self.token);
+    }
+}
+
+impl esxStorageVol {
+    pub fn new(conn: Arc<esxConnect>, vol: crate::driver::storage::VolRef) -> Arc<esxStorageVol> {
+        let name = c_name(&vol.name);
+        let key = c_name(&vol.key);
+        Arc::new(esxStorageVol {
+            token: new_token::<esxStorageVol>(),
+            conn,
+            vol,
+            name,
+            key,
+        })
+    }
+
+    /// The driver's storage entries, on this volume's connection.
     pub fn storage(&self) -> crate::driver::Storage<'_> {
         self.conn.conn.storage()
     }
@@ -224,6 +258,7 @@ static CONNECTIONS: Registry<esxConnect> = Registry::new();
 static DOMAINS: Registry<esxDomain> = Registry::new();
 static SNAPSHOTS: Registry<esxDomainSnapshot> = Registry::new();
 static POOLS: Registry<esxStoragePool> = Registry::new();
+static VOLS: Registry<esxStorageVol> = Registry::new();
 
 /// A type that C sees only through a token.
 pub trait Handle: Sized + 'static {
@@ -288,6 +323,22 @@ impl Handle for esxStoragePool {
         Error::new(
             Code::InvalidStoragePool,
             format!("{what}: invalid storage pool pointer"),
+        )
+    }
+}
+
+impl Handle for esxStorageVol {
+    const TAG: usize = 5;
+    fn registry() -> &'static Registry<Self> {
+        &VOLS
+    }
+    fn token(&self) -> usize {
+        self.token
+    }
+    fn invalid(what: &str) -> Error {
+        Error::new(
+            Code::InvalidStorageVol,
+            format!("{what}: invalid storage volume pointer"),
         )
     }
 }
@@ -434,9 +485,9 @@ pub fn live_counts() -> (usize, usize, usize) {
     (CONNECTIONS.live(), DOMAINS.live(), SNAPSHOTS.live())
 }
 
-/// Live storage pool handles.
-pub fn live_pools() -> usize {
-    POOLS.live()
+/// Live storage pool and volume handles.
+pub fn live_storage() -> (usize, usize) {
+    (POOLS.live(), VOLS.live())
 }
 
 #[cfg(test)]

@@ -1,15 +1,15 @@
 //! Storage exports: pools (the host's datastores) with libvirt's names and
 //! semantics.
 
-use std::os::raw::{c_char, c_int, c_uchar, c_uint};
+use std::os::raw::{c_char, c_int, c_uchar, c_uint, c_ulonglong};
 
 use super::error::out_string;
-use super::export::{export, Conn, Out, OutArray, Pool, Uuid};
+use super::export::{export, Conn, Out, OutArray, Pool, Uuid, Vol};
 use super::handles::{add_ref, into_raw, pointer, release};
 use super::strings::{fill_buf, write_handles, write_names};
 use super::types::*;
 use crate::driver::domain::{format_uuid, parse_uuid};
-use crate::driver::storage::PoolRef;
+use crate::driver::storage::{PoolRef, VolRef};
 use crate::error::Error;
 
 /// A new pool handle (one reference, the caller's) on this connection.
@@ -244,4 +244,224 @@ pub unsafe extern "C" fn esxStoragePoolRef(p: esxStoragePoolPtr) -> c_int {
 #[no_mangle]
 pub unsafe extern "C" fn esxStoragePoolFree(p: esxStoragePoolPtr) -> c_int {
     export!(esxStoragePoolFree() { release(p, "esxStoragePoolFree").map(|_| 0) })
+}
+
+// ------------------------------------------------------------------ volumes
+
+fn new_vol(c: std::sync::Arc<esxConnect>, v: VolRef) -> esxStorageVolPtr {
+    into_raw(esxStorageVol::new(c, v))
+}
+
+/// The number of volumes of the pool (virtual disks, ISO and floppy images
+/// in every folder): one search task.
+#[no_mangle]
+pub unsafe extern "C" fn esxStoragePoolNumOfVolumes(p: esxStoragePoolPtr) -> c_int {
+    export!(esxStoragePoolNumOfVolumes(p: Pool) {
+        p.storage().storage_pool_num_of_volumes(&p.pool)
+    })
+}
+
+/// Names (`dir/file`) of up to `maxnames` volumes (each malloc'd) into
+/// `names` (room for `maxnames`).
+#[no_mangle]
+pub unsafe extern "C" fn esxStoragePoolListVolumes(
+    p: esxStoragePoolPtr,
+    names: *mut *mut c_char,
+    maxnames: c_int,
+) -> c_int {
+    export!(esxStoragePoolListVolumes(p: Pool) {
+        if names.is_null() && maxnames > 0 {
+            return Err(Error::invalid_arg("names must not be NULL when maxnames > 0"));
+        }
+        let list = p.storage().storage_pool_list_volumes(&p.pool, maxnames)?;
+        // SAFETY: the caller gives room for maxnames >= list.len() names.
+        unsafe { write_names(&list, names, maxnames) }
+    })
+}
+
+/// Every volume of the pool; with `vols` non-NULL, *vols becomes a malloc'd
+/// NULL-terminated array (free each with esxStorageVolFree, then the array
+/// with free()).
+#[no_mangle]
+pub unsafe extern "C" fn esxStoragePoolListAllVolumes(
+    p: esxStoragePoolPtr,
+    vols: *mut *mut esxStorageVolPtr,
+    flags: c_uint,
+) -> c_int {
+    export!(esxStoragePoolListAllVolumes(p: Pool) {
+        let list = p.storage().storage_pool_list_all_volumes(&p.pool, flags)?;
+        let conn = p.conn.clone();
+        // SAFETY: `vols` is NULL or writable.
+        unsafe { write_handles(&list, vols, |v: &VolRef| new_vol(conn.clone(), v.clone())) }
+    })
+}
+
+/// The pool a volume is in.
+#[no_mangle]
+pub unsafe extern "C" fn esxStoragePoolLookupByVolume(v: esxStorageVolPtr) -> esxStoragePoolPtr {
+    export!(esxStoragePoolLookupByVolume(v: Vol) {
+        let p = v.storage().storage_pool_lookup_by_volume(&v.vol)?;
+        Ok(into_raw(esxStoragePool::new(v.conn.clone(), p)))
+    })
+}
+
+/// The volume `name` (`dir/file`) of the pool.
+#[no_mangle]
+pub unsafe extern "C" fn esxStorageVolLookupByName(
+    p: esxStoragePoolPtr,
+    name: *const c_char,
+) -> esxStorageVolPtr {
+    export!(esxStorageVolLookupByName(p: Pool, name: &str) {
+        Ok(new_vol(p.conn.clone(), p.storage().storage_vol_lookup_by_name(&p.pool, name)?))
+    })
+}
+
+/// The volume at a datastore path (`[pool] dir/file`).
+#[no_mangle]
+pub unsafe extern "C" fn esxStorageVolLookupByPath(
+    c: esxConnectPtr,
+    path: *const c_char,
+) -> esxStorageVolPtr {
+    export!(esxStorageVolLookupByPath(c: Conn, path: &str) {
+        Ok(new_vol(c.arc(), c.conn.storage().storage_vol_lookup_by_path(path)?))
+    })
+}
+
+/// The volume with this key (a virtual disk's UUID, or a datastore path).
+#[no_mangle]
+pub unsafe extern "C" fn esxStorageVolLookupByKey(
+    c: esxConnectPtr,
+    key: *const c_char,
+) -> esxStorageVolPtr {
+    export!(esxStorageVolLookupByKey(c: Conn, key: &str) {
+        Ok(new_vol(c.arc(), c.conn.storage().storage_vol_lookup_by_key(key)?))
+    })
+}
+
+/// Creates a virtual disk from a `<volume>` document (name `dir/file.vmdk`,
+/// capacity, allocation 0 for thin or equal to the capacity for
+/// preallocated); the directory is made when missing.
+#[no_mangle]
+pub unsafe extern "C" fn esxStorageVolCreateXML(
+    p: esxStoragePoolPtr,
+    xmlDesc: *const c_char,
+    flags: c_uint,
+) -> esxStorageVolPtr {
+    export!(esxStorageVolCreateXML(p: Pool, xmlDesc: &str) {
+        let v = p.storage().storage_vol_create_xml(&p.pool, xmlDesc, flags)?;
+        Ok(new_vol(p.conn.clone(), v))
+    })
+}
+
+/// Creates a virtual disk in the pool as a copy of `clonevol`.
+#[no_mangle]
+pub unsafe extern "C" fn esxStorageVolCreateXMLFrom(
+    p: esxStoragePoolPtr,
+    xmlDesc: *const c_char,
+    clonevol: esxStorageVolPtr,
+    flags: c_uint,
+) -> esxStorageVolPtr {
+    export!(esxStorageVolCreateXMLFrom(p: Pool, xmlDesc: &str, clonevol: Vol) {
+        let v = p
+            .storage()
+            .storage_vol_create_xml_from(&p.pool, xmlDesc, &clonevol.vol, flags)?;
+        Ok(new_vol(p.conn.clone(), v))
+    })
+}
+
+/// Deletes the virtual disk (refused by the host while a VM uses it).
+#[no_mangle]
+pub unsafe extern "C" fn esxStorageVolDelete(v: esxStorageVolPtr, flags: c_uint) -> c_int {
+    export!(esxStorageVolDelete(v: Vol) {
+        v.storage().storage_vol_delete(&v.vol, flags).map(|_| 0)
+    })
+}
+
+/// Zeroes the virtual disk's contents.
+#[no_mangle]
+pub unsafe extern "C" fn esxStorageVolWipe(v: esxStorageVolPtr, flags: c_uint) -> c_int {
+    export!(esxStorageVolWipe(v: Vol) {
+        v.storage().storage_vol_wipe(&v.vol, flags).map(|_| 0)
+    })
+}
+
+/// Grows the virtual disk to `capacity` bytes (esxStorageVolResizeFlags:
+/// _DELTA adds it, _ALLOCATE zeroes eagerly; _SHRINK is refused: ESX cannot
+/// shrink a disk).
+#[no_mangle]
+pub unsafe extern "C" fn esxStorageVolResize(
+    v: esxStorageVolPtr,
+    capacity: c_ulonglong,
+    flags: c_uint,
+) -> c_int {
+    export!(esxStorageVolResize(v: Vol) {
+        v.storage().storage_vol_resize(&v.vol, capacity, flags).map(|_| 0)
+    })
+}
+
+/// Fills `info` with the volume's type (ESX_STORAGE_VOL_FILE), capacity and
+/// allocation in bytes.
+#[no_mangle]
+pub unsafe extern "C" fn esxStorageVolGetInfo(
+    v: esxStorageVolPtr,
+    info: esxStorageVolInfoPtr,
+) -> c_int {
+    export!(esxStorageVolGetInfo(v: Vol, info: Out<esxStorageVolInfo>) {
+        let i = v.storage().storage_vol_get_info(&v.vol)?;
+        info.set(esxStorageVolInfo {
+            r#type: i.r#type,
+            capacity: i.capacity,
+            allocation: i.allocation,
+        });
+        Ok(0)
+    })
+}
+
+/// The volume's XML (free() it), as libvirt's ESX driver writes it.
+#[no_mangle]
+pub unsafe extern "C" fn esxStorageVolGetXMLDesc(
+    v: esxStorageVolPtr,
+    flags: c_uint,
+) -> *mut c_char {
+    export!(esxStorageVolGetXMLDesc(v: Vol) {
+        out_string(&v.storage().storage_vol_get_xml_desc(&v.vol, flags)?)
+    })
+}
+
+/// The volume's datastore path (`[pool] dir/file`; free() it).
+#[no_mangle]
+pub unsafe extern "C" fn esxStorageVolGetPath(v: esxStorageVolPtr) -> *mut c_char {
+    export!(esxStorageVolGetPath(v: Vol) {
+        out_string(&v.storage().storage_vol_get_path(&v.vol)?)
+    })
+}
+
+/// The volume's name (`dir/file`), owned by the handle.
+#[no_mangle]
+pub unsafe extern "C" fn esxStorageVolGetName(v: esxStorageVolPtr) -> *const c_char {
+    export!(esxStorageVolGetName(v: Vol) { Ok(v.name.as_ptr()) })
+}
+
+/// The volume's key, owned by the handle.
+#[no_mangle]
+pub unsafe extern "C" fn esxStorageVolGetKey(v: esxStorageVolPtr) -> *const c_char {
+    export!(esxStorageVolGetKey(v: Vol) { Ok(v.key.as_ptr()) })
+}
+
+/// The volume's connection (no reference is added).
+#[no_mangle]
+pub unsafe extern "C" fn esxStorageVolGetConnect(v: esxStorageVolPtr) -> esxConnectPtr {
+    export!(esxStorageVolGetConnect(v: Vol) { Ok(pointer(&*v.conn)) })
+}
+
+/// Adds a reference to the volume handle.
+#[no_mangle]
+pub unsafe extern "C" fn esxStorageVolRef(v: esxStorageVolPtr) -> c_int {
+    export!(esxStorageVolRef() { add_ref(v, "esxStorageVolRef").map(|_| 0) })
+}
+
+/// Drops a reference to the volume handle (the volume is untouched).
+#[no_mangle]
+pub unsafe extern "C" fn esxStorageVolFree(v: esxStorageVolPtr) -> c_int {
+    export!(esxStorageVolFree() { release(v, "esxStorageVolFree").map(|_| 0) })
 }

@@ -9,7 +9,9 @@ use std::os::raw::{
     c_char, c_double, c_int, c_longlong, c_uchar, c_uint, c_ulong, c_ulonglong, c_ushort, c_void,
 };
 
-pub use super::handles::{esxConnect, esxDomain, esxDomainSnapshot, esxStoragePool, get, pointer};
+pub use super::handles::{
+    esxConnect, esxDomain, esxDomainSnapshot, esxStoragePool, esxStorageVol, get, pointer,
+};
 
 /// A connection handle (opaque, reference counted).
 pub type esxConnectPtr = *mut esxConnect;
@@ -34,6 +36,21 @@ pub struct esxStoragePoolInfo {
     pub available: c_ulonglong,
 }
 pub type esxStoragePoolInfoPtr = *mut esxStoragePoolInfo;
+/// A storage volume handle (opaque, reference counted).
+pub type esxStorageVolPtr = *mut esxStorageVol;
+
+/// virStorageVolInfo.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default)]
+pub struct esxStorageVolInfo {
+    /// An esxStorageVolType (ESX_STORAGE_VOL_FILE).
+    pub r#type: c_int,
+    /// Logical size in bytes.
+    pub capacity: c_ulonglong,
+    /// Current allocation in bytes.
+    pub allocation: c_ulonglong,
+}
+pub type esxStorageVolInfoPtr = *mut esxStorageVolInfo;
 
 /// virDomainInfo.
 #[repr(C)]

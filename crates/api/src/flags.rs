@@ -388,3 +388,31 @@ pub enum esxStoragePoolState {
     ESX_STORAGE_POOL_DEGRADED = 3,
     ESX_STORAGE_POOL_INACCESSIBLE = 4,
 }
+
+/// virStorageVolResizeFlags.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum esxStorageVolResizeFlags {
+    ESX_STORAGE_VOL_RESIZE_ALLOCATE = 1,
+    ESX_STORAGE_VOL_RESIZE_DELTA = 2,
+    ESX_STORAGE_VOL_RESIZE_SHRINK = 4,
+}
+
+use esxStorageVolResizeFlags::*;
+/// storageVolResize: ALLOCATE (eager zeroing) and DELTA; SHRINK is
+/// accepted and refused with a message (ESX cannot shrink a disk).
+pub const STORAGE_VOL_RESIZE: u32 = ESX_STORAGE_VOL_RESIZE_ALLOCATE as u32
+    | ESX_STORAGE_VOL_RESIZE_DELTA as u32
+    | ESX_STORAGE_VOL_RESIZE_SHRINK as u32;
+
+/// virStorageVolType.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum esxStorageVolType {
+    ESX_STORAGE_VOL_FILE = 0,
+    ESX_STORAGE_VOL_BLOCK = 1,
+    ESX_STORAGE_VOL_DIR = 2,
+    ESX_STORAGE_VOL_NETWORK = 3,
+    ESX_STORAGE_VOL_NETDIR = 4,
+    ESX_STORAGE_VOL_PLOOP = 5,
+}

@@ -12,11 +12,18 @@ use md5::{Digest, Md5};
 use crate::error::{check_flags, Error, Result};
 use crate::flags;
 use crate::flags::esxConnectListAllStoragePoolsFlags::{self, *};
+use crate::vi::datastore::DatastorePath;
 use crate::vi::property::{self, FilterSpec, ObjectSpec, PropertySpec, TraversalSpec};
 use crate::vi::soap::escape as esc;
-use crate::vi::vim25::{AnyDatastoreInfo, DatastorePool};
-use crate::vi::wire::View;
-use crate::vi::{methods, MoRef};
+use crate::vi::task::{self, AutoAnswer, TaskOutcome};
+use crate::vi::vim25::{
+    self, AnyDatastoreInfo, AnyFileInfo, AnyFileQuery, AnyVirtualDiskSpec, DatastoreBrowser,
+    DatastorePool, FileBackedVirtualDiskSpec, FileQueryFlags, FloppyImageFileQuery,
+    HostDatastoreBrowserSearchResults, HostDatastoreBrowserSearchSpec, IsoImageFileQuery,
+    VirtualDiskSpec, VmDiskFileQuery, VmDiskFileQueryFlags,
+};
+use crate::vi::wire::{FromValue, View};
+use crate::vi::{methods, MoRef, Value};
 use crate::{Connection, Storage};
 
 /// A pool as a handle holds it: its name, UUID and datastore.
@@ -361,5 +368,647 @@ mod tests {
         );
         assert_eq!(url_path("ds:///vmfs/volumes/abc/"), "/vmfs/volumes/abc");
         assert_eq!(url_path("/vmfs/volumes/abc"), "/vmfs/volumes/abc");
+    }
+}
+
+// ------------------------------------------------------------------ volumes
+
+/// A volume as a handle holds it: its pool, its name in the pool
+/// (`dir/file.vmdk`) and its key (a virtual disk's UUID, else its
+/// datastore path), as libvirt's ESX driver forms them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VolRef {
+    pub pool: String,
+    pub name: String,
+    pub key: String,
+}
+
+impl VolRef {
+    /// `[pool] dir/file`.
+    pub fn path(&self) -> String {
+        format!("[{}] {}", self.pool, self.name)
+    }
+}
+
+/// virStorageVolInfo.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct VolInfo {
+    /// virStorageVolType: always VIR_STORAGE_VOL_FILE (0) here.
+    pub r#type: i32,
+    pub capacity: u64,
+    pub allocation: u64,
+}
+
+/// What a volume is, from the datastore browser.
+fn vol_info(f: &AnyFileInfo) -> (VolInfo, &'static str) {
+    let size = |s: Option<i64>| s.unwrap_or(0).max(0) as u64;
+    match f {
+        AnyFileInfo::VmDiskFileInfo(d) => (
+            VolInfo {
+                r#type: 0,
+                capacity: d.capacity_kb.unwrap_or(0).max(0) as u64 * 1024,
+                allocation: size(d.file_size),
+            },
+            "vmdk",
+        ),
+        AnyFileInfo::IsoImageFileInfo(i) => {
+            let n = size(i.file_size);
+            (
+                VolInfo {
+                    r#type: 0,
+                    capacity: n,
+                    allocation: n,
+                },
+                "iso",
+            )
+        }
+        other => {
+            let n = size(match other {
+                AnyFileInfo::FloppyImageFileInfo(x) => x.file_size,
+                AnyFileInfo::FolderFileInfo(x) => x.file_size,
+                AnyFileInfo::FileInfo(x) => x.file_size,
+                _ => None,
+            });
+            (
+                VolInfo {
+                    r#type: 0,
+                    capacity: n,
+                    allocation: n,
+                },
+                "raw",
+            )
+        }
+    }
+}
+
+fn file_path(f: &AnyFileInfo) -> &str {
+    match f {
+        AnyFileInfo::VmDiskFileInfo(x) => &x.path,
+        AnyFileInfo::IsoImageFileInfo(x) => &x.path,
+        AnyFileInfo::FloppyImageFileInfo(x) => &x.path,
+        AnyFileInfo::FolderFileInfo(x) => &x.path,
+        AnyFileInfo::FileInfo(x) => &x.path,
+    }
+}
+
+/// The queries libvirt's driver searches with: disks (with capacity and
+/// controller), ISO and floppy images.
+fn volume_queries(pattern: Option<&str>) -> HostDatastoreBrowserSearchSpec {
+    HostDatastoreBrowserSearchSpec {
+        query: vec![
+            AnyFileQuery::VmDiskFileQuery(VmDiskFileQuery {
+                details: Some(VmDiskFileQueryFlags {
+                    disk_type: false,
+                    capacity_kb: true,
+                    hardware_version: false,
+                    controller_type: Some(true),
+                    disk_extents: Some(false),
+                    thin: Some(true),
+                }),
+            }),
+            AnyFileQuery::IsoImageFileQuery(IsoImageFileQuery {}),
+            AnyFileQuery::FloppyImageFileQuery(FloppyImageFileQuery {}),
+        ],
+        details: Some(FileQueryFlags {
+            file_type: true,
+            file_size: true,
+            modification: false,
+            file_owner: Some(false),
+        }),
+        match_pattern: pattern.map(|p| vec![p.to_string()]).unwrap_or_default(),
+        ..Default::default()
+    }
+}
+
+/// `dir/file` of a search result's folder path and a file.
+fn volume_name(folder: Option<&str>, file: &str) -> String {
+    let dir = folder
+        .and_then(|f| DatastorePath::parse(f).ok())
+        .map(|p| p.directory_and_file.trim_end_matches('/').to_string())
+        .unwrap_or_default();
+    if dir.is_empty() {
+        file.to_string()
+    } else {
+        format!("{dir}/{file}")
+    }
+}
+
+/// libvirt's volume key form of a disk UUID (`60 00 C2 9a ...` ->
+/// `6000c29a-....`).
+fn reformat_uuid(vmware: &str) -> Result<String> {
+    crate::uuid::parse(vmware)
+        .map(|u| crate::uuid::format(&u))
+        .ok_or_else(|| Error::rpc(format!("Could not parse UUID from string '{vmware}'")))
+}
+
+/// Bytes from a libvirt scaled integer (`<capacity unit='G'>10</capacity>`).
+fn scaled(node: roxmltree::Node<'_, '_>) -> Result<u64> {
+    let text = node.text().unwrap_or("").trim();
+    let n: u64 = text
+        .parse()
+        .map_err(|_| Error::xml(format!("'{text}' is not a number of bytes")))?;
+    let unit = node.attribute("unit").unwrap_or("bytes");
+    let mult: u64 = match unit {
+        "" | "b" | "byte" | "bytes" => 1,
+        "KB" => 1000,
+        "k" | "K" | "KiB" => 1 << 10,
+        "MB" => 1_000_000,
+        "M" | "MiB" => 1 << 20,
+        "GB" => 1_000_000_000,
+        "G" | "GiB" => 1 << 30,
+        "TB" => 1_000_000_000_000,
+        "T" | "TiB" => 1 << 40,
+        "PB" => 1_000_000_000_000_000,
+        "P" | "PiB" => 1 << 50,
+        other => return Err(Error::xml(format!("unknown unit '{other}'"))),
+    };
+    n.checked_mul(mult)
+        .ok_or_else(|| Error::xml(format!("{n} {unit} is too large")))
+}
+
+/// What a `<volume>` document asks for.
+struct VolDef {
+    name: String,
+    capacity: u64,
+    allocation: u64,
+}
+
+fn parse_vol_xml(xml: &str) -> Result<VolDef> {
+    let doc = crate::xmldoc::parse(xml).map_err(|e| Error::xml(format!("volume XML: {e}")))?;
+    let root = doc.root_element();
+    if root.tag_name().name() != "volume" {
+        return Err(Error::xml("expected a <volume> document"));
+    }
+    if root.attribute("type").is_some_and(|t| t != "file") {
+        return Err(Error::no_support(
+            "Creating non-file volumes is not supported",
+        ));
+    }
+    let child = |n: &str| root.children().find(|c| c.has_tag_name(n));
+    let name = child("name")
+        .and_then(|n| n.text())
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .ok_or_else(|| Error::xml("missing volume name"))?
+        .to_string();
+    let capacity = match child("capacity") {
+        Some(c) => scaled(c)?,
+        None => return Err(Error::xml("missing capacity element")),
+    };
+    // libvirt: no allocation means as much as the capacity.
+    let allocation = match child("allocation") {
+        Some(a) => scaled(a)?,
+        None => capacity,
+    };
+    if let Some(f) = child("target")
+        .and_then(|t| t.children().find(|c| c.has_tag_name("format")))
+        .and_then(|f| f.attribute("type"))
+    {
+        if f != "vmdk" {
+            return Err(Error::no_support(format!(
+                "Creation of {f} volumes is not supported (ESX creates vmdk virtual disks)"
+            )));
+        }
+    }
+    let slash = name.rfind('/');
+    if slash.map_or(true, |i| i == 0 || i + 1 == name.len()) {
+        return Err(Error::invalid_arg(format!(
+            "Volume name '{name}' doesn't have expected format '<directory>/<file>'"
+        )));
+    }
+    if !name.to_ascii_lowercase().ends_with(".vmdk") {
+        return Err(Error::no_support(format!(
+            "Volume name '{name}' has unsupported suffix, expecting '.vmdk'"
+        )));
+    }
+    Ok(VolDef {
+        name,
+        capacity,
+        allocation,
+    })
+}
+
+impl Connection {
+    fn auto_answer(&self) -> AutoAnswer {
+        AutoAnswer(self.uri().auto_answer)
+    }
+
+    /// Starts a task on the host (not on a VM) and waits for it.
+    fn host_task(
+        &self,
+        what: &str,
+        start: impl FnOnce(&crate::vi::Client) -> Result<MoRef>,
+    ) -> Result<TaskOutcome> {
+        let task = start(self.client()).map_err(|e| e.context(format!("Could not {what}")))?;
+        task::wait_for_task(
+            self.client(),
+            &task,
+            None,
+            &self.auto_answer(),
+            "the host",
+            what,
+        )
+    }
+
+    /// The datastore browser of a pool.
+    fn browser(&self, pool: &str) -> Result<MoRef> {
+        let host = self.scope()?.host.clone();
+        let spec = FilterSpec {
+            props: vec![PropertySpec::new(
+                DatastoreBrowser::TYPE,
+                DatastoreBrowser::PATHS,
+            )],
+            objects: vec![ObjectSpec {
+                obj: host,
+                skip: true,
+                select: vec![
+                    TraversalSpec::new("hostToDatastore", "HostSystem", "datastore")
+                        .into_selection(),
+                ],
+            }],
+        };
+        for o in property::retrieve(self.client(), &spec)? {
+            let d = DatastoreBrowser::from_object(&o)?;
+            if d.name == pool {
+                return Ok(d.browser);
+            }
+        }
+        Err(no_pool(pool))
+    }
+
+    /// The volumes of a pool: one search task over its folders.
+    fn volume_files(&self, pool: &str) -> Result<Vec<(String, AnyFileInfo)>> {
+        let browser = self.browser(pool)?;
+        let spec = volume_queries(None);
+        let what = format!("search storage pool '{pool}'");
+        let out = self.host_task(&what, |c| {
+            vim25::search_datastore_sub_folders_task(
+                c,
+                &browser,
+                &format!("[{pool}]"),
+                Some(&spec),
+            )?
+            .ok_or_else(|| Error::rpc("SearchDatastoreSubFolders_Task returned no task"))
+        })?;
+        let mut files = Vec::new();
+        for v in out.result.iter().flat_map(Value::items) {
+            let r = HostDatastoreBrowserSearchResults::from_value(v)?;
+            for f in r.file {
+                files.push((volume_name(r.folder_path.as_deref(), file_path(&f)), f));
+            }
+        }
+        Ok(files)
+    }
+
+    /// One file of a pool (one search task in its folder).
+    fn volume_file(&self, pool: &str, name: &str) -> Result<AnyFileInfo> {
+        let browser = self.browser(pool)?;
+        let (dir, file) = match name.rsplit_once('/') {
+            Some((d, f)) => (format!("[{pool}] {d}"), f),
+            None => (format!("[{pool}]"), name),
+        };
+        let spec = volume_queries(Some(file));
+        let what = format!("look up storage volume '{name}' in pool '{pool}'");
+        let missing = || {
+            Error::new(
+                crate::error::Code::NoStorageVol,
+                format!("Could not find storage volume with name '{name}' in pool '{pool}'"),
+            )
+        };
+        let out = match self.host_task(&what, |c| {
+            vim25::search_datastore_task(c, &browser, &dir, Some(&spec))
+        }) {
+            Ok(o) => o,
+            Err(e) if e.fault() == Some("FileNotFound") => return Err(missing()),
+            Err(e) => return Err(e),
+        };
+        let result = out
+            .result
+            .as_ref()
+            .map(HostDatastoreBrowserSearchResults::from_value)
+            .transpose()?;
+        result
+            .into_iter()
+            .flat_map(|r| r.file)
+            .find(|f| file_path(f) == file)
+            .ok_or_else(missing)
+    }
+
+    /// The key of a volume: a disk's UUID, else its datastore path.
+    fn volume_key(&self, path: &str, f: &AnyFileInfo) -> Result<String> {
+        if !matches!(f, AnyFileInfo::VmDiskFileInfo(_)) {
+            return Ok(path.to_string());
+        }
+        self.disk_key(path)
+    }
+
+    fn disk_key(&self, path: &str) -> Result<String> {
+        let manager = self.disk_manager()?;
+        let dc = self.scope()?.datacenter.clone();
+        reformat_uuid(&vim25::query_virtual_disk_uuid(
+            self.client(),
+            &manager,
+            path,
+            Some(&dc),
+        )?)
+    }
+
+    fn disk_manager(&self) -> Result<MoRef> {
+        self.client()
+            .service()
+            .virtual_disk_manager
+            .clone()
+            .ok_or_else(|| {
+                Error::operation_unsupported(
+                    "The host has no VirtualDiskManager, so it cannot manage virtual disks",
+                )
+            })
+    }
+
+    fn volume(&self, pool: &str, name: &str) -> Result<VolRef> {
+        let f = self.volume_file(pool, name)?;
+        let path = format!("[{pool}] {name}");
+        Ok(VolRef {
+            pool: pool.to_string(),
+            name: name.to_string(),
+            key: self.volume_key(&path, &f)?,
+        })
+    }
+}
+
+fn no_vol(what: &str) -> Error {
+    Error::new(crate::error::Code::NoStorageVol, what.to_string())
+}
+
+impl Storage<'_> {
+    pub fn storage_pool_num_of_volumes(&self, pool: &PoolRef) -> Result<i32> {
+        Ok(count(self.volume_files(&pool.name)?.len()))
+    }
+
+    /// The names of at most `maxnames` volumes (`dir/file`).
+    pub fn storage_pool_list_volumes(&self, pool: &PoolRef, maxnames: i32) -> Result<Vec<String>> {
+        let max = usize::try_from(maxnames)
+            .map_err(|_| Error::invalid_arg("maxnames must not be negative"))?;
+        if max == 0 {
+            return Ok(Vec::new());
+        }
+        let mut names: Vec<String> = self
+            .volume_files(&pool.name)?
+            .into_iter()
+            .map(|(n, _)| n)
+            .collect();
+        names.truncate(max);
+        Ok(names)
+    }
+
+    /// Every volume with its key: one search task, and a UUID query per disk.
+    pub fn storage_pool_list_all_volumes(&self, pool: &PoolRef, flags: u32) -> Result<Vec<VolRef>> {
+        check_flags(flags, flags::STORAGE_NONE)?;
+        self.volume_files(&pool.name)?
+            .into_iter()
+            .map(|(name, f)| {
+                let path = format!("[{}] {name}", pool.name);
+                Ok(VolRef {
+                    pool: pool.name.clone(),
+                    key: self.volume_key(&path, &f)?,
+                    name,
+                })
+            })
+            .collect()
+    }
+
+    pub fn storage_vol_lookup_by_name(&self, pool: &PoolRef, name: &str) -> Result<VolRef> {
+        self.volume(&pool.name, name)
+    }
+
+    /// By datastore path (`[pool] dir/file`).
+    pub fn storage_vol_lookup_by_path(&self, path: &str) -> Result<VolRef> {
+        let p = DatastorePath::parse(path)?;
+        self.volume(&p.datastore, &p.directory_and_file)
+    }
+
+    /// By key: a datastore path, or a disk UUID (then every pool's disks
+    /// are asked for theirs, as libvirt's driver does).
+    pub fn storage_vol_lookup_by_key(&self, key: &str) -> Result<VolRef> {
+        if key.starts_with('[') {
+            return self.storage_vol_lookup_by_path(key);
+        }
+        for d in self.datastores()? {
+            let pool = d.view.name;
+            for (name, f) in self.volume_files(&pool)? {
+                if !matches!(f, AnyFileInfo::VmDiskFileInfo(_)) {
+                    continue;
+                }
+                let path = format!("[{pool}] {name}");
+                if self.disk_key(&path)?.eq_ignore_ascii_case(key) {
+                    return Ok(VolRef {
+                        pool,
+                        name,
+                        key: key.to_ascii_lowercase(),
+                    });
+                }
+            }
+        }
+        Err(no_vol(&format!(
+            "Could not find storage volume with key '{key}'"
+        )))
+    }
+
+    pub fn storage_pool_lookup_by_volume(&self, vol: &VolRef) -> Result<PoolRef> {
+        self.storage_pool_lookup_by_name(&vol.pool)
+    }
+
+    pub fn storage_vol_get_info(&self, vol: &VolRef) -> Result<VolInfo> {
+        Ok(vol_info(&self.volume_file(&vol.pool, &vol.name)?).0)
+    }
+
+    /// The volume XML, as libvirt's ESX driver writes it.
+    pub fn storage_vol_get_xml_desc(&self, vol: &VolRef, flags: u32) -> Result<String> {
+        check_flags(flags, flags::STORAGE_NONE)?;
+        let f = self.volume_file(&vol.pool, &vol.name)?;
+        let (info, format) = vol_info(&f);
+        let path = vol.path();
+        let key = self.volume_key(&path, &f)?;
+        Ok(format!(
+            "<volume type='file'>\n  <name>{}</name>\n  <key>{}</key>\n  <capacity unit='bytes'>{}</capacity>\n  \
+             <allocation unit='bytes'>{}</allocation>\n  <target>\n    <path>{}</path>\n    \
+             <format type='{format}'/>\n  </target>\n</volume>\n",
+            esc(&vol.name),
+            esc(&key),
+            info.capacity,
+            info.allocation,
+            esc(&path)
+        ))
+    }
+
+    pub fn storage_vol_get_path(&self, vol: &VolRef) -> Result<String> {
+        Ok(vol.path())
+    }
+
+    /// A new virtual disk from a `<volume>` document: `dir/name.vmdk`, thin
+    /// (allocation 0) or preallocated (allocation = capacity), lsiLogic;
+    /// its directory is made if it is missing.
+    pub fn storage_vol_create_xml(&self, pool: &PoolRef, xml: &str, flags: u32) -> Result<VolRef> {
+        check_flags(flags, flags::STORAGE_NONE)?;
+        let def = parse_vol_xml(xml)?;
+        self.check_writable(&format!("create storage volume '{}'", def.name))?;
+        let disk_type = disk_type(&def)?;
+        let path = self.ensure_directory(&pool.name, &def.name)?;
+        let manager = self.disk_manager()?;
+        let dc = self.scope()?.datacenter.clone();
+        let spec = AnyVirtualDiskSpec::FileBackedVirtualDiskSpec(FileBackedVirtualDiskSpec {
+            disk_type: disk_type.into(),
+            adapter_type: "lsiLogic".into(),
+            capacity_kb: kib(def.capacity)?,
+        });
+        self.host_task(&format!("create volume '{path}'"), |c| {
+            vim25::create_virtual_disk_task(c, &manager, &path, Some(&dc), &spec)
+        })?;
+        Ok(VolRef {
+            pool: pool.name.clone(),
+            key: self.disk_key(&path)?,
+            name: def.name,
+        })
+    }
+
+    /// A copy of `source` (any pool of the host) as a new virtual disk of
+    /// this pool.
+    pub fn storage_vol_create_xml_from(
+        &self,
+        pool: &PoolRef,
+        xml: &str,
+        source: &VolRef,
+        flags: u32,
+    ) -> Result<VolRef> {
+        check_flags(flags, flags::STORAGE_NONE)?;
+        let def = parse_vol_xml(xml)?;
+        self.check_writable(&format!("create storage volume '{}'", def.name))?;
+        let disk_type = disk_type(&def)?;
+        let path = self.ensure_directory(&pool.name, &def.name)?;
+        let manager = self.disk_manager()?;
+        let dc = self.scope()?.datacenter.clone();
+        let spec = AnyVirtualDiskSpec::VirtualDiskSpec(VirtualDiskSpec {
+            disk_type: disk_type.into(),
+            adapter_type: "lsiLogic".into(),
+        });
+        let src = source.path();
+        self.host_task(&format!("copy volume '{src}' to '{path}'"), |c| {
+            vim25::copy_virtual_disk_task(
+                c,
+                &manager,
+                &src,
+                Some(&dc),
+                &path,
+                Some(&dc),
+                Some(&spec),
+                Some(false),
+            )
+        })?;
+        Ok(VolRef {
+            pool: pool.name.clone(),
+            key: self.disk_key(&path)?,
+            name: def.name,
+        })
+    }
+
+    pub fn storage_vol_delete(&self, vol: &VolRef, flags: u32) -> Result<()> {
+        check_flags(flags, flags::STORAGE_NONE)?;
+        self.check_writable(&format!("delete storage volume '{}'", vol.name))?;
+        let manager = self.disk_manager()?;
+        let dc = self.scope()?.datacenter.clone();
+        let path = vol.path();
+        self.host_task(&format!("delete volume '{path}'"), |c| {
+            vim25::delete_virtual_disk_task(c, &manager, &path, Some(&dc))
+        })
+        .map(|_| ())
+    }
+
+    /// Zeroes the disk's contents (ZeroFillVirtualDisk_Task).
+    pub fn storage_vol_wipe(&self, vol: &VolRef, flags: u32) -> Result<()> {
+        check_flags(flags, flags::STORAGE_NONE)?;
+        self.check_writable(&format!("wipe storage volume '{}'", vol.name))?;
+        let manager = self.disk_manager()?;
+        let dc = self.scope()?.datacenter.clone();
+        let path = vol.path();
+        self.host_task(&format!("wipe volume '{path}'"), |c| {
+            vim25::zero_fill_virtual_disk_task(c, &manager, &path, Some(&dc))
+        })
+        .map(|_| ())
+    }
+
+    /// Grows a disk to `capacity` bytes (with ESX_STORAGE_VOL_RESIZE_DELTA:
+    /// by that much); ESX cannot shrink a disk, so _SHRINK is refused.
+    pub fn storage_vol_resize(&self, vol: &VolRef, capacity: u64, flags: u32) -> Result<()> {
+        use crate::flags::esxStorageVolResizeFlags::*;
+        check_flags(flags, flags::STORAGE_VOL_RESIZE)?;
+        if flags & ESX_STORAGE_VOL_RESIZE_SHRINK as u32 != 0 {
+            return Err(Error::argument_unsupported(
+                "ESX cannot shrink a virtual disk",
+            ));
+        }
+        self.check_writable(&format!("resize storage volume '{}'", vol.name))?;
+        let target = if flags & ESX_STORAGE_VOL_RESIZE_DELTA as u32 != 0 {
+            let now = self.storage_vol_get_info(vol)?.capacity;
+            now.checked_add(capacity)
+                .ok_or_else(|| Error::invalid_arg("the new capacity overflows"))?
+        } else {
+            capacity
+        };
+        let eager = flags & ESX_STORAGE_VOL_RESIZE_ALLOCATE as u32 != 0;
+        let manager = self.disk_manager()?;
+        let dc = self.scope()?.datacenter.clone();
+        let path = vol.path();
+        let kb = kib(target)?;
+        self.host_task(&format!("resize volume '{path}'"), |c| {
+            vim25::extend_virtual_disk_task(c, &manager, &path, Some(&dc), kb, Some(eager))
+        })
+        .map(|_| ())
+    }
+}
+
+/// libvirt's rule: allocation = capacity is preallocated, 0 is thin.
+fn disk_type(def: &VolDef) -> Result<&'static str> {
+    if def.allocation == def.capacity {
+        Ok("preallocated")
+    } else if def.allocation == 0 {
+        Ok("thin")
+    } else {
+        Err(Error::config_unsupported(
+            "Unsupported capacity-to-allocation relation: allocation must be 0 (thin) or the capacity \
+             (preallocated)",
+        ))
+    }
+}
+
+fn kib(bytes: u64) -> Result<i64> {
+    i64::try_from(bytes.div_ceil(1024)).map_err(|_| Error::invalid_arg("the capacity is too large"))
+}
+
+impl Connection {
+    /// `[pool] dir/file` for a new file, its directory made if missing.
+    fn ensure_directory(&self, pool: &str, name: &str) -> Result<String> {
+        let (dir, file) = name
+            .rsplit_once('/')
+            .ok_or_else(|| Error::invalid_arg("expected '<directory>/<file>'"))?;
+        let dir = crate::vi::datastore::escape_datastore_item(dir);
+        let file = crate::vi::datastore::escape_datastore_item(file);
+        let folder = format!("[{pool}] {dir}");
+        let manager = self
+            .client()
+            .service()
+            .file_manager
+            .clone()
+            .ok_or_else(|| {
+                Error::operation_unsupported(
+                    "The host has no FileManager, so it cannot make directories",
+                )
+            })?;
+        let dc = self.scope()?.datacenter.clone();
+        match vim25::make_directory(self.client(), &manager, &folder, Some(&dc), Some(true)) {
+            Ok(()) => {}
+            Err(e) if e.fault() == Some("FileAlreadyExists") => {}
+            Err(e) => return Err(e.context(format!("Could not create directory '{folder}'"))),
+        }
+        Ok(format!("{folder}/{file}"))
     }
 }

@@ -1,0 +1,691 @@
+//! Datastore browsing (HostDatastoreBrowser) and virtual disks
+//! (VirtualDiskManager, FileManager.MakeDirectory) over real files under
+//! the datastore directory: a disk is a VMDK descriptor (`NAME.vmdk`) and a
+//! sparse data file (`NAME-flat.vmdk`) of the disk's capacity, so a 1 TiB
+//! disk costs nothing until written.
+//!
+//! The requests are read with the generated VI types the client writes
+//! them with (HostDatastoreBrowserSearchSpec, FileBackedVirtualDiskSpec).
+
+use std::path::{Path, PathBuf};
+
+use esx_vi::datastore::DatastorePath;
+use esx_vi::vim25::{
+    AnyFileInfo, AnyFileQuery, AnyVirtualDiskSpec, FileInfo, FloppyImageFileInfo, FolderFileInfo,
+    HostDatastoreBrowserSearchResults, HostDatastoreBrowserSearchSpec, IsoImageFileInfo,
+    VmDiskFileInfo,
+};
+use esx_vi::wire::FromValue;
+
+use crate::model::*;
+use crate::server::Shared;
+use crate::soap::{Call, Ret};
+use crate::tasks::start_entity_task;
+use crate::world::{Fault, World};
+
+/// A disk as its descriptor says.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Descriptor {
+    pub capacity_kb: i64,
+    pub thin: bool,
+    pub adapter: String,
+    /// `60 00 C2 9a ...` as QueryVirtualDiskUuid returns it.
+    pub uuid: String,
+}
+
+impl Descriptor {
+    pub fn parse(text: &str) -> Option<Descriptor> {
+        if !text.starts_with("# Disk DescriptorFile") {
+            return None;
+        }
+        let mut d = Descriptor {
+            capacity_kb: 0,
+            thin: false,
+            adapter: "lsilogic".into(),
+            uuid: String::new(),
+        };
+        for line in text.lines() {
+            let line = line.trim();
+            if let Some(rest) = line.strip_prefix("RW ") {
+                let sectors: i64 = rest.split_whitespace().next()?.parse().ok()?;
+                d.capacity_kb = sectors / 2;
+            } else if let Some((k, v)) = line.split_once('=') {
+                let v = v.trim().trim_matches('"').to_string();
+                match k.trim() {
+                    "ddb.thinProvisioned" => d.thin = v == "1",
+                    "ddb.adapterType" => d.adapter = v,
+                    "ddb.uuid" => d.uuid = v,
+                    _ => {}
+                }
+            }
+        }
+        Some(d)
+    }
+
+    pub fn text(&self, flat: &str) -> String {
+        format!(
+            "# Disk DescriptorFile\nversion=1\nencoding=\"UTF-8\"\nCID=fffffffe\nparentCID=ffffffff\n\
+             createType=\"vmfs\"\n\n# Extent description\nRW {} VMFS \"{flat}\"\n\n# The Disk Data Base\n#DDB\n\n\
+             ddb.adapterType = \"{}\"\nddb.thinProvisioned = \"{}\"\nddb.uuid = \"{}\"\n\
+             ddb.virtualHWVersion = \"14\"\n",
+            self.capacity_kb * 2,
+            self.adapter,
+            u8::from(self.thin),
+            self.uuid
+        )
+    }
+}
+
+/// The data file of a descriptor `x.vmdk`: `x-flat.vmdk`.
+pub fn flat_of(descriptor: &Path) -> PathBuf {
+    let stem = descriptor
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    descriptor.with_file_name(format!("{stem}-flat.vmdk"))
+}
+
+/// A disk UUID from a counter and a seed, in VMware's spaced form.
+fn new_uuid(n: u64) -> String {
+    let t = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_nanos() as u64;
+    let mut bytes = [0u8; 16];
+    bytes[..8].copy_from_slice(&(t ^ n.wrapping_mul(0x9E37_79B9_7F4A_7C15)).to_be_bytes());
+    bytes[8..].copy_from_slice(&n.rotate_left(23).to_be_bytes());
+    bytes[0] = 0x60;
+    bytes[1] = 0x00;
+    bytes[2] = 0xC2;
+    let hex: Vec<String> = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    format!("{}-{}", hex[..8].join(" "), hex[8..].join(" "))
+}
+
+/// Writes a disk: its descriptor and its sparse data file.
+pub fn write_disk(
+    path: &Path,
+    capacity_kb: i64,
+    thin: bool,
+    adapter: &str,
+    n: u64,
+) -> std::io::Result<()> {
+    let flat = flat_of(path);
+    let d = Descriptor {
+        capacity_kb,
+        thin,
+        adapter: adapter.to_string(),
+        uuid: new_uuid(n),
+    };
+    let flat_name = flat
+        .file_name()
+        .map(|f| f.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    std::fs::write(path, d.text(&flat_name))?;
+    let f = std::fs::File::create(&flat)?;
+    f.set_len((capacity_kb.max(0) as u64) * 1024)?;
+    Ok(())
+}
+
+fn bad_path(name: &str) -> Fault {
+    Fault::new(
+        "InvalidDatastorePath",
+        format!("Invalid datastore path '{name}'."),
+    )
+    .with("datastorePath", s(name))
+}
+
+fn not_found(name: &str) -> Fault {
+    Fault::new("FileNotFound", format!("File {name} was not found")).with("file", s(name))
+}
+
+/// The datastore path's datastore (which must exist) and the local file.
+fn resolve(w: &World, name: &str) -> Result<(DatastorePath, PathBuf), Fault> {
+    let p = DatastorePath::parse(name).map_err(|_| bad_path(name))?;
+    let d = w.ds(&p.datastore).ok_or_else(|| {
+        Fault::new(
+            "InvalidDatastore",
+            format!("Invalid datastore '{}'.", p.datastore),
+        )
+        .with("name", s(p.datastore.clone()))
+    })?;
+    let local = if p.directory_and_file.is_empty() {
+        d.dir.clone()
+    } else {
+        d.dir.join(&p.directory_and_file)
+    };
+    // No way out of the datastore.
+    if p.directory_and_file.split('/').any(|c| c == "..") {
+        return Err(bad_path(name));
+    }
+    Ok((p, local))
+}
+
+/// A disk path: `[ds] dir/name.vmdk`.
+fn disk_path(w: &World, name: &str) -> Result<PathBuf, Fault> {
+    let (p, local) = resolve(w, name)?;
+    if !p.directory_and_file.to_ascii_lowercase().ends_with(".vmdk") {
+        return Err(Fault::invalid_argument("name"));
+    }
+    Ok(local)
+}
+
+/// Whether a VM of the inventory uses this disk.
+fn in_use(w: &World, name: &str) -> bool {
+    let Ok(p) = DatastorePath::parse(name) else {
+        return false;
+    };
+    w.vms.values().any(|vm| {
+        vm.datastore == p.datastore
+            && p.directory_and_file == format!("{}/{}.vmdk", vm.directory, vm.directory)
+    })
+}
+
+fn glob(pattern: &str, name: &str) -> bool {
+    fn m(p: &[char], n: &[char]) -> bool {
+        match (p.first(), n.first()) {
+            (None, None) => true,
+            (Some('*'), _) => m(&p[1..], n) || (!n.is_empty() && m(p, &n[1..])),
+            (Some('?'), Some(_)) => m(&p[1..], &n[1..]),
+            (Some(a), Some(b)) if a == b => m(&p[1..], &n[1..]),
+            _ => false,
+        }
+    }
+    let p: Vec<char> = pattern.chars().collect();
+    let n: Vec<char> = name.chars().collect();
+    m(&p, &n)
+}
+
+/// What a file is, for the queries the spec has.
+fn file_info(
+    path: &Path,
+    name: &str,
+    spec: &HostDatastoreBrowserSearchSpec,
+) -> Option<AnyFileInfo> {
+    let lower = name.to_ascii_lowercase();
+    let meta = std::fs::metadata(path).ok()?;
+    let size = meta.len() as i64;
+    let wants = |f: fn(&AnyFileQuery) -> bool| spec.query.is_empty() || spec.query.iter().any(f);
+    let base = FileInfo {
+        path: name.to_string(),
+        file_size: Some(size),
+        ..Default::default()
+    };
+    if meta.is_dir() {
+        return wants(|q| {
+            matches!(
+                q,
+                AnyFileQuery::FolderFileQuery(_) | AnyFileQuery::FileQuery(_)
+            )
+        })
+        .then(|| {
+            AnyFileInfo::FolderFileInfo(FolderFileInfo {
+                path: base.path,
+                file_size: base.file_size,
+                ..Default::default()
+            })
+        });
+    }
+    if lower.ends_with("-flat.vmdk")
+        || lower.ends_with("-delta.vmdk")
+        || lower.ends_with("-ctk.vmdk")
+    {
+        // Parts of a disk, not disks.
+        return None;
+    }
+    if lower.ends_with(".vmdk") {
+        if let Some(d) = std::fs::read_to_string(path)
+            .ok()
+            .as_deref()
+            .and_then(Descriptor::parse)
+        {
+            if !wants(|q| {
+                matches!(
+                    q,
+                    AnyFileQuery::VmDiskFileQuery(_) | AnyFileQuery::FileQuery(_)
+                )
+            }) {
+                return None;
+            }
+            let flat = std::fs::metadata(flat_of(path))
+                .map(|m| m.len() as i64)
+                .unwrap_or(0);
+            return Some(AnyFileInfo::VmDiskFileInfo(VmDiskFileInfo {
+                path: base.path,
+                file_size: Some(size + if d.thin { 0 } else { flat }),
+                disk_type: Some("flatVer2".into()),
+                capacity_kb: Some(d.capacity_kb),
+                hardware_version: Some(14),
+                controller_type: Some(
+                    match d.adapter.as_str() {
+                        "ide" => "VirtualIDEController",
+                        "buslogic" => "VirtualBusLogicController",
+                        "lsisas1068" => "VirtualLsiLogicSASController",
+                        "pvscsi" => "ParaVirtualSCSIController",
+                        _ => "VirtualLsiLogicController",
+                    }
+                    .into(),
+                ),
+                thin: Some(d.thin),
+                ..Default::default()
+            }));
+        }
+    }
+    if lower.ends_with(".iso") {
+        return wants(|q| {
+            matches!(
+                q,
+                AnyFileQuery::IsoImageFileQuery(_) | AnyFileQuery::FileQuery(_)
+            )
+        })
+        .then(|| {
+            AnyFileInfo::IsoImageFileInfo(IsoImageFileInfo {
+                path: base.path,
+                file_size: base.file_size,
+                ..Default::default()
+            })
+        });
+    }
+    if lower.ends_with(".flp") {
+        return wants(|q| {
+            matches!(
+                q,
+                AnyFileQuery::FloppyImageFileQuery(_) | AnyFileQuery::FileQuery(_)
+            )
+        })
+        .then(|| {
+            AnyFileInfo::FloppyImageFileInfo(FloppyImageFileInfo {
+                path: base.path,
+                file_size: base.file_size,
+                ..Default::default()
+            })
+        });
+    }
+    wants(|q| matches!(q, AnyFileQuery::FileQuery(_))).then_some(AnyFileInfo::FileInfo(base))
+}
+
+/// One folder's search result (sorted, for stable listings).
+fn search_folder(
+    ds: &str,
+    rel: &str,
+    dir: &Path,
+    spec: &HostDatastoreBrowserSearchSpec,
+) -> HostDatastoreBrowserSearchResults {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .map(|r| {
+            r.flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    let patterns = &spec.match_pattern;
+    let file = names
+        .iter()
+        .filter(|n| patterns.is_empty() || patterns.iter().any(|p| glob(p, n)))
+        .filter_map(|n| file_info(&dir.join(n), n, spec))
+        .collect();
+    HostDatastoreBrowserSearchResults {
+        datastore: None,
+        folder_path: Some(if rel.is_empty() {
+            format!("[{ds}]")
+        } else {
+            format!("[{ds}] {rel}/")
+        }),
+        file,
+    }
+}
+
+/// HostDatastoreBrowser.SearchDatastore_Task / SearchDatastoreSubFolders_Task.
+pub fn search(
+    sh: &Shared,
+    w: &mut World,
+    call: &Call,
+    user: &str,
+    sub_folders: bool,
+) -> Result<Ret, Fault> {
+    let name = call.req_str("datastorePath")?;
+    let (p, local) = resolve(w, &name)?;
+    let spec = match call.param("searchSpec") {
+        Some(v) => HostDatastoreBrowserSearchSpec::from_value(v)
+            .map_err(|_| Fault::invalid_argument("searchSpec"))?,
+        None => HostDatastoreBrowserSearchSpec::default(),
+    };
+    let ds_moid = w
+        .ds(&p.datastore)
+        .map(|d| d.moid.clone())
+        .unwrap_or_default();
+    let method = if sub_folders {
+        "SearchDatastoreSubFolders_Task"
+    } else {
+        "SearchDatastore_Task"
+    };
+    let browser = call.this.1.clone();
+    start_entity_task(
+        sh,
+        w,
+        ("HostDatastoreBrowser", &browser),
+        method,
+        user,
+        Box::new(move |_sh, _w| {
+            if !local.is_dir() {
+                return Err(not_found(&name));
+            }
+            let rel = p.directory_and_file.trim_end_matches('/').to_string();
+            let mut results = vec![search_folder(&p.datastore, &rel, &local, &spec)];
+            if sub_folders {
+                let mut stack = vec![(rel.clone(), local.clone())];
+                while let Some((r, dir)) = stack.pop() {
+                    let mut subs: Vec<_> = std::fs::read_dir(&dir)
+                        .map(|e| {
+                            e.flatten()
+                                .filter(|e| e.path().is_dir())
+                                .map(|e| e.file_name().to_string_lossy().into_owned())
+                                .collect()
+                        })
+                        .unwrap_or_default();
+                    subs.sort();
+                    for s in subs.into_iter().rev() {
+                        let sr = if r.is_empty() {
+                            s.clone()
+                        } else {
+                            format!("{r}/{s}")
+                        };
+                        stack.push((sr, dir.join(&s)));
+                    }
+                    if r != rel {
+                        results.push(search_folder(&p.datastore, &r, &dir, &spec));
+                    }
+                }
+            }
+            for r in &mut results {
+                r.datastore = Some(esx_vi::MoRef::new("Datastore", ds_moid.clone()));
+            }
+            if sub_folders {
+                Ok(Some(any(list(
+                    "HostDatastoreBrowserSearchResults",
+                    results
+                        .iter()
+                        .map(|r| crate::typed::sval("HostDatastoreBrowserSearchResults", r))
+                        .collect(),
+                ))))
+            } else {
+                Ok(results
+                    .first()
+                    .map(|r| any(crate::typed::sval("HostDatastoreBrowserSearchResults", r))))
+            }
+        }),
+    )
+}
+
+/// VirtualDiskManager.QueryVirtualDiskUuid.
+pub fn query_uuid(w: &World, call: &Call) -> Result<Ret, Fault> {
+    let name = call.req_str("name")?;
+    let path = disk_path(w, &name)?;
+    let d = std::fs::read_to_string(&path)
+        .ok()
+        .as_deref()
+        .and_then(Descriptor::parse)
+        .ok_or_else(|| not_found(&name))?;
+    Ok(Ret::Vals(vec![s(d.uuid)]))
+}
+
+fn disk_task(
+    sh: &Shared,
+    w: &mut World,
+    call: &Call,
+    user: &str,
+    method: &str,
+    work: crate::tasks::Work,
+) -> Result<Ret, Fault> {
+    let manager = call.this.1.clone();
+    start_entity_task(sh, w, ("VirtualDiskManager", &manager), method, user, work)
+}
+
+fn io_fault(name: &str, e: std::io::Error) -> Fault {
+    Fault::new(
+        "CannotCreateFile",
+        format!("Cannot complete the operation on {name}: {e}"),
+    )
+    .with("file", s(name))
+}
+
+/// Free space of the datastore of a path, in KiB (sparse files count with
+/// their capacity, as thick disks would).
+fn free_kb(w: &World, ds: &str) -> i64 {
+    let Some(d) = w.ds(ds) else { return 0 };
+    let mut used = 0i64;
+    let mut stack = vec![d.dir.clone()];
+    while let Some(dir) = stack.pop() {
+        for e in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if let Ok(m) = e.metadata() {
+                used += (m.len() / 1024) as i64;
+            }
+        }
+    }
+    d.capacity / 1024 - used
+}
+
+/// VirtualDiskManager.CreateVirtualDisk_Task.
+pub fn create(sh: &Shared, w: &mut World, call: &Call, user: &str) -> Result<Ret, Fault> {
+    let name = call.req_str("name")?;
+    let path = disk_path(w, &name)?;
+    let spec = call
+        .param("spec")
+        .and_then(|v| AnyVirtualDiskSpec::from_value(v).ok())
+        .ok_or_else(|| Fault::invalid_argument("spec"))?;
+    let AnyVirtualDiskSpec::FileBackedVirtualDiskSpec(spec) = spec else {
+        return Err(Fault::invalid_argument("spec"));
+    };
+    if spec.capacity_kb <= 0 {
+        return Err(Fault::invalid_argument("spec.capacityKb"));
+    }
+    let ds = DatastorePath::parse(&name)
+        .map(|p| p.datastore)
+        .unwrap_or_default();
+    let free = free_kb(w, &ds);
+    let n = w.next_id;
+    w.next_id += 1;
+    disk_task(
+        sh,
+        w,
+        call,
+        user,
+        "CreateVirtualDisk_Task",
+        Box::new(move |_sh, _w| {
+            if path.exists() {
+                return Err(Fault::new("FileAlreadyExists", format!("Cannot complete the operation because the file or folder {name} already exists"))
+                .with("file", s(name.clone())));
+            }
+            if !path.parent().is_some_and(Path::is_dir) {
+                return Err(not_found(&name));
+            }
+            let thin = spec.disk_type == "thin";
+            if !thin && spec.capacity_kb > free {
+                return Err(Fault::new(
+                    "InsufficientDiskSpace",
+                    format!("Insufficient disk space on datastore '{ds}'."),
+                )
+                .with("datastore", s(ds.clone())));
+            }
+            write_disk(
+                &path,
+                spec.capacity_kb,
+                thin,
+                &spec.adapter_type.to_ascii_lowercase(),
+                n,
+            )
+            .map_err(|e| io_fault(&name, e))?;
+            Ok(Some(any(s(name.clone()))))
+        }),
+    )
+}
+
+/// VirtualDiskManager.CopyVirtualDisk_Task: a copy with a new UUID.
+pub fn copy(sh: &Shared, w: &mut World, call: &Call, user: &str) -> Result<Ret, Fault> {
+    let src_name = call.req_str("sourceName")?;
+    let dst_name = call.req_str("destName")?;
+    let src = disk_path(w, &src_name)?;
+    let dst = disk_path(w, &dst_name)?;
+    let force = call
+        .param("force")
+        .and_then(|v| v.as_bool())
+        .unwrap_or(false);
+    let n = w.next_id;
+    w.next_id += 1;
+    disk_task(
+        sh,
+        w,
+        call,
+        user,
+        "CopyVirtualDisk_Task",
+        Box::new(move |_sh, _w| {
+            let d = std::fs::read_to_string(&src)
+                .ok()
+                .as_deref()
+                .and_then(Descriptor::parse)
+                .ok_or_else(|| not_found(&src_name))?;
+            if dst.exists() && !force {
+                return Err(Fault::new("FileAlreadyExists", format!("Cannot complete the operation because the file or folder {dst_name} already exists"))
+                .with("file", s(dst_name.clone())));
+            }
+            if !dst.parent().is_some_and(Path::is_dir) {
+                return Err(not_found(&dst_name));
+            }
+            write_disk(&dst, d.capacity_kb, d.thin, &d.adapter, n)
+                .map_err(|e| io_fault(&dst_name, e))?;
+            // The contents, holes kept (copy_file_range keeps a sparse file sparse).
+            std::fs::copy(flat_of(&src), flat_of(&dst)).map_err(|e| io_fault(&dst_name, e))?;
+            Ok(None)
+        }),
+    )
+}
+
+/// VirtualDiskManager.DeleteVirtualDisk_Task: refused for a disk a VM uses.
+pub fn delete(sh: &Shared, w: &mut World, call: &Call, user: &str) -> Result<Ret, Fault> {
+    let name = call.req_str("name")?;
+    let path = disk_path(w, &name)?;
+    if in_use(w, &name) {
+        return Err(Fault::new(
+            "FileLocked",
+            format!("Unable to access file {name} since it is locked"),
+        )
+        .with("file", s(name)));
+    }
+    disk_task(
+        sh,
+        w,
+        call,
+        user,
+        "DeleteVirtualDisk_Task",
+        Box::new(move |_sh, _w| {
+            if !path.exists() {
+                return Err(not_found(&name));
+            }
+            let _ = std::fs::remove_file(flat_of(&path));
+            std::fs::remove_file(&path).map_err(|e| io_fault(&name, e))?;
+            Ok(None)
+        }),
+    )
+}
+
+/// VirtualDiskManager.ZeroFillVirtualDisk_Task.
+pub fn zero_fill(sh: &Shared, w: &mut World, call: &Call, user: &str) -> Result<Ret, Fault> {
+    let name = call.req_str("name")?;
+    let path = disk_path(w, &name)?;
+    disk_task(
+        sh,
+        w,
+        call,
+        user,
+        "ZeroFillVirtualDisk_Task",
+        Box::new(move |_sh, _w| {
+            let d = std::fs::read_to_string(&path)
+                .ok()
+                .as_deref()
+                .and_then(Descriptor::parse)
+                .ok_or_else(|| not_found(&name))?;
+            let f = std::fs::OpenOptions::new()
+                .write(true)
+                .open(flat_of(&path))
+                .map_err(|e| io_fault(&name, e))?;
+            f.set_len(0)
+                .and_then(|_| f.set_len(d.capacity_kb.max(0) as u64 * 1024))
+                .map_err(|e| io_fault(&name, e))?;
+            Ok(None)
+        }),
+    )
+}
+
+/// VirtualDiskManager.ExtendVirtualDisk_Task: grows a disk, never shrinks.
+pub fn extend(sh: &Shared, w: &mut World, call: &Call, user: &str) -> Result<Ret, Fault> {
+    let name = call.req_str("name")?;
+    let path = disk_path(w, &name)?;
+    let new_kb = call
+        .param("newCapacityKb")
+        .and_then(|v| v.as_i64())
+        .ok_or_else(|| Fault::invalid_argument("newCapacityKb"))?;
+    disk_task(
+        sh,
+        w,
+        call,
+        user,
+        "ExtendVirtualDisk_Task",
+        Box::new(move |_sh, _w| {
+            let mut d = std::fs::read_to_string(&path)
+                .ok()
+                .as_deref()
+                .and_then(Descriptor::parse)
+                .ok_or_else(|| not_found(&name))?;
+            if new_kb < d.capacity_kb {
+                return Err(Fault::new(
+                    "InvalidArgument",
+                    "A specified parameter was not correct: newCapacityKb",
+                )
+                .with("invalidProperty", s("newCapacityKb")));
+            }
+            d.capacity_kb = new_kb;
+            let flat = flat_of(&path);
+            let flat_name = flat
+                .file_name()
+                .map(|f| f.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            std::fs::write(&path, d.text(&flat_name)).map_err(|e| io_fault(&name, e))?;
+            let f = std::fs::OpenOptions::new()
+                .write(true)
+                .open(&flat)
+                .map_err(|e| io_fault(&name, e))?;
+            f.set_len(new_kb as u64 * 1024)
+                .map_err(|e| io_fault(&name, e))?;
+            Ok(None)
+        }),
+    )
+}
+
+/// FileManager.MakeDirectory.
+pub fn make_directory(w: &World, call: &Call) -> Result<Ret, Fault> {
+    let name = call.req_str("name")?;
+    let (_, local) = resolve(w, &name)?;
+    let parents = call
+        .param("createParentDirectories")
+        .and_then(|v| v.as_bool())
+        .unwrap_or(false);
+    if local.exists() {
+        return Err(Fault::new(
+            "FileAlreadyExists",
+            format!(
+                "Cannot complete the operation because the file or folder {name} already exists"
+            ),
+        )
+        .with("file", s(name)));
+    }
+    let made = if parents {
+        std::fs::create_dir_all(&local)
+    } else {
+        std::fs::create_dir(&local)
+    };
+    made.map_err(|_| not_found(&name))?;
+    Ok(Ret::None)
+}
