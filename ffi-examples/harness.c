@@ -204,6 +204,26 @@ scenario_tables(void)
 #undef FIELD
     printf("%d table fields filled\n", filled);
     CHECK(filled >= 20);
+
+    /* The storage table: every entry of libvirt's ESX storage driver (26)
+     * and resize, download and upload; the others NULL. */
+    const esxStorageDriver *s = esxGetStorageDriver();
+    int storage = 0;
+    CHECK(s && strcmp(s->name, "ESX") == 0);
+#define FIELD(f, sym)                                                         \
+    do {                                                                      \
+        void *p = sym[0] ? dlsym(self, sym) : NULL;                           \
+        if ((void *)s->f != p) {                                              \
+            fprintf(stderr, "FAIL storage field %s is not '%s'\n", #f, sym);  \
+            failures++;                                                       \
+        }                                                                     \
+        if (s->f)                                                             \
+            storage++;                                                        \
+    } while (0)
+#include "storage_fields.h"
+#undef FIELD
+    printf("%d storage table fields filled\n", storage);
+    CHECK(storage == 29);
     dlclose(self);
 }
 

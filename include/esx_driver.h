@@ -551,6 +551,12 @@ typedef struct esxStoragePool esxStoragePool;
 typedef struct esxStorageVol esxStorageVol;
 
 /**
+ * A stream handle (volume contents in or out). It holds its connection
+ * alive.
+ */
+typedef struct esxStream esxStream;
+
+/**
  * A domain handle (opaque, reference counted).
  */
 typedef esxDomain *esxDomainPtr;
@@ -920,6 +926,11 @@ typedef struct {
 typedef esxStorageVolInfo *esxStorageVolInfoPtr;
 
 /**
+ * A stream handle (opaque, reference counted): volume contents in or out.
+ */
+typedef esxStream *esxStreamPtr;
+
+/**
  * The hypervisor driver table (virHypervisorDriver).
  */
 typedef struct {
@@ -1010,6 +1021,106 @@ typedef struct {
   char *(*domainGetHostname)(esxDomainPtr, unsigned int);
   int (*domainInterfaceAddresses)(esxDomainPtr, esxDomainInterfacePtr**, unsigned int, unsigned int);
 } esxHypervisorDriver;
+
+/**
+ * The storage driver table (virStorageDriver): libvirt's field names, in
+ * its order. Entries this driver does not offer (defining, building or
+ * destroying pools, pool events, pattern wipes) are NULL; their fields are
+ * typed as plain function pointers.
+ */
+typedef struct {
+  /**
+   * "ESX"
+   */
+  const char *name;
+  int (*connectNumOfStoragePools)(esxConnectPtr);
+  int (*connectListStoragePools)(esxConnectPtr, char**, int);
+  int (*connectNumOfDefinedStoragePools)(esxConnectPtr);
+  int (*connectListDefinedStoragePools)(esxConnectPtr, char**, int);
+  int (*connectListAllStoragePools)(esxConnectPtr, esxStoragePoolPtr**, unsigned int);
+  /**
+   * Not offered: always NULL.
+   */
+  void (*connectFindStoragePoolSources)(void);
+  /**
+   * Not offered: always NULL.
+   */
+  void (*connectStoragePoolEventRegisterAny)(void);
+  /**
+   * Not offered: always NULL.
+   */
+  void (*connectStoragePoolEventDeregisterAny)(void);
+  /**
+   * Not offered: always NULL.
+   */
+  void (*connectGetStoragePoolCapabilities)(void);
+  esxStoragePoolPtr (*storagePoolLookupByName)(esxConnectPtr, const char*);
+  esxStoragePoolPtr (*storagePoolLookupByUUID)(esxConnectPtr, const unsigned char*);
+  esxStoragePoolPtr (*storagePoolLookupByVolume)(esxStorageVolPtr);
+  /**
+   * Not offered: always NULL.
+   */
+  void (*storagePoolLookupByTargetPath)(void);
+  /**
+   * Not offered: always NULL.
+   */
+  void (*storagePoolCreateXML)(void);
+  /**
+   * Not offered: always NULL.
+   */
+  void (*storagePoolDefineXML)(void);
+  /**
+   * Not offered: always NULL.
+   */
+  void (*storagePoolBuild)(void);
+  /**
+   * Not offered: always NULL.
+   */
+  void (*storagePoolUndefine)(void);
+  /**
+   * Not offered: always NULL.
+   */
+  void (*storagePoolCreate)(void);
+  /**
+   * Not offered: always NULL.
+   */
+  void (*storagePoolDestroy)(void);
+  /**
+   * Not offered: always NULL.
+   */
+  void (*storagePoolDelete)(void);
+  int (*storagePoolRefresh)(esxStoragePoolPtr, unsigned int);
+  int (*storagePoolGetInfo)(esxStoragePoolPtr, esxStoragePoolInfoPtr);
+  char *(*storagePoolGetXMLDesc)(esxStoragePoolPtr, unsigned int);
+  int (*storagePoolGetAutostart)(esxStoragePoolPtr, int*);
+  int (*storagePoolSetAutostart)(esxStoragePoolPtr, int);
+  int (*storagePoolNumOfVolumes)(esxStoragePoolPtr);
+  int (*storagePoolListVolumes)(esxStoragePoolPtr, char**, int);
+  int (*storagePoolListAllVolumes)(esxStoragePoolPtr, esxStorageVolPtr**, unsigned int);
+  esxStorageVolPtr (*storageVolLookupByName)(esxStoragePoolPtr, const char*);
+  esxStorageVolPtr (*storageVolLookupByKey)(esxConnectPtr, const char*);
+  esxStorageVolPtr (*storageVolLookupByPath)(esxConnectPtr, const char*);
+  esxStorageVolPtr (*storageVolCreateXML)(esxStoragePoolPtr, const char*, unsigned int);
+  esxStorageVolPtr (*storageVolCreateXMLFrom)(esxStoragePoolPtr, const char*, esxStorageVolPtr, unsigned int);
+  int (*storageVolDownload)(esxStorageVolPtr, esxStreamPtr, unsigned long long, unsigned long long, unsigned int);
+  int (*storageVolUpload)(esxStorageVolPtr, esxStreamPtr, unsigned long long, unsigned long long, unsigned int);
+  int (*storageVolDelete)(esxStorageVolPtr, unsigned int);
+  int (*storageVolWipe)(esxStorageVolPtr, unsigned int);
+  /**
+   * Not offered: always NULL.
+   */
+  void (*storageVolWipePattern)(void);
+  int (*storageVolGetInfo)(esxStorageVolPtr, esxStorageVolInfoPtr);
+  /**
+   * Not offered: always NULL.
+   */
+  void (*storageVolGetInfoFlags)(void);
+  char *(*storageVolGetXMLDesc)(esxStorageVolPtr, unsigned int);
+  char *(*storageVolGetPath)(esxStorageVolPtr);
+  int (*storageVolResize)(esxStorageVolPtr, unsigned long long, unsigned int);
+  int (*storagePoolIsActive)(esxStoragePoolPtr);
+  int (*storagePoolIsPersistent)(esxStoragePoolPtr);
+} esxStorageDriver;
 
 #ifdef __cplusplus
 extern "C" {
@@ -1827,9 +1938,66 @@ int esxStorageVolRef(esxStorageVolPtr v);
 int esxStorageVolFree(esxStorageVolPtr v);
 
 /**
+ * A new stream on the connection, for esxStorageVolDownload/Upload.
+ * `flags` must be 0 (streams block; ESX_STREAM_NONBLOCK is refused).
+ */
+esxStreamPtr esxStreamNew(esxConnectPtr c, unsigned int flags);
+
+/**
+ * Streams `length` bytes (0: all) of the volume's contents from `offset`
+ * (a virtual disk's data file) into `stream`: receive them with
+ * esxStreamRecv until it returns 0, then esxStreamFinish.
+ */
+int esxStorageVolDownload(esxStorageVolPtr v, esxStreamPtr stream, unsigned long long offset, unsigned long long length, unsigned int flags);
+
+/**
+ * Replaces the volume's contents with what is sent on `stream`
+ * (esxStreamSend, then esxStreamFinish): `offset` 0, `length` bytes (for a
+ * virtual disk its capacity; 0 means that).
+ */
+int esxStorageVolUpload(esxStorageVolPtr v, esxStreamPtr stream, unsigned long long offset, unsigned long long length, unsigned int flags);
+
+/**
+ * Receives up to `nbytes` into `data`: the count, 0 at the end, -1 on error.
+ */
+int esxStreamRecv(esxStreamPtr st, char *data, size_t nbytes);
+
+/**
+ * Sends `nbytes` of `data`: the count taken, -1 on error.
+ */
+int esxStreamSend(esxStreamPtr st, const char *data, size_t nbytes);
+
+/**
+ * Completes the transfer (an upload is committed by the host only now).
+ */
+int esxStreamFinish(esxStreamPtr st);
+
+/**
+ * Cancels the transfer (an upload is cut off).
+ */
+int esxStreamAbort(esxStreamPtr st);
+
+/**
+ * Adds a reference to the stream handle.
+ */
+int esxStreamRef(esxStreamPtr st);
+
+/**
+ * Drops a reference to the stream; the last one aborts a transfer still
+ * in progress.
+ */
+int esxStreamFree(esxStreamPtr st);
+
+/**
  * The hypervisor driver table (static; do not free).
  */
 const esxHypervisorDriver *esxGetHypervisorDriver(void);
+
+/**
+ * The storage driver table (static; do not free): the 26 entries of
+ * libvirt's ESX storage driver, and volume resize, download and upload.
+ */
+const esxStorageDriver *esxGetStorageDriver(void);
 
 #if defined(ESX_DRIVER_TEST_HOOKS)
 /**

@@ -223,3 +223,27 @@ fn every_export_is_written_through_the_export_macro() {
         "exports not written through export!: {outside:?}"
     );
 }
+
+/// The storage table's field list (ffi-examples/storage_fields.h, which the
+/// C harness checks against the exports) names every field of the header's
+/// esxStorageDriver, in order.
+#[test]
+fn storage_table_fields_list_is_complete() {
+    let h = header();
+    let start = h.find("} esxStorageDriver;").expect("table in header");
+    let open = h[..start].rfind("typedef struct {").expect("table start");
+    let fields: Vec<&str> = h[open..start]
+        .split("(*")
+        .skip(1)
+        .filter_map(|p| p.split(')').next())
+        .collect();
+    let list = std::fs::read_to_string(repo_dir().join("ffi-examples/storage_fields.h")).unwrap();
+    let listed: Vec<&str> = list
+        .lines()
+        .filter_map(|l| l.strip_prefix("FIELD("))
+        .filter_map(|l| l.split(',').next())
+        .collect();
+    assert_eq!(fields, listed);
+    // libvirt's virStorageDriver has 45 entries.
+    assert_eq!(fields.len(), 45);
+}

@@ -411,3 +411,74 @@ fn virsh_shows_the_same_volumes() {
         }
     }
 }
+
+// ------------------------------------------------------------------ streams
+
+#[test]
+fn upload_then_download_a_disk_and_an_image() {
+    let sim = Sim::with_args(&["--task-ms", "10"]);
+    let c = sim.connect("");
+    let s = c.storage();
+    let ds1 = s.storage_pool_lookup_by_name("datastore1").unwrap();
+    let v = s
+        .storage_vol_create_xml(&ds1, &disk_xml("stream/d.vmdk", 3, true), 0)
+        .unwrap();
+    // A disk's contents are its capacity: 3 MiB, sent in odd-sized pieces.
+    let data: Vec<u8> = (0..3u32 << 20).map(|i| (i % 251) as u8).collect();
+    let mut up = s.storage_vol_upload(&v, 0, 0, 0).unwrap();
+    for piece in data.chunks(100_003) {
+        assert_eq!(up.send(piece).unwrap(), piece.len());
+    }
+    up.finish().unwrap();
+    let flat = sim.datastore_dir.join("datastore1/stream/d-flat.vmdk");
+    assert_eq!(
+        std::fs::read(&flat).unwrap(),
+        data,
+        "the data file holds what was sent"
+    );
+    // All of it back, then a range.
+    let mut down = s.storage_vol_download(&v, 0, 0, 0).unwrap();
+    let mut got = Vec::new();
+    let mut buf = vec![0u8; 65536];
+    loop {
+        let n = down.recv(&mut buf).unwrap();
+        if n == 0 {
+            break;
+        }
+        got.extend_from_slice(&buf[..n]);
+    }
+    down.finish().unwrap();
+    assert_eq!(got, data);
+    let mut part = s.storage_vol_download(&v, 1000, 10, 0).unwrap();
+    let mut ten = [0u8; 64];
+    let n = part.recv(&mut ten).unwrap();
+    assert_eq!(&ten[..n], &data[1000..1010]);
+    assert_eq!(part.recv(&mut ten).unwrap(), 0);
+    // Rules: offset 0, the whole capacity, no more than announced.
+    assert_eq!(
+        s.storage_vol_upload(&v, 5, 0, 0).unwrap_err().code(),
+        Code::ArgumentUnsupported
+    );
+    assert_eq!(
+        s.storage_vol_upload(&v, 0, 7, 0).unwrap_err().code(),
+        Code::InvalidArg
+    );
+    let mut short = s.storage_vol_upload(&v, 0, 0, 0).unwrap();
+    short.send(&[1, 2, 3]).unwrap();
+    assert_eq!(short.finish().unwrap_err().code(), Code::InvalidArg);
+    // An image: any size, replaced whole.
+    let iso_pool = s.storage_pool_lookup_by_name("nfs-iso").unwrap();
+    let iso = s
+        .storage_vol_lookup_by_name(&iso_pool, "iso/debian-12.iso")
+        .unwrap();
+    let mut up = s.storage_vol_upload(&iso, 0, 0, 0).unwrap();
+    up.send(b"new image").unwrap();
+    up.finish().unwrap();
+    assert_eq!(s.storage_vol_get_info(&iso).unwrap().capacity, 9);
+    // An abort leaves the host's file as it was (the PUT is cut off).
+    let before = std::fs::read(&flat).unwrap();
+    let mut cut = s.storage_vol_upload(&v, 0, 0, 0).unwrap();
+    cut.send(&[9u8; 1000]).unwrap();
+    cut.abort();
+    assert_eq!(std::fs::read(&flat).unwrap().len(), before.len());
+}

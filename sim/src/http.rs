@@ -71,11 +71,13 @@ pub fn decode(s: &str, plus_is_space: bool) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Response {
     pub status: u16,
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
+    /// A body streamed from a file instead: (file, start, length).
+    pub file: Option<(std::fs::File, u64, u64)>,
 }
 
 impl Response {
@@ -84,6 +86,7 @@ impl Response {
             status,
             headers: vec![("Content-Type".into(), content_type.into())],
             body: body.into(),
+            file: None,
         }
     }
 
@@ -93,6 +96,13 @@ impl Response {
             "text/plain; charset=utf-8",
             body.into().into_bytes(),
         )
+    }
+
+    /// `length` bytes of `file` from `start`, streamed (never in memory).
+    pub fn file(status: u16, file: std::fs::File, start: u64, length: u64) -> Response {
+        let mut r = Response::new(status, "application/octet-stream", Vec::new());
+        r.file = Some((file, start, length));
+        r
     }
 
     pub fn with_header(mut self, name: &str, value: &str) -> Response {
@@ -110,6 +120,79 @@ pub enum Outcome {
 
 pub trait Handler: Send + Sync + 'static {
     fn handle(&self, req: Request) -> Outcome;
+
+    /// Whether this request's body is read by the handler as a stream
+    /// (large uploads) instead of into memory first.
+    fn streams(&self, _req: &Request) -> bool {
+        false
+    }
+
+    /// Handles a request whose body is `body` (see `streams`).
+    fn handle_stream(&self, req: Request, _body: &mut dyn Read) -> Outcome {
+        self.handle(req)
+    }
+}
+
+/// A request body as it arrives: `Content-Length` bytes, or chunks.
+struct BodyReader<'a, R: BufRead> {
+    inner: &'a mut R,
+    /// Bytes left in the body (Content-Length) or in the current chunk.
+    left: u64,
+    chunked: bool,
+    done: bool,
+}
+
+impl<R: BufRead> BodyReader<'_, R> {
+    fn next_chunk(&mut self) -> std::io::Result<()> {
+        let mut size = String::new();
+        self.inner.read_line(&mut size)?;
+        let n = u64::from_str_radix(size.trim().split(';').next().unwrap_or("0"), 16)
+            .map_err(|_| std::io::Error::other("bad chunk size"))?;
+        if n == 0 {
+            let mut crlf = String::new();
+            self.inner.read_line(&mut crlf)?;
+            self.done = true;
+        }
+        self.left = n;
+        Ok(())
+    }
+
+    /// Reads what the handler left, so that the connection can go on.
+    fn drain(&mut self) -> std::io::Result<()> {
+        std::io::copy(self, &mut std::io::sink()).map(|_| ())
+    }
+}
+
+impl<R: BufRead> Read for BodyReader<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.done || buf.is_empty() {
+            return Ok(0);
+        }
+        if self.left == 0 {
+            if !self.chunked {
+                self.done = true;
+                return Ok(0);
+            }
+            self.next_chunk()?;
+            if self.done {
+                return Ok(0);
+            }
+        }
+        let want = buf.len().min(self.left.min(usize::MAX as u64) as usize);
+        let n = self.inner.read(&mut buf[..want])?;
+        if n == 0 {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::UnexpectedEof,
+                "body cut short",
+            ));
+        }
+        self.left -= n as u64;
+        if self.left == 0 && self.chunked {
+            let mut crlf = [0u8; 2];
+            self.inner.read_exact(&mut crlf)?;
+        }
+        Ok(n)
+    }
 }
 
 fn reason(status: u16) -> &'static str {
@@ -129,14 +212,14 @@ fn reason(status: u16) -> &'static str {
     }
 }
 
-fn read_request(reader: &mut impl BufRead) -> std::io::Result<Option<Request>> {
+fn read_head(reader: &mut impl BufRead) -> std::io::Result<Option<Request>> {
     let mut line = String::new();
     if reader.read_line(&mut line)? == 0 {
         return Ok(None);
     }
     let line = line.trim_end().to_string();
     if line.is_empty() {
-        return read_request(reader);
+        return read_head(reader);
     }
     let mut parts = line.split(' ');
     let method = parts.next().unwrap_or("").to_string();
@@ -159,13 +242,16 @@ fn read_request(reader: &mut impl BufRead) -> std::io::Result<Option<Request>> {
             headers.push((n.trim().to_string(), v.trim().to_string()));
         }
     }
-    let mut req = Request {
+    Ok(Some(Request {
         method,
         path,
         query,
         headers,
         body: Vec::new(),
-    };
+    }))
+}
+
+fn read_body(reader: &mut impl BufRead, req: &mut Request) -> std::io::Result<()> {
     if req
         .header("transfer-encoding")
         .is_some_and(|t| t.eq_ignore_ascii_case("chunked"))
@@ -199,15 +285,16 @@ fn read_request(reader: &mut impl BufRead) -> std::io::Result<Option<Request>> {
         req.body.resize(len, 0);
         reader.read_exact(&mut req.body)?;
     }
-    Ok(Some(req))
+    Ok(())
 }
 
-fn write_response(w: &mut impl Write, resp: &Response, keep_alive: bool) -> std::io::Result<()> {
+fn write_response(w: &mut impl Write, resp: Response, keep_alive: bool) -> std::io::Result<()> {
     let mut head = format!("HTTP/1.1 {} {}\r\n", resp.status, reason(resp.status));
     for (n, v) in &resp.headers {
         head.push_str(&format!("{n}: {v}\r\n"));
     }
-    head.push_str(&format!("Content-Length: {}\r\n", resp.body.len()));
+    let len = resp.file.as_ref().map_or(resp.body.len() as u64, |f| f.2);
+    head.push_str(&format!("Content-Length: {len}\r\n"));
     head.push_str(if keep_alive {
         "Connection: Keep-Alive\r\n"
     } else {
@@ -215,24 +302,56 @@ fn write_response(w: &mut impl Write, resp: &Response, keep_alive: bool) -> std:
     });
     head.push_str("\r\n");
     w.write_all(head.as_bytes())?;
-    w.write_all(&resp.body)?;
+    match resp.file {
+        Some((mut f, start, len)) => {
+            use std::io::Seek;
+            f.seek(std::io::SeekFrom::Start(start))?;
+            std::io::copy(&mut f.take(len), w)?;
+        }
+        None => w.write_all(&resp.body)?,
+    }
     w.flush()
 }
 
 fn serve_stream<S: Read + Write>(stream: S, handler: &dyn Handler) {
     let mut reader = BufReader::new(stream);
     loop {
-        let req = match read_request(&mut reader) {
+        let mut req = match read_head(&mut reader) {
             Ok(Some(r)) => r,
             Ok(None) | Err(_) => return,
         };
         let close = req
             .header("connection")
             .is_some_and(|c| c.eq_ignore_ascii_case("close"));
-        match handler.handle(req) {
+        let outcome = if handler.streams(&req) {
+            let chunked = req
+                .header("transfer-encoding")
+                .is_some_and(|t| t.eq_ignore_ascii_case("chunked"));
+            let len = req
+                .header("content-length")
+                .and_then(|l| l.parse::<u64>().ok())
+                .unwrap_or(0);
+            let mut body = BodyReader {
+                inner: &mut reader,
+                left: if chunked { 0 } else { len },
+                chunked,
+                done: false,
+            };
+            let out = handler.handle_stream(req, &mut body);
+            if body.drain().is_err() {
+                return;
+            }
+            out
+        } else {
+            if read_body(&mut reader, &mut req).is_err() {
+                return;
+            }
+            handler.handle(req)
+        };
+        match outcome {
             Outcome::Drop => return,
             Outcome::Respond(resp) => {
-                if write_response(reader.get_mut(), &resp, !close).is_err() || close {
+                if write_response(reader.get_mut(), resp, !close).is_err() || close {
                     return;
                 }
             }

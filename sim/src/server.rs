@@ -308,4 +308,13 @@ impl Handler for Router {
             }
         }
     }
+
+    fn streams(&self, req: &Request) -> bool {
+        req.method == "PUT" && req.path.starts_with("/folder")
+    }
+
+    fn handle_stream(&self, req: Request, body: &mut dyn std::io::Read) -> Outcome {
+        let cookie = cookie_value(&req);
+        Outcome::Respond(crate::files::handle_body(&self.shared, &req, cookie, body))
+    }
 }

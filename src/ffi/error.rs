@@ -45,6 +45,7 @@ fn prefix(code: Code) -> &'static str {
         Code::AuthFailed => "authentication failed",
         Code::InvalidStoragePool => "invalid storage pool pointer in",
         Code::InvalidStorageVol => "invalid storage volume pointer in",
+        Code::InvalidStream => "invalid stream pointer in",
         Code::NoStoragePool => "Storage pool not found",
         Code::NoStorageVol => "Storage volume not found",
         Code::OperationInvalid => "Requested operation is not valid",

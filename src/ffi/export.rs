@@ -19,7 +19,7 @@
 use std::os::raw::{c_char, c_int, c_uchar, c_uint, c_ulong, c_void};
 
 use super::handles::{
-    self, esxConnect, esxDomain, esxDomainSnapshot, esxStoragePool, esxStorageVol, Held,
+    self, esxConnect, esxDomain, esxDomainSnapshot, esxStoragePool, esxStorageVol, esxStream, Held,
 };
 use super::strings;
 use crate::error::Error;
@@ -52,6 +52,19 @@ pub type Dom = Held<esxDomain>;
 pub type Snap = Held<esxDomainSnapshot>;
 /// A storage pool, held for the call.
 pub type Pool = Held<esxStoragePool>;
+
+/// A stream, held for the call.
+pub type Stream = Held<esxStream>;
+
+impl FromC<*mut esxStream> for Stream {
+    unsafe fn from_c(
+        c: *mut esxStream,
+        _: &'static str,
+        export: &'static str,
+    ) -> Result<Self, Error> {
+        handles::get(c, export)
+    }
+}
 
 /// A storage volume, held for the call.
 pub type Vol = Held<esxStorageVol>;

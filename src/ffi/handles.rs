@@ -58,6 +58,15 @@ pub struct esxStorageVol {
     pub(crate) key: CString,
 }
 
+/// A stream handle (volume contents in or out). It holds its connection
+/// alive.
+pub struct esxStream {
+    token: usize,
+    /// Kept so that the connection outlives the transfer.
+    _conn: Arc<esxConnect>,
+    pub(crate) transfer: Mutex<Option<crate::driver::stream::VolStream>>,
+}
+
 /// A domain snapshot handle. It holds its domain (and connection) alive.
 pub struct esxDomainSnapshot {
     token: usize,
@@ -126,6 +135,22 @@ impl esxStorageVol {
     /// The driver's storage entries, on this volume's connection.
     pub fn storage(&self) -> crate::driver::Storage<'_> {
         self.conn.conn.storage()
+    }
+}
+
+impl Drop for esxStream {
+    fn drop(&mut self) {
+        Self::registry().forget(self.token);
+    }
+}
+
+impl esxStream {
+    pub fn new(conn: Arc<esxConnect>) -> Arc<esxStream> {
+        Arc::new(esxStream {
+            token: new_token::<esxStream>(),
+            _conn: conn,
+            transfer: Mutex::new(None),
+        })
     }
 }
 
@@ -259,6 +284,7 @@ static DOMAINS: Registry<esxDomain> = Registry::new();
 static SNAPSHOTS: Registry<esxDomainSnapshot> = Registry::new();
 static POOLS: Registry<esxStoragePool> = Registry::new();
 static VOLS: Registry<esxStorageVol> = Registry::new();
+static STREAMS: Registry<esxStream> = Registry::new();
 
 /// A type that C sees only through a token.
 pub trait Handle: Sized + 'static {
@@ -339,6 +365,22 @@ impl Handle for esxStorageVol {
         Error::new(
             Code::InvalidStorageVol,
             format!("{what}: invalid storage volume pointer"),
+        )
+    }
+}
+
+impl Handle for esxStream {
+    const TAG: usize = 6;
+    fn registry() -> &'static Registry<Self> {
+        &STREAMS
+    }
+    fn token(&self) -> usize {
+        self.token
+    }
+    fn invalid(what: &str) -> Error {
+        Error::new(
+            Code::InvalidStream,
+            format!("{what}: invalid stream pointer"),
         )
     }
 }

@@ -4,7 +4,7 @@
 use std::os::raw::{c_char, c_int, c_uchar, c_uint, c_ulonglong};
 
 use super::error::out_string;
-use super::export::{export, Conn, Out, OutArray, Pool, Uuid, Vol};
+use super::export::{export, Conn, Out, OutArray, Pool, Stream, Uuid, Vol};
 use super::handles::{add_ref, into_raw, pointer, release};
 use super::strings::{fill_buf, write_handles, write_names};
 use super::types::*;
@@ -464,4 +464,152 @@ pub unsafe extern "C" fn esxStorageVolRef(v: esxStorageVolPtr) -> c_int {
 #[no_mangle]
 pub unsafe extern "C" fn esxStorageVolFree(v: esxStorageVolPtr) -> c_int {
     export!(esxStorageVolFree() { release(v, "esxStorageVolFree").map(|_| 0) })
+}
+
+// ------------------------------------------------------------------ streams
+
+/// A new stream on the connection, for esxStorageVolDownload/Upload.
+/// `flags` must be 0 (streams block; ESX_STREAM_NONBLOCK is refused).
+#[no_mangle]
+pub unsafe extern "C" fn esxStreamNew(c: esxConnectPtr, flags: c_uint) -> esxStreamPtr {
+    export!(esxStreamNew(c: Conn) {
+        if flags != 0 {
+            return Err(Error::argument_unsupported(
+                "Only blocking streams are supported (flags must be 0)",
+            ));
+        }
+        Ok(into_raw(esxStream::new(c.arc())))
+    })
+}
+
+fn attach(
+    st: &esxStream,
+    make: impl FnOnce() -> Result<crate::driver::stream::VolStream, Error>,
+) -> Result<c_int, Error> {
+    let mut slot = st
+        .transfer
+        .lock()
+        .map_err(|_| Error::internal("the stream's lock is poisoned"))?;
+    if slot.is_some() {
+        return Err(Error::operation_invalid(
+            "the stream already carries a transfer",
+        ));
+    }
+    *slot = Some(make()?);
+    Ok(0)
+}
+
+/// Streams `length` bytes (0: all) of the volume's contents from `offset`
+/// (a virtual disk's data file) into `stream`: receive them with
+/// esxStreamRecv until it returns 0, then esxStreamFinish.
+#[no_mangle]
+pub unsafe extern "C" fn esxStorageVolDownload(
+    v: esxStorageVolPtr,
+    stream: esxStreamPtr,
+    offset: c_ulonglong,
+    length: c_ulonglong,
+    flags: c_uint,
+) -> c_int {
+    export!(esxStorageVolDownload(v: Vol, stream: Stream) {
+        attach(&stream, || v.storage().storage_vol_download(&v.vol, offset, length, flags))
+    })
+}
+
+/// Replaces the volume's contents with what is sent on `stream`
+/// (esxStreamSend, then esxStreamFinish): `offset` 0, `length` bytes (for a
+/// virtual disk its capacity; 0 means that).
+#[no_mangle]
+pub unsafe extern "C" fn esxStorageVolUpload(
+    v: esxStorageVolPtr,
+    stream: esxStreamPtr,
+    offset: c_ulonglong,
+    length: c_ulonglong,
+    flags: c_uint,
+) -> c_int {
+    export!(esxStorageVolUpload(v: Vol, stream: Stream) {
+        attach(&stream, || v.storage().storage_vol_upload(&v.vol, offset, length, flags))
+    })
+}
+
+fn with_transfer<R>(
+    st: &esxStream,
+    f: impl FnOnce(&mut crate::driver::stream::VolStream) -> Result<R, Error>,
+) -> Result<R, Error> {
+    let mut slot = st
+        .transfer
+        .lock()
+        .map_err(|_| Error::internal("the stream's lock is poisoned"))?;
+    match slot.as_mut() {
+        Some(t) => f(t),
+        None => Err(Error::invalid_arg("the stream carries no transfer")),
+    }
+}
+
+/// Receives up to `nbytes` into `data`: the count, 0 at the end, -1 on error.
+#[no_mangle]
+pub unsafe extern "C" fn esxStreamRecv(
+    st: esxStreamPtr,
+    data: *mut c_char,
+    nbytes: usize,
+) -> c_int {
+    export!(esxStreamRecv(st: Stream, data: OutArray<c_char>) {
+        let n = nbytes.min(c_int::MAX as usize);
+        // SAFETY: the caller provides `nbytes` writable bytes.
+        let buf = unsafe { std::slice::from_raw_parts_mut(data.ptr() as *mut u8, n) };
+        with_transfer(&st, |t| t.recv(buf)).map(|r| r as c_int)
+    })
+}
+
+/// Sends `nbytes` of `data`: the count taken, -1 on error.
+#[no_mangle]
+pub unsafe extern "C" fn esxStreamSend(
+    st: esxStreamPtr,
+    data: *const c_char,
+    nbytes: usize,
+) -> c_int {
+    export!(esxStreamSend(st: Stream) {
+        if data.is_null() && nbytes > 0 {
+            return Err(Error::invalid_arg("data must not be NULL"));
+        }
+        let n = nbytes.min(c_int::MAX as usize);
+        let buf: &[u8] = if n == 0 {
+            &[]
+        } else {
+            // SAFETY: the caller provides `nbytes` readable bytes.
+            unsafe { std::slice::from_raw_parts(data as *const u8, n) }
+        };
+        with_transfer(&st, |t| t.send(buf)).map(|r| r as c_int)
+    })
+}
+
+/// Completes the transfer (an upload is committed by the host only now).
+#[no_mangle]
+pub unsafe extern "C" fn esxStreamFinish(st: esxStreamPtr) -> c_int {
+    export!(esxStreamFinish(st: Stream) {
+        with_transfer(&st, |t| t.finish()).map(|_| 0)
+    })
+}
+
+/// Cancels the transfer (an upload is cut off).
+#[no_mangle]
+pub unsafe extern "C" fn esxStreamAbort(st: esxStreamPtr) -> c_int {
+    export!(esxStreamAbort(st: Stream) {
+        with_transfer(&st, |t| {
+            t.abort();
+            Ok(0)
+        })
+    })
+}
+
+/// Adds a reference to the stream handle.
+#[no_mangle]
+pub unsafe extern "C" fn esxStreamRef(st: esxStreamPtr) -> c_int {
+    export!(esxStreamRef() { add_ref(st, "esxStreamRef").map(|_| 0) })
+}
+
+/// Drops a reference to the stream; the last one aborts a transfer still
+/// in progress.
+#[no_mangle]
+pub unsafe extern "C" fn esxStreamFree(st: esxStreamPtr) -> c_int {
+    export!(esxStreamFree() { release(st, "esxStreamFree").map(|_| 0) })
 }

@@ -17,6 +17,7 @@ use super::domain::*;
 use super::export::export;
 use super::lifecycle::*;
 use super::snapshot::*;
+use super::storage::*;
 use super::types::*;
 use super::xml::*;
 
@@ -247,6 +248,174 @@ static HYPERVISOR: Table<esxHypervisorDriver> = Table(esxHypervisorDriver {
 pub extern "C" fn esxGetHypervisorDriver() -> *const esxHypervisorDriver {
     export!(esxGetHypervisorDriver() {
         Ok(&HYPERVISOR.0 as *const esxHypervisorDriver)
+    })
+}
+
+/// The storage driver table (virStorageDriver): libvirt's field names, in
+/// its order. Entries this driver does not offer (defining, building or
+/// destroying pools, pool events, pattern wipes) are NULL; their fields are
+/// typed as plain function pointers.
+#[repr(C)]
+pub struct esxStorageDriver {
+    /// "ESX"
+    pub name: *const c_char,
+    pub connectNumOfStoragePools: Option<unsafe extern "C" fn(esxConnectPtr) -> c_int>,
+    pub connectListStoragePools:
+        Option<unsafe extern "C" fn(esxConnectPtr, *mut *mut c_char, c_int) -> c_int>,
+    pub connectNumOfDefinedStoragePools: Option<unsafe extern "C" fn(esxConnectPtr) -> c_int>,
+    pub connectListDefinedStoragePools:
+        Option<unsafe extern "C" fn(esxConnectPtr, *mut *mut c_char, c_int) -> c_int>,
+    pub connectListAllStoragePools:
+        Option<unsafe extern "C" fn(esxConnectPtr, *mut *mut esxStoragePoolPtr, c_uint) -> c_int>,
+    /// Not offered: always NULL.
+    pub connectFindStoragePoolSources: Option<unsafe extern "C" fn()>,
+    /// Not offered: always NULL.
+    pub connectStoragePoolEventRegisterAny: Option<unsafe extern "C" fn()>,
+    /// Not offered: always NULL.
+    pub connectStoragePoolEventDeregisterAny: Option<unsafe extern "C" fn()>,
+    /// Not offered: always NULL.
+    pub connectGetStoragePoolCapabilities: Option<unsafe extern "C" fn()>,
+    pub storagePoolLookupByName:
+        Option<unsafe extern "C" fn(esxConnectPtr, *const c_char) -> esxStoragePoolPtr>,
+    pub storagePoolLookupByUUID:
+        Option<unsafe extern "C" fn(esxConnectPtr, *const c_uchar) -> esxStoragePoolPtr>,
+    pub storagePoolLookupByVolume:
+        Option<unsafe extern "C" fn(esxStorageVolPtr) -> esxStoragePoolPtr>,
+    /// Not offered: always NULL.
+    pub storagePoolLookupByTargetPath: Option<unsafe extern "C" fn()>,
+    /// Not offered: always NULL.
+    pub storagePoolCreateXML: Option<unsafe extern "C" fn()>,
+    /// Not offered: always NULL.
+    pub storagePoolDefineXML: Option<unsafe extern "C" fn()>,
+    /// Not offered: always NULL.
+    pub storagePoolBuild: Option<unsafe extern "C" fn()>,
+    /// Not offered: always NULL.
+    pub storagePoolUndefine: Option<unsafe extern "C" fn()>,
+    /// Not offered: always NULL.
+    pub storagePoolCreate: Option<unsafe extern "C" fn()>,
+    /// Not offered: always NULL.
+    pub storagePoolDestroy: Option<unsafe extern "C" fn()>,
+    /// Not offered: always NULL.
+    pub storagePoolDelete: Option<unsafe extern "C" fn()>,
+    pub storagePoolRefresh: Option<unsafe extern "C" fn(esxStoragePoolPtr, c_uint) -> c_int>,
+    pub storagePoolGetInfo:
+        Option<unsafe extern "C" fn(esxStoragePoolPtr, esxStoragePoolInfoPtr) -> c_int>,
+    pub storagePoolGetXMLDesc:
+        Option<unsafe extern "C" fn(esxStoragePoolPtr, c_uint) -> *mut c_char>,
+    pub storagePoolGetAutostart:
+        Option<unsafe extern "C" fn(esxStoragePoolPtr, *mut c_int) -> c_int>,
+    pub storagePoolSetAutostart: Option<unsafe extern "C" fn(esxStoragePoolPtr, c_int) -> c_int>,
+    pub storagePoolNumOfVolumes: Option<unsafe extern "C" fn(esxStoragePoolPtr) -> c_int>,
+    pub storagePoolListVolumes:
+        Option<unsafe extern "C" fn(esxStoragePoolPtr, *mut *mut c_char, c_int) -> c_int>,
+    pub storagePoolListAllVolumes: Option<
+        unsafe extern "C" fn(esxStoragePoolPtr, *mut *mut esxStorageVolPtr, c_uint) -> c_int,
+    >,
+    pub storageVolLookupByName:
+        Option<unsafe extern "C" fn(esxStoragePoolPtr, *const c_char) -> esxStorageVolPtr>,
+    pub storageVolLookupByKey:
+        Option<unsafe extern "C" fn(esxConnectPtr, *const c_char) -> esxStorageVolPtr>,
+    pub storageVolLookupByPath:
+        Option<unsafe extern "C" fn(esxConnectPtr, *const c_char) -> esxStorageVolPtr>,
+    pub storageVolCreateXML:
+        Option<unsafe extern "C" fn(esxStoragePoolPtr, *const c_char, c_uint) -> esxStorageVolPtr>,
+    pub storageVolCreateXMLFrom: Option<
+        unsafe extern "C" fn(
+            esxStoragePoolPtr,
+            *const c_char,
+            esxStorageVolPtr,
+            c_uint,
+        ) -> esxStorageVolPtr,
+    >,
+    pub storageVolDownload: Option<
+        unsafe extern "C" fn(
+            esxStorageVolPtr,
+            esxStreamPtr,
+            c_ulonglong,
+            c_ulonglong,
+            c_uint,
+        ) -> c_int,
+    >,
+    pub storageVolUpload: Option<
+        unsafe extern "C" fn(
+            esxStorageVolPtr,
+            esxStreamPtr,
+            c_ulonglong,
+            c_ulonglong,
+            c_uint,
+        ) -> c_int,
+    >,
+    pub storageVolDelete: Option<unsafe extern "C" fn(esxStorageVolPtr, c_uint) -> c_int>,
+    pub storageVolWipe: Option<unsafe extern "C" fn(esxStorageVolPtr, c_uint) -> c_int>,
+    /// Not offered: always NULL.
+    pub storageVolWipePattern: Option<unsafe extern "C" fn()>,
+    pub storageVolGetInfo:
+        Option<unsafe extern "C" fn(esxStorageVolPtr, esxStorageVolInfoPtr) -> c_int>,
+    /// Not offered: always NULL.
+    pub storageVolGetInfoFlags: Option<unsafe extern "C" fn()>,
+    pub storageVolGetXMLDesc: Option<unsafe extern "C" fn(esxStorageVolPtr, c_uint) -> *mut c_char>,
+    pub storageVolGetPath: Option<unsafe extern "C" fn(esxStorageVolPtr) -> *mut c_char>,
+    pub storageVolResize:
+        Option<unsafe extern "C" fn(esxStorageVolPtr, c_ulonglong, c_uint) -> c_int>,
+    pub storagePoolIsActive: Option<unsafe extern "C" fn(esxStoragePoolPtr) -> c_int>,
+    pub storagePoolIsPersistent: Option<unsafe extern "C" fn(esxStoragePoolPtr) -> c_int>,
+}
+
+static STORAGE: Table<esxStorageDriver> = Table(esxStorageDriver {
+    name: c"ESX".as_ptr(),
+    connectNumOfStoragePools: Some(esxConnectNumOfStoragePools),
+    connectListStoragePools: Some(esxConnectListStoragePools),
+    connectNumOfDefinedStoragePools: Some(esxConnectNumOfDefinedStoragePools),
+    connectListDefinedStoragePools: Some(esxConnectListDefinedStoragePools),
+    connectListAllStoragePools: Some(esxConnectListAllStoragePools),
+    connectFindStoragePoolSources: None,
+    connectStoragePoolEventRegisterAny: None,
+    connectStoragePoolEventDeregisterAny: None,
+    connectGetStoragePoolCapabilities: None,
+    storagePoolLookupByName: Some(esxStoragePoolLookupByName),
+    storagePoolLookupByUUID: Some(esxStoragePoolLookupByUUID),
+    storagePoolLookupByVolume: Some(esxStoragePoolLookupByVolume),
+    storagePoolLookupByTargetPath: None,
+    storagePoolCreateXML: None,
+    storagePoolDefineXML: None,
+    storagePoolBuild: None,
+    storagePoolUndefine: None,
+    storagePoolCreate: None,
+    storagePoolDestroy: None,
+    storagePoolDelete: None,
+    storagePoolRefresh: Some(esxStoragePoolRefresh),
+    storagePoolGetInfo: Some(esxStoragePoolGetInfo),
+    storagePoolGetXMLDesc: Some(esxStoragePoolGetXMLDesc),
+    storagePoolGetAutostart: Some(esxStoragePoolGetAutostart),
+    storagePoolSetAutostart: Some(esxStoragePoolSetAutostart),
+    storagePoolNumOfVolumes: Some(esxStoragePoolNumOfVolumes),
+    storagePoolListVolumes: Some(esxStoragePoolListVolumes),
+    storagePoolListAllVolumes: Some(esxStoragePoolListAllVolumes),
+    storageVolLookupByName: Some(esxStorageVolLookupByName),
+    storageVolLookupByKey: Some(esxStorageVolLookupByKey),
+    storageVolLookupByPath: Some(esxStorageVolLookupByPath),
+    storageVolCreateXML: Some(esxStorageVolCreateXML),
+    storageVolCreateXMLFrom: Some(esxStorageVolCreateXMLFrom),
+    storageVolDownload: Some(esxStorageVolDownload),
+    storageVolUpload: Some(esxStorageVolUpload),
+    storageVolDelete: Some(esxStorageVolDelete),
+    storageVolWipe: Some(esxStorageVolWipe),
+    storageVolWipePattern: None,
+    storageVolGetInfo: Some(esxStorageVolGetInfo),
+    storageVolGetInfoFlags: None,
+    storageVolGetXMLDesc: Some(esxStorageVolGetXMLDesc),
+    storageVolGetPath: Some(esxStorageVolGetPath),
+    storageVolResize: Some(esxStorageVolResize),
+    storagePoolIsActive: Some(esxStoragePoolIsActive),
+    storagePoolIsPersistent: Some(esxStoragePoolIsPersistent),
+});
+
+/// The storage driver table (static; do not free): the 26 entries of
+/// libvirt's ESX storage driver, and volume resize, download and upload.
+#[no_mangle]
+pub extern "C" fn esxGetStorageDriver() -> *const esxStorageDriver {
+    export!(esxGetStorageDriver() {
+        Ok(&STORAGE.0 as *const esxStorageDriver)
     })
 }
 

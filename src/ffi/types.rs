@@ -10,7 +10,8 @@ use std::os::raw::{
 };
 
 pub use super::handles::{
-    esxConnect, esxDomain, esxDomainSnapshot, esxStoragePool, esxStorageVol, get, pointer,
+    esxConnect, esxDomain, esxDomainSnapshot, esxStoragePool, esxStorageVol, esxStream, get,
+    pointer,
 };
 
 /// A connection handle (opaque, reference counted).
@@ -36,6 +37,8 @@ pub struct esxStoragePoolInfo {
     pub available: c_ulonglong,
 }
 pub type esxStoragePoolInfoPtr = *mut esxStoragePoolInfo;
+/// A stream handle (opaque, reference counted): volume contents in or out.
+pub type esxStreamPtr = *mut esxStream;
 /// A storage volume handle (opaque, reference counted).
 pub type esxStorageVolPtr = *mut esxStorageVol;
 

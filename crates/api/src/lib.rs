@@ -19,6 +19,7 @@ pub mod node;
 pub mod scope;
 pub mod snapshot;
 pub mod storage;
+pub mod stream;
 pub mod xml;
 
 use std::collections::HashMap;
@@ -73,7 +74,8 @@ pub trait QuestionHandler: Send + Sync {
 /// An open connection to an ESX host or vCenter.
 pub struct Connection {
     uri: ParsedUri,
-    client: Client,
+    /// Shared with the threads that stream datastore files.
+    client: Arc<Client>,
     read_only: bool,
     scope: OnceCell<Scope>,
     /// BIOS UUID -> VM MoRef, filled by every listing and lookup, so that a
@@ -135,7 +137,7 @@ impl Connection {
         }
         let conn = Connection {
             uri,
-            client,
+            client: Arc::new(client),
             read_only,
             scope: OnceCell::new(),
             vm_cache: Mutex::new(HashMap::new()),
@@ -197,6 +199,11 @@ impl Connection {
 
     pub fn uri(&self) -> &ParsedUri {
         &self.uri
+    }
+
+    /// The client, for a thread that outlives the call (an upload).
+    pub(crate) fn shared_client(&self) -> Arc<Client> {
+        self.client.clone()
     }
 
     pub fn client(&self) -> &Client {

@@ -34,6 +34,7 @@ pub enum Code {
     OperationTimeout = 68,
     InvalidDomainSnapshot = 71,
     NoDomainSnapshot = 72,
+    InvalidStream = 73,
     OperationAborted = 78,
     ArgumentUnsupported = 74,
     OperationUnsupported = 84,

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use zeroize::Zeroize;
 
 use super::soap::{self, Reply, XmlWriter};
-use super::transport::{self, HttpReply, SendError, Transport};
+use super::transport::{self, HttpReply, SendError, StreamReply, Transport};
 use super::types::{MoRef, ServiceContent, UserSession, Value};
 use crate::error::{Code, Error, Result};
 use crate::uri::ParsedUri;
@@ -501,6 +501,51 @@ impl Client {
             self.relogin(seen)?;
             self.requests.fetch_add(1, Ordering::Relaxed);
             return self.transport.put(path, data).map_err(Error::from);
+        }
+        Ok(reply)
+    }
+
+    /// A GET of a file as a stream, from `offset`, `length` bytes (0: all);
+    /// a 401 logs in again and asks once more (nothing was read yet). The
+    /// transfer may take up to the task timeout.
+    pub fn http_get_stream(&self, path: &str, offset: u64, length: u64) -> Result<StreamReply> {
+        let seen = self.generation.load(Ordering::SeqCst);
+        self.requests.fetch_add(1, Ordering::Relaxed);
+        let deadline = self.task_timeout();
+        let reply = self
+            .transport
+            .get_stream(path, offset, length, deadline)
+            .map_err(Error::from)?;
+        if reply.status == 401 || reply.status == 403 {
+            self.relogin(seen)?;
+            self.requests.fetch_add(1, Ordering::Relaxed);
+            return self
+                .transport
+                .get_stream(path, offset, length, deadline)
+                .map_err(Error::from);
+        }
+        Ok(reply)
+    }
+
+    /// A PUT of a file from a stream (never repeated: the stream is gone).
+    /// A 401 logs in again for the next call and is an error for this one.
+    pub fn http_put_stream(
+        &self,
+        path: &str,
+        body: impl std::io::Read,
+        length: Option<u64>,
+    ) -> Result<HttpReply> {
+        let seen = self.generation.load(Ordering::SeqCst);
+        self.requests.fetch_add(1, Ordering::Relaxed);
+        let reply = self
+            .transport
+            .put_stream(path, body, length, self.task_timeout())
+            .map_err(Error::from)?;
+        if reply.status == 401 || reply.status == 403 {
+            self.relogin(seen)?;
+            return Err(Error::auth_failed(
+                "The session expired during the upload; logged in again, send it again",
+            ));
         }
         Ok(reply)
     }

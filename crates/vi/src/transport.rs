@@ -41,6 +41,22 @@ pub struct HttpReply {
     pub body: Vec<u8>,
 }
 
+/// A streamed response: its status, length if the host said, and body.
+pub struct StreamReply {
+    pub status: u16,
+    pub length: Option<u64>,
+    pub reader: Box<dyn std::io::Read + Send>,
+}
+
+impl std::fmt::Debug for StreamReply {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StreamReply")
+            .field("status", &self.status)
+            .field("length", &self.length)
+            .finish_non_exhaustive()
+    }
+}
+
 /// The connection to one host: one agent (a pool of keep-alive connections,
 /// shared by all threads) and the session cookie.
 pub struct Transport {
@@ -206,6 +222,70 @@ impl Transport {
             req = req.set("Cookie", &c);
         }
         self.finish(req.send_bytes(data), &url)
+    }
+
+    /// GETs a file below the base URL as a stream (no size limit: the
+    /// caller reads as much as it wants), from byte `offset`, `length`
+    /// bytes (0: to the end). `deadline` bounds the whole transfer.
+    pub fn get_stream(
+        &self,
+        path: &str,
+        offset: u64,
+        length: u64,
+        deadline: Duration,
+    ) -> std::result::Result<StreamReply, SendError> {
+        let url = format!("{}{path}", self.base_url);
+        let mut req = self.agent.get(&url).timeout(deadline);
+        if let Some(c) = self.cookie_header() {
+            req = req.set("Cookie", &c);
+        }
+        if offset > 0 || length > 0 {
+            let end = if length > 0 {
+                (offset + length - 1).to_string()
+            } else {
+                String::new()
+            };
+            req = req.set("Range", &format!("bytes={offset}-{end}"));
+        }
+        let response = match req.call() {
+            Ok(r) => r,
+            Err(ureq::Error::Status(_, r)) => r,
+            Err(ureq::Error::Transport(t)) => return Err(self.transport_error(t, &url)),
+        };
+        self.take_cookie(&response);
+        let status = response.status();
+        let length = response
+            .header("content-length")
+            .and_then(|l| l.parse::<u64>().ok());
+        Ok(StreamReply {
+            status,
+            length,
+            reader: Box::new(response.into_reader()),
+        })
+    }
+
+    /// PUTs a file below the base URL from a stream: `length` bytes when
+    /// known (Content-Length), else chunked.
+    pub fn put_stream(
+        &self,
+        path: &str,
+        body: impl std::io::Read,
+        length: Option<u64>,
+        deadline: Duration,
+    ) -> std::result::Result<HttpReply, SendError> {
+        let url = format!("{}{path}", self.base_url);
+        let mut req = self
+            .agent
+            .put(&url)
+            .timeout(deadline)
+            .set("Content-Type", "application/octet-stream");
+        if let Some(c) = self.cookie_header() {
+            req = req.set("Cookie", &c);
+        }
+        if let Some(n) = length {
+            req = req.set("Content-Length", &n.to_string());
+        }
+        self.finish(req.send(body), &url)
     }
 
     /// DELETEs a file below the base URL.
