@@ -18,15 +18,11 @@
 
 #include <esx_driver.h>
 
-typedef struct {
-    const char *name;
-    int (*fn)(esxConnectPtr conn, int argc, char **argv);
-    const char *usage;
-} command;
+#include "esxsh.h"
 
 static char *password_from_file;
 
-static int
+int
 fail(void)
 {
     esxErrorPtr err = esxGetLastError();
@@ -34,14 +30,14 @@ fail(void)
     return 1;
 }
 
-static int
+int
 usage_error(const char *usage)
 {
     fprintf(stderr, "error: usage: esxsh -c URI %s\n", usage);
     return 2;
 }
 
-static int
+int
 has_flag(int argc, char **argv, const char *flag)
 {
     for (int i = 0; i < argc; i++)
@@ -78,7 +74,7 @@ looks_like_uuid(const char *s)
 }
 
 /* Like virsh: by ID, then UUID, then name. */
-static esxDomainPtr
+esxDomainPtr
 lookup(esxConnectPtr conn, const char *what)
 {
     char *end;
@@ -1107,6 +1103,8 @@ usage(void)
     fprintf(stderr, "usage: esxsh -c URI [--password-file F] [--readonly] [--answer=ask] CMD [ARGS]\ncommands:\n");
     for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
         fprintf(stderr, "  %s\n", commands[i].usage);
+    for (size_t i = 0; i < storage_ncommands; i++)
+        fprintf(stderr, "  %s\n", storage_commands[i].usage);
 }
 
 int
@@ -1140,8 +1138,10 @@ main(int argc, char **argv)
         usage();
         return 2;
     }
-    for (size_t c = 0; c < sizeof(commands) / sizeof(commands[0]); c++) {
-        if (strcmp(commands[c].name, argv[i]) != 0)
+    for (size_t c = 0; c < sizeof(commands) / sizeof(commands[0]) + storage_ncommands; c++) {
+        const command *cmd = c < sizeof(commands) / sizeof(commands[0])
+            ? &commands[c] : &storage_commands[c - sizeof(commands) / sizeof(commands[0])];
+        if (strcmp(cmd->name, argv[i]) != 0)
             continue;
         if (pwfile) {
             int credtypes[] = { ESX_CRED_AUTHNAME, ESX_CRED_PASSPHRASE };
@@ -1162,7 +1162,7 @@ main(int argc, char **argv)
             esxConnectClose(conn);
             return rc;
         }
-        rc = commands[c].fn(conn, argc - i - 1, argv + i + 1);
+        rc = cmd->fn(conn, argc - i - 1, argv + i + 1);
         if (esxConnectClose(conn) < 0 && rc == 0)
             rc = fail();
         return rc;

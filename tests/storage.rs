@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{Sim, Virsh};
+use common::{Esxsh, Sim, Virsh};
 use esx_driver::driver::flags::esxConnectListAllStoragePoolsFlags::*;
 use esx_driver::driver::storage::PoolInfo;
 use esx_driver::error::Code;
@@ -410,6 +410,288 @@ fn virsh_shows_the_same_volumes() {
             );
         }
     }
+}
+
+/// esxsh's pool and vol commands print what virsh's print (libvirt's own
+/// ESX storage driver), command by command; what one creates the other
+/// finds, clones, wipes and deletes.
+#[test]
+fn esxsh_pool_and_vol_commands_print_what_virsh_prints() {
+    let sim = Sim::with_args(&["--task-ms", "5"]);
+    let Some(v) = Virsh::new(&sim) else { return };
+    let Some(e) = Esxsh::new(&sim) else { return };
+    let same = |args: &[&str]| {
+        let (theirs, their_err) = v.run_loud(args);
+        let (mine, my_err) = e.run(args);
+        assert_eq!(mine.trim_end(), theirs.trim_end(), "{args:?}: {my_err}");
+        (mine, my_err, their_err)
+    };
+    same(&["pool-list"]);
+    same(&["pool-list", "--all"]);
+    same(&["pool-list", "--all", "--details"]);
+    same(&["pool-list", "--details"]);
+    same(&["pool-list", "--inactive"]);
+    for pool in POOLS {
+        same(&["pool-info", pool]);
+        same(&["pool-info", "--bytes", pool]);
+    }
+    for pool in ["datastore1", "nfs-iso"] {
+        same(&["pool-dumpxml", pool]);
+    }
+    // libvirt cannot describe NFS 4.1 and vSAN datastores; this driver can.
+    for pool in ["nfs41-backup", "vsanDatastore"] {
+        let (theirs, their_err) = v.run_loud(&["pool-dumpxml", pool]);
+        assert!(theirs.trim().is_empty() && !their_err.is_empty(), "{theirs}");
+        let (mine, my_err) = e.run(&["pool-dumpxml", pool]);
+        assert!(mine.starts_with("<pool type="), "{pool}: {my_err}");
+    }
+    for pool in ["datastore1", "nfs-iso"] {
+        let (listing, ..) = same(&["vol-list", pool]);
+        same(&["vol-list", pool, "--details"]);
+        let names: Vec<String> = listing
+            .lines()
+            .skip(2)
+            .filter_map(|l| l.split_whitespace().next().map(str::to_string))
+            .collect();
+        assert!(!names.is_empty(), "{pool}: {listing}");
+        for name in &names {
+            let path = format!("[{pool}] {name}");
+            for cmd in ["vol-info", "vol-path", "vol-key", "vol-dumpxml"] {
+                same(&[cmd, "--pool", pool, name]);
+            }
+            same(&["vol-info", "--bytes", &path]);
+            same(&["vol-pool", &path]);
+        }
+    }
+    // The UUID as a pool's name, as virsh allows.
+    let uuid = e.run(&["pool-dumpxml", "nfs-iso"]).0;
+    let uuid = uuid
+        .split("<uuid>")
+        .nth(1)
+        .unwrap()
+        .split('<')
+        .next()
+        .unwrap()
+        .to_string();
+    same(&["pool-info", &uuid]);
+    same(&["pool-refresh", "nfs-iso"]);
+    same(&["pool-autostart", "datastore1"]);
+    let (_, mine, theirs) = same(&["pool-autostart", "datastore1", "--disable"]);
+    assert_eq!(
+        mine.lines().next(),
+        theirs.lines().next(),
+        "{mine} / {theirs}"
+    );
+
+    // Made by one, used by the other. (virsh needs --format vmdk: libvirt
+    // makes a missing format raw and refuses it; see docs/decisions.md.)
+    let swap = |text: &str| text.replace("from-virsh", "from-esxsh");
+    let create = |who: &str| {
+        [
+            "vol-create-as".to_string(),
+            "datastore1".into(),
+            format!("from-{who}/disk.vmdk"),
+            "3M".into(),
+            "--allocation".into(),
+            "0".into(),
+            "--format".into(),
+            "vmdk".into(),
+        ]
+    };
+    let (theirs, err) = v.run_loud(
+        &create("virsh")
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+    );
+    assert_eq!(
+        theirs.trim_end(),
+        "Vol from-virsh/disk.vmdk created",
+        "{err}"
+    );
+    let (mine, err) = e.run(
+        &create("esxsh")
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+    );
+    assert_eq!(mine.trim_end(), swap(theirs.trim_end()), "{err}");
+    // Each reads the other's disk the same way.
+    for who in ["virsh", "esxsh"] {
+        let disk = format!("[datastore1] from-{who}/disk.vmdk");
+        same(&["vol-info", "--bytes", &disk]);
+        same(&["vol-dumpxml", &disk]);
+        same(&["vol-key", &disk]);
+    }
+    // Clone, wipe and delete each other's disks.
+    let (theirs, err) = v.run_loud(&[
+        "vol-clone",
+        "--pool",
+        "datastore1",
+        "from-esxsh/disk.vmdk",
+        "from-esxsh/copy.vmdk",
+    ]);
+    assert_eq!(
+        theirs.trim_end(),
+        "Vol from-esxsh/copy.vmdk cloned from from-esxsh/disk.vmdk",
+        "{err}"
+    );
+    let (mine, err) = e.run(&[
+        "vol-clone",
+        "--pool",
+        "datastore1",
+        "from-virsh/disk.vmdk",
+        "from-virsh/copy.vmdk",
+    ]);
+    assert_eq!(
+        mine.trim_end(),
+        "Vol from-virsh/copy.vmdk cloned from from-virsh/disk.vmdk",
+        "{err}"
+    );
+    same(&["vol-info", "--bytes", "[datastore1] from-virsh/copy.vmdk"]);
+    same(&["vol-info", "--bytes", "[datastore1] from-esxsh/copy.vmdk"]);
+    let (theirs, _) = v.run_loud(&["vol-wipe", "--pool", "datastore1", "from-esxsh/copy.vmdk"]);
+    let (mine, err) = e.run(&["vol-wipe", "--pool", "datastore1", "from-virsh/copy.vmdk"]);
+    assert_eq!(
+        mine.trim_end(),
+        swap(theirs.trim_end()).replace("from-esxsh", "from-virsh"),
+        "{err}"
+    );
+    for (vol, by_virsh) in [
+        ("from-esxsh/copy.vmdk", true),
+        ("from-esxsh/disk.vmdk", true),
+        ("from-virsh/copy.vmdk", false),
+        ("from-virsh/disk.vmdk", false),
+    ] {
+        let cmd = ["vol-delete", "--pool", "datastore1", vol];
+        let (out, err) = if by_virsh {
+            v.run_loud(&cmd)
+        } else {
+            e.run(&cmd)
+        };
+        assert_eq!(out.trim_end(), format!("Vol {vol} deleted"), "{err}");
+    }
+    same(&["vol-list", "datastore1", "--details"]);
+    // vol-create and vol-create-from read a file, as virsh's.
+    let tmp = common::TempDir::new("vol-xml");
+    let xml = tmp.0.join("vol.xml");
+    std::fs::write(&xml, "<volume><name>files/a.vmdk</name><capacity unit='M'>1</capacity><allocation>0</allocation><target><format type='vmdk'/></target></volume>").unwrap();
+    let xml = xml.to_str().unwrap();
+    let (mine, err) = e.run(&["vol-create", "datastore1", xml]);
+    assert_eq!(
+        mine.trim_end(),
+        format!("Vol files/a.vmdk created from {xml}"),
+        "{err}"
+    );
+    std::fs::write(tmp.0.join("b.xml"), "<volume><name>files/b.vmdk</name><capacity>1048576</capacity><allocation>0</allocation></volume>").unwrap();
+    let b = tmp.0.join("b.xml");
+    let (mine, err) = e.run(&[
+        "vol-create-from",
+        "datastore1",
+        b.to_str().unwrap(),
+        "files/a.vmdk",
+        "--inputpool",
+        "datastore1",
+    ]);
+    assert_eq!(
+        mine.trim_end(),
+        "Vol files/b.vmdk created from input vol files/a.vmdk",
+        "{err}"
+    );
+    same(&["vol-info", "--bytes", "[datastore1] files/b.vmdk"]);
+}
+
+/// What virsh cannot do against ESX (libvirt has no resize, download or
+/// upload there): esxsh's vol-resize, vol-download and vol-upload, checked
+/// against the files esx-sim holds.
+#[test]
+fn esxsh_resizes_downloads_and_uploads() {
+    let sim = Sim::with_args(&["--task-ms", "5"]);
+    let Some(e) = Esxsh::new(&sim) else { return };
+    let ok = |args: &[&str]| {
+        let (out, err) = e.run(args);
+        assert!(err.is_empty(), "{args:?}: {err}");
+        out
+    };
+    ok(&[
+        "vol-create-as",
+        "datastore1",
+        "io/d.vmdk",
+        "1M",
+        "--allocation",
+        "1M",
+    ]);
+    assert_eq!(
+        ok(&["vol-resize", "--pool", "datastore1", "io/d.vmdk", "2M"]).trim_end(),
+        "Size of volume 'io/d.vmdk' successfully changed to 2M"
+    );
+    assert_eq!(
+        ok(&[
+            "vol-resize",
+            "io/d.vmdk",
+            "1M",
+            "--pool",
+            "datastore1",
+            "--delta"
+        ])
+        .trim_end(),
+        "Size of volume 'io/d.vmdk' successfully changed by 1M"
+    );
+    assert!(ok(&["vol-info", "--bytes", "[datastore1] io/d.vmdk"])
+        .contains("Capacity:       3145728 bytes"));
+    let (_, err) = e.run(&["vol-resize", "--pool", "datastore1", "io/d.vmdk", "1M"]);
+    assert!(err.starts_with("error: Failed to change size of volume 'io/d.vmdk' to 1M\nerror: invalid argument: Cannot shrink"), "{err}");
+    let (_, err) = e.run(&["vol-resize", "--pool", "datastore1", "io/d.vmdk", "-1M"]);
+    assert_eq!(err, "error: negative size requires --shrink\n");
+
+    let tmp = common::TempDir::new("esxsh-io");
+    let data: Vec<u8> = (0..3u32 << 20).map(|i| (i * 7 % 253) as u8).collect();
+    let src = tmp.0.join("in.raw");
+    std::fs::write(&src, &data).unwrap();
+    assert_eq!(
+        ok(&[
+            "vol-upload",
+            "--pool",
+            "datastore1",
+            "io/d.vmdk",
+            src.to_str().unwrap()
+        ]),
+        ""
+    );
+    let flat = sim.datastore_dir.join("datastore1/io/d-flat.vmdk");
+    assert_eq!(std::fs::read(&flat).unwrap(), data);
+    let dst = tmp.0.join("out.raw");
+    ok(&[
+        "vol-download",
+        "[datastore1] io/d.vmdk",
+        dst.to_str().unwrap(),
+    ]);
+    assert_eq!(std::fs::read(&dst).unwrap(), data);
+    ok(&[
+        "vol-download",
+        "[datastore1] io/d.vmdk",
+        dst.to_str().unwrap(),
+        "--offset",
+        "1000",
+        "--length",
+        "1K",
+    ]);
+    assert_eq!(std::fs::read(&dst).unwrap(), &data[1000..2024]);
+    // A short file for a disk is refused and the disk keeps its contents.
+    let short = tmp.0.join("short.raw");
+    std::fs::write(&short, b"short").unwrap();
+    let (_, err) = e.run(&[
+        "vol-upload",
+        "--pool",
+        "datastore1",
+        "io/d.vmdk",
+        short.to_str().unwrap(),
+    ]);
+    assert!(
+        err.starts_with("error: cannot close volume io/d.vmdk\nerror: invalid argument:"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read(&flat).unwrap(), data);
 }
 
 // ------------------------------------------------------------------ streams

@@ -533,6 +533,14 @@ pub fn copy(sh: &Shared, w: &mut World, call: &Call, user: &str) -> Result<Ret, 
         .param("force")
         .and_then(|v| v.as_bool())
         .unwrap_or(false);
+    // The copy's format: destSpec's when given, else the source's.
+    let thin_wanted = call
+        .param("destSpec")
+        .and_then(|v| AnyVirtualDiskSpec::from_value(v).ok())
+        .map(|spec| match spec {
+            AnyVirtualDiskSpec::VirtualDiskSpec(s) => s.disk_type == "thin",
+            AnyVirtualDiskSpec::FileBackedVirtualDiskSpec(s) => s.disk_type == "thin",
+        });
     let n = w.next_id;
     w.next_id += 1;
     disk_task(
@@ -554,8 +562,14 @@ pub fn copy(sh: &Shared, w: &mut World, call: &Call, user: &str) -> Result<Ret, 
             if !dst.parent().is_some_and(Path::is_dir) {
                 return Err(not_found(&dst_name));
             }
-            write_disk(&dst, d.capacity_kb, d.thin, &d.adapter, n)
-                .map_err(|e| io_fault(&dst_name, e))?;
+            write_disk(
+                &dst,
+                d.capacity_kb,
+                thin_wanted.unwrap_or(d.thin),
+                &d.adapter,
+                n,
+            )
+            .map_err(|e| io_fault(&dst_name, e))?;
             // The contents, holes kept (copy_file_range keeps a sparse file sparse).
             std::fs::copy(flat_of(&src), flat_of(&dst)).map_err(|e| io_fault(&dst_name, e))?;
             Ok(None)

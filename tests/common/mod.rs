@@ -456,6 +456,24 @@ impl Virsh {
         }
     }
 
+    /// What virsh prints without -q (headers and confirmations included):
+    /// its stdout and its own `error:` lines (libvirt's log lines left
+    /// out), whether it succeeded or not.
+    pub fn run_loud(&self, args: &[&str]) -> (String, String) {
+        let out = Command::new(&self.bin)
+            .env("LIBVIRT_AUTH_FILE", &self.auth)
+            .args(["-c", &self.uri])
+            .args(args)
+            .output()
+            .expect("run virsh");
+        let errors = String::from_utf8_lossy(&out.stderr)
+            .lines()
+            .filter(|l| l.starts_with("error: "))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        (String::from_utf8_lossy(&out.stdout).into_owned(), errors)
+    }
+
     /// virsh's output; a failure fails the test.
     pub fn run(&self, args: &[&str]) -> String {
         let args: Vec<&std::ffi::OsStr> = args.iter().map(std::ffi::OsStr::new).collect();
@@ -565,4 +583,46 @@ pub fn pyvmomi_python() -> Option<PathBuf> {
                 .is_ok_and(|o| o.status.success())
     });
     require("python3 with pyvmomi (make test creates build/venv)", found)
+}
+
+/// esxsh (build/esxsh, from `make c-programs`) against a simulator: its
+/// stdout and stderr for one command. None (the test skips) when it is not
+/// built outside CI.
+pub struct Esxsh {
+    bin: PathBuf,
+    uri: String,
+    password: PathBuf,
+    _tmp: TempDir,
+}
+
+impl Esxsh {
+    pub fn new(sim: &Sim) -> Option<Esxsh> {
+        let bin = require(
+            "build/esxsh (make c-programs)",
+            Some(build_dir().join("esxsh")),
+        )?;
+        let tmp = TempDir::new("esxsh");
+        Some(Esxsh {
+            bin,
+            uri: sim.uri(""),
+            password: password_file(&tmp.0),
+            _tmp: tmp,
+        })
+    }
+
+    pub fn run(&self, args: &[&str]) -> (String, String) {
+        let out = Command::new(&self.bin)
+            .env_remove("LD_LIBRARY_PATH")
+            .arg("-c")
+            .arg(&self.uri)
+            .arg("--password-file")
+            .arg(&self.password)
+            .args(args)
+            .output()
+            .expect("run esxsh");
+        (
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    }
 }

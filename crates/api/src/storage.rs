@@ -883,14 +883,19 @@ impl Storage<'_> {
         check_flags(flags, flags::STORAGE_NONE)?;
         let def = parse_vol_xml(xml)?;
         self.check_writable(&format!("create storage volume '{}'", def.name))?;
-        let disk_type = disk_type(&def)?;
+        // A copy takes the allocation the XML asks for when it is one ESX
+        // knows (0: thin, the capacity: preallocated); any other (the
+        // source's own XML, as `vol-clone` sends it) leaves the choice to
+        // the host, as libvirt's driver always does.
+        let spec = disk_type(&def).ok().map(|t| {
+            AnyVirtualDiskSpec::VirtualDiskSpec(VirtualDiskSpec {
+                disk_type: t.into(),
+                adapter_type: "lsiLogic".into(),
+            })
+        });
         let path = self.ensure_directory(&pool.name, &def.name)?;
         let manager = self.disk_manager()?;
         let dc = self.scope()?.datacenter.clone();
-        let spec = AnyVirtualDiskSpec::VirtualDiskSpec(VirtualDiskSpec {
-            disk_type: disk_type.into(),
-            adapter_type: "lsiLogic".into(),
-        });
         let src = source.path();
         self.host_task(&format!("copy volume '{src}' to '{path}'"), |c| {
             vim25::copy_virtual_disk_task(
@@ -900,7 +905,7 @@ impl Storage<'_> {
                 Some(&dc),
                 &path,
                 Some(&dc),
-                Some(&spec),
+                spec.as_ref(),
                 Some(false),
             )
         })?;
@@ -963,6 +968,17 @@ impl Storage<'_> {
             vim25::extend_virtual_disk_task(c, &manager, &path, Some(&dc), kb, Some(eager))
         })
         .map(|_| ())
+        .map_err(|e| {
+            // The host only says "newCapacityKb"; say why when it is a
+            // shrink (read only on failure, so success costs nothing more).
+            match self.storage_vol_get_info(vol) {
+                Ok(info) if target < info.capacity => Error::invalid_arg(format!(
+                    "Cannot shrink '{path}' from {} to {target} bytes: ESX can only grow a virtual disk",
+                    info.capacity
+                )),
+                _ => e,
+            }
+        })
     }
 }
 
