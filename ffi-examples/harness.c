@@ -803,6 +803,186 @@ scenario_expect_error(const char *uri, int argc, char **argv)
     esxConnectClose(conn);
 }
 
+/* Pools and volumes: listing, lookups, a disk's life (create, clone,
+ * resize, upload, download, wipe, delete), streams and errors. */
+static void
+scenario_storage(const char *uri)
+{
+    esxConnectPtr conn = connect_to(uri, 0);
+    esxStoragePoolPtr *pools = NULL, ds1 = NULL, again = NULL, owner = NULL;
+    esxStorageVolPtr *vols = NULL, disk = NULL, copy = NULL, found = NULL;
+    esxStreamPtr st = NULL;
+    esxStoragePoolInfo pinfo;
+    esxStorageVolInfo vinfo;
+    char uuid[ESX_UUID_STRING_BUFLEN];
+    char *names[16] = { 0 };
+    char *xml, *path;
+    char *data = NULL, *back = NULL;
+    const size_t size = 1 << 20;
+    size_t got = 0;
+    int n, r;
+
+    CHECK(conn != NULL);
+    if (!conn)
+        return;
+    n = esxConnectListAllStoragePools(conn, &pools, 0);
+    CHECK(n == 4);
+    for (int i = 0; i < n; i++)
+        esxStoragePoolFree(pools[i]);
+    free(pools);
+    CHECK(esxConnectNumOfStoragePools(conn) == 4);
+    n = esxConnectListStoragePools(conn, names, 16);
+    CHECK(n == 4 && strcmp(names[0], "datastore1") == 0);
+    for (int i = 0; i < n && i < 16; i++)
+        free(names[i]);
+
+    CHECK(esxStoragePoolLookupByName(conn, "no-such-pool") == NULL);
+    CHECK_ERROR(ESX_ERR_NO_STORAGE_POOL, "no-such-pool");
+    ds1 = esxStoragePoolLookupByName(conn, "datastore1");
+    CHECK(ds1 != NULL);
+    if (!ds1)
+        goto out;
+    CHECK(esxStoragePoolGetConnect(ds1) == conn);
+    CHECK(esxStoragePoolGetUUIDString(ds1, uuid) == 0);
+    again = esxStoragePoolLookupByUUIDString(conn, uuid);
+    CHECK(again && strcmp(esxStoragePoolGetName(again), "datastore1") == 0);
+    CHECK(esxStoragePoolGetInfo(ds1, &pinfo) == 0 && pinfo.state == ESX_STORAGE_POOL_RUNNING);
+    CHECK(pinfo.capacity >= pinfo.available && pinfo.allocation == pinfo.capacity - pinfo.available);
+    xml = esxStoragePoolGetXMLDesc(ds1, 0);
+    CHECK(xml && strstr(xml, "<pool type='fs'>"));
+    free(xml);
+    CHECK(esxStoragePoolRefresh(ds1, 0) == 0);
+    CHECK(esxStoragePoolIsActive(ds1) == 1 && esxStoragePoolIsPersistent(ds1) == 1);
+    CHECK(esxStoragePoolSetAutostart(ds1, 0) == -1);
+    CHECK_ERROR(ESX_ERR_OPERATION_INVALID, "datastore1");
+
+    n = esxStoragePoolListAllVolumes(ds1, &vols, 0);
+    CHECK(n == esxStoragePoolNumOfVolumes(ds1) && n >= 5);
+    for (int i = 0; i < n; i++)
+        esxStorageVolFree(vols[i]);
+    free(vols);
+
+    CHECK(esxStorageVolLookupByName(ds1, "nothing/here.vmdk") == NULL);
+    CHECK_ERROR(ESX_ERR_NO_STORAGE_VOL, "nothing/here.vmdk");
+    disk = esxStorageVolCreateXML(ds1,
+        "<volume><name>harness/disk.vmdk</name><capacity unit='M'>1</capacity>"
+        "<allocation>0</allocation></volume>", 0);
+    CHECK(disk != NULL);
+    if (!disk)
+        goto out;
+    CHECK(strcmp(esxStorageVolGetName(disk), "harness/disk.vmdk") == 0);
+    CHECK(esxStorageVolGetConnect(disk) == conn);
+    path = esxStorageVolGetPath(disk);
+    CHECK(path && strcmp(path, "[datastore1] harness/disk.vmdk") == 0);
+    found = path ? esxStorageVolLookupByPath(conn, path) : NULL;
+    CHECK(found && strcmp(esxStorageVolGetKey(found), esxStorageVolGetKey(disk)) == 0);
+    free(path);
+    if (found)
+        esxStorageVolFree(found);
+    found = esxStorageVolLookupByKey(conn, esxStorageVolGetKey(disk));
+    CHECK(found != NULL);
+    if (found)
+        esxStorageVolFree(found);
+    owner = esxStoragePoolLookupByVolume(disk);
+    CHECK(owner && strcmp(esxStoragePoolGetName(owner), "datastore1") == 0);
+    CHECK(esxStorageVolCreateXML(ds1,
+        "<volume><name>harness/disk.vmdk</name><capacity>1048576</capacity></volume>", 0) == NULL);
+    CHECK_ERROR(ESX_ERR_OPERATION_FAILED, "already exists");
+
+    CHECK(esxStorageVolResize(disk, 2 << 20, 0) == 0);
+    CHECK(esxStorageVolGetInfo(disk, &vinfo) == 0 && vinfo.capacity == 2 << 20 && vinfo.type == ESX_STORAGE_VOL_FILE);
+    CHECK(esxStorageVolResize(disk, 1, ESX_STORAGE_VOL_RESIZE_SHRINK) == -1);
+    CHECK_ERROR(ESX_ERR_ARGUMENT_UNSUPPORTED, "shrink");
+
+    /* Upload the whole capacity in pieces, then read it back. */
+    data = malloc(2 * size);
+    back = calloc(1, 2 * size);
+    CHECK(data && back);
+    if (!data || !back)
+        goto out;
+    for (size_t i = 0; i < 2 * size; i++)
+        data[i] = (char)(i * 31 % 251);
+    st = esxStreamNew(conn, 0);
+    CHECK(st != NULL);
+    CHECK(esxStorageVolUpload(disk, st, 0, 0, 0) == 0);
+    for (size_t off = 0; off < 2 * size; off += 65521) {
+        size_t len = 2 * size - off < 65521 ? 2 * size - off : 65521;
+        CHECK(esxStreamSend(st, data + off, len) == (int)len);
+    }
+    CHECK(esxStreamFinish(st) == 0);
+    CHECK(esxStreamRecv(st, back, 10) == -1);
+    CHECK_ERROR(ESX_ERR_INVALID_ARG, NULL);
+    esxStreamFree(st);
+    st = esxStreamNew(conn, 0);
+    CHECK(esxStorageVolDownload(disk, st, 0, 0, 0) == 0);
+    while ((r = esxStreamRecv(st, back + got, 2 * size - got < 100000 ? 2 * size - got : 100000)) > 0)
+        got += (size_t)r;
+    CHECK(r == 0 && got == 2 * size && memcmp(data, back, 2 * size) == 0);
+    CHECK(esxStreamFinish(st) == 0);
+    esxStreamFree(st);
+    /* A download left half read, then aborted. */
+    st = esxStreamNew(conn, 0);
+    CHECK(esxStorageVolDownload(disk, st, 4096, 8192, 0) == 0);
+    CHECK(esxStreamRecv(st, back, 100) == 100 && memcmp(back, data + 4096, 100) == 0);
+    CHECK(esxStreamAbort(st) == 0);
+    esxStreamFree(st);
+    /* An upload of too much stops at the first byte past the capacity. */
+    st = esxStreamNew(conn, 0);
+    CHECK(esxStorageVolUpload(disk, st, 0, 0, 0) == 0);
+    CHECK(esxStreamSend(st, data, 2 * size) == (int)(2 * size));
+    CHECK(esxStreamSend(st, data, 1) == -1);
+    CHECK_ERROR(ESX_ERR_INVALID_ARG, "announced");
+    CHECK(esxStreamAbort(st) == 0);
+    esxStreamFree(st);
+    st = NULL;
+
+    copy = esxStorageVolCreateXMLFrom(ds1,
+        "<volume><name>harness/copy.vmdk</name><capacity unit='M'>2</capacity>"
+        "<allocation unit='M'>2</allocation></volume>", disk, 0);
+    CHECK(copy != NULL);
+    CHECK(esxStorageVolWipe(disk, 0) == 0);
+    if (copy) {
+        /* The copy kept the uploaded contents; the wipe zeroed the source. */
+        st = esxStreamNew(conn, 0);
+        CHECK(esxStorageVolDownload(copy, st, 0, 4096, 0) == 0);
+        CHECK(esxStreamRecv(st, back, 4096) == 4096 && memcmp(back, data, 4096) == 0);
+        CHECK(esxStreamFinish(st) == 0);
+        esxStreamFree(st);
+        CHECK(esxStorageVolDelete(copy, 0) == 0);
+    }
+    st = esxStreamNew(conn, 0);
+    CHECK(esxStorageVolDownload(disk, st, 0, 4096, 0) == 0);
+    CHECK(esxStreamRecv(st, back, 4096) == 4096);
+    for (int i = 0; i < 4096; i++)
+        if (back[i] != 0) {
+            CHECK(!"the wiped disk is zero");
+            break;
+        }
+    CHECK(esxStreamFinish(st) == 0);
+    esxStreamFree(st);
+    st = NULL;
+    CHECK(esxStorageVolRef(disk) == 0);
+    CHECK(esxStorageVolFree(disk) == 0);
+    CHECK(esxStorageVolDelete(disk, 0) == 0);
+    CHECK(esxStorageVolGetInfo(disk, &vinfo) == -1);
+    CHECK_ERROR(ESX_ERR_NO_STORAGE_VOL, NULL);
+
+ out:
+    free(data);
+    free(back);
+    if (copy)
+        esxStorageVolFree(copy);
+    if (disk)
+        esxStorageVolFree(disk);
+    if (owner)
+        esxStoragePoolFree(owner);
+    if (again)
+        esxStoragePoolFree(again);
+    if (ds1)
+        esxStoragePoolFree(ds1);
+    CHECK(esxConnectClose(conn) == 0);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -829,6 +1009,8 @@ main(int argc, char **argv)
         scenario_close_held(argv[2]);
     else if (strcmp(argv[1], "config") == 0)
         scenario_config(argv[2]);
+    else if (strcmp(argv[1], "storage") == 0)
+        scenario_storage(argv[2]);
     else if (strcmp(argv[1], "handler") == 0)
         scenario_handler(argv[2]);
     else if (strcmp(argv[1], "expect-error") == 0)
