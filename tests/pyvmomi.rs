@@ -202,3 +202,60 @@ fn pyvmomi_reads_the_snapshot_tree_the_driver_made() {
         "other"
     );
 }
+
+/// VMware's SDK sees the disks the driver created, cloned, resized and
+/// deleted: sizes, provisioning and the UUIDs the driver uses as keys.
+#[test]
+fn pyvmomi_sees_the_disks_the_driver_made() {
+    let Some(py) = common::pyvmomi_python() else {
+        return;
+    };
+    let sim = Sim::with_args(&["--task-ms", "5"]);
+    let c = sim.connect("");
+    let s = c.storage();
+    let ds = s.storage_pool_lookup_by_name("datastore1").unwrap();
+    let xml = |name: &str, mib: u64, alloc: u64| {
+        format!("<volume><name>{name}</name><capacity unit='MiB'>{mib}</capacity><allocation unit='MiB'>{alloc}</allocation></volume>")
+    };
+    let a = s
+        .storage_vol_create_xml(&ds, &xml("made/a.vmdk", 3, 0), 0)
+        .unwrap();
+    let b = s
+        .storage_vol_create_xml_from(&ds, &xml("made/b.vmdk", 3, 3), &a, 0)
+        .unwrap();
+    s.storage_vol_resize(&a, 5 << 20, 0).unwrap();
+    let gone = s
+        .storage_vol_create_xml(&ds, &xml("made/c.vmdk", 1, 0), 0)
+        .unwrap();
+    s.storage_vol_delete(&gone, 0).unwrap();
+
+    let lines = run(&py, &sim, "disks", &["datastore1"]);
+    assert_eq!(lines[0][..3], ["datastore", "datastore1", "VMFS"]);
+    let disk = |name: &str| {
+        lines
+            .iter()
+            .find(|l| l[0] == "disk" && l[1] == name)
+            .cloned()
+    };
+    let seen_a = disk("made/a.vmdk").expect("pyvmomi sees the created disk");
+    assert_eq!(seen_a[2..4], ["5120", "True"], "resized to 5 MiB, thin");
+    let seen_b = disk("made/b.vmdk").expect("pyvmomi sees the clone");
+    assert_eq!(seen_b[2..4], ["3072", "False"], "a preallocated copy");
+    assert!(disk("made/c.vmdk").is_none(), "the deleted disk is gone");
+    // The SDK's UUIDs are the driver's keys (libvirt's form of them).
+    for (seen, vol) in [(&seen_a, &a), (&seen_b, &b)] {
+        // ESX writes "60 00 c2 ... 37-00 00 ...": the words after the flags.
+        let hex: String = seen[4..]
+            .concat()
+            .chars()
+            .filter(char::is_ascii_hexdigit)
+            .collect();
+        let key: String = vol.key.chars().filter(char::is_ascii_hexdigit).collect();
+        assert_eq!(
+            hex.to_lowercase(),
+            key.to_lowercase(),
+            "{seen:?} / {}",
+            vol.key
+        );
+    }
+}

@@ -441,7 +441,10 @@ fn esxsh_pool_and_vol_commands_print_what_virsh_prints() {
     // libvirt cannot describe NFS 4.1 and vSAN datastores; this driver can.
     for pool in ["nfs41-backup", "vsanDatastore"] {
         let (theirs, their_err) = v.run_loud(&["pool-dumpxml", pool]);
-        assert!(theirs.trim().is_empty() && !their_err.is_empty(), "{theirs}");
+        assert!(
+            theirs.trim().is_empty() && !their_err.is_empty(),
+            "{theirs}"
+        );
         let (mine, my_err) = e.run(&["pool-dumpxml", pool]);
         assert!(mine.starts_with("<pool type="), "{pool}: {my_err}");
     }

@@ -252,7 +252,7 @@ fn file_info(
             return Some(AnyFileInfo::VmDiskFileInfo(VmDiskFileInfo {
                 path: base.path,
                 file_size: Some(size + if d.thin { 0 } else { flat }),
-                disk_type: Some("flatVer2".into()),
+                disk_type: Some("VirtualDiskFlatVer2BackingInfo".into()),
                 capacity_kb: Some(d.capacity_kb),
                 hardware_version: Some(14),
                 controller_type: Some(
@@ -359,11 +359,12 @@ pub fn search(
     } else {
         "SearchDatastore_Task"
     };
-    let browser = call.this.1.clone();
+    // The task is the datastore's (the browser is no ManagedEntity).
+    let entity = ds_moid.clone();
     start_entity_task(
         sh,
         w,
-        ("HostDatastoreBrowser", &browser),
+        (!entity.is_empty()).then_some(("Datastore", entity.as_str())),
         method,
         user,
         Box::new(move |_sh, _w| {
@@ -432,13 +433,11 @@ pub fn query_uuid(w: &World, call: &Call) -> Result<Ret, Fault> {
 fn disk_task(
     sh: &Shared,
     w: &mut World,
-    call: &Call,
     user: &str,
     method: &str,
     work: crate::tasks::Work,
 ) -> Result<Ret, Fault> {
-    let manager = call.this.1.clone();
-    start_entity_task(sh, w, ("VirtualDiskManager", &manager), method, user, work)
+    start_entity_task(sh, w, None, method, user, work)
 }
 
 fn io_fault(name: &str, e: std::io::Error) -> Fault {
@@ -491,7 +490,6 @@ pub fn create(sh: &Shared, w: &mut World, call: &Call, user: &str) -> Result<Ret
     disk_task(
         sh,
         w,
-        call,
         user,
         "CreateVirtualDisk_Task",
         Box::new(move |_sh, _w| {
@@ -546,7 +544,6 @@ pub fn copy(sh: &Shared, w: &mut World, call: &Call, user: &str) -> Result<Ret, 
     disk_task(
         sh,
         w,
-        call,
         user,
         "CopyVirtualDisk_Task",
         Box::new(move |_sh, _w| {
@@ -591,7 +588,6 @@ pub fn delete(sh: &Shared, w: &mut World, call: &Call, user: &str) -> Result<Ret
     disk_task(
         sh,
         w,
-        call,
         user,
         "DeleteVirtualDisk_Task",
         Box::new(move |_sh, _w| {
@@ -612,7 +608,6 @@ pub fn zero_fill(sh: &Shared, w: &mut World, call: &Call, user: &str) -> Result<
     disk_task(
         sh,
         w,
-        call,
         user,
         "ZeroFillVirtualDisk_Task",
         Box::new(move |_sh, _w| {
@@ -644,7 +639,6 @@ pub fn extend(sh: &Shared, w: &mut World, call: &Call, user: &str) -> Result<Ret
     disk_task(
         sh,
         w,
-        call,
         user,
         "ExtendVirtualDisk_Task",
         Box::new(move |_sh, _w| {

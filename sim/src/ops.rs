@@ -468,11 +468,10 @@ pub fn delete_datastore_file(
         )
         .with("name", s(parsed.datastore.clone())));
     }
-    let manager = call.this.1.clone();
     start_entity_task(
         sh,
         w,
-        ("FileManager", &manager),
+        None,
         "DeleteDatastoreFile_Task",
         user,
         Box::new(move |_sh, w| {
@@ -525,7 +524,7 @@ pub fn register_vm(sh: &Shared, w: &mut World, call: &Call, user: &str) -> Resul
     start_entity_task(
         sh,
         w,
-        ("Folder", &folder),
+        Some(("Folder", &folder)),
         "RegisterVM_Task",
         user,
         Box::new(move |_sh, w| {

@@ -53,6 +53,11 @@ impl World {
         let _ = op;
         let entity_name = entity.as_ref().and_then(|(k, id)| match k.as_str() {
             "VirtualMachine" => self.vm(id).map(|v| v.name.clone()),
+            "Datastore" => self
+                .datastores
+                .iter()
+                .find(|d| &d.moid == id)
+                .map(|d| d.name.clone()),
             _ => None,
         });
         let task = Task {
@@ -298,19 +303,21 @@ pub fn start_vm_task(
     Ok(Ret::Vals(vec![moref("Task", t)]))
 }
 
-/// Starts a task on an object that is not a VM (a folder): queued now,
-/// `work` runs once the task's duration has passed.
+/// Starts a task on an object that is not a VM (a folder, a datastore;
+/// None for a manager, which is not a ManagedEntity and so cannot be a
+/// TaskInfo's entity): queued now, `work` runs once the task's duration
+/// has passed.
 pub fn start_entity_task(
     sh: &Shared,
     w: &mut World,
-    entity: (&str, &str),
+    entity: Option<(&str, &str)>,
     method: &str,
     user: &str,
     work: Work,
 ) -> Result<Ret, Fault> {
     let t = w.new_task(
         method,
-        Some((entity.0.to_string(), entity.1.to_string())),
+        entity.map(|(k, id)| (k.to_string(), id.to_string())),
         false,
         user,
     );

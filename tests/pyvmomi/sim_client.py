@@ -116,12 +116,34 @@ def scenario_snapshots(si, content, args):
     print_tree(vm.snapshot.rootSnapshotList, 0)
 
 
+def scenario_disks(si, content, args):
+    """The disks of one datastore as VMware's SDK reads them: the
+    datastore browser's VmDiskFileQuery details and each disk's UUID."""
+    dc = content.rootFolder.childEntity[0]
+    ds = next(d for d in dc.datastore if d.name == args[0])
+    print("datastore", ds.name, ds.summary.type, ds.summary.capacity)
+    query = vim.host.DatastoreBrowser.VmDiskQuery()
+    query.details = vim.host.DatastoreBrowser.VmDiskQuery.Details(
+        capacityKb=True, diskType=True, thin=True)
+    spec = vim.host.DatastoreBrowser.SearchSpec(query=[query])
+    task = ds.browser.SearchDatastoreSubFolders_Task("[%s]" % ds.name, spec)
+    info = wait_task(task)
+    for folder in info.result:
+        for f in folder.file:
+            path = folder.folderPath.rstrip("/") + "/" + f.path
+            if not path.startswith("[%s] " % ds.name):
+                path = path.replace("[%s]" % ds.name, "[%s] " % ds.name, 1)
+            uuid = content.virtualDiskManager.QueryVirtualDiskUuid(path, dc)
+            print("disk", path.split("] ", 1)[1], f.capacityKb, f.thin, uuid)
+
+
 SCENARIOS = {
     "inventory": scenario_inventory,
     "power": scenario_power,
     "question": scenario_question,
     "read": scenario_read,
     "snapshots": scenario_snapshots,
+    "disks": scenario_disks,
 }
 
 
