@@ -111,9 +111,20 @@ impl VolStream {
                 "the stream is not a download in progress",
             ));
         };
-        let n = reader
-            .read(buf)
-            .map_err(|e| Error::operation_failed(format!("Could not {what}: {e}")))?;
+        // Fill the buffer (to the end of the transfer): the socket gives a
+        // few KiB a read, and a caller's call per few KiB costs more than
+        // the data.
+        let mut n = 0;
+        while n < buf.len() {
+            match reader.read(&mut buf[n..]) {
+                Ok(0) => break,
+                Ok(k) => n += k,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    return Err(Error::operation_failed(format!("Could not {what}: {e}")));
+                }
+            }
+        }
         if let Some(l) = left {
             if n == 0 && *l > 0 {
                 return Err(Error::operation_failed(format!(

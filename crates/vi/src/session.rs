@@ -511,17 +511,16 @@ impl Client {
     pub fn http_get_stream(&self, path: &str, offset: u64, length: u64) -> Result<StreamReply> {
         let seen = self.generation.load(Ordering::SeqCst);
         self.requests.fetch_add(1, Ordering::Relaxed);
-        let deadline = self.task_timeout();
         let reply = self
             .transport
-            .get_stream(path, offset, length, deadline)
+            .get_stream(path, offset, length)
             .map_err(Error::from)?;
         if reply.status == 401 || reply.status == 403 {
             self.relogin(seen)?;
             self.requests.fetch_add(1, Ordering::Relaxed);
             return self
                 .transport
-                .get_stream(path, offset, length, deadline)
+                .get_stream(path, offset, length)
                 .map_err(Error::from);
         }
         Ok(reply)
@@ -539,7 +538,7 @@ impl Client {
         self.requests.fetch_add(1, Ordering::Relaxed);
         let reply = self
             .transport
-            .put_stream(path, body, length, self.task_timeout())
+            .put_stream(path, body, length)
             .map_err(Error::from)?;
         if reply.status == 401 || reply.status == 403 {
             self.relogin(seen)?;

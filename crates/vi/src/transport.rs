@@ -232,10 +232,13 @@ impl Transport {
         path: &str,
         offset: u64,
         length: u64,
-        deadline: Duration,
     ) -> std::result::Result<StreamReply, SendError> {
         let url = format!("{}{path}", self.base_url);
-        let mut req = self.agent.get(&url).timeout(deadline);
+        // No overall deadline: a transfer of any size may take as long as
+        // it needs while data moves; the agent's read and write timeouts
+        // end one that stalls. (A deadline also costs ureq two setsockopt
+        // calls per read.)
+        let mut req = self.agent.get(&url);
         if let Some(c) = self.cookie_header() {
             req = req.set("Cookie", &c);
         }
@@ -271,13 +274,12 @@ impl Transport {
         path: &str,
         body: impl std::io::Read,
         length: Option<u64>,
-        deadline: Duration,
     ) -> std::result::Result<HttpReply, SendError> {
         let url = format!("{}{path}", self.base_url);
+        // As get_stream: stalls are ended by the agent's timeouts.
         let mut req = self
             .agent
             .put(&url)
-            .timeout(deadline)
             .set("Content-Type", "application/octet-stream");
         if let Some(c) = self.cookie_header() {
             req = req.set("Cookie", &c);
