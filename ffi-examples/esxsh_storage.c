@@ -1,7 +1,8 @@
 /*
- * esxsh's pool and volume commands: virsh's syntax and output formats
- * (tools/virsh-pool.c and virsh-volume.c describe them), over the storage
- * API of esx_driver.h.
+ * esxsh's pool and volume commands and screenshot (the commands that use
+ * streams): virsh's syntax and output formats (tools/virsh-pool.c,
+ * virsh-volume.c and virsh-domain.c describe them), over the storage API
+ * of esx_driver.h.
  */
 
 #include <ctype.h>
@@ -10,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include <esx_driver.h>
 
@@ -19,7 +21,7 @@
 
 /* Options followed by a value (`--pool P` or `--pool=P`). */
 static const char *const value_options[] = {
-    "--pool", "--inputpool", "--allocation", "--format", "--offset", "--length", NULL,
+    "--pool", "--inputpool", "--allocation", "--format", "--offset", "--length", "--screen", NULL,
 };
 
 static int
@@ -989,6 +991,84 @@ cmd_vol_create_from(esxConnectPtr conn, int argc, char **argv)
     return rc;
 }
 
+/* ---- screenshot (virsh's: FILE defaults to NAME-DATE.png) ---- */
+
+static int
+cmd_screenshot(esxConnectPtr conn, int argc, char **argv)
+{
+    const char *what = arg(argc, argv, 0);
+    const char *file = arg(argc, argv, 1);
+    const char *screen_text = option(argc, argv, "--screen");
+    unsigned long long screen = 0;
+    char generated[512];
+    esxDomainPtr dom;
+    esxStreamPtr st;
+    char *mime, *buf;
+    FILE *out;
+    int rc = 0, n = 0;
+
+    if (!what)
+        return usage_error("screenshot DOMAIN [FILE] [--screen N]");
+    if (screen_text && (parse_size(screen_text, &screen) < 0 || screen > 0xffffffffULL)) {
+        fprintf(stderr, "error: Unable to parse integer parameter\n");
+        return 1;
+    }
+    if (!(dom = lookup(conn, what))) {
+        fprintf(stderr, "error: failed to get domain '%s'\n", what);
+        return fail();
+    }
+    st = esxStreamNew(conn, 0);
+    mime = st ? esxDomainScreenshot(dom, st, (unsigned int)screen, 0) : NULL;
+    if (!mime) {
+        fprintf(stderr, "error: could not take a screenshot of %s\n", what);
+        rc = fail();
+        goto out;
+    }
+    if (!file) {
+        time_t now = time(NULL);
+        char stamp[64];
+        strftime(stamp, sizeof(stamp), "%Y-%m-%d-%H:%M:%S", localtime(&now));
+        snprintf(generated, sizeof(generated), "%s-%s%s", esxDomainGetName(dom), stamp,
+                 strcmp(mime, "image/png") == 0 ? ".png" : "");
+        file = generated;
+    }
+    if (!(out = fopen(file, "wb"))) {
+        fprintf(stderr, "error: cannot create file %s\n", file);
+        esxStreamAbort(st);
+        rc = 1;
+        goto out;
+    }
+    buf = malloc(1 << 16);
+    while (buf && (n = esxStreamRecv(st, buf, 1 << 16)) > 0)
+        if (fwrite(buf, 1, (size_t)n, out) != (size_t)n) {
+            n = -2;
+            break;
+        }
+    if (!buf || n < 0) {
+        fprintf(stderr, "error: could not receive data from domain '%s'\n", what);
+        rc = n == -1 ? fail() : 1;
+        esxStreamAbort(st);
+    } else if (esxStreamFinish(st) < 0) {
+        fprintf(stderr, "error: cannot close stream on domain '%s'\n", what);
+        rc = fail();
+    }
+    free(buf);
+    if (fclose(out) != 0 && rc == 0) {
+        fprintf(stderr, "error: cannot close file %s\n", file);
+        rc = 1;
+    }
+    if (rc == 0)
+        printf("Screenshot saved to %s, with type of %s\n", file, mime);
+    else
+        remove(file);
+ out:
+    free(mime);
+    if (st)
+        esxStreamFree(st);
+    esxDomainFree(dom);
+    return rc;
+}
+
 const command storage_commands[] = {
     { "pool-list", cmd_pool_list, "pool-list [--all|--inactive] [--details]" },
     { "pool-info", cmd_pool_info, "pool-info POOL [--bytes]" },
@@ -1010,6 +1090,7 @@ const command storage_commands[] = {
     { "vol-resize", cmd_vol_resize, "vol-resize VOL CAPACITY [--pool P] [--allocate] [--delta] [--shrink]" },
     { "vol-download", cmd_vol_download, "vol-download VOL FILE [--pool P] [--offset N] [--length N]" },
     { "vol-upload", cmd_vol_upload, "vol-upload VOL FILE [--pool P] [--offset N] [--length N]" },
+    { "screenshot", cmd_screenshot, "screenshot DOMAIN [FILE] [--screen N]" },
 };
 
 const size_t storage_ncommands = sizeof(storage_commands) / sizeof(storage_commands[0]);

@@ -205,8 +205,8 @@ scenario_tables(void)
     printf("%d table fields filled\n", filled);
     CHECK(filled >= 20);
 
-    /* The storage table: every entry of libvirt's ESX storage driver (26)
-     * and resize, download and upload; the others NULL. */
+    /* The storage table: every entry of libvirt's ESX storage driver (26),
+     * the two ListAll calls, resize, download and upload; the others NULL. */
     const esxStorageDriver *s = esxGetStorageDriver();
     int storage = 0;
     CHECK(s && strcmp(s->name, "ESX") == 0);
@@ -223,7 +223,7 @@ scenario_tables(void)
 #include "storage_fields.h"
 #undef FIELD
     printf("%d storage table fields filled\n", storage);
-    CHECK(storage == 29);
+    CHECK(storage == 31);
     dlclose(self);
 }
 
@@ -961,6 +961,30 @@ scenario_storage(const char *uri)
     CHECK(esxStreamFinish(st) == 0);
     esxStreamFree(st);
     st = NULL;
+    /* A running domain's screenshot through a stream. */
+    {
+        esxDomainPtr dom = esxDomainLookupByName(conn, "alpine-01");
+        char *mime;
+        CHECK(dom != NULL);
+        st = esxStreamNew(conn, 0);
+        mime = dom ? esxDomainScreenshot(dom, st, 0, 0) : NULL;
+        CHECK(mime && strcmp(mime, "image/png") == 0);
+        CHECK(esxStreamRecv(st, back, 8) == 8 && memcmp(back, "\x89PNG\r\n\x1a\n", 8) == 0);
+        got = 8;
+        while ((r = esxStreamRecv(st, back, 65536)) > 0)
+            got += (size_t)r;
+        CHECK(r == 0 && got > 1000);
+        CHECK(esxStreamFinish(st) == 0);
+        esxStreamFree(st);
+        st = esxStreamNew(conn, 0);
+        CHECK(dom && esxDomainScreenshot(dom, st, 1, 0) == NULL);
+        CHECK_ERROR(ESX_ERR_INVALID_ARG, "screen");
+        esxStreamFree(st);
+        st = NULL;
+        free(mime);
+        if (dom)
+            esxDomainFree(dom);
+    }
     CHECK(esxStorageVolRef(disk) == 0);
     CHECK(esxStorageVolFree(disk) == 0);
     CHECK(esxStorageVolDelete(disk, 0) == 0);

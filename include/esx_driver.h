@@ -971,7 +971,7 @@ typedef struct {
   int (*domainGetMemoryParameters)(esxDomainPtr, esxTypedParameterPtr, int*, unsigned int);
   int (*domainGetInfo)(esxDomainPtr, esxDomainInfoPtr);
   int (*domainGetState)(esxDomainPtr, int*, int*, unsigned int);
-  char *(*domainScreenshot)(esxDomainPtr, void*, unsigned int, unsigned int);
+  char *(*domainScreenshot)(esxDomainPtr, esxStreamPtr, unsigned int, unsigned int);
   int (*domainSetVcpus)(esxDomainPtr, unsigned int);
   int (*domainSetVcpusFlags)(esxDomainPtr, unsigned int, unsigned int);
   int (*domainGetVcpusFlags)(esxDomainPtr, unsigned int);
@@ -1956,6 +1956,14 @@ int esxStorageVolDownload(esxStorageVolPtr v, esxStreamPtr stream, unsigned long
  * virtual disk its capacity; 0 means that).
  */
 int esxStorageVolUpload(esxStorageVolPtr v, esxStreamPtr stream, unsigned long long offset, unsigned long long length, unsigned int flags);
+
+/**
+ * Takes a screenshot of a running domain's console (screen 0, the only
+ * one) into `stream`: receive the PNG with esxStreamRecv until it returns
+ * 0, then esxStreamFinish. Returns the MIME type ("image/png"; free it),
+ * NULL on error.
+ */
+char *esxDomainScreenshot(esxDomainPtr d, esxStreamPtr stream, unsigned int screen, unsigned int flags);
 
 /**
  * Receives up to `nbytes` into `data`: the count, 0 at the end, -1 on error.

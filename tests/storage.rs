@@ -695,6 +695,23 @@ fn esxsh_resizes_downloads_and_uploads() {
         "{err}"
     );
     assert_eq!(std::fs::read(&flat).unwrap(), data);
+
+    // screenshot, as virsh's (which libvirt's ESX driver cannot serve).
+    let png = tmp.0.join("screen.png");
+    let out = ok(&["screenshot", "alpine-01", png.to_str().unwrap()]);
+    assert_eq!(
+        out.trim_end(),
+        format!(
+            "Screenshot saved to {}, with type of image/png",
+            png.display()
+        )
+    );
+    assert!(std::fs::read(&png).unwrap().starts_with(b"\x89PNG"));
+    let (_, err) = e.run(&["screenshot", "debian-02", png.to_str().unwrap()]);
+    assert!(
+        err.starts_with("error: could not take a screenshot of debian-02\nerror: Requested operation is not valid"),
+        "{err}"
+    );
 }
 
 // ------------------------------------------------------------------ streams
@@ -766,4 +783,66 @@ fn upload_then_download_a_disk_and_an_image() {
     cut.send(&[9u8; 1000]).unwrap();
     cut.abort();
     assert_eq!(std::fs::read(&flat).unwrap().len(), before.len());
+}
+
+// --------------------------------------------------------------- screenshot
+
+/// esxDomainScreenshot (libvirt's ESX driver has none): the host's PNG of a
+/// running VM's console, read through a stream; the rules before any task.
+#[test]
+fn a_running_domain_has_a_screenshot() {
+    let sim = Sim::with_args(&["--task-ms", "5"]);
+    let c = sim.connect("");
+    let d = c.domains().domain_lookup_by_name("alpine-01").unwrap();
+    let (mut st, mime) = c.domains().domain_screenshot(&d, 0, 0).unwrap();
+    assert_eq!(mime, "image/png");
+    let mut png = Vec::new();
+    let mut buf = vec![0u8; 100_000];
+    loop {
+        let n = st.recv(&mut buf).unwrap();
+        if n == 0 {
+            break;
+        }
+        png.extend_from_slice(&buf[..n]);
+    }
+    st.finish().unwrap();
+    assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"), "a PNG");
+    assert_eq!(&png[12..16], b"IHDR");
+    assert_eq!(u32::from_be_bytes(png[16..20].try_into().unwrap()), 640);
+    assert_eq!(u32::from_be_bytes(png[20..24].try_into().unwrap()), 480);
+    // The file the host wrote beside the VM, byte for byte.
+    let dir = sim.datastore_dir.join("datastore1/alpine-01");
+    let on_host: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".png"))
+        .collect();
+    assert_eq!(on_host.len(), 1);
+    assert_eq!(std::fs::read(on_host[0].path()).unwrap(), png);
+    assert_eq!(sim.count("CreateScreenshot_Task"), 1);
+
+    // Refused before a task: another screen, a stopped VM, a read-only
+    // connection, flags.
+    let off = c.domains().domain_lookup_by_name("debian-02").unwrap();
+    for (dom, screen, flags, code) in [
+        (&d, 1, 0, Code::InvalidArg),
+        (&off, 0, 0, Code::OperationInvalid),
+        (&d, 0, 1, Code::InvalidArg),
+    ] {
+        let e = c
+            .domains()
+            .domain_screenshot(dom, screen, flags)
+            .unwrap_err();
+        assert_eq!(e.code(), code, "{e}");
+    }
+    let ro = sim.connect_readonly("");
+    let rd = ro.domains().domain_lookup_by_name("alpine-01").unwrap();
+    assert_eq!(
+        ro.domains()
+            .domain_screenshot(&rd, 0, 0)
+            .unwrap_err()
+            .code(),
+        Code::OperationDenied
+    );
+    assert_eq!(sim.count("CreateScreenshot_Task"), 1);
 }

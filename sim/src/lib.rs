@@ -24,6 +24,7 @@ mod methods;
 mod model;
 mod ops;
 mod props;
+mod screenshot;
 mod server;
 mod soap;
 mod tasks;

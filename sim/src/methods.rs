@@ -166,6 +166,9 @@ static METHODS: &[Method] = &[
     m("ResetVM_Task", |c| {
         power_change(c, "ResetVM_Task", &[Power::On], Power::On, "poweredOn")
     }),
+    m("CreateScreenshot_Task", |c| {
+        crate::screenshot::create(c.sh, c.w, c.call, &c.user)
+    }),
     m("ShutdownGuest", |c| tasks::guest_op(c.sh, c.w, c.call)),
     m("RebootGuest", |c| tasks::guest_op(c.sh, c.w, c.call)),
     m("StandbyGuest", |c| tasks::guest_op(c.sh, c.w, c.call)),

@@ -1147,7 +1147,7 @@ fn host_capability(w: &World) -> SVal {
             ("unsharedSwapVMotionSupported", b(true)),
             ("backgroundSnapshotsSupported", b(false)),
             ("preAssignedPCIUnitNumbersSupported", b(true)),
-            ("screenshotSupported", b(false)),
+            ("screenshotSupported", b(true)),
             ("scaledScreenshotSupported", b(false)),
             ("storageVMotionSupported", b(false)),
             ("vmotionWithStorageVMotionSupported", b(false)),

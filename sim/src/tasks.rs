@@ -18,6 +18,7 @@ fn op_of(method: &str) -> (&'static str, &'static str) {
         "PowerOffVM_Task" => ("VirtualMachine.powerOff", "powerOff"),
         "SuspendVM_Task" => ("VirtualMachine.suspend", "suspend"),
         "ResetVM_Task" => ("VirtualMachine.reset", "reset"),
+        "CreateScreenshot_Task" => ("VirtualMachine.createScreenshot", "createScreenshot"),
         "ReconfigVM_Task" => ("VirtualMachine.reconfigure", "reconfigure"),
         "CreateSnapshot_Task" => ("VirtualMachine.createSnapshot", "createSnapshot"),
         "RevertToSnapshot_Task" => ("vm.Snapshot.revert", "revert"),

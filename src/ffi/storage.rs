@@ -4,7 +4,7 @@
 use std::os::raw::{c_char, c_int, c_uchar, c_uint, c_ulonglong};
 
 use super::error::out_string;
-use super::export::{export, Conn, Out, OutArray, Pool, Stream, Uuid, Vol};
+use super::export::{export, Conn, Dom, Out, OutArray, Pool, Stream, Uuid, Vol};
 use super::handles::{add_ref, into_raw, pointer, release};
 use super::strings::{fill_buf, write_handles, write_names};
 use super::types::*;
@@ -528,6 +528,28 @@ pub unsafe extern "C" fn esxStorageVolUpload(
 ) -> c_int {
     export!(esxStorageVolUpload(v: Vol, stream: Stream) {
         attach(&stream, || v.storage().storage_vol_upload(&v.vol, offset, length, flags))
+    })
+}
+
+/// Takes a screenshot of a running domain's console (screen 0, the only
+/// one) into `stream`: receive the PNG with esxStreamRecv until it returns
+/// 0, then esxStreamFinish. Returns the MIME type ("image/png"; free it),
+/// NULL on error.
+#[no_mangle]
+pub unsafe extern "C" fn esxDomainScreenshot(
+    d: esxDomainPtr,
+    stream: esxStreamPtr,
+    screen: c_uint,
+    flags: c_uint,
+) -> *mut c_char {
+    export!(esxDomainScreenshot(d: Dom, stream: Stream) {
+        let mut mime = "";
+        attach(&stream, || {
+            let (st, m) = d.domains().domain_screenshot(&d.dom(), screen, flags)?;
+            mime = m;
+            Ok(st)
+        })?;
+        out_string(mime)
     })
 }
 

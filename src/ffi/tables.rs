@@ -9,7 +9,7 @@
 
 #![allow(non_snake_case, non_camel_case_types)]
 
-use std::os::raw::{c_char, c_int, c_uchar, c_uint, c_ulong, c_ulonglong, c_void};
+use std::os::raw::{c_char, c_int, c_uchar, c_uint, c_ulong, c_ulonglong};
 
 use super::config::*;
 use super::connect::*;
@@ -68,7 +68,7 @@ pub struct esxHypervisorDriver {
     pub domainGetState:
         Option<unsafe extern "C" fn(esxDomainPtr, *mut c_int, *mut c_int, c_uint) -> c_int>,
     pub domainScreenshot:
-        Option<unsafe extern "C" fn(esxDomainPtr, *mut c_void, c_uint, c_uint) -> *mut c_char>,
+        Option<unsafe extern "C" fn(esxDomainPtr, esxStreamPtr, c_uint, c_uint) -> *mut c_char>,
     pub domainSetVcpus: Option<unsafe extern "C" fn(esxDomainPtr, c_uint) -> c_int>,
     pub domainSetVcpusFlags: Option<unsafe extern "C" fn(esxDomainPtr, c_uint, c_uint) -> c_int>,
     pub domainGetVcpusFlags: Option<unsafe extern "C" fn(esxDomainPtr, c_uint) -> c_int>,
@@ -192,7 +192,7 @@ static HYPERVISOR: Table<esxHypervisorDriver> = Table(esxHypervisorDriver {
     domainGetMemoryParameters: Some(esxDomainGetMemoryParameters),
     domainGetInfo: Some(esxDomainGetInfo),
     domainGetState: Some(esxDomainGetState),
-    domainScreenshot: None,
+    domainScreenshot: Some(esxDomainScreenshot),
     domainSetVcpus: Some(esxDomainSetVcpus),
     domainSetVcpusFlags: Some(esxDomainSetVcpusFlags),
     domainGetVcpusFlags: Some(esxDomainGetVcpusFlags),

@@ -199,6 +199,12 @@ impl Sim {
             .unwrap_or_else(|e| panic!("connecting to esx-sim: {e}"))
     }
 
+    /// A read-only connection (esxConnectOpenReadOnly's).
+    pub fn connect_readonly(&self, extra: &str) -> esx_driver::driver::Connection {
+        esx_driver::driver::Connection::open(&self.uri(extra), Some(&mut Password(PASSWORD)), true)
+            .unwrap_or_else(|e| panic!("connecting to esx-sim: {e}"))
+    }
+
     pub fn base(&self) -> String {
         format!("{}://127.0.0.1:{}", self.scheme, self.port)
     }

@@ -17,6 +17,7 @@ pub mod flags;
 pub mod lifecycle;
 pub mod node;
 pub mod scope;
+pub mod screenshot;
 pub mod snapshot;
 pub mod storage;
 pub mod stream;

@@ -247,6 +247,49 @@ fn flat_extent(descriptor: &str) -> Option<String> {
     (!file.is_empty()).then(|| file.to_string())
 }
 
+impl crate::Connection {
+    /// A datastore file's bytes (`length` 0: to its end) from `offset`, as
+    /// a stream read by the caller: one GET on the host's `/folder`.
+    pub(crate) fn download_file(
+        &self,
+        data: &DatastorePath,
+        offset: u64,
+        length: u64,
+        what: String,
+    ) -> Result<VolStream> {
+        let dc = self.scope()?.datacenter_path.clone();
+        let reply = self
+            .client()
+            .http_get_stream(&data.folder_url(&dc), offset, length)?;
+        match reply.status {
+            200 | 206 => {}
+            404 => {
+                return Err(Error::no_storage_vol(format!(
+                    "Could not {what}: the host has no file '[{}] {}'",
+                    data.datastore, data.directory_and_file
+                )))
+            }
+            416 => {
+                return Err(Error::invalid_arg(format!(
+                    "Could not {what}: offset {offset} is past the end of the file"
+                )))
+            }
+            s => {
+                return Err(Error::operation_failed(format!(
+                    "Could not {what}: the host answered HTTP {s}"
+                )))
+            }
+        }
+        Ok(VolStream {
+            state: State::Download {
+                reader: reply.reader,
+                left: reply.length,
+                what,
+            },
+        })
+    }
+}
+
 impl Storage<'_> {
     /// Where a volume's contents are: a disk's data file, else the file.
     fn data_path(&self, vol: &VolRef) -> Result<DatastorePath> {
@@ -284,37 +327,7 @@ impl Storage<'_> {
     ) -> Result<VolStream> {
         check_flags(flags, flags::STORAGE_NONE)?;
         let data = self.data_path(vol)?;
-        let dc = self.scope()?.datacenter_path.clone();
-        let what = format!("download '{}'", vol.path());
-        let reply = self
-            .client()
-            .http_get_stream(&data.folder_url(&dc), offset, length)?;
-        match reply.status {
-            200 | 206 => {}
-            404 => {
-                return Err(Error::no_storage_vol(format!(
-                    "Could not {what}: the host has no file '[{}] {}'",
-                    data.datastore, data.directory_and_file
-                )))
-            }
-            416 => {
-                return Err(Error::invalid_arg(format!(
-                    "Could not {what}: offset {offset} is past the end of the volume"
-                )))
-            }
-            s => {
-                return Err(Error::operation_failed(format!(
-                    "Could not {what}: the host answered HTTP {s}"
-                )))
-            }
-        }
-        Ok(VolStream {
-            state: State::Download {
-                reader: reply.reader,
-                left: reply.length,
-                what,
-            },
-        })
+        self.download_file(&data, offset, length, format!("download '{}'", vol.path()))
     }
 
     /// virStorageVolUpload: replaces the volume's contents with what the
