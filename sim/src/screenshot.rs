@@ -62,13 +62,10 @@ pub fn colour(name: &str) -> [u8; 3] {
 /// (uncompressed) deflate blocks: valid for any PNG reader, no compressor
 /// needed.
 pub fn png(width: u32, height: u32, rgb: [u8; 3]) -> Vec<u8> {
-    let mut raw = Vec::with_capacity((height * (1 + 3 * width)) as usize);
-    for _ in 0..height {
-        raw.push(0); // filter: none
-        for _ in 0..width {
-            raw.extend_from_slice(&rgb);
-        }
-    }
+    // Each row: filter byte 0 (none), then the pixels.
+    let mut row = vec![0u8];
+    row.extend(rgb.iter().copied().cycle().take(3 * width as usize));
+    let raw = row.repeat(height as usize);
     let mut z = vec![0x78, 0x01];
     let mut blocks = raw.chunks(65535).peekable();
     while let Some(b) = blocks.next() {
