@@ -825,14 +825,15 @@ scenario_storage(const char *uri)
     CHECK(conn != NULL);
     if (!conn)
         return;
+    /* Four datastores and two iSCSI targets. */
     n = esxConnectListAllStoragePools(conn, &pools, 0);
-    CHECK(n == 4);
+    CHECK(n == 6);
     for (int i = 0; i < n; i++)
         esxStoragePoolFree(pools[i]);
     free(pools);
-    CHECK(esxConnectNumOfStoragePools(conn) == 4);
+    CHECK(esxConnectNumOfStoragePools(conn) == 6);
     n = esxConnectListStoragePools(conn, names, 16);
-    CHECK(n == 4 && strcmp(names[0], "datastore1") == 0);
+    CHECK(n == 6 && strcmp(names[0], "datastore1") == 0);
     for (int i = 0; i < n && i < 16; i++)
         free(names[i]);
 

@@ -6,10 +6,21 @@ mod common;
 
 use common::{Esxsh, Sim, Virsh};
 use esx_driver::driver::flags::esxConnectListAllStoragePoolsFlags::*;
-use esx_driver::driver::storage::PoolInfo;
+use esx_driver::driver::storage::{Backend, PoolInfo};
 use esx_driver::error::Code;
 
-const POOLS: [&str; 4] = ["datastore1", "nfs-iso", "nfs41-backup", "vsanDatastore"];
+const POOLS: [&str; 6] = [
+    "datastore1",
+    "nfs-iso",
+    "nfs41-backup",
+    "vsanDatastore",
+    ISCSI_VMSTORE,
+    ISCSI_BACKUP,
+];
+/// esx-sim's iSCSI targets (pools) and a LUN of the first.
+const ISCSI_VMSTORE: &str = "iqn.2024-01.lab.example:storage.vmstore";
+const ISCSI_BACKUP: &str = "iqn.2024-01.lab.example:storage.backup";
+const LUN: &str = "/vmfs/devices/disks/naa.6001405a1b2c3d4e5f60718293a4b5c6";
 
 #[test]
 fn every_datastore_is_a_pool_and_listing_them_is_one_request() {
@@ -23,7 +34,7 @@ fn every_datastore_is_a_pool_and_listing_them_is_one_request() {
     assert_eq!(sim.count("total"), 1, "{:?}", sim.stats());
     let names: Vec<&str> = all.iter().map(|p| p.name.as_str()).collect();
     assert_eq!(names, POOLS);
-    assert_eq!(s.connect_num_of_storage_pools().unwrap(), 4);
+    assert_eq!(s.connect_num_of_storage_pools().unwrap(), 6);
     assert_eq!(
         s.connect_list_storage_pools(2).unwrap(),
         ["datastore1", "nfs-iso"]
@@ -68,13 +79,16 @@ fn list_all_filters_by_type_and_state() {
         names(ESX_CONNECT_LIST_STORAGE_POOLS_DIR as u32),
         ["vsanDatastore"]
     );
-    assert!(names(ESX_CONNECT_LIST_STORAGE_POOLS_ISCSI as u32).is_empty());
-    assert_eq!(names(ESX_CONNECT_LIST_STORAGE_POOLS_ACTIVE as u32).len(), 4);
+    assert_eq!(
+        names(ESX_CONNECT_LIST_STORAGE_POOLS_ISCSI as u32),
+        [ISCSI_VMSTORE, ISCSI_BACKUP]
+    );
+    assert_eq!(names(ESX_CONNECT_LIST_STORAGE_POOLS_ACTIVE as u32).len(), 6);
     assert!(names(ESX_CONNECT_LIST_STORAGE_POOLS_INACTIVE as u32).is_empty());
     assert!(names(ESX_CONNECT_LIST_STORAGE_POOLS_TRANSIENT as u32).is_empty());
     assert_eq!(
         names(ESX_CONNECT_LIST_STORAGE_POOLS_AUTOSTART as u32).len(),
-        4
+        6
     );
     assert_eq!(
         s.connect_list_all_storage_pools(1 << 25)
@@ -146,7 +160,15 @@ fn a_mount_without_a_path_keeps_the_pool_and_its_uuid() {
     sim.sim.omit(&[]);
     sim.sim.set_sparse(true);
     let sparse = c.storage().connect_list_all_storage_pools(0).unwrap();
-    assert_eq!(before, sparse);
+    // (A sparse host leaves out config.storageDevice, optional, and with it
+    // its iSCSI targets; the datastores stay as they were.)
+    let datastores = |v: &[esx_driver::driver::storage::PoolRef]| -> Vec<_> {
+        v.iter()
+            .filter(|p| p.backend == Backend::Datastore)
+            .cloned()
+            .collect()
+    };
+    assert_eq!(datastores(&before), sparse);
     for p in &sparse {
         c.storage().storage_pool_get_xml_desc(p, 0).unwrap();
         c.storage().storage_pool_get_info(p).unwrap();
@@ -162,11 +184,9 @@ fn virsh_shows_the_same_pools() {
     let c = sim.connect("");
     let s = c.storage();
     let listed = v.run(&["pool-list", "--all", "--name"]);
-    let ours: Vec<String> = s
-        .connect_list_storage_pools(100)
-        .unwrap()
-        .into_iter()
-        .collect();
+    // virsh sorts the names (ignoring case).
+    let mut ours: Vec<String> = s.connect_list_storage_pools(100).unwrap();
+    ours.sort_by_key(|n| n.to_lowercase());
     assert_eq!(
         listed
             .lines()
@@ -175,7 +195,7 @@ fn virsh_shows_the_same_pools() {
             .collect::<Vec<_>>(),
         ours
     );
-    for name in ["datastore1", "nfs-iso"] {
+    for name in ["datastore1", "nfs-iso", ISCSI_VMSTORE, ISCSI_BACKUP] {
         let p = s.storage_pool_lookup_by_name(name).unwrap();
         assert_eq!(
             v.run(&["pool-dumpxml", name]).trim_end(),
@@ -435,7 +455,7 @@ fn esxsh_pool_and_vol_commands_print_what_virsh_prints() {
         same(&["pool-info", pool]);
         same(&["pool-info", "--bytes", pool]);
     }
-    for pool in ["datastore1", "nfs-iso"] {
+    for pool in ["datastore1", "nfs-iso", ISCSI_VMSTORE] {
         same(&["pool-dumpxml", pool]);
     }
     // libvirt cannot describe NFS 4.1 and vSAN datastores; this driver can.
@@ -448,7 +468,7 @@ fn esxsh_pool_and_vol_commands_print_what_virsh_prints() {
         let (mine, my_err) = e.run(&["pool-dumpxml", pool]);
         assert!(mine.starts_with("<pool type="), "{pool}: {my_err}");
     }
-    for pool in ["datastore1", "nfs-iso"] {
+    for pool in ["datastore1", "nfs-iso", ISCSI_VMSTORE, ISCSI_BACKUP] {
         let (listing, ..) = same(&["vol-list", pool]);
         same(&["vol-list", pool, "--details"]);
         let names: Vec<String> = listing
@@ -458,9 +478,23 @@ fn esxsh_pool_and_vol_commands_print_what_virsh_prints() {
             .collect();
         assert!(!names.is_empty(), "{pool}: {listing}");
         for name in &names {
-            let path = format!("[{pool}] {name}");
+            let path = if name.starts_with('/') {
+                name.clone()
+            } else {
+                format!("[{pool}] {name}")
+            };
             for cmd in ["vol-info", "vol-path", "vol-key", "vol-dumpxml"] {
                 same(&[cmd, "--pool", pool, name]);
+            }
+            if pool == ISCSI_BACKUP {
+                // libvirt finds a LUN by path only behind the first
+                // target ("pool in virGetStorageVol must not be NULL"):
+                // this driver finds it behind any.
+                let (_, their_err) = v.run_loud(&["vol-pool", &path]);
+                assert!(their_err.contains("must not be NULL"), "{their_err}");
+                let (mine, my_err) = e.run(&["vol-pool", &path]);
+                assert_eq!(mine.trim_end(), ISCSI_BACKUP, "{my_err}");
+                continue;
             }
             same(&["vol-info", "--bytes", &path]);
             same(&["vol-pool", &path]);
@@ -845,4 +879,142 @@ fn a_running_domain_has_a_screenshot() {
         Code::OperationDenied
     );
     assert_eq!(sim.count("CreateScreenshot_Task"), 1);
+}
+
+// -------------------------------------------------------------------- iSCSI
+
+/// iSCSI targets are pools and their disk LUNs volumes, as libvirt's iSCSI
+/// backend shows them (checked against virsh); what ESX cannot do to a LUN
+/// is refused before any request; a LUN on another adapter is no volume.
+#[test]
+fn iscsi_targets_are_pools_of_luns() {
+    let sim = Sim::start();
+    let c = sim.connect("");
+    let s = c.storage();
+    let p = s.storage_pool_lookup_by_name(ISCSI_VMSTORE).unwrap();
+    assert_eq!(p.backend, Backend::Iscsi);
+    assert_eq!(
+        esx_driver::driver::domain::format_uuid(&p.uuid),
+        "a2bf834a-0fff-2392-c247-a23daf30718e"
+    );
+    assert_eq!(s.storage_pool_lookup_by_uuid(&p.uuid).unwrap(), p);
+    assert_eq!(s.storage_pool_get_info(&p).unwrap().state, 2);
+    let xml = s.storage_pool_get_xml_desc(&p, 0).unwrap();
+    assert!(xml.starts_with("<pool type='iscsi'>"), "{xml}");
+    assert!(
+        xml.contains("<host name='10.0.0.50' port='3260'/>"),
+        "{xml}"
+    );
+    sim.reset_stats();
+    let vols = s.storage_pool_list_all_volumes(&p, 0).unwrap();
+    assert_eq!(
+        sim.count("total"),
+        1,
+        "one read of the host's storage devices"
+    );
+    let names: Vec<&str> = vols.iter().map(|v| v.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            LUN,
+            "/vmfs/devices/disks/naa.6001405a1b2c3d4e5f60718293a4b5c7"
+        ]
+    );
+    assert_eq!(s.storage_pool_num_of_volumes(&p).unwrap(), 2);
+    let v = &vols[0];
+    assert_eq!(v.key, "c72d214d-4ac9-ff40-6069-00eddfc02cf8");
+    assert_eq!(s.storage_vol_get_path(v).unwrap(), LUN);
+    let info = s.storage_vol_get_info(v).unwrap();
+    assert_eq!(
+        (info.r#type, info.capacity, info.allocation),
+        (1, 10 << 30, 10 << 30)
+    );
+    assert_eq!(&s.storage_vol_lookup_by_path(LUN).unwrap(), v);
+    assert_eq!(&s.storage_vol_lookup_by_key(&v.key).unwrap(), v);
+    assert_eq!(&s.storage_vol_lookup_by_name(&p, LUN).unwrap(), v);
+    assert_eq!(s.storage_pool_lookup_by_volume(v).unwrap(), p);
+    // The local disk is on another adapter: in no pool.
+    let local = "/vmfs/devices/disks/mpx.vmhba0:C0:T0:L0";
+    assert_eq!(
+        s.storage_vol_lookup_by_path(local).unwrap_err().code(),
+        Code::NoStorageVol
+    );
+    let backup = s.storage_pool_lookup_by_name(ISCSI_BACKUP).unwrap();
+    assert_eq!(s.storage_pool_list_volumes(&backup, 10).unwrap().len(), 1);
+    // Refresh rescans the adapter.
+    s.storage_pool_refresh(&p, 0).unwrap();
+    assert_eq!(sim.count("RescanHba"), 1);
+    // What ESX does not do to a LUN.
+    sim.reset_stats();
+    let ds1 = s.storage_pool_lookup_by_name("datastore1").unwrap();
+    let xml = "<volume><name>a/b.vmdk</name><capacity>1024</capacity></volume>";
+    for e in [
+        s.storage_vol_create_xml(&p, xml, 0).unwrap_err(),
+        s.storage_vol_create_xml_from(&ds1, xml, v, 0).unwrap_err(),
+        s.storage_vol_delete(v, 0).unwrap_err(),
+        s.storage_vol_wipe(v, 0).unwrap_err(),
+        s.storage_vol_resize(v, 1 << 40, 0).unwrap_err(),
+        s.storage_vol_download(v, 0, 0, 0).unwrap_err(),
+        s.storage_vol_upload(v, 0, 0, 0).unwrap_err(),
+    ] {
+        assert_eq!(e.code(), Code::NoSupport, "{e}");
+        assert!(
+            e.to_string()
+                .contains("iSCSI storage pool does not support"),
+            "{e}"
+        );
+    }
+    assert_eq!(
+        sim.count("total"),
+        1,
+        "only the pool lookup: {:?}",
+        sim.stats()
+    );
+
+    // virsh shows the same LUNs the same way.
+    let Some(virsh) = Virsh::new(&sim) else {
+        return;
+    };
+    for vol in &vols {
+        assert_eq!(
+            virsh
+                .run(&["vol-dumpxml", "--pool", ISCSI_VMSTORE, &vol.name])
+                .trim_end(),
+            s.storage_vol_get_xml_desc(vol, 0).unwrap().trim_end()
+        );
+        assert_eq!(virsh.run(&["vol-key", &vol.name]).trim(), vol.key);
+    }
+}
+
+/// A host without an iSCSI adapter, or whose storage devices are not
+/// reported, has datastore pools only.
+#[test]
+fn no_iscsi_adapter_no_iscsi_pools() {
+    let sim = Sim::start();
+    let c = sim.connect("");
+    sim.sim.omit(&["HostConfigInfo.storageDevice"]);
+    let pools = c.storage().connect_list_all_storage_pools(0).unwrap();
+    assert!(pools.iter().all(|p| p.backend == Backend::Datastore));
+    assert_eq!(pools.len(), 4);
+    assert_eq!(
+        c.storage()
+            .storage_pool_lookup_by_name(ISCSI_VMSTORE)
+            .unwrap_err()
+            .code(),
+        Code::NoStoragePool
+    );
+    sim.sim.omit(&[
+        "HostConfigInfo.storageDevice",
+        "HostStorageDeviceInfo.scsiTopology",
+    ]);
+    sim.sim.omit(&["HostStorageDeviceInfo.scsiTopology"]);
+    let p = c
+        .storage()
+        .storage_pool_lookup_by_name(ISCSI_VMSTORE)
+        .unwrap();
+    assert!(c
+        .storage()
+        .storage_pool_list_all_volumes(&p, 0)
+        .unwrap()
+        .is_empty());
 }

@@ -20,6 +20,7 @@ mod control;
 mod disks;
 mod files;
 mod http;
+mod iscsi;
 mod methods;
 mod model;
 mod ops;

@@ -188,6 +188,18 @@ static METHODS: &[Method] = &[
     m("SearchDatastoreSubFolders_Task", |c| {
         crate::disks::search(c.sh, c.w, c.call, &c.user, true)
     }),
+    // Storage adapters.
+    m("RescanHba", |c| {
+        let device = c.call.req_str("hbaDevice")?;
+        if [crate::iscsi::HBA, crate::iscsi::LOCAL_HBA].contains(&device.as_str()) {
+            Ok(Ret::None)
+        } else {
+            Err(Fault::new(
+                "NotFound",
+                format!("The object or item referred to could not be found: adapter {device}"),
+            ))
+        }
+    }),
     // Virtual disks.
     m("QueryVirtualDiskUuid", |c| {
         crate::disks::query_uuid(c.w, c.call)

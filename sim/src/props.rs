@@ -1174,6 +1174,7 @@ fn host_config(w: &World) -> SVal {
         vec![
             ("host", moref("HostSystem", HOST)),
             ("product", about()),
+            ("storageDevice", crate::iscsi::storage_device()),
             (
                 "network",
                 obj(

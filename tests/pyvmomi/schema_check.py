@@ -21,8 +21,9 @@ def is_array(t):
     return isinstance(t, type) and issubclass(t, list) and hasattr(t, "Item")
 
 
-# pyvmomi's names for strings with a meaning (xsd:string on the wire).
-STRINGS = {"PropertyPath", "MethodName", "TypeName"}
+# pyvmomi's names for strings with a meaning (xsd:string on the wire; a
+# Link is the key of another data object, e.g. a ScsiLun's).
+STRINGS = {"PropertyPath", "MethodName", "TypeName", "Link"}
 
 
 def our_type(t):

@@ -14,6 +14,7 @@ pub mod config;
 pub mod domain;
 pub mod facade;
 pub mod flags;
+pub mod iscsi;
 pub mod lifecycle;
 pub mod node;
 pub mod scope;

@@ -5,7 +5,8 @@
 //!
 //! Where libvirt's driver fails (a mount without a path crashes it; NFS 4.1
 //! and vSAN datastores are "unexpected types") this one answers: see
-//! docs/decisions.md.
+//! docs/decisions.md. The iSCSI targets are pools too (crate::iscsi); each
+//! call below hands an iSCSI pool or volume to that module.
 
 use md5::{Digest, Md5};
 
@@ -19,19 +20,30 @@ use crate::vi::task::{self, AutoAnswer, TaskOutcome};
 use crate::vi::vim25::{
     self, AnyDatastoreInfo, AnyFileInfo, AnyFileQuery, AnyVirtualDiskSpec, DatastoreBrowser,
     DatastorePool, FileBackedVirtualDiskSpec, FileQueryFlags, FloppyImageFileQuery,
-    HostDatastoreBrowserSearchResults, HostDatastoreBrowserSearchSpec, IsoImageFileQuery,
-    VirtualDiskSpec, VmDiskFileQuery, VmDiskFileQueryFlags,
+    HostDatastoreBrowserSearchResults, HostDatastoreBrowserSearchSpec, HostIscsi,
+    IsoImageFileQuery, VirtualDiskSpec, VmDiskFileQuery, VmDiskFileQueryFlags,
 };
 use crate::vi::wire::{FromValue, View};
 use crate::vi::{methods, MoRef, Value};
 use crate::{Connection, Storage};
 
-/// A pool as a handle holds it: its name, UUID and datastore.
+/// Which of libvirt's two backends a pool or volume belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// A datastore and its files.
+    Datastore,
+    /// An iSCSI target and its LUNs.
+    Iscsi,
+}
+
+/// A pool as a handle holds it: its name, UUID and datastore (for an
+/// iSCSI target: the host).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PoolRef {
     pub name: String,
     pub uuid: [u8; 16],
     pub moref: MoRef,
+    pub backend: Backend,
 }
 
 const POOL_RUNNING: i32 = flags::esxStoragePoolState::ESX_STORAGE_POOL_RUNNING as i32;
@@ -90,6 +102,7 @@ impl Datastore {
             name: self.view.name.clone(),
             uuid: md5_uuid(&self.path),
             moref: self.view.obj.clone(),
+            backend: Backend::Datastore,
         }
     }
 
@@ -152,20 +165,61 @@ impl Connection {
                 ],
             }],
         };
-        let mut out = Vec::new();
+        property::retrieve(self.client(), &spec)?
+            .iter()
+            .map(|o| Ok(self.datastore_from(DatastorePool::from_object(o)?, &host)))
+            .collect()
+    }
+
+    fn datastore_from(&self, view: DatastorePool, host: &MoRef) -> Datastore {
+        // The mount of this host; a host may leave its path out (libvirt's
+        // driver crashes there): the URL says the same path.
+        let path = view
+            .mounts
+            .iter()
+            .find(|m| &m.key == host)
+            .and_then(|m| m.mount_info.path.clone())
+            .unwrap_or_else(|| url_path(&view.url));
+        Datastore { view, path }
+    }
+
+    /// Every pool of both backends, in one request: the host's datastores
+    /// (VMFS first, as libvirt lists them) then its iSCSI targets.
+    fn all_pools(&self) -> Result<Vec<(PoolRef, u32)>> {
+        let host = self.scope()?.host.clone();
+        let spec = FilterSpec {
+            props: vec![
+                PropertySpec::new(DatastorePool::TYPE, DatastorePool::PATHS),
+                PropertySpec::new(HostIscsi::TYPE, HostIscsi::PATHS),
+            ],
+            objects: vec![ObjectSpec {
+                obj: host.clone(),
+                skip: false,
+                select: vec![
+                    TraversalSpec::new("hostToDatastore", "HostSystem", "datastore")
+                        .into_selection(),
+                ],
+            }],
+        };
+        let mut pools = Vec::new();
+        let mut iscsi = None;
         for o in property::retrieve(self.client(), &spec)? {
-            let view = DatastorePool::from_object(&o)?;
-            // The mount of this host; a host may leave its path out (libvirt's
-            // driver crashes there): the URL says the same path.
-            let path = view
-                .mounts
-                .iter()
-                .find(|m| m.key == host)
-                .and_then(|m| m.mount_info.path.clone())
-                .unwrap_or_else(|| url_path(&view.url));
-            out.push(Datastore { view, path });
+            if o.obj.kind == HostIscsi::TYPE {
+                iscsi = Some(crate::iscsi::Iscsi {
+                    view: HostIscsi::from_object(&o)?,
+                });
+                continue;
+            }
+            let d = self.datastore_from(DatastorePool::from_object(&o)?, &host);
+            pools.push((d.pool_ref(), d.pool_type().flag()));
         }
-        Ok(out)
+        for t in iscsi.iter().flat_map(crate::iscsi::Iscsi::targets) {
+            pools.push((
+                crate::iscsi::pool_ref(&t, &host),
+                ESX_CONNECT_LIST_STORAGE_POOLS_ISCSI as u32,
+            ));
+        }
+        Ok(pools)
     }
 
     fn datastore(&self, pool: &PoolRef) -> Result<Datastore> {
@@ -185,7 +239,7 @@ fn no_pool(name: &str) -> Error {
 
 impl Storage<'_> {
     pub fn connect_num_of_storage_pools(&self) -> Result<i32> {
-        Ok(count(self.datastores()?.len()))
+        Ok(count(self.all_pools()?.len()))
     }
 
     /// The names of at most `maxnames` pools.
@@ -195,11 +249,7 @@ impl Storage<'_> {
         if max == 0 {
             return Ok(Vec::new());
         }
-        let mut names: Vec<String> = self
-            .datastores()?
-            .into_iter()
-            .map(|d| d.view.name)
-            .collect();
+        let mut names: Vec<String> = self.all_pools()?.into_iter().map(|(p, _)| p.name).collect();
         names.truncate(max);
         Ok(names)
     }
@@ -232,25 +282,25 @@ impl Storage<'_> {
         }
         let types = flags & flags::STORAGE_POOL_TYPES;
         Ok(self
-            .datastores()?
-            .iter()
-            .filter(|d| types == 0 || types & d.pool_type().flag() != 0)
-            .map(Datastore::pool_ref)
+            .all_pools()?
+            .into_iter()
+            .filter(|(_, flag)| types == 0 || types & flag != 0)
+            .map(|(p, _)| p)
             .collect())
     }
 
     pub fn storage_pool_lookup_by_name(&self, name: &str) -> Result<PoolRef> {
-        self.datastores()?
-            .iter()
-            .find(|d| d.view.name == name)
-            .map(Datastore::pool_ref)
+        self.all_pools()?
+            .into_iter()
+            .map(|(p, _)| p)
+            .find(|p| p.name == name)
             .ok_or_else(|| no_pool(name))
     }
 
     pub fn storage_pool_lookup_by_uuid(&self, uuid: &[u8; 16]) -> Result<PoolRef> {
-        self.datastores()?
-            .iter()
-            .map(Datastore::pool_ref)
+        self.all_pools()?
+            .into_iter()
+            .map(|(p, _)| p)
             .find(|p| &p.uuid == uuid)
             .ok_or_else(|| {
                 Error::new(
@@ -266,18 +316,27 @@ impl Storage<'_> {
     /// RefreshDatastore: the host re-reads the datastore's capacity.
     pub fn storage_pool_refresh(&self, pool: &PoolRef, flags: u32) -> Result<()> {
         check_flags(flags, flags::STORAGE_NONE)?;
+        if pool.backend == Backend::Iscsi {
+            return self.iscsi_pool_refresh(pool);
+        }
         let d = self.datastore(pool)?;
         methods::refresh_datastore(self.client(), &d.view.obj)
             .map_err(|e| e.context(format!("Could not refresh storage pool '{}'", pool.name)))
     }
 
     pub fn storage_pool_get_info(&self, pool: &PoolRef) -> Result<PoolInfo> {
+        if pool.backend == Backend::Iscsi {
+            return self.iscsi_pool_info(pool);
+        }
         Ok(self.datastore(pool)?.info())
     }
 
     /// The pool XML, as libvirt's ESX driver writes it.
     pub fn storage_pool_get_xml_desc(&self, pool: &PoolRef, flags: u32) -> Result<String> {
         check_flags(flags, flags::STORAGE_NONE)?;
+        if pool.backend == Backend::Iscsi {
+            return self.iscsi_pool_xml(pool);
+        }
         let d = self.datastore(pool)?;
         let info = d.info();
         let ty = d.pool_type();
@@ -321,16 +380,20 @@ impl Storage<'_> {
 
     /// Datastores start with the host: always 1.
     pub fn storage_pool_get_autostart(&self, pool: &PoolRef) -> Result<bool> {
-        self.datastore(pool)?;
+        self.pool_exists(pool)?;
         Ok(true)
     }
 
     /// Only "on" can be set (it already is).
     pub fn storage_pool_set_autostart(&self, pool: &PoolRef, autostart: bool) -> Result<()> {
-        self.datastore(pool)?;
+        self.pool_exists(pool)?;
         if !autostart {
             return Err(Error::operation_invalid(format!(
-                "Cannot deactivate storage pool autostart: datastore '{}' always starts with the host",
+                "Cannot deactivate storage pool autostart: {} '{}' always starts with the host",
+                match pool.backend {
+                    Backend::Datastore => "datastore",
+                    Backend::Iscsi => "iSCSI target",
+                },
                 pool.name
             )));
         }
@@ -338,13 +401,20 @@ impl Storage<'_> {
     }
 
     pub fn storage_pool_is_active(&self, pool: &PoolRef) -> Result<bool> {
-        self.datastore(pool)?;
+        self.pool_exists(pool)?;
         Ok(true)
     }
 
     pub fn storage_pool_is_persistent(&self, pool: &PoolRef) -> Result<bool> {
-        self.datastore(pool)?;
+        self.pool_exists(pool)?;
         Ok(true)
+    }
+
+    fn pool_exists(&self, pool: &PoolRef) -> Result<()> {
+        match pool.backend {
+            Backend::Datastore => self.datastore(pool).map(|_| ()),
+            Backend::Iscsi => self.iscsi_target(pool).map(|_| ()),
+        }
     }
 }
 
@@ -381,19 +451,23 @@ pub struct VolRef {
     pub pool: String,
     pub name: String,
     pub key: String,
+    pub backend: Backend,
 }
 
 impl VolRef {
-    /// `[pool] dir/file`.
+    /// `[pool] dir/file`; a LUN's device path (its name).
     pub fn path(&self) -> String {
-        format!("[{}] {}", self.pool, self.name)
+        match self.backend {
+            Backend::Datastore => format!("[{}] {}", self.pool, self.name),
+            Backend::Iscsi => self.name.clone(),
+        }
     }
 }
 
 /// virStorageVolInfo.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct VolInfo {
-    /// virStorageVolType: always VIR_STORAGE_VOL_FILE (0) here.
+    /// virStorageVolType: VIR_STORAGE_VOL_FILE (0), or _BLOCK (1) for a LUN.
     pub r#type: i32,
     pub capacity: u64,
     pub allocation: u64,
@@ -732,6 +806,7 @@ impl Connection {
             pool: pool.to_string(),
             name: name.to_string(),
             key: self.volume_key(&path, &f)?,
+            backend: Backend::Datastore,
         })
     }
 }
@@ -742,6 +817,9 @@ fn no_vol(what: &str) -> Error {
 
 impl Storage<'_> {
     pub fn storage_pool_num_of_volumes(&self, pool: &PoolRef) -> Result<i32> {
+        if pool.backend == Backend::Iscsi {
+            return Ok(count(self.iscsi_volumes(pool)?.len()));
+        }
         Ok(count(self.volume_files(&pool.name)?.len()))
     }
 
@@ -752,11 +830,17 @@ impl Storage<'_> {
         if max == 0 {
             return Ok(Vec::new());
         }
-        let mut names: Vec<String> = self
-            .volume_files(&pool.name)?
-            .into_iter()
-            .map(|(n, _)| n)
-            .collect();
+        let mut names: Vec<String> = if pool.backend == Backend::Iscsi {
+            self.iscsi_volumes(pool)?
+                .into_iter()
+                .map(|v| v.name)
+                .collect()
+        } else {
+            self.volume_files(&pool.name)?
+                .into_iter()
+                .map(|(n, _)| n)
+                .collect()
+        };
         names.truncate(max);
         Ok(names)
     }
@@ -764,6 +848,9 @@ impl Storage<'_> {
     /// Every volume with its key: one search task, and a UUID query per disk.
     pub fn storage_pool_list_all_volumes(&self, pool: &PoolRef, flags: u32) -> Result<Vec<VolRef>> {
         check_flags(flags, flags::STORAGE_NONE)?;
+        if pool.backend == Backend::Iscsi {
+            return self.iscsi_volumes(pool);
+        }
         self.volume_files(&pool.name)?
             .into_iter()
             .map(|(name, f)| {
@@ -772,17 +859,25 @@ impl Storage<'_> {
                     pool: pool.name.clone(),
                     key: self.volume_key(&path, &f)?,
                     name,
+                    backend: Backend::Datastore,
                 })
             })
             .collect()
     }
 
     pub fn storage_vol_lookup_by_name(&self, pool: &PoolRef, name: &str) -> Result<VolRef> {
+        if pool.backend == Backend::Iscsi {
+            return self.iscsi_vol_by_name(pool, name);
+        }
         self.volume(&pool.name, name)
     }
 
-    /// By datastore path (`[pool] dir/file`).
+    /// By datastore path (`[pool] dir/file`), or a LUN's device path (what
+    /// does not start with `[`, libvirt's rule).
     pub fn storage_vol_lookup_by_path(&self, path: &str) -> Result<VolRef> {
+        if !path.starts_with('[') {
+            return self.iscsi_vol_by_path(path);
+        }
         let p = DatastorePath::parse(path)?;
         self.volume(&p.datastore, &p.directory_and_file)
     }
@@ -805,9 +900,14 @@ impl Storage<'_> {
                         pool,
                         name,
                         key: key.to_ascii_lowercase(),
+                        backend: Backend::Datastore,
                     });
                 }
             }
+        }
+        // Then the LUNs' keys (libvirt asks its iSCSI backend second too).
+        if let Some(v) = self.iscsi_vol_by_key(key)? {
+            return Ok(v);
         }
         Err(no_vol(&format!(
             "Could not find storage volume with key '{key}'"
@@ -819,12 +919,18 @@ impl Storage<'_> {
     }
 
     pub fn storage_vol_get_info(&self, vol: &VolRef) -> Result<VolInfo> {
+        if vol.backend == Backend::Iscsi {
+            return self.iscsi_vol_info(vol);
+        }
         Ok(vol_info(&self.volume_file(&vol.pool, &vol.name)?).0)
     }
 
     /// The volume XML, as libvirt's ESX driver writes it.
     pub fn storage_vol_get_xml_desc(&self, vol: &VolRef, flags: u32) -> Result<String> {
         check_flags(flags, flags::STORAGE_NONE)?;
+        if vol.backend == Backend::Iscsi {
+            return self.iscsi_vol_xml(vol);
+        }
         let f = self.volume_file(&vol.pool, &vol.name)?;
         let (info, format) = vol_info(&f);
         let path = vol.path();
@@ -850,6 +956,9 @@ impl Storage<'_> {
     /// its directory is made if it is missing.
     pub fn storage_vol_create_xml(&self, pool: &PoolRef, xml: &str, flags: u32) -> Result<VolRef> {
         check_flags(flags, flags::STORAGE_NONE)?;
+        if pool.backend == Backend::Iscsi {
+            return Err(crate::iscsi::unsupported("volume creation"));
+        }
         let def = parse_vol_xml(xml)?;
         self.check_writable(&format!("create storage volume '{}'", def.name))?;
         let disk_type = disk_type(&def)?;
@@ -868,6 +977,7 @@ impl Storage<'_> {
             pool: pool.name.clone(),
             key: self.disk_key(&path)?,
             name: def.name,
+            backend: Backend::Datastore,
         })
     }
 
@@ -881,6 +991,9 @@ impl Storage<'_> {
         flags: u32,
     ) -> Result<VolRef> {
         check_flags(flags, flags::STORAGE_NONE)?;
+        if pool.backend == Backend::Iscsi || source.backend == Backend::Iscsi {
+            return Err(crate::iscsi::unsupported("volume creation"));
+        }
         let def = parse_vol_xml(xml)?;
         self.check_writable(&format!("create storage volume '{}'", def.name))?;
         // A copy takes the allocation the XML asks for when it is one ESX
@@ -913,11 +1026,15 @@ impl Storage<'_> {
             pool: pool.name.clone(),
             key: self.disk_key(&path)?,
             name: def.name,
+            backend: Backend::Datastore,
         })
     }
 
     pub fn storage_vol_delete(&self, vol: &VolRef, flags: u32) -> Result<()> {
         check_flags(flags, flags::STORAGE_NONE)?;
+        if vol.backend == Backend::Iscsi {
+            return Err(crate::iscsi::unsupported("volume deletion"));
+        }
         self.check_writable(&format!("delete storage volume '{}'", vol.name))?;
         let manager = self.disk_manager()?;
         let dc = self.scope()?.datacenter.clone();
@@ -931,6 +1048,9 @@ impl Storage<'_> {
     /// Zeroes the disk's contents (ZeroFillVirtualDisk_Task).
     pub fn storage_vol_wipe(&self, vol: &VolRef, flags: u32) -> Result<()> {
         check_flags(flags, flags::STORAGE_NONE)?;
+        if vol.backend == Backend::Iscsi {
+            return Err(crate::iscsi::unsupported("volume wiping"));
+        }
         self.check_writable(&format!("wipe storage volume '{}'", vol.name))?;
         let manager = self.disk_manager()?;
         let dc = self.scope()?.datacenter.clone();
@@ -946,6 +1066,9 @@ impl Storage<'_> {
     pub fn storage_vol_resize(&self, vol: &VolRef, capacity: u64, flags: u32) -> Result<()> {
         use crate::flags::esxStorageVolResizeFlags::*;
         check_flags(flags, flags::STORAGE_VOL_RESIZE)?;
+        if vol.backend == Backend::Iscsi {
+            return Err(crate::iscsi::unsupported("resizing a LUN"));
+        }
         if flags & ESX_STORAGE_VOL_RESIZE_SHRINK as u32 != 0 {
             return Err(Error::argument_unsupported(
                 "ESX cannot shrink a virtual disk",

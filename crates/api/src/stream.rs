@@ -326,6 +326,11 @@ impl Storage<'_> {
         flags: u32,
     ) -> Result<VolStream> {
         check_flags(flags, flags::STORAGE_NONE)?;
+        if vol.backend == crate::storage::Backend::Iscsi {
+            return Err(crate::iscsi::unsupported(
+                "downloads (a LUN is no datastore file)",
+            ));
+        }
         let data = self.data_path(vol)?;
         self.download_file(&data, offset, length, format!("download '{}'", vol.path()))
     }
@@ -343,6 +348,11 @@ impl Storage<'_> {
         flags: u32,
     ) -> Result<VolStream> {
         check_flags(flags, flags::STORAGE_NONE)?;
+        if vol.backend == crate::storage::Backend::Iscsi {
+            return Err(crate::iscsi::unsupported(
+                "uploads (a LUN is no datastore file)",
+            ));
+        }
         self.check_writable(&format!("upload into '{}'", vol.path()))?;
         if offset != 0 {
             return Err(Error::argument_unsupported(

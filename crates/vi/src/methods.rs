@@ -11,8 +11,8 @@ use crate::error::Result;
 pub use super::vim25::{
     answer_vm, cancel_task, create_screenshot_task, power_off_vm_task, power_on_vm_task,
     reboot_guest, reconfig_vm_task, reconfigure_autostart, refresh_datastore, remove_snapshot_task,
-    reset_vm_task, revert_to_snapshot_task, shutdown_guest, suspend_vm_task, unregister_vm,
-    HostAutoStartManagerConfig, VirtualMachineConfigSpec,
+    rescan_hba, reset_vm_task, revert_to_snapshot_task, shutdown_guest, suspend_vm_task,
+    unregister_vm, HostAutoStartManagerConfig, VirtualMachineConfigSpec,
 };
 
 /// SearchIndex.FindByUuid for a VM by its BIOS UUID.
