@@ -20,8 +20,11 @@ pub const HBA: &str = "vmhba65";
 /// The local adapter.
 pub const LOCAL_HBA: &str = "vmhba0";
 
-/// (target IQN, address, LUNs as (NAA id, size in GiB)).
-pub const TARGETS: [(&str, &str, &[(&str, u64)]); 2] = [
+/// A LUN: its NAA id and size in GiB.
+type Lun = (&'static str, u64);
+
+/// (target IQN, address, LUNs).
+pub const TARGETS: [(&str, &str, &[Lun]); 2] = [
     (
         "iqn.2024-01.lab.example:storage.vmstore",
         "10.0.0.50",
@@ -37,7 +40,7 @@ pub const TARGETS: [(&str, &str, &[(&str, u64)]); 2] = [
     ),
 ];
 
-const LOCAL_LUN: (&str, u64) = ("mpx.vmhba0:C0:T0:L0", 64);
+const LOCAL_LUN: Lun = ("mpx.vmhba0:C0:T0:L0", 64);
 
 fn disk(naa: &str, gib: u64) -> AnyScsiLun {
     let path = format!("/vmfs/devices/disks/{naa}");
