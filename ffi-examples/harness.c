@@ -825,15 +825,15 @@ scenario_storage(const char *uri)
     CHECK(conn != NULL);
     if (!conn)
         return;
-    /* Four datastores and two iSCSI targets. */
+    /* Five datastores and two iSCSI targets. */
     n = esxConnectListAllStoragePools(conn, &pools, 0);
-    CHECK(n == 6);
+    CHECK(n == 7);
     for (int i = 0; i < n; i++)
         esxStoragePoolFree(pools[i]);
     free(pools);
-    CHECK(esxConnectNumOfStoragePools(conn) == 6);
+    CHECK(esxConnectNumOfStoragePools(conn) == 7);
     n = esxConnectListStoragePools(conn, names, 16);
-    CHECK(n == 6 && strcmp(names[0], "datastore1") == 0);
+    CHECK(n == 7 && strcmp(names[0], "datastore1") == 0);
     for (int i = 0; i < n && i < 16; i++)
         free(names[i]);
 

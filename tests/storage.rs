@@ -9,11 +9,12 @@ use esx_driver::driver::flags::esxConnectListAllStoragePoolsFlags::*;
 use esx_driver::driver::storage::{Backend, PoolInfo};
 use esx_driver::error::Code;
 
-const POOLS: [&str; 6] = [
+const POOLS: [&str; 7] = [
     "datastore1",
     "nfs-iso",
     "nfs41-backup",
     "vsanDatastore",
+    "vvol-gold",
     ISCSI_VMSTORE,
     ISCSI_BACKUP,
 ];
@@ -34,7 +35,7 @@ fn every_datastore_is_a_pool_and_listing_them_is_one_request() {
     assert_eq!(sim.count("total"), 1, "{:?}", sim.stats());
     let names: Vec<&str> = all.iter().map(|p| p.name.as_str()).collect();
     assert_eq!(names, POOLS);
-    assert_eq!(s.connect_num_of_storage_pools().unwrap(), 6);
+    assert_eq!(s.connect_num_of_storage_pools().unwrap(), 7);
     assert_eq!(
         s.connect_list_storage_pools(2).unwrap(),
         ["datastore1", "nfs-iso"]
@@ -77,18 +78,18 @@ fn list_all_filters_by_type_and_state() {
     );
     assert_eq!(
         names(ESX_CONNECT_LIST_STORAGE_POOLS_DIR as u32),
-        ["vsanDatastore"]
+        ["vsanDatastore", "vvol-gold"]
     );
     assert_eq!(
         names(ESX_CONNECT_LIST_STORAGE_POOLS_ISCSI as u32),
         [ISCSI_VMSTORE, ISCSI_BACKUP]
     );
-    assert_eq!(names(ESX_CONNECT_LIST_STORAGE_POOLS_ACTIVE as u32).len(), 6);
+    assert_eq!(names(ESX_CONNECT_LIST_STORAGE_POOLS_ACTIVE as u32).len(), 7);
     assert!(names(ESX_CONNECT_LIST_STORAGE_POOLS_INACTIVE as u32).is_empty());
     assert!(names(ESX_CONNECT_LIST_STORAGE_POOLS_TRANSIENT as u32).is_empty());
     assert_eq!(
         names(ESX_CONNECT_LIST_STORAGE_POOLS_AUTOSTART as u32).len(),
-        6
+        7
     );
     assert_eq!(
         s.connect_list_all_storage_pools(1 << 25)
@@ -123,6 +124,11 @@ fn pool_info_xml_autostart_and_refresh() {
     let xml = s.storage_pool_get_xml_desc(&vsan, 0).unwrap();
     assert!(xml.starts_with("<pool type='dir'>"), "{xml}");
     assert!(xml.contains("<path>/vmfs/volumes/vsan:"), "{xml}");
+    let vvol = s.storage_pool_lookup_by_name("vvol-gold").unwrap();
+    let xml = s.storage_pool_get_xml_desc(&vvol, 0).unwrap();
+    assert!(xml.starts_with("<pool type='dir'>"), "{xml}");
+    assert!(xml.contains("<path>/vmfs/volumes/vvol:rfc4122."), "{xml}");
+    assert_eq!(s.storage_pool_get_info(&vvol).unwrap().capacity, 8 << 40);
     assert!(s.storage_pool_get_autostart(&p).unwrap());
     s.storage_pool_set_autostart(&p, true).unwrap();
     assert_eq!(
@@ -208,7 +214,7 @@ fn virsh_shows_the_same_pools() {
             esx_driver::driver::domain::format_uuid(&p.uuid)
         );
     }
-    for name in ["nfs41-backup", "vsanDatastore"] {
+    for name in ["nfs41-backup", "vsanDatastore", "vvol-gold"] {
         let args = [
             std::ffi::OsStr::new("pool-dumpxml"),
             std::ffi::OsStr::new(name),
@@ -459,7 +465,7 @@ fn esxsh_pool_and_vol_commands_print_what_virsh_prints() {
         same(&["pool-dumpxml", pool]);
     }
     // libvirt cannot describe NFS 4.1 and vSAN datastores; this driver can.
-    for pool in ["nfs41-backup", "vsanDatastore"] {
+    for pool in ["nfs41-backup", "vsanDatastore", "vvol-gold"] {
         let (theirs, their_err) = v.run_loud(&["pool-dumpxml", pool]);
         assert!(
             theirs.trim().is_empty() && !their_err.is_empty(),
@@ -995,7 +1001,7 @@ fn no_iscsi_adapter_no_iscsi_pools() {
     sim.sim.omit(&["HostConfigInfo.storageDevice"]);
     let pools = c.storage().connect_list_all_storage_pools(0).unwrap();
     assert!(pools.iter().all(|p| p.backend == Backend::Datastore));
-    assert_eq!(pools.len(), 4);
+    assert_eq!(pools.len(), 5);
     assert_eq!(
         c.storage()
             .storage_pool_lookup_by_name(ISCSI_VMSTORE)

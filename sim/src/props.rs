@@ -5,7 +5,7 @@ use esx_vi::vim25::{
     AboutInfo, AnyDatastoreInfo, AutoStartDefaults, AutoStartPowerInfo, DatastoreInfo,
     HostAutoStartManagerConfig, HostNasVolume, HostScsiDiskPartition, HostVmfsVolume,
     NasDatastoreInfo, ResourceAllocationInfo, SharesInfo, UserSession, VirtualMachineSnapshotTree,
-    VmfsDatastoreInfo, VsanDatastoreInfo,
+    VmfsDatastoreInfo, VsanDatastoreInfo, VvolDatastoreInfo,
 };
 use std::time::{Duration, SystemTime};
 
@@ -1396,6 +1396,16 @@ fn datastore_info(d: &Datastore, url: &str, free: i64) -> AnyDatastoreInfo {
             timestamp,
             container_id,
             membership_uuid: Some(d.uuid.clone()),
+        }),
+        DsKind::Vvol => AnyDatastoreInfo::VvolDatastoreInfo(VvolDatastoreInfo {
+            name,
+            url: u,
+            free_space,
+            max_file_size,
+            max_virtual_disk_capacity,
+            max_memory_file_size,
+            timestamp,
+            container_id,
         }),
     }
 }

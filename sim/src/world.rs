@@ -238,6 +238,8 @@ pub enum DsKind {
         path: String,
     },
     Vsan,
+    /// A vSphere Virtual Volumes container.
+    Vvol,
 }
 
 impl DsKind {
@@ -247,6 +249,7 @@ impl DsKind {
             DsKind::Nfs { v41: false, .. } => "NFS",
             DsKind::Nfs { v41: true, .. } => "NFS41",
             DsKind::Vsan => "vsan",
+            DsKind::Vvol => "VVOL",
         }
     }
 
@@ -254,6 +257,7 @@ impl DsKind {
     pub fn mount_path(&self, uuid: &str) -> String {
         match self {
             DsKind::Vsan => format!("/vmfs/volumes/vsan:{uuid}"),
+            DsKind::Vvol => format!("/vmfs/volumes/vvol:{uuid}"),
             _ => format!("/vmfs/volumes/{uuid}"),
         }
     }
@@ -620,6 +624,12 @@ impl World {
                 "52a1b2c3d4e5f607-8192a3b4c5d6e7f8",
                 DsKind::Vsan,
                 4 << 40,
+            ),
+            (
+                "vvol-gold",
+                "rfc4122.7c2a9d3e-5b4f-4e8a-9c1d-2f3e4a5b6c7d",
+                DsKind::Vvol,
+                8 << 40,
             ),
         ];
         let mut datastores = Vec::new();
