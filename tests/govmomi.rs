@@ -219,6 +219,49 @@ fn matrix(mode: &'static str, c: &Connection, vm: &str, autostart: Expect) -> Ma
         Expect::Ok,
         c.connect_domain_xml_from_native("vmware-vmx", vmx, 0),
     );
+    // Storage: the pools, a listing of volumes, a disk's life.
+    let pools = m
+        .run(
+            "pool-list",
+            Expect::Ok,
+            c.storage().connect_list_all_storage_pools(0),
+        )
+        .unwrap_or_default();
+    if let Some(p) = pools.first() {
+        m.run(
+            "pool-info",
+            Expect::Ok,
+            c.storage().storage_pool_get_info(p),
+        );
+        m.run(
+            "pool-dumpxml",
+            Expect::Ok,
+            c.storage().storage_pool_get_xml_desc(p, 0),
+        );
+        m.run(
+            "vol-list",
+            Expect::Ok,
+            c.storage().storage_pool_list_all_volumes(p, 0),
+        );
+        let made = m.run(
+            "vol-create-as",
+            Expect::Ok,
+            c.storage().storage_vol_create_xml(
+                p,
+                "<volume><name>govmomi/new.vmdk</name><capacity unit='M'>1</capacity>\
+                 <allocation>0</allocation></volume>",
+                0,
+            ),
+        );
+        if let Some(v) = made {
+            m.run("vol-info", Expect::Ok, c.storage().storage_vol_get_info(&v));
+            m.run(
+                "vol-delete",
+                Expect::Ok,
+                c.storage().storage_vol_delete(&v, 0),
+            );
+        }
+    }
     // vcsim refuses RegisterVM_Task for an uploaded .vmx (NotFound): the
     // error says so, and the upload is removed and confirmed gone.
     let ds = c.datastore_mounts().expect("datastores")[0].name.clone();
