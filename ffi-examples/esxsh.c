@@ -356,6 +356,55 @@ static int cmd_resume(esxConnectPtr c, int argc, char **argv) { return with_doma
 static int cmd_domstate(esxConnectPtr c, int argc, char **argv) { return with_domain(c, argc, argv, "domstate DOMAIN", do_domstate); }
 
 
+
+/* ---- questions ---- */
+
+/* question DOMAIN [--answer N|KEY]: the pending question and its choices,
+ * or answers it (only the question shown: its id goes with the answer). */
+static int
+do_question(esxDomainPtr dom, int argc, char **argv)
+{
+    const char *answer = NULL;
+    esxQuestion *q = NULL;
+    int r;
+
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--answer") == 0 && i + 1 < argc)
+            answer = argv[i + 1];
+        else if (strncmp(argv[i], "--answer=", 9) == 0)
+            answer = argv[i] + 9;
+    }
+    r = esxDomainGetQuestion(dom, &q, 0);
+    if (r < 0)
+        return fail();
+    if (r == 0) {
+        printf("Domain '%s' has no pending question\n", esxDomainGetName(dom));
+        return answer ? 1 : 0;
+    }
+    if (!answer) {
+        printf("%-12s %s\n", "Question:", q->id);
+        printf("%-12s %s\n", "Message:", q->messageId[0] ? q->messageId : "-");
+        printf("%-12s %s\n", "Text:", q->text);
+        printf("Choices:\n");
+        for (unsigned int i = 0; i < q->nchoices; i++)
+            printf("  %u) %s [%s]%s\n", i,
+                   q->choices[i].summary[0] ? q->choices[i].summary : q->choices[i].label,
+                   q->choices[i].label, (int)i == q->defaultIndex ? " (default)" : "");
+        esxQuestionFree(q);
+        return 0;
+    }
+    if (esxDomainAnswerQuestion(dom, q->id, answer, 0) < 0) {
+        int rc = fail();
+        esxQuestionFree(q);
+        return rc;
+    }
+    printf("Question %s of domain '%s' answered with '%s'\n", q->id, esxDomainGetName(dom), answer);
+    esxQuestionFree(q);
+    return 0;
+}
+
+static int cmd_question(esxConnectPtr c, int argc, char **argv) { return with_domain(c, argc, argv, "question DOMAIN [--answer N|KEY]", do_question); }
+
 /* ---- domain information and configuration (virsh's output formats) ---- */
 
 static int
@@ -1027,6 +1076,7 @@ static const command commands[] = {
     { "domuuid", cmd_domuuid, "domuuid DOMAIN" },
     { "domname", cmd_domname, "domname ID|UUID" },
     { "domid", cmd_domid, "domid DOMAIN" },
+    { "question", cmd_question, "question DOMAIN [--answer N|KEY]" },
 };
 
 /* --answer=ask: show the question and its choices, read the choice. */

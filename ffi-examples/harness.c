@@ -1008,6 +1008,54 @@ scenario_storage(const char *uri)
     CHECK(esxConnectClose(conn) == 0);
 }
 
+/* Questions as objects: a question raised with no task (by the test,
+ * before the run), read, refused with a stale id, answered by key; the
+ * rules' syntax. */
+static void
+scenario_question_api(const char *uri)
+{
+    esxConnectPtr conn = connect_to(uri, 0);
+    esxDomainPtr d;
+    esxQuestion *q = (esxQuestion *)1;
+    int found_copied = 0;
+
+    CHECK(conn != NULL);
+    if (!conn)
+        return;
+    d = esxDomainLookupByName(conn, "debian-02");
+    CHECK(d != NULL);
+    if (!d)
+        goto out;
+    CHECK(esxDomainGetQuestion(d, &q, 0) == 1);
+    CHECK(q != NULL && q != (esxQuestion *)1);
+    if (q && q != (esxQuestion *)1) {
+        CHECK(strcmp(q->messageId, "msg.uuid.altered") == 0);
+        CHECK(q->nchoices == 3 && q->defaultIndex >= 0);
+        for (unsigned int i = 0; i < q->nchoices; i++)
+            if (strcmp(q->choices[i].label, "button.uuid.copiedTheVM") == 0)
+                found_copied = 1;
+        CHECK(found_copied);
+        CHECK(esxDomainAnswerQuestion(d, "stale-id", "1", 0) == -1);
+        CHECK_ERROR(ESX_ERR_OPERATION_INVALID, "no longer pending");
+        CHECK(esxDomainAnswerQuestion(d, q->id, "no-such-choice", 0) == -1);
+        CHECK_ERROR(ESX_ERR_INVALID_ARG, "none of the choices");
+        CHECK(esxDomainAnswerQuestion(d, q->id, "button.uuid.copiedTheVM", 0) == 0);
+        CHECK(esxQuestionFree(q) == 0);
+    }
+    q = (esxQuestion *)1;
+    CHECK(esxDomainGetQuestion(d, &q, 0) == 0 && q == NULL);
+    CHECK(esxDomainGetQuestion(d, NULL, 0) == -1);
+    CHECK_ERROR(ESX_ERR_INVALID_ARG, NULL);
+    CHECK(esxQuestionFree(NULL) == 0);
+    CHECK(esxConnectSetQuestionRules(conn, "msg.uuid.altered=button.uuid.copiedTheVM,msg.serial.file.open=0", 0) == 0);
+    CHECK(esxConnectSetQuestionRules(conn, "no-equals", 0) == -1);
+    CHECK_ERROR(ESX_ERR_INVALID_ARG, "no-equals");
+    CHECK(esxConnectSetQuestionRules(conn, NULL, 0) == 0);
+    esxDomainFree(d);
+ out:
+    CHECK(esxConnectClose(conn) == 0);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1034,6 +1082,8 @@ main(int argc, char **argv)
         scenario_close_held(argv[2]);
     else if (strcmp(argv[1], "config") == 0)
         scenario_config(argv[2]);
+    else if (strcmp(argv[1], "question-api") == 0)
+        scenario_question_api(argv[2]);
     else if (strcmp(argv[1], "storage") == 0)
         scenario_storage(argv[2]);
     else if (strcmp(argv[1], "handler") == 0)

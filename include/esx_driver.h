@@ -1599,6 +1599,37 @@ int esxDomainHasManagedSaveImage(esxDomainPtr d, unsigned int flags);
 int esxSetLogHandler(esxLogCallback cb, void *opaque);
 
 /**
+ * The question pending on the domain's VM, whoever raised it: 1 and
+ * `*question` set (free it with esxQuestionFree), 0 and `*question` NULL
+ * when none is pending, -1 on error. One request.
+ */
+int esxDomainGetQuestion(esxDomainPtr d, esxQuestion **question, unsigned int flags);
+
+/**
+ * Frees a question from esxDomainGetQuestion (NULL is ignored).
+ */
+int esxQuestionFree(esxQuestion *question);
+
+/**
+ * Answers the question pending on the domain's VM with `answer`: a
+ * choice's index ("2"), key or label ("button.uuid.copiedTheVM"). With
+ * `questionId` non-NULL only that question is answered: another one
+ * pending is VIR_ERR_OPERATION_INVALID, so a caller never answers a
+ * question it has not seen. 0 on success. Two requests.
+ */
+int esxDomainAnswerQuestion(esxDomainPtr d, const char *questionId, const char *answer, unsigned int flags);
+
+/**
+ * Sets the connection's question rules, `ID=ANSWER[,ID=ANSWER...]` (e.g.
+ * "msg.uuid.altered=button.uuid.copiedTheVM"; ANSWER a choice's index or
+ * key), consulted before the question handler and auto_answer for every
+ * question this connection's tasks meet. NULL or "" removes them; invalid
+ * text changes nothing. The URI parameter `question_rules=` sets the
+ * first rules.
+ */
+int esxConnectSetQuestionRules(esxConnectPtr c, const char *rules, unsigned int flags);
+
+/**
  * Creates a snapshot from a <domainsnapshot> document (name, description).
  * flags: ESX_DOMAIN_SNAPSHOT_CREATE_QUIESCE (needs VMware Tools) and
  * ESX_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY (no memory image of a running

@@ -120,6 +120,28 @@ fn storage(with_valgrind: bool) {
     assert_eq!(sim.count("DeleteVirtualDisk_Task"), 2);
 }
 
+/// esxDomainGetQuestion / AnswerQuestion / SetQuestionRules through the C
+/// ABI, for a question raised with no task.
+fn question_api(with_valgrind: bool) {
+    let Some(sim) = harness_with("question-api", with_valgrind, "", |sim| {
+        sim.control("action=raise_question&vm=debian-02&kind=uuid");
+        vec![]
+    }) else {
+        return;
+    };
+    assert_eq!(sim.count("AnswerVM"), 1);
+}
+
+#[test]
+fn harness_question_api() {
+    question_api(false);
+}
+
+#[test]
+fn harness_question_api_under_valgrind() {
+    question_api(true);
+}
+
 #[test]
 fn harness_storage() {
     storage(false);

@@ -259,3 +259,34 @@ fn pyvmomi_sees_the_disks_the_driver_made() {
         );
     }
 }
+
+/// A power-on started by another client (pyvmomi) stops at the host's
+/// question; the driver, which started nothing, reads and answers it, and
+/// the other client's task completes.
+#[test]
+fn the_driver_answers_a_question_pyvmomi_raised() {
+    let Some(py) = common::pyvmomi_python() else {
+        return;
+    };
+    let sim = Sim::with_args(&["--task-ms", "5"]);
+    let lines = run(&py, &sim, "start-only", &["copied-05"]);
+    assert_eq!(lines[0][0], "task");
+    let c = sim.connect("");
+    let d = c.domains().domain_lookup_by_name("copied-05").unwrap();
+    let mut q = None;
+    for _ in 0..200 {
+        q = c.domains().domain_get_question(&d, 0).unwrap();
+        if q.is_some() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let q = q.expect("the question pyvmomi's power-on raised");
+    assert_eq!(q.message_ids, ["msg.uuid.altered"]);
+    c.domains()
+        .domain_answer_question(&d, Some(&q.id), "button.uuid.movedTheVM", 0)
+        .unwrap();
+    sim.wait_vm("copied-05", "pyvmomi's power-on", |v| {
+        v["power"] == "poweredOn"
+    });
+}

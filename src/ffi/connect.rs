@@ -381,41 +381,12 @@ impl Drop for QuestionHook {
 impl driver::QuestionHandler for QuestionHook {
     fn decide(&self, dom: &DomainRef, q: &Question) -> Option<usize> {
         let conn = self.conn.upgrade()?;
-        let cstr = |s: &str| CString::new(s.replace('\0', " ")).unwrap_or_default();
-        let id = cstr(&q.id);
-        let text = cstr(&q.text);
-        let msg = cstr(q.message_ids.first().map(String::as_str).unwrap_or(""));
-        let strings: Vec<(CString, CString, CString)> = q
-            .choices
-            .iter()
-            .map(|c| (cstr(&c.key), cstr(&c.label), cstr(&c.summary)))
-            .collect();
-        let choices: Vec<esxQuestionChoice> = strings
-            .iter()
-            .map(|(k, l, s)| esxQuestionChoice {
-                key: k.as_ptr(),
-                label: l.as_ptr(),
-                summary: s.as_ptr(),
-            })
-            .collect();
-        let question = esxQuestion {
-            id: id.as_ptr(),
-            text: text.as_ptr(),
-            messageId: msg.as_ptr(),
-            nchoices: choices.len() as c_uint,
-            choices: if choices.is_empty() {
-                ptr::null()
-            } else {
-                choices.as_ptr()
-            },
-            defaultIndex: q
-                .default_index
-                .map_or(-1, |i| i.min(c_int::MAX as usize) as c_int),
-        };
+        let owned = super::questions::OwnedQuestion::new(q);
+        let question = &owned.q;
         let dom_handle = into_raw(esxDomain::new(conn.clone(), dom.clone()));
         let conn_ptr = pointer(&*conn);
         // SAFETY: the caller's callback, given pointers valid for the call.
-        let answer = unsafe { (self.cb)(conn_ptr, dom_handle, &question, self.opaque) };
+        let answer = unsafe { (self.cb)(conn_ptr, dom_handle, question, self.opaque) };
         // SAFETY: we created this reference above; the callback took its own
         // with esxDomainRef if it wanted to keep the handle.
         let _ = release(dom_handle, "question handler");

@@ -23,6 +23,7 @@ pub mod export;
 pub mod handles;
 pub mod lifecycle;
 pub mod log;
+pub mod questions;
 pub mod snapshot;
 pub mod storage;
 pub mod strings;

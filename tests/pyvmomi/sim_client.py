@@ -137,6 +137,14 @@ def scenario_disks(si, content, args):
             print("disk", path.split("] ", 1)[1], f.capacityKb, f.thin, uuid)
 
 
+def scenario_start_only(si, content, args):
+    """Starts a power-on and leaves, as a vSphere client user would: a
+    question it raises stays for someone else to answer."""
+    vm = find_vm(content, args[0])
+    task = vm.PowerOnVM_Task()
+    print("task", task._moId)
+
+
 SCENARIOS = {
     "inventory": scenario_inventory,
     "power": scenario_power,
@@ -144,6 +152,7 @@ SCENARIOS = {
     "read": scenario_read,
     "snapshots": scenario_snapshots,
     "disks": scenario_disks,
+    "start-only": scenario_start_only,
 }
 
 

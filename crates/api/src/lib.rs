@@ -17,6 +17,7 @@ pub mod flags;
 pub mod iscsi;
 pub mod lifecycle;
 pub mod node;
+pub mod questions;
 pub mod scope;
 pub mod screenshot;
 pub mod snapshot;
@@ -89,6 +90,8 @@ pub struct Connection {
     vm_morefs_prefixed: std::sync::atomic::AtomicBool,
 
     question_handler: RwLock<Option<Arc<dyn QuestionHandler>>>,
+    /// Answers by message id, consulted before the handler and auto_answer.
+    pub(crate) question_rules: RwLock<Vec<esx_common::rules::Rule>>,
 }
 
 impl std::fmt::Debug for Connection {
@@ -137,6 +140,7 @@ impl Connection {
                 }
             )));
         }
+        let rules = uri.question_rules.clone();
         let conn = Connection {
             uri,
             client: Arc::new(client),
@@ -146,6 +150,7 @@ impl Connection {
             max_vcpus: OnceCell::new(),
             vm_morefs_prefixed: std::sync::atomic::AtomicBool::new(false),
             question_handler: RwLock::new(None),
+            question_rules: RwLock::new(rules),
         };
         if conn.is_vcenter() {
             conn.note_vm_moref_style("vm-");

@@ -39,14 +39,20 @@ fn not_running(dom: &DomainRef) -> Error {
 
 impl Connection {
     /// The handler if one is installed, else the URI's auto_answer.
+    /// The question rules first, then the handler if one is installed,
+    /// else the URI's auto_answer.
     pub(crate) fn policy(&self, dom: &DomainRef) -> Box<dyn QuestionPolicy> {
-        match self.question_handler() {
+        let fallback: Box<dyn QuestionPolicy> = match self.question_handler() {
             Some(handler) => Box::new(HandlerPolicy {
                 handler,
                 dom: dom.clone(),
             }),
             None => Box::new(AutoAnswer(self.uri().auto_answer)),
-        }
+        };
+        Box::new(crate::questions::RulesFirst {
+            rules: self.rules(),
+            fallback,
+        })
     }
 
     /// Runs a task on a domain's VM: the precheck reads the view `V` for

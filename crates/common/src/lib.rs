@@ -8,6 +8,7 @@
 pub mod error;
 pub mod escape;
 pub mod files;
+pub mod rules;
 pub mod uri;
 pub mod uuid;
 pub mod xmldoc;

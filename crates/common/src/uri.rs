@@ -146,6 +146,9 @@ pub struct ParsedUri {
     pub vcenter: Option<String>,
     pub no_verify: bool,
     pub auto_answer: bool,
+    /// `question_rules=`: answers by message id, consulted before
+    /// auto_answer (crate::rules).
+    pub question_rules: Vec<crate::rules::Rule>,
     pub proxy: Option<Proxy>,
     pub cacert: Option<PathBuf>,
     pub thumbprint: Option<Thumbprint>,
@@ -379,6 +382,7 @@ pub fn parse(uri: &str) -> Result<ParsedUri> {
         vcenter: None,
         no_verify: false,
         auto_answer: false,
+        question_rules: Vec::new(),
         proxy: None,
         cacert: None,
         thumbprint: None,
@@ -432,6 +436,7 @@ pub fn parse(uri: &str) -> Result<ParsedUri> {
             }
             "no_verify" => parsed.no_verify = parse_flag("no_verify", &value)?,
             "auto_answer" => parsed.auto_answer = parse_flag("auto_answer", &value)?,
+            "question_rules" => parsed.question_rules = crate::rules::parse_rules(&value)?,
             "proxy" => parsed.proxy = Some(parse_proxy(&value)?),
             "cacert" => {
                 if value.is_empty() {
@@ -452,8 +457,8 @@ pub fn parse(uri: &str) -> Result<ParsedUri> {
             _ => {
                 return Err(Error::invalid_arg(format!(
                     "Unknown query parameter '{name}' in URI (known: transport, vcenter, \
-                     no_verify, auto_answer, proxy, cacert, thumbprint, connect_timeout, \
-                     read_timeout, task_timeout)"
+                     no_verify, auto_answer, question_rules, proxy, cacert, thumbprint, \
+                     connect_timeout, read_timeout, task_timeout)"
                 )))
             }
         }
