@@ -127,62 +127,96 @@ listed_cmp(const void *a, const void *b)
     return strcmp(esxDomainGetName(x->dom), esxDomainGetName(y->dom));
 }
 
-/* The state of each domain comes from filtered listings (running, paused),
- * not from one esxDomainGetState per domain: three requests per 1,000
- * domains instead of one per domain. */
+/* virsh list's selection options and the listing flags they set. */
+static const struct {
+    const char *option;
+    unsigned int flag;
+    int stats; /* a selection esxConnectGetAllDomainStats also takes */
+} list_options[] = {
+    { "--inactive", ESX_CONNECT_LIST_DOMAINS_INACTIVE, 1 },
+    { "--persistent", ESX_CONNECT_LIST_DOMAINS_PERSISTENT, 1 },
+    { "--transient", ESX_CONNECT_LIST_DOMAINS_TRANSIENT, 1 },
+    { "--state-running", ESX_CONNECT_LIST_DOMAINS_RUNNING, 1 },
+    { "--state-paused", ESX_CONNECT_LIST_DOMAINS_PAUSED, 1 },
+    { "--state-shutoff", ESX_CONNECT_LIST_DOMAINS_SHUTOFF, 1 },
+    { "--state-other", ESX_CONNECT_LIST_DOMAINS_OTHER, 1 },
+    { "--autostart", ESX_CONNECT_LIST_DOMAINS_AUTOSTART, 0 },
+    { "--no-autostart", ESX_CONNECT_LIST_DOMAINS_NO_AUTOSTART, 0 },
+    { "--with-snapshot", ESX_CONNECT_LIST_DOMAINS_HAS_SNAPSHOT, 0 },
+    { "--without-snapshot", ESX_CONNECT_LIST_DOMAINS_NO_SNAPSHOT, 0 },
+    { "--managed-save", ESX_CONNECT_LIST_DOMAINS_MANAGEDSAVE, 0 },
+    { "--with-managed-save", ESX_CONNECT_LIST_DOMAINS_MANAGEDSAVE, 0 },
+    { "--without-managed-save", ESX_CONNECT_LIST_DOMAINS_NO_MANAGEDSAVE, 0 },
+};
+
+/* The value of the state.state parameter of a record. */
 static int
-mark_state(esxConnectPtr conn, listed *all, int n, unsigned int flag, int state)
+record_state(const esxDomainStatsRecord *r)
 {
-    esxDomainPtr *doms = NULL;
-    int m = esxConnectListAllDomains(conn, &doms, flag);
-    if (m < 0)
-        return -1;
-    for (int i = 0; i < m; i++) {
-        unsigned char u1[ESX_UUID_BUFLEN], u2[ESX_UUID_BUFLEN];
-        esxDomainGetUUID(doms[i], u1);
-        for (int j = 0; j < n; j++) {
-            esxDomainGetUUID(all[j].dom, u2);
-            if (memcmp(u1, u2, sizeof(u1)) == 0 &&
-                strcmp(esxDomainGetName(doms[i]), esxDomainGetName(all[j].dom)) == 0)
-                all[j].state = state;
-        }
-        esxDomainFree(doms[i]);
-    }
-    free(doms);
-    return 0;
+    for (int i = 0; i < r->nparams; i++)
+        if (strcmp(r->params[i].field, "state.state") == 0)
+            return r->params[i].value.i;
+    return ESX_DOMAIN_NOSTATE;
 }
 
+/* virsh list: the domains and their states from one listing with the
+ * state statistics (one request per 1,000 VMs), sorted in n log n. With a
+ * filter the statistics call does not take (autostart, snapshots), one
+ * filtered listing and one statistics call for its domains. */
 static int
 cmd_list(esxConnectPtr conn, int argc, char **argv)
 {
     unsigned int flags = ESX_CONNECT_LIST_DOMAINS_ACTIVE;
-    esxDomainPtr *doms = NULL;
+    int stats_only = 1, explicit = 0;
+    esxDomainStatsRecordPtr *recs = NULL;
     listed *all;
     int n, rc = 0;
 
     if (has_flag(argc, argv, "--all"))
         flags = 0;
-    if (has_flag(argc, argv, "--inactive"))
-        flags = ESX_CONNECT_LIST_DOMAINS_INACTIVE;
-    n = esxConnectListAllDomains(conn, &doms, flags);
+    for (size_t i = 0; i < sizeof(list_options) / sizeof(list_options[0]); i++)
+        if (has_flag(argc, argv, list_options[i].option)) {
+            if (!explicit && !has_flag(argc, argv, "--all"))
+                flags = 0;
+            explicit = 1;
+            flags |= list_options[i].flag;
+            stats_only &= list_options[i].stats;
+        }
+    if (stats_only) {
+        n = esxConnectGetAllDomainStats(conn, ESX_DOMAIN_STATS_STATE, &recs, flags);
+    } else {
+        esxDomainPtr *doms = NULL;
+        int m = esxConnectListAllDomains(conn, &doms, flags);
+        if (m < 0)
+            return fail();
+        n = m == 0 ? 0 : esxDomainListGetStats(doms, ESX_DOMAIN_STATS_STATE, &recs, 0);
+        for (int i = 0; i < m; i++)
+            esxDomainFree(doms[i]);
+        free(doms);
+    }
     if (n < 0)
         return fail();
     all = calloc(n ? n : 1, sizeof(*all));
     if (!all) {
+        esxDomainStatsRecordListFree(recs);
         fprintf(stderr, "error: out of memory\n");
         return 1;
     }
     for (int i = 0; i < n; i++) {
-        all[i].dom = doms[i];
-        all[i].id = esxDomainGetID(doms[i]);
-        all[i].state = ESX_DOMAIN_SHUTOFF;
+        all[i].dom = recs[i]->dom;
+        all[i].id = esxDomainGetID(recs[i]->dom);
+        all[i].state = record_state(recs[i]);
     }
-    free(doms);
-    if (mark_state(conn, all, n, ESX_CONNECT_LIST_DOMAINS_RUNNING, ESX_DOMAIN_RUNNING) < 0 ||
-        mark_state(conn, all, n, ESX_CONNECT_LIST_DOMAINS_PAUSED, ESX_DOMAIN_PAUSED) < 0) {
-        rc = fail();
+    qsort(all, n, sizeof(*all), listed_cmp);
+    if (has_flag(argc, argv, "--name") || has_flag(argc, argv, "--uuid")) {
+        for (int i = 0; i < n; i++) {
+            char uuid[ESX_UUID_STRING_BUFLEN];
+            if (has_flag(argc, argv, "--uuid") && esxDomainGetUUIDString(all[i].dom, uuid) == 0)
+                printf("%s%s", uuid, has_flag(argc, argv, "--name") ? " " : "\n");
+            if (has_flag(argc, argv, "--name"))
+                printf("%s\n", esxDomainGetName(all[i].dom));
+        }
     } else {
-        qsort(all, n, sizeof(*all), listed_cmp);
         printf(" %-4s %-30s %s\n", "Id", "Name", "State");
         printf("-----------------------------------------------\n");
         for (int i = 0; i < n; i++) {
@@ -194,10 +228,99 @@ cmd_list(esxConnectPtr conn, int argc, char **argv)
             printf(" %-4s %-30s %s\n", idbuf, esxDomainGetName(all[i].dom), state_name(all[i].state));
         }
     }
-    for (int i = 0; i < n; i++)
-        esxDomainFree(all[i].dom);
     free(all);
+    esxDomainStatsRecordListFree(recs);
     return rc;
+}
+
+/* virsh domstats: the records as virsh prints them. */
+static void
+print_param(const esxTypedParameter *p)
+{
+    switch (p->type) {
+    case ESX_TYPED_PARAM_INT: printf("  %s=%d\n", p->field, p->value.i); break;
+    case ESX_TYPED_PARAM_UINT: printf("  %s=%u\n", p->field, p->value.ui); break;
+    case ESX_TYPED_PARAM_LLONG: printf("  %s=%lld\n", p->field, p->value.l); break;
+    case ESX_TYPED_PARAM_ULLONG: printf("  %s=%llu\n", p->field, p->value.ul); break;
+    case ESX_TYPED_PARAM_DOUBLE: printf("  %s=%f\n", p->field, p->value.d); break;
+    case ESX_TYPED_PARAM_BOOLEAN: printf("  %s=%s\n", p->field, p->value.b ? "yes" : "no"); break;
+    case ESX_TYPED_PARAM_STRING: printf("  %s=%s\n", p->field, p->value.s); break;
+    default: printf("  %s=?\n", p->field);
+    }
+}
+
+static const struct {
+    const char *option;
+    unsigned int group;
+} stats_options[] = {
+    { "--state", ESX_DOMAIN_STATS_STATE },
+    { "--cpu-total", ESX_DOMAIN_STATS_CPU_TOTAL },
+    { "--balloon", ESX_DOMAIN_STATS_BALLOON },
+    { "--vcpu", ESX_DOMAIN_STATS_VCPU },
+    { "--interface", ESX_DOMAIN_STATS_INTERFACE },
+    { "--block", ESX_DOMAIN_STATS_BLOCK },
+};
+
+static int
+cmd_domstats(esxConnectPtr conn, int argc, char **argv)
+{
+    unsigned int groups = 0, flags = 0;
+    esxDomainStatsRecordPtr *recs = NULL;
+    esxDomainPtr *doms;
+    int n, ndoms = 0;
+
+    for (size_t i = 0; i < sizeof(stats_options) / sizeof(stats_options[0]); i++)
+        if (has_flag(argc, argv, stats_options[i].option))
+            groups |= stats_options[i].group;
+    if (has_flag(argc, argv, "--enforce"))
+        flags |= ESX_CONNECT_GET_ALL_DOMAINS_STATS_ENFORCE_STATS;
+    if (has_flag(argc, argv, "--list-active"))
+        flags |= ESX_CONNECT_GET_ALL_DOMAINS_STATS_ACTIVE;
+    if (has_flag(argc, argv, "--list-inactive"))
+        flags |= ESX_CONNECT_GET_ALL_DOMAINS_STATS_INACTIVE;
+    if (has_flag(argc, argv, "--list-running"))
+        flags |= ESX_CONNECT_GET_ALL_DOMAINS_STATS_RUNNING;
+    if (has_flag(argc, argv, "--list-paused"))
+        flags |= ESX_CONNECT_GET_ALL_DOMAINS_STATS_PAUSED;
+    if (has_flag(argc, argv, "--list-shutoff"))
+        flags |= ESX_CONNECT_GET_ALL_DOMAINS_STATS_SHUTOFF;
+    doms = calloc((size_t)argc + 1, sizeof(*doms));
+    if (!doms)
+        return 1;
+    for (int i = 0; i < argc; i++) {
+        if (argv[i][0] == '-')
+            continue;
+        if (!(doms[ndoms] = lookup(conn, argv[i]))) {
+            int rc = fail();
+            for (int j = 0; j < ndoms; j++)
+                esxDomainFree(doms[j]);
+            free(doms);
+            return rc;
+        }
+        ndoms++;
+    }
+    if (ndoms)
+        n = esxDomainListGetStats(doms, groups, &recs, flags);
+    else
+        n = esxConnectGetAllDomainStats(conn, groups, &recs, flags);
+    if (n < 0) {
+        int rc = fail();
+        for (int j = 0; j < ndoms; j++)
+            esxDomainFree(doms[j]);
+        free(doms);
+        return rc;
+    }
+    for (int i = 0; i < n; i++) {
+        printf("Domain: '%s'\n", esxDomainGetName(recs[i]->dom));
+        for (int j = 0; j < recs[i]->nparams; j++)
+            print_param(&recs[i]->params[j]);
+        printf("\n");
+    }
+    esxDomainStatsRecordListFree(recs);
+    for (int j = 0; j < ndoms; j++)
+        esxDomainFree(doms[j]);
+    free(doms);
+    return 0;
 }
 
 static int
@@ -1067,7 +1190,8 @@ static const command commands[] = {
     { "suspend", cmd_suspend, "suspend DOMAIN" },
     { "resume", cmd_resume, "resume DOMAIN" },
     { "domstate", cmd_domstate, "domstate DOMAIN" },
-    { "list", cmd_list, "list [--all|--inactive]" },
+    { "list", cmd_list, "list [--all|--inactive|--state-running|--state-paused|--state-shutoff|--autostart|--with-snapshot|...] [--name] [--uuid]" },
+    { "domstats", cmd_domstats, "domstats [--state] [--balloon] [--vcpu] [--interface] [--block] [--enforce] [--list-active|...] [DOMAIN...]" },
     { "nodeinfo", cmd_nodeinfo, "nodeinfo" },
     { "version", cmd_version, "version" },
     { "hostname", cmd_hostname, "hostname" },

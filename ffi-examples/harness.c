@@ -1056,6 +1056,51 @@ scenario_question_api(const char *uri)
     CHECK(esxConnectClose(conn) == 0);
 }
 
+/* Bulk statistics: every domain, a list of domains, the records freed. */
+static void
+scenario_stats(const char *uri)
+{
+    esxConnectPtr conn = connect_to(uri, 0);
+    esxDomainStatsRecordPtr *recs = NULL;
+    esxDomainPtr doms[3] = { NULL, NULL, NULL };
+    int n, found = 0;
+
+    CHECK(conn != NULL);
+    if (!conn)
+        return;
+    n = esxConnectGetAllDomainStats(conn, 0, &recs, 0);
+    CHECK(n == 5 && recs && recs[5] == NULL);
+    for (int i = 0; i < n; i++) {
+        CHECK(esxDomainGetConnect(recs[i]->dom) == conn);
+        if (strcmp(esxDomainGetName(recs[i]->dom), "alpine-01") == 0) {
+            found = 1;
+            CHECK(strcmp(recs[i]->params[0].field, "state.state") == 0);
+            CHECK(recs[i]->params[0].type == ESX_TYPED_PARAM_INT && recs[i]->params[0].value.i == ESX_DOMAIN_RUNNING);
+        }
+    }
+    CHECK(found);
+    /* A caller may keep a record's domain past the free. */
+    if (n > 0)
+        CHECK(esxDomainRef(recs[0]->dom) == 0);
+    doms[0] = n > 0 ? recs[0]->dom : NULL;
+    esxDomainStatsRecordListFree(recs);
+    recs = NULL;
+    doms[1] = esxDomainLookupByName(conn, "debian-02");
+    CHECK(doms[0] && doms[1]);
+    n = esxDomainListGetStats(doms, ESX_DOMAIN_STATS_VCPU, &recs, 0);
+    CHECK(n == 2 && recs && strcmp(recs[1]->params[0].field, "vcpu.current") == 0);
+    esxDomainStatsRecordListFree(recs);
+    CHECK(esxConnectGetAllDomainStats(conn, ESX_DOMAIN_STATS_CPU_TOTAL, &recs, ESX_CONNECT_GET_ALL_DOMAINS_STATS_ENFORCE_STATS) == -1);
+    CHECK_ERROR(ESX_ERR_ARGUMENT_UNSUPPORTED, "cpu-total");
+    CHECK(esxConnectGetAllDomainStats(conn, 0, NULL, 0) == -1);
+    CHECK_ERROR(ESX_ERR_INVALID_ARG, NULL);
+    esxDomainStatsRecordListFree(NULL);
+    for (int i = 0; i < 2; i++)
+        if (doms[i])
+            esxDomainFree(doms[i]);
+    CHECK(esxConnectClose(conn) == 0);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1082,6 +1127,8 @@ main(int argc, char **argv)
         scenario_close_held(argv[2]);
     else if (strcmp(argv[1], "config") == 0)
         scenario_config(argv[2]);
+    else if (strcmp(argv[1], "stats") == 0)
+        scenario_stats(argv[2]);
     else if (strcmp(argv[1], "question-api") == 0)
         scenario_question_api(argv[2]);
     else if (strcmp(argv[1], "storage") == 0)

@@ -526,6 +526,52 @@ typedef enum {
 } esxStorageVolResizeFlags;
 
 /**
+ * virDomainStatsTypes: the groups of esxConnectGetAllDomainStats.
+ */
+typedef enum {
+  ESX_DOMAIN_STATS_STATE = 1,
+  ESX_DOMAIN_STATS_CPU_TOTAL = 2,
+  ESX_DOMAIN_STATS_BALLOON = 4,
+  ESX_DOMAIN_STATS_VCPU = 8,
+  ESX_DOMAIN_STATS_INTERFACE = 16,
+  ESX_DOMAIN_STATS_BLOCK = 32,
+  ESX_DOMAIN_STATS_PERF = 64,
+  ESX_DOMAIN_STATS_IOTHREAD = 128,
+  ESX_DOMAIN_STATS_MEMORY = 256,
+  ESX_DOMAIN_STATS_DIRTYRATE = 512,
+  ESX_DOMAIN_STATS_VM = 1024,
+} esxDomainStatsTypes;
+
+/**
+ * virConnectGetAllDomainStatsFlags (the selection bits are the listing
+ * flags'; ENFORCE_STATS is 1U << 31, hence the unsigned type).
+ */
+enum esxConnectGetAllDomainStatsFlags
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  ESX_CONNECT_GET_ALL_DOMAINS_STATS_ACTIVE = 1,
+  ESX_CONNECT_GET_ALL_DOMAINS_STATS_INACTIVE = 2,
+  ESX_CONNECT_GET_ALL_DOMAINS_STATS_PERSISTENT = 4,
+  ESX_CONNECT_GET_ALL_DOMAINS_STATS_TRANSIENT = 8,
+  ESX_CONNECT_GET_ALL_DOMAINS_STATS_RUNNING = 16,
+  ESX_CONNECT_GET_ALL_DOMAINS_STATS_PAUSED = 32,
+  ESX_CONNECT_GET_ALL_DOMAINS_STATS_SHUTOFF = 64,
+  ESX_CONNECT_GET_ALL_DOMAINS_STATS_OTHER = 128,
+  ESX_CONNECT_GET_ALL_DOMAINS_STATS_NOWAIT = (1 << 29),
+  ESX_CONNECT_GET_ALL_DOMAINS_STATS_BACKING = (1 << 30),
+  ESX_CONNECT_GET_ALL_DOMAINS_STATS_ENFORCE_STATS = 2147483648,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum esxConnectGetAllDomainStatsFlags esxConnectGetAllDomainStatsFlags;
+#else
+typedef uint32_t esxConnectGetAllDomainStatsFlags;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
  * A connection handle.
  */
 typedef struct esxConnect esxConnect;
@@ -870,6 +916,20 @@ typedef void (*esxLogCallback)(int priority, const char *module, const char *mes
  * A domain snapshot handle (opaque, reference counted).
  */
 typedef esxDomainSnapshot *esxDomainSnapshotPtr;
+
+/**
+ * One domain's statistics (virDomainStatsRecord).
+ */
+typedef struct {
+  /**
+   * A domain handle the record owns (esxDomainRef it to keep it).
+   */
+  esxDomainPtr dom;
+  esxTypedParameterPtr params;
+  int nparams;
+} esxDomainStatsRecord;
+
+typedef esxDomainStatsRecord *esxDomainStatsRecordPtr;
 
 /**
  * A storage pool handle (opaque, reference counted).
@@ -1746,6 +1806,27 @@ int esxDomainSnapshotRef(esxDomainSnapshotPtr s);
  * Drops a reference to the snapshot handle (the snapshot is untouched).
  */
 int esxDomainSnapshotFree(esxDomainSnapshotPtr s);
+
+/**
+ * Statistics of every domain `flags` selects (esxConnectGetAllDomainStatsFlags),
+ * with the groups `stats` asks for (esxDomainStatsTypes; 0: every group
+ * this driver fills: state, balloon, vcpu, interface, block). Returns the
+ * number of records and a NULL-terminated array in `*retStats` (free it
+ * with esxDomainStatsRecordListFree). One request per 1,000 VMs.
+ */
+int esxConnectGetAllDomainStats(esxConnectPtr c, unsigned int stats, esxDomainStatsRecordPtr **retStats, unsigned int flags);
+
+/**
+ * As esxConnectGetAllDomainStats for the domains of the NULL-terminated
+ * array `doms` (all of one connection), in their order.
+ */
+int esxDomainListGetStats(esxDomainPtr *doms, unsigned int stats, esxDomainStatsRecordPtr **retStats, unsigned int flags);
+
+/**
+ * Frees what esxConnectGetAllDomainStats or esxDomainListGetStats gave
+ * (NULL is ignored): the records, their parameters and domain handles.
+ */
+void esxDomainStatsRecordListFree(esxDomainStatsRecordPtr *stats);
 
 /**
  * The number of pools (every datastore is one).

@@ -133,6 +133,16 @@ fn question_api(with_valgrind: bool) {
 }
 
 #[test]
+fn harness_stats() {
+    harness_with("stats", false, "", |_| vec![]);
+}
+
+#[test]
+fn harness_stats_under_valgrind() {
+    harness_with("stats", true, "", |_| vec![]);
+}
+
+#[test]
 fn harness_question_api() {
     question_api(false);
 }

@@ -821,9 +821,13 @@ fn vm_summary(vm: &Vm) -> SVal {
                     "VirtualMachineQuickStats",
                     vec![
                         (
+                            // Changes over time, as a real VM's does.
                             "overallCpuUsage",
                             int(if vm.power == crate::world::Power::On {
-                                42
+                                42 + vm
+                                    .boot_time
+                                    .and_then(|b| b.elapsed().ok())
+                                    .map_or(0, |d| (d.as_secs() % 60) as i64)
                             } else {
                                 0
                             }),
@@ -832,6 +836,24 @@ fn vm_summary(vm: &Vm) -> SVal {
                             "guestMemoryUsage",
                             int(if vm.power == crate::world::Power::On {
                                 vm.memory_mb / 4
+                            } else {
+                                0
+                            }),
+                        ),
+                        (
+                            "hostMemoryUsage",
+                            int(if vm.power == crate::world::Power::On {
+                                vm.memory_mb / 2 + 30
+                            } else {
+                                0
+                            }),
+                        ),
+                        (
+                            // A running VM gives an eighth of its memory
+                            // back to the balloon.
+                            "balloonedMemory",
+                            int(if vm.power == crate::world::Power::On {
+                                vm.memory_mb / 8
                             } else {
                                 0
                             }),

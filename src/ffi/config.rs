@@ -81,7 +81,7 @@ unsafe fn read_params(params: esxTypedParameterPtr, n: c_int) -> Result<Vec<Type
 ///
 /// # Safety
 /// `params` must have room for `values.len()` entries.
-unsafe fn write_params(values: &[TypedParam], params: esxTypedParameterPtr) -> c_int {
+pub(crate) unsafe fn write_params(values: &[TypedParam], params: esxTypedParameterPtr) -> c_int {
     for (i, v) in values.iter().enumerate() {
         let mut field = [0 as c_char; 80];
         fill_buf(&mut field, &v.name);
@@ -506,7 +506,7 @@ pub unsafe extern "C" fn esxTypedParamsFree(params: esxTypedParameterPtr, nparam
 
 /// # Safety
 /// `params` must be NULL or `nparams` entries filled by this library.
-unsafe fn clear_params(params: esxTypedParameterPtr, nparams: c_int) {
+pub(crate) unsafe fn clear_params(params: esxTypedParameterPtr, nparams: c_int) {
     if params.is_null() || nparams <= 0 {
         return;
     }

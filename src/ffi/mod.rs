@@ -25,6 +25,7 @@ pub mod lifecycle;
 pub mod log;
 pub mod questions;
 pub mod snapshot;
+pub mod stats;
 pub mod storage;
 pub mod strings;
 pub mod tables;

@@ -469,3 +469,15 @@ pub enum esxIPAddrType {
 pub const ESX_UUID_BUFLEN: usize = 16;
 /// Size of a UUID string with its NUL (VIR_UUID_STRING_BUFLEN).
 pub const ESX_UUID_STRING_BUFLEN: usize = 37;
+
+/// One domain's statistics (virDomainStatsRecord).
+#[repr(C)]
+#[derive(Debug)]
+pub struct esxDomainStatsRecord {
+    /// A domain handle the record owns (esxDomainRef it to keep it).
+    pub dom: esxDomainPtr,
+    pub params: esxTypedParameterPtr,
+    pub nparams: c_int,
+}
+
+pub type esxDomainStatsRecordPtr = *mut esxDomainStatsRecord;

@@ -145,6 +145,15 @@ def scenario_start_only(si, content, args):
     print("task", task._moId)
 
 
+def scenario_stats(si, content, args):
+    """What the driver's bulk statistics are made of, as the SDK reads it."""
+    for vm in all_vms(content):
+        s = vm.summary
+        print("stats", vm.name, vm.runtime.powerState, s.config.memorySizeMB,
+              s.config.numCpu, s.config.numEthernetCards, s.config.numVirtualDisks,
+              s.quickStats.balloonedMemory or 0, s.quickStats.hostMemoryUsage or 0)
+
+
 SCENARIOS = {
     "inventory": scenario_inventory,
     "power": scenario_power,
@@ -153,6 +162,7 @@ SCENARIOS = {
     "snapshots": scenario_snapshots,
     "disks": scenario_disks,
     "start-only": scenario_start_only,
+    "stats": scenario_stats,
 }
 
 

@@ -184,6 +184,21 @@ impl Connection {
     /// virConnectListAllDomains with libvirt's filter flags.
     pub fn connect_list_all_domains(&self, flags: u32) -> Result<Vec<DomainRef>> {
         check_flags(flags, crate::flags::CONNECT_LIST_ALL_DOMAINS)?;
+        Ok(self
+            .list_all_with(flags, &[])?
+            .into_iter()
+            .map(|(d, _)| d)
+            .collect())
+    }
+
+    /// The domains `flags` selects (checked by the caller), each with the
+    /// properties read for it: the identity, what the filter needs and
+    /// `extra`, in one request per page of VMs.
+    pub(crate) fn list_all_with(
+        &self,
+        flags: u32,
+        extra: &[&str],
+    ) -> Result<Vec<(DomainRef, ObjectContent)>> {
         let flags = ListFlags(flags);
         // ESX VMs are all persistent, none has managed save or libvirt checkpoints.
         if (flags.has(ESX_CONNECT_LIST_DOMAINS_TRANSIENT)
@@ -204,6 +219,7 @@ impl Connection {
             None
         };
         let mut paths: Vec<&str> = VmIdentity::PATHS.to_vec();
+        paths.extend(extra.iter().filter(|p| !VmIdentity::PATHS.contains(p)));
         let snapshots = flags.any(&[
             ESX_CONNECT_LIST_DOMAINS_HAS_SNAPSHOT,
             ESX_CONNECT_LIST_DOMAINS_NO_SNAPSHOT,
@@ -258,7 +274,7 @@ impl Connection {
                     continue;
                 }
             }
-            out.push(dom);
+            out.push((dom, o));
         }
         Ok(out)
     }

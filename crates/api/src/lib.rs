@@ -21,6 +21,7 @@ pub mod questions;
 pub mod scope;
 pub mod screenshot;
 pub mod snapshot;
+pub mod stats;
 pub mod storage;
 pub mod stream;
 pub mod xml;
