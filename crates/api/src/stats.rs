@@ -12,6 +12,7 @@
 //! - vcpu: `vcpu.current`, `vcpu.maximum` (summary.config.numCpu).
 //! - interface: `net.count` (summary.config.numEthernetCards).
 //! - block: `block.count` (summary.config.numVirtualDisks).
+//!
 //! cpu-total (`cpu.time`, cumulative nanoseconds) has no source on ESX,
 //! which reports CPU use as a rate (MHz); the group is left out, and asked
 //! for with ENFORCE_STATS it is refused.
