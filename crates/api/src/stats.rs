@@ -20,8 +20,9 @@
 use crate::config::{ParamValue, TypedParam};
 use crate::domain::{libvirt_state, DomainRef};
 use crate::error::{check_flags, Error, Result};
-use crate::vi::vim25::VmStats;
+use crate::vi::vim25::{VmStatsBalloon, VmStatsBlock, VmStatsInterface, VmStatsState, VmStatsVcpu};
 use crate::vi::wire::View;
+use crate::vi::ObjectContent;
 use crate::vi::PowerState;
 use crate::Domains;
 
@@ -73,8 +74,24 @@ fn groups(stats: u32, flags: u32) -> Result<u32> {
     })
 }
 
-fn record(dom: DomainRef, v: &VmStats, groups: u32) -> Result<DomainStats> {
-    let power = PowerState::parse(&v.power_state)?;
+/// The properties the groups need.
+fn paths(groups: u32) -> Vec<&'static str> {
+    let mut p: Vec<&'static str> = VmStatsState::PATHS.to_vec();
+    for (g, more) in [
+        (STATS_BALLOON, VmStatsBalloon::PATHS),
+        (STATS_VCPU, VmStatsVcpu::PATHS),
+        (STATS_INTERFACE, VmStatsInterface::PATHS),
+        (STATS_BLOCK, VmStatsBlock::PATHS),
+    ] {
+        if groups & g != 0 {
+            p.extend(more);
+        }
+    }
+    p
+}
+
+fn record(dom: DomainRef, o: &ObjectContent, groups: u32) -> Result<DomainStats> {
+    let power = PowerState::parse(&VmStatsState::from_object(o)?.power_state)?;
     let mut p = Vec::new();
     let int = |n: &str, x: i32| TypedParam::new(n, ParamValue::Int(x));
     let uint = |n: &str, x: u32| TypedParam::new(n, ParamValue::UInt(x));
@@ -85,6 +102,7 @@ fn record(dom: DomainRef, v: &VmStats, groups: u32) -> Result<DomainStats> {
         p.push(int("state.reason", 0));
     }
     if groups & STATS_BALLOON != 0 {
+        let v = VmStatsBalloon::from_object(o)?;
         if let Some(mb) = v.memory_mb.filter(|m| *m >= 0) {
             let max = mb as u64 * 1024;
             let ballooned = v.ballooned_mb.unwrap_or(0).max(0) as u64 * 1024;
@@ -98,18 +116,18 @@ fn record(dom: DomainRef, v: &VmStats, groups: u32) -> Result<DomainStats> {
         }
     }
     if groups & STATS_VCPU != 0 {
-        if let Some(n) = count(v.num_cpu) {
+        if let Some(n) = count(VmStatsVcpu::from_object(o)?.num_cpu) {
             p.push(uint("vcpu.current", n));
             p.push(uint("vcpu.maximum", n));
         }
     }
     if groups & STATS_INTERFACE != 0 {
-        if let Some(n) = count(v.num_nics) {
+        if let Some(n) = count(VmStatsInterface::from_object(o)?.num_nics) {
             p.push(uint("net.count", n));
         }
     }
     if groups & STATS_BLOCK != 0 {
-        if let Some(n) = count(v.num_disks) {
+        if let Some(n) = count(VmStatsBlock::from_object(o)?.num_disks) {
             p.push(uint("block.count", n));
         }
     }
@@ -126,9 +144,9 @@ impl Domains<'_> {
             GET_STATS_SELECT | GET_STATS_NOWAIT | GET_STATS_BACKING | GET_STATS_ENFORCE,
         )?;
         let groups = groups(stats, flags)?;
-        self.list_all_with(flags & GET_STATS_SELECT, VmStats::PATHS)?
+        self.list_all_with(flags & GET_STATS_SELECT, &paths(groups))?
             .into_iter()
-            .map(|(dom, o)| record(dom, &VmStats::from_object(&o)?, groups))
+            .map(|(dom, o)| record(dom, &o, groups))
             .collect()
     }
 
