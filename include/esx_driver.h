@@ -1716,7 +1716,10 @@ int esxDomainSnapshotListNames(esxDomainPtr d, char **names, int nameslen, unsig
 /**
  * All snapshots matching `flags`; with `snaps` non-NULL, *snaps becomes a
  * malloc'd NULL-terminated array (free each with esxDomainSnapshotFree,
- * then the array with free()).
+ * then the array with free()). One request. The handles keep the tree
+ * read here: esxDomainSnapshotGetParent and esxDomainSnapshotGetXMLDesc on
+ * them answer from it without a request, as the tree was at the listing
+ * (list again to see later changes); every other call reads the host.
  */
 int esxDomainListAllSnapshots(esxDomainPtr d, esxDomainSnapshotPtr **snaps, unsigned int flags);
 
@@ -1754,7 +1757,9 @@ int esxDomainHasCurrentSnapshot(esxDomainPtr d, unsigned int flags);
 esxDomainSnapshotPtr esxDomainSnapshotCurrent(esxDomainPtr d, unsigned int flags);
 
 /**
- * The snapshot's parent (ESX_ERR_NO_DOMAIN_SNAPSHOT for a root).
+ * The snapshot's parent (ESX_ERR_NO_DOMAIN_SNAPSHOT for a root). For a
+ * handle from esxDomainListAllSnapshots (or a parent of one), answered
+ * from the tree that listing read: no request, and as the tree was then.
  */
 esxDomainSnapshotPtr esxDomainSnapshotGetParent(esxDomainSnapshotPtr s, unsigned int flags);
 

@@ -592,3 +592,44 @@ fn hostile_names_and_duplicates_made_elsewhere() {
     );
     assert_eq!(sim.vm("serial-04")["snapshot_count"], "3");
 }
+
+/// esxsh snapshot-list (names, parents, creation times) costs the same
+/// number of requests for 3 snapshots as for 13: the handles a listing
+/// returns answer parent and XML questions from the tree it read.
+#[test]
+fn snapshot_list_costs_a_constant_number_of_requests() {
+    let sim = Sim::with_args(&["--task-ms", "1"]);
+    let Some(e) = common::Esxsh::new(&sim) else {
+        return;
+    };
+    let c = sim.connect("");
+    let d = c.domains().domain_lookup_by_name("debian-02").unwrap();
+    let mut counts = Vec::new();
+    for n in 1..=13 {
+        // A chain with a branch: each new snapshot is a child of the current.
+        let xml = format!("<domainsnapshot><name>s{n}</name></domainsnapshot>");
+        c.snapshots()
+            .domain_snapshot_create_xml(&d, &xml, 0)
+            .unwrap();
+        if n == 3 || n == 13 {
+            for args in [
+                &["snapshot-list", "debian-02"][..],
+                &["snapshot-list", "debian-02", "--tree"],
+            ] {
+                sim.reset_stats();
+                let (out, err) = e.run(args);
+                assert!(out.contains(&format!("s{n}")), "{out}{err}");
+                counts.push(sim.count("total"));
+            }
+        }
+    }
+    assert_eq!(
+        counts[0], counts[2],
+        "plain listing: 3 vs 13 snapshots: {counts:?}"
+    );
+    assert_eq!(
+        counts[1], counts[3],
+        "tree listing: 3 vs 13 snapshots: {counts:?}"
+    );
+    assert!(counts[2] <= 8, "{counts:?}");
+}

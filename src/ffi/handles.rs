@@ -72,6 +72,10 @@ pub struct esxDomainSnapshot {
     token: usize,
     pub(crate) domain: Arc<esxDomain>,
     pub(crate) name: CString,
+    /// The tree a listing read, when the handle came from one: parent and
+    /// XML questions are answered from it without a request (as the tree
+    /// was when listed; other calls read the host).
+    pub(crate) tree: Option<Arc<crate::driver::snapshot::SnapshotTree>>,
 }
 
 impl Drop for esxConnect {
@@ -219,10 +223,19 @@ impl esxDomainSnapshot {
     }
 
     pub fn new(domain: Arc<esxDomain>, name: &str) -> Arc<esxDomainSnapshot> {
+        Self::with_tree(domain, name, None)
+    }
+
+    pub fn with_tree(
+        domain: Arc<esxDomain>,
+        name: &str,
+        tree: Option<Arc<crate::driver::snapshot::SnapshotTree>>,
+    ) -> Arc<esxDomainSnapshot> {
         Arc::new(esxDomainSnapshot {
             token: new_token::<esxDomainSnapshot>(),
             domain,
             name: c_name(name),
+            tree,
         })
     }
 }

@@ -53,7 +53,11 @@ pub unsafe extern "C" fn esxDomainSnapshotGetXMLDesc(
 ) -> *mut c_char {
     export!(esxDomainSnapshotGetXMLDesc(s: Snap) {
         let d = &s.domain;
-        out_string(&d.snapshots().domain_snapshot_get_xml_desc(&d.dom(), &s.name(), flags)?)
+        let xml = match &s.tree {
+            Some(t) => d.snapshots().domain_snapshot_get_xml_desc_in(t, &d.dom(), &s.name(), flags)?,
+            None => d.snapshots().domain_snapshot_get_xml_desc(&d.dom(), &s.name(), flags)?,
+        };
+        out_string(&xml)
     })
 }
 
@@ -83,7 +87,10 @@ pub unsafe extern "C" fn esxDomainSnapshotListNames(
 
 /// All snapshots matching `flags`; with `snaps` non-NULL, *snaps becomes a
 /// malloc'd NULL-terminated array (free each with esxDomainSnapshotFree,
-/// then the array with free()).
+/// then the array with free()). One request. The handles keep the tree
+/// read here: esxDomainSnapshotGetParent and esxDomainSnapshotGetXMLDesc on
+/// them answer from it without a request, as the tree was at the listing
+/// (list again to see later changes); every other call reads the host.
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainListAllSnapshots(
     d: esxDomainPtr,
@@ -91,9 +98,16 @@ pub unsafe extern "C" fn esxDomainListAllSnapshots(
     flags: c_uint,
 ) -> c_int {
     export!(esxDomainListAllSnapshots(d: Dom) {
-        let list = d.snapshots().domain_list_all_snapshots(&d.dom(), flags)?;
+        let (tree, list) = d.snapshots().domain_list_all_snapshots_with_tree(&d.dom(), flags)?;
+        let dom = d.arc();
+        // The handles keep the tree read here: a listing with each
+        // snapshot's parent and XML costs one request, not one per call.
         // SAFETY: `snaps` is NULL or writable.
-        unsafe { write_snapshots(&d.arc(), &list, snaps) }
+        unsafe {
+            write_handles(&list, snaps, |n: &String| {
+                into_raw(esxDomainSnapshot::with_tree(dom.clone(), n, Some(tree.clone())))
+            })
+        }
     })
 }
 
@@ -181,7 +195,9 @@ pub unsafe extern "C" fn esxDomainSnapshotCurrent(
     })
 }
 
-/// The snapshot's parent (ESX_ERR_NO_DOMAIN_SNAPSHOT for a root).
+/// The snapshot's parent (ESX_ERR_NO_DOMAIN_SNAPSHOT for a root). For a
+/// handle from esxDomainListAllSnapshots (or a parent of one), answered
+/// from the tree that listing read: no request, and as the tree was then.
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainSnapshotGetParent(
     s: esxDomainSnapshotPtr,
@@ -189,8 +205,11 @@ pub unsafe extern "C" fn esxDomainSnapshotGetParent(
 ) -> esxDomainSnapshotPtr {
     export!(esxDomainSnapshotGetParent(s: Snap) {
         let d = s.domain.clone();
-        let parent = d.snapshots().domain_snapshot_get_parent(&d.dom(), &s.name(), flags)?;
-        Ok(new_snapshot(d, &parent))
+        let parent = match &s.tree {
+            Some(t) => d.snapshots().domain_snapshot_get_parent_in(t, &d.dom(), &s.name(), flags)?,
+            None => d.snapshots().domain_snapshot_get_parent(&d.dom(), &s.name(), flags)?,
+        };
+        Ok(into_raw(esxDomainSnapshot::with_tree(d, &parent, s.tree.clone())))
     })
 }
 

@@ -372,8 +372,20 @@ impl Snapshots<'_> {
 
     /// The names of the snapshots that match `flags`, in topological order.
     pub fn domain_list_all_snapshots(&self, dom: &DomainRef, flags: u32) -> Result<Vec<String>> {
+        Ok(self.domain_list_all_snapshots_with_tree(dom, flags)?.1)
+    }
+
+    /// As domain_list_all_snapshots, with the tree the listing read, which
+    /// handles may keep to answer parent and XML questions without asking
+    /// the host again (then as the tree was when listed).
+    pub fn domain_list_all_snapshots_with_tree(
+        &self,
+        dom: &DomainRef,
+        flags: u32,
+    ) -> Result<(std::sync::Arc<SnapshotTree>, Vec<String>)> {
         let tree = self.snapshot_tree(dom)?;
-        Ok(tree.names(&tree.list(flags)?))
+        let names = tree.names(&tree.list(flags)?);
+        Ok((std::sync::Arc::new(tree), names))
     }
 
     pub fn domain_snapshot_num(&self, dom: &DomainRef, flags: u32) -> Result<i32> {
@@ -467,16 +479,46 @@ impl Snapshots<'_> {
         flags: u32,
     ) -> Result<String> {
         check_flags(flags, flags::DOMAIN_SNAPSHOT_NONE)?;
-        let tree = self.snapshot_tree(dom)?;
-        let i = tree.get(dom, name)?;
-        tree.nodes[i]
-            .parent
-            .map(|p| tree.nodes[p].name.clone())
-            .ok_or_else(|| {
-                Error::no_domain_snapshot(format!("Snapshot '{name}' does not have a parent"))
-            })
+        snapshot_parent_in(&self.snapshot_tree(dom)?, dom, name)
     }
 
+    /// The snapshot's XML, from a tree already read.
+    pub fn domain_snapshot_get_xml_desc_in(
+        &self,
+        tree: &SnapshotTree,
+        dom: &DomainRef,
+        name: &str,
+        flags: u32,
+    ) -> Result<String> {
+        check_flags(flags, flags::DOMAIN_SNAPSHOT_GET_XML_DESC)?;
+        let i = tree.get(dom, name)?;
+        Ok(tree.xml(i, &super::domain::format_uuid(&dom.uuid)))
+    }
+
+    /// The parent's name, from a tree already read.
+    pub fn domain_snapshot_get_parent_in(
+        &self,
+        tree: &SnapshotTree,
+        dom: &DomainRef,
+        name: &str,
+        flags: u32,
+    ) -> Result<String> {
+        check_flags(flags, flags::DOMAIN_SNAPSHOT_NONE)?;
+        snapshot_parent_in(tree, dom, name)
+    }
+}
+
+fn snapshot_parent_in(tree: &SnapshotTree, dom: &DomainRef, name: &str) -> Result<String> {
+    let i = tree.get(dom, name)?;
+    tree.nodes[i]
+        .parent
+        .map(|p| tree.nodes[p].name.clone())
+        .ok_or_else(|| {
+            Error::no_domain_snapshot(format!("Snapshot '{name}' does not have a parent"))
+        })
+}
+
+impl Snapshots<'_> {
     pub fn domain_snapshot_is_current(
         &self,
         dom: &DomainRef,
