@@ -6,6 +6,10 @@
 //! RSS; and the latency with which a task's completion reaches the caller
 //! (time after the task's own duration), which WaitForUpdatesEx keeps small.
 //!
+//! Listing beside libvirt: `esxsh list --all` and `virsh list --all` (the
+//! same esx-sim, 2,000 and 10,000 VMs) and snapshot-list of a 13-snapshot
+//! tree, wall time (median) and requests per command.
+//!
 //! Disk transfer: a 1 GiB thin disk downloaded and uploaded by esxsh
 //! (vol-download / vol-upload through the C ABI) and by curl on the same
 //! `/folder` URL, each under /usr/bin/time: throughput and peak RSS.
@@ -356,8 +360,111 @@ fn bench_transfer() {
     let _ = std::fs::remove_dir_all(&tmp);
 }
 
+/// Runs a command `runs` times: (median seconds, requests per run).
+fn time_cmd(sim: &Sim, runs: usize, mut make: impl FnMut() -> Command) -> (f64, f64) {
+    let mut times = Vec::new();
+    let before = sim.total();
+    for _ in 0..runs {
+        let t = Instant::now();
+        let out = make().output().expect("run");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        times.push(t.elapsed());
+    }
+    let requests = (sim.total() - before) as f64 / runs as f64;
+    (percentile(&mut times, 0.5).as_secs_f64(), requests)
+}
+
+fn bench_list_beside_virsh() {
+    let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let esxsh = repo.join("build/esxsh");
+    let virsh = PathBuf::from("/usr/bin/virsh");
+    if !esxsh.exists() || !virsh.exists() {
+        println!("== listing beside virsh: needs build/esxsh and virsh (libvirt-clients): skipped");
+        return;
+    }
+    let tmp = std::env::temp_dir().join(format!("esx-bench-list-{}", std::process::id()));
+    std::fs::create_dir_all(&tmp).expect("tmp");
+    let pw = tmp.join("pw");
+    std::fs::write(&pw, "esx-sim\n").expect("pw");
+    let auth = tmp.join("auth.conf");
+    std::fs::write(
+        &auth,
+        "[credentials-sim]\nusername=root\npassword=esx-sim\n[auth-esx-127.0.0.1]\ncredentials=sim\n",
+    )
+    .expect("auth");
+    let run = |sim: &Sim, label: &str, args: &[&str], virsh_runs: usize| {
+        let esx_uri = sim.uri();
+        let virsh_uri = format!("esx://127.0.0.1:{}/?transport=http&no_verify=1", sim.port);
+        let (e, er) = time_cmd(sim, 5, || {
+            let mut c = Command::new(&esxsh);
+            c.arg("-c")
+                .arg(&esx_uri)
+                .arg("--password-file")
+                .arg(&pw)
+                .args(args);
+            c
+        });
+        let (v, vr) = time_cmd(sim, virsh_runs, || {
+            let mut c = Command::new(&virsh);
+            c.env("LIBVIRT_AUTH_FILE", &auth)
+                .arg("-c")
+                .arg(&virsh_uri)
+                .args(args);
+            c
+        });
+        println!(
+            "{label:<34} esxsh {:>8.3} s ({er:>5.0} requests)   virsh {:>8.3} s ({vr:>6.0} requests)   {:>5.1}x",
+            e,
+            v,
+            v / e.max(1e-6)
+        );
+    };
+    println!("== listing beside libvirt's ESX driver (virsh), plain HTTP on loopback, medians");
+    for vms in [2000usize, 10_000] {
+        let sim = Sim::start(&["--vms", &vms.to_string()]);
+        run(
+            &sim,
+            &format!("list --all, {vms} VMs"),
+            &["list", "--all"],
+            if vms > 2000 { 1 } else { 3 },
+        );
+    }
+    let sim = Sim::start(&["--task-ms", "0"]);
+    let conn = Connection::open(&sim.uri(), Some(&mut Pw), false).expect("open");
+    let dom = conn
+        .domains()
+        .domain_lookup_by_name("debian-02")
+        .expect("vm");
+    for n in 1..=13 {
+        conn.snapshots()
+            .domain_snapshot_create_xml(
+                &dom,
+                &format!("<domainsnapshot><name>s{n}</name></domainsnapshot>"),
+                0,
+            )
+            .expect("snapshot");
+    }
+    run(
+        &sim,
+        "snapshot-list, 13 snapshots",
+        &["snapshot-list", "debian-02"],
+        3,
+    );
+    run(
+        &sim,
+        "snapshot-list --tree, 13 snapshots",
+        &["snapshot-list", "debian-02", "--tree"],
+        3,
+    );
+    let _ = std::fs::remove_dir_all(&tmp);
+}
+
 fn main() {
-    // `make bench ONLY=transfer` (or inventory, tasks) runs one part.
+    // `make bench ONLY=transfer` (or inventory, tasks, list) runs one part.
     let only = std::env::var("ONLY").unwrap_or_default();
     let run = |name: &str| only.is_empty() || only == name;
     if run("inventory") {
@@ -365,6 +472,9 @@ fn main() {
     }
     if run("tasks") {
         bench_tasks();
+    }
+    if run("list") {
+        bench_list_beside_virsh();
     }
     if run("transfer") {
         bench_transfer();
