@@ -572,6 +572,35 @@ typedef uint32_t esxConnectGetAllDomainStatsFlags;
 #endif // __cplusplus
 
 /**
+ * virDomainEventID: the events a callback can be registered for; this
+ * driver emits LIFECYCLE, REBOOT and its own QUESTION (past libvirt's).
+ */
+typedef enum {
+  ESX_DOMAIN_EVENT_ID_LIFECYCLE = 0,
+  ESX_DOMAIN_EVENT_ID_REBOOT = 1,
+  /**
+   * esxConnectDomainEventQuestionCallback: a VM question appeared (the
+   * question) or was answered (NULL).
+   */
+  ESX_DOMAIN_EVENT_ID_QUESTION = 64,
+} esxDomainEventID;
+
+/**
+ * virDomainEventType (the lifecycle callback's `event`).
+ */
+typedef enum {
+  ESX_DOMAIN_EVENT_DEFINED = 0,
+  ESX_DOMAIN_EVENT_UNDEFINED = 1,
+  ESX_DOMAIN_EVENT_STARTED = 2,
+  ESX_DOMAIN_EVENT_SUSPENDED = 3,
+  ESX_DOMAIN_EVENT_RESUMED = 4,
+  ESX_DOMAIN_EVENT_STOPPED = 5,
+  ESX_DOMAIN_EVENT_SHUTDOWN = 6,
+  ESX_DOMAIN_EVENT_PMSUSPENDED = 7,
+  ESX_DOMAIN_EVENT_CRASHED = 8,
+} esxDomainEventType;
+
+/**
  * A connection handle.
  */
 typedef struct esxConnect esxConnect;
@@ -906,6 +935,18 @@ typedef struct {
 } esxError;
 
 typedef esxError *esxErrorPtr;
+
+/**
+ * libvirt's generic event callback type; cast to the type the event ID
+ * names (esxConnectDomainEventCallback for LIFECYCLE, ..._Reboot for
+ * REBOOT, esxConnectDomainEventQuestionCallback for QUESTION).
+ */
+typedef void (*esxConnectDomainEventGenericCallback)(esxConnectPtr conn, esxDomainPtr dom, void *opaque);
+
+/**
+ * A lifecycle event: `event` an esxDomainEventType, `detail` its detail.
+ */
+typedef int (*esxConnectDomainEventCallback)(esxConnectPtr conn, esxDomainPtr dom, int event, int detail, void *opaque);
 
 /**
  * Receives the library's log records (see esxSetLogHandler).
@@ -1571,6 +1612,49 @@ esxErrorPtr esxSaveLastError(void);
  * Frees an error returned by esxSaveLastError.
  */
 void esxFreeError(esxErrorPtr err);
+
+/**
+ * Registers the default event loop implementation (libvirt's name); it
+ * must come before any callback is registered.
+ */
+int esxEventRegisterDefaultImpl(void);
+
+/**
+ * Runs one iteration of the event loop: waits until events are pending
+ * and calls their callbacks. 0, or -1 without a registered loop.
+ */
+int esxEventRunDefaultImpl(void);
+
+/**
+ * As esxEventRunDefaultImpl, waiting at most `timeout` milliseconds
+ * (negative: without limit): the number of events delivered, 0 when none
+ * came in time.
+ */
+int esxEventRunDefaultImplTimeout(int timeout);
+
+/**
+ * Registers `cb` for events `eventID` (esxDomainEventID) of `dom` (NULL:
+ * every domain) on the connection; `cb` is cast to the callback type the
+ * ID names, as libvirt does (ESX_DOMAIN_EVENT_CALLBACK). Returns the
+ * callback ID for esxConnectDomainEventDeregisterAny.
+ */
+int esxConnectDomainEventRegisterAny(esxConnectPtr c, esxDomainPtr dom, int eventID, esxConnectDomainEventGenericCallback cb, void *opaque, esxFreeCallback freecb);
+
+/**
+ * Removes the registration `callbackID`; its freecb runs once a call in
+ * progress returns.
+ */
+int esxConnectDomainEventDeregisterAny(esxConnectPtr c, int callbackID);
+
+/**
+ * libvirt's legacy registration: lifecycle events of every domain.
+ */
+int esxConnectDomainEventRegister(esxConnectPtr c, esxConnectDomainEventCallback cb, void *opaque, esxFreeCallback freecb);
+
+/**
+ * Removes the legacy registration of `cb`.
+ */
+int esxConnectDomainEventDeregister(esxConnectPtr c, esxConnectDomainEventCallback cb);
 
 /**
  * Powers the domain on; its handle gets the new ID.

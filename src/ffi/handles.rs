@@ -31,6 +31,8 @@ pub struct esxConnect {
     /// The installed question handler (owned here so its free callback runs
     /// when it is replaced or the connection goes away).
     pub(crate) question: Mutex<Option<Arc<super::connect::QuestionHook>>>,
+    /// The domain event watcher, while callbacks are registered.
+    pub(crate) watcher: Mutex<Option<crate::driver::events::Watcher>>,
 }
 
 /// A domain handle. It holds its connection alive.
@@ -174,6 +176,7 @@ impl esxConnect {
             token: new_token::<esxConnect>(),
             conn,
             question: Mutex::new(None),
+            watcher: Mutex::new(None),
         })
     }
 }

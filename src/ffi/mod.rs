@@ -19,6 +19,7 @@ pub mod config;
 pub mod connect;
 pub mod domain;
 pub mod error;
+pub mod events;
 pub mod export;
 pub mod handles;
 pub mod lifecycle;

@@ -481,3 +481,31 @@ pub struct esxDomainStatsRecord {
 }
 
 pub type esxDomainStatsRecordPtr = *mut esxDomainStatsRecord;
+
+/// libvirt's generic event callback type; cast to the type the event ID
+/// names (esxConnectDomainEventCallback for LIFECYCLE, ..._Reboot for
+/// REBOOT, esxConnectDomainEventQuestionCallback for QUESTION).
+pub type esxConnectDomainEventGenericCallback =
+    Option<unsafe extern "C" fn(conn: esxConnectPtr, dom: esxDomainPtr, opaque: *mut c_void)>;
+
+/// A lifecycle event: `event` an esxDomainEventType, `detail` its detail.
+pub type esxConnectDomainEventCallback = Option<
+    unsafe extern "C" fn(
+        conn: esxConnectPtr,
+        dom: esxDomainPtr,
+        event: c_int,
+        detail: c_int,
+        opaque: *mut c_void,
+    ) -> c_int,
+>;
+
+/// ESX_DOMAIN_EVENT_ID_QUESTION: `question` the VM's new question, or NULL
+/// when it was answered or withdrawn (valid during the call).
+pub type esxConnectDomainEventQuestionCallback = Option<
+    unsafe extern "C" fn(
+        conn: esxConnectPtr,
+        dom: esxDomainPtr,
+        question: *const esxQuestion,
+        opaque: *mut c_void,
+    ),
+>;

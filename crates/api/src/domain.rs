@@ -93,7 +93,7 @@ pub fn power_state(o: &ObjectContent) -> Result<PowerState> {
 impl Connection {
     /// Where VM listings start: every VM below the root folder on an ESX
     /// host, the VMs of the named host on a vCenter.
-    fn vm_list_spec(&self, paths: &[&str]) -> Result<FilterSpec> {
+    pub(crate) fn vm_list_spec(&self, paths: &[&str]) -> Result<FilterSpec> {
         let props = vec![PropertySpec::new("VirtualMachine", paths)];
         if self.is_vcenter() {
             let host = self.scope()?.host.clone();

@@ -456,3 +456,30 @@ pub enum esxConnectGetAllDomainStatsFlags {
 // All accepted: NOWAIT has no effect (nothing here waits on a job),
 // BACKING none (no backing chains are reported), ENFORCE_STATS refuses a
 // group ESX cannot fill.
+
+/// virDomainEventID: the events a callback can be registered for; this
+/// driver emits LIFECYCLE, REBOOT and its own QUESTION (past libvirt's).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum esxDomainEventID {
+    ESX_DOMAIN_EVENT_ID_LIFECYCLE = 0,
+    ESX_DOMAIN_EVENT_ID_REBOOT = 1,
+    /// esxConnectDomainEventQuestionCallback: a VM question appeared (the
+    /// question) or was answered (NULL).
+    ESX_DOMAIN_EVENT_ID_QUESTION = 64,
+}
+
+/// virDomainEventType (the lifecycle callback's `event`).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum esxDomainEventType {
+    ESX_DOMAIN_EVENT_DEFINED = 0,
+    ESX_DOMAIN_EVENT_UNDEFINED = 1,
+    ESX_DOMAIN_EVENT_STARTED = 2,
+    ESX_DOMAIN_EVENT_SUSPENDED = 3,
+    ESX_DOMAIN_EVENT_RESUMED = 4,
+    ESX_DOMAIN_EVENT_STOPPED = 5,
+    ESX_DOMAIN_EVENT_SHUTDOWN = 6,
+    ESX_DOMAIN_EVENT_PMSUSPENDED = 7,
+    ESX_DOMAIN_EVENT_CRASHED = 8,
+}

@@ -12,6 +12,7 @@ pub mod auth;
 pub mod autostart;
 pub mod config;
 pub mod domain;
+pub mod events;
 pub mod facade;
 pub mod flags;
 pub mod iscsi;

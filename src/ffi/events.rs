@@ -1,0 +1,370 @@
+//! Domain events through the C ABI, in libvirt's model: the application
+//! registers the default event loop (esxEventRegisterDefaultImpl) and runs
+//! it (esxEventRunDefaultImpl); callbacks registered with
+//! esxConnectDomainEventRegisterAny (or the legacy Register) are called
+//! from that loop, on the thread that runs it, under no lock of this
+//! library: a callback may call any function, deregister itself or others.
+//! A registration's `freecb` runs when it is deregistered (after a call in
+//! progress returns) or its connection goes away.
+//!
+//! Each connection with callbacks has one watcher (crate::driver::events)
+//! that queues what the host reports; the loop delivers the queue.
+
+use std::collections::VecDeque;
+use std::os::raw::{c_int, c_void};
+use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
+use std::sync::{Arc, Condvar, Mutex, Weak};
+use std::time::{Duration, Instant};
+
+use super::export::{export, Conn, Dom};
+use super::handles::{esxConnect, esxDomain, into_raw, pointer, release};
+use super::questions::OwnedQuestion;
+use super::types::*;
+use crate::driver::events::DomainEvent;
+use crate::driver::flags::esxDomainEventID::*;
+use crate::error::Error;
+
+/// A registration; `freecb(opaque)` runs when the last reference goes
+/// (deregistration, or the end of a call in progress).
+struct Registration {
+    id: c_int,
+    conn: Weak<esxConnect>,
+    /// Only this domain's events (its UUID), or all.
+    dom: Option<[u8; 16]>,
+    event_id: c_int,
+    /// libvirt's generic callback, cast by event ID when called.
+    cb: unsafe extern "C" fn(),
+    /// The legacy API's callback (esxConnectDomainEventDeregister finds it).
+    legacy: bool,
+    opaque: *mut c_void,
+    free: esxFreeCallback,
+    active: AtomicBool,
+}
+
+// SAFETY: the callback and its data are the caller's, which promises (as in
+// libvirt) that they may be used from the thread running the event loop.
+unsafe impl Send for Registration {}
+// SAFETY: as above.
+unsafe impl Sync for Registration {}
+
+impl Drop for Registration {
+    fn drop(&mut self) {
+        if let Some(f) = self.free {
+            // SAFETY: the caller's free callback for its own data, once.
+            unsafe { f(self.opaque) };
+        }
+    }
+}
+
+static LOOP: AtomicBool = AtomicBool::new(false);
+static NEXT_ID: AtomicI32 = AtomicI32::new(1);
+static REGISTRATIONS: Mutex<Vec<Arc<Registration>>> = Mutex::new(Vec::new());
+static QUEUE: Mutex<VecDeque<(Weak<esxConnect>, DomainEvent)>> = Mutex::new(VecDeque::new());
+static READY: Condvar = Condvar::new();
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Starts the connection's watcher if it has none.
+fn ensure_watcher(conn: &Arc<esxConnect>) -> Result<(), Error> {
+    let mut slot = lock(&conn.watcher);
+    if slot.is_some() {
+        return Ok(());
+    }
+    let weak = Arc::downgrade(conn);
+    let sink = Arc::new(move |e: DomainEvent| {
+        lock(&QUEUE).push_back((weak.clone(), e));
+        READY.notify_all();
+    });
+    *slot = Some(conn.conn.watch_domains(sink)?);
+    Ok(())
+}
+
+/// Stops the watcher when no registration of the connection is left.
+fn maybe_stop(conn: &esxConnect) {
+    let token = pointer(conn);
+    let any = lock(&REGISTRATIONS)
+        .iter()
+        .any(|r| r.conn.upgrade().is_some_and(|c| pointer(&*c) == token));
+    if !any {
+        // Dropped, not joined: the thread ends after its current wait,
+        // and a callback deregistering itself never waits for it.
+        lock(&conn.watcher).take();
+    }
+}
+
+fn register(
+    c: &Conn,
+    dom: Option<[u8; 16]>,
+    event_id: c_int,
+    cb: unsafe extern "C" fn(),
+    legacy: bool,
+    opaque: *mut c_void,
+    free: esxFreeCallback,
+) -> Result<c_int, Error> {
+    if !LOOP.load(Ordering::SeqCst) {
+        return Err(Error::operation_invalid(
+            "No event loop: call esxEventRegisterDefaultImpl first, then run esxEventRunDefaultImpl",
+        ));
+    }
+    let known = (ESX_DOMAIN_EVENT_ID_LIFECYCLE as c_int..27).contains(&event_id)
+        || event_id == ESX_DOMAIN_EVENT_ID_QUESTION as c_int;
+    if !known {
+        return Err(Error::invalid_arg(format!(
+            "unsupported event ID {event_id}"
+        )));
+    }
+    let conn = c.arc();
+    ensure_watcher(&conn)?;
+    let id = NEXT_ID.fetch_add(1, Ordering::SeqCst);
+    lock(&REGISTRATIONS).push(Arc::new(Registration {
+        id,
+        conn: Arc::downgrade(&conn),
+        dom,
+        event_id,
+        cb,
+        legacy,
+        opaque,
+        free,
+        active: AtomicBool::new(true),
+    }));
+    Ok(id)
+}
+
+fn deregister(c: &Conn, pick: impl Fn(&Registration) -> bool) -> Result<(), Error> {
+    let token = pointer(&**c);
+    let removed = {
+        let mut regs = lock(&REGISTRATIONS);
+        let at = regs
+            .iter()
+            .position(|r| r.conn.upgrade().is_some_and(|x| pointer(&*x) == token) && pick(r));
+        at.map(|i| regs.remove(i))
+    };
+    let Some(r) = removed else {
+        return Err(Error::invalid_arg(
+            "could not find event callback for deregistration",
+        ));
+    };
+    r.active.store(false, Ordering::SeqCst);
+    // Dropped outside the lock: freecb may call into this library.
+    drop(r);
+    maybe_stop(c);
+    Ok(())
+}
+
+/// Registers the default event loop implementation (libvirt's name); it
+/// must come before any callback is registered.
+#[no_mangle]
+pub unsafe extern "C" fn esxEventRegisterDefaultImpl() -> c_int {
+    export!(esxEventRegisterDefaultImpl() {
+        LOOP.store(true, Ordering::SeqCst);
+        Ok(0)
+    })
+}
+
+/// Runs one iteration of the event loop: waits until events are pending
+/// and calls their callbacks. 0, or -1 without a registered loop.
+#[no_mangle]
+pub unsafe extern "C" fn esxEventRunDefaultImpl() -> c_int {
+    export!(esxEventRunDefaultImpl() {
+        run(None).map(|_| 0)
+    })
+}
+
+/// As esxEventRunDefaultImpl, waiting at most `timeout` milliseconds
+/// (negative: without limit): the number of events delivered, 0 when none
+/// came in time.
+#[no_mangle]
+pub unsafe extern "C" fn esxEventRunDefaultImplTimeout(timeout: c_int) -> c_int {
+    export!(esxEventRunDefaultImplTimeout() {
+        let limit = u64::try_from(timeout).ok().map(Duration::from_millis);
+        run(limit).map(|n| n.min(c_int::MAX as usize) as c_int)
+    })
+}
+
+fn run(limit: Option<Duration>) -> Result<usize, Error> {
+    if !LOOP.load(Ordering::SeqCst) {
+        return Err(Error::operation_invalid(
+            "esxEventRegisterDefaultImpl was not called",
+        ));
+    }
+    let events: Vec<_> = {
+        let deadline = limit.map(|l| Instant::now() + l);
+        let mut q = lock(&QUEUE);
+        while q.is_empty() {
+            match deadline {
+                None => q = READY.wait(q).unwrap_or_else(|p| p.into_inner()),
+                Some(d) => {
+                    let now = Instant::now();
+                    if now >= d {
+                        return Ok(0);
+                    }
+                    q = READY
+                        .wait_timeout(q, d - now)
+                        .unwrap_or_else(|p| p.into_inner())
+                        .0;
+                }
+            }
+        }
+        q.drain(..).collect()
+    };
+    let n = events.len();
+    for (conn, e) in events {
+        if let Some(conn) = conn.upgrade() {
+            deliver(&conn, &e);
+        }
+    }
+    Ok(n)
+}
+
+/// Calls every matching callback, holding no lock.
+fn deliver(conn: &Arc<esxConnect>, e: &DomainEvent) {
+    let (dom, id) = match e {
+        DomainEvent::Lifecycle { dom, .. } => (dom, ESX_DOMAIN_EVENT_ID_LIFECYCLE as c_int),
+        DomainEvent::Reboot { dom } => (dom, ESX_DOMAIN_EVENT_ID_REBOOT as c_int),
+        DomainEvent::Question { dom, .. } => (dom, ESX_DOMAIN_EVENT_ID_QUESTION as c_int),
+    };
+    let token = pointer(&**conn);
+    let regs: Vec<Arc<Registration>> = lock(&REGISTRATIONS)
+        .iter()
+        .filter(|r| {
+            r.event_id == id
+                && r.dom.map_or(true, |u| u == dom.uuid)
+                && r.conn.upgrade().is_some_and(|c| pointer(&*c) == token)
+        })
+        .cloned()
+        .collect();
+    let question = match e {
+        DomainEvent::Question {
+            question: Some(q), ..
+        } => Some(OwnedQuestion::new(q)),
+        _ => None,
+    };
+    for r in regs {
+        // An earlier callback of this round may have deregistered it.
+        if !r.active.load(Ordering::SeqCst) {
+            continue;
+        }
+        let handle = into_raw(esxDomain::new(conn.clone(), dom.clone()));
+        let c = pointer(&**conn);
+        // SAFETY: the caller registered `cb` for this event ID, whose
+        // signature the ID names (libvirt's model); the domain handle is
+        // valid for the call.
+        unsafe {
+            match e {
+                DomainEvent::Lifecycle { event, detail, .. } => {
+                    let f: unsafe extern "C" fn(
+                        esxConnectPtr,
+                        esxDomainPtr,
+                        c_int,
+                        c_int,
+                        *mut c_void,
+                    ) -> c_int = std::mem::transmute(r.cb);
+                    f(c, handle, *event, *detail, r.opaque);
+                }
+                DomainEvent::Reboot { .. } => {
+                    let f: unsafe extern "C" fn(esxConnectPtr, esxDomainPtr, *mut c_void) =
+                        std::mem::transmute(r.cb);
+                    f(c, handle, r.opaque);
+                }
+                DomainEvent::Question { .. } => {
+                    let f: unsafe extern "C" fn(
+                        esxConnectPtr,
+                        esxDomainPtr,
+                        *const esxQuestion,
+                        *mut c_void,
+                    ) = std::mem::transmute(r.cb);
+                    let q = question
+                        .as_ref()
+                        .map_or(std::ptr::null(), |q| &q.q as *const esxQuestion);
+                    f(c, handle, q, r.opaque);
+                }
+            }
+        }
+        let _ = release(handle, "domain event");
+    }
+}
+
+/// Registers `cb` for events `eventID` (esxDomainEventID) of `dom` (NULL:
+/// every domain) on the connection; `cb` is cast to the callback type the
+/// ID names, as libvirt does (ESX_DOMAIN_EVENT_CALLBACK). Returns the
+/// callback ID for esxConnectDomainEventDeregisterAny.
+#[no_mangle]
+pub unsafe extern "C" fn esxConnectDomainEventRegisterAny(
+    c: esxConnectPtr,
+    dom: esxDomainPtr,
+    eventID: c_int,
+    cb: esxConnectDomainEventGenericCallback,
+    opaque: *mut c_void,
+    freecb: esxFreeCallback,
+) -> c_int {
+    export!(esxConnectDomainEventRegisterAny(c: Conn) {
+        let Some(cb) = cb else {
+            return Err(Error::invalid_arg("cb must not be NULL"));
+        };
+        // NULL: every domain; else a live domain handle.
+        let dom: Option<Dom> = if dom.is_null() {
+            None
+        } else {
+            Some(super::handles::get(dom, "esxConnectDomainEventRegisterAny")?)
+        };
+        // SAFETY: only stored; cast back to its real type when called.
+        let generic: unsafe extern "C" fn() = unsafe { std::mem::transmute(cb) };
+        register(&c, dom.map(|d| d.dom().uuid), eventID, generic, false, opaque, freecb)
+    })
+}
+
+/// Removes the registration `callbackID`; its freecb runs once a call in
+/// progress returns.
+#[no_mangle]
+pub unsafe extern "C" fn esxConnectDomainEventDeregisterAny(
+    c: esxConnectPtr,
+    callbackID: c_int,
+) -> c_int {
+    export!(esxConnectDomainEventDeregisterAny(c: Conn) {
+        deregister(&c, |r| r.id == callbackID && !r.legacy).map(|_| 0)
+    })
+}
+
+/// libvirt's legacy registration: lifecycle events of every domain.
+#[no_mangle]
+pub unsafe extern "C" fn esxConnectDomainEventRegister(
+    c: esxConnectPtr,
+    cb: esxConnectDomainEventCallback,
+    opaque: *mut c_void,
+    freecb: esxFreeCallback,
+) -> c_int {
+    export!(esxConnectDomainEventRegister(c: Conn) {
+        let Some(cb) = cb else {
+            return Err(Error::invalid_arg("cb must not be NULL"));
+        };
+        // SAFETY: only stored; cast back to its real type when called.
+        let generic: unsafe extern "C" fn() = unsafe { std::mem::transmute(cb) };
+        register(
+            &c,
+            None,
+            ESX_DOMAIN_EVENT_ID_LIFECYCLE as c_int,
+            generic,
+            true,
+            opaque,
+            freecb,
+        )
+        .map(|_| 0)
+    })
+}
+
+/// Removes the legacy registration of `cb`.
+#[no_mangle]
+pub unsafe extern "C" fn esxConnectDomainEventDeregister(
+    c: esxConnectPtr,
+    cb: esxConnectDomainEventCallback,
+) -> c_int {
+    export!(esxConnectDomainEventDeregister(c: Conn) {
+        let Some(cb) = cb else {
+            return Err(Error::invalid_arg("cb must not be NULL"));
+        };
+        let want = cb as usize;
+        deregister(&c, |r| r.legacy && r.cb as usize == want).map(|_| 0)
+    })
+}
