@@ -34,6 +34,9 @@ fn abi_check_covers_every_constant() {
             if t.contains(" = ")
                 && !src.contains(&format!("SAME_VALUE({name})"))
                 && !name.starts_with("LOG_")
+                // This driver's own event, past libvirt's IDs (abi_check.c
+                // asserts that it stays past them).
+                && name != "DOMAIN_EVENT_ID_QUESTION"
             {
                 missing.push(name.to_string());
             }
