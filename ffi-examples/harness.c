@@ -1101,6 +1101,95 @@ scenario_stats(const char *uri)
     CHECK(esxConnectClose(conn) == 0);
 }
 
+/* Domain events: libvirt's loop, RegisterAny for all domains and for one
+ * (which deregisters itself from inside its callback), the legacy API,
+ * freecb exactly once each, and no call after deregistration. */
+struct events_seen {
+    int calls;
+    int started;   /* STARTED events for debian-02 */
+    int stopped;   /* STOPPED events for debian-02 */
+    int freed;
+    int id;
+    int self_deregister;
+};
+
+static int
+on_lifecycle(esxConnectPtr conn, esxDomainPtr dom, int event, int detail, void *opaque)
+{
+    struct events_seen *e = opaque;
+    (void)detail;
+    e->calls++;
+    if (strcmp(esxDomainGetName(dom), "debian-02") == 0) {
+        if (event == ESX_DOMAIN_EVENT_STARTED)
+            e->started++;
+        if (event == ESX_DOMAIN_EVENT_STOPPED)
+            e->stopped++;
+    }
+    if (e->self_deregister) {
+        e->self_deregister = 0;
+        CHECK(esxConnectDomainEventDeregisterAny(conn, e->id) == 0);
+        CHECK(e->freed == 0); /* not while its own call runs */
+    }
+    return 0;
+}
+
+static void
+on_events_freed(void *opaque)
+{
+    ((struct events_seen *)opaque)->freed++;
+}
+
+static void
+scenario_events(const char *uri)
+{
+    esxConnectPtr conn = connect_to(uri, 0);
+    esxDomainPtr d = NULL;
+    struct events_seen all = { 0 }, one = { 0 }, legacy = { 0 };
+    int spins;
+
+    CHECK(conn != NULL);
+    if (!conn)
+        return;
+    d = esxDomainLookupByName(conn, "debian-02");
+    CHECK(d != NULL);
+    if (!d)
+        goto out;
+    CHECK(esxConnectDomainEventRegisterAny(conn, NULL, ESX_DOMAIN_EVENT_ID_LIFECYCLE,
+                                          ESX_DOMAIN_EVENT_CALLBACK(on_lifecycle), &all, on_events_freed) == -1);
+    CHECK_ERROR(ESX_ERR_OPERATION_INVALID, "esxEventRegisterDefaultImpl");
+    CHECK(esxEventRegisterDefaultImpl() == 0);
+    all.id = esxConnectDomainEventRegisterAny(conn, NULL, ESX_DOMAIN_EVENT_ID_LIFECYCLE,
+                                              ESX_DOMAIN_EVENT_CALLBACK(on_lifecycle), &all, on_events_freed);
+    one.id = esxConnectDomainEventRegisterAny(conn, d, ESX_DOMAIN_EVENT_ID_LIFECYCLE,
+                                              ESX_DOMAIN_EVENT_CALLBACK(on_lifecycle), &one, on_events_freed);
+    one.self_deregister = 1;
+    CHECK(all.id > 0 && one.id > 0 && all.id != one.id);
+    CHECK(esxConnectDomainEventRegister(conn, on_lifecycle, &legacy, on_events_freed) == 0);
+    CHECK(esxConnectDomainEventRegisterAny(conn, NULL, 9999, ESX_DOMAIN_EVENT_CALLBACK(on_lifecycle), NULL, NULL) == -1);
+    CHECK_ERROR(ESX_ERR_INVALID_ARG, "event ID");
+
+    CHECK(esxDomainCreate(d) == 0);
+    for (spins = 0; spins < 50 && (all.started == 0 || legacy.started == 0 || one.calls == 0); spins++)
+        CHECK(esxEventRunDefaultImplTimeout(200) >= 0);
+    CHECK(all.started == 1 && legacy.started == 1 && one.calls == 1 && one.freed == 1);
+    CHECK(esxDomainDestroy(d) == 0);
+    for (spins = 0; spins < 50 && (all.stopped == 0 || legacy.stopped == 0); spins++)
+        CHECK(esxEventRunDefaultImplTimeout(200) >= 0);
+    CHECK(all.stopped == 1 && legacy.stopped == 1);
+    CHECK(one.calls == 1 && one.freed == 1); /* deregistered: never again */
+
+    CHECK(esxConnectDomainEventDeregisterAny(conn, one.id) == -1);
+    CHECK_ERROR(ESX_ERR_INVALID_ARG, "could not find");
+    CHECK(esxConnectDomainEventDeregisterAny(conn, all.id) == 0);
+    CHECK(all.freed == 1);
+    CHECK(esxConnectDomainEventDeregister(conn, on_lifecycle) == 0);
+    CHECK(legacy.freed == 1);
+    CHECK(esxEventRunDefaultImplTimeout(0) >= 0);
+    esxDomainFree(d);
+ out:
+    CHECK(esxConnectClose(conn) == 0);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1127,6 +1216,8 @@ main(int argc, char **argv)
         scenario_close_held(argv[2]);
     else if (strcmp(argv[1], "config") == 0)
         scenario_config(argv[2]);
+    else if (strcmp(argv[1], "events") == 0)
+        scenario_events(argv[2]);
     else if (strcmp(argv[1], "stats") == 0)
         scenario_stats(argv[2]);
     else if (strcmp(argv[1], "question-api") == 0)

@@ -36,6 +36,11 @@
 /* Length of esxTypedParameter.field with its NUL (VIR_TYPED_PARAM_FIELD_LENGTH) */
 #define ESX_TYPED_PARAM_FIELD_LENGTH 80
 
+/* Casts an event callback to the generic type esxConnectDomainEventRegisterAny
+ * takes (libvirt's VIR_DOMAIN_EVENT_CALLBACK), through void (*)(void) so
+ * that -Wcast-function-type stays quiet. */
+#define ESX_DOMAIN_EVENT_CALLBACK(cb) ((esxConnectDomainEventGenericCallback)(void (*)(void))(cb))
+
 /* Scheduler parameters of esxDomainGetSchedulerParameters (libvirt's ESX
  * driver names): CPU reservation and limit in MHz, shares as a number or
  * -1 low, -2 normal, -3 high */

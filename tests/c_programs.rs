@@ -133,6 +133,16 @@ fn question_api(with_valgrind: bool) {
 }
 
 #[test]
+fn harness_events() {
+    harness_with("events", false, "", |_| vec![]);
+}
+
+#[test]
+fn harness_events_under_valgrind() {
+    harness_with("events", true, "", |_| vec![]);
+}
+
+#[test]
 fn harness_stats() {
     harness_with("stats", false, "", |_| vec![]);
 }

@@ -286,11 +286,22 @@ impl Connection {
     /// event on the watcher's thread (it must not block for long).
     pub fn watch_domains(&self, sink: Arc<dyn Fn(DomainEvent) + Send + Sync>) -> Result<Watcher> {
         let spec = self.vm_list_spec(VmWatch::PATHS)?;
+        // The inventory now, before the caller can change anything: every
+        // change after this call returns is reported.
+        let mut known = HashMap::new();
+        for o in property::retrieve(self.client(), &spec)? {
+            known.insert(
+                o.obj.clone(),
+                Seen {
+                    props: o.props.into_iter().collect(),
+                },
+            );
+        }
         let mut state = State {
             client: self.shared_client(),
             spec,
-            known: HashMap::new(),
-            primed: false,
+            known,
+            primed: true,
         };
         let stop = Arc::new(AtomicBool::new(false));
         let flag = stop.clone();
