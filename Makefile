@@ -75,6 +75,8 @@ c-programs: stage
 	    $$($(PKGCFG) --cflags --libs esx-driver) -Wl,-rpath,$(STAGE)/lib
 	$(CC) $(CFLAGS) $(WARN) -Iffi-examples ffi-examples/hardening.c -o $(BUILD)/hardening -lpthread \
 	    $$($(PKGCFG) --cflags --libs esx-driver) -Wl,-rpath,$(STAGE)/lib
+	$(CC) $(CFLAGS) $(WARN) ffi-examples/esx-watch.c -o $(BUILD)/esx-watch \
+	    $$($(PKGCFG) --cflags --libs esx-driver) -Wl,-rpath,$(STAGE)/lib
 
 # The ABI check compiles our header against libvirt's (libvirt-dev): a test
 # prerequisite, not part of `all`, so that `make demo` needs no libvirt.

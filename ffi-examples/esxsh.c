@@ -15,6 +15,7 @@
 #include <string.h>
 #include <limits.h>
 #include <errno.h>
+#include <time.h>
 
 #include <esx_driver.h>
 
@@ -527,6 +528,140 @@ do_question(esxDomainPtr dom, int argc, char **argv)
 }
 
 static int cmd_question(esxConnectPtr c, int argc, char **argv) { return with_domain(c, argc, argv, "question DOMAIN [--answer N|KEY]", do_question); }
+
+
+/* ---- events (virsh event's output) ---- */
+
+struct event_watch {
+    int count;
+    int loop;
+};
+
+static const char *
+lifecycle_name(int event)
+{
+    static const char *const names[] = { "Defined", "Undefined", "Started", "Suspended", "Resumed",
+                                         "Stopped", "Shutdown", "PMSuspended", "Crashed" };
+    return event >= 0 && event < (int)(sizeof(names) / sizeof(names[0])) ? names[event] : "unknown";
+}
+
+static const char *
+lifecycle_detail(int event, int detail)
+{
+    /* The details this driver reports (the first of each event). */
+    static const char *const first[] = { "Added", "Removed", "Booted", "Paused", "Unpaused",
+                                         "Shutdown", "Finished", "Memory", "Panicked" };
+    if (detail == 0 && event >= 0 && event < (int)(sizeof(first) / sizeof(first[0])))
+        return first[event];
+    return "unknown";
+}
+
+static int
+print_lifecycle(esxConnectPtr c, esxDomainPtr d, int event, int detail, void *opaque)
+{
+    (void)c;
+    printf("event 'lifecycle' for domain '%s': %s %s\n", esxDomainGetName(d),
+           lifecycle_name(event), lifecycle_detail(event, detail));
+    fflush(stdout);
+    ((struct event_watch *)opaque)->count++;
+    return 0;
+}
+
+static void
+print_reboot(esxConnectPtr c, esxDomainPtr d, void *opaque)
+{
+    (void)c;
+    printf("event 'reboot' for domain '%s'\n", esxDomainGetName(d));
+    fflush(stdout);
+    ((struct event_watch *)opaque)->count++;
+}
+
+static void
+print_question(esxConnectPtr c, esxDomainPtr d, const esxQuestion *q, void *opaque)
+{
+    (void)c;
+    if (q)
+        printf("event 'question' for domain '%s': %s (question %s)\n", esxDomainGetName(d),
+               q->messageId[0] ? q->messageId : q->text, q->id);
+    else
+        printf("event 'question' for domain '%s': answered\n", esxDomainGetName(d));
+    fflush(stdout);
+    ((struct event_watch *)opaque)->count++;
+}
+
+/* event [DOMAIN] [--event lifecycle|reboot|question] [--all] [--loop]
+ * [--timeout S]: as virsh event. */
+static int
+cmd_event(esxConnectPtr conn, int argc, char **argv)
+{
+    struct event_watch w = { 0, has_flag(argc, argv, "--loop") };
+    const char *which = NULL, *dom_name = NULL;
+    long timeout = -1;
+    int ids[3], n = 0, all = has_flag(argc, argv, "--all");
+    esxDomainPtr dom = NULL;
+    int rc = 0;
+    struct timespec start, now;
+
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--event") == 0 && i + 1 < argc)
+            which = argv[++i];
+        else if (strcmp(argv[i], "--timeout") == 0 && i + 1 < argc)
+            timeout = strtol(argv[++i], NULL, 10);
+        else if (argv[i][0] != '-')
+            dom_name = argv[i];
+    }
+    if (!which && !all)
+        return usage_error("event [DOMAIN] {--event NAME | --all} [--loop] [--timeout S]");
+    if (dom_name && !(dom = lookup(conn, dom_name)))
+        return fail();
+    if (esxEventRegisterDefaultImpl() < 0) {
+        rc = fail();
+        goto out;
+    }
+    if (all || strcmp(which, "lifecycle") == 0)
+        ids[n++] = esxConnectDomainEventRegisterAny(conn, dom, ESX_DOMAIN_EVENT_ID_LIFECYCLE,
+                                                    ESX_DOMAIN_EVENT_CALLBACK(print_lifecycle), &w, NULL);
+    if (all || strcmp(which, "reboot") == 0)
+        ids[n++] = esxConnectDomainEventRegisterAny(conn, dom, ESX_DOMAIN_EVENT_ID_REBOOT,
+                                                    ESX_DOMAIN_EVENT_CALLBACK(print_reboot), &w, NULL);
+    if (all || strcmp(which, "question") == 0)
+        ids[n++] = esxConnectDomainEventRegisterAny(conn, dom, ESX_DOMAIN_EVENT_ID_QUESTION,
+                                                    ESX_DOMAIN_EVENT_CALLBACK(print_question), &w, NULL);
+    if (n == 0) {
+        fprintf(stderr, "error: unknown event type %s\n", which);
+        rc = 1;
+        goto out;
+    }
+    for (int i = 0; i < n; i++)
+        if (ids[i] < 0) {
+            rc = fail();
+            goto out;
+        }
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    while (w.loop || w.count == 0) {
+        long left = -1;
+        if (timeout >= 0) {
+            clock_gettime(CLOCK_MONOTONIC, &now);
+            left = timeout * 1000 - ((now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000);
+            if (left <= 0) {
+                printf("event loop timed out\n");
+                break;
+            }
+        }
+        if (esxEventRunDefaultImplTimeout(left < 0 ? 1000 : (int)(left < 1000 ? left : 1000)) < 0) {
+            rc = fail();
+            break;
+        }
+    }
+    printf("events received: %d\n", w.count);
+    for (int i = 0; i < n; i++)
+        if (ids[i] >= 0)
+            esxConnectDomainEventDeregisterAny(conn, ids[i]);
+ out:
+    if (dom)
+        esxDomainFree(dom);
+    return rc;
+}
 
 /* ---- domain information and configuration (virsh's output formats) ---- */
 
@@ -1201,6 +1336,7 @@ static const command commands[] = {
     { "domname", cmd_domname, "domname ID|UUID" },
     { "domid", cmd_domid, "domid DOMAIN" },
     { "question", cmd_question, "question DOMAIN [--answer N|KEY]" },
+    { "event", cmd_event, "event [DOMAIN] {--event lifecycle|reboot|question | --all} [--loop] [--timeout S]" },
 };
 
 /* --answer=ask: show the question and its choices, read the choice. */

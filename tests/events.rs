@@ -191,3 +191,90 @@ fn a_thousand_changes_are_a_thousand_events() {
     );
     eprintln!("1,000 events in {:?}", start.elapsed());
 }
+
+/// esxsh event prints virsh's lines for changes made by someone else.
+#[test]
+fn esxsh_event_prints_what_happens() {
+    let sim = Sim::with_args(&["--task-ms", "5"]);
+    let Some(prog) = common::built_program("esxsh") else {
+        return;
+    };
+    let tmp = common::TempDir::new("esxsh-event");
+    let pw = common::password_file(&tmp.0);
+    let child = std::process::Command::new(prog)
+        .env_remove("LD_LIBRARY_PATH")
+        .arg("-c")
+        .arg(sim.uri(""))
+        .arg("--password-file")
+        .arg(&pw)
+        .args(["event", "--all", "--loop", "--timeout", "4"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // esxsh reads the inventory when it registers; give it that long.
+    std::thread::sleep(Duration::from_millis(1500));
+    sim.sim.set_power("debian-02", Power::On).unwrap();
+    sim.control("action=raise_question&vm=serial-04&kind=uuid");
+    let out = child.wait_with_output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("event 'lifecycle' for domain 'debian-02': Started Booted\n"),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        text.contains("event 'question' for domain 'serial-04': msg.uuid.altered"),
+        "{text}"
+    );
+    assert!(
+        text.contains("event loop timed out\nevents received: 2\n"),
+        "{text}"
+    );
+}
+
+/// The daemon example keeps its inventory from events and answers a
+/// question raised by nobody it knows, by rule.
+#[test]
+fn esx_watch_keeps_an_inventory_and_answers_by_rule() {
+    let sim = Sim::with_args(&["--task-ms", "5"]);
+    let Some(prog) = common::built_program("esx-watch") else {
+        return;
+    };
+    let tmp = common::TempDir::new("esx-watch");
+    let pw = common::password_file(&tmp.0);
+    let child = std::process::Command::new(prog)
+        .env_remove("LD_LIBRARY_PATH")
+        .arg("-c")
+        .arg(sim.uri(""))
+        .arg("--password-file")
+        .arg(&pw)
+        .args(["--timeout", "4", "msg.uuid.altered=button.uuid.copiedTheVM"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(1500));
+    sim.sim.set_power("debian-02", Power::On).unwrap();
+    sim.control("action=raise_question&vm=copied-05&kind=uuid");
+    sim.control("action=raise_question&vm=serial-04&kind=serial");
+    let out = child.wait_with_output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(text.starts_with("watching 5 domains\n"), "{text}{err}");
+    assert!(
+        text.contains("debian-02: lifecycle 2, now running\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("copied-05: question")
+            && text.contains("answered with button.uuid.copiedTheVM by rule"),
+        "{text}"
+    );
+    assert!(
+        text.contains("(msg.serial.file.open) waits: no rule for it"),
+        "{text}"
+    );
+    assert!(text.contains("  debian-02 running\n"), "{text}");
+    assert_eq!(sim.count("AnswerVM"), 1);
+}
