@@ -6,6 +6,9 @@
 //! RSS; and the latency with which a task's completion reaches the caller
 //! (time after the task's own duration), which WaitForUpdatesEx keeps small.
 //!
+//! Events: the time from a change on the host (esx-sim's control request
+//! that makes it) to the driver's event (median, p99).
+//!
 //! Listing beside libvirt: `esxsh list --all` and `virsh list --all` (the
 //! same esx-sim, 2,000 and 10,000 VMs) and snapshot-list of a 13-snapshot
 //! tree, wall time (median) and requests per command.
@@ -463,8 +466,35 @@ fn bench_list_beside_virsh() {
     let _ = std::fs::remove_dir_all(&tmp);
 }
 
+fn bench_events() {
+    let runs = 200;
+    println!("== event latency: {runs} power changes made on the host, each to its event");
+    let sim = Sim::start(&["--task-ms", "0"]);
+    let conn = Connection::open(&sim.uri(), Some(&mut Pw), false).expect("open");
+    let (tx, rx) = std::sync::mpsc::channel();
+    let tx = std::sync::Mutex::new(tx);
+    let _w = conn
+        .watch_domains(Arc::new(move |_e| {
+            let _ = tx.lock().map(|t| t.send(Instant::now()));
+        }))
+        .expect("watch");
+    let mut lat = Vec::new();
+    for i in 0..runs {
+        let state = if i % 2 == 0 {
+            "poweredOn"
+        } else {
+            "poweredOff"
+        };
+        let t0 = Instant::now();
+        sim.control(&format!("action=set_power&vm=debian-02&state={state}"));
+        let at = rx.recv_timeout(Duration::from_secs(10)).expect("event");
+        lat.push(at.saturating_duration_since(t0));
+    }
+    report("host change -> event", 0.0, &mut lat);
+}
+
 fn main() {
-    // `make bench ONLY=transfer` (or inventory, tasks, list) runs one part.
+    // `make bench ONLY=transfer` (or inventory, tasks, events, list) runs one part.
     let only = std::env::var("ONLY").unwrap_or_default();
     let run = |name: &str| only.is_empty() || only == name;
     if run("inventory") {
@@ -472,6 +502,9 @@ fn main() {
     }
     if run("tasks") {
         bench_tasks();
+    }
+    if run("events") {
+        bench_events();
     }
     if run("list") {
         bench_list_beside_virsh();

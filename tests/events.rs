@@ -255,7 +255,31 @@ fn esx_watch_keeps_an_inventory_and_answers_by_rule() {
         .spawn()
         .unwrap();
     std::thread::sleep(Duration::from_millis(1500));
-    sim.sim.set_power("debian-02", Power::On).unwrap();
+    // A power-on and -off made with pyvmomi reach the C callbacks (with
+    // esx-sim's control when pyvmomi is not there, outside CI).
+    match common::pyvmomi_python() {
+        Some(py) => {
+            let out = std::process::Command::new(py)
+                .arg(common::repo_dir().join("tests/pyvmomi/sim_client.py"))
+                .args([
+                    "127.0.0.1",
+                    &sim.port.to_string(),
+                    "root",
+                    common::PASSWORD,
+                    "power",
+                    "debian-02",
+                ])
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            sim.sim.set_power("debian-02", Power::On).unwrap();
+        }
+        None => sim.sim.set_power("debian-02", Power::On).unwrap(),
+    }
     sim.control("action=raise_question&vm=copied-05&kind=uuid");
     sim.control("action=raise_question&vm=serial-04&kind=serial");
     let out = child.wait_with_output().unwrap();
@@ -277,4 +301,20 @@ fn esx_watch_keeps_an_inventory_and_answers_by_rule() {
     );
     assert!(text.contains("  debian-02 running\n"), "{text}");
     assert_eq!(sim.count("AnswerVM"), 1);
+}
+
+/// Defining and undefining a domain are events.
+#[test]
+fn define_and_undefine_are_events() {
+    let sim = Sim::with_args(&["--task-ms", "5"]);
+    let c = sim.connect("");
+    let (_w, rx) = watch(&c);
+    let xml = "<domain type='vmware'><name>evented</name><memory unit='KiB'>524288</memory>\
+               <vcpu>1</vcpu><os><type>hvm</type></os><devices><disk type='file' device='disk'>\
+               <source file='[datastore1] debian-02/evented.vmdk'/><target dev='sda' bus='scsi'/></disk>\
+               <controller type='scsi' index='0' model='lsilogic'/></devices></domain>";
+    let d = c.domains().domain_define_xml_flags(xml, 0).unwrap();
+    assert_eq!(lifecycle(&next(&rx)), ("evented".into(), kind::DEFINED));
+    c.domains().domain_undefine_flags(&d, 0).unwrap();
+    assert_eq!(lifecycle(&next(&rx)), ("evented".into(), kind::UNDEFINED));
 }
