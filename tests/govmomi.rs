@@ -470,3 +470,40 @@ fn every_view_decodes_what_govmomis_simulator_sends() {
     }
     assert!(read > 40, "only {read} views were read");
 }
+
+/// Domain events against govmomi's simulator: a power change made through
+/// the driver arrives as a lifecycle event (ESX mode).
+#[test]
+fn events_from_govmomis_simulator() {
+    let Some(esx) = Vcsim::start(true) else {
+        return;
+    };
+    let c = open(&esx.uri("esx", "", "no_verify=1")).expect("open");
+    let (tx, rx) = std::sync::mpsc::channel();
+    let tx = std::sync::Mutex::new(tx);
+    let _w = c
+        .watch_domains(std::sync::Arc::new(move |e| {
+            let _ = tx.lock().unwrap().send(e);
+        }))
+        .expect("watch");
+    let d = c
+        .domains()
+        .domain_lookup_by_name("ha-host_VM0")
+        .expect("VM");
+    let _ = c.domains().domain_destroy_flags(&d, 0);
+    let _ = c.domains().domain_create_with_flags(&d, 0);
+    let mut kinds = Vec::new();
+    while let Ok(e) = rx.recv_timeout(std::time::Duration::from_secs(10)) {
+        if let esx_driver::driver::events::DomainEvent::Lifecycle { dom, event, .. } = e {
+            assert_eq!(dom.name, "ha-host_VM0");
+            kinds.push(event);
+            if event == esx_driver::driver::events::kind::STARTED {
+                break;
+            }
+        }
+    }
+    assert!(
+        kinds.contains(&esx_driver::driver::events::kind::STARTED),
+        "{kinds:?}"
+    );
+}

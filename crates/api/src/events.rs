@@ -19,8 +19,8 @@ use std::time::Duration;
 use crate::domain::{parse_uuid, vm_id, DomainRef};
 use crate::error::Result;
 use crate::scope::unescape_name;
-use crate::vi::property::{self, Filter, FilterSpec};
-use crate::vi::vim25::VmWatch;
+use crate::vi::property::{self, Filter, FilterSpec, ObjectSpec, PropertySpec, TraversalSpec};
+use crate::vi::vim25::{self, VmWatch};
 use crate::vi::wire::View;
 use crate::vi::{Client, MoRef, ObjectContent, PowerState, Question, Value};
 use crate::Connection;
@@ -183,6 +183,9 @@ const WAIT: Duration = Duration::from_secs(1);
 
 struct State {
     client: Arc<Client>,
+    /// The VMs' container (the root folder; on a vCenter the host), for
+    /// a container view, and the traversal spec for a host without views.
+    container: MoRef,
     spec: FilterSpec,
     known: HashMap<MoRef, Seen>,
     /// False until the first inventory was read (it is not reported).
@@ -198,8 +201,33 @@ impl State {
     ) -> Result<()> {
         let client = self.client.clone();
         let collector = property::create_collector(&client)?;
+        // One filter over a container view of every VM (made again on each
+        // resynchronisation: views belong to a session); a host without a
+        // ViewManager gets the folder traversal.
+        let view = match client.service().view_manager.clone() {
+            Some(vm) => Some(vim25::create_container_view(
+                &client,
+                &vm,
+                &self.container,
+                &["VirtualMachine".to_string()],
+                true,
+            )?),
+            None => None,
+        };
+        let spec = match &view {
+            Some(v) => FilterSpec {
+                props: vec![PropertySpec::new("VirtualMachine", VmWatch::PATHS)],
+                objects: vec![ObjectSpec {
+                    obj: v.clone(),
+                    skip: true,
+                    select: vec![TraversalSpec::new("traverseView", "ContainerView", "view")
+                        .into_selection()],
+                }],
+            },
+            None => self.spec.clone(),
+        };
         let result = (|| {
-            let mut filter = Filter::create(&client, &collector, &self.spec)?;
+            let mut filter = Filter::create(&client, &collector, &spec)?;
             let mut first = true;
             while !stop.load(Ordering::SeqCst) {
                 let Some(set) = filter.wait(WAIT)? else {
@@ -258,6 +286,9 @@ impl State {
             }
             Ok(())
         })();
+        if let Some(v) = &view {
+            let _ = vim25::destroy_view(&client, v);
+        }
         let _ = client.invoke(
             "DestroyPropertyCollector",
             &collector,
@@ -297,8 +328,14 @@ impl Connection {
                 },
             );
         }
+        let container = if self.is_vcenter() {
+            self.scope()?.host.clone()
+        } else {
+            self.client().service().root_folder.clone()
+        };
         let mut state = State {
             client: self.shared_client(),
+            container,
             spec,
             known,
             primed: true,
