@@ -466,31 +466,92 @@ fn bench_list_beside_virsh() {
     let _ = std::fs::remove_dir_all(&tmp);
 }
 
-fn bench_events() {
-    let runs = 200;
-    println!("== event latency: {runs} power changes made on the host, each to its event");
-    let sim = Sim::start(&["--task-ms", "0"]);
-    let conn = Connection::open(&sim.uri(), Some(&mut Pw), false).expect("open");
-    let (tx, rx) = std::sync::mpsc::channel();
-    let tx = std::sync::Mutex::new(tx);
-    let _w = conn
-        .watch_domains(Arc::new(move |_e| {
-            let _ = tx.lock().map(|t| t.send(Instant::now()));
-        }))
-        .expect("watch");
-    let mut lat = Vec::new();
-    for i in 0..runs {
-        let state = if i % 2 == 0 {
-            "poweredOn"
-        } else {
-            "poweredOff"
-        };
-        let t0 = Instant::now();
-        sim.control(&format!("action=set_power&vm=debian-02&state={state}"));
-        let at = rx.recv_timeout(Duration::from_secs(10)).expect("event");
-        lat.push(at.saturating_duration_since(t0));
+/// Receives the times events reach a C callback (through the C ABI).
+static EVENT_TIMES: std::sync::Mutex<Vec<Instant>> = std::sync::Mutex::new(Vec::new());
+
+unsafe extern "C" fn on_event(
+    _c: esx_driver::ffi::types::esxConnectPtr,
+    _d: esx_driver::ffi::types::esxDomainPtr,
+    _event: std::os::raw::c_int,
+    _detail: std::os::raw::c_int,
+    _opaque: *mut std::ffi::c_void,
+) -> std::os::raw::c_int {
+    if let Ok(mut t) = EVENT_TIMES.lock() {
+        t.push(Instant::now());
     }
-    report("host change -> event", 0.0, &mut lat);
+    0
+}
+
+fn bench_events() {
+    use esx_driver::ffi::connect::{esxConnectClose, esxConnectOpenAuth};
+    use esx_driver::ffi::events::*;
+    let runs = 200;
+    println!("== event latency: {runs} power changes made on the host, each to its C callback (event loop)");
+    let sim = Sim::start(&["--task-ms", "0"]);
+    // Credentials from an auth.conf, as libvirt programs have them.
+    let dir = std::env::temp_dir().join(format!("esx-bench-ev-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("tmp");
+    let auth = dir.join("auth.conf");
+    std::fs::write(
+        &auth,
+        "[credentials-sim]\nusername=root\npassword=esx-sim\n[auth-esx-127.0.0.1]\ncredentials=sim\n",
+    )
+    .expect("auth.conf");
+    std::env::set_var("LIBVIRT_AUTH_FILE", &auth);
+    let uri = std::ffi::CString::new(format!("esx://127.0.0.1:{}/?transport=http", sim.port))
+        .expect("uri");
+    // SAFETY: the C ABI as a C program uses it; the callback matches the
+    // lifecycle signature; everything is released below.
+    unsafe {
+        let conn = esxConnectOpenAuth(uri.as_ptr(), std::ptr::null_mut(), 0);
+        assert!(!conn.is_null(), "open through the C ABI");
+        esxEventRegisterDefaultImpl();
+        let generic: esx_driver::ffi::types::esxConnectDomainEventGenericCallback =
+            Some(std::mem::transmute::<
+                unsafe extern "C" fn(
+                    esx_driver::ffi::types::esxConnectPtr,
+                    esx_driver::ffi::types::esxDomainPtr,
+                    std::os::raw::c_int,
+                    std::os::raw::c_int,
+                    *mut std::ffi::c_void,
+                ) -> std::os::raw::c_int,
+                unsafe extern "C" fn(
+                    esx_driver::ffi::types::esxConnectPtr,
+                    esx_driver::ffi::types::esxDomainPtr,
+                    *mut std::ffi::c_void,
+                ),
+            >(on_event));
+        let id = esxConnectDomainEventRegisterAny(
+            conn,
+            std::ptr::null_mut(),
+            0,
+            generic,
+            std::ptr::null_mut(),
+            None,
+        );
+        assert!(id > 0, "register");
+        let mut lat = Vec::new();
+        for i in 0..runs {
+            let state = if i % 2 == 0 {
+                "poweredOn"
+            } else {
+                "poweredOff"
+            };
+            EVENT_TIMES.lock().expect("lock").clear();
+            let t0 = Instant::now();
+            sim.control(&format!("action=set_power&vm=debian-02&state={state}"));
+            while EVENT_TIMES.lock().expect("lock").is_empty() {
+                esxEventRunDefaultImplTimeout(10_000);
+            }
+            let at = EVENT_TIMES.lock().expect("lock")[0];
+            lat.push(at.saturating_duration_since(t0));
+        }
+        report("host change -> C callback", 0.0, &mut lat);
+        esxConnectDomainEventDeregisterAny(conn, id);
+        esxConnectClose(conn);
+    }
+    std::env::remove_var("LIBVIRT_AUTH_FILE");
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 fn main() {
