@@ -218,16 +218,22 @@ cmd_list(esxConnectPtr conn, int argc, char **argv)
                 printf("%s\n", esxDomainGetName(all[i].dom));
         }
     } else {
-        printf(" %-4s %-30s %s\n", "Id", "Name", "State");
-        printf("-----------------------------------------------\n");
+        /* virsh 9's table: columns as wide as their widest cell. */
+        table t = { 3, 0, NULL };
+        const char *head[] = { "Id", "Name", "State" };
+        table_add(&t, head);
         for (int i = 0; i < n; i++) {
             char idbuf[16];
             if (all[i].id == (unsigned int)-1)
                 snprintf(idbuf, sizeof(idbuf), "-");
             else
                 snprintf(idbuf, sizeof(idbuf), "%u", all[i].id);
-            printf(" %-4s %-30s %s\n", idbuf, esxDomainGetName(all[i].dom), state_name(all[i].state));
+            {
+                const char *row[] = { idbuf, esxDomainGetName(all[i].dom), state_name(all[i].state) };
+                table_add(&t, row);
+            }
         }
+        table_print(&t);
     }
     free(all);
     esxDomainStatsRecordListFree(recs);

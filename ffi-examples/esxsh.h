@@ -23,6 +23,18 @@ int has_flag(int argc, char **argv, const char *flag);
 /* A domain as virsh finds one: by ID, then UUID, then name. */
 esxDomainPtr lookup(esxConnectPtr conn, const char *what);
 
+/* A table as virsh's vshTable prints it (esxsh_storage.c). */
+#define MAX_COLUMNS 8
+
+typedef struct {
+    size_t ncols;
+    size_t nrows;
+    char **cells; /* nrows * ncols, row 0 the header */
+} table;
+
+int table_add(table *t, const char *const *row);
+void table_print(table *t);
+
 extern const command storage_commands[];
 extern const size_t storage_ncommands;
 

@@ -127,16 +127,8 @@ pretty(char *buf, size_t size, unsigned long long bytes)
 }
 
 /* A table as virsh's vshTable prints it: a space before each cell, two
- * more after all but the last, dashes under the header. */
-#define MAX_COLUMNS 8
-
-typedef struct {
-    size_t ncols;
-    size_t nrows;
-    char **cells; /* nrows * ncols, row 0 the header */
-} table;
-
-static int
+ * more after all but the last, dashes under the header (esxsh.h). */
+int
 table_add(table *t, const char *const *row)
 {
     char **more = realloc(t->cells, (t->nrows + 1) * t->ncols * sizeof(char *));
@@ -149,7 +141,7 @@ table_add(table *t, const char *const *row)
     return 0;
 }
 
-static void
+void
 table_print(table *t)
 {
     size_t width[MAX_COLUMNS] = { 0 };

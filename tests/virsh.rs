@@ -280,3 +280,33 @@ fn virsh_dumpxml_equals_esxsh_dumpxml_for_every_vm() {
         }
     }
 }
+
+/// esxsh list prints what virsh list prints, for its selection flags.
+#[test]
+fn esxsh_list_flags_print_what_virsh_prints() {
+    let sim = Sim::start();
+    let Some(v) = Virsh::new(&sim) else { return };
+    let c = ours(&sim);
+    let s = c.domains().domain_lookup_by_name("serial-04").unwrap();
+    c.domains().domain_set_autostart(&s, true).unwrap();
+    for args in [
+        &["list"][..],
+        &["list", "--all"],
+        &["list", "--inactive"],
+        &["list", "--state-running"],
+        &["list", "--state-paused"],
+        &["list", "--state-shutoff"],
+        &["list", "--all", "--autostart"],
+        &["list", "--all", "--no-autostart"],
+        &["list", "--all", "--without-snapshot"],
+        &["list", "--all", "--name"],
+        &["list", "--all", "--uuid"],
+        &["list", "--all", "--name", "--uuid"],
+    ] {
+        let (theirs, err) = v.run_loud(args);
+        let Some(mine) = esxsh(&sim, args) else {
+            return;
+        };
+        assert_eq!(mine.trim_end(), theirs.trim_end(), "{args:?}: {err}");
+    }
+}
