@@ -11,7 +11,10 @@
 //!   memory the VM uses, KiB; running VMs only).
 //! - vcpu: `vcpu.current`, `vcpu.maximum` (summary.config.numCpu).
 //! - interface: `net.count` (summary.config.numEthernetCards).
-//! - block: `block.count` (summary.config.numVirtualDisks).
+//! - block: `block.count`, and per disk `block.N.name` (libvirt's target
+//!   name: sda, hdb), `block.N.path` (its datastore file) and
+//!   `block.N.capacity` (config.hardware.device; the summary's count when
+//!   the host leaves the devices out).
 //!
 //! cpu-total (`cpu.time`, cumulative nanoseconds) has no source on ESX,
 //! which reports CPU use as a rate (MHz); the group is left out, and asked
@@ -20,7 +23,10 @@
 use crate::config::{ParamValue, TypedParam};
 use crate::domain::{libvirt_state, DomainRef};
 use crate::error::{check_flags, Error, Result};
-use crate::vi::vim25::{VmStatsBalloon, VmStatsBlock, VmStatsInterface, VmStatsState, VmStatsVcpu};
+use crate::vi::vim25::{
+    AnyVirtualDevice, AnyVirtualDeviceBackingInfo, VmStatsBalloon, VmStatsBlock, VmStatsInterface,
+    VmStatsState, VmStatsVcpu,
+};
 use crate::vi::wire::View;
 use crate::vi::ObjectContent;
 use crate::vi::PowerState;
@@ -72,6 +78,86 @@ fn groups(stats: u32, flags: u32) -> Result<u32> {
     } else {
         stats & STATS_SUPPORTED
     })
+}
+
+/// A virtual disk as the block group shows it.
+struct Disk {
+    /// libvirt's target name (sda, hdb, ...), from the controller and unit
+    /// as libvirt's VMX reader names them.
+    name: Option<String>,
+    path: Option<String>,
+    capacity: u64,
+}
+
+/// The VM's disks in device order, named by libvirt's rules: SCSI
+/// `sd[bus * 15 + unit]` (unit 7 is the controller's), SATA
+/// `sd[bus * 30 + unit]`, IDE `hd[bus * 2 + unit]`.
+fn disks(devices: &[AnyVirtualDevice]) -> Vec<Disk> {
+    use AnyVirtualDevice as D;
+    let controller = |key: i32| -> Option<(&'static str, u32, u32)> {
+        devices.iter().find_map(|d| {
+            let (prefix, per_bus, bus, k) = match d {
+                D::VirtualSCSIController(c) => ("sd", 15, c.bus_number, c.key),
+                D::ParaVirtualSCSIController(c) => ("sd", 15, c.bus_number, c.key),
+                D::VirtualLsiLogicController(c) => ("sd", 15, c.bus_number, c.key),
+                D::VirtualLsiLogicSASController(c) => ("sd", 15, c.bus_number, c.key),
+                D::VirtualBusLogicController(c) => ("sd", 15, c.bus_number, c.key),
+                D::VirtualSATAController(c) => ("sd", 30, c.bus_number, c.key),
+                D::VirtualAHCIController(c) => ("sd", 30, c.bus_number, c.key),
+                D::VirtualIDEController(c) => ("hd", 2, c.bus_number, c.key),
+                _ => return None,
+            };
+            (k == key).then_some((prefix, per_bus, bus.max(0) as u32))
+        })
+    };
+    devices
+        .iter()
+        .filter_map(|d| match d {
+            D::VirtualDisk(disk) => Some(disk),
+            _ => None,
+        })
+        .map(|disk| {
+            let unit = disk.unit_number.map(|u| u.max(0) as u32);
+            let name = disk.controller_key.and_then(controller).zip(unit).map(
+                |((prefix, per_bus, bus), unit)| {
+                    let unit = if per_bus == 15 && unit > 7 {
+                        unit - 1
+                    } else {
+                        unit
+                    };
+                    crate::vmx::parse::disk_name(prefix, bus * per_bus + unit)
+                },
+            );
+            let path = match &disk.backing {
+                Some(AnyVirtualDeviceBackingInfo::VirtualDiskFlatVer2BackingInfo(b)) => {
+                    Some(b.file_name.clone())
+                }
+                Some(AnyVirtualDeviceBackingInfo::VirtualDiskSparseVer2BackingInfo(b)) => {
+                    Some(b.file_name.clone())
+                }
+                Some(AnyVirtualDeviceBackingInfo::VirtualDiskSeSparseBackingInfo(b)) => {
+                    Some(b.file_name.clone())
+                }
+                Some(AnyVirtualDeviceBackingInfo::VirtualDiskRawDiskMappingVer1BackingInfo(b)) => {
+                    Some(b.file_name.clone())
+                }
+                Some(AnyVirtualDeviceBackingInfo::VirtualDeviceFileBackingInfo(b)) => {
+                    Some(b.file_name.clone())
+                }
+                _ => None,
+            };
+            let capacity = disk
+                .capacity_in_bytes
+                .filter(|b| *b >= 0)
+                .map(|b| b as u64)
+                .unwrap_or_else(|| disk.capacity_in_kb.max(0) as u64 * 1024);
+            Disk {
+                name,
+                path,
+                capacity,
+            }
+        })
+        .collect()
 }
 
 /// The properties the groups need.
@@ -127,8 +213,33 @@ fn record(dom: DomainRef, o: &ObjectContent, groups: u32) -> Result<DomainStats>
         }
     }
     if groups & STATS_BLOCK != 0 {
-        if let Some(n) = count(VmStatsBlock::from_object(o)?.num_disks) {
-            p.push(uint("block.count", n));
+        let v = VmStatsBlock::from_object(o)?;
+        let disks = disks(&v.devices);
+        if disks.is_empty() {
+            // No device list (a sparse host): the summary's count.
+            if let Some(n) = count(v.num_disks) {
+                p.push(uint("block.count", n));
+            }
+        } else {
+            p.push(uint(
+                "block.count",
+                disks.len().min(u32::MAX as usize) as u32,
+            ));
+            for (i, d) in disks.iter().enumerate() {
+                if let Some(name) = &d.name {
+                    p.push(TypedParam::new(
+                        &format!("block.{i}.name"),
+                        ParamValue::Str(name.clone()),
+                    ));
+                }
+                if let Some(path) = &d.path {
+                    p.push(TypedParam::new(
+                        &format!("block.{i}.path"),
+                        ParamValue::Str(path.clone()),
+                    ));
+                }
+                p.push(ull(&format!("block.{i}.capacity"), d.capacity));
+            }
         }
     }
     Ok(DomainStats { dom, params: p })
@@ -180,5 +291,69 @@ impl Domains<'_> {
                     })
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::vi::vim25::{
+        VirtualAHCIController, VirtualDisk, VirtualDiskFlatVer2BackingInfo, VirtualIDEController,
+        VirtualLsiLogicController,
+    };
+
+    fn disk(controller: i32, unit: i32) -> AnyVirtualDevice {
+        AnyVirtualDevice::VirtualDisk(VirtualDisk {
+            key: 2000 + unit,
+            controller_key: Some(controller),
+            unit_number: Some(unit),
+            capacity_in_kb: 1024,
+            backing: Some(AnyVirtualDeviceBackingInfo::VirtualDiskFlatVer2BackingInfo(
+                VirtualDiskFlatVer2BackingInfo {
+                    file_name: format!("[ds] vm/d{unit}.vmdk"),
+                    ..Default::default()
+                },
+            )),
+            ..Default::default()
+        })
+    }
+
+    #[test]
+    fn disks_are_named_as_libvirts_vmx_reader_names_them() {
+        let devices = vec![
+            AnyVirtualDevice::VirtualLsiLogicController(VirtualLsiLogicController {
+                key: 1001,
+                bus_number: 1,
+                ..Default::default()
+            }),
+            AnyVirtualDevice::VirtualIDEController(VirtualIDEController {
+                key: 201,
+                bus_number: 1,
+                ..Default::default()
+            }),
+            AnyVirtualDevice::VirtualAHCIController(VirtualAHCIController {
+                key: 15000,
+                bus_number: 0,
+                ..Default::default()
+            }),
+            disk(1001, 0),
+            disk(1001, 8), // past the controller's own unit 7
+            disk(201, 1),
+            disk(15000, 2),
+            disk(999, 0), // a controller not declared: no name
+        ];
+        let names: Vec<Option<String>> = disks(&devices).into_iter().map(|d| d.name).collect();
+        assert_eq!(
+            names,
+            [
+                Some("sdp".to_string()),
+                Some("sdw".to_string()),
+                Some("hdd".to_string()),
+                Some("sdc".to_string()),
+                None
+            ]
+        );
+        assert_eq!(disks(&devices)[0].capacity, 1024 * 1024);
+        assert_eq!(disks(&devices)[0].path.as_deref(), Some("[ds] vm/d0.vmdk"));
     }
 }
