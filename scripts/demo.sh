@@ -40,6 +40,14 @@ run snapshot-list debian-02 --tree
 run snapshot-revert debian-02 before-upgrade
 run snapshot-current debian-02
 run dumpxml alpine-01
+run domstats --state --balloon --block alpine-01
+run pool-list --all --details
+run vol-create-as datastore1 demo/data.vmdk 64M --allocation 0
+run vol-list datastore1 --details
+run vol-resize --pool datastore1 demo/data.vmdk 128M
+run vol-download --pool datastore1 demo/data.vmdk "$work/data.raw"
+run vol-delete --pool datastore1 demo/data.vmdk
+run screenshot alpine-01 "$work/alpine-01.png"
 if [ -f scripts/demo-questions.sh ]; then
     . scripts/demo-questions.sh
 fi
