@@ -1185,8 +1185,20 @@ scenario_events(const char *uri)
     CHECK(esxConnectDomainEventDeregister(conn, on_lifecycle) == 0);
     CHECK(legacy.freed == 1);
     CHECK(esxEventRunDefaultImplTimeout(0) >= 0);
-    esxDomainFree(d);
+    /* A registration left in place ends with its connection. */
+    {
+        static struct events_seen left = { 0 };
+        CHECK(esxConnectDomainEventRegisterAny(conn, NULL, ESX_DOMAIN_EVENT_ID_REBOOT,
+                                               ESX_DOMAIN_EVENT_CALLBACK(on_lifecycle), &left, on_events_freed) > 0);
+        esxDomainFree(d);
+        d = NULL;
+        CHECK(esxConnectClose(conn) == 0);
+        CHECK(left.freed == 1);
+        return;
+    }
  out:
+    if (d)
+        esxDomainFree(d);
     CHECK(esxConnectClose(conn) == 0);
 }
 

@@ -66,6 +66,13 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
+/// Whether a registration is the connection's. By address: upgrading the
+/// weak reference under the registry's lock could drop the last reference
+/// there, and a connection's end takes that lock.
+fn same(r: &Registration, conn: &esxConnect) -> bool {
+    std::ptr::eq(r.conn.as_ptr(), conn)
+}
+
 /// Starts the connection's watcher if it has none.
 fn ensure_watcher(conn: &Arc<esxConnect>) -> Result<(), Error> {
     let mut slot = lock(&conn.watcher);
@@ -83,10 +90,7 @@ fn ensure_watcher(conn: &Arc<esxConnect>) -> Result<(), Error> {
 
 /// Stops the watcher when no registration of the connection is left.
 fn maybe_stop(conn: &esxConnect) {
-    let token = pointer(conn);
-    let any = lock(&REGISTRATIONS)
-        .iter()
-        .any(|r| r.conn.upgrade().is_some_and(|c| pointer(&*c) == token));
+    let any = lock(&REGISTRATIONS).iter().any(|r| same(r, conn));
     if !any {
         // Dropped, not joined: the thread ends after its current wait,
         // and a callback deregistering itself never waits for it.
@@ -133,12 +137,9 @@ fn register(
 }
 
 fn deregister(c: &Conn, pick: impl Fn(&Registration) -> bool) -> Result<(), Error> {
-    let token = pointer(&**c);
     let removed = {
         let mut regs = lock(&REGISTRATIONS);
-        let at = regs
-            .iter()
-            .position(|r| r.conn.upgrade().is_some_and(|x| pointer(&*x) == token) && pick(r));
+        let at = regs.iter().position(|r| same(r, c) && pick(r));
         at.map(|i| regs.remove(i))
     };
     let Some(r) = removed else {
@@ -151,6 +152,23 @@ fn deregister(c: &Conn, pick: impl Fn(&Registration) -> bool) -> Result<(), Erro
     drop(r);
     maybe_stop(c);
     Ok(())
+}
+
+/// Drops the registrations of connections that are gone (called as a
+/// connection handle is destroyed): their freecb runs, as in libvirt.
+pub(crate) fn connection_gone() {
+    let gone: Vec<Arc<Registration>> = {
+        let mut regs = lock(&REGISTRATIONS);
+        let (dead, live): (Vec<_>, Vec<_>) =
+            regs.drain(..).partition(|r| r.conn.strong_count() == 0);
+        *regs = live;
+        dead
+    };
+    for r in &gone {
+        r.active.store(false, Ordering::SeqCst);
+    }
+    // Outside the lock: freecb may call into this library.
+    drop(gone);
 }
 
 /// Registers the default event loop implementation (libvirt's name); it
@@ -225,14 +243,9 @@ fn deliver(conn: &Arc<esxConnect>, e: &DomainEvent) {
         DomainEvent::Reboot { dom } => (dom, ESX_DOMAIN_EVENT_ID_REBOOT as c_int),
         DomainEvent::Question { dom, .. } => (dom, ESX_DOMAIN_EVENT_ID_QUESTION as c_int),
     };
-    let token = pointer(&**conn);
     let regs: Vec<Arc<Registration>> = lock(&REGISTRATIONS)
         .iter()
-        .filter(|r| {
-            r.event_id == id
-                && r.dom.map_or(true, |u| u == dom.uuid)
-                && r.conn.upgrade().is_some_and(|c| pointer(&*c) == token)
-        })
+        .filter(|r| r.event_id == id && r.dom.map_or(true, |u| u == dom.uuid) && same(r, conn))
         .cloned()
         .collect();
     let question = match e {

@@ -83,6 +83,8 @@ pub struct esxDomainSnapshot {
 impl Drop for esxConnect {
     fn drop(&mut self) {
         Self::registry().forget(self.token);
+        // Event registrations die with their connection (their freecb runs).
+        super::events::connection_gone();
         self.conn.connect_close();
     }
 }
