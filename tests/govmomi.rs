@@ -479,6 +479,16 @@ fn events_from_govmomis_simulator() {
         return;
     };
     let c = open(&esx.uri("esx", "", "no_verify=1")).expect("open");
+    events_on(&c, "ha-host_VM0");
+    // vCenter mode: the view is over the named host.
+    let Some(vc) = Vcsim::start(false) else {
+        return;
+    };
+    let c = open(&vc.uri("vpx", "DC0/DC0_H0", "no_verify=1")).expect("open vCenter mode");
+    events_on(&c, "DC0_H0_VM0");
+}
+
+fn events_on(c: &Connection, vm: &str) {
     let (tx, rx) = std::sync::mpsc::channel();
     let tx = std::sync::Mutex::new(tx);
     let _w = c
@@ -486,16 +496,13 @@ fn events_from_govmomis_simulator() {
             let _ = tx.lock().unwrap().send(e);
         }))
         .expect("watch");
-    let d = c
-        .domains()
-        .domain_lookup_by_name("ha-host_VM0")
-        .expect("VM");
+    let d = c.domains().domain_lookup_by_name(vm).expect("VM");
     let _ = c.domains().domain_destroy_flags(&d, 0);
     let _ = c.domains().domain_create_with_flags(&d, 0);
     let mut kinds = Vec::new();
     while let Ok(e) = rx.recv_timeout(std::time::Duration::from_secs(10)) {
         if let esx_driver::driver::events::DomainEvent::Lifecycle { dom, event, .. } = e {
-            assert_eq!(dom.name, "ha-host_VM0");
+            assert_eq!(dom.name, vm);
             kinds.push(event);
             if event == esx_driver::driver::events::kind::STARTED {
                 break;
