@@ -29,6 +29,19 @@ fn watch(
     (w, rx)
 }
 
+/// Waits until a watcher (in another process) has read the inventory and
+/// made its container view.
+fn watcher_ready(sim: &Sim) {
+    let start = Instant::now();
+    while sim.count("CreateContainerView") == 0 {
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "no watcher started"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 fn next(rx: &Receiver<DomainEvent>) -> DomainEvent {
     rx.recv_timeout(Duration::from_secs(10))
         .expect("an event within 10 s")
@@ -207,13 +220,14 @@ fn esxsh_event_prints_what_happens() {
         .arg(sim.uri(""))
         .arg("--password-file")
         .arg(&pw)
-        .args(["event", "--all", "--loop", "--timeout", "4"])
+        .args(["event", "--all", "--loop", "--timeout", "6"])
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    // esxsh reads the inventory when it registers; give it that long.
-    std::thread::sleep(Duration::from_millis(1500));
+    // The watcher makes its view after reading the inventory: from then
+    // on every change is reported.
+    watcher_ready(&sim);
     sim.sim.set_power("debian-02", Power::On).unwrap();
     sim.control("action=raise_question&vm=serial-04&kind=uuid");
     let out = child.wait_with_output().unwrap();
@@ -249,12 +263,12 @@ fn esx_watch_keeps_an_inventory_and_answers_by_rule() {
         .arg(sim.uri(""))
         .arg("--password-file")
         .arg(&pw)
-        .args(["--timeout", "4", "msg.uuid.altered=button.uuid.copiedTheVM"])
+        .args(["--timeout", "6", "msg.uuid.altered=button.uuid.copiedTheVM"])
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    std::thread::sleep(Duration::from_millis(1500));
+    watcher_ready(&sim);
     // A power-on and -off made with pyvmomi reach the C callbacks (with
     // esx-sim's control when pyvmomi is not there, outside CI).
     match common::pyvmomi_python() {
