@@ -1169,11 +1169,11 @@ scenario_events(const char *uri)
     CHECK_ERROR(ESX_ERR_INVALID_ARG, "event ID");
 
     CHECK(esxDomainCreate(d) == 0);
-    for (spins = 0; spins < 50 && (all.started == 0 || legacy.started == 0 || one.calls == 0); spins++)
+    for (spins = 0; spins < 150 && (all.started == 0 || legacy.started == 0 || one.calls == 0); spins++)
         CHECK(esxEventRunDefaultImplTimeout(200) >= 0);
     CHECK(all.started == 1 && legacy.started == 1 && one.calls == 1 && one.freed == 1);
     CHECK(esxDomainDestroy(d) == 0);
-    for (spins = 0; spins < 50 && (all.stopped == 0 || legacy.stopped == 0); spins++)
+    for (spins = 0; spins < 150 && (all.stopped == 0 || legacy.stopped == 0); spins++)
         CHECK(esxEventRunDefaultImplTimeout(200) >= 0);
     CHECK(all.stopped == 1 && legacy.stopped == 1);
     CHECK(one.calls == 1 && one.freed == 1); /* deregistered: never again */

@@ -274,7 +274,7 @@ fn the_driver_answers_a_question_pyvmomi_raised() {
     let c = sim.connect("");
     let d = c.domains().domain_lookup_by_name("copied-05").unwrap();
     let mut q = None;
-    for _ in 0..200 {
+    for _ in 0..1000 {
         q = c.domains().domain_get_question(&d, 0).unwrap();
         if q.is_some() {
             break;
