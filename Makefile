@@ -108,7 +108,17 @@ test-pyvmomi: ; $(MAKE) --no-print-directory PROFILE=ci all && scripts/test.sh p
 test-virsh: ; $(MAKE) --no-print-directory PROFILE=ci all && scripts/test.sh virsh
 test-valgrind: ; $(MAKE) --no-print-directory PROFILE=ci all && scripts/test.sh valgrind
 
+# The bench compares with virsh and curl and times with /usr/bin/time:
+# installed when missing (Debian: libvirt-clients, curl, time).
 bench: all
+	@missing=""; \
+	for p in /usr/bin/virsh:libvirt-clients /usr/bin/curl:curl /usr/bin/time:time; do \
+	    [ -x "$${p%%:*}" ] || missing="$$missing $${p#*:}"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	    echo "installing$$missing for the bench"; \
+	    apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
 	$(CARGO) run --release --example bench
 
 # AddressSanitizer build of the C harness against an ASan-instrumented
