@@ -81,3 +81,8 @@ FIELD(connectIsAlive, "esxConnectIsAlive");
 FIELD(domainHasManagedSaveImage, "esxDomainHasManagedSaveImage");
 FIELD(domainGetHostname, "esxDomainGetHostname");
 FIELD(domainInterfaceAddresses, "esxDomainInterfaceAddresses");
+FIELD(connectDomainEventRegister, "esxConnectDomainEventRegister");
+FIELD(connectDomainEventDeregister, "esxConnectDomainEventDeregister");
+FIELD(connectDomainEventRegisterAny, "esxConnectDomainEventRegisterAny");
+FIELD(connectDomainEventDeregisterAny, "esxConnectDomainEventDeregisterAny");
+FIELD(connectGetAllDomainStats, "esxConnectGetAllDomainStats");

@@ -1126,6 +1126,15 @@ typedef struct {
   int (*domainHasManagedSaveImage)(esxDomainPtr, unsigned int);
   char *(*domainGetHostname)(esxDomainPtr, unsigned int);
   int (*domainInterfaceAddresses)(esxDomainPtr, esxDomainInterfacePtr**, unsigned int, unsigned int);
+  int (*connectDomainEventRegister)(esxConnectPtr, esxConnectDomainEventCallback, void*, esxFreeCallback);
+  int (*connectDomainEventDeregister)(esxConnectPtr, esxConnectDomainEventCallback);
+  int (*connectDomainEventRegisterAny)(esxConnectPtr, esxDomainPtr, int, esxConnectDomainEventGenericCallback, void*, esxFreeCallback);
+  int (*connectDomainEventDeregisterAny)(esxConnectPtr, int);
+  /**
+   * libvirt's one entry for both statistics calls; here the connection's
+   * (esxDomainListGetStats has no table entry in libvirt either).
+   */
+  int (*connectGetAllDomainStats)(esxConnectPtr, unsigned int, esxDomainStatsRecordPtr**, unsigned int);
 } esxHypervisorDriver;
 
 /**

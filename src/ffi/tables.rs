@@ -9,14 +9,16 @@
 
 #![allow(non_snake_case, non_camel_case_types)]
 
-use std::os::raw::{c_char, c_int, c_uchar, c_uint, c_ulong, c_ulonglong};
+use std::os::raw::{c_char, c_int, c_uchar, c_uint, c_ulong, c_ulonglong, c_void};
 
 use super::config::*;
 use super::connect::*;
 use super::domain::*;
+use super::events::*;
 use super::export::export;
 use super::lifecycle::*;
 use super::snapshot::*;
+use super::stats::*;
 use super::storage::*;
 use super::types::*;
 use super::xml::*;
@@ -150,6 +152,38 @@ pub struct esxHypervisorDriver {
             c_uint,
         ) -> c_int,
     >,
+    pub connectDomainEventRegister: Option<
+        unsafe extern "C" fn(
+            esxConnectPtr,
+            esxConnectDomainEventCallback,
+            *mut c_void,
+            esxFreeCallback,
+        ) -> c_int,
+    >,
+    pub connectDomainEventDeregister:
+        Option<unsafe extern "C" fn(esxConnectPtr, esxConnectDomainEventCallback) -> c_int>,
+    pub connectDomainEventRegisterAny: Option<
+        unsafe extern "C" fn(
+            esxConnectPtr,
+            esxDomainPtr,
+            c_int,
+            esxConnectDomainEventGenericCallback,
+            *mut c_void,
+            esxFreeCallback,
+        ) -> c_int,
+    >,
+    pub connectDomainEventDeregisterAny:
+        Option<unsafe extern "C" fn(esxConnectPtr, c_int) -> c_int>,
+    /// libvirt's one entry for both statistics calls; here the connection's
+    /// (esxDomainListGetStats has no table entry in libvirt either).
+    pub connectGetAllDomainStats: Option<
+        unsafe extern "C" fn(
+            esxConnectPtr,
+            c_uint,
+            *mut *mut esxDomainStatsRecordPtr,
+            c_uint,
+        ) -> c_int,
+    >,
 }
 
 struct Table<T>(T);
@@ -241,6 +275,11 @@ static HYPERVISOR: Table<esxHypervisorDriver> = Table(esxHypervisorDriver {
     domainHasManagedSaveImage: Some(esxDomainHasManagedSaveImage),
     domainGetHostname: Some(esxDomainGetHostname),
     domainInterfaceAddresses: Some(esxDomainInterfaceAddresses),
+    connectDomainEventRegister: Some(esxConnectDomainEventRegister),
+    connectDomainEventDeregister: Some(esxConnectDomainEventDeregister),
+    connectDomainEventRegisterAny: Some(esxConnectDomainEventRegisterAny),
+    connectDomainEventDeregisterAny: Some(esxConnectDomainEventDeregisterAny),
+    connectGetAllDomainStats: Some(esxConnectGetAllDomainStats),
 });
 
 /// The hypervisor driver table (static; do not free).
