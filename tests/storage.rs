@@ -1024,3 +1024,80 @@ fn no_iscsi_adapter_no_iscsi_pools() {
         .unwrap()
         .is_empty());
 }
+
+/// The download's refusals: past the end, a disk that is not one flat
+/// file, a data file gone from under the volume.
+#[test]
+fn download_errors_say_what_is_wrong() {
+    let sim = Sim::with_args(&["--task-ms", "1"]);
+    let c = sim.connect("");
+    let s = c.storage();
+    let ds1 = s.storage_pool_lookup_by_name("datastore1").unwrap();
+    let v = s
+        .storage_vol_create_xml(&ds1, &disk_xml("errs/d.vmdk", 1, false), 0)
+        .unwrap();
+    let e = s.storage_vol_download(&v, 10 << 20, 0, 0).unwrap_err();
+    assert_eq!(e.code(), Code::InvalidArg, "{e}");
+    assert!(e.to_string().contains("past the end"), "{e}");
+    // A sparse (delta) disk: one extent that is no flat file.
+    let dir = sim.datastore_dir.join("datastore1/errs");
+    std::fs::write(
+        dir.join("delta.vmdk"),
+        "# Disk DescriptorFile\nversion=1\nCID=fffffffe\nparentCID=ffffffff\ncreateType=\"vmfsSparse\"\n\
+         RW 2048 VMFSSPARSE \"delta-delta.vmdk\"\nddb.adapterType = \"lsilogic\"\n",
+    )
+    .unwrap();
+    let delta = esx_driver::driver::storage::VolRef {
+        pool: "datastore1".into(),
+        name: "errs/delta.vmdk".into(),
+        key: "[datastore1] errs/delta.vmdk".into(),
+        backend: Backend::Datastore,
+    };
+    let e = s.storage_vol_download(&delta, 0, 0, 0).unwrap_err();
+    assert_eq!(e.code(), Code::ArgumentUnsupported, "{e}");
+    assert!(e.to_string().contains("is not a flat disk"), "{e}");
+    // The data file removed behind the driver's back.
+    std::fs::remove_file(dir.join("d-flat.vmdk")).unwrap();
+    let e = s.storage_vol_download(&v, 0, 0, 0).unwrap_err();
+    assert_eq!(e.code(), Code::NoStorageVol, "{e}");
+    assert!(
+        e.to_string()
+            .contains("has no file '[datastore1] errs/d-flat.vmdk'"),
+        "{e}"
+    );
+}
+
+/// A sparse host (every optional property left out) and vCenter-style
+/// MoRefs: pools, volumes and their info still work.
+#[test]
+fn storage_on_a_sparse_host_with_vm_n_morefs() {
+    let sim = Sim::with_args(&["--sparse", "--vm-moref", "vm-N"]);
+    let c = sim.connect("");
+    let s = c.storage();
+    let ds1 = s.storage_pool_lookup_by_name("datastore1").unwrap();
+    // Results without their folder (optional) are left out, never named in
+    // the wrong directory.
+    for v in s.storage_pool_list_all_volumes(&ds1, 0).unwrap() {
+        assert!(v.name.contains('/'), "{v:?}");
+    }
+    // A lookup searches the volume's own folder, so it needs no folder path.
+    let v = s
+        .storage_vol_lookup_by_path("[datastore1] alpine-01/alpine-01.vmdk")
+        .unwrap();
+    s.storage_vol_get_info(&v).unwrap();
+    let xml = s.storage_vol_get_xml_desc(&v, 0).unwrap();
+    assert!(
+        xml.contains("<path>[datastore1] alpine-01/alpine-01.vmdk</path>"),
+        "{xml}"
+    );
+    // A volume made here is found by path too.
+    let made = s
+        .storage_vol_create_xml(&ds1, &disk_xml("sparse/d.vmdk", 1, true), 0)
+        .unwrap();
+    assert_eq!(
+        s.storage_vol_lookup_by_path("[datastore1] sparse/d.vmdk")
+            .unwrap()
+            .name,
+        made.name
+    );
+}

@@ -727,8 +727,20 @@ impl Connection {
         let mut files = Vec::new();
         for v in out.result.iter().flat_map(Value::items) {
             let r = HostDatastoreBrowserSearchResults::from_value(v)?;
+            // A result without its folder (the path is optional in the VI
+            // reference) cannot be named: its files are left out rather
+            // than given a name in the wrong directory.
+            let Some(folder) = r.folder_path.as_deref() else {
+                if !r.file.is_empty() {
+                    log::warn!(
+                        "storage pool '{pool}': the host listed {} files without their folder; they are left out",
+                        r.file.len()
+                    );
+                }
+                continue;
+            };
             for f in r.file {
-                files.push((volume_name(r.folder_path.as_deref(), file_path(&f)), f));
+                files.push((volume_name(Some(folder), file_path(&f)), f));
             }
         }
         Ok(files)
