@@ -1093,7 +1093,14 @@ scenario_stats(const char *uri)
     CHECK(esxConnectGetAllDomainStats(conn, ESX_DOMAIN_STATS_CPU_TOTAL, &recs, ESX_CONNECT_GET_ALL_DOMAINS_STATS_ENFORCE_STATS) == -1);
     CHECK_ERROR(ESX_ERR_ARGUMENT_UNSUPPORTED, "cpu-total");
     CHECK(esxConnectGetAllDomainStats(conn, 0, NULL, 0) == -1);
-    CHECK_ERROR(ESX_ERR_INVALID_ARG, NULL);
+    CHECK_ERROR(ESX_ERR_INVALID_ARG, "retStats");
+    CHECK(esxDomainListGetStats(NULL, 0, &recs, 0) == -1);
+    CHECK_ERROR(ESX_ERR_INVALID_ARG, "doms must not be NULL");
+    {
+        esxDomainPtr none[1] = { NULL };
+        CHECK(esxDomainListGetStats(none, 0, &recs, 0) == -1);
+        CHECK_ERROR(ESX_ERR_INVALID_ARG, "at least one domain");
+    }
     esxDomainStatsRecordListFree(NULL);
     for (int i = 0; i < 2; i++)
         if (doms[i])
@@ -1167,6 +1174,10 @@ scenario_events(const char *uri)
     CHECK(esxConnectDomainEventRegister(conn, on_lifecycle, &legacy, on_events_freed) == 0);
     CHECK(esxConnectDomainEventRegisterAny(conn, NULL, 9999, ESX_DOMAIN_EVENT_CALLBACK(on_lifecycle), NULL, NULL) == -1);
     CHECK_ERROR(ESX_ERR_INVALID_ARG, "event ID");
+    CHECK(esxConnectDomainEventRegisterAny(conn, NULL, ESX_DOMAIN_EVENT_ID_LIFECYCLE, NULL, NULL, NULL) == -1);
+    CHECK_ERROR(ESX_ERR_INVALID_ARG, "cb must not be NULL");
+    CHECK(esxConnectDomainEventDeregister(conn, NULL) == -1);
+    CHECK_ERROR(ESX_ERR_INVALID_ARG, "cb must not be NULL");
 
     CHECK(esxDomainCreate(d) == 0);
     for (spins = 0; spins < 150 && (all.started == 0 || legacy.started == 0 || one.calls == 0); spins++)

@@ -211,3 +211,32 @@ fn list_flags_as_virsh() {
     let (out, err) = e.run(&["list", "--autostart", "--name"]);
     assert_eq!(out, "serial-04\n", "{err}");
 }
+
+/// A sparse host with vCenter-style MoRefs: statistics give what is there
+/// (state always), events still arrive.
+#[test]
+fn stats_and_events_on_a_sparse_host_with_vm_n_morefs() {
+    let sim = Sim::with_args(&["--sparse", "--vm-moref", "vm-N"]);
+    let c = sim.connect("");
+    let all = c.domains().connect_get_all_domain_stats(0, 0).unwrap();
+    assert_eq!(all.len(), 5);
+    for r in &all {
+        assert!(value(&r.params, "state.state").is_some(), "{r:?}");
+        assert!(r.dom.moref.value.starts_with("vm-"), "{:?}", r.dom.moref);
+    }
+    let (tx, rx) = std::sync::mpsc::channel();
+    let tx = std::sync::Mutex::new(tx);
+    let _w = c
+        .watch_domains(std::sync::Arc::new(move |e| {
+            let _ = tx.lock().unwrap().send(e);
+        }))
+        .unwrap();
+    sim.sim.set_power("debian-02", esx_sim::Power::On).unwrap();
+    match rx.recv_timeout(std::time::Duration::from_secs(10)).unwrap() {
+        esx_driver::driver::events::DomainEvent::Lifecycle { dom, event, .. } => {
+            assert_eq!((dom.name.as_str(), event), ("debian-02", 2));
+            assert!(dom.id > 0, "vm-N gives the ID: {dom:?}");
+        }
+        other => panic!("{other:?}"),
+    }
+}

@@ -57,6 +57,8 @@ impl Drop for Registration {
 }
 
 static LOOP: AtomicBool = AtomicBool::new(false);
+/// Events held for the loop at most (then the oldest are dropped).
+const MAX_QUEUED: usize = 100_000;
 static NEXT_ID: AtomicI32 = AtomicI32::new(1);
 static REGISTRATIONS: Mutex<Vec<Arc<Registration>>> = Mutex::new(Vec::new());
 static QUEUE: Mutex<VecDeque<(Weak<esxConnect>, DomainEvent)>> = Mutex::new(VecDeque::new());
@@ -81,7 +83,16 @@ fn ensure_watcher(conn: &Arc<esxConnect>) -> Result<(), Error> {
     }
     let weak = Arc::downgrade(conn);
     let sink = Arc::new(move |e: DomainEvent| {
-        lock(&QUEUE).push_back((weak.clone(), e));
+        let mut q = lock(&QUEUE);
+        // Bounded: a loop nobody runs must not let a busy host fill memory.
+        // The oldest events go first, and the log says so.
+        if q.len() >= MAX_QUEUED {
+            q.pop_front();
+            log::warn!(
+                "domain events: {MAX_QUEUED} events wait for esxEventRunDefaultImpl; the oldest was dropped"
+            );
+        }
+        q.push_back((weak.clone(), e));
         READY.notify_all();
     });
     *slot = Some(conn.conn.watch_domains(sink)?);

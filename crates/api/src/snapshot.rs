@@ -550,9 +550,7 @@ impl Snapshots<'_> {
         flags: u32,
     ) -> Result<String> {
         check_flags(flags, flags::DOMAIN_SNAPSHOT_GET_XML_DESC)?;
-        let tree = self.snapshot_tree(dom)?;
-        let i = tree.get(dom, name)?;
-        Ok(tree.xml(i, &super::domain::format_uuid(&dom.uuid)))
+        self.domain_snapshot_get_xml_desc_in(&self.snapshot_tree(dom)?, dom, name, flags)
     }
 
     /// virDomainRevertToSnapshot: the domain takes the snapshot's state
