@@ -121,6 +121,7 @@ fn fault_kind(req: &Request) -> Result<FaultKind, String> {
                 .min(64 * 1024 * 1024 / message.len().max(1));
             FaultKind::Soap(ty, message.repeat(repeat))
         }
+        "hold" => FaultKind::Hold,
         "huge" => FaultKind::Huge,
         "bomb" => FaultKind::Bomb,
         "deep" => FaultKind::Deep,
@@ -236,8 +237,9 @@ impl Shared {
         Ok(())
     }
 
-    /// A task of someone else's that keeps the VM busy for `ms`; its MoRef.
-    pub fn busy(&self, vm: &str, ms: u64) -> Result<String, String> {
+    /// A task of someone else's that keeps the VM busy, for `ms` or (None)
+    /// until `release` ends it; its MoRef.
+    pub fn busy(&self, vm: &str, ms: Option<u64>) -> Result<String, String> {
         let mut w = self.lock();
         let moid = w
             .vm_by_name(vm)
@@ -250,13 +252,28 @@ impl Shared {
             "root",
         );
         w.task_running(&t);
-        let tid = t.clone();
-        self.after(Duration::from_millis(ms), move |_sh, w| {
-            w.task_done(&tid, Ok(None))
-        });
+        if let Some(ms) = ms {
+            let tid = t.clone();
+            self.after(Duration::from_millis(ms), move |_sh, w| {
+                w.task_done(&tid, Ok(None))
+            });
+        }
         drop(w);
         self.changed.notify_all();
         Ok(t)
+    }
+
+    /// Ends a task `busy` holds (tests hold the host's state until they
+    /// release it, never for a time).
+    pub fn release(&self, task: &str) -> Result<(), String> {
+        let mut w = self.lock();
+        if !w.tasks.contains_key(task) {
+            return Err(format!("no task '{task}'"));
+        }
+        w.task_done(task, Ok(None));
+        drop(w);
+        self.changed.notify_all();
+        Ok(())
     }
 
     /// How long tasks take from now on.
@@ -306,6 +323,7 @@ fn control(sh: &Shared, req: &Request) -> Result<String, String> {
             req.param("count").and_then(|c| c.parse().ok()).unwrap_or(1),
         ),
         "clear_faults" => sh.clear_faults(),
+        "release_held" => sh.release_held(),
         "expire_sessions" => sh.expire_sessions(),
         "set_tools" => sh.set_tools(&vm()?, req.param("running").as_deref() == Some("1"))?,
         "set_power" => {
@@ -336,8 +354,13 @@ fn control(sh: &Shared, req: &Request) -> Result<String, String> {
             sh.fail_task(&vm()?, &method, &ty, &msg)?
         }
         "busy" => {
-            let ms = req.param("ms").and_then(|m| m.parse().ok()).unwrap_or(5000);
+            // Without ms= the task runs until released.
+            let ms = req.param("ms").and_then(|m| m.parse().ok());
             return Ok(format!("task={}\n", sh.busy(&vm()?, ms)?));
+        }
+        "release" => {
+            let task = req.param("task").ok_or("task= is required")?;
+            sh.release(&task)?
         }
         "task_ms" => sh.set_task_ms(number("ms")?),
         "max_vcpus" => sh.set_max_vcpus(

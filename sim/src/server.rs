@@ -21,6 +21,9 @@ pub enum FaultKind {
     /// A truncated, non-XML body with status 200.
     Malformed,
     Latency(Duration),
+    /// Hold the request until the test says `release_held` (a slow host
+    /// whose slowness the test controls, never a time).
+    Hold,
     /// A SOAP fault of this type, with this message.
     Soap(String, String),
     /// A 100 MB response.
@@ -88,6 +91,9 @@ pub struct Shared {
     /// tests see that a client's requests really overlap.
     inflight: AtomicUsize,
     pub max_inflight: AtomicUsize,
+    /// Held requests wait for this generation to change (`release_held`).
+    gate: Mutex<u64>,
+    gate_cv: Condvar,
 }
 
 impl Shared {
@@ -103,10 +109,35 @@ impl Shared {
             tls_thumbprints,
             inflight: AtomicUsize::new(0),
             max_inflight: AtomicUsize::new(0),
+            gate: Mutex::new(0),
+            gate_cv: Condvar::new(),
         });
         let weak = Arc::downgrade(&shared);
         std::thread::spawn(move || timer_loop(weak));
         shared
+    }
+
+    /// Waits until the test releases what is held (FaultKind::Hold).
+    pub fn hold(&self) {
+        let mut g = match self.gate.lock() {
+            Ok(g) => g,
+            Err(p) => p.into_inner(),
+        };
+        let seen = *g;
+        while *g == seen {
+            g = match self.gate_cv.wait(g) {
+                Ok(g) => g,
+                Err(p) => p.into_inner(),
+            };
+        }
+    }
+
+    /// Lets every held request go on.
+    pub fn release_held(&self) {
+        if let Ok(mut g) = self.gate.lock() {
+            *g += 1;
+        }
+        self.gate_cv.notify_all();
     }
 
     pub fn lock(&self) -> MutexGuard<'_, World> {

@@ -158,6 +158,7 @@ pub fn handle(shared: &Shared, body: &[u8], cookie: Option<String>) -> Outcome {
                 ))
             }
             FaultKind::Latency(d) => std::thread::sleep(d),
+            FaultKind::Hold => shared.hold(),
             FaultKind::Soap(ty, message) => {
                 let f = Fault::new(&ty, message);
                 return Outcome::Respond(soap_response(500, fault_xml(&f)));
