@@ -657,3 +657,100 @@ fn esxsh_domain_xml_commands() {
     let o = esxsh(&sim, &pw, &["domxml-to-native", "qemu-argv", f]);
     assert_eq!(o.status.code(), Some(1));
 }
+
+/// A stalled download aborted from another thread (the abort never waits
+/// for the blocked Recv), streams across connections, and uploads that end
+/// without Finish: the disk is byte-identical afterwards.
+fn stream_abort(with_valgrind: bool) {
+    use std::io::{BufRead, BufReader};
+    let Some(h) = program("harness") else {
+        return;
+    };
+    let sim = Sim::with_args(&["--task-ms", "1"]);
+    let c = sim.connect("");
+    let s = c.storage();
+    let ds1 = s.storage_pool_lookup_by_name("datastore1").unwrap();
+    let v = s
+        .storage_vol_create_xml(
+            &ds1,
+            "<volume><name>safety/s.vmdk</name><capacity unit='MiB'>1</capacity>\
+             <allocation>0</allocation></volume>",
+            0,
+        )
+        .unwrap();
+    let data: Vec<u8> = (0..1u32 << 20).map(|i| (i % 253) as u8).collect();
+    let mut up = s.storage_vol_upload(&v, 0, 0, 0).unwrap();
+    up.send(&data).unwrap();
+    up.finish().unwrap();
+    let flat = sim.datastore_dir.join("datastore1/safety/s-flat.vmdk");
+    let listing = std::fs::read_dir(flat.parent().unwrap()).unwrap().count();
+    // The host stalls every download after 64 KiB until released.
+    sim.control("action=host_mode&stall=65536&put=in_place");
+    let tmp = TempDir::new("harness");
+    let pw = password_file(&tmp.0);
+    let mut cmd = if with_valgrind {
+        match common::under_valgrind(&h) {
+            Some(c) => c,
+            None => return,
+        }
+    } else {
+        Command::new(&h)
+    };
+    let mut child = cmd
+        .env_remove("LD_LIBRARY_PATH")
+        .arg("stream-abort")
+        .arg(sim.uri(""))
+        .arg(&pw)
+        .arg("[datastore1] safety/s.vmdk")
+        .arg("65536")
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("start the harness");
+    // A harness that hangs (an Abort that waits) is ended, generously late,
+    // so that the test fails instead of hanging.
+    let pid = child.id() as i32;
+    let finished = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let done = finished.clone();
+    std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_secs(600));
+        if !done.load(std::sync::atomic::Ordering::SeqCst) {
+            // SAFETY: kill(2) on our own child.
+            unsafe { libc::kill(pid, libc::SIGKILL) };
+        }
+    });
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    // The harness says "aborted" only once Abort returned while its Recv
+    // was still held by the host; then the host lets the transfer go.
+    let first = lines.next().map(|l| l.unwrap_or_default());
+    sim.control("action=release_held");
+    assert_eq!(
+        first.as_deref(),
+        Some("aborted"),
+        "Abort waited for the Recv"
+    );
+    let rest: Vec<String> = lines.map_while(Result::ok).collect();
+    let status = child.wait().unwrap();
+    finished.store(true, std::sync::atomic::Ordering::SeqCst);
+    assert!(status.success(), "harness stream-abort failed: {rest:?}");
+    assert_eq!(std::fs::read(&flat).unwrap(), data, "the disk changed");
+    assert_eq!(
+        std::fs::read_dir(flat.parent().unwrap()).unwrap().count(),
+        listing,
+        "a file was left behind"
+    );
+    assert_eq!(
+        sim.sessions()["filters"],
+        0,
+        "a property filter was left behind"
+    );
+}
+
+#[test]
+fn harness_stream_abort_and_uploads_that_do_not_finish() {
+    stream_abort(false);
+}
+
+#[test]
+fn harness_stream_abort_and_uploads_that_do_not_finish_under_valgrind() {
+    stream_abort(true);
+}

@@ -376,6 +376,34 @@ fn control(sh: &Shared, req: &Request) -> Result<String, String> {
         )?,
         "reset_stats" => sh.reset_stats(),
         "sparse" => sh.set_sparse(req.param("on").as_deref() != Some("0")),
+        // host_mode: put=in_place|temp, range=ignore|honour,
+        // delimit=close|length, cut=N|none, stall=N|none, copy_spec=refuse|accept,
+        // folder_path=plain|datastore.
+        "host_mode" => {
+            let mut w = sh.lock();
+            let m = &mut w.host_modes;
+            if let Some(v) = req.param("put") {
+                m.put_in_place = v == "in_place";
+            }
+            if let Some(v) = req.param("range") {
+                m.ignore_range = v == "ignore";
+            }
+            if let Some(v) = req.param("delimit") {
+                m.close_delimited = v == "close";
+            }
+            if let Some(v) = req.param("cut") {
+                m.cut_after = v.parse().ok();
+            }
+            if let Some(v) = req.param("stall") {
+                m.stall_after = v.parse().ok();
+            }
+            if let Some(v) = req.param("copy_spec") {
+                m.copy_refuses_dest_spec = v == "refuse";
+            }
+            if let Some(v) = req.param("folder_path") {
+                m.plain_folder_paths = v == "plain";
+            }
+        }
         "omit" => {
             let list = req.param("fields").unwrap_or_default();
             sh.omit(&list.split(',').collect::<Vec<_>>())

@@ -91,9 +91,39 @@ pub struct Shared {
     /// tests see that a client's requests really overlap.
     inflight: AtomicUsize,
     pub max_inflight: AtomicUsize,
-    /// Held requests wait for this generation to change (`release_held`).
-    gate: Mutex<u64>,
-    gate_cv: Condvar,
+    /// Held requests and transfers wait on it (`release_held`).
+    pub gate: Arc<Gate>,
+}
+
+/// Where held requests wait until the test releases them.
+#[derive(Debug, Default)]
+pub struct Gate {
+    generation: Mutex<u64>,
+    released: Condvar,
+}
+
+impl Gate {
+    /// Waits for the next release.
+    pub fn hold(&self) {
+        let mut g = match self.generation.lock() {
+            Ok(g) => g,
+            Err(p) => p.into_inner(),
+        };
+        let seen = *g;
+        while *g == seen {
+            g = match self.released.wait(g) {
+                Ok(g) => g,
+                Err(p) => p.into_inner(),
+            };
+        }
+    }
+
+    pub fn release(&self) {
+        if let Ok(mut g) = self.generation.lock() {
+            *g += 1;
+        }
+        self.released.notify_all();
+    }
 }
 
 impl Shared {
@@ -109,8 +139,7 @@ impl Shared {
             tls_thumbprints,
             inflight: AtomicUsize::new(0),
             max_inflight: AtomicUsize::new(0),
-            gate: Mutex::new(0),
-            gate_cv: Condvar::new(),
+            gate: Arc::new(Gate::default()),
         });
         let weak = Arc::downgrade(&shared);
         std::thread::spawn(move || timer_loop(weak));
@@ -119,25 +148,12 @@ impl Shared {
 
     /// Waits until the test releases what is held (FaultKind::Hold).
     pub fn hold(&self) {
-        let mut g = match self.gate.lock() {
-            Ok(g) => g,
-            Err(p) => p.into_inner(),
-        };
-        let seen = *g;
-        while *g == seen {
-            g = match self.gate_cv.wait(g) {
-                Ok(g) => g,
-                Err(p) => p.into_inner(),
-            };
-        }
+        self.gate.hold();
     }
 
     /// Lets every held request go on.
     pub fn release_held(&self) {
-        if let Ok(mut g) = self.gate.lock() {
-            *g += 1;
-        }
-        self.gate_cv.notify_all();
+        self.gate.release();
     }
 
     pub fn lock(&self) -> MutexGuard<'_, World> {

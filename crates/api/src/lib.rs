@@ -11,6 +11,7 @@ pub(crate) use esx_vmx as vmx;
 pub mod auth;
 pub mod autostart;
 pub mod config;
+pub mod descriptor;
 pub mod domain;
 pub mod events;
 pub mod facade;
