@@ -674,6 +674,22 @@ scenario_close_held(const char *uri)
 /* serial-04 asks on power-on: with auto_answer=0 (URI) the task is left
  * blocked; again, the pending question is reported before anything starts;
  * with auto_answer=1 (URI2) it is answered and the call says so. */
+/* Records of every crate reach a log handler without ESX_DRIVER_LOG:
+ * the question auto_answer answered is reported (at INFO, by the VI
+ * layer), in one line with no control character. */
+static int answer_logged, control_logged;
+
+static void
+collect_log(int prio, const char *module, const char *msg, void *opaque)
+{
+    (void)opaque;
+    if (prio == ESX_LOG_INFO && strncmp(module, "esx_vi", 6) == 0 && strstr(msg, "answered question"))
+        answer_logged++;
+    for (const char *c = msg; *c; c++)
+        if ((unsigned char)*c < 0x20 || *c == 0x7f)
+            control_logged++;
+}
+
 static void
 scenario_questions(const char *uri0, const char *uri1)
 {
@@ -682,6 +698,8 @@ scenario_questions(const char *uri0, const char *uri1)
     CHECK(no && yes);
     if (!no || !yes)
         return;
+    CHECK(getenv("ESX_DRIVER_LOG") == NULL);
+    CHECK(esxSetLogHandler(collect_log, NULL) == 0);
     d = esxDomainLookupByName(no, "serial-04");
     CHECK(d != NULL);
     CHECK(esxDomainCreate(d) == -1);
@@ -700,6 +718,9 @@ scenario_questions(const char *uri0, const char *uri1)
     CHECK(d && esxDomainCreate(d) == 0);
     CHECK(d && state_of(d) == ESX_DOMAIN_RUNNING);
     esxDomainFree(d);
+    CHECK(esxSetLogHandler(NULL, NULL) == 0);
+    CHECK(answer_logged >= 2);
+    CHECK(control_logged == 0);
     esxConnectClose(no);
     esxConnectClose(yes);
 }
@@ -1230,6 +1251,17 @@ scenario_events(const char *uri)
     CHECK(esxConnectClose(conn) == 0);
 }
 
+/* Connects and closes: what the library logs to stderr on its own (no
+ * handler, no ESX_DRIVER_LOG) is checked by the test. */
+static void
+scenario_connect_only(const char *uri)
+{
+    esxConnectPtr conn = connect_to(uri, 0);
+    CHECK(conn != NULL);
+    if (conn)
+        CHECK(esxConnectClose(conn) == 0);
+}
+
 /* A download stalled by the host: Recv blocks in one thread, Abort from
  * another returns at once (it never waits for the Recv), and the Recv then
  * fails as aborted; so does Finish. The test releases the host when this
@@ -1378,6 +1410,8 @@ main(int argc, char **argv)
         scenario_storage(argv[2]);
     else if (strcmp(argv[1], "handler") == 0)
         scenario_handler(argv[2]);
+    else if (strcmp(argv[1], "connect-only") == 0)
+        scenario_connect_only(argv[2]);
     else if (strcmp(argv[1], "stream-abort") == 0 && argc > 5)
         scenario_stream_abort(argv[2], argv[4], (size_t)strtoull(argv[5], NULL, 10));
     else if (strcmp(argv[1], "expect-error") == 0)

@@ -754,3 +754,35 @@ fn harness_stream_abort_and_uploads_that_do_not_finish() {
 fn harness_stream_abort_and_uploads_that_do_not_finish_under_valgrind() {
     stream_abort(true);
 }
+
+/// Without ESX_DRIVER_LOG, warnings of every crate of the library reach
+/// stderr (the URI parser's here), escaped: a URI path's ESC and BEL bytes
+/// are shown, never sent to the terminal.
+#[test]
+fn default_logging_reaches_stderr_escaped() {
+    let Some(h) = program("harness") else {
+        return;
+    };
+    let sim = Sim::start();
+    let tmp = TempDir::new("harness");
+    let pw = password_file(&tmp.0);
+    let uri = format!(
+        "esx://root@127.0.0.1:{}/\x1b[2Jx\x07/?no_verify=1",
+        sim.port
+    );
+    let out = run(Command::new(&h)
+        .env_remove("ESX_DRIVER_LOG")
+        .arg("connect-only")
+        .arg(&uri)
+        .arg(&pw));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("Ignoring unexpected path") && stderr.contains("\\u{1b}[2Jx\\u{7}"),
+        "{stderr}"
+    );
+    assert!(
+        !out.stderr.iter().any(|b| *b == 0x1b || *b == 0x07),
+        "raw control bytes reached stderr: {stderr:?}"
+    );
+}
