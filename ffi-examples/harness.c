@@ -1090,6 +1090,15 @@ scenario_question_api(const char *uri)
     CHECK_ERROR(ESX_ERR_INVALID_ARG, "no-equals");
     CHECK(esxConnectSetQuestionRules(conn, NULL, 0) == 0);
     esxDomainFree(d);
+    /* A host whose default answer is out of range (5 of 2 choices): C
+     * sees no default (-1), never an index past the array. */
+    d = esxDomainLookupByName(conn, "copied-05");
+    q = NULL;
+    CHECK(d && esxDomainGetQuestion(d, &q, 0) == 1);
+    CHECK(q && q->nchoices == 2 && q->defaultIndex == -1);
+    esxQuestionFree(q);
+    if (d)
+        esxDomainFree(d);
  out:
     CHECK(esxConnectClose(conn) == 0);
 }

@@ -125,6 +125,7 @@ fn storage(with_valgrind: bool) {
 fn question_api(with_valgrind: bool) {
     let Some(sim) = harness_with("question-api", with_valgrind, "", |sim| {
         sim.control("action=raise_question&vm=debian-02&kind=uuid");
+        sim.control("action=raise_question&vm=copied-05&kind=badindex");
         vec![]
     }) else {
         return;

@@ -500,3 +500,100 @@ fn govmomi_uploads(c: &Connection, esx: bool) {
         put(data_file, &old);
     }
 }
+
+/// Negative counts from the host are its error: calls that must return a
+/// number fail naming the property; statistics leave the field out; no
+/// value is read as 0.
+#[test]
+fn negative_host_values_are_never_zero() {
+    let sim = Sim::start();
+    sim.control("action=set_memory_mb&vm=debian-02&mb=-5");
+    sim.control("action=set_num_cpu&vm=alpine-01&n=-1");
+    let c = sim.connect("");
+    let d = c.domains().domain_lookup_by_name("debian-02").unwrap();
+    let e = c.domains().domain_get_info(&d).unwrap_err();
+    assert_eq!(e.code(), Code::Rpc, "{e}");
+    assert!(
+        e.message()
+            .contains("config.hardware.memoryMB = -5 for domain 'debian-02'"),
+        "{e}"
+    );
+    assert!(c.domains().domain_get_max_memory(&d).is_err());
+    let a = c.domains().domain_lookup_by_name("alpine-01").unwrap();
+    let e = c.domains().domain_get_info(&a).unwrap_err();
+    assert!(e.message().contains("numCPU = -1"), "{e}");
+    let stats = c.domains().connect_get_all_domain_stats(0, 0).unwrap();
+    let of = |name: &str| {
+        stats
+            .iter()
+            .find(|s| s.dom.name == name)
+            .unwrap()
+            .params
+            .iter()
+            .map(|p| p.name.clone())
+            .collect::<Vec<_>>()
+    };
+    assert!(!of("debian-02")
+        .iter()
+        .any(|f| f.starts_with("balloon.maximum")));
+    assert!(!of("alpine-01").iter().any(|f| f.starts_with("vcpu.")));
+    assert!(of("copied-05").iter().any(|f| f == "vcpu.current"));
+}
+
+/// A property read answered with a result that means nothing is an error,
+/// never an empty inventory.
+#[test]
+fn a_meaningless_result_is_no_empty_inventory() {
+    let sim = Sim::start();
+    let c = sim.connect("");
+    assert!(!c.connect_list_all_domains(0).unwrap().is_empty());
+    sim.control("action=fault&method=RetrievePropertiesEx&kind=junk");
+    let e = c.connect_list_all_domains(0).unwrap_err();
+    assert_eq!(e.code(), Code::Rpc, "{e}");
+    assert!(e.message().contains("no RetrieveResult"), "{e}");
+    // Nothing at all is an empty answer, as a host with nothing sends.
+    sim.control("action=fault&method=RetrievePropertiesEx&kind=empty");
+    assert!(c.connect_list_all_domains(0).unwrap().is_empty());
+}
+
+/// Question rules match message ids; a question without one is not
+/// matched, and the error says why the rules did not apply.
+#[test]
+fn question_rules_say_when_they_cannot_apply() {
+    let sim = Sim::with_args(&["--task-ms", "1"]);
+    let c = sim.connect("auto_answer=0&question_rules=msg.uuid.altered=button.uuid.copiedTheVM");
+    let d = c.domains().domain_lookup_by_name("copied-05").unwrap();
+    sim.control("action=arm_question&vm=copied-05&kind=noid&method=PowerOnVM_Task");
+    let e = c.domains().domain_create_with_flags(&d, 0).unwrap_err();
+    assert!(
+        e.message()
+            .contains("the question rules cannot apply: the question has no message id"),
+        "{e}"
+    );
+    assert_eq!(sim.count("AnswerVM"), 0);
+}
+
+/// One disk whose UUID the host cannot give does not fail the listing: it
+/// is keyed by its path (as libvirt keys files without a UUID), and found
+/// by that key.
+#[test]
+fn a_disk_without_a_uuid_does_not_fail_the_listing() {
+    let sim = Sim::start();
+    let c = sim.connect("");
+    let s = c.storage();
+    let ds1 = s.storage_pool_lookup_by_name("datastore1").unwrap();
+    let before = s.storage_pool_list_all_volumes(&ds1, 0).unwrap();
+    assert!(before
+        .iter()
+        .all(|v| !v.key.starts_with('[') || !v.name.ends_with(".vmdk")));
+    sim.control("action=fault&method=QueryVirtualDiskUuid&kind=soap&type=FileFault&count=1");
+    let after = s.storage_pool_list_all_volumes(&ds1, 0).unwrap();
+    assert_eq!(after.len(), before.len());
+    let by_path: Vec<_> = after.iter().filter(|v| v.key.starts_with('[')).collect();
+    assert_eq!(by_path.len(), 1, "{after:?}");
+    assert_eq!(by_path[0].key, by_path[0].path());
+    assert_eq!(
+        &s.storage_vol_lookup_by_key(&by_path[0].key).unwrap().name,
+        &by_path[0].name
+    );
+}

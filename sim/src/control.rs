@@ -127,6 +127,7 @@ fn fault_kind(req: &Request) -> Result<FaultKind, String> {
         "deep" => FaultKind::Deep,
         "wide" => FaultKind::Wide,
         "empty" => FaultKind::Empty,
+        "junk" => FaultKind::Junk,
         "ignore" => FaultKind::Ignore,
         "expire" => FaultKind::ExpireSession,
         other => return Err(format!("unknown fault kind '{other}'")),
@@ -291,6 +292,11 @@ impl Shared {
         self.with_vm(vm, |vm| vm.memory_mb = mb)
     }
 
+    /// The VM's numCPU as the host reports it (any value, a wrong one too).
+    pub fn set_num_cpu(&self, vm: &str, n: i64) -> Result<(), String> {
+        self.with_vm(vm, |vm| vm.num_cpu = n)
+    }
+
     /// Sparse mode: every property the declared VI schema marks optional is
     /// left out of property reads.
     pub fn set_sparse(&self, on: bool) {
@@ -373,6 +379,12 @@ fn control(sh: &Shared, req: &Request) -> Result<String, String> {
             req.param("mb")
                 .and_then(|m| m.parse().ok())
                 .ok_or("mb= is required")?,
+        )?,
+        "set_num_cpu" => sh.set_num_cpu(
+            &vm()?,
+            req.param("n")
+                .and_then(|m| m.parse().ok())
+                .ok_or("n= is required")?,
         )?,
         "reset_stats" => sh.reset_stats(),
         "sparse" => sh.set_sparse(req.param("on").as_deref() != Some("0")),

@@ -37,6 +37,8 @@ pub enum FaultKind {
     /// The method's response element with nothing in it, at once (for
     /// WaitForUpdatesEx: "no change", however long the client asked to wait).
     Empty,
+    /// A well-formed reply whose returnval means nothing (`<returnval>junk</returnval>`).
+    Junk,
     /// Claim success without doing anything (for `DELETE /folder`: a 200
     /// that deletes nothing, as govmomi's simulator answers).
     Ignore,

@@ -154,7 +154,13 @@ impl log::Log for Logger {
 mod tests {
     #[test]
     fn every_crate_of_the_library_is_logged_by_default() {
-        for t in ["esx_driver", "esx_api::storage", "esx_vi::task", "esx_vmx", "esx_common::uri"] {
+        for t in [
+            "esx_driver",
+            "esx_api::storage",
+            "esx_vi::task",
+            "esx_vmx",
+            "esx_common::uri",
+        ] {
             assert!(super::is_ours(t), "{t}");
         }
         for t in ["esx_sim", "esx_vim", "ureq::pool", "rustls"] {

@@ -20,6 +20,7 @@ pub mod iscsi;
 pub mod lifecycle;
 pub mod node;
 pub mod questions;
+pub mod reported;
 pub mod scope;
 pub mod screenshot;
 pub mod snapshot;

@@ -437,6 +437,34 @@ fn count(n: usize) -> i32 {
 mod tests {
     use super::*;
 
+    /// A capacity the host cannot mean (negative, or past u64 in bytes) is
+    /// an error naming it; one it leaves out is unknown, not 0.
+    #[test]
+    fn reported_disk_sizes() {
+        use crate::vi::vim25::VmDiskFileInfo;
+        let disk = |kb: Option<i64>, size: Option<i64>| {
+            AnyFileInfo::VmDiskFileInfo(VmDiskFileInfo {
+                path: "d.vmdk".into(),
+                capacity_kb: kb,
+                file_size: size,
+                ..Default::default()
+            })
+        };
+        let f = vol_facts(&disk(Some(2), Some(10)), "[ds] d.vmdk").unwrap();
+        assert_eq!((f.capacity, f.allocation), (Some(2048), Some(10)));
+        let f = vol_facts(&disk(None, None), "[ds] d.vmdk").unwrap();
+        assert_eq!((f.capacity, f.allocation), (None, None));
+        let e = vol_facts(&disk(Some(i64::MAX), None), "[ds] d.vmdk").unwrap_err();
+        assert!(
+            e.message().contains("more bytes than can be counted"),
+            "{e}"
+        );
+        let e = vol_facts(&disk(Some(-1), None), "[ds] d.vmdk").unwrap_err();
+        assert!(e.message().contains("capacityKb = -1"), "{e}");
+        let e = vol_facts(&disk(Some(1), Some(-7)), "[ds] d.vmdk").unwrap_err();
+        assert!(e.message().contains("fileSize = -7"), "{e}");
+    }
+
     #[test]
     fn pool_uuid_is_the_md5_of_the_mount_path_as_libvirt_computes_it() {
         // The UUID virsh prints for esx-sim's datastore1 through libvirt's
