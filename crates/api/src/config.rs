@@ -257,7 +257,7 @@ impl Domains<'_> {
     /// Maximum memory in KiB (config.hardware.memoryMB).
     pub fn domain_get_max_memory(&self, dom: &DomainRef) -> Result<u64> {
         let vm: VmMemory = self.vm_view(dom)?;
-        Ok(mib_to_kib(vm.memory_mb, dom)?)
+        mib_to_kib(vm.memory_mb, dom)
     }
 
     /// Sets the maximum memory (memoryMB, rounded up to 4 MiB as ESX wants).
