@@ -150,25 +150,6 @@ impl log::Log for Logger {
     fn flush(&self) {}
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn every_crate_of_the_library_is_logged_by_default() {
-        for t in [
-            "esx_driver",
-            "esx_api::storage",
-            "esx_vi::task",
-            "esx_vmx",
-            "esx_common::uri",
-        ] {
-            assert!(super::is_ours(t), "{t}");
-        }
-        for t in ["esx_sim", "esx_vim", "ureq::pool", "rustls"] {
-            assert!(!super::is_ours(t), "{t}");
-        }
-    }
-}
-
 /// Installs the library's logger once per process (when the host program
 /// has not installed one of its own).
 pub fn ensure_logger() {
@@ -236,4 +217,23 @@ pub unsafe extern "C" fn esxSetLogHandler(cb: esxLogCallback, opaque: *mut c_voi
         }
         Ok(0)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_crate_of_the_library_is_logged_by_default() {
+        for t in [
+            "esx_driver",
+            "esx_api::storage",
+            "esx_vi::task",
+            "esx_vmx",
+            "esx_common::uri",
+        ] {
+            assert!(super::is_ours(t), "{t}");
+        }
+        for t in ["esx_sim", "esx_vim", "ureq::pool", "rustls"] {
+            assert!(!super::is_ours(t), "{t}");
+        }
+    }
 }
