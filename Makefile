@@ -71,7 +71,8 @@ c-programs: stage
 	@mkdir -p $(BUILD)
 	$(CC) $(CFLAGS) $(WARN) ffi-examples/esxsh.c ffi-examples/esxsh_storage.c -o $(BUILD)/esxsh \
 	    $$($(PKGCFG) --cflags --libs esx-driver) -Wl,-rpath,$(STAGE)/lib
-	$(CC) $(CFLAGS) $(WARN) -Iffi-examples ffi-examples/harness.c -o $(BUILD)/harness -ldl -lpthread \
+	scripts/table-fields.sh include/esx_driver.h > $(BUILD)/table_fields.h
+	$(CC) $(CFLAGS) $(WARN) -Iffi-examples -I$(BUILD) ffi-examples/harness.c -o $(BUILD)/harness -ldl -lpthread \
 	    $$($(PKGCFG) --cflags --libs esx-driver) -Wl,-rpath,$(STAGE)/lib
 	$(CC) $(CFLAGS) $(WARN) -Iffi-examples ffi-examples/hardening.c -o $(BUILD)/hardening -lpthread \
 	    $$($(PKGCFG) --cflags --libs esx-driver) -Wl,-rpath,$(STAGE)/lib

@@ -95,7 +95,8 @@ scenario_stale(const char *uri)
     CHECK(d != NULL);
     CHECK(esxDomainFree(d) == 0);
     CHECK(esxDomainGetName(d) == NULL);
-    CHECK_ERROR(ESX_ERR_INVALID_DOMAIN, "invalid domain pointer");
+    CHECK_ERROR(ESX_ERR_INVALID_DOMAIN, "invalid domain pointer in esxDomainGetName");
+    CHECK(strcmp(esxGetLastError()->message, "invalid domain pointer in esxDomainGetName") == 0);
     CHECK(esxDomainGetID(d) == (unsigned int)-1);
     CHECK_ERROR(ESX_ERR_INVALID_DOMAIN, NULL);
     CHECK(esxDomainCreate(d) == -1);
