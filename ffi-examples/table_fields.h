@@ -61,6 +61,8 @@ FIELD(connectIsSecure, "esxConnectIsSecure");
 FIELD(domainIsActive, "esxDomainIsActive");
 FIELD(domainIsPersistent, "esxDomainIsPersistent");
 FIELD(domainIsUpdated, "esxDomainIsUpdated");
+FIELD(domainGetJobInfo, "esxDomainGetJobInfo");
+FIELD(domainAbortJob, "esxDomainAbortJob");
 FIELD(domainSnapshotCreateXML, "esxDomainSnapshotCreateXML");
 FIELD(domainSnapshotGetXMLDesc, "esxDomainSnapshotGetXMLDesc");
 FIELD(domainSnapshotNum, "esxDomainSnapshotNum");

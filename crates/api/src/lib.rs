@@ -16,6 +16,7 @@ pub mod events;
 pub mod facade;
 pub mod flags;
 pub mod iscsi;
+pub mod job;
 pub mod lifecycle;
 pub mod node;
 pub mod questions;
