@@ -114,8 +114,11 @@ impl Connection {
         read_only: bool,
     ) -> Result<Connection> {
         let uri = uri::parse(uri_text)?;
+        // The host first: a wrong name or port fails before anyone is
+        // asked for a password.
+        let reached = Client::reach(&uri)?;
         let (user, password) = auth::credentials(&uri, auth)?;
-        let client = Client::connect(&uri, &user, password)?;
+        let client = reached.log_in(&user, password)?;
         let about = &client.service().about;
         let (expected, found_ok) = match uri.scheme {
             Scheme::Esx => (
