@@ -314,3 +314,27 @@ fn the_password_is_asked_after_the_host_answered() {
     assert_eq!(sim.count("Login"), 1);
     drop(c);
 }
+
+/// A refused password never logs out a session that was not opened, and a
+/// plain-HTTP URI aimed at the HTTPS port says so instead of showing the
+/// TLS bytes that came back.
+#[test]
+fn http_to_an_https_port_is_named() {
+    let sim = Sim::start();
+    let e = Connection::open(
+        &sim.uri_with("transport=http"),
+        Some(&mut Password(PASSWORD)),
+        false,
+    )
+    .unwrap_err();
+    assert_eq!(e.code(), Code::Rpc);
+    assert!(
+        e.message()
+            .contains("answered in TLS: the port speaks HTTPS, not HTTP; remove transport=http"),
+        "{e}"
+    );
+    assert!(!e.message().contains("[21, 3"), "{e}");
+    let e = Connection::open(&sim.uri(""), Some(&mut Password("wrong")), false).unwrap_err();
+    assert_eq!(e.code(), Code::AuthFailed, "{e}");
+    assert_eq!(sim.count("Logout"), 0);
+}
