@@ -69,7 +69,7 @@ stage:
 # the installed esx-driver.pc.
 c-programs: stage
 	@mkdir -p $(BUILD)
-	$(CC) $(CFLAGS) $(WARN) ffi-examples/esxsh.c ffi-examples/esxsh_storage.c -o $(BUILD)/esxsh \
+	$(CC) $(CFLAGS) $(WARN) $(wildcard ffi-examples/esxsh*.c) -o $(BUILD)/esxsh -lpthread \
 	    $$($(PKGCFG) --cflags --libs esx-driver) -Wl,-rpath,$(STAGE)/lib
 	$(CC) $(CFLAGS) $(WARN) -Iffi-examples ffi-examples/harness.c -o $(BUILD)/harness -ldl -lpthread \
 	    $$($(PKGCFG) --cflags --libs esx-driver) -Wl,-rpath,$(STAGE)/lib
