@@ -164,7 +164,7 @@ static const opt_def opts_maxvcpus[] = {
 };
 
 const cmd_def host_cmds[] = {
-    { "the host's capabilities XML", cmd_capabilities, NULL, "the host's capabilities XML",
+    { "capabilities", cmd_capabilities, NULL, "the host's capabilities XML",
       "Prints the host's capabilities XML: its CPU, NUMA cells and the guests it runs.", 0 },
     { "freecell", cmd_freecell, NULL, "the host's free memory",
       "Prints the memory the host has free (ESX reports the host, not each NUMA cell).", 0 },

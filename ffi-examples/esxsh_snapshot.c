@@ -261,6 +261,9 @@ cmd_snapshot_list(shell *sh, const cmd *c)
         return false;
     if ((from || current) && !(start = pick_snapshot(sh, c, "from", true, dom)))
         goto out;
+    /* A tree from a snapshot shows all of it, as virsh draws it. */
+    if (tree && start)
+        flags |= ESX_DOMAIN_SNAPSHOT_LIST_DESCENDANTS;
     count = start ? esxDomainSnapshotListAllChildren(start, &snaps, flags)
                   : esxDomainListAllSnapshots(dom, &snaps, flags);
     if (count < 0) {
