@@ -443,8 +443,9 @@ run(shell *sh, cmd *c)
         else
             out_extra(sh, "\n");
         fflush(stdout);
+        /* Ctrl-C in a batch: the rest of the line is not run. */
         if (interrupt_pending() && !sh->imode)
-            return false;
+            break;
     }
     return ok;
 }

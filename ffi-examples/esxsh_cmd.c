@@ -453,9 +453,14 @@ static void
 synopsis(FILE *f, const cmd_def *d, bool roff)
 {
     bool shortopt = false;
-    fputs(roff ? "\\fB" : "", f);
-    fputs(d->name, f);
-    fputs(roff ? "\\fR" : "", f);
+    if (roff) {
+        fputs("\\fB", f);
+        for (const char *p = d->name; *p; p++)
+            fputs(*p == '-' ? "\\-" : (char[]){ *p, 0 }, f);
+        fputs("\\fR", f);
+    } else {
+        fputs(d->name, f);
+    }
     for (const opt_def *o = d->opts; o && o->name; o++) {
         const char *fmt = "%s";
         bool req = o->flags & OF_REQ;

@@ -736,8 +736,15 @@ cmd_schedinfo(shell *sh, const cmd *c)
 
     if (!affect_flags(sh, c, &flags))
         return false;
-    while (opt_argv(c, "set", &iter))
+    /* Each --set is name=value: checked before anything is sent. */
+    while ((set = opt_argv(c, "set", &iter))) {
+        const char *eq = strchr(set, '=');
+        if (!eq || eq == set || !eq[1]) {
+            err(sh, "invalid scheduler parameter '%s'", set);
+            return false;
+        }
         count++;
+    }
     if (!(dom = opt_domain(sh, c, BY_ANY)))
         return false;
     if (!(type = esxDomainGetSchedulerType(dom, &n))) {

@@ -53,10 +53,16 @@ hist_path(bool make_dir)
 }
 
 void
-history_add(const char *line)
+history_add(const char *text)
 {
-    char **more;
-    if (nhist && strcmp(hist[nhist - 1], line) == 0)
+    char **more, *line;
+    size_t len = strlen(text);
+    /* Kept without the blanks a completion left at the end. */
+    while (len > 0 && (text[len - 1] == ' ' || text[len - 1] == '\t'))
+        len--;
+    if (len == 0 || (nhist && strlen(hist[nhist - 1]) == len && strncmp(hist[nhist - 1], text, len) == 0))
+        return;
+    if (!(line = strndup(text, len)))
         return;
     if (nhist >= hist_max()) {
         free(hist[0]);
@@ -64,10 +70,12 @@ history_add(const char *line)
         nhist--;
     }
     more = realloc(hist, (nhist + 1) * sizeof(*more));
-    if (!more)
+    if (!more) {
+        free(line);
         return;
+    }
     hist = more;
-    hist[nhist++] = strdup(line);
+    hist[nhist++] = line;
 }
 
 void
