@@ -459,10 +459,7 @@ fn esxsh_configuration_commands() {
         ok(&["memtune", "debian-02", "--min-guarantee", "262144"]),
         "\n"
     );
-    assert_eq!(
-        ok(&["memtune", "debian-02"]),
-        "min_guarantee  : 262144\n\n"
-    );
+    assert_eq!(ok(&["memtune", "debian-02"]), "min_guarantee  : 262144\n\n");
     assert_eq!(sim.vm("debian-02")["mem_reservation"], "256");
     assert_eq!(
         ok(&["autostart", "debian-02"]).trim(),
@@ -480,8 +477,16 @@ fn esxsh_configuration_commands() {
     // Bad input: an error on stderr, exit status 1 or 2, nothing changed.
     for (args, status, needle) in [
         (&["setvcpus", "debian-02", "100"][..], 1, "100 > 64"),
-        (&["setvcpus", "debian-02", "-1"][..], 1, "malformed or out of range"),
-        (&["setvcpus", "debian-02", "two"][..], 1, "malformed or out of range"),
+        (
+            &["setvcpus", "debian-02", "-1"][..],
+            1,
+            "malformed or out of range",
+        ),
+        (
+            &["setvcpus", "debian-02", "two"][..],
+            1,
+            "malformed or out of range",
+        ),
         (
             &["setmem", "debian-02", "99999999"][..],
             1,
