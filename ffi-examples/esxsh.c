@@ -483,8 +483,6 @@ interactive(shell *sh)
         }
         free(line);
     }
-    if (sh->imode && sh->istty)
-        fputc('\n', stdout);
     if (sh->istty)
         history_save();
 }

@@ -1226,3 +1226,68 @@ fn bash_completion_asks_esxsh() {
     assert_eq!(run("esxsh --rea"), ["--readonly"]);
     assert_eq!(run("esxsh -q dumpx"), ["dumpxml"]);
 }
+
+/// edit and snapshot-edit as virsh runs them against ESX: the editor on a
+/// copy; unchanged is said so; a change that ESX cannot apply (an existing
+/// VM or snapshot is never redefined) fails and changes nothing.
+#[test]
+fn edit_and_snapshot_edit() {
+    let sim = Sim::with_args(&["--task-ms", "5"]);
+    let Some(sh) = Shell::new(&sim) else { return };
+    sh.run(&["snapshot-create-as", "debian-02", "s1"]);
+    let o = sh
+        .cmd()
+        .env("EDITOR", "true")
+        .args(["edit", "debian-02"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert_eq!(
+        text(&o.stdout),
+        "Domain 'debian-02' XML configuration not changed.\n\n"
+    );
+    let o = sh
+        .cmd()
+        .env("EDITOR", "true")
+        .args(["snapshot-edit", "debian-02", "s1"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert_eq!(
+        text(&o.stdout),
+        "Snapshot s1 XML configuration not changed.\n\n"
+    );
+    // VISUAL wins over EDITOR; the edited document is defined, which ESX
+    // refuses for an existing domain.
+    sim.reset_stats();
+    let o = sh
+        .cmd()
+        .env("EDITOR", "false")
+        .env("VISUAL", "sed -i s/2097152/1048576/")
+        .args(["edit", "debian-02"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    let err = text(&o.stderr);
+    assert!(
+        err.contains("editing existing domains is not supported"),
+        "{err}"
+    );
+    assert_eq!(
+        sim.count("ReconfigVM_Task") + sim.count("RegisterVM_Task"),
+        0
+    );
+    let o = sh
+        .cmd()
+        .env("EDITOR", "sed -i s/s1/s2/")
+        .args(["snapshot-edit", "debian-02", "--current"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        text(&o.stderr).contains("error: Failed to update s1"),
+        "{}",
+        text(&o.stderr)
+    );
+    assert_eq!(sim.vm("debian-02")["snapshot_count"], "1");
+}
