@@ -608,8 +608,8 @@ fn the_manual_page_is_current() {
     }
     // No line a roff reader would take for a request by mistake.
     for l in committed.lines() {
-        if l.starts_with('.') {
-            let req = l[1..].split_whitespace().next().unwrap_or("");
+        if let Some(rest) = l.strip_prefix('.') {
+            let req = rest.split_whitespace().next().unwrap_or("");
             assert!(
                 ["\\\"", "TH", "SH", "SS", "B", "BR", "br", "PP", "TP", "RS", "RE", ""]
                     .contains(&req),
