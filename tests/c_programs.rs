@@ -544,6 +544,13 @@ fn esxsh_configuration_snapshots_and_xml_under_valgrind() {
         &["snapshot-list", "debian-02", "--tree"][..],
         &["snapshot-list", "debian-02"][..],
         &["snapshot-delete", "debian-02", "vg1", "--children"][..],
+        // The command table, the XML reader, tables, jobs, completion.
+        &["snapshot-create-as debian-02 vg3; snapshot-list debian-02 --parent; snapshot-info debian-02 --current; snapshot-list debian-02 --tree --current"][..],
+        &["domblklist alpine-01 --details; domiflist alpine-01; desc alpine-01; domjobinfo alpine-01; vcpucount alpine-01"][..],
+        &["help"][..],
+        &["snapshot-delete", "debian-02", "--childern"][..],
+        &["complete", "--", "snapshot-delete", "debian-02", ""][..],
+        &["pool-list --details; vol-list datastore1 --details; pool-uuid datastore1"][..],
     ] {
         let Some(mut vg) = common::under_valgrind(&prog) else {
             return;
