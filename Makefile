@@ -32,7 +32,8 @@ export ESXSH := $(BUILD)/esxsh
 export ESX_STAGE := $(STAGE)
 
 .PHONY: all lib sim header check-header stage esxsh c-programs demo test test-rust test-c \
-        test-pyvmomi test-virsh test-valgrind bench install uninstall clean asan vcsim abi-check
+        test-pyvmomi test-virsh test-valgrind bench install uninstall clean asan vcsim abi-check \
+        man
 
 all: lib sim c-programs
 
@@ -69,7 +70,7 @@ stage:
 # the installed esx-driver.pc.
 c-programs: stage
 	@mkdir -p $(BUILD)
-	$(CC) $(CFLAGS) $(WARN) ffi-examples/esxsh.c ffi-examples/esxsh_storage.c -o $(BUILD)/esxsh \
+	$(CC) $(CFLAGS) $(WARN) $(wildcard ffi-examples/esxsh*.c) -o $(BUILD)/esxsh -lpthread \
 	    $$($(PKGCFG) --cflags --libs esx-driver) -Wl,-rpath,$(STAGE)/lib
 	scripts/table-fields.sh include/esx_driver.h > $(BUILD)/table_fields.h
 	$(CC) $(CFLAGS) $(WARN) -Iffi-examples -I$(BUILD) ffi-examples/harness.c -o $(BUILD)/harness -ldl -lpthread \
@@ -78,6 +79,12 @@ c-programs: stage
 	    $$($(PKGCFG) --cflags --libs esx-driver) -Wl,-rpath,$(STAGE)/lib
 	$(CC) $(CFLAGS) $(WARN) ffi-examples/esx-watch.c -o $(BUILD)/esx-watch \
 	    $$($(PKGCFG) --cflags --libs esx-driver) -Wl,-rpath,$(STAGE)/lib
+
+# esxsh's manual page, written from its command table (esxsh --man);
+# commit the result (tests/esxsh.rs checks it is current).
+man: c-programs
+	@mkdir -p man
+	$(BUILD)/esxsh --man > man/esxsh.1
 
 # The ABI check compiles our header against libvirt's (libvirt-dev): a test
 # prerequisite, not part of `all`, so that `make demo` needs no libvirt.

@@ -606,6 +606,18 @@ typedef enum {
 } esxDomainEventType;
 
 /**
+ * virDomainJobType.
+ */
+typedef enum {
+  ESX_DOMAIN_JOB_NONE = 0,
+  ESX_DOMAIN_JOB_BOUNDED = 1,
+  ESX_DOMAIN_JOB_UNBOUNDED = 2,
+  ESX_DOMAIN_JOB_COMPLETED = 3,
+  ESX_DOMAIN_JOB_FAILED = 4,
+  ESX_DOMAIN_JOB_CANCELLED = 5,
+} esxDomainJobType;
+
+/**
  * A connection handle.
  */
 typedef struct esxConnect esxConnect;
@@ -954,6 +966,34 @@ typedef void (*esxConnectDomainEventGenericCallback)(esxConnectPtr conn, esxDoma
 typedef int (*esxConnectDomainEventCallback)(esxConnectPtr conn, esxDomainPtr dom, int event, int detail, void *opaque);
 
 /**
+ * virDomainJobInfo. A task's progress is a percentage: a bounded job has
+ * dataTotal 100 and dataProcessed the percentage done. The mem* and file*
+ * fields and timeRemaining are 0 (ESX does not report them).
+ */
+typedef struct {
+  /**
+   * An esxDomainJobType.
+   */
+  int type;
+  /**
+   * Milliseconds since the job started.
+   */
+  unsigned long long timeElapsed;
+  unsigned long long timeRemaining;
+  unsigned long long dataTotal;
+  unsigned long long dataProcessed;
+  unsigned long long dataRemaining;
+  unsigned long long memTotal;
+  unsigned long long memProcessed;
+  unsigned long long memRemaining;
+  unsigned long long fileTotal;
+  unsigned long long fileProcessed;
+  unsigned long long fileRemaining;
+} esxDomainJobInfo;
+
+typedef esxDomainJobInfo *esxDomainJobInfoPtr;
+
+/**
  * Receives the library's log records (see esxSetLogHandler).
  */
 typedef void (*esxLogCallback)(int priority, const char *module, const char *message, void *opaque);
@@ -1106,6 +1146,8 @@ typedef struct {
   int (*domainIsActive)(esxDomainPtr);
   int (*domainIsPersistent)(esxDomainPtr);
   int (*domainIsUpdated)(esxDomainPtr);
+  int (*domainGetJobInfo)(esxDomainPtr, esxDomainJobInfoPtr);
+  int (*domainAbortJob)(esxDomainPtr);
   esxDomainSnapshotPtr (*domainSnapshotCreateXML)(esxDomainPtr, const char*, unsigned int);
   char *(*domainSnapshotGetXMLDesc)(esxDomainSnapshotPtr, unsigned int);
   int (*domainSnapshotNum)(esxDomainPtr, unsigned int);
@@ -1669,6 +1711,22 @@ int esxConnectDomainEventRegister(esxConnectPtr c, esxConnectDomainEventCallback
  * Removes the legacy registration of `cb`.
  */
 int esxConnectDomainEventDeregister(esxConnectPtr c, esxConnectDomainEventCallback cb);
+
+/**
+ * The domain's job: the task queued or running on its VM
+ * (ESX_DOMAIN_JOB_BOUNDED when the host reports its progress,
+ * ESX_DOMAIN_JOB_UNBOUNDED when not), or ESX_DOMAIN_JOB_NONE. One request.
+ */
+int esxDomainGetJobInfo(esxDomainPtr d, esxDomainJobInfoPtr info);
+
+/**
+ * Cancels the domain's job (CancelTask on the task running on its VM); the
+ * call that waits for that task then fails with ESX_ERR_OPERATION_ABORTED.
+ * ESX_ERR_OPERATION_INVALID when there is no job or the host says the task
+ * cannot be cancelled (it then goes on); ESX_ERR_OPERATION_DENIED on a
+ * read-only connection.
+ */
+int esxDomainAbortJob(esxDomainPtr d);
 
 /**
  * Powers the domain on; its handle gets the new ID.

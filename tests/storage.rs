@@ -699,7 +699,8 @@ fn esxsh_resizes_downloads_and_uploads() {
             "io/d.vmdk",
             src.to_str().unwrap()
         ]),
-        ""
+        // Nothing but virsh's blank line (no progress off a terminal).
+        "\n"
     );
     let flat = sim.datastore_dir.join("datastore1/io/d-flat.vmdk");
     assert_eq!(std::fs::read(&flat).unwrap(), data);

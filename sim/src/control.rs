@@ -277,6 +277,50 @@ impl Shared {
         Ok(())
     }
 
+    /// The progress (percent) the VM's pending tasks report.
+    pub fn task_progress(&self, vm: &str, percent: i64) -> Result<(), String> {
+        let mut w = self.lock();
+        let tasks = pending_of(&w, vm)?;
+        for t in tasks {
+            if let Some(task) = w.tasks.get_mut(&t) {
+                task.progress = Some(percent);
+            }
+        }
+        drop(w);
+        self.changed.notify_all();
+        Ok(())
+    }
+
+    /// Ends the VM's pending tasks now (a test holds a task with a long
+    /// task_ms and releases it with this); a task waiting for an answer to
+    /// a question is left waiting.
+    pub fn finish_tasks(&self, vm: &str) -> Result<usize, String> {
+        let mut w = self.lock();
+        let tasks = pending_of(&w, vm)?;
+        let asked = w
+            .vm_by_name(vm)
+            .and_then(|v| v.question.as_ref())
+            .and_then(|q| q.task.clone());
+        let mut n = 0;
+        for t in tasks.iter().filter(|t| Some(*t) != asked.as_ref()) {
+            crate::tasks::finish_now(self, &mut w, t);
+            n += 1;
+        }
+        drop(w);
+        self.changed.notify_all();
+        Ok(n)
+    }
+
+    /// Whether tasks of `method` are cancelable from now on.
+    pub fn set_cancelable(&self, method: &str, on: bool) {
+        let mut w = self.lock();
+        if on {
+            w.cancelable_methods.insert(method.to_string());
+        } else {
+            w.cancelable_methods.remove(method);
+        }
+    }
+
     /// How long tasks take from now on.
     pub fn set_task_ms(&self, ms: u64) {
         self.lock().cfg.task_ms = ms;
@@ -312,6 +356,17 @@ impl Shared {
             .map(str::to_string)
             .collect();
     }
+}
+
+/// The queued or running tasks of the VM called `name`.
+fn pending_of(w: &World, name: &str) -> Result<Vec<String>, String> {
+    let vm = w.vm_by_name(name).ok_or(format!("no VM '{name}'"))?;
+    Ok(vm
+        .recent_tasks
+        .iter()
+        .filter(|t| w.task_pending(t))
+        .cloned()
+        .collect())
 }
 
 fn control(sh: &Shared, req: &Request) -> Result<String, String> {
@@ -369,6 +424,12 @@ fn control(sh: &Shared, req: &Request) -> Result<String, String> {
             sh.release(&task)?
         }
         "task_ms" => sh.set_task_ms(number("ms")?),
+        "task_progress" => sh.task_progress(&vm()?, number("percent")? as i64)?,
+        "finish_task" => return Ok(format!("finished={}\n", sh.finish_tasks(&vm()?)?)),
+        "cancelable" => sh.set_cancelable(
+            &req.param("method").ok_or("method= is required")?,
+            req.param("on").as_deref() != Some("0"),
+        ),
         "max_vcpus" => sh.set_max_vcpus(
             req.param("n")
                 .and_then(|m| m.parse().ok())

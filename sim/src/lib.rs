@@ -440,6 +440,21 @@ impl Sim {
         self.shared.set_task_ms(ms);
     }
 
+    /// The progress (percent) the VM's pending tasks report.
+    pub fn task_progress(&self, vm: &str, percent: i64) -> Result<(), String> {
+        self.shared.task_progress(vm, percent)
+    }
+
+    /// Ends the VM's pending tasks now; how many.
+    pub fn finish_tasks(&self, vm: &str) -> Result<usize, String> {
+        self.shared.finish_tasks(vm)
+    }
+
+    /// Whether tasks of `method` are cancelable from now on.
+    pub fn set_cancelable(&self, method: &str, on: bool) {
+        self.shared.set_cancelable(method, on);
+    }
+
     /// Sparse mode on or off (see [`Builder::sparse`]).
     pub fn set_sparse(&self, on: bool) {
         self.shared.set_sparse(on);

@@ -394,6 +394,8 @@ pub struct World {
     pub max_vcpus: i64,
     /// Task kinds to fail on purpose: (vm moid, method) -> fault.
     pub fail_next: HashMap<(String, String), Fault>,
+    /// Task methods whose tasks are cancelable (control `cancelable`).
+    pub cancelable_methods: std::collections::HashSet<String>,
     pub host_boot: SystemTime,
     /// Sparse mode: property reads leave out every property the declared
     /// VI schema marks optional (a server may omit it).
@@ -708,6 +710,7 @@ impl World {
 
             max_vcpus: 64,
             fail_next: HashMap::new(),
+            cancelable_methods: Default::default(),
             host_boot: SystemTime::now() - Duration::from_secs(86_400 * 12),
             sparse: false,
             omit: Default::default(),

@@ -17,6 +17,7 @@ pub mod domain;
 pub mod events;
 pub mod facade;
 pub mod flags;
+pub mod job;
 pub mod lifecycle;
 pub mod node;
 pub mod questions;
@@ -115,8 +116,11 @@ impl Connection {
         read_only: bool,
     ) -> Result<Connection> {
         let uri = uri::parse(uri_text)?;
+        // The host first: a wrong name or port fails before anyone is
+        // asked for a password.
+        let reached = Client::reach(&uri)?;
         let (user, password) = auth::credentials(&uri, auth)?;
-        let client = Client::connect(&uri, &user, password)?;
+        let client = reached.log_in(&user, password)?;
         let about = &client.service().about;
         let (expected, found_ok) = match uri.scheme {
             Scheme::Esx => (
