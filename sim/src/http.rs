@@ -430,8 +430,15 @@ pub fn serve(
                     };
                     let stream = rustls::StreamOwned::new(conn, tcp);
                     serve_stream(stream, handler.as_ref(), |s| {
+                        // Only writes: a flush would also read to finish
+                        // a handshake that never happened (a plain-HTTP
+                        // client), and wait for it.
                         s.conn.send_close_notify();
-                        let _ = s.flush();
+                        while s.conn.wants_write() {
+                            if s.conn.write_tls(&mut s.sock).is_err() {
+                                break;
+                            }
+                        }
                     });
                 }
                 None => serve_stream::<TcpStream>(tcp, handler.as_ref(), |_| {}),
