@@ -39,6 +39,10 @@ pub enum FaultKind {
     Ignore,
     /// Expire every session before processing (a host restart).
     ExpireSession,
+    /// Hold the request, unprocessed, until the test releases it
+    /// (`Shared::release_held`): a request in flight for as long as a test
+    /// needs, without a time.
+    Hold,
 }
 
 #[derive(Debug, Clone)]
@@ -88,6 +92,9 @@ pub struct Shared {
     /// tests see that a client's requests really overlap.
     inflight: AtomicUsize,
     pub max_inflight: AtomicUsize,
+    /// Requests held now (FaultKind::Hold), and releases so far.
+    gate: Mutex<(u64, u64)>,
+    gate_cv: Condvar,
 }
 
 impl Shared {
@@ -103,6 +110,8 @@ impl Shared {
             tls_thumbprints,
             inflight: AtomicUsize::new(0),
             max_inflight: AtomicUsize::new(0),
+            gate: Mutex::new((0, 0)),
+            gate_cv: Condvar::new(),
         });
         let weak = Arc::downgrade(&shared);
         std::thread::spawn(move || timer_loop(weak));
@@ -189,6 +198,30 @@ impl Shared {
             out.push_str(&format!("{k} {v}\n"));
         }
         out
+    }
+
+    /// Blocks the calling request until the next `release_held`.
+    pub fn hold_here(&self) {
+        let mut g = self.gate.lock().unwrap_or_else(|p| p.into_inner());
+        let release = g.1;
+        g.0 += 1;
+        while g.1 == release {
+            g = self.gate_cv.wait(g).unwrap_or_else(|p| p.into_inner());
+        }
+        g.0 -= 1;
+    }
+
+    /// Lets every held request go on.
+    pub fn release_held(&self) {
+        let mut g = self.gate.lock().unwrap_or_else(|p| p.into_inner());
+        g.1 += 1;
+        drop(g);
+        self.gate_cv.notify_all();
+    }
+
+    /// Requests held now.
+    pub fn held(&self) -> u64 {
+        self.gate.lock().unwrap_or_else(|p| p.into_inner()).0
     }
 
     pub fn reset_stats(&self) {
