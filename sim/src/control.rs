@@ -192,6 +192,29 @@ impl Shared {
         })
     }
 
+    /// Sets the power state of several VMs at once (one change of the
+    /// world: a watcher sees it in one update).
+    pub fn set_power_many(&self, vms: &[&str], power: Power) -> Result<(), String> {
+        let mut w = self.lock();
+        let mut ids = Vec::new();
+        for name in vms {
+            ids.push(
+                w.vm_by_name(name)
+                    .map(|v| v.id)
+                    .ok_or(format!("no VM '{name}'"))?,
+            );
+        }
+        for id in ids {
+            if let Some(vm) = w.vms.get_mut(&id) {
+                vm.power = power;
+                vm.tools_running = vm.tools_installed && power == Power::On;
+            }
+        }
+        drop(w);
+        self.changed.notify_all();
+        Ok(())
+    }
+
     /// The next `method` task on the VM asks a question of `kind`.
     pub fn arm_question(
         &self,
@@ -356,7 +379,11 @@ fn control(sh: &Shared, req: &Request) -> Result<String, String> {
                 .param("state")
                 .and_then(|s| Power::parse(&s))
                 .ok_or("state= poweredOn|poweredOff|suspended")?;
-            sh.set_power(&vm()?, p)?
+            match req.param("vms") {
+                // vms=a,b,c: all at once.
+                Some(list) => sh.set_power_many(&list.split(',').collect::<Vec<_>>(), p)?,
+                None => sh.set_power(&vm()?, p)?,
+            }
         }
         "arm_question" => sh.arm_question(
             &vm()?,

@@ -395,6 +395,11 @@ impl Sim {
         self.shared.set_power(vm, power)
     }
 
+    /// Sets the power state of several VMs in one change of the world.
+    pub fn set_power_many(&self, vms: &[&str], power: Power) -> Result<(), String> {
+        self.shared.set_power_many(vms, power)
+    }
+
     pub fn set_tools(&self, vm: &str, running: bool) -> Result<(), String> {
         self.shared.set_tools(vm, running)
     }
