@@ -476,7 +476,7 @@ fn an_idle_watcher_waits_long_and_stops_at_once() {
     sim.sim.set_power("debian-02", Power::On).unwrap();
     assert_eq!(lifecycle(&next(&rx)), ("debian-02".into(), kind::STARTED));
     waiting(&sim);
-    w.stop();
+    assert!(w.stop(), "the wait in progress ended when asked");
     let (waits, canceled, _) = sim.sim.waits();
     assert_eq!((waits, canceled), (0, 1), "the wait was cancelled on the host");
     assert_eq!(sim.count("CancelWaitForUpdates"), 1);

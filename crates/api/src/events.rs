@@ -277,7 +277,8 @@ impl Control {
     /// progress on the host is cancelled. With `confirm`, the cancel is
     /// repeated (a few times, briefly) until the wait has ended: the first
     /// can reach the host before the wait itself does.
-    fn halt(&self, closing: bool, confirm: bool) {
+    /// True when no wait is left in progress (with `confirm`).
+    fn halt(&self, closing: bool, confirm: bool) -> bool {
         if closing {
             self.closing.store(true, Ordering::SeqCst);
         }
@@ -285,11 +286,11 @@ impl Control {
         let mut p = lock(&self.progress);
         self.changed.notify_all();
         if !first && !confirm {
-            return;
+            return p.waiting.is_none() || p.ended;
         }
         for _ in 0..if confirm { CANCEL_TRIES } else { 1 } {
             let Some(collector) = p.waiting.clone().filter(|_| !p.ended) else {
-                return;
+                return true;
             };
             drop(p);
             // In this session only: a cancel is pointless in a new one.
@@ -304,7 +305,7 @@ impl Control {
             }
             p = lock(&self.progress);
             if sent.is_err() || !confirm {
-                return;
+                return p.waiting.is_none() || p.ended;
             }
             p = self
                 .changed
@@ -312,6 +313,7 @@ impl Control {
                 .unwrap_or_else(|e| e.into_inner())
                 .0;
         }
+        p.waiting.is_none() || p.ended
     }
 
     /// Waits up to `limit` for the thread to end, and joins it if it did
@@ -345,10 +347,18 @@ pub struct Watcher {
 
 impl Watcher {
     /// Stops and waits for the thread (up to the URI's read_timeout).
-    pub fn stop(self) {
-        self.ctl.halt(false, true);
+    /// True when the host ended the wait in progress on being asked to
+    /// (or none was), false when it went on regardless.
+    pub fn stop(self) -> bool {
+        let cancelled = self.ctl.halt(false, true);
         self.ctl
             .join_within(self.ctl.client.transport().read_timeout());
+        cancelled
+    }
+
+    /// Whether a WaitForUpdatesEx of the watcher is in progress.
+    pub fn waiting(&self) -> bool {
+        lock(&self.ctl.progress).waiting.is_some()
     }
 
     /// The VMs the watcher holds state for.
@@ -359,7 +369,7 @@ impl Watcher {
 
 impl Drop for Watcher {
     fn drop(&mut self) {
-        self.ctl.halt(false, false);
+        let _ = self.ctl.halt(false, false);
     }
 }
 
@@ -679,7 +689,7 @@ impl Connection {
     pub(crate) fn stop_watchers(&self) -> Vec<Arc<Control>> {
         let live: Vec<Arc<Control>> = self.take_watchers();
         for c in &live {
-            c.halt(true, true);
+            let _ = c.halt(true, true);
         }
         live
     }
