@@ -223,26 +223,32 @@ fn until(what: &str, f: impl Fn() -> bool) {
 fn events_close(with_valgrind: bool) {
     let sim = Sim::with_args(&["--task-ms", "100"]);
     let waits = || sim.sim.waits();
-    let errors = stepped("events-close", with_valgrind, &sim, &[], |step| match step {
-        "registered" => {
-            until("the watcher waits", || waits().0 == 1);
-            assert_eq!(waits().2, 60, "maxWaitSeconds");
-            let before = sim.count("WaitForUpdatesEx");
-            // A window of time: the old watcher asked every second.
-            std::thread::sleep(std::time::Duration::from_millis(2500));
-            assert_eq!(sim.count("WaitForUpdatesEx"), before, "idle: no request");
-        }
-        "deregistered" => {
-            until("the wait ended", || waits().0 == 0);
-            assert_eq!(waits().1, 1, "the wait was cancelled, not left to run out");
-        }
-        "registered again" => {
-            until("the watcher waits", || waits().0 == 1);
-            sim.sim
-                .inject("CancelWaitForUpdates", esx_sim::FaultKind::Empty, 1000);
-        }
-        other => panic!("unexpected step {other}"),
-    });
+    let errors = stepped(
+        "events-close",
+        with_valgrind,
+        &sim,
+        &[],
+        |step| match step {
+            "registered" => {
+                until("the watcher waits", || waits().0 == 1);
+                assert_eq!(waits().2, 60, "maxWaitSeconds");
+                let before = sim.count("WaitForUpdatesEx");
+                // A window of time: the old watcher asked every second.
+                std::thread::sleep(std::time::Duration::from_millis(2500));
+                assert_eq!(sim.count("WaitForUpdatesEx"), before, "idle: no request");
+            }
+            "deregistered" => {
+                until("the wait ended", || waits().0 == 0);
+                assert_eq!(waits().1, 1, "the wait was cancelled, not left to run out");
+            }
+            "registered again" => {
+                until("the watcher waits", || waits().0 == 1);
+                sim.sim
+                    .inject("CancelWaitForUpdates", esx_sim::FaultKind::Empty, 1000);
+            }
+            other => panic!("unexpected step {other}"),
+        },
+    );
     if errors.is_none() {
         return;
     }
@@ -291,9 +297,15 @@ fn events_overflow(with_valgrind: bool) {
     let Some(errors) = errors else {
         return;
     };
-    let lines: Vec<&str> = errors.lines().filter(|l| l.contains("domain events")).collect();
+    let lines: Vec<&str> = errors
+        .lines()
+        .filter(|l| l.contains("domain events"))
+        .collect();
     assert_eq!(lines.len(), 2, "{errors}");
-    assert!(lines[0].contains("dropping the oldest until it runs"), "{errors}");
+    assert!(
+        lines[0].contains("dropping the oldest until it runs"),
+        "{errors}"
+    );
     assert!(lines[1].contains("15 events were dropped"), "{errors}");
 }
 

@@ -349,7 +349,10 @@ fn define_and_undefine_are_events() {
 }
 
 /// Collects events until `stop` says the one waited for came; returns all.
-fn events_until(rx: &Receiver<DomainEvent>, stop: impl Fn(&DomainEvent) -> bool) -> Vec<DomainEvent> {
+fn events_until(
+    rx: &Receiver<DomainEvent>,
+    stop: impl Fn(&DomainEvent) -> bool,
+) -> Vec<DomainEvent> {
     let mut got = Vec::new();
     loop {
         let e = next(rx);
@@ -419,7 +422,11 @@ fn an_unreadable_property_gives_no_event() {
     sim.sim.expire_sessions();
     sim.sim.set_power("copied-05", Power::On).unwrap();
     let got = events_until(&rx, |e| is(e, "copied-05", kind::STARTED));
-    assert_eq!(got.len(), 1, "nothing from the unreadable property: {got:?}");
+    assert_eq!(
+        got.len(),
+        1,
+        "nothing from the unreadable property: {got:?}"
+    );
     // Readable again: it was off when last read, it is on now.
     sim.sim.set_unreadable("debian-02", &[]).unwrap();
     assert_eq!(lifecycle(&next(&rx)), ("debian-02".into(), kind::STARTED));
@@ -470,7 +477,11 @@ fn an_idle_watcher_waits_long_and_stops_at_once() {
     let before = sim.count("WaitForUpdatesEx");
     // Idle for a while (a window: the old watcher asked every second).
     std::thread::sleep(Duration::from_millis(2500));
-    assert_eq!(sim.count("WaitForUpdatesEx"), before, "no request while idle");
+    assert_eq!(
+        sim.count("WaitForUpdatesEx"),
+        before,
+        "no request while idle"
+    );
     assert_eq!(sim.sim.waits().0, 1, "the wait goes on");
     // A change ends the wait: the event does not wait for the minute.
     sim.sim.set_power("debian-02", Power::On).unwrap();
@@ -478,7 +489,11 @@ fn an_idle_watcher_waits_long_and_stops_at_once() {
     waiting(&sim);
     assert!(w.stop(), "the wait in progress ended when asked");
     let (waits, canceled, _) = sim.sim.waits();
-    assert_eq!((waits, canceled), (0, 1), "the wait was cancelled on the host");
+    assert_eq!(
+        (waits, canceled),
+        (0, 1),
+        "the wait was cancelled on the host"
+    );
     assert_eq!(sim.count("CancelWaitForUpdates"), 1);
     let s = sim.sessions();
     assert_eq!((s["filters"], s["sessions"]), (0, 1), "{s:?}");
@@ -553,7 +568,10 @@ fn the_watcher_keeps_only_the_vms_that_exist() {
         let d = c.domains().domain_define_xml_flags(&xml, 0).unwrap();
         assert_eq!(lifecycle(&next(&rx)), (format!("churn-{i}"), kind::DEFINED));
         c.domains().domain_undefine_flags(&d, 0).unwrap();
-        assert_eq!(lifecycle(&next(&rx)), (format!("churn-{i}"), kind::UNDEFINED));
+        assert_eq!(
+            lifecycle(&next(&rx)),
+            (format!("churn-{i}"), kind::UNDEFINED)
+        );
     }
     assert_eq!(w.tracked(), 5);
 }

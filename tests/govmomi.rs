@@ -506,7 +506,9 @@ fn events_on(uri: &str, vm: &str) {
     let (w, rx) = watch(&c);
     let d = c.domains().domain_lookup_by_name(vm).expect("VM");
     c.domains().domain_destroy_flags(&d, 0).expect("power off");
-    c.domains().domain_create_with_flags(&d, 0).expect("power on");
+    c.domains()
+        .domain_create_with_flags(&d, 0)
+        .expect("power on");
     let mut got = Vec::new();
     while got.len() < 2 {
         match rx.recv_timeout(std::time::Duration::from_secs(10)) {
@@ -517,7 +519,10 @@ fn events_on(uri: &str, vm: &str) {
     }
     assert_eq!(
         got,
-        [(vm.to_string(), kind::STOPPED), (vm.to_string(), kind::STARTED)],
+        [
+            (vm.to_string(), kind::STOPPED),
+            (vm.to_string(), kind::STARTED)
+        ],
         "{uri}"
     );
     // Stopped while its one-minute wait is in progress: the host ends the
@@ -558,10 +563,6 @@ fn session_listed(c: &Connection, key: &str) -> bool {
         .expect("sessionList")
         .expect("session manager");
     o.prop("sessionList")
-        .map(|l| {
-            l.items()
-                .iter()
-                .any(|s| s.str_field("key") == Some(key))
-        })
+        .map(|l| l.items().iter().any(|s| s.str_field("key") == Some(key)))
         .unwrap_or(false)
 }

@@ -198,7 +198,10 @@ fn wait<'a>(
     let key = collector_key(session, &collector);
     let private = collector != "ha-property-collector";
     if private && !w.collectors.contains_key(&key) {
-        return (w, Err(Fault::not_found_obj("PropertyCollector", &collector)));
+        return (
+            w,
+            Err(Fault::not_found_obj("PropertyCollector", &collector)),
+        );
     }
     let version = call.str("version").unwrap_or_default();
     let base_version: Option<u64> = if version.is_empty() {
@@ -239,7 +242,10 @@ fn wait<'a>(
         let col = match w.collectors.get(&key) {
             Some(c) => c,
             None if private => {
-                return (w, Err(Fault::not_found_obj("PropertyCollector", &collector)))
+                return (
+                    w,
+                    Err(Fault::not_found_obj("PropertyCollector", &collector)),
+                )
             }
             None => {
                 w.collectors.insert(
@@ -282,17 +288,17 @@ fn wait<'a>(
                 _ => current,
             };
             let Some(col) = w.collectors.get_mut(&key) else {
-                return (w, Err(Fault::not_found_obj("PropertyCollector", &collector)));
+                return (
+                    w,
+                    Err(Fault::not_found_obj("PropertyCollector", &collector)),
+                );
             };
             col.version = next_version;
             col.seen.insert(next_version, known);
             while col.seen.len() > 4 {
                 col.seen.pop_first();
             }
-            return (
-                w,
-                Ok(Ret::Raw(render(&updates, next_version, truncated))),
-            );
+            return (w, Ok(Ret::Raw(render(&updates, next_version, truncated))));
         }
         let now = Instant::now();
         if now >= deadline {

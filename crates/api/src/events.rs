@@ -458,10 +458,7 @@ impl State {
         // inventory may come as "no change".
         let deadline = Instant::now() + self.client.transport().read_timeout();
         let mut fresh: HashMap<MoRef, Seen> = HashMap::new();
-        loop {
-            let Some(set) = ctl.wait(filter, 0)? else {
-                break;
-            };
+        while let Some(set) = ctl.wait(filter, 0)? {
             for o in &set.objects {
                 if o.kind == "leave" {
                     fresh.remove(&o.obj);
