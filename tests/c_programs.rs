@@ -125,6 +125,7 @@ fn storage(with_valgrind: bool) {
 fn question_api(with_valgrind: bool) {
     let Some(sim) = harness_with("question-api", with_valgrind, "", |sim| {
         sim.control("action=raise_question&vm=debian-02&kind=uuid");
+        sim.control("action=raise_question&vm=copied-05&kind=badindex");
         vec![]
     }) else {
         return;
@@ -373,7 +374,9 @@ fn harness_question_handler_under_valgrind() {
 }
 
 const TASK_ERROR: &str = "action=fail_task&vm=debian-02&method=PowerOnVM_Task&fault=FileLocked&message=Disk%20is%20locked";
-const BUSY: &str = "action=busy&vm=debian-02&ms=3000";
+/// Someone else's task holds the VM until the test releases it (never for a
+/// time: under valgrind on a loaded machine the harness may start late).
+const BUSY: &str = "action=busy&vm=debian-02";
 const CANCELABLE_QUESTION: &str =
     "action=arm_question&vm=alpine-01&kind=cdrom&method=PowerOffVM_Task&cancelable=1";
 
@@ -385,13 +388,15 @@ fn expect_error(
     needle: &str,
     fault: Option<&str>,
     setup: &str,
-) {
-    harness_with("expect-error", with_valgrind, "", |sim| {
-        sim.control(setup);
+) -> Option<(Sim, String)> {
+    let mut reply = String::new();
+    let sim = harness_with("expect-error", with_valgrind, "", |sim| {
+        reply = sim.control(setup);
         let mut extra: Vec<String> = vec![op.into(), vm.into(), code.to_string(), needle.into()];
         extra.extend(fault.map(str::to_string));
         extra
-    });
+    })?;
+    Some((sim, reply))
 }
 
 fn task_errors(with_valgrind: bool) {
@@ -405,7 +410,7 @@ fn task_errors(with_valgrind: bool) {
         Some("FileLocked"),
         TASK_ERROR,
     );
-    expect_error(
+    if let Some((sim, reply)) = expect_error(
         with_valgrind,
         "start",
         "debian-02",
@@ -413,7 +418,12 @@ fn task_errors(with_valgrind: bool) {
         "another task is pending",
         None,
         BUSY,
-    );
+    ) {
+        assert_eq!(sim.count("PowerOnVM_Task"), 0, "no task was started");
+        let task = reply.trim().trim_start_matches("task=");
+        sim.control(&format!("action=release&task={task}"));
+        assert_eq!(sim.vm("debian-02")["power"], "poweredOff");
+    }
     expect_error(
         with_valgrind,
         "destroy",
@@ -824,4 +834,133 @@ fn esxsh_domain_xml_commands() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("not suspended or powered off"));
     let o = esxsh(&sim, &pw, &["domxml-to-native", "qemu-argv", f]);
     assert_eq!(o.status.code(), Some(1));
+}
+
+/// A stalled download aborted from another thread (the abort never waits
+/// for the blocked Recv), streams across connections, and uploads that end
+/// without Finish: the disk is byte-identical afterwards.
+fn stream_abort(with_valgrind: bool) {
+    use std::io::{BufRead, BufReader};
+    let Some(h) = program("harness") else {
+        return;
+    };
+    let sim = Sim::with_args(&["--task-ms", "1"]);
+    let c = sim.connect("");
+    let s = c.storage();
+    let ds1 = s.storage_pool_lookup_by_name("datastore1").unwrap();
+    let v = s
+        .storage_vol_create_xml(
+            &ds1,
+            "<volume><name>safety/s.vmdk</name><capacity unit='MiB'>1</capacity>\
+             <allocation>0</allocation></volume>",
+            0,
+        )
+        .unwrap();
+    let data: Vec<u8> = (0..1u32 << 20).map(|i| (i % 253) as u8).collect();
+    let mut up = s.storage_vol_upload(&v, 0, 0, 0).unwrap();
+    up.send(&data).unwrap();
+    up.finish().unwrap();
+    let flat = sim.datastore_dir.join("datastore1/safety/s-flat.vmdk");
+    let listing = std::fs::read_dir(flat.parent().unwrap()).unwrap().count();
+    // The host stalls every download after 64 KiB until released.
+    sim.control("action=host_mode&stall=65536&put=in_place");
+    let tmp = TempDir::new("harness");
+    let pw = password_file(&tmp.0);
+    let mut cmd = if with_valgrind {
+        match common::under_valgrind(&h) {
+            Some(c) => c,
+            None => return,
+        }
+    } else {
+        Command::new(&h)
+    };
+    let mut child = cmd
+        .env_remove("LD_LIBRARY_PATH")
+        .arg("stream-abort")
+        .arg(sim.uri(""))
+        .arg(&pw)
+        .arg("[datastore1] safety/s.vmdk")
+        .arg("65536")
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("start the harness");
+    // A harness that hangs (an Abort that waits) is ended, generously late,
+    // so that the test fails instead of hanging.
+    let pid = child.id() as i32;
+    let finished = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let done = finished.clone();
+    std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_secs(600));
+        if !done.load(std::sync::atomic::Ordering::SeqCst) {
+            // SAFETY: kill(2) on our own child.
+            unsafe { libc::kill(pid, libc::SIGKILL) };
+        }
+    });
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    // The harness says "aborted" only once Abort returned while its Recv
+    // was still held by the host; then the host lets the transfer go.
+    let first = lines.next().map(|l| l.unwrap_or_default());
+    sim.control("action=release_held");
+    assert_eq!(
+        first.as_deref(),
+        Some("aborted"),
+        "Abort waited for the Recv"
+    );
+    let rest: Vec<String> = lines.map_while(Result::ok).collect();
+    let status = child.wait().unwrap();
+    finished.store(true, std::sync::atomic::Ordering::SeqCst);
+    assert!(status.success(), "harness stream-abort failed: {rest:?}");
+    assert_eq!(std::fs::read(&flat).unwrap(), data, "the disk changed");
+    assert_eq!(
+        std::fs::read_dir(flat.parent().unwrap()).unwrap().count(),
+        listing,
+        "a file was left behind"
+    );
+    assert_eq!(
+        sim.sessions()["filters"],
+        0,
+        "a property filter was left behind"
+    );
+}
+
+#[test]
+fn harness_stream_abort_and_uploads_that_do_not_finish() {
+    stream_abort(false);
+}
+
+#[test]
+fn harness_stream_abort_and_uploads_that_do_not_finish_under_valgrind() {
+    stream_abort(true);
+}
+
+/// Without ESX_DRIVER_LOG, warnings of every crate of the library reach
+/// stderr (the URI parser's here), escaped: a URI path's ESC and BEL bytes
+/// are shown, never sent to the terminal.
+#[test]
+fn default_logging_reaches_stderr_escaped() {
+    let Some(h) = program("harness") else {
+        return;
+    };
+    let sim = Sim::start();
+    let tmp = TempDir::new("harness");
+    let pw = password_file(&tmp.0);
+    let uri = format!(
+        "esx://root@127.0.0.1:{}/\x1b[2Jx\x07/?no_verify=1",
+        sim.port
+    );
+    let out = run(Command::new(&h)
+        .env_remove("ESX_DRIVER_LOG")
+        .arg("connect-only")
+        .arg(&uri)
+        .arg(&pw));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("Ignoring unexpected path") && stderr.contains("\\u{1b}[2Jx\\u{7}"),
+        "{stderr}"
+    );
+    assert!(
+        !out.stderr.iter().any(|b| *b == 0x1b || *b == 0x07),
+        "raw control bytes reached stderr: {stderr:?}"
+    );
 }

@@ -121,14 +121,15 @@ fn fault_kind(req: &Request) -> Result<FaultKind, String> {
                 .min(64 * 1024 * 1024 / message.len().max(1));
             FaultKind::Soap(ty, message.repeat(repeat))
         }
+        "hold" => FaultKind::Hold,
         "huge" => FaultKind::Huge,
         "bomb" => FaultKind::Bomb,
         "deep" => FaultKind::Deep,
         "wide" => FaultKind::Wide,
         "empty" => FaultKind::Empty,
+        "junk" => FaultKind::Junk,
         "ignore" => FaultKind::Ignore,
         "expire" => FaultKind::ExpireSession,
-        "hold" => FaultKind::Hold,
         other => return Err(format!("unknown fault kind '{other}'")),
     })
 }
@@ -260,8 +261,9 @@ impl Shared {
         Ok(())
     }
 
-    /// A task of someone else's that keeps the VM busy for `ms`; its MoRef.
-    pub fn busy(&self, vm: &str, ms: u64) -> Result<String, String> {
+    /// A task of someone else's that keeps the VM busy, for `ms` or (None)
+    /// until `release` ends it; its MoRef.
+    pub fn busy(&self, vm: &str, ms: Option<u64>) -> Result<String, String> {
         let mut w = self.lock();
         let moid = w
             .vm_by_name(vm)
@@ -274,13 +276,28 @@ impl Shared {
             "root",
         );
         w.task_running(&t);
-        let tid = t.clone();
-        self.after(Duration::from_millis(ms), move |_sh, w| {
-            w.task_done(&tid, Ok(None))
-        });
+        if let Some(ms) = ms {
+            let tid = t.clone();
+            self.after(Duration::from_millis(ms), move |_sh, w| {
+                w.task_done(&tid, Ok(None))
+            });
+        }
         drop(w);
         self.changed.notify_all();
         Ok(t)
+    }
+
+    /// Ends a task `busy` holds (tests hold the host's state until they
+    /// release it, never for a time).
+    pub fn release(&self, task: &str) -> Result<(), String> {
+        let mut w = self.lock();
+        if !w.tasks.contains_key(task) {
+            return Err(format!("no task '{task}'"));
+        }
+        w.task_done(task, Ok(None));
+        drop(w);
+        self.changed.notify_all();
+        Ok(())
     }
 
     /// How long tasks take from now on.
@@ -296,6 +313,11 @@ impl Shared {
     /// A VM's memoryMB, in range of xsd:int or not (hostile hosts).
     pub fn set_memory_mb(&self, vm: &str, mb: i64) -> Result<(), String> {
         self.with_vm(vm, |vm| vm.memory_mb = mb)
+    }
+
+    /// The VM's numCPU as the host reports it (any value, a wrong one too).
+    pub fn set_num_cpu(&self, vm: &str, n: i64) -> Result<(), String> {
+        self.with_vm(vm, |vm| vm.num_cpu = n)
     }
 
     /// Sparse mode: every property the declared VI schema marks optional is
@@ -372,6 +394,7 @@ fn control(sh: &Shared, req: &Request) -> Result<String, String> {
             req.param("count").and_then(|c| c.parse().ok()).unwrap_or(1),
         ),
         "clear_faults" => sh.clear_faults(),
+        "release_held" => sh.release_held(),
         "expire_sessions" => sh.expire_sessions(),
         "set_tools" => sh.set_tools(&vm()?, req.param("running").as_deref() == Some("1"))?,
         "set_power" => {
@@ -406,8 +429,13 @@ fn control(sh: &Shared, req: &Request) -> Result<String, String> {
             sh.fail_task(&vm()?, &method, &ty, &msg)?
         }
         "busy" => {
-            let ms = req.param("ms").and_then(|m| m.parse().ok()).unwrap_or(5000);
+            // Without ms= the task runs until released.
+            let ms = req.param("ms").and_then(|m| m.parse().ok());
             return Ok(format!("task={}\n", sh.busy(&vm()?, ms)?));
+        }
+        "release" => {
+            let task = req.param("task").ok_or("task= is required")?;
+            sh.release(&task)?
         }
         "task_ms" => sh.set_task_ms(number("ms")?),
         "max_vcpus" => sh.set_max_vcpus(
@@ -421,6 +449,12 @@ fn control(sh: &Shared, req: &Request) -> Result<String, String> {
                 .and_then(|m| m.parse().ok())
                 .ok_or("mb= is required")?,
         )?,
+        "set_num_cpu" => sh.set_num_cpu(
+            &vm()?,
+            req.param("n")
+                .and_then(|m| m.parse().ok())
+                .ok_or("n= is required")?,
+        )?,
         "reset_stats" => sh.reset_stats(),
         "update_max_objects" => sh.set_update_max_objects(number("max")? as usize),
         "unreadable" => {
@@ -428,8 +462,35 @@ fn control(sh: &Shared, req: &Request) -> Result<String, String> {
             sh.set_unreadable(&vm()?, &list.split(',').collect::<Vec<_>>())?
         }
         "waits_at_once" => sh.set_waits_at_once(req.param("on").as_deref() != Some("0")),
-        "release" => sh.release_held(),
         "sparse" => sh.set_sparse(req.param("on").as_deref() != Some("0")),
+        // host_mode: put=in_place|temp, range=ignore|honour,
+        // delimit=close|length, cut=N|none, stall=N|none, copy_spec=refuse|accept,
+        // folder_path=plain|datastore.
+        "host_mode" => {
+            let mut w = sh.lock();
+            let m = &mut w.host_modes;
+            if let Some(v) = req.param("put") {
+                m.put_in_place = v == "in_place";
+            }
+            if let Some(v) = req.param("range") {
+                m.ignore_range = v == "ignore";
+            }
+            if let Some(v) = req.param("delimit") {
+                m.close_delimited = v == "close";
+            }
+            if let Some(v) = req.param("cut") {
+                m.cut_after = v.parse().ok();
+            }
+            if let Some(v) = req.param("stall") {
+                m.stall_after = v.parse().ok();
+            }
+            if let Some(v) = req.param("copy_spec") {
+                m.copy_refuses_dest_spec = v == "refuse";
+            }
+            if let Some(v) = req.param("folder_path") {
+                m.plain_folder_paths = v == "plain";
+            }
+        }
         "omit" => {
             let list = req.param("fields").unwrap_or_default();
             sh.omit(&list.split(',').collect::<Vec<_>>())

@@ -432,9 +432,14 @@ impl Sim {
         self.shared.fail_task(vm, method, fault, message)
     }
 
-    /// Someone else's task keeps the VM busy for `ms`; its MoRef.
-    pub fn busy(&self, vm: &str, ms: u64) -> Result<String, String> {
-        self.shared.busy(vm, ms)
+    /// Someone else's task keeps the VM busy until `release`; its MoRef.
+    pub fn busy(&self, vm: &str) -> Result<String, String> {
+        self.shared.busy(vm, None)
+    }
+
+    /// Ends a task `busy` started.
+    pub fn release(&self, task: &str) -> Result<(), String> {
+        self.shared.release(task)
     }
 
     pub fn set_task_ms(&self, ms: u64) {

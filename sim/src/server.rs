@@ -21,6 +21,9 @@ pub enum FaultKind {
     /// A truncated, non-XML body with status 200.
     Malformed,
     Latency(Duration),
+    /// Hold the request until the test says `release_held` (a slow host
+    /// whose slowness the test controls, never a time).
+    Hold,
     /// A SOAP fault of this type, with this message.
     Soap(String, String),
     /// A 100 MB response.
@@ -34,15 +37,13 @@ pub enum FaultKind {
     /// The method's response element with nothing in it, at once (for
     /// WaitForUpdatesEx: "no change", however long the client asked to wait).
     Empty,
+    /// A well-formed reply whose returnval means nothing (`<returnval>junk</returnval>`).
+    Junk,
     /// Claim success without doing anything (for `DELETE /folder`: a 200
     /// that deletes nothing, as govmomi's simulator answers).
     Ignore,
     /// Expire every session before processing (a host restart).
     ExpireSession,
-    /// Hold the request, unprocessed, until the test releases it
-    /// (`Shared::release_held`): a request in flight for as long as a test
-    /// needs, without a time.
-    Hold,
 }
 
 #[derive(Debug, Clone)]
@@ -92,9 +93,50 @@ pub struct Shared {
     /// tests see that a client's requests really overlap.
     inflight: AtomicUsize,
     pub max_inflight: AtomicUsize,
-    /// Requests held now (FaultKind::Hold), and releases so far.
-    gate: Mutex<(u64, u64)>,
-    gate_cv: Condvar,
+    /// Held requests and transfers wait on it (`release_held`).
+    pub gate: Arc<Gate>,
+}
+
+/// Where held requests wait until the test releases them.
+#[derive(Debug, Default)]
+pub struct Gate {
+    /// Releases so far, and the requests held now.
+    generation: Mutex<(u64, u64)>,
+    released: Condvar,
+}
+
+impl Gate {
+    /// Waits for the next release.
+    pub fn hold(&self) {
+        let mut g = match self.generation.lock() {
+            Ok(g) => g,
+            Err(p) => p.into_inner(),
+        };
+        let seen = g.0;
+        g.1 += 1;
+        while g.0 == seen {
+            g = match self.released.wait(g) {
+                Ok(g) => g,
+                Err(p) => p.into_inner(),
+            };
+        }
+        g.1 -= 1;
+    }
+
+    /// Requests held now (so that a test knows its request arrived).
+    pub fn held(&self) -> u64 {
+        match self.generation.lock() {
+            Ok(g) => g.1,
+            Err(p) => p.into_inner().1,
+        }
+    }
+
+    pub fn release(&self) {
+        if let Ok(mut g) = self.generation.lock() {
+            g.0 += 1;
+        }
+        self.released.notify_all();
+    }
 }
 
 impl Shared {
@@ -110,12 +152,21 @@ impl Shared {
             tls_thumbprints,
             inflight: AtomicUsize::new(0),
             max_inflight: AtomicUsize::new(0),
-            gate: Mutex::new((0, 0)),
-            gate_cv: Condvar::new(),
+            gate: Arc::new(Gate::default()),
         });
         let weak = Arc::downgrade(&shared);
         std::thread::spawn(move || timer_loop(weak));
         shared
+    }
+
+    /// Waits until the test releases what is held (FaultKind::Hold).
+    pub fn hold(&self) {
+        self.gate.hold();
+    }
+
+    /// Lets every held request go on.
+    pub fn release_held(&self) {
+        self.gate.release();
     }
 
     pub fn lock(&self) -> MutexGuard<'_, World> {
@@ -200,28 +251,9 @@ impl Shared {
         out
     }
 
-    /// Blocks the calling request until the next `release_held`.
-    pub fn hold_here(&self) {
-        let mut g = self.gate.lock().unwrap_or_else(|p| p.into_inner());
-        let release = g.1;
-        g.0 += 1;
-        while g.1 == release {
-            g = self.gate_cv.wait(g).unwrap_or_else(|p| p.into_inner());
-        }
-        g.0 -= 1;
-    }
-
-    /// Lets every held request go on.
-    pub fn release_held(&self) {
-        let mut g = self.gate.lock().unwrap_or_else(|p| p.into_inner());
-        g.1 += 1;
-        drop(g);
-        self.gate_cv.notify_all();
-    }
-
     /// Requests held now.
     pub fn held(&self) -> u64 {
-        self.gate.lock().unwrap_or_else(|p| p.into_inner()).0
+        self.gate.held()
     }
 
     pub fn reset_stats(&self) {

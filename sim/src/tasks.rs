@@ -223,6 +223,11 @@ pub fn armed_question(kind: &str) -> Option<Question> {
             default_index: None,
             task: None,
         },
+        // As a host that leaves VirtualMachineQuestionInfo.message out.
+        "noid" => Question {
+            message_id: String::new(),
+            ..uuid_question()
+        },
         "badindex" => Question {
             id: String::new(),
             message_id: "msg.hbacommon.outofspace".into(),

@@ -411,6 +411,31 @@ pub struct World {
     pub current_session: Option<String>,
     /// How WaitForUpdatesEx behaves (the freedoms a real server has).
     pub updates: UpdateModes,
+    /// How `/folder` and the disk manager behave where real hosts differ.
+    pub host_modes: HostModes,
+}
+
+/// Legal behaviours of real servers that esx-sim's defaults are kinder
+/// than (`action=host_mode`): tests prove the driver against each.
+#[derive(Debug, Clone, Default)]
+pub struct HostModes {
+    /// A PUT writes into the file as the body arrives (govmomi's
+    /// simulator does), instead of beside it and renamed at the end.
+    pub put_in_place: bool,
+    /// GET ignores Range and answers 200 with the whole file.
+    pub ignore_range: bool,
+    /// GET bodies without Content-Length, ended by closing the connection.
+    pub close_delimited: bool,
+    /// GET bodies end (the connection closes) after this many bytes.
+    pub cut_after: Option<u64>,
+    /// GET bodies stall after this many bytes until `release_held`.
+    pub stall_after: Option<u64>,
+    /// CopyVirtualDisk_Task refuses a destSpec with NotImplemented, as
+    /// vCenter does.
+    pub copy_refuses_dest_spec: bool,
+    /// Search results name their folder without the datastore (`dir/`),
+    /// a form the VI reference does not promise against.
+    pub plain_folder_paths: bool,
 }
 
 /// The freedoms of a real server's property collector, as modes, and what
@@ -711,6 +736,7 @@ impl World {
             host_boot: SystemTime::now() - Duration::from_secs(86_400 * 12),
             sparse: false,
             omit: Default::default(),
+            host_modes: HostModes::default(),
             continuations: HashMap::new(),
             current_session: None,
             updates: UpdateModes {

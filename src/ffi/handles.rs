@@ -64,9 +64,13 @@ pub struct esxStorageVol {
 /// alive.
 pub struct esxStream {
     token: usize,
-    /// Kept so that the connection outlives the transfer.
-    _conn: Arc<esxConnect>,
+    /// Kept so that the connection outlives the transfer (and to check that
+    /// a volume given with the stream is of the same connection).
+    pub(crate) conn: Arc<esxConnect>,
     pub(crate) transfer: Mutex<Option<crate::driver::stream::VolStream>>,
+    /// Aborts the transfer from any thread without waiting for a call in
+    /// progress (which holds `transfer`).
+    pub(crate) control: Mutex<Option<Arc<crate::driver::stream::StreamControl>>>,
 }
 
 /// A domain snapshot handle. It holds its domain (and connection) alive.
@@ -156,8 +160,9 @@ impl esxStream {
     pub fn new(conn: Arc<esxConnect>) -> Arc<esxStream> {
         Arc::new(esxStream {
             token: new_token::<esxStream>(),
-            _conn: conn,
+            conn,
             transfer: Mutex::new(None),
+            control: Mutex::new(None),
         })
     }
 }

@@ -124,8 +124,21 @@ fn vol_ref(pool: &str, d: &HostScsiDisk) -> VolRef {
     }
 }
 
-fn capacity(d: &HostScsiDisk) -> u64 {
-    (d.capacity.block.max(0) as u64).saturating_mul(d.capacity.block_size.max(0) as u64)
+/// A LUN's size: blocks × block size, as the host reports them.
+fn capacity(d: &HostScsiDisk) -> Result<u64> {
+    let of = format!("LUN '{}'", d.device_name);
+    let blocks =
+        crate::reported::non_negative(d.capacity.block, "HostDiskDimensionsLba.block", &of)?;
+    let size = crate::reported::non_negative(
+        i64::from(d.capacity.block_size),
+        "HostDiskDimensionsLba.blockSize",
+        &of,
+    )?;
+    blocks.checked_mul(size).ok_or_else(|| {
+        Error::rpc(format!(
+            "The host reported a size of {of} larger than can be counted"
+        ))
+    })
 }
 
 fn no_target(name: &str) -> Error {
@@ -236,26 +249,28 @@ impl Storage<'_> {
     }
 
     pub(crate) fn iscsi_vol_info(&self, vol: &VolRef) -> Result<VolInfo> {
-        self.iscsi_lun(vol, |d| VolInfo {
-            r#type: flags::esxStorageVolType::ESX_STORAGE_VOL_BLOCK as i32,
-            capacity: capacity(d),
-            allocation: capacity(d),
-        })
+        self.iscsi_lun(vol, |d| {
+            let size = capacity(d)?;
+            Ok(VolInfo {
+                r#type: flags::esxStorageVolType::ESX_STORAGE_VOL_BLOCK as i32,
+                capacity: size,
+                allocation: size,
+            })
+        })?
     }
 
     pub(crate) fn iscsi_vol_xml(&self, vol: &VolRef) -> Result<String> {
         self.iscsi_lun(vol, |d| {
-            format!(
+            let size = capacity(d)?;
+            Ok(format!(
                 "<volume type='block'>\n  <name>{}</name>\n  <key>{}</key>\n  \
-                 <capacity unit='bytes'>{}</capacity>\n  <allocation unit='bytes'>{}</allocation>\n  \
+                 <capacity unit='bytes'>{size}</capacity>\n  <allocation unit='bytes'>{size}</allocation>\n  \
                  <target>\n    <path>{}</path>\n  </target>\n</volume>\n",
                 esc(&d.device_name),
                 lun_key(d),
-                capacity(d),
-                capacity(d),
                 esc(&d.device_path)
-            )
-        })
+            ))
+        })?
     }
 }
 

@@ -114,22 +114,33 @@ impl Datastore {
         }
     }
 
-    fn info(&self) -> PoolInfo {
+    fn info(&self) -> Result<PoolInfo> {
         if !self.view.accessible {
-            return PoolInfo {
+            return Ok(PoolInfo {
                 state: POOL_INACCESSIBLE,
                 ..Default::default()
-            };
+            });
         }
-        let capacity = self.view.capacity.max(0) as u64;
-        let available = self.view.free_space.max(0) as u64;
-        PoolInfo {
+        let name = &self.view.name;
+        let capacity = host_size(self.view.capacity, "DatastoreSummary.capacity", name)?;
+        let available = host_size(self.view.free_space, "DatastoreSummary.freeSpace", name)?;
+        Ok(PoolInfo {
             state: POOL_RUNNING,
             capacity,
             allocation: capacity.saturating_sub(available),
             available,
-        }
+        })
     }
+}
+
+/// A size the host reported: never negative (a host that says so is
+/// wrong, and its value is not read as 0).
+fn host_size(value: i64, property: &str, of: &str) -> Result<u64> {
+    u64::try_from(value).map_err(|_| {
+        Error::rpc(format!(
+            "The host reported {property} = {value} for '{of}'; a size cannot be negative"
+        ))
+    })
 }
 
 /// libvirt's pool UUID: the MD5 sum of the mount path.
@@ -328,7 +339,7 @@ impl Storage<'_> {
         if pool.backend == Backend::Iscsi {
             return self.iscsi_pool_info(pool);
         }
-        Ok(self.datastore(pool)?.info())
+        self.datastore(pool)?.info()
     }
 
     /// The pool XML, as libvirt's ESX driver writes it.
@@ -338,7 +349,7 @@ impl Storage<'_> {
             return self.iscsi_pool_xml(pool);
         }
         let d = self.datastore(pool)?;
-        let info = d.info();
+        let info = d.info()?;
         let ty = d.pool_type();
         let mut x = format!("<pool type='{}'>\n", ty.name());
         x.push_str(&format!("  <name>{}</name>\n", esc(&pool.name)));
@@ -426,6 +437,34 @@ fn count(n: usize) -> i32 {
 mod tests {
     use super::*;
 
+    /// A capacity the host cannot mean (negative, or past u64 in bytes) is
+    /// an error naming it; one it leaves out is unknown, not 0.
+    #[test]
+    fn reported_disk_sizes() {
+        use crate::vi::vim25::VmDiskFileInfo;
+        let disk = |kb: Option<i64>, size: Option<i64>| {
+            AnyFileInfo::VmDiskFileInfo(VmDiskFileInfo {
+                path: "d.vmdk".into(),
+                capacity_kb: kb,
+                file_size: size,
+                ..Default::default()
+            })
+        };
+        let f = vol_facts(&disk(Some(2), Some(10)), "[ds] d.vmdk").unwrap();
+        assert_eq!((f.capacity, f.allocation), (Some(2048), Some(10)));
+        let f = vol_facts(&disk(None, None), "[ds] d.vmdk").unwrap();
+        assert_eq!((f.capacity, f.allocation), (None, None));
+        let e = vol_facts(&disk(Some(i64::MAX), None), "[ds] d.vmdk").unwrap_err();
+        assert!(
+            e.message().contains("more bytes than can be counted"),
+            "{e}"
+        );
+        let e = vol_facts(&disk(Some(-1), None), "[ds] d.vmdk").unwrap_err();
+        assert!(e.message().contains("capacityKb = -1"), "{e}");
+        let e = vol_facts(&disk(Some(1), Some(-7)), "[ds] d.vmdk").unwrap_err();
+        assert!(e.message().contains("fileSize = -7"), "{e}");
+    }
+
     #[test]
     fn pool_uuid_is_the_md5_of_the_mount_path_as_libvirt_computes_it() {
         // The UUID virsh prints for esx-sim's datastore1 through libvirt's
@@ -473,28 +512,50 @@ pub struct VolInfo {
     pub allocation: u64,
 }
 
-/// What a volume is, from the datastore browser.
-fn vol_info(f: &AnyFileInfo) -> (VolInfo, &'static str) {
-    let size = |s: Option<i64>| s.unwrap_or(0).max(0) as u64;
-    match f {
-        AnyFileInfo::VmDiskFileInfo(d) => (
-            VolInfo {
-                r#type: 0,
-                capacity: d.capacity_kb.unwrap_or(0).max(0) as u64 * 1024,
-                allocation: size(d.file_size),
-            },
-            "vmdk",
-        ),
+/// What the datastore browser says of a volume: its format, and its sizes
+/// where the host reported them (None: unknown, never 0).
+#[derive(Debug, Clone, Copy)]
+struct VolFacts {
+    format: &'static str,
+    is_disk: bool,
+    capacity: Option<u64>,
+    allocation: Option<u64>,
+}
+
+fn vol_facts(f: &AnyFileInfo, path: &str) -> Result<VolFacts> {
+    let size = |v: Option<i64>| {
+        v.map(|v| host_size(v, "FileInfo.fileSize", path))
+            .transpose()
+    };
+    Ok(match f {
+        AnyFileInfo::VmDiskFileInfo(d) => {
+            let capacity = d
+                .capacity_kb
+                .map(|kb| {
+                    host_size(kb, "VmDiskFileInfo.capacityKb", path)?
+                        .checked_mul(1024)
+                        .ok_or_else(|| {
+                            Error::rpc(format!(
+                                "The host reported VmDiskFileInfo.capacityKb = {kb} for '{path}',                                  more bytes than can be counted"
+                            ))
+                        })
+                })
+                .transpose()?;
+            VolFacts {
+                format: "vmdk",
+                is_disk: true,
+                capacity,
+                allocation: size(d.file_size)?,
+            }
+        }
         AnyFileInfo::IsoImageFileInfo(i) => {
-            let n = size(i.file_size);
-            (
-                VolInfo {
-                    r#type: 0,
-                    capacity: n,
-                    allocation: n,
-                },
-                "iso",
-            )
+            let n = size(i.file_size)?;
+            VolFacts {
+                format: "iso",
+                is_disk: false,
+                capacity: n,
+                allocation: n,
+            }
         }
         other => {
             let n = size(match other {
@@ -502,17 +563,27 @@ fn vol_info(f: &AnyFileInfo) -> (VolInfo, &'static str) {
                 AnyFileInfo::FolderFileInfo(x) => x.file_size,
                 AnyFileInfo::FileInfo(x) => x.file_size,
                 _ => None,
-            });
-            (
-                VolInfo {
-                    r#type: 0,
-                    capacity: n,
-                    allocation: n,
-                },
-                "raw",
-            )
+            })?;
+            VolFacts {
+                format: "raw",
+                is_disk: false,
+                capacity: n,
+                allocation: n,
+            }
         }
-    }
+    })
+}
+
+/// The error for a size an operation needs and the host did not report.
+fn unknown_size(path: &str, what: &str, property: &str) -> Error {
+    Error::operation_failed(format!(
+        "The host did not report the {what} of '{path}' ({property}){}",
+        if property.starts_with("VmDisk") {
+            " and the disk's descriptor does not state it"
+        } else {
+            ""
+        }
+    ))
 }
 
 fn file_path(f: &AnyFileInfo) -> &str {
@@ -554,17 +625,59 @@ fn volume_queries(pattern: Option<&str>) -> HostDatastoreBrowserSearchSpec {
     }
 }
 
-/// `dir/file` of a search result's folder path and a file.
-fn volume_name(folder: Option<&str>, file: &str) -> String {
-    let dir = folder
-        .and_then(|f| DatastorePath::parse(f).ok())
-        .map(|p| p.directory_and_file.trim_end_matches('/').to_string())
-        .unwrap_or_default();
+/// The directory (inside the datastore, no trailing `/`) of a search
+/// result's folder path, `[ds]` or `[ds] dir/`; an error for any other form
+/// or another datastore, so that no file is named in the wrong directory.
+fn result_directory(folder: &str, pool: &str) -> Result<String> {
+    let bad = |why: &str| {
+        Error::rpc(format!(
+            "The host's search of storage pool '{pool}' gave the folder path '{folder}' \
+             (HostDatastoreBrowserSearchResults.folderPath), {why}"
+        ))
+    };
+    let p =
+        DatastorePath::parse(folder).map_err(|_| bad("not of the form '[datastore] directory'"))?;
+    if p.datastore != pool {
+        return Err(bad("a folder of another datastore"));
+    }
+    let dir = p.directory_and_file.trim_end_matches('/');
+    if !dir.is_empty() && canonical_name(dir).is_err() {
+        return Err(bad("not a canonical directory"));
+    }
+    Ok(dir.to_string())
+}
+
+/// `dir/file`, or `file` at the datastore's root.
+fn volume_name(dir: &str, file: &str) -> String {
     if dir.is_empty() {
         file.to_string()
     } else {
         format!("{dir}/{file}")
     }
+}
+
+/// A volume's name must be canonical: one disk, one name, one handle.
+/// `dir//file`, `dir/./file`, `dir/../x/file` and trailing slashes are
+/// other spellings of some file, and a handle with one would act on it.
+pub(crate) fn canonical_name(name: &str) -> Result<()> {
+    let mut parts = name.split('/');
+    let bad = parts.any(|c| c.is_empty() || c == "." || c == "..") || name.contains('\\');
+    if !bad {
+        return Ok(());
+    }
+    let canonical: Vec<&str> = name
+        .split('/')
+        .filter(|c| !c.is_empty() && *c != ".")
+        .collect();
+    let hint = if canonical.contains(&"..") || canonical.is_empty() {
+        String::new()
+    } else {
+        format!(" (did you mean '{}'?)", canonical.join("/"))
+    };
+    Err(Error::invalid_arg(format!(
+        "Volume name '{name}' is not canonical: it has an empty, '.' or '..' component or a \
+         backslash{hint}"
+    )))
 }
 
 /// libvirt's volume key form of a disk UUID (`60 00 C2 9a ...` ->
@@ -644,6 +757,7 @@ fn parse_vol_xml(xml: &str) -> Result<VolDef> {
             )));
         }
     }
+    canonical_name(&name)?;
     let slash = name.rfind('/');
     if slash.map_or(true, |i| i == 0 || i + 1 == name.len()) {
         return Err(Error::invalid_arg(format!(
@@ -728,19 +842,23 @@ impl Connection {
         for v in out.result.iter().flat_map(Value::items) {
             let r = HostDatastoreBrowserSearchResults::from_value(v)?;
             // A result without its folder (the path is optional in the VI
-            // reference) cannot be named: its files are left out rather
-            // than given a name in the wrong directory.
-            let Some(folder) = r.folder_path.as_deref() else {
-                if !r.file.is_empty() {
-                    log::warn!(
-                        "storage pool '{pool}': the host listed {} files without their folder; they are left out",
-                        r.file.len()
-                    );
-                }
+            // reference) cannot be named: rather than a listing that
+            // leaves volumes out (or names them in the wrong directory),
+            // the listing fails and says what the host did not say.
+            if r.file.is_empty() {
                 continue;
+            }
+            let Some(folder) = r.folder_path.as_deref() else {
+                return Err(Error::rpc(format!(
+                    "The host's search of storage pool '{pool}' listed {} files without their \
+                     folder (HostDatastoreBrowserSearchResults.folderPath); their volumes \
+                     cannot be named",
+                    r.file.len()
+                )));
             };
+            let dir = result_directory(folder, pool)?;
             for f in r.file {
-                files.push((volume_name(Some(folder), file_path(&f)), f));
+                files.push((volume_name(&dir, file_path(&f)), f));
             }
         }
         Ok(files)
@@ -748,6 +866,7 @@ impl Connection {
 
     /// One file of a pool (one search task in its folder).
     fn volume_file(&self, pool: &str, name: &str) -> Result<AnyFileInfo> {
+        canonical_name(name)?;
         let browser = self.browser(pool)?;
         let (dir, file) = match name.rsplit_once('/') {
             Some((d, f)) => (format!("[{pool}] {d}"), f),
@@ -780,23 +899,43 @@ impl Connection {
             .ok_or_else(missing)
     }
 
-    /// The key of a volume: a disk's UUID, else its datastore path.
+    /// The key of a volume, as libvirt's driver forms it: on ESX a disk's
+    /// UUID, else (other files, and every file on vCenter, which libvirt
+    /// does not ask for UUIDs) its datastore path. A disk whose UUID the
+    /// host cannot say (a descriptor without one) is keyed by its path, as
+    /// the file it is, rather than failing every listing it is in.
     fn volume_key(&self, path: &str, f: &AnyFileInfo) -> Result<String> {
-        if !matches!(f, AnyFileInfo::VmDiskFileInfo(_)) {
+        if !matches!(f, AnyFileInfo::VmDiskFileInfo(_)) || !self.keys_are_uuids() {
             return Ok(path.to_string());
         }
-        self.disk_key(path)
+        Ok(self.disk_key(path)?.unwrap_or_else(|| path.to_string()))
     }
 
-    fn disk_key(&self, path: &str) -> Result<String> {
+    /// Whether disks are keyed by UUID (libvirt: only on ESX, never vCenter).
+    fn keys_are_uuids(&self) -> bool {
+        !self.is_vcenter()
+    }
+
+    /// A disk's UUID in libvirt's key form; None when the host gives none
+    /// it can stand by (a fault for this disk, or no UUID in its answer).
+    fn disk_key(&self, path: &str) -> Result<Option<String>> {
         let manager = self.disk_manager()?;
         let dc = self.scope()?.datacenter.clone();
-        reformat_uuid(&vim25::query_virtual_disk_uuid(
-            self.client(),
-            &manager,
-            path,
-            Some(&dc),
-        )?)
+        let uuid = match vim25::query_virtual_disk_uuid(self.client(), &manager, path, Some(&dc)) {
+            Ok(u) => u,
+            Err(e) if e.fault().is_some() => {
+                log::warn!("volume '{path}' is keyed by its path: the host gave no UUID ({e})");
+                return Ok(None);
+            }
+            Err(e) => return Err(e),
+        };
+        match reformat_uuid(&uuid) {
+            Ok(k) => Ok(Some(k)),
+            Err(e) => {
+                log::warn!("volume '{path}' is keyed by its path: {e}");
+                Ok(None)
+            }
+        }
     }
 
     fn disk_manager(&self) -> Result<MoRef> {
@@ -811,6 +950,7 @@ impl Connection {
             })
     }
 
+    /// The volume named `name` (canonical) in `pool`, as the host lists it.
     fn volume(&self, pool: &str, name: &str) -> Result<VolRef> {
         let f = self.volume_file(pool, name)?;
         let path = format!("[{pool}] {name}");
@@ -820,6 +960,32 @@ impl Connection {
             key: self.volume_key(&path, &f)?,
             backend: Backend::Datastore,
         })
+    }
+
+    /// A volume's sizes: the browser's, and a disk's capacity from its
+    /// descriptor where the host leaves capacityKb out.
+    fn vol_sizes(&self, vol: &VolRef, f: &AnyFileInfo) -> Result<VolFacts> {
+        let mut facts = vol_facts(f, &vol.path())?;
+        if facts.is_disk && facts.capacity.is_none() {
+            facts.capacity = self.descriptor_capacity(vol)?;
+        }
+        Ok(facts)
+    }
+
+    /// What a disk's descriptor says its capacity is (None: it does not).
+    fn descriptor_capacity(&self, vol: &VolRef) -> Result<Option<u64>> {
+        let path = DatastorePath::parse(&vol.path())?;
+        let dc = self.scope()?.datacenter_path.clone();
+        let bytes = crate::vi::datastore::download(self.client(), &dc, &path)?;
+        Ok(crate::descriptor::capacity(&String::from_utf8_lossy(
+            &bytes,
+        )))
+    }
+
+    /// A file's size as the browser reports it (None: not reported).
+    pub(crate) fn file_size(&self, vol: &VolRef) -> Result<Option<u64>> {
+        let f = self.volume_file(&vol.pool, &vol.name)?;
+        Ok(vol_facts(&f, &vol.path())?.allocation)
     }
 }
 
@@ -891,6 +1057,11 @@ impl Storage<'_> {
             return self.iscsi_vol_by_path(path);
         }
         let p = DatastorePath::parse(path)?;
+        if p.directory_and_file.is_empty() {
+            return Err(no_vol(&format!(
+                "Could not find storage volume with path '{path}': it names a datastore, not a file"
+            )));
+        }
         self.volume(&p.datastore, &p.directory_and_file)
     }
 
@@ -900,6 +1071,16 @@ impl Storage<'_> {
         if key.starts_with('[') {
             return self.storage_vol_lookup_by_path(key);
         }
+        if !self.keys_are_uuids() {
+            // On vCenter every key is a datastore path (as libvirt's).
+            if let Some(v) = self.iscsi_vol_by_key(key)? {
+                return Ok(v);
+            }
+            return Err(no_vol(&format!(
+                "Could not find storage volume with key '{key}': on vCenter volume keys are \
+                 datastore paths ('[datastore] directory/file')"
+            )));
+        }
         for d in self.datastores()? {
             let pool = d.view.name;
             for (name, f) in self.volume_files(&pool)? {
@@ -907,7 +1088,10 @@ impl Storage<'_> {
                     continue;
                 }
                 let path = format!("[{pool}] {name}");
-                if self.disk_key(&path)?.eq_ignore_ascii_case(key) {
+                if self
+                    .disk_key(&path)?
+                    .is_some_and(|k| k.eq_ignore_ascii_case(key))
+                {
                     return Ok(VolRef {
                         pool,
                         name,
@@ -934,7 +1118,17 @@ impl Storage<'_> {
         if vol.backend == Backend::Iscsi {
             return self.iscsi_vol_info(vol);
         }
-        Ok(vol_info(&self.volume_file(&vol.pool, &vol.name)?).0)
+        let path = vol.path();
+        let f = self.vol_sizes(vol, &self.volume_file(&vol.pool, &vol.name)?)?;
+        Ok(VolInfo {
+            r#type: 0,
+            capacity: f
+                .capacity
+                .ok_or_else(|| unknown_size(&path, "capacity", "VmDiskFileInfo.capacityKb"))?,
+            allocation: f
+                .allocation
+                .ok_or_else(|| unknown_size(&path, "allocation", "FileInfo.fileSize"))?,
+        })
     }
 
     /// The volume XML, as libvirt's ESX driver writes it.
@@ -944,18 +1138,23 @@ impl Storage<'_> {
             return self.iscsi_vol_xml(vol);
         }
         let f = self.volume_file(&vol.pool, &vol.name)?;
-        let (info, format) = vol_info(&f);
+        let facts = self.vol_sizes(vol, &f)?;
         let path = vol.path();
         let key = self.volume_key(&path, &f)?;
+        // A size the host did not report is left out, never written as 0.
+        let size = |element: &str, v: Option<u64>| {
+            v.map(|n| format!("  <{element} unit='bytes'>{n}</{element}>\n"))
+                .unwrap_or_default()
+        };
         Ok(format!(
-            "<volume type='file'>\n  <name>{}</name>\n  <key>{}</key>\n  <capacity unit='bytes'>{}</capacity>\n  \
-             <allocation unit='bytes'>{}</allocation>\n  <target>\n    <path>{}</path>\n    \
-             <format type='{format}'/>\n  </target>\n</volume>\n",
+            "<volume type='file'>\n  <name>{}</name>\n  <key>{}</key>\n{}{}  <target>\n    \
+             <path>{}</path>\n    <format type='{}'/>\n  </target>\n</volume>\n",
             esc(&vol.name),
             esc(&key),
-            info.capacity,
-            info.allocation,
-            esc(&path)
+            size("capacity", facts.capacity),
+            size("allocation", facts.allocation),
+            esc(&path),
+            facts.format
         ))
     }
 
@@ -974,7 +1173,6 @@ impl Storage<'_> {
         let def = parse_vol_xml(xml)?;
         self.check_writable(&format!("create storage volume '{}'", def.name))?;
         let disk_type = disk_type(&def)?;
-        let path = self.ensure_directory(&pool.name, &def.name)?;
         let manager = self.disk_manager()?;
         let dc = self.scope()?.datacenter.clone();
         let spec = AnyVirtualDiskSpec::FileBackedVirtualDiskSpec(FileBackedVirtualDiskSpec {
@@ -982,15 +1180,27 @@ impl Storage<'_> {
             adapter_type: "lsiLogic".into(),
             capacity_kb: kib(def.capacity)?,
         });
-        self.host_task(&format!("create volume '{path}'"), |c| {
+        let new = self.ensure_directory(&pool.name, &def.name)?;
+        let path = new.path.clone();
+        if let Err(e) = self.host_task(&format!("create volume '{path}'"), |c| {
             vim25::create_virtual_disk_task(c, &manager, &path, Some(&dc), &spec)
-        })?;
-        Ok(VolRef {
-            pool: pool.name.clone(),
-            key: self.disk_key(&path)?,
-            name: def.name,
-            backend: Backend::Datastore,
-        })
+        }) {
+            self.undo_directory(&new);
+            return Err(e);
+        }
+        self.created(&path)
+    }
+
+    /// The handle of a volume just made at `path`: named as the host lists
+    /// it (the escaped name it was made under), never as it was asked for.
+    fn created(&self, path: &str) -> Result<VolRef> {
+        let p = DatastorePath::parse(path)?;
+        self.volume(&p.datastore, &p.directory_and_file)
+            .map_err(|e| {
+                e.context(format!(
+                    "The volume '{path}' was made but cannot be read back"
+                ))
+            })
     }
 
     /// A copy of `source` (any pool of the host) as a new virtual disk of
@@ -1018,28 +1228,52 @@ impl Storage<'_> {
                 adapter_type: "lsiLogic".into(),
             })
         });
-        let path = self.ensure_directory(&pool.name, &def.name)?;
         let manager = self.disk_manager()?;
         let dc = self.scope()?.datacenter.clone();
+        let new = self.ensure_directory(&pool.name, &def.name)?;
+        let path = new.path.clone();
         let src = source.path();
-        self.host_task(&format!("copy volume '{src}' to '{path}'"), |c| {
-            vim25::copy_virtual_disk_task(
-                c,
-                &manager,
-                &src,
-                Some(&dc),
-                &path,
-                Some(&dc),
-                spec.as_ref(),
-                Some(false),
-            )
-        })?;
-        Ok(VolRef {
-            pool: pool.name.clone(),
-            key: self.disk_key(&path)?,
-            name: def.name,
-            backend: Backend::Datastore,
-        })
+        let what = format!("copy volume '{src}' to '{path}'");
+        let copy = |spec: Option<&AnyVirtualDiskSpec>| {
+            self.host_task(&what, |c| {
+                vim25::copy_virtual_disk_task(
+                    c,
+                    &manager,
+                    &src,
+                    Some(&dc),
+                    &path,
+                    Some(&dc),
+                    spec,
+                    Some(false),
+                )
+            })
+        };
+        let copied = match copy(spec.as_ref()) {
+            Ok(_) => Ok(()),
+            // vCenter cannot choose a copy's format (NotImplemented for any
+            // destSpec), where libvirt's driver, which never sends one,
+            // succeeds. Preallocated is what a copy without one gets (the
+            // VI reference), so that request is met without it; thin is
+            // not, and is refused rather than silently made thick.
+            Err(e) if e.fault() == Some("NotImplemented") && spec.is_some() => {
+                if disk_type(&def).ok() == Some("thin") {
+                    Err(Error::config_unsupported(format!(
+                        "Could not {what}: this host (vCenter) cannot choose the format of a copy, \
+                         so a thin copy (allocation 0) cannot be made; leave <allocation> out to \
+                         get the host's format ({})",
+                        e.message()
+                    )))
+                } else {
+                    copy(None).map(|_| ())
+                }
+            }
+            Err(e) => Err(e),
+        };
+        if let Err(e) = copied {
+            self.undo_directory(&new);
+            return Err(e);
+        }
+        self.created(&path)
     }
 
     pub fn storage_vol_delete(&self, vol: &VolRef, flags: u32) -> Result<()> {
@@ -1088,7 +1322,12 @@ impl Storage<'_> {
         }
         self.check_writable(&format!("resize storage volume '{}'", vol.name))?;
         let target = if flags & ESX_STORAGE_VOL_RESIZE_DELTA as u32 != 0 {
-            let now = self.storage_vol_get_info(vol)?.capacity;
+            // The capacity now: unknown is an error, never 0 (a delta on
+            // 0 would ask the host to shrink the disk).
+            let f = self.vol_sizes(vol, &self.volume_file(&vol.pool, &vol.name)?)?;
+            let now = f.capacity.ok_or_else(|| {
+                unknown_size(&vol.path(), "capacity", "VmDiskFileInfo.capacityKb")
+            })?;
             now.checked_add(capacity)
                 .ok_or_else(|| Error::invalid_arg("the new capacity overflows"))?
         } else {
@@ -1135,9 +1374,16 @@ fn kib(bytes: u64) -> Result<i64> {
     i64::try_from(bytes.div_ceil(1024)).map_err(|_| Error::invalid_arg("the capacity is too large"))
 }
 
+/// Where a new volume goes: `[pool] dir/file`, and the directory when this
+/// call made it.
+struct NewFile {
+    path: String,
+    made_directory: Option<String>,
+}
+
 impl Connection {
     /// `[pool] dir/file` for a new file, its directory made if missing.
-    fn ensure_directory(&self, pool: &str, name: &str) -> Result<String> {
+    fn ensure_directory(&self, pool: &str, name: &str) -> Result<NewFile> {
         let (dir, file) = name
             .rsplit_once('/')
             .ok_or_else(|| Error::invalid_arg("expected '<directory>/<file>'"))?;
@@ -1155,11 +1401,34 @@ impl Connection {
                 )
             })?;
         let dc = self.scope()?.datacenter.clone();
-        match vim25::make_directory(self.client(), &manager, &folder, Some(&dc), Some(true)) {
-            Ok(()) => {}
-            Err(e) if e.fault() == Some("FileAlreadyExists") => {}
-            Err(e) => return Err(e.context(format!("Could not create directory '{folder}'"))),
+        let made =
+            match vim25::make_directory(self.client(), &manager, &folder, Some(&dc), Some(true)) {
+                Ok(()) => true,
+                Err(e) if e.fault() == Some("FileAlreadyExists") => false,
+                Err(e) => return Err(e.context(format!("Could not create directory '{folder}'"))),
+            };
+        Ok(NewFile {
+            path: format!("{folder}/{file}"),
+            made_directory: made.then_some(folder),
+        })
+    }
+
+    /// After a failed creation: the directory made for it goes too, so
+    /// that the host is as it was (best effort; a failure is logged).
+    fn undo_directory(&self, new: &NewFile) {
+        let Some(folder) = &new.made_directory else {
+            return;
+        };
+        let Some(manager) = self.client().service().file_manager.clone() else {
+            return;
+        };
+        let Ok(dc) = self.scope().map(|s| s.datacenter.clone()) else {
+            return;
+        };
+        if let Err(e) = self.host_task(&format!("remove directory '{folder}'"), |c| {
+            vim25::delete_datastore_file_task(c, &manager, folder, Some(&dc))
+        }) {
+            log::warn!("the directory '{folder}' made for a volume that failed stays: {e}");
         }
-        Ok(format!("{folder}/{file}"))
     }
 }

@@ -41,10 +41,12 @@ pub struct HttpReply {
     pub body: Vec<u8>,
 }
 
-/// A streamed response: its status, length if the host said, and body.
+/// A streamed response: its status, length if the host said, the range it
+/// sent (`Content-Range`), and body.
 pub struct StreamReply {
     pub status: u16,
     pub length: Option<u64>,
+    pub content_range: Option<String>,
     pub reader: Box<dyn std::io::Read + Send>,
 }
 
@@ -243,8 +245,9 @@ impl Transport {
             req = req.set("Cookie", &c);
         }
         if offset > 0 || length > 0 {
+            // The caller checked that the range's end fits.
             let end = if length > 0 {
-                (offset + length - 1).to_string()
+                offset.saturating_add(length - 1).to_string()
             } else {
                 String::new()
             };
@@ -260,9 +263,11 @@ impl Transport {
         let length = response
             .header("content-length")
             .and_then(|l| l.parse::<u64>().ok());
+        let content_range = response.header("content-range").map(str::to_string);
         Ok(StreamReply {
             status,
             length,
+            content_range,
             reader: Box::new(response.into_reader()),
         })
     }

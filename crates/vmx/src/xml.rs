@@ -363,6 +363,15 @@ pub fn parse_domain_xml(xml: &str) -> Result<DomainDef> {
         def.uuid =
             parse_uuid(&text(u)).ok_or_else(|| xml_err(format!("Malformed uuid '{}'", text(u))))?;
     }
+    // <genid>: the VM generation ID; empty (`<genid/>`, "make one") leaves
+    // it to the host, which makes one for a VM that has none.
+    if let Some(g) = child(root, "genid") {
+        let t = text(g);
+        if !t.trim().is_empty() {
+            def.genid =
+                Some(parse_uuid(&t).ok_or_else(|| xml_err(format!("Malformed genid '{t}'")))?);
+        }
+    }
     def.description = child(root, "description").map(|d| d.text().unwrap_or("").to_string());
     def.memory_kib = match child(root, "memory") {
         Some(m) => memory_kib(m)?,
