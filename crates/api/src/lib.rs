@@ -10,13 +10,13 @@ pub(crate) use esx_vmx as vmx;
 
 pub mod auth;
 pub mod autostart;
+pub mod conf;
 pub mod config;
 pub mod descriptor;
 pub mod domain;
 pub mod events;
 pub mod facade;
 pub mod flags;
-pub mod iscsi;
 pub mod lifecycle;
 pub mod node;
 pub mod questions;

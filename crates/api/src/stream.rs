@@ -24,13 +24,10 @@ use std::sync::mpsc::{channel, Receiver, RecvTimeoutError};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use crate::error::{check_flags, Code, Error, Result};
-use crate::flags;
-use crate::storage::VolRef;
-use crate::vi::datastore::{self, DatastorePath};
+use crate::error::{Code, Error, Result};
+use crate::vi::datastore::DatastorePath;
 use crate::vi::task::{self, AutoAnswer};
 use crate::vi::{vim25, Client, MoRef};
-use crate::Storage;
 
 /// Chunks queued between the caller's sends and the upload: memory stays
 /// at this many times the caller's chunk size.
@@ -728,101 +725,16 @@ impl crate::Connection {
     }
 }
 
-impl Storage<'_> {
-    /// Where a volume's contents are, and their size when known: a disk's
-    /// data file (its size from the descriptor's extent), else the file.
-    fn data_path(&self, vol: &VolRef) -> Result<(DatastorePath, Option<u64>)> {
-        let path = DatastorePath::parse(&vol.path())?;
-        if !vol.name.to_ascii_lowercase().ends_with(".vmdk") {
-            return Ok((path, None));
-        }
-        let dc = self.scope()?.datacenter_path.clone();
-        let bytes = datastore::download(self.client(), &dc, &path)
-            .map_err(|e| e.context(format!("Could not read the descriptor of '{}'", vol.path())))?;
-        let text = String::from_utf8_lossy(&bytes);
-        let (file, size) = crate::descriptor::flat_extent(&text).ok_or_else(|| {
-            Error::argument_unsupported(format!(
-                "'{}' is not a flat disk (one data file of a size its descriptor states): its \
-                 contents cannot be streamed",
-                vol.path()
-            ))
-        })?;
-        let dir = vol.name.rsplit_once('/').map_or("", |(d, _)| d);
-        let name = if dir.is_empty() {
-            file
-        } else {
-            format!("{dir}/{file}")
-        };
-        Ok((
-            DatastorePath::parse(&format!("[{}] {name}", vol.pool))?,
-            Some(size),
-        ))
-    }
-
-    /// virStorageVolDownload: `length` bytes (0: all) of the volume's
-    /// contents from `offset`.
-    pub fn storage_vol_download(
+impl crate::Connection {
+    /// An upload that replaces the datastore file `data` with what the
+    /// caller sends (`expected` bytes, when known): the body goes to a
+    /// temporary file beside it, moved over it at Finish.
+    pub(crate) fn upload_file(
         &self,
-        vol: &VolRef,
-        offset: u64,
-        length: u64,
-        flags: u32,
+        data: &DatastorePath,
+        expected: Option<u64>,
+        what: String,
     ) -> Result<VolStream> {
-        check_flags(flags, flags::STORAGE_NONE)?;
-        if vol.backend == crate::storage::Backend::Iscsi {
-            return Err(crate::iscsi::unsupported(
-                "downloads (a LUN is no datastore file)",
-            ));
-        }
-        let (data, size) = self.data_path(vol)?;
-        self.download_file(
-            &data,
-            offset,
-            length,
-            size,
-            || self.file_size(vol),
-            format!("download '{}'", vol.path()),
-        )
-    }
-
-    /// virStorageVolUpload: replaces the volume's contents with what the
-    /// caller sends (`length` bytes; 0 for a disk means its data file's
-    /// size, for another file as many as are sent). The host's `/folder`
-    /// replaces whole files, so `offset` must be 0; a disk's data must be
-    /// exactly the size its descriptor states, so that it stays true.
-    pub fn storage_vol_upload(
-        &self,
-        vol: &VolRef,
-        offset: u64,
-        length: u64,
-        flags: u32,
-    ) -> Result<VolStream> {
-        check_flags(flags, flags::STORAGE_NONE)?;
-        if vol.backend == crate::storage::Backend::Iscsi {
-            return Err(crate::iscsi::unsupported(
-                "uploads (a LUN is no datastore file)",
-            ));
-        }
-        let what = format!("upload into '{}'", vol.path());
-        self.check_writable(&what)?;
-        if offset != 0 {
-            return Err(Error::argument_unsupported(
-                "ESX replaces a datastore file whole: the upload offset must be 0",
-            ));
-        }
-        let (data, size) = self.data_path(vol)?;
-        let expected = match size {
-            Some(size) => {
-                if length != 0 && length != size {
-                    return Err(Error::invalid_arg(format!(
-                        "A disk's contents are its data file's {size} bytes: upload {size} bytes, \
-                         not {length}"
-                    )));
-                }
-                Some(size)
-            }
-            None => (length > 0).then_some(length),
-        };
         let file_manager = self
             .client()
             .service()
