@@ -2191,12 +2191,17 @@ int esxStreamRecv(esxStreamPtr st, char *data, size_t nbytes);
 int esxStreamSend(esxStreamPtr st, const char *data, size_t nbytes);
 
 /**
- * Completes the transfer (an upload is committed by the host only now).
+ * Completes the transfer: a download must have been received to its end;
+ * an upload replaces the volume's contents only now, once the host has
+ * the whole of it. -1 if anything failed (or the stream was aborted).
  */
 int esxStreamFinish(esxStreamPtr st);
 
 /**
- * Cancels the transfer (an upload is cut off).
+ * Cancels the transfer: an upload is cut off and the volume keeps its old
+ * contents. Safe from another thread while a call on the stream is in
+ * progress (it returns at once; that call then fails as aborted). -1 when
+ * the transfer was already finished.
  */
 int esxStreamAbort(esxStreamPtr st);
 
