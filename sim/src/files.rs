@@ -70,8 +70,14 @@ pub fn handle_body(
     let modes = w.host_modes.clone();
     drop(w);
     if hold {
+        // The body is taken and dropped; once released the host answers
+        // that it gave up (it never writes the file: a test that held it
+        // can check that nothing was left).
         let _ = std::io::copy(body, &mut std::io::sink());
         sh.hold();
+        if req.method == "PUT" {
+            return Response::text(500, "500 the upload was abandoned");
+        }
     }
     match req.method.as_str() {
         "GET" | "HEAD" => match std::fs::File::open(&path) {

@@ -30,6 +30,7 @@ mod server;
 mod soap;
 mod tasks;
 mod typed;
+mod updates;
 mod vmxgen;
 mod world;
 
@@ -394,6 +395,11 @@ impl Sim {
         self.shared.set_power(vm, power)
     }
 
+    /// Sets the power state of several VMs in one change of the world.
+    pub fn set_power_many(&self, vms: &[&str], power: Power) -> Result<(), String> {
+        self.shared.set_power_many(vms, power)
+    }
+
     pub fn set_tools(&self, vm: &str, running: bool) -> Result<(), String> {
         self.shared.set_tools(vm, running)
     }
@@ -464,11 +470,47 @@ impl Sim {
     pub fn omit(&self, fields: &[&str]) {
         self.shared.omit(fields);
     }
+
+    /// At most `max` ObjectUpdates per UpdateSet, the rest on the next
+    /// call with `truncated` set, as the VI reference allows; 0 clears it.
+    pub fn set_update_max_objects(&self, max: usize) {
+        self.shared.set_update_max_objects(max);
+    }
+
+    /// The VM's properties at these paths cannot be read: they come back
+    /// in missingSet (an empty list makes them readable again).
+    pub fn set_unreadable(&self, vm: &str, paths: &[&str]) -> Result<(), String> {
+        self.shared.set_unreadable(vm, paths)
+    }
+
+    /// WaitForUpdatesEx answers "no change" at once whatever
+    /// maxWaitSeconds asked, as a broken host does.
+    pub fn set_waits_at_once(&self, on: bool) {
+        self.shared.set_waits_at_once(on);
+    }
+
+    /// (WaitForUpdatesEx calls waiting now, waits ended by
+    /// CancelWaitForUpdates, the last maxWaitSeconds asked or -1).
+    pub fn waits(&self) -> (u64, u64, i64) {
+        self.shared.waits()
+    }
+
+    /// Requests held now by a `FaultKind::Hold`.
+    pub fn held(&self) -> u64 {
+        self.shared.held()
+    }
+
+    /// Lets every held request go on.
+    pub fn release_held(&self) {
+        self.shared.release_held();
+    }
 }
 
 impl Drop for Sim {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::SeqCst);
+        // No request stays held by a simulator that is gone.
+        self.shared.release_held();
         // Wakes the accept loop so that it sees the flag.
         let _ = TcpStream::connect(("127.0.0.1", self.port));
         if self.temporary {

@@ -10,6 +10,7 @@ use crate::ops;
 use crate::server::Shared;
 use crate::soap::{self, Call, Ret};
 use crate::tasks;
+use crate::updates;
 use crate::world::{Fault, Power, World};
 
 /// What a method runs with: the world (locked for the whole call), the
@@ -130,9 +131,10 @@ static METHODS: &[Method] = &[
             None => Err(Fault::not_found_obj("PropertyFilter", &c.call.this.1)),
         }
     }),
-    waiting("WaitForUpdatesEx", soap::wait_for_updates),
-    waiting("WaitForUpdates", soap::wait_for_updates),
-    waiting("CheckForUpdates", soap::wait_for_updates),
+    waiting("WaitForUpdatesEx", updates::wait_for_updates),
+    waiting("WaitForUpdates", updates::wait_for_updates),
+    waiting("CheckForUpdates", updates::wait_for_updates),
+    m("CancelWaitForUpdates", updates::cancel_wait_for_updates),
     // SearchIndex.
     m("FindByUuid", |c| soap::find_by_uuid(c.w, c.call)),
     m("FindByInventoryPath", |c| {

@@ -121,7 +121,8 @@ impl World {
             if t.state == TaskState::Queued {
                 t.state = TaskState::Running;
                 t.start_time = Some(SystemTime::now());
-                t.progress = Some(0);
+                // A progress a test set while the task was queued stays.
+                t.progress = t.progress.or(Some(0));
             }
         }
     }
