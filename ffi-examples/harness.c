@@ -1229,6 +1229,22 @@ scenario_events(const char *uri)
     one.self_deregister = 1;
     CHECK(all.id > 0 && one.id > 0 && all.id != one.id);
     CHECK(esxConnectDomainEventRegister(conn, on_lifecycle, &legacy, on_events_freed) == 0);
+    /* libvirt's rules: one legacy registration per callback, and a domain
+     * of this connection only. */
+    CHECK(esxConnectDomainEventRegister(conn, on_lifecycle, &legacy, NULL) == -1);
+    CHECK_ERROR(ESX_ERR_INVALID_ARG, "event callback already tracked");
+    {
+        esxConnectPtr other = connect_to(uri, 0);
+        esxDomainPtr theirs = other ? esxDomainLookupByName(other, "debian-02") : NULL;
+        CHECK(theirs != NULL);
+        CHECK(esxConnectDomainEventRegisterAny(conn, theirs, ESX_DOMAIN_EVENT_ID_LIFECYCLE,
+                                               ESX_DOMAIN_EVENT_CALLBACK(on_lifecycle), NULL, NULL) == -1);
+        CHECK_ERROR(ESX_ERR_INVALID_ARG, "domain 'debian-02' must match connection");
+        if (theirs)
+            esxDomainFree(theirs);
+        if (other)
+            CHECK(esxConnectClose(other) == 0);
+    }
     CHECK(esxConnectDomainEventRegisterAny(conn, NULL, 9999, ESX_DOMAIN_EVENT_CALLBACK(on_lifecycle), NULL, NULL) == -1);
     CHECK_ERROR(ESX_ERR_INVALID_ARG, "event ID");
     CHECK(esxConnectDomainEventRegisterAny(conn, NULL, ESX_DOMAIN_EVENT_ID_LIFECYCLE, NULL, NULL, NULL) == -1);

@@ -168,6 +168,18 @@ fn register(
             "unsupported event ID {event_id}"
         )));
     }
+    // libvirt's rule: the same callback for the same event (and domain)
+    // on a connection is refused, so that one deregistration ends it.
+    let tracked = lock(&REGISTRATIONS).iter().any(|r| {
+        same(r, c)
+            && r.event_id == event_id
+            && r.dom == dom
+            && r.legacy == legacy
+            && r.cb as usize == cb as usize
+    });
+    if tracked {
+        return Err(Error::invalid_arg("event callback already tracked"));
+    }
     let conn = c.arc();
     ensure_watcher(&conn)?;
     let id = NEXT_ID.fetch_add(1, Ordering::SeqCst);
@@ -379,6 +391,15 @@ pub unsafe extern "C" fn esxConnectDomainEventRegisterAny(
         } else {
             Some(super::handles::get(dom, "esxConnectDomainEventRegisterAny")?)
         };
+        // libvirt's rule: the domain must be of this connection.
+        if let Some(d) = &dom {
+            if !std::sync::Arc::ptr_eq(&d.conn, &c.arc()) {
+                return Err(Error::invalid_arg(format!(
+                    "domain '{}' must match connection",
+                    d.dom().name
+                )));
+            }
+        }
         // SAFETY: only stored; cast back to its real type when called.
         let generic: unsafe extern "C" fn() = unsafe { std::mem::transmute(cb) };
         register(&c, dom.map(|d| d.dom().uuid), eventID, generic, false, opaque, freecb)

@@ -563,7 +563,7 @@ pub unsafe extern "C" fn esxDomainScreenshot(
     export!(esxDomainScreenshot(d: Dom, stream: Stream) {
         if !std::sync::Arc::ptr_eq(&stream.conn, &d.conn) {
             return Err(Error::invalid_arg(format!(
-                "stream in esxDomainScreenshot must match connection of domain '{}'",
+                "stream must match connection of domain '{}'",
                 d.dom().name
             )));
         }
