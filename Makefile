@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # esx-driver: build, test, demo, bench, install.
 #
 #   make demo    build everything, start esx-sim, run esxsh against it

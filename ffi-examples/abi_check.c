@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * abi_check.c: compiles esx_driver.h together with libvirt's public headers
  * and asserts, at compile time, that every shared enum value, struct size

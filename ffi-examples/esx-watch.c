@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * esx-watch: a small daemon over esx-driver's events. It keeps an
  * inventory of the host's domains and their states from events (one

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * esxsh's parts: the command table entry and the helpers every command
  * file uses (esxsh.c holds the domain commands and main, esxsh_storage.c

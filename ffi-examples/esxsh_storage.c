@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * esxsh's pool and volume commands and screenshot (the commands that use
  * streams): virsh's syntax and output formats (tools/virsh-pool.c,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* esxStorageDriver's fields and the exports they hold (tests/abi.rs checks it is complete). */
 FIELD(connectNumOfStoragePools, "esxConnectNumOfStoragePools");
 FIELD(connectListStoragePools, "esxConnectListStoragePools");

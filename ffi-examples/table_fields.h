@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Generated from esxHypervisorDriver in esx_driver.h (tests/abi.rs checks it is complete). */
 FIELD(connectOpen, "esxConnectOpenAuth");
 FIELD(connectClose, "esxConnectClose");

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # `make test`: formatting, lints, and every test (Rust unit and integration
 # tests, the C harness and esxsh, valgrind, pyvmomi, virsh, the ABI check).
 # With CI=true a missing prerequisite fails the run instead of skipping.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! The C surface: the checked-in header is what cbindgen generates, it
 //! matches libvirt's ABI (ffi-examples/abi_check.c, compiled here against
 //! Debian's libvirt headers), and the library exports exactly the header's

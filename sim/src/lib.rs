@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! esx-sim: a VMware VI API (vSphere Web Services SOAP) simulator that speaks
 //! to clients as an ESXi 7.0 host does, for tests and demos. A library you
 //! can start inside your own tests, as many at once as you like, and the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! esx-sim: the VI API simulator as a program (see the library, lib.rs).
 //!
 //! `esx-sim [--port N] [--vms N] [--user U] [--password P] [--http | --cert F --key F]

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! Storage pools: the host's datastores (VMFS, NFS 3 and 4.1, vSAN, vVol,
 //! local), as libvirt's ESX driver presents them (its VMFS backend): the
 //! pool's name is the datastore's, its UUID the MD5 sum of the host's mount

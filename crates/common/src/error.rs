@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! The one error type of the library.
 //!
 //! Every error carries a [`Code`] (a libvirt `virErrorNumber`), the message a

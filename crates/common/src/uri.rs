@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! esx://, gsx:// and vpx:// connection URIs (DESIGN.md section 3).
 //!
 //! `scheme://[user@]host[:port]/[path][?param=value&...]`. The parameters are

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! The TLS policy of a connection (DESIGN.md section 3):
 //!
 //! - by default the host's certificate chain is verified against the
