@@ -221,7 +221,7 @@ deb:
 # The API reference: one HTML page per group of exports, generated from the
 # header's comments by a small program of our own (docs/packaging.md says why).
 doc: $(BUILD)/apidoc
-	$(BUILD)/apidoc include/esx_driver.h $(BUILD)/doc/api
+	$(BUILD)/apidoc include/esx_driver.h $(BUILD)/doc/api $(VERSION)
 $(BUILD)/apidoc: $(wildcard examples/apidoc/*.rs)
 	@mkdir -p $(BUILD)
 	$(RUSTC) --edition 2021 -O -o $@ examples/apidoc/main.rs
