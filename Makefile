@@ -105,9 +105,9 @@ $(OUT_STATIC): $(STATIC)
 	@mkdir -p $(@D)
 	$(OBJCOPY) --strip-debug --enable-deterministic-archives $< $@
 
-# What cargo builds: never built from here (so that `make install` never
-# runs cargo).
-$(LIB) $(STATIC) $(SIM):
+# What cargo and c-programs build: never built from here (so that `make
+# install` never runs cargo).
+$(LIB) $(STATIC) $(SIM) $(OUT)/full/esxsh $(OUT)/full/esx-watch:
 	@echo "$@ is missing: run make first" >&2; exit 1
 
 # Regenerates include/esx_driver.h from the Rust sources (commit the result).

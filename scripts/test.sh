@@ -22,6 +22,13 @@ elif [ "${CI:-}" = true ]; then
     exit 1
 fi
 
+# The Debian packages, for tests/packaging.rs: built (release profile, in
+# build/deb) in CI, where that test must run; elsewhere it runs once `make
+# deb` has.
+if [ "${CI:-}" = true ]; then
+    make --no-print-directory deb
+fi
+
 # The profile `make test` built everything in (release code with debug
 # assertions and overflow checks): the tests reuse that build.
 profile="${PROFILE:-ci}"

@@ -142,7 +142,7 @@ impl Error {
 
     /// An error caused by a VI fault. The code follows the fault type: where
     /// libvirt's ESX driver says INTERNAL_ERROR for every host fault we give the
-    /// precise number (DESIGN.md section 2).
+    /// precise number (docs/design.md section 2).
     pub fn from_fault(fault_type: &str, message: impl Into<String>) -> Error {
         let code = match fault_type {
             "InvalidLogin" | "NotAuthenticated" | "NoPermission" | "InvalidLocale" => {
