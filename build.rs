@@ -62,7 +62,8 @@ fn main() {
     // export's own module assembles (export! and symver! in src/ffi/export.rs).
     let symver_dir = out_dir.join("symver");
     std::fs::create_dir_all(&symver_dir).expect("symver dir");
-    for (symbol, node) in exports::assign(&exports::header_exports(&text, true), &released, &current)
+    for (symbol, node) in
+        exports::assign(&exports::header_exports(&text, true), &released, &current)
     {
         std::fs::write(
             symver_dir.join(format!("{symbol}.s")),

@@ -322,12 +322,21 @@ fn every_export_is_versioned_and_nothing_else_is_exported() {
             .filter(|(_, n)| n.is_empty())
             .map(|(s, _)| s)
             .collect();
-        assert!(unversioned.is_empty(), "unversioned exports: {unversioned:?}");
+        assert!(
+            unversioned.is_empty(),
+            "unversioned exports: {unversioned:?}"
+        );
         assert_eq!(got, expected, "{}", lib.display());
 
-        let v = Command::new("readelf").arg("-V").arg(&lib).output().unwrap();
+        let v = Command::new("readelf")
+            .arg("-V")
+            .arg(&lib)
+            .output()
+            .unwrap();
         let v = String::from_utf8_lossy(&v.stdout);
-        let defs = &v[v.find("Version definition section").expect("readelf -V: definitions")..];
+        let defs = &v[v
+            .find("Version definition section")
+            .expect("readelf -V: definitions")..];
         let defs = &defs[..defs.find("Version needs section").unwrap_or(defs.len())];
         assert!(defs.contains("Flags: BASE") && defs.contains("Name: libesx_driver.so.0"));
         let nodes = exports::nodes(&expected.clone().into_iter().collect::<Vec<_>>());
@@ -384,7 +393,10 @@ fn version_nodes_follow_the_rules() {
     let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
     let pair = |a: &str, b: &str| (a.to_string(), b.to_string());
     assert_eq!(exports::node_of_version("0.1.0").unwrap(), "ESX_DRIVER_0.1");
-    assert_eq!(exports::node_of_version("1.12.3").unwrap(), "ESX_DRIVER_1.12");
+    assert_eq!(
+        exports::node_of_version("1.12.3").unwrap(),
+        "ESX_DRIVER_1.12"
+    );
     assert!(exports::node_of_version("x").is_err());
     assert!(exports::node_version("ESX_DRIVER_0.10") > exports::node_version("ESX_DRIVER_0.9"));
 
@@ -432,8 +444,14 @@ fn version_nodes_follow_the_rules() {
     assert!(p.len() == 1 && p[0].contains("esxB"), "{p:?}");
     // A new export while the current version is already released.
     let p = exports::problems(&exports, &released, "ESX_DRIVER_0.2");
-    assert!(p.len() == 1 && p[0].contains("esxD") && p[0].contains("bump"), "{p:?}");
+    assert!(
+        p.len() == 1 && p[0].contains("esxD") && p[0].contains("bump"),
+        "{p:?}"
+    );
     // A record newer than the version being developed.
     let p = exports::problems(&s(&["esxA", "esxB", "esxC"]), &released, "ESX_DRIVER_0.1");
-    assert!(p.iter().any(|m| m.contains("esxC") && m.contains("newer")), "{p:?}");
+    assert!(
+        p.iter().any(|m| m.contains("esxC") && m.contains("newer")),
+        "{p:?}"
+    );
 }

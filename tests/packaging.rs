@@ -121,10 +121,11 @@ fn licence_and_test_data_provenance() {
         // Every capture falls under one Files: pattern of debian/copyright.
         let covered = copyright.lines().any(|l| {
             let l = l.trim_start_matches("Files:").trim();
-            l.strip_prefix("tests/data/vi-captures/").is_some_and(|pat| {
-                pat.strip_suffix('*')
-                    .map_or(pat == name, |prefix| name.starts_with(prefix))
-            })
+            l.strip_prefix("tests/data/vi-captures/")
+                .is_some_and(|pat| {
+                    pat.strip_suffix('*')
+                        .map_or(pat == name, |prefix| name.starts_with(prefix))
+                })
         });
         assert!(covered, "debian/copyright has no Files: entry for {name}");
     }
@@ -134,7 +135,10 @@ fn licence_and_test_data_provenance() {
 /// repository.
 #[test]
 fn docs_send_readers_nowhere_outside_the_repository() {
-    let mut files = vec![repo_dir().join("README.md"), repo_dir().join("CHANGELOG.md")];
+    let mut files = vec![
+        repo_dir().join("README.md"),
+        repo_dir().join("CHANGELOG.md"),
+    ];
     for e in std::fs::read_dir(repo_dir().join("docs")).unwrap() {
         files.push(e.unwrap().path());
     }
@@ -271,9 +275,11 @@ fn install_copies_the_build_and_uninstall_removes_exactly_it() {
     let tmp = TempDir::new("install");
     let dest = tmp.0.join("root");
     let destdir = format!("DESTDIR={}", dest.display());
-    assert!(make_without_building(&["install", &destdir, "PREFIX=/usr/local"])
-        .status
-        .success());
+    assert!(
+        make_without_building(&["install", &destdir, "PREFIX=/usr/local"])
+            .status
+            .success()
+    );
     let installed = files_under(&dest);
     assert_eq!(installed, expected_install(&man_pages()));
 
@@ -305,9 +311,11 @@ fn install_copies_the_build_and_uninstall_removes_exactly_it() {
     assert!(pc.contains("libdir=/usr/local/lib\n"), "{pc}");
     assert!(pc.contains(&format!("Version: {}\n", version())), "{pc}");
 
-    assert!(make_without_building(&["uninstall", &destdir, "PREFIX=/usr/local"])
-        .status
-        .success());
+    assert!(
+        make_without_building(&["uninstall", &destdir, "PREFIX=/usr/local"])
+            .status
+            .success()
+    );
     let left = files_under(&dest);
     assert!(left.is_empty(), "make uninstall left {left:?}");
 }
@@ -337,7 +345,9 @@ fn an_installed_tree_is_relocatable() {
     assert!(
         ldd.contains(&format!(
             "libesx_driver.so.0 => {}",
-            moved.join("opt/esx/bin/../lib/libesx_driver.so.0").display()
+            moved
+                .join("opt/esx/bin/../lib/libesx_driver.so.0")
+                .display()
         )),
         "{ldd}"
     );
@@ -353,7 +363,11 @@ fn an_installed_tree_is_relocatable() {
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(stdout.contains("alpine-01"), "{stdout}");
 }
 
@@ -377,15 +391,21 @@ fn install_without_a_build_says_so() {
 #[test]
 fn a_program_links_the_static_library_through_pkg_config() {
     let stage = build_dir().join("stage/lib");
-    let Some(_) = require("the staged static library (make)", Some(stage.join("libesx_driver.a")))
-    else {
+    let Some(_) = require(
+        "the staged static library (make)",
+        Some(stage.join("libesx_driver.a")),
+    ) else {
         return;
     };
     let Some(cc) = require("a C compiler", which("cc")) else {
         return;
     };
     let tmp = TempDir::new("static");
-    let flags = pkg_config(&stage.join("pkgconfig"), None, &["--static", "--cflags", "--libs"]);
+    let flags = pkg_config(
+        &stage.join("pkgconfig"),
+        None,
+        &["--static", "--cflags", "--libs"],
+    );
     let prog = tmp.0.join("pkgtest");
     compile(&cc, &prog, &flags, true);
     assert!(
@@ -398,7 +418,8 @@ fn a_program_links_the_static_library_through_pkg_config() {
 
 pub fn pkg_config(dir: &Path, sysroot: Option<&Path>, args: &[&str]) -> Vec<String> {
     let mut c = Command::new("pkg-config");
-    c.env("PKG_CONFIG_LIBDIR", dir).env_remove("PKG_CONFIG_PATH");
+    c.env("PKG_CONFIG_LIBDIR", dir)
+        .env_remove("PKG_CONFIG_PATH");
     if let Some(root) = sysroot {
         c.env("PKG_CONFIG_SYSROOT_DIR", root);
     }
@@ -449,11 +470,7 @@ pub fn run_pkgtest(prog: &Path, libdir: Option<&Path>, uri: &str) {
     if let Some(dir) = libdir {
         c.env("LD_LIBRARY_PATH", dir);
     }
-    let out = c
-        .arg(uri)
-        .arg(common::PASSWORD)
-        .output()
-        .expect("pkgtest");
+    let out = c.arg(uri).arg(common::PASSWORD).output().expect("pkgtest");
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),
@@ -517,7 +534,10 @@ fn start_sim_program(program: &Path, datastore: &Path, libdir: Option<&Path>) ->
 }
 
 fn multiarch() -> String {
-    let out = Command::new("cc").arg("-print-multiarch").output().expect("cc");
+    let out = Command::new("cc")
+        .arg("-print-multiarch")
+        .output()
+        .expect("cc");
     String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
@@ -548,7 +568,12 @@ fn debian_packages_unpacked_build_and_run_a_program() {
     let tmp = TempDir::new("deb");
     let root = tmp.0.join("root");
     for p in &debs {
-        let st = Command::new("dpkg").arg("-x").arg(p).arg(&root).status().expect("dpkg -x");
+        let st = Command::new("dpkg")
+            .arg("-x")
+            .arg(p)
+            .arg(&root)
+            .status()
+            .expect("dpkg -x");
         assert!(st.success(), "dpkg -x {}", p.display());
     }
     // The library's package carries the symbols file of its versions.
@@ -575,7 +600,10 @@ fn debian_packages_unpacked_build_and_run_a_program() {
             .lines()
             .map(str::to_string)
             .collect();
-    assert_eq!(listed, exports, "the packaged symbols file and the header differ");
+    assert_eq!(
+        listed, exports,
+        "the packaged symbols file and the header differ"
+    );
     for f in [
         "usr/share/man/man1/esx-sim.1.gz",
         "usr/share/man/man1/esx-watch.1.gz",
@@ -589,7 +617,11 @@ fn debian_packages_unpacked_build_and_run_a_program() {
     }
 
     let libdir = root.join("usr/lib").join(multiarch());
-    let flags = pkg_config(&libdir.join("pkgconfig"), Some(&root), &["--cflags", "--libs"]);
+    let flags = pkg_config(
+        &libdir.join("pkgconfig"),
+        Some(&root),
+        &["--cflags", "--libs"],
+    );
     assert!(
         flags.contains(&format!("-I{}", root.join("usr/include").display())),
         "{flags:?}"
@@ -624,7 +656,11 @@ fn debian_packages_unpacked_build_and_run_a_program() {
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(stdout.contains("copied-05"), "{stdout}");
 }
 
@@ -753,8 +789,7 @@ fn esx_watch_help_matches_its_manual_page() {
 #[test]
 fn esx_driver_page_covers_uri_parameters_and_environment() {
     let err = esx_driver::uri::parse("esx://host/?no_such_parameter=1")
-        .err()
-        .expect("an unknown parameter is refused")
+        .expect_err("an unknown parameter is refused")
         .to_string();
     let known: BTreeSet<String> = err
         .split("(known: ")
@@ -886,7 +921,11 @@ fn api_reference_covers_every_export() {
     // A header with an undocumented export is refused.
     let bad = tmp.0.join("bad.h");
     std::fs::write(&bad, "int esxUndocumented(void);\n").unwrap();
-    let out = Command::new(&tool).arg(&bad).arg(tmp.0.join("bad")).output().unwrap();
+    let out = Command::new(&tool)
+        .arg(&bad)
+        .arg(tmp.0.join("bad"))
+        .output()
+        .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("esxUndocumented"));
 }

@@ -212,7 +212,10 @@ fn classify(code: &str) -> Option<(Kind, String)> {
     let body = t.strip_suffix(';')?.trim_end();
     let name;
     let kind;
-    if let Some(rest) = t.strip_prefix("enum ").or_else(|| t.strip_prefix("struct ")) {
+    if let Some(rest) = t
+        .strip_prefix("enum ")
+        .or_else(|| t.strip_prefix("struct "))
+    {
         kind = Kind::Type;
         name = ident_after(rest);
     } else if t.starts_with("typedef") {

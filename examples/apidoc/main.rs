@@ -7,9 +7,9 @@
 //! Fails when an export has no comment. Only std, so that `make doc`
 //! builds it with rustc alone.
 
-mod header;
 #[path = "../../abi/exports.rs"]
 mod exports;
+mod header;
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -99,7 +99,10 @@ fn run(header_path: &Path, out: &Path, version: Option<&String>) -> Result<(), S
             esc(blurb),
             in_group.len() - nfn
         );
-        write(&format!("{slug}.html"), group_page(title, blurb, &in_group, &links, &since))?;
+        write(
+            &format!("{slug}.html"),
+            group_page(title, blurb, &in_group, &links, &since),
+        )?;
     }
     index.push_str("</ul>\n</body>\n</html>\n");
     write("index.html", index)?;

@@ -242,7 +242,11 @@ pub const OPTIONS: &[(&str, &str, &str)] = &[
         "Serve N generated VMs, vm-0001 and on, instead of the default five.",
     ),
     ("--user", "U", "The user name Login accepts (default root)."),
-    ("--password", "P", "The password Login accepts (default esx-sim)."),
+    (
+        "--password",
+        "P",
+        "The password Login accepts (default esx-sim).",
+    ),
     ("--http", "", "Serve plain HTTP instead of HTTPS."),
     (
         "--cert",
@@ -295,7 +299,9 @@ pub fn help() -> String {
         };
         out.push_str(&format!("  {spec:<22}  {desc}\n"));
     }
-    out.push_str("\nEnvironment: ESX_SIM_LOG sets the log filter (env_logger syntax; default warn).\n");
+    out.push_str(
+        "\nEnvironment: ESX_SIM_LOG sets the log filter (env_logger syntax; default warn).\n",
+    );
     out
 }
 
