@@ -156,14 +156,16 @@ define fresh
 	@n=$$(find $(2) -newer $(1) -type f -print -quit); \
 	 test -z "$$n" || { echo "make install: $(1) is older than $$n: run make first" >&2; exit 1; }
 endef
-LIB_SOURCES := $(LIB) $(STATIC) src crates abi build.rs cbindgen.toml Cargo.toml Cargo.lock
+# (Compared with the sources, not with cargo's files: `cargo test` links
+# those again with the workspace's features, from the same sources.)
+LIB_SOURCES := src crates abi build.rs cbindgen.toml Cargo.toml Cargo.lock
 check-lib:
 	$(call fresh,$(OUT_LIB),$(LIB_SOURCES))
 	$(call fresh,$(OUT_STATIC),$(LIB_SOURCES))
 check-bin:
-	$(call fresh,$(OUT)/bin/esx-sim,$(SIM) sim/src sim/Cargo.toml crates Cargo.lock)
-	$(call fresh,$(OUT)/bin/esxsh,$(OUT)/full/esxsh $(ESXSH_SRC) ffi-examples/esxsh.h include)
-	$(call fresh,$(OUT)/bin/esx-watch,$(OUT)/full/esx-watch ffi-examples/esx-watch.c include)
+	$(call fresh,$(OUT)/bin/esx-sim,sim/src sim/Cargo.toml crates Cargo.lock)
+	$(call fresh,$(OUT)/bin/esxsh,$(ESXSH_SRC) ffi-examples/esxsh.h include)
+	$(call fresh,$(OUT)/bin/esx-watch,ffi-examples/esx-watch.c include)
 
 install: install-lib install-dev install-bin install-man
 
