@@ -197,7 +197,10 @@ fn harness_question_handler_under_valgrind() {
 }
 
 const TASK_ERROR: &str = "action=fail_task&vm=debian-02&method=PowerOnVM_Task&fault=FileLocked&message=Disk%20is%20locked";
-const BUSY: &str = "action=busy&vm=debian-02&ms=3000";
+// Busy for longer than any run of the harness (under valgrind on a loaded
+// machine it took more than 3 s to reach the call): the test never waits
+// for the task, the simulator is dropped with it still running.
+const BUSY: &str = "action=busy&vm=debian-02&ms=600000";
 const CANCELABLE_QUESTION: &str =
     "action=arm_question&vm=alpine-01&kind=cdrom&method=PowerOffVM_Task&cancelable=1";
 
