@@ -21,6 +21,7 @@ LIBDIR     ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
 DATADIR    ?= $(PREFIX)/share
 MANDIR     ?= $(DATADIR)/man
+BASHCOMPDIR ?= $(DATADIR)/bash-completion/completions
 DOCDIR     ?= $(DATADIR)/doc/esx-driver
 DESTDIR    ?=
 # yes: install the stripped files with their debug info in a .debug
@@ -77,7 +78,7 @@ export ESX_STAGE := $(STAGE)
 .PHONY: all lib sim header check-header stage stage-dev esxsh c-programs demo test test-rust \
         test-c test-pyvmomi test-virsh test-valgrind bench install install-lib install-dev \
         install-bin install-man install-doc uninstall check-lib check-bin deb doc abi-release clean \
-        asan vcsim abi-check
+        asan vcsim abi-check man
 
 all: lib sim c-programs
 
@@ -121,7 +122,8 @@ check-header:
 # against and the tests and the demo use (build/esxsh and build/esx-watch
 # point into it).
 STAGE_VARS := PREFIX=$(STAGE) BINDIR=$(STAGE)/bin LIBDIR=$(STAGE)/lib INCLUDEDIR=$(STAGE)/include \
-              DATADIR=$(STAGE)/share MANDIR=$(STAGE)/share/man DOCDIR=$(STAGE)/share/doc/esx-driver DESTDIR=
+              DATADIR=$(STAGE)/share MANDIR=$(STAGE)/share/man DOCDIR=$(STAGE)/share/doc/esx-driver \
+              BASHCOMPDIR=$(STAGE)/share/bash-completion/completions DESTDIR=
 stage-dev:
 	@$(MAKE) --no-print-directory install-lib install-dev $(STAGE_VARS)
 stage:
@@ -138,11 +140,12 @@ TEST_LINK := $(LDFLAGS) -Wl,-rpath,$(STAGE)/lib
 c-programs: lib sim
 	@$(MAKE) --no-print-directory stage-dev
 	@mkdir -p $(OUT)/full
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) $(ESXSH_SRC) -o $(OUT)/full/esxsh \
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) $(ESXSH_SRC) -o $(OUT)/full/esxsh -lpthread \
 	    $$($(PKGCFG) --cflags --libs esx-driver) $(PROG_LINK)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) ffi-examples/esx-watch.c -o $(OUT)/full/esx-watch \
 	    $$($(PKGCFG) --cflags --libs esx-driver) $(PROG_LINK)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -Iffi-examples ffi-examples/harness.c -o $(BUILD)/harness -ldl -lpthread \
+	scripts/table-fields.sh include/esx_driver.h > $(BUILD)/table_fields.h
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -Iffi-examples -I$(BUILD) ffi-examples/harness.c -o $(BUILD)/harness -ldl -lpthread \
 	    $$($(PKGCFG) --cflags --libs esx-driver) $(TEST_LINK)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -Iffi-examples ffi-examples/hardening.c -o $(BUILD)/hardening -lpthread \
 	    $$($(PKGCFG) --cflags --libs esx-driver) $(TEST_LINK)
@@ -164,7 +167,7 @@ check-lib:
 	$(call fresh,$(OUT_STATIC),$(LIB_SOURCES))
 check-bin:
 	$(call fresh,$(OUT)/bin/esx-sim,sim/src sim/Cargo.toml crates Cargo.lock)
-	$(call fresh,$(OUT)/bin/esxsh,$(ESXSH_SRC) ffi-examples/esxsh.h include)
+	$(call fresh,$(OUT)/bin/esxsh,$(wildcard ffi-examples/esxsh*) include)
 	$(call fresh,$(OUT)/bin/esx-watch,ffi-examples/esx-watch.c include)
 
 install: install-lib install-dev install-bin install-man
@@ -193,6 +196,7 @@ install-bin: check-bin
 	$(if $(filter yes,$(SPLIT_DEBUG)),$(foreach p,$(PROGRAMS),install -D -m 644 $(OUT)/bin/$(p).debug $(DESTDIR)$(BINDIR)/.debug/$(p).debug;))
 
 install-man:
+	install -D -m 644 contrib/bash-completion/esxsh $(DESTDIR)$(BASHCOMPDIR)/esxsh
 	install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man7
 	$(foreach m,$(MAN1),install -m 644 man/$(m) $(DESTDIR)$(MANDIR)/man1/$(m);)
 	$(foreach m,$(MAN7),install -m 644 man/$(m) $(DESTDIR)$(MANDIR)/man7/$(m);)
@@ -211,7 +215,8 @@ uninstall:
 	      $(DESTDIR)$(LIBDIR)/libesx_driver.a $(DESTDIR)$(LIBDIR)/pkgconfig/esx-driver.pc \
 	      $(DESTDIR)$(INCLUDEDIR)/esx_driver.h \
 	      $(foreach p,$(PROGRAMS),$(DESTDIR)$(BINDIR)/$(p) $(DESTDIR)$(BINDIR)/.debug/$(p).debug) \
-	      $(foreach m,$(MAN1),$(DESTDIR)$(MANDIR)/man1/$(m)) $(foreach m,$(MAN7),$(DESTDIR)$(MANDIR)/man7/$(m))
+	      $(foreach m,$(MAN1),$(DESTDIR)$(MANDIR)/man1/$(m)) $(foreach m,$(MAN7),$(DESTDIR)$(MANDIR)/man7/$(m)) \
+	      $(DESTDIR)$(BASHCOMPDIR)/esxsh
 	rm -rf $(DESTDIR)$(DOCDIR)/api
 	-rmdir $(DESTDIR)$(LIBDIR)/.debug $(DESTDIR)$(BINDIR)/.debug $(DESTDIR)$(DOCDIR) 2>/dev/null
 
@@ -237,6 +242,12 @@ abi-release:
 	     grep -qx "$$node $$s" abi/released || echo "$$node $$s" >> abi/released; \
 	 done; \
 	 echo "abi/released: $$(grep -c "^$$node " abi/released) exports in $$node"
+
+# esxsh's manual page, written from its command table (esxsh --man);
+# commit the result (tests/esxsh.rs checks it is current).
+man: c-programs
+	@mkdir -p man
+	$(BUILD)/esxsh --man > man/esxsh.1
 
 # The ABI check compiles our header against libvirt's (libvirt-dev): a test
 # prerequisite, not part of `all`, so that `make demo` needs no libvirt.

@@ -41,6 +41,26 @@ SAME_FIELD(DomainInfo, memory);
 SAME_FIELD(DomainInfo, nrVirtCpu);
 SAME_FIELD(DomainInfo, cpuTime);
 
+SAME_SIZE(DomainJobInfo);
+SAME_FIELD(DomainJobInfo, type);
+SAME_FIELD(DomainJobInfo, timeElapsed);
+SAME_FIELD(DomainJobInfo, timeRemaining);
+SAME_FIELD(DomainJobInfo, dataTotal);
+SAME_FIELD(DomainJobInfo, dataProcessed);
+SAME_FIELD(DomainJobInfo, dataRemaining);
+SAME_FIELD(DomainJobInfo, memTotal);
+SAME_FIELD(DomainJobInfo, memProcessed);
+SAME_FIELD(DomainJobInfo, memRemaining);
+SAME_FIELD(DomainJobInfo, fileTotal);
+SAME_FIELD(DomainJobInfo, fileProcessed);
+SAME_FIELD(DomainJobInfo, fileRemaining);
+SAME_VALUE(DOMAIN_JOB_NONE);
+SAME_VALUE(DOMAIN_JOB_BOUNDED);
+SAME_VALUE(DOMAIN_JOB_UNBOUNDED);
+SAME_VALUE(DOMAIN_JOB_COMPLETED);
+SAME_VALUE(DOMAIN_JOB_FAILED);
+SAME_VALUE(DOMAIN_JOB_CANCELLED);
+
 SAME_SIZE(NodeInfo);
 SAME_FIELD(NodeInfo, model);
 SAME_FIELD(NodeInfo, memory);

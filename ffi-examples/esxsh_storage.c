@@ -1,180 +1,28 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * esxsh's pool and volume commands and screenshot (the commands that use
- * streams): virsh's syntax and output formats (tools/virsh-pool.c,
- * virsh-volume.c and virsh-domain.c describe them), over the storage API
- * of esx_driver.h.
+ * Pool and volume commands: virsh's syntax and output formats
+ * (tools/virsh-pool.c and virsh-volume.c describe them), over the storage
+ * API of esx_driver.h. Downloads and uploads show their progress on a
+ * terminal and stop at Ctrl-C.
  */
+
+#define _DEFAULT_SOURCE
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
-
-#include <esx_driver.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "esxsh.h"
 
-/* ---- arguments ---- */
-
-/* Options followed by a value (`--pool P` or `--pool=P`). */
-static const char *const value_options[] = {
-    "--pool", "--inputpool", "--allocation", "--format", "--offset", "--length", "--screen", NULL,
-};
-
-static int
-takes_value(const char *arg)
-{
-    for (size_t i = 0; value_options[i]; i++)
-        if (strcmp(arg, value_options[i]) == 0)
-            return 1;
-    return 0;
-}
-
-/* The value of `name`, or NULL. */
-static const char *
-option(int argc, char **argv, const char *name)
-{
-    size_t len = strlen(name);
-    for (int i = 0; i < argc; i++) {
-        if (strcmp(argv[i], name) == 0 && i + 1 < argc)
-            return argv[i + 1];
-        if (strncmp(argv[i], name, len) == 0 && argv[i][len] == '=')
-            return argv[i] + len + 1;
-    }
-    return NULL;
-}
-
-/* The index-th argument that is neither an option nor an option's value. */
-static const char *
-arg(int argc, char **argv, int index)
-{
-    int seen = 0;
-    for (int i = 0; i < argc; i++) {
-        if (argv[i][0] == '-' && argv[i][1] == '-') {
-            if (takes_value(argv[i]))
-                i++;
-            continue;
-        }
-        if (seen++ == index)
-            return argv[i];
-    }
-    return NULL;
-}
-
-/* virsh's sizes: a number with an optional unit (b, k/KiB, KB, M/MiB,
- * MB, ... E), bytes by default. */
-static int
-parse_size(const char *text, unsigned long long *out)
-{
-    char *end;
-    unsigned long long base = 1024, scale = 1;
-    unsigned long long value;
-    int power = 0;
-
-    if (!text || !isdigit((unsigned char)*text))
-        return -1;
-    errno = 0;
-    value = strtoull(text, &end, 10);
-    if (errno)
-        return -1;
-    if (*end) {
-        switch (tolower((unsigned char)*end)) {
-        case 'b': power = 0; break;
-        case 'k': power = 1; break;
-        case 'm': power = 2; break;
-        case 'g': power = 3; break;
-        case 't': power = 4; break;
-        case 'p': power = 5; break;
-        case 'e': power = 6; break;
-        default: return -1;
-        }
-        end++;
-        if (power > 0 && (*end == 'B' || *end == 'b') && end[1] == '\0') {
-            base = 1000;
-            end++;
-        } else if (power > 0 && strcasecmp(end, "iB") == 0) {
-            end += 2;
-        }
-        if (*end)
-            return -1;
-    }
-    for (int i = 0; i < power; i++)
-        scale *= base;
-    if (value > ~0ULL / scale)
-        return -1;
-    *out = value * scale;
-    return 0;
-}
-
-/* ---- output ---- */
-
-/* virsh's vshPrettyCapacity with "%.2lf %s". */
-static void
-pretty(char *buf, size_t size, unsigned long long bytes)
-{
-    static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
-    double limit = 1024;
-    size_t u = 0;
-
-    while (u + 1 < sizeof(units) / sizeof(units[0]) && (double)bytes >= limit) {
-        limit *= 1024;
-        u++;
-    }
-    snprintf(buf, size, "%.2lf %s", (double)bytes / (limit / 1024), units[u]);
-}
-
-/* A table as virsh's vshTable prints it: a space before each cell, two
- * more after all but the last, dashes under the header (esxsh.h). */
-int
-table_add(table *t, const char *const *row)
-{
-    char **more = realloc(t->cells, (t->nrows + 1) * t->ncols * sizeof(char *));
-    if (!more)
-        return -1;
-    t->cells = more;
-    for (size_t c = 0; c < t->ncols; c++)
-        t->cells[t->nrows * t->ncols + c] = strdup(row[c] ? row[c] : "");
-    t->nrows++;
-    return 0;
-}
-
-void
-table_print(table *t)
-{
-    size_t width[MAX_COLUMNS] = { 0 };
-
-    for (size_t r = 0; r < t->nrows; r++)
-        for (size_t c = 0; c < t->ncols; c++) {
-            const char *cell = t->cells[r * t->ncols + c];
-            size_t w = cell ? strlen(cell) : 0;
-            if (w > width[c])
-                width[c] = w;
-        }
-    for (size_t r = 0; r < t->nrows; r++) {
-        for (size_t c = 0; c < t->ncols; c++) {
-            const char *cell = t->cells[r * t->ncols + c];
-            cell = cell ? cell : "";
-            printf(" %s", cell);
-            if (c + 1 < t->ncols)
-                printf("%*s", (int)(width[c] - strlen(cell) + 2), "");
-        }
-        printf("\n");
-        if (r == 0) {
-            for (size_t c = 0; c < t->ncols; c++)
-                for (size_t i = 0; i < width[c] + 3; i++)
-                    putchar('-');
-            printf("\n");
-        }
-    }
-    for (size_t i = 0; i < t->nrows * t->ncols; i++)
-        free(t->cells[i]);
-    free(t->cells);
-    t->cells = NULL;
-}
+#define POOL_OPT { "pool", OT_DATA, OF_REQ, "pool name or uuid", C_POOL, NULL }
+#define VOL_OPT { "vol", OT_DATA, OF_REQ, "volume name, key or path", C_VOLUME, NULL }
+#define VOL_POOL_OPT { "pool", OT_STRING, 0, "the pool to find the volume by name in", C_POOL, NULL }
 
 static const char *
 pool_state(int state)
@@ -203,62 +51,6 @@ vol_type(int type)
     }
 }
 
-/* ---- lookups, as virsh's ---- */
-
-/* By UUID when the text is as long as one, then by name. */
-static esxStoragePoolPtr
-find_pool(esxConnectPtr conn, const char *what)
-{
-    esxStoragePoolPtr pool = NULL;
-    if (strlen(what) == ESX_UUID_STRING_BUFLEN - 1)
-        pool = esxStoragePoolLookupByUUIDString(conn, what);
-    if (!pool)
-        pool = esxStoragePoolLookupByName(conn, what);
-    if (!pool) {
-        fprintf(stderr, "error: failed to get pool '%s'\n", what);
-        fail();
-    }
-    return pool;
-}
-
-/* By name in --pool (when given), then by key, then by path; a volume
- * found elsewhere than in --pool is refused. */
-static esxStorageVolPtr
-find_vol(esxConnectPtr conn, const char *what, const char *pool_name)
-{
-    esxStoragePoolPtr pool = NULL;
-    esxStorageVolPtr vol = NULL;
-
-    if (pool_name && !(pool = find_pool(conn, pool_name)))
-        return NULL;
-    if (pool)
-        vol = esxStorageVolLookupByName(pool, what);
-    if (!vol)
-        vol = esxStorageVolLookupByKey(conn, what);
-    if (!vol)
-        vol = esxStorageVolLookupByPath(conn, what);
-    if (!vol) {
-        if (pool)
-            fprintf(stderr, "error: failed to get vol '%s'\n", what);
-        else
-            fprintf(stderr, "error: failed to get vol '%s', specifying --pool might help\n", what);
-        fail();
-    } else if (pool) {
-        esxStoragePoolPtr in = esxStoragePoolLookupByVolume(vol);
-        if (in && strcmp(esxStoragePoolGetName(in), esxStoragePoolGetName(pool)) != 0) {
-            fprintf(stderr, "error: Requested volume '%s' is not in pool '%s'\n", what,
-                    esxStoragePoolGetName(pool));
-            esxStorageVolFree(vol);
-            vol = NULL;
-        }
-        if (in)
-            esxStoragePoolFree(in);
-    }
-    if (pool)
-        esxStoragePoolFree(pool);
-    return vol;
-}
-
 static int
 by_pool_name(const void *a, const void *b)
 {
@@ -275,41 +67,64 @@ by_vol_name(const void *a, const void *b)
 
 /* ---- pools ---- */
 
-static int
-cmd_pool_list(esxConnectPtr conn, int argc, char **argv)
+static bool
+cmd_pool_list(shell *sh, const cmd *c)
 {
-    int details = has_flag(argc, argv, "--details");
+    bool details = opt_bool(c, "details"), uuid = opt_bool(c, "uuid"), name = opt_bool(c, "name");
     unsigned int flags = ESX_CONNECT_LIST_STORAGE_POOLS_ACTIVE;
     esxStoragePoolPtr *pools = NULL;
-    table t = { details ? 7 : 3, 0, NULL };
+    esxConnectPtr conn;
+    table *t = NULL;
     int n;
 
-    if (has_flag(argc, argv, "--all"))
-        flags = 0;
-    else if (has_flag(argc, argv, "--inactive"))
-        flags = ESX_CONNECT_LIST_STORAGE_POOLS_INACTIVE;
-    n = esxConnectListAllStoragePools(conn, &pools, flags);
-    if (n < 0)
-        return fail();
-    qsort(pools, (size_t)n, sizeof(*pools), by_pool_name);
-    if (details) {
-        const char *head[] = { "Name", "State", "Autostart", "Persistent", "Capacity", "Allocation", "Available" };
-        table_add(&t, head);
-    } else {
-        const char *head[] = { "Name", "State", "Autostart" };
-        table_add(&t, head);
+    if (opt_bool(c, "all") && opt_bool(c, "inactive")) {
+        err(sh, "Options --%s and --%s are mutually exclusive", "all", "inactive");
+        return false;
     }
+    if (details && (uuid || name)) {
+        err(sh, "Options --%s and --%s are mutually exclusive", "details", uuid ? "uuid" : "name");
+        return false;
+    }
+    if (opt_bool(c, "inactive"))
+        flags = ESX_CONNECT_LIST_STORAGE_POOLS_INACTIVE;
+    if (opt_bool(c, "all"))
+        flags = ESX_CONNECT_LIST_STORAGE_POOLS_ACTIVE | ESX_CONNECT_LIST_STORAGE_POOLS_INACTIVE;
+    if (opt_bool(c, "autostart"))
+        flags |= ESX_CONNECT_LIST_STORAGE_POOLS_AUTOSTART;
+    if (opt_bool(c, "no-autostart"))
+        flags |= ESX_CONNECT_LIST_STORAGE_POOLS_NO_AUTOSTART;
+    if (opt_bool(c, "persistent"))
+        flags |= ESX_CONNECT_LIST_STORAGE_POOLS_PERSISTENT;
+    if (opt_bool(c, "transient"))
+        flags |= ESX_CONNECT_LIST_STORAGE_POOLS_TRANSIENT;
+    if (!(conn = need_conn(sh)))
+        return false;
+    if ((n = esxConnectListAllStoragePools(conn, &pools, flags)) < 0)
+        return save_error(sh);
+    qsort(pools, (size_t)n, sizeof(*pools), by_pool_name);
+    if (!uuid && !name)
+        t = details ? table_new(7, "Name", "State", "Autostart", "Persistent", "Capacity", "Allocation",
+                                "Available")
+                    : table_new(3, "Name", "State", "Autostart");
     for (int i = 0; i < n; i++) {
-        int autostart = 0;
-        int persistent = esxStoragePoolIsPersistent(pools[i]);
+        int autostart = 0, persistent;
         esxStoragePoolInfo info;
-        char cap[32] = "-", alloc[32] = "-", avail[32] = "-";
-        const char *state;
-        const char *auto_text = esxStoragePoolGetAutostart(pools[i], &autostart) < 0
-            ? "no autostart" : autostart ? "yes" : "no";
+        char cap[32] = "-", alloc[32] = "-", avail[32] = "-", u[ESX_UUID_STRING_BUFLEN];
+        const char *state, *auto_text;
 
+        if (uuid || name) {
+            if (uuid && esxStoragePoolGetUUIDString(pools[i], u) == 0)
+                out(sh, "%-36s%c", u, name ? ' ' : '\n');
+            if (name)
+                out(sh, "%-20s\n", esxStoragePoolGetName(pools[i]));
+            esxStoragePoolFree(pools[i]);
+            continue;
+        }
+        persistent = esxStoragePoolIsPersistent(pools[i]);
+        auto_text = esxStoragePoolGetAutostart(pools[i], &autostart) < 0 ? "no autostart"
+                    : autostart ? "yes" : "no";
         if (esxStoragePoolGetInfo(pools[i], &info) < 0) {
-            fprintf(stderr, "error: Could not retrieve pool information\n");
+            err(sh, "%s", "Could not retrieve pool information");
             state = "unknown";
             strcpy(cap, "unknown");
             strcpy(alloc, "unknown");
@@ -317,330 +132,396 @@ cmd_pool_list(esxConnectPtr conn, int argc, char **argv)
         } else if (details) {
             state = pool_state(info.state);
             if (info.state == ESX_STORAGE_POOL_RUNNING || info.state == ESX_STORAGE_POOL_DEGRADED) {
-                pretty(cap, sizeof(cap), info.capacity);
-                pretty(alloc, sizeof(alloc), info.allocation);
-                pretty(avail, sizeof(avail), info.available);
+                pretty_size(cap, sizeof(cap), info.capacity);
+                pretty_size(alloc, sizeof(alloc), info.allocation);
+                pretty_size(avail, sizeof(avail), info.available);
             }
         } else {
             state = esxStoragePoolIsActive(pools[i]) == 1 ? "active" : "inactive";
         }
-        {
-            const char *row[] = { esxStoragePoolGetName(pools[i]), state, auto_text,
-                                  persistent < 0 ? "unknown" : persistent ? "yes" : "no",
-                                  cap, alloc, avail };
-            table_add(&t, row);
-        }
+        table_add(t, esxStoragePoolGetName(pools[i]), state, auto_text,
+                  persistent < 0 ? "unknown" : persistent ? "yes" : "no", cap, alloc, avail);
         esxStoragePoolFree(pools[i]);
     }
     free(pools);
-    table_print(&t);
-    return 0;
+    reset_error(sh);
+    if (t)
+        table_print(sh, t);
+    return true;
 }
 
-/* Runs fn on the pool named by the first argument. */
-static int
-with_pool(esxConnectPtr conn, int argc, char **argv, const char *usage,
-          int (*fn)(esxStoragePoolPtr pool, int argc, char **argv))
+static bool
+cmd_pool_info(shell *sh, const cmd *c)
 {
-    const char *what = arg(argc, argv, 0);
-    esxStoragePoolPtr pool;
-    int rc;
-
-    if (!what)
-        return usage_error(usage);
-    if (!(pool = find_pool(conn, what)))
-        return 1;
-    rc = fn(pool, argc, argv);
-    esxStoragePoolFree(pool);
-    return rc;
-}
-
-static int
-do_pool_info(esxStoragePoolPtr pool, int argc, char **argv)
-{
+    esxStoragePoolPtr pool = opt_pool(sh, c, "pool", BY_ANY);
     char uuid[ESX_UUID_STRING_BUFLEN];
     esxStoragePoolInfo info;
     int autostart = 0, persistent;
-    int bytes = has_flag(argc, argv, "--bytes");
+    bool ok = false;
 
-    printf("%-15s %s\n", "Name:", esxStoragePoolGetName(pool));
+    if (!pool)
+        return false;
+    out(sh, "%-15s %s\n", "Name:", esxStoragePoolGetName(pool));
     if (esxStoragePoolGetUUIDString(pool, uuid) == 0)
-        printf("%-15s %s\n", "UUID:", uuid);
-    if (esxStoragePoolGetInfo(pool, &info) < 0)
-        return fail();
-    printf("%-15s %s\n", "State:", pool_state(info.state));
+        out(sh, "%-15s %s\n", "UUID:", uuid);
+    if (esxStoragePoolGetInfo(pool, &info) < 0) {
+        save_error(sh);
+        goto out;
+    }
+    out(sh, "%-15s %s\n", "State:", pool_state(info.state));
     persistent = esxStoragePoolIsPersistent(pool);
-    printf("%-15s %s\n", "Persistent:", persistent < 0 ? "unknown" : persistent ? "yes" : "no");
+    out(sh, "%-15s %s\n", "Persistent:", persistent < 0 ? "unknown" : persistent ? "yes" : "no");
     if (esxStoragePoolGetAutostart(pool, &autostart) < 0)
-        printf("%-15s %s\n", "Autostart:", "no autostart");
+        out(sh, "%-15s %s\n", "Autostart:", "no autostart");
     else
-        printf("%-15s %s\n", "Autostart:", autostart ? "yes" : "no");
+        out(sh, "%-15s %s\n", "Autostart:", autostart ? "yes" : "no");
     if (info.state == ESX_STORAGE_POOL_RUNNING || info.state == ESX_STORAGE_POOL_DEGRADED) {
-        if (bytes) {
-            printf("%-15s %llu\n", "Capacity:", info.capacity);
-            printf("%-15s %llu\n", "Allocation:", info.allocation);
-            printf("%-15s %llu\n", "Available:", info.available);
+        if (opt_bool(c, "bytes")) {
+            out(sh, "%-15s %llu\n", "Capacity:", info.capacity);
+            out(sh, "%-15s %llu\n", "Allocation:", info.allocation);
+            out(sh, "%-15s %llu\n", "Available:", info.available);
         } else {
             char b[32];
-            pretty(b, sizeof(b), info.capacity);
-            printf("%-15s %s\n", "Capacity:", b);
-            pretty(b, sizeof(b), info.allocation);
-            printf("%-15s %s\n", "Allocation:", b);
-            pretty(b, sizeof(b), info.available);
-            printf("%-15s %s\n", "Available:", b);
+            pretty_size(b, sizeof(b), info.capacity);
+            out(sh, "%-15s %s\n", "Capacity:", b);
+            pretty_size(b, sizeof(b), info.allocation);
+            out(sh, "%-15s %s\n", "Allocation:", b);
+            pretty_size(b, sizeof(b), info.available);
+            out(sh, "%-15s %s\n", "Available:", b);
         }
     }
-    return 0;
+    reset_error(sh);
+    ok = true;
+out:
+    esxStoragePoolFree(pool);
+    return ok;
 }
 
-static int
-do_pool_dumpxml(esxStoragePoolPtr pool, int argc, char **argv)
+static bool
+cmd_pool_dumpxml(shell *sh, const cmd *c)
 {
+    esxStoragePoolPtr pool = opt_pool(sh, c, "pool", BY_ANY);
     char *xml;
-    (void)argc; (void)argv;
-    if (!(xml = esxStoragePoolGetXMLDesc(pool, 0)))
-        return fail();
-    printf("%s", xml);
+    if (!pool)
+        return false;
+    if ((xml = esxStoragePoolGetXMLDesc(pool, 0)))
+        out(sh, "%s", xml);
+    else
+        save_error(sh);
+    esxStoragePoolFree(pool);
     free(xml);
-    return 0;
+    return xml != NULL;
 }
 
-static int
-do_pool_refresh(esxStoragePoolPtr pool, int argc, char **argv)
+static bool
+cmd_pool_refresh(shell *sh, const cmd *c)
 {
-    const char *name = esxStoragePoolGetName(pool);
-    (void)argc; (void)argv;
-    if (esxStoragePoolRefresh(pool, 0) < 0) {
-        fprintf(stderr, "error: Failed to refresh pool %s\n", name);
-        return fail();
-    }
-    printf("Pool %s refreshed\n", name);
-    return 0;
-}
-
-static int
-do_pool_autostart(esxStoragePoolPtr pool, int argc, char **argv)
-{
-    int disable = has_flag(argc, argv, "--disable");
-    const char *name = esxStoragePoolGetName(pool);
-
-    if (esxStoragePoolSetAutostart(pool, !disable) < 0) {
-        fprintf(stderr, "error: failed to %s pool %s as autostarted\n", disable ? "unmark" : "mark", name);
-        return fail();
-    }
-    printf("Pool %s %s as autostarted\n", name, disable ? "unmarked" : "marked");
-    return 0;
-}
-
-static int cmd_pool_info(esxConnectPtr c, int argc, char **argv) { return with_pool(c, argc, argv, "pool-info POOL [--bytes]", do_pool_info); }
-static int cmd_pool_dumpxml(esxConnectPtr c, int argc, char **argv) { return with_pool(c, argc, argv, "pool-dumpxml POOL", do_pool_dumpxml); }
-static int cmd_pool_refresh(esxConnectPtr c, int argc, char **argv) { return with_pool(c, argc, argv, "pool-refresh POOL", do_pool_refresh); }
-static int cmd_pool_autostart(esxConnectPtr c, int argc, char **argv) { return with_pool(c, argc, argv, "pool-autostart POOL [--disable]", do_pool_autostart); }
-
-static int
-do_vol_list(esxStoragePoolPtr pool, int argc, char **argv)
-{
-    int details = has_flag(argc, argv, "--details");
-    esxStorageVolPtr *vols = NULL;
-    table t = { details ? 5 : 2, 0, NULL };
-    int n = esxStoragePoolListAllVolumes(pool, &vols, 0);
-
-    if (n < 0)
-        return fail();
-    qsort(vols, (size_t)n, sizeof(*vols), by_vol_name);
-    if (details) {
-        const char *head[] = { "Name", "Path", "Type", "Capacity", "Allocation" };
-        table_add(&t, head);
+    esxStoragePoolPtr pool = opt_pool(sh, c, "pool", BY_ANY);
+    bool ok;
+    if (!pool)
+        return false;
+    ok = esxStoragePoolRefresh(pool, 0) == 0;
+    if (ok) {
+        out_extra(sh, "Pool %s refreshed\n", opt_string(c, "pool"));
     } else {
-        const char *head[] = { "Name", "Path" };
-        table_add(&t, head);
+        save_error(sh);
+        err(sh, "Failed to refresh pool %s", opt_string(c, "pool"));
     }
+    esxStoragePoolFree(pool);
+    return ok;
+}
+
+static bool
+cmd_pool_autostart(shell *sh, const cmd *c)
+{
+    esxStoragePoolPtr pool = opt_pool(sh, c, "pool", BY_ANY);
+    bool disable = opt_bool(c, "disable"), ok;
+    const char *name = opt_string(c, "pool");
+    if (!pool)
+        return false;
+    ok = esxStoragePoolSetAutostart(pool, !disable) == 0;
+    if (ok) {
+        out_extra(sh, "Pool %s %s as autostarted\n", name, disable ? "unmarked" : "marked");
+    } else {
+        save_error(sh);
+        err(sh, "failed to %s pool %s as autostarted", disable ? "unmark" : "mark", name);
+    }
+    esxStoragePoolFree(pool);
+    return ok;
+}
+
+static bool
+cmd_pool_uuid(shell *sh, const cmd *c)
+{
+    esxStoragePoolPtr pool = opt_pool(sh, c, "pool", BY_NAME);
+    char uuid[ESX_UUID_STRING_BUFLEN];
+    if (!pool)
+        return false;
+    if (esxStoragePoolGetUUIDString(pool, uuid) == 0)
+        out(sh, "%s\n", uuid);
+    else
+        err(sh, "%s", "failed to get pool UUID");
+    esxStoragePoolFree(pool);
+    return true;
+}
+
+static bool
+cmd_pool_name(shell *sh, const cmd *c)
+{
+    esxStoragePoolPtr pool = opt_pool(sh, c, "pool", BY_UUID);
+    if (!pool)
+        return false;
+    out(sh, "%s\n", esxStoragePoolGetName(pool));
+    esxStoragePoolFree(pool);
+    return true;
+}
+
+/* ---- volumes ---- */
+
+static bool
+cmd_vol_list(shell *sh, const cmd *c)
+{
+    bool details = opt_bool(c, "details");
+    esxStoragePoolPtr pool = opt_pool(sh, c, "pool", BY_ANY);
+    esxStorageVolPtr *vols = NULL;
+    table *t;
+    int n;
+
+    if (!pool)
+        return false;
+    n = esxStoragePoolListAllVolumes(pool, &vols, 0);
+    esxStoragePoolFree(pool);
+    if (n < 0)
+        return save_error(sh);
+    qsort(vols, (size_t)n, sizeof(*vols), by_vol_name);
+    t = details ? table_new(5, "Name", "Path", "Type", "Capacity", "Allocation") : table_new(2, "Name", "Path");
     for (int i = 0; i < n; i++) {
         char *path = esxStorageVolGetPath(vols[i]);
         esxStorageVolInfo info;
         char cap[32] = "unknown", alloc[32] = "unknown";
         const char *type = "unknown";
-
         if (details && esxStorageVolGetInfo(vols[i], &info) == 0) {
             type = vol_type(info.type);
-            pretty(cap, sizeof(cap), info.capacity);
-            pretty(alloc, sizeof(alloc), info.allocation);
+            pretty_size(cap, sizeof(cap), info.capacity);
+            pretty_size(alloc, sizeof(alloc), info.allocation);
         }
-        {
-            const char *row[] = { esxStorageVolGetName(vols[i]), path ? path : "unknown", type, cap, alloc };
-            table_add(&t, row);
-        }
+        table_add(t, esxStorageVolGetName(vols[i]), path ? path : "unknown", type, cap, alloc);
         free(path);
         esxStorageVolFree(vols[i]);
     }
     free(vols);
-    table_print(&t);
-    return 0;
+    reset_error(sh);
+    table_print(sh, t);
+    return true;
 }
 
-static int cmd_vol_list(esxConnectPtr c, int argc, char **argv) { return with_pool(c, argc, argv, "vol-list POOL [--details]", do_vol_list); }
-
-/* ---- volumes ---- */
-
-/* Runs fn on the volume named by the first argument (and --pool). */
-static int
-with_vol(esxConnectPtr conn, int argc, char **argv, const char *usage,
-         int (*fn)(esxConnectPtr conn, esxStorageVolPtr vol, int argc, char **argv))
+static bool
+cmd_vol_info(shell *sh, const cmd *c)
 {
-    const char *what = arg(argc, argv, 0);
-    esxStorageVolPtr vol;
-    int rc;
-
-    if (!what)
-        return usage_error(usage);
-    if (!(vol = find_vol(conn, what, option(argc, argv, "--pool"))))
-        return 1;
-    rc = fn(conn, vol, argc, argv);
-    esxStorageVolFree(vol);
-    return rc;
-}
-
-static int
-do_vol_info(esxConnectPtr conn, esxStorageVolPtr vol, int argc, char **argv)
-{
+    esxStorageVolPtr vol = opt_vol(sh, c, "vol", "pool", BY_ANY);
     esxStorageVolInfo info;
-    (void)conn;
-
-    printf("%-15s %s\n", "Name:", esxStorageVolGetName(vol));
-    if (esxStorageVolGetInfo(vol, &info) < 0)
-        return fail();
-    printf("%-15s %s\n", "Type:", vol_type(info.type));
-    if (has_flag(argc, argv, "--bytes")) {
-        printf("%-15s %llu %s\n", "Capacity:", info.capacity, "bytes");
-        printf("%-15s %llu %s\n", "Allocation:", info.allocation, "bytes");
+    bool ok;
+    if (!vol)
+        return false;
+    out(sh, "%-15s %s\n", "Name:", esxStorageVolGetName(vol));
+    ok = esxStorageVolGetInfo(vol, &info) == 0;
+    if (!ok) {
+        save_error(sh);
     } else {
-        char b[32];
-        pretty(b, sizeof(b), info.capacity);
-        printf("%-15s %s\n", "Capacity:", b);
-        pretty(b, sizeof(b), info.allocation);
-        printf("%-15s %s\n", "Allocation:", b);
+        const char *alloc = opt_bool(c, "physical") ? "Physical:" : "Allocation:";
+        out(sh, "%-15s %s\n", "Type:", vol_type(info.type));
+        if (opt_bool(c, "bytes")) {
+            out(sh, "%-15s %llu %s\n", "Capacity:", info.capacity, "bytes");
+            out(sh, "%-15s %llu %s\n", alloc, info.allocation, "bytes");
+        } else {
+            char b[32];
+            pretty_size(b, sizeof(b), info.capacity);
+            out(sh, "%-15s %s\n", "Capacity:", b);
+            pretty_size(b, sizeof(b), info.allocation);
+            out(sh, "%-15s %s\n", alloc, b);
+        }
     }
-    return 0;
+    esxStorageVolFree(vol);
+    return ok;
 }
 
-static int
-do_vol_dumpxml(esxConnectPtr conn, esxStorageVolPtr vol, int argc, char **argv)
+static bool
+cmd_vol_dumpxml(shell *sh, const cmd *c)
 {
+    esxStorageVolPtr vol = opt_vol(sh, c, "vol", "pool", BY_ANY);
     char *xml;
-    (void)conn; (void)argc; (void)argv;
-    if (!(xml = esxStorageVolGetXMLDesc(vol, 0)))
-        return fail();
-    printf("%s", xml);
-    free(xml);
-    return 0;
-}
-
-static int
-do_vol_path(esxConnectPtr conn, esxStorageVolPtr vol, int argc, char **argv)
-{
-    char *path;
-    (void)conn; (void)argc; (void)argv;
-    if (!(path = esxStorageVolGetPath(vol)))
-        return fail();
-    printf("%s\n", path);
-    free(path);
-    return 0;
-}
-
-static int
-do_vol_key(esxConnectPtr conn, esxStorageVolPtr vol, int argc, char **argv)
-{
-    const char *key = esxStorageVolGetKey(vol);
-    (void)conn; (void)argc; (void)argv;
-    if (!key)
-        return fail();
-    printf("%s\n", key);
-    return 0;
-}
-
-static int
-do_vol_pool(esxConnectPtr conn, esxStorageVolPtr vol, int argc, char **argv)
-{
-    esxStoragePoolPtr pool = esxStoragePoolLookupByVolume(vol);
-    char uuid[ESX_UUID_STRING_BUFLEN];
-    (void)conn;
-    if (!pool)
-        return fail();
-    if (has_flag(argc, argv, "--uuid") && esxStoragePoolGetUUIDString(pool, uuid) == 0)
-        printf("%s\n", uuid);
+    if (!vol)
+        return false;
+    if ((xml = esxStorageVolGetXMLDesc(vol, 0)))
+        out(sh, "%s", xml);
     else
-        printf("%s\n", esxStoragePoolGetName(pool));
+        save_error(sh);
+    esxStorageVolFree(vol);
+    free(xml);
+    return xml != NULL;
+}
+
+static bool
+cmd_vol_path(shell *sh, const cmd *c)
+{
+    esxStorageVolPtr vol = opt_vol(sh, c, "vol", "pool", BY_ANY);
+    char *path;
+    if (!vol)
+        return false;
+    if ((path = esxStorageVolGetPath(vol)))
+        out(sh, "%s\n", path);
+    else
+        save_error(sh);
+    esxStorageVolFree(vol);
+    free(path);
+    return path != NULL;
+}
+
+static bool
+cmd_vol_key(shell *sh, const cmd *c)
+{
+    esxStorageVolPtr vol = opt_vol(sh, c, "vol", "pool", BY_ANY);
+    const char *key;
+    bool ok;
+    if (!vol)
+        return false;
+    key = esxStorageVolGetKey(vol);
+    if ((ok = key != NULL))
+        out(sh, "%s\n", key);
+    else
+        save_error(sh);
+    esxStorageVolFree(vol);
+    return ok;
+}
+
+static bool
+cmd_vol_pool(shell *sh, const cmd *c)
+{
+    esxStorageVolPtr vol = opt_vol(sh, c, "vol", NULL, BY_UUID);
+    esxStoragePoolPtr pool;
+    char uuid[ESX_UUID_STRING_BUFLEN];
+    if (!vol)
+        return false;
+    pool = esxStoragePoolLookupByVolume(vol);
+    esxStorageVolFree(vol);
+    if (!pool) {
+        save_error(sh);
+        err(sh, "%s", "failed to get parent pool");
+        return false;
+    }
+    if (opt_bool(c, "uuid")) {
+        if (esxStoragePoolGetUUIDString(pool, uuid) == 0)
+            out(sh, "%s\n", uuid);
+    } else {
+        out(sh, "%s\n", esxStoragePoolGetName(pool));
+    }
     esxStoragePoolFree(pool);
-    return 0;
+    return true;
 }
 
-static int
-do_vol_delete(esxConnectPtr conn, esxStorageVolPtr vol, int argc, char **argv)
+static bool
+cmd_vol_name(shell *sh, const cmd *c)
 {
-    const char *name = esxStorageVolGetName(vol);
-    (void)conn; (void)argc; (void)argv;
-    if (esxStorageVolDelete(vol, 0) < 0) {
-        fprintf(stderr, "error: Failed to delete vol %s\n", name);
-        return fail();
+    esxStorageVolPtr vol = opt_vol(sh, c, "vol", NULL, BY_UUID);
+    if (!vol)
+        return false;
+    out(sh, "%s\n", esxStorageVolGetName(vol));
+    esxStorageVolFree(vol);
+    return true;
+}
+
+static bool
+cmd_vol_delete(shell *sh, const cmd *c)
+{
+    esxStorageVolPtr vol = opt_vol(sh, c, "vol", "pool", BY_ANY);
+    char *name;
+    bool ok;
+    if (!vol)
+        return false;
+    name = strdup(esxStorageVolGetName(vol));
+    ok = esxStorageVolDelete(vol, 0) == 0;
+    if (ok) {
+        out_extra(sh, "Vol %s deleted\n", name);
+    } else {
+        save_error(sh);
+        err(sh, "Failed to delete vol %s", name);
     }
-    printf("Vol %s deleted\n", name);
-    return 0;
+    free(name);
+    esxStorageVolFree(vol);
+    return ok;
 }
 
-static int
-do_vol_wipe(esxConnectPtr conn, esxStorageVolPtr vol, int argc, char **argv)
+static bool
+cmd_vol_wipe(shell *sh, const cmd *c)
 {
-    const char *name = esxStorageVolGetName(vol);
-    (void)conn; (void)argc; (void)argv;
-    if (esxStorageVolWipe(vol, 0) < 0) {
-        fprintf(stderr, "error: Failed to wipe vol %s\n", name);
-        return fail();
+    const char *algorithm = opt_string(c, "algorithm");
+    esxStorageVolPtr vol;
+    char *name;
+    bool ok;
+    if (algorithm && strcmp(algorithm, "zero") != 0) {
+        err(sh, "Unsupported algorithm '%s'", algorithm);
+        return false;
     }
-    printf("Vol %s wiped\n", name);
-    return 0;
+    if (!(vol = opt_vol(sh, c, "vol", "pool", BY_ANY)))
+        return false;
+    name = strdup(esxStorageVolGetName(vol));
+    ok = esxStorageVolWipe(vol, 0) == 0;
+    if (ok) {
+        out_extra(sh, "Vol %s wiped\n", name);
+    } else {
+        save_error(sh);
+        err(sh, "Failed to wipe vol %s", name);
+    }
+    free(name);
+    esxStorageVolFree(vol);
+    return ok;
 }
 
-static int
-do_vol_resize(esxConnectPtr conn, esxStorageVolPtr vol, int argc, char **argv)
+static bool
+cmd_vol_resize(shell *sh, const cmd *c)
 {
-    const char *text = arg(argc, argv, 1);
+    const char *text = opt_string(c, "capacity");
     unsigned int flags = 0;
-    int delta = has_flag(argc, argv, "--delta");
+    bool delta = opt_bool(c, "delta");
     unsigned long long capacity;
-    /* Read now: every call, this one too, resets the last error. */
-    const char *name = esxStorageVolGetName(vol);
-    (void)conn;
+    esxStorageVolPtr vol;
+    char *name;
+    bool ok;
 
-    if (!text)
-        return usage_error("vol-resize VOL CAPACITY [--pool P] [--allocate] [--delta] [--shrink]");
-    if (has_flag(argc, argv, "--allocate"))
+    if (opt_bool(c, "allocate"))
         flags |= ESX_STORAGE_VOL_RESIZE_ALLOCATE;
-    if (has_flag(argc, argv, "--shrink"))
+    if (opt_bool(c, "shrink"))
         flags |= ESX_STORAGE_VOL_RESIZE_SHRINK;
     if (*text == '-') {
         if (!(flags & ESX_STORAGE_VOL_RESIZE_SHRINK)) {
-            fprintf(stderr, "error: negative size requires --shrink\n");
-            return 1;
+            err(sh, "%s", "negative size requires --shrink");
+            return false;
         }
         text++;
-        delta = 1;
+        delta = true;
     }
     if (delta)
         flags |= ESX_STORAGE_VOL_RESIZE_DELTA;
-    if (parse_size(text, &capacity) < 0) {
-        fprintf(stderr, "error: Malformed size %s\n", text);
-        return 1;
+    if (parse_scaled(text, 1, ~0ULL, &capacity) < 0) {
+        err(sh, "Malformed size %s", text);
+        return false;
     }
-    if (esxStorageVolResize(vol, capacity, flags) < 0) {
-        fprintf(stderr, delta ? "error: Failed to change size of volume '%s' by %s\n"
-                              : "error: Failed to change size of volume '%s' to %s\n",
-                name, text);
-        return fail();
+    if (!(vol = opt_vol(sh, c, "vol", "pool", BY_ANY)))
+        return false;
+    name = strdup(esxStorageVolGetName(vol));
+    ok = esxStorageVolResize(vol, capacity, flags) == 0;
+    if (!ok) {
+        save_error(sh);
+        err(sh, delta ? "Failed to change size of volume '%s' by %s" : "Failed to change size of volume '%s' to %s",
+            name, text);
+    } else {
+        out_extra(sh, delta ? "Size of volume '%s' successfully changed by %s\n"
+                            : "Size of volume '%s' successfully changed to %s\n",
+                  name, text);
     }
-    printf(delta ? "Size of volume '%s' successfully changed by %s\n"
-                 : "Size of volume '%s' successfully changed to %s\n",
-           name, text);
-    return 0;
+    free(name);
+    esxStorageVolFree(vol);
+    return ok;
 }
 
 /* A copy of `xml` whose first <name> holds `name` (escaped). */
@@ -649,441 +530,532 @@ renamed(const char *xml, const char *name)
 {
     const char *open = strstr(xml, "<name>");
     const char *close = open ? strstr(open, "</name>") : NULL;
-    size_t extra = 0;
-    char *out, *p;
-
-    if (!close)
+    char *e, *o;
+    if (!close || !(e = xml_escape(name)))
         return NULL;
-    for (const char *s = name; *s; s++)
-        extra += *s == '&' ? 5 : (*s == '<' || *s == '>') ? 4 : 1;
-    out = malloc(strlen(xml) + extra + 1);
-    if (!out)
-        return NULL;
-    p = out;
-    memcpy(p, xml, (size_t)(open - xml) + 6);
-    p += (open - xml) + 6;
-    for (const char *s = name; *s; s++) {
-        const char *e = *s == '&' ? "&amp;" : *s == '<' ? "&lt;" : *s == '>' ? "&gt;" : NULL;
-        if (e) {
-            memcpy(p, e, strlen(e));
-            p += strlen(e);
-        } else {
-            *p++ = *s;
-        }
+    if ((o = malloc(strlen(xml) + strlen(e) + 1))) {
+        memcpy(o, xml, (size_t)(open - xml) + 6);
+        strcpy(o + (open - xml) + 6, e);
+        strcat(o, close);
     }
-    strcpy(p, close);
-    return out;
+    free(e);
+    return o;
 }
 
-static int
-do_vol_clone(esxConnectPtr conn, esxStorageVolPtr vol, int argc, char **argv)
+static bool
+cmd_vol_clone(shell *sh, const cmd *c)
 {
-    const char *name = arg(argc, argv, 1);
+    esxStorageVolPtr vol = opt_vol(sh, c, "vol", "pool", BY_ANY), copy = NULL;
+    const char *newname = opt_string(c, "newname");
     esxStoragePoolPtr pool;
-    esxStorageVolPtr copy;
-    char *xml, *clone_xml;
-    const char *from = esxStorageVolGetName(vol);
-    (void)conn;
+    char *xml, *clone_xml, *from;
+    bool ok = false;
 
-    if (!name)
-        return usage_error("vol-clone VOL NEWNAME [--pool P]");
-    if (!(pool = esxStoragePoolLookupByVolume(vol)))
-        return fail();
+    if (!vol)
+        return false;
+    from = strdup(esxStorageVolGetName(vol));
+    if (!(pool = esxStoragePoolLookupByVolume(vol))) {
+        save_error(sh);
+        err(sh, "%s", "failed to get parent pool");
+        goto out;
+    }
     xml = esxStorageVolGetXMLDesc(vol, 0);
-    clone_xml = xml ? renamed(xml, name) : NULL;
+    if (!xml)
+        save_error(sh);
+    clone_xml = xml ? renamed(xml, newname) : NULL;
     free(xml);
-    if (!clone_xml) {
-        int rc = fail();
-        esxStoragePoolFree(pool);
-        return rc;
+    if (clone_xml && opt_bool(c, "print-xml")) {
+        out(sh, "%s", clone_xml);
+        ok = true;
+    } else if (clone_xml) {
+        if (!(copy = esxStorageVolCreateXMLFrom(pool, clone_xml, vol, 0))) {
+            save_error(sh);
+            err(sh, "Failed to clone vol from %s", from);
+        } else {
+            out_extra(sh, "Vol %s cloned from %s\n", esxStorageVolGetName(copy), from);
+            esxStorageVolFree(copy);
+            ok = true;
+        }
     }
-    copy = esxStorageVolCreateXMLFrom(pool, clone_xml, vol, 0);
     free(clone_xml);
-    if (!copy) {
-        fprintf(stderr, "error: Failed to clone vol from %s\n", from);
-        fail();
-        esxStoragePoolFree(pool);
-        return 1;
-    }
     esxStoragePoolFree(pool);
-    printf("Vol %s cloned from %s\n", esxStorageVolGetName(copy), esxStorageVolGetName(vol));
-    esxStorageVolFree(copy);
-    return 0;
+out:
+    free(from);
+    esxStorageVolFree(vol);
+    return ok;
 }
 
-static int
-do_vol_download(esxConnectPtr conn, esxStorageVolPtr vol, int argc, char **argv)
+static bool
+create_in(shell *sh, const cmd *c, const char *xml, esxStorageVolPtr source, esxStorageVolPtr *made)
 {
-    const char *file = arg(argc, argv, 1);
-    unsigned long long offset = 0, length = 0;
-    esxStreamPtr st;
-    FILE *out;
-    char *buf;
-    int rc = 0, n;
-    const char *name = esxStorageVolGetName(vol);
-
-    if (!file)
-        return usage_error("vol-download VOL FILE [--pool P] [--offset N] [--length N]");
-    if ((option(argc, argv, "--offset") && parse_size(option(argc, argv, "--offset"), &offset) < 0) ||
-        (option(argc, argv, "--length") && parse_size(option(argc, argv, "--length"), &length) < 0)) {
-        fprintf(stderr, "error: Unable to parse integer\n");
-        return 1;
-    }
-    if (!(out = fopen(file, "wb"))) {
-        fprintf(stderr, "error: cannot create %s: %s\n", file, strerror(errno));
-        return 1;
-    }
-    if (!(buf = malloc(1 << 18)) || !(st = esxStreamNew(conn, 0))) {
-        free(buf);
-        fclose(out);
-        return fail();
-    }
-    if (esxStorageVolDownload(vol, st, offset, length, 0) < 0) {
-        fprintf(stderr, "error: cannot download from volume %s\n", name);
-        rc = fail();
-    } else {
-        while ((n = esxStreamRecv(st, buf, 1 << 18)) > 0) {
-            if (fwrite(buf, 1, (size_t)n, out) != (size_t)n) {
-                fprintf(stderr, "error: cannot write %s: %s\n", file, strerror(errno));
-                esxStreamAbort(st);
-                rc = 1;
-                break;
-            }
-        }
-        if (rc == 0 && (n < 0 || esxStreamFinish(st) < 0)) {
-            fprintf(stderr, "error: cannot receive data from volume %s\n", name);
-            rc = fail();
-        }
-    }
-    esxStreamFree(st);
-    free(buf);
-    if (fclose(out) != 0 && rc == 0) {
-        fprintf(stderr, "error: cannot close %s: %s\n", file, strerror(errno));
-        rc = 1;
-    }
-    if (rc != 0)
-        remove(file);
-    return rc;
-}
-
-static int
-do_vol_upload(esxConnectPtr conn, esxStorageVolPtr vol, int argc, char **argv)
-{
-    const char *file = arg(argc, argv, 1);
-    unsigned long long offset = 0, length = 0;
-    esxStreamPtr st;
-    FILE *in;
-    char *buf;
-    size_t n;
-    int rc = 0;
-    const char *name = esxStorageVolGetName(vol);
-
-    if (!file)
-        return usage_error("vol-upload VOL FILE [--pool P] [--offset N] [--length N]");
-    if ((option(argc, argv, "--offset") && parse_size(option(argc, argv, "--offset"), &offset) < 0) ||
-        (option(argc, argv, "--length") && parse_size(option(argc, argv, "--length"), &length) < 0)) {
-        fprintf(stderr, "error: Unable to parse integer\n");
-        return 1;
-    }
-    if (!(in = fopen(file, "rb"))) {
-        fprintf(stderr, "error: cannot read %s\n", file);
-        return 1;
-    }
-    if (!(buf = malloc(1 << 18)) || !(st = esxStreamNew(conn, 0))) {
-        free(buf);
-        fclose(in);
-        return fail();
-    }
-    if (esxStorageVolUpload(vol, st, offset, length, 0) < 0) {
-        fprintf(stderr, "error: cannot upload to volume %s\n", name);
-        rc = fail();
-    } else {
-        while ((n = fread(buf, 1, 1 << 18, in)) > 0) {
-            if (esxStreamSend(st, buf, n) < 0) {
-                fprintf(stderr, "error: cannot send data to volume %s\n", name);
-                rc = fail();
-                esxStreamAbort(st);
-                break;
-            }
-        }
-        if (rc == 0 && ferror(in)) {
-            fprintf(stderr, "error: cannot read %s\n", file);
-            esxStreamAbort(st);
-            rc = 1;
-        }
-        if (rc == 0 && esxStreamFinish(st) < 0) {
-            fprintf(stderr, "error: cannot close volume %s\n", name);
-            rc = fail();
-        }
-    }
-    esxStreamFree(st);
-    free(buf);
-    fclose(in);
-    return rc;
-}
-
-static int cmd_vol_info(esxConnectPtr c, int argc, char **argv) { return with_vol(c, argc, argv, "vol-info VOL [--pool P] [--bytes]", do_vol_info); }
-static int cmd_vol_dumpxml(esxConnectPtr c, int argc, char **argv) { return with_vol(c, argc, argv, "vol-dumpxml VOL [--pool P]", do_vol_dumpxml); }
-static int cmd_vol_path(esxConnectPtr c, int argc, char **argv) { return with_vol(c, argc, argv, "vol-path VOL [--pool P]", do_vol_path); }
-static int cmd_vol_key(esxConnectPtr c, int argc, char **argv) { return with_vol(c, argc, argv, "vol-key VOL [--pool P]", do_vol_key); }
-static int cmd_vol_pool(esxConnectPtr c, int argc, char **argv) { return with_vol(c, argc, argv, "vol-pool VOL [--uuid]", do_vol_pool); }
-static int cmd_vol_delete(esxConnectPtr c, int argc, char **argv) { return with_vol(c, argc, argv, "vol-delete VOL [--pool P]", do_vol_delete); }
-static int cmd_vol_wipe(esxConnectPtr c, int argc, char **argv) { return with_vol(c, argc, argv, "vol-wipe VOL [--pool P]", do_vol_wipe); }
-static int cmd_vol_resize(esxConnectPtr c, int argc, char **argv) { return with_vol(c, argc, argv, "vol-resize VOL CAPACITY [--pool P] [--allocate] [--delta] [--shrink]", do_vol_resize); }
-static int cmd_vol_clone(esxConnectPtr c, int argc, char **argv) { return with_vol(c, argc, argv, "vol-clone VOL NEWNAME [--pool P]", do_vol_clone); }
-static int cmd_vol_download(esxConnectPtr c, int argc, char **argv) { return with_vol(c, argc, argv, "vol-download VOL FILE [--pool P] [--offset N] [--length N]", do_vol_download); }
-static int cmd_vol_upload(esxConnectPtr c, int argc, char **argv) { return with_vol(c, argc, argv, "vol-upload VOL FILE [--pool P] [--offset N] [--length N]", do_vol_upload); }
-
-/* A file's whole contents (at most 16 MiB: volume XML is small). */
-static char *
-slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    char *buf;
-    size_t n;
-
-    if (!f)
-        return NULL;
-    buf = malloc((1 << 24) + 1);
-    if (!buf) {
-        fclose(f);
-        return NULL;
-    }
-    n = fread(buf, 1, 1 << 24, f);
-    buf[n] = '\0';
-    fclose(f);
-    return buf;
-}
-
-/* Creates a volume in `pool` from `xml` (from `source` when given). */
-static int
-create_vol(esxConnectPtr conn, const char *pool_name, const char *xml, esxStorageVolPtr source,
-           const char *failure, const char *failure_arg, esxStorageVolPtr *made)
-{
-    esxStoragePoolPtr pool = find_pool(conn, pool_name);
-    esxStorageVolPtr vol;
-
+    esxStoragePoolPtr pool = opt_pool(sh, c, "pool", BY_ANY);
     if (!pool)
-        return 1;
-    vol = source ? esxStorageVolCreateXMLFrom(pool, xml, source, 0) : esxStorageVolCreateXML(pool, xml, 0);
-    if (!vol) {
-        /* Before any free: a free resets the last error, as libvirt's. */
-        fprintf(stderr, failure, failure_arg);
-        fail();
-    }
+        return false;
+    *made = source ? esxStorageVolCreateXMLFrom(pool, xml, source, 0) : esxStorageVolCreateXML(pool, xml, 0);
+    if (!*made)
+        save_error(sh);
     esxStoragePoolFree(pool);
-    *made = vol;
-    return vol ? 0 : 1;
+    return *made != NULL;
 }
 
-static int
-cmd_vol_create_as(esxConnectPtr conn, int argc, char **argv)
+static bool
+cmd_vol_create_as(shell *sh, const cmd *c)
 {
-    const char *pool = arg(argc, argv, 0), *name = arg(argc, argv, 1), *cap_text = arg(argc, argv, 2);
-    const char *alloc_text = option(argc, argv, "--allocation");
-    const char *format = option(argc, argv, "--format");
+    const char *name = opt_string(c, "name"), *cap_text = opt_string(c, "capacity");
+    const char *alloc_text = opt_string(c, "allocation"), *format = opt_string(c, "format");
     unsigned long long capacity, allocation = 0;
     esxStorageVolPtr vol = NULL;
-    char xml[2048];
-    int rc;
+    char *xml = NULL, *e;
+    size_t len = 0;
+    FILE *f;
+    bool ok;
 
-    if (!pool || !name || !cap_text)
-        return usage_error("vol-create-as POOL NAME CAPACITY [--allocation A] [--format F]");
-    if (parse_size(cap_text, &capacity) < 0) {
-        fprintf(stderr, "error: Malformed size %s\n", cap_text);
-        return 1;
+    if (parse_scaled(cap_text, 1, ~0ULL, &capacity) < 0) {
+        err(sh, "Malformed size %s", cap_text);
+        return false;
     }
-    if (alloc_text && parse_size(alloc_text, &allocation) < 0) {
-        fprintf(stderr, "error: Malformed size %s\n", alloc_text);
-        return 1;
-    }
-    if (strpbrk(name, "<>&'\"") || (format && strpbrk(format, "<>&'\""))) {
-        fprintf(stderr, "error: the name and format may not hold XML markup\n");
-        return 1;
+    if (alloc_text && parse_scaled(alloc_text, 1, ~0ULL, &allocation) < 0) {
+        err(sh, "Malformed size %s", alloc_text);
+        return false;
     }
     /* virsh's document: name, capacity, then what was given. */
-    {
-        size_t len = 0;
-        int m = snprintf(xml, sizeof(xml), "<volume>\n  <name>%s</name>\n  <capacity>%llu</capacity>\n",
-                         name, capacity);
-        if (m > 0 && (size_t)m < sizeof(xml))
-            len = (size_t)m;
-        if (len && alloc_text) {
-            m = snprintf(xml + len, sizeof(xml) - len, "  <allocation>%llu</allocation>\n", allocation);
-            len = m > 0 && (size_t)m < sizeof(xml) - len ? len + (size_t)m : 0;
-        }
-        if (len && format) {
-            m = snprintf(xml + len, sizeof(xml) - len,
-                         "  <target>\n    <format type='%s'/>\n  </target>\n", format);
-            len = m > 0 && (size_t)m < sizeof(xml) - len ? len + (size_t)m : 0;
-        }
-        if (len) {
-            m = snprintf(xml + len, sizeof(xml) - len, "</volume>\n");
-            len = m > 0 && (size_t)m < sizeof(xml) - len ? len + (size_t)m : 0;
-        }
-        if (!len) {
-            fprintf(stderr, "error: the volume name is too long\n");
-            return 1;
-        }
+    if (!(f = open_memstream(&xml, &len)))
+        return false;
+    e = xml_escape(name);
+    fprintf(f, "<volume>\n  <name>%s</name>\n  <capacity>%llu</capacity>\n", e ? e : "", capacity);
+    free(e);
+    if (alloc_text)
+        fprintf(f, "  <allocation>%llu</allocation>\n", allocation);
+    if (format) {
+        e = xml_escape(format);
+        fprintf(f, "  <target>\n    <format type='%s'/>\n  </target>\n", e ? e : "");
+        free(e);
     }
-    rc = create_vol(conn, pool, xml, NULL, "error: Failed to create vol %s\n", name, &vol);
-    if (rc == 0) {
-        printf("Vol %s created\n", name);
-        esxStorageVolFree(vol);
+    fputs("</volume>\n", f);
+    fclose(f);
+    if (opt_bool(c, "print-xml")) {
+        out(sh, "%s", xml);
+        free(xml);
+        return true;
     }
-    return rc;
+    ok = create_in(sh, c, xml, NULL, &vol);
+    free(xml);
+    if (!ok) {
+        err(sh, "Failed to create vol %s", name);
+        return false;
+    }
+    out_extra(sh, "Vol %s created\n", name);
+    esxStorageVolFree(vol);
+    return true;
 }
 
-static int
-cmd_vol_create(esxConnectPtr conn, int argc, char **argv)
+static bool
+cmd_vol_create(shell *sh, const cmd *c)
 {
-    const char *pool = arg(argc, argv, 0), *file = arg(argc, argv, 1);
+    const char *file = opt_string(c, "file");
     esxStorageVolPtr vol = NULL;
-    char *xml;
-    int rc;
-
-    if (!pool || !file)
-        return usage_error("vol-create POOL FILE");
-    if (!(xml = slurp(file))) {
-        fprintf(stderr, "error: Failed to read file '%s' to buffer\n", file);
-        return 1;
-    }
-    rc = create_vol(conn, pool, xml, NULL, "error: Failed to create vol from %s\n", file, &vol);
+    char *xml = read_file(sh, file);
+    bool ok;
+    if (!xml)
+        return false;
+    ok = create_in(sh, c, xml, NULL, &vol);
     free(xml);
-    if (rc == 0) {
-        printf("Vol %s created from %s\n", esxStorageVolGetName(vol), file);
-        esxStorageVolFree(vol);
+    if (!ok) {
+        err(sh, "Failed to create vol from %s", file);
+        return false;
     }
-    return rc;
+    out_extra(sh, "Vol %s created from %s\n", esxStorageVolGetName(vol), file);
+    esxStorageVolFree(vol);
+    return true;
 }
 
-static int
-cmd_vol_create_from(esxConnectPtr conn, int argc, char **argv)
+static bool
+cmd_vol_create_from(shell *sh, const cmd *c)
 {
-    const char *pool = arg(argc, argv, 0), *file = arg(argc, argv, 1), *from = arg(argc, argv, 2);
+    const char *file = opt_string(c, "file");
     esxStorageVolPtr source, vol = NULL;
-    char *xml;
-    int rc;
-
-    if (!pool || !file || !from)
-        return usage_error("vol-create-from POOL FILE VOL [--inputpool P]");
-    if (!(source = find_vol(conn, from, option(argc, argv, "--inputpool"))))
-        return 1;
-    if (!(xml = slurp(file))) {
-        fprintf(stderr, "error: Failed to read file '%s' to buffer\n", file);
-        esxStorageVolFree(source);
-        return 1;
+    char *xml = read_file(sh, file);
+    bool ok;
+    if (!xml)
+        return false;
+    if (!(source = opt_vol(sh, c, "vol", "inputpool", BY_ANY))) {
+        free(xml);
+        return false;
     }
-    rc = create_vol(conn, pool, xml, source, "error: Failed to create vol from %s\n", file, &vol);
+    ok = create_in(sh, c, xml, source, &vol);
     free(xml);
-    if (rc == 0) {
-        printf("Vol %s created from input vol %s\n", esxStorageVolGetName(vol), esxStorageVolGetName(source));
+    if (!ok) {
+        err(sh, "Failed to create vol from %s", file);
+    } else {
+        out_extra(sh, "Vol %s created from input vol %s\n", esxStorageVolGetName(vol), esxStorageVolGetName(source));
         esxStorageVolFree(vol);
     }
     esxStorageVolFree(source);
-    return rc;
+    return ok;
 }
 
-/* ---- screenshot (virsh's: FILE defaults to NAME-DATE.png) ---- */
+/* ---- transfers ---- */
 
-static int
-cmd_screenshot(esxConnectPtr conn, int argc, char **argv)
+#define CHUNK (1 << 18)
+/* A block of zeros this size is a hole in a --sparse download. */
+#define HOLE (64 * 1024)
+
+static bool
+all_zero(const char *p, size_t n)
 {
-    const char *what = arg(argc, argv, 0);
-    const char *file = arg(argc, argv, 1);
-    const char *screen_text = option(argc, argv, "--screen");
-    unsigned long long screen = 0;
-    char generated[512];
-    esxDomainPtr dom;
-    esxStreamPtr st;
-    char *mime, *buf;
-    FILE *out;
-    int rc = 0, n = 0;
+    for (size_t i = 0; i < n; i++)
+        if (p[i])
+            return false;
+    return true;
+}
 
-    if (!what)
-        return usage_error("screenshot DOMAIN [FILE] [--screen N]");
-    if (screen_text && (parse_size(screen_text, &screen) < 0 || screen > 0xffffffffULL)) {
-        fprintf(stderr, "error: Unable to parse integer parameter\n");
-        return 1;
-    }
-    if (!(dom = lookup(conn, what))) {
-        fprintf(stderr, "error: failed to get domain '%s'\n", what);
-        return fail();
-    }
-    st = esxStreamNew(conn, 0);
-    mime = st ? esxDomainScreenshot(dom, st, (unsigned int)screen, 0) : NULL;
-    if (!mime) {
-        fprintf(stderr, "error: could not take a screenshot of %s\n", what);
-        rc = fail();
-        goto out;
-    }
-    if (!file) {
-        time_t now = time(NULL);
-        char stamp[64];
-        strftime(stamp, sizeof(stamp), "%Y-%m-%d-%H:%M:%S", localtime(&now));
-        snprintf(generated, sizeof(generated), "%s-%s%s", esxDomainGetName(dom), stamp,
-                 strcmp(mime, "image/png") == 0 ? ".png" : "");
-        file = generated;
-    }
-    if (!(out = fopen(file, "wb"))) {
-        fprintf(stderr, "error: cannot create file %s\n", file);
-        esxStreamAbort(st);
-        rc = 1;
-        goto out;
-    }
-    buf = malloc(1 << 16);
-    while (buf && (n = esxStreamRecv(st, buf, 1 << 16)) > 0)
-        if (fwrite(buf, 1, (size_t)n, out) != (size_t)n) {
-            n = -2;
-            break;
+/* Writes a chunk; with `sparse`, blocks of zeros become holes (the file
+ * is made as long as it should be at the end). */
+static bool
+write_chunk(int fd, const char *buf, size_t n, bool sparse)
+{
+    size_t done = 0;
+    while (done < n) {
+        size_t len = n - done < HOLE ? n - done : HOLE;
+        if (sparse && all_zero(buf + done, len)) {
+            if (lseek(fd, (off_t)len, SEEK_CUR) < 0)
+                return false;
+        } else {
+            size_t w = 0;
+            while (w < len) {
+                ssize_t r = write(fd, buf + done + w, len - w);
+                if (r < 0 && errno == EINTR)
+                    continue;
+                if (r <= 0)
+                    return false;
+                w += (size_t)r;
+            }
         }
-    if (!buf || n < 0) {
-        fprintf(stderr, "error: could not receive data from domain '%s'\n", what);
-        rc = n == -1 ? fail() : 1;
-        esxStreamAbort(st);
-    } else if (esxStreamFinish(st) < 0) {
-        fprintf(stderr, "error: cannot close stream on domain '%s'\n", what);
-        rc = fail();
+        done += len;
     }
-    free(buf);
-    if (fclose(out) != 0 && rc == 0) {
-        fprintf(stderr, "error: cannot close file %s\n", file);
-        rc = 1;
+    return true;
+}
+
+static bool
+cmd_vol_download(shell *sh, const cmd *c)
+{
+    const char *file = opt_string(c, "file");
+    bool sparse = opt_bool(c, "sparse"), ok = false, transferring = false;
+    unsigned long long offset = 0, length = 0, total = 0, got = 0;
+    esxStorageVolPtr vol;
+    esxStreamPtr st = NULL;
+    esxStorageVolInfo info;
+    char *buf = NULL, *name = NULL;
+    int fd, n = 0;
+
+    if (opt_scaled(sh, c, "offset", 1, &offset) < 0 || opt_scaled(sh, c, "length", 1, &length) < 0)
+        return false;
+    if (!(vol = opt_vol(sh, c, "vol", "pool", BY_ANY)))
+        return false;
+    name = strdup(esxStorageVolGetName(vol));
+    if ((fd = open(file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666)) < 0) {
+        err(sh, "cannot create %s", file);
+        goto out;
     }
-    if (rc == 0)
-        printf("Screenshot saved to %s, with type of %s\n", file, mime);
-    else
-        remove(file);
- out:
-    free(mime);
+    if (!(buf = malloc(CHUNK)) || !(st = esxStreamNew(esxStorageVolGetConnect(vol), 0))) {
+        save_error(sh);
+        goto close;
+    }
+    if (esxStorageVolGetInfo(vol, &info) == 0)
+        total = length ? length : (info.capacity > offset ? info.capacity - offset : 0);
+    if (esxStorageVolDownload(vol, st, offset, length, 0) < 0) {
+        save_error(sh);
+        err(sh, "cannot download from volume %s", name);
+        goto close;
+    }
+    transfer_begin(sh, "vol-download", total, opt_bool(c, "verbose"));
+    transferring = true;
+    while ((n = esxStreamRecv(st, buf, CHUNK)) > 0) {
+        if (!write_chunk(fd, buf, (size_t)n, sparse)) {
+            err(sh, "cannot write to %s: %s", file, strerror(errno));
+            esxStreamAbort(st);
+            goto close;
+        }
+        got += (unsigned long long)n;
+        transfer_add((unsigned long long)n);
+        if (transfer_cancelled()) {
+            esxStreamAbort(st);
+            transfer_end(sh, false);
+            transferring = false;
+            err(sh, "%s", "operation aborted by the user (Ctrl-C)");
+            goto close;
+        }
+    }
+    if (n < 0 || esxStreamFinish(st) < 0) {
+        save_error(sh);
+        transfer_end(sh, false);
+        transferring = false;
+        err(sh, "cannot receive data from volume %s", name);
+        goto close;
+    }
+    if (sparse && ftruncate(fd, (off_t)got) < 0) {
+        err(sh, "cannot write to %s: %s", file, strerror(errno));
+        goto close;
+    }
+    ok = true;
+close:
+    if (transferring)
+        transfer_end(sh, ok);
+    if (close(fd) != 0 && ok) {
+        err(sh, "cannot close %s: %s", file, strerror(errno));
+        ok = false;
+    }
+    if (!ok)
+        unlink(file);
+out:
     if (st)
         esxStreamFree(st);
-    esxDomainFree(dom);
-    return rc;
+    free(buf);
+    free(name);
+    esxStorageVolFree(vol);
+    return ok;
 }
 
-const command storage_commands[] = {
-    { "pool-list", cmd_pool_list, "pool-list [--all|--inactive] [--details]" },
-    { "pool-info", cmd_pool_info, "pool-info POOL [--bytes]" },
-    { "pool-dumpxml", cmd_pool_dumpxml, "pool-dumpxml POOL" },
-    { "pool-refresh", cmd_pool_refresh, "pool-refresh POOL" },
-    { "pool-autostart", cmd_pool_autostart, "pool-autostart POOL [--disable]" },
-    { "vol-list", cmd_vol_list, "vol-list POOL [--details]" },
-    { "vol-info", cmd_vol_info, "vol-info VOL [--pool P] [--bytes]" },
-    { "vol-dumpxml", cmd_vol_dumpxml, "vol-dumpxml VOL [--pool P]" },
-    { "vol-path", cmd_vol_path, "vol-path VOL [--pool P]" },
-    { "vol-key", cmd_vol_key, "vol-key VOL [--pool P]" },
-    { "vol-pool", cmd_vol_pool, "vol-pool VOL [--uuid]" },
-    { "vol-create-as", cmd_vol_create_as, "vol-create-as POOL NAME CAPACITY [--allocation A] [--format F]" },
-    { "vol-create", cmd_vol_create, "vol-create POOL FILE" },
-    { "vol-create-from", cmd_vol_create_from, "vol-create-from POOL FILE VOL [--inputpool P]" },
-    { "vol-clone", cmd_vol_clone, "vol-clone VOL NEWNAME [--pool P]" },
-    { "vol-delete", cmd_vol_delete, "vol-delete VOL [--pool P]" },
-    { "vol-wipe", cmd_vol_wipe, "vol-wipe VOL [--pool P]" },
-    { "vol-resize", cmd_vol_resize, "vol-resize VOL CAPACITY [--pool P] [--allocate] [--delta] [--shrink]" },
-    { "vol-download", cmd_vol_download, "vol-download VOL FILE [--pool P] [--offset N] [--length N]" },
-    { "vol-upload", cmd_vol_upload, "vol-upload VOL FILE [--pool P] [--offset N] [--length N]" },
-    { "screenshot", cmd_screenshot, "screenshot DOMAIN [FILE] [--screen N]" },
+static bool
+cmd_vol_upload(shell *sh, const cmd *c)
+{
+    const char *file = opt_string(c, "file");
+    unsigned long long offset = 0, length = 0;
+    esxStorageVolPtr vol;
+    esxStreamPtr st = NULL;
+    struct stat sb;
+    char *buf = NULL, *name = NULL;
+    bool ok = false, transferring = false;
+    ssize_t n;
+    int fd;
+
+    if (opt_scaled(sh, c, "offset", 1, &offset) < 0 || opt_scaled(sh, c, "length", 1, &length) < 0)
+        return false;
+    if ((fd = open(file, O_RDONLY | O_CLOEXEC)) < 0) {
+        err(sh, "cannot read %s", file);
+        return false;
+    }
+    if (!(vol = opt_vol(sh, c, "vol", "pool", BY_ANY))) {
+        close(fd);
+        return false;
+    }
+    name = strdup(esxStorageVolGetName(vol));
+    if (!(buf = malloc(CHUNK)) || !(st = esxStreamNew(esxStorageVolGetConnect(vol), 0))) {
+        save_error(sh);
+        goto out;
+    }
+    if (esxStorageVolUpload(vol, st, offset, length, 0) < 0) {
+        save_error(sh);
+        err(sh, "cannot upload to volume %s", name);
+        goto out;
+    }
+    transfer_begin(sh, "vol-upload", fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) ? (unsigned long long)sb.st_size : 0,
+                   opt_bool(c, "verbose"));
+    transferring = true;
+    while ((n = read(fd, buf, CHUNK)) != 0) {
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            err(sh, "cannot read %s", file);
+            esxStreamAbort(st);
+            goto out;
+        }
+        if (esxStreamSend(st, buf, (size_t)n) < 0) {
+            save_error(sh);
+            err(sh, "cannot send data to volume %s", name);
+            esxStreamAbort(st);
+            goto out;
+        }
+        transfer_add((unsigned long long)n);
+        if (transfer_cancelled()) {
+            /* Cut off: the host keeps the volume as it was. */
+            esxStreamAbort(st);
+            transfer_end(sh, false);
+            transferring = false;
+            err(sh, "%s", "operation aborted by the user (Ctrl-C); the volume is unchanged");
+            goto out;
+        }
+    }
+    if (esxStreamFinish(st) < 0) {
+        save_error(sh);
+        transfer_end(sh, false);
+        transferring = false;
+        err(sh, "cannot close volume %s", name);
+        goto out;
+    }
+    ok = true;
+out:
+    if (transferring)
+        transfer_end(sh, ok);
+    if (st)
+        esxStreamFree(st);
+    free(buf);
+    free(name);
+    close(fd);
+    esxStorageVolFree(vol);
+    return ok;
+}
+
+/* ---- the tables ---- */
+
+static const opt_def opts_pool_list[] = {
+    { "inactive", OT_BOOL, 0, "only the inactive pools", C_NONE, NULL },
+    { "all", OT_BOOL, 0, "the active and the inactive pools", C_NONE, NULL },
+    { "transient", OT_BOOL, 0, "only transient pools (none on ESX)", C_NONE, NULL },
+    { "persistent", OT_BOOL, 0, "only persistent pools", C_NONE, NULL },
+    { "autostart", OT_BOOL, 0, "only pools that start with the host", C_NONE, NULL },
+    { "no-autostart", OT_BOOL, 0, "only pools that do not start with the host", C_NONE, NULL },
+    { "details", OT_BOOL, 0, "add persistence and sizes", C_NONE, NULL },
+    { "uuid", OT_BOOL, 0, "only the UUIDs", C_NONE, NULL },
+    { "name", OT_BOOL, 0, "only the names", C_NONE, NULL },
+    { NULL }
+};
+static const opt_def opts_pool[] = { POOL_OPT, { NULL } };
+static const opt_def opts_pool_info[] = {
+    POOL_OPT,
+    { "bytes", OT_BOOL, 0, "sizes in bytes", C_NONE, NULL },
+    { NULL }
+};
+static const opt_def opts_pool_autostart[] = {
+    POOL_OPT,
+    { "disable", OT_BOOL, 0, "do not start it with the host (refused: a datastore always does)", C_NONE, NULL },
+    { NULL }
+};
+static const opt_def opts_vol_list[] = {
+    POOL_OPT,
+    { "details", OT_BOOL, 0, "add type and sizes", C_NONE, NULL },
+    { NULL }
+};
+static const opt_def opts_vol[] = { VOL_OPT, VOL_POOL_OPT, { NULL } };
+static const opt_def opts_vol_info[] = {
+    VOL_OPT,
+    VOL_POOL_OPT,
+    { "bytes", OT_BOOL, 0, "sizes in bytes", C_NONE, NULL },
+    { "physical", OT_BOOL, 0, "label the allocation as the physical size", C_NONE, NULL },
+    { NULL }
+};
+static const opt_def opts_vol_by_key[] = {
+    { "vol", OT_DATA, OF_REQ, "volume key or path", C_NONE, NULL },
+    { NULL }
+};
+static const opt_def opts_vol_pool[] = {
+    { "vol", OT_DATA, OF_REQ, "volume key or path", C_NONE, NULL },
+    { "uuid", OT_BOOL, 0, "print the pool's UUID instead of its name", C_NONE, NULL },
+    { NULL }
+};
+static const opt_def opts_vol_create_as[] = {
+    POOL_OPT,
+    { "name", OT_DATA, OF_REQ, "the volume's name: directory/file.vmdk", C_NONE, NULL },
+    { "capacity", OT_DATA, OF_REQ, "its size, as a scaled integer (default bytes)", C_NONE, NULL },
+    { "allocation", OT_STRING, 0, "0 for a thin disk, the capacity for a preallocated one", C_NONE, NULL },
+    { "format", OT_STRING, 0, "the file format: vmdk", C_WORDS, "vmdk" },
+    { "print-xml", OT_BOOL, 0, "print the XML instead of creating the volume", C_NONE, NULL },
+    { NULL }
+};
+static const opt_def opts_vol_create[] = {
+    POOL_OPT,
+    { "file", OT_DATA, OF_REQ, "file with the volume's XML", C_FILE, NULL },
+    { NULL }
+};
+static const opt_def opts_vol_create_from[] = {
+    POOL_OPT,
+    { "file", OT_DATA, OF_REQ, "file with the new volume's XML", C_FILE, NULL },
+    { "vol", OT_DATA, OF_REQ, "the volume to copy: name, key or path", C_VOLUME, NULL },
+    { "inputpool", OT_STRING, 0, "the pool to find the volume to copy by name in", C_POOL, NULL },
+    { NULL }
+};
+static const opt_def opts_vol_clone[] = {
+    VOL_OPT,
+    { "newname", OT_DATA, OF_REQ, "the copy's name", C_NONE, NULL },
+    VOL_POOL_OPT,
+    { "print-xml", OT_BOOL, 0, "print the copy's XML instead of making it", C_NONE, NULL },
+    { NULL }
+};
+static const opt_def opts_vol_wipe[] = {
+    VOL_OPT,
+    VOL_POOL_OPT,
+    { "algorithm", OT_STRING, 0, "how to wipe: zero (the only way on ESX)", C_WORDS, "zero" },
+    { NULL }
+};
+static const opt_def opts_vol_resize[] = {
+    VOL_OPT,
+    { "capacity", OT_DATA, OF_REQ, "the new size (or with --delta the growth), as a scaled integer", C_NONE, NULL },
+    VOL_POOL_OPT,
+    { "allocate", OT_BOOL, 0, "allocate the new space now (eagerly zeroed)", C_NONE, NULL },
+    { "delta", OT_BOOL, 0, "grow by the capacity given", C_NONE, NULL },
+    { "shrink", OT_BOOL, 0, "shrink (refused: ESX cannot shrink a disk)", C_NONE, NULL },
+    { NULL }
+};
+static const opt_def opts_vol_download[] = {
+    VOL_OPT,
+    { "file", OT_DATA, OF_REQ, "the local file to write", C_FILE, NULL },
+    VOL_POOL_OPT,
+    { "offset", OT_SIZE, 0, "where to start in the volume", C_NONE, NULL },
+    { "length", OT_SIZE, 0, "how much to read (default: to the end)", C_NONE, NULL },
+    { "sparse", OT_BOOL, 0, "leave holes in the file where the volume reads zeros", C_NONE, NULL },
+    { "verbose", OT_BOOL, 0, "show the progress (on a terminal, even with -q)", C_NONE, NULL },
+    { NULL }
+};
+static const opt_def opts_vol_upload[] = {
+    VOL_OPT,
+    { "file", OT_DATA, OF_REQ, "the local file to read", C_FILE, NULL },
+    VOL_POOL_OPT,
+    { "offset", OT_SIZE, 0, "where to start in the volume (0: the host replaces files whole)", C_NONE, NULL },
+    { "length", OT_SIZE, 0, "how much to write (a disk takes exactly its capacity)", C_NONE, NULL },
+    { "verbose", OT_BOOL, 0, "show the progress (on a terminal, even with -q)", C_NONE, NULL },
+    { NULL }
 };
 
-const size_t storage_ncommands = sizeof(storage_commands) / sizeof(storage_commands[0]);
+const cmd_def pool_cmds[] = {
+    { "pool-autostart", cmd_pool_autostart, opts_pool_autostart, "whether a pool starts with the host",
+      "Marks the pool as started with the host (a datastore always is).", 0 },
+    { "pool-dumpxml", cmd_pool_dumpxml, opts_pool, "print a pool's XML", "Prints the pool's XML description.",
+      0 },
+    { "pool-info", cmd_pool_info, opts_pool_info, "information about a pool",
+      "Prints the pool's name, UUID, state, persistence, autostart and sizes.", 0 },
+    { "pool-list", cmd_pool_list, opts_pool_list, "list the pools",
+      "Lists the storage pools (datastores and iSCSI targets): by default the active ones.", 0 },
+    { "pool-name", cmd_pool_name, opts_pool, "a pool's name from its UUID", "Prints the name of the pool with "
+      "this UUID.", 0 },
+    { "pool-refresh", cmd_pool_refresh, opts_pool, "read a pool again",
+      "Asks the host to read the datastore (or rescan the iSCSI adapter) again.", 0 },
+    { "pool-uuid", cmd_pool_uuid, opts_pool, "a pool's UUID from its name", "Prints the UUID of the pool with this "
+      "name.", 0 },
+    { NULL }
+};
+
+const cmd_def volume_cmds[] = {
+    { "vol-clone", cmd_vol_clone, opts_vol_clone, "copy a volume in its pool",
+      "Copies the volume under a new name in the same pool.", 0 },
+    { "vol-create", cmd_vol_create, opts_vol_create, "create a volume from an XML file",
+      "Creates the volume an XML file describes (the directory of its name is made if missing).", 0 },
+    { "vol-create-as", cmd_vol_create_as, opts_vol_create_as, "create a volume from a name and sizes",
+      "Creates a virtual disk: thin with --allocation 0, preallocated with --allocation equal to the "
+      "capacity.",
+      0 },
+    { "vol-create-from", cmd_vol_create_from, opts_vol_create_from, "create a volume as a copy of another",
+      "Creates the volume an XML file describes with the contents of another volume.", 0 },
+    { "vol-delete", cmd_vol_delete, opts_vol, "delete a volume", "Deletes the volume and its data.", 0 },
+    { "vol-download", cmd_vol_download, opts_vol_download, "copy a volume's contents to a file",
+      "Writes the volume's data (a virtual disk's flat extent, or an image) to a local file. On a terminal "
+      "the bytes moved and the rate are shown; Ctrl-C stops and removes the file.",
+      0 },
+    { "vol-dumpxml", cmd_vol_dumpxml, opts_vol, "print a volume's XML", "Prints the volume's XML description.", 0 },
+    { "vol-info", cmd_vol_info, opts_vol_info, "information about a volume",
+      "Prints the volume's name, type, capacity and allocation.", 0 },
+    { "vol-key", cmd_vol_key, opts_vol, "a volume's key", "Prints the volume's key.", 0 },
+    { "vol-list", cmd_vol_list, opts_vol_list, "list a pool's volumes", "Lists the volumes of the pool.", 0 },
+    { "vol-name", cmd_vol_name, opts_vol_by_key, "a volume's name from its key or path",
+      "Prints the name of the volume with this key or path.", 0 },
+    { "vol-path", cmd_vol_path, opts_vol, "a volume's path", "Prints the volume's path.", 0 },
+    { "vol-pool", cmd_vol_pool, opts_vol_pool, "the pool of a volume",
+      "Prints the name (or UUID) of the pool that holds the volume.", 0 },
+    { "vol-resize", cmd_vol_resize, opts_vol_resize, "grow a volume",
+      "Grows a virtual disk to the capacity given, or by it with --delta.", 0 },
+    { "vol-upload", cmd_vol_upload, opts_vol_upload, "copy a file into a volume",
+      "Replaces the volume's data with a local file's (a disk takes exactly its capacity). On a terminal the "
+      "bytes moved and the rate are shown; Ctrl-C stops and the volume keeps its old data.",
+      0 },
+    { "vol-wipe", cmd_vol_wipe, opts_vol_wipe, "wipe a volume", "Overwrites the volume's data with zeros.", 0 },
+    { NULL }
+};

@@ -96,7 +96,8 @@ scenario_stale(const char *uri)
     CHECK(d != NULL);
     CHECK(esxDomainFree(d) == 0);
     CHECK(esxDomainGetName(d) == NULL);
-    CHECK_ERROR(ESX_ERR_INVALID_DOMAIN, "invalid domain pointer");
+    CHECK_ERROR(ESX_ERR_INVALID_DOMAIN, "invalid domain pointer in esxDomainGetName");
+    CHECK(strcmp(esxGetLastError()->message, "invalid domain pointer in esxDomainGetName") == 0);
     CHECK(esxDomainGetID(d) == (unsigned int)-1);
     CHECK_ERROR(ESX_ERR_INVALID_DOMAIN, NULL);
     CHECK(esxDomainCreate(d) == -1);
@@ -361,6 +362,7 @@ scenario_outparams(const char *uri)
     esxDomainPtr d;
     unsigned long lib = SENTINEL, tv = SENTINEL, ver = SENTINEL;
     esxDomainInfo info, info0;
+    esxDomainJobInfo job, job0;
     esxNodeInfo node, node0;
     int state = 0x5a5a, reason = 0x5a5a, autostart = 0x5a5a, n, ids[4] = { 7, 7, 7, 7 };
     char *names[4] = { (char *)&n, (char *)&n, (char *)&n, (char *)&n };
@@ -373,6 +375,8 @@ scenario_outparams(const char *uri)
 
     memset(&info, 0x5a, sizeof(info));
     memcpy(&info0, &info, sizeof(info));
+    memset(&job, 0x5a, sizeof(job));
+    memcpy(&job0, &job, sizeof(job));
     memset(&node, 0x5a, sizeof(node));
     memcpy(&node0, &node, sizeof(node));
     memset(params, 0x5a, sizeof(params));
@@ -401,6 +405,8 @@ scenario_outparams(const char *uri)
 
     CHECK(esxDomainGetInfo(d, &info) == -1);
     CHECK(memcmp(&info, &info0, sizeof(info)) == 0);
+    CHECK(esxDomainGetJobInfo(d, &job) == -1);
+    CHECK(memcmp(&job, &job0, sizeof(job)) == 0);
     CHECK(esxDomainGetState(d, &state, &reason, 0) == -1);
     CHECK(state == 0x5a5a && reason == 0x5a5a);
     CHECK(esxDomainGetAutostart(d, &autostart) == -1);

@@ -607,6 +607,18 @@ typedef enum {
 } esxDomainEventType;
 
 /**
+ * virDomainJobType.
+ */
+typedef enum {
+  ESX_DOMAIN_JOB_NONE = 0,
+  ESX_DOMAIN_JOB_BOUNDED = 1,
+  ESX_DOMAIN_JOB_UNBOUNDED = 2,
+  ESX_DOMAIN_JOB_COMPLETED = 3,
+  ESX_DOMAIN_JOB_FAILED = 4,
+  ESX_DOMAIN_JOB_CANCELLED = 5,
+} esxDomainJobType;
+
+/**
  * A connection handle.
  */
 typedef struct esxConnect esxConnect;
@@ -955,6 +967,34 @@ typedef void (*esxConnectDomainEventGenericCallback)(esxConnectPtr conn, esxDoma
 typedef int (*esxConnectDomainEventCallback)(esxConnectPtr conn, esxDomainPtr dom, int event, int detail, void *opaque);
 
 /**
+ * virDomainJobInfo. A task's progress is a percentage: a bounded job has
+ * dataTotal 100 and dataProcessed the percentage done. The mem* and file*
+ * fields and timeRemaining are 0 (ESX does not report them).
+ */
+typedef struct {
+  /**
+   * An esxDomainJobType.
+   */
+  int type;
+  /**
+   * Milliseconds since the job started.
+   */
+  unsigned long long timeElapsed;
+  unsigned long long timeRemaining;
+  unsigned long long dataTotal;
+  unsigned long long dataProcessed;
+  unsigned long long dataRemaining;
+  unsigned long long memTotal;
+  unsigned long long memProcessed;
+  unsigned long long memRemaining;
+  unsigned long long fileTotal;
+  unsigned long long fileProcessed;
+  unsigned long long fileRemaining;
+} esxDomainJobInfo;
+
+typedef esxDomainJobInfo *esxDomainJobInfoPtr;
+
+/**
  * Receives the library's log records (see esxSetLogHandler).
  */
 typedef void (*esxLogCallback)(int priority, const char *module, const char *message, void *opaque);
@@ -1107,6 +1147,8 @@ typedef struct {
   int (*domainIsActive)(esxDomainPtr);
   int (*domainIsPersistent)(esxDomainPtr);
   int (*domainIsUpdated)(esxDomainPtr);
+  int (*domainGetJobInfo)(esxDomainPtr, esxDomainJobInfoPtr);
+  int (*domainAbortJob)(esxDomainPtr);
   esxDomainSnapshotPtr (*domainSnapshotCreateXML)(esxDomainPtr, const char*, unsigned int);
   char *(*domainSnapshotGetXMLDesc)(esxDomainSnapshotPtr, unsigned int);
   int (*domainSnapshotNum)(esxDomainPtr, unsigned int);
@@ -1672,6 +1714,22 @@ int esxConnectDomainEventRegister(esxConnectPtr c, esxConnectDomainEventCallback
 int esxConnectDomainEventDeregister(esxConnectPtr c, esxConnectDomainEventCallback cb);
 
 /**
+ * The domain's job: the task queued or running on its VM
+ * (ESX_DOMAIN_JOB_BOUNDED when the host reports its progress,
+ * ESX_DOMAIN_JOB_UNBOUNDED when not), or ESX_DOMAIN_JOB_NONE. One request.
+ */
+int esxDomainGetJobInfo(esxDomainPtr d, esxDomainJobInfoPtr info);
+
+/**
+ * Cancels the domain's job (CancelTask on the task running on its VM); the
+ * call that waits for that task then fails with ESX_ERR_OPERATION_ABORTED.
+ * ESX_ERR_OPERATION_INVALID when there is no job or the host says the task
+ * cannot be cancelled (it then goes on); ESX_ERR_OPERATION_DENIED on a
+ * read-only connection.
+ */
+int esxDomainAbortJob(esxDomainPtr d);
+
+/**
  * Powers the domain on; its handle gets the new ID.
  */
 int esxDomainCreate(esxDomainPtr d);
@@ -2192,12 +2250,17 @@ int esxStreamRecv(esxStreamPtr st, char *data, size_t nbytes);
 int esxStreamSend(esxStreamPtr st, const char *data, size_t nbytes);
 
 /**
- * Completes the transfer (an upload is committed by the host only now).
+ * Completes the transfer: a download must have been received to its end;
+ * an upload replaces the volume's contents only now, once the host has
+ * the whole of it. -1 if anything failed (or the stream was aborted).
  */
 int esxStreamFinish(esxStreamPtr st);
 
 /**
- * Cancels the transfer (an upload is cut off).
+ * Cancels the transfer: an upload is cut off and the volume keeps its old
+ * contents. Safe from another thread while a call on the stream is in
+ * progress (it returns at once; that call then fails as aborted). -1 when
+ * the transfer was already finished.
  */
 int esxStreamAbort(esxStreamPtr st);
 

@@ -39,8 +39,10 @@ run snapshot-create-as debian-02 before-upgrade "taken by the demo"
 run snapshot-create-as debian-02 after-upgrade
 run snapshot-list debian-02 --tree
 run snapshot-revert debian-02 before-upgrade
-run snapshot-current debian-02
+run snapshot-current debian-02 --name
+run snapshot-info debian-02 --current
 run dumpxml alpine-01
+run domblklist alpine-01
 run domstats --state --balloon --block alpine-01
 run pool-list --all --details
 run vol-create-as datastore1 demo/data.vmdk 64M --allocation 0

@@ -251,3 +251,91 @@ fn secure_and_encrypted_tell_the_truth() {
         Code::InvalidConn
     );
 }
+
+/// Records what it was asked, and what the simulator had answered by then.
+struct Recorder<'a> {
+    sim: Option<&'a Sim>,
+    asked: Vec<(esx_driver::driver::CredentialKind, u64)>,
+}
+
+impl esx_driver::driver::Authenticator for Recorder<'_> {
+    fn supports(&self, _: esx_driver::driver::CredentialKind) -> bool {
+        true
+    }
+    fn ask(
+        &mut self,
+        req: &esx_driver::driver::CredentialRequest,
+    ) -> esx_driver::Result<Option<String>> {
+        let answered = self
+            .sim
+            .map(|s| s.count("RetrieveServiceContent"))
+            .unwrap_or(0);
+        self.asked.push((req.kind, answered));
+        Ok(Some(match req.kind {
+            esx_driver::driver::CredentialKind::AuthName => "root".into(),
+            _ => PASSWORD.into(),
+        }))
+    }
+}
+
+/// Credentials are asked for only once the host has answered: a wrong port
+/// fails without a prompt, and against the simulator the password is asked
+/// after RetrieveServiceContent and before Login.
+#[test]
+fn the_password_is_asked_after_the_host_answered() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let mut r = Recorder {
+        sim: None,
+        asked: vec![],
+    };
+    let e = Connection::open(
+        &format!("esx://127.0.0.1:{port}/?no_verify=1"),
+        Some(&mut r),
+        false,
+    )
+    .unwrap_err();
+    assert_eq!(e.code(), Code::Rpc, "{e}");
+    assert!(
+        r.asked.is_empty(),
+        "asked {:?} before reaching the host",
+        r.asked
+    );
+
+    let sim = Sim::start();
+    let mut r = Recorder {
+        sim: Some(&sim),
+        asked: vec![],
+    };
+    let uri = sim.uri("").replace("root@", "");
+    let c = Connection::open(&uri, Some(&mut r), false).unwrap();
+    use esx_driver::driver::CredentialKind::*;
+    assert_eq!(r.asked, [(AuthName, 1), (Passphrase, 1)]);
+    assert_eq!(sim.count("Login"), 1);
+    drop(c);
+}
+
+/// A refused password never logs out a session that was not opened, and a
+/// plain-HTTP URI aimed at the HTTPS port says so instead of showing the
+/// TLS bytes that came back.
+#[test]
+fn http_to_an_https_port_is_named() {
+    let sim = Sim::start();
+    let e = Connection::open(
+        &sim.uri_with("transport=http"),
+        Some(&mut Password(PASSWORD)),
+        false,
+    )
+    .unwrap_err();
+    assert_eq!(e.code(), Code::Rpc);
+    assert!(
+        e.message()
+            .contains("answered in TLS: the port speaks HTTPS, not HTTP; remove transport=http"),
+        "{e}"
+    );
+    assert!(!e.message().contains("[21, 3"), "{e}");
+    let e = Connection::open(&sim.uri(""), Some(&mut Password("wrong")), false).unwrap_err();
+    assert_eq!(e.code(), Code::AuthFailed, "{e}");
+    assert_eq!(sim.count("Logout"), 0);
+}

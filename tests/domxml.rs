@@ -345,3 +345,28 @@ fn register_faults_of_the_host() {
     register(&existing, "debian-twin").unwrap();
     assert_eq!(sim.vm("debian-twin")["memory_mb"], "2048");
 }
+
+/// The generation ID survives XML → VMX → XML (libvirt's writer drops it).
+#[test]
+fn genid_round_trips() {
+    let (_sim, c) = setup();
+    let xml = "<domain type='vmware'><name>g</name>\
+               <uuid>564d9bef-acd9-b4e0-c8f7-723c6a79f9c3</uuid>\
+               <genid>8987940a-0951-2cc5-e816-1825ef7e8133</genid>\
+               <memory>524288</memory><os><type>hvm</type></os></domain>";
+    let vmx = c
+        .connect_domain_xml_to_native("vmware-vmx", xml, 0)
+        .unwrap();
+    assert!(vmx.contains("vm.genid = \"-8536691797830587195\""), "{vmx}");
+    let back = c
+        .connect_domain_xml_from_native("vmware-vmx", &vmx, 0)
+        .unwrap();
+    assert!(
+        back.contains("<genid>8987940a-0951-2cc5-e816-1825ef7e8133</genid>"),
+        "{back}"
+    );
+    let e = c
+        .connect_domain_xml_to_native("vmware-vmx", &xml.replace("8987940a", "zz"), 0)
+        .unwrap_err();
+    assert!(e.message().contains("Malformed genid"), "{e}");
+}

@@ -28,6 +28,7 @@ fn needs_spdx(path: &str) -> bool {
         "rs" | "c" | "h" | "sh" | "py" | "go" | "toml" | "in" | "supp" | "schema"
     ) || name == "Makefile"
         || matches!(path, ".ci/run" | "debian/rules" | "abi/released")
+        || path.starts_with("contrib/bash-completion/")
         || (path.starts_with("man/") && ext.len() == 1)
 }
 
@@ -81,6 +82,7 @@ fn the_spdx_rule_covers_what_it_should() {
         "debian/rules",
         "man/esx-sim.1",
         "esx-driver.pc.in",
+        "contrib/bash-completion/esxsh",
     ] {
         assert!(needs_spdx(yes), "{yes}");
     }
@@ -242,6 +244,7 @@ fn expected_install(man: &[String]) -> BTreeSet<String> {
         files.insert(format!("usr/local/bin/{p}"));
         files.insert(format!("usr/local/bin/.debug/{p}.debug"));
     }
+    files.insert("usr/local/share/bash-completion/completions/esxsh".into());
     for m in man {
         let section = m.rsplit('.').next().unwrap();
         files.insert(format!("usr/local/share/man/man{section}/{m}"));
@@ -607,6 +610,8 @@ fn debian_packages_unpacked_build_and_run_a_program() {
     for f in [
         "usr/share/man/man1/esx-sim.1.gz",
         "usr/share/man/man1/esx-watch.1.gz",
+        "usr/share/man/man1/esxsh.1.gz",
+        "usr/share/bash-completion/completions/esxsh",
         "usr/share/man/man7/esx-driver.7.gz",
         "usr/share/doc/libesx-driver-dev/api/index.html",
         "usr/share/doc/libesx-driver-dev/api/domains.html",

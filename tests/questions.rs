@@ -157,7 +157,10 @@ fn esxsh_question_shows_and_answers() {
     let sim = Sim::with_args(&["--task-ms", "5"]);
     let Some(e) = Esxsh::new(&sim) else { return };
     let (out, err) = e.run(&["question", "debian-02"]);
-    assert_eq!(out, "Domain 'debian-02' has no pending question\n", "{err}");
+    assert_eq!(
+        out, "Domain 'debian-02' has no pending question\n\n",
+        "{err}"
+    );
     sim.control("action=raise_question&vm=debian-02&kind=uuid");
     let (out, err) = e.run(&["question", "debian-02"]);
     assert!(

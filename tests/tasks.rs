@@ -225,7 +225,7 @@ fn another_pending_task_stops_a_new_one() {
     let sim = sim_fast();
     let c = sim.connect("auto_answer=1");
     let d = c.domains().domain_lookup_by_name("debian-02").unwrap();
-    sim.control("action=busy&vm=debian-02&ms=3000");
+    let busy = sim.control("action=busy&vm=debian-02");
     let e = c.domains().domain_create_with_flags(&d, 0).unwrap_err();
     assert_eq!(e.code(), Code::OperationInvalid);
     assert!(
@@ -235,7 +235,13 @@ fn another_pending_task_stops_a_new_one() {
         e.message()
     );
     assert_eq!(sim.count("PowerOnVM_Task"), 0);
+    sim.control(&format!(
+        "action=release&task={}",
+        busy.trim().trim_start_matches("task=")
+    ));
     assert_eq!(sim.vm("debian-02")["power"], "poweredOff");
+    // Released, the VM takes a task again.
+    c.domains().domain_create_with_flags(&d, 0).unwrap();
 }
 
 #[test]

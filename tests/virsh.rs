@@ -160,16 +160,15 @@ fn virsh_dominfo_and_schedinfo_match_esxsh() {
     let Some(mine) = esxsh(&sim, &["domhostname", "alpine-01"]) else {
         return;
     };
-    assert_eq!(mine, v.run(&["domhostname", "alpine-01"]));
+    assert_eq!(mine, v.run_loud(&["domhostname", "alpine-01"]).0);
     let Some(mine) = esxsh(&sim, &["domifaddr", "alpine-01"]) else {
         return;
     };
-    // virsh -q leaves out the two header lines.
-    let rows: Vec<&str> = mine.lines().skip(2).collect();
+    // esxsh's default source is the agent (VMware Tools), virsh's the lease.
     assert_eq!(
-        rows.join("\n"),
-        v.run(&["domifaddr", "alpine-01", "--source", "agent"])
-            .trim_end()
+        mine,
+        v.run_loud(&["domifaddr", "alpine-01", "--source", "agent"])
+            .0
     );
     // And the other way: libvirt's setters, read back by this driver.
     // (`virsh setmem` fails on libvirt's ESX driver itself: it refuses the
@@ -230,7 +229,7 @@ fn virsh_snapshot_tree_and_xml_match_esxsh() {
         let Some(mine) = esxsh(&sim, &cmd) else {
             return;
         };
-        assert_eq!(mine, v.run(&cmd), "{cmd:?}");
+        assert_eq!(mine, v.run_loud(&cmd).0, "{cmd:?}");
     }
     for (vm, snap) in [
         ("debian-02", "root"),
@@ -310,4 +309,190 @@ fn esxsh_list_flags_print_what_virsh_prints() {
         };
         assert_eq!(mine.trim_end(), theirs.trim_end(), "{args:?}: {err}");
     }
+}
+
+/// esxsh's stdout and stderr with more environment.
+fn esxsh_env(sim: &Sim, args: &[&str], env: &[(&str, &str)]) -> Option<(String, String)> {
+    let prog = require(
+        "build/esxsh (make c-programs)",
+        Some(build_dir().join("esxsh")),
+    )?;
+    let tmp = TempDir::new("virsh-esxsh-env");
+    let out = Command::new(prog)
+        .env_remove("LD_LIBRARY_PATH")
+        .envs(env.iter().copied())
+        .arg("-c")
+        .arg(sim.uri(""))
+        .arg("--password-file")
+        .arg(password_file(&tmp.0))
+        .args(args)
+        .output()
+        .unwrap();
+    Some((
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    ))
+}
+
+/// The commands esxsh gained and the formats it fixed print exactly what
+/// virsh prints, headers, confirmations and virsh's blank line after each
+/// command included (no -q on either side).
+#[test]
+fn esxsh_new_commands_and_flags_print_what_virsh_prints() {
+    let sim = Sim::with_args(&["--task-ms", "20"]);
+    let Some(v) = Virsh::new(&sim) else { return };
+    let env = [("TZ", "UTC")];
+    let same = |args: &[&str]| -> Option<String> {
+        let (theirs, their_err) = v.run_loud_env(args, &env);
+        let (mine, my_err) = esxsh_env(&sim, args, &env)?;
+        assert_eq!(
+            mine, theirs,
+            "{args:?}\nesxsh: {my_err}\nvirsh: {their_err}"
+        );
+        assert_eq!(my_err, their_err, "{args:?}");
+        Some(mine)
+    };
+    for vm in [
+        "alpine-01",
+        "debian-02",
+        "win2019-03",
+        "serial-04",
+        "copied-05",
+    ] {
+        for args in [
+            &["domstate", vm, "--reason"][..],
+            &["desc", vm],
+            &["domblklist", vm],
+            &["domblklist", vm, "--details"],
+            &["domblklist", vm, "--inactive"],
+            &["domiflist", vm],
+        ] {
+            same(args);
+        }
+    }
+    same(&["freecell"]);
+    for pool in ["datastore1", "nfs-iso"] {
+        let Some(uuid) = same(&["pool-uuid", pool]) else {
+            return;
+        };
+        same(&["pool-name", uuid.trim()]);
+    }
+    same(&["vol-name", "[datastore1] debian-02/debian-02.vmdk"]);
+    same(&["domid", "nope"]);
+
+    // Snapshots: root -> (a -> a1, b), taken by this driver.
+    let c = ours(&sim);
+    let d = c.domains().domain_lookup_by_name("debian-02").unwrap();
+    let mk = |name: &str| {
+        c.snapshots()
+            .domain_snapshot_create_xml(
+                &d,
+                &format!("<domainsnapshot><name>{name}</name><description>{name}'s</description></domainsnapshot>"),
+                0,
+            )
+            .unwrap();
+    };
+    mk("root");
+    mk("a");
+    mk("a1");
+    c.snapshots()
+        .domain_revert_to_snapshot(&d, "root", 0)
+        .unwrap();
+    mk("b");
+    for args in [
+        &["snapshot-list", "debian-02"][..],
+        &["snapshot-list", "debian-02", "--parent"],
+        &["snapshot-list", "debian-02", "--roots"],
+        &["snapshot-list", "debian-02", "--leaves"],
+        &["snapshot-list", "debian-02", "--leaves", "--parent"],
+        &["snapshot-list", "debian-02", "--name"],
+        &["snapshot-list", "debian-02", "--from", "root"],
+        &[
+            "snapshot-list",
+            "debian-02",
+            "--from",
+            "root",
+            "--descendants",
+        ],
+        &["snapshot-list", "debian-02", "--from", "a", "--tree"],
+        &["snapshot-list", "debian-02", "--current", "--tree"],
+        &["snapshot-list", "alpine-01"],
+        &["snapshot-info", "debian-02", "root"],
+        &["snapshot-info", "debian-02", "a1"],
+        &["snapshot-info", "debian-02", "--current"],
+        &["snapshot-current", "debian-02"],
+        &["snapshot-current", "debian-02", "--name"],
+        &["snapshot-current", "alpine-01", "--name"],
+        &["snapshot-parent", "debian-02", "--current"],
+        &["snapshot-parent", "debian-02", "root"],
+        &["snapshot-dumpxml", "debian-02", "a"],
+    ] {
+        same(args);
+    }
+    // Each reverts and creates from a file; the other reads the result.
+    let Some(_) = same(&["snapshot-revert", "debian-02", "a"]) else {
+        return;
+    };
+    same(&["snapshot-current", "debian-02", "--name"]);
+    let tmp = TempDir::new("snap-xml");
+    for who in ["virsh", "esxsh"] {
+        let file = tmp.0.join(format!("{who}.xml"));
+        std::fs::write(
+            &file,
+            format!("<domainsnapshot><name>from-{who}</name><description>made by {who}</description></domainsnapshot>"),
+        )
+        .unwrap();
+        let args = ["snapshot-create", "debian-02", file.to_str().unwrap()];
+        let out = if who == "virsh" {
+            v.run_loud(&args).0
+        } else {
+            esxsh(&sim, &args).unwrap()
+        };
+        assert_eq!(
+            out,
+            format!(
+                "Domain snapshot from-{who} created from '{}'\n",
+                file.display()
+            )
+        );
+    }
+    same(&["snapshot-info", "debian-02", "from-virsh"]);
+    same(&["snapshot-info", "debian-02", "from-esxsh"]);
+    same(&["snapshot-list", "debian-02", "--tree"]);
+    // Each deletes the other's.
+    let (theirs, _) = v.run_loud(&["snapshot-delete", "debian-02", "from-esxsh"]);
+    assert_eq!(theirs, "Domain snapshot from-esxsh deleted\n\n");
+    let mine = esxsh(&sim, &["snapshot-delete", "debian-02", "from-virsh"]).unwrap();
+    assert_eq!(mine, theirs.replace("esxsh", "virsh"));
+}
+
+/// Names wider or longer in bytes than on screen are padded by their
+/// width on the terminal, as virsh pads them, in a UTF-8 locale and in C.
+#[test]
+fn esxsh_list_pads_multibyte_names_as_virsh() {
+    let tmp = TempDir::new("inventory");
+    let inv = tmp.0.join("inventory");
+    std::fs::write(
+        &inv,
+        "[vm café-01]\npower = poweredOn\n[vm 日本語-02]\n[vm plain-03]\npower = poweredOn\n[vm ünïcödé-long-04]\n",
+    )
+    .unwrap();
+    let sim = Sim::with_args(&["--inventory", inv.to_str().unwrap()]);
+    let Some(v) = Virsh::new(&sim) else { return };
+    for locale in ["C.UTF-8", "C"] {
+        let env = [("LC_ALL", locale)];
+        for args in [
+            &["list", "--all"][..],
+            &["list"],
+            &["list", "--all", "--name"],
+        ] {
+            let (theirs, err) = v.run_loud_env(args, &env);
+            let Some((mine, my_err)) = esxsh_env(&sim, args, &env) else {
+                return;
+            };
+            assert_eq!(mine, theirs, "{locale} {args:?}: {err}{my_err}");
+        }
+    }
+    let (mine, _) = esxsh_env(&sim, &["list", "--all"], &[("LC_ALL", "C.UTF-8")]).unwrap();
+    assert!(mine.contains(" 日本語-02         shut off\n"), "{mine}");
 }

@@ -122,11 +122,13 @@ fn fault_kind(req: &Request) -> Result<FaultKind, String> {
                 .min(64 * 1024 * 1024 / message.len().max(1));
             FaultKind::Soap(ty, message.repeat(repeat))
         }
+        "hold" => FaultKind::Hold,
         "huge" => FaultKind::Huge,
         "bomb" => FaultKind::Bomb,
         "deep" => FaultKind::Deep,
         "wide" => FaultKind::Wide,
         "empty" => FaultKind::Empty,
+        "junk" => FaultKind::Junk,
         "ignore" => FaultKind::Ignore,
         "expire" => FaultKind::ExpireSession,
         other => return Err(format!("unknown fault kind '{other}'")),
@@ -237,8 +239,9 @@ impl Shared {
         Ok(())
     }
 
-    /// A task of someone else's that keeps the VM busy for `ms`; its MoRef.
-    pub fn busy(&self, vm: &str, ms: u64) -> Result<String, String> {
+    /// A task of someone else's that keeps the VM busy, for `ms` or (None)
+    /// until `release` ends it; its MoRef.
+    pub fn busy(&self, vm: &str, ms: Option<u64>) -> Result<String, String> {
         let mut w = self.lock();
         let moid = w
             .vm_by_name(vm)
@@ -251,13 +254,72 @@ impl Shared {
             "root",
         );
         w.task_running(&t);
-        let tid = t.clone();
-        self.after(Duration::from_millis(ms), move |_sh, w| {
-            w.task_done(&tid, Ok(None))
-        });
+        if let Some(ms) = ms {
+            let tid = t.clone();
+            self.after(Duration::from_millis(ms), move |_sh, w| {
+                w.task_done(&tid, Ok(None))
+            });
+        }
         drop(w);
         self.changed.notify_all();
         Ok(t)
+    }
+
+    /// Ends a task `busy` holds (tests hold the host's state until they
+    /// release it, never for a time).
+    pub fn release(&self, task: &str) -> Result<(), String> {
+        let mut w = self.lock();
+        if !w.tasks.contains_key(task) {
+            return Err(format!("no task '{task}'"));
+        }
+        w.task_done(task, Ok(None));
+        drop(w);
+        self.changed.notify_all();
+        Ok(())
+    }
+
+    /// The progress (percent) the VM's pending tasks report.
+    pub fn task_progress(&self, vm: &str, percent: i64) -> Result<(), String> {
+        let mut w = self.lock();
+        let tasks = pending_of(&w, vm)?;
+        for t in tasks {
+            if let Some(task) = w.tasks.get_mut(&t) {
+                task.progress = Some(percent);
+            }
+        }
+        drop(w);
+        self.changed.notify_all();
+        Ok(())
+    }
+
+    /// Ends the VM's pending tasks now (a test holds a task with a long
+    /// task_ms and releases it with this); a task waiting for an answer to
+    /// a question is left waiting.
+    pub fn finish_tasks(&self, vm: &str) -> Result<usize, String> {
+        let mut w = self.lock();
+        let tasks = pending_of(&w, vm)?;
+        let asked = w
+            .vm_by_name(vm)
+            .and_then(|v| v.question.as_ref())
+            .and_then(|q| q.task.clone());
+        let mut n = 0;
+        for t in tasks.iter().filter(|t| Some(*t) != asked.as_ref()) {
+            crate::tasks::finish_now(self, &mut w, t);
+            n += 1;
+        }
+        drop(w);
+        self.changed.notify_all();
+        Ok(n)
+    }
+
+    /// Whether tasks of `method` are cancelable from now on.
+    pub fn set_cancelable(&self, method: &str, on: bool) {
+        let mut w = self.lock();
+        if on {
+            w.cancelable_methods.insert(method.to_string());
+        } else {
+            w.cancelable_methods.remove(method);
+        }
     }
 
     /// How long tasks take from now on.
@@ -273,6 +335,11 @@ impl Shared {
     /// A VM's memoryMB, in range of xsd:int or not (hostile hosts).
     pub fn set_memory_mb(&self, vm: &str, mb: i64) -> Result<(), String> {
         self.with_vm(vm, |vm| vm.memory_mb = mb)
+    }
+
+    /// The VM's numCPU as the host reports it (any value, a wrong one too).
+    pub fn set_num_cpu(&self, vm: &str, n: i64) -> Result<(), String> {
+        self.with_vm(vm, |vm| vm.num_cpu = n)
     }
 
     /// Sparse mode: every property the declared VI schema marks optional is
@@ -292,6 +359,17 @@ impl Shared {
     }
 }
 
+/// The queued or running tasks of the VM called `name`.
+fn pending_of(w: &World, name: &str) -> Result<Vec<String>, String> {
+    let vm = w.vm_by_name(name).ok_or(format!("no VM '{name}'"))?;
+    Ok(vm
+        .recent_tasks
+        .iter()
+        .filter(|t| w.task_pending(t))
+        .cloned()
+        .collect())
+}
+
 fn control(sh: &Shared, req: &Request) -> Result<String, String> {
     let action = req.param("action").ok_or("action= is required")?;
     let vm = || req.param("vm").ok_or("vm= is required".to_string());
@@ -307,6 +385,7 @@ fn control(sh: &Shared, req: &Request) -> Result<String, String> {
             req.param("count").and_then(|c| c.parse().ok()).unwrap_or(1),
         ),
         "clear_faults" => sh.clear_faults(),
+        "release_held" => sh.release_held(),
         "expire_sessions" => sh.expire_sessions(),
         "set_tools" => sh.set_tools(&vm()?, req.param("running").as_deref() == Some("1"))?,
         "set_power" => {
@@ -337,10 +416,21 @@ fn control(sh: &Shared, req: &Request) -> Result<String, String> {
             sh.fail_task(&vm()?, &method, &ty, &msg)?
         }
         "busy" => {
-            let ms = req.param("ms").and_then(|m| m.parse().ok()).unwrap_or(5000);
+            // Without ms= the task runs until released.
+            let ms = req.param("ms").and_then(|m| m.parse().ok());
             return Ok(format!("task={}\n", sh.busy(&vm()?, ms)?));
         }
+        "release" => {
+            let task = req.param("task").ok_or("task= is required")?;
+            sh.release(&task)?
+        }
         "task_ms" => sh.set_task_ms(number("ms")?),
+        "task_progress" => sh.task_progress(&vm()?, number("percent")? as i64)?,
+        "finish_task" => return Ok(format!("finished={}\n", sh.finish_tasks(&vm()?)?)),
+        "cancelable" => sh.set_cancelable(
+            &req.param("method").ok_or("method= is required")?,
+            req.param("on").as_deref() != Some("0"),
+        ),
         "max_vcpus" => sh.set_max_vcpus(
             req.param("n")
                 .and_then(|m| m.parse().ok())
@@ -352,8 +442,42 @@ fn control(sh: &Shared, req: &Request) -> Result<String, String> {
                 .and_then(|m| m.parse().ok())
                 .ok_or("mb= is required")?,
         )?,
+        "set_num_cpu" => sh.set_num_cpu(
+            &vm()?,
+            req.param("n")
+                .and_then(|m| m.parse().ok())
+                .ok_or("n= is required")?,
+        )?,
         "reset_stats" => sh.reset_stats(),
         "sparse" => sh.set_sparse(req.param("on").as_deref() != Some("0")),
+        // host_mode: put=in_place|temp, range=ignore|honour,
+        // delimit=close|length, cut=N|none, stall=N|none, copy_spec=refuse|accept,
+        // folder_path=plain|datastore.
+        "host_mode" => {
+            let mut w = sh.lock();
+            let m = &mut w.host_modes;
+            if let Some(v) = req.param("put") {
+                m.put_in_place = v == "in_place";
+            }
+            if let Some(v) = req.param("range") {
+                m.ignore_range = v == "ignore";
+            }
+            if let Some(v) = req.param("delimit") {
+                m.close_delimited = v == "close";
+            }
+            if let Some(v) = req.param("cut") {
+                m.cut_after = v.parse().ok();
+            }
+            if let Some(v) = req.param("stall") {
+                m.stall_after = v.parse().ok();
+            }
+            if let Some(v) = req.param("copy_spec") {
+                m.copy_refuses_dest_spec = v == "refuse";
+            }
+            if let Some(v) = req.param("folder_path") {
+                m.plain_folder_paths = v == "plain";
+            }
+        }
         "omit" => {
             let list = req.param("fields").unwrap_or_default();
             sh.omit(&list.split(',').collect::<Vec<_>>())

@@ -310,6 +310,7 @@ fn search_folder(
     rel: &str,
     dir: &Path,
     spec: &HostDatastoreBrowserSearchSpec,
+    plain: bool,
 ) -> HostDatastoreBrowserSearchResults {
     let mut names: Vec<String> = std::fs::read_dir(dir)
         .map(|r| {
@@ -327,10 +328,11 @@ fn search_folder(
         .collect();
     HostDatastoreBrowserSearchResults {
         datastore: None,
-        folder_path: Some(if rel.is_empty() {
-            format!("[{ds}]")
-        } else {
-            format!("[{ds}] {rel}/")
+        folder_path: Some(match (rel.is_empty(), plain) {
+            (true, false) => format!("[{ds}]"),
+            (false, false) => format!("[{ds}] {rel}/"),
+            (true, true) => String::new(),
+            (false, true) => format!("{rel}/"),
         }),
         file,
     }
@@ -362,6 +364,7 @@ pub fn search(
     };
     // The task is the datastore's (the browser is no ManagedEntity).
     let entity = ds_moid.clone();
+    let plain = w.host_modes.plain_folder_paths;
     start_entity_task(
         sh,
         w,
@@ -373,7 +376,7 @@ pub fn search(
                 return Err(not_found(&name));
             }
             let rel = p.directory_and_file.trim_end_matches('/').to_string();
-            let mut results = vec![search_folder(&p.datastore, &rel, &local, &spec)];
+            let mut results = vec![search_folder(&p.datastore, &rel, &local, &spec, plain)];
             if sub_folders {
                 let mut stack = vec![(rel.clone(), local.clone())];
                 while let Some((r, dir)) = stack.pop() {
@@ -395,7 +398,7 @@ pub fn search(
                         stack.push((sr, dir.join(&s)));
                     }
                     if r != rel {
-                        results.push(search_folder(&p.datastore, &r, &dir, &spec));
+                        results.push(search_folder(&p.datastore, &r, &dir, &spec, plain));
                     }
                 }
             }
@@ -532,6 +535,21 @@ pub fn copy(sh: &Shared, w: &mut World, call: &Call, user: &str) -> Result<Ret, 
         .param("force")
         .and_then(|v| v.as_bool())
         .unwrap_or(false);
+    // vCenter cannot choose a copy's format.
+    if w.host_modes.copy_refuses_dest_spec && call.param("destSpec").is_some() {
+        return disk_task(
+            sh,
+            w,
+            user,
+            "CopyVirtualDisk_Task",
+            Box::new(|_sh, _w| {
+                Err(Fault::new(
+                    "NotImplemented",
+                    "The operation is not implemented: destSpec",
+                ))
+            }),
+        );
+    }
     // The copy's format: destSpec's when given, else the source's.
     let thin_wanted = call
         .param("destSpec")

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 //! Datastore files over HTTP: `/folder/<path>?dcPath=ha-datacenter&dsName=<ds>`.
 
+use std::io::Write;
+
 use crate::http::{decode, Request, Response};
 use crate::server::Shared;
 use crate::world::DATACENTER;
@@ -19,8 +21,17 @@ pub fn handle_body(
 ) -> Response {
     let what = format!("{} /folder", req.method);
     sh.count(&what);
-    if let Some(crate::server::FaultKind::Ignore) = sh.take_fault(&what) {
-        return Response::text(200, "");
+    let mut hold = false;
+    match sh.take_fault(&what) {
+        Some(crate::server::FaultKind::Ignore) => return Response::text(200, ""),
+        // A host that takes the whole body, then never answers (until the
+        // test releases it).
+        Some(crate::server::FaultKind::Hold) => hold = true,
+        Some(crate::server::FaultKind::Http503) => {
+            let _ = std::io::copy(body, &mut std::io::sink());
+            return Response::text(503, "503 Service Unavailable: hostd is restarting");
+        }
+        _ => {}
     }
     let mut w = sh.lock();
     if cookie
@@ -57,7 +68,12 @@ pub fn handle_body(
             w.ensure_vmx(&vm);
         }
     }
+    let modes = w.host_modes.clone();
     drop(w);
+    if hold {
+        let _ = std::io::copy(body, &mut std::io::sink());
+        sh.hold();
+    }
     match req.method.as_str() {
         "GET" | "HEAD" => match std::fs::File::open(&path) {
             Ok(f) if path.is_file() => {
@@ -66,13 +82,24 @@ pub fn handle_body(
                     return Response::new(200, "application/octet-stream", Vec::new())
                         .with_header("X-Content-Length", &size.to_string());
                 }
-                match range(req.header("range"), size) {
+                let asked = if modes.ignore_range {
+                    None
+                } else {
+                    range(req.header("range"), size)
+                };
+                let mut r = match asked {
                     None => Response::file(200, f, 0, size),
                     Some(Ok((start, end))) => Response::file(206, f, start, end + 1 - start)
                         .with_header("Content-Range", &format!("bytes {start}-{end}/{size}")),
-                    Some(Err(())) => Response::text(416, "416 Range Not Satisfiable")
-                        .with_header("Content-Range", &format!("bytes */{size}")),
-                }
+                    Some(Err(())) => {
+                        return Response::text(416, "416 Range Not Satisfiable")
+                            .with_header("Content-Range", &format!("bytes */{size}"))
+                    }
+                };
+                r.close_delimited = modes.close_delimited;
+                r.cut_after = modes.cut_after;
+                r.stall_after = modes.stall_after.map(|n| (n, sh.gate.clone()));
+                r
             }
             _ => Response::text(404, format!("404 Not Found: no file '[{ds}] {rel}'")),
         },
@@ -87,6 +114,24 @@ pub fn handle_body(
                 );
             }
             let existed = path.exists();
+            if modes.put_in_place {
+                // As the body arrives, over the old contents (govmomi's
+                // simulator does this): a cut transfer leaves a prefix.
+                let written = std::fs::File::create(&path).and_then(|mut f| {
+                    let mut buf = vec![0u8; 256 * 1024];
+                    loop {
+                        let n = body.read(&mut buf)?;
+                        if n == 0 {
+                            return Ok(());
+                        }
+                        f.write_all(&buf[..n])?;
+                    }
+                });
+                return match written {
+                    Ok(()) => Response::text(if existed { 200 } else { 201 }, ""),
+                    Err(e) => Response::text(500, format!("500 cannot write: {e}")),
+                };
+            }
             // Written beside the file and renamed over it when the body is
             // complete: a transfer cut off leaves the old file as it was.
             let name = path.file_name().map(|n| n.to_string_lossy().into_owned());

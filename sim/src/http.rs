@@ -79,6 +79,13 @@ pub struct Response {
     pub body: Vec<u8>,
     /// A body streamed from a file instead: (file, start, length).
     pub file: Option<(std::fs::File, u64, u64)>,
+    /// No Content-Length: the body ends when the connection closes.
+    pub close_delimited: bool,
+    /// The connection closes after this many body bytes (a cut transfer).
+    pub cut_after: Option<u64>,
+    /// After this many body bytes, run this (a transfer that stalls until
+    /// the test releases it).
+    pub stall_after: Option<(u64, Arc<crate::server::Gate>)>,
 }
 
 impl Response {
@@ -88,6 +95,9 @@ impl Response {
             headers: vec![("Content-Type".into(), content_type.into())],
             body: body.into(),
             file: None,
+            close_delimited: false,
+            cut_after: None,
+            stall_after: None,
         }
     }
 
@@ -289,13 +299,19 @@ fn read_body(reader: &mut impl BufRead, req: &mut Request) -> std::io::Result<()
     Ok(())
 }
 
-fn write_response(w: &mut impl Write, resp: Response, keep_alive: bool) -> std::io::Result<()> {
+/// Writes the response; false when the connection must close after it.
+fn write_response(w: &mut impl Write, resp: Response, keep_alive: bool) -> std::io::Result<bool> {
+    let keep_alive = keep_alive && !resp.close_delimited && resp.cut_after.is_none();
     let mut head = format!("HTTP/1.1 {} {}\r\n", resp.status, reason(resp.status));
     for (n, v) in &resp.headers {
         head.push_str(&format!("{n}: {v}\r\n"));
     }
     let len = resp.file.as_ref().map_or(resp.body.len() as u64, |f| f.2);
-    head.push_str(&format!("Content-Length: {len}\r\n"));
+    if !resp.close_delimited {
+        head.push_str(&format!("Content-Length: {len}\r\n"));
+    }
+    // A cut transfer sends only part of what the head announced.
+    let len = resp.cut_after.map_or(len, |c| c.min(len));
     head.push_str(if keep_alive {
         "Connection: Keep-Alive\r\n"
     } else {
@@ -304,15 +320,26 @@ fn write_response(w: &mut impl Write, resp: Response, keep_alive: bool) -> std::
     head.push_str("\r\n");
     w.write_all(head.as_bytes())?;
     match resp.file {
-        Some((mut f, start, len)) => {
+        Some((mut f, start, _)) => {
             use std::io::Seek;
             f.seek(std::io::SeekFrom::Start(start))?;
             // Large writes: io::copy's 8 KiB pieces cost a wakeup of the
             // reader each.
             let mut buf = vec![0u8; 256 * 1024];
             let mut left = len;
+            let mut stall = resp.stall_after;
             while left > 0 {
-                let want = buf.len().min(left.min(usize::MAX as u64) as usize);
+                let sent = len - left;
+                let mut want = buf.len().min(left.min(usize::MAX as u64) as usize);
+                if let Some((at, gate)) = &stall {
+                    if sent >= *at {
+                        w.flush()?;
+                        gate.hold();
+                        stall = None;
+                    } else {
+                        want = want.min((at - sent) as usize);
+                    }
+                }
                 let n = f.read(&mut buf[..want])?;
                 if n == 0 {
                     break;
@@ -321,15 +348,23 @@ fn write_response(w: &mut impl Write, resp: Response, keep_alive: bool) -> std::
                 left -= n as u64;
             }
         }
-        None => w.write_all(&resp.body)?,
+        None => w.write_all(&resp.body[..len as usize])?,
     }
-    w.flush()
+    w.flush()?;
+    Ok(keep_alive)
 }
 
-fn serve_stream<S: Read + Write>(stream: S, handler: &dyn Handler) {
+/// Serves requests on one connection; `close` runs before it is dropped
+/// (TLS: close_notify, so that a close-delimited body ends cleanly).
+fn serve_stream<S: Read + Write>(stream: S, handler: &dyn Handler, close: fn(&mut S)) {
     let mut reader = BufReader::new(stream);
+    serve_requests(&mut reader, handler);
+    close(reader.get_mut());
+}
+
+fn serve_requests<S: Read + Write>(reader: &mut BufReader<S>, handler: &dyn Handler) {
     loop {
-        let mut req = match read_head(&mut reader) {
+        let mut req = match read_head(reader) {
             Ok(Some(r)) => r,
             Ok(None) | Err(_) => return,
         };
@@ -345,7 +380,7 @@ fn serve_stream<S: Read + Write>(stream: S, handler: &dyn Handler) {
                 .and_then(|l| l.parse::<u64>().ok())
                 .unwrap_or(0);
             let mut body = BodyReader {
-                inner: &mut reader,
+                inner: reader,
                 left: if chunked { 0 } else { len },
                 chunked,
                 done: false,
@@ -356,18 +391,17 @@ fn serve_stream<S: Read + Write>(stream: S, handler: &dyn Handler) {
             }
             out
         } else {
-            if read_body(&mut reader, &mut req).is_err() {
+            if read_body(reader, &mut req).is_err() {
                 return;
             }
             handler.handle(req)
         };
         match outcome {
             Outcome::Drop => return,
-            Outcome::Respond(resp) => {
-                if write_response(reader.get_mut(), resp, !close).is_err() || close {
-                    return;
-                }
-            }
+            Outcome::Respond(resp) => match write_response(reader.get_mut(), resp, !close) {
+                Ok(true) => {}
+                _ => return,
+            },
         }
     }
 }
@@ -396,9 +430,19 @@ pub fn serve(
                         return;
                     };
                     let stream = rustls::StreamOwned::new(conn, tcp);
-                    serve_stream(stream, handler.as_ref());
+                    serve_stream(stream, handler.as_ref(), |s| {
+                        // Only writes: a flush would also read to finish
+                        // a handshake that never happened (a plain-HTTP
+                        // client), and wait for it.
+                        s.conn.send_close_notify();
+                        while s.conn.wants_write() {
+                            if s.conn.write_tls(&mut s.sock).is_err() {
+                                break;
+                            }
+                        }
+                    });
                 }
-                None => serve_stream::<TcpStream>(tcp, handler.as_ref()),
+                None => serve_stream::<TcpStream>(tcp, handler.as_ref(), |_| {}),
             }
         });
     }

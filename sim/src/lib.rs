@@ -505,13 +505,33 @@ impl Sim {
         self.shared.fail_task(vm, method, fault, message)
     }
 
-    /// Someone else's task keeps the VM busy for `ms`; its MoRef.
-    pub fn busy(&self, vm: &str, ms: u64) -> Result<String, String> {
-        self.shared.busy(vm, ms)
+    /// Someone else's task keeps the VM busy until `release`; its MoRef.
+    pub fn busy(&self, vm: &str) -> Result<String, String> {
+        self.shared.busy(vm, None)
+    }
+
+    /// Ends a task `busy` started.
+    pub fn release(&self, task: &str) -> Result<(), String> {
+        self.shared.release(task)
     }
 
     pub fn set_task_ms(&self, ms: u64) {
         self.shared.set_task_ms(ms);
+    }
+
+    /// The progress (percent) the VM's pending tasks report.
+    pub fn task_progress(&self, vm: &str, percent: i64) -> Result<(), String> {
+        self.shared.task_progress(vm, percent)
+    }
+
+    /// Ends the VM's pending tasks now; how many.
+    pub fn finish_tasks(&self, vm: &str) -> Result<usize, String> {
+        self.shared.finish_tasks(vm)
+    }
+
+    /// Whether tasks of `method` are cancelable from now on.
+    pub fn set_cancelable(&self, method: &str, on: bool) {
+        self.shared.set_cancelable(method, on);
     }
 
     /// Sparse mode on or off (see [`Builder::sparse`]).

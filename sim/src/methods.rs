@@ -246,6 +246,9 @@ static METHODS: &[Method] = &[
     m("DeleteDatastoreFile_Task", |c| {
         ops::delete_datastore_file(c.sh, c.w, c.call, &c.user)
     }),
+    m("MoveDatastoreFile_Task", |c| {
+        ops::move_datastore_file(c.sh, c.w, c.call, &c.user)
+    }),
 ];
 
 fn power_change(

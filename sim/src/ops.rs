@@ -502,6 +502,76 @@ pub fn delete_datastore_file(
     )
 }
 
+/// FileManager.MoveDatastoreFile_Task: a file renamed (over an existing
+/// one only with `force`), as ESX moves datastore files.
+pub fn move_datastore_file(
+    sh: &Shared,
+    w: &mut World,
+    call: &Call,
+    user: &str,
+) -> Result<Ret, Fault> {
+    if call.this.0 != "FileManager" {
+        return Err(bad("_this"));
+    }
+    let parse = |name: &str| {
+        let p = esx_vi::datastore::DatastorePath::parse(name).map_err(|_| {
+            Fault::new(
+                "InvalidDatastorePath",
+                format!("Invalid datastore path '{name}'."),
+            )
+            .with("datastorePath", s(name))
+        })?;
+        if w.ds(&p.datastore).is_none() {
+            return Err(Fault::new(
+                "InvalidDatastore",
+                format!("Invalid datastore '{}'.", p.datastore),
+            )
+            .with("name", s(p.datastore.clone())));
+        }
+        Ok(p)
+    };
+    let src_name = call.req_str("sourceName")?;
+    let dst_name = call.req_str("destinationName")?;
+    let src = parse(&src_name)?;
+    let dst = parse(&dst_name)?;
+    let force = call.bool("force") == Some(true);
+    start_entity_task(
+        sh,
+        w,
+        None,
+        "MoveDatastoreFile_Task",
+        user,
+        Box::new(move |_sh, w| {
+            let not_found = |name: &str| {
+                Fault::new("FileNotFound", format!("File {name} was not found"))
+                    .with("file", s(name))
+            };
+            let from = w
+                .ds_file(&src.datastore, &src.directory_and_file)
+                .filter(|p| p.exists())
+                .ok_or_else(|| not_found(&src_name))?;
+            let to = w
+                .ds_file(&dst.datastore, &dst.directory_and_file)
+                .ok_or_else(|| not_found(&dst_name))?;
+            if to.exists() && (!force || to.is_dir()) {
+                return Err(Fault::new(
+                    "FileAlreadyExists",
+                    format!("Cannot complete the operation because the file or folder {dst_name} already exists"),
+                )
+                .with("file", s(dst_name.clone())));
+            }
+            std::fs::rename(&from, &to).map_err(|e| {
+                Fault::new(
+                    "CannotAccessFile",
+                    format!("Cannot move {src_name} to {dst_name}: {e}"),
+                )
+                .with("file", s(src_name.clone()))
+            })?;
+            Ok(None)
+        }),
+    )
+}
+
 pub fn register_vm(sh: &Shared, w: &mut World, call: &Call, user: &str) -> Result<Ret, Fault> {
     if call.this.0 != "Folder" {
         return Err(bad("_this"));

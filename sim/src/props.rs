@@ -539,10 +539,15 @@ pub fn question_sval(q: &crate::world::Question) -> SVal {
                 "message",
                 list(
                     "VirtualMachineMessage",
-                    vec![obj(
-                        "VirtualMachineMessage",
-                        vec![("id", s(q.message_id.clone())), ("text", s(q.text.clone()))],
-                    )],
+                    // No message id: no message (the array is optional).
+                    if q.message_id.is_empty() {
+                        vec![]
+                    } else {
+                        vec![obj(
+                            "VirtualMachineMessage",
+                            vec![("id", s(q.message_id.clone())), ("text", s(q.text.clone()))],
+                        )]
+                    },
                 ),
             ),
         ],

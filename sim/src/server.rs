@@ -22,6 +22,9 @@ pub enum FaultKind {
     /// A truncated, non-XML body with status 200.
     Malformed,
     Latency(Duration),
+    /// Hold the request until the test says `release_held` (a slow host
+    /// whose slowness the test controls, never a time).
+    Hold,
     /// A SOAP fault of this type, with this message.
     Soap(String, String),
     /// A 100 MB response.
@@ -35,6 +38,8 @@ pub enum FaultKind {
     /// The method's response element with nothing in it, at once (for
     /// WaitForUpdatesEx: "no change", however long the client asked to wait).
     Empty,
+    /// A well-formed reply whose returnval means nothing (`<returnval>junk</returnval>`).
+    Junk,
     /// Claim success without doing anything (for `DELETE /folder`: a 200
     /// that deletes nothing, as govmomi's simulator answers).
     Ignore,
@@ -89,6 +94,39 @@ pub struct Shared {
     /// tests see that a client's requests really overlap.
     inflight: AtomicUsize,
     pub max_inflight: AtomicUsize,
+    /// Held requests and transfers wait on it (`release_held`).
+    pub gate: Arc<Gate>,
+}
+
+/// Where held requests wait until the test releases them.
+#[derive(Debug, Default)]
+pub struct Gate {
+    generation: Mutex<u64>,
+    released: Condvar,
+}
+
+impl Gate {
+    /// Waits for the next release.
+    pub fn hold(&self) {
+        let mut g = match self.generation.lock() {
+            Ok(g) => g,
+            Err(p) => p.into_inner(),
+        };
+        let seen = *g;
+        while *g == seen {
+            g = match self.released.wait(g) {
+                Ok(g) => g,
+                Err(p) => p.into_inner(),
+            };
+        }
+    }
+
+    pub fn release(&self) {
+        if let Ok(mut g) = self.generation.lock() {
+            *g += 1;
+        }
+        self.released.notify_all();
+    }
 }
 
 impl Shared {
@@ -104,10 +142,21 @@ impl Shared {
             tls_thumbprints,
             inflight: AtomicUsize::new(0),
             max_inflight: AtomicUsize::new(0),
+            gate: Arc::new(Gate::default()),
         });
         let weak = Arc::downgrade(&shared);
         std::thread::spawn(move || timer_loop(weak));
         shared
+    }
+
+    /// Waits until the test releases what is held (FaultKind::Hold).
+    pub fn hold(&self) {
+        self.gate.hold();
+    }
+
+    /// Lets every held request go on.
+    pub fn release_held(&self) {
+        self.gate.release();
     }
 
     pub fn lock(&self) -> MutexGuard<'_, World> {

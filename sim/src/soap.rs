@@ -159,6 +159,7 @@ pub fn handle(shared: &Shared, body: &[u8], cookie: Option<String>) -> Outcome {
                 ))
             }
             FaultKind::Latency(d) => std::thread::sleep(d),
+            FaultKind::Hold => shared.hold(),
             FaultKind::Soap(ty, message) => {
                 let f = Fault::new(&ty, message);
                 return Outcome::Respond(soap_response(500, fault_xml(&f)));
@@ -204,6 +205,15 @@ pub fn handle(shared: &Shared, body: &[u8], cookie: Option<String>) -> Outcome {
                 }
                 b.push_str(&tail);
                 return Outcome::Respond(soap_response(200, b));
+            }
+            FaultKind::Junk => {
+                return Outcome::Respond(soap_response(
+                    200,
+                    envelope(&format!(
+                        "<{m}Response xmlns=\"urn:vim25\"><returnval>junk</returnval></{m}Response>",
+                        m = call.method
+                    )),
+                ))
             }
             FaultKind::Empty | FaultKind::Ignore => {
                 return Outcome::Respond(soap_response(

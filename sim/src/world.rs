@@ -395,6 +395,8 @@ pub struct World {
     pub max_vcpus: i64,
     /// Task kinds to fail on purpose: (vm moid, method) -> fault.
     pub fail_next: HashMap<(String, String), Fault>,
+    /// Task methods whose tasks are cancelable (control `cancelable`).
+    pub cancelable_methods: std::collections::HashSet<String>,
     pub host_boot: SystemTime,
     /// Sparse mode: property reads leave out every property the declared
     /// VI schema marks optional (a server may omit it).
@@ -407,6 +409,31 @@ pub struct World {
     /// The session key of the call being served (the world is locked for
     /// the whole call, so this is that call's).
     pub current_session: Option<String>,
+    /// How `/folder` and the disk manager behave where real hosts differ.
+    pub host_modes: HostModes,
+}
+
+/// Legal behaviours of real servers that esx-sim's defaults are kinder
+/// than (`action=host_mode`): tests prove the driver against each.
+#[derive(Debug, Clone, Default)]
+pub struct HostModes {
+    /// A PUT writes into the file as the body arrives (govmomi's
+    /// simulator does), instead of beside it and renamed at the end.
+    pub put_in_place: bool,
+    /// GET ignores Range and answers 200 with the whole file.
+    pub ignore_range: bool,
+    /// GET bodies without Content-Length, ended by closing the connection.
+    pub close_delimited: bool,
+    /// GET bodies end (the connection closes) after this many bytes.
+    pub cut_after: Option<u64>,
+    /// GET bodies stall after this many bytes until `release_held`.
+    pub stall_after: Option<u64>,
+    /// CopyVirtualDisk_Task refuses a destSpec with NotImplemented, as
+    /// vCenter does.
+    pub copy_refuses_dest_spec: bool,
+    /// Search results name their folder without the datastore (`dir/`),
+    /// a form the VI reference does not promise against.
+    pub plain_folder_paths: bool,
 }
 
 fn uuid_from(seed: u64, prefix: &str) -> String {
@@ -684,9 +711,11 @@ impl World {
 
             max_vcpus: 64,
             fail_next: HashMap::new(),
+            cancelable_methods: Default::default(),
             host_boot: SystemTime::now() - Duration::from_secs(86_400 * 12),
             sparse: false,
             omit: Default::default(),
+            host_modes: HostModes::default(),
             continuations: HashMap::new(),
             current_session: None,
         };

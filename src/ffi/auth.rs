@@ -46,7 +46,8 @@ fn prompt_line(prompt: &str, echo: bool) -> Option<String> {
         }
     };
     let mut line = String::new();
-    let ok = reader.read_line(&mut line).is_ok();
+    // End of input is no answer (an empty password would be tried).
+    let ok = matches!(reader.read_line(&mut line), Ok(n) if n > 0);
     if let Some(old) = saved {
         // SAFETY: restores the settings saved above.
         unsafe { libc::tcsetattr(fd, libc::TCSANOW, &old) };

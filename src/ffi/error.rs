@@ -71,7 +71,14 @@ fn c_string(text: String) -> CString {
 
 /// Records `e` as this thread's last error.
 pub fn set(e: &Error) {
-    let message = c_string(format!("{}: {}", prefix(e.code()), e.message()));
+    // libvirt's templates: "invalid connection pointer in %s" takes the
+    // function's name, the others ": %s" and the details.
+    let p = prefix(e.code());
+    let message = c_string(if p.ends_with(" in") {
+        format!("{p} {}", e.message())
+    } else {
+        format!("{p}: {}", e.message())
+    });
     let fault = e.fault().map(|f| c_string(f.to_string()));
     let mut rec = Box::new(Record {
         raw: esxError {

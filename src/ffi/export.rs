@@ -20,7 +20,8 @@
 use std::os::raw::{c_char, c_int, c_uchar, c_uint, c_ulong, c_void};
 
 use super::handles::{
-    self, esxConnect, esxDomain, esxDomainSnapshot, esxStoragePool, esxStorageVol, esxStream, Held,
+    self, esxConnect, esxDomain, esxDomainSnapshot, esxStoragePool, esxStorageVol, esxStream,
+    Handle, Held,
 };
 use super::strings;
 use crate::error::Error;
@@ -53,69 +54,15 @@ pub type Dom = Held<esxDomain>;
 pub type Snap = Held<esxDomainSnapshot>;
 /// A storage pool, held for the call.
 pub type Pool = Held<esxStoragePool>;
-
+/// A storage volume, held for the call.
+pub type Vol = Held<esxStorageVol>;
 /// A stream, held for the call.
 pub type Stream = Held<esxStream>;
 
-impl FromC<*mut esxStream> for Stream {
-    unsafe fn from_c(
-        c: *mut esxStream,
-        _: &'static str,
-        export: &'static str,
-    ) -> Result<Self, Error> {
-        handles::get(c, export)
-    }
-}
-
-/// A storage volume, held for the call.
-pub type Vol = Held<esxStorageVol>;
-
-impl FromC<*mut esxStorageVol> for Vol {
-    unsafe fn from_c(
-        c: *mut esxStorageVol,
-        _: &'static str,
-        export: &'static str,
-    ) -> Result<Self, Error> {
-        handles::get(c, export)
-    }
-}
-
-impl FromC<*mut esxStoragePool> for Pool {
-    unsafe fn from_c(
-        c: *mut esxStoragePool,
-        _: &'static str,
-        export: &'static str,
-    ) -> Result<Self, Error> {
-        handles::get(c, export)
-    }
-}
-
-impl FromC<*mut esxConnect> for Conn {
-    unsafe fn from_c(
-        c: *mut esxConnect,
-        _: &'static str,
-        export: &'static str,
-    ) -> Result<Self, Error> {
-        handles::get(c, export)
-    }
-}
-
-impl FromC<*mut esxDomain> for Dom {
-    unsafe fn from_c(
-        c: *mut esxDomain,
-        _: &'static str,
-        export: &'static str,
-    ) -> Result<Self, Error> {
-        handles::get(c, export)
-    }
-}
-
-impl FromC<*mut esxDomainSnapshot> for Snap {
-    unsafe fn from_c(
-        c: *mut esxDomainSnapshot,
-        _: &'static str,
-        export: &'static str,
-    ) -> Result<Self, Error> {
+/// Any handle: looked up by its token and held for the call (a NULL,
+/// freed, foreign or mistyped pointer is an error naming the export).
+impl<T: Handle> FromC<*mut T> for Held<T> {
+    unsafe fn from_c(c: *mut T, _: &'static str, export: &'static str) -> Result<Self, Error> {
         handles::get(c, export)
     }
 }

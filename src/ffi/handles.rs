@@ -65,9 +65,13 @@ pub struct esxStorageVol {
 /// alive.
 pub struct esxStream {
     token: usize,
-    /// Kept so that the connection outlives the transfer.
-    _conn: Arc<esxConnect>,
+    /// Kept so that the connection outlives the transfer (and to check that
+    /// a volume given with the stream is of the same connection).
+    pub(crate) conn: Arc<esxConnect>,
     pub(crate) transfer: Mutex<Option<crate::driver::stream::VolStream>>,
+    /// Aborts the transfer from any thread without waiting for a call in
+    /// progress (which holds `transfer`).
+    pub(crate) control: Mutex<Option<Arc<crate::driver::stream::StreamControl>>>,
 }
 
 /// A domain snapshot handle. It holds its domain (and connection) alive.
@@ -81,25 +85,11 @@ pub struct esxDomainSnapshot {
     pub(crate) tree: Option<Arc<crate::driver::snapshot::SnapshotTree>>,
 }
 
-impl Drop for esxConnect {
-    fn drop(&mut self) {
-        Self::registry().forget(self.token);
-        // Event registrations die with their connection (their freecb runs).
-        super::events::connection_gone();
-        self.conn.connect_close();
-    }
-}
-
-impl Drop for esxDomain {
-    fn drop(&mut self) {
-        Self::registry().forget(self.token);
-    }
-}
-
-impl Drop for esxStoragePool {
-    fn drop(&mut self) {
-        Self::registry().forget(self.token);
-    }
+/// What a connection's end does beyond forgetting its token: event
+/// registrations die with it (their freecb runs), and it logs out.
+fn connection_dropped(c: &mut esxConnect) {
+    super::events::connection_gone();
+    c.conn.connect_close();
 }
 
 impl esxStoragePool {
@@ -122,12 +112,6 @@ impl esxStoragePool {
     }
 }
 
-impl Drop for esxStorageVol {
-    fn drop(&mut self) {
-        Self::registry().forget(self.token);
-    }
-}
-
 impl esxStorageVol {
     pub fn new(conn: Arc<esxConnect>, vol: crate::driver::storage::VolRef) -> Arc<esxStorageVol> {
         let name = c_name(&vol.name);
@@ -147,25 +131,14 @@ impl esxStorageVol {
     }
 }
 
-impl Drop for esxStream {
-    fn drop(&mut self) {
-        Self::registry().forget(self.token);
-    }
-}
-
 impl esxStream {
     pub fn new(conn: Arc<esxConnect>) -> Arc<esxStream> {
         Arc::new(esxStream {
             token: new_token::<esxStream>(),
-            _conn: conn,
+            conn,
             transfer: Mutex::new(None),
+            control: Mutex::new(None),
         })
-    }
-}
-
-impl Drop for esxDomainSnapshot {
-    fn drop(&mut self) {
-        Self::registry().forget(self.token);
     }
 }
 
@@ -298,111 +271,52 @@ impl<T> Default for Registry<T> {
     }
 }
 
-static CONNECTIONS: Registry<esxConnect> = Registry::new();
-static DOMAINS: Registry<esxDomain> = Registry::new();
-static SNAPSHOTS: Registry<esxDomainSnapshot> = Registry::new();
-static POOLS: Registry<esxStoragePool> = Registry::new();
-static VOLS: Registry<esxStorageVol> = Registry::new();
-static STREAMS: Registry<esxStream> = Registry::new();
-
 /// A type that C sees only through a token.
 pub trait Handle: Sized + 'static {
     /// The type's tag in the token's low bits.
     const TAG: usize;
     fn registry() -> &'static Registry<Self>;
     fn token(&self) -> usize;
-    fn invalid(what: &str) -> Error;
+    /// The error for a pointer that is not a live handle of this type, in
+    /// libvirt's form ("invalid connection pointer in esxConnectGetType").
+    fn invalid(export: &str) -> Error;
 }
 
-impl Handle for esxConnect {
-    const TAG: usize = 1;
-    fn registry() -> &'static Registry<Self> {
-        &CONNECTIONS
-    }
-    fn token(&self) -> usize {
-        self.token
-    }
-    fn invalid(what: &str) -> Error {
-        Error::invalid_conn(format!("{what}: invalid connection pointer"))
-    }
+/// One declaration per handle type: its tag, the libvirt error a bad
+/// pointer gives, and (optionally) what its end does beyond forgetting its
+/// token. The registry, the conversion of a C pointer for an export
+/// (`FromC` for `Held<T>`, generic) and the Drop follow from it.
+macro_rules! handle {
+    ($ty:ident, tag $tag:literal, $code:ident $(, on_drop $hook:path)?) => {
+        impl Handle for $ty {
+            const TAG: usize = $tag;
+            fn registry() -> &'static Registry<Self> {
+                static REGISTRY: Registry<$ty> = Registry::new();
+                &REGISTRY
+            }
+            fn token(&self) -> usize {
+                self.token
+            }
+            fn invalid(export: &str) -> Error {
+                Error::new(Code::$code, export)
+            }
+        }
+
+        impl Drop for $ty {
+            fn drop(&mut self) {
+                Self::registry().forget(self.token);
+                $($hook(self);)?
+            }
+        }
+    };
 }
 
-impl Handle for esxDomain {
-    const TAG: usize = 2;
-    fn registry() -> &'static Registry<Self> {
-        &DOMAINS
-    }
-    fn token(&self) -> usize {
-        self.token
-    }
-    fn invalid(what: &str) -> Error {
-        Error::invalid_domain(format!("{what}: invalid domain pointer"))
-    }
-}
-
-impl Handle for esxDomainSnapshot {
-    const TAG: usize = 3;
-    fn registry() -> &'static Registry<Self> {
-        &SNAPSHOTS
-    }
-    fn token(&self) -> usize {
-        self.token
-    }
-    fn invalid(what: &str) -> Error {
-        Error::new(
-            Code::InvalidDomainSnapshot,
-            format!("{what}: invalid snapshot pointer"),
-        )
-    }
-}
-
-impl Handle for esxStoragePool {
-    const TAG: usize = 4;
-    fn registry() -> &'static Registry<Self> {
-        &POOLS
-    }
-    fn token(&self) -> usize {
-        self.token
-    }
-    fn invalid(what: &str) -> Error {
-        Error::new(
-            Code::InvalidStoragePool,
-            format!("{what}: invalid storage pool pointer"),
-        )
-    }
-}
-
-impl Handle for esxStorageVol {
-    const TAG: usize = 5;
-    fn registry() -> &'static Registry<Self> {
-        &VOLS
-    }
-    fn token(&self) -> usize {
-        self.token
-    }
-    fn invalid(what: &str) -> Error {
-        Error::new(
-            Code::InvalidStorageVol,
-            format!("{what}: invalid storage volume pointer"),
-        )
-    }
-}
-
-impl Handle for esxStream {
-    const TAG: usize = 6;
-    fn registry() -> &'static Registry<Self> {
-        &STREAMS
-    }
-    fn token(&self) -> usize {
-        self.token
-    }
-    fn invalid(what: &str) -> Error {
-        Error::new(
-            Code::InvalidStream,
-            format!("{what}: invalid stream pointer"),
-        )
-    }
-}
+handle!(esxConnect, tag 1, InvalidConn, on_drop connection_dropped);
+handle!(esxDomain, tag 2, InvalidDomain);
+handle!(esxDomainSnapshot, tag 3, InvalidDomainSnapshot);
+handle!(esxStoragePool, tag 4, InvalidStoragePool);
+handle!(esxStorageVol, tag 5, InvalidStorageVol);
+handle!(esxStream, tag 6, InvalidStream);
 
 /// Tokens live in a range no user-space allocation has on 64-bit systems
 /// (a non-canonical address), so that a caller that dereferences one faults
@@ -539,16 +453,6 @@ pub fn release<T: Handle>(p: *mut T, what: &str) -> Result<usize, Error> {
     // The object may go now (its Drop takes the registry lock).
     drop(dropped);
     Ok(remaining)
-}
-
-/// Live handles of each kind: (connections, domains, snapshots).
-pub fn live_counts() -> (usize, usize, usize) {
-    (CONNECTIONS.live(), DOMAINS.live(), SNAPSHOTS.live())
-}
-
-/// Live storage pool and volume handles.
-pub fn live_storage() -> (usize, usize) {
-    (POOLS.live(), VOLS.live())
 }
 
 #[cfg(test)]

@@ -86,6 +86,18 @@ fn deliver(slot: &Arc<HandlerSlot>, prio: c_int, module: &CString, msg: &CString
     true
 }
 
+/// The library's own crates (the C layer, the driver, the VI client, the
+/// VMX conversion, the shared parts): what is logged by default.
+const CRATES: [&str; 5] = ["esx_driver", "esx_api", "esx_vi", "esx_vmx", "esx_common"];
+
+fn is_ours(target: &str) -> bool {
+    CRATES.iter().any(|c| {
+        target
+            .strip_prefix(c)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with("::"))
+    })
+}
+
 struct Logger {
     filter: env_filter::Filter,
     configured: bool,
@@ -104,7 +116,7 @@ impl log::Log for Logger {
             } else {
                 log::Level::Warn
             };
-            meta.level() <= max && meta.target().starts_with("esx_driver")
+            meta.level() <= max && is_ours(meta.target())
         }
     }
 
@@ -112,7 +124,9 @@ impl log::Log for Logger {
         if !self.enabled(record.metadata()) {
             return;
         }
-        let message = format!("{}", record.args());
+        // One line, no control character: a host's or a caller's text
+        // (a URI path, a fault message) cannot rewrite a terminal or a log.
+        let message = esx_common::error::printable(&format!("{}", record.args())).into_owned();
         if let Some(slot) = current_handler() {
             let prio = match record.level() {
                 log::Level::Error => 4,
@@ -204,4 +218,23 @@ pub unsafe extern "C" fn esxSetLogHandler(cb: esxLogCallback, opaque: *mut c_voi
         }
         Ok(0)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_crate_of_the_library_is_logged_by_default() {
+        for t in [
+            "esx_driver",
+            "esx_api::storage",
+            "esx_vi::task",
+            "esx_vmx",
+            "esx_common::uri",
+        ] {
+            assert!(super::is_ours(t), "{t}");
+        }
+        for t in ["esx_sim", "esx_vim", "ureq::pool", "rustls"] {
+            assert!(!super::is_ours(t), "{t}");
+        }
+    }
 }

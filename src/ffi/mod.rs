@@ -23,6 +23,7 @@ pub mod error;
 pub mod events;
 pub mod export;
 pub mod handles;
+pub mod job;
 pub mod lifecycle;
 pub mod log;
 pub mod questions;

@@ -54,9 +54,13 @@ impl OwnedQuestion {
             } else {
                 choices.as_ptr()
             },
+            // An index past the choices (a hostile host's) is no default:
+            // C must never index past the array.
             defaultIndex: q
                 .default_index
-                .map_or(-1, |i| i.min(c_int::MAX as usize) as c_int),
+                .filter(|i| *i < choices.len())
+                .and_then(|i| c_int::try_from(i).ok())
+                .unwrap_or(-1),
         };
         strings.extend([id, text, msg]);
         Box::new(OwnedQuestion {

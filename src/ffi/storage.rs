@@ -496,8 +496,24 @@ fn attach(
             "the stream already carries a transfer",
         ));
     }
-    *slot = Some(make()?);
+    let transfer = make()?;
+    if let Ok(mut c) = st.control.lock() {
+        *c = Some(transfer.control());
+    }
+    *slot = Some(transfer);
     Ok(0)
+}
+
+/// libvirt's rule: a stream carries the transfer of its own connection.
+fn same_connection(st: &esxStream, v: &esxStorageVol, function: &str) -> Result<(), Error> {
+    if std::sync::Arc::ptr_eq(&st.conn, &v.conn) {
+        Ok(())
+    } else {
+        Err(Error::invalid_arg(format!(
+            "stream in {function} must match connection of volume '{}'",
+            v.vol.name
+        )))
+    }
 }
 
 /// Streams `length` bytes (0: all) of the volume's contents from `offset`
@@ -512,6 +528,7 @@ pub unsafe extern "C" fn esxStorageVolDownload(
     flags: c_uint,
 ) -> c_int {
     export!(esxStorageVolDownload(v: Vol, stream: Stream) {
+        same_connection(&stream, &v, "esxStorageVolDownload")?;
         attach(&stream, || v.storage().storage_vol_download(&v.vol, offset, length, flags))
     })
 }
@@ -528,6 +545,7 @@ pub unsafe extern "C" fn esxStorageVolUpload(
     flags: c_uint,
 ) -> c_int {
     export!(esxStorageVolUpload(v: Vol, stream: Stream) {
+        same_connection(&stream, &v, "esxStorageVolUpload")?;
         attach(&stream, || v.storage().storage_vol_upload(&v.vol, offset, length, flags))
     })
 }
@@ -544,6 +562,12 @@ pub unsafe extern "C" fn esxDomainScreenshot(
     flags: c_uint,
 ) -> *mut c_char {
     export!(esxDomainScreenshot(d: Dom, stream: Stream) {
+        if !std::sync::Arc::ptr_eq(&stream.conn, &d.conn) {
+            return Err(Error::invalid_arg(format!(
+                "stream in esxDomainScreenshot must match connection of domain '{}'",
+                d.dom().name
+            )));
+        }
         let mut mime = "";
         attach(&stream, || {
             let (st, m) = d.domains().domain_screenshot(&d.dom(), screen, flags)?;
@@ -605,7 +629,9 @@ pub unsafe extern "C" fn esxStreamSend(
     })
 }
 
-/// Completes the transfer (an upload is committed by the host only now).
+/// Completes the transfer: a download must have been received to its end;
+/// an upload replaces the volume's contents only now, once the host has
+/// the whole of it. -1 if anything failed (or the stream was aborted).
 #[no_mangle]
 pub unsafe extern "C" fn esxStreamFinish(st: esxStreamPtr) -> c_int {
     export!(esxStreamFinish(st: Stream) {
@@ -613,14 +639,30 @@ pub unsafe extern "C" fn esxStreamFinish(st: esxStreamPtr) -> c_int {
     })
 }
 
-/// Cancels the transfer (an upload is cut off).
+/// Cancels the transfer: an upload is cut off and the volume keeps its old
+/// contents. Safe from another thread while a call on the stream is in
+/// progress (it returns at once; that call then fails as aborted). -1 when
+/// the transfer was already finished.
 #[no_mangle]
 pub unsafe extern "C" fn esxStreamAbort(st: esxStreamPtr) -> c_int {
     export!(esxStreamAbort(st: Stream) {
-        with_transfer(&st, |t| {
-            t.abort();
-            Ok(0)
-        })
+        let control = st.control.lock().ok().and_then(|c| c.clone());
+        let Some(control) = control else {
+            return Err(Error::invalid_arg("the stream carries no transfer"));
+        };
+        control.abort();
+        let outcome = match st.transfer.try_lock() {
+            Ok(mut slot) => match slot.as_mut() {
+                Some(t) => t.abort().map(|_| 0),
+                None => Ok(0),
+            },
+            // A call in progress holds the transfer: it ends it.
+            Err(std::sync::TryLockError::WouldBlock) => Ok(0),
+            Err(std::sync::TryLockError::Poisoned(_)) => {
+                Err(Error::internal("the stream's lock is poisoned"))
+            }
+        };
+        outcome
     })
 }
 

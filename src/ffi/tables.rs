@@ -17,6 +17,7 @@ use super::connect::*;
 use super::domain::*;
 use super::events::*;
 use super::export::export;
+use super::job::*;
 use super::lifecycle::*;
 use super::snapshot::*;
 use super::stats::*;
@@ -112,6 +113,8 @@ pub struct esxHypervisorDriver {
     pub domainIsActive: Option<unsafe extern "C" fn(esxDomainPtr) -> c_int>,
     pub domainIsPersistent: Option<unsafe extern "C" fn(esxDomainPtr) -> c_int>,
     pub domainIsUpdated: Option<unsafe extern "C" fn(esxDomainPtr) -> c_int>,
+    pub domainGetJobInfo: Option<unsafe extern "C" fn(esxDomainPtr, esxDomainJobInfoPtr) -> c_int>,
+    pub domainAbortJob: Option<unsafe extern "C" fn(esxDomainPtr) -> c_int>,
     pub domainSnapshotCreateXML:
         Option<unsafe extern "C" fn(esxDomainPtr, *const c_char, c_uint) -> esxDomainSnapshotPtr>,
     pub domainSnapshotGetXMLDesc:
@@ -256,6 +259,8 @@ static HYPERVISOR: Table<esxHypervisorDriver> = Table(esxHypervisorDriver {
     domainIsActive: Some(esxDomainIsActive),
     domainIsPersistent: Some(esxDomainIsPersistent),
     domainIsUpdated: Some(esxDomainIsUpdated),
+    domainGetJobInfo: Some(esxDomainGetJobInfo),
+    domainAbortJob: Some(esxDomainAbortJob),
     domainSnapshotCreateXML: Some(esxDomainSnapshotCreateXML),
     domainSnapshotGetXMLDesc: Some(esxDomainSnapshotGetXMLDesc),
     domainSnapshotNum: Some(esxDomainSnapshotNum),

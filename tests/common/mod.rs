@@ -481,6 +481,23 @@ impl Virsh {
         (String::from_utf8_lossy(&out.stdout).into_owned(), errors)
     }
 
+    /// run_loud with more environment (a locale, a time zone).
+    pub fn run_loud_env(&self, args: &[&str], env: &[(&str, &str)]) -> (String, String) {
+        let out = Command::new(&self.bin)
+            .env("LIBVIRT_AUTH_FILE", &self.auth)
+            .envs(env.iter().copied())
+            .args(["-c", &self.uri])
+            .args(args)
+            .output()
+            .expect("run virsh");
+        let errors = String::from_utf8_lossy(&out.stderr)
+            .lines()
+            .filter(|l| l.starts_with("error: "))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        (String::from_utf8_lossy(&out.stdout).into_owned(), errors)
+    }
+
     /// virsh's output; a failure fails the test.
     pub fn run(&self, args: &[&str]) -> String {
         let args: Vec<&std::ffi::OsStr> = args.iter().map(std::ffi::OsStr::new).collect();

@@ -172,7 +172,9 @@ pub fn credentials(
     };
     match a.ask(&req)? {
         Some(pw) => Ok((user, Secret::new(&pw))),
-        None => Err(Error::auth_failed("Password request failed")),
+        None => Err(Error::auth_failed(format!(
+            "No password for {user}@{host}: the auth callback gave none"
+        ))),
     }
 }
 

@@ -124,9 +124,14 @@ fn div_up(n: u64, d: u64) -> u64 {
     n.div_ceil(d)
 }
 
-/// An xsd:int MiB count in KiB (negative counts are none).
-fn mib_to_kib(mib: i32) -> u64 {
-    u64::from(mib.max(0).unsigned_abs()) * 1024
+/// A domain's memoryMB in KiB; a negative count is the host's error.
+fn mib_to_kib(mib: i32, dom: &DomainRef) -> Result<u64> {
+    crate::reported::scaled(
+        i64::from(mib),
+        1024,
+        "config.hardware.memoryMB",
+        &format!("domain '{}'", dom.name),
+    )
 }
 
 /// The most vCPUs a VM of a virtual hardware version can have (VMware's
@@ -217,9 +222,16 @@ impl Domains<'_> {
     /// virDomainGetInfo: one request.
     pub fn domain_get_info(&self, dom: &DomainRef) -> Result<DomainInfo> {
         let vm: VmInfo = self.vm_view(dom)?;
-        let max = mib_to_kib(vm.memory_mb);
+        let max = mib_to_kib(vm.memory_mb, dom)?;
         // No limit (absent, or -1) means the domain may use all of its memory.
         let limit = vm.memory_limit.unwrap_or(-1);
+        if limit < -1 {
+            crate::reported::non_negative(
+                limit,
+                "config.memoryAllocation.limit",
+                &format!("domain '{}'", dom.name),
+            )?;
+        }
         Ok(DomainInfo {
             state: libvirt_state(PowerState::parse(&vm.power_state)?),
             max_mem_kib: max,
@@ -228,7 +240,12 @@ impl Domains<'_> {
             } else {
                 max
             },
-            nr_virt_cpu: u16::try_from(vm.num_cpu.max(0)).map_err(|_| {
+            nr_virt_cpu: u16::try_from(crate::reported::non_negative(
+                i64::from(vm.num_cpu),
+                "config.hardware.numCPU",
+                &format!("domain '{}'", dom.name),
+            )?)
+            .map_err(|_| {
                 Error::rpc(format!(
                     "domain '{}' reports more virtual CPUs than virDomainInfo can hold",
                     dom.name
@@ -241,7 +258,7 @@ impl Domains<'_> {
     /// Maximum memory in KiB (config.hardware.memoryMB).
     pub fn domain_get_max_memory(&self, dom: &DomainRef) -> Result<u64> {
         let vm: VmMemory = self.vm_view(dom)?;
-        Ok(mib_to_kib(vm.memory_mb))
+        mib_to_kib(vm.memory_mb, dom)
     }
 
     /// Sets the maximum memory (memoryMB, rounded up to 4 MiB as ESX wants).
@@ -288,7 +305,7 @@ impl Domains<'_> {
             dom,
             &what,
             |vm: &VmMemory| {
-                let max = mib_to_kib(vm.memory_mb);
+                let max = mib_to_kib(vm.memory_mb, dom)?;
                 if mb * 1024 > max {
                     return Err(Error::invalid_arg(format!(
                         "cannot set memory higher than max memory: {kib} KiB > {max} KiB"
@@ -337,16 +354,21 @@ impl Domains<'_> {
     fn memory_parameters(&self, dom: &DomainRef) -> Result<Vec<TypedParam>> {
         let vm: VmMemoryReservation = self.vm_view(dom)?;
         // A reservation the host does not report is unknown: not listed.
-        Ok(vm
-            .reservation
+        vm.reservation
             .map(|r| {
-                TypedParam::new(
+                let kib = crate::reported::scaled(
+                    r,
+                    1024,
+                    "config.memoryAllocation.reservation",
+                    &format!("domain '{}'", dom.name),
+                )?;
+                Ok(TypedParam::new(
                     MEMORY_MIN_GUARANTEE,
-                    ParamValue::ULLong((r.max(0) as u64).saturating_mul(1024)),
-                )
+                    ParamValue::ULLong(kib),
+                ))
             })
             .into_iter()
-            .collect())
+            .collect()
     }
 
     pub fn domain_set_memory_parameters(
@@ -384,7 +406,7 @@ impl Domains<'_> {
             dom,
             &what,
             |vm: &VmMemory| {
-                let max = mib_to_kib(vm.memory_mb);
+                let max = mib_to_kib(vm.memory_mb, dom)?;
                 if mb * 1024 > max {
                     return Err(Error::invalid_arg(format!(
                         "min_guarantee of {} KiB is above the domain's memory of {max} KiB",
@@ -478,7 +500,12 @@ impl Domains<'_> {
             return self.domains().domain_get_max_vcpus(dom);
         }
         let vm: VmCpus = self.vm_view(dom)?;
-        Ok(vm.num_cpu.max(0))
+        crate::reported::non_negative(
+            i64::from(vm.num_cpu),
+            "config.hardware.numCPU",
+            &format!("domain '{}'", dom.name),
+        )?;
+        Ok(vm.num_cpu)
     }
 
     /// virDomainGetSchedulerParametersFlags: reservation and limit (MHz) and

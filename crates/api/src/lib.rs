@@ -11,15 +11,18 @@ pub(crate) use esx_vmx as vmx;
 
 pub mod auth;
 pub mod autostart;
+pub mod conf;
 pub mod config;
+pub mod descriptor;
 pub mod domain;
 pub mod events;
 pub mod facade;
 pub mod flags;
-pub mod iscsi;
+pub mod job;
 pub mod lifecycle;
 pub mod node;
 pub mod questions;
+pub mod reported;
 pub mod scope;
 pub mod screenshot;
 pub mod snapshot;
@@ -114,8 +117,11 @@ impl Connection {
         read_only: bool,
     ) -> Result<Connection> {
         let uri = uri::parse(uri_text)?;
+        // The host first: a wrong name or port fails before anyone is
+        // asked for a password.
+        let reached = Client::reach(&uri)?;
         let (user, password) = auth::credentials(&uri, auth)?;
-        let client = Client::connect(&uri, &user, password)?;
+        let client = reached.log_in(&user, password)?;
         let about = &client.service().about;
         let (expected, found_ok) = match uri.scheme {
             Scheme::Esx => (

@@ -126,19 +126,36 @@ impl Connection {
 impl Node<'_> {
     pub fn node_get_info(&self) -> Result<NodeInfo> {
         let h: HostNodeInfo = self.host_view()?;
-        // As libvirt: a number the host does not report is 0; a malformed
-        // one is an error that names it (the view's reader).
-        let num = |v: Option<i64>| -> u64 { v.unwrap_or(0).max(0) as u64 };
-        let cores = num(h.num_cpu_cores.map(i64::from));
-        let packages = num(h.num_cpu_packages.map(i64::from));
-        let threads = num(h.num_cpu_threads.map(i64::from));
+        // As libvirt: a number the host does not report is 0 (virNodeInfo
+        // cannot say "unknown"); a malformed one is an error that names it
+        // (the view's reader), and so is a negative one.
+        let num = |v: Option<i64>, property: &str| -> Result<u64> {
+            v.map_or(Ok(0), |v| {
+                crate::reported::non_negative(v, property, "the host")
+            })
+        };
+        let cores = num(
+            h.num_cpu_cores.map(i64::from),
+            "hardware.cpuInfo.numCpuCores",
+        )?;
+        let packages = num(
+            h.num_cpu_packages.map(i64::from),
+            "hardware.cpuInfo.numCpuPackages",
+        )?;
+        let threads = num(
+            h.num_cpu_threads.map(i64::from),
+            "hardware.cpuInfo.numCpuThreads",
+        )?;
         let small = |v: u64| u32::try_from(v).unwrap_or(u32::MAX);
         Ok(NodeInfo {
             model: shorten_cpu_model(h.cpu_model.as_deref().unwrap_or("")),
-            memory_kib: num(h.memory_size) / 1024,
+            memory_kib: num(h.memory_size, "hardware.memorySize")? / 1024,
             cpus: small(cores),
-            mhz: small(num(h.hz) / 1_000_000),
-            nodes: small(num(h.num_nodes.map(i64::from))),
+            mhz: small(num(h.hz, "hardware.cpuInfo.hz")? / 1_000_000),
+            nodes: small(num(
+                h.num_nodes.map(i64::from),
+                "hardware.numaInfo.numNodes",
+            )?),
             sockets: small(packages),
             cores: small(cores.checked_div(packages).unwrap_or(0)),
             threads: small(threads.checked_div(cores).unwrap_or(0)),

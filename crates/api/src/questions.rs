@@ -41,6 +41,12 @@ impl QuestionPolicy for RulesFirst {
             format!("the question rules, then {}", self.fallback.name())
         }
     }
+    /// Rules match message ids; a question without one (a host may leave
+    /// `message` out) cannot be matched, and the error says so.
+    fn caveat(&self, q: &Question) -> Option<String> {
+        (!self.rules.is_empty() && q.message_ids.is_empty())
+            .then(|| "the question rules cannot apply: the question has no message id".to_string())
+    }
 }
 
 impl Connection {

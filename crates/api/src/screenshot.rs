@@ -49,10 +49,14 @@ impl Domains<'_> {
             Error::rpc("CreateScreenshot_Task finished without naming the screenshot file")
         })?;
         let file = DatastorePath::parse(path)?;
+        // The PNG's size is what the host says (a screenshot is no volume
+        // the browser would size).
         let stream = self.download_file(
             &file,
             0,
             0,
+            None,
+            || Ok(None),
             format!("download the screenshot of domain '{}' ({path})", dom.name),
         )?;
         Ok((stream, SCREENSHOT_MIME))

@@ -87,7 +87,7 @@ struct Disk {
     /// as libvirt's VMX reader names them.
     name: Option<String>,
     path: Option<String>,
-    capacity: u64,
+    capacity: Option<u64>,
 }
 
 /// The VM's disks in device order, named by libvirt's rules: SCSI
@@ -108,7 +108,7 @@ fn disks(devices: &[AnyVirtualDevice]) -> Vec<Disk> {
                 D::VirtualIDEController(c) => ("hd", 2, c.bus_number, c.key),
                 _ => return None,
             };
-            (k == key).then_some((prefix, per_bus, bus.max(0) as u32))
+            (k == key).then_some((prefix, per_bus, u32::try_from(bus).ok()?))
         })
     };
     devices
@@ -118,15 +118,18 @@ fn disks(devices: &[AnyVirtualDevice]) -> Vec<Disk> {
             _ => None,
         })
         .map(|disk| {
-            let unit = disk.unit_number.map(|u| u.max(0) as u32);
-            let name = disk.controller_key.and_then(controller).zip(unit).map(
+            // A bus or unit number that is negative or too large names no
+            // disk (never a wrapped-around one).
+            let unit = disk.unit_number.and_then(|u| u32::try_from(u).ok());
+            let name = disk.controller_key.and_then(controller).zip(unit).and_then(
                 |((prefix, per_bus, bus), unit)| {
                     let unit = if per_bus == 15 && unit > 7 {
                         unit - 1
                     } else {
                         unit
                     };
-                    crate::vmx::parse::disk_name(prefix, bus * per_bus + unit)
+                    let index = bus.checked_mul(per_bus)?.checked_add(unit)?;
+                    Some(crate::vmx::parse::disk_name(prefix, index))
                 },
             );
             let path = match &disk.backing {
@@ -149,9 +152,8 @@ fn disks(devices: &[AnyVirtualDevice]) -> Vec<Disk> {
             };
             let capacity = disk
                 .capacity_in_bytes
-                .filter(|b| *b >= 0)
-                .map(|b| b as u64)
-                .unwrap_or_else(|| disk.capacity_in_kb.max(0) as u64 * 1024);
+                .and_then(|b| u64::try_from(b).ok())
+                .or_else(|| u64::try_from(disk.capacity_in_kb).ok()?.checked_mul(1024));
             Disk {
                 name,
                 path,
@@ -183,33 +185,47 @@ fn record(dom: DomainRef, o: &ObjectContent, groups: u32) -> Result<DomainStats>
     let int = |n: &str, x: i32| TypedParam::new(n, ParamValue::Int(x));
     let uint = |n: &str, x: u32| TypedParam::new(n, ParamValue::UInt(x));
     let ull = |n: &str, x: u64| TypedParam::new(n, ParamValue::ULLong(x));
-    let count = |x: Option<i32>| x.map(|n| n.max(0) as u32);
+    let of = format!("domain '{}'", dom.name);
+    let count = |x: Option<i32>, property: &str| {
+        crate::reported::optional(x.map(i64::from), 1, property, &of)
+            .map(|n| u32::try_from(n).unwrap_or(u32::MAX))
+    };
     if groups & STATS_STATE != 0 {
         p.push(int("state.state", libvirt_state(power)));
         p.push(int("state.reason", 0));
     }
     if groups & STATS_BALLOON != 0 {
         let v = VmStatsBalloon::from_object(o)?;
-        if let Some(mb) = v.memory_mb.filter(|m| *m >= 0) {
-            let max = mb as u64 * 1024;
-            let ballooned = v.ballooned_mb.unwrap_or(0).max(0) as u64 * 1024;
-            p.push(ull("balloon.current", max.saturating_sub(ballooned)));
+        let kib = |x: Option<i32>, property: &str| {
+            crate::reported::optional(x.map(i64::from), 1024, property, &of)
+        };
+        if let Some(max) = kib(v.memory_mb, "config.hardware.memoryMB") {
+            // What the balloon took: unknown leaves the current size unknown.
+            if let Some(ballooned) = kib(v.ballooned_mb, "summary.quickStats.balloonedMemory") {
+                p.push(ull("balloon.current", max.saturating_sub(ballooned)));
+            }
             p.push(ull("balloon.maximum", max));
         }
         if power == PowerState::PoweredOn {
-            if let Some(host) = v.host_memory_mb.filter(|m| *m >= 0) {
-                p.push(ull("balloon.rss", host as u64 * 1024));
+            if let Some(host) = kib(v.host_memory_mb, "summary.quickStats.hostMemoryUsage") {
+                p.push(ull("balloon.rss", host));
             }
         }
     }
     if groups & STATS_VCPU != 0 {
-        if let Some(n) = count(VmStatsVcpu::from_object(o)?.num_cpu) {
+        if let Some(n) = count(
+            VmStatsVcpu::from_object(o)?.num_cpu,
+            "config.hardware.numCPU",
+        ) {
             p.push(uint("vcpu.current", n));
             p.push(uint("vcpu.maximum", n));
         }
     }
     if groups & STATS_INTERFACE != 0 {
-        if let Some(n) = count(VmStatsInterface::from_object(o)?.num_nics) {
+        if let Some(n) = count(
+            VmStatsInterface::from_object(o)?.num_nics,
+            "summary.config.numEthernetCards",
+        ) {
             p.push(uint("net.count", n));
         }
     }
@@ -218,7 +234,7 @@ fn record(dom: DomainRef, o: &ObjectContent, groups: u32) -> Result<DomainStats>
         let disks = disks(&v.devices);
         if disks.is_empty() {
             // No device list (a sparse host): the summary's count.
-            if let Some(n) = count(v.num_disks) {
+            if let Some(n) = count(v.num_disks, "summary.config.numVirtualDisks") {
                 p.push(uint("block.count", n));
             }
         } else {
@@ -239,7 +255,9 @@ fn record(dom: DomainRef, o: &ObjectContent, groups: u32) -> Result<DomainStats>
                         ParamValue::Str(path.clone()),
                     ));
                 }
-                p.push(ull(&format!("block.{i}.capacity"), d.capacity));
+                if let Some(c) = d.capacity {
+                    p.push(ull(&format!("block.{i}.capacity"), c));
+                }
             }
         }
     }
@@ -319,6 +337,38 @@ mod tests {
         })
     }
 
+    /// Bus and unit numbers a host may send (negative, huge) name no disk,
+    /// never a wrapped-around one, and a negative capacity is unknown.
+    #[test]
+    fn hostile_bus_unit_and_capacity() {
+        let ctl = |bus| {
+            AnyVirtualDevice::VirtualLsiLogicController(VirtualLsiLogicController {
+                key: 1000,
+                bus_number: bus,
+                ..Default::default()
+            })
+        };
+        for (bus, unit) in [(i32::MAX, 0), (-1, 0), (0, -3)] {
+            let d = disks(&[ctl(bus), disk(1000, unit)]);
+            assert_eq!(d.len(), 1);
+            assert_eq!(d[0].name, None, "bus {bus} unit {unit}");
+        }
+        let mut huge = disk(1000, 0);
+        if let AnyVirtualDevice::VirtualDisk(v) = &mut huge {
+            v.capacity_in_kb = i64::MAX;
+        }
+        assert_eq!(disks(&[ctl(0), huge])[0].capacity, None);
+        let mut negative = disk(1000, 0);
+        if let AnyVirtualDevice::VirtualDisk(v) = &mut negative {
+            v.capacity_in_kb = -1;
+        }
+        assert_eq!(disks(&[ctl(0), negative])[0].capacity, None);
+        assert_eq!(
+            disks(&[ctl(0), disk(1000, 1)])[0].name.as_deref(),
+            Some("sdb")
+        );
+    }
+
     #[test]
     fn disks_are_named_as_libvirts_vmx_reader_names_them() {
         let devices = vec![
@@ -354,7 +404,7 @@ mod tests {
                 None
             ]
         );
-        assert_eq!(disks(&devices)[0].capacity, 1024 * 1024);
+        assert_eq!(disks(&devices)[0].capacity, Some(1024 * 1024));
         assert_eq!(disks(&devices)[0].path.as_deref(), Some("[ds] vm/d0.vmdk"));
     }
 }

@@ -1,57 +1,172 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 //! Volume contents in and out (libvirt's virStorageVolDownload/Upload over a
 //! virStream), through the host's `/folder` HTTP interface, in bounded
-//! memory at any size: a download reads the response as the caller
-//! receives; an upload is a PUT whose body a thread pulls from a small
-//! channel the caller's sends fill.
+//! memory at any size.
+//!
+//! Nothing is lost, whatever the host does with a body as it arrives: an
+//! upload goes to a temporary file beside its target, and only a complete
+//! body followed by Finish moves it over the target (MoveDatastoreFile_Task).
+//! An aborted, failed or cut-off upload, or a stream freed before Finish,
+//! deletes the temporary file and leaves the target as it was.
+//!
+//! A stream that failed, was aborted or was finished stays so: every later
+//! call says what ended it. Every wait has a deadline (the URI's
+//! read_timeout), and Abort from another thread never waits for a call in
+//! progress: it marks the stream ([`StreamControl`]) and the call ends it.
 //!
 //! A virtual disk's contents are its data file (the extent its descriptor
 //! names, `NAME-flat.vmdk`), as libvirt's other drivers stream a disk
 //! image's data, not its header.
 
+use std::collections::VecDeque;
 use std::io::Read;
-use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
-use std::sync::Arc;
-use std::thread::JoinHandle;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::mpsc::{channel, Receiver, RecvTimeoutError};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
 
-use crate::error::{check_flags, Error, Result};
-use crate::flags;
-use crate::storage::VolRef;
-use crate::vi::datastore::{self, DatastorePath};
-use crate::vi::Client;
-use crate::Storage;
+use crate::error::{Code, Error, Result};
+use crate::vi::datastore::DatastorePath;
+use crate::vi::task::{self, AutoAnswer};
+use crate::vi::{vim25, Client, MoRef};
 
 /// Chunks queued between the caller's sends and the upload: memory stays
 /// at this many times the caller's chunk size.
 const QUEUE: usize = 4;
 
-enum Chunk {
-    Data(Vec<u8>),
-    Abort,
+// ------------------------------------------------------------------ pipe
+
+/// A bounded queue of chunks from the caller's sends to the thread that
+/// writes the upload's body; either side can end it, and a wait on it
+/// ends when the other side does.
+struct Pipe {
+    state: Mutex<PipeState>,
+    changed: Condvar,
 }
 
-/// The body of an upload, read from the channel (the end of the channel is
-/// the end of the body).
-struct ChannelReader {
-    rx: Receiver<Chunk>,
+#[derive(Default)]
+struct PipeState {
+    queue: VecDeque<Vec<u8>>,
+    /// The caller sent everything.
+    closed: bool,
+    /// The caller (or another thread) aborted the transfer.
+    aborted: bool,
+    /// The body's reader is gone: the host answered or the PUT failed.
+    reader_gone: bool,
+}
+
+enum Pop {
+    Data(Vec<u8>),
+    End,
+    Aborted,
+}
+
+impl Pipe {
+    fn new() -> Arc<Pipe> {
+        Arc::new(Pipe {
+            state: Mutex::new(PipeState::default()),
+            changed: Condvar::new(),
+        })
+    }
+
+    fn lock(&self) -> MutexGuard<'_, PipeState> {
+        match self.state.lock() {
+            Ok(g) => g,
+            Err(p) => p.into_inner(),
+        }
+    }
+
+    /// Queues a chunk, waiting at most `wait` for room. Err(None): the
+    /// upload ended (its outcome says why); Err(Some): a timeout or abort.
+    fn push(&self, data: Vec<u8>, wait: Duration) -> std::result::Result<(), Option<Error>> {
+        let deadline = Instant::now() + wait;
+        let mut s = self.lock();
+        loop {
+            if s.aborted {
+                return Err(Some(aborted()));
+            }
+            if s.reader_gone {
+                return Err(None);
+            }
+            if s.queue.len() < QUEUE {
+                s.queue.push_back(data);
+                self.changed.notify_all();
+                return Ok(());
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return Err(Some(Error::operation_timeout(format!(
+                    "the host took no data for {} s",
+                    wait.as_secs()
+                ))));
+            }
+            s = match self.changed.wait_timeout(s, deadline - now) {
+                Ok((g, _)) => g,
+                Err(p) => p.into_inner().0,
+            };
+        }
+    }
+
+    fn pop(&self) -> Pop {
+        let mut s = self.lock();
+        loop {
+            if s.aborted {
+                return Pop::Aborted;
+            }
+            if let Some(d) = s.queue.pop_front() {
+                self.changed.notify_all();
+                return Pop::Data(d);
+            }
+            if s.closed {
+                return Pop::End;
+            }
+            s = match self.changed.wait(s) {
+                Ok(g) => g,
+                Err(p) => p.into_inner(),
+            };
+        }
+    }
+
+    fn close(&self) {
+        self.lock().closed = true;
+        self.changed.notify_all();
+    }
+
+    fn abort(&self) {
+        let mut s = self.lock();
+        s.aborted = true;
+        s.queue.clear();
+        drop(s);
+        self.changed.notify_all();
+    }
+
+    fn reader_gone(&self) {
+        self.lock().reader_gone = true;
+        self.changed.notify_all();
+    }
+}
+
+/// The upload's body, read from the pipe. Ending short of the announced
+/// length is an error, so that the PUT is cut off instead of leaving the
+/// host waiting for the rest.
+struct PipeReader {
+    pipe: Arc<Pipe>,
     current: Vec<u8>,
     pos: usize,
-    /// Bytes the body must hold: ending short is an error, so that the
-    /// PUT is cut off instead of leaving the host waiting for the rest.
     expected: Option<u64>,
     read: u64,
 }
 
-impl Read for ChannelReader {
+impl Read for PipeReader {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         while self.pos == self.current.len() {
-            match self.rx.recv() {
-                Ok(Chunk::Data(d)) => {
+            match self.pipe.pop() {
+                Pop::Data(d) => {
                     self.current = d;
                     self.pos = 0;
                 }
-                Ok(Chunk::Abort) => return Err(std::io::Error::other("the upload was aborted")),
-                Err(_) => {
+                Pop::Aborted => return Err(std::io::Error::other("the upload was aborted")),
+                Pop::End => {
                     return match self.expected {
                         Some(e) if e != self.read => Err(std::io::Error::other(format!(
                             "{} of the {e} bytes announced were sent",
@@ -70,154 +185,407 @@ impl Read for ChannelReader {
     }
 }
 
+impl Drop for PipeReader {
+    fn drop(&mut self) {
+        self.pipe.reader_gone();
+    }
+}
+
+// ------------------------------------------------------------------ control
+
+/// What another thread may do to a transfer without waiting for a call in
+/// progress on it: mark it aborted (the call in progress, or the next one,
+/// then ends it) and wake a send waiting for room.
+#[derive(Default)]
+pub struct StreamControl {
+    aborted: AtomicBool,
+    pipe: Mutex<Option<Arc<Pipe>>>,
+}
+
+impl StreamControl {
+    pub fn abort(&self) {
+        self.aborted.store(true, Ordering::SeqCst);
+        if let Some(p) = self.pipe.lock().ok().and_then(|p| p.clone()) {
+            p.abort();
+        }
+    }
+
+    fn is_aborted(&self) -> bool {
+        self.aborted.load(Ordering::SeqCst)
+    }
+}
+
+fn aborted() -> Error {
+    Error::new(Code::OperationAborted, "the stream was aborted")
+}
+
+// ------------------------------------------------------------------ stream
+
 /// A transfer of a volume's contents.
 pub struct VolStream {
     state: State,
+    control: Arc<StreamControl>,
 }
 
 enum State {
-    Download {
-        reader: Box<dyn Read + Send>,
-        /// Bytes still expected (when the host said how many).
-        left: Option<u64>,
-        what: String,
-    },
-    Upload {
-        tx: Option<SyncSender<Chunk>>,
-        worker: Option<JoinHandle<Result<()>>>,
-        /// Bytes the caller announced (None: as many as it sends).
-        expected: Option<u64>,
-        sent: u64,
-        what: String,
-    },
-    /// Finished or aborted.
-    Done,
+    Download(Download),
+    Upload(Upload),
+    /// Finished: everything was received, or the upload is committed.
+    Finished,
+    Aborted,
+    /// Failed with this error; every later call returns it.
+    Failed(Error),
+}
+
+struct Download {
+    reader: Box<dyn Read + Send>,
+    /// Bytes still to come, when known (the range asked, the host's
+    /// length, or the file's size).
+    left: Option<u64>,
+    /// The end was read.
+    ended: bool,
+    what: String,
+}
+
+struct Upload {
+    pipe: Arc<Pipe>,
+    /// The PUT's outcome, when its thread ends.
+    done: Receiver<Result<()>>,
+    expected: Option<u64>,
+    sent: u64,
+    what: String,
+    commit: Commit,
+    /// How long to wait for the host (the URI's read_timeout).
+    wait: Duration,
+}
+
+/// Where the upload's data is and where it goes.
+struct Commit {
+    client: Arc<Client>,
+    file_manager: MoRef,
+    datacenter: MoRef,
+    temp: String,
+    target: String,
+    auto_answer: bool,
+}
+
+impl Commit {
+    fn run(&self, what: &str, start: impl FnOnce(&Client) -> Result<MoRef>) -> Result<()> {
+        let task = start(&self.client)?;
+        task::wait_for_task(
+            &self.client,
+            &task,
+            None,
+            &AutoAnswer(self.auto_answer),
+            "the host",
+            what,
+        )
+        .map(|_| ())
+    }
+
+    /// The temporary file replaces the target.
+    fn commit(&self, what: &str) -> Result<()> {
+        self.run(what, |c| {
+            vim25::move_datastore_file_task(
+                c,
+                &self.file_manager,
+                &self.temp,
+                Some(&self.datacenter),
+                &self.target,
+                Some(&self.datacenter),
+                Some(true),
+            )
+        })
+        .map_err(|e| {
+            e.context(format!(
+                "Could not {what}: replacing the file with the upload"
+            ))
+        })
+    }
+
+    /// Deletes the temporary file (it may never have been made).
+    fn remove_temp(&self) {
+        let what = format!("delete the unfinished upload '{}'", self.temp);
+        match self.run(&what, |c| {
+            vim25::delete_datastore_file_task(
+                c,
+                &self.file_manager,
+                &self.temp,
+                Some(&self.datacenter),
+            )
+        }) {
+            Ok(()) => {}
+            Err(e) if e.fault() == Some("FileNotFound") => {}
+            Err(e) => log::warn!(
+                "could not {what} (the target was left as it was; the file may be removed by hand): {e}"
+            ),
+        }
+    }
+
+    /// Removes the temporary file once the PUT has ended: now, if it ends
+    /// within `wait`, else from a thread of its own when it does, so that
+    /// no caller waits on a host that holds the PUT.
+    fn discard(self, done: Receiver<Result<()>>, wait: Duration) {
+        match done.recv_timeout(wait) {
+            Ok(_) | Err(RecvTimeoutError::Disconnected) => self.remove_temp(),
+            Err(RecvTimeoutError::Timeout) => {
+                let spawned = std::thread::Builder::new()
+                    .name("esx-upload-cleanup".into())
+                    .spawn(move || {
+                        let _ = done.recv();
+                        self.remove_temp();
+                    });
+                if let Err(e) = spawned {
+                    log::warn!("cannot start the upload cleanup: {e}");
+                }
+            }
+        }
+    }
 }
 
 impl std::fmt::Debug for VolStream {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self.state {
-            State::Download { .. } => "VolStream::Download",
-            State::Upload { .. } => "VolStream::Upload",
-            State::Done => "VolStream::Done",
+            State::Download(_) => "VolStream::Download",
+            State::Upload(_) => "VolStream::Upload",
+            State::Finished => "VolStream::Finished",
+            State::Aborted => "VolStream::Aborted",
+            State::Failed(_) => "VolStream::Failed",
         })
     }
 }
 
 impl VolStream {
-    /// Receives up to `buf.len()` bytes of a download; 0 at its end.
+    fn new(state: State) -> VolStream {
+        let control = Arc::new(StreamControl::default());
+        if let State::Upload(u) = &state {
+            if let Ok(mut p) = control.pipe.lock() {
+                *p = Some(u.pipe.clone());
+            }
+        }
+        VolStream { state, control }
+    }
+
+    /// The handle another thread aborts the transfer with.
+    pub fn control(&self) -> Arc<StreamControl> {
+        self.control.clone()
+    }
+
+    /// What a call on a stream that is no longer transferring gets.
+    fn ended(&self, op: &str) -> Error {
+        match &self.state {
+            State::Failed(e) => e.clone(),
+            State::Aborted => aborted(),
+            State::Finished => {
+                Error::operation_invalid(format!("the stream is finished: nothing to {op}"))
+            }
+            State::Download(_) => {
+                Error::invalid_arg(format!("the stream is a download: it cannot {op}"))
+            }
+            State::Upload(_) => {
+                Error::invalid_arg(format!("the stream is an upload: it cannot {op}"))
+            }
+        }
+    }
+
+    /// Ends the transfer with `e`, cleaning up what it left; returns `e`.
+    fn fail(&mut self, e: Error) -> Error {
+        if let State::Upload(u) = std::mem::replace(&mut self.state, State::Failed(e.clone())) {
+            u.pipe.abort();
+            u.commit.discard(u.done, u.wait);
+        }
+        e
+    }
+
+    /// Ends an aborted transfer, if another thread marked it so.
+    fn check_abort(&mut self) -> Result<()> {
+        if self.control.is_aborted() && !matches!(self.state, State::Aborted) {
+            self.abort()?;
+            return Err(aborted());
+        }
+        Ok(())
+    }
+
+    /// Receives up to `buf.len()` bytes of a download: what one read of
+    /// the host gives (a slow host is not waited on to fill the buffer);
+    /// 0 at its end.
     pub fn recv(&mut self, buf: &mut [u8]) -> Result<usize> {
-        let State::Download { reader, left, what } = &mut self.state else {
-            return Err(Error::invalid_arg(
-                "the stream is not a download in progress",
-            ));
+        self.check_abort()?;
+        let State::Download(d) = &mut self.state else {
+            return Err(self.ended("receive"));
         };
-        // Fill the buffer (to the end of the transfer): the socket gives a
-        // few KiB a read, and a caller's call per few KiB costs more than
-        // the data.
-        let mut n = 0;
-        while n < buf.len() {
-            match reader.read(&mut buf[n..]) {
-                Ok(0) => break,
-                Ok(k) => n += k,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(e) => {
-                    return Err(Error::operation_failed(format!("Could not {what}: {e}")));
+        if d.ended || buf.is_empty() {
+            return Ok(0);
+        }
+        // Never past the range asked: a host that ignores the end of a
+        // Range sends more.
+        let want = match d.left {
+            Some(l) => buf.len().min(usize::try_from(l).unwrap_or(usize::MAX)),
+            None => buf.len(),
+        };
+        let got = loop {
+            if want == 0 {
+                break Ok(0);
+            }
+            match d.reader.read(&mut buf[..want]) {
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                other => break other,
+            }
+        };
+        let what = d.what.clone();
+        match got {
+            Ok(0) => {
+                d.ended = true;
+                match d.left {
+                    Some(l) if l > 0 => Err(self.fail(Error::operation_failed(format!(
+                        "Could not {what}: the host ended the transfer {l} bytes early"
+                    )))),
+                    _ => Ok(0),
                 }
             }
-        }
-        if let Some(l) = left {
-            if n == 0 && *l > 0 {
-                return Err(Error::operation_failed(format!(
-                    "Could not {what}: the host ended the transfer {l} bytes early"
-                )));
+            Ok(n) => {
+                if let Some(l) = &mut d.left {
+                    *l -= n as u64;
+                    if *l == 0 {
+                        d.ended = true;
+                    }
+                }
+                self.check_abort()?;
+                Ok(n)
             }
-            *l = l.saturating_sub(n as u64);
+            Err(e) => {
+                let code = if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock
+                ) {
+                    Code::OperationTimeout
+                } else {
+                    Code::OperationFailed
+                };
+                Err(self.fail(Error::new(code, format!("Could not {what}: {e}"))))
+            }
         }
-        Ok(n)
     }
 
     /// Sends the next bytes of an upload; returns how many were taken.
     pub fn send(&mut self, data: &[u8]) -> Result<usize> {
-        let State::Upload {
-            tx,
-            expected,
-            sent,
-            what,
-            ..
-        } = &mut self.state
-        else {
-            return Err(Error::invalid_arg(
-                "the stream is not an upload in progress",
-            ));
+        self.check_abort()?;
+        let State::Upload(u) = &mut self.state else {
+            return Err(self.ended("send"));
         };
-        if let Some(e) = expected {
-            if *sent + data.len() as u64 > *e {
+        if let Some(e) = u.expected {
+            if u.sent.saturating_add(data.len() as u64) > e {
+                // The caller's mistake; the transfer goes on.
                 return Err(Error::invalid_arg(format!(
-                    "Could not {what}: more than the {e} bytes announced"
+                    "Could not {}: more than the {e} bytes announced",
+                    u.what
                 )));
             }
         }
-        let Some(sender) = tx else {
-            return Err(Error::invalid_arg("the upload is finished"));
-        };
-        if sender.send(Chunk::Data(data.to_vec())).is_err() {
-            // The transfer ended: its error says why.
-            return Err(self
-                .finish()
-                .err()
-                .unwrap_or_else(|| Error::operation_failed("the host ended the upload early")));
+        if data.is_empty() {
+            return Ok(0);
         }
-        *sent += data.len() as u64;
-        Ok(data.len())
+        match u.pipe.push(data.to_vec(), u.wait) {
+            Ok(()) => {
+                u.sent += data.len() as u64;
+                Ok(data.len())
+            }
+            Err(Some(e)) => {
+                let e = e.context(format!("Could not {}", u.what));
+                Err(self.fail(e))
+            }
+            Err(None) => {
+                // The PUT ended before the body did: its outcome says why.
+                let what = u.what.clone();
+                let e = match u.done.recv_timeout(u.wait) {
+                    Ok(Err(e)) => e,
+                    _ => Error::operation_failed(format!(
+                        "Could not {what}: the host ended the upload early"
+                    )),
+                };
+                Err(self.fail(e))
+            }
+        }
     }
 
-    /// Completes the transfer: an upload's body ends and the host's answer
-    /// is awaited; a download must have been read to its end.
+    /// Completes the transfer: a download must have been read to its end;
+    /// an upload's body ends, the host's answer is awaited, and only then
+    /// does the upload replace the file.
     pub fn finish(&mut self) -> Result<()> {
-        match std::mem::replace(&mut self.state, State::Done) {
-            State::Done => Ok(()),
-            State::Download { left, what, .. } => match left {
-                Some(l) if l > 0 => Err(Error::invalid_arg(format!(
-                    "Could not {what}: finished with {l} bytes not received"
-                ))),
-                _ => Ok(()),
-            },
-            State::Upload {
-                tx,
-                worker,
-                expected,
-                sent,
-                what,
-            } => {
-                drop(tx);
-                let outcome = worker
-                    .map(|w| {
-                        w.join()
-                            .unwrap_or_else(|_| Err(Error::internal("the upload thread panicked")))
-                    })
-                    .unwrap_or(Ok(()));
-                // A short body was cut off by the reader; say so plainly
-                // rather than as the transport's error.
-                match expected {
-                    Some(e) if e != sent => Err(Error::invalid_arg(format!(
-                        "Could not {what}: {sent} of the {e} bytes announced were sent"
+        self.check_abort()?;
+        if let State::Download(d) = &self.state {
+            if !d.ended {
+                let left = d.left.map(|l| format!(" ({l} bytes)")).unwrap_or_default();
+                let e = Error::invalid_arg(format!(
+                    "Could not {}: finished before the end of the data{left}",
+                    d.what
+                ));
+                return Err(self.fail(e));
+            }
+        }
+        match std::mem::replace(&mut self.state, State::Finished) {
+            State::Finished | State::Download(_) => Ok(()),
+            State::Upload(u) => {
+                u.pipe.close();
+                let short = match u.expected {
+                    Some(e) if e != u.sent => Some(Error::invalid_arg(format!(
+                        "Could not {}: {} of the {e} bytes announced were sent",
+                        u.what, u.sent
                     ))),
-                    _ => outcome,
+                    _ => None,
+                };
+                if let Some(e) = short {
+                    self.state = State::Upload(u);
+                    return Err(self.fail(e));
+                }
+                let outcome = match u.done.recv_timeout(u.wait) {
+                    Ok(r) => r,
+                    Err(RecvTimeoutError::Timeout) => Err(Error::operation_timeout(format!(
+                        "Could not {}: the host did not answer within {} s",
+                        u.what,
+                        u.wait.as_secs()
+                    ))),
+                    Err(RecvTimeoutError::Disconnected) => {
+                        Err(Error::internal("the upload thread ended without an answer"))
+                    }
+                };
+                let outcome = outcome.and_then(|()| u.commit.commit(&u.what));
+                match outcome {
+                    Ok(()) => Ok(()),
+                    Err(e) => {
+                        self.state = State::Upload(u);
+                        Err(self.fail(e))
+                    }
                 }
             }
+            other @ (State::Aborted | State::Failed(_)) => {
+                self.state = other;
+                Err(self.ended("finish"))
+            }
         }
     }
 
-    /// Stops the transfer; an upload's PUT is cut off, so the host keeps
-    /// nothing of it.
-    pub fn abort(&mut self) {
-        if let State::Upload { tx, worker, .. } = std::mem::replace(&mut self.state, State::Done) {
-            if let Some(t) = tx {
-                let _ = t.send(Chunk::Abort);
+    /// Stops the transfer: an upload is cut off and its temporary file
+    /// deleted, so the host keeps its file as it was. An error only when
+    /// the transfer was already committed (Finish succeeded).
+    pub fn abort(&mut self) -> Result<()> {
+        self.control.aborted.store(true, Ordering::SeqCst);
+        match std::mem::replace(&mut self.state, State::Aborted) {
+            State::Upload(u) => {
+                u.pipe.abort();
+                u.commit.discard(u.done, u.wait);
+                Ok(())
             }
-            if let Some(w) = worker {
-                let _ = w.join();
+            State::Finished => {
+                self.state = State::Finished;
+                Err(Error::operation_invalid(
+                    "the stream is finished (an upload is committed): nothing to abort",
+                ))
+            }
+            State::Download(_) | State::Aborted => Ok(()),
+            State::Failed(e) => {
+                self.state = State::Failed(e);
+                Ok(())
             }
         }
     }
@@ -225,49 +593,105 @@ impl VolStream {
 
 impl Drop for VolStream {
     fn drop(&mut self) {
-        self.abort();
+        let _ = self.abort();
     }
 }
 
-/// The extent a VMDK descriptor names, when it is one flat (or VMFS) file.
-fn flat_extent(descriptor: &str) -> Option<String> {
-    let extents: Vec<&str> = descriptor
-        .lines()
-        .map(str::trim)
-        .filter(|l| l.starts_with("RW ") || l.starts_with("RDONLY ") || l.starts_with("NOACCESS "))
-        .collect();
-    let [only] = extents.as_slice() else {
-        return None;
-    };
-    let mut words = only.split_whitespace();
-    let (_, _, kind) = (words.next()?, words.next()?, words.next()?);
-    if !matches!(kind, "VMFS" | "FLAT") {
-        return None;
-    }
-    let file = only.split('"').nth(1)?;
-    (!file.is_empty()).then(|| file.to_string())
+// ------------------------------------------------------------------ volumes
+
+/// `bytes START-END/TOTAL` of a Content-Range header.
+fn content_range(header: &str) -> Option<(u64, u64)> {
+    let spec = header.trim().strip_prefix("bytes")?.trim();
+    let (range, _total) = spec.split_once('/')?;
+    let (a, b) = range.split_once('-')?;
+    let (a, b): (u64, u64) = (a.trim().parse().ok()?, b.trim().parse().ok()?);
+    (a <= b).then_some((a, b))
+}
+
+static NONCE: AtomicU64 = AtomicU64::new(0);
+
+/// A name for an upload's temporary file beside `file`: hidden, not a
+/// disk, ISO or floppy name (so no listing shows it as a volume), and
+/// unique to this upload.
+fn temp_name(file: &str) -> String {
+    let t = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or_default();
+    let n = NONCE.fetch_add(1, Ordering::Relaxed);
+    let tag = t ^ (u64::from(std::process::id()) << 32) ^ n.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    format!(".{file}.{tag:016x}.esx-upload")
 }
 
 impl crate::Connection {
     /// A datastore file's bytes (`length` 0: to its end) from `offset`, as
     /// a stream read by the caller: one GET on the host's `/folder`.
+    /// `size` is the file's size when known (asked only when needed): the
+    /// end of the data is then checked even when the host does not say how
+    /// long its answer is.
     pub(crate) fn download_file(
         &self,
         data: &DatastorePath,
         offset: u64,
         length: u64,
+        known_size: Option<u64>,
+        size: impl FnOnce() -> Result<Option<u64>>,
         what: String,
     ) -> Result<VolStream> {
+        let size_of = known_size;
+        if length > 0 && offset.checked_add(length).is_none() {
+            return Err(Error::invalid_arg(format!(
+                "Could not {what}: offset {offset} + length {length} is past any file"
+            )));
+        }
+        if let Some(size) = size_of {
+            if offset > size || (offset == size && size > 0) {
+                return Err(Error::invalid_arg(format!(
+                    "Could not {what}: offset {offset} is past the end of the file ({size} bytes)"
+                )));
+            }
+        }
         let dc = self.scope()?.datacenter_path.clone();
         let reply = self
             .client()
             .http_get_stream(&data.folder_url(&dc), offset, length)?;
-        match reply.status {
-            200 | 206 => {}
+        let file = || format!("[{}] {}", data.datastore, data.directory_and_file);
+        let ranged = offset > 0 || length > 0;
+        let left = match reply.status {
+            206 => {
+                // The range the host sent must be the one asked.
+                let sent = reply.content_range.as_deref().and_then(content_range);
+                match sent {
+                    Some((a, b)) if a == offset => Some(b - a + 1),
+                    Some((a, _)) => {
+                        return Err(Error::operation_failed(format!(
+                        "Could not {what}: the host sent bytes from {a} where {offset} was asked"
+                    )))
+                    }
+                    None => reply.length,
+                }
+            }
+            200 if ranged && offset > 0 => {
+                return Err(Error::operation_failed(format!(
+                    "Could not {what}: the host ignored the byte range asked (from {offset}) and \
+                     sent the whole file"
+                )))
+            }
+            // The whole file (a host may ignore a Range that starts at 0):
+            // as much of it as was asked.
+            200 => {
+                let total = reply.length.or(size_of);
+                match (total, length) {
+                    (Some(t), 0) => Some(t),
+                    (Some(t), l) => Some(t.min(l)),
+                    (None, 0) => None,
+                    (None, l) => Some(l),
+                }
+            }
             404 => {
                 return Err(Error::no_storage_vol(format!(
-                    "Could not {what}: the host has no file '[{}] {}'",
-                    data.datastore, data.directory_and_file
+                    "Could not {what}: the host has no file '{}'",
+                    file()
                 )))
             }
             416 => {
@@ -280,131 +704,97 @@ impl crate::Connection {
                     "Could not {what}: the host answered HTTP {s}"
                 )))
             }
-        }
-        Ok(VolStream {
-            state: State::Download {
-                reader: reply.reader,
-                left: reply.length,
-                what,
+        };
+        // A host that says no length: the file's size (when known) is
+        // what must arrive.
+        let left = match left {
+            Some(l) => Some(l),
+            None => match size_of.map_or_else(size, |s| Ok(Some(s)))? {
+                Some(s) => {
+                    let rest = s - offset.min(s);
+                    Some(if length > 0 { rest.min(length) } else { rest })
+                }
+                None => None,
             },
-        })
+        };
+        Ok(VolStream::new(State::Download(Download {
+            reader: reply.reader,
+            ended: left == Some(0),
+            left,
+            what,
+        })))
     }
 }
 
-impl Storage<'_> {
-    /// Where a volume's contents are: a disk's data file, else the file.
-    fn data_path(&self, vol: &VolRef) -> Result<DatastorePath> {
-        let path = DatastorePath::parse(&vol.path())?;
-        if !vol.name.to_ascii_lowercase().ends_with(".vmdk") {
-            return Ok(path);
-        }
-        let dc = self.scope()?.datacenter_path.clone();
-        let bytes = datastore::download(self.client(), &dc, &path)
-            .map_err(|e| e.context(format!("Could not read the descriptor of '{}'", vol.path())))?;
-        let text = String::from_utf8_lossy(&bytes);
-        let file = flat_extent(&text).ok_or_else(|| {
-            Error::argument_unsupported(format!(
-                "'{}' is not a flat disk (one data file): its contents cannot be streamed",
-                vol.path()
-            ))
-        })?;
-        let dir = vol.name.rsplit_once('/').map_or("", |(d, _)| d);
-        let name = if dir.is_empty() {
-            file
-        } else {
-            format!("{dir}/{file}")
-        };
-        DatastorePath::parse(&format!("[{}] {name}", vol.pool))
-    }
-
-    /// virStorageVolDownload: `length` bytes (0: all) of the volume's
-    /// contents from `offset`.
-    pub fn storage_vol_download(
+impl crate::Connection {
+    /// An upload that replaces the datastore file `data` with what the
+    /// caller sends (`expected` bytes, when known): the body goes to a
+    /// temporary file beside it, moved over it at Finish.
+    pub(crate) fn upload_file(
         &self,
-        vol: &VolRef,
-        offset: u64,
-        length: u64,
-        flags: u32,
+        data: &DatastorePath,
+        expected: Option<u64>,
+        what: String,
     ) -> Result<VolStream> {
-        check_flags(flags, flags::STORAGE_NONE)?;
-        if vol.backend == crate::storage::Backend::Iscsi {
-            return Err(crate::iscsi::unsupported(
-                "downloads (a LUN is no datastore file)",
-            ));
-        }
-        let data = self.data_path(vol)?;
-        self.download_file(&data, offset, length, format!("download '{}'", vol.path()))
-    }
-
-    /// virStorageVolUpload: replaces the volume's contents with what the
-    /// caller sends (`length` bytes; 0 for a disk means its capacity, for
-    /// another file as many as are sent). The host's `/folder` replaces
-    /// whole files, so `offset` must be 0; a disk's contents must be its
-    /// capacity, so that its descriptor stays true.
-    pub fn storage_vol_upload(
-        &self,
-        vol: &VolRef,
-        offset: u64,
-        length: u64,
-        flags: u32,
-    ) -> Result<VolStream> {
-        check_flags(flags, flags::STORAGE_NONE)?;
-        if vol.backend == crate::storage::Backend::Iscsi {
-            return Err(crate::iscsi::unsupported(
-                "uploads (a LUN is no datastore file)",
-            ));
-        }
-        self.check_writable(&format!("upload into '{}'", vol.path()))?;
-        if offset != 0 {
-            return Err(Error::argument_unsupported(
-                "ESX replaces a datastore file whole: the upload offset must be 0",
-            ));
-        }
-        let expected = if vol.name.to_ascii_lowercase().ends_with(".vmdk") {
-            let capacity = self.storage_vol_get_info(vol)?.capacity;
-            if length != 0 && length != capacity {
-                return Err(Error::invalid_arg(format!(
-                    "A disk's contents are its capacity: upload {capacity} bytes, not {length}"
-                )));
-            }
-            Some(capacity)
-        } else {
-            (length > 0).then_some(length)
+        let file_manager = self
+            .client()
+            .service()
+            .file_manager
+            .clone()
+            .ok_or_else(|| {
+                Error::operation_unsupported(
+                    "The host has no FileManager, so an upload cannot replace a file safely",
+                )
+            })?;
+        let scope = self.scope()?;
+        let (dir, file) = match data.directory_and_file.rsplit_once('/') {
+            Some((d, f)) => (format!("{d}/"), f),
+            None => (String::new(), data.directory_and_file.as_str()),
         };
-        let data = self.data_path(vol)?;
-        let url = data.folder_url(&self.scope()?.datacenter_path);
-        let what = format!("upload into '{}'", vol.path());
-        let (tx, rx) = sync_channel(QUEUE);
-        let client: Arc<Client> = self.shared_client();
+        let temp = DatastorePath::parse(&format!("[{}] {dir}{}", data.datastore, temp_name(file)))?;
+        let url = temp.folder_url(&scope.datacenter_path);
+        let commit = Commit {
+            client: self.shared_client(),
+            file_manager,
+            datacenter: scope.datacenter.clone(),
+            temp: format!("[{}] {}", temp.datastore, temp.directory_and_file),
+            target: format!("[{}] {}", data.datastore, data.directory_and_file),
+            auto_answer: self.uri().auto_answer,
+        };
+        let pipe = Pipe::new();
+        let (done_tx, done) = channel();
+        let client = self.shared_client();
+        let body = PipeReader {
+            pipe: pipe.clone(),
+            current: Vec::new(),
+            pos: 0,
+            expected,
+            read: 0,
+        };
         let worker_what = what.clone();
-        let worker = std::thread::Builder::new()
+        std::thread::Builder::new()
             .name("esx-upload".into())
             .spawn(move || {
-                let body = ChannelReader {
-                    rx,
-                    current: Vec::new(),
-                    pos: 0,
-                    expected,
-                    read: 0,
-                };
-                let reply = client.http_put_stream(&url, body, expected)?;
-                match reply.status {
-                    200 | 201 | 204 => Ok(()),
-                    s => Err(Error::operation_failed(format!(
-                        "Could not {worker_what}: the host answered HTTP {s}"
-                    ))),
-                }
+                let outcome = client
+                    .http_put_stream(&url, body, expected)
+                    .and_then(|reply| match reply.status {
+                        200 | 201 | 204 => Ok(()),
+                        s => Err(Error::operation_failed(format!(
+                            "Could not {worker_what}: the host answered HTTP {s}"
+                        ))),
+                    });
+                let _ = done_tx.send(outcome);
             })
             .map_err(|e| Error::internal(format!("cannot start the upload: {e}")))?;
-        Ok(VolStream {
-            state: State::Upload {
-                tx: Some(tx),
-                worker: Some(worker),
-                expected,
-                sent: 0,
-                what,
-            },
-        })
+        Ok(VolStream::new(State::Upload(Upload {
+            pipe,
+            done,
+            expected,
+            sent: 0,
+            what,
+            commit,
+            wait: self.client().transport().read_timeout(),
+        })))
     }
 }
 
@@ -413,16 +803,39 @@ mod tests {
     use super::*;
 
     #[test]
-    fn flat_extents_only() {
-        assert_eq!(
-            flat_extent("# Disk DescriptorFile\nRW 2048 VMFS \"a-flat.vmdk\"\n").as_deref(),
-            Some("a-flat.vmdk")
+    fn content_ranges() {
+        assert_eq!(content_range("bytes 10-19/100"), Some((10, 19)));
+        assert_eq!(content_range("bytes 10-19/*"), Some((10, 19)));
+        assert_eq!(content_range("bytes */100"), None);
+        assert_eq!(content_range("bytes 19-10/100"), None);
+    }
+
+    #[test]
+    fn temp_names_are_hidden_unique_and_no_volume() {
+        let a = temp_name("d-flat.vmdk");
+        let b = temp_name("d-flat.vmdk");
+        assert_ne!(a, b);
+        assert!(
+            a.starts_with(".d-flat.vmdk.") && a.ends_with(".esx-upload"),
+            "{a}"
         );
-        assert_eq!(flat_extent("RW 2048 VMFSSPARSE \"a-delta.vmdk\"\n"), None);
-        assert_eq!(
-            flat_extent("RW 1 VMFS \"a.vmdk\"\nRW 1 VMFS \"b.vmdk\"\n"),
-            None
-        );
-        assert_eq!(flat_extent("nothing"), None);
+    }
+
+    #[test]
+    fn pipe_waits_end_with_the_other_side() {
+        let p = Pipe::new();
+        for _ in 0..QUEUE {
+            p.push(vec![1], Duration::from_secs(1)).ok().unwrap();
+        }
+        // Full: a push times out, never blocks for ever.
+        let e = p.push(vec![1], Duration::from_millis(1)).unwrap_err();
+        assert_eq!(e.map(|e| e.code()), Some(Code::OperationTimeout));
+        // An abort from elsewhere ends a waiting push.
+        let q = p.clone();
+        let t = std::thread::spawn(move || q.push(vec![1], Duration::from_secs(600)));
+        p.abort();
+        let e = t.join().unwrap().unwrap_err();
+        assert_eq!(e.map(|e| e.code()), Some(Code::OperationAborted));
+        assert!(matches!(p.pop(), Pop::Aborted));
     }
 }

@@ -11,7 +11,7 @@ use crate::error::{check_flags, Error, Result};
 use crate::flags;
 use crate::flags::esxDomainXMLFlags::*;
 use crate::vi::datastore::{self, DatastorePath};
-use crate::vi::property::{self, FilterSpec, ObjectSpec, PropertySpec, TraversalSpec};
+use crate::vi::property::{self, PropertySpec};
 use crate::vi::vim25::*;
 use crate::vi::wire::View;
 use crate::vi::{methods, task, MoRef, PowerState};
@@ -159,23 +159,9 @@ pub fn hw_version_for(api_version: &str) -> u32 {
 impl Connection {
     /// The host's datastores and their mount paths (one request).
     pub fn datastore_mounts(&self) -> Result<Vec<Mount>> {
-        let host = self.scope()?.host.clone();
-        let spec = FilterSpec {
-            props: vec![PropertySpec::new(
-                DatastoreMount::TYPE,
-                DatastoreMount::PATHS,
-            )],
-            objects: vec![ObjectSpec {
-                obj: host,
-                skip: true,
-                select: vec![
-                    TraversalSpec::new("hostToDatastore", "HostSystem", "datastore")
-                        .into_selection(),
-                ],
-            }],
-        };
+        let props = PropertySpec::new(DatastoreMount::TYPE, DatastoreMount::PATHS);
         let mut out = Vec::new();
-        for o in property::retrieve(self.client(), &spec)? {
+        for o in self.host_datastores(vec![props], false)? {
             // summary is required, but a datastore that cannot be read (an
             // inaccessible one) comes without it: skipped.
             let Ok(DatastoreMount { name, url, .. }) = DatastoreMount::from_object(&o) else {

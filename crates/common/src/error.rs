@@ -69,26 +69,33 @@ macro_rules! constructors {
 /// 1 MiB error.
 pub const MAX_MESSAGE_BYTES: usize = 4096;
 
+/// Text with its control characters escaped (`\n`, `\u{1b}`, ...): one
+/// line that cannot rewrite a terminal or a log.
+pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 /// Makes a message safe to show: control characters (from host replies or
 /// caller input) are escaped, so that a message is one line that cannot
 /// rewrite a terminal or a log; and it is cut to [`MAX_MESSAGE_BYTES`] with
 /// a marker that says so.
 pub fn tidy_message(text: String) -> String {
-    let needs_escape = text.chars().any(char::is_control);
-    let text = if needs_escape {
-        let mut out = String::with_capacity(text.len() + 16);
-        for c in text.chars() {
-            match c {
-                '\n' => out.push_str("\\n"),
-                '\r' => out.push_str("\\r"),
-                '\t' => out.push_str("\\t"),
-                c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
-                c => out.push(c),
-            }
-        }
-        out
-    } else {
-        text
+    let text = match printable(&text) {
+        std::borrow::Cow::Borrowed(_) => text,
+        std::borrow::Cow::Owned(o) => o,
     };
     if text.len() <= MAX_MESSAGE_BYTES {
         return text;

@@ -10,8 +10,10 @@ pub mod error;
 pub mod escape;
 pub mod files;
 pub mod rules;
+pub mod units;
 pub mod uri;
 pub mod uuid;
 pub mod xmldoc;
+pub mod xmltext;
 
 pub use error::{Code, Error, Result};

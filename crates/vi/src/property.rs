@@ -145,7 +145,23 @@ fn write_selections(w: &mut XmlWriter, selections: &[Selection]) {
     }
 }
 
+/// The objects of a RetrieveResult. An empty result (no objects, no token;
+/// govmomi sends one where ESX sends none) is no objects; a result that
+/// is text or holds neither objects nor a token means nothing, and is an
+/// error rather than an empty inventory.
 fn objects_of(result: &Value) -> Result<Vec<ObjectContent>> {
+    let meaningless = match result {
+        Value::Text { text, .. } => !text.trim().is_empty(),
+        Value::Obj { fields, .. } => fields
+            .iter()
+            .any(|(name, _)| name != "objects" && name != "token"),
+        Value::MoRef(_) | Value::Array { .. } => true,
+    };
+    if meaningless {
+        return Err(Error::rpc(
+            "The host answered a property read with a result that is no RetrieveResult",
+        ));
+    }
     result
         .get_all("objects")
         .map(ObjectContent::from_value)

@@ -173,6 +173,14 @@ impl Client {
     /// Opens a session: GET /sdk/vimServiceVersions.xml, RetrieveServiceContent
     /// and Login; three requests.
     pub fn connect(uri: &ParsedUri, user: &str, password: Secret) -> Result<Client> {
+        Client::reach(uri)?.log_in(user, password)
+    }
+
+    /// The first two requests of [`Client::connect`]: the host answered and
+    /// is a VI host of a version we speak, but nobody is logged in yet. The
+    /// caller asks for credentials only now, so that a wrong host name or
+    /// port fails before anyone is asked for a password.
+    pub fn reach(uri: &ParsedUri) -> Result<Client> {
         let transport = Transport::new(uri)?;
         let offered = match transport.get("/sdk/vimServiceVersions.xml") {
             Ok(HttpReply { status: 200, body }) => {
@@ -194,8 +202,8 @@ impl Client {
             api_version: negotiated
                 .clone()
                 .unwrap_or_else(|| MIN_API_VERSION.to_string()),
-            user: user.to_string(),
-            password: Mutex::new(password),
+            user: String::new(),
+            password: Mutex::new(Secret::new("")),
             session: RwLock::new(None),
             login_lock: Mutex::new(()),
             generation: AtomicU64::new(0),
@@ -250,8 +258,15 @@ impl Client {
             about.api_version,
             client.api_version
         );
-        client.login()?;
         Ok(client)
+    }
+
+    /// Logs in to a host [`Client::reach`] reached (the third request).
+    pub fn log_in(mut self, user: &str, password: Secret) -> Result<Client> {
+        self.user = user.to_string();
+        self.password = Mutex::new(password);
+        self.login()?;
+        Ok(self)
     }
 
     pub fn service(&self) -> &ServiceContent {
@@ -582,7 +597,8 @@ impl Client {
         if self.closed.swap(true, Ordering::SeqCst) {
             return;
         }
-        if self.transport.has_cookie() {
+        let logged_in = self.session.read().map(|s| s.is_some()).unwrap_or(true);
+        if self.transport.has_cookie() && logged_in {
             let body = soap::envelope("Logout", &self.service.session_manager, "");
             self.requests.fetch_add(1, Ordering::Relaxed);
             if let Err(e) = self.transport.post_soap(&body, None) {

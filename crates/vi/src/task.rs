@@ -66,6 +66,11 @@ pub trait QuestionPolicy {
     fn decide(&self, question: &Question) -> Option<usize>;
     /// For messages and logs: "auto_answer=1", "the question handler".
     fn name(&self) -> String;
+    /// Why this policy could not consider `question` the way its user may
+    /// expect (said in the error when it is not answered).
+    fn caveat(&self, _question: &Question) -> Option<String> {
+        None
+    }
 }
 
 /// The URI's `auto_answer`: 1 answers with the default choice, 0 refuses.
@@ -127,7 +132,10 @@ fn decide(policy: &dyn QuestionPolicy, q: &Question) -> Decision {
             Code::OperationInvalid,
         ),
         None => Decision::Refuse(
-            format!("{} did not answer it", policy.name()),
+            match policy.caveat(q) {
+                Some(c) => format!("{} did not answer it ({c})", policy.name()),
+                None => format!("{} did not answer it", policy.name()),
+            },
             Code::OperationInvalid,
         ),
     }

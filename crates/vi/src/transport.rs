@@ -42,10 +42,12 @@ pub struct HttpReply {
     pub body: Vec<u8>,
 }
 
-/// A streamed response: its status, length if the host said, and body.
+/// A streamed response: its status, length if the host said, the range it
+/// sent (`Content-Range`), and body.
 pub struct StreamReply {
     pub status: u16,
     pub length: Option<u64>,
+    pub content_range: Option<String>,
     pub reader: Box<dyn std::io::Read + Send>,
 }
 
@@ -244,8 +246,9 @@ impl Transport {
             req = req.set("Cookie", &c);
         }
         if offset > 0 || length > 0 {
+            // The caller checked that the range's end fits.
             let end = if length > 0 {
-                (offset + length - 1).to_string()
+                offset.saturating_add(length - 1).to_string()
             } else {
                 String::new()
             };
@@ -261,9 +264,11 @@ impl Transport {
         let length = response
             .header("content-length")
             .and_then(|l| l.parse::<u64>().ok());
+        let content_range = response.header("content-range").map(str::to_string);
         Ok(StreamReply {
             status,
             length,
+            content_range,
             reader: Box::new(response.into_reader()),
         })
     }
@@ -382,6 +387,18 @@ impl Transport {
                 "The proxy {}:{} (given by proxy=) did not connect to {}: {detail}",
                 p.host, p.port, self.base_url
             ))
+        } else if self.tls_mode == TlsMode::Plain
+            && self.proxy.is_none()
+            && !matches!(kind, ErrorKind::Dns | ErrorKind::ConnectionFailed)
+            && self.port_speaks_tls()
+        {
+            // What came back was a TLS record, which ureq would show as
+            // a broken header of raw bytes.
+            Error::rpc(format!(
+                "{} answered in TLS: the port speaks HTTPS, not HTTP; remove transport=http \
+                 from the URI (HTTPS is the default) or give the host's HTTP port",
+                self.authority()
+            ))
         } else {
             match kind {
                 ErrorKind::Dns => {
@@ -397,6 +414,42 @@ impl Transport {
             error,
             maybe_delivered: !not_sent,
         }
+    }
+
+    /// `host:port` of the base URL.
+    fn authority(&self) -> &str {
+        let rest = self
+            .base_url
+            .split_once("://")
+            .map_or(self.base_url.as_str(), |(_, r)| r);
+        rest.split('/').next().unwrap_or(rest)
+    }
+
+    /// After a reply that is not HTTP on a plain connection: whether the
+    /// port answers a plain request with a TLS record (0x15 alert or 0x16
+    /// handshake, then version 3.x), as an HTTPS port does.
+    fn port_speaks_tls(&self) -> bool {
+        use std::io::Write;
+        use std::net::ToSocketAddrs;
+        let limit = Duration::from_secs(5).min(self.read_timeout);
+        let Some(addr) = self
+            .authority()
+            .to_socket_addrs()
+            .ok()
+            .and_then(|mut a| a.next())
+        else {
+            return false;
+        };
+        let Ok(mut conn) = std::net::TcpStream::connect_timeout(&addr, limit) else {
+            return false;
+        };
+        let _ = conn.set_read_timeout(Some(limit));
+        let _ = conn.set_write_timeout(Some(limit));
+        if conn.write_all(b"GET / HTTP/1.0\r\n\r\n").is_err() {
+            return false;
+        }
+        let mut head = [0u8; 2];
+        conn.read_exact(&mut head).is_ok() && matches!(head, [0x15 | 0x16, 0x03])
     }
 
     /// What the user can do about a certificate the verifier refused; it

@@ -211,24 +211,9 @@ pub struct DomainDef {
 
 pub use crate::uuid::format as format_uuid;
 
-/// Text and attribute values as libvirt's virBufferEscapeString writes
-/// them: `<>&"'` as entities, tab, newline and carriage return as they are,
-/// other control characters dropped.
-fn attr(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\t' | '\n' | '\r' => out.push(c),
-            c if (c as u32) < 0x20 => {}
-            c => out.push(c),
-        }
-    }
-    out
+/// Text and attribute values as libvirt's virBufferEscapeString writes them.
+fn attr(s: &str) -> std::borrow::Cow<'_, str> {
+    esx_common::xmltext::escape(s)
 }
 
 /// "1-3,5" for a sorted list of CPUs, as libvirt writes cpusets.

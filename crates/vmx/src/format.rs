@@ -224,6 +224,17 @@ pub fn format(def: &DomainDef, ctx: &FormatContext<'_>) -> Result<String> {
     } else {
         line(&mut x, "uuid.bios", uuid_bios(&def.uuid));
     }
+    // The generation ID as the .vmx holds it: two signed 64-bit halves
+    // (what the reader takes back).
+    if let Some(g) = &def.genid {
+        let half = |b: &[u8]| {
+            let mut a = [0u8; 8];
+            a.copy_from_slice(b);
+            i64::from_be_bytes(a)
+        };
+        line(&mut x, "vm.genid", half(&g[..8]));
+        line(&mut x, "vm.genidX", half(&g[8..]));
+    }
     let display = escape_hex(&escape_hex(&def.name, '|', &['"']), '%', &['/', '\\']);
     line(&mut x, "displayName", display);
     if let Some(d) = &def.description {

@@ -41,18 +41,10 @@ fn memory_kib(n: Node<'_, '_>) -> Result<u64> {
         ))
     })?;
     let unit = n.attribute("unit").unwrap_or("KiB");
-    let bytes: u128 = match unit {
-        "b" | "bytes" => 1,
-        "k" | "KiB" => 1 << 10,
-        "KB" => 1000,
-        "M" | "MiB" => 1 << 20,
-        "MB" => 1_000_000,
-        "G" | "GiB" => 1 << 30,
-        "GB" => 1_000_000_000,
-        "T" | "TiB" => 1 << 40,
-        "TB" => 1_000_000_000_000,
-        other => return Err(xml_err(format!("Unknown memory unit '{other}'"))),
-    };
+    let bytes = u128::from(
+        esx_common::units::bytes_per(unit)
+            .ok_or_else(|| xml_err(format!("Unknown memory unit '{unit}'")))?,
+    );
     let kib = (v as u128 * bytes).div_ceil(1024);
     u64::try_from(kib).map_err(|_| xml_err("Memory size too large"))
 }
@@ -363,6 +355,15 @@ pub fn parse_domain_xml(xml: &str) -> Result<DomainDef> {
     if let Some(u) = child(root, "uuid") {
         def.uuid =
             parse_uuid(&text(u)).ok_or_else(|| xml_err(format!("Malformed uuid '{}'", text(u))))?;
+    }
+    // <genid>: the VM generation ID; empty (`<genid/>`, "make one") leaves
+    // it to the host, which makes one for a VM that has none.
+    if let Some(g) = child(root, "genid") {
+        let t = text(g);
+        if !t.trim().is_empty() {
+            def.genid =
+                Some(parse_uuid(&t).ok_or_else(|| xml_err(format!("Malformed genid '{t}'")))?);
+        }
     }
     def.description = child(root, "description").map(|d| d.text().unwrap_or("").to_string());
     def.memory_kib = match child(root, "memory") {
