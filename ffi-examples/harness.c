@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * harness.c: the C test harness. It drives the library through its ABI
  * only; tests/c_programs.rs starts esx-sim, prepares each scenario through

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! The C programs built by `make` (ffi-examples/harness.c, esxsh.c), run
 //! against esx-sim, and again under valgrind.
 

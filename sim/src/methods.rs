@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! Every SOAP method esx-sim answers, in one table: its name, whether it
 //! needs a session, and the function that runs it. A method missing here
 //! is answered with MethodNotFound, as ESX does.

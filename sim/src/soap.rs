@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! The /sdk endpoint: parses a request, checks the session, runs the method
 //! and writes the response or fault as ESX does.
 

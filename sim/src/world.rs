@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! The simulated host: inventory, VMs, tasks, sessions, and the properties
 //! of every managed object, built as ESX builds them.
 

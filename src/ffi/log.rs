@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! Logging: `ESX_DRIVER_LOG` (env_logger syntax) selects what is logged;
 //! records go to stderr, or to the daemon's own log through
 //! esxSetLogHandler. The handler is per process and can be replaced at any

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! Storage exports: pools (the host's datastores) with libvirt's names and
 //! semantics.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! Domain events: one watcher thread per connection follows every VM
 //! through one property filter on a private collector (WaitForUpdatesEx),
 //! and turns what changes into libvirt's lifecycle and reboot events and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! The driver's operations as a safe Rust API: connection, node, domain,
 //! snapshot, ... The C library (the `esx-driver` crate) is a thin shell
 //! around this crate. No C, no unsafe code.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! The VI session: version negotiation, service content, login, and the one
 //! `invoke` through which every SOAP call goes (re-login on NotAuthenticated,
 //! retry of read-only calls after a dropped connection).

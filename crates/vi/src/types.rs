@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! VI API values as they come off the wire, and the typed views the driver
 //! reads out of them (ServiceContent, ObjectContent, TaskInfo, questions, ...).
 //!
