@@ -2259,8 +2259,10 @@ int esxStreamFinish(esxStreamPtr st);
 /**
  * Cancels the transfer: an upload is cut off and the volume keeps its old
  * contents. Safe from another thread while a call on the stream is in
- * progress (it returns at once; that call then fails as aborted). -1 when
- * the transfer was already finished.
+ * progress (it returns at once, waking a Recv or Send blocked on the host;
+ * that call then fails as aborted). -1 when an upload was already
+ * committed or is being committed by a Finish in progress (the volume then
+ * has the new contents), or a download already finished.
  */
 int esxStreamAbort(esxStreamPtr st);
 

@@ -65,13 +65,15 @@ pub struct esxStorageVol {
 /// alive.
 pub struct esxStream {
     token: usize,
-    /// Kept so that the connection outlives the transfer (and to check that
-    /// a volume given with the stream is of the same connection).
-    pub(crate) conn: Arc<esxConnect>,
+    /// Dropped first (fields drop in order): an unfinished upload cleans up
+    /// while the connection it needs is still open.
     pub(crate) transfer: Mutex<Option<crate::driver::stream::VolStream>>,
     /// Aborts the transfer from any thread without waiting for a call in
     /// progress (which holds `transfer`).
     pub(crate) control: Mutex<Option<Arc<crate::driver::stream::StreamControl>>>,
+    /// Kept so that the connection outlives the transfer (and to check that
+    /// a volume given with the stream is of the same connection).
+    pub(crate) conn: Arc<esxConnect>,
 }
 
 /// A domain snapshot handle. It holds its domain (and connection) alive.

@@ -547,19 +547,25 @@ impl Client {
     /// A GET of a file as a stream, from `offset`, `length` bytes (0: all);
     /// a 401 logs in again and asks once more (nothing was read yet). The
     /// transfer may take up to the task timeout.
-    pub fn http_get_stream(&self, path: &str, offset: u64, length: u64) -> Result<StreamReply> {
+    pub fn http_get_stream(
+        &self,
+        transfer: &super::transport::Transfer,
+        path: &str,
+        offset: u64,
+        length: u64,
+    ) -> Result<StreamReply> {
         let seen = self.generation.load(Ordering::SeqCst);
         self.requests.fetch_add(1, Ordering::Relaxed);
         let reply = self
             .transport
-            .get_stream(path, offset, length)
+            .get_stream(transfer, path, offset, length)
             .map_err(Error::from)?;
         if reply.status == 401 || reply.status == 403 {
             self.relogin(seen)?;
             self.requests.fetch_add(1, Ordering::Relaxed);
             return self
                 .transport
-                .get_stream(path, offset, length)
+                .get_stream(transfer, path, offset, length)
                 .map_err(Error::from);
         }
         Ok(reply)
@@ -569,6 +575,7 @@ impl Client {
     /// A 401 logs in again for the next call and is an error for this one.
     pub fn http_put_stream(
         &self,
+        transfer: &super::transport::Transfer,
         path: &str,
         body: impl std::io::Read,
         length: Option<u64>,
@@ -577,7 +584,7 @@ impl Client {
         self.requests.fetch_add(1, Ordering::Relaxed);
         let reply = self
             .transport
-            .put_stream(path, body, length)
+            .put_stream(transfer, path, body, length)
             .map_err(Error::from)?;
         if reply.status == 401 || reply.status == 403 {
             self.relogin(seen)?;

@@ -64,6 +64,8 @@ impl std::fmt::Debug for StreamReply {
 /// shared by all threads) and the session cookie.
 pub struct Transport {
     agent: ureq::Agent,
+    /// What a transfer's own agent is built from (see [`Transport::transfer`]).
+    settings: AgentSettings,
     base_url: String,
     read_timeout: Duration,
     cookie: RwLock<Option<String>>,
@@ -92,30 +94,109 @@ impl std::fmt::Debug for Transport {
     }
 }
 
-impl Transport {
-    pub fn new(uri: &ParsedUri) -> Result<Transport> {
-        let mut builder = ureq::AgentBuilder::new()
-            .timeout_connect(uri.connect_timeout)
-            .timeout_read(uri.read_timeout)
-            .timeout_write(uri.read_timeout)
-            .max_idle_connections(64)
-            .max_idle_connections_per_host(32)
+/// What every agent of a connection is built with.
+#[derive(Clone)]
+struct AgentSettings {
+    connect_timeout: Duration,
+    read_timeout: Duration,
+    tls: Option<Arc<rustls::ClientConfig>>,
+    proxy: Option<ureq::Proxy>,
+}
+
+impl AgentSettings {
+    fn builder(&self) -> ureq::AgentBuilder {
+        let mut b = ureq::AgentBuilder::new()
+            .timeout_connect(self.connect_timeout)
+            .timeout_read(self.read_timeout)
+            .timeout_write(self.read_timeout)
             .redirects(0)
             .user_agent(concat!("esx-driver/", env!("CARGO_PKG_VERSION")));
+        if let Some(p) = &self.proxy {
+            b = b.proxy(p.clone());
+        }
+        b
+    }
+}
+
+/// The socket of a transfer, which another thread can shut down to end a
+/// read or write blocked on it (an abort). Empty until the transfer
+/// connects, and for plain HTTP (whose socket ureq does not show).
+#[derive(Clone, Default)]
+pub struct Interrupt(Arc<std::sync::Mutex<Option<std::net::TcpStream>>>);
+
+impl Interrupt {
+    /// Ends any read or write blocked on the transfer's socket.
+    pub fn interrupt(&self) {
+        if let Some(s) = self
+            .0
+            .lock()
+            .ok()
+            .and_then(|g| g.as_ref().and_then(|s| s.try_clone().ok()))
+        {
+            let _ = s.shutdown(std::net::Shutdown::Both);
+        }
+    }
+}
+
+/// The TLS connector of a transfer's agent: rustls, as every agent, and a
+/// copy of the socket kept for [`Interrupt`].
+struct Capturing {
+    tls: Arc<rustls::ClientConfig>,
+    socket: Interrupt,
+}
+
+impl ureq::TlsConnector for Capturing {
+    fn connect(
+        &self,
+        dns_name: &str,
+        io: Box<dyn ureq::ReadWrite>,
+    ) -> std::result::Result<Box<dyn ureq::ReadWrite>, ureq::Error> {
+        if let Some(copy) = io.socket().and_then(|s| s.try_clone().ok()) {
+            if let Ok(mut slot) = self.socket.0.lock() {
+                *slot = Some(copy);
+            }
+        }
+        self.tls.connect(dns_name, io)
+    }
+}
+
+/// A transfer's own agent (its own connection), and its interrupt.
+pub struct Transfer {
+    agent: ureq::Agent,
+    pub interrupt: Interrupt,
+}
+
+impl Transport {
+    pub fn new(uri: &ParsedUri) -> Result<Transport> {
         let mut verifier = None;
+        let mut tls = None;
         if uri.transport == Scheme::Https {
             let (config, recording) = tls::client_config(uri)?;
             verifier = recording;
-            builder = builder.tls_config(Arc::new(config));
+            tls = Some(Arc::new(config));
         }
-        if let Some(proxy) = &uri.proxy {
-            let p = ureq::Proxy::new(proxy.url()).map_err(|e| {
+        let proxy = match &uri.proxy {
+            Some(proxy) => Some(ureq::Proxy::new(proxy.url()).map_err(|e| {
                 Error::invalid_arg(format!("Query parameter 'proxy' is not usable: {e}"))
-            })?;
-            builder = builder.proxy(p);
+            })?),
+            None => None,
+        };
+        let settings = AgentSettings {
+            connect_timeout: uri.connect_timeout,
+            read_timeout: uri.read_timeout,
+            tls,
+            proxy,
+        };
+        let mut builder = settings
+            .builder()
+            .max_idle_connections(64)
+            .max_idle_connections_per_host(32);
+        if let Some(t) = &settings.tls {
+            builder = builder.tls_config(t.clone());
         }
         Ok(Transport {
             agent: builder.build(),
+            settings,
             base_url: uri.base_url(),
             read_timeout: uri.read_timeout,
             cookie: RwLock::new(None),
@@ -134,6 +215,33 @@ impl Transport {
 
     pub fn base_url(&self) -> &str {
         &self.base_url
+    }
+
+    /// An agent for one transfer of a datastore file: its own connection,
+    /// whose socket an abort can shut down (HTTPS; over plain HTTP an
+    /// abort is seen at the next read, at most read_timeout later).
+    pub fn transfer(&self) -> Transfer {
+        let interrupt = Interrupt::default();
+        let agent = match &self.settings.tls {
+            Some(tls) => self
+                .settings
+                .builder()
+                .tls_connector(Arc::new(Capturing {
+                    tls: tls.clone(),
+                    socket: interrupt.clone(),
+                }))
+                .build(),
+            None => self.agent.clone(),
+        };
+        Transfer { agent, interrupt }
+    }
+
+    /// A short exchange on the shared connections (nothing to interrupt).
+    pub fn shared_transfer(&self) -> Transfer {
+        Transfer {
+            agent: self.agent.clone(),
+            interrupt: Interrupt::default(),
+        }
     }
 
     pub fn read_timeout(&self) -> Duration {
@@ -232,6 +340,7 @@ impl Transport {
     /// bytes (0: to the end). `deadline` bounds the whole transfer.
     pub fn get_stream(
         &self,
+        transfer: &Transfer,
         path: &str,
         offset: u64,
         length: u64,
@@ -241,7 +350,7 @@ impl Transport {
         // it needs while data moves; the agent's read and write timeouts
         // end one that stalls. (A deadline also costs ureq two setsockopt
         // calls per read.)
-        let mut req = self.agent.get(&url);
+        let mut req = transfer.agent.get(&url);
         if let Some(c) = self.cookie_header() {
             req = req.set("Cookie", &c);
         }
@@ -277,13 +386,14 @@ impl Transport {
     /// known (Content-Length), else chunked.
     pub fn put_stream(
         &self,
+        transfer: &Transfer,
         path: &str,
         body: impl std::io::Read,
         length: Option<u64>,
     ) -> std::result::Result<HttpReply, SendError> {
         let url = format!("{}{path}", self.base_url);
         // As get_stream: stalls are ended by the agent's timeouts.
-        let mut req = self
+        let mut req = transfer
             .agent
             .put(&url)
             .set("Content-Type", "application/octet-stream");

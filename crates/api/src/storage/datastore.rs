@@ -192,6 +192,8 @@ impl Connection {
 #[derive(Debug, Clone, Copy)]
 struct VolFacts {
     format: &'static str,
+    /// What the capacity comes from (for the error when it is unknown).
+    capacity_property: &'static str,
     is_disk: bool,
     capacity: Option<u64>,
     allocation: Option<u64>,
@@ -207,17 +209,23 @@ fn vol_facts(f: &AnyFileInfo, path: &str) -> Result<VolFacts> {
             let capacity = d
                 .capacity_kb
                 .map(|kb| {
-                    crate::reported::non_negative(kb, "VmDiskFileInfo.capacityKb", &format!("'{path}'"))?
-                        .checked_mul(1024)
-                        .ok_or_else(|| {
-                            Error::rpc(format!(
-                                "The host reported VmDiskFileInfo.capacityKb = {kb} for '{path}',                                  more bytes than can be counted"
-                            ))
-                        })
+                    crate::reported::non_negative(
+                        kb,
+                        "VmDiskFileInfo.capacityKb",
+                        &format!("'{path}'"),
+                    )?
+                    .checked_mul(1024)
+                    .ok_or_else(|| {
+                        Error::rpc(format!(
+                            "The host reported VmDiskFileInfo.capacityKb = {kb} for '{path}', \
+                                 more bytes than can be counted"
+                        ))
+                    })
                 })
                 .transpose()?;
             VolFacts {
                 format: "vmdk",
+                capacity_property: "VmDiskFileInfo.capacityKb",
                 is_disk: true,
                 capacity,
                 allocation: size(d.file_size)?,
@@ -227,6 +235,7 @@ fn vol_facts(f: &AnyFileInfo, path: &str) -> Result<VolFacts> {
             let n = size(i.file_size)?;
             VolFacts {
                 format: "iso",
+                capacity_property: "FileInfo.fileSize",
                 is_disk: false,
                 capacity: n,
                 allocation: n,
@@ -241,6 +250,7 @@ fn vol_facts(f: &AnyFileInfo, path: &str) -> Result<VolFacts> {
             })?;
             VolFacts {
                 format: "raw",
+                capacity_property: "FileInfo.fileSize",
                 is_disk: false,
                 capacity: n,
                 allocation: n,
@@ -254,7 +264,7 @@ fn unknown_size(path: &str, what: &str, property: &str) -> Error {
     Error::operation_failed(format!(
         "The host did not report the {what} of '{path}' ({property}){}",
         if property.starts_with("VmDisk") {
-            " and the disk's descriptor does not state it"
+            " and the disk's descriptor states none that can be used"
         } else {
             ""
         }
@@ -336,11 +346,17 @@ fn volume_name(dir: &str, file: &str) -> String {
 /// other spellings of some file, and a handle with one would act on it.
 pub(crate) fn canonical_name(name: &str) -> Result<()> {
     let mut parts = name.split('/');
-    let bad = parts.any(|c| c.is_empty() || c == "." || c == "..") || name.contains('\\');
+    // A leading space is lost in a datastore path (`[ds]  d/x` is read as
+    // `[ds] d/x` by hosts that trim it), so it too would name another file.
+    let bad = parts.any(|c| c.is_empty() || c == "." || c == "..")
+        || name.contains('\\')
+        || name.starts_with(char::is_whitespace)
+        || name.ends_with(char::is_whitespace);
     if !bad {
         return Ok(());
     }
     let canonical: Vec<&str> = name
+        .trim()
         .split('/')
         .filter(|c| !c.is_empty() && *c != ".")
         .collect();
@@ -350,8 +366,8 @@ pub(crate) fn canonical_name(name: &str) -> Result<()> {
         format!(" (did you mean '{}'?)", canonical.join("/"))
     };
     Err(Error::invalid_arg(format!(
-        "Volume name '{name}' is not canonical: it has an empty, '.' or '..' component or a \
-         backslash{hint}"
+        "Volume name '{name}' is not canonical: it has an empty, '.' or '..' component, a \
+         backslash, or leading or trailing white space{hint}"
     )))
 }
 
@@ -759,7 +775,7 @@ impl PoolBackend for Datastores {
             r#type: 0,
             capacity: f
                 .capacity
-                .ok_or_else(|| unknown_size(&path, "capacity", "VmDiskFileInfo.capacityKb"))?,
+                .ok_or_else(|| unknown_size(&path, "capacity", f.capacity_property))?,
             allocation: f
                 .allocation
                 .ok_or_else(|| unknown_size(&path, "allocation", "FileInfo.fileSize"))?,
@@ -973,6 +989,26 @@ impl PoolBackend for Datastores {
             ));
         }
         let (data, size) = c.data_path(vol)?;
+        if let Some(size) = size {
+            // The data file the descriptor names must be there, of the
+            // size it states: else the upload would make or replace some
+            // other file.
+            let file = format!("[{}] {}", data.datastore, data.directory_and_file);
+            match c.served_size(&data)? {
+                Some(s) if s == size => {}
+                Some(s) => {
+                    return Err(Error::operation_failed(format!(
+                        "Could not {what}: its data file '{file}' is {s} bytes where the \
+                         descriptor states {size}; nothing was sent"
+                    )))
+                }
+                None => {
+                    return Err(no_vol(&format!(
+                        "Could not {what}: its data file '{file}' does not exist"
+                    )))
+                }
+            }
+        }
         let expected = match size {
             Some(size) => {
                 if length != 0 && length != size {
