@@ -2243,2020 +2243,2397 @@ void esxNetworkDHCPLeaseFree(esxNetworkDHCPLeasePtr lease);
 
 /**
  * libvirt's virConnectGetDomainCapabilities, which ESX cannot back (nor does
- * libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 char *esxConnectGetDomainCapabilities(esxConnectPtr conn, const char *emulatorbin, const char *arch, const char *machine, const char *virttype, unsigned int flags);
 
 /**
  * libvirt's virDomainAbortJobFlags, which ESX cannot back (nor does
- * libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxDomainAbortJobFlags(esxDomainPtr domain, unsigned int flags);
 
 /**
  * libvirt's virDomainAddIOThread, which ESX cannot back (nor does libvirt's
- * ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxDomainAddIOThread(esxDomainPtr domain, unsigned int iothread_id, unsigned int flags);
 
 /**
  * libvirt's virDomainAgentSetResponseTimeout, which ESX cannot back (nor
- * does libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * does libvirt's ESX driver): it makes libvirt's argument checks, then
+ * fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxDomainAgentSetResponseTimeout(esxDomainPtr domain, int timeout, unsigned int flags);
 
 /**
  * libvirt's virDomainAttachDevice, which ESX cannot back (nor does libvirt's
- * ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxDomainAttachDevice(esxDomainPtr domain, const char *xml);
 
 /**
  * libvirt's virDomainAttachDeviceFlags, which ESX cannot back (nor does
- * libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxDomainAttachDeviceFlags(esxDomainPtr domain, const char *xml, unsigned int flags);
 
 /**
  * libvirt's virDomainAuthorizedSSHKeysGet, which ESX cannot back (nor does
- * libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxDomainAuthorizedSSHKeysGet(esxDomainPtr domain, const char *user, char ***keys, unsigned int flags);
 
 /**
  * libvirt's virDomainAuthorizedSSHKeysSet, which ESX cannot back (nor does
- * libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxDomainAuthorizedSSHKeysSet(esxDomainPtr domain, const char *user, const char **keys, unsigned int nkeys, unsigned int flags);
 
 /**
  * libvirt's virDomainBackupBegin, which ESX cannot back (nor does libvirt's
- * ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxDomainBackupBegin(esxDomainPtr domain, const char *backupXML, const char *checkpointXML, unsigned int flags);
 
 /**
  * libvirt's virDomainBackupGetXMLDesc, which ESX cannot back (nor does
- * libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 char *esxDomainBackupGetXMLDesc(esxDomainPtr domain, unsigned int flags);
 
 /**
  * libvirt's virDomainBlockCommit, which ESX cannot back (nor does libvirt's
- * ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxDomainBlockCommit(esxDomainPtr dom, const char *disk, const char *base, const char *top, unsigned long bandwidth, unsigned int flags);
 
 /**
  * libvirt's virDomainBlockCopy, which ESX cannot back (nor does libvirt's
- * ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxDomainBlockCopy(esxDomainPtr dom, const char *disk, const char *destxml, esxTypedParameterPtr params, int nparams, unsigned int flags);
 
 /**
  * libvirt's virDomainBlockJobAbort, which ESX cannot back (nor does
- * libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxDomainBlockJobAbort(esxDomainPtr dom, const char *disk, unsigned int flags);
 
 /**
  * libvirt's virDomainBlockJobSetSpeed, which ESX cannot back (nor does
- * libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxDomainBlockJobSetSpeed(esxDomainPtr dom, const char *disk, unsigned long bandwidth, unsigned int flags);
 
 /**
  * libvirt's virDomainBlockPeek, which ESX cannot back (nor does libvirt's
- * ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxDomainBlockPeek(esxDomainPtr dom, const char *disk, unsigned long long offset, size_t size, void *buffer, unsigned int flags);
 
 /**
  * libvirt's virDomainBlockPull, which ESX cannot back (nor does libvirt's
- * ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxDomainBlockPull(esxDomainPtr dom, const char *disk, unsigned long bandwidth, unsigned int flags);
 
 /**
  * libvirt's virDomainBlockRebase, which ESX cannot back (nor does libvirt's
- * ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxDomainBlockRebase(esxDomainPtr dom, const char *disk, const char *base, unsigned long bandwidth, unsigned int flags);
 
 /**
  * libvirt's virDomainBlockResize, which ESX cannot back (nor does libvirt's
- * ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxDomainBlockResize(esxDomainPtr dom, const char *disk, unsigned long long size, unsigned int flags);
 
 /**
  * libvirt's virDomainBlockStatsFlags, which ESX cannot back (nor does
- * libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxDomainBlockStatsFlags(esxDomainPtr dom, const char *disk, esxTypedParameterPtr params, int *nparams, unsigned int flags);
 
 /**
  * libvirt's virDomainCoreDump, which ESX cannot back (nor does libvirt's ESX
- * driver): after libvirt's argument checks it fails with ESX_ERR_NO_SUPPORT.
+ * driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxDomainCoreDump(esxDomainPtr domain, const char *to, unsigned int flags);
 
 /**
  * libvirt's virDomainCoreDumpWithFormat, which ESX cannot back (nor does
- * libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxDomainCoreDumpWithFormat(esxDomainPtr domain, const char *to, unsigned int dumpformat, unsigned int flags);
 
 /**
  * libvirt's virDomainCreateLinux, which ESX cannot back (nor does libvirt's
- * ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 esxDomainPtr esxDomainCreateLinux(esxConnectPtr conn, const char *xmlDesc, unsigned int flags);
 
 /**
  * libvirt's virDomainCreateWithFiles, which ESX cannot back (nor does
- * libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxDomainCreateWithFiles(esxDomainPtr domain, unsigned int nfiles, int *files, unsigned int flags);
 
 /**
  * libvirt's virDomainCreateXML, which ESX cannot back (nor does libvirt's
- * ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 esxDomainPtr esxDomainCreateXML(esxConnectPtr conn, const char *xmlDesc, unsigned int flags);
 
 /**
  * libvirt's virDomainCreateXMLWithFiles, which ESX cannot back (nor does
- * libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 esxDomainPtr esxDomainCreateXMLWithFiles(esxConnectPtr conn, const char *xmlDesc, unsigned int nfiles, int *files, unsigned int flags);
 
 /**
  * libvirt's virDomainDelIOThread, which ESX cannot back (nor does libvirt's
- * ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxDomainDelIOThread(esxDomainPtr domain, unsigned int iothread_id, unsigned int flags);
 
 /**
  * libvirt's virDomainDetachDevice, which ESX cannot back (nor does libvirt's
- * ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxDomainDetachDevice(esxDomainPtr domain, const char *xml);
 
 /**
  * libvirt's virDomainDetachDeviceAlias, which ESX cannot back (nor does
- * libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxDomainDetachDeviceAlias(esxDomainPtr domain, const char *alias, unsigned int flags);
 
 /**
  * libvirt's virDomainDetachDeviceFlags, which ESX cannot back (nor does
- * libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxDomainDetachDeviceFlags(esxDomainPtr domain, const char *xml, unsigned int flags);
 
 /**
  * libvirt's virDomainFDAssociate, which ESX cannot back (nor does libvirt's
- * ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxDomainFDAssociate(esxDomainPtr domain, const char *name, unsigned int nfds, int *fds, unsigned int flags);
 
 /**
  * libvirt's virDomainFSFreeze, which ESX cannot back (nor does libvirt's ESX
- * driver): after libvirt's argument checks it fails with ESX_ERR_NO_SUPPORT.
+ * driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxDomainFSFreeze(esxDomainPtr dom, const char **mountpoints, unsigned int nmountpoints, unsigned int flags);
 
 /**
  * libvirt's virDomainFSThaw, which ESX cannot back (nor does libvirt's ESX
- * driver): after libvirt's argument checks it fails with ESX_ERR_NO_SUPPORT.
+ * driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxDomainFSThaw(esxDomainPtr dom, const char **mountpoints, unsigned int nmountpoints, unsigned int flags);
 
 /**
  * libvirt's virDomainFSTrim, which ESX cannot back (nor does libvirt's ESX
- * driver): after libvirt's argument checks it fails with ESX_ERR_NO_SUPPORT.
+ * driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxDomainFSTrim(esxDomainPtr dom, const char *mountPoint, unsigned long long minimum, unsigned int flags);
 
 /**
  * libvirt's virDomainGetBlkioParameters, which ESX cannot back (nor does
- * libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxDomainGetBlkioParameters(esxDomainPtr domain, esxTypedParameterPtr params, int *nparams, unsigned int flags);
 
 /**
  * libvirt's virDomainGetBlockIoTune, which ESX cannot back (nor does
- * libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxDomainGetBlockIoTune(esxDomainPtr dom, const char *disk, esxTypedParameterPtr params, int *nparams, unsigned int flags);
 
 /**
  * libvirt's virDomainGetBlockJobInfo, which ESX cannot back (nor does
- * libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxDomainGetBlockJobInfo(esxDomainPtr dom, const char *disk, esxDomainBlockJobInfoPtr info, unsigned int flags);
 
 /**
  * libvirt's virDomainGetCPUStats, which ESX cannot back (nor does libvirt's
- * ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxDomainGetCPUStats(esxDomainPtr domain, esxTypedParameterPtr params, unsigned int nparams, int start_cpu, unsigned int ncpus, unsigned int flags);
 
 /**
  * libvirt's virDomainGetControlInfo, which ESX cannot back (nor does
- * libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxDomainGetControlInfo(esxDomainPtr domain, esxDomainControlInfoPtr info, unsigned int flags);
 
 /**
  * libvirt's virDomainGetDiskErrors, which ESX cannot back (nor does
- * libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxDomainGetDiskErrors(esxDomainPtr dom, esxDomainDiskErrorPtr errors, unsigned int maxerrors, unsigned int flags);
 
 /**
  * libvirt's virDomainGetEmulatorPinInfo, which ESX cannot back (nor does
- * libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxDomainGetEmulatorPinInfo(esxDomainPtr domain, unsigned char *cpumap, int maplen, unsigned int flags);
 
 /**
  * libvirt's virDomainGetFSInfo, which ESX cannot back (nor does libvirt's
- * ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxDomainGetFSInfo(esxDomainPtr dom, esxDomainFSInfoPtr **info, unsigned int flags);
 
 /**
  * libvirt's virDomainGetGuestInfo, which ESX cannot back (nor does libvirt's
- * ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxDomainGetGuestInfo(esxDomainPtr domain, unsigned int types, esxTypedParameterPtr *params, int *nparams, unsigned int flags);
 
 /**
  * libvirt's virDomainGetGuestVcpus, which ESX cannot back (nor does
- * libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxDomainGetGuestVcpus(esxDomainPtr domain, esxTypedParameterPtr *params, unsigned int *nparams, unsigned int flags);
 
 /**
  * libvirt's virDomainGetIOThreadInfo, which ESX cannot back (nor does
- * libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxDomainGetIOThreadInfo(esxDomainPtr dom, esxDomainIOThreadInfoPtr **info, unsigned int flags);
 
 /**
  * libvirt's virDomainGetInterfaceParameters, which ESX cannot back (nor does
- * libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxDomainGetInterfaceParameters(esxDomainPtr domain, const char *device, esxTypedParameterPtr params, int *nparams, unsigned int flags);
 
 /**
  * libvirt's virDomainGetLaunchSecurityInfo, which ESX cannot back (nor does
- * libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxDomainGetLaunchSecurityInfo(esxDomainPtr domain, esxTypedParameterPtr *params, int *nparams, unsigned int flags);
 
 /**
  * libvirt's virDomainGetMessages, which ESX cannot back (nor does libvirt's
- * ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxDomainGetMessages(esxDomainPtr domain, char ***msgs, unsigned int flags);
 
 /**
  * libvirt's virDomainGetMetadata, which ESX cannot back (nor does libvirt's
- * ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 char *esxDomainGetMetadata(esxDomainPtr domain, int type, const char *uri, unsigned int flags);
 
 /**
  * libvirt's virDomainGetNumaParameters, which ESX cannot back (nor does
- * libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxDomainGetNumaParameters(esxDomainPtr domain, esxTypedParameterPtr params, int *nparams, unsigned int flags);
 
 /**
  * libvirt's virDomainGetPerfEvents, which ESX cannot back (nor does
- * libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxDomainGetPerfEvents(esxDomainPtr domain, esxTypedParameterPtr *params, int *nparams, unsigned int flags);
 
 /**
  * libvirt's virDomainGetSecurityLabel, which ESX cannot back (nor does
- * libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxDomainGetSecurityLabel(esxDomainPtr domain, esxSecurityLabelPtr seclabel);
 
 /**
  * libvirt's virDomainGetSecurityLabelList, which ESX cannot back (nor does
- * libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxDomainGetSecurityLabelList(esxDomainPtr domain, esxSecurityLabelPtr *seclabels);
 
 /**
  * libvirt's virDomainGetTime, which ESX cannot back (nor does libvirt's ESX
- * driver): after libvirt's argument checks it fails with ESX_ERR_NO_SUPPORT.
+ * driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxDomainGetTime(esxDomainPtr dom, long long *seconds, unsigned int *nseconds, unsigned int flags);
 
 /**
  * libvirt's virDomainGetVcpuPinInfo, which ESX cannot back (nor does
- * libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxDomainGetVcpuPinInfo(esxDomainPtr domain, int ncpumaps, unsigned char *cpumaps, int maplen, unsigned int flags);
 
 /**
  * libvirt's virDomainGetVcpus, which ESX cannot back (nor does libvirt's ESX
- * driver): after libvirt's argument checks it fails with ESX_ERR_NO_SUPPORT.
+ * driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxDomainGetVcpus(esxDomainPtr domain, esxVcpuInfoPtr info, int maxinfo, unsigned char *cpumaps, int maplen);
 
 /**
  * libvirt's virDomainInjectNMI, which ESX cannot back (nor does libvirt's
- * ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxDomainInjectNMI(esxDomainPtr domain, unsigned int flags);
 
 /**
  * libvirt's virDomainManagedSave, which ESX cannot back (nor does libvirt's
- * ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxDomainManagedSave(esxDomainPtr dom, unsigned int flags);
 
 /**
  * libvirt's virDomainManagedSaveDefineXML, which ESX cannot back (nor does
- * libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxDomainManagedSaveDefineXML(esxDomainPtr domain, const char *dxml, unsigned int flags);
 
 /**
  * libvirt's virDomainManagedSaveGetXMLDesc, which ESX cannot back (nor does
- * libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 char *esxDomainManagedSaveGetXMLDesc(esxDomainPtr domain, unsigned int flags);
 
 /**
  * libvirt's virDomainManagedSaveRemove, which ESX cannot back (nor does
- * libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxDomainManagedSaveRemove(esxDomainPtr dom, unsigned int flags);
 
 /**
  * libvirt's virDomainMemoryPeek, which ESX cannot back (nor does libvirt's
- * ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxDomainMemoryPeek(esxDomainPtr dom, unsigned long long start, size_t size, void *buffer, unsigned int flags);
 
 /**
  * libvirt's virDomainMemoryStats, which ESX cannot back (nor does libvirt's
- * ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxDomainMemoryStats(esxDomainPtr dom, esxDomainMemoryStatPtr stats, unsigned int nr_stats, unsigned int flags);
 
 /**
  * libvirt's virDomainMigrate, which this driver does not back yet (libvirt's
- * own ESX driver does): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * own ESX driver does): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 esxDomainPtr esxDomainMigrate(esxDomainPtr domain, esxConnectPtr dconn, unsigned long flags, const char *dname, const char *uri, unsigned long bandwidth);
 
 /**
  * libvirt's virDomainMigrate2, which this driver does not back yet
- * (libvirt's own ESX driver does): after libvirt's argument checks it fails
- * with ESX_ERR_NO_SUPPORT.
+ * (libvirt's own ESX driver does): it makes libvirt's argument checks, then
+ * fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 esxDomainPtr esxDomainMigrate2(esxDomainPtr domain, esxConnectPtr dconn, const char *dxml, unsigned long flags, const char *dname, const char *uri, unsigned long bandwidth);
 
 /**
  * libvirt's virDomainMigrate3, which this driver does not back yet
- * (libvirt's own ESX driver does): after libvirt's argument checks it fails
- * with ESX_ERR_NO_SUPPORT.
+ * (libvirt's own ESX driver does): it makes libvirt's argument checks, then
+ * fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 esxDomainPtr esxDomainMigrate3(esxDomainPtr domain, esxConnectPtr dconn, esxTypedParameterPtr params, unsigned int nparams, unsigned int flags);
 
 /**
  * libvirt's virDomainMigrateGetCompressionCache, which ESX cannot back (nor
- * does libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * does libvirt's ESX driver): it makes libvirt's argument checks, then
+ * fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxDomainMigrateGetCompressionCache(esxDomainPtr domain, unsigned long long *cacheSize, unsigned int flags);
 
 /**
  * libvirt's virDomainMigrateGetMaxDowntime, which ESX cannot back (nor does
- * libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxDomainMigrateGetMaxDowntime(esxDomainPtr domain, unsigned long long *downtime, unsigned int flags);
 
 /**
  * libvirt's virDomainMigrateGetMaxSpeed, which ESX cannot back (nor does
- * libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxDomainMigrateGetMaxSpeed(esxDomainPtr domain, unsigned long *bandwidth, unsigned int flags);
 
 /**
  * libvirt's virDomainMigrateSetCompressionCache, which ESX cannot back (nor
- * does libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * does libvirt's ESX driver): it makes libvirt's argument checks, then
+ * fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxDomainMigrateSetCompressionCache(esxDomainPtr domain, unsigned long long cacheSize, unsigned int flags);
 
 /**
  * libvirt's virDomainMigrateSetMaxDowntime, which ESX cannot back (nor does
- * libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxDomainMigrateSetMaxDowntime(esxDomainPtr domain, unsigned long long downtime, unsigned int flags);
 
 /**
  * libvirt's virDomainMigrateSetMaxSpeed, which ESX cannot back (nor does
- * libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxDomainMigrateSetMaxSpeed(esxDomainPtr domain, unsigned long bandwidth, unsigned int flags);
 
 /**
  * libvirt's virDomainMigrateStartPostCopy, which ESX cannot back (nor does
- * libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxDomainMigrateStartPostCopy(esxDomainPtr domain, unsigned int flags);
 
 /**
  * libvirt's virDomainMigrateToURI, which ESX cannot back (nor does libvirt's
- * ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxDomainMigrateToURI(esxDomainPtr domain, const char *duri, unsigned long flags, const char *dname, unsigned long bandwidth);
 
 /**
  * libvirt's virDomainMigrateToURI2, which ESX cannot back (nor does
- * libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxDomainMigrateToURI2(esxDomainPtr domain, const char *dconnuri, const char *miguri, const char *dxml, unsigned long flags, const char *dname, unsigned long bandwidth);
 
 /**
  * libvirt's virDomainMigrateToURI3, which ESX cannot back (nor does
- * libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxDomainMigrateToURI3(esxDomainPtr domain, const char *dconnuri, esxTypedParameterPtr params, unsigned int nparams, unsigned int flags);
 
 /**
  * libvirt's virDomainOpenChannel, which ESX cannot back (nor does libvirt's
- * ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxDomainOpenChannel(esxDomainPtr dom, const char *name, esxStreamPtr st, unsigned int flags);
 
 /**
  * libvirt's virDomainOpenConsole, which ESX cannot back (nor does libvirt's
- * ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxDomainOpenConsole(esxDomainPtr dom, const char *dev_name, esxStreamPtr st, unsigned int flags);
 
 /**
  * libvirt's virDomainOpenGraphics, which ESX cannot back (nor does libvirt's
- * ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxDomainOpenGraphics(esxDomainPtr dom, unsigned int idx, int fd, unsigned int flags);
 
 /**
  * libvirt's virDomainOpenGraphicsFD, which ESX cannot back (nor does
- * libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxDomainOpenGraphicsFD(esxDomainPtr dom, unsigned int idx, unsigned int flags);
 
 /**
  * libvirt's virDomainPMSuspendForDuration, which ESX cannot back (nor does
- * libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxDomainPMSuspendForDuration(esxDomainPtr dom, unsigned int target, unsigned long long duration, unsigned int flags);
 
 /**
  * libvirt's virDomainPMWakeup, which ESX cannot back (nor does libvirt's ESX
- * driver): after libvirt's argument checks it fails with ESX_ERR_NO_SUPPORT.
+ * driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxDomainPMWakeup(esxDomainPtr dom, unsigned int flags);
 
 /**
  * libvirt's virDomainPinEmulator, which ESX cannot back (nor does libvirt's
- * ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxDomainPinEmulator(esxDomainPtr domain, unsigned char *cpumap, int maplen, unsigned int flags);
 
 /**
  * libvirt's virDomainPinIOThread, which ESX cannot back (nor does libvirt's
- * ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxDomainPinIOThread(esxDomainPtr domain, unsigned int iothread_id, unsigned char *cpumap, int maplen, unsigned int flags);
 
 /**
  * libvirt's virDomainPinVcpu, which ESX cannot back (nor does libvirt's ESX
- * driver): after libvirt's argument checks it fails with ESX_ERR_NO_SUPPORT.
+ * driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxDomainPinVcpu(esxDomainPtr domain, unsigned int vcpu, unsigned char *cpumap, int maplen);
 
 /**
  * libvirt's virDomainPinVcpuFlags, which ESX cannot back (nor does libvirt's
- * ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxDomainPinVcpuFlags(esxDomainPtr domain, unsigned int vcpu, unsigned char *cpumap, int maplen, unsigned int flags);
 
 /**
  * libvirt's virDomainRename, which ESX cannot back (nor does libvirt's ESX
- * driver): after libvirt's argument checks it fails with ESX_ERR_NO_SUPPORT.
+ * driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxDomainRename(esxDomainPtr dom, const char *new_name, unsigned int flags);
 
 /**
  * libvirt's virDomainReset, which ESX cannot back (nor does libvirt's ESX
- * driver): after libvirt's argument checks it fails with ESX_ERR_NO_SUPPORT.
+ * driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxDomainReset(esxDomainPtr domain, unsigned int flags);
 
 /**
  * libvirt's virDomainRestore, which ESX cannot back (nor does libvirt's ESX
- * driver): after libvirt's argument checks it fails with ESX_ERR_NO_SUPPORT.
+ * driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxDomainRestore(esxConnectPtr conn, const char *from);
 
 /**
  * libvirt's virDomainRestoreFlags, which ESX cannot back (nor does libvirt's
- * ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxDomainRestoreFlags(esxConnectPtr conn, const char *from, const char *dxml, unsigned int flags);
 
 /**
  * libvirt's virDomainRestoreParams, which ESX cannot back (nor does
- * libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxDomainRestoreParams(esxConnectPtr conn, esxTypedParameterPtr params, int nparams, unsigned int flags);
 
 /**
  * libvirt's virDomainSave, which ESX cannot back (nor does libvirt's ESX
- * driver): after libvirt's argument checks it fails with ESX_ERR_NO_SUPPORT.
+ * driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxDomainSave(esxDomainPtr domain, const char *to);
 
 /**
  * libvirt's virDomainSaveFlags, which ESX cannot back (nor does libvirt's
- * ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxDomainSaveFlags(esxDomainPtr domain, const char *to, const char *dxml, unsigned int flags);
 
 /**
  * libvirt's virDomainSaveImageDefineXML, which ESX cannot back (nor does
- * libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxDomainSaveImageDefineXML(esxConnectPtr conn, const char *file, const char *dxml, unsigned int flags);
 
 /**
  * libvirt's virDomainSaveImageGetXMLDesc, which ESX cannot back (nor does
- * libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 char *esxDomainSaveImageGetXMLDesc(esxConnectPtr conn, const char *file, unsigned int flags);
 
 /**
  * libvirt's virDomainSaveParams, which ESX cannot back (nor does libvirt's
- * ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxDomainSaveParams(esxDomainPtr domain, esxTypedParameterPtr params, int nparams, unsigned int flags);
 
 /**
  * libvirt's virDomainSendKey, which ESX cannot back (nor does libvirt's ESX
- * driver): after libvirt's argument checks it fails with ESX_ERR_NO_SUPPORT.
+ * driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxDomainSendKey(esxDomainPtr domain, unsigned int codeset, unsigned int holdtime, unsigned int *keycodes, int nkeycodes, unsigned int flags);
 
 /**
  * libvirt's virDomainSendProcessSignal, which ESX cannot back (nor does
- * libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxDomainSendProcessSignal(esxDomainPtr domain, long long pid_value, unsigned int signum, unsigned int flags);
 
 /**
  * libvirt's virDomainSetBlkioParameters, which ESX cannot back (nor does
- * libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxDomainSetBlkioParameters(esxDomainPtr domain, esxTypedParameterPtr params, int nparams, unsigned int flags);
 
 /**
  * libvirt's virDomainSetBlockIoTune, which ESX cannot back (nor does
- * libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxDomainSetBlockIoTune(esxDomainPtr dom, const char *disk, esxTypedParameterPtr params, int nparams, unsigned int flags);
 
 /**
  * libvirt's virDomainSetBlockThreshold, which ESX cannot back (nor does
- * libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxDomainSetBlockThreshold(esxDomainPtr domain, const char *dev, unsigned long long threshold, unsigned int flags);
 
 /**
  * libvirt's virDomainSetGuestVcpus, which ESX cannot back (nor does
- * libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxDomainSetGuestVcpus(esxDomainPtr domain, const char *cpumap, int state, unsigned int flags);
 
 /**
  * libvirt's virDomainSetIOThreadParams, which ESX cannot back (nor does
- * libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxDomainSetIOThreadParams(esxDomainPtr domain, unsigned int iothread_id, esxTypedParameterPtr params, int nparams, unsigned int flags);
 
 /**
  * libvirt's virDomainSetInterfaceParameters, which ESX cannot back (nor does
- * libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxDomainSetInterfaceParameters(esxDomainPtr domain, const char *device, esxTypedParameterPtr params, int nparams, unsigned int flags);
 
 /**
  * libvirt's virDomainSetLaunchSecurityState, which ESX cannot back (nor does
- * libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxDomainSetLaunchSecurityState(esxDomainPtr domain, esxTypedParameterPtr params, int nparams, unsigned int flags);
 
 /**
  * libvirt's virDomainSetLifecycleAction, which ESX cannot back (nor does
- * libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxDomainSetLifecycleAction(esxDomainPtr domain, unsigned int type, unsigned int action, unsigned int flags);
 
 /**
  * libvirt's virDomainSetMemoryStatsPeriod, which ESX cannot back (nor does
- * libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxDomainSetMemoryStatsPeriod(esxDomainPtr domain, int period, unsigned int flags);
 
 /**
  * libvirt's virDomainSetMetadata, which ESX cannot back (nor does libvirt's
- * ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxDomainSetMetadata(esxDomainPtr domain, int type, const char *metadata, const char *key, const char *uri, unsigned int flags);
 
 /**
  * libvirt's virDomainSetNumaParameters, which ESX cannot back (nor does
- * libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxDomainSetNumaParameters(esxDomainPtr domain, esxTypedParameterPtr params, int nparams, unsigned int flags);
 
 /**
  * libvirt's virDomainSetPerfEvents, which ESX cannot back (nor does
- * libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxDomainSetPerfEvents(esxDomainPtr domain, esxTypedParameterPtr params, int nparams, unsigned int flags);
 
 /**
  * libvirt's virDomainSetTime, which ESX cannot back (nor does libvirt's ESX
- * driver): after libvirt's argument checks it fails with ESX_ERR_NO_SUPPORT.
+ * driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxDomainSetTime(esxDomainPtr dom, long long seconds, unsigned int nseconds, unsigned int flags);
 
 /**
  * libvirt's virDomainSetUserPassword, which ESX cannot back (nor does
- * libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxDomainSetUserPassword(esxDomainPtr dom, const char *user, const char *password, unsigned int flags);
 
 /**
  * libvirt's virDomainSetVcpu, which ESX cannot back (nor does libvirt's ESX
- * driver): after libvirt's argument checks it fails with ESX_ERR_NO_SUPPORT.
+ * driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxDomainSetVcpu(esxDomainPtr domain, const char *vcpumap, int state, unsigned int flags);
 
 /**
  * libvirt's virDomainStartDirtyRateCalc, which ESX cannot back (nor does
- * libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxDomainStartDirtyRateCalc(esxDomainPtr domain, int seconds, unsigned int flags);
 
 /**
  * libvirt's virDomainUpdateDeviceFlags, which ESX cannot back (nor does
- * libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxDomainUpdateDeviceFlags(esxDomainPtr domain, const char *xml, unsigned int flags);
 
 /**
  * libvirt's virDomainCheckpointCreateXML, which ESX cannot back (nor does
- * libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 esxDomainCheckpointPtr esxDomainCheckpointCreateXML(esxDomainPtr domain, const char *xmlDesc, unsigned int flags);
 
 /**
  * libvirt's virDomainCheckpointDelete, which ESX cannot back (nor does
- * libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxDomainCheckpointDelete(esxDomainCheckpointPtr checkpoint, unsigned int flags);
 
 /**
  * libvirt's virDomainCheckpointFree, which ESX cannot back (nor does
- * libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxDomainCheckpointFree(esxDomainCheckpointPtr checkpoint);
 
 /**
  * libvirt's virDomainCheckpointGetConnect, which ESX cannot back (nor does
- * libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 esxConnectPtr esxDomainCheckpointGetConnect(esxDomainCheckpointPtr checkpoint);
 
 /**
  * libvirt's virDomainCheckpointGetDomain, which ESX cannot back (nor does
- * libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 esxDomainPtr esxDomainCheckpointGetDomain(esxDomainCheckpointPtr checkpoint);
 
 /**
  * libvirt's virDomainCheckpointGetName, which ESX cannot back (nor does
- * libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 const char *esxDomainCheckpointGetName(esxDomainCheckpointPtr checkpoint);
 
 /**
  * libvirt's virDomainCheckpointGetParent, which ESX cannot back (nor does
- * libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 esxDomainCheckpointPtr esxDomainCheckpointGetParent(esxDomainCheckpointPtr checkpoint, unsigned int flags);
 
 /**
  * libvirt's virDomainCheckpointGetXMLDesc, which ESX cannot back (nor does
- * libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 char *esxDomainCheckpointGetXMLDesc(esxDomainCheckpointPtr checkpoint, unsigned int flags);
 
 /**
  * libvirt's virDomainCheckpointListAllChildren, which ESX cannot back (nor
- * does libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * does libvirt's ESX driver): it makes libvirt's argument checks, then
+ * fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxDomainCheckpointListAllChildren(esxDomainCheckpointPtr checkpoint, esxDomainCheckpointPtr **children, unsigned int flags);
 
 /**
  * libvirt's virDomainCheckpointLookupByName, which ESX cannot back (nor does
- * libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 esxDomainCheckpointPtr esxDomainCheckpointLookupByName(esxDomainPtr domain, const char *name, unsigned int flags);
 
 /**
  * libvirt's virDomainCheckpointRef, which ESX cannot back (nor does
- * libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxDomainCheckpointRef(esxDomainCheckpointPtr checkpoint);
 
 /**
  * libvirt's virDomainListAllCheckpoints, which ESX cannot back (nor does
- * libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxDomainListAllCheckpoints(esxDomainPtr domain, esxDomainCheckpointPtr **checkpoints, unsigned int flags);
 
 /**
  * libvirt's virConnectBaselineCPU, which ESX cannot back (nor does libvirt's
- * ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 char *esxConnectBaselineCPU(esxConnectPtr conn, const char **xmlCPUs, unsigned int ncpus, unsigned int flags);
 
 /**
  * libvirt's virConnectBaselineHypervisorCPU, which ESX cannot back (nor does
- * libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 char *esxConnectBaselineHypervisorCPU(esxConnectPtr conn, const char *emulator, const char *arch, const char *machine, const char *virttype, const char **xmlCPUs, unsigned int ncpus, unsigned int flags);
 
 /**
  * libvirt's virConnectCompareCPU, which ESX cannot back (nor does libvirt's
- * ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxConnectCompareCPU(esxConnectPtr conn, const char *xmlDesc, unsigned int flags);
 
 /**
  * libvirt's virConnectCompareHypervisorCPU, which ESX cannot back (nor does
- * libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxConnectCompareHypervisorCPU(esxConnectPtr conn, const char *emulator, const char *arch, const char *machine, const char *virttype, const char *xmlCPU, unsigned int flags);
 
 /**
  * libvirt's virConnectGetCPUModelNames, which ESX cannot back (nor does
- * libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxConnectGetCPUModelNames(esxConnectPtr conn, const char *arch, char ***models, unsigned int flags);
 
 /**
  * libvirt's virConnectSetIdentity, which ESX cannot back (nor does libvirt's
- * ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxConnectSetIdentity(esxConnectPtr conn, esxTypedParameterPtr params, int nparams, unsigned int flags);
 
 /**
  * libvirt's virNodeAllocPages, which ESX cannot back (nor does libvirt's ESX
- * driver): after libvirt's argument checks it fails with ESX_ERR_NO_SUPPORT.
+ * driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxNodeAllocPages(esxConnectPtr conn, unsigned int npages, unsigned int *pageSizes, unsigned long long *pageCounts, int startCell, unsigned int cellCount, unsigned int flags);
 
 /**
  * libvirt's virNodeGetCPUMap, which ESX cannot back (nor does libvirt's ESX
- * driver): after libvirt's argument checks it fails with ESX_ERR_NO_SUPPORT.
+ * driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxNodeGetCPUMap(esxConnectPtr conn, unsigned char **cpumap, unsigned int *online, unsigned int flags);
 
 /**
  * libvirt's virNodeGetCPUStats, which ESX cannot back (nor does libvirt's
- * ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxNodeGetCPUStats(esxConnectPtr conn, int cpuNum, esxNodeCPUStatsPtr params, int *nparams, unsigned int flags);
 
 /**
  * libvirt's virNodeGetCellsFreeMemory, which ESX cannot back (nor does
- * libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxNodeGetCellsFreeMemory(esxConnectPtr conn, unsigned long long *freeMems, int startCell, int maxCells);
 
 /**
  * libvirt's virNodeGetFreePages, which ESX cannot back (nor does libvirt's
- * ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxNodeGetFreePages(esxConnectPtr conn, unsigned int npages, unsigned int *pages, int startCell, unsigned int cellCount, unsigned long long *counts, unsigned int flags);
 
 /**
  * libvirt's virNodeGetMemoryParameters, which ESX cannot back (nor does
- * libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxNodeGetMemoryParameters(esxConnectPtr conn, esxTypedParameterPtr params, int *nparams, unsigned int flags);
 
 /**
  * libvirt's virNodeGetMemoryStats, which ESX cannot back (nor does libvirt's
- * ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxNodeGetMemoryStats(esxConnectPtr conn, int cellNum, esxNodeMemoryStatsPtr params, int *nparams, unsigned int flags);
 
 /**
  * libvirt's virNodeGetSEVInfo, which ESX cannot back (nor does libvirt's ESX
- * driver): after libvirt's argument checks it fails with ESX_ERR_NO_SUPPORT.
+ * driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxNodeGetSEVInfo(esxConnectPtr conn, esxTypedParameterPtr *params, int *nparams, unsigned int flags);
 
 /**
  * libvirt's virNodeGetSecurityModel, which ESX cannot back (nor does
- * libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxNodeGetSecurityModel(esxConnectPtr conn, esxSecurityModelPtr secmodel);
 
 /**
  * libvirt's virNodeSetMemoryParameters, which ESX cannot back (nor does
- * libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxNodeSetMemoryParameters(esxConnectPtr conn, esxTypedParameterPtr params, int nparams, unsigned int flags);
 
 /**
  * libvirt's virNodeSuspendForDuration, which ESX cannot back (nor does
- * libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxNodeSuspendForDuration(esxConnectPtr conn, unsigned int target, unsigned long long duration, unsigned int flags);
 
 /**
  * libvirt's virConnectListAllInterfaces, which ESX cannot back (nor does
- * libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxConnectListAllInterfaces(esxConnectPtr conn, esxInterfacePtr **ifaces, unsigned int flags);
 
 /**
  * libvirt's virConnectListDefinedInterfaces, which this driver does not back
- * yet (libvirt's own ESX driver does): after libvirt's argument checks it
- * fails with ESX_ERR_NO_SUPPORT.
+ * yet (libvirt's own ESX driver does): it makes libvirt's argument checks,
+ * then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxConnectListDefinedInterfaces(esxConnectPtr conn, char **names, int maxnames);
 
 /**
  * libvirt's virConnectListInterfaces, which this driver does not back yet
- * (libvirt's own ESX driver does): after libvirt's argument checks it fails
- * with ESX_ERR_NO_SUPPORT.
+ * (libvirt's own ESX driver does): it makes libvirt's argument checks, then
+ * fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxConnectListInterfaces(esxConnectPtr conn, char **names, int maxnames);
 
 /**
  * libvirt's virConnectNumOfDefinedInterfaces, which this driver does not
- * back yet (libvirt's own ESX driver does): after libvirt's argument checks
- * it fails with ESX_ERR_NO_SUPPORT.
+ * back yet (libvirt's own ESX driver does): it makes libvirt's argument
+ * checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxConnectNumOfDefinedInterfaces(esxConnectPtr conn);
 
 /**
  * libvirt's virConnectNumOfInterfaces, which this driver does not back yet
- * (libvirt's own ESX driver does): after libvirt's argument checks it fails
- * with ESX_ERR_NO_SUPPORT.
+ * (libvirt's own ESX driver does): it makes libvirt's argument checks, then
+ * fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxConnectNumOfInterfaces(esxConnectPtr conn);
 
 /**
  * libvirt's virInterfaceChangeBegin, which ESX cannot back (nor does
- * libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxInterfaceChangeBegin(esxConnectPtr conn, unsigned int flags);
 
 /**
  * libvirt's virInterfaceChangeCommit, which ESX cannot back (nor does
- * libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxInterfaceChangeCommit(esxConnectPtr conn, unsigned int flags);
 
 /**
  * libvirt's virInterfaceChangeRollback, which ESX cannot back (nor does
- * libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxInterfaceChangeRollback(esxConnectPtr conn, unsigned int flags);
 
 /**
  * libvirt's virInterfaceCreate, which ESX cannot back (nor does libvirt's
- * ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxInterfaceCreate(esxInterfacePtr iface, unsigned int flags);
 
 /**
  * libvirt's virInterfaceDefineXML, which ESX cannot back (nor does libvirt's
- * ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 esxInterfacePtr esxInterfaceDefineXML(esxConnectPtr conn, const char *xml, unsigned int flags);
 
 /**
  * libvirt's virInterfaceDestroy, which ESX cannot back (nor does libvirt's
- * ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxInterfaceDestroy(esxInterfacePtr iface, unsigned int flags);
 
 /**
  * libvirt's virInterfaceFree, which this driver does not back yet (libvirt's
- * own ESX driver does): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * own ESX driver does): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxInterfaceFree(esxInterfacePtr iface);
 
 /**
  * libvirt's virInterfaceGetConnect, which this driver does not back yet
- * (libvirt's own ESX driver does): after libvirt's argument checks it fails
- * with ESX_ERR_NO_SUPPORT.
+ * (libvirt's own ESX driver does): it makes libvirt's argument checks, then
+ * fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 esxConnectPtr esxInterfaceGetConnect(esxInterfacePtr iface);
 
 /**
  * libvirt's virInterfaceGetMACString, which this driver does not back yet
- * (libvirt's own ESX driver does): after libvirt's argument checks it fails
- * with ESX_ERR_NO_SUPPORT.
+ * (libvirt's own ESX driver does): it makes libvirt's argument checks, then
+ * fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 const char *esxInterfaceGetMACString(esxInterfacePtr iface);
 
 /**
  * libvirt's virInterfaceGetName, which this driver does not back yet
- * (libvirt's own ESX driver does): after libvirt's argument checks it fails
- * with ESX_ERR_NO_SUPPORT.
+ * (libvirt's own ESX driver does): it makes libvirt's argument checks, then
+ * fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 const char *esxInterfaceGetName(esxInterfacePtr iface);
 
 /**
  * libvirt's virInterfaceGetXMLDesc, which this driver does not back yet
- * (libvirt's own ESX driver does): after libvirt's argument checks it fails
- * with ESX_ERR_NO_SUPPORT.
+ * (libvirt's own ESX driver does): it makes libvirt's argument checks, then
+ * fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 char *esxInterfaceGetXMLDesc(esxInterfacePtr iface, unsigned int flags);
 
 /**
  * libvirt's virInterfaceIsActive, which this driver does not back yet
- * (libvirt's own ESX driver does): after libvirt's argument checks it fails
- * with ESX_ERR_NO_SUPPORT.
+ * (libvirt's own ESX driver does): it makes libvirt's argument checks, then
+ * fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxInterfaceIsActive(esxInterfacePtr iface);
 
 /**
  * libvirt's virInterfaceLookupByMACString, which this driver does not back
- * yet (libvirt's own ESX driver does): after libvirt's argument checks it
- * fails with ESX_ERR_NO_SUPPORT.
+ * yet (libvirt's own ESX driver does): it makes libvirt's argument checks,
+ * then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 esxInterfacePtr esxInterfaceLookupByMACString(esxConnectPtr conn, const char *macstr);
 
 /**
  * libvirt's virInterfaceLookupByName, which this driver does not back yet
- * (libvirt's own ESX driver does): after libvirt's argument checks it fails
- * with ESX_ERR_NO_SUPPORT.
+ * (libvirt's own ESX driver does): it makes libvirt's argument checks, then
+ * fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 esxInterfacePtr esxInterfaceLookupByName(esxConnectPtr conn, const char *name);
 
 /**
  * libvirt's virInterfaceRef, which this driver does not back yet (libvirt's
- * own ESX driver does): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * own ESX driver does): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxInterfaceRef(esxInterfacePtr iface);
 
 /**
  * libvirt's virInterfaceUndefine, which ESX cannot back (nor does libvirt's
- * ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxInterfaceUndefine(esxInterfacePtr iface);
 
 /**
  * libvirt's virConnectListAllNetworks, which this driver does not back yet
- * (libvirt's own ESX driver does): after libvirt's argument checks it fails
- * with ESX_ERR_NO_SUPPORT.
+ * (libvirt's own ESX driver does): it makes libvirt's argument checks, then
+ * fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxConnectListAllNetworks(esxConnectPtr conn, esxNetworkPtr **nets, unsigned int flags);
 
 /**
  * libvirt's virConnectListDefinedNetworks, which this driver does not back
- * yet (libvirt's own ESX driver does): after libvirt's argument checks it
- * fails with ESX_ERR_NO_SUPPORT.
+ * yet (libvirt's own ESX driver does): it makes libvirt's argument checks,
+ * then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxConnectListDefinedNetworks(esxConnectPtr conn, char **names, int maxnames);
 
 /**
  * libvirt's virConnectListNetworks, which this driver does not back yet
- * (libvirt's own ESX driver does): after libvirt's argument checks it fails
- * with ESX_ERR_NO_SUPPORT.
+ * (libvirt's own ESX driver does): it makes libvirt's argument checks, then
+ * fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxConnectListNetworks(esxConnectPtr conn, char **names, int maxnames);
 
 /**
  * libvirt's virConnectNetworkEventDeregisterAny, which ESX cannot back (nor
- * does libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * does libvirt's ESX driver): it makes libvirt's argument checks, then
+ * fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxConnectNetworkEventDeregisterAny(esxConnectPtr conn, int callbackID);
 
 /**
  * libvirt's virConnectNetworkEventRegisterAny, which ESX cannot back (nor
- * does libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * does libvirt's ESX driver): it makes libvirt's argument checks, then
+ * fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxConnectNetworkEventRegisterAny(esxConnectPtr conn, esxNetworkPtr net, int eventID, esxConnectNetworkEventGenericCallback cb, void *opaque, esxFreeCallback freecb);
 
 /**
  * libvirt's virConnectNumOfDefinedNetworks, which this driver does not back
- * yet (libvirt's own ESX driver does): after libvirt's argument checks it
- * fails with ESX_ERR_NO_SUPPORT.
+ * yet (libvirt's own ESX driver does): it makes libvirt's argument checks,
+ * then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxConnectNumOfDefinedNetworks(esxConnectPtr conn);
 
 /**
  * libvirt's virConnectNumOfNetworks, which this driver does not back yet
- * (libvirt's own ESX driver does): after libvirt's argument checks it fails
- * with ESX_ERR_NO_SUPPORT.
+ * (libvirt's own ESX driver does): it makes libvirt's argument checks, then
+ * fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxConnectNumOfNetworks(esxConnectPtr conn);
 
 /**
  * libvirt's virNetworkCreate, which ESX cannot back (nor does libvirt's ESX
- * driver): after libvirt's argument checks it fails with ESX_ERR_NO_SUPPORT.
+ * driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxNetworkCreate(esxNetworkPtr network);
 
 /**
  * libvirt's virNetworkCreateXML, which ESX cannot back (nor does libvirt's
- * ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 esxNetworkPtr esxNetworkCreateXML(esxConnectPtr conn, const char *xmlDesc);
 
 /**
  * libvirt's virNetworkCreateXMLFlags, which ESX cannot back (nor does
- * libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 esxNetworkPtr esxNetworkCreateXMLFlags(esxConnectPtr conn, const char *xmlDesc, unsigned int flags);
 
 /**
  * libvirt's virNetworkDefineXML, which this driver does not back yet
- * (libvirt's own ESX driver does): after libvirt's argument checks it fails
- * with ESX_ERR_NO_SUPPORT.
+ * (libvirt's own ESX driver does): it makes libvirt's argument checks, then
+ * fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 esxNetworkPtr esxNetworkDefineXML(esxConnectPtr conn, const char *xml);
 
 /**
  * libvirt's virNetworkDefineXMLFlags, which this driver does not back yet
- * (libvirt's own ESX driver does): after libvirt's argument checks it fails
- * with ESX_ERR_NO_SUPPORT.
+ * (libvirt's own ESX driver does): it makes libvirt's argument checks, then
+ * fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 esxNetworkPtr esxNetworkDefineXMLFlags(esxConnectPtr conn, const char *xml, unsigned int flags);
 
 /**
  * libvirt's virNetworkDestroy, which ESX cannot back (nor does libvirt's ESX
- * driver): after libvirt's argument checks it fails with ESX_ERR_NO_SUPPORT.
+ * driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxNetworkDestroy(esxNetworkPtr network);
 
 /**
  * libvirt's virNetworkFree, which this driver does not back yet (libvirt's
- * own ESX driver does): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * own ESX driver does): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxNetworkFree(esxNetworkPtr network);
 
 /**
  * libvirt's virNetworkGetAutostart, which this driver does not back yet
- * (libvirt's own ESX driver does): after libvirt's argument checks it fails
- * with ESX_ERR_NO_SUPPORT.
+ * (libvirt's own ESX driver does): it makes libvirt's argument checks, then
+ * fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxNetworkGetAutostart(esxNetworkPtr network, int *autostart);
 
 /**
  * libvirt's virNetworkGetBridgeName, which ESX cannot back (nor does
- * libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 char *esxNetworkGetBridgeName(esxNetworkPtr network);
 
 /**
  * libvirt's virNetworkGetConnect, which this driver does not back yet
- * (libvirt's own ESX driver does): after libvirt's argument checks it fails
- * with ESX_ERR_NO_SUPPORT.
+ * (libvirt's own ESX driver does): it makes libvirt's argument checks, then
+ * fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 esxConnectPtr esxNetworkGetConnect(esxNetworkPtr net);
 
 /**
  * libvirt's virNetworkGetDHCPLeases, which ESX cannot back (nor does
- * libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxNetworkGetDHCPLeases(esxNetworkPtr network, const char *mac, esxNetworkDHCPLeasePtr **leases, unsigned int flags);
 
 /**
  * libvirt's virNetworkGetName, which this driver does not back yet
- * (libvirt's own ESX driver does): after libvirt's argument checks it fails
- * with ESX_ERR_NO_SUPPORT.
+ * (libvirt's own ESX driver does): it makes libvirt's argument checks, then
+ * fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 const char *esxNetworkGetName(esxNetworkPtr network);
 
 /**
  * libvirt's virNetworkGetUUID, which this driver does not back yet
- * (libvirt's own ESX driver does): after libvirt's argument checks it fails
- * with ESX_ERR_NO_SUPPORT.
+ * (libvirt's own ESX driver does): it makes libvirt's argument checks, then
+ * fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxNetworkGetUUID(esxNetworkPtr network, unsigned char *uuid);
 
 /**
  * libvirt's virNetworkGetUUIDString, which this driver does not back yet
- * (libvirt's own ESX driver does): after libvirt's argument checks it fails
- * with ESX_ERR_NO_SUPPORT.
+ * (libvirt's own ESX driver does): it makes libvirt's argument checks, then
+ * fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxNetworkGetUUIDString(esxNetworkPtr network, char *buf);
 
 /**
  * libvirt's virNetworkGetXMLDesc, which this driver does not back yet
- * (libvirt's own ESX driver does): after libvirt's argument checks it fails
- * with ESX_ERR_NO_SUPPORT.
+ * (libvirt's own ESX driver does): it makes libvirt's argument checks, then
+ * fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 char *esxNetworkGetXMLDesc(esxNetworkPtr network, unsigned int flags);
 
 /**
  * libvirt's virNetworkIsActive, which this driver does not back yet
- * (libvirt's own ESX driver does): after libvirt's argument checks it fails
- * with ESX_ERR_NO_SUPPORT.
+ * (libvirt's own ESX driver does): it makes libvirt's argument checks, then
+ * fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxNetworkIsActive(esxNetworkPtr net);
 
 /**
  * libvirt's virNetworkIsPersistent, which this driver does not back yet
- * (libvirt's own ESX driver does): after libvirt's argument checks it fails
- * with ESX_ERR_NO_SUPPORT.
+ * (libvirt's own ESX driver does): it makes libvirt's argument checks, then
+ * fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxNetworkIsPersistent(esxNetworkPtr net);
 
 /**
  * libvirt's virNetworkListAllPorts, which ESX cannot back (nor does
- * libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxNetworkListAllPorts(esxNetworkPtr network, esxNetworkPortPtr **ports, unsigned int flags);
 
 /**
  * libvirt's virNetworkLookupByName, which this driver does not back yet
- * (libvirt's own ESX driver does): after libvirt's argument checks it fails
- * with ESX_ERR_NO_SUPPORT.
+ * (libvirt's own ESX driver does): it makes libvirt's argument checks, then
+ * fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 esxNetworkPtr esxNetworkLookupByName(esxConnectPtr conn, const char *name);
 
 /**
  * libvirt's virNetworkLookupByUUID, which this driver does not back yet
- * (libvirt's own ESX driver does): after libvirt's argument checks it fails
- * with ESX_ERR_NO_SUPPORT.
+ * (libvirt's own ESX driver does): it makes libvirt's argument checks, then
+ * fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 esxNetworkPtr esxNetworkLookupByUUID(esxConnectPtr conn, const unsigned char *uuid);
 
 /**
  * libvirt's virNetworkLookupByUUIDString, which this driver does not back
- * yet (libvirt's own ESX driver does): after libvirt's argument checks it
- * fails with ESX_ERR_NO_SUPPORT.
+ * yet (libvirt's own ESX driver does): it makes libvirt's argument checks,
+ * then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 esxNetworkPtr esxNetworkLookupByUUIDString(esxConnectPtr conn, const char *uuidstr);
 
 /**
  * libvirt's virNetworkPortCreateXML, which ESX cannot back (nor does
- * libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 esxNetworkPortPtr esxNetworkPortCreateXML(esxNetworkPtr net, const char *xmldesc, unsigned int flags);
 
 /**
  * libvirt's virNetworkPortDelete, which ESX cannot back (nor does libvirt's
- * ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxNetworkPortDelete(esxNetworkPortPtr port, unsigned int flags);
 
 /**
  * libvirt's virNetworkPortFree, which ESX cannot back (nor does libvirt's
- * ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxNetworkPortFree(esxNetworkPortPtr port);
 
 /**
  * libvirt's virNetworkPortGetNetwork, which ESX cannot back (nor does
- * libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 esxNetworkPtr esxNetworkPortGetNetwork(esxNetworkPortPtr port);
 
 /**
  * libvirt's virNetworkPortGetParameters, which ESX cannot back (nor does
- * libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxNetworkPortGetParameters(esxNetworkPortPtr port, esxTypedParameterPtr *params, int *nparams, unsigned int flags);
 
 /**
  * libvirt's virNetworkPortGetUUID, which ESX cannot back (nor does libvirt's
- * ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxNetworkPortGetUUID(esxNetworkPortPtr port, unsigned char *uuid);
 
 /**
  * libvirt's virNetworkPortGetUUIDString, which ESX cannot back (nor does
- * libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxNetworkPortGetUUIDString(esxNetworkPortPtr port, char *buf);
 
 /**
  * libvirt's virNetworkPortGetXMLDesc, which ESX cannot back (nor does
- * libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 char *esxNetworkPortGetXMLDesc(esxNetworkPortPtr port, unsigned int flags);
 
 /**
  * libvirt's virNetworkPortLookupByUUID, which ESX cannot back (nor does
- * libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 esxNetworkPortPtr esxNetworkPortLookupByUUID(esxNetworkPtr net, const unsigned char *uuid);
 
 /**
  * libvirt's virNetworkPortLookupByUUIDString, which ESX cannot back (nor
- * does libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * does libvirt's ESX driver): it makes libvirt's argument checks, then
+ * fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 esxNetworkPortPtr esxNetworkPortLookupByUUIDString(esxNetworkPtr net, const char *uuidstr);
 
 /**
  * libvirt's virNetworkPortRef, which ESX cannot back (nor does libvirt's ESX
- * driver): after libvirt's argument checks it fails with ESX_ERR_NO_SUPPORT.
+ * driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxNetworkPortRef(esxNetworkPortPtr port);
 
 /**
  * libvirt's virNetworkPortSetParameters, which ESX cannot back (nor does
- * libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxNetworkPortSetParameters(esxNetworkPortPtr port, esxTypedParameterPtr params, int nparams, unsigned int flags);
 
 /**
  * libvirt's virNetworkRef, which this driver does not back yet (libvirt's
- * own ESX driver does): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * own ESX driver does): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxNetworkRef(esxNetworkPtr network);
 
 /**
  * libvirt's virNetworkSetAutostart, which this driver does not back yet
- * (libvirt's own ESX driver does): after libvirt's argument checks it fails
- * with ESX_ERR_NO_SUPPORT.
+ * (libvirt's own ESX driver does): it makes libvirt's argument checks, then
+ * fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxNetworkSetAutostart(esxNetworkPtr network, int autostart);
 
 /**
  * libvirt's virNetworkUndefine, which this driver does not back yet
- * (libvirt's own ESX driver does): after libvirt's argument checks it fails
- * with ESX_ERR_NO_SUPPORT.
+ * (libvirt's own ESX driver does): it makes libvirt's argument checks, then
+ * fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxNetworkUndefine(esxNetworkPtr network);
 
 /**
  * libvirt's virNetworkUpdate, which ESX cannot back (nor does libvirt's ESX
- * driver): after libvirt's argument checks it fails with ESX_ERR_NO_SUPPORT.
+ * driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxNetworkUpdate(esxNetworkPtr network, unsigned int command, unsigned int section, int parentIndex, const char *xml, unsigned int flags);
 
 /**
  * libvirt's virConnectListAllNodeDevices, which ESX cannot back (nor does
- * libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxConnectListAllNodeDevices(esxConnectPtr conn, esxNodeDevicePtr **devices, unsigned int flags);
 
 /**
  * libvirt's virConnectNodeDeviceEventDeregisterAny, which ESX cannot back
- * (nor does libvirt's ESX driver): after libvirt's argument checks it fails
- * with ESX_ERR_NO_SUPPORT.
+ * (nor does libvirt's ESX driver): it makes libvirt's argument checks, then
+ * fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxConnectNodeDeviceEventDeregisterAny(esxConnectPtr conn, int callbackID);
 
 /**
  * libvirt's virConnectNodeDeviceEventRegisterAny, which ESX cannot back (nor
- * does libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * does libvirt's ESX driver): it makes libvirt's argument checks, then
+ * fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxConnectNodeDeviceEventRegisterAny(esxConnectPtr conn, esxNodeDevicePtr dev, int eventID, esxConnectNodeDeviceEventGenericCallback cb, void *opaque, esxFreeCallback freecb);
 
 /**
  * libvirt's virNodeDeviceCreate, which ESX cannot back (nor does libvirt's
- * ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxNodeDeviceCreate(esxNodeDevicePtr dev, unsigned int flags);
 
 /**
  * libvirt's virNodeDeviceCreateXML, which ESX cannot back (nor does
- * libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 esxNodeDevicePtr esxNodeDeviceCreateXML(esxConnectPtr conn, const char *xmlDesc, unsigned int flags);
 
 /**
  * libvirt's virNodeDeviceDefineXML, which ESX cannot back (nor does
- * libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 esxNodeDevicePtr esxNodeDeviceDefineXML(esxConnectPtr conn, const char *xmlDesc, unsigned int flags);
 
 /**
  * libvirt's virNodeDeviceDestroy, which ESX cannot back (nor does libvirt's
- * ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxNodeDeviceDestroy(esxNodeDevicePtr dev);
 
 /**
  * libvirt's virNodeDeviceDetachFlags, which ESX cannot back (nor does
- * libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxNodeDeviceDetachFlags(esxNodeDevicePtr dev, const char *driverName, unsigned int flags);
 
 /**
  * libvirt's virNodeDeviceDettach, which ESX cannot back (nor does libvirt's
- * ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxNodeDeviceDettach(esxNodeDevicePtr dev);
 
 /**
  * libvirt's virNodeDeviceFree, which ESX cannot back (nor does libvirt's ESX
- * driver): after libvirt's argument checks it fails with ESX_ERR_NO_SUPPORT.
+ * driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxNodeDeviceFree(esxNodeDevicePtr dev);
 
 /**
  * libvirt's virNodeDeviceGetAutostart, which ESX cannot back (nor does
- * libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxNodeDeviceGetAutostart(esxNodeDevicePtr dev, int *autostart);
 
 /**
  * libvirt's virNodeDeviceGetName, which ESX cannot back (nor does libvirt's
- * ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 const char *esxNodeDeviceGetName(esxNodeDevicePtr dev);
 
 /**
  * libvirt's virNodeDeviceGetParent, which ESX cannot back (nor does
- * libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 const char *esxNodeDeviceGetParent(esxNodeDevicePtr dev);
 
 /**
  * libvirt's virNodeDeviceGetXMLDesc, which ESX cannot back (nor does
- * libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 char *esxNodeDeviceGetXMLDesc(esxNodeDevicePtr dev, unsigned int flags);
 
 /**
  * libvirt's virNodeDeviceIsActive, which ESX cannot back (nor does libvirt's
- * ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxNodeDeviceIsActive(esxNodeDevicePtr dev);
 
 /**
  * libvirt's virNodeDeviceIsPersistent, which ESX cannot back (nor does
- * libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxNodeDeviceIsPersistent(esxNodeDevicePtr dev);
 
 /**
  * libvirt's virNodeDeviceListCaps, which ESX cannot back (nor does libvirt's
- * ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxNodeDeviceListCaps(esxNodeDevicePtr dev, char **names, int maxnames);
 
 /**
  * libvirt's virNodeDeviceLookupByName, which ESX cannot back (nor does
- * libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 esxNodeDevicePtr esxNodeDeviceLookupByName(esxConnectPtr conn, const char *name);
 
 /**
  * libvirt's virNodeDeviceLookupSCSIHostByWWN, which ESX cannot back (nor
- * does libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * does libvirt's ESX driver): it makes libvirt's argument checks, then
+ * fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 esxNodeDevicePtr esxNodeDeviceLookupSCSIHostByWWN(esxConnectPtr conn, const char *wwnn, const char *wwpn, unsigned int flags);
 
 /**
  * libvirt's virNodeDeviceNumOfCaps, which ESX cannot back (nor does
- * libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxNodeDeviceNumOfCaps(esxNodeDevicePtr dev);
 
 /**
  * libvirt's virNodeDeviceReAttach, which ESX cannot back (nor does libvirt's
- * ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxNodeDeviceReAttach(esxNodeDevicePtr dev);
 
 /**
  * libvirt's virNodeDeviceRef, which ESX cannot back (nor does libvirt's ESX
- * driver): after libvirt's argument checks it fails with ESX_ERR_NO_SUPPORT.
+ * driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxNodeDeviceRef(esxNodeDevicePtr dev);
 
 /**
  * libvirt's virNodeDeviceReset, which ESX cannot back (nor does libvirt's
- * ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxNodeDeviceReset(esxNodeDevicePtr dev);
 
 /**
  * libvirt's virNodeDeviceSetAutostart, which ESX cannot back (nor does
- * libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxNodeDeviceSetAutostart(esxNodeDevicePtr dev, int autostart);
 
 /**
  * libvirt's virNodeDeviceUndefine, which ESX cannot back (nor does libvirt's
- * ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxNodeDeviceUndefine(esxNodeDevicePtr dev, unsigned int flags);
 
 /**
  * libvirt's virNodeListDevices, which ESX cannot back (nor does libvirt's
- * ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxNodeListDevices(esxConnectPtr conn, const char *cap, char **names, int maxnames, unsigned int flags);
 
 /**
  * libvirt's virNodeNumOfDevices, which ESX cannot back (nor does libvirt's
- * ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxNodeNumOfDevices(esxConnectPtr conn, const char *cap, unsigned int flags);
 
 /**
  * libvirt's virConnectListAllNWFilterBindings, which ESX cannot back (nor
- * does libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * does libvirt's ESX driver): it makes libvirt's argument checks, then
+ * fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxConnectListAllNWFilterBindings(esxConnectPtr conn, esxNWFilterBindingPtr **bindings, unsigned int flags);
 
 /**
  * libvirt's virConnectListAllNWFilters, which ESX cannot back (nor does
- * libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxConnectListAllNWFilters(esxConnectPtr conn, esxNWFilterPtr **filters, unsigned int flags);
 
 /**
  * libvirt's virConnectListNWFilters, which ESX cannot back (nor does
- * libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxConnectListNWFilters(esxConnectPtr conn, char **names, int maxnames);
 
 /**
  * libvirt's virConnectNumOfNWFilters, which ESX cannot back (nor does
- * libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxConnectNumOfNWFilters(esxConnectPtr conn);
 
 /**
  * libvirt's virNWFilterBindingCreateXML, which ESX cannot back (nor does
- * libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 esxNWFilterBindingPtr esxNWFilterBindingCreateXML(esxConnectPtr conn, const char *xml, unsigned int flags);
 
 /**
  * libvirt's virNWFilterBindingDelete, which ESX cannot back (nor does
- * libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxNWFilterBindingDelete(esxNWFilterBindingPtr binding);
 
 /**
  * libvirt's virNWFilterBindingFree, which ESX cannot back (nor does
- * libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxNWFilterBindingFree(esxNWFilterBindingPtr binding);
 
 /**
  * libvirt's virNWFilterBindingGetFilterName, which ESX cannot back (nor does
- * libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 const char *esxNWFilterBindingGetFilterName(esxNWFilterBindingPtr binding);
 
 /**
  * libvirt's virNWFilterBindingGetPortDev, which ESX cannot back (nor does
- * libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 const char *esxNWFilterBindingGetPortDev(esxNWFilterBindingPtr binding);
 
 /**
  * libvirt's virNWFilterBindingGetXMLDesc, which ESX cannot back (nor does
- * libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 char *esxNWFilterBindingGetXMLDesc(esxNWFilterBindingPtr binding, unsigned int flags);
 
 /**
  * libvirt's virNWFilterBindingLookupByPortDev, which ESX cannot back (nor
- * does libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * does libvirt's ESX driver): it makes libvirt's argument checks, then
+ * fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 esxNWFilterBindingPtr esxNWFilterBindingLookupByPortDev(esxConnectPtr conn, const char *portdev);
 
 /**
  * libvirt's virNWFilterBindingRef, which ESX cannot back (nor does libvirt's
- * ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxNWFilterBindingRef(esxNWFilterBindingPtr binding);
 
 /**
  * libvirt's virNWFilterDefineXML, which ESX cannot back (nor does libvirt's
- * ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 esxNWFilterPtr esxNWFilterDefineXML(esxConnectPtr conn, const char *xmlDesc);
 
 /**
  * libvirt's virNWFilterDefineXMLFlags, which ESX cannot back (nor does
- * libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 esxNWFilterPtr esxNWFilterDefineXMLFlags(esxConnectPtr conn, const char *xmlDesc, unsigned int flags);
 
 /**
  * libvirt's virNWFilterFree, which ESX cannot back (nor does libvirt's ESX
- * driver): after libvirt's argument checks it fails with ESX_ERR_NO_SUPPORT.
+ * driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxNWFilterFree(esxNWFilterPtr nwfilter);
 
 /**
  * libvirt's virNWFilterGetName, which ESX cannot back (nor does libvirt's
- * ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 const char *esxNWFilterGetName(esxNWFilterPtr nwfilter);
 
 /**
  * libvirt's virNWFilterGetUUID, which ESX cannot back (nor does libvirt's
- * ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxNWFilterGetUUID(esxNWFilterPtr nwfilter, unsigned char *uuid);
 
 /**
  * libvirt's virNWFilterGetUUIDString, which ESX cannot back (nor does
- * libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxNWFilterGetUUIDString(esxNWFilterPtr nwfilter, char *buf);
 
 /**
  * libvirt's virNWFilterGetXMLDesc, which ESX cannot back (nor does libvirt's
- * ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 char *esxNWFilterGetXMLDesc(esxNWFilterPtr nwfilter, unsigned int flags);
 
 /**
  * libvirt's virNWFilterLookupByName, which ESX cannot back (nor does
- * libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 esxNWFilterPtr esxNWFilterLookupByName(esxConnectPtr conn, const char *name);
 
 /**
  * libvirt's virNWFilterLookupByUUID, which ESX cannot back (nor does
- * libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 esxNWFilterPtr esxNWFilterLookupByUUID(esxConnectPtr conn, const unsigned char *uuid);
 
 /**
  * libvirt's virNWFilterLookupByUUIDString, which ESX cannot back (nor does
- * libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 esxNWFilterPtr esxNWFilterLookupByUUIDString(esxConnectPtr conn, const char *uuidstr);
 
 /**
  * libvirt's virNWFilterRef, which ESX cannot back (nor does libvirt's ESX
- * driver): after libvirt's argument checks it fails with ESX_ERR_NO_SUPPORT.
+ * driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxNWFilterRef(esxNWFilterPtr nwfilter);
 
 /**
  * libvirt's virNWFilterUndefine, which ESX cannot back (nor does libvirt's
- * ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxNWFilterUndefine(esxNWFilterPtr nwfilter);
 
 /**
  * libvirt's virConnectListAllSecrets, which ESX cannot back (nor does
- * libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxConnectListAllSecrets(esxConnectPtr conn, esxSecretPtr **secrets, unsigned int flags);
 
 /**
  * libvirt's virConnectListSecrets, which ESX cannot back (nor does libvirt's
- * ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxConnectListSecrets(esxConnectPtr conn, char **uuids, int maxuuids);
 
 /**
  * libvirt's virConnectNumOfSecrets, which ESX cannot back (nor does
- * libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxConnectNumOfSecrets(esxConnectPtr conn);
 
 /**
  * libvirt's virConnectSecretEventDeregisterAny, which ESX cannot back (nor
- * does libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * does libvirt's ESX driver): it makes libvirt's argument checks, then
+ * fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxConnectSecretEventDeregisterAny(esxConnectPtr conn, int callbackID);
 
 /**
  * libvirt's virConnectSecretEventRegisterAny, which ESX cannot back (nor
- * does libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * does libvirt's ESX driver): it makes libvirt's argument checks, then
+ * fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxConnectSecretEventRegisterAny(esxConnectPtr conn, esxSecretPtr secret, int eventID, esxConnectSecretEventGenericCallback cb, void *opaque, esxFreeCallback freecb);
 
 /**
  * libvirt's virSecretDefineXML, which ESX cannot back (nor does libvirt's
- * ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 esxSecretPtr esxSecretDefineXML(esxConnectPtr conn, const char *xml, unsigned int flags);
 
 /**
  * libvirt's virSecretFree, which ESX cannot back (nor does libvirt's ESX
- * driver): after libvirt's argument checks it fails with ESX_ERR_NO_SUPPORT.
+ * driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxSecretFree(esxSecretPtr secret);
 
 /**
  * libvirt's virSecretGetConnect, which ESX cannot back (nor does libvirt's
- * ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 esxConnectPtr esxSecretGetConnect(esxSecretPtr secret);
 
 /**
  * libvirt's virSecretGetUUID, which ESX cannot back (nor does libvirt's ESX
- * driver): after libvirt's argument checks it fails with ESX_ERR_NO_SUPPORT.
+ * driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxSecretGetUUID(esxSecretPtr secret, unsigned char *uuid);
 
 /**
  * libvirt's virSecretGetUUIDString, which ESX cannot back (nor does
- * libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxSecretGetUUIDString(esxSecretPtr secret, char *buf);
 
 /**
  * libvirt's virSecretGetUsageID, which ESX cannot back (nor does libvirt's
- * ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 const char *esxSecretGetUsageID(esxSecretPtr secret);
 
 /**
  * libvirt's virSecretGetUsageType, which ESX cannot back (nor does libvirt's
- * ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxSecretGetUsageType(esxSecretPtr secret);
 
 /**
  * libvirt's virSecretGetValue, which ESX cannot back (nor does libvirt's ESX
- * driver): after libvirt's argument checks it fails with ESX_ERR_NO_SUPPORT.
+ * driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 unsigned char *esxSecretGetValue(esxSecretPtr secret, size_t *value_size, unsigned int flags);
 
 /**
  * libvirt's virSecretGetXMLDesc, which ESX cannot back (nor does libvirt's
- * ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 char *esxSecretGetXMLDesc(esxSecretPtr secret, unsigned int flags);
 
 /**
  * libvirt's virSecretLookupByUUID, which ESX cannot back (nor does libvirt's
- * ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 esxSecretPtr esxSecretLookupByUUID(esxConnectPtr conn, const unsigned char *uuid);
 
 /**
  * libvirt's virSecretLookupByUUIDString, which ESX cannot back (nor does
- * libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 esxSecretPtr esxSecretLookupByUUIDString(esxConnectPtr conn, const char *uuidstr);
 
 /**
  * libvirt's virSecretLookupByUsage, which ESX cannot back (nor does
- * libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 esxSecretPtr esxSecretLookupByUsage(esxConnectPtr conn, int usageType, const char *usageID);
 
 /**
  * libvirt's virSecretRef, which ESX cannot back (nor does libvirt's ESX
- * driver): after libvirt's argument checks it fails with ESX_ERR_NO_SUPPORT.
+ * driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxSecretRef(esxSecretPtr secret);
 
 /**
  * libvirt's virSecretSetValue, which ESX cannot back (nor does libvirt's ESX
- * driver): after libvirt's argument checks it fails with ESX_ERR_NO_SUPPORT.
+ * driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxSecretSetValue(esxSecretPtr secret, const unsigned char *value, size_t value_size, unsigned int flags);
 
 /**
  * libvirt's virSecretUndefine, which ESX cannot back (nor does libvirt's ESX
- * driver): after libvirt's argument checks it fails with ESX_ERR_NO_SUPPORT.
+ * driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxSecretUndefine(esxSecretPtr secret);
 
 /**
  * libvirt's virConnectFindStoragePoolSources, which ESX cannot back (nor
- * does libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * does libvirt's ESX driver): it makes libvirt's argument checks, then
+ * fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 char *esxConnectFindStoragePoolSources(esxConnectPtr conn, const char *type, const char *srcSpec, unsigned int flags);
 
 /**
  * libvirt's virConnectGetStoragePoolCapabilities, which ESX cannot back (nor
- * does libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * does libvirt's ESX driver): it makes libvirt's argument checks, then
+ * fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 char *esxConnectGetStoragePoolCapabilities(esxConnectPtr conn, unsigned int flags);
 
 /**
  * libvirt's virConnectStoragePoolEventDeregisterAny, which ESX cannot back
- * (nor does libvirt's ESX driver): after libvirt's argument checks it fails
- * with ESX_ERR_NO_SUPPORT.
+ * (nor does libvirt's ESX driver): it makes libvirt's argument checks, then
+ * fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxConnectStoragePoolEventDeregisterAny(esxConnectPtr conn, int callbackID);
 
 /**
  * libvirt's virConnectStoragePoolEventRegisterAny, which ESX cannot back
- * (nor does libvirt's ESX driver): after libvirt's argument checks it fails
- * with ESX_ERR_NO_SUPPORT.
+ * (nor does libvirt's ESX driver): it makes libvirt's argument checks, then
+ * fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxConnectStoragePoolEventRegisterAny(esxConnectPtr conn, esxStoragePoolPtr pool, int eventID, esxConnectStoragePoolEventGenericCallback cb, void *opaque, esxFreeCallback freecb);
 
 /**
  * libvirt's virStoragePoolBuild, which ESX cannot back (nor does libvirt's
- * ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxStoragePoolBuild(esxStoragePoolPtr pool, unsigned int flags);
 
 /**
  * libvirt's virStoragePoolCreate, which ESX cannot back (nor does libvirt's
- * ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxStoragePoolCreate(esxStoragePoolPtr pool, unsigned int flags);
 
 /**
  * libvirt's virStoragePoolCreateXML, which ESX cannot back (nor does
- * libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 esxStoragePoolPtr esxStoragePoolCreateXML(esxConnectPtr conn, const char *xmlDesc, unsigned int flags);
 
 /**
  * libvirt's virStoragePoolDefineXML, which ESX cannot back (nor does
- * libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 esxStoragePoolPtr esxStoragePoolDefineXML(esxConnectPtr conn, const char *xml, unsigned int flags);
 
 /**
  * libvirt's virStoragePoolDelete, which ESX cannot back (nor does libvirt's
- * ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxStoragePoolDelete(esxStoragePoolPtr pool, unsigned int flags);
 
 /**
  * libvirt's virStoragePoolDestroy, which ESX cannot back (nor does libvirt's
- * ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxStoragePoolDestroy(esxStoragePoolPtr pool);
 
 /**
  * libvirt's virStoragePoolLookupByTargetPath, which ESX cannot back (nor
- * does libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * does libvirt's ESX driver): it makes libvirt's argument checks, then
+ * fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 esxStoragePoolPtr esxStoragePoolLookupByTargetPath(esxConnectPtr conn, const char *path);
 
 /**
  * libvirt's virStoragePoolUndefine, which ESX cannot back (nor does
- * libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxStoragePoolUndefine(esxStoragePoolPtr pool);
 
 /**
  * libvirt's virStorageVolGetInfoFlags, which ESX cannot back (nor does
- * libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxStorageVolGetInfoFlags(esxStorageVolPtr vol, esxStorageVolInfoPtr info, unsigned int flags);
 
 /**
  * libvirt's virStorageVolWipePattern, which ESX cannot back (nor does
- * libvirt's ESX driver): after libvirt's argument checks it fails with
- * ESX_ERR_NO_SUPPORT.
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxStorageVolWipePattern(esxStorageVolPtr vol, unsigned int algorithm, unsigned int flags);
 

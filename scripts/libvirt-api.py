@@ -17,6 +17,9 @@ and the hand-written sources, and
           typedefs, callback types, macros), one name per line, and
           DIR/probe.map (line, kind, libvirt name) for tests/names.rs;
           --skip-missing leaves out what scripts/api/pending.txt lists;
+  stubtest DIR
+          writes DIR/stubs.c, a C program that calls every refusing export
+          (tests/names.rs runs it against esx-sim, under valgrind too);
   pending prints the pending names, expanded (an enum type: its values).
 
 What is generated, for every libvirt name that no hand-written source
@@ -404,6 +407,7 @@ def gen_types_rs(api, hand, pend):
 
 # ------------------------------------------------------ generated stubs
 
+UNSUPPORTED_MARK = "Not supported: ESX_ERR_NO_SUPPORT."
 HANDLE_WHAT = {
     "esxStoragePool": "storage pool", "esxNetwork": "network", "esxNodeDevice": "node device",
     "esxSecret": "secret",
@@ -553,12 +557,14 @@ def stub(api, name, spec, esx):
     params = ",\n    ".join("%s: %s" % (rust_ident(a), rust_type(t, api)) for a, t in args)
     if esx:
         words = ("libvirt's %s, which this driver does not back yet (libvirt's own ESX driver "
-                 "does): after libvirt's argument checks it fails with ESX_ERR_NO_SUPPORT." % name)
+                 "does): it makes libvirt's argument checks, then fails." % name)
     else:
-        words = ("libvirt's %s, which ESX cannot back (nor does libvirt's ESX driver): after "
-                 "libvirt's argument checks it fails with ESX_ERR_NO_SUPPORT." % name)
+        words = ("libvirt's %s, which ESX cannot back (nor does libvirt's ESX driver): it "
+                 "makes libvirt's argument checks, then fails." % name)
     import textwrap
-    doc = ["/// " + l for l in textwrap.wrap(words, 74)]
+    # The last line marks the export as one that only refuses
+    # (scripts/table-fields.sh keeps such exports out of the driver tables).
+    doc = ["/// " + l for l in textwrap.wrap(words, 74)] + ["///", "/// " + UNSUPPORTED_MARK]
     body = "\n".join(("        " + l) if l else "" for l in ["const F: &str = \"%s\";" % f] + lines)
     text = "\n".join(doc) + "\n#[no_mangle]\npub unsafe extern \"C\" fn %s(\n    %s%s\n)%s {\n    export!(%s() {\n%s\n    })\n}\n" % (
         f, params, "," if params else "", "" if r == "()" else " -> " + r, f, body)
@@ -771,6 +777,254 @@ def probe(api, skip):
     return "\n".join(body) + "\n", "\n".join(mapping) + "\n"
 
 
+
+# ------------------------------------------------------------- stub test
+
+MAKEABLE = {"esxConnect": "conn", "esxDomain": "dom", "esxStoragePool": "pool",
+            "esxStorageVol": "vol", "esxStream": "st", "esxDomainSnapshot": "snap"}
+INVALID = {
+    "esxConnect": ("ESX_ERR_INVALID_CONN", "invalid connection pointer in %s"),
+    "esxDomain": ("ESX_ERR_INVALID_DOMAIN", "invalid domain pointer in %s"),
+    "esxStoragePool": ("ESX_ERR_INVALID_STORAGE_POOL", "invalid storage pool pointer in %s"),
+    "esxStorageVol": ("ESX_ERR_INVALID_STORAGE_VOL", "invalid storage volume pointer in %s"),
+    "esxStream": ("ESX_ERR_INVALID_STREAM", "invalid stream pointer in %s"),
+    "esxDomainSnapshot": ("ESX_ERR_INVALID_DOMAIN_SNAPSHOT", "Invalid snapshot: %s"),
+    "esxNetwork": ("ESX_ERR_INVALID_NETWORK", "invalid network pointer in %s"),
+    "esxInterface": ("ESX_ERR_INVALID_INTERFACE", "invalid interface pointer in %s"),
+    "esxSecret": ("ESX_ERR_INVALID_SECRET", "Invalid secret: %s"),
+    "esxNodeDevice": ("ESX_ERR_INVALID_NODE_DEVICE", "invalid node device pointer in %s"),
+    "esxNWFilter": ("ESX_ERR_INVALID_NWFILTER", "Invalid network filter: %s"),
+    "esxNWFilterBinding": ("ESX_ERR_INVALID_NWFILTER_BINDING", "Invalid network filter binding: %s"),
+    "esxDomainCheckpoint": ("ESX_ERR_INVALID_DOMAIN_CHECKPOINT", "Invalid domain checkpoint: %s"),
+    "esxNetworkPort": ("ESX_ERR_INVALID_NETWORK_PORT", "Invalid network port pointer: %s"),
+}
+
+
+def stub_case(api, name, spec, mode):
+    """One call of a stub with arguments that pass libvirt's checks (mode
+    "rw"), on a read-only connection ("ro"), or with its first handle NULL
+    ("null"); None when the mode does not apply. Returns C code."""
+    ret, args, _ = api.functions[name]
+    f = ren(name)
+    toks = [t.split(":", 3 if t.split(":")[0] in ("below", "atmost", "negonly") else
+                    2 if t.split(":")[0] in ("flagunsup", "flaginvalid") else -1) for t in spec]
+    kinds = [t[0] for t in toks]
+    handle_args = [t[1] for t in toks if t[0] == "handle"]
+    ctypes = dict(args)
+    htype = {a: ren(t[:-3]) for a, t in args if re.fullmatch(r"vir\w+Ptr", t)
+             and t[:-3] in api.structs and not api.structs[t[:-3]][1]}
+    if mode == "null" and not handle_args:
+        return None
+    if mode == "ro" and "ro" not in kinds:
+        return None
+    special = {}
+    for t in toks:
+        k, rest = t[0], t[1:]
+        if k in ("null",):
+            special[rest[0]] = "NULL"
+        elif k in ("zero", "below", "negonly"):
+            special[rest[0]] = "0"
+        elif k == "uuid":
+            special[rest[0]] = '"00000000-0000-0000-0000-000000000001"'
+        elif k in ("metaget", "metaset"):
+            special[rest[0]] = "0"
+            for a in rest[1:]:
+                special[a] = "NULL"
+        elif k == "cpustats":
+            special.update({rest[0]: "NULL", rest[1]: "0", rest[2]: "-1", rest[3]: "1"})
+        elif k == "vcpumaps":
+            special.update({rest[0]: "NULL", rest[1]: "0"})
+        elif k == "fdpass" and rest:
+            special[rest[0]] = "0"
+        elif k == "socketfd":
+            special[rest[0]] = "sock"
+        elif k == "validate":
+            special[rest[0]] = "tp"
+        elif k == "opthandle":
+            special[rest[0]] = "NULL"
+        elif k in ("clear", "zeroout", "setnull"):
+            special[rest[0]] = "(void *)out_buf"
+    # The outcome: the first check that fails, in libvirt's order.
+    expect = ("ESX_ERR_NO_SUPPORT", "this function is not supported by the connection driver: %s"
+              % next((ren(t[1]) for t in toks if t[0] == "as"), f))
+    first_handle = handle_args[0] if handle_args else None
+    for t in toks:
+        k, rest = t[0], t[1:]
+        if k == "handle":
+            h = htype[rest[0]]
+            if mode == "null" and rest[0] == first_handle:
+                code, msg = INVALID[h]
+                expect = (code, msg % f)
+                break
+            if h not in MAKEABLE:
+                code, msg = INVALID[h]
+                expect = (code, msg % f)
+                break
+        elif k == "ro" and mode == "ro":
+            expect = ("ESX_ERR_OPERATION_DENIED", "operation forbidden: read only access prevents %s" % f)
+            break
+        elif k == "fdpass" and not rest:
+            expect = ("ESX_ERR_ARGUMENT_UNSUPPORTED",
+                      "argument unsupported: fd passing is not supported by this connection")
+            break
+    if mode == "ro" and expect[0] != "ESX_ERR_OPERATION_DENIED":
+        return None
+    vals = []
+    for a, t in args:
+        if a in special:
+            v = special[a]
+        elif a in htype:
+            h = htype[a]
+            if mode == "null" and a == first_handle:
+                v = "NULL"
+            elif h in MAKEABLE:
+                v = ("ro_" if mode == "ro" else "") + MAKEABLE[h]
+            else:
+                v = "(void *)scratch.c"
+        elif a == "flags":
+            v = "0"
+        elif t in ("const char *",):
+            v = '"x"'
+        elif "*" in t or t.endswith("Ptr"):
+            v = "(void *)scratch.c"
+        elif t.startswith("vir") and t.endswith(("Callback", "Func")):
+            v = "(%s)(void (*)(void))dummy_cb" % ren(t)
+        else:
+            v = "1"
+        vals.append(v)
+    fail = "r == -1" if ret == "int" else "r == NULL"
+    rtype = c_decl_type(ret)
+    lines = ["    {", "        memset(&scratch, 0, sizeof scratch);",
+             "        memset(out_buf, 0xa5, sizeof out_buf);",
+             "        %s r = %s(%s);" % (rtype, f, ", ".join(vals)),
+             '        expect("%s/%s", %s, %s, "%s");' % (f, mode, fail, expect[0], expect[1])]
+    reached_end = expect[0] == "ESX_ERR_NO_SUPPORT"
+    for t in toks:
+        # clear and zeroout come before any check; setnull after some.
+        if t[0] == "clear" or (t[0] == "setnull" and reached_end):
+            lines.append('        CHECK(*(void **)out_buf == NULL); /* %s */' % f)
+        elif t[0] == "zeroout":
+            lines.append('        CHECK(out_buf[0] == 0); /* %s */' % f)
+    lines.append("    }")
+    return "\n".join(lines)
+
+
+def stubtest(api):
+    hand = hand_declared()
+    pend = pending(api)
+    spec = checks()
+    names = [n for n in sorted(api.functions) if ren(n) not in hand[0] and n not in pend]
+    cases = []
+    for n in names:
+        for mode in ("rw", "null", "ro"):
+            c = stub_case(api, n, spec[n], mode)
+            if c:
+                cases.append(c)
+    head = r"""/* stubs.c: NOTICE
+ * Calls every export that only refuses (ESX_ERR_NO_SUPPORT after libvirt's
+ * argument checks): with arguments that pass the checks, with its first
+ * handle NULL, and on a read-only connection when libvirt refuses writes
+ * there; each fails with the error libvirt gives, outputs reset as
+ * libvirt resets them.
+ *   stubs URI PASSWORD-FILE
+ */
+#include <sys/socket.h>
+#include <unistd.h>
+#include "testlib.h"
+
+static union { long long align[512]; char c[4096]; } scratch;
+static char out_buf[64];
+static int cases;
+
+static void dummy_cb(void) {}
+
+static void
+expect(const char *what, int failed, int code, const char *message)
+{
+    esxErrorPtr e = esxGetLastError();
+    cases++;
+    if (!failed) {
+        fprintf(stderr, "FAIL %s: did not return its failure value\n", what);
+        failures++;
+        return;
+    }
+    if (!e || e->code != code || !e->message || strcmp(e->message, message) != 0) {
+        fprintf(stderr, "FAIL %s: error %d '%s', expected %d '%s'\n", what, e ? e->code : 0,
+                e && e->message ? e->message : "", code, message);
+        failures++;
+    }
+}
+
+int
+main(int argc, char **argv)
+{
+    esxConnectPtr conn, ro_conn;
+    esxDomainPtr *doms = NULL, dom, ro_dom;
+    esxStoragePoolPtr *pools = NULL, pool, ro_pool;
+    esxStorageVolPtr *vols = NULL, vol, ro_vol;
+    esxStreamPtr st, ro_st;
+    esxTypedParameter tp[1];
+    int sv[2], sock;
+    int n;
+
+    (void)check_error; /* testlib.h's, not needed here */
+    if (argc != 3) {
+        fprintf(stderr, "usage: stubs URI PASSWORD-FILE\n");
+        return 2;
+    }
+    load_password(argv[2]);
+    conn = connect_to(argv[1], 0);
+    ro_conn = connect_to(argv[1], ESX_CONNECT_RO);
+    if (!conn || !ro_conn) {
+        fprintf(stderr, "cannot connect: %s\n", esxGetLastErrorMessage());
+        return 1;
+    }
+    n = esxConnectListAllDomains(conn, &doms, 0);
+    CHECK(n > 0);
+    dom = doms[0];
+    ro_dom = esxDomainLookupByName(ro_conn, esxDomainGetName(dom));
+    n = esxConnectListAllStoragePools(conn, &pools, 0);
+    CHECK(n > 0);
+    pool = pools[0];
+    ro_pool = esxStoragePoolLookupByName(ro_conn, esxStoragePoolGetName(pool));
+    n = esxStoragePoolListAllVolumes(pool, &vols, 0);
+    CHECK(n > 0);
+    vol = vols[0];
+    ro_vol = esxStorageVolLookupByKey(ro_conn, esxStorageVolGetKey(vol));
+    st = esxStreamNew(conn, 0);
+    ro_st = esxStreamNew(ro_conn, 0);
+    CHECK(dom && ro_dom && pool && ro_pool && vol && ro_vol && st && ro_st);
+    memset(tp, 0, sizeof tp);
+    strcpy(tp[0].field, "x");
+    tp[0].type = ESX_TYPED_PARAM_INT;
+    CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
+    sock = sv[0];
+""".replace("NOTICE", NOTICE)
+    tail = r"""
+    close(sv[0]);
+    close(sv[1]);
+    esxStreamFree(st);
+    esxStreamFree(ro_st);
+    for (int i = 0; doms && doms[i]; i++)
+        esxDomainFree(doms[i]);
+    free(doms);
+    for (int i = 0; vols && vols[i]; i++)
+        esxStorageVolFree(vols[i]);
+    free(vols);
+    for (int i = 0; pools && pools[i]; i++)
+        esxStoragePoolFree(pools[i]);
+    free(pools);
+    esxDomainFree(ro_dom);
+    esxStoragePoolFree(ro_pool);
+    esxStorageVolFree(ro_vol);
+    esxConnectClose(ro_conn);
+    esxConnectClose(conn);
+    printf("%d calls of %d refusing exports checked\n", cases, NSTUBS);
+    return failures != 0;
+}
+""".replace("NSTUBS", str(len(names)))
+    return head + "\n".join(cases) + "\n" + tail
+
 # ------------------------------------------------------------------ main
 
 def rustfmt(text):
@@ -836,6 +1090,10 @@ def main(argv):
             f.write(c)
         with open(os.path.join(out, "probe.map"), "w") as f:
             f.write(m)
+        return 0
+    if cmd == "stubtest":
+        with open(os.path.join(argv[2], "stubs.c"), "w") as f:
+            f.write(stubtest(api))
         return 0
     if cmd == "pending":
         print("\n".join(sorted(pending(api))))

@@ -276,3 +276,88 @@ fn header_is_pedantic_clean() {
         assert!(Command::new(tmp.0.join("use")).status().unwrap().success());
     }
 }
+
+/// Every export that only refuses, called from C against esx-sim (a
+/// program scripts/libvirt-api.py writes from scripts/api/checks.txt):
+/// with arguments that pass libvirt's checks it fails with
+/// ESX_ERR_NO_SUPPORT naming itself, with its first handle NULL with the
+/// handle's error, on a read-only connection with OPERATION_DENIED where
+/// libvirt checks that; its failure value each time, outputs reset.
+fn refusing_exports(with_valgrind: bool) {
+    let Some((python, cc)) = tools() else {
+        return;
+    };
+    let lib_dir = common::target_dir();
+    if require(
+        "libesx_driver.so",
+        Some(lib_dir.join("libesx_driver.so")),
+    )
+    .is_none()
+    {
+        return;
+    }
+    let tmp = TempDir::new("names-stubs");
+    // The library under its SONAME, as the program finds it at run time.
+    std::os::unix::fs::symlink(
+        lib_dir.join("libesx_driver.so"),
+        tmp.0.join("libesx_driver.so.0"),
+    )
+    .unwrap();
+    let out = script(&python, &["stubtest", tmp.0.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let exe = tmp.0.join("stubs");
+    let cc_out = Command::new(cc)
+        .args([
+            "-std=c11",
+            "-D_POSIX_C_SOURCE=200809L",
+            "-g",
+            "-Wall",
+            "-Wextra",
+            "-Werror",
+            "-pedantic",
+            "-o",
+        ])
+        .arg(&exe)
+        .arg(format!("-I{}", repo_dir().join("include").display()))
+        .arg(format!("-I{}", repo_dir().join("ffi-examples").display()))
+        .arg(tmp.0.join("stubs.c"))
+        .arg(format!("-L{}", lib_dir.display()))
+        .arg("-lesx_driver")
+        .arg(format!("-Wl,-rpath,{}", tmp.0.display()))
+        .output()
+        .unwrap();
+    assert!(
+        cc_out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&cc_out.stderr)
+    );
+    let sim = common::Sim::start();
+    let pw = common::password_file(&tmp.0);
+    let mut cmd = if with_valgrind {
+        let Some(c) = common::under_valgrind(&exe) else {
+            return;
+        };
+        c
+    } else {
+        Command::new(&exe)
+    };
+    let run = cmd.arg(sim.uri("")).arg(&pw).output().unwrap();
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    println!("{stdout}");
+    assert!(
+        run.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert!(stdout.contains("refusing exports checked"), "{stdout}");
+}
+
+#[test]
+fn every_refusing_export_fails_as_libvirt() {
+    refusing_exports(false);
+}
+
+#[test]
+fn every_refusing_export_fails_as_libvirt_under_valgrind() {
+    refusing_exports(true);
+}

@@ -13,8 +13,9 @@ use crate::ffi::export::export;
 use crate::ffi::types::*;
 
 /// libvirt's virConnectGetDomainCapabilities, which ESX cannot back (nor does
-/// libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxConnectGetDomainCapabilities(
     conn: esxConnectPtr,
@@ -34,8 +35,9 @@ pub unsafe extern "C" fn esxConnectGetDomainCapabilities(
 }
 
 /// libvirt's virDomainAbortJobFlags, which ESX cannot back (nor does
-/// libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainAbortJobFlags(domain: esxDomainPtr, flags: c_uint) -> c_int {
     export!(esxDomainAbortJobFlags() {
@@ -48,8 +50,9 @@ pub unsafe extern "C" fn esxDomainAbortJobFlags(domain: esxDomainPtr, flags: c_u
 }
 
 /// libvirt's virDomainAddIOThread, which ESX cannot back (nor does libvirt's
-/// ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainAddIOThread(
     domain: esxDomainPtr,
@@ -66,8 +69,10 @@ pub unsafe extern "C" fn esxDomainAddIOThread(
 }
 
 /// libvirt's virDomainAgentSetResponseTimeout, which ESX cannot back (nor
-/// does libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// does libvirt's ESX driver): it makes libvirt's argument checks, then
+/// fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainAgentSetResponseTimeout(
     domain: esxDomainPtr,
@@ -84,8 +89,9 @@ pub unsafe extern "C" fn esxDomainAgentSetResponseTimeout(
 }
 
 /// libvirt's virDomainAttachDevice, which ESX cannot back (nor does libvirt's
-/// ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainAttachDevice(domain: esxDomainPtr, xml: *const c_char) -> c_int {
     export!(esxDomainAttachDevice() {
@@ -98,8 +104,9 @@ pub unsafe extern "C" fn esxDomainAttachDevice(domain: esxDomainPtr, xml: *const
 }
 
 /// libvirt's virDomainAttachDeviceFlags, which ESX cannot back (nor does
-/// libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainAttachDeviceFlags(
     domain: esxDomainPtr,
@@ -117,8 +124,9 @@ pub unsafe extern "C" fn esxDomainAttachDeviceFlags(
 }
 
 /// libvirt's virDomainAuthorizedSSHKeysGet, which ESX cannot back (nor does
-/// libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainAuthorizedSSHKeysGet(
     domain: esxDomainPtr,
@@ -138,8 +146,9 @@ pub unsafe extern "C" fn esxDomainAuthorizedSSHKeysGet(
 }
 
 /// libvirt's virDomainAuthorizedSSHKeysSet, which ESX cannot back (nor does
-/// libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainAuthorizedSSHKeysSet(
     domain: esxDomainPtr,
@@ -161,8 +170,9 @@ pub unsafe extern "C" fn esxDomainAuthorizedSSHKeysSet(
 }
 
 /// libvirt's virDomainBackupBegin, which ESX cannot back (nor does libvirt's
-/// ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainBackupBegin(
     domain: esxDomainPtr,
@@ -181,8 +191,9 @@ pub unsafe extern "C" fn esxDomainBackupBegin(
 }
 
 /// libvirt's virDomainBackupGetXMLDesc, which ESX cannot back (nor does
-/// libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainBackupGetXMLDesc(
     domain: esxDomainPtr,
@@ -197,8 +208,9 @@ pub unsafe extern "C" fn esxDomainBackupGetXMLDesc(
 }
 
 /// libvirt's virDomainBlockCommit, which ESX cannot back (nor does libvirt's
-/// ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainBlockCommit(
     dom: esxDomainPtr,
@@ -219,8 +231,9 @@ pub unsafe extern "C" fn esxDomainBlockCommit(
 }
 
 /// libvirt's virDomainBlockCopy, which ESX cannot back (nor does libvirt's
-/// ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainBlockCopy(
     dom: esxDomainPtr,
@@ -244,8 +257,9 @@ pub unsafe extern "C" fn esxDomainBlockCopy(
 }
 
 /// libvirt's virDomainBlockJobAbort, which ESX cannot back (nor does
-/// libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainBlockJobAbort(
     dom: esxDomainPtr,
@@ -263,8 +277,9 @@ pub unsafe extern "C" fn esxDomainBlockJobAbort(
 }
 
 /// libvirt's virDomainBlockJobSetSpeed, which ESX cannot back (nor does
-/// libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainBlockJobSetSpeed(
     dom: esxDomainPtr,
@@ -283,8 +298,9 @@ pub unsafe extern "C" fn esxDomainBlockJobSetSpeed(
 }
 
 /// libvirt's virDomainBlockPeek, which ESX cannot back (nor does libvirt's
-/// ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainBlockPeek(
     dom: esxDomainPtr,
@@ -306,8 +322,9 @@ pub unsafe extern "C" fn esxDomainBlockPeek(
 }
 
 /// libvirt's virDomainBlockPull, which ESX cannot back (nor does libvirt's
-/// ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainBlockPull(
     dom: esxDomainPtr,
@@ -326,8 +343,9 @@ pub unsafe extern "C" fn esxDomainBlockPull(
 }
 
 /// libvirt's virDomainBlockRebase, which ESX cannot back (nor does libvirt's
-/// ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainBlockRebase(
     dom: esxDomainPtr,
@@ -348,8 +366,9 @@ pub unsafe extern "C" fn esxDomainBlockRebase(
 }
 
 /// libvirt's virDomainBlockResize, which ESX cannot back (nor does libvirt's
-/// ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainBlockResize(
     dom: esxDomainPtr,
@@ -368,8 +387,9 @@ pub unsafe extern "C" fn esxDomainBlockResize(
 }
 
 /// libvirt's virDomainBlockStatsFlags, which ESX cannot back (nor does
-/// libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainBlockStatsFlags(
     dom: esxDomainPtr,
@@ -391,7 +411,9 @@ pub unsafe extern "C" fn esxDomainBlockStatsFlags(
 }
 
 /// libvirt's virDomainCoreDump, which ESX cannot back (nor does libvirt's ESX
-/// driver): after libvirt's argument checks it fails with ESX_ERR_NO_SUPPORT.
+/// driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainCoreDump(
     domain: esxDomainPtr,
@@ -411,8 +433,9 @@ pub unsafe extern "C" fn esxDomainCoreDump(
 }
 
 /// libvirt's virDomainCoreDumpWithFormat, which ESX cannot back (nor does
-/// libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainCoreDumpWithFormat(
     domain: esxDomainPtr,
@@ -434,8 +457,9 @@ pub unsafe extern "C" fn esxDomainCoreDumpWithFormat(
 }
 
 /// libvirt's virDomainCreateLinux, which ESX cannot back (nor does libvirt's
-/// ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainCreateLinux(
     conn: esxConnectPtr,
@@ -453,8 +477,9 @@ pub unsafe extern "C" fn esxDomainCreateLinux(
 }
 
 /// libvirt's virDomainCreateWithFiles, which ESX cannot back (nor does
-/// libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainCreateWithFiles(
     domain: esxDomainPtr,
@@ -473,8 +498,9 @@ pub unsafe extern "C" fn esxDomainCreateWithFiles(
 }
 
 /// libvirt's virDomainCreateXML, which ESX cannot back (nor does libvirt's
-/// ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainCreateXML(
     conn: esxConnectPtr,
@@ -492,8 +518,9 @@ pub unsafe extern "C" fn esxDomainCreateXML(
 }
 
 /// libvirt's virDomainCreateXMLWithFiles, which ESX cannot back (nor does
-/// libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainCreateXMLWithFiles(
     conn: esxConnectPtr,
@@ -514,8 +541,9 @@ pub unsafe extern "C" fn esxDomainCreateXMLWithFiles(
 }
 
 /// libvirt's virDomainDelIOThread, which ESX cannot back (nor does libvirt's
-/// ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainDelIOThread(
     domain: esxDomainPtr,
@@ -533,8 +561,9 @@ pub unsafe extern "C" fn esxDomainDelIOThread(
 }
 
 /// libvirt's virDomainDetachDevice, which ESX cannot back (nor does libvirt's
-/// ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainDetachDevice(domain: esxDomainPtr, xml: *const c_char) -> c_int {
     export!(esxDomainDetachDevice() {
@@ -547,8 +576,9 @@ pub unsafe extern "C" fn esxDomainDetachDevice(domain: esxDomainPtr, xml: *const
 }
 
 /// libvirt's virDomainDetachDeviceAlias, which ESX cannot back (nor does
-/// libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainDetachDeviceAlias(
     domain: esxDomainPtr,
@@ -566,8 +596,9 @@ pub unsafe extern "C" fn esxDomainDetachDeviceAlias(
 }
 
 /// libvirt's virDomainDetachDeviceFlags, which ESX cannot back (nor does
-/// libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainDetachDeviceFlags(
     domain: esxDomainPtr,
@@ -585,8 +616,9 @@ pub unsafe extern "C" fn esxDomainDetachDeviceFlags(
 }
 
 /// libvirt's virDomainFDAssociate, which ESX cannot back (nor does libvirt's
-/// ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainFDAssociate(
     domain: esxDomainPtr,
@@ -608,7 +640,9 @@ pub unsafe extern "C" fn esxDomainFDAssociate(
 }
 
 /// libvirt's virDomainFSFreeze, which ESX cannot back (nor does libvirt's ESX
-/// driver): after libvirt's argument checks it fails with ESX_ERR_NO_SUPPORT.
+/// driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainFSFreeze(
     dom: esxDomainPtr,
@@ -627,7 +661,9 @@ pub unsafe extern "C" fn esxDomainFSFreeze(
 }
 
 /// libvirt's virDomainFSThaw, which ESX cannot back (nor does libvirt's ESX
-/// driver): after libvirt's argument checks it fails with ESX_ERR_NO_SUPPORT.
+/// driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainFSThaw(
     dom: esxDomainPtr,
@@ -646,7 +682,9 @@ pub unsafe extern "C" fn esxDomainFSThaw(
 }
 
 /// libvirt's virDomainFSTrim, which ESX cannot back (nor does libvirt's ESX
-/// driver): after libvirt's argument checks it fails with ESX_ERR_NO_SUPPORT.
+/// driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainFSTrim(
     dom: esxDomainPtr,
@@ -664,8 +702,9 @@ pub unsafe extern "C" fn esxDomainFSTrim(
 }
 
 /// libvirt's virDomainGetBlkioParameters, which ESX cannot back (nor does
-/// libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainGetBlkioParameters(
     domain: esxDomainPtr,
@@ -685,8 +724,9 @@ pub unsafe extern "C" fn esxDomainGetBlkioParameters(
 }
 
 /// libvirt's virDomainGetBlockIoTune, which ESX cannot back (nor does
-/// libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainGetBlockIoTune(
     dom: esxDomainPtr,
@@ -708,8 +748,9 @@ pub unsafe extern "C" fn esxDomainGetBlockIoTune(
 }
 
 /// libvirt's virDomainGetBlockJobInfo, which ESX cannot back (nor does
-/// libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainGetBlockJobInfo(
     dom: esxDomainPtr,
@@ -729,8 +770,9 @@ pub unsafe extern "C" fn esxDomainGetBlockJobInfo(
 }
 
 /// libvirt's virDomainGetCPUStats, which ESX cannot back (nor does libvirt's
-/// ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainGetCPUStats(
     domain: esxDomainPtr,
@@ -750,8 +792,9 @@ pub unsafe extern "C" fn esxDomainGetCPUStats(
 }
 
 /// libvirt's virDomainGetControlInfo, which ESX cannot back (nor does
-/// libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainGetControlInfo(
     domain: esxDomainPtr,
@@ -768,8 +811,9 @@ pub unsafe extern "C" fn esxDomainGetControlInfo(
 }
 
 /// libvirt's virDomainGetDiskErrors, which ESX cannot back (nor does
-/// libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainGetDiskErrors(
     dom: esxDomainPtr,
@@ -787,8 +831,9 @@ pub unsafe extern "C" fn esxDomainGetDiskErrors(
 }
 
 /// libvirt's virDomainGetEmulatorPinInfo, which ESX cannot back (nor does
-/// libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainGetEmulatorPinInfo(
     domain: esxDomainPtr,
@@ -807,8 +852,9 @@ pub unsafe extern "C" fn esxDomainGetEmulatorPinInfo(
 }
 
 /// libvirt's virDomainGetFSInfo, which ESX cannot back (nor does libvirt's
-/// ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainGetFSInfo(
     dom: esxDomainPtr,
@@ -827,8 +873,9 @@ pub unsafe extern "C" fn esxDomainGetFSInfo(
 }
 
 /// libvirt's virDomainGetGuestInfo, which ESX cannot back (nor does libvirt's
-/// ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainGetGuestInfo(
     domain: esxDomainPtr,
@@ -849,8 +896,9 @@ pub unsafe extern "C" fn esxDomainGetGuestInfo(
 }
 
 /// libvirt's virDomainGetGuestVcpus, which ESX cannot back (nor does
-/// libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainGetGuestVcpus(
     domain: esxDomainPtr,
@@ -870,8 +918,9 @@ pub unsafe extern "C" fn esxDomainGetGuestVcpus(
 }
 
 /// libvirt's virDomainGetIOThreadInfo, which ESX cannot back (nor does
-/// libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainGetIOThreadInfo(
     dom: esxDomainPtr,
@@ -889,8 +938,9 @@ pub unsafe extern "C" fn esxDomainGetIOThreadInfo(
 }
 
 /// libvirt's virDomainGetInterfaceParameters, which ESX cannot back (nor does
-/// libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainGetInterfaceParameters(
     domain: esxDomainPtr,
@@ -911,8 +961,9 @@ pub unsafe extern "C" fn esxDomainGetInterfaceParameters(
 }
 
 /// libvirt's virDomainGetLaunchSecurityInfo, which ESX cannot back (nor does
-/// libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainGetLaunchSecurityInfo(
     domain: esxDomainPtr,
@@ -932,8 +983,9 @@ pub unsafe extern "C" fn esxDomainGetLaunchSecurityInfo(
 }
 
 /// libvirt's virDomainGetMessages, which ESX cannot back (nor does libvirt's
-/// ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainGetMessages(
     domain: esxDomainPtr,
@@ -950,8 +1002,9 @@ pub unsafe extern "C" fn esxDomainGetMessages(
 }
 
 /// libvirt's virDomainGetMetadata, which ESX cannot back (nor does libvirt's
-/// ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainGetMetadata(
     domain: esxDomainPtr,
@@ -969,8 +1022,9 @@ pub unsafe extern "C" fn esxDomainGetMetadata(
 }
 
 /// libvirt's virDomainGetNumaParameters, which ESX cannot back (nor does
-/// libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainGetNumaParameters(
     domain: esxDomainPtr,
@@ -990,8 +1044,9 @@ pub unsafe extern "C" fn esxDomainGetNumaParameters(
 }
 
 /// libvirt's virDomainGetPerfEvents, which ESX cannot back (nor does
-/// libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainGetPerfEvents(
     domain: esxDomainPtr,
@@ -1010,8 +1065,9 @@ pub unsafe extern "C" fn esxDomainGetPerfEvents(
 }
 
 /// libvirt's virDomainGetSecurityLabel, which ESX cannot back (nor does
-/// libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainGetSecurityLabel(
     domain: esxDomainPtr,
@@ -1026,8 +1082,9 @@ pub unsafe extern "C" fn esxDomainGetSecurityLabel(
 }
 
 /// libvirt's virDomainGetSecurityLabelList, which ESX cannot back (nor does
-/// libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainGetSecurityLabelList(
     domain: esxDomainPtr,
@@ -1042,7 +1099,9 @@ pub unsafe extern "C" fn esxDomainGetSecurityLabelList(
 }
 
 /// libvirt's virDomainGetTime, which ESX cannot back (nor does libvirt's ESX
-/// driver): after libvirt's argument checks it fails with ESX_ERR_NO_SUPPORT.
+/// driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainGetTime(
     dom: esxDomainPtr,
@@ -1060,8 +1119,9 @@ pub unsafe extern "C" fn esxDomainGetTime(
 }
 
 /// libvirt's virDomainGetVcpuPinInfo, which ESX cannot back (nor does
-/// libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainGetVcpuPinInfo(
     domain: esxDomainPtr,
@@ -1083,7 +1143,9 @@ pub unsafe extern "C" fn esxDomainGetVcpuPinInfo(
 }
 
 /// libvirt's virDomainGetVcpus, which ESX cannot back (nor does libvirt's ESX
-/// driver): after libvirt's argument checks it fails with ESX_ERR_NO_SUPPORT.
+/// driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainGetVcpus(
     domain: esxDomainPtr,
@@ -1103,8 +1165,9 @@ pub unsafe extern "C" fn esxDomainGetVcpus(
 }
 
 /// libvirt's virDomainInjectNMI, which ESX cannot back (nor does libvirt's
-/// ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainInjectNMI(domain: esxDomainPtr, flags: c_uint) -> c_int {
     export!(esxDomainInjectNMI() {
@@ -1117,8 +1180,9 @@ pub unsafe extern "C" fn esxDomainInjectNMI(domain: esxDomainPtr, flags: c_uint)
 }
 
 /// libvirt's virDomainManagedSave, which ESX cannot back (nor does libvirt's
-/// ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainManagedSave(dom: esxDomainPtr, flags: c_uint) -> c_int {
     export!(esxDomainManagedSave() {
@@ -1131,8 +1195,9 @@ pub unsafe extern "C" fn esxDomainManagedSave(dom: esxDomainPtr, flags: c_uint) 
 }
 
 /// libvirt's virDomainManagedSaveDefineXML, which ESX cannot back (nor does
-/// libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainManagedSaveDefineXML(
     domain: esxDomainPtr,
@@ -1150,8 +1215,9 @@ pub unsafe extern "C" fn esxDomainManagedSaveDefineXML(
 }
 
 /// libvirt's virDomainManagedSaveGetXMLDesc, which ESX cannot back (nor does
-/// libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainManagedSaveGetXMLDesc(
     domain: esxDomainPtr,
@@ -1166,8 +1232,9 @@ pub unsafe extern "C" fn esxDomainManagedSaveGetXMLDesc(
 }
 
 /// libvirt's virDomainManagedSaveRemove, which ESX cannot back (nor does
-/// libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainManagedSaveRemove(dom: esxDomainPtr, flags: c_uint) -> c_int {
     export!(esxDomainManagedSaveRemove() {
@@ -1180,8 +1247,9 @@ pub unsafe extern "C" fn esxDomainManagedSaveRemove(dom: esxDomainPtr, flags: c_
 }
 
 /// libvirt's virDomainMemoryPeek, which ESX cannot back (nor does libvirt's
-/// ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainMemoryPeek(
     dom: esxDomainPtr,
@@ -1202,8 +1270,9 @@ pub unsafe extern "C" fn esxDomainMemoryPeek(
 }
 
 /// libvirt's virDomainMemoryStats, which ESX cannot back (nor does libvirt's
-/// ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainMemoryStats(
     dom: esxDomainPtr,
@@ -1223,8 +1292,9 @@ pub unsafe extern "C" fn esxDomainMemoryStats(
 }
 
 /// libvirt's virDomainMigrate, which this driver does not back yet (libvirt's
-/// own ESX driver does): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// own ESX driver does): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainMigrate(
     domain: esxDomainPtr,
@@ -1251,8 +1321,10 @@ pub unsafe extern "C" fn esxDomainMigrate(
 }
 
 /// libvirt's virDomainMigrate2, which this driver does not back yet
-/// (libvirt's own ESX driver does): after libvirt's argument checks it fails
-/// with ESX_ERR_NO_SUPPORT.
+/// (libvirt's own ESX driver does): it makes libvirt's argument checks, then
+/// fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainMigrate2(
     domain: esxDomainPtr,
@@ -1280,8 +1352,10 @@ pub unsafe extern "C" fn esxDomainMigrate2(
 }
 
 /// libvirt's virDomainMigrate3, which this driver does not back yet
-/// (libvirt's own ESX driver does): after libvirt's argument checks it fails
-/// with ESX_ERR_NO_SUPPORT.
+/// (libvirt's own ESX driver does): it makes libvirt's argument checks, then
+/// fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainMigrate3(
     domain: esxDomainPtr,
@@ -1308,8 +1382,10 @@ pub unsafe extern "C" fn esxDomainMigrate3(
 }
 
 /// libvirt's virDomainMigrateGetCompressionCache, which ESX cannot back (nor
-/// does libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// does libvirt's ESX driver): it makes libvirt's argument checks, then
+/// fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainMigrateGetCompressionCache(
     domain: esxDomainPtr,
@@ -1326,8 +1402,9 @@ pub unsafe extern "C" fn esxDomainMigrateGetCompressionCache(
 }
 
 /// libvirt's virDomainMigrateGetMaxDowntime, which ESX cannot back (nor does
-/// libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainMigrateGetMaxDowntime(
     domain: esxDomainPtr,
@@ -1344,8 +1421,9 @@ pub unsafe extern "C" fn esxDomainMigrateGetMaxDowntime(
 }
 
 /// libvirt's virDomainMigrateGetMaxSpeed, which ESX cannot back (nor does
-/// libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainMigrateGetMaxSpeed(
     domain: esxDomainPtr,
@@ -1363,8 +1441,10 @@ pub unsafe extern "C" fn esxDomainMigrateGetMaxSpeed(
 }
 
 /// libvirt's virDomainMigrateSetCompressionCache, which ESX cannot back (nor
-/// does libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// does libvirt's ESX driver): it makes libvirt's argument checks, then
+/// fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainMigrateSetCompressionCache(
     domain: esxDomainPtr,
@@ -1381,8 +1461,9 @@ pub unsafe extern "C" fn esxDomainMigrateSetCompressionCache(
 }
 
 /// libvirt's virDomainMigrateSetMaxDowntime, which ESX cannot back (nor does
-/// libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainMigrateSetMaxDowntime(
     domain: esxDomainPtr,
@@ -1399,8 +1480,9 @@ pub unsafe extern "C" fn esxDomainMigrateSetMaxDowntime(
 }
 
 /// libvirt's virDomainMigrateSetMaxSpeed, which ESX cannot back (nor does
-/// libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainMigrateSetMaxSpeed(
     domain: esxDomainPtr,
@@ -1417,8 +1499,9 @@ pub unsafe extern "C" fn esxDomainMigrateSetMaxSpeed(
 }
 
 /// libvirt's virDomainMigrateStartPostCopy, which ESX cannot back (nor does
-/// libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainMigrateStartPostCopy(
     domain: esxDomainPtr,
@@ -1434,8 +1517,9 @@ pub unsafe extern "C" fn esxDomainMigrateStartPostCopy(
 }
 
 /// libvirt's virDomainMigrateToURI, which ESX cannot back (nor does libvirt's
-/// ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainMigrateToURI(
     domain: esxDomainPtr,
@@ -1457,8 +1541,9 @@ pub unsafe extern "C" fn esxDomainMigrateToURI(
 }
 
 /// libvirt's virDomainMigrateToURI2, which ESX cannot back (nor does
-/// libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainMigrateToURI2(
     domain: esxDomainPtr,
@@ -1482,8 +1567,9 @@ pub unsafe extern "C" fn esxDomainMigrateToURI2(
 }
 
 /// libvirt's virDomainMigrateToURI3, which ESX cannot back (nor does
-/// libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainMigrateToURI3(
     domain: esxDomainPtr,
@@ -1504,8 +1590,9 @@ pub unsafe extern "C" fn esxDomainMigrateToURI3(
 }
 
 /// libvirt's virDomainOpenChannel, which ESX cannot back (nor does libvirt's
-/// ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainOpenChannel(
     dom: esxDomainPtr,
@@ -1525,8 +1612,9 @@ pub unsafe extern "C" fn esxDomainOpenChannel(
 }
 
 /// libvirt's virDomainOpenConsole, which ESX cannot back (nor does libvirt's
-/// ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainOpenConsole(
     dom: esxDomainPtr,
@@ -1546,8 +1634,9 @@ pub unsafe extern "C" fn esxDomainOpenConsole(
 }
 
 /// libvirt's virDomainOpenGraphics, which ESX cannot back (nor does libvirt's
-/// ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainOpenGraphics(
     dom: esxDomainPtr,
@@ -1568,8 +1657,9 @@ pub unsafe extern "C" fn esxDomainOpenGraphics(
 }
 
 /// libvirt's virDomainOpenGraphicsFD, which ESX cannot back (nor does
-/// libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainOpenGraphicsFD(
     dom: esxDomainPtr,
@@ -1587,8 +1677,9 @@ pub unsafe extern "C" fn esxDomainOpenGraphicsFD(
 }
 
 /// libvirt's virDomainPMSuspendForDuration, which ESX cannot back (nor does
-/// libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainPMSuspendForDuration(
     dom: esxDomainPtr,
@@ -1606,7 +1697,9 @@ pub unsafe extern "C" fn esxDomainPMSuspendForDuration(
 }
 
 /// libvirt's virDomainPMWakeup, which ESX cannot back (nor does libvirt's ESX
-/// driver): after libvirt's argument checks it fails with ESX_ERR_NO_SUPPORT.
+/// driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainPMWakeup(dom: esxDomainPtr, flags: c_uint) -> c_int {
     export!(esxDomainPMWakeup() {
@@ -1619,8 +1712,9 @@ pub unsafe extern "C" fn esxDomainPMWakeup(dom: esxDomainPtr, flags: c_uint) -> 
 }
 
 /// libvirt's virDomainPinEmulator, which ESX cannot back (nor does libvirt's
-/// ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainPinEmulator(
     domain: esxDomainPtr,
@@ -1640,8 +1734,9 @@ pub unsafe extern "C" fn esxDomainPinEmulator(
 }
 
 /// libvirt's virDomainPinIOThread, which ESX cannot back (nor does libvirt's
-/// ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainPinIOThread(
     domain: esxDomainPtr,
@@ -1662,7 +1757,9 @@ pub unsafe extern "C" fn esxDomainPinIOThread(
 }
 
 /// libvirt's virDomainPinVcpu, which ESX cannot back (nor does libvirt's ESX
-/// driver): after libvirt's argument checks it fails with ESX_ERR_NO_SUPPORT.
+/// driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainPinVcpu(
     domain: esxDomainPtr,
@@ -1682,8 +1779,9 @@ pub unsafe extern "C" fn esxDomainPinVcpu(
 }
 
 /// libvirt's virDomainPinVcpuFlags, which ESX cannot back (nor does libvirt's
-/// ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainPinVcpuFlags(
     domain: esxDomainPtr,
@@ -1704,7 +1802,9 @@ pub unsafe extern "C" fn esxDomainPinVcpuFlags(
 }
 
 /// libvirt's virDomainRename, which ESX cannot back (nor does libvirt's ESX
-/// driver): after libvirt's argument checks it fails with ESX_ERR_NO_SUPPORT.
+/// driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainRename(
     dom: esxDomainPtr,
@@ -1722,7 +1822,9 @@ pub unsafe extern "C" fn esxDomainRename(
 }
 
 /// libvirt's virDomainReset, which ESX cannot back (nor does libvirt's ESX
-/// driver): after libvirt's argument checks it fails with ESX_ERR_NO_SUPPORT.
+/// driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainReset(domain: esxDomainPtr, flags: c_uint) -> c_int {
     export!(esxDomainReset() {
@@ -1735,7 +1837,9 @@ pub unsafe extern "C" fn esxDomainReset(domain: esxDomainPtr, flags: c_uint) -> 
 }
 
 /// libvirt's virDomainRestore, which ESX cannot back (nor does libvirt's ESX
-/// driver): after libvirt's argument checks it fails with ESX_ERR_NO_SUPPORT.
+/// driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainRestore(conn: esxConnectPtr, from: *const c_char) -> c_int {
     export!(esxDomainRestore() {
@@ -1748,8 +1852,9 @@ pub unsafe extern "C" fn esxDomainRestore(conn: esxConnectPtr, from: *const c_ch
 }
 
 /// libvirt's virDomainRestoreFlags, which ESX cannot back (nor does libvirt's
-/// ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainRestoreFlags(
     conn: esxConnectPtr,
@@ -1769,8 +1874,9 @@ pub unsafe extern "C" fn esxDomainRestoreFlags(
 }
 
 /// libvirt's virDomainRestoreParams, which ESX cannot back (nor does
-/// libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainRestoreParams(
     conn: esxConnectPtr,
@@ -1789,7 +1895,9 @@ pub unsafe extern "C" fn esxDomainRestoreParams(
 }
 
 /// libvirt's virDomainSave, which ESX cannot back (nor does libvirt's ESX
-/// driver): after libvirt's argument checks it fails with ESX_ERR_NO_SUPPORT.
+/// driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainSave(domain: esxDomainPtr, to: *const c_char) -> c_int {
     export!(esxDomainSave() {
@@ -1802,8 +1910,9 @@ pub unsafe extern "C" fn esxDomainSave(domain: esxDomainPtr, to: *const c_char) 
 }
 
 /// libvirt's virDomainSaveFlags, which ESX cannot back (nor does libvirt's
-/// ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainSaveFlags(
     domain: esxDomainPtr,
@@ -1823,8 +1932,9 @@ pub unsafe extern "C" fn esxDomainSaveFlags(
 }
 
 /// libvirt's virDomainSaveImageDefineXML, which ESX cannot back (nor does
-/// libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainSaveImageDefineXML(
     conn: esxConnectPtr,
@@ -1844,8 +1954,9 @@ pub unsafe extern "C" fn esxDomainSaveImageDefineXML(
 }
 
 /// libvirt's virDomainSaveImageGetXMLDesc, which ESX cannot back (nor does
-/// libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainSaveImageGetXMLDesc(
     conn: esxConnectPtr,
@@ -1863,8 +1974,9 @@ pub unsafe extern "C" fn esxDomainSaveImageGetXMLDesc(
 }
 
 /// libvirt's virDomainSaveParams, which ESX cannot back (nor does libvirt's
-/// ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainSaveParams(
     domain: esxDomainPtr,
@@ -1883,7 +1995,9 @@ pub unsafe extern "C" fn esxDomainSaveParams(
 }
 
 /// libvirt's virDomainSendKey, which ESX cannot back (nor does libvirt's ESX
-/// driver): after libvirt's argument checks it fails with ESX_ERR_NO_SUPPORT.
+/// driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainSendKey(
     domain: esxDomainPtr,
@@ -1907,8 +2021,9 @@ pub unsafe extern "C" fn esxDomainSendKey(
 }
 
 /// libvirt's virDomainSendProcessSignal, which ESX cannot back (nor does
-/// libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainSendProcessSignal(
     domain: esxDomainPtr,
@@ -1927,8 +2042,9 @@ pub unsafe extern "C" fn esxDomainSendProcessSignal(
 }
 
 /// libvirt's virDomainSetBlkioParameters, which ESX cannot back (nor does
-/// libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainSetBlkioParameters(
     domain: esxDomainPtr,
@@ -1949,8 +2065,9 @@ pub unsafe extern "C" fn esxDomainSetBlkioParameters(
 }
 
 /// libvirt's virDomainSetBlockIoTune, which ESX cannot back (nor does
-/// libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainSetBlockIoTune(
     dom: esxDomainPtr,
@@ -1973,8 +2090,9 @@ pub unsafe extern "C" fn esxDomainSetBlockIoTune(
 }
 
 /// libvirt's virDomainSetBlockThreshold, which ESX cannot back (nor does
-/// libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainSetBlockThreshold(
     domain: esxDomainPtr,
@@ -1993,8 +2111,9 @@ pub unsafe extern "C" fn esxDomainSetBlockThreshold(
 }
 
 /// libvirt's virDomainSetGuestVcpus, which ESX cannot back (nor does
-/// libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainSetGuestVcpus(
     domain: esxDomainPtr,
@@ -2013,8 +2132,9 @@ pub unsafe extern "C" fn esxDomainSetGuestVcpus(
 }
 
 /// libvirt's virDomainSetIOThreadParams, which ESX cannot back (nor does
-/// libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainSetIOThreadParams(
     domain: esxDomainPtr,
@@ -2036,8 +2156,9 @@ pub unsafe extern "C" fn esxDomainSetIOThreadParams(
 }
 
 /// libvirt's virDomainSetInterfaceParameters, which ESX cannot back (nor does
-/// libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainSetInterfaceParameters(
     domain: esxDomainPtr,
@@ -2059,8 +2180,9 @@ pub unsafe extern "C" fn esxDomainSetInterfaceParameters(
 }
 
 /// libvirt's virDomainSetLaunchSecurityState, which ESX cannot back (nor does
-/// libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainSetLaunchSecurityState(
     domain: esxDomainPtr,
@@ -2081,8 +2203,9 @@ pub unsafe extern "C" fn esxDomainSetLaunchSecurityState(
 }
 
 /// libvirt's virDomainSetLifecycleAction, which ESX cannot back (nor does
-/// libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainSetLifecycleAction(
     domain: esxDomainPtr,
@@ -2102,8 +2225,9 @@ pub unsafe extern "C" fn esxDomainSetLifecycleAction(
 }
 
 /// libvirt's virDomainSetMemoryStatsPeriod, which ESX cannot back (nor does
-/// libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainSetMemoryStatsPeriod(
     domain: esxDomainPtr,
@@ -2121,8 +2245,9 @@ pub unsafe extern "C" fn esxDomainSetMemoryStatsPeriod(
 }
 
 /// libvirt's virDomainSetMetadata, which ESX cannot back (nor does libvirt's
-/// ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainSetMetadata(
     domain: esxDomainPtr,
@@ -2143,8 +2268,9 @@ pub unsafe extern "C" fn esxDomainSetMetadata(
 }
 
 /// libvirt's virDomainSetNumaParameters, which ESX cannot back (nor does
-/// libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainSetNumaParameters(
     domain: esxDomainPtr,
@@ -2165,8 +2291,9 @@ pub unsafe extern "C" fn esxDomainSetNumaParameters(
 }
 
 /// libvirt's virDomainSetPerfEvents, which ESX cannot back (nor does
-/// libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainSetPerfEvents(
     domain: esxDomainPtr,
@@ -2187,7 +2314,9 @@ pub unsafe extern "C" fn esxDomainSetPerfEvents(
 }
 
 /// libvirt's virDomainSetTime, which ESX cannot back (nor does libvirt's ESX
-/// driver): after libvirt's argument checks it fails with ESX_ERR_NO_SUPPORT.
+/// driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainSetTime(
     dom: esxDomainPtr,
@@ -2205,8 +2334,9 @@ pub unsafe extern "C" fn esxDomainSetTime(
 }
 
 /// libvirt's virDomainSetUserPassword, which ESX cannot back (nor does
-/// libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainSetUserPassword(
     dom: esxDomainPtr,
@@ -2226,7 +2356,9 @@ pub unsafe extern "C" fn esxDomainSetUserPassword(
 }
 
 /// libvirt's virDomainSetVcpu, which ESX cannot back (nor does libvirt's ESX
-/// driver): after libvirt's argument checks it fails with ESX_ERR_NO_SUPPORT.
+/// driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainSetVcpu(
     domain: esxDomainPtr,
@@ -2245,8 +2377,9 @@ pub unsafe extern "C" fn esxDomainSetVcpu(
 }
 
 /// libvirt's virDomainStartDirtyRateCalc, which ESX cannot back (nor does
-/// libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainStartDirtyRateCalc(
     domain: esxDomainPtr,
@@ -2266,8 +2399,9 @@ pub unsafe extern "C" fn esxDomainStartDirtyRateCalc(
 }
 
 /// libvirt's virDomainUpdateDeviceFlags, which ESX cannot back (nor does
-/// libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainUpdateDeviceFlags(
     domain: esxDomainPtr,

@@ -13,8 +13,9 @@ use crate::ffi::export::export;
 use crate::ffi::types::*;
 
 /// libvirt's virDomainCheckpointCreateXML, which ESX cannot back (nor does
-/// libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainCheckpointCreateXML(
     domain: esxDomainPtr,
@@ -33,8 +34,9 @@ pub unsafe extern "C" fn esxDomainCheckpointCreateXML(
 }
 
 /// libvirt's virDomainCheckpointDelete, which ESX cannot back (nor does
-/// libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainCheckpointDelete(
     checkpoint: esxDomainCheckpointPtr,
@@ -50,8 +52,9 @@ pub unsafe extern "C" fn esxDomainCheckpointDelete(
 }
 
 /// libvirt's virDomainCheckpointFree, which ESX cannot back (nor does
-/// libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainCheckpointFree(checkpoint: esxDomainCheckpointPtr) -> c_int {
     export!(esxDomainCheckpointFree() {
@@ -62,8 +65,9 @@ pub unsafe extern "C" fn esxDomainCheckpointFree(checkpoint: esxDomainCheckpoint
 }
 
 /// libvirt's virDomainCheckpointGetConnect, which ESX cannot back (nor does
-/// libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainCheckpointGetConnect(
     checkpoint: esxDomainCheckpointPtr,
@@ -76,8 +80,9 @@ pub unsafe extern "C" fn esxDomainCheckpointGetConnect(
 }
 
 /// libvirt's virDomainCheckpointGetDomain, which ESX cannot back (nor does
-/// libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainCheckpointGetDomain(
     checkpoint: esxDomainCheckpointPtr,
@@ -90,8 +95,9 @@ pub unsafe extern "C" fn esxDomainCheckpointGetDomain(
 }
 
 /// libvirt's virDomainCheckpointGetName, which ESX cannot back (nor does
-/// libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainCheckpointGetName(
     checkpoint: esxDomainCheckpointPtr,
@@ -104,8 +110,9 @@ pub unsafe extern "C" fn esxDomainCheckpointGetName(
 }
 
 /// libvirt's virDomainCheckpointGetParent, which ESX cannot back (nor does
-/// libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainCheckpointGetParent(
     checkpoint: esxDomainCheckpointPtr,
@@ -120,8 +127,9 @@ pub unsafe extern "C" fn esxDomainCheckpointGetParent(
 }
 
 /// libvirt's virDomainCheckpointGetXMLDesc, which ESX cannot back (nor does
-/// libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainCheckpointGetXMLDesc(
     checkpoint: esxDomainCheckpointPtr,
@@ -136,8 +144,10 @@ pub unsafe extern "C" fn esxDomainCheckpointGetXMLDesc(
 }
 
 /// libvirt's virDomainCheckpointListAllChildren, which ESX cannot back (nor
-/// does libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// does libvirt's ESX driver): it makes libvirt's argument checks, then
+/// fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainCheckpointListAllChildren(
     checkpoint: esxDomainCheckpointPtr,
@@ -154,8 +164,9 @@ pub unsafe extern "C" fn esxDomainCheckpointListAllChildren(
 }
 
 /// libvirt's virDomainCheckpointLookupByName, which ESX cannot back (nor does
-/// libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainCheckpointLookupByName(
     domain: esxDomainPtr,
@@ -172,8 +183,9 @@ pub unsafe extern "C" fn esxDomainCheckpointLookupByName(
 }
 
 /// libvirt's virDomainCheckpointRef, which ESX cannot back (nor does
-/// libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainCheckpointRef(checkpoint: esxDomainCheckpointPtr) -> c_int {
     export!(esxDomainCheckpointRef() {
@@ -184,8 +196,9 @@ pub unsafe extern "C" fn esxDomainCheckpointRef(checkpoint: esxDomainCheckpointP
 }
 
 /// libvirt's virDomainListAllCheckpoints, which ESX cannot back (nor does
-/// libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxDomainListAllCheckpoints(
     domain: esxDomainPtr,

@@ -13,8 +13,9 @@ use crate::ffi::export::export;
 use crate::ffi::types::*;
 
 /// libvirt's virConnectBaselineCPU, which ESX cannot back (nor does libvirt's
-/// ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxConnectBaselineCPU(
     conn: esxConnectPtr,
@@ -32,8 +33,9 @@ pub unsafe extern "C" fn esxConnectBaselineCPU(
 }
 
 /// libvirt's virConnectBaselineHypervisorCPU, which ESX cannot back (nor does
-/// libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxConnectBaselineHypervisorCPU(
     conn: esxConnectPtr,
@@ -56,8 +58,9 @@ pub unsafe extern "C" fn esxConnectBaselineHypervisorCPU(
 }
 
 /// libvirt's virConnectCompareCPU, which ESX cannot back (nor does libvirt's
-/// ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxConnectCompareCPU(
     conn: esxConnectPtr,
@@ -74,8 +77,9 @@ pub unsafe extern "C" fn esxConnectCompareCPU(
 }
 
 /// libvirt's virConnectCompareHypervisorCPU, which ESX cannot back (nor does
-/// libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxConnectCompareHypervisorCPU(
     conn: esxConnectPtr,
@@ -97,8 +101,9 @@ pub unsafe extern "C" fn esxConnectCompareHypervisorCPU(
 }
 
 /// libvirt's virConnectGetCPUModelNames, which ESX cannot back (nor does
-/// libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxConnectGetCPUModelNames(
     conn: esxConnectPtr,
@@ -117,8 +122,9 @@ pub unsafe extern "C" fn esxConnectGetCPUModelNames(
 }
 
 /// libvirt's virConnectSetIdentity, which ESX cannot back (nor does libvirt's
-/// ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxConnectSetIdentity(
     conn: esxConnectPtr,
@@ -135,7 +141,9 @@ pub unsafe extern "C" fn esxConnectSetIdentity(
 }
 
 /// libvirt's virNodeAllocPages, which ESX cannot back (nor does libvirt's ESX
-/// driver): after libvirt's argument checks it fails with ESX_ERR_NO_SUPPORT.
+/// driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxNodeAllocPages(
     conn: esxConnectPtr,
@@ -160,7 +168,9 @@ pub unsafe extern "C" fn esxNodeAllocPages(
 }
 
 /// libvirt's virNodeGetCPUMap, which ESX cannot back (nor does libvirt's ESX
-/// driver): after libvirt's argument checks it fails with ESX_ERR_NO_SUPPORT.
+/// driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxNodeGetCPUMap(
     conn: esxConnectPtr,
@@ -177,8 +187,9 @@ pub unsafe extern "C" fn esxNodeGetCPUMap(
 }
 
 /// libvirt's virNodeGetCPUStats, which ESX cannot back (nor does libvirt's
-/// ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxNodeGetCPUStats(
     conn: esxConnectPtr,
@@ -199,8 +210,9 @@ pub unsafe extern "C" fn esxNodeGetCPUStats(
 }
 
 /// libvirt's virNodeGetCellsFreeMemory, which ESX cannot back (nor does
-/// libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxNodeGetCellsFreeMemory(
     conn: esxConnectPtr,
@@ -219,8 +231,9 @@ pub unsafe extern "C" fn esxNodeGetCellsFreeMemory(
 }
 
 /// libvirt's virNodeGetFreePages, which ESX cannot back (nor does libvirt's
-/// ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxNodeGetFreePages(
     conn: esxConnectPtr,
@@ -244,8 +257,9 @@ pub unsafe extern "C" fn esxNodeGetFreePages(
 }
 
 /// libvirt's virNodeGetMemoryParameters, which ESX cannot back (nor does
-/// libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxNodeGetMemoryParameters(
     conn: esxConnectPtr,
@@ -265,8 +279,9 @@ pub unsafe extern "C" fn esxNodeGetMemoryParameters(
 }
 
 /// libvirt's virNodeGetMemoryStats, which ESX cannot back (nor does libvirt's
-/// ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxNodeGetMemoryStats(
     conn: esxConnectPtr,
@@ -287,7 +302,9 @@ pub unsafe extern "C" fn esxNodeGetMemoryStats(
 }
 
 /// libvirt's virNodeGetSEVInfo, which ESX cannot back (nor does libvirt's ESX
-/// driver): after libvirt's argument checks it fails with ESX_ERR_NO_SUPPORT.
+/// driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxNodeGetSEVInfo(
     conn: esxConnectPtr,
@@ -307,8 +324,9 @@ pub unsafe extern "C" fn esxNodeGetSEVInfo(
 }
 
 /// libvirt's virNodeGetSecurityModel, which ESX cannot back (nor does
-/// libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxNodeGetSecurityModel(
     conn: esxConnectPtr,
@@ -323,8 +341,9 @@ pub unsafe extern "C" fn esxNodeGetSecurityModel(
 }
 
 /// libvirt's virNodeSetMemoryParameters, which ESX cannot back (nor does
-/// libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxNodeSetMemoryParameters(
     conn: esxConnectPtr,
@@ -345,8 +364,9 @@ pub unsafe extern "C" fn esxNodeSetMemoryParameters(
 }
 
 /// libvirt's virNodeSuspendForDuration, which ESX cannot back (nor does
-/// libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxNodeSuspendForDuration(
     conn: esxConnectPtr,

@@ -13,8 +13,9 @@ use crate::ffi::export::export;
 use crate::ffi::types::*;
 
 /// libvirt's virConnectListAllInterfaces, which ESX cannot back (nor does
-/// libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxConnectListAllInterfaces(
     conn: esxConnectPtr,
@@ -31,8 +32,10 @@ pub unsafe extern "C" fn esxConnectListAllInterfaces(
 }
 
 /// libvirt's virConnectListDefinedInterfaces, which this driver does not back
-/// yet (libvirt's own ESX driver does): after libvirt's argument checks it
-/// fails with ESX_ERR_NO_SUPPORT.
+/// yet (libvirt's own ESX driver does): it makes libvirt's argument checks,
+/// then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxConnectListDefinedInterfaces(
     conn: esxConnectPtr,
@@ -49,8 +52,10 @@ pub unsafe extern "C" fn esxConnectListDefinedInterfaces(
 }
 
 /// libvirt's virConnectListInterfaces, which this driver does not back yet
-/// (libvirt's own ESX driver does): after libvirt's argument checks it fails
-/// with ESX_ERR_NO_SUPPORT.
+/// (libvirt's own ESX driver does): it makes libvirt's argument checks, then
+/// fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxConnectListInterfaces(
     conn: esxConnectPtr,
@@ -67,8 +72,10 @@ pub unsafe extern "C" fn esxConnectListInterfaces(
 }
 
 /// libvirt's virConnectNumOfDefinedInterfaces, which this driver does not
-/// back yet (libvirt's own ESX driver does): after libvirt's argument checks
-/// it fails with ESX_ERR_NO_SUPPORT.
+/// back yet (libvirt's own ESX driver does): it makes libvirt's argument
+/// checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxConnectNumOfDefinedInterfaces(conn: esxConnectPtr) -> c_int {
     export!(esxConnectNumOfDefinedInterfaces() {
@@ -79,8 +86,10 @@ pub unsafe extern "C" fn esxConnectNumOfDefinedInterfaces(conn: esxConnectPtr) -
 }
 
 /// libvirt's virConnectNumOfInterfaces, which this driver does not back yet
-/// (libvirt's own ESX driver does): after libvirt's argument checks it fails
-/// with ESX_ERR_NO_SUPPORT.
+/// (libvirt's own ESX driver does): it makes libvirt's argument checks, then
+/// fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxConnectNumOfInterfaces(conn: esxConnectPtr) -> c_int {
     export!(esxConnectNumOfInterfaces() {
@@ -91,8 +100,9 @@ pub unsafe extern "C" fn esxConnectNumOfInterfaces(conn: esxConnectPtr) -> c_int
 }
 
 /// libvirt's virInterfaceChangeBegin, which ESX cannot back (nor does
-/// libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxInterfaceChangeBegin(conn: esxConnectPtr, flags: c_uint) -> c_int {
     export!(esxInterfaceChangeBegin() {
@@ -105,8 +115,9 @@ pub unsafe extern "C" fn esxInterfaceChangeBegin(conn: esxConnectPtr, flags: c_u
 }
 
 /// libvirt's virInterfaceChangeCommit, which ESX cannot back (nor does
-/// libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxInterfaceChangeCommit(conn: esxConnectPtr, flags: c_uint) -> c_int {
     export!(esxInterfaceChangeCommit() {
@@ -119,8 +130,9 @@ pub unsafe extern "C" fn esxInterfaceChangeCommit(conn: esxConnectPtr, flags: c_
 }
 
 /// libvirt's virInterfaceChangeRollback, which ESX cannot back (nor does
-/// libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxInterfaceChangeRollback(conn: esxConnectPtr, flags: c_uint) -> c_int {
     export!(esxInterfaceChangeRollback() {
@@ -133,8 +145,9 @@ pub unsafe extern "C" fn esxInterfaceChangeRollback(conn: esxConnectPtr, flags: 
 }
 
 /// libvirt's virInterfaceCreate, which ESX cannot back (nor does libvirt's
-/// ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxInterfaceCreate(iface: esxInterfacePtr, flags: c_uint) -> c_int {
     export!(esxInterfaceCreate() {
@@ -147,8 +160,9 @@ pub unsafe extern "C" fn esxInterfaceCreate(iface: esxInterfacePtr, flags: c_uin
 }
 
 /// libvirt's virInterfaceDefineXML, which ESX cannot back (nor does libvirt's
-/// ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxInterfaceDefineXML(
     conn: esxConnectPtr,
@@ -166,8 +180,9 @@ pub unsafe extern "C" fn esxInterfaceDefineXML(
 }
 
 /// libvirt's virInterfaceDestroy, which ESX cannot back (nor does libvirt's
-/// ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxInterfaceDestroy(iface: esxInterfacePtr, flags: c_uint) -> c_int {
     export!(esxInterfaceDestroy() {
@@ -180,8 +195,9 @@ pub unsafe extern "C" fn esxInterfaceDestroy(iface: esxInterfacePtr, flags: c_ui
 }
 
 /// libvirt's virInterfaceFree, which this driver does not back yet (libvirt's
-/// own ESX driver does): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// own ESX driver does): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxInterfaceFree(iface: esxInterfacePtr) -> c_int {
     export!(esxInterfaceFree() {
@@ -192,8 +208,10 @@ pub unsafe extern "C" fn esxInterfaceFree(iface: esxInterfacePtr) -> c_int {
 }
 
 /// libvirt's virInterfaceGetConnect, which this driver does not back yet
-/// (libvirt's own ESX driver does): after libvirt's argument checks it fails
-/// with ESX_ERR_NO_SUPPORT.
+/// (libvirt's own ESX driver does): it makes libvirt's argument checks, then
+/// fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxInterfaceGetConnect(iface: esxInterfacePtr) -> esxConnectPtr {
     export!(esxInterfaceGetConnect() {
@@ -204,8 +222,10 @@ pub unsafe extern "C" fn esxInterfaceGetConnect(iface: esxInterfacePtr) -> esxCo
 }
 
 /// libvirt's virInterfaceGetMACString, which this driver does not back yet
-/// (libvirt's own ESX driver does): after libvirt's argument checks it fails
-/// with ESX_ERR_NO_SUPPORT.
+/// (libvirt's own ESX driver does): it makes libvirt's argument checks, then
+/// fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxInterfaceGetMACString(iface: esxInterfacePtr) -> *const c_char {
     export!(esxInterfaceGetMACString() {
@@ -216,8 +236,10 @@ pub unsafe extern "C" fn esxInterfaceGetMACString(iface: esxInterfacePtr) -> *co
 }
 
 /// libvirt's virInterfaceGetName, which this driver does not back yet
-/// (libvirt's own ESX driver does): after libvirt's argument checks it fails
-/// with ESX_ERR_NO_SUPPORT.
+/// (libvirt's own ESX driver does): it makes libvirt's argument checks, then
+/// fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxInterfaceGetName(iface: esxInterfacePtr) -> *const c_char {
     export!(esxInterfaceGetName() {
@@ -228,8 +250,10 @@ pub unsafe extern "C" fn esxInterfaceGetName(iface: esxInterfacePtr) -> *const c
 }
 
 /// libvirt's virInterfaceGetXMLDesc, which this driver does not back yet
-/// (libvirt's own ESX driver does): after libvirt's argument checks it fails
-/// with ESX_ERR_NO_SUPPORT.
+/// (libvirt's own ESX driver does): it makes libvirt's argument checks, then
+/// fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxInterfaceGetXMLDesc(
     iface: esxInterfacePtr,
@@ -244,8 +268,10 @@ pub unsafe extern "C" fn esxInterfaceGetXMLDesc(
 }
 
 /// libvirt's virInterfaceIsActive, which this driver does not back yet
-/// (libvirt's own ESX driver does): after libvirt's argument checks it fails
-/// with ESX_ERR_NO_SUPPORT.
+/// (libvirt's own ESX driver does): it makes libvirt's argument checks, then
+/// fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxInterfaceIsActive(iface: esxInterfacePtr) -> c_int {
     export!(esxInterfaceIsActive() {
@@ -256,8 +282,10 @@ pub unsafe extern "C" fn esxInterfaceIsActive(iface: esxInterfacePtr) -> c_int {
 }
 
 /// libvirt's virInterfaceLookupByMACString, which this driver does not back
-/// yet (libvirt's own ESX driver does): after libvirt's argument checks it
-/// fails with ESX_ERR_NO_SUPPORT.
+/// yet (libvirt's own ESX driver does): it makes libvirt's argument checks,
+/// then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxInterfaceLookupByMACString(
     conn: esxConnectPtr,
@@ -272,8 +300,10 @@ pub unsafe extern "C" fn esxInterfaceLookupByMACString(
 }
 
 /// libvirt's virInterfaceLookupByName, which this driver does not back yet
-/// (libvirt's own ESX driver does): after libvirt's argument checks it fails
-/// with ESX_ERR_NO_SUPPORT.
+/// (libvirt's own ESX driver does): it makes libvirt's argument checks, then
+/// fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxInterfaceLookupByName(
     conn: esxConnectPtr,
@@ -288,8 +318,9 @@ pub unsafe extern "C" fn esxInterfaceLookupByName(
 }
 
 /// libvirt's virInterfaceRef, which this driver does not back yet (libvirt's
-/// own ESX driver does): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// own ESX driver does): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxInterfaceRef(iface: esxInterfacePtr) -> c_int {
     export!(esxInterfaceRef() {
@@ -300,8 +331,9 @@ pub unsafe extern "C" fn esxInterfaceRef(iface: esxInterfacePtr) -> c_int {
 }
 
 /// libvirt's virInterfaceUndefine, which ESX cannot back (nor does libvirt's
-/// ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxInterfaceUndefine(iface: esxInterfacePtr) -> c_int {
     export!(esxInterfaceUndefine() {

@@ -13,8 +13,10 @@ use crate::ffi::export::export;
 use crate::ffi::types::*;
 
 /// libvirt's virConnectListAllNetworks, which this driver does not back yet
-/// (libvirt's own ESX driver does): after libvirt's argument checks it fails
-/// with ESX_ERR_NO_SUPPORT.
+/// (libvirt's own ESX driver does): it makes libvirt's argument checks, then
+/// fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxConnectListAllNetworks(
     conn: esxConnectPtr,
@@ -31,8 +33,10 @@ pub unsafe extern "C" fn esxConnectListAllNetworks(
 }
 
 /// libvirt's virConnectListDefinedNetworks, which this driver does not back
-/// yet (libvirt's own ESX driver does): after libvirt's argument checks it
-/// fails with ESX_ERR_NO_SUPPORT.
+/// yet (libvirt's own ESX driver does): it makes libvirt's argument checks,
+/// then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxConnectListDefinedNetworks(
     conn: esxConnectPtr,
@@ -49,8 +53,10 @@ pub unsafe extern "C" fn esxConnectListDefinedNetworks(
 }
 
 /// libvirt's virConnectListNetworks, which this driver does not back yet
-/// (libvirt's own ESX driver does): after libvirt's argument checks it fails
-/// with ESX_ERR_NO_SUPPORT.
+/// (libvirt's own ESX driver does): it makes libvirt's argument checks, then
+/// fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxConnectListNetworks(
     conn: esxConnectPtr,
@@ -67,8 +73,10 @@ pub unsafe extern "C" fn esxConnectListNetworks(
 }
 
 /// libvirt's virConnectNetworkEventDeregisterAny, which ESX cannot back (nor
-/// does libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// does libvirt's ESX driver): it makes libvirt's argument checks, then
+/// fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxConnectNetworkEventDeregisterAny(
     conn: esxConnectPtr,
@@ -83,8 +91,10 @@ pub unsafe extern "C" fn esxConnectNetworkEventDeregisterAny(
 }
 
 /// libvirt's virConnectNetworkEventRegisterAny, which ESX cannot back (nor
-/// does libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// does libvirt's ESX driver): it makes libvirt's argument checks, then
+/// fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxConnectNetworkEventRegisterAny(
     conn: esxConnectPtr,
@@ -107,8 +117,10 @@ pub unsafe extern "C" fn esxConnectNetworkEventRegisterAny(
 }
 
 /// libvirt's virConnectNumOfDefinedNetworks, which this driver does not back
-/// yet (libvirt's own ESX driver does): after libvirt's argument checks it
-/// fails with ESX_ERR_NO_SUPPORT.
+/// yet (libvirt's own ESX driver does): it makes libvirt's argument checks,
+/// then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxConnectNumOfDefinedNetworks(conn: esxConnectPtr) -> c_int {
     export!(esxConnectNumOfDefinedNetworks() {
@@ -119,8 +131,10 @@ pub unsafe extern "C" fn esxConnectNumOfDefinedNetworks(conn: esxConnectPtr) -> 
 }
 
 /// libvirt's virConnectNumOfNetworks, which this driver does not back yet
-/// (libvirt's own ESX driver does): after libvirt's argument checks it fails
-/// with ESX_ERR_NO_SUPPORT.
+/// (libvirt's own ESX driver does): it makes libvirt's argument checks, then
+/// fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxConnectNumOfNetworks(conn: esxConnectPtr) -> c_int {
     export!(esxConnectNumOfNetworks() {
@@ -131,7 +145,9 @@ pub unsafe extern "C" fn esxConnectNumOfNetworks(conn: esxConnectPtr) -> c_int {
 }
 
 /// libvirt's virNetworkCreate, which ESX cannot back (nor does libvirt's ESX
-/// driver): after libvirt's argument checks it fails with ESX_ERR_NO_SUPPORT.
+/// driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxNetworkCreate(network: esxNetworkPtr) -> c_int {
     export!(esxNetworkCreate() {
@@ -143,8 +159,9 @@ pub unsafe extern "C" fn esxNetworkCreate(network: esxNetworkPtr) -> c_int {
 }
 
 /// libvirt's virNetworkCreateXML, which ESX cannot back (nor does libvirt's
-/// ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxNetworkCreateXML(
     conn: esxConnectPtr,
@@ -160,8 +177,9 @@ pub unsafe extern "C" fn esxNetworkCreateXML(
 }
 
 /// libvirt's virNetworkCreateXMLFlags, which ESX cannot back (nor does
-/// libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxNetworkCreateXMLFlags(
     conn: esxConnectPtr,
@@ -179,8 +197,10 @@ pub unsafe extern "C" fn esxNetworkCreateXMLFlags(
 }
 
 /// libvirt's virNetworkDefineXML, which this driver does not back yet
-/// (libvirt's own ESX driver does): after libvirt's argument checks it fails
-/// with ESX_ERR_NO_SUPPORT.
+/// (libvirt's own ESX driver does): it makes libvirt's argument checks, then
+/// fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxNetworkDefineXML(
     conn: esxConnectPtr,
@@ -196,8 +216,10 @@ pub unsafe extern "C" fn esxNetworkDefineXML(
 }
 
 /// libvirt's virNetworkDefineXMLFlags, which this driver does not back yet
-/// (libvirt's own ESX driver does): after libvirt's argument checks it fails
-/// with ESX_ERR_NO_SUPPORT.
+/// (libvirt's own ESX driver does): it makes libvirt's argument checks, then
+/// fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxNetworkDefineXMLFlags(
     conn: esxConnectPtr,
@@ -215,7 +237,9 @@ pub unsafe extern "C" fn esxNetworkDefineXMLFlags(
 }
 
 /// libvirt's virNetworkDestroy, which ESX cannot back (nor does libvirt's ESX
-/// driver): after libvirt's argument checks it fails with ESX_ERR_NO_SUPPORT.
+/// driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxNetworkDestroy(network: esxNetworkPtr) -> c_int {
     export!(esxNetworkDestroy() {
@@ -227,8 +251,9 @@ pub unsafe extern "C" fn esxNetworkDestroy(network: esxNetworkPtr) -> c_int {
 }
 
 /// libvirt's virNetworkFree, which this driver does not back yet (libvirt's
-/// own ESX driver does): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// own ESX driver does): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxNetworkFree(network: esxNetworkPtr) -> c_int {
     export!(esxNetworkFree() {
@@ -239,8 +264,10 @@ pub unsafe extern "C" fn esxNetworkFree(network: esxNetworkPtr) -> c_int {
 }
 
 /// libvirt's virNetworkGetAutostart, which this driver does not back yet
-/// (libvirt's own ESX driver does): after libvirt's argument checks it fails
-/// with ESX_ERR_NO_SUPPORT.
+/// (libvirt's own ESX driver does): it makes libvirt's argument checks, then
+/// fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxNetworkGetAutostart(
     network: esxNetworkPtr,
@@ -255,8 +282,9 @@ pub unsafe extern "C" fn esxNetworkGetAutostart(
 }
 
 /// libvirt's virNetworkGetBridgeName, which ESX cannot back (nor does
-/// libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxNetworkGetBridgeName(network: esxNetworkPtr) -> *mut c_char {
     export!(esxNetworkGetBridgeName() {
@@ -267,8 +295,10 @@ pub unsafe extern "C" fn esxNetworkGetBridgeName(network: esxNetworkPtr) -> *mut
 }
 
 /// libvirt's virNetworkGetConnect, which this driver does not back yet
-/// (libvirt's own ESX driver does): after libvirt's argument checks it fails
-/// with ESX_ERR_NO_SUPPORT.
+/// (libvirt's own ESX driver does): it makes libvirt's argument checks, then
+/// fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxNetworkGetConnect(net: esxNetworkPtr) -> esxConnectPtr {
     export!(esxNetworkGetConnect() {
@@ -279,8 +309,9 @@ pub unsafe extern "C" fn esxNetworkGetConnect(net: esxNetworkPtr) -> esxConnectP
 }
 
 /// libvirt's virNetworkGetDHCPLeases, which ESX cannot back (nor does
-/// libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxNetworkGetDHCPLeases(
     network: esxNetworkPtr,
@@ -298,8 +329,10 @@ pub unsafe extern "C" fn esxNetworkGetDHCPLeases(
 }
 
 /// libvirt's virNetworkGetName, which this driver does not back yet
-/// (libvirt's own ESX driver does): after libvirt's argument checks it fails
-/// with ESX_ERR_NO_SUPPORT.
+/// (libvirt's own ESX driver does): it makes libvirt's argument checks, then
+/// fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxNetworkGetName(network: esxNetworkPtr) -> *const c_char {
     export!(esxNetworkGetName() {
@@ -310,8 +343,10 @@ pub unsafe extern "C" fn esxNetworkGetName(network: esxNetworkPtr) -> *const c_c
 }
 
 /// libvirt's virNetworkGetUUID, which this driver does not back yet
-/// (libvirt's own ESX driver does): after libvirt's argument checks it fails
-/// with ESX_ERR_NO_SUPPORT.
+/// (libvirt's own ESX driver does): it makes libvirt's argument checks, then
+/// fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxNetworkGetUUID(network: esxNetworkPtr, uuid: *mut c_uchar) -> c_int {
     export!(esxNetworkGetUUID() {
@@ -323,8 +358,10 @@ pub unsafe extern "C" fn esxNetworkGetUUID(network: esxNetworkPtr, uuid: *mut c_
 }
 
 /// libvirt's virNetworkGetUUIDString, which this driver does not back yet
-/// (libvirt's own ESX driver does): after libvirt's argument checks it fails
-/// with ESX_ERR_NO_SUPPORT.
+/// (libvirt's own ESX driver does): it makes libvirt's argument checks, then
+/// fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxNetworkGetUUIDString(
     network: esxNetworkPtr,
@@ -339,8 +376,10 @@ pub unsafe extern "C" fn esxNetworkGetUUIDString(
 }
 
 /// libvirt's virNetworkGetXMLDesc, which this driver does not back yet
-/// (libvirt's own ESX driver does): after libvirt's argument checks it fails
-/// with ESX_ERR_NO_SUPPORT.
+/// (libvirt's own ESX driver does): it makes libvirt's argument checks, then
+/// fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxNetworkGetXMLDesc(
     network: esxNetworkPtr,
@@ -355,8 +394,10 @@ pub unsafe extern "C" fn esxNetworkGetXMLDesc(
 }
 
 /// libvirt's virNetworkIsActive, which this driver does not back yet
-/// (libvirt's own ESX driver does): after libvirt's argument checks it fails
-/// with ESX_ERR_NO_SUPPORT.
+/// (libvirt's own ESX driver does): it makes libvirt's argument checks, then
+/// fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxNetworkIsActive(net: esxNetworkPtr) -> c_int {
     export!(esxNetworkIsActive() {
@@ -367,8 +408,10 @@ pub unsafe extern "C" fn esxNetworkIsActive(net: esxNetworkPtr) -> c_int {
 }
 
 /// libvirt's virNetworkIsPersistent, which this driver does not back yet
-/// (libvirt's own ESX driver does): after libvirt's argument checks it fails
-/// with ESX_ERR_NO_SUPPORT.
+/// (libvirt's own ESX driver does): it makes libvirt's argument checks, then
+/// fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxNetworkIsPersistent(net: esxNetworkPtr) -> c_int {
     export!(esxNetworkIsPersistent() {
@@ -379,8 +422,9 @@ pub unsafe extern "C" fn esxNetworkIsPersistent(net: esxNetworkPtr) -> c_int {
 }
 
 /// libvirt's virNetworkListAllPorts, which ESX cannot back (nor does
-/// libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxNetworkListAllPorts(
     network: esxNetworkPtr,
@@ -396,8 +440,10 @@ pub unsafe extern "C" fn esxNetworkListAllPorts(
 }
 
 /// libvirt's virNetworkLookupByName, which this driver does not back yet
-/// (libvirt's own ESX driver does): after libvirt's argument checks it fails
-/// with ESX_ERR_NO_SUPPORT.
+/// (libvirt's own ESX driver does): it makes libvirt's argument checks, then
+/// fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxNetworkLookupByName(
     conn: esxConnectPtr,
@@ -412,8 +458,10 @@ pub unsafe extern "C" fn esxNetworkLookupByName(
 }
 
 /// libvirt's virNetworkLookupByUUID, which this driver does not back yet
-/// (libvirt's own ESX driver does): after libvirt's argument checks it fails
-/// with ESX_ERR_NO_SUPPORT.
+/// (libvirt's own ESX driver does): it makes libvirt's argument checks, then
+/// fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxNetworkLookupByUUID(
     conn: esxConnectPtr,
@@ -428,8 +476,10 @@ pub unsafe extern "C" fn esxNetworkLookupByUUID(
 }
 
 /// libvirt's virNetworkLookupByUUIDString, which this driver does not back
-/// yet (libvirt's own ESX driver does): after libvirt's argument checks it
-/// fails with ESX_ERR_NO_SUPPORT.
+/// yet (libvirt's own ESX driver does): it makes libvirt's argument checks,
+/// then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxNetworkLookupByUUIDString(
     conn: esxConnectPtr,
@@ -445,8 +495,9 @@ pub unsafe extern "C" fn esxNetworkLookupByUUIDString(
 }
 
 /// libvirt's virNetworkPortCreateXML, which ESX cannot back (nor does
-/// libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxNetworkPortCreateXML(
     net: esxNetworkPtr,
@@ -464,8 +515,9 @@ pub unsafe extern "C" fn esxNetworkPortCreateXML(
 }
 
 /// libvirt's virNetworkPortDelete, which ESX cannot back (nor does libvirt's
-/// ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxNetworkPortDelete(port: esxNetworkPortPtr, flags: c_uint) -> c_int {
     export!(esxNetworkPortDelete() {
@@ -478,8 +530,9 @@ pub unsafe extern "C" fn esxNetworkPortDelete(port: esxNetworkPortPtr, flags: c_
 }
 
 /// libvirt's virNetworkPortFree, which ESX cannot back (nor does libvirt's
-/// ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxNetworkPortFree(port: esxNetworkPortPtr) -> c_int {
     export!(esxNetworkPortFree() {
@@ -490,8 +543,9 @@ pub unsafe extern "C" fn esxNetworkPortFree(port: esxNetworkPortPtr) -> c_int {
 }
 
 /// libvirt's virNetworkPortGetNetwork, which ESX cannot back (nor does
-/// libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxNetworkPortGetNetwork(port: esxNetworkPortPtr) -> esxNetworkPtr {
     export!(esxNetworkPortGetNetwork() {
@@ -502,8 +556,9 @@ pub unsafe extern "C" fn esxNetworkPortGetNetwork(port: esxNetworkPortPtr) -> es
 }
 
 /// libvirt's virNetworkPortGetParameters, which ESX cannot back (nor does
-/// libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxNetworkPortGetParameters(
     port: esxNetworkPortPtr,
@@ -520,8 +575,9 @@ pub unsafe extern "C" fn esxNetworkPortGetParameters(
 }
 
 /// libvirt's virNetworkPortGetUUID, which ESX cannot back (nor does libvirt's
-/// ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxNetworkPortGetUUID(
     port: esxNetworkPortPtr,
@@ -536,8 +592,9 @@ pub unsafe extern "C" fn esxNetworkPortGetUUID(
 }
 
 /// libvirt's virNetworkPortGetUUIDString, which ESX cannot back (nor does
-/// libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxNetworkPortGetUUIDString(
     port: esxNetworkPortPtr,
@@ -552,8 +609,9 @@ pub unsafe extern "C" fn esxNetworkPortGetUUIDString(
 }
 
 /// libvirt's virNetworkPortGetXMLDesc, which ESX cannot back (nor does
-/// libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxNetworkPortGetXMLDesc(
     port: esxNetworkPortPtr,
@@ -568,8 +626,9 @@ pub unsafe extern "C" fn esxNetworkPortGetXMLDesc(
 }
 
 /// libvirt's virNetworkPortLookupByUUID, which ESX cannot back (nor does
-/// libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxNetworkPortLookupByUUID(
     net: esxNetworkPtr,
@@ -584,8 +643,10 @@ pub unsafe extern "C" fn esxNetworkPortLookupByUUID(
 }
 
 /// libvirt's virNetworkPortLookupByUUIDString, which ESX cannot back (nor
-/// does libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// does libvirt's ESX driver): it makes libvirt's argument checks, then
+/// fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxNetworkPortLookupByUUIDString(
     net: esxNetworkPtr,
@@ -601,7 +662,9 @@ pub unsafe extern "C" fn esxNetworkPortLookupByUUIDString(
 }
 
 /// libvirt's virNetworkPortRef, which ESX cannot back (nor does libvirt's ESX
-/// driver): after libvirt's argument checks it fails with ESX_ERR_NO_SUPPORT.
+/// driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxNetworkPortRef(port: esxNetworkPortPtr) -> c_int {
     export!(esxNetworkPortRef() {
@@ -612,8 +675,9 @@ pub unsafe extern "C" fn esxNetworkPortRef(port: esxNetworkPortPtr) -> c_int {
 }
 
 /// libvirt's virNetworkPortSetParameters, which ESX cannot back (nor does
-/// libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxNetworkPortSetParameters(
     port: esxNetworkPortPtr,
@@ -631,8 +695,9 @@ pub unsafe extern "C" fn esxNetworkPortSetParameters(
 }
 
 /// libvirt's virNetworkRef, which this driver does not back yet (libvirt's
-/// own ESX driver does): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// own ESX driver does): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxNetworkRef(network: esxNetworkPtr) -> c_int {
     export!(esxNetworkRef() {
@@ -643,8 +708,10 @@ pub unsafe extern "C" fn esxNetworkRef(network: esxNetworkPtr) -> c_int {
 }
 
 /// libvirt's virNetworkSetAutostart, which this driver does not back yet
-/// (libvirt's own ESX driver does): after libvirt's argument checks it fails
-/// with ESX_ERR_NO_SUPPORT.
+/// (libvirt's own ESX driver does): it makes libvirt's argument checks, then
+/// fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxNetworkSetAutostart(network: esxNetworkPtr, autostart: c_int) -> c_int {
     export!(esxNetworkSetAutostart() {
@@ -657,8 +724,10 @@ pub unsafe extern "C" fn esxNetworkSetAutostart(network: esxNetworkPtr, autostar
 }
 
 /// libvirt's virNetworkUndefine, which this driver does not back yet
-/// (libvirt's own ESX driver does): after libvirt's argument checks it fails
-/// with ESX_ERR_NO_SUPPORT.
+/// (libvirt's own ESX driver does): it makes libvirt's argument checks, then
+/// fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxNetworkUndefine(network: esxNetworkPtr) -> c_int {
     export!(esxNetworkUndefine() {
@@ -670,7 +739,9 @@ pub unsafe extern "C" fn esxNetworkUndefine(network: esxNetworkPtr) -> c_int {
 }
 
 /// libvirt's virNetworkUpdate, which ESX cannot back (nor does libvirt's ESX
-/// driver): after libvirt's argument checks it fails with ESX_ERR_NO_SUPPORT.
+/// driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxNetworkUpdate(
     network: esxNetworkPtr,

@@ -13,8 +13,9 @@ use crate::ffi::export::export;
 use crate::ffi::types::*;
 
 /// libvirt's virConnectListAllNodeDevices, which ESX cannot back (nor does
-/// libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxConnectListAllNodeDevices(
     conn: esxConnectPtr,
@@ -31,8 +32,10 @@ pub unsafe extern "C" fn esxConnectListAllNodeDevices(
 }
 
 /// libvirt's virConnectNodeDeviceEventDeregisterAny, which ESX cannot back
-/// (nor does libvirt's ESX driver): after libvirt's argument checks it fails
-/// with ESX_ERR_NO_SUPPORT.
+/// (nor does libvirt's ESX driver): it makes libvirt's argument checks, then
+/// fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxConnectNodeDeviceEventDeregisterAny(
     conn: esxConnectPtr,
@@ -47,8 +50,10 @@ pub unsafe extern "C" fn esxConnectNodeDeviceEventDeregisterAny(
 }
 
 /// libvirt's virConnectNodeDeviceEventRegisterAny, which ESX cannot back (nor
-/// does libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// does libvirt's ESX driver): it makes libvirt's argument checks, then
+/// fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxConnectNodeDeviceEventRegisterAny(
     conn: esxConnectPtr,
@@ -71,8 +76,9 @@ pub unsafe extern "C" fn esxConnectNodeDeviceEventRegisterAny(
 }
 
 /// libvirt's virNodeDeviceCreate, which ESX cannot back (nor does libvirt's
-/// ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxNodeDeviceCreate(dev: esxNodeDevicePtr, flags: c_uint) -> c_int {
     export!(esxNodeDeviceCreate() {
@@ -85,8 +91,9 @@ pub unsafe extern "C" fn esxNodeDeviceCreate(dev: esxNodeDevicePtr, flags: c_uin
 }
 
 /// libvirt's virNodeDeviceCreateXML, which ESX cannot back (nor does
-/// libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxNodeDeviceCreateXML(
     conn: esxConnectPtr,
@@ -104,8 +111,9 @@ pub unsafe extern "C" fn esxNodeDeviceCreateXML(
 }
 
 /// libvirt's virNodeDeviceDefineXML, which ESX cannot back (nor does
-/// libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxNodeDeviceDefineXML(
     conn: esxConnectPtr,
@@ -123,8 +131,9 @@ pub unsafe extern "C" fn esxNodeDeviceDefineXML(
 }
 
 /// libvirt's virNodeDeviceDestroy, which ESX cannot back (nor does libvirt's
-/// ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxNodeDeviceDestroy(dev: esxNodeDevicePtr) -> c_int {
     export!(esxNodeDeviceDestroy() {
@@ -136,8 +145,9 @@ pub unsafe extern "C" fn esxNodeDeviceDestroy(dev: esxNodeDevicePtr) -> c_int {
 }
 
 /// libvirt's virNodeDeviceDetachFlags, which ESX cannot back (nor does
-/// libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxNodeDeviceDetachFlags(
     dev: esxNodeDevicePtr,
@@ -154,8 +164,9 @@ pub unsafe extern "C" fn esxNodeDeviceDetachFlags(
 }
 
 /// libvirt's virNodeDeviceDettach, which ESX cannot back (nor does libvirt's
-/// ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxNodeDeviceDettach(dev: esxNodeDevicePtr) -> c_int {
     export!(esxNodeDeviceDettach() {
@@ -167,7 +178,9 @@ pub unsafe extern "C" fn esxNodeDeviceDettach(dev: esxNodeDevicePtr) -> c_int {
 }
 
 /// libvirt's virNodeDeviceFree, which ESX cannot back (nor does libvirt's ESX
-/// driver): after libvirt's argument checks it fails with ESX_ERR_NO_SUPPORT.
+/// driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxNodeDeviceFree(dev: esxNodeDevicePtr) -> c_int {
     export!(esxNodeDeviceFree() {
@@ -178,8 +191,9 @@ pub unsafe extern "C" fn esxNodeDeviceFree(dev: esxNodeDevicePtr) -> c_int {
 }
 
 /// libvirt's virNodeDeviceGetAutostart, which ESX cannot back (nor does
-/// libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxNodeDeviceGetAutostart(
     dev: esxNodeDevicePtr,
@@ -195,8 +209,9 @@ pub unsafe extern "C" fn esxNodeDeviceGetAutostart(
 }
 
 /// libvirt's virNodeDeviceGetName, which ESX cannot back (nor does libvirt's
-/// ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxNodeDeviceGetName(dev: esxNodeDevicePtr) -> *const c_char {
     export!(esxNodeDeviceGetName() {
@@ -207,8 +222,9 @@ pub unsafe extern "C" fn esxNodeDeviceGetName(dev: esxNodeDevicePtr) -> *const c
 }
 
 /// libvirt's virNodeDeviceGetParent, which ESX cannot back (nor does
-/// libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxNodeDeviceGetParent(dev: esxNodeDevicePtr) -> *const c_char {
     export!(esxNodeDeviceGetParent() {
@@ -219,8 +235,9 @@ pub unsafe extern "C" fn esxNodeDeviceGetParent(dev: esxNodeDevicePtr) -> *const
 }
 
 /// libvirt's virNodeDeviceGetXMLDesc, which ESX cannot back (nor does
-/// libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxNodeDeviceGetXMLDesc(
     dev: esxNodeDevicePtr,
@@ -235,8 +252,9 @@ pub unsafe extern "C" fn esxNodeDeviceGetXMLDesc(
 }
 
 /// libvirt's virNodeDeviceIsActive, which ESX cannot back (nor does libvirt's
-/// ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxNodeDeviceIsActive(dev: esxNodeDevicePtr) -> c_int {
     export!(esxNodeDeviceIsActive() {
@@ -247,8 +265,9 @@ pub unsafe extern "C" fn esxNodeDeviceIsActive(dev: esxNodeDevicePtr) -> c_int {
 }
 
 /// libvirt's virNodeDeviceIsPersistent, which ESX cannot back (nor does
-/// libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxNodeDeviceIsPersistent(dev: esxNodeDevicePtr) -> c_int {
     export!(esxNodeDeviceIsPersistent() {
@@ -259,8 +278,9 @@ pub unsafe extern "C" fn esxNodeDeviceIsPersistent(dev: esxNodeDevicePtr) -> c_i
 }
 
 /// libvirt's virNodeDeviceListCaps, which ESX cannot back (nor does libvirt's
-/// ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxNodeDeviceListCaps(
     dev: esxNodeDevicePtr,
@@ -277,8 +297,9 @@ pub unsafe extern "C" fn esxNodeDeviceListCaps(
 }
 
 /// libvirt's virNodeDeviceLookupByName, which ESX cannot back (nor does
-/// libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxNodeDeviceLookupByName(
     conn: esxConnectPtr,
@@ -293,8 +314,10 @@ pub unsafe extern "C" fn esxNodeDeviceLookupByName(
 }
 
 /// libvirt's virNodeDeviceLookupSCSIHostByWWN, which ESX cannot back (nor
-/// does libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// does libvirt's ESX driver): it makes libvirt's argument checks, then
+/// fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxNodeDeviceLookupSCSIHostByWWN(
     conn: esxConnectPtr,
@@ -313,8 +336,9 @@ pub unsafe extern "C" fn esxNodeDeviceLookupSCSIHostByWWN(
 }
 
 /// libvirt's virNodeDeviceNumOfCaps, which ESX cannot back (nor does
-/// libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxNodeDeviceNumOfCaps(dev: esxNodeDevicePtr) -> c_int {
     export!(esxNodeDeviceNumOfCaps() {
@@ -325,8 +349,9 @@ pub unsafe extern "C" fn esxNodeDeviceNumOfCaps(dev: esxNodeDevicePtr) -> c_int 
 }
 
 /// libvirt's virNodeDeviceReAttach, which ESX cannot back (nor does libvirt's
-/// ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxNodeDeviceReAttach(dev: esxNodeDevicePtr) -> c_int {
     export!(esxNodeDeviceReAttach() {
@@ -338,7 +363,9 @@ pub unsafe extern "C" fn esxNodeDeviceReAttach(dev: esxNodeDevicePtr) -> c_int {
 }
 
 /// libvirt's virNodeDeviceRef, which ESX cannot back (nor does libvirt's ESX
-/// driver): after libvirt's argument checks it fails with ESX_ERR_NO_SUPPORT.
+/// driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxNodeDeviceRef(dev: esxNodeDevicePtr) -> c_int {
     export!(esxNodeDeviceRef() {
@@ -349,8 +376,9 @@ pub unsafe extern "C" fn esxNodeDeviceRef(dev: esxNodeDevicePtr) -> c_int {
 }
 
 /// libvirt's virNodeDeviceReset, which ESX cannot back (nor does libvirt's
-/// ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxNodeDeviceReset(dev: esxNodeDevicePtr) -> c_int {
     export!(esxNodeDeviceReset() {
@@ -362,8 +390,9 @@ pub unsafe extern "C" fn esxNodeDeviceReset(dev: esxNodeDevicePtr) -> c_int {
 }
 
 /// libvirt's virNodeDeviceSetAutostart, which ESX cannot back (nor does
-/// libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxNodeDeviceSetAutostart(
     dev: esxNodeDevicePtr,
@@ -379,8 +408,9 @@ pub unsafe extern "C" fn esxNodeDeviceSetAutostart(
 }
 
 /// libvirt's virNodeDeviceUndefine, which ESX cannot back (nor does libvirt's
-/// ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxNodeDeviceUndefine(dev: esxNodeDevicePtr, flags: c_uint) -> c_int {
     export!(esxNodeDeviceUndefine() {
@@ -393,8 +423,9 @@ pub unsafe extern "C" fn esxNodeDeviceUndefine(dev: esxNodeDevicePtr, flags: c_u
 }
 
 /// libvirt's virNodeListDevices, which ESX cannot back (nor does libvirt's
-/// ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxNodeListDevices(
     conn: esxConnectPtr,
@@ -414,8 +445,9 @@ pub unsafe extern "C" fn esxNodeListDevices(
 }
 
 /// libvirt's virNodeNumOfDevices, which ESX cannot back (nor does libvirt's
-/// ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxNodeNumOfDevices(
     conn: esxConnectPtr,

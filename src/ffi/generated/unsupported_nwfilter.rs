@@ -13,8 +13,10 @@ use crate::ffi::export::export;
 use crate::ffi::types::*;
 
 /// libvirt's virConnectListAllNWFilterBindings, which ESX cannot back (nor
-/// does libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// does libvirt's ESX driver): it makes libvirt's argument checks, then
+/// fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxConnectListAllNWFilterBindings(
     conn: esxConnectPtr,
@@ -31,8 +33,9 @@ pub unsafe extern "C" fn esxConnectListAllNWFilterBindings(
 }
 
 /// libvirt's virConnectListAllNWFilters, which ESX cannot back (nor does
-/// libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxConnectListAllNWFilters(
     conn: esxConnectPtr,
@@ -49,8 +52,9 @@ pub unsafe extern "C" fn esxConnectListAllNWFilters(
 }
 
 /// libvirt's virConnectListNWFilters, which ESX cannot back (nor does
-/// libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxConnectListNWFilters(
     conn: esxConnectPtr,
@@ -67,8 +71,9 @@ pub unsafe extern "C" fn esxConnectListNWFilters(
 }
 
 /// libvirt's virConnectNumOfNWFilters, which ESX cannot back (nor does
-/// libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxConnectNumOfNWFilters(conn: esxConnectPtr) -> c_int {
     export!(esxConnectNumOfNWFilters() {
@@ -79,8 +84,9 @@ pub unsafe extern "C" fn esxConnectNumOfNWFilters(conn: esxConnectPtr) -> c_int 
 }
 
 /// libvirt's virNWFilterBindingCreateXML, which ESX cannot back (nor does
-/// libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxNWFilterBindingCreateXML(
     conn: esxConnectPtr,
@@ -98,8 +104,9 @@ pub unsafe extern "C" fn esxNWFilterBindingCreateXML(
 }
 
 /// libvirt's virNWFilterBindingDelete, which ESX cannot back (nor does
-/// libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxNWFilterBindingDelete(binding: esxNWFilterBindingPtr) -> c_int {
     export!(esxNWFilterBindingDelete() {
@@ -111,8 +118,9 @@ pub unsafe extern "C" fn esxNWFilterBindingDelete(binding: esxNWFilterBindingPtr
 }
 
 /// libvirt's virNWFilterBindingFree, which ESX cannot back (nor does
-/// libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxNWFilterBindingFree(binding: esxNWFilterBindingPtr) -> c_int {
     export!(esxNWFilterBindingFree() {
@@ -123,8 +131,9 @@ pub unsafe extern "C" fn esxNWFilterBindingFree(binding: esxNWFilterBindingPtr) 
 }
 
 /// libvirt's virNWFilterBindingGetFilterName, which ESX cannot back (nor does
-/// libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxNWFilterBindingGetFilterName(
     binding: esxNWFilterBindingPtr,
@@ -137,8 +146,9 @@ pub unsafe extern "C" fn esxNWFilterBindingGetFilterName(
 }
 
 /// libvirt's virNWFilterBindingGetPortDev, which ESX cannot back (nor does
-/// libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxNWFilterBindingGetPortDev(
     binding: esxNWFilterBindingPtr,
@@ -151,8 +161,9 @@ pub unsafe extern "C" fn esxNWFilterBindingGetPortDev(
 }
 
 /// libvirt's virNWFilterBindingGetXMLDesc, which ESX cannot back (nor does
-/// libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxNWFilterBindingGetXMLDesc(
     binding: esxNWFilterBindingPtr,
@@ -167,8 +178,10 @@ pub unsafe extern "C" fn esxNWFilterBindingGetXMLDesc(
 }
 
 /// libvirt's virNWFilterBindingLookupByPortDev, which ESX cannot back (nor
-/// does libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// does libvirt's ESX driver): it makes libvirt's argument checks, then
+/// fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxNWFilterBindingLookupByPortDev(
     conn: esxConnectPtr,
@@ -183,8 +196,9 @@ pub unsafe extern "C" fn esxNWFilterBindingLookupByPortDev(
 }
 
 /// libvirt's virNWFilterBindingRef, which ESX cannot back (nor does libvirt's
-/// ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxNWFilterBindingRef(binding: esxNWFilterBindingPtr) -> c_int {
     export!(esxNWFilterBindingRef() {
@@ -195,8 +209,9 @@ pub unsafe extern "C" fn esxNWFilterBindingRef(binding: esxNWFilterBindingPtr) -
 }
 
 /// libvirt's virNWFilterDefineXML, which ESX cannot back (nor does libvirt's
-/// ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxNWFilterDefineXML(
     conn: esxConnectPtr,
@@ -212,8 +227,9 @@ pub unsafe extern "C" fn esxNWFilterDefineXML(
 }
 
 /// libvirt's virNWFilterDefineXMLFlags, which ESX cannot back (nor does
-/// libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxNWFilterDefineXMLFlags(
     conn: esxConnectPtr,
@@ -231,7 +247,9 @@ pub unsafe extern "C" fn esxNWFilterDefineXMLFlags(
 }
 
 /// libvirt's virNWFilterFree, which ESX cannot back (nor does libvirt's ESX
-/// driver): after libvirt's argument checks it fails with ESX_ERR_NO_SUPPORT.
+/// driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxNWFilterFree(nwfilter: esxNWFilterPtr) -> c_int {
     export!(esxNWFilterFree() {
@@ -242,8 +260,9 @@ pub unsafe extern "C" fn esxNWFilterFree(nwfilter: esxNWFilterPtr) -> c_int {
 }
 
 /// libvirt's virNWFilterGetName, which ESX cannot back (nor does libvirt's
-/// ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxNWFilterGetName(nwfilter: esxNWFilterPtr) -> *const c_char {
     export!(esxNWFilterGetName() {
@@ -254,8 +273,9 @@ pub unsafe extern "C" fn esxNWFilterGetName(nwfilter: esxNWFilterPtr) -> *const 
 }
 
 /// libvirt's virNWFilterGetUUID, which ESX cannot back (nor does libvirt's
-/// ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxNWFilterGetUUID(nwfilter: esxNWFilterPtr, uuid: *mut c_uchar) -> c_int {
     export!(esxNWFilterGetUUID() {
@@ -267,8 +287,9 @@ pub unsafe extern "C" fn esxNWFilterGetUUID(nwfilter: esxNWFilterPtr, uuid: *mut
 }
 
 /// libvirt's virNWFilterGetUUIDString, which ESX cannot back (nor does
-/// libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxNWFilterGetUUIDString(
     nwfilter: esxNWFilterPtr,
@@ -283,8 +304,9 @@ pub unsafe extern "C" fn esxNWFilterGetUUIDString(
 }
 
 /// libvirt's virNWFilterGetXMLDesc, which ESX cannot back (nor does libvirt's
-/// ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxNWFilterGetXMLDesc(
     nwfilter: esxNWFilterPtr,
@@ -299,8 +321,9 @@ pub unsafe extern "C" fn esxNWFilterGetXMLDesc(
 }
 
 /// libvirt's virNWFilterLookupByName, which ESX cannot back (nor does
-/// libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxNWFilterLookupByName(
     conn: esxConnectPtr,
@@ -315,8 +338,9 @@ pub unsafe extern "C" fn esxNWFilterLookupByName(
 }
 
 /// libvirt's virNWFilterLookupByUUID, which ESX cannot back (nor does
-/// libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxNWFilterLookupByUUID(
     conn: esxConnectPtr,
@@ -331,8 +355,9 @@ pub unsafe extern "C" fn esxNWFilterLookupByUUID(
 }
 
 /// libvirt's virNWFilterLookupByUUIDString, which ESX cannot back (nor does
-/// libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxNWFilterLookupByUUIDString(
     conn: esxConnectPtr,
@@ -348,7 +373,9 @@ pub unsafe extern "C" fn esxNWFilterLookupByUUIDString(
 }
 
 /// libvirt's virNWFilterRef, which ESX cannot back (nor does libvirt's ESX
-/// driver): after libvirt's argument checks it fails with ESX_ERR_NO_SUPPORT.
+/// driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxNWFilterRef(nwfilter: esxNWFilterPtr) -> c_int {
     export!(esxNWFilterRef() {
@@ -359,8 +386,9 @@ pub unsafe extern "C" fn esxNWFilterRef(nwfilter: esxNWFilterPtr) -> c_int {
 }
 
 /// libvirt's virNWFilterUndefine, which ESX cannot back (nor does libvirt's
-/// ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxNWFilterUndefine(nwfilter: esxNWFilterPtr) -> c_int {
     export!(esxNWFilterUndefine() {

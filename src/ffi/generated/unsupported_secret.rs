@@ -13,8 +13,9 @@ use crate::ffi::export::export;
 use crate::ffi::types::*;
 
 /// libvirt's virConnectListAllSecrets, which ESX cannot back (nor does
-/// libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxConnectListAllSecrets(
     conn: esxConnectPtr,
@@ -31,8 +32,9 @@ pub unsafe extern "C" fn esxConnectListAllSecrets(
 }
 
 /// libvirt's virConnectListSecrets, which ESX cannot back (nor does libvirt's
-/// ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxConnectListSecrets(
     conn: esxConnectPtr,
@@ -49,8 +51,9 @@ pub unsafe extern "C" fn esxConnectListSecrets(
 }
 
 /// libvirt's virConnectNumOfSecrets, which ESX cannot back (nor does
-/// libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxConnectNumOfSecrets(conn: esxConnectPtr) -> c_int {
     export!(esxConnectNumOfSecrets() {
@@ -61,8 +64,10 @@ pub unsafe extern "C" fn esxConnectNumOfSecrets(conn: esxConnectPtr) -> c_int {
 }
 
 /// libvirt's virConnectSecretEventDeregisterAny, which ESX cannot back (nor
-/// does libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// does libvirt's ESX driver): it makes libvirt's argument checks, then
+/// fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxConnectSecretEventDeregisterAny(
     conn: esxConnectPtr,
@@ -77,8 +82,10 @@ pub unsafe extern "C" fn esxConnectSecretEventDeregisterAny(
 }
 
 /// libvirt's virConnectSecretEventRegisterAny, which ESX cannot back (nor
-/// does libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// does libvirt's ESX driver): it makes libvirt's argument checks, then
+/// fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxConnectSecretEventRegisterAny(
     conn: esxConnectPtr,
@@ -101,8 +108,9 @@ pub unsafe extern "C" fn esxConnectSecretEventRegisterAny(
 }
 
 /// libvirt's virSecretDefineXML, which ESX cannot back (nor does libvirt's
-/// ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxSecretDefineXML(
     conn: esxConnectPtr,
@@ -120,7 +128,9 @@ pub unsafe extern "C" fn esxSecretDefineXML(
 }
 
 /// libvirt's virSecretFree, which ESX cannot back (nor does libvirt's ESX
-/// driver): after libvirt's argument checks it fails with ESX_ERR_NO_SUPPORT.
+/// driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxSecretFree(secret: esxSecretPtr) -> c_int {
     export!(esxSecretFree() {
@@ -131,8 +141,9 @@ pub unsafe extern "C" fn esxSecretFree(secret: esxSecretPtr) -> c_int {
 }
 
 /// libvirt's virSecretGetConnect, which ESX cannot back (nor does libvirt's
-/// ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxSecretGetConnect(secret: esxSecretPtr) -> esxConnectPtr {
     export!(esxSecretGetConnect() {
@@ -143,7 +154,9 @@ pub unsafe extern "C" fn esxSecretGetConnect(secret: esxSecretPtr) -> esxConnect
 }
 
 /// libvirt's virSecretGetUUID, which ESX cannot back (nor does libvirt's ESX
-/// driver): after libvirt's argument checks it fails with ESX_ERR_NO_SUPPORT.
+/// driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxSecretGetUUID(secret: esxSecretPtr, uuid: *mut c_uchar) -> c_int {
     export!(esxSecretGetUUID() {
@@ -155,8 +168,9 @@ pub unsafe extern "C" fn esxSecretGetUUID(secret: esxSecretPtr, uuid: *mut c_uch
 }
 
 /// libvirt's virSecretGetUUIDString, which ESX cannot back (nor does
-/// libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxSecretGetUUIDString(secret: esxSecretPtr, buf: *mut c_char) -> c_int {
     export!(esxSecretGetUUIDString() {
@@ -168,8 +182,9 @@ pub unsafe extern "C" fn esxSecretGetUUIDString(secret: esxSecretPtr, buf: *mut 
 }
 
 /// libvirt's virSecretGetUsageID, which ESX cannot back (nor does libvirt's
-/// ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxSecretGetUsageID(secret: esxSecretPtr) -> *const c_char {
     export!(esxSecretGetUsageID() {
@@ -180,8 +195,9 @@ pub unsafe extern "C" fn esxSecretGetUsageID(secret: esxSecretPtr) -> *const c_c
 }
 
 /// libvirt's virSecretGetUsageType, which ESX cannot back (nor does libvirt's
-/// ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxSecretGetUsageType(secret: esxSecretPtr) -> c_int {
     export!(esxSecretGetUsageType() {
@@ -192,7 +208,9 @@ pub unsafe extern "C" fn esxSecretGetUsageType(secret: esxSecretPtr) -> c_int {
 }
 
 /// libvirt's virSecretGetValue, which ESX cannot back (nor does libvirt's ESX
-/// driver): after libvirt's argument checks it fails with ESX_ERR_NO_SUPPORT.
+/// driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxSecretGetValue(
     secret: esxSecretPtr,
@@ -210,8 +228,9 @@ pub unsafe extern "C" fn esxSecretGetValue(
 }
 
 /// libvirt's virSecretGetXMLDesc, which ESX cannot back (nor does libvirt's
-/// ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxSecretGetXMLDesc(secret: esxSecretPtr, flags: c_uint) -> *mut c_char {
     export!(esxSecretGetXMLDesc() {
@@ -223,8 +242,9 @@ pub unsafe extern "C" fn esxSecretGetXMLDesc(secret: esxSecretPtr, flags: c_uint
 }
 
 /// libvirt's virSecretLookupByUUID, which ESX cannot back (nor does libvirt's
-/// ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxSecretLookupByUUID(
     conn: esxConnectPtr,
@@ -239,8 +259,9 @@ pub unsafe extern "C" fn esxSecretLookupByUUID(
 }
 
 /// libvirt's virSecretLookupByUUIDString, which ESX cannot back (nor does
-/// libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxSecretLookupByUUIDString(
     conn: esxConnectPtr,
@@ -256,8 +277,9 @@ pub unsafe extern "C" fn esxSecretLookupByUUIDString(
 }
 
 /// libvirt's virSecretLookupByUsage, which ESX cannot back (nor does
-/// libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxSecretLookupByUsage(
     conn: esxConnectPtr,
@@ -274,7 +296,9 @@ pub unsafe extern "C" fn esxSecretLookupByUsage(
 }
 
 /// libvirt's virSecretRef, which ESX cannot back (nor does libvirt's ESX
-/// driver): after libvirt's argument checks it fails with ESX_ERR_NO_SUPPORT.
+/// driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxSecretRef(secret: esxSecretPtr) -> c_int {
     export!(esxSecretRef() {
@@ -285,7 +309,9 @@ pub unsafe extern "C" fn esxSecretRef(secret: esxSecretPtr) -> c_int {
 }
 
 /// libvirt's virSecretSetValue, which ESX cannot back (nor does libvirt's ESX
-/// driver): after libvirt's argument checks it fails with ESX_ERR_NO_SUPPORT.
+/// driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxSecretSetValue(
     secret: esxSecretPtr,
@@ -304,7 +330,9 @@ pub unsafe extern "C" fn esxSecretSetValue(
 }
 
 /// libvirt's virSecretUndefine, which ESX cannot back (nor does libvirt's ESX
-/// driver): after libvirt's argument checks it fails with ESX_ERR_NO_SUPPORT.
+/// driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxSecretUndefine(secret: esxSecretPtr) -> c_int {
     export!(esxSecretUndefine() {

@@ -13,8 +13,10 @@ use crate::ffi::export::export;
 use crate::ffi::types::*;
 
 /// libvirt's virConnectFindStoragePoolSources, which ESX cannot back (nor
-/// does libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// does libvirt's ESX driver): it makes libvirt's argument checks, then
+/// fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxConnectFindStoragePoolSources(
     conn: esxConnectPtr,
@@ -33,8 +35,10 @@ pub unsafe extern "C" fn esxConnectFindStoragePoolSources(
 }
 
 /// libvirt's virConnectGetStoragePoolCapabilities, which ESX cannot back (nor
-/// does libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// does libvirt's ESX driver): it makes libvirt's argument checks, then
+/// fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxConnectGetStoragePoolCapabilities(
     conn: esxConnectPtr,
@@ -49,8 +53,10 @@ pub unsafe extern "C" fn esxConnectGetStoragePoolCapabilities(
 }
 
 /// libvirt's virConnectStoragePoolEventDeregisterAny, which ESX cannot back
-/// (nor does libvirt's ESX driver): after libvirt's argument checks it fails
-/// with ESX_ERR_NO_SUPPORT.
+/// (nor does libvirt's ESX driver): it makes libvirt's argument checks, then
+/// fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxConnectStoragePoolEventDeregisterAny(
     conn: esxConnectPtr,
@@ -65,8 +71,10 @@ pub unsafe extern "C" fn esxConnectStoragePoolEventDeregisterAny(
 }
 
 /// libvirt's virConnectStoragePoolEventRegisterAny, which ESX cannot back
-/// (nor does libvirt's ESX driver): after libvirt's argument checks it fails
-/// with ESX_ERR_NO_SUPPORT.
+/// (nor does libvirt's ESX driver): it makes libvirt's argument checks, then
+/// fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxConnectStoragePoolEventRegisterAny(
     conn: esxConnectPtr,
@@ -89,8 +97,9 @@ pub unsafe extern "C" fn esxConnectStoragePoolEventRegisterAny(
 }
 
 /// libvirt's virStoragePoolBuild, which ESX cannot back (nor does libvirt's
-/// ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxStoragePoolBuild(pool: esxStoragePoolPtr, flags: c_uint) -> c_int {
     export!(esxStoragePoolBuild() {
@@ -103,8 +112,9 @@ pub unsafe extern "C" fn esxStoragePoolBuild(pool: esxStoragePoolPtr, flags: c_u
 }
 
 /// libvirt's virStoragePoolCreate, which ESX cannot back (nor does libvirt's
-/// ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxStoragePoolCreate(pool: esxStoragePoolPtr, flags: c_uint) -> c_int {
     export!(esxStoragePoolCreate() {
@@ -117,8 +127,9 @@ pub unsafe extern "C" fn esxStoragePoolCreate(pool: esxStoragePoolPtr, flags: c_
 }
 
 /// libvirt's virStoragePoolCreateXML, which ESX cannot back (nor does
-/// libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxStoragePoolCreateXML(
     conn: esxConnectPtr,
@@ -136,8 +147,9 @@ pub unsafe extern "C" fn esxStoragePoolCreateXML(
 }
 
 /// libvirt's virStoragePoolDefineXML, which ESX cannot back (nor does
-/// libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxStoragePoolDefineXML(
     conn: esxConnectPtr,
@@ -155,8 +167,9 @@ pub unsafe extern "C" fn esxStoragePoolDefineXML(
 }
 
 /// libvirt's virStoragePoolDelete, which ESX cannot back (nor does libvirt's
-/// ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxStoragePoolDelete(pool: esxStoragePoolPtr, flags: c_uint) -> c_int {
     export!(esxStoragePoolDelete() {
@@ -169,8 +182,9 @@ pub unsafe extern "C" fn esxStoragePoolDelete(pool: esxStoragePoolPtr, flags: c_
 }
 
 /// libvirt's virStoragePoolDestroy, which ESX cannot back (nor does libvirt's
-/// ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxStoragePoolDestroy(pool: esxStoragePoolPtr) -> c_int {
     export!(esxStoragePoolDestroy() {
@@ -182,8 +196,10 @@ pub unsafe extern "C" fn esxStoragePoolDestroy(pool: esxStoragePoolPtr) -> c_int
 }
 
 /// libvirt's virStoragePoolLookupByTargetPath, which ESX cannot back (nor
-/// does libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// does libvirt's ESX driver): it makes libvirt's argument checks, then
+/// fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxStoragePoolLookupByTargetPath(
     conn: esxConnectPtr,
@@ -198,8 +214,9 @@ pub unsafe extern "C" fn esxStoragePoolLookupByTargetPath(
 }
 
 /// libvirt's virStoragePoolUndefine, which ESX cannot back (nor does
-/// libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxStoragePoolUndefine(pool: esxStoragePoolPtr) -> c_int {
     export!(esxStoragePoolUndefine() {
@@ -211,8 +228,9 @@ pub unsafe extern "C" fn esxStoragePoolUndefine(pool: esxStoragePoolPtr) -> c_in
 }
 
 /// libvirt's virStorageVolGetInfoFlags, which ESX cannot back (nor does
-/// libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxStorageVolGetInfoFlags(
     vol: esxStorageVolPtr,
@@ -230,8 +248,9 @@ pub unsafe extern "C" fn esxStorageVolGetInfoFlags(
 }
 
 /// libvirt's virStorageVolWipePattern, which ESX cannot back (nor does
-/// libvirt's ESX driver): after libvirt's argument checks it fails with
-/// ESX_ERR_NO_SUPPORT.
+/// libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
 #[no_mangle]
 pub unsafe extern "C" fn esxStorageVolWipePattern(
     vol: esxStorageVolPtr,
