@@ -283,7 +283,8 @@ def c_number(v):
 def gen_names_h(api, hand, pend):
     _, htypes, hvalues, hmacros, henums = hand
     sentinels = api.sentinels()
-    out = ["/* " + NOTICE + " */", "",
+    # The trailer follows the header's include guard: it has its own.
+    out = ["/* " + NOTICE + " */", "#ifndef ESX_DRIVER_NAMES_H", "#define ESX_DRIVER_NAMES_H", "",
            "/* libvirt's enums (values as libvirt's; the enum sentinels, _LAST, only",
            " * with ESX_ENUM_SENTINELS defined, as libvirt's with VIR_ENUM_SENTINELS) */"]
     late = []
@@ -340,6 +341,7 @@ def gen_names_h(api, hand, pend):
             out.append("#define %s %s" % (ren(name), ren_text(raw)))
         else:
             raise SystemExit("libvirt-api.py: no definition for macro %s" % name)
+    out += ["", "#endif /* ESX_DRIVER_NAMES_H */"]
     return "\n".join(out) + "\n"
 
 
