@@ -930,6 +930,7 @@ def stubtest(api):
  * libvirt resets them.
  *   stubs URI PASSWORD-FILE
  */
+#include <stdarg.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include "testlib.h"
@@ -939,6 +940,22 @@ static char out_buf[64];
 static int cases;
 
 static void dummy_cb(void) {}
+
+static void
+check_message(int code, const char *format, ...)
+{
+    char want[512];
+    va_list ap;
+    esxErrorPtr e = esxGetLastError();
+    va_start(ap, format);
+    vsnprintf(want, sizeof want, format, ap);
+    va_end(ap);
+    if (!e || e->code != code || !e->message || strcmp(e->message, want) != 0) {
+        fprintf(stderr, "FAIL: error %d '%s', expected %d '%s'\n", e ? e->code : 0,
+                e && e->message ? e->message : "", code, want);
+        failures++;
+    }
+}
 
 static void
 expect(const char *what, int failed, int code, const char *message)
@@ -955,6 +972,110 @@ expect(const char *what, int failed, int code, const char *message)
                 e && e->message ? e->message : "", code, message);
         failures++;
     }
+}
+
+
+/* Checks past the first ones, each with the argument that trips it. */
+static void
+particular_checks(esxConnectPtr conn, esxConnectPtr ro_conn, esxDomainPtr dom,
+                  esxStoragePoolPtr pool, esxStreamPtr ro_st)
+{
+    esxTypedParameter p[1];
+    unsigned char map[4] = {0};
+    esxDomainMemoryStatStruct stats[1];
+    int pipefd[2];
+    char pool_name[256], dom_name[256];
+
+    snprintf(pool_name, sizeof pool_name, "%s", esxStoragePoolGetName(pool));
+    snprintf(dom_name, sizeof dom_name, "%s", esxDomainGetName(dom));
+
+    /* The same connection for an object filter and a stream. */
+    CHECK(esxConnectStoragePoolEventRegisterAny(ro_conn, pool, 0,
+          ESX_STORAGE_POOL_EVENT_CALLBACK(dummy_cb), NULL, NULL) == -1);
+    check_message(ESX_ERR_INVALID_ARG, "invalid argument: storage pool '%s' in "
+                  "esxConnectStoragePoolEventRegisterAny must match connection", pool_name);
+    CHECK(esxDomainOpenConsole(dom, NULL, ro_st, 0) == -1);
+    check_message(ESX_ERR_INVALID_ARG, "invalid argument: stream must match connection of "
+                  "domain '%s'", dom_name);
+    /* Ranges, NULLs and flags. */
+    CHECK(esxConnectNetworkEventRegisterAny(conn, NULL, ESX_NETWORK_EVENT_ID_LIFECYCLE + 1,
+          ESX_NETWORK_EVENT_CALLBACK(dummy_cb), NULL, NULL) == -1);
+    check_message(ESX_ERR_INVALID_ARG, "invalid argument: eventID in "
+                  "esxConnectNetworkEventRegisterAny must be less than 1");
+    CHECK(esxConnectSecretEventRegisterAny(conn, NULL, 0, NULL, NULL, NULL) == -1);
+    check_message(ESX_ERR_INVALID_ARG, "invalid argument: cb in esxConnectSecretEventRegisterAny "
+                  "must not be NULL");
+    CHECK(esxNetworkLookupByUUIDString(conn, "not-a-uuid") == NULL);
+    check_message(ESX_ERR_INVALID_ARG, "invalid argument: uuidstr in "
+                  "esxNetworkLookupByUUIDString must be a valid UUID");
+    CHECK(esxNetworkLookupByUUIDString(conn, "00000000-0000-0000-0000-000000000001") == NULL);
+    check_message(ESX_ERR_NO_SUPPORT, "this function is not supported by the connection "
+                  "driver: esxNetworkLookupByUUID");
+    memset(p, 0, sizeof p);
+    strcpy(p[0].field, "weight");
+    p[0].type = ESX_TYPED_PARAM_STRING;
+    p[0].value.s = (char *)"1";
+    CHECK(esxDomainSetBlkioParameters(dom, p, 1, 0) == -1);
+    check_message(ESX_ERR_INVALID_ARG, "invalid argument: string parameter 'weight' unsupported");
+    memset(p[0].field, 'a', sizeof p[0].field);
+    p[0].type = ESX_TYPED_PARAM_INT;
+    CHECK(esxDomainSetBlkioParameters(dom, p, 1, 0) == -1);
+    CHECK(esxGetLastErrorCode() == ESX_ERR_INVALID_ARG &&
+          strstr(esxGetLastErrorMessage(), "too long") != NULL);
+    CHECK(esxDomainSetBlkioParameters(dom, p, -1, 0) == -1);
+    check_message(ESX_ERR_INVALID_ARG, "invalid argument: nparams in "
+                  "esxDomainSetBlkioParameters must be zero or greater");
+    CHECK(esxDomainGetCPUStats(dom, NULL, 0, -1, 2, 0) == -1);
+    check_message(ESX_ERR_INVALID_ARG, "invalid argument: ncpus must be 1 when start_cpu is -1");
+    CHECK(esxDomainGetVcpus(dom, (void *)scratch.c, 1, NULL, 4) == -1);
+    check_message(ESX_ERR_INVALID_ARG, "invalid argument: maplen in esxDomainGetVcpus must not "
+                  "be zero");
+    CHECK(esxDomainGetVcpuPinInfo(dom, 0x7fffffff, map, 2, 0) == -1);
+    check_message(ESX_ERR_OVERFLOW, "numerical overflow: input too large: 2147483647 * 2");
+    CHECK(esxDomainCreateWithFiles(dom, 1, pipefd, 0) == -1);
+    check_message(ESX_ERR_ARGUMENT_UNSUPPORTED, "argument unsupported: fd passing is not "
+                  "supported by this connection");
+    CHECK(pipe(pipefd) == 0);
+    CHECK(esxDomainOpenGraphics(dom, 0, pipefd[0], 0) == -1);
+    check_message(ESX_ERR_INVALID_ARG, "invalid argument: fd %d must be a socket", pipefd[0]);
+    close(pipefd[0]);
+    close(pipefd[1]);
+    CHECK(esxDomainSetMetadata(dom, ESX_DOMAIN_METADATA_TITLE, "two\nlines", NULL, NULL, 0) == -1);
+    check_message(ESX_ERR_INVALID_ARG, "invalid argument: metadata title can't contain newlines");
+    CHECK(esxDomainGetMetadata(dom, ESX_DOMAIN_METADATA_ELEMENT, NULL, 0) == NULL);
+    check_message(ESX_ERR_INVALID_ARG, "invalid argument: uri in esxDomainGetMetadata must not "
+                  "be NULL");
+    CHECK(esxDomainBlockRebase(dom, "sda", NULL, 0, ESX_DOMAIN_BLOCK_REBASE_SHALLOW) == -1);
+    check_message(ESX_ERR_INVALID_ARG, "invalid argument: use of flags requires a copy job");
+    CHECK(esxDomainCoreDumpWithFormat(dom, "/tmp/core", 0, ESX_DUMP_CRASH | ESX_DUMP_LIVE) == -1);
+    check_message(ESX_ERR_INVALID_ARG, "invalid argument: Flags 'ESX_DUMP_CRASH' and "
+                  "'ESX_DUMP_LIVE' are mutually exclusive");
+    CHECK(esxDomainCoreDumpWithFormat(dom, "/tmp/core", 99, 0) == -1);
+    check_message(ESX_ERR_INVALID_ARG, "invalid argument: dumpformat '99' is not supported");
+    CHECK(esxDomainMigrate(dom, conn, ESX_MIGRATE_NON_SHARED_SYNCHRONOUS_WRITES, NULL, NULL, 0)
+          == NULL);
+    check_message(ESX_ERR_INVALID_ARG, "invalid argument: Flag 'ESX_MIGRATE_NON_SHARED_DISK | "
+                  "ESX_MIGRATE_NON_SHARED_INC' is required by flag "
+                  "'ESX_MIGRATE_NON_SHARED_SYNCHRONOUS_WRITES'");
+    CHECK(esxDomainMigrate(dom, conn, ESX_MIGRATE_OFFLINE, NULL, NULL, 0) == NULL);
+    check_message(ESX_ERR_ARGUMENT_UNSUPPORTED, "argument unsupported: offline migration is not "
+                  "supported by the source host");
+    CHECK(esxDomainSendKey(dom, ESX_KEYCODE_SET_LINUX, 0, (unsigned int *)scratch.c, 17, 0) == -1);
+    check_message(ESX_ERR_INVALID_ARG, "invalid argument: nkeycodes must be <= 16");
+    CHECK(esxNodeGetCPUStats(conn, -2, NULL, (int *)scratch.c, 0) == -1);
+    check_message(ESX_ERR_INVALID_ARG, "invalid argument: cpuNum in esxNodeGetCPUStats only "
+                  "accepts -1 as a negative value");
+    CHECK(esxDomainBlockPeek(dom, "", 0, 0, NULL, 0) == -1);
+    check_message(ESX_ERR_INVALID_ARG, "invalid argument: string disk in esxDomainBlockPeek "
+                  "must not be empty");
+    /* No room for statistics: success, libvirt asks no driver. */
+    CHECK(esxDomainMemoryStats(dom, stats, 0, 0) == 0);
+    CHECK(esxDomainMemoryStats(dom, NULL, 1, 0) == 0);
+    /* A foreign pointer is an invalid handle, never read. */
+    CHECK(esxNetworkGetName((esxNetworkPtr)(void *)map) == NULL);
+    check_message(ESX_ERR_INVALID_NETWORK, "invalid network pointer in esxNetworkGetName");
+    CHECK(esxNetworkFree((esxNetworkPtr)(void *)map) == -1);
+    check_message(ESX_ERR_INVALID_NETWORK, "invalid network pointer in esxNetworkFree");
 }
 
 int
@@ -1003,6 +1124,7 @@ main(int argc, char **argv)
     sock = sv[0];
 """.replace("NOTICE", NOTICE)
     tail = r"""
+    particular_checks(conn, ro_conn, dom, pool, ro_st);
     close(sv[0]);
     close(sv[1]);
     esxStreamFree(st);

@@ -23,7 +23,10 @@ const API_XML: &str = "/usr/share/libvirt/api/libvirt-api.xml";
 fn tools() -> Option<(PathBuf, PathBuf)> {
     let python = require("python3", which("python3"))?;
     let cc = require("a C compiler", which("cc"))?;
-    require("libvirt-dev (libvirt-api.xml)", Some(PathBuf::from(API_XML)))?;
+    require(
+        "libvirt-dev (libvirt-api.xml)",
+        Some(PathBuf::from(API_XML)),
+    )?;
     Some((python, cc))
 }
 
@@ -56,7 +59,12 @@ fn pending(python: &Path) -> BTreeSet<String> {
 }
 
 fn renamed(name: &str) -> String {
-    for (old, new) in [("LIBVIR_", "LIBESX_"), ("VIR_", "ESX_"), ("_vir", "_esx"), ("vir", "esx")] {
+    for (old, new) in [
+        ("LIBVIR_", "LIBESX_"),
+        ("VIR_", "ESX_"),
+        ("_vir", "_esx"),
+        ("vir", "esx"),
+    ] {
         if let Some(rest) = name.strip_prefix(old) {
             return format!("{new}{rest}");
         }
@@ -88,7 +96,11 @@ struct Findings {
 
 fn run_probe(python: &Path, cc: &Path, dir: &Path) -> Findings {
     let out = script(python, &["probe", dir.to_str().unwrap()]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let map = std::fs::read_to_string(dir.join("probe.map")).unwrap();
     let mut at_line = BTreeMap::new();
     let mut kinds = BTreeMap::new();
@@ -99,7 +111,12 @@ fn run_probe(python: &Path, cc: &Path, dir: &Path) -> Findings {
         kinds.insert(name.to_string(), kind.to_string());
     }
     let cc_out = Command::new(cc)
-        .args(["-std=c11", "-fsyntax-only", "-fmax-errors=0", "-fno-diagnostics-show-caret"])
+        .args([
+            "-std=c11",
+            "-fsyntax-only",
+            "-fmax-errors=0",
+            "-fno-diagnostics-show-caret",
+        ])
         .arg(format!("-I{}", repo_dir().join("include").display()))
         .args(libvirt_cflags())
         .arg(dir.join("probe.c"))
@@ -220,8 +237,15 @@ fn probe_builds_pedantic_and_macros_behave_as_libvirts() {
         return;
     };
     let tmp = TempDir::new("names-run");
-    let out = script(&python, &["probe", tmp.0.to_str().unwrap(), "--skip-missing"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = script(
+        &python,
+        &["probe", tmp.0.to_str().unwrap(), "--skip-missing"],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let exe = tmp.0.join("probe");
     let cc_out = Command::new(cc)
         .args(["-std=c11", "-Wall", "-Wextra", "-Werror", "-pedantic", "-o"])
@@ -288,12 +312,7 @@ fn refusing_exports(with_valgrind: bool) {
         return;
     };
     let lib_dir = common::target_dir();
-    if require(
-        "libesx_driver.so",
-        Some(lib_dir.join("libesx_driver.so")),
-    )
-    .is_none()
-    {
+    if require("libesx_driver.so", Some(lib_dir.join("libesx_driver.so"))).is_none() {
         return;
     }
     let tmp = TempDir::new("names-stubs");
@@ -304,7 +323,11 @@ fn refusing_exports(with_valgrind: bool) {
     )
     .unwrap();
     let out = script(&python, &["stubtest", tmp.0.to_str().unwrap()]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let exe = tmp.0.join("stubs");
     let cc_out = Command::new(cc)
         .args([

@@ -11,8 +11,8 @@ use std::process::Command;
 use common::{repo_dir, Esxsh, Sim, PASSWORD};
 use esx_driver::driver::config::{ParamValue, TypedParam};
 use esx_driver::driver::flags::esxConnectGetAllDomainStatsFlags::*;
-use esx_driver::driver::flags::ESX_CONNECT_GET_ALL_DOMAINS_STATS_ENFORCE_STATS;
 use esx_driver::driver::flags::esxDomainStatsTypes::*;
+use esx_driver::driver::flags::ESX_CONNECT_GET_ALL_DOMAINS_STATS_ENFORCE_STATS;
 use esx_driver::error::Code;
 
 fn value(params: &[TypedParam], name: &str) -> Option<u64> {

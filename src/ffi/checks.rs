@@ -15,9 +15,9 @@
 use std::os::raw::{c_char, c_int, c_uint, c_void};
 
 use super::handles::{
-    self, esxConnect, esxDomain, esxDomainCheckpoint, esxDomainSnapshot, esxInterface,
-    esxNWFilter, esxNWFilterBinding, esxNetwork, esxNetworkPort, esxNodeDevice, esxSecret,
-    esxStoragePool, esxStorageVol, esxStream, Handle, Held,
+    self, esxConnect, esxDomain, esxDomainCheckpoint, esxDomainSnapshot, esxInterface, esxNWFilter,
+    esxNWFilterBinding, esxNetwork, esxNetworkPort, esxNodeDevice, esxSecret, esxStoragePool,
+    esxStorageVol, esxStream, Handle, Held,
 };
 use super::types::{esxTypedParameter, esxTypedParameterType};
 use crate::error::{Code, Error};
@@ -28,34 +28,43 @@ pub type Result<T> = std::result::Result<T, Error>;
 /// read-only and same-connection checks.
 pub trait OnConnection {
     fn connection(&self) -> &esxConnect;
+
+    /// How libvirt names the object in an argument error (its name).
+    fn label(&self) -> String {
+        String::new()
+    }
 }
 
 macro_rules! on_connection {
-    ($($ty:ident => |$s:ident| $e:expr),* $(,)?) => {
+    ($($ty:ident => |$s:ident| $e:expr $(, label $l:expr)?);* $(;)?) => {
         $(impl OnConnection for $ty {
             fn connection(&self) -> &esxConnect {
                 let $s = self;
                 $e
             }
+            $(fn label(&self) -> String {
+                let $s = self;
+                $l
+            })?
         })*
     };
 }
 
 on_connection! {
-    esxConnect => |c| c,
-    esxDomain => |d| &d.conn,
-    esxDomainSnapshot => |s| &s.domain.conn,
-    esxStoragePool => |p| &p.conn,
-    esxStorageVol => |v| &v.conn,
-    esxStream => |s| &s.conn,
-    esxNetwork => |n| &n.conn,
-    esxInterface => |i| &i.conn,
-    esxSecret => |s| &s.conn,
-    esxNodeDevice => |d| &d.conn,
-    esxNWFilter => |f| &f.conn,
-    esxNWFilterBinding => |b| &b.conn,
-    esxDomainCheckpoint => |c| &c.domain.conn,
-    esxNetworkPort => |p| &p.network.conn,
+    esxConnect => |c| c;
+    esxDomain => |d| &d.conn;
+    esxDomainSnapshot => |s| &s.domain.conn;
+    esxStoragePool => |p| &p.conn, label p.name.to_string_lossy().into_owned();
+    esxStorageVol => |v| &v.conn;
+    esxStream => |s| &s.conn;
+    esxNetwork => |n| &n.conn;
+    esxInterface => |i| &i.conn;
+    esxSecret => |s| &s.conn;
+    esxNodeDevice => |d| &d.conn;
+    esxNWFilter => |f| &f.conn;
+    esxNWFilterBinding => |b| &b.conn;
+    esxDomainCheckpoint => |c| &c.domain.conn;
+    esxNetworkPort => |p| &p.network.conn;
 }
 
 /// What a NULL check applies to: data pointers and callbacks.
@@ -110,7 +119,8 @@ pub fn optional_handle<T: Handle + OnConnection>(
     let h = handles::get(p, f)?;
     if !std::ptr::eq(h.connection(), conn) {
         return Err(invalid_arg(format!(
-            "{what} in {f} must match connection"
+            "{what} '{}' in {f} must match connection",
+            h.label()
         )));
     }
     Ok(())
@@ -156,7 +166,9 @@ pub fn non_empty(p: *const c_char, arg: &str, f: &str) -> Result<()> {
     non_null(p, arg, f)?;
     // SAFETY: non-NULL, and a NUL-terminated string by the contract.
     if unsafe { *p } == 0 {
-        return Err(invalid_arg(format!("string {arg} in {f} must not be empty")));
+        return Err(invalid_arg(format!(
+            "string {arg} in {f} must not be empty"
+        )));
     }
     Ok(())
 }
@@ -180,7 +192,9 @@ pub fn non_negative(v: i64, arg: &str, f: &str) -> Result<()> {
 /// virCheckPositiveArgGoto.
 pub fn positive(v: i64, arg: &str, f: &str) -> Result<()> {
     if v <= 0 {
-        return Err(invalid_arg(format!("{arg} in {f} must be greater than zero")));
+        return Err(invalid_arg(format!(
+            "{arg} in {f} must be greater than zero"
+        )));
     }
     Ok(())
 }
@@ -386,7 +400,9 @@ pub fn typed_params(params: *const esxTypedParameter, n: c_int) -> Result<()> {
             )));
         }
         if p.r#type == esxTypedParameterType::ESX_TYPED_PARAM_STRING as c_int {
-            return Err(invalid_arg(format!("string parameter '{name}' unsupported")));
+            return Err(invalid_arg(format!(
+                "string parameter '{name}' unsupported"
+            )));
         }
     }
     Ok(())

@@ -8,7 +8,9 @@
 use std::os::raw::c_void;
 
 use super::export::export;
-use super::generated::types::{esxDomainFSInfoPtr, esxDomainIOThreadInfoPtr, esxNetworkDHCPLeasePtr};
+use super::generated::types::{
+    esxDomainFSInfoPtr, esxDomainIOThreadInfoPtr, esxNetworkDHCPLeasePtr,
+};
 
 /// free() for what C allocated (NULL is a no-op).
 fn free<T>(p: *mut T) {

@@ -15,7 +15,7 @@
 
 pub mod auth;
 pub mod boundary;
-pub mod checks;
+pub(crate) mod checks;
 pub mod config;
 pub mod connect;
 pub mod domain;
