@@ -269,8 +269,8 @@ fn probe_builds_pedantic_and_macros_behave_as_libvirts() {
 }
 
 /// The header alone, as a user includes it, builds without a warning under
-/// -Wall -Wextra -pedantic, in C11 and C99 (libvirt's enumerators past
-/// INT_MAX are constants here).
+/// -Wall -Wextra -pedantic, in C99, C11 and C++17 (libvirt's enumerators
+/// past INT_MAX are constants here).
 #[test]
 fn header_is_pedantic_clean() {
     let Some(cc) = require("a C compiler", which("cc")) else {
@@ -299,6 +299,37 @@ fn header_is_pedantic_clean() {
         );
         assert!(Command::new(tmp.0.join("use")).status().unwrap().success());
     }
+    // And in C++, where the header is wrapped in extern "C".
+    let Some(cxx) = require("a C++ compiler", which("c++")) else {
+        return;
+    };
+    let src = tmp.0.join("use.cc");
+    std::fs::write(
+        &src,
+        "#include <esx_driver.h>\n\
+         int main() { return ESX_DOMAIN_RUNNING - 1 + int(ESX_CONNECT_LIST_NODE_DEVICES_ACTIVE >> 31) - 1; }\n",
+    )
+    .unwrap();
+    let out = Command::new(cxx)
+        .args([
+            "-std=c++17",
+            "-Wall",
+            "-Wextra",
+            "-Werror",
+            "-pedantic",
+            "-c",
+            "-o",
+        ])
+        .arg(tmp.0.join("use.o"))
+        .arg(format!("-I{}", repo_dir().join("include").display()))
+        .arg(&src)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "C++: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 /// Every export that only refuses, called from C against esx-sim (a

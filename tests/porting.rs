@@ -22,7 +22,9 @@ use esx_driver::driver::config::ParamValue;
 fn sed_command() -> String {
     let doc = std::fs::read_to_string(repo_dir().join("docs/porting.md")).unwrap();
     let marker = "<!-- tests/porting.rs runs the next block";
-    let after = &doc[doc.find(marker).expect("the marked block in docs/porting.md")..];
+    let after = &doc[doc
+        .find(marker)
+        .expect("the marked block in docs/porting.md")..];
     let start = after.find("```sh\n").expect("a sh block") + "```sh\n".len();
     let end = after[start..].find("```").unwrap();
     after[start..start + end].to_string()
@@ -78,18 +80,12 @@ fn build() -> Option<Built> {
     let cc = require("a C compiler", which("cc"))?;
     let python = require("python3", which("python3"))?;
     let lib_dir = target_dir();
-    require(
-        "libesx_driver.so",
-        Some(lib_dir.join("libesx_driver.so")),
-    )?;
+    require("libesx_driver.so", Some(lib_dir.join("libesx_driver.so")))?;
     let has_libvirt = Command::new("pkg-config")
         .args(["--exists", "libvirt"])
         .status()
         .is_ok_and(|s| s.success());
-    require(
-        "libvirt-dev",
-        has_libvirt.then(|| PathBuf::from("/")),
-    )?;
+    require("libvirt-dev", has_libvirt.then(|| PathBuf::from("/")))?;
     let tmp = TempDir::new("porting");
     let src = repo_dir().join("tests/porting/inventory.c");
     let flags = ["-std=c11", "-g", "-Wall", "-Wextra", "-pedantic", "-Werror"];
@@ -201,8 +197,7 @@ fn run(with_valgrind: bool) {
     let pending = |name: &str| b.pending.iter().any(|p| p == name);
 
     assert!(
-        stdout.starts_with("connected to ESX ")
-            && stdout.contains("(library 1000, API 9000000)"),
+        stdout.starts_with("connected to ESX ") && stdout.contains("(library 1000, API 9000000)"),
         "{stdout}"
     );
     // The XML's length as the library gives it to a Rust caller.
