@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * abi_check.c: compiles esx_driver.h together with libvirt's public headers
  * and asserts, at compile time, that every shared enum value, struct size
@@ -22,7 +23,7 @@
     _Static_assert(offsetof(esx##t, f) == offsetof(vir##t, f), #t "." #f " offset"); \
     _Static_assert(sizeof(((esx##t *)0)->f) == sizeof(((vir##t *)0)->f), #t "." #f " size")
 
-/* Sizes DESIGN.md section 2 names for x86-64. */
+/* Sizes docs/design.md section 2 names for x86-64. */
 _Static_assert(sizeof(esxDomainInfo) == 40, "esxDomainInfo");
 _Static_assert(sizeof(esxNodeInfo) == 64, "esxNodeInfo");
 _Static_assert(sizeof(esxTypedParameter) == 96, "esxTypedParameter");

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * Snapshot commands, with virsh's syntax and output (tools/virsh-snapshot.c
  * describes it): the listing's columns, its name order and tree, the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * Pool and volume commands: virsh's syntax and output formats
  * (tools/virsh-pool.c and virsh-volume.c describe them), over the storage

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * harness.c: the C test harness. It drives the library through its ABI
  * only; tests/c_programs.rs starts esx-sim, prepares each scenario through
@@ -1260,6 +1261,22 @@ scenario_events(const char *uri)
     one.self_deregister = 1;
     CHECK(all.id > 0 && one.id > 0 && all.id != one.id);
     CHECK(esxConnectDomainEventRegister(conn, on_lifecycle, &legacy, on_events_freed) == 0);
+    /* libvirt's rules: one legacy registration per callback, and a domain
+     * of this connection only. */
+    CHECK(esxConnectDomainEventRegister(conn, on_lifecycle, &legacy, NULL) == -1);
+    CHECK_ERROR(ESX_ERR_INVALID_ARG, "event callback already tracked");
+    {
+        esxConnectPtr other = connect_to(uri, 0);
+        esxDomainPtr theirs = other ? esxDomainLookupByName(other, "debian-02") : NULL;
+        CHECK(theirs != NULL);
+        CHECK(esxConnectDomainEventRegisterAny(conn, theirs, ESX_DOMAIN_EVENT_ID_LIFECYCLE,
+                                               ESX_DOMAIN_EVENT_CALLBACK(on_lifecycle), NULL, NULL) == -1);
+        CHECK_ERROR(ESX_ERR_INVALID_ARG, "domain 'debian-02' must match connection");
+        if (theirs)
+            esxDomainFree(theirs);
+        if (other)
+            CHECK(esxConnectClose(other) == 0);
+    }
     CHECK(esxConnectDomainEventRegisterAny(conn, NULL, 9999, ESX_DOMAIN_EVENT_CALLBACK(on_lifecycle), NULL, NULL) == -1);
     CHECK_ERROR(ESX_ERR_INVALID_ARG, "event ID");
     CHECK(esxConnectDomainEventRegisterAny(conn, NULL, ESX_DOMAIN_EVENT_ID_LIFECYCLE, NULL, NULL, NULL) == -1);
@@ -1424,6 +1441,81 @@ scenario_stream_abort(const char *uri, const char *path, size_t stall)
         esxConnectClose(conn);
 }
 
+/* Scenarios the test drives step by step: at each step the harness says
+ * where it is on stdout and waits for a line on stdin, while the test
+ * looks at (and changes) the simulator. */
+static void
+step(const char *where)
+{
+    char line[64];
+
+    printf("%s\n", where);
+    fflush(stdout);
+    if (!fgets(line, sizeof line, stdin)) {
+        fprintf(stderr, "FAIL: the test went away at step %s\n", where);
+        failures++;
+    }
+}
+
+static int
+on_count(esxConnectPtr conn, esxDomainPtr dom, int event, int detail, void *opaque)
+{
+    (void)conn;
+    (void)dom;
+    (void)event;
+    (void)detail;
+    (*(int *)opaque)++;
+    return 0;
+}
+
+/* A registration's end stops its watcher (its wait on the host is
+ * cancelled); closing a connection with callbacks leaves no session on the
+ * host and never logs in again, even when the host ignores the cancel. */
+static void
+scenario_events_close(const char *uri)
+{
+    esxConnectPtr conn = connect_to(uri, 0);
+    int calls = 0, id;
+
+    CHECK(conn != NULL);
+    if (!conn)
+        return;
+    CHECK(esxEventRegisterDefaultImpl() == 0);
+    id = esxConnectDomainEventRegisterAny(conn, NULL, ESX_DOMAIN_EVENT_ID_LIFECYCLE,
+                                          ESX_DOMAIN_EVENT_CALLBACK(on_count), &calls, NULL);
+    CHECK(id > 0);
+    step("registered");
+    CHECK(esxConnectDomainEventDeregisterAny(conn, id) == 0);
+    step("deregistered");
+    id = esxConnectDomainEventRegisterAny(conn, NULL, ESX_DOMAIN_EVENT_ID_LIFECYCLE,
+                                          ESX_DOMAIN_EVENT_CALLBACK(on_count), &calls, NULL);
+    CHECK(id > 0);
+    step("registered again");
+    CHECK(esxConnectClose(conn) == 0);
+    CHECK(calls == 0);
+}
+
+/* With the event queue full (ESX_DRIVER_EVENT_QUEUE=5 in the environment)
+ * the oldest events are dropped; the loop then delivers the newest 5. */
+static void
+scenario_events_overflow(const char *uri)
+{
+    esxConnectPtr conn = connect_to(uri, 0);
+    int calls = 0;
+
+    CHECK(conn != NULL);
+    if (!conn)
+        return;
+    CHECK(esxEventRegisterDefaultImpl() == 0);
+    CHECK(esxConnectDomainEventRegisterAny(conn, NULL, ESX_DOMAIN_EVENT_ID_LIFECYCLE,
+                                           ESX_DOMAIN_EVENT_CALLBACK(on_count), &calls, NULL) > 0);
+    step("registered");
+    CHECK(esxEventRunDefaultImplTimeout(0) == 5);
+    CHECK(calls == 5);
+    CHECK(esxEventRunDefaultImplTimeout(0) == 0);
+    CHECK(esxConnectClose(conn) == 0);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1452,6 +1544,10 @@ main(int argc, char **argv)
         scenario_config(argv[2]);
     else if (strcmp(argv[1], "events") == 0)
         scenario_events(argv[2]);
+    else if (strcmp(argv[1], "events-close") == 0)
+        scenario_events_close(argv[2]);
+    else if (strcmp(argv[1], "events-overflow") == 0)
+        scenario_events_overflow(argv[2]);
     else if (strcmp(argv[1], "stats") == 0)
         scenario_stats(argv[2]);
     else if (strcmp(argv[1], "question-api") == 0)

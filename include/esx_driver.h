@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * esx_driver.h: the C API of esx-driver, a libvirt-style driver for VMware
  * ESX and vCenter. A libvirt program ports to it by replacing vir with esx

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Writes, from the public header, the list of every driver table and its
 # fields for the C harness (which checks each field against the export of
 # the same name): TABLE(type, getter), FIELD(name)..., END_TABLE per table,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! The C programs built by `make` (ffi-examples/harness.c, esxsh.c), run
 //! against esx-sim, and again under valgrind.
 
@@ -141,6 +142,183 @@ fn harness_events() {
 #[test]
 fn harness_events_under_valgrind() {
     harness_with("events", true, "", |_| vec![]);
+}
+
+/// Runs a stepped harness scenario against `sim`: at each step the
+/// harness names on stdout, `at_step` looks at and changes the simulator,
+/// then the harness goes on. Returns the harness's stderr.
+fn stepped(
+    scenario: &str,
+    with_valgrind: bool,
+    sim: &Sim,
+    env: &[(&str, &str)],
+    mut at_step: impl FnMut(&str),
+) -> Option<String> {
+    use std::io::{BufRead, BufReader, Read, Write};
+    use std::process::Stdio;
+    let h = program("harness")?;
+    let tmp = TempDir::new("harness");
+    let pw = password_file(&tmp.0);
+    let mut cmd = if with_valgrind {
+        common::under_valgrind(&h)?
+    } else {
+        Command::new(&h)
+    };
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd
+        .env_remove("LD_LIBRARY_PATH")
+        .arg(scenario)
+        .arg(sim.uri(""))
+        .arg(&pw)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run the harness");
+    let mut stderr = child.stderr.take().expect("stderr");
+    let errors = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = stderr.read_to_string(&mut text);
+        text
+    });
+    let mut stdin = child.stdin.take().expect("stdin");
+    let mut out = Vec::new();
+    for line in BufReader::new(child.stdout.take().expect("stdout")).lines() {
+        let line = line.expect("read the harness");
+        if line.starts_with("ok ") {
+            out.push(line);
+            continue;
+        }
+        at_step(&line);
+        out.push(line);
+        writeln!(stdin, "go").expect("write to the harness");
+    }
+    let status = child.wait().expect("wait for the harness");
+    let errors = errors.join().expect("stderr");
+    assert!(
+        status.success(),
+        "harness {scenario} (valgrind: {with_valgrind}): {status}\nstdout:\n{}\nstderr:\n{errors}",
+        out.join("\n")
+    );
+    Some(errors)
+}
+
+/// Polls the simulator (up to 60 s: valgrind is slow) until `f` holds.
+fn until(what: &str, f: impl Fn() -> bool) {
+    let start = std::time::Instant::now();
+    while !f() {
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(60),
+            "never: {what}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+/// Through the C ABI: an idle watcher sends no request while it waits (its
+/// wait asks for a minute); a deregistration cancels the wait on the host;
+/// a close with callbacks, on a host that ignores the cancel, never logs in
+/// again (the wait in flight fails NotAuthenticated after the Logout) and
+/// leaves no session.
+fn events_close(with_valgrind: bool) {
+    let sim = Sim::with_args(&["--task-ms", "100"]);
+    let waits = || sim.sim.waits();
+    let errors = stepped(
+        "events-close",
+        with_valgrind,
+        &sim,
+        &[],
+        |step| match step {
+            "registered" => {
+                until("the watcher waits", || waits().0 == 1);
+                assert_eq!(waits().2, 60, "maxWaitSeconds");
+                let before = sim.count("WaitForUpdatesEx");
+                // A window of time: the old watcher asked every second.
+                std::thread::sleep(std::time::Duration::from_millis(2500));
+                assert_eq!(sim.count("WaitForUpdatesEx"), before, "idle: no request");
+            }
+            "deregistered" => {
+                until("the wait ended", || waits().0 == 0);
+                assert_eq!(waits().1, 1, "the wait was cancelled, not left to run out");
+            }
+            "registered again" => {
+                until("the watcher waits", || waits().0 == 1);
+                sim.sim
+                    .inject("CancelWaitForUpdates", esx_sim::FaultKind::Empty, 1000);
+            }
+            other => panic!("unexpected step {other}"),
+        },
+    );
+    if errors.is_none() {
+        return;
+    }
+    assert_eq!(sim.count("Login"), 1, "{:?}", sim.stats());
+    let s = sim.sessions();
+    assert_eq!((s["sessions"], s["filters"]), (0, 0), "{s:?}");
+}
+
+#[test]
+fn harness_events_close() {
+    events_close(false);
+}
+
+#[test]
+fn harness_events_close_under_valgrind() {
+    events_close(true);
+}
+
+/// With the event queue full, the oldest events are dropped, and the log
+/// says so once when the drops start and once with their number when the
+/// loop runs (not once per event).
+fn events_overflow(with_valgrind: bool) {
+    let sim = Sim::with_args(&["--task-ms", "100", "--vms", "30"]);
+    let off: Vec<String> = (1..=30)
+        .filter(|i| i % 3 != 1)
+        .map(|i| format!("vm-{i:04}"))
+        .collect();
+    let off: Vec<&str> = off.iter().map(String::as_str).collect();
+    let errors = stepped(
+        "events-overflow",
+        with_valgrind,
+        &sim,
+        &[("ESX_DRIVER_EVENT_QUEUE", "5")],
+        |step| {
+            assert_eq!(step, "registered");
+            until("the watcher waits", || sim.sim.waits().0 == 1);
+            let before = sim.count("WaitForUpdatesEx");
+            // 20 VMs start in one change: one update, 20 events.
+            sim.sim.set_power_many(&off, esx_sim::Power::On).unwrap();
+            // The watcher queued them before it asked again.
+            until("the next wait", || {
+                sim.count("WaitForUpdatesEx") > before && sim.sim.waits().0 == 1
+            });
+        },
+    );
+    let Some(errors) = errors else {
+        return;
+    };
+    let lines: Vec<&str> = errors
+        .lines()
+        .filter(|l| l.contains("domain events"))
+        .collect();
+    assert_eq!(lines.len(), 2, "{errors}");
+    assert!(
+        lines[0].contains("dropping the oldest until it runs"),
+        "{errors}"
+    );
+    assert!(lines[1].contains("15 events were dropped"), "{errors}");
+}
+
+#[test]
+fn harness_events_overflow() {
+    events_overflow(false);
+}
+
+#[test]
+fn harness_events_overflow_under_valgrind() {
+    events_overflow(true);
 }
 
 #[test]

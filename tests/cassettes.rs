@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! The SOAP reader against real traffic: every response body recorded in
 //! the pyvmomi cassettes and the VI captures (vCenter 5.0-8.0.3, ESXi 6.0)
 //! parses, and the values that matter come out right.

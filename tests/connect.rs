@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! Connecting, node information, listing and lookup against esx-sim, with
 //! the round trips each costs.
 

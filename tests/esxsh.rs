@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! esxsh as an operator meets it: its command table (parsing, help, the
 //! manual page, completion), refusals before anything reaches the host,
 //! virsh's global options, the interactive shell, progress on a terminal,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! Domain events (issue 14): the watcher a connection starts follows every
 //! VM through one property filter; changes made by anyone (esx-sim's
 //! control, pyvmomi, this driver) arrive as libvirt's lifecycle and reboot
@@ -19,14 +20,28 @@ fn watch(
 ) -> (esx_driver::driver::events::Watcher, Receiver<DomainEvent>) {
     let (tx, rx) = channel();
     let tx = std::sync::Mutex::new(tx);
+    // The inventory is read before watch_domains returns: from then on
+    // every change is reported.
     let w = c
         .watch_domains(Arc::new(move |e| {
             let _ = tx.lock().unwrap().send(e);
         }))
         .unwrap();
-    // Let the first (unreported) inventory arrive.
-    std::thread::sleep(Duration::from_millis(300));
     (w, rx)
+}
+
+/// Waits (polling the simulator, up to 30 s) until `f` holds.
+fn until(what: &str, f: impl Fn() -> bool) {
+    let start = Instant::now();
+    while !f() {
+        assert!(start.elapsed() < Duration::from_secs(30), "never: {what}");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// Waits until the watcher's WaitForUpdatesEx is waiting on the host.
+fn waiting(sim: &Sim) {
+    until("a wait in progress", || sim.sim.waits().0 == 1);
 }
 
 /// Waits until a watcher (in another process) has read the inventory and
@@ -63,6 +78,7 @@ fn power_changes_by_anyone_are_events() {
         rx.try_recv().is_err(),
         "the first inventory is not reported"
     );
+
     sim.sim.set_power("debian-02", Power::On).unwrap();
     assert_eq!(lifecycle(&next(&rx)), ("debian-02".into(), kind::STARTED));
     sim.sim.set_power("debian-02", Power::Suspended).unwrap();
@@ -331,4 +347,232 @@ fn define_and_undefine_are_events() {
     assert_eq!(lifecycle(&next(&rx)), ("evented".into(), kind::DEFINED));
     c.domains().domain_undefine_flags(&d, 0).unwrap();
     assert_eq!(lifecycle(&next(&rx)), ("evented".into(), kind::UNDEFINED));
+}
+
+/// Collects events until `stop` says the one waited for came; returns all.
+fn events_until(
+    rx: &Receiver<DomainEvent>,
+    stop: impl Fn(&DomainEvent) -> bool,
+) -> Vec<DomainEvent> {
+    let mut got = Vec::new();
+    loop {
+        let e = next(rx);
+        let done = stop(&e);
+        got.push(e);
+        if done {
+            return got;
+        }
+    }
+}
+
+fn is(e: &DomainEvent, name: &str, event: i32) -> bool {
+    matches!(e, DomainEvent::Lifecycle { dom, event: k, .. } if dom.name == name && *k == event)
+}
+
+/// A host may send any update in parts (UpdateSet.truncated, the rest on
+/// the next call): the inventory is compared only once complete, so a
+/// resynchronisation over a split inventory invents nothing, and changes
+/// split over parts arrive once each.
+#[test]
+fn a_truncated_inventory_gives_no_spurious_event() {
+    let sim = Sim::with_args(&["--task-ms", "5"]);
+    sim.sim.set_update_max_objects(1);
+    let c = sim.connect("");
+    let (_w, rx) = watch(&c);
+    let parts = sim.count("WaitForUpdatesEx");
+    // A resynchronisation: the new filter's inventory comes in parts too.
+    sim.sim.expire_sessions();
+    sim.sim.set_power("debian-02", Power::On).unwrap();
+    let got = events_until(&rx, |e| is(e, "debian-02", kind::STARTED));
+    assert_eq!(got.len(), 1, "nothing but the change: {got:?}");
+    assert!(parts >= 5, "the inventory of 5 VMs came in parts of one");
+    // Three changes at once, sent in three parts: each arrives once.
+    let before = sim.count("WaitForUpdatesEx");
+    sim.sim
+        .set_power_many(&["copied-05", "serial-04", "win2019-03"], Power::On)
+        .unwrap();
+    let mut got: Vec<(String, i32)> = (0..3).map(|_| lifecycle(&next(&rx))).collect();
+    got.sort();
+    assert_eq!(
+        got,
+        [
+            ("copied-05".to_string(), kind::STARTED),
+            ("serial-04".to_string(), kind::STARTED),
+            ("win2019-03".to_string(), kind::RESUMED),
+        ]
+    );
+    // The first part answered the wait in progress; two more calls.
+    assert!(sim.count("WaitForUpdatesEx") >= before + 2, "three parts");
+    sim.sim.set_power("alpine-01", Power::Off).unwrap();
+    assert_eq!(lifecycle(&next(&rx)), ("alpine-01".into(), kind::STOPPED));
+}
+
+/// A property the host cannot read (missingSet) is unknown: no event comes
+/// from it (not UNDEFINED, as if the VM had gone), and when it can be read
+/// again the value is compared with the last one read.
+#[test]
+fn an_unreadable_property_gives_no_event() {
+    let sim = Sim::with_args(&["--task-ms", "5"]);
+    let c = sim.connect("");
+    let (_w, rx) = watch(&c);
+    sim.sim
+        .set_unreadable("debian-02", &["runtime.powerState"])
+        .unwrap();
+    sim.sim.set_power("debian-02", Power::On).unwrap();
+    // A resynchronisation while it cannot be read.
+    sim.sim.expire_sessions();
+    sim.sim.set_power("copied-05", Power::On).unwrap();
+    let got = events_until(&rx, |e| is(e, "copied-05", kind::STARTED));
+    assert_eq!(
+        got.len(),
+        1,
+        "nothing from the unreadable property: {got:?}"
+    );
+    // Readable again: it was off when last read, it is on now.
+    sim.sim.set_unreadable("debian-02", &[]).unwrap();
+    assert_eq!(lifecycle(&next(&rx)), ("debian-02".into(), kind::STARTED));
+    // Unreadable and readable again with the same value: nothing.
+    sim.sim
+        .set_unreadable("debian-02", &["runtime.powerState"])
+        .unwrap();
+    sim.sim.set_unreadable("debian-02", &[]).unwrap();
+    sim.sim.set_power("alpine-01", Power::Off).unwrap();
+    assert_eq!(lifecycle(&next(&rx)), ("alpine-01".into(), kind::STOPPED));
+}
+
+/// A host that answers "no change" at once, whatever maxWaitSeconds
+/// asked, is asked again after a growing pause (50 ms doubling to 2 s),
+/// not in a loop; a change still arrives.
+#[test]
+fn a_host_answering_at_once_is_not_asked_in_a_loop() {
+    let sim = Sim::with_args(&["--task-ms", "5"]);
+    let c = sim.connect("");
+    let (_w, rx) = watch(&c);
+    waiting(&sim);
+    sim.sim.set_waits_at_once(true);
+    let before = sim.count("WaitForUpdatesEx");
+    let start = Instant::now();
+    // A window of time is what a rate needs; the bound is generous (the
+    // pauses allow about 8 requests in 3 s; without them it was thousands).
+    std::thread::sleep(Duration::from_secs(3));
+    let asked = sim.count("WaitForUpdatesEx") - before;
+    let secs = start.elapsed().as_secs_f64();
+    assert!(
+        (asked as f64) <= 10.0 + 5.0 * secs,
+        "{asked} requests in {secs:.1} s"
+    );
+    sim.sim.set_power("debian-02", Power::On).unwrap();
+    assert_eq!(lifecycle(&next(&rx)), ("debian-02".into(), kind::STARTED));
+}
+
+/// An idle watcher asks the host to wait a minute (one request a minute
+/// when nothing changes); a change still arrives at once, and a stop
+/// cancels the wait on the host instead of waiting for it.
+#[test]
+fn an_idle_watcher_waits_long_and_stops_at_once() {
+    let sim = Sim::with_args(&["--task-ms", "5"]);
+    let c = sim.connect("");
+    let (w, rx) = watch(&c);
+    waiting(&sim);
+    assert_eq!(sim.sim.waits().2, 60, "maxWaitSeconds");
+    let before = sim.count("WaitForUpdatesEx");
+    // Idle for a while (a window: the old watcher asked every second).
+    std::thread::sleep(Duration::from_millis(2500));
+    assert_eq!(
+        sim.count("WaitForUpdatesEx"),
+        before,
+        "no request while idle"
+    );
+    assert_eq!(sim.sim.waits().0, 1, "the wait goes on");
+    // A change ends the wait: the event does not wait for the minute.
+    sim.sim.set_power("debian-02", Power::On).unwrap();
+    assert_eq!(lifecycle(&next(&rx)), ("debian-02".into(), kind::STARTED));
+    waiting(&sim);
+    assert!(w.stop(), "the wait in progress ended when asked");
+    let (waits, canceled, _) = sim.sim.waits();
+    assert_eq!(
+        (waits, canceled),
+        (0, 1),
+        "the wait was cancelled on the host"
+    );
+    assert_eq!(sim.count("CancelWaitForUpdates"), 1);
+    let s = sim.sessions();
+    assert_eq!((s["filters"], s["sessions"]), (0, 1), "{s:?}");
+    // Nothing after the stop.
+    sim.sim.set_power("debian-02", Power::Off).unwrap();
+    assert!(rx.recv_timeout(Duration::from_millis(300)).is_err());
+}
+
+/// Closing a connection whose watcher waits: the wait in flight fails
+/// NotAuthenticated after the Logout, and that never logs in again (once,
+/// with the password already wiped, it did). Here the host ignores the
+/// cancel, so the wait is still in flight at the Logout.
+#[test]
+fn closing_with_a_watcher_never_logs_in_again() {
+    let sim = Sim::with_args(&["--task-ms", "5"]);
+    let c = sim.connect("");
+    let (w, _rx) = watch(&c);
+    waiting(&sim);
+    sim.sim
+        .inject("CancelWaitForUpdates", FaultKind::Empty, 1000);
+    c.connect_close();
+    w.stop();
+    assert_eq!(sim.count("Login"), 1, "{:?}", sim.stats());
+    assert_eq!(sim.sessions()["sessions"], 0);
+}
+
+/// A re-login in flight when the connection closes (the watcher's, after
+/// an expired session) is waited for and its session logged out: none is
+/// left on the host.
+#[test]
+fn a_login_in_flight_at_close_leaves_no_session() {
+    let sim = Sim::with_args(&["--task-ms", "5"]);
+    let c = sim.connect("");
+    let (w, _rx) = watch(&c);
+    waiting(&sim);
+    sim.sim.inject("Login", FaultKind::Hold, 1);
+    sim.sim.expire_sessions();
+    until("the watcher's re-login is held", || sim.sim.held() == 1);
+    std::thread::scope(|s| {
+        let closing = s.spawn(|| c.connect_close());
+        // Before the fix the close logged out (the old session) at once;
+        // now it waits for the login. Either way, let the login go on then.
+        let start = Instant::now();
+        while !closing.is_finished()
+            && sim.count("Logout") == 0
+            && start.elapsed() < Duration::from_secs(2)
+        {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        sim.sim.release_held();
+        closing.join().unwrap();
+    });
+    w.stop();
+    assert_eq!(sim.sessions()["sessions"], 0, "{:?}", sim.stats());
+    assert_eq!(sim.count("Login"), 2, "the first and the held one");
+}
+
+/// The watcher holds the VMs that exist: those that left are forgotten.
+#[test]
+fn the_watcher_keeps_only_the_vms_that_exist() {
+    let sim = Sim::with_args(&["--task-ms", "5"]);
+    let c = sim.connect("");
+    let (w, rx) = watch(&c);
+    assert_eq!(w.tracked(), 5);
+    for i in 0..20 {
+        let xml = format!(
+            "<domain type='vmware'><name>churn-{i}</name><memory unit='KiB'>524288</memory>\
+             <vcpu>1</vcpu><os><type>hvm</type></os><devices><disk type='file' device='disk'>\
+             <source file='[datastore1] debian-02/churn-{i}.vmdk'/><target dev='sda' bus='scsi'/>\
+             </disk><controller type='scsi' index='0' model='lsilogic'/></devices></domain>"
+        );
+        let d = c.domains().domain_define_xml_flags(&xml, 0).unwrap();
+        assert_eq!(lifecycle(&next(&rx)), (format!("churn-{i}"), kind::DEFINED));
+        c.domains().domain_undefine_flags(&d, 0).unwrap();
+        assert_eq!(
+            lifecycle(&next(&rx)),
+            (format!("churn-{i}"), kind::UNDEFINED)
+        );
+    }
+    assert_eq!(w.tracked(), 5);
 }

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! A second, independent server: govmomi's simulator (vcsim), in ESX and
 //! vCenter mode, with its default certificate (a 1024-bit RSA key). esx-sim
 //! is the main test server; this one keeps it honest. Where vcsim lacks a
@@ -477,46 +478,98 @@ fn every_view_decodes_what_govmomis_simulator_sends() {
     assert!(read > 40, "only {read} views were read");
 }
 
-/// Domain events against govmomi's simulator: a power change made through
-/// the driver arrives as a lifecycle event (ESX mode).
+/// Domain events against govmomi's simulator, in ESX and vCenter mode:
+/// the inventory is read before the watcher starts (a power-off and -on
+/// right after it are both reported, nothing else), an idle watcher asks
+/// for waits of a minute, a stop cancels the wait in progress, and a close
+/// with a watcher leaves no session behind.
 #[test]
 fn events_from_govmomis_simulator() {
     let Some(esx) = Vcsim::start(true) else {
         return;
     };
-    let c = open(&esx.uri("esx", "", "no_verify=1")).expect("open");
-    events_on(&c, "ha-host_VM0");
+    let uri = esx.uri("esx", "", "no_verify=1");
+    events_on(&uri, "ha-host_VM0");
     // vCenter mode: the view is over the named host.
     let Some(vc) = Vcsim::start(false) else {
         return;
     };
-    let c = open(&vc.uri("vpx", "DC0/DC0_H0", "no_verify=1")).expect("open vCenter mode");
-    events_on(&c, "DC0_H0_VM0");
+    events_on(&vc.uri("vpx", "DC0/DC0_H0", "no_verify=1"), "DC0_H0_VM0");
 }
 
-fn events_on(c: &Connection, vm: &str) {
-    let (tx, rx) = std::sync::mpsc::channel();
-    let tx = std::sync::Mutex::new(tx);
-    let _w = c
-        .watch_domains(std::sync::Arc::new(move |e| {
-            let _ = tx.lock().unwrap().send(e);
-        }))
-        .expect("watch");
+fn events_on(uri: &str, vm: &str) {
+    use esx_driver::driver::events::{kind, DomainEvent};
+    let c = open(uri).expect("open");
+    let watch = |c: &Connection| {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let tx = std::sync::Mutex::new(tx);
+        let w = c
+            .watch_domains(std::sync::Arc::new(move |e| {
+                let _ = tx.lock().unwrap().send(e);
+            }))
+            .expect("watch");
+        (w, rx)
+    };
+    let (w, rx) = watch(&c);
     let d = c.domains().domain_lookup_by_name(vm).expect("VM");
-    let _ = c.domains().domain_destroy_flags(&d, 0);
-    let _ = c.domains().domain_create_with_flags(&d, 0);
-    let mut kinds = Vec::new();
-    while let Ok(e) = rx.recv_timeout(std::time::Duration::from_secs(10)) {
-        if let esx_driver::driver::events::DomainEvent::Lifecycle { dom, event, .. } = e {
-            assert_eq!(dom.name, vm);
-            kinds.push(event);
-            if event == esx_driver::driver::events::kind::STARTED {
-                break;
-            }
+    c.domains().domain_destroy_flags(&d, 0).expect("power off");
+    c.domains()
+        .domain_create_with_flags(&d, 0)
+        .expect("power on");
+    let mut got = Vec::new();
+    while got.len() < 2 {
+        match rx.recv_timeout(std::time::Duration::from_secs(10)) {
+            Ok(DomainEvent::Lifecycle { dom, event, .. }) => got.push((dom.name, event)),
+            Ok(other) => panic!("{uri}: {other:?}"),
+            Err(_) => break,
         }
     }
-    assert!(
-        kinds.contains(&esx_driver::driver::events::kind::STARTED),
-        "{kinds:?}"
+    assert_eq!(
+        got,
+        [
+            (vm.to_string(), kind::STOPPED),
+            (vm.to_string(), kind::STARTED)
+        ],
+        "{uri}"
     );
+    // Stopped while its one-minute wait is in progress: the host ends the
+    // wait when asked (CancelWaitForUpdates).
+    let start = std::time::Instant::now();
+    while !w.waiting() {
+        assert!(start.elapsed() < std::time::Duration::from_secs(30));
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    assert!(w.stop(), "{uri}: the wait in progress was not cancelled");
+    // A close with a watcher: its session ends (the host then refuses it).
+    let (_w, _rx) = watch(&c);
+    let key = client_session_key(&c);
+    c.connect_close();
+    let other = open(uri).expect("open another");
+    assert!(
+        !session_listed(&other, &key),
+        "{uri}: the closed connection's session is still logged in"
+    );
+}
+
+/// The session key of a connection (SessionManager.currentSession).
+fn client_session_key(c: &Connection) -> String {
+    let sm = c.client().service().session_manager.clone();
+    let o = esx_driver::vi::property::retrieve_one(c.client(), &sm, &["currentSession"])
+        .expect("currentSession")
+        .expect("session manager");
+    o.prop("currentSession")
+        .and_then(|s| s.str_field("key"))
+        .expect("a session key")
+        .to_string()
+}
+
+/// Whether SessionManager.sessionList names this key.
+fn session_listed(c: &Connection, key: &str) -> bool {
+    let sm = c.client().service().session_manager.clone();
+    let o = esx_driver::vi::property::retrieve_one(c.client(), &sm, &["sessionList"])
+        .expect("sessionList")
+        .expect("session manager");
+    o.prop("sessionList")
+        .map(|l| l.items().iter().any(|s| s.str_field("key") == Some(key)))
+        .unwrap_or(false)
 }

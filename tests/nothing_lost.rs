@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! Nothing lost: storage and streams against servers that behave the other
 //! legal way (esx-sim's host modes, and govmomi's simulator). A failed,
 //! cut-off or aborted upload leaves the disk byte-identical; an unknown

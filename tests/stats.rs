@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! Bulk statistics (issue 14): esxConnectGetAllDomainStats and
 //! esxDomainListGetStats with libvirt's groups and field names, compared
 //! with what esx-sim holds and with what pyvmomi reads; one request per

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! Storage pools (issue 13): esx-sim's datastores of every kind (VMFS, NFS,
 //! NFS 4.1, vSAN) as pools, against the expected values and against
 //! libvirt's own ESX storage driver (virsh) where that one works.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! Generates the typed VI layer from `src/schema/vim25.schema`: one struct
 //! per data object (with its reader from the wire and its writer to it),
 //! one struct per property view (the paths it reads, and its reader), and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! Test control: request counters, VM state, fault injection and scenario
 //! setup, under `/sim/` (no authentication; the simulator is for tests).
 //!
@@ -193,6 +194,29 @@ impl Shared {
         })
     }
 
+    /// Sets the power state of several VMs at once (one change of the
+    /// world: a watcher sees it in one update).
+    pub fn set_power_many(&self, vms: &[&str], power: Power) -> Result<(), String> {
+        let mut w = self.lock();
+        let mut ids = Vec::new();
+        for name in vms {
+            ids.push(
+                w.vm_by_name(name)
+                    .map(|v| v.id)
+                    .ok_or(format!("no VM '{name}'"))?,
+            );
+        }
+        for id in ids {
+            if let Some(vm) = w.vms.get_mut(&id) {
+                vm.power = power;
+                vm.tools_running = vm.tools_installed && power == Power::On;
+            }
+        }
+        drop(w);
+        self.changed.notify_all();
+        Ok(())
+    }
+
     /// The next `method` task on the VM asks a question of `kind`.
     pub fn arm_question(
         &self,
@@ -347,6 +371,48 @@ impl Shared {
         self.lock().sparse = on;
     }
 
+    /// At most `max` ObjectUpdates per UpdateSet, the rest on the next
+    /// call (`truncated`); 0 clears it.
+    pub fn set_update_max_objects(&self, max: usize) {
+        self.lock().updates.max_objects = Some(max).filter(|&n| n > 0);
+        self.changed.notify_all();
+    }
+
+    /// The VM's properties at these paths cannot be read: property reads
+    /// and updates report them in missingSet (an empty list: all readable).
+    pub fn set_unreadable(&self, vm: &str, paths: &[&str]) -> Result<(), String> {
+        let mut w = self.lock();
+        let moid = w
+            .vm_by_name(vm)
+            .map(|v| v.moid())
+            .ok_or(format!("no VM '{vm}'"))?;
+        w.updates.unreadable.retain(|(id, _)| *id != moid);
+        for p in paths.iter().map(|p| p.trim()).filter(|p| !p.is_empty()) {
+            w.updates.unreadable.insert((moid.clone(), p.to_string()));
+        }
+        drop(w);
+        self.changed.notify_all();
+        Ok(())
+    }
+
+    /// WaitForUpdatesEx answers "no change" at once, whatever
+    /// maxWaitSeconds asked (changes are still sent).
+    pub fn set_waits_at_once(&self, on: bool) {
+        self.lock().updates.ignore_max_wait = on;
+        self.changed.notify_all();
+    }
+
+    /// WaitForUpdatesEx calls waiting now, those ended by
+    /// CancelWaitForUpdates, and the last maxWaitSeconds asked (-1: none).
+    pub fn waits(&self) -> (u64, u64, i64) {
+        let w = self.lock();
+        (
+            w.updates.waiting,
+            w.updates.canceled,
+            w.updates.last_max_wait,
+        )
+    }
+
     /// Leaves out these properties (`Type.field`); an empty list clears it.
     pub fn omit(&self, fields: &[&str]) {
         self.lock().omit = fields
@@ -392,7 +458,11 @@ fn control(sh: &Shared, req: &Request) -> Result<String, String> {
                 .param("state")
                 .and_then(|s| Power::parse(&s))
                 .ok_or("state= poweredOn|poweredOff|suspended")?;
-            sh.set_power(&vm()?, p)?
+            match req.param("vms") {
+                // vms=a,b,c: all at once.
+                Some(list) => sh.set_power_many(&list.split(',').collect::<Vec<_>>(), p)?,
+                None => sh.set_power(&vm()?, p)?,
+            }
         }
         "arm_question" => sh.arm_question(
             &vm()?,
@@ -448,6 +518,12 @@ fn control(sh: &Shared, req: &Request) -> Result<String, String> {
                 .ok_or("n= is required")?,
         )?,
         "reset_stats" => sh.reset_stats(),
+        "update_max_objects" => sh.set_update_max_objects(number("max")? as usize),
+        "unreadable" => {
+            let list = req.param("paths").unwrap_or_default();
+            sh.set_unreadable(&vm()?, &list.split(',').collect::<Vec<_>>())?
+        }
+        "waits_at_once" => sh.set_waits_at_once(req.param("on").as_deref() != Some("0")),
         "sparse" => sh.set_sparse(req.param("on").as_deref() != Some("0")),
         // host_mode: put=in_place|temp, range=ignore|honour,
         // delimit=close|length, cut=N|none, stall=N|none, copy_spec=refuse|accept,
@@ -512,15 +588,20 @@ pub fn handle(sh: &Shared, req: &Request) -> Response {
             }
         }
         ("GET", "/sim/sessions") => {
+            let held = sh.held();
             let w = sh.lock();
             Response::text(
                 200,
                 format!(
-                    "sessions {}\nfilters {}\ncollectors {}\nmax_inflight {}\n",
+                    "sessions {}\nfilters {}\ncollectors {}\nmax_inflight {}\nwaits {}\n\
+                     waits_canceled {}\nwait_max_seconds {}\nheld {held}\n",
                     w.sessions.len(),
                     w.filters.len(),
                     w.collectors.len(),
-                    sh.max_inflight.load(std::sync::atomic::Ordering::SeqCst)
+                    sh.max_inflight.load(std::sync::atomic::Ordering::SeqCst),
+                    w.updates.waiting,
+                    w.updates.canceled,
+                    w.updates.last_max_wait,
                 ),
             )
         }

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! Datastore files over HTTP: `/folder/<path>?dcPath=ha-datacenter&dsName=<ds>`.
 
 use std::io::Write;
@@ -70,8 +71,14 @@ pub fn handle_body(
     let modes = w.host_modes.clone();
     drop(w);
     if hold {
+        // The body is taken and dropped; once released the host answers
+        // that it gave up (it never writes the file: a test that held it
+        // can check that nothing was left).
         let _ = std::io::copy(body, &mut std::io::sink());
         sh.hold();
+        if req.method == "PUT" {
+            return Response::text(500, "500 the upload was abandoned");
+        }
     }
     match req.method.as_str() {
         "GET" | "HEAD" => match std::fs::File::open(&path) {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! A small HTTP/1.1 server (keep-alive, Content-Length and chunked bodies)
 //! over TCP or TLS, one thread per connection, with the hooks fault
 //! injection needs (drop the connection, delay, replace the answer).
@@ -430,8 +431,15 @@ pub fn serve(
                     };
                     let stream = rustls::StreamOwned::new(conn, tcp);
                     serve_stream(stream, handler.as_ref(), |s| {
+                        // Only writes: a flush would also read to finish
+                        // a handshake that never happened (a plain-HTTP
+                        // client), and wait for it.
                         s.conn.send_close_notify();
-                        let _ = s.flush();
+                        while s.conn.wants_write() {
+                            if s.conn.write_tls(&mut s.sock).is_err() {
+                                break;
+                            }
+                        }
                     });
                 }
                 None => serve_stream::<TcpStream>(tcp, handler.as_ref(), |_| {}),

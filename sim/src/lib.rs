@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! esx-sim: a VMware VI API (vSphere Web Services SOAP) simulator that speaks
 //! to clients as an ESXi 7.0 host does, for tests and demos. A library you
 //! can start inside your own tests, as many at once as you like, and the
@@ -30,6 +31,7 @@ mod server;
 mod soap;
 mod tasks;
 mod typed;
+mod updates;
 mod vmxgen;
 mod world;
 
@@ -226,9 +228,87 @@ impl Builder {
     }
 }
 
-/// The `esx-sim` program's options.
+/// The `esx-sim` program's options: (option, argument, description). The
+/// source of `esx-sim --help`; man/esx-sim.1 says the same (a test compares
+/// them).
+pub const OPTIONS: &[(&str, &str, &str)] = &[
+    (
+        "--port",
+        "N",
+        "Listen on 127.0.0.1 port N (default 443; 0 picks a free port).",
+    ),
+    (
+        "--vms",
+        "N",
+        "Serve N generated VMs, vm-0001 and on, instead of the default five.",
+    ),
+    ("--user", "U", "The user name Login accepts (default root)."),
+    (
+        "--password",
+        "P",
+        "The password Login accepts (default esx-sim).",
+    ),
+    ("--http", "", "Serve plain HTTP instead of HTTPS."),
+    (
+        "--cert",
+        "FILE",
+        "Serve this PEM certificate (with --key) instead of a self-signed one made at start.",
+    ),
+    ("--key", "FILE", "The PEM private key of --cert."),
+    (
+        "--session-timeout",
+        "SECS",
+        "End sessions idle for SECS seconds, as ESX does (default: never).",
+    ),
+    ("--task-ms", "MS", "How long each task runs (default 300)."),
+    (
+        "--inventory",
+        "FILE",
+        "Read the VMs from FILE ([vm NAME] blocks) instead of the default five.",
+    ),
+    (
+        "--datastore-dir",
+        "DIR",
+        "Keep datastore files under DIR (default: a temporary directory removed at exit).",
+    ),
+    (
+        "--sparse",
+        "",
+        "Leave out of every property read what the VI reference marks optional.",
+    ),
+    (
+        "--vm-moref",
+        "N|vm-N",
+        "Name VMs by number as ESX does (N, the default) or as vCenter does (vm-N).",
+    ),
+    ("--help", "", "Print this help and exit."),
+    ("--version", "", "Print the version and exit."),
+];
+
+/// `esx-sim --help`: usage, what it prints, the options.
+pub fn help() -> String {
+    let mut out = format!(
+        "{USAGE}\n\nA VMware VI API (vSphere SOAP) simulator: an ESXi host's API on 127.0.0.1, for\n\
+         testing clients without a host. The first line on stdout is `esx-sim listening on\n\
+         URL`; SIGINT and SIGTERM stop it.\n\nOptions:\n"
+    );
+    for (opt, arg, desc) in OPTIONS {
+        let spec = if arg.is_empty() {
+            opt.to_string()
+        } else {
+            format!("{opt} {arg}")
+        };
+        out.push_str(&format!("  {spec:<22}  {desc}\n"));
+    }
+    out.push_str(
+        "\nEnvironment: ESX_SIM_LOG sets the log filter (env_logger syntax; default warn).\n",
+    );
+    out
+}
+
+/// The `esx-sim` program's synopsis.
 pub const USAGE: &str =
-    "usage: esx-sim [--port N] [--vms N] [--user U] [--password P] [--http | --cert F --key F] \
+    "usage: esx-sim [--port N] [--vms N] [--user U] [--password P] [--http | --cert FILE --key FILE] \
 [--session-timeout SECS] [--task-ms MS] [--inventory FILE] [--datastore-dir DIR] [--sparse] \
 [--vm-moref N|vm-N]";
 
@@ -394,6 +474,11 @@ impl Sim {
         self.shared.set_power(vm, power)
     }
 
+    /// Sets the power state of several VMs in one change of the world.
+    pub fn set_power_many(&self, vms: &[&str], power: Power) -> Result<(), String> {
+        self.shared.set_power_many(vms, power)
+    }
+
     pub fn set_tools(&self, vm: &str, running: bool) -> Result<(), String> {
         self.shared.set_tools(vm, running)
     }
@@ -464,11 +549,47 @@ impl Sim {
     pub fn omit(&self, fields: &[&str]) {
         self.shared.omit(fields);
     }
+
+    /// At most `max` ObjectUpdates per UpdateSet, the rest on the next
+    /// call with `truncated` set, as the VI reference allows; 0 clears it.
+    pub fn set_update_max_objects(&self, max: usize) {
+        self.shared.set_update_max_objects(max);
+    }
+
+    /// The VM's properties at these paths cannot be read: they come back
+    /// in missingSet (an empty list makes them readable again).
+    pub fn set_unreadable(&self, vm: &str, paths: &[&str]) -> Result<(), String> {
+        self.shared.set_unreadable(vm, paths)
+    }
+
+    /// WaitForUpdatesEx answers "no change" at once whatever
+    /// maxWaitSeconds asked, as a broken host does.
+    pub fn set_waits_at_once(&self, on: bool) {
+        self.shared.set_waits_at_once(on);
+    }
+
+    /// (WaitForUpdatesEx calls waiting now, waits ended by
+    /// CancelWaitForUpdates, the last maxWaitSeconds asked or -1).
+    pub fn waits(&self) -> (u64, u64, i64) {
+        self.shared.waits()
+    }
+
+    /// Requests held now by a `FaultKind::Hold`.
+    pub fn held(&self) -> u64 {
+        self.shared.held()
+    }
+
+    /// Lets every held request go on.
+    pub fn release_held(&self) {
+        self.shared.release_held();
+    }
 }
 
 impl Drop for Sim {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::SeqCst);
+        // No request stays held by a simulator that is gone.
+        self.shared.release_held();
         // Wakes the accept loop so that it sees the flag.
         let _ = TcpStream::connect(("127.0.0.1", self.port));
         if self.temporary {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! Every SOAP method esx-sim answers, in one table: its name, whether it
 //! needs a session, and the function that runs it. A method missing here
 //! is answered with MethodNotFound, as ESX does.
@@ -10,6 +11,7 @@ use crate::ops;
 use crate::server::Shared;
 use crate::soap::{self, Call, Ret};
 use crate::tasks;
+use crate::updates;
 use crate::world::{Fault, Power, World};
 
 /// What a method runs with: the world (locked for the whole call), the
@@ -130,9 +132,10 @@ static METHODS: &[Method] = &[
             None => Err(Fault::not_found_obj("PropertyFilter", &c.call.this.1)),
         }
     }),
-    waiting("WaitForUpdatesEx", soap::wait_for_updates),
-    waiting("WaitForUpdates", soap::wait_for_updates),
-    waiting("CheckForUpdates", soap::wait_for_updates),
+    waiting("WaitForUpdatesEx", updates::wait_for_updates),
+    waiting("WaitForUpdates", updates::wait_for_updates),
+    waiting("CheckForUpdates", updates::wait_for_updates),
+    m("CancelWaitForUpdates", updates::cancel_wait_for_updates),
     // SearchIndex.
     m("FindByUuid", |c| soap::find_by_uuid(c.w, c.call)),
     m("FindByInventoryPath", |c| {

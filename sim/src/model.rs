@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! Typed values as ESX writes them, and their XML form.
 //!
 //! ESX puts `xsi:type` on AnyType slots (a property's `val`, a task's

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! VM configuration, registration, snapshots and autostart methods.
 
 use std::time::SystemTime;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! Property values of the simulated managed objects, in the shapes and
 //! field order of the vSphere WSDL (the subset clients read).
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! Shared state, request routing, the timer that drives tasks, request
 //! counters and injected faults.
 
@@ -100,7 +101,8 @@ pub struct Shared {
 /// Where held requests wait until the test releases them.
 #[derive(Debug, Default)]
 pub struct Gate {
-    generation: Mutex<u64>,
+    /// Releases so far, and the requests held now.
+    generation: Mutex<(u64, u64)>,
     released: Condvar,
 }
 
@@ -111,18 +113,28 @@ impl Gate {
             Ok(g) => g,
             Err(p) => p.into_inner(),
         };
-        let seen = *g;
-        while *g == seen {
+        let seen = g.0;
+        g.1 += 1;
+        while g.0 == seen {
             g = match self.released.wait(g) {
                 Ok(g) => g,
                 Err(p) => p.into_inner(),
             };
         }
+        g.1 -= 1;
+    }
+
+    /// Requests held now (so that a test knows its request arrived).
+    pub fn held(&self) -> u64 {
+        match self.generation.lock() {
+            Ok(g) => g.1,
+            Err(p) => p.into_inner().1,
+        }
     }
 
     pub fn release(&self) {
         if let Ok(mut g) = self.generation.lock() {
-            *g += 1;
+            g.0 += 1;
         }
         self.released.notify_all();
     }
@@ -238,6 +250,11 @@ impl Shared {
             out.push_str(&format!("{k} {v}\n"));
         }
         out
+    }
+
+    /// Requests held now.
+    pub fn held(&self) -> u64 {
+        self.gate.held()
     }
 
     pub fn reset_stats(&self) {

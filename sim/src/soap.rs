@@ -1,8 +1,9 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! The /sdk endpoint: parses a request, checks the session, runs the method
 //! and writes the response or fault as ESX does.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
-use std::time::{Duration, Instant, SystemTime};
+use std::collections::{HashMap, HashSet};
+use std::time::{Instant, SystemTime};
 
 use esx_vi::soap::escape;
 use esx_vi::Value;
@@ -403,7 +404,7 @@ impl World {
     }
 }
 
-fn collector_key(session: &str, id: &str) -> String {
+pub(crate) fn collector_key(session: &str, id: &str) -> String {
     format!("{session}|{id}")
 }
 
@@ -565,12 +566,14 @@ fn all_properties(kind: &str) -> &'static [&'static str] {
     }
 }
 
-struct Found {
-    obj: (String, String),
-    props: Vec<(String, Option<SVal>)>,
+pub(crate) struct Found {
+    pub obj: (String, String),
+    pub props: Vec<(String, Option<SVal>)>,
+    /// Paths the host cannot read (reported in missingSet).
+    pub missing: Vec<String>,
 }
 
-fn evaluate(w: &World, spec: &Value) -> Result<Vec<Found>, Fault> {
+pub(crate) fn evaluate(w: &World, spec: &Value) -> Result<Vec<Found>, Fault> {
     let mut prop_specs: Vec<(String, bool, Vec<String>)> = Vec::new();
     for ps in spec.get_all("propSet") {
         let ty = ps
@@ -603,14 +606,23 @@ fn evaluate(w: &World, spec: &Value) -> Result<Vec<Found>, Fault> {
         let mut seen = HashSet::new();
         paths.retain(|p| seen.insert(p.clone()));
         let mut props = Vec::new();
+        let mut missing = Vec::new();
         for p in paths {
+            if w.unreadable(&obj.1, &p) {
+                missing.push(p);
+                continue;
+            }
             match w.property(&obj.0, &obj.1, &p) {
                 Ok(v) => props.push((p, v)),
                 Err(f) if f.ty == "ManagedObjectNotFound" => break,
                 Err(f) => return Err(f),
             }
         }
-        out.push(Found { obj, props });
+        out.push(Found {
+            obj,
+            props,
+            missing,
+        });
     }
     Ok(out)
 }
@@ -627,8 +639,21 @@ fn object_content_xml(f: &Found) -> String {
             x.push_str("</propSet>");
         }
     }
+    for p in &f.missing {
+        x.push_str(&missing_xml(p));
+    }
     x.push_str("</objects>");
     x
+}
+
+/// A `MissingProperty` for a property the host cannot read.
+pub(crate) fn missing_xml(path: &str) -> String {
+    format!(
+        "<missingSet><path>{}</path><fault><fault xsi:type=\"SystemError\"><reason>The property \
+         cannot be read now</reason></fault><localizedMessage>A general system error occurred: \
+         the property cannot be read now</localizedMessage></fault></missingSet>",
+        escape(path)
+    )
 }
 
 /// Unauthenticated reads: every property comes back missing with
@@ -888,184 +913,4 @@ pub fn create_filter(w: &mut World, call: &Call, session: &str) -> Result<Ret, F
         },
     );
     Ok(Ret::Vals(vec![moref("PropertyFilter", id)]))
-}
-
-type Snapshot = crate::world::Seen;
-
-fn snapshot(w: &World, collector: &str, session: &str) -> Snapshot {
-    let mut snap = Snapshot::new();
-    let mut filters: Vec<&FilterState> = w
-        .filters
-        .values()
-        .filter(|f| f.collector == collector && f.session == session)
-        .collect();
-    filters.sort_by(|a, b| a.moid.cmp(&b.moid));
-    for f in filters {
-        let Ok(found) = evaluate(w, &f.spec) else {
-            continue;
-        };
-        for fo in found {
-            let objkey = format!("{}\u{1}{}", fo.obj.0, fo.obj.1);
-            if fo.props.is_empty() {
-                snap.insert((f.moid.clone(), objkey.clone(), String::new()), None);
-            }
-            for (p, v) in fo.props {
-                let xml = v.map(|v| {
-                    let mut x = String::new();
-                    write(&mut x, "val", &v, true);
-                    x
-                });
-                snap.insert((f.moid.clone(), objkey.clone(), p), xml);
-            }
-        }
-    }
-    snap
-}
-
-fn diff_xml(old: &Snapshot, new: &Snapshot, version: u64) -> Option<String> {
-    // filter -> obj -> (kind, changes)
-    let mut by_filter: BTreeMap<&str, BTreeMap<&str, (&str, Vec<String>)>> = BTreeMap::new();
-    let objs = |s: &Snapshot| -> HashSet<(String, String)> {
-        s.keys().map(|(f, o, _)| (f.clone(), o.clone())).collect()
-    };
-    let old_objs = objs(old);
-    let new_objs = objs(new);
-    for ((f, o, p), v) in new {
-        let kind = if old_objs.contains(&(f.clone(), o.clone())) {
-            "modify"
-        } else {
-            "enter"
-        };
-        if kind == "modify" && old.get(&(f.clone(), o.clone(), p.clone())) == Some(v) {
-            continue;
-        }
-        let entry = by_filter
-            .entry(f)
-            .or_default()
-            .entry(o)
-            .or_insert((kind, Vec::new()));
-        if !p.is_empty() {
-            let val = v.clone().unwrap_or_default();
-            entry.1.push(format!(
-                "<changeSet><name>{}</name><op>assign</op>{val}</changeSet>",
-                escape(p)
-            ));
-        }
-    }
-    for (f, o) in old_objs.difference(&new_objs) {
-        by_filter
-            .entry(f)
-            .or_default()
-            .entry(o)
-            .or_insert(("leave", Vec::new()));
-    }
-    if by_filter.is_empty() {
-        return None;
-    }
-    let mut x = format!("<returnval><version>{version}</version>");
-    for (f, objs) in by_filter {
-        x.push_str(&format!(
-            "<filterSet><filter type=\"PropertyFilter\">{}</filter>",
-            escape(f)
-        ));
-        for (o, (kind, changes)) in objs {
-            let (k, id) = o.split_once('\u{1}').unwrap_or((o, ""));
-            x.push_str(&format!(
-                "<objectSet><kind>{kind}</kind><obj type=\"{}\">{}</obj>{}</objectSet>",
-                escape(k),
-                escape(id),
-                changes.concat()
-            ));
-        }
-        x.push_str("</filterSet>");
-    }
-    x.push_str("</returnval>");
-    Some(x)
-}
-
-pub fn wait_for_updates(
-    shared: &Shared,
-    mut w: std::sync::MutexGuard<'_, World>,
-    call: &Call,
-    session: &str,
-) -> Result<Ret, Fault> {
-    let collector = call.this.1.clone();
-    let key = collector_key(session, &collector);
-    if collector != "ha-property-collector" && !w.collectors.contains_key(&key) {
-        return Err(Fault::not_found_obj("PropertyCollector", &collector));
-    }
-    let version = call.str("version").unwrap_or_default();
-    let base_version: Option<u64> = if version.is_empty() {
-        None
-    } else {
-        Some(version.parse().map_err(|_| {
-            Fault::new(
-                "InvalidCollectorVersion",
-                "The collector version is not valid.",
-            )
-        })?)
-    };
-    let max_wait = match call.method.as_str() {
-        "CheckForUpdates" => Some(Duration::ZERO),
-        "WaitForUpdates" => None,
-        _ => call
-            .param("options")
-            .and_then(|o| o.i64_field("maxWaitSeconds"))
-            .map(|s| Duration::from_secs(s.max(0) as u64)),
-    };
-    let deadline = Instant::now() + max_wait.unwrap_or(Duration::from_secs(900));
-    loop {
-        let col = w
-            .collectors
-            .entry(key.clone())
-            .or_insert_with(|| crate::world::Collector {
-                session: session.to_string(),
-                ..Default::default()
-            });
-        let base = match base_version {
-            None => Snapshot::new(),
-            Some(v) => col.seen.get(&v).cloned().ok_or_else(|| {
-                Fault::new(
-                    "InvalidCollectorVersion",
-                    "The collector version is not valid.",
-                )
-            })?,
-        };
-        let current = snapshot(&w, &collector, session);
-        let next_version = w.collectors.get(&key).map(|c| c.version + 1).unwrap_or(1);
-        let changed = diff_xml(&base, &current, next_version);
-        if changed.is_some() || (base_version.is_none() && call.method != "WaitForUpdatesEx") {
-            let col = w
-                .collectors
-                .get_mut(&key)
-                .ok_or_else(|| Fault::not_found_obj("PropertyCollector", &collector))?;
-            col.version = next_version;
-            col.seen.insert(next_version, current);
-            while col.seen.len() > 4 {
-                let first = *col.seen.keys().next().unwrap_or(&0);
-                col.seen.remove(&first);
-            }
-            return Ok(match changed {
-                Some(x) => Ret::Raw(x),
-                None => Ret::Raw(format!(
-                    "<returnval><version>{next_version}</version></returnval>"
-                )),
-            });
-        }
-        let now = Instant::now();
-        if now >= deadline {
-            return Ok(Ret::None);
-        }
-        let (guard, _) = shared
-            .changed
-            .wait_timeout(w, deadline - now)
-            .map_err(|_| Fault::new("SystemError", "lock poisoned"))?;
-        w = guard;
-        if !w.sessions.values().any(|s| s.key == session) {
-            return Err(Fault::new(
-                "NotAuthenticated",
-                "The session is not authenticated.",
-            ));
-        }
-    }
 }

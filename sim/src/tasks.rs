@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! Tasks and the methods that start them: the VM power state machine,
 //! questions (AnswerVM), CancelTask, guest operations through VMware Tools.
 
@@ -121,7 +122,8 @@ impl World {
             if t.state == TaskState::Queued {
                 t.state = TaskState::Running;
                 t.start_time = Some(SystemTime::now());
-                t.progress = Some(0);
+                // A progress a test set while the task was queued stays.
+                t.progress = t.progress.or(Some(0));
             }
         }
     }

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! Values of the generated VI types (esx_vi::vim25) as esx-sim writes them.
 //! The client reads these types and the simulator writes them from the same
 //! declaration (vim25.schema); the schema gives each field's wire type

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! The simulated host: inventory, VMs, tasks, sessions, and the properties
 //! of every managed object, built as ESX builds them.
 
@@ -330,6 +331,9 @@ pub type Seen = BTreeMap<(String, String, String), Option<String>>;
 pub struct Collector {
     pub session: String,
     pub version: u64,
+    /// CancelWaitForUpdates calls so far: a wait that sees this change
+    /// returns RequestCanceled.
+    pub cancels: u64,
     /// What the client has seen, by version: (obj, path) -> XML of the value.
     pub seen: BTreeMap<u64, Seen>,
 }
@@ -408,6 +412,8 @@ pub struct World {
     /// The session key of the call being served (the world is locked for
     /// the whole call, so this is that call's).
     pub current_session: Option<String>,
+    /// How WaitForUpdatesEx behaves (the freedoms a real server has).
+    pub updates: UpdateModes,
     /// How `/folder` and the disk manager behave where real hosts differ.
     pub host_modes: HostModes,
 }
@@ -433,6 +439,26 @@ pub struct HostModes {
     /// Search results name their folder without the datastore (`dir/`),
     /// a form the VI reference does not promise against.
     pub plain_folder_paths: bool,
+}
+
+/// The freedoms of a real server's property collector, as modes, and what
+/// its waits did (for tests).
+#[derive(Debug, Clone, Default)]
+pub struct UpdateModes {
+    /// At most this many ObjectUpdates per UpdateSet; the rest follow on
+    /// the next call (`truncated`).
+    pub max_objects: Option<usize>,
+    /// Properties the host cannot read, as (object id, path): reported in
+    /// missingSet instead of a value.
+    pub unreadable: std::collections::BTreeSet<(String, String)>,
+    /// "No change" at once, whatever maxWaitSeconds asked.
+    pub ignore_max_wait: bool,
+    /// WaitForUpdatesEx calls waiting now.
+    pub waiting: u64,
+    /// Waits ended by CancelWaitForUpdates.
+    pub canceled: u64,
+    /// The maxWaitSeconds of the last WaitForUpdatesEx (-1: none given).
+    pub last_max_wait: i64,
 }
 
 fn uuid_from(seed: u64, prefix: &str) -> String {
@@ -717,6 +743,10 @@ impl World {
             host_modes: HostModes::default(),
             continuations: HashMap::new(),
             current_session: None,
+            updates: UpdateModes {
+                last_max_wait: -1,
+                ..Default::default()
+            },
         };
         for spec in specs {
             w.add_vm(spec)?;
@@ -932,6 +962,15 @@ impl World {
             return Ok(None);
         }
         Ok(value.map(|v| self.thin(v)).and_then(|v| v.at(rest)))
+    }
+
+    /// Whether the host cannot read `path` of object `id` (missingSet).
+    pub fn unreadable(&self, id: &str, path: &str) -> bool {
+        !self.updates.unreadable.is_empty()
+            && self
+                .updates
+                .unreadable
+                .contains(&(id.to_string(), path.to_string()))
     }
 
     /// Whether sparse mode or the omit list leaves out `field` of `ty` (a

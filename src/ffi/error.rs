@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! The thread-local last error and libvirt's error API (virterror.h).
 
 use std::cell::RefCell;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! Domain events through the C ABI, in libvirt's model: the application
 //! registers the default event loop (esxEventRegisterDefaultImpl) and runs
 //! it (esxEventRunDefaultImpl); callbacks registered with
@@ -13,7 +14,7 @@
 use std::collections::VecDeque;
 use std::os::raw::{c_int, c_void};
 use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
-use std::sync::{Arc, Condvar, Mutex, Weak};
+use std::sync::{Arc, Condvar, Mutex, OnceLock, Weak};
 use std::time::{Duration, Instant};
 
 use super::export::{export, Conn, Dom};
@@ -57,12 +58,43 @@ impl Drop for Registration {
 }
 
 static LOOP: AtomicBool = AtomicBool::new(false);
-/// Events held for the loop at most (then the oldest are dropped).
-const MAX_QUEUED: usize = 100_000;
+/// Events held for the loop at most (then the oldest are dropped), unless
+/// ESX_DRIVER_EVENT_QUEUE says otherwise.
+const DEFAULT_MAX_QUEUED: usize = 100_000;
 static NEXT_ID: AtomicI32 = AtomicI32::new(1);
 static REGISTRATIONS: Mutex<Vec<Arc<Registration>>> = Mutex::new(Vec::new());
-static QUEUE: Mutex<VecDeque<(Weak<esxConnect>, DomainEvent)>> = Mutex::new(VecDeque::new());
+static QUEUE: Mutex<Queue> = Mutex::new(Queue {
+    events: VecDeque::new(),
+    dropped: 0,
+});
 static READY: Condvar = Condvar::new();
+
+/// The events waiting for the loop, and how many were dropped since the
+/// loop last ran (one burst).
+struct Queue {
+    events: VecDeque<(Weak<esxConnect>, DomainEvent)>,
+    dropped: u64,
+}
+
+/// The queue's bound: ESX_DRIVER_EVENT_QUEUE (1 to 10,000,000) or 100,000.
+fn max_queued() -> usize {
+    static MAX: OnceLock<usize> = OnceLock::new();
+    *MAX.get_or_init(|| {
+        let Ok(text) = std::env::var("ESX_DRIVER_EVENT_QUEUE") else {
+            return DEFAULT_MAX_QUEUED;
+        };
+        match text.trim().parse::<usize>() {
+            Ok(n) if (1..=10_000_000).contains(&n) => n,
+            _ => {
+                log::warn!(
+                    "ESX_DRIVER_EVENT_QUEUE='{}' is not a number from 1 to 10000000; using {DEFAULT_MAX_QUEUED}",
+                    text.escape_debug()
+                );
+                DEFAULT_MAX_QUEUED
+            }
+        }
+    })
+}
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
@@ -83,16 +115,22 @@ fn ensure_watcher(conn: &Arc<esxConnect>) -> Result<(), Error> {
     }
     let weak = Arc::downgrade(conn);
     let sink = Arc::new(move |e: DomainEvent| {
+        let max = max_queued();
         let mut q = lock(&QUEUE);
         // Bounded: a loop nobody runs must not let a busy host fill memory.
-        // The oldest events go first, and the log says so.
-        if q.len() >= MAX_QUEUED {
-            q.pop_front();
-            log::warn!(
-                "domain events: {MAX_QUEUED} events wait for esxEventRunDefaultImpl; the oldest was dropped"
-            );
+        // The oldest events go first; the log says so once when a burst of
+        // drops starts, and how many went when the loop runs again.
+        if q.events.len() >= max {
+            q.events.pop_front();
+            if q.dropped == 0 {
+                log::warn!(
+                    "domain events: {max} events wait for esxEventRunDefaultImpl; dropping the \
+                     oldest until it runs"
+                );
+            }
+            q.dropped += 1;
         }
-        q.push_back((weak.clone(), e));
+        q.events.push_back((weak.clone(), e));
         READY.notify_all();
     });
     *slot = Some(conn.conn.watch_domains(sink)?);
@@ -103,8 +141,9 @@ fn ensure_watcher(conn: &Arc<esxConnect>) -> Result<(), Error> {
 fn maybe_stop(conn: &esxConnect) {
     let any = lock(&REGISTRATIONS).iter().any(|r| same(r, conn));
     if !any {
-        // Dropped, not joined: the thread ends after its current wait,
-        // and a callback deregistering itself never waits for it.
+        // Dropped, not joined: its wait on the host is cancelled and the
+        // thread ends without reporting more; a callback deregistering
+        // itself never waits for the thread.
         lock(&conn.watcher).take();
     }
 }
@@ -129,6 +168,18 @@ fn register(
         return Err(Error::invalid_arg(format!(
             "unsupported event ID {event_id}"
         )));
+    }
+    // libvirt's rule: the same callback for the same event (and domain)
+    // on a connection is refused, so that one deregistration ends it.
+    let tracked = lock(&REGISTRATIONS).iter().any(|r| {
+        same(r, c)
+            && r.event_id == event_id
+            && r.dom == dom
+            && r.legacy == legacy
+            && r.cb as usize == cb as usize
+    });
+    if tracked {
+        return Err(Error::invalid_arg("event callback already tracked"));
     }
     let conn = c.arc();
     ensure_watcher(&conn)?;
@@ -221,7 +272,7 @@ fn run(limit: Option<Duration>) -> Result<usize, Error> {
     let events: Vec<_> = {
         let deadline = limit.map(|l| Instant::now() + l);
         let mut q = lock(&QUEUE);
-        while q.is_empty() {
+        while q.events.is_empty() {
             match deadline {
                 None => q = READY.wait(q).unwrap_or_else(|p| p.into_inner()),
                 Some(d) => {
@@ -236,7 +287,15 @@ fn run(limit: Option<Duration>) -> Result<usize, Error> {
                 }
             }
         }
-        q.drain(..).collect()
+        let dropped = std::mem::take(&mut q.dropped);
+        if dropped > 0 {
+            log::warn!(
+                "domain events: {dropped} events were dropped (the oldest) while {} waited for \
+                 esxEventRunDefaultImpl",
+                max_queued()
+            );
+        }
+        q.events.drain(..).collect()
     };
     let n = events.len();
     for (conn, e) in events {
@@ -333,6 +392,15 @@ pub unsafe extern "C" fn esxConnectDomainEventRegisterAny(
         } else {
             Some(super::handles::get(dom, "esxConnectDomainEventRegisterAny")?)
         };
+        // libvirt's rule: the domain must be of this connection.
+        if let Some(d) = &dom {
+            if !std::sync::Arc::ptr_eq(&d.conn, &c.arc()) {
+                return Err(Error::invalid_arg(format!(
+                    "domain '{}' must match connection",
+                    d.dom().name
+                )));
+            }
+        }
         // SAFETY: only stored; cast back to its real type when called.
         let generic: unsafe extern "C" fn() = unsafe { std::mem::transmute(cb) };
         register(&c, dom.map(|d| d.dom().uuid), eventID, generic, false, opaque, freecb)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! The opaque, reference-counted handles behind esxConnectPtr,
 //! esxDomainPtr and esxDomainSnapshotPtr.
 //!

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! The C ABI, and only that: handles, strings, errors, driver tables and
 //! the panic boundary. Every `unsafe` block of the library lives here.
 //!

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! Storage exports: pools (the host's datastores) with libvirt's names and
 //! semantics.
 
@@ -563,7 +564,7 @@ pub unsafe extern "C" fn esxDomainScreenshot(
     export!(esxDomainScreenshot(d: Dom, stream: Stream) {
         if !std::sync::Arc::ptr_eq(&stream.conn, &d.conn) {
             return Err(Error::invalid_arg(format!(
-                "stream in esxDomainScreenshot must match connection of domain '{}'",
+                "stream must match connection of domain '{}'",
                 d.dom().name
             )));
         }

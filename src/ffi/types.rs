@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! C types with libvirt's layouts and values (libvirt-host.h,
 //! libvirt-domain.h, virterror.h), renamed vir -> esx. The C test
 //! `ffi-examples/abi_check.c` asserts every size, offset and value against

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! Test support: start esx-sim on port 0, talk to its /sim/ control
 //! endpoints, find the C programs built by `make`.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! What a VMDK descriptor says about its disk: the extents (data files)
 //! and their sizes. Read where the host does not say a disk's capacity
 //! (VmDiskFileInfo.capacityKb is optional) and to find a flat disk's data.

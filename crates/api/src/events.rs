@@ -1,28 +1,46 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! Domain events: one watcher thread per connection follows every VM
 //! through one property filter on a private collector (WaitForUpdatesEx),
 //! and turns what changes into libvirt's lifecycle and reboot events and
-//! this driver's question event. After any failure (a dropped connection,
-//! an expired session: the filter is then gone) it makes a new filter,
-//! whose first update is the whole inventory, and emits what differs from
-//! what it knew: no change is lost, though several changes of one VM while
-//! disconnected arrive as one.
+//! this driver's question event.
+//!
+//! - The first update of a filter is the whole inventory, possibly in
+//!   parts (`truncated`): it is compared with what was known only once
+//!   complete. The first one of all is read before `watch_domains`
+//!   returns and reported as nothing; after any failure (a dropped
+//!   connection, an expired session: the filter is then gone) a new filter
+//!   is made and what differs is reported (several changes of one VM while
+//!   disconnected arrive as one).
+//! - An idle watcher asks the host to wait up to a minute (one request a
+//!   minute when nothing changes); the host answers as soon as something
+//!   changes. A host that answers "no change" at once is asked again after
+//!   a growing pause, never in a busy loop.
+//! - Stopping (a registration's end, the connection's close) cancels the
+//!   wait in progress on the host (CancelWaitForUpdates), so the thread
+//!   ends at once; it reports nothing after the stop.
+//! - A property the host cannot read (missingSet) is unknown: it gives no
+//!   event, and it is logged. Its last value read stays only as what the
+//!   next value read is compared with, so a change across the gap is
+//!   reported once, as after a resynchronisation.
+//! - The watcher keeps the VMs that exist, nothing else.
 //!
 //! The watcher only reports; the C layer queues the events and calls the
 //! caller's callbacks from its event loop, under no lock.
 
-use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{mpsc, Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::domain::{parse_uuid, vm_id, DomainRef};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::scope::unescape_name;
 use crate::vi::property::{self, Filter, FilterSpec, ObjectSpec, PropertySpec, TraversalSpec};
+use crate::vi::types::{ObjectUpdate, UpdateSet};
 use crate::vi::vim25::{self, VmWatch};
 use crate::vi::wire::View;
-use crate::vi::{Client, MoRef, ObjectContent, PowerState, Question, Value};
+use crate::vi::{Client, MoRef, ObjectContent, PowerState, Question, Safety, Value};
 use crate::Connection;
 
 /// libvirt's virDomainEventType and the details used here.
@@ -56,10 +74,29 @@ pub enum DomainEvent {
     },
 }
 
+/// How long an idle watcher asks the host to wait: one request a minute
+/// when nothing changes. The request's deadline is the URI's read_timeout
+/// on top of it.
+pub const IDLE_WAIT_SECONDS: u64 = 60;
+
+/// The pause after a "no change" that came much sooner than asked doubles
+/// from this to `MAX_PAUSE`; the same pauses separate resynchronisations.
+const FIRST_PAUSE: Duration = Duration::from_millis(50);
+const MAX_PAUSE: Duration = Duration::from_secs(2);
+
+/// How often a stop asks the host to cancel a wait that has not ended yet
+/// (the first cancel can reach the host before the wait does), and how
+/// long it gives each cancel.
+const CANCEL_TRIES: usize = 5;
+const CANCEL_GRACE: Duration = Duration::from_millis(200);
+
 /// One VM as last seen.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 struct Seen {
+    /// The last value read of each property (absent: unset).
     props: HashMap<String, Value>,
+    /// Properties the host cannot read now (missingSet).
+    unknown: HashSet<String>,
 }
 
 impl Seen {
@@ -72,6 +109,32 @@ impl Seen {
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect(),
             missing: Vec::new(),
+        }
+    }
+
+    /// Takes one ObjectUpdate's changes and unreadable properties.
+    fn apply(&mut self, o: &ObjectUpdate) {
+        for c in &o.changes {
+            self.unknown.remove(&c.name);
+            match &c.val {
+                Some(v) if c.op != "remove" => {
+                    self.props.insert(c.name.clone(), v.clone());
+                }
+                _ => {
+                    self.props.remove(&c.name);
+                }
+            }
+        }
+        for (path, fault) in &o.missing {
+            if self.unknown.insert(path.clone()) {
+                log::info!(
+                    "domain events: the host cannot read '{path}' of {} ({}: {}); it gives no \
+                     event until it can be read again",
+                    o.obj,
+                    fault.fault_type,
+                    fault.message
+                );
+            }
         }
     }
 }
@@ -155,31 +218,161 @@ fn diff(before: Option<&Facts>, after: Option<&Facts>, out: &mut Vec<DomainEvent
     }
 }
 
-/// A running watcher; dropping it stops the thread (after its current
-/// wait, at most about a second).
+/// What the thread and whoever stops it share.
+pub(crate) struct Control {
+    client: Arc<Client>,
+    stop: AtomicBool,
+    /// The connection is closing: its Logout ends the session and with it
+    /// the filter, view and collector, so none is destroyed one by one.
+    closing: AtomicBool,
+    progress: Mutex<Progress>,
+    changed: Condvar,
+    thread: Mutex<Option<JoinHandle<()>>>,
+    /// VMs the watcher holds (for tests: bounded by those that exist).
+    tracked: AtomicUsize,
+}
+
+#[derive(Default)]
+struct Progress {
+    /// The collector of the wait in progress, if one is.
+    waiting: Option<MoRef>,
+    ended: bool,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl Control {
+    fn stopped(&self) -> bool {
+        self.stop.load(Ordering::SeqCst)
+    }
+
+    /// One WaitForUpdatesEx, known to `halt` while in progress. None when
+    /// stopped before it was sent.
+    fn wait(&self, filter: &mut Filter<'_>, seconds: u64) -> Result<Option<UpdateSet>> {
+        {
+            let mut p = lock(&self.progress);
+            if self.stopped() {
+                return Ok(None);
+            }
+            p.waiting = Some(filter.collector().clone());
+        }
+        let r = filter.wait_seconds(seconds);
+        lock(&self.progress).waiting = None;
+        self.changed.notify_all();
+        r
+    }
+
+    /// Sleeps `d` unless stopped first; true when stopped.
+    fn pause(&self, d: Duration) -> bool {
+        let p = lock(&self.progress);
+        let _ = self
+            .changed
+            .wait_timeout_while(p, d, |_| !self.stopped())
+            .unwrap_or_else(|e| e.into_inner());
+        self.stopped()
+    }
+
+    /// Stops the watcher: no event is reported from now on, and the wait in
+    /// progress on the host is cancelled. With `confirm`, the cancel is
+    /// repeated (a few times, briefly) until the wait has ended: the first
+    /// can reach the host before the wait itself does.
+    /// True when no wait is left in progress (with `confirm`).
+    fn halt(&self, closing: bool, confirm: bool) -> bool {
+        if closing {
+            self.closing.store(true, Ordering::SeqCst);
+        }
+        let first = !self.stop.swap(true, Ordering::SeqCst);
+        let mut p = lock(&self.progress);
+        self.changed.notify_all();
+        if !first && !confirm {
+            return p.waiting.is_none() || p.ended;
+        }
+        for _ in 0..if confirm { CANCEL_TRIES } else { 1 } {
+            let Some(collector) = p.waiting.clone().filter(|_| !p.ended) else {
+                return true;
+            };
+            drop(p);
+            // In this session only: a cancel is pointless in a new one.
+            let sent = self.client.invoke_in_session(
+                "CancelWaitForUpdates",
+                &collector,
+                "",
+                Safety::ReadOnly,
+            );
+            if let Err(e) = &sent {
+                log::debug!("CancelWaitForUpdates on {collector}: {e}");
+            }
+            p = lock(&self.progress);
+            if sent.is_err() || !confirm {
+                return p.waiting.is_none() || p.ended;
+            }
+            p = self
+                .changed
+                .wait_timeout_while(p, CANCEL_GRACE, |p| p.waiting.is_some() && !p.ended)
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
+        }
+        p.waiting.is_none() || p.ended
+    }
+
+    /// Waits up to `limit` for the thread to end, and joins it if it did
+    /// (else leaves it: it ends after its request, reporting nothing).
+    fn join_within(&self, limit: Duration) {
+        let p = lock(&self.progress);
+        let (p, _) = self
+            .changed
+            .wait_timeout_while(p, limit, |p| !p.ended)
+            .unwrap_or_else(|e| e.into_inner());
+        let ended = p.ended;
+        drop(p);
+        if ended {
+            if let Some(t) = lock(&self.thread).take() {
+                let _ = t.join();
+            }
+        }
+    }
+
+    fn finish(&self) {
+        lock(&self.progress).ended = true;
+        self.changed.notify_all();
+    }
+}
+
+/// A running watcher; dropping it stops it (the wait in progress is
+/// cancelled on the host, and nothing is reported after the drop).
 pub struct Watcher {
-    stop: Arc<AtomicBool>,
-    thread: Option<JoinHandle<()>>,
+    ctl: Arc<Control>,
 }
 
 impl Watcher {
-    /// Stops and waits for the thread.
-    pub fn stop(mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
+    /// Stops and waits for the thread (up to the URI's read_timeout).
+    /// True when the host ended the wait in progress on being asked to
+    /// (or none was), false when it went on regardless.
+    pub fn stop(self) -> bool {
+        let cancelled = self.ctl.halt(false, true);
+        self.ctl
+            .join_within(self.ctl.client.transport().read_timeout());
+        cancelled
+    }
+
+    /// Whether a WaitForUpdatesEx of the watcher is in progress.
+    pub fn waiting(&self) -> bool {
+        lock(&self.ctl.progress).waiting.is_some()
+    }
+
+    /// The VMs the watcher holds state for.
+    pub fn tracked(&self) -> usize {
+        self.ctl.tracked.load(Ordering::SeqCst)
     }
 }
 
 impl Drop for Watcher {
     fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
+        let _ = self.ctl.halt(false, false);
     }
 }
-
-/// How long one WaitForUpdatesEx may wait: the watcher's stop latency.
-const WAIT: Duration = Duration::from_secs(1);
 
 struct State {
     client: Arc<Client>,
@@ -192,12 +385,16 @@ struct State {
     primed: bool,
 }
 
+type Sink = dyn Fn(DomainEvent) + Send + Sync;
+
 impl State {
-    /// One filter's life: Ok when asked to stop, Err when it broke.
+    /// One filter's life: Ok when stopped, Err when it broke. `ready` gets
+    /// the outcome of the first inventory, the first time.
     fn follow(
         &mut self,
-        stop: &AtomicBool,
-        sink: &(dyn Fn(DomainEvent) + Send + Sync),
+        ctl: &Control,
+        sink: &Sink,
+        ready: &mut Option<mpsc::Sender<Result<()>>>,
     ) -> Result<()> {
         let client = self.client.clone();
         let collector = property::create_collector(&client)?;
@@ -205,13 +402,19 @@ impl State {
         // resynchronisation: views belong to a session); a host without a
         // ViewManager gets the folder traversal.
         let view = match client.service().view_manager.clone() {
-            Some(vm) => Some(vim25::create_container_view(
+            Some(vm) => match vim25::create_container_view(
                 &client,
                 &vm,
                 &self.container,
                 &["VirtualMachine".to_string()],
                 true,
-            )?),
+            ) {
+                Ok(v) => Some(v),
+                Err(e) => {
+                    destroy_collector(&client, &collector);
+                    return Err(e);
+                }
+            },
             None => None,
         };
         let spec = match &view {
@@ -228,141 +431,273 @@ impl State {
         };
         let result = (|| {
             let mut filter = Filter::create(&client, &collector, &spec)?;
-            let mut first = true;
-            while !stop.load(Ordering::SeqCst) {
-                let Some(set) = filter.wait(WAIT)? else {
-                    continue;
-                };
-                let mut events = Vec::new();
-                if first {
-                    // A new filter starts with everything: compare it with
-                    // what was known (nothing is reported the first time).
-                    let mut fresh: HashMap<MoRef, Seen> = HashMap::new();
-                    for o in &set.objects {
-                        if o.kind == "leave" {
-                            continue;
-                        }
-                        let seen = fresh.entry(o.obj.clone()).or_insert(Seen {
-                            props: HashMap::new(),
-                        });
-                        apply(seen, o);
-                    }
-                    if self.primed {
-                        for (obj, old) in &self.known {
-                            diff(
-                                facts(obj, old).as_ref(),
-                                fresh.get(obj).and_then(|n| facts(obj, n)).as_ref(),
-                                &mut events,
-                            );
-                        }
-                        for (obj, new) in &fresh {
-                            if !self.known.contains_key(obj) {
-                                diff(None, facts(obj, new).as_ref(), &mut events);
-                            }
-                        }
-                    }
-                    self.known = fresh;
-                    self.primed = true;
-                    first = false;
+            let outcome = self.run_filter(ctl, &mut filter, sink, ready);
+            if ctl.closing.load(Ordering::SeqCst) {
+                filter.abandon();
+            }
+            outcome
+        })();
+        // Closing: the Logout takes them all with the session.
+        if !ctl.closing.load(Ordering::SeqCst) {
+            if let Some(v) = &view {
+                let _ = vim25::destroy_view(&client, v);
+            }
+            destroy_collector(&client, &collector);
+        }
+        result
+    }
+
+    fn run_filter(
+        &mut self,
+        ctl: &Control,
+        filter: &mut Filter<'_>,
+        sink: &Sink,
+        ready: &mut Option<mpsc::Sender<Result<()>>>,
+    ) -> Result<()> {
+        // The first update: everything, maybe in parts, each asked for at
+        // once (maxWaitSeconds 0: one update calculation). An empty
+        // inventory may come as "no change".
+        let deadline = Instant::now() + self.client.transport().read_timeout();
+        let mut fresh: HashMap<MoRef, Seen> = HashMap::new();
+        while let Some(set) = ctl.wait(filter, 0)? {
+            for o in &set.objects {
+                if o.kind == "leave" {
+                    fresh.remove(&o.obj);
                 } else {
-                    for o in &set.objects {
-                        let before = self.known.get(&o.obj).and_then(|s| facts(&o.obj, s));
-                        if o.kind == "leave" {
-                            self.known.remove(&o.obj);
-                            diff(before.as_ref(), None, &mut events);
-                            continue;
-                        }
-                        let seen = self.known.entry(o.obj.clone()).or_insert(Seen {
-                            props: HashMap::new(),
-                        });
-                        apply(seen, o);
-                        let after = facts(&o.obj, seen);
-                        diff(before.as_ref(), after.as_ref(), &mut events);
-                    }
-                }
-                for e in events {
-                    sink(e);
+                    fresh.entry(o.obj.clone()).or_default().apply(o);
                 }
             }
-            Ok(())
-        })();
-        if let Some(v) = &view {
-            let _ = vim25::destroy_view(&client, v);
+            if !set.truncated {
+                break;
+            }
+            if Instant::now() >= deadline {
+                return Err(Error::operation_timeout(format!(
+                    "The host sent the inventory in parts for longer than read_timeout={}s",
+                    self.client.transport().read_timeout().as_secs()
+                )));
+            }
         }
-        let _ = client.invoke(
-            "DestroyPropertyCollector",
-            &collector,
-            "",
-            crate::vi::Safety::Mutating,
-        );
-        result
+        if ctl.stopped() {
+            return Ok(());
+        }
+        let events = self.take_inventory(fresh);
+        if let Some(tx) = ready.take() {
+            let _ = tx.send(Ok(()));
+        }
+        self.report(ctl, sink, events);
+
+        let mut pause: Option<Duration> = None;
+        let mut rest_pending = false;
+        loop {
+            let asked = if rest_pending { 0 } else { IDLE_WAIT_SECONDS };
+            let started = Instant::now();
+            let set = ctl.wait(filter, asked)?;
+            if ctl.stopped() {
+                return Ok(());
+            }
+            // An UpdateSet without objects is "no change" too, whatever
+            // it says of a rest.
+            let changed = set.as_ref().is_some_and(|s| !s.objects.is_empty());
+            let Some(set) = set.filter(|_| changed) else {
+                rest_pending = false;
+                // "No change" well before the wait asked for is not how a
+                // host answers: do not turn it into a busy loop.
+                let took = started.elapsed();
+                if asked > 0 && took * 2 < Duration::from_secs(asked) {
+                    let p = pause.map_or(FIRST_PAUSE, |p| (p * 2).min(MAX_PAUSE));
+                    pause = Some(p);
+                    log::debug!(
+                        "WaitForUpdatesEx answered 'no change' after {took:?} instead of \
+                         waiting up to {asked}s; pausing {p:?}"
+                    );
+                    if ctl.pause(p) {
+                        return Ok(());
+                    }
+                } else {
+                    pause = None;
+                }
+                continue;
+            };
+            pause = None;
+            rest_pending = set.truncated;
+            let events = self.take_update(&set);
+            self.report(ctl, sink, events);
+        }
+    }
+
+    /// A filter's first update, complete: the events are what differs from
+    /// what was known (none the first time of all).
+    fn take_inventory(&mut self, mut fresh: HashMap<MoRef, Seen>) -> Vec<DomainEvent> {
+        // A property the host cannot read now keeps, as what the next value
+        // read is compared with, the last value read before.
+        for (obj, new) in fresh.iter_mut() {
+            if let Some(old) = self.known.get(obj) {
+                for path in &new.unknown {
+                    if let Some(v) = old.props.get(path) {
+                        new.props.insert(path.clone(), v.clone());
+                    }
+                }
+            }
+        }
+        let mut events = Vec::new();
+        if self.primed {
+            for (obj, old) in &self.known {
+                diff(
+                    facts(obj, old).as_ref(),
+                    fresh.get(obj).and_then(|n| facts(obj, n)).as_ref(),
+                    &mut events,
+                );
+            }
+            for (obj, new) in &fresh {
+                if !self.known.contains_key(obj) {
+                    diff(None, facts(obj, new).as_ref(), &mut events);
+                }
+            }
+        }
+        self.known = fresh;
+        self.primed = true;
+        events
+    }
+
+    /// A later update (or part of one): each object's events, in order.
+    fn take_update(&mut self, set: &UpdateSet) -> Vec<DomainEvent> {
+        let mut events = Vec::new();
+        for o in &set.objects {
+            let before = self.known.get(&o.obj).and_then(|s| facts(&o.obj, s));
+            if o.kind == "leave" {
+                self.known.remove(&o.obj);
+                diff(before.as_ref(), None, &mut events);
+                continue;
+            }
+            let seen = self.known.entry(o.obj.clone()).or_default();
+            seen.apply(o);
+            let after = facts(&o.obj, seen);
+            diff(before.as_ref(), after.as_ref(), &mut events);
+        }
+        events
+    }
+
+    fn report(&mut self, ctl: &Control, sink: &Sink, events: Vec<DomainEvent>) {
+        // Memory follows the VMs that exist: a map that held many more
+        // gives its room back.
+        if self.known.capacity() > 64 && self.known.capacity() > 4 * self.known.len() {
+            self.known.shrink_to_fit();
+        }
+        ctl.tracked.store(self.known.len(), Ordering::SeqCst);
+        for e in events {
+            if ctl.stopped() {
+                return;
+            }
+            sink(e);
+        }
     }
 }
 
-fn apply(seen: &mut Seen, o: &crate::vi::types::ObjectUpdate) {
-    for c in &o.changes {
-        match (&c.val, c.op.as_str()) {
-            (Some(v), _) if c.op != "remove" => {
-                seen.props.insert(c.name.clone(), v.clone());
-            }
-            _ => {
-                seen.props.remove(&c.name);
+fn destroy_collector(client: &Client, collector: &MoRef) {
+    if let Err(e) = client.invoke("DestroyPropertyCollector", collector, "", Safety::Mutating) {
+        log::debug!("DestroyPropertyCollector {collector}: {e}");
+    }
+}
+
+fn run(ctl: Arc<Control>, mut state: State, sink: Arc<Sink>, ready: mpsc::Sender<Result<()>>) {
+    let mut ready = Some(ready);
+    let mut pause = FIRST_PAUSE;
+    while !ctl.stopped() {
+        match state.follow(&ctl, sink.as_ref(), &mut ready) {
+            Ok(()) => break,
+            Err(e) => {
+                if let Some(tx) = ready.take() {
+                    // Not started: the caller gets the error.
+                    let _ = tx.send(Err(e));
+                    break;
+                }
+                // A closed connection never comes back.
+                if ctl.stopped() || ctl.client.is_closed() {
+                    break;
+                }
+                log::info!("domain event watcher: {e}; resynchronising");
+                if ctl.pause(pause) {
+                    break;
+                }
+                pause = (pause * 2).min(MAX_PAUSE);
             }
         }
     }
+    ctl.finish();
 }
 
 impl Connection {
     /// Starts watching every domain of this connection; `sink` gets each
-    /// event on the watcher's thread (it must not block for long).
+    /// event on the watcher's thread (it must not block for long). The
+    /// inventory is read before this returns: every change after that is
+    /// reported.
     pub fn watch_domains(&self, sink: Arc<dyn Fn(DomainEvent) + Send + Sync>) -> Result<Watcher> {
         let spec = self.vm_list_spec(VmWatch::PATHS)?;
-        // The inventory now, before the caller can change anything: every
-        // change after this call returns is reported.
-        let mut known = HashMap::new();
-        for o in property::retrieve(self.client(), &spec)? {
-            known.insert(
-                o.obj.clone(),
-                Seen {
-                    props: o.props.into_iter().collect(),
-                },
-            );
-        }
         let container = if self.is_vcenter() {
             self.scope()?.host.clone()
         } else {
             self.client().service().root_folder.clone()
         };
-        let mut state = State {
-            client: self.shared_client(),
+        let client = self.shared_client();
+        let ctl = Arc::new(Control {
+            client: client.clone(),
+            stop: AtomicBool::new(false),
+            closing: AtomicBool::new(false),
+            progress: Mutex::new(Progress::default()),
+            changed: Condvar::new(),
+            thread: Mutex::new(None),
+            tracked: AtomicUsize::new(0),
+        });
+        let state = State {
+            client,
             container,
             spec,
-            known,
-            primed: true,
+            known: HashMap::new(),
+            primed: false,
         };
-        let stop = Arc::new(AtomicBool::new(false));
-        let flag = stop.clone();
+        let (tx, rx) = mpsc::channel();
+        let thread_ctl = ctl.clone();
         let thread = std::thread::Builder::new()
             .name("esx-events".into())
-            .spawn(move || {
-                let mut pause = Duration::from_millis(50);
-                while !flag.load(Ordering::SeqCst) {
-                    match state.follow(&flag, sink.as_ref()) {
-                        Ok(()) => break,
-                        Err(e) => {
-                            log::info!("domain event watcher: {e}; resynchronising");
-                            std::thread::sleep(pause);
-                            pause = (pause * 2).min(Duration::from_secs(2));
-                        }
-                    }
-                }
-            })
-            .map_err(|e| {
-                crate::error::Error::internal(format!("cannot start the event watcher: {e}"))
-            })?;
-        Ok(Watcher {
-            stop,
-            thread: Some(thread),
-        })
+            .spawn(move || run(thread_ctl, state, sink, tx))
+            .map_err(|e| Error::internal(format!("cannot start the event watcher: {e}")))?;
+        *lock(&ctl.thread) = Some(thread);
+        // Known to the connection from now on: a close stops it first.
+        self.add_watcher(&ctl);
+        let watcher = Watcher { ctl: ctl.clone() };
+        // Each of the thread's requests has its deadline; this one is a
+        // backstop over all of them (collector, view, filter, inventory).
+        let uri = self.uri();
+        let limit = (uri.connect_timeout + uri.read_timeout) * 4;
+        match rx.recv_timeout(limit) {
+            Ok(Ok(())) => Ok(watcher),
+            Ok(Err(e)) => {
+                ctl.join_within(Duration::from_secs(1));
+                Err(e)
+            }
+            Err(_) => Err(Error::operation_timeout(format!(
+                "The host did not send its inventory of VMs for the event watcher within {}s",
+                limit.as_secs()
+            ))),
+        }
+    }
+
+    /// Stops every watcher of this connection before it logs out: their
+    /// waits are cancelled, and nothing they do after it opens a session.
+    pub(crate) fn stop_watchers(&self) -> Vec<Arc<Control>> {
+        let live: Vec<Arc<Control>> = self.take_watchers();
+        for c in &live {
+            let _ = c.halt(true, true);
+        }
+        live
+    }
+}
+
+/// After the Logout: the watchers' threads end at once (every request
+/// fails: the client is closed); they are waited for, up to read_timeout.
+pub(crate) fn join_watchers(stopped: Vec<Arc<Control>>) {
+    for c in stopped {
+        let limit = c.client.transport().read_timeout();
+        c.join_within(limit);
     }
 }

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! The header's flag enums (libvirt's values, vir renamed esx) and, next
 //! to each, the flags every entry point that takes it accepts: the one place
 //! both are declared. cbindgen writes the enums into include/esx_driver.h;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! The driver's operations as a safe Rust API: connection, node, domain,
 //! snapshot, ... The C library (the `esx-driver` crate) is a thin shell
 //! around this crate. No C, no unsafe code.
@@ -97,6 +98,9 @@ pub struct Connection {
     question_handler: RwLock<Option<Arc<dyn QuestionHandler>>>,
     /// Answers by message id, consulted before the handler and auto_answer.
     pub(crate) question_rules: RwLock<Vec<esx_common::rules::Rule>>,
+    /// The domain event watchers started on this connection (stopped
+    /// before it logs out).
+    watchers: Mutex<Vec<std::sync::Weak<events::Control>>>,
 }
 
 impl std::fmt::Debug for Connection {
@@ -159,6 +163,7 @@ impl Connection {
             vm_morefs_prefixed: std::sync::atomic::AtomicBool::new(false),
             question_handler: RwLock::new(None),
             question_rules: RwLock::new(rules),
+            watchers: Mutex::new(Vec::new()),
         };
         if conn.is_vcenter() {
             conn.note_vm_moref_style("vm-");
@@ -330,9 +335,27 @@ impl Connection {
         }
     }
 
-    /// Logs out now; later calls fail with INVALID_CONN.
+    /// Logs out now; later calls fail with INVALID_CONN. Event watchers
+    /// are stopped first (their waits cancelled on the host), so that none
+    /// has a request in flight that could log in again after the Logout.
     pub fn connect_close(&self) {
+        let stopped = self.stop_watchers();
         self.client.logout();
+        events::join_watchers(stopped);
+    }
+
+    pub(crate) fn add_watcher(&self, w: &Arc<events::Control>) {
+        if let Ok(mut list) = self.watchers.lock() {
+            list.retain(|c| c.strong_count() > 0);
+            list.push(Arc::downgrade(w));
+        }
+    }
+
+    pub(crate) fn take_watchers(&self) -> Vec<Arc<events::Control>> {
+        self.watchers
+            .lock()
+            .map(|mut l| l.drain(..).filter_map(|c| c.upgrade()).collect())
+            .unwrap_or_default()
     }
 }
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! Bulk statistics (virConnectGetAllDomainStats, virDomainListGetStats),
 //! which libvirt's ESX driver lacks: libvirt's groups and field names for
 //! what ESX reports without the performance manager, read for all VMs in

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! Volume contents in and out (libvirt's virStorageVolDownload/Upload over a
 //! virStream), through the host's `/folder` HTTP interface, in bounded
 //! memory at any size.

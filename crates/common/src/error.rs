@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! The one error type of the library.
 //!
 //! Every error carries a [`Code`] (a libvirt `virErrorNumber`), the message a
@@ -157,7 +158,7 @@ impl Error {
 
     /// An error caused by a VI fault. The code follows the fault type: where
     /// libvirt's ESX driver says INTERNAL_ERROR for every host fault we give the
-    /// precise number (DESIGN.md section 2).
+    /// precise number (docs/design.md section 2).
     pub fn from_fault(fault_type: &str, message: impl Into<String>) -> Error {
         let code = match fault_type {
             "InvalidLogin" | "NotAuthenticated" | "NoPermission" | "InvalidLocale" => {

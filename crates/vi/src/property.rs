@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! The property collector: filter specs, RetrievePropertiesEx with
 //! ContinueRetrievePropertiesEx, and CreateFilter + WaitForUpdatesEx.
 
@@ -220,6 +221,7 @@ pub struct Filter<'a> {
     collector: MoRef,
     filter: MoRef,
     version: String,
+    abandoned: bool,
 }
 
 impl<'a> Filter<'a> {
@@ -238,6 +240,7 @@ impl<'a> Filter<'a> {
             collector: collector.clone(),
             filter,
             version: String::new(),
+            abandoned: false,
         })
     }
 
@@ -245,22 +248,41 @@ impl<'a> Filter<'a> {
         &self.filter
     }
 
+    /// The collector this filter belongs to.
+    pub fn collector(&self) -> &MoRef {
+        &self.collector
+    }
+
+    /// Leaves the filter on the host when dropped (it goes with the
+    /// session, which is about to end): no DestroyPropertyFilter.
+    pub fn abandon(&mut self) {
+        self.abandoned = true;
+    }
+
     /// WaitForUpdatesEx from the last version seen. None when nothing changed
-    /// within `max_wait`.
+    /// within `max_wait` (at least a second).
     pub fn wait(&mut self, max_wait: Duration) -> Result<Option<UpdateSet>> {
+        self.wait_seconds(max_wait.as_secs().max(1))
+    }
+
+    /// WaitForUpdatesEx with maxWaitSeconds `seconds`; 0 asks for one
+    /// update calculation, answered at once (the rest of a truncated
+    /// update). The request's deadline is the URI's read_timeout plus the
+    /// wait.
+    pub fn wait_seconds(&mut self, seconds: u64) -> Result<Option<UpdateSet>> {
         let mut w = XmlWriter::new();
         if !self.version.is_empty() {
             w.text("version", &self.version);
         }
         w.open("options")
-            .int("maxWaitSeconds", max_wait.as_secs().max(1) as i64)
+            .int("maxWaitSeconds", seconds.min(i32::MAX as u64) as i64)
             .close("options");
         let reply = self.client.invoke_with_wait(
             "WaitForUpdatesEx",
             &self.collector,
             &w.finish(),
             Safety::ReadOnly,
-            Some(max_wait),
+            Some(Duration::from_secs(seconds)),
         )?;
         match reply.first() {
             None => Ok(None),
@@ -275,6 +297,9 @@ impl<'a> Filter<'a> {
 
 impl Drop for Filter<'_> {
     fn drop(&mut self) {
+        if self.abandoned {
+            return;
+        }
         if let Err(e) =
             self.client
                 .invoke("DestroyPropertyFilter", &self.filter, "", Safety::Mutating)

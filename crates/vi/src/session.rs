@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! The VI session: version negotiation, service content, login, and the one
 //! `invoke` through which every SOAP call goes (re-login on NotAuthenticated,
 //! retry of read-only calls after a dropped connection).
@@ -338,12 +339,20 @@ impl Client {
         Ok(())
     }
 
-    /// Logs in again unless another thread already did since `seen`.
+    /// Logs in again unless another thread already did since `seen`, or
+    /// the connection was closed: a request that was in flight when it
+    /// closed (an event watcher's wait) fails NotAuthenticated after the
+    /// Logout, and must not open a new session (with a wiped password).
     fn relogin(&self, seen: u64) -> Result<()> {
         let _guard = self
             .login_lock
             .lock()
             .map_err(|_| Error::internal("login lock poisoned"))?;
+        if self.closed.load(Ordering::SeqCst) {
+            return Err(Error::invalid_conn(
+                "The connection was closed while the call was in progress",
+            ));
+        }
         if self.generation.load(Ordering::SeqCst) != seen {
             return Ok(());
         }
@@ -368,6 +377,21 @@ impl Client {
         safety: Safety,
     ) -> Result<Vec<Value>> {
         self.invoke_with_wait(method, this, params, safety, None)
+    }
+
+    /// `invoke` without logging in again: for a call that is pointless in
+    /// a new session (CancelWaitForUpdates of this session's collector).
+    pub fn invoke_in_session(
+        &self,
+        method: &str,
+        this: &MoRef,
+        params: &str,
+        safety: Safety,
+    ) -> Result<Vec<Value>> {
+        if self.closed.load(Ordering::SeqCst) {
+            return Err(Error::invalid_conn("The connection is closed"));
+        }
+        self.send(method, this, params, safety, None)
     }
 
     /// `invoke` for calls the host may hold open for up to `wait`.
@@ -591,11 +615,17 @@ impl Client {
         }
     }
 
-    /// Logs out (best effort) and wipes the stored password.
+    /// Logs out (best effort) and wipes the stored password. A login in
+    /// progress on another thread (a re-login after an expired session) is
+    /// waited for, so that the session it opens is the one logged out; no
+    /// login starts after this (see `relogin`).
     pub fn logout(&self) {
         if self.closed.swap(true, Ordering::SeqCst) {
             return;
         }
+        // A login in progress finishes first, so that the session it
+        // opens is the one logged out.
+        let _guard = self.login_lock.lock().unwrap_or_else(|p| p.into_inner());
         let logged_in = self.session.read().map(|s| s.is_some()).unwrap_or(true);
         if self.transport.has_cookie() && logged_in {
             let body = soap::envelope("Logout", &self.service.session_manager, "");

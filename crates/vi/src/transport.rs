@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! HTTP(S) to the host: the ureq agent (keep-alive pool, timeouts, proxy),
 //! the TLS policy (verify, no_verify=1, cacert=, thumbprint=), the session
 //! cookie, and bounded response bodies.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! VI API values as they come off the wire, and the typed views the driver
 //! reads out of them (ServiceContent, ObjectContent, TaskInfo, questions, ...).
 //!
@@ -711,12 +712,18 @@ pub struct ObjectUpdate {
     pub kind: String,
     pub obj: MoRef,
     pub changes: Vec<PropertyChange>,
+    /// Properties the host could not read (`missingSet`): their values are
+    /// unknown now, which is not the same as unset.
+    pub missing: Vec<(String, LocalizedFault)>,
 }
 
 /// `UpdateSet` from WaitForUpdatesEx.
 #[derive(Debug, Clone, PartialEq)]
 pub struct UpdateSet {
     pub version: String,
+    /// The host sent part of the changes: the rest come with the next call
+    /// from this version (at once; the VI reference lets a host split any
+    /// update, the first one included).
     pub truncated: bool,
     pub objects: Vec<ObjectUpdate>,
 }
@@ -737,6 +744,15 @@ impl UpdateSet {
                                 op: c.str_field("op").unwrap_or("assign").to_string(),
                                 val: c.get("val").cloned(),
                             })
+                        })
+                        .collect(),
+                    missing: ou
+                        .get_all("missingSet")
+                        .filter_map(|m| {
+                            Some((
+                                m.str_field("path")?.to_string(),
+                                LocalizedFault::from_value(m.get("fault")?),
+                            ))
                         })
                         .collect(),
                 });

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! The VI types, property views and methods this project uses, generated
 //! by build.rs from `schema/vim25.schema`: one struct per data object (read
 //! with [`FromValue`], written with [`ToValue`]), one struct per view (a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! Datastores as storage pools, as libvirt's ESX driver presents them (its
 //! VMFS backend): the pool's name is the datastore's, its UUID the MD5 sum
 //! of the host's mount path, its type `fs` (VMFS), `netfs` (NAS) or `dir`;

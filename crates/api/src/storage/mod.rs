@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! libvirt's storage driver over ESX: a facade (the `Storage` entries,
 //! named after libvirt's table) that checks what libvirt checks and hands
 //! each pool and volume to its backend, as libvirt's storage driver
