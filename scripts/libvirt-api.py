@@ -284,7 +284,8 @@ def gen_names_h(api, hand, pend):
     _, htypes, hvalues, hmacros, henums = hand
     sentinels = api.sentinels()
     # The trailer follows the header's include guard: it has its own.
-    out = ["/* " + NOTICE + " */", "#ifndef ESX_DRIVER_NAMES_H", "#define ESX_DRIVER_NAMES_H", "",
+    out = ["/* SPDX-License-Identifier: LGPL-2.1-or-later */", "/* " + NOTICE + " */",
+           "#ifndef ESX_DRIVER_NAMES_H", "#define ESX_DRIVER_NAMES_H", "",
            "/* libvirt's enums (values as libvirt's; the enum sentinels, _LAST, only",
            " * with ESX_ENUM_SENTINELS defined, as libvirt's with VIR_ENUM_SENTINELS) */"]
     late = []
