@@ -19,8 +19,28 @@ fn main() {
     println!("cargo:rerun-if-changed=cbindgen.toml");
     println!("cargo:rerun-if-env-changed=ESX_DRIVER_WRITE_HEADER");
 
-    let config =
+    let mut config =
         cbindgen::Config::from_file(crate_dir.join("cbindgen.toml")).expect("cbindgen.toml");
+    // What scripts/libvirt-api.py generates from libvirt's API: its enums and
+    // macros (C) are the header's trailer, and its Rust types are exported
+    // even when no function takes them (the event callbacks, ...).
+    let generated = crate_dir.join("src/ffi/generated");
+    config.trailer = Some(
+        std::fs::read_to_string(generated.join("names.h")).expect("src/ffi/generated/names.h"),
+    );
+    let types = std::fs::read_to_string(generated.join("types.rs")).expect("generated types.rs");
+    for line in types.lines() {
+        let rest = line
+            .strip_prefix("pub struct ")
+            .or_else(|| line.strip_prefix("pub type "));
+        if let Some(rest) = rest {
+            let name: String = rest
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
+            config.export.include.push(name);
+        }
+    }
     let header = out_dir.join("esx_driver.h");
     match cbindgen::Builder::new()
         .with_crate(&crate_dir)

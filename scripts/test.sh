@@ -51,7 +51,7 @@ trap report_skips EXIT
 what="${1:-all}"
 case "$what" in
     rust) cargo test --profile "$profile" --workspace; exit ;;
-    c) cargo test --profile "$profile" --test c_programs --test abi; exit ;;
+    c) cargo test --profile "$profile" --test c_programs --test abi --test names; exit ;;
     pyvmomi) cargo test --profile "$profile" --test pyvmomi; exit ;;
     virsh) cargo test --profile "$profile" --test virsh; exit ;;
     valgrind) cargo test --profile "$profile" --test c_programs valgrind; exit ;;

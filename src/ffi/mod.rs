@@ -16,12 +16,15 @@
 
 pub mod auth;
 pub mod boundary;
+pub(crate) mod checks;
 pub mod config;
 pub mod connect;
 pub mod domain;
 pub mod error;
 pub mod events;
 pub mod export;
+pub mod free;
+pub mod generated;
 pub mod handles;
 pub mod job;
 pub mod lifecycle;
