@@ -324,8 +324,13 @@ fn volumes_are_the_disks_and_images_of_a_pool() {
         s.storage_vol_get_path(&v).unwrap(),
         "[datastore1] alpine-01/alpine-01.vmdk"
     );
+    // A datastore's browser is read once per connection: a volume's
+    // details cost its search task alone.
+    sim.reset_stats();
     let info = s.storage_vol_get_info(&v).unwrap();
     assert_eq!(info.capacity, 8 << 30);
+    assert_eq!(sim.count("RetrievePropertiesEx"), 0, "{:?}", sim.stats());
+    assert_eq!(sim.count("SearchDatastore_Task"), 1);
     assert_eq!(s.storage_pool_lookup_by_volume(&v).unwrap(), ds1);
     let e = s
         .storage_vol_lookup_by_name(&ds1, "nope/nope.vmdk")

@@ -11,6 +11,8 @@
 //! docs/decisions.md. Names are canonical (one disk, one name), and a size
 //! the host does not report is unknown, never 0.
 
+use std::collections::HashMap;
+
 use md5::{Digest, Md5};
 
 use super::{
@@ -416,31 +418,73 @@ impl Connection {
         )
     }
 
-    /// The datastore browser of a pool.
+    /// The datastore browser of a pool: read once per connection (one
+    /// request for every datastore of the host), then remembered.
     fn browser(&self, pool: &str) -> Result<MoRef> {
+        if let Some(b) = self.browsers.lock().ok().and_then(|m| m.get(pool).cloned()) {
+            return Ok(b);
+        }
         let props = PropertySpec::new(DatastoreBrowser::TYPE, DatastoreBrowser::PATHS);
+        let mut found = None;
+        let mut all = HashMap::new();
         for o in self.host_datastores(vec![props], false)? {
             let d = DatastoreBrowser::from_object(&o)?;
             if d.name == pool {
-                return Ok(d.browser);
+                found = Some(d.browser.clone());
             }
+            all.insert(d.name, d.browser);
         }
-        Err(no_pool(pool))
+        if let Ok(mut m) = self.browsers.lock() {
+            *m = all;
+        }
+        found.ok_or_else(|| no_pool(pool))
+    }
+
+    /// Runs a search with the pool's browser. When a remembered browser is
+    /// refused (the host no longer has it, or it no longer serves a
+    /// datastore of that name), the browser is read again and the search
+    /// runs once more: a remembered reference never changes an answer.
+    fn search<T>(&self, pool: &str, run: impl Fn(&MoRef) -> Result<T>) -> Result<T> {
+        let remembered = self.browsers.lock().ok().and_then(|m| m.get(pool).cloned());
+        let browser = match remembered {
+            Some(b) => match run(&b) {
+                Err(e)
+                    if matches!(
+                        e.fault(),
+                        Some(
+                            "ManagedObjectNotFound"
+                                | "InvalidDatastore"
+                                | "InvalidDatastorePath"
+                                | "InvalidArgument"
+                        )
+                    ) =>
+                {
+                    if let Ok(mut m) = self.browsers.lock() {
+                        m.clear();
+                    }
+                    self.browser(pool)?
+                }
+                done => return done,
+            },
+            None => self.browser(pool)?,
+        };
+        run(&browser)
     }
 
     /// The volumes of a pool: one search task over its folders.
     fn volume_files(&self, pool: &str) -> Result<Vec<(String, AnyFileInfo)>> {
-        let browser = self.browser(pool)?;
         let spec = volume_queries(None);
         let what = format!("search storage pool '{pool}'");
-        let out = self.host_task(&what, |c| {
-            vim25::search_datastore_sub_folders_task(
-                c,
-                &browser,
-                &format!("[{pool}]"),
-                Some(&spec),
-            )?
-            .ok_or_else(|| Error::rpc("SearchDatastoreSubFolders_Task returned no task"))
+        let out = self.search(pool, |browser| {
+            self.host_task(&what, |c| {
+                vim25::search_datastore_sub_folders_task(
+                    c,
+                    browser,
+                    &format!("[{pool}]"),
+                    Some(&spec),
+                )?
+                .ok_or_else(|| Error::rpc("SearchDatastoreSubFolders_Task returned no task"))
+            })
         })?;
         let mut files = Vec::new();
         for v in out.result.iter().flat_map(Value::items) {
@@ -471,7 +515,6 @@ impl Connection {
     /// One file of a pool (one search task in its folder).
     fn volume_file(&self, pool: &str, name: &str) -> Result<AnyFileInfo> {
         canonical_name(name)?;
-        let browser = self.browser(pool)?;
         let (dir, file) = match name.rsplit_once('/') {
             Some((d, f)) => (format!("[{pool}] {d}"), f),
             None => (format!("[{pool}]"), name),
@@ -483,8 +526,10 @@ impl Connection {
                 "Could not find storage volume with name '{name}' in pool '{pool}'"
             ))
         };
-        let out = match self.host_task(&what, |c| {
-            vim25::search_datastore_task(c, &browser, &dir, Some(&spec))
+        let out = match self.search(pool, |browser| {
+            self.host_task(&what, |c| {
+                vim25::search_datastore_task(c, browser, &dir, Some(&spec))
+            })
         }) {
             Ok(o) => o,
             Err(e) if e.fault() == Some("FileNotFound") => return Err(missing()),
