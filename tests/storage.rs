@@ -147,9 +147,10 @@ fn pool_info_xml_autostart_and_refresh() {
     );
 }
 
-/// pool-list --details: after the listing, each pool's details cost one
+/// pool-list [--details]: after the listing, each pool's details cost one
 /// small request (its own datastore, by reference), whatever the number of
-/// pools; persistence and autostart are facts of ESX and cost none.
+/// pools; activity, persistence and autostart are facts of ESX (as
+/// libvirt's ESX driver answers them) and cost none.
 #[test]
 fn pool_details_cost_one_request_per_pool() {
     let sim = Sim::start();
@@ -161,6 +162,7 @@ fn pool_details_cost_one_request_per_pool() {
     for p in &datastores {
         assert!(s.storage_pool_is_persistent(p).unwrap());
         assert!(s.storage_pool_get_autostart(p).unwrap());
+        assert!(s.storage_pool_is_active(p).unwrap());
         let info = s.storage_pool_get_info(p).unwrap();
         assert!(info.capacity > 0, "{}", p.name);
     }
