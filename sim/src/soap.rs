@@ -657,7 +657,7 @@ pub(crate) fn missing_xml(path: &str) -> String {
 }
 
 /// Unauthenticated reads: every property comes back missing with
-/// NotAuthenticated, as a vCenter answers (WIRE.md 1.7).
+/// NotAuthenticated, as a vCenter answers.
 fn unauthenticated_content(spec: &Value) -> String {
     let mut x = String::new();
     for os in spec.get_all("objectSet") {

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-//! The one way an export is written (STYLE.md 2, 3 and 6). Each export
+//! The one way an export is written. Each export
 //! states its C signature (for cbindgen and the header) and hands its body
 //! to [`export!`], which
 //!

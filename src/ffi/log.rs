@@ -2,7 +2,7 @@
 //! Logging: `ESX_DRIVER_LOG` (env_logger syntax) selects what is logged;
 //! records go to stderr, or to the daemon's own log through
 //! esxSetLogHandler. The handler is per process and can be replaced at any
-//! time (STYLE.md: never "settable once").
+//! time (never "settable once").
 
 use super::export::export;
 use std::cell::RefCell;

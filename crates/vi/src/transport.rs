@@ -313,7 +313,7 @@ impl Transport {
         self.cookie.read().ok().and_then(|c| c.clone())
     }
 
-    /// Keeps the session cookie from any response that sets it (WIRE.md 1.4).
+    /// Keeps the session cookie from any response that sets it.
     fn take_cookie(&self, response: &ureq::Response) {
         for header in response.all("set-cookie") {
             let pair = header.split(';').next().unwrap_or("").trim();

@@ -4,7 +4,7 @@
 //!
 //! Responses are parsed once into [`Value`], a small tree that keeps the
 //! `xsi:type` of every element that had one. Unknown elements and types are
-//! kept, not rejected: servers add fields over time (WIRE.md 2.3).
+//! kept, not rejected: servers add fields over time.
 
 use std::fmt;
 
