@@ -23,7 +23,7 @@ pub fn find_vm_by_uuid(
 ) -> Result<Option<MoRef>> {
     vim25::find_by_uuid(
         client,
-        &client.service().search_index,
+        client.search_index(),
         datacenter,
         uuid,
         true,
@@ -32,7 +32,7 @@ pub fn find_vm_by_uuid(
 
 /// SearchIndex.FindByInventoryPath (`dc/vm/name`).
 pub fn find_by_inventory_path(client: &Client, path: &str) -> Result<Option<MoRef>> {
-    vim25::find_by_inventory_path(client, &client.service().search_index, path)
+    vim25::find_by_inventory_path(client, client.search_index(), path)
 }
 
 /// Folder.RegisterVM_Task for a non-template VM.
