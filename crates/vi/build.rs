@@ -226,7 +226,7 @@ fn enum_type(e: &parse::EnumDef, out: &mut String) {
 }
 
 /// The statements that serve one field: written (when kept), and walked.
-fn serve_field(owner: &str, f: &Field) -> (String, String) {
+fn serve_field(managed: bool, f: &Field) -> (String, String) {
     let rust = snake(&f.name);
     let optional = f.occurs == Occurs::Optional;
     let any = f.ty == "anyType" && !f.occurs.is_array();
@@ -244,11 +244,17 @@ fn serve_field(owner: &str, f: &Field) -> (String, String) {
     } else {
         format!("wire::Serve::at(&self.{rust}, rest, keep)")
     };
+    // Inside a data object an empty array is no field at all (unset); a
+    // managed object's array property is there, empty.
+    let walk = if f.occurs.is_array() && !managed {
+        format!("if self.{rust}.is_empty() {{ Ok(None) }} else {{ {walk} }}")
+    } else {
+        walk
+    };
     let at = format!(
         "            \"{}\" => if keep.keep(TY, \"{}\", {optional}) {{ {walk} }} else {{ Ok(None) }},",
         f.name, f.name
     );
-    let _ = owner;
     (write, at)
 }
 
@@ -261,7 +267,7 @@ fn serve_impl(s: &Schema, name: &str, managed: bool, out: &mut String) {
     w(out, "        wire::open(out, name, any.then_some(TY));");
     let mut ats = Vec::new();
     for f in &fields {
-        let (write, at) = serve_field(name, f);
+        let (write, at) = serve_field(managed, f);
         w(out, write);
         ats.push(at);
     }
@@ -445,7 +451,26 @@ fn poly_enums(s: &Schema, out: &mut String) {
         for t in &subs {
             w(out, format!("            Any{base}::{t}(_) => \"{t}\","));
         }
-        w(out, "        }\n    }\n}\n");
+        w(out, "        }\n    }");
+        // The base type's fields, whatever the subtype.
+        for bf in s.all_fields(base) {
+            let (name, ty) = (snake(&bf.name), field_type(bf));
+            let plain = name.trim_start_matches("r#");
+            w(out, format!("    /// `{}`, whatever the subtype.", bf.name));
+            w(out, format!("    pub fn {name}(&self) -> &{ty} {{"));
+            w(out, "        match self {");
+            for t in &subs {
+                w(out, format!("            Any{base}::{t}(x) => &x.{name},"));
+            }
+            w(out, "        }\n    }");
+            w(out, format!("    pub fn {plain}_mut(&mut self) -> &mut {ty} {{"));
+            w(out, "        match self {");
+            for t in &subs {
+                w(out, format!("            Any{base}::{t}(x) => &mut x.{name},"));
+            }
+            w(out, "        }\n    }");
+        }
+        w(out, "}\n");
         // A polymorphic value always names its type.
         w(out, format!("impl wire::Serve for Any{base} {{"));
         w(out, "    fn write_xml(&self, out: &mut String, name: &str, _any: bool, keep: &dyn wire::Keep) {");

@@ -27,6 +27,7 @@ pub fn find_vm_by_uuid(
         datacenter,
         uuid,
         true,
+        None,
     )
 }
 

@@ -347,6 +347,9 @@ pub trait Serve {
     fn text(&self) -> Option<&str> {
         None
     }
+    /// The managed object references the value is (a traversal follows
+    /// them).
+    fn morefs(&self, _out: &mut Vec<MoRef>) {}
 }
 
 /// How a list of values of a type is written in an anyType slot.
@@ -434,6 +437,9 @@ impl Item for String {
 }
 
 impl Serve for MoRef {
+    fn morefs(&self, out: &mut Vec<MoRef>) {
+        out.push(self.clone());
+    }
     fn write_xml(&self, out: &mut String, name: &str, any: bool, _: &dyn Keep) {
         let typed = if any {
             " xsi:type=\"ManagedObjectReference\""
@@ -472,6 +478,11 @@ impl<T: Serve> Serve for Option<T> {
     fn text(&self) -> Option<&str> {
         self.as_ref().and_then(Serve::text)
     }
+    fn morefs(&self, out: &mut Vec<MoRef>) {
+        if let Some(v) = self {
+            v.morefs(out);
+        }
+    }
 }
 
 /// A list: in an anyType slot one `ArrayOf...` element of typed items,
@@ -492,6 +503,11 @@ impl<T: Serve + Item> Serve for Vec<T> {
     }
     fn at<'a>(&'a self, path: &[&str], _: &dyn Keep) -> Walked<'a> {
         leaf(self, path)
+    }
+    fn morefs(&self, out: &mut Vec<MoRef>) {
+        for x in self {
+            x.morefs(out);
+        }
     }
 }
 
@@ -554,6 +570,13 @@ impl Serve for Value {
         match self {
             Value::Text { text, .. } => Some(text),
             _ => None,
+        }
+    }
+    fn morefs(&self, out: &mut Vec<MoRef>) {
+        match self {
+            Value::MoRef(m) => out.push(m.clone()),
+            Value::Array { items, .. } => items.iter().for_each(|i| i.morefs(out)),
+            _ => {}
         }
     }
 }
