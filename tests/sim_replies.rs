@@ -94,7 +94,13 @@ impl Script {
     }
 
     /// One HTTP request: (status, body, the cookie it sets). Never recorded.
-    fn http(&self, method: &str, path: &str, body: &[u8], cookie: bool) -> (u16, String, Option<String>) {
+    fn http(
+        &self,
+        method: &str,
+        path: &str,
+        body: &[u8],
+        cookie: bool,
+    ) -> (u16, String, Option<String>) {
         let mut req = self.agent.request(method, &format!("{}{path}", self.base));
         if cookie {
             if let Some(c) = &self.cookie {
@@ -370,7 +376,13 @@ fn objects() -> Vec<(&'static str, &'static str, Vec<&'static str>)> {
         "configStatus",
         "capability",
     ];
-    let folder = vec!["name", "childEntity", "parent", "childType", "overallStatus"];
+    let folder = vec![
+        "name",
+        "childEntity",
+        "parent",
+        "childType",
+        "overallStatus",
+    ];
     let mut out = vec![
         (
             "ServiceInstance",
@@ -651,12 +663,7 @@ fn script_reads(s: &mut Script) {
         &["config.hardware.device.key"],
     );
     s.read("missing-VirtualMachine", "VirtualMachine", "99", &["name"]);
-    s.read(
-        "missing-Datastore",
-        "Datastore",
-        "ds-nothing",
-        &["summary"],
-    );
+    s.read("missing-Datastore", "Datastore", "ds-nothing", &["summary"]);
     s.soap(
         "Fetch-VirtualMachine-name",
         "Fetch",
@@ -788,12 +795,7 @@ fn script_reads(s: &mut Script) {
              <path>view</path><skip>false</skip></selectSet></objectSet></specSet><options/>"
         ),
     );
-    s.soap(
-        "DestroyView",
-        "DestroyView",
-        ("ContainerView", &view),
-        "",
-    );
+    s.soap("DestroyView", "DestroyView", ("ContainerView", &view), "");
     let flat = s.soap(
         "CreateContainerView-flat",
         "CreateContainerView",
@@ -802,7 +804,12 @@ fn script_reads(s: &mut Script) {
     );
     let flat = tag_text_attr(&flat).expect("view");
     s.read("view-flat", "ContainerView", &flat, &["view"]);
-    s.soap("DestroyView-flat", "DestroyView", ("ContainerView", &flat), "");
+    s.soap(
+        "DestroyView-flat",
+        "DestroyView",
+        ("ContainerView", &flat),
+        "",
+    );
     s.soap(
         "CreateContainerView-missing",
         "CreateContainerView",
@@ -844,7 +851,12 @@ fn script_reads(s: &mut Script) {
         si,
         "<uuid>00000000-0000-0000-0000-000000000000</uuid><vmSearch>true</vmSearch>",
     );
-    s.soap("FindByUuid-no-uuid", "FindByUuid", si, "<vmSearch>true</vmSearch>");
+    s.soap(
+        "FindByUuid-no-uuid",
+        "FindByUuid",
+        si,
+        "<vmSearch>true</vmSearch>",
+    );
     for (label, path) in [
         ("dc", "ha-datacenter"),
         ("vm-folder", "ha-datacenter/vm"),
@@ -908,7 +920,12 @@ fn task(s: &mut Script, label: &str, method: &str, this: (&str, &str), params: &
 fn script_tasks(s: &mut Script) {
     let vm2 = ("VirtualMachine", "2");
     task(s, "PowerOnVM_Task", "PowerOnVM_Task", vm2, "");
-    s.read("after-power-on", "VirtualMachine", "2", &["runtime", "summary", "guest"]);
+    s.read(
+        "after-power-on",
+        "VirtualMachine",
+        "2",
+        &["runtime", "summary", "guest"],
+    );
     task(s, "PowerOnVM_Task-again", "PowerOnVM_Task", vm2, "");
     task(s, "SuspendVM_Task", "SuspendVM_Task", vm2, "");
     task(s, "ResetVM_Task-suspended", "ResetVM_Task", vm2, "");
@@ -916,7 +933,13 @@ fn script_tasks(s: &mut Script) {
     task(s, "ResetVM_Task", "ResetVM_Task", vm2, "");
     task(s, "CreateScreenshot_Task", "CreateScreenshot_Task", vm2, "");
     task(s, "PowerOffVM_Task", "PowerOffVM_Task", vm2, "");
-    task(s, "CreateScreenshot_Task-off", "CreateScreenshot_Task", vm2, "");
+    task(
+        s,
+        "CreateScreenshot_Task-off",
+        "CreateScreenshot_Task",
+        vm2,
+        "",
+    );
     task(s, "PowerOffVM_Task-off", "PowerOffVM_Task", vm2, "");
     s.soap(
         "PowerOnVM_Task-not-a-vm",
@@ -935,16 +958,33 @@ fn script_tasks(s: &mut Script) {
     s.soap("ShutdownGuest-no-tools", "ShutdownGuest", vm2, "");
     let vm1 = ("VirtualMachine", "1");
     s.soap("RebootGuest", "RebootGuest", vm1, "");
-    s.soap("StandbyGuest-off", "StandbyGuest", ("VirtualMachine", "4"), "");
+    s.soap(
+        "StandbyGuest-off",
+        "StandbyGuest",
+        ("VirtualMachine", "4"),
+        "",
+    );
     s.soap("ShutdownGuest", "ShutdownGuest", vm1, "");
     s.until("VirtualMachine", "1", "runtime.powerState", |b| {
         b.contains(">poweredOff<")
     });
-    s.read("after-shutdown", "VirtualMachine", "1", &["runtime", "guest"]);
+    s.read(
+        "after-shutdown",
+        "VirtualMachine",
+        "1",
+        &["runtime", "guest"],
+    );
     // Questions: the moved-or-copied VM, answered; the serial file,
     // cancelled.
-    let body = s.soap("PowerOnVM_Task-question", "PowerOnVM_Task", ("VirtualMachine", "5"), "");
-    s.until("VirtualMachine", "5", "runtime.question", |b| b.contains("<id>"));
+    let body = s.soap(
+        "PowerOnVM_Task-question",
+        "PowerOnVM_Task",
+        ("VirtualMachine", "5"),
+        "",
+    );
+    s.until("VirtualMachine", "5", "runtime.question", |b| {
+        b.contains("<id>")
+    });
     let q = s.read("question", "VirtualMachine", "5", &["runtime.question"]);
     let qid = tag_text(&q, "id").expect("question id").to_string();
     s.read("question-task", "VirtualMachine", "5", &["recentTask"]);
@@ -967,10 +1007,27 @@ fn script_tasks(s: &mut Script) {
         &format!("<questionId>{qid}</questionId><answerChoice>2</answerChoice>"),
     );
     s.task_done("PowerOnVM_Task-question-info", &body);
-    s.read("after-answer", "VirtualMachine", "5", &["config.uuid", "runtime"]);
-    let body = s.soap("PowerOnVM_Task-serial", "PowerOnVM_Task", ("VirtualMachine", "4"), "");
-    s.until("VirtualMachine", "4", "runtime.question", |b| b.contains("<id>"));
-    let q = s.read("question-serial", "VirtualMachine", "4", &["runtime.question"]);
+    s.read(
+        "after-answer",
+        "VirtualMachine",
+        "5",
+        &["config.uuid", "runtime"],
+    );
+    let body = s.soap(
+        "PowerOnVM_Task-serial",
+        "PowerOnVM_Task",
+        ("VirtualMachine", "4"),
+        "",
+    );
+    s.until("VirtualMachine", "4", "runtime.question", |b| {
+        b.contains("<id>")
+    });
+    let q = s.read(
+        "question-serial",
+        "VirtualMachine",
+        "4",
+        &["runtime.question"],
+    );
     let qid = tag_text(&q, "id").expect("question id").to_string();
     s.soap(
         "AnswerVM-cancel",
@@ -984,27 +1041,61 @@ fn script_tasks(s: &mut Script) {
         .arm_question("debian-02", "cdrom", "PowerOnVM_Task", true)
         .expect("arm");
     let body = s.soap("PowerOnVM_Task-armed", "PowerOnVM_Task", vm2, "");
-    s.until("VirtualMachine", "2", "runtime.question", |b| b.contains("<id>"));
-    s.read("question-armed", "VirtualMachine", "2", &["runtime.question"]);
+    s.until("VirtualMachine", "2", "runtime.question", |b| {
+        b.contains("<id>")
+    });
+    s.read(
+        "question-armed",
+        "VirtualMachine",
+        "2",
+        &["runtime.question"],
+    );
     let t = tag_text_attr(&body).expect("task");
     s.soap("CancelTask", "CancelTask", ("Task", &t), "");
     s.task_done("PowerOnVM_Task-armed-info", &body);
     s.soap("CancelTask-done", "CancelTask", ("Task", &t), "");
-    s.soap("CancelTask-missing", "CancelTask", ("Task", "haTask-nothing"), "");
+    s.soap(
+        "CancelTask-missing",
+        "CancelTask",
+        ("Task", "haTask-nothing"),
+        "",
+    );
     // A task that fails on purpose, one that is busy, a question with no task.
     s.sim
-        .fail_task("debian-02", "PowerOnVM_Task", "GenericVmConfigFault", "Injected failure")
+        .fail_task(
+            "debian-02",
+            "PowerOnVM_Task",
+            "GenericVmConfigFault",
+            "Injected failure",
+        )
         .expect("fail_task");
     task(s, "PowerOnVM_Task-failing", "PowerOnVM_Task", vm2, "");
     let busy = s.sim.busy("debian-02").expect("busy");
     task(s, "PowerOnVM_Task-busy", "PowerOnVM_Task", vm2, "");
     s.read("busy-task", "Task", &busy, &["info"]);
-    s.soap("CancelTask-not-cancelable", "CancelTask", ("Task", &busy), "");
+    s.soap(
+        "CancelTask-not-cancelable",
+        "CancelTask",
+        ("Task", &busy),
+        "",
+    );
     s.sim.release(&busy).expect("release");
     s.until("Task", &busy, "info.state", |b| b.contains(">success<"));
-    s.sim.raise_question("win2019-03", "badindex").expect("raise");
-    s.read("raised-question", "VirtualMachine", "3", &["runtime.question"]);
-    s.read("TaskManager-recentTask", "TaskManager", "ha-taskmgr", &["recentTask"]);
+    s.sim
+        .raise_question("win2019-03", "badindex")
+        .expect("raise");
+    s.read(
+        "raised-question",
+        "VirtualMachine",
+        "3",
+        &["runtime.question"],
+    );
+    s.read(
+        "TaskManager-recentTask",
+        "TaskManager",
+        "ha-taskmgr",
+        &["recentTask"],
+    );
 }
 
 fn script_config(s: &mut Script) {
@@ -1067,7 +1158,12 @@ fn script_config(s: &mut Script) {
          <startAction>powerOn</startAction><stopDelay>-1</stopDelay><stopAction>systemDefault</stopAction>\
          </powerInfo></spec>",
     );
-    s.read("autostart-config", "HostAutoStartManager", "ha-autostart-mgr", &["config"]);
+    s.read(
+        "autostart-config",
+        "HostAutoStartManager",
+        "ha-autostart-mgr",
+        &["config"],
+    );
     // Snapshots.
     let snap = |s: &mut Script, label: &str, name: &str| {
         let body = s.soap(
@@ -1096,25 +1192,47 @@ fn script_config(s: &mut Script) {
         vm2,
         "<name>x</name><quiesce>false</quiesce>",
     );
-    s.read("snapshots", "VirtualMachine", "2", &["snapshot", "rootSnapshot"]);
+    s.read(
+        "snapshots",
+        "VirtualMachine",
+        "2",
+        &["snapshot", "rootSnapshot"],
+    );
     let snap = s.peek("VirtualMachine", "2", "snapshot.currentSnapshot");
     let current = {
-        let start = snap.find("type=\"VirtualMachineSnapshot\"").expect("snapshot");
+        let start = snap
+            .find("type=\"VirtualMachineSnapshot\"")
+            .expect("snapshot");
         let rest = &snap[start..];
         let gt = rest.find('>').expect(">") + 1;
         let end = rest.find('<').expect("<");
         rest[gt..end].to_string()
     };
     s.read("snapshot-all", "VirtualMachineSnapshot", &current, &[]);
-    s.read("snapshot-vm", "VirtualMachineSnapshot", &current, &["vm", "childSnapshot"]);
-    s.read("snapshot-bad", "VirtualMachineSnapshot", &current, &["name"]);
+    s.read(
+        "snapshot-vm",
+        "VirtualMachineSnapshot",
+        &current,
+        &["vm", "childSnapshot"],
+    );
+    s.read(
+        "snapshot-bad",
+        "VirtualMachineSnapshot",
+        &current,
+        &["name"],
+    );
     let first = "snapshot-".to_string()
         + &current
             .trim_start_matches("snapshot-")
             .parse::<u64>()
             .map(|n| (n - 2).to_string())
             .expect("snapshot number");
-    s.read("snapshot-first", "VirtualMachineSnapshot", &first, &["childSnapshot"]);
+    s.read(
+        "snapshot-first",
+        "VirtualMachineSnapshot",
+        &first,
+        &["childSnapshot"],
+    );
     task(
         s,
         "RevertToSnapshot_Task",
@@ -1122,7 +1240,12 @@ fn script_config(s: &mut Script) {
         ("VirtualMachineSnapshot", &first),
         "",
     );
-    s.read("after-revert", "VirtualMachine", "2", &["snapshot", "runtime.powerState"]);
+    s.read(
+        "after-revert",
+        "VirtualMachine",
+        "2",
+        &["snapshot", "runtime.powerState"],
+    );
     task(
         s,
         "RemoveSnapshot_Task",
@@ -1130,7 +1253,12 @@ fn script_config(s: &mut Script) {
         ("VirtualMachineSnapshot", &first),
         "<removeChildren>false</removeChildren>",
     );
-    s.read("after-remove", "VirtualMachine", "2", &["snapshot", "rootSnapshot"]);
+    s.read(
+        "after-remove",
+        "VirtualMachine",
+        "2",
+        &["snapshot", "rootSnapshot"],
+    );
     s.soap(
         "RemoveSnapshot_Task-missing",
         "RemoveSnapshot_Task",
@@ -1417,12 +1545,7 @@ fn script_files(s: &mut Script) {
         ("VirtualMachine", "5"),
         "",
     );
-    s.soap(
-        "UnregisterVM",
-        "UnregisterVM",
-        ("VirtualMachine", "3"),
-        "",
-    );
+    s.soap("UnregisterVM", "UnregisterVM", ("VirtualMachine", "3"), "");
     s.soap(
         "UnregisterVM-missing",
         "UnregisterVM",
@@ -1463,9 +1586,20 @@ fn script_files(s: &mut Script) {
         "registered",
         "VirtualMachine",
         "6",
-        &["name", "config", "runtime.powerState", "datastore", "network"],
+        &[
+            "name",
+            "config",
+            "runtime.powerState",
+            "datastore",
+            "network",
+        ],
     );
-    s.read("vm-folder-after", "Folder", "ha-folder-vm", &["childEntity"]);
+    s.read(
+        "vm-folder-after",
+        "Folder",
+        "ha-folder-vm",
+        &["childEntity"],
+    );
     // Datastore files over HTTP.
     let q = "?dcPath=ha-datacenter&dsName=datastore1";
     s.folder(
@@ -1574,12 +1708,7 @@ fn script_updates(s: &mut Script) {
     };
     let paths = "<pathSet>name</pathSet><pathSet>runtime.powerState</pathSet>\
                  <pathSet>runtime.question</pathSet>";
-    let pc = s.soap(
-        "CreatePropertyCollector",
-        "CreatePropertyCollector",
-        PC,
-        "",
-    );
+    let pc = s.soap("CreatePropertyCollector", "CreatePropertyCollector", PC, "");
     let pc = tag_text_attr(&pc).expect("collector");
     let collector = ("PropertyCollector", pc.as_str());
     let filter = s.soap("CreateFilter", "CreateFilter", collector, &watch(paths));
@@ -1594,45 +1723,112 @@ fn script_updates(s: &mut Script) {
         };
         format!("{version}<options><maxWaitSeconds>{secs}</maxWaitSeconds></options>")
     };
-    let first = s.soap("WaitForUpdatesEx-first", "WaitForUpdatesEx", collector, &wait("", 60));
+    let first = s.soap(
+        "WaitForUpdatesEx-first",
+        "WaitForUpdatesEx",
+        collector,
+        &wait("", 60),
+    );
     let v1 = tag_text(&first, "version").expect("version").to_string();
     s.sim
-        .set_power_many(&["alpine-01", "win2019-again"], esx_sim::Power::On)
+        .set_power_many(&["alpine-01", "win2019-again"], esx_sim::Power::PoweredOn)
         .expect("power");
-    let next = s.soap("WaitForUpdatesEx-modify", "WaitForUpdatesEx", collector, &wait(&v1, 60));
+    let next = s.soap(
+        "WaitForUpdatesEx-modify",
+        "WaitForUpdatesEx",
+        collector,
+        &wait(&v1, 60),
+    );
     let v2 = tag_text(&next, "version").expect("version").to_string();
-    s.soap("WaitForUpdatesEx-none", "WaitForUpdatesEx", collector, &wait(&v2, 0));
-    s.soap("WaitForUpdatesEx-bad-version", "WaitForUpdatesEx", collector, &wait("nonsense", 0));
-    s.soap("WaitForUpdatesEx-old-version", "WaitForUpdatesEx", collector, &wait("1000", 0));
+    s.soap(
+        "WaitForUpdatesEx-none",
+        "WaitForUpdatesEx",
+        collector,
+        &wait(&v2, 0),
+    );
+    s.soap(
+        "WaitForUpdatesEx-bad-version",
+        "WaitForUpdatesEx",
+        collector,
+        &wait("nonsense", 0),
+    );
+    s.soap(
+        "WaitForUpdatesEx-old-version",
+        "WaitForUpdatesEx",
+        collector,
+        &wait("1000", 0),
+    );
     // Truncated sets.
     s.sim.set_update_max_objects(1);
     s.sim
-        .set_power_many(&["alpine-01", "win2019-again"], esx_sim::Power::Off)
+        .set_power_many(&["alpine-01", "win2019-again"], esx_sim::Power::PoweredOff)
         .expect("power");
-    let t1 = s.soap("WaitForUpdatesEx-truncated", "WaitForUpdatesEx", collector, &wait(&v2, 60));
+    let t1 = s.soap(
+        "WaitForUpdatesEx-truncated",
+        "WaitForUpdatesEx",
+        collector,
+        &wait(&v2, 60),
+    );
     let v3 = tag_text(&t1, "version").expect("version").to_string();
-    let t2 = s.soap("WaitForUpdatesEx-rest", "WaitForUpdatesEx", collector, &wait(&v3, 0));
+    let t2 = s.soap(
+        "WaitForUpdatesEx-rest",
+        "WaitForUpdatesEx",
+        collector,
+        &wait(&v3, 0),
+    );
     let v4 = tag_text(&t2, "version").expect("version").to_string();
     s.sim.set_update_max_objects(0);
     // Unreadable properties: missingSet.
     s.sim
         .set_unreadable("alpine-01", &["runtime.powerState"])
         .expect("unreadable");
-    let m = s.soap("WaitForUpdatesEx-missing", "WaitForUpdatesEx", collector, &wait(&v4, 60));
+    let m = s.soap(
+        "WaitForUpdatesEx-missing",
+        "WaitForUpdatesEx",
+        collector,
+        &wait(&v4, 60),
+    );
     let v5 = tag_text(&m, "version").expect("version").to_string();
-    s.read("missing-read", "VirtualMachine", "1", &["name", "runtime.powerState"]);
+    s.read(
+        "missing-read",
+        "VirtualMachine",
+        "1",
+        &["name", "runtime.powerState"],
+    );
     s.sim.set_unreadable("alpine-01", &[]).expect("readable");
-    let m = s.soap("WaitForUpdatesEx-readable", "WaitForUpdatesEx", collector, &wait(&v5, 60));
+    let m = s.soap(
+        "WaitForUpdatesEx-readable",
+        "WaitForUpdatesEx",
+        collector,
+        &wait(&v5, 60),
+    );
     let v6 = tag_text(&m, "version").expect("version").to_string();
     // Waits at once.
     s.sim.set_waits_at_once(true);
-    s.soap("WaitForUpdatesEx-at-once", "WaitForUpdatesEx", collector, &wait(&v6, 600));
+    s.soap(
+        "WaitForUpdatesEx-at-once",
+        "WaitForUpdatesEx",
+        collector,
+        &wait(&v6, 600),
+    );
     s.sim.set_waits_at_once(false);
     // The older forms.
-    s.soap("CheckForUpdates", "CheckForUpdates", collector, &format!("<version>{v6}</version>"));
+    s.soap(
+        "CheckForUpdates",
+        "CheckForUpdates",
+        collector,
+        &format!("<version>{v6}</version>"),
+    );
     s.soap("CheckForUpdates-first", "CheckForUpdates", collector, "");
-    s.sim.set_power("debian-02", esx_sim::Power::Suspended).expect("power");
-    s.soap("WaitForUpdates", "WaitForUpdates", collector, &format!("<version>{v6}</version>"));
+    s.sim
+        .set_power("debian-02", esx_sim::Power::Suspended)
+        .expect("power");
+    s.soap(
+        "WaitForUpdates",
+        "WaitForUpdates",
+        collector,
+        &format!("<version>{v6}</version>"),
+    );
     // CancelWaitForUpdates: a wait in progress ends with RequestCanceled.
     let cookie = s.cookie.clone();
     let base = s.base.clone();
@@ -1655,23 +1851,51 @@ fn script_updates(s: &mut Script) {
     });
     let start = Instant::now();
     while s.sim.waits().0 != 1 {
-        assert!(start.elapsed() < Duration::from_secs(60), "the wait never started");
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "the wait never started"
+        );
         std::thread::sleep(Duration::from_millis(5));
     }
-    s.soap("CancelWaitForUpdates", "CancelWaitForUpdates", collector, "");
+    s.soap(
+        "CancelWaitForUpdates",
+        "CancelWaitForUpdates",
+        collector,
+        "",
+    );
     let (status, body) = waiter.join().expect("waiter");
     s.record("WaitForUpdatesEx-cancelled", status, &body);
     // Filters and collectors go.
-    s.soap("DestroyPropertyFilter", "DestroyPropertyFilter", ("PropertyFilter", &filter), "");
+    s.soap(
+        "DestroyPropertyFilter",
+        "DestroyPropertyFilter",
+        ("PropertyFilter", &filter),
+        "",
+    );
     s.soap(
         "DestroyPropertyFilter-again",
         "DestroyPropertyFilter",
         ("PropertyFilter", &filter),
         "",
     );
-    s.soap("DestroyPropertyCollector", "DestroyPropertyCollector", collector, "");
-    s.soap("WaitForUpdatesEx-no-collector", "WaitForUpdatesEx", collector, &wait("", 0));
-    s.soap("CreateFilter-no-collector", "CreateFilter", collector, &watch(paths));
+    s.soap(
+        "DestroyPropertyCollector",
+        "DestroyPropertyCollector",
+        collector,
+        "",
+    );
+    s.soap(
+        "WaitForUpdatesEx-no-collector",
+        "WaitForUpdatesEx",
+        collector,
+        &wait("", 0),
+    );
+    s.soap(
+        "CreateFilter-no-collector",
+        "CreateFilter",
+        collector,
+        &watch(paths),
+    );
     // The session's default collector.
     let f = s.soap(
         "CreateFilter-default",
@@ -1680,8 +1904,18 @@ fn script_updates(s: &mut Script) {
         &watch("<pathSet>name</pathSet>"),
     );
     let f = tag_text_attr(&f).expect("filter");
-    s.soap("WaitForUpdatesEx-default", "WaitForUpdatesEx", PC, &wait("", 0));
-    s.soap("DestroyPropertyFilter-default", "DestroyPropertyFilter", ("PropertyFilter", &f), "");
+    s.soap(
+        "WaitForUpdatesEx-default",
+        "WaitForUpdatesEx",
+        PC,
+        &wait("", 0),
+    );
+    s.soap(
+        "DestroyPropertyFilter-default",
+        "DestroyPropertyFilter",
+        ("PropertyFilter", &f),
+        "",
+    );
     s.soap(
         "CreateFilter-bad-spec",
         "CreateFilter",
@@ -1716,15 +1950,30 @@ fn script_modes(s: &mut Script) {
         "ManagedEntity.name",
         "HostListSummary.managementServerIp",
     ]);
-    s.read("omit-host", "HostSystem", "ha-host", &["capability", "name", "summary"]);
-    s.read("omit-vm", "VirtualMachine", "2", &["config.annotation", "name", "config.uuid"]);
+    s.read(
+        "omit-host",
+        "HostSystem",
+        "ha-host",
+        &["capability", "name", "summary"],
+    );
+    s.read(
+        "omit-vm",
+        "VirtualMachine",
+        "2",
+        &["config.annotation", "name", "config.uuid"],
+    );
     s.sim.omit(&[]);
     s.sim.inject(
         "CurrentTime",
         esx_sim::FaultKind::Soap("SystemError".into(), "Injected & <escaped>".into()),
         1,
     );
-    s.soap("injected-fault", "CurrentTime", ("ServiceInstance", "ServiceInstance"), "");
+    s.soap(
+        "injected-fault",
+        "CurrentTime",
+        ("ServiceInstance", "ServiceInstance"),
+        "",
+    );
     s.sim.inject("CurrentTime", esx_sim::FaultKind::Hold, 1);
     let cookie = s.cookie.clone();
     let base = s.base.clone();
@@ -1752,21 +2001,26 @@ fn script_modes(s: &mut Script) {
     let (status, body) = held.join().expect("held");
     s.record("held-then-released", status, &body);
     s.sim.inject("CurrentTime", esx_sim::FaultKind::Junk, 1);
-    s.soap("injected-junk", "CurrentTime", ("ServiceInstance", "ServiceInstance"), "");
+    s.soap(
+        "injected-junk",
+        "CurrentTime",
+        ("ServiceInstance", "ServiceInstance"),
+        "",
+    );
     s.sim.inject("CurrentTime", esx_sim::FaultKind::Empty, 1);
-    s.soap("injected-empty", "CurrentTime", ("ServiceInstance", "ServiceInstance"), "");
+    s.soap(
+        "injected-empty",
+        "CurrentTime",
+        ("ServiceInstance", "ServiceInstance"),
+        "",
+    );
 }
 
 fn script_session_start(s: &mut Script) {
     let (status, body, _) = s.http("GET", "/sdk/vimServiceVersions.xml", b"", false);
     s.record("vimServiceVersions", status, &body);
     let si = ("ServiceInstance", "ServiceInstance");
-    s.soap(
-        "RetrieveServiceContent",
-        "RetrieveServiceContent",
-        si,
-        "",
-    );
+    s.soap("RetrieveServiceContent", "RetrieveServiceContent", si, "");
     s.read(
         "unauthenticated-content",
         "ServiceInstance",
@@ -1821,7 +2075,12 @@ fn script_session_start(s: &mut Script) {
 }
 
 fn script_session_end(s: &mut Script) {
-    s.read("sessions", "SessionManager", "ha-sessionmgr", &["sessionList", "currentSession"]);
+    s.read(
+        "sessions",
+        "SessionManager",
+        "ha-sessionmgr",
+        &["sessionList", "currentSession"],
+    );
     s.soap("Logout", "Logout", ("SessionManager", "ha-sessionmgr"), "");
     s.soap(
         "after-logout",
@@ -1829,12 +2088,7 @@ fn script_session_end(s: &mut Script) {
         ("ServiceInstance", "ServiceInstance"),
         "",
     );
-    s.read(
-        "after-logout-read",
-        "VirtualMachine",
-        "1",
-        &["name"],
-    );
+    s.read("after-logout-read", "VirtualMachine", "1", &["name"]);
 }
 
 /// A host that names its VMs `vm-N`, as vCenter does.
@@ -1846,9 +2100,20 @@ fn script_vcenter_morefs(s: &mut Script) {
         PC,
         &format!("{}<options/>", vm_list_spec(&["name", "config.uuid"])),
     );
-    s.read("vm-1", "VirtualMachine", "vm-1", &["name", "runtime.powerState"]);
+    s.read(
+        "vm-1",
+        "VirtualMachine",
+        "vm-1",
+        &["name", "runtime.powerState"],
+    );
     s.read("plain-1", "VirtualMachine", "1", &["name"]);
-    task(s, "PowerOnVM_Task", "PowerOnVM_Task", ("VirtualMachine", "vm-2"), "");
+    task(
+        s,
+        "PowerOnVM_Task",
+        "PowerOnVM_Task",
+        ("VirtualMachine", "vm-2"),
+        "",
+    );
     s.read("task-list", "TaskManager", "ha-taskmgr", &["recentTask"]);
 }
 
@@ -1867,21 +2132,22 @@ fn compare(replies: &BTreeMap<String, String>) {
         return;
     }
     let mut recorded = BTreeMap::new();
-    for e in std::fs::read_dir(&dir).expect("tests/data/sim-replies").flatten() {
+    for e in std::fs::read_dir(&dir)
+        .expect("tests/data/sim-replies")
+        .flatten()
+    {
         let p = e.path();
         if p.extension().is_some_and(|x| x == "xml") {
-            let name = p
-                .file_stem()
-                .expect("name")
-                .to_string_lossy()
-                .into_owned();
+            let name = p.file_stem().expect("name").to_string_lossy().into_owned();
             recorded.insert(name, std::fs::read_to_string(&p).expect("read"));
         }
     }
     let mut problems = Vec::new();
     for (name, want) in &recorded {
         match replies.get(name) {
-            None => problems.push(format!("{name}: recorded, but the script made no such reply")),
+            None => problems.push(format!(
+                "{name}: recorded, but the script made no such reply"
+            )),
             Some(got) if got != want => {
                 let at = got
                     .bytes()
@@ -1943,7 +2209,12 @@ fn replies_match_the_recorded_ones() {
     script_modes(&mut s);
     // Everything again, as the scenario left it.
     for (kind, id, _) in objects() {
-        s.read(&format!("end-{kind}-{}", id.replace(' ', "_")), kind, id, &[]);
+        s.read(
+            &format!("end-{kind}-{}", id.replace(' ', "_")),
+            kind,
+            id,
+            &[],
+        );
     }
     s.read("end-vm-6", "VirtualMachine", "6", &[]);
     script_session_end(&mut s);

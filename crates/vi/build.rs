@@ -19,7 +19,6 @@
 #[allow(dead_code)]
 mod parse;
 
-
 use parse::{Field, Occurs, Schema};
 
 fn main() {
@@ -194,33 +193,69 @@ fn enum_type(e: &parse::EnumDef, out: &mut String) {
     for v in &e.values {
         w(out, format!("            \"{v}\" => {n}::{},", variant(v)));
     }
-    w(out, format!("            other => {n}::Other(other.to_string()),"));
+    w(
+        out,
+        format!("            other => {n}::Other(other.to_string()),"),
+    );
     w(out, "        }\n    }\n");
-    w(out, "    /// False for a value the schema does not declare.");
-    w(out, format!("    pub fn is_known(&self) -> bool {{ !matches!(self, {n}::Other(_)) }}"));
+    w(
+        out,
+        "    /// False for a value the schema does not declare.",
+    );
+    w(
+        out,
+        format!("    pub fn is_known(&self) -> bool {{ !matches!(self, {n}::Other(_)) }}"),
+    );
     w(out, "}\n");
-    w(out, format!("impl Default for {n} {{ fn default() -> Self {{ {n}::{} }} }}\n", variant(&e.values[0])));
+    w(
+        out,
+        format!(
+            "impl Default for {n} {{ fn default() -> Self {{ {n}::{} }} }}\n",
+            variant(&e.values[0])
+        ),
+    );
     w(out, format!("impl std::fmt::Display for {n} {{"));
     w(out, "    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result { f.write_str(self.as_str()) }");
     w(out, "}\n");
     w(out, format!("impl FromValue for {n} {{"));
     w(out, "    fn from_value(v: &Value) -> Result<Self> {");
-    w(out, format!("        String::from_value(v).map(|t| {n}::parse(t.trim()))"));
+    w(
+        out,
+        format!("        String::from_value(v).map(|t| {n}::parse(t.trim()))"),
+    );
     w(out, "    }\n}\n");
     w(out, format!("impl ToValue for {n} {{"));
     w(out, "    fn to_value(&self) -> Value { Value::Text { ty: None, text: self.as_str().to_string() } }");
     w(out, "}\n");
     w(out, format!("impl wire::Serve for {n} {{"));
-    w(out, "    fn write_xml(&self, out: &mut String, name: &str, any: bool, keep: &dyn wire::Keep) {");
-    w(out, format!("        wire::open(out, name, any.then_some(\"{n}\"));"));
-    w(out, "        out.push_str(&crate::soap::escape(self.as_str()));");
+    w(
+        out,
+        "    fn write_xml(&self, out: &mut String, name: &str, any: bool, keep: &dyn wire::Keep) {",
+    );
+    w(
+        out,
+        format!("        wire::open(out, name, any.then_some(\"{n}\"));"),
+    );
+    w(
+        out,
+        "        out.push_str(&crate::soap::escape(self.as_str()));",
+    );
     w(out, "        wire::close(out, name);");
     w(out, "        let _ = keep;");
     w(out, "    }");
-    w(out, "    fn at<'a>(&'a self, path: &[&str], _: &dyn wire::Keep) -> wire::Walked<'a> {");
-    w(out, "        Ok(path.is_empty().then(|| wire::Found::new(self)))");
+    w(
+        out,
+        "    fn at<'a>(&'a self, path: &[&str], _: &dyn wire::Keep) -> wire::Walked<'a> {",
+    );
+    w(
+        out,
+        "        Ok(path.is_empty().then(|| wire::Found::new(self)))",
+    );
     w(out, "    }");
-    w(out, "    fn text(&self) -> Option<&str> { Some(self.as_str()) }");
+    w(
+        out,
+        "    fn text(&self) -> Option<&str> { Some(self.as_str()) }",
+    );
     w(out, "}\n");
     w(out, format!("impl wire::Item for {n} {{ const ARRAY_OF: &'static str = \"ArrayOf{n}\"; const ELEMENT: &'static str = \"{n}\"; }}\n"));
 }
@@ -262,7 +297,10 @@ fn serve_field(managed: bool, f: &Field) -> (String, String) {
 fn serve_impl(s: &Schema, name: &str, managed: bool, out: &mut String) {
     let fields = s.all_fields(name);
     w(out, format!("impl wire::Serve for {name} {{"));
-    w(out, "    fn write_xml(&self, out: &mut String, name: &str, any: bool, keep: &dyn wire::Keep) {");
+    w(
+        out,
+        "    fn write_xml(&self, out: &mut String, name: &str, any: bool, keep: &dyn wire::Keep) {",
+    );
     w(out, format!("        const TY: &str = \"{name}\";"));
     w(out, "        wire::open(out, name, any.then_some(TY));");
     let mut ats = Vec::new();
@@ -273,9 +311,15 @@ fn serve_impl(s: &Schema, name: &str, managed: bool, out: &mut String) {
     }
     w(out, "        wire::close(out, name);");
     w(out, "    }");
-    w(out, "    fn at<'a>(&'a self, path: &[&str], keep: &dyn wire::Keep) -> wire::Walked<'a> {");
+    w(
+        out,
+        "    fn at<'a>(&'a self, path: &[&str], keep: &dyn wire::Keep) -> wire::Walked<'a> {",
+    );
     w(out, format!("        const TY: &str = \"{name}\";"));
-    w(out, "        let Some((first, rest)) = path.split_first() else {");
+    w(
+        out,
+        "        let Some((first, rest)) = path.split_first() else {",
+    );
     if managed {
         // A managed object is no property value of itself.
         w(out, "            return Err(wire::NoSuchProperty);");
@@ -311,20 +355,39 @@ fn struct_decl(s: &Schema, name: &str, doc: &str, out: &mut String) {
     w(out, format!("pub struct {name} {{"));
     for f in &fields {
         w(out, format!("    /// `{}`{}", f.name, occurs_doc(f.occurs)));
-        w(out, format!("    pub {}: {},", snake(&f.name), field_type(f)));
+        w(
+            out,
+            format!("    pub {}: {},", snake(&f.name), field_type(f)),
+        );
     }
     w(out, "}\n");
     if secret {
         // A secret (a session key authenticates like a password) is never
         // printed.
         w(out, format!("impl std::fmt::Debug for {name} {{"));
-        w(out, "    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {");
+        w(
+            out,
+            "    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {",
+        );
         w(out, format!("        f.debug_struct(\"{name}\")"));
         for fd in &fields {
             if fd.secret {
-                w(out, format!("            .field(\"{}\", &\"<redacted>\")", snake(&fd.name)));
+                w(
+                    out,
+                    format!(
+                        "            .field(\"{}\", &\"<redacted>\")",
+                        snake(&fd.name)
+                    ),
+                );
             } else {
-                w(out, format!("            .field(\"{}\", &self.{})", snake(&fd.name), snake(&fd.name)));
+                w(
+                    out,
+                    format!(
+                        "            .field(\"{}\", &self.{})",
+                        snake(&fd.name),
+                        snake(&fd.name)
+                    ),
+                );
             }
         }
         w(out, "            .finish()\n    }\n}\n");
@@ -376,7 +439,10 @@ fn data_type(s: &Schema, name: &str, out: &mut String) {
     w(out, "        Value::Obj { ty: None, fields }\n    }\n}\n");
     serve_impl(s, name, false, out);
     if t.fault {
-        w(out, format!("impl IsFault for {name} {{ const FAULT: Fault = Fault::{name}; }}\n"));
+        w(
+            out,
+            format!("impl IsFault for {name} {{ const FAULT: Fault = Fault::{name}; }}\n"),
+        );
     }
 }
 
@@ -393,8 +459,17 @@ fn managed_type(s: &Schema, name: &str, out: &mut String) {
         .map(|f| format!("\"{}\"", f.name))
         .collect();
     w(out, format!("impl {name} {{"));
-    w(out, "    /// Its properties, bases' first (what `all` reads).");
-    w(out, format!("    pub const PROPERTIES: &'static [&'static str] = &[{}];", props.join(", ")));
+    w(
+        out,
+        "    /// Its properties, bases' first (what `all` reads).",
+    );
+    w(
+        out,
+        format!(
+            "    pub const PROPERTIES: &'static [&'static str] = &[{}];",
+            props.join(", ")
+        ),
+    );
     w(out, "}\n");
     serve_impl(s, name, true, out);
 }
@@ -418,7 +493,10 @@ fn poly_enums(s: &Schema, out: &mut String) {
         done.push(&f.ty);
         let subs = s.subtypes(&f.ty);
         let base = &f.ty;
-        w(out, format!("/// A `{base}` or any of its declared subtypes."));
+        w(
+            out,
+            format!("/// A `{base}` or any of its declared subtypes."),
+        );
         w(out, "#[derive(Debug, Clone, PartialEq)]");
         w(out, format!("pub enum Any{base} {{"));
         for t in &subs {
@@ -426,23 +504,38 @@ fn poly_enums(s: &Schema, out: &mut String) {
         }
         w(out, "}\n");
         w(out, format!("impl Default for Any{base} {{"));
-        w(out, format!("    fn default() -> Self {{ Any{base}::{base}({base}::default()) }}\n}}\n"));
+        w(
+            out,
+            format!("    fn default() -> Self {{ Any{base}::{base}({base}::default()) }}\n}}\n"),
+        );
         w(out, format!("impl FromValue for Any{base} {{"));
         w(out, "    fn from_value(v: &Value) -> Result<Self> {");
         w(out, "        Ok(match v.type_name() {");
         for t in subs.iter().skip(1) {
-            w(out, format!("            Some(\"{t}\") => Any{base}::{t}({t}::from_value(v)?),"));
+            w(
+                out,
+                format!("            Some(\"{t}\") => Any{base}::{t}({t}::from_value(v)?),"),
+            );
         }
-        w(out, format!("            _ => Any{base}::{base}({base}::from_value(v)?),"));
+        w(
+            out,
+            format!("            _ => Any{base}::{base}({base}::from_value(v)?),"),
+        );
         w(out, "        })\n    }\n}\n");
         w(out, format!("impl ToValue for Any{base} {{"));
         w(out, "    fn to_value(&self) -> Value {");
         w(out, "        let (name, mut v) = match self {");
         for t in &subs {
-            w(out, format!("            Any{base}::{t}(x) => (\"{t}\", x.to_value()),"));
+            w(
+                out,
+                format!("            Any{base}::{t}(x) => (\"{t}\", x.to_value()),"),
+            );
         }
         w(out, "        };");
-        w(out, "        if let Value::Obj { ty, .. } = &mut v { *ty = Some(name.to_string()); }");
+        w(
+            out,
+            "        if let Value::Obj { ty, .. } = &mut v { *ty = Some(name.to_string()); }",
+        );
         w(out, "        v\n    }\n}\n");
         w(out, format!("impl Any{base} {{"));
         w(out, "    /// The wire type name of the value.");
@@ -463,10 +556,16 @@ fn poly_enums(s: &Schema, out: &mut String) {
                 w(out, format!("            Any{base}::{t}(x) => &x.{name},"));
             }
             w(out, "        }\n    }");
-            w(out, format!("    pub fn {plain}_mut(&mut self) -> &mut {ty} {{"));
+            w(
+                out,
+                format!("    pub fn {plain}_mut(&mut self) -> &mut {ty} {{"),
+            );
             w(out, "        match self {");
             for t in &subs {
-                w(out, format!("            Any{base}::{t}(x) => &mut x.{name},"));
+                w(
+                    out,
+                    format!("            Any{base}::{t}(x) => &mut x.{name},"),
+                );
             }
             w(out, "        }\n    }");
         }
@@ -476,13 +575,22 @@ fn poly_enums(s: &Schema, out: &mut String) {
         w(out, "    fn write_xml(&self, out: &mut String, name: &str, _any: bool, keep: &dyn wire::Keep) {");
         w(out, "        match self {");
         for t in &subs {
-            w(out, format!("            Any{base}::{t}(x) => x.write_xml(out, name, true, keep),"));
+            w(
+                out,
+                format!("            Any{base}::{t}(x) => x.write_xml(out, name, true, keep),"),
+            );
         }
         w(out, "        }\n    }");
-        w(out, "    fn at<'a>(&'a self, path: &[&str], keep: &dyn wire::Keep) -> wire::Walked<'a> {");
+        w(
+            out,
+            "    fn at<'a>(&'a self, path: &[&str], keep: &dyn wire::Keep) -> wire::Walked<'a> {",
+        );
         w(out, "        match self {");
         for t in &subs {
-            w(out, format!("            Any{base}::{t}(x) => wire::Serve::at(x, path, keep),"));
+            w(
+                out,
+                format!("            Any{base}::{t}(x) => wire::Serve::at(x, path, keep),"),
+            );
         }
         w(out, "        }\n    }\n}\n");
         w(out, format!("impl wire::Item for Any{base} {{ const ARRAY_OF: &'static str = \"ArrayOf{base}\"; const ELEMENT: &'static str = \"{base}\"; }}\n"));
@@ -493,8 +601,14 @@ fn poly_enums(s: &Schema, out: &mut String) {
 /// typed details.
 fn faults(s: &Schema, out: &mut String) {
     let names: Vec<&String> = s.order.iter().filter(|n| s.types[*n].fault).collect();
-    w(out, "/// A VI fault type, with its place in the hierarchy (`FileNotFound` is a");
-    w(out, "/// `FileFault`); a fault the schema does not declare is `Other`, a MethodFault.");
+    w(
+        out,
+        "/// A VI fault type, with its place in the hierarchy (`FileNotFound` is a",
+    );
+    w(
+        out,
+        "/// `FileFault`); a fault the schema does not declare is `Other`, a MethodFault.",
+    );
     w(out, "#[derive(Debug, Clone, PartialEq, Eq, Hash)]");
     w(out, "pub enum Fault {");
     for n in &names {
@@ -520,7 +634,10 @@ fn faults(s: &Schema, out: &mut String) {
     }
     w(out, "            Fault::Other(s) => s,");
     w(out, "        }\n    }\n");
-    w(out, "    /// The fault type it extends (None for MethodFault).");
+    w(
+        out,
+        "    /// The fault type it extends (None for MethodFault).",
+    );
     w(out, "    pub fn base(&self) -> Option<Fault> {");
     w(out, "        match self {");
     for n in &names {
@@ -529,9 +646,15 @@ fn faults(s: &Schema, out: &mut String) {
             None => w(out, format!("            Fault::{n} => None,")),
         }
     }
-    w(out, "            Fault::Other(_) => Some(Fault::MethodFault),");
+    w(
+        out,
+        "            Fault::Other(_) => Some(Fault::MethodFault),",
+    );
     w(out, "        }\n    }\n");
-    w(out, "    /// Whether this fault is `ancestor` or one of its subtypes.");
+    w(
+        out,
+        "    /// Whether this fault is `ancestor` or one of its subtypes.",
+    );
     w(out, "    pub fn is_a(&self, ancestor: &Fault) -> bool {");
     w(out, "        let mut f = Some(self.clone());");
     w(out, "        while let Some(x) = f {");
@@ -553,7 +676,10 @@ fn faults(s: &Schema, out: &mut String) {
 fn managed_table(s: &Schema, out: &mut String) {
     let managed: Vec<&String> = s.order.iter().filter(|n| s.types[*n].managed).collect();
     w(out, "/// The declared base of a managed object type.");
-    w(out, "pub fn managed_base(kind: &str) -> Option<&'static str> {");
+    w(
+        out,
+        "pub fn managed_base(kind: &str) -> Option<&'static str> {",
+    );
     w(out, "    match kind {");
     for n in &managed {
         if let Some(b) = &s.types[*n].base {
@@ -561,12 +687,18 @@ fn managed_table(s: &Schema, out: &mut String) {
         }
     }
     w(out, "        _ => None,\n    }\n}\n");
-    w(out, "/// Whether the schema declares managed object type `kind`.");
+    w(
+        out,
+        "/// Whether the schema declares managed object type `kind`.",
+    );
     w(out, "pub fn managed_declared(kind: &str) -> bool {");
     let list: Vec<String> = managed.iter().map(|n| format!("\"{n}\"")).collect();
     w(out, format!("    matches!(kind, {})", list.join(" | ")));
     w(out, "}\n");
-    w(out, "/// Whether managed object type `kind` is `base` or a declared subtype of it.");
+    w(
+        out,
+        "/// Whether managed object type `kind` is `base` or a declared subtype of it.",
+    );
     w(out, "pub fn managed_is_a(kind: &str, base: &str) -> bool {");
     w(out, "    let mut t = Some(kind);");
     w(out, "    while let Some(k) = t {");
@@ -574,8 +706,14 @@ fn managed_table(s: &Schema, out: &mut String) {
     w(out, "        t = managed_base(k);");
     w(out, "    }");
     w(out, "    false\n}\n");
-    w(out, "/// The properties of a declared managed object type (what `all` reads).");
-    w(out, "pub fn managed_properties(kind: &str) -> Option<&'static [&'static str]> {");
+    w(
+        out,
+        "/// The properties of a declared managed object type (what `all` reads).",
+    );
+    w(
+        out,
+        "pub fn managed_properties(kind: &str) -> Option<&'static [&'static str]> {",
+    );
     w(out, "    Some(match kind {");
     for n in &managed {
         w(out, format!("        \"{n}\" => {n}::PROPERTIES,"));
@@ -587,18 +725,30 @@ fn managed_table(s: &Schema, out: &mut String) {
 /// says, chosen at run time (for tests and tools).
 fn decoder(s: &Schema, out: &mut String) {
     w(out, "/// Reads `v` as the data object type `name`; None for a type the schema does not declare.");
-    w(out, "pub fn decode(name: &str, v: &Value) -> Option<Result<()>> {");
+    w(
+        out,
+        "pub fn decode(name: &str, v: &Value) -> Option<Result<()>> {",
+    );
     w(out, "    Some(match name {");
     for name in &s.order {
         if !s.types[name].managed {
-            w(out, format!("        \"{name}\" => {name}::from_value(v).map(|_| ()),"));
+            w(
+                out,
+                format!("        \"{name}\" => {name}::from_value(v).map(|_| ()),"),
+            );
         }
     }
     w(out, "        _ => return None,\n    })\n}\n");
 }
 
 fn view(s: &Schema, v: &parse::ViewDef, out: &mut String) {
-    w(out, format!("/// Properties of a `{}` read in one request (a view of vim25.schema).", v.of));
+    w(
+        out,
+        format!(
+            "/// Properties of a `{}` read in one request (a view of vim25.schema).",
+            v.of
+        ),
+    );
     w(out, "#[derive(Debug, Clone, PartialEq)]");
     w(out, format!("pub struct {} {{", v.name));
     w(out, "    /// The object read.");
@@ -638,8 +788,17 @@ fn view(s: &Schema, v: &parse::ViewDef, out: &mut String) {
     let paths: Vec<String> = v.props.iter().map(|p| format!("\"{}\"", p.path)).collect();
     w(out, format!("impl wire::View for {} {{", v.name));
     w(out, format!("    const TYPE: &'static str = \"{}\";", v.of));
-    w(out, format!("    const PATHS: &'static [&'static str] = &[{}];", paths.join(", ")));
-    w(out, "    fn from_object(o: &ObjectContent) -> Result<Self> {");
+    w(
+        out,
+        format!(
+            "    const PATHS: &'static [&'static str] = &[{}];",
+            paths.join(", ")
+        ),
+    );
+    w(
+        out,
+        "    fn from_object(o: &ObjectContent) -> Result<Self> {",
+    );
     w(out, format!("        Ok({} {{", v.name));
     w(out, "            obj: o.obj.clone(),");
     for r in readers {
@@ -652,7 +811,10 @@ fn view(s: &Schema, v: &parse::ViewDef, out: &mut String) {
 /// read each view from a peer).
 fn views_table(s: &Schema, out: &mut String) {
     w(out, "/// Every view: (name, managed type, paths, reader).");
-    w(out, "pub const VIEWS: &[(&str, &str, &[&str], fn(&ObjectContent) -> Result<()>)] = &[");
+    w(
+        out,
+        "pub const VIEWS: &[(&str, &str, &[&str], fn(&ObjectContent) -> Result<()>)] = &[",
+    );
     for v in &s.views {
         w(
             out,
@@ -727,10 +889,16 @@ fn param_writer(p: &Field) -> String {
     match p.occurs {
         Occurs::Required => format!("        {}", one(&format!("&{var}"))),
         Occurs::Optional | Occurs::OptionalState => {
-            format!("        if let Some(x) = &{var} {{\n            {}\n        }}", one("x"))
+            format!(
+                "        if let Some(x) = &{var} {{\n            {}\n        }}",
+                one("x")
+            )
         }
         Occurs::Array | Occurs::NonEmptyArray => {
-            format!("        for x in &{var} {{\n            {}\n        }}", one("x"))
+            format!(
+                "        for x in &{var} {{\n            {}\n        }}",
+                one("x")
+            )
         }
     }
 }
@@ -750,14 +918,23 @@ fn request(m: &parse::MethodDef, out: &mut String) {
     w(out, format!("pub struct {name} {{"));
     for p in &m.params {
         w(out, format!("    /// `{}`{}", p.name, occurs_doc(p.occurs)));
-        w(out, format!("    pub {}: {},", snake(&p.name), field_type(p)));
+        w(
+            out,
+            format!("    pub {}: {},", snake(&p.name), field_type(p)),
+        );
     }
     w(out, "}\n");
     w(out, format!("impl wire::Request for {name} {{"));
-    w(out, format!("    const METHOD: &'static str = \"{}\";", m.name));
+    w(
+        out,
+        format!("    const METHOD: &'static str = \"{}\";", m.name),
+    );
     w(out, format!("    const THIS: &'static str = \"{}\";", m.on));
     w(out, format!("    const MUTATING: bool = {};", m.mutating));
-    w(out, "    fn from_params(v: &Value) -> std::result::Result<Self, &'static str> {");
+    w(
+        out,
+        "    fn from_params(v: &Value) -> std::result::Result<Self, &'static str> {",
+    );
     w(out, format!("        Ok({name} {{"));
     for p in &m.params {
         w(
@@ -800,11 +977,23 @@ fn method(m: &parse::MethodDef, out: &mut String) {
             if m.mutating { "" } else { " (reads only)" }
         ),
     );
-    w(out, format!("pub fn {fname}({}) -> Result<{ret}> {{", params.join(", ")));
-    w(out, format!("    wire::check_this(\"{}\", this, <{req} as wire::Request>::THIS)?;", m.name));
+    w(
+        out,
+        format!("pub fn {fname}({}) -> Result<{ret}> {{", params.join(", ")),
+    );
+    w(
+        out,
+        format!(
+            "    wire::check_this(\"{}\", this, <{req} as wire::Request>::THIS)?;",
+            m.name
+        ),
+    );
     w(out, format!("    let req = {req} {{"));
     for p in &m.params {
-        w(out, format!("        {}: {},", snake(&p.name), param_owned(p)));
+        w(
+            out,
+            format!("        {}: {},", snake(&p.name), param_owned(p)),
+        );
     }
     w(out, "    };");
     w(out, "    let mut w = XmlWriter::new();");
@@ -821,7 +1010,11 @@ fn method(m: &parse::MethodDef, out: &mut String) {
         None => w(out, "    let _ = values;\n    Ok(())"),
         Some(r) => w(
             out,
-            format!("    wire::returned_{}(values, \"{}\")", reader(r.occurs), m.name),
+            format!(
+                "    wire::returned_{}(values, \"{}\")",
+                reader(r.occurs),
+                m.name
+            ),
         ),
     }
     w(out, "}\n");

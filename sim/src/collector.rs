@@ -36,6 +36,10 @@ impl Keep for SimKeep<'_> {
         }
         !omitted(self.w, ty, field)
     }
+
+    fn all(&self) -> bool {
+        !self.w.sparse && self.w.omit.is_empty()
+    }
 }
 
 /// Whether the omit list names `field` of `ty` or of one of its bases.
@@ -134,16 +138,15 @@ pub fn reach(w: &World, spec: &PropertyFilterSpec) -> Result<Vec<MoRef>, Fault> 
             out: &mut out,
             seen_out: &mut seen_out,
         };
-        walk.walk(
-            os.obj.clone(),
-            os.skip.unwrap_or(false),
-            &os.select_set,
-        );
+        walk.walk(os.obj.clone(), os.skip.unwrap_or(false), &os.select_set);
     }
     Ok(out)
 }
 
-fn collect_named<'a>(selects: &'a [AnySelectionSpec], named: &mut HashMap<String, &'a TraversalSpec>) {
+fn collect_named<'a>(
+    selects: &'a [AnySelectionSpec],
+    named: &mut HashMap<String, &'a TraversalSpec>,
+) {
     for sel in selects {
         if let AnySelectionSpec::TraversalSpec(t) = sel {
             if let Some(n) = &t.name {

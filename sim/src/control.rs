@@ -375,10 +375,7 @@ impl Shared {
         let mut w = self.lock();
         if let Some(cap) = w
             .objects
-            .typed_mut::<crate::objects::host::Host>(&MoRef::new(
-                "HostSystem",
-                crate::world::HOST,
-            ))
+            .typed_mut::<crate::objects::host::Host>(&MoRef::new("HostSystem", crate::world::HOST))
             .and_then(|h| h.mo.capability.as_mut())
         {
             cap.max_supported_vcpus = Some(n.clamp(i32::MIN.into(), i32::MAX.into()) as i32);

@@ -13,7 +13,6 @@ use esx_vi::vim25::{
     HostScsiTopologyLun, HostScsiTopologyTarget, HostStorageDeviceInfo,
 };
 
-
 /// The iSCSI adapter's device name (RescanHba's argument).
 pub const HBA: &str = "vmhba65";
 /// The local adapter.

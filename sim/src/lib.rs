@@ -44,9 +44,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-pub use server::FaultKind;
 /// A VM's power state, as tests set it (the generated VirtualMachinePowerState).
 pub use esx_vi::vim25::VirtualMachinePowerState as Power;
+pub use server::FaultKind;
 
 use server::Shared;
 

@@ -105,17 +105,15 @@ static METHODS: &[Method] = &[
     typed!(v::CurrentTimeRequest, SESSION, |_c, _r| Ok(Ret::of(
         format_datetime(SystemTime::now())
     ))),
-    typed!(v::SessionIsActiveRequest, SESSION, |_c, _r| Err(Fault::typed(
-        v::NotImplemented {},
-        "The operation is not implemented.",
-    ))),
+    typed!(v::SessionIsActiveRequest, SESSION, |_c, _r| Err(
+        Fault::typed(v::NotImplemented {}, "The operation is not implemented.",)
+    )),
     // The property collector and views.
     typed!(v::FetchRequest, SESSION, |c, r| {
-        let obj = c
-            .w
-            .objects
-            .get(&c.call.this)
-            .ok_or_else(|| Fault::not_found_obj(&c.call.this))?;
+        let obj =
+            c.w.objects
+                .get(&c.call.this)
+                .ok_or_else(|| Fault::not_found_obj(&c.call.this))?;
         match collector::read_xml(c.w, obj, &r.prop, "returnval") {
             Ok(Some(xml)) => Ok(Ret::Raw(xml)),
             Ok(None) => Ok(Ret::None),
@@ -155,9 +153,9 @@ static METHODS: &[Method] = &[
     typed!(v::DestroyPropertyCollectorRequest, SESSION, |c, _r| {
         updates::destroy_property_collector(c)
     }),
-    typed!(v::CreateFilterRequest, SESSION, |c, r| updates::create_filter(
-        c, r
-    )),
+    typed!(v::CreateFilterRequest, SESSION, |c, r| {
+        updates::create_filter(c, r)
+    }),
     typed!(v::DestroyPropertyFilterRequest, SESSION, |c, _r| {
         let me = c.call.this.clone();
         match c.w.objects.remove(&me) {
@@ -172,7 +170,9 @@ static METHODS: &[Method] = &[
         updates::cancel_wait_for_updates(c)
     }),
     // SearchIndex.
-    typed!(v::FindByUuidRequest, SESSION, |c, r| ops::find_by_uuid(c, r)),
+    typed!(v::FindByUuidRequest, SESSION, |c, r| ops::find_by_uuid(
+        c, r
+    )),
     typed!(v::FindByInventoryPathRequest, SESSION, |c, r| {
         ops::find_by_inventory_path(c, r)
     }),
@@ -208,7 +208,9 @@ static METHODS: &[Method] = &[
     typed!(v::ShutdownGuestRequest, SESSION, |c, _r| tasks::guest_op(
         c, false
     )),
-    typed!(v::RebootGuestRequest, SESSION, |c, _r| tasks::guest_op(c, true)),
+    typed!(v::RebootGuestRequest, SESSION, |c, _r| tasks::guest_op(
+        c, true
+    )),
     typed!(v::StandbyGuestRequest, SESSION, |c, _r| tasks::guest_op(
         c, false
     )),
@@ -265,7 +267,9 @@ static METHODS: &[Method] = &[
         crate::disks::make_directory(c, r)
     }),
     // Configuration, snapshots, registration, datastore files.
-    typed!(v::ReconfigVMTaskRequest, SESSION, |c, r| ops::reconfig(c, r)),
+    typed!(v::ReconfigVMTaskRequest, SESSION, |c, r| ops::reconfig(
+        c, r
+    )),
     typed!(v::ReconfigureAutostartRequest, SESSION, |c, r| {
         ops::reconfigure_autostart(c, r)
     }),
@@ -278,8 +282,12 @@ static METHODS: &[Method] = &[
     typed!(v::RemoveSnapshotTaskRequest, SESSION, |c, r| {
         ops::remove_snapshot(c, r)
     }),
-    typed!(v::RegisterVMTaskRequest, SESSION, |c, r| ops::register_vm(c, r)),
-    typed!(v::UnregisterVMRequest, SESSION, |c, _r| ops::unregister_vm(c)),
+    typed!(v::RegisterVMTaskRequest, SESSION, |c, r| ops::register_vm(
+        c, r
+    )),
+    typed!(v::UnregisterVMRequest, SESSION, |c, _r| ops::unregister_vm(
+        c
+    )),
     typed!(v::DeleteDatastoreFileTaskRequest, SESSION, |c, r| {
         ops::delete_datastore_file(c, r)
     }),
@@ -304,7 +312,6 @@ pub fn not_found(call: &Call) -> Fault {
         format!("The method {} is not implemented by esx-sim.", call.method),
     )
 }
-
 
 #[cfg(test)]
 mod tests {

@@ -249,11 +249,10 @@ pub fn reconfigure_autostart(
             ..p.clone()
         });
     }
-    let mgr = c
-        .w
-        .objects
-        .typed_mut::<AutoStartManager>(&me)
-        .ok_or_else(|| Fault::not_found_obj(&me))?;
+    let mgr =
+        c.w.objects
+            .typed_mut::<AutoStartManager>(&me)
+            .ok_or_else(|| Fault::not_found_obj(&me))?;
     let config = &mut mgr.mo.config;
     if let (Some(d), Some(cur)) = (&spec.defaults, config.defaults.as_mut()) {
         cur.enabled = d.enabled.or(cur.enabled);
@@ -354,10 +353,9 @@ pub fn create_snapshot(c: &mut Ctx, req: v::CreateSnapshotTaskRequest) -> Result
 }
 
 fn snapshot_this(c: &Ctx) -> Result<(String, String), Fault> {
-    let (vm, snap) = c
-        .w
-        .snapshot(&c.call.this.value)
-        .ok_or_else(|| Fault::not_found_obj(&c.call.this))?;
+    let (vm, snap) =
+        c.w.snapshot(&c.call.this.value)
+            .ok_or_else(|| Fault::not_found_obj(&c.call.this))?;
     Ok((vm.moid().to_string(), snap.moid.clone()))
 }
 
@@ -462,8 +460,7 @@ pub fn remove_snapshot(c: &mut Ctx, req: v::RemoveSnapshotTaskRequest) -> Result
             }
             vm.snapshots.retain(|s| !gone.contains(&s.moid));
             for g in gone {
-                w.objects
-                    .remove(&MoRef::new("VirtualMachineSnapshot", g));
+                w.objects.remove(&MoRef::new("VirtualMachineSnapshot", g));
             }
             Ok(None)
         }),
@@ -679,7 +676,10 @@ pub fn register_vm(c: &mut Ctx, req: v::RegisterVMTaskRequest) -> Result<Ret, Fa
                 &nics,
                 disk_kb,
             );
-            let mem = vm.config_mut().memory_allocation.get_or_insert_with(Default::default);
+            let mem = vm
+                .config_mut()
+                .memory_allocation
+                .get_or_insert_with(Default::default);
             mem.limit = Some(num("sched.mem.max", -1));
             mem.reservation = Some(num("sched.mem.minsize", 0));
             let moref = vm.moref.clone();
@@ -693,23 +693,19 @@ pub fn register_vm(c: &mut Ctx, req: v::RegisterVMTaskRequest) -> Result<Ret, Fa
 /// files stay. Only when powered off or suspended.
 pub fn unregister_vm(c: &mut Ctx) -> Result<Ret, Fault> {
     let me = c.call.this.clone();
-    let vm = c
-        .w
-        .vm(&me.value)
-        .ok_or_else(|| Fault::not_found_obj(&me))?;
+    let vm = c.w.vm(&me.value).ok_or_else(|| Fault::not_found_obj(&me))?;
     if vm.power() == Power::PoweredOn {
         return Err(Fault::invalid_power_state(&Power::PoweredOn, None));
     }
     let snapshots: Vec<String> = vm.snapshots.iter().map(|s| s.moid.clone()).collect();
-    if let Some(mgr) = c.w.objects.typed_mut::<AutoStartManager>(&MoRef::new(
-        "HostAutoStartManager",
-        "ha-autostart-mgr",
-    )) {
+    if let Some(mgr) =
+        c.w.objects
+            .typed_mut::<AutoStartManager>(&MoRef::new("HostAutoStartManager", "ha-autostart-mgr"))
+    {
         mgr.mo.config.power_info.retain(|p| p.key != me);
     }
     for s in snapshots {
-        c.w.objects
-            .remove(&MoRef::new("VirtualMachineSnapshot", s));
+        c.w.objects.remove(&MoRef::new("VirtualMachineSnapshot", s));
     }
     c.w.objects.remove(&me);
     Ok(Ret::None)
@@ -747,11 +743,11 @@ pub fn find_by_inventory_path(
         [dc] if *dc == DATACENTER => Some(MoRef::new("Datacenter", *dc)),
         [dc, "vm"] if *dc == DATACENTER => Some(MoRef::new("Folder", "ha-folder-vm")),
         [dc, "host"] if *dc == DATACENTER => Some(MoRef::new("Folder", "ha-folder-host")),
-        [dc, "vm", name] if *dc == DATACENTER => c
-            .w
-            .vms()
-            .find(|v| api_name(&v.name) == *name)
-            .map(|v| v.moref.clone()),
+        [dc, "vm", name] if *dc == DATACENTER => {
+            c.w.vms()
+                .find(|v| api_name(&v.name) == *name)
+                .map(|v| v.moref.clone())
+        }
         _ => None,
     };
     Ok(found.map(Ret::of).unwrap_or(Ret::None))

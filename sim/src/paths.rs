@@ -120,7 +120,9 @@ pub fn vm_directory(name: &str) -> String {
                 .enumerate()
                 .fold(0u32, |acc, (i, b)| acc | (u32::from(*b) << (16 - 8 * i)));
             for k in 0..=group.len() {
-                out.push(char::from(ALPHABET[((bits >> (18 - 6 * k)) & 0x3f) as usize]));
+                out.push(char::from(
+                    ALPHABET[((bits >> (18 - 6 * k)) & 0x3f) as usize],
+                ));
             }
         }
         if more {

@@ -117,7 +117,11 @@ impl Registry {
     }
 
     pub fn typed_mut<T: Object + 'static>(&mut self, m: &MoRef) -> Option<&mut T> {
-        self.objects.get_mut(m)?.as_mut().as_any_mut().downcast_mut::<T>()
+        self.objects
+            .get_mut(m)?
+            .as_mut()
+            .as_any_mut()
+            .downcast_mut::<T>()
     }
 
     /// The MoRefs of a kind, in the order registered.

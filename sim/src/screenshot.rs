@@ -54,7 +54,15 @@ pub fn create(c: &mut Ctx) -> Result<Ret, Fault> {
         }))
     });
     let user = c.user.clone();
-    start_vm_task(c.sh, c.w, &vmid, "CreateScreenshot_Task", false, &user, work)
+    start_vm_task(
+        c.sh,
+        c.w,
+        &vmid,
+        "CreateScreenshot_Task",
+        false,
+        &user,
+        work,
+    )
 }
 
 /// The colour of a VM's screen: three bytes of its name's CRC.

@@ -214,6 +214,13 @@ pub fn handle(shared: &Shared, body: &[u8], cookie: Option<String>) -> Outcome {
     }
     let (status, xml, set_cookie) = run(shared, &call, cookie);
     log::debug!("response {} ({status}): {xml}", call.method);
+        eprintln!(
+            "REQ {}\nRESP {} {}",
+            String::from_utf8_lossy(body),
+            status,
+            xml
+        );
+    }
     if drop_after {
         return Outcome::Drop;
     }
@@ -376,4 +383,3 @@ impl World {
         self.pending.retain(|_, p| p.session != key);
     }
 }
-

@@ -178,7 +178,10 @@ pub fn wait_for_updates(
     w.updates.waiting += 1;
     let (mut w, result) = wait(shared, w, call, session);
     w.updates.waiting -= 1;
-    if result.as_ref().is_err_and(|f| f.ty == vim25::Fault::RequestCanceled.name()) {
+    if result
+        .as_ref()
+        .is_err_and(|f| f.ty == vim25::Fault::RequestCanceled.name())
+    {
         w.updates.canceled += 1;
     }
     result
@@ -203,7 +206,10 @@ fn wait_params(call: &Call) -> Result<(Option<String>, Option<i32>), Fault> {
             (r.version, r.options.and_then(|o| o.max_wait_seconds))
         }
         "WaitForUpdates" => (call.decode::<vim25::WaitForUpdatesRequest>()?.version, None),
-        _ => (call.decode::<vim25::CheckForUpdatesRequest>()?.version, None),
+        _ => (
+            call.decode::<vim25::CheckForUpdatesRequest>()?.version,
+            None,
+        ),
     })
 }
 

@@ -67,20 +67,20 @@ pub fn vmx_for(vm: &Vm) -> String {
         ("tools.upgrade.policy".into(), "manual".into()),
         ("sched.cpu.units".into(), "mhz".into()),
         ("sched.cpu.affinity".into(), "all".into()),
-        ("sched.cpu.min".into(), cpu.reservation.unwrap_or(0).to_string()),
         (
-            "sched.cpu.shares".into(),
-            shares(&cpu),
+            "sched.cpu.min".into(),
+            cpu.reservation.unwrap_or(0).to_string(),
         ),
-        ("sched.mem.min".into(), mem.reservation.unwrap_or(0).to_string()),
+        ("sched.cpu.shares".into(), shares(&cpu)),
+        (
+            "sched.mem.min".into(),
+            mem.reservation.unwrap_or(0).to_string(),
+        ),
         (
             "sched.mem.minSize".into(),
             mem.reservation.unwrap_or(0).to_string(),
         ),
-        (
-            "sched.mem.shares".into(),
-            shares(&mem),
-        ),
+        ("sched.mem.shares".into(), shares(&mem)),
     ]);
     if let Some(l) = mem.limit.filter(|l| *l >= 0) {
         lines.push(("sched.mem.max".into(), l.to_string()));

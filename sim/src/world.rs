@@ -425,10 +425,7 @@ impl World {
     }
 
     /// The VM a snapshot belongs to, and the snapshot.
-    pub fn snapshot(
-        &self,
-        moid: &str,
-    ) -> Option<(&Vm, &crate::objects::vm::Snapshot)> {
+    pub fn snapshot(&self, moid: &str) -> Option<(&Vm, &crate::objects::vm::Snapshot)> {
         let proxy = self
             .objects
             .typed::<crate::objects::vm::SnapshotObject>(&MoRef::new(

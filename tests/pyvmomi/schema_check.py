@@ -203,7 +203,7 @@ def main():
     schema = json.load(sys.stdin)
     for t in schema["types"]:
         diffs = check_type(t)
-        kind = "managed" if t["managed"] else "data"
+        kind = "managed" if t["managed"] else "fault" if t.get("fault") else "data"
         if diffs:
             for d in diffs:
                 print(f"mismatch {kind} {t['name']}: {d}")

@@ -490,6 +490,8 @@ impl State {
             return Ok(());
         }
         let events = self.take_inventory(fresh);
+        // Known before the caller is told the inventory is read.
+        ctl.tracked.store(self.known.len(), Ordering::SeqCst);
         if let Some(tx) = ready.take() {
             let _ = tx.send(Ok(()));
         }

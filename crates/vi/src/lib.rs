@@ -20,7 +20,7 @@ pub mod types;
 pub mod vim25;
 pub mod wire;
 
-pub use session::{Client, Safety, Secret};
 pub use fault::FaultOf;
+pub use session::{Client, Safety, Secret};
 pub use types::{MoRef, ObjectContent, Question, Value};
 pub use vim25::{Fault, TaskInfo, TaskInfoState, VirtualMachinePowerState};

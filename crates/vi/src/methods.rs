@@ -21,14 +21,7 @@ pub fn find_vm_by_uuid(
     datacenter: Option<&MoRef>,
     uuid: &str,
 ) -> Result<Option<MoRef>> {
-    vim25::find_by_uuid(
-        client,
-        client.search_index(),
-        datacenter,
-        uuid,
-        true,
-        None,
-    )
+    vim25::find_by_uuid(client, client.search_index(), datacenter, uuid, true, None)
 }
 
 /// SearchIndex.FindByInventoryPath (`dc/vm/name`).

@@ -12,8 +12,8 @@ use crate::fault::FaultOf;
 use crate::wire::FromValue;
 
 pub use super::vim25::{
-    AnySelectionSpec, ObjectSpec, PropertyFilterSpec, PropertySpec, RetrieveOptions,
-    SelectionSpec, TraversalSpec, WaitOptions,
+    AnySelectionSpec, ObjectSpec, PropertyFilterSpec, PropertySpec, RetrieveOptions, SelectionSpec,
+    TraversalSpec, WaitOptions,
 };
 
 /// Objects per page of RetrievePropertiesEx.

@@ -11,10 +11,10 @@ use super::soap::{self, Reply, XmlWriter};
 use super::transport::{self, HttpReply, SendError, StreamReply, Transport};
 use super::types::{MoRef, ServiceContent, UserSession, Value};
 use super::vim25;
-use crate::fault::FaultOf;
-use crate::wire::FromValue;
 use crate::error::{Code, Error, Result};
+use crate::fault::FaultOf;
 use crate::uri::ParsedUri;
+use crate::wire::FromValue;
 
 /// The oldest API with RetrievePropertiesEx and WaitForUpdatesEx.
 pub const MIN_API_VERSION: &str = "4.1";

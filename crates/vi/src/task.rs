@@ -24,9 +24,9 @@ use super::types::{
     Fault, LocalizedMethodFault, MoRef, ObjectContent, ObjectUpdateKind, Question, TaskInfoState,
     Value,
 };
+use crate::error::{Code, Error, Result};
 use crate::fault::FaultOf;
 use crate::wire::FromValue;
-use crate::error::{Code, Error, Result};
 
 /// How long one WaitForUpdatesEx may be held open by the host. Completion
 /// arrives as soon as it happens; this only bounds each request.

@@ -15,9 +15,8 @@ use crate::error::{Error, Result};
 
 pub use crate::vim25::{
     AboutInfo, DynamicProperty, Fault, LocalizedMethodFault, MissingProperty, ObjectContent,
-    ObjectUpdateKind, PropertyChangeOp,
-    ObjectUpdate, PropertyChange, ServiceContent, TaskInfo, TaskInfoState, UpdateSet, UserSession,
-    VirtualMachinePowerState,
+    ObjectUpdate, ObjectUpdateKind, PropertyChange, PropertyChangeOp, ServiceContent, TaskInfo,
+    TaskInfoState, UpdateSet, UserSession, VirtualMachinePowerState,
 };
 
 pub const XSI_NS: &str = "http://www.w3.org/2001/XMLSchema-instance";

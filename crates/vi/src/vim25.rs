@@ -11,13 +11,7 @@
 //! Optional fields are `Option`s and arrays `Vec`s, exactly as the schema
 //! (the VI reference) says a host may send them.
 
-#![allow(
-    clippy::all,
-    dead_code,
-    unused_imports,
-    unused_variables,
-    unused_mut
-)]
+#![allow(clippy::all, dead_code, unused_imports, unused_variables, unused_mut)]
 
 use crate::error::Result;
 use crate::session::{Client, Safety};

@@ -290,6 +290,10 @@ pub fn check_this(method: &str, this: &MoRef, binding: &str) -> Result<()> {
 pub trait Keep {
     /// Whether field `field` of a value of type `ty` is written.
     fn keep(&self, ty: &str, field: &str, optional: bool) -> bool;
+    /// Whether every field is written (nothing to ask).
+    fn all(&self) -> bool {
+        false
+    }
 }
 
 /// Everything written.
@@ -297,6 +301,9 @@ pub struct KeepAll;
 
 impl Keep for KeepAll {
     fn keep(&self, _: &str, _: &str, _: bool) -> bool {
+        true
+    }
+    fn all(&self) -> bool {
         true
     }
 }
@@ -530,40 +537,73 @@ fn array_element(array_type: &str) -> &str {
     }
 }
 
-/// An anyType value keeps the types it carries: in an anyType slot its own
-/// `xsi:type` (a primitive without one is a string), a reference's
-/// `ManagedObjectReference`; below it, as any data object's fields.
-impl Serve for Value {
-    fn write_xml(&self, out: &mut String, name: &str, any: bool, keep: &dyn Keep) {
-        match self {
-            Value::Text { ty, text } => {
-                write_text(out, name, ty.as_deref().unwrap_or("xsd:string"), any, text)
-            }
-            Value::MoRef(m) => m.write_xml(out, name, any, keep),
-            Value::Obj { ty, fields } => {
-                open(out, name, ty.as_deref());
-                for (n, v) in fields {
-                    v.write_xml(out, n, false, keep);
+/// Writes an anyType value: in an anyType slot with its own `xsi:type`
+/// (a primitive without one is a string, a reference a
+/// `ManagedObjectReference`), below it as any data object's fields. Where
+/// the value names its type (or the schema declares the field's), `keep`
+/// leaves fields out as it does of typed values.
+fn write_value(
+    v: &Value,
+    out: &mut String,
+    name: &str,
+    any: bool,
+    keep: &dyn Keep,
+    declared: Option<&str>,
+) {
+    match v {
+        Value::Text { ty, text } => {
+            write_text(out, name, ty.as_deref().unwrap_or("xsd:string"), any, text)
+        }
+        Value::MoRef(m) => m.write_xml(out, name, any, keep),
+        Value::Obj { ty, fields } => {
+            open(out, name, ty.as_deref());
+            let own = ty
+                .as_deref()
+                .map(|t| t.rsplit_once(':').map_or(t, |(_, l)| l))
+                .or(declared);
+            let schema = (!keep.all()).then(crate::schema::schema);
+            for (n, f) in fields {
+                let field = schema.zip(own).and_then(|(s, t)| s.field(t, n));
+                if let (Some(t), Some(fd)) = (own, field) {
+                    if !keep.keep(t, n, fd.occurs == crate::schema::Occurs::Optional) {
+                        continue;
+                    }
                 }
-                close(out, name);
+                write_value(f, out, n, false, keep, field.map(|f| f.ty.as_str()));
             }
-            Value::Array { ty, items } => {
-                open(out, name, Some(ty));
-                let element = array_element(ty);
-                for x in items {
-                    x.write_xml(out, element, true, keep);
-                }
-                close(out, name);
+            close(out, name);
+        }
+        Value::Array { ty, items } => {
+            open(out, name, Some(ty));
+            let element = array_element(ty);
+            for x in items {
+                write_value(x, out, element, true, keep, None);
             }
+            close(out, name);
         }
     }
+}
+
+impl Serve for Value {
+    fn write_xml(&self, out: &mut String, name: &str, any: bool, keep: &dyn Keep) {
+        write_value(self, out, name, any, keep, None);
+    }
     fn at<'a>(&'a self, path: &[&str], keep: &dyn Keep) -> Walked<'a> {
-        match path.split_first() {
-            None => Ok(Some(Found::new(self))),
-            Some((first, rest)) => match self.get(first) {
-                Some(v) => v.at(rest, keep),
-                None => Ok(None),
-            },
+        let Some((first, rest)) = path.split_first() else {
+            return Ok(Some(Found::new(self)));
+        };
+        // A field the value's own type declares optional may be left out.
+        if let (false, Some(t)) = (keep.all(), self.type_name()) {
+            let optional = crate::schema::schema()
+                .field(t, first)
+                .is_some_and(|f| f.occurs == crate::schema::Occurs::Optional);
+            if !keep.keep(t, first, optional) {
+                return Ok(None);
+            }
+        }
+        match self.get(first) {
+            Some(v) => v.at(rest, keep),
+            None => Ok(None),
         }
     }
     fn text(&self) -> Option<&str> {

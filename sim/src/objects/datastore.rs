@@ -9,8 +9,7 @@ use std::time::SystemTime;
 use esx_vi::vim25::{
     self, AnyDatastoreInfo, DatastoreCapability, DatastoreHostMount, DatastoreInfo,
     DatastoreSummary, HostMountInfo, HostNasVolume, HostScsiDiskPartition, HostVmfsVolume,
-    ManagedEntityStatus, NasDatastoreInfo, VmfsDatastoreInfo, VsanDatastoreInfo,
-    VvolDatastoreInfo,
+    ManagedEntityStatus, NasDatastoreInfo, VmfsDatastoreInfo, VsanDatastoreInfo, VvolDatastoreInfo,
 };
 use esx_vi::wire::{Keep, NoSuchProperty};
 use esx_vi::MoRef;
@@ -68,7 +67,14 @@ pub struct Datastore {
 }
 
 impl Datastore {
-    pub fn new(moid: &str, name: &str, uuid: &str, kind: DsKind, capacity: i64, dir: PathBuf) -> Datastore {
+    pub fn new(
+        moid: &str,
+        name: &str,
+        uuid: &str,
+        kind: DsKind,
+        capacity: i64,
+        dir: PathBuf,
+    ) -> Datastore {
         let url = kind.mount_path(uuid);
         Datastore {
             moref: MoRef::new("Datastore", moid),

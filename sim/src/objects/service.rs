@@ -5,9 +5,7 @@
 
 use std::time::SystemTime;
 
-use esx_vi::vim25::{
-    self, AboutInfo, Capability, ServiceContent, UserSession,
-};
+use esx_vi::vim25::{self, AboutInfo, Capability, ServiceContent, UserSession};
 use esx_vi::MoRef;
 
 use super::Computed;
@@ -142,7 +140,11 @@ pub fn register(w: &mut World) {
         "ServiceInstance",
         service_instance,
     ));
-    o.register(Computed::new("SessionManager", "ha-sessionmgr", session_manager));
+    o.register(Computed::new(
+        "SessionManager",
+        "ha-sessionmgr",
+        session_manager,
+    ));
     o.register(Computed::new("TaskManager", "ha-taskmgr", task_manager));
     o.register(Computed::new("ViewManager", "ViewManager", view_manager));
     o.register(Computed::new(
@@ -158,7 +160,9 @@ pub fn register(w: &mut World) {
     o.register(Computed::new("SearchIndex", "ha-searchindex", |_, _| {
         vim25::SearchIndex::default()
     }));
-    o.register(Computed::new("FileManager", "ha-nfc-file-manager", |_, _| {
-        vim25::FileManager::default()
-    }));
+    o.register(Computed::new(
+        "FileManager",
+        "ha-nfc-file-manager",
+        |_, _| vim25::FileManager::default(),
+    ));
 }

@@ -10,13 +10,13 @@ use std::time::SystemTime;
 
 use esx_vi::vim25::{
     self, AnyElementDescription, AnyOptionValue, AnyVirtualDevice, AnyVirtualDeviceBackingInfo,
-    ChoiceOption, Description,
-    ElementDescription, GuestInfo, GuestNicInfo, ManagedEntityStatus, NetIpConfigInfo,
-    NetIpConfigInfoIpAddress, OptionValue, ParaVirtualSCSIController, ResourceAllocationInfo,
-    SharesInfo, SharesLevel, ToolsConfigInfo, VirtualDeviceConnectInfo, VirtualDisk,
-    VirtualDiskFlatVer2BackingInfo, VirtualEthernetCard, VirtualEthernetCardNetworkBackingInfo,
-    VirtualHardware, VirtualMachineConfigInfo, VirtualMachineConfigInfoDatastoreUrlPair,
-    VirtualMachineConfigSummary, VirtualMachineConnectionState, VirtualMachineDefaultPowerOpInfo,
+    ChoiceOption, Description, ElementDescription, GuestInfo, GuestNicInfo, ManagedEntityStatus,
+    NetIpConfigInfo, NetIpConfigInfoIpAddress, OptionValue, ParaVirtualSCSIController,
+    ResourceAllocationInfo, SharesInfo, SharesLevel, ToolsConfigInfo, VirtualDeviceConnectInfo,
+    VirtualDisk, VirtualDiskFlatVer2BackingInfo, VirtualEthernetCard,
+    VirtualEthernetCardNetworkBackingInfo, VirtualHardware, VirtualMachineConfigInfo,
+    VirtualMachineConfigInfoDatastoreUrlPair, VirtualMachineConfigSummary,
+    VirtualMachineConnectionState, VirtualMachineDefaultPowerOpInfo,
     VirtualMachineFaultToleranceState, VirtualMachineFileInfo, VirtualMachineFlagInfo,
     VirtualMachineGuestSummary, VirtualMachineMessage, VirtualMachinePowerState as Power,
     VirtualMachineQuestionInfo, VirtualMachineQuickStats, VirtualMachineRuntimeInfo,
@@ -452,7 +452,6 @@ fn serial_device(file: &str, connected: bool) -> AnyVirtualDevice {
         controller_key: Some(400),
         unit_number: Some(0),
         yield_on_poll: true,
-        ..Default::default()
     })
 }
 
@@ -607,7 +606,14 @@ impl Vm {
             booted,
             hostile: Vec::new(),
         };
-        vm.relocate(ds_name, ds, &dir, &format!("{dir}.vmx"), &nics, 8 * 1024 * 1024);
+        vm.relocate(
+            ds_name,
+            ds,
+            &dir,
+            &format!("{dir}.vmx"),
+            &nics,
+            8 * 1024 * 1024,
+        );
         vm.set_tools_running(spec.tools && on);
         vm
     }
@@ -645,12 +651,8 @@ impl Vm {
         }
         let config = self.config_mut();
         for o in &mut config.extra_config {
-            if let AnyOptionValue::OptionValue(o) = o {
-                if o.key == "nvram" {
-                    *o = match option("nvram", &format!("{dir}.nvram")) {
-                        AnyOptionValue::OptionValue(n) => n,
-                    };
-                }
+            if o.key() == "nvram" {
+                *o.value_mut() = option("nvram", &format!("{dir}.nvram")).value().clone();
             }
         }
         config.files = VirtualMachineFileInfo {
