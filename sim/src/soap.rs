@@ -214,13 +214,6 @@ pub fn handle(shared: &Shared, body: &[u8], cookie: Option<String>) -> Outcome {
     }
     let (status, xml, set_cookie) = run(shared, &call, cookie);
     log::debug!("response {} ({status}): {xml}", call.method);
-        eprintln!(
-            "REQ {}\nRESP {} {}",
-            String::from_utf8_lossy(body),
-            status,
-            xml
-        );
-    }
     if drop_after {
         return Outcome::Drop;
     }
