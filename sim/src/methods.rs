@@ -276,8 +276,8 @@ static METHODS: &[Method] = &[
     typed!(v::CreateSnapshotTaskRequest, SESSION, |c, r| {
         ops::create_snapshot(c, r)
     }),
-    typed!(v::RevertToSnapshotTaskRequest, SESSION, |c, _r| {
-        ops::revert_snapshot(c)
+    typed!(v::RevertToSnapshotTaskRequest, SESSION, |c, r| {
+        ops::revert_snapshot(c, r)
     }),
     typed!(v::RemoveSnapshotTaskRequest, SESSION, |c, r| {
         ops::remove_snapshot(c, r)

@@ -381,13 +381,9 @@ fn vm_and_snapshot<'a>(
 /// VirtualMachineSnapshot.RevertToSnapshot_Task: the VM takes the
 /// snapshot's configuration and power state, and the snapshot becomes
 /// current.
-pub fn revert_snapshot(c: &mut Ctx) -> Result<Ret, Fault> {
+pub fn revert_snapshot(c: &mut Ctx, req: v::RevertToSnapshotTaskRequest) -> Result<Ret, Fault> {
     let (vmid, sid) = snapshot_this(c)?;
-    let suppress = c
-        .call
-        .params
-        .iter()
-        .any(|(n, v)| n == "suppressPowerOn" && v.as_bool() == Some(true));
+    let suppress = req.suppress_power_on.unwrap_or(false);
     let id = vmid.clone();
     start_vm_task(
         c.sh,
@@ -683,7 +679,7 @@ pub fn register_vm(c: &mut Ctx, req: v::RegisterVMTaskRequest) -> Result<Ret, Fa
             mem.limit = Some(num("sched.mem.max", -1));
             mem.reservation = Some(num("sched.mem.minsize", 0));
             let moref = vm.moref.clone();
-            w.objects.register(vm);
+            w.register_vm(vm);
             Ok(Some(esx_vi::Value::MoRef(moref)))
         }),
     )
@@ -707,7 +703,7 @@ pub fn unregister_vm(c: &mut Ctx) -> Result<Ret, Fault> {
     for s in snapshots {
         c.w.objects.remove(&MoRef::new("VirtualMachineSnapshot", s));
     }
-    c.w.objects.remove(&me);
+    c.w.unregister_vm(&me.value);
     Ok(Ret::None)
 }
 
@@ -720,18 +716,14 @@ pub fn find_by_uuid(c: &mut Ctx, req: v::FindByUuidRequest) -> Result<Ret, Fault
             Ret::None
         });
     }
-    let instance = req.instance_uuid.unwrap_or(false);
-    Ok(c.w
-        .vms()
-        .find(|v| {
-            if instance {
-                v.config().instance_uuid.as_deref() == Some(uuid.as_str())
-            } else {
-                v.uuid() == uuid
-            }
-        })
-        .map(|v| Ret::of(v.moref.clone()))
-        .unwrap_or(Ret::None))
+    let found = if req.instance_uuid.unwrap_or(false) {
+        c.w.vms()
+            .find(|v| v.config().instance_uuid.as_deref() == Some(uuid.as_str()))
+            .map(|v| v.moref.clone())
+    } else {
+        c.w.by_uuid.get(&uuid).map(|m| vm_ref(m))
+    };
+    Ok(found.map(Ret::of).unwrap_or(Ret::None))
 }
 
 pub fn find_by_inventory_path(

@@ -71,12 +71,12 @@ impl<T: Any> AsAny for T {
     }
 }
 
-/// The objects, by MoRef; each kind also in the order registered.
+/// The objects, by kind in the order registered (iterating a kind costs
+/// no lookup), with an index by MoRef.
 #[derive(Default)]
 pub struct Registry {
-    objects: HashMap<MoRef, Box<dyn Object>>,
-    order: HashMap<String, BTreeMap<u64, MoRef>>,
-    seq: HashMap<MoRef, u64>,
+    kinds: HashMap<String, BTreeMap<u64, Box<dyn Object>>>,
+    index: HashMap<MoRef, u64>,
     next: u64,
 }
 
@@ -86,66 +86,72 @@ impl Registry {
         let m = obj.moref().clone();
         self.remove(&m);
         self.next += 1;
-        self.order
+        self.kinds
             .entry(m.kind.clone())
             .or_default()
-            .insert(self.next, m.clone());
-        self.seq.insert(m.clone(), self.next);
-        self.objects.insert(m, Box::new(obj));
+            .insert(self.next, Box::new(obj));
+        self.index.insert(m, self.next);
     }
 
     pub fn remove(&mut self, m: &MoRef) -> Option<Box<dyn Object>> {
-        if let Some(n) = self.seq.remove(m) {
-            if let Some(o) = self.order.get_mut(&m.kind) {
-                o.remove(&n);
-            }
-        }
-        self.objects.remove(m)
+        let n = self.index.remove(m)?;
+        self.kinds.get_mut(&m.kind)?.remove(&n)
     }
 
     pub fn contains(&self, m: &MoRef) -> bool {
-        self.objects.contains_key(m)
+        self.index.contains_key(m)
     }
 
     pub fn get(&self, m: &MoRef) -> Option<&dyn Object> {
-        self.objects.get(m).map(|b| b.as_ref())
+        let n = self.index.get(m)?;
+        self.kinds.get(&m.kind)?.get(n).map(|b| b.as_ref())
+    }
+
+    fn get_mut(&mut self, m: &MoRef) -> Option<&mut Box<dyn Object>> {
+        let n = self.index.get(m)?;
+        self.kinds.get_mut(&m.kind)?.get_mut(n)
     }
 
     /// The object of this MoRef, as its own type.
     pub fn typed<T: Object + 'static>(&self, m: &MoRef) -> Option<&T> {
-        self.objects.get(m)?.as_ref().as_any().downcast_ref::<T>()
+        self.get(m)?.as_any().downcast_ref::<T>()
     }
 
     pub fn typed_mut<T: Object + 'static>(&mut self, m: &MoRef) -> Option<&mut T> {
-        self.objects
-            .get_mut(m)?
-            .as_mut()
-            .as_any_mut()
-            .downcast_mut::<T>()
+        self.get_mut(m)?.as_mut().as_any_mut().downcast_mut::<T>()
+    }
+
+    fn of_kind(&self, kind: &str) -> impl Iterator<Item = &dyn Object> {
+        self.kinds
+            .get(kind)
+            .into_iter()
+            .flat_map(|o| o.values().map(|b| b.as_ref()))
     }
 
     /// The MoRefs of a kind, in the order registered.
     pub fn morefs(&self, kind: &str) -> impl Iterator<Item = &MoRef> {
-        self.order.get(kind).into_iter().flat_map(|o| o.values())
+        self.of_kind(kind).map(|o| o.moref())
     }
 
     /// The objects of a kind, as their own type, in the order registered.
     pub fn all<T: Object + 'static>(&self, kind: &str) -> impl Iterator<Item = &T> {
-        self.morefs(kind).filter_map(move |m| self.typed::<T>(m))
+        self.of_kind(kind)
+            .filter_map(|o| o.as_any().downcast_ref::<T>())
     }
 
     /// How many objects of a kind.
     pub fn count(&self, kind: &str) -> usize {
-        self.order.get(kind).map_or(0, BTreeMap::len)
+        self.kinds.get(kind).map_or(0, BTreeMap::len)
     }
 
     /// Removes what `keep` refuses (the objects of an ended session).
     pub fn retain(&mut self, keep: impl Fn(&dyn Object) -> bool) {
         let gone: Vec<MoRef> = self
-            .objects
-            .iter()
-            .filter(|(_, o)| !keep(o.as_ref()))
-            .map(|(m, _)| m.clone())
+            .kinds
+            .values()
+            .flat_map(|o| o.values())
+            .filter(|o| !keep(o.as_ref()))
+            .map(|o| o.moref().clone())
             .collect();
         for m in gone {
             self.remove(&m);

@@ -530,18 +530,23 @@ pub fn answer_vm(c: &mut Ctx, req: AnswerVMRequest) -> Result<Ret, Fault> {
     }
     match (q.message_id.as_str(), chosen.label.as_str()) {
         ("msg.uuid.altered", label) => {
+            let seed = w.vm(&vmid).map_or(0, |vm| vm.id * 7919 + 17);
             if let Some(vm) = w.vm_mut(&vmid) {
                 vm.clear_uuid_altered();
-                if label == "button.uuid.copiedTheVM" {
-                    let seed = vm.id * 7919 + 17;
-                    vm.set_uuid(&format!(
+            }
+            if label == "button.uuid.copiedTheVM" {
+                w.set_vm_uuid(
+                    &vmid,
+                    &format!(
                         "564d{:04x}-{:04x}-{:04x}-{:04x}-{:012x}",
                         seed & 0xffff,
                         (seed >> 3) & 0xffff,
                         (seed >> 5) & 0xffff,
                         (seed >> 7) & 0xffff,
                         seed.wrapping_mul(0x9E37_79B9) & 0xffff_ffff_ffff
-                    ));
+                    ),
+                );
+                if let Some(vm) = w.vm_mut(&vmid) {
                     vm.set_macs(|i| {
                         format!(
                             "00:0c:29:{:02x}:{:02x}:{:02x}",

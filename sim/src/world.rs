@@ -81,6 +81,8 @@ pub struct World {
     /// Update state by `session|collector`.
     pub collectors: HashMap<String, Collector>,
     pub pending: HashMap<String, PendingRetrieve>,
+    /// The search index of VMs by BIOS UUID (FindByUuid).
+    pub by_uuid: HashMap<String, String>,
     /// Task kinds to fail on purpose: (vm moid, method) -> fault.
     pub fail_next: HashMap<(String, String), Fault>,
     /// Task methods whose tasks are cancelable (control `cancelable`).
@@ -306,6 +308,7 @@ impl World {
             sessions: HashMap::new(),
             collectors: HashMap::new(),
             pending: HashMap::new(),
+            by_uuid: HashMap::new(),
             fail_next: HashMap::new(),
             cancelable_methods: Default::default(),
             sparse: false,
@@ -393,8 +396,30 @@ impl World {
                 )?;
             }
         }
-        self.objects.register(vm);
+        self.register_vm(vm);
         Ok(id)
+    }
+
+    /// Adds a VM to the inventory (and to the search index).
+    pub fn register_vm(&mut self, vm: Vm) {
+        self.by_uuid
+            .insert(vm.uuid().to_string(), vm.moid().to_string());
+        self.objects.register(vm);
+    }
+
+    /// Takes a VM out of the inventory (and out of the search index).
+    pub fn unregister_vm(&mut self, moid: &str) {
+        self.by_uuid.retain(|_, m| m != moid);
+        self.objects.remove(&vm_ref(moid));
+    }
+
+    /// A VM's new BIOS UUID, in the search index too.
+    pub fn set_vm_uuid(&mut self, moid: &str, uuid: &str) {
+        if let Some(vm) = self.vm_mut(moid) {
+            vm.set_uuid(uuid);
+            self.by_uuid.retain(|_, m| m != moid);
+            self.by_uuid.insert(uuid.to_string(), moid.to_string());
+        }
     }
 
     /// A new VM from a spec, with the next ID; no file is written, nothing

@@ -1027,6 +1027,19 @@ impl Vm {
     /// The properties ESX computes at each read, in a VirtualMachine of
     /// their own; None for a property it keeps (in `mo`).
     fn computed(&self, w: &World, property: &str) -> Option<vim25::VirtualMachine> {
+        const COMPUTED: &[&str] = &[
+            "summary",
+            "guest",
+            "guestHeartbeatStatus",
+            "snapshot",
+            "rootSnapshot",
+            "recentTask",
+            "datastore",
+            "network",
+        ];
+        if !COMPUTED.contains(&property) {
+            return None;
+        }
         let mut o = vim25::VirtualMachine::default();
         match property {
             "summary" => o.summary = self.summary(),
