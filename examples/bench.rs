@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! `make bench`: round trips, latency and memory of the driver against
 //! esx-sim (performance is measured here, never asserted in tests).
 //!

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * esx-watch: a small daemon over esx-driver's events. It keeps an
  * inventory of the host's domains and their states from events (one
@@ -5,7 +6,7 @@
  * up front (whoever raised the question: a vSphere client user, a script),
  * and prints one line per event.
  *
- *   esx-watch -c URI --password-file F [--timeout S] [MESSAGE_ID=ANSWER ...]
+ *   esx-watch -c URI --password-file FILE [--timeout SECS] [MESSAGE_ID=ANSWER ...]
  *
  * e.g. esx-watch -c 'esx://root@host/' --password-file pw \
  *          msg.uuid.altered=button.uuid.copiedTheVM msg.serial.file.open=0
@@ -22,6 +23,19 @@
 #include <esx_driver.h>
 
 #define MAX_DOMAINS 65536
+
+/* What --help prints; man/esx-watch.1 describes the same options. */
+#define USAGE \
+    "usage: esx-watch -c URI --password-file FILE [--timeout SECS] [MESSAGE_ID=ANSWER ...]\n" \
+    "\n" \
+    "Follows a host's VMs through events and answers their questions by rules.\n" \
+    "\n" \
+    "  -c URI                    The host to watch (see URIS in esx-driver(7)).\n" \
+    "  --password-file FILE      Read the password from the first line of FILE.\n" \
+    "  --timeout SECS            Stop after SECS seconds (default: run until a signal).\n" \
+    "  --help                    Print the usage and exit.\n" \
+    "  MESSAGE_ID=ANSWER         Answer questions with this message id by this choice\n" \
+    "                            (its index or key).\n"
 
 struct entry {
     char *name;
@@ -150,7 +164,11 @@ main(int argc, char **argv)
 
     rules = calloc((size_t)argc, sizeof(*rules));
     for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "-c") == 0 && i + 1 < argc)
+        if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+            printf("%s", USAGE);
+            free(rules);
+            return 0;
+        } else if (strcmp(argv[i], "-c") == 0 && i + 1 < argc)
             uri = argv[++i];
         else if (strcmp(argv[i], "--password-file") == 0 && i + 1 < argc)
             pwfile = argv[++i];
@@ -160,7 +178,8 @@ main(int argc, char **argv)
             rules[nrules++] = argv[i];
     }
     if (!uri || !pwfile) {
-        fprintf(stderr, "usage: esx-watch -c URI --password-file F [--timeout S] [MESSAGE_ID=ANSWER ...]\n");
+        fprintf(stderr, "%s", USAGE);
+        free(rules);
         return 2;
     }
     {

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * esxsh: a virsh for esx-driver, written against the installed header and
  * library only (esx_driver.h, -lesx_driver). `esxsh --help` and `esxsh

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * esxsh's parts. Every command is declared once, in a table of cmd_def
  * (name, one-line help, description, options with their types and whether

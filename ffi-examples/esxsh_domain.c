@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * Domain commands: lifecycle, information, configuration, XML, jobs,
  * questions and events, with virsh's syntax and output

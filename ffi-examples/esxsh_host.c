@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * Host and hypervisor commands, with virsh's output (tools/virsh-host.c
  * describes it).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * Long operations: their progress on a terminal, and Ctrl-C. One thread
  * reads a pipe the SIGINT handler writes to; while a domain task runs it

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * The interactive shell's input: on a terminal a small line editor
  * (cursor keys, Home/End, Ctrl-A/E/K/U/W/L, history with Up/Down, Tab

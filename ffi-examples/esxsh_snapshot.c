@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * Snapshot commands, with virsh's syntax and output (tools/virsh-snapshot.c
  * describes it): the listing's columns, its name order and tree, the
@@ -562,8 +563,9 @@ cmd_snapshot_dumpxml(shell *sh, const cmd *c)
     if (!dom)
         return false;
     if (!(s = esxDomainSnapshotLookupByName(dom, opt_string(c, "snapshotname"), 0))) {
+        save_error(sh); /* before the free, which resets it */
         esxDomainFree(dom);
-        return save_error(sh);
+        return false;
     }
     if ((xml = esxDomainSnapshotGetXMLDesc(s, opt_bool(c, "security-info") ? ESX_DOMAIN_SNAPSHOT_XML_SECURE : 0)))
         out(sh, "%s", xml);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * Pool and volume commands: virsh's syntax and output formats
  * (tools/virsh-pool.c and virsh-volume.c describe them), over the storage
@@ -289,9 +290,13 @@ cmd_vol_list(shell *sh, const cmd *c)
     if (!pool)
         return false;
     n = esxStoragePoolListAllVolumes(pool, &vols, 0);
+    if (n < 0) {
+        /* Saved before the free, which resets the last error. */
+        save_error(sh);
+        esxStoragePoolFree(pool);
+        return false;
+    }
     esxStoragePoolFree(pool);
-    if (n < 0)
-        return save_error(sh);
     qsort(vols, (size_t)n, sizeof(*vols), by_vol_name);
     t = details ? table_new(5, "Name", "Path", "Type", "Capacity", "Allocation") : table_new(2, "Name", "Path");
     for (int i = 0; i < n; i++) {
@@ -402,9 +407,10 @@ cmd_vol_pool(shell *sh, const cmd *c)
     if (!vol)
         return false;
     pool = esxStoragePoolLookupByVolume(vol);
+    if (!pool)
+        save_error(sh); /* before the free, which resets it */
     esxStorageVolFree(vol);
     if (!pool) {
-        save_error(sh);
         err(sh, "%s", "failed to get parent pool");
         return false;
     }

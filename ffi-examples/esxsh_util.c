@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * esxsh's helpers: output and errors as virsh prints them, lookups as
  * virsh makes them, virsh's tables, sizes, files, and a small reader for

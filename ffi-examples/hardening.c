@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * hardening.c: careless and hostile use of the C ABI, each scenario a
  * defect that once crashed, hung or lied. tests/hardening.rs starts esx-sim,

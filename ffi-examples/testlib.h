@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * testlib.h: what the C test programs (harness.c, hardening.c) share: the
  * CHECK macros, connecting with the password from a file, reading it.

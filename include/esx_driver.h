@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * esx_driver.h: the C API of esx-driver, a libvirt-style driver for VMware
  * ESX and vCenter. A libvirt program ports to it by replacing vir with esx
@@ -51,6 +52,11 @@
 #define ESX_DOMAIN_MEMORY_MIN_GUARANTEE "min_guarantee"
 /* For esxDomainSnapshot*Children: all descendants (the bit of _LIST_ROOTS) */
 #define ESX_DOMAIN_SNAPSHOT_LIST_DESCENDANTS 1
+
+/* A flag of esxConnectGetAllDomainStats: libvirt's enumerator is 1U << 31,
+ * past the range ISO C allows an enumerator (-pedantic warns); here it is
+ * a constant of the same value and type. */
+#define ESX_CONNECT_GET_ALL_DOMAINS_STATS_ENFORCE_STATS 0x80000000U
 
 
 /**
@@ -549,13 +555,10 @@ typedef enum {
 
 /**
  * virConnectGetAllDomainStatsFlags (the selection bits are the listing
- * flags'; ENFORCE_STATS is 1U << 31, hence the unsigned type).
+ * flags'). ENFORCE_STATS, 1U << 31, is past the range ISO C gives an
+ * enumerator: it is the constant below, and a macro of the header.
  */
-enum esxConnectGetAllDomainStatsFlags
-#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
-  : uint32_t
-#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
- {
+typedef enum {
   ESX_CONNECT_GET_ALL_DOMAINS_STATS_ACTIVE = 1,
   ESX_CONNECT_GET_ALL_DOMAINS_STATS_INACTIVE = 2,
   ESX_CONNECT_GET_ALL_DOMAINS_STATS_PERSISTENT = 4,
@@ -566,23 +569,42 @@ enum esxConnectGetAllDomainStatsFlags
   ESX_CONNECT_GET_ALL_DOMAINS_STATS_OTHER = 128,
   ESX_CONNECT_GET_ALL_DOMAINS_STATS_NOWAIT = (1 << 29),
   ESX_CONNECT_GET_ALL_DOMAINS_STATS_BACKING = (1 << 30),
-  ESX_CONNECT_GET_ALL_DOMAINS_STATS_ENFORCE_STATS = 2147483648,
-};
-#ifndef __cplusplus
-#if __STDC_VERSION__ >= 202311L
-typedef enum esxConnectGetAllDomainStatsFlags esxConnectGetAllDomainStatsFlags;
-#else
-typedef uint32_t esxConnectGetAllDomainStatsFlags;
-#endif // __STDC_VERSION__ >= 202311L
-#endif // __cplusplus
+} esxConnectGetAllDomainStatsFlags;
 
 /**
- * virDomainEventID: the events a callback can be registered for; this
- * driver emits LIFECYCLE, REBOOT and its own QUESTION (past libvirt's).
+ * virDomainEventID: the events a callback can be registered for (all of
+ * libvirt's); this driver emits LIFECYCLE, REBOOT and its own QUESTION
+ * (past libvirt's), and accepts registrations for the others, which ESX
+ * never raises.
  */
 typedef enum {
   ESX_DOMAIN_EVENT_ID_LIFECYCLE = 0,
   ESX_DOMAIN_EVENT_ID_REBOOT = 1,
+  ESX_DOMAIN_EVENT_ID_RTC_CHANGE = 2,
+  ESX_DOMAIN_EVENT_ID_WATCHDOG = 3,
+  ESX_DOMAIN_EVENT_ID_IO_ERROR = 4,
+  ESX_DOMAIN_EVENT_ID_GRAPHICS = 5,
+  ESX_DOMAIN_EVENT_ID_IO_ERROR_REASON = 6,
+  ESX_DOMAIN_EVENT_ID_CONTROL_ERROR = 7,
+  ESX_DOMAIN_EVENT_ID_BLOCK_JOB = 8,
+  ESX_DOMAIN_EVENT_ID_DISK_CHANGE = 9,
+  ESX_DOMAIN_EVENT_ID_TRAY_CHANGE = 10,
+  ESX_DOMAIN_EVENT_ID_PMWAKEUP = 11,
+  ESX_DOMAIN_EVENT_ID_PMSUSPEND = 12,
+  ESX_DOMAIN_EVENT_ID_BALLOON_CHANGE = 13,
+  ESX_DOMAIN_EVENT_ID_PMSUSPEND_DISK = 14,
+  ESX_DOMAIN_EVENT_ID_DEVICE_REMOVED = 15,
+  ESX_DOMAIN_EVENT_ID_BLOCK_JOB_2 = 16,
+  ESX_DOMAIN_EVENT_ID_TUNABLE = 17,
+  ESX_DOMAIN_EVENT_ID_AGENT_LIFECYCLE = 18,
+  ESX_DOMAIN_EVENT_ID_DEVICE_ADDED = 19,
+  ESX_DOMAIN_EVENT_ID_MIGRATION_ITERATION = 20,
+  ESX_DOMAIN_EVENT_ID_JOB_COMPLETED = 21,
+  ESX_DOMAIN_EVENT_ID_DEVICE_REMOVAL_FAILED = 22,
+  ESX_DOMAIN_EVENT_ID_METADATA_CHANGE = 23,
+  ESX_DOMAIN_EVENT_ID_BLOCK_THRESHOLD = 24,
+  ESX_DOMAIN_EVENT_ID_MEMORY_FAILURE = 25,
+  ESX_DOMAIN_EVENT_ID_MEMORY_DEVICE_SIZE_CHANGE = 26,
   /**
    * esxConnectDomainEventQuestionCallback: a VM question appeared (the
    * question) or was answered (NULL).
@@ -628,9 +650,55 @@ typedef struct esxConnect esxConnect;
 typedef struct esxDomain esxDomain;
 
 /**
+ * A domain checkpoint handle (see [`esxNetwork`]); it would hold its
+ * domain, as a snapshot does.
+ */
+typedef struct esxDomainCheckpoint esxDomainCheckpoint;
+
+/**
  * A domain snapshot handle. It holds its domain (and connection) alive.
  */
 typedef struct esxDomainSnapshot esxDomainSnapshot;
+
+/**
+ * A host interface handle (see [`esxNetwork`]).
+ */
+typedef struct esxInterface esxInterface;
+
+/**
+ * A network filter handle (see [`esxNetwork`]).
+ */
+typedef struct esxNWFilter esxNWFilter;
+
+/**
+ * A network filter binding handle (see [`esxNetwork`]).
+ */
+typedef struct esxNWFilterBinding esxNWFilterBinding;
+
+/**
+ * The handles of libvirt's other object types (networks, interfaces,
+ * secrets, node devices, network filters and their bindings, checkpoints,
+ * network ports). No call of this driver makes one yet, so every pointer
+ * C passes for them fails the handle check with libvirt's error for the
+ * type (ESX_ERR_INVALID_NETWORK, ...); each keeps what libvirt's checks
+ * after that one need (its connection).
+ */
+typedef struct esxNetwork esxNetwork;
+
+/**
+ * A network port handle (see [`esxNetwork`]); it would hold its network.
+ */
+typedef struct esxNetworkPort esxNetworkPort;
+
+/**
+ * A node device handle (see [`esxNetwork`]).
+ */
+typedef struct esxNodeDevice esxNodeDevice;
+
+/**
+ * A secret handle (see [`esxNetwork`]).
+ */
+typedef struct esxSecret esxSecret;
 
 /**
  * A storage pool handle. It holds its connection alive.
@@ -910,6 +978,11 @@ typedef int (*esxQuestionCallback)(esxConnectPtr conn, esxDomainPtr dom, const e
 typedef void (*esxFreeCallback)(void *opaque);
 
 /**
+ * A network handle (opaque; see docs/porting.md: none is made yet).
+ */
+typedef esxNetwork *esxNetworkPtr;
+
+/**
  * virError: the details of the last error of this thread.
  */
 typedef struct {
@@ -948,7 +1021,7 @@ typedef struct {
   /**
    * Always NULL (deprecated in libvirt).
    */
-  void *net;
+  esxNetworkPtr net;
 } esxError;
 
 typedef esxError *esxErrorPtr;
@@ -964,6 +1037,273 @@ typedef void (*esxConnectDomainEventGenericCallback)(esxConnectPtr conn, esxDoma
  * A lifecycle event: `event` an esxDomainEventType, `detail` its detail.
  */
 typedef int (*esxConnectDomainEventCallback)(esxConnectPtr conn, esxDomainPtr dom, int event, int detail, void *opaque);
+
+/**
+ * libvirt's virDomainFSInfo.
+ */
+typedef struct {
+  char *mountpoint;
+  char *name;
+  char *fstype;
+  size_t ndevAlias;
+  char **devAlias;
+} esxDomainFSInfo;
+
+/**
+ * libvirt's virDomainFSInfoPtr.
+ */
+typedef esxDomainFSInfo *esxDomainFSInfoPtr;
+
+/**
+ * libvirt's virDomainIOThreadInfo.
+ */
+typedef struct {
+  unsigned int iothread_id;
+  unsigned char *cpumap;
+  int cpumaplen;
+} esxDomainIOThreadInfo;
+
+/**
+ * libvirt's virDomainIOThreadInfoPtr.
+ */
+typedef esxDomainIOThreadInfo *esxDomainIOThreadInfoPtr;
+
+/**
+ * libvirt's virNetworkDHCPLease.
+ */
+typedef struct {
+  char *iface;
+  long long expirytime;
+  int type;
+  char *mac;
+  char *iaid;
+  char *ipaddr;
+  unsigned int prefix;
+  char *hostname;
+  char *clientid;
+} esxNetworkDHCPLease;
+
+/**
+ * libvirt's virNetworkDHCPLeasePtr.
+ */
+typedef esxNetworkDHCPLease *esxNetworkDHCPLeasePtr;
+
+/**
+ * libvirt's virDomainBlockJobCursor.
+ */
+typedef unsigned long long esxDomainBlockJobCursor;
+
+/**
+ * libvirt's virDomainBlockJobInfo.
+ */
+typedef struct {
+  int type;
+  unsigned long bandwidth;
+  esxDomainBlockJobCursor cur;
+  esxDomainBlockJobCursor end;
+} esxDomainBlockJobInfo;
+
+/**
+ * libvirt's virDomainBlockJobInfoPtr.
+ */
+typedef esxDomainBlockJobInfo *esxDomainBlockJobInfoPtr;
+
+/**
+ * libvirt's virDomainControlInfo.
+ */
+typedef struct {
+  unsigned int state;
+  unsigned int details;
+  unsigned long long stateTime;
+} esxDomainControlInfo;
+
+/**
+ * libvirt's virDomainControlInfoPtr.
+ */
+typedef esxDomainControlInfo *esxDomainControlInfoPtr;
+
+/**
+ * libvirt's virDomainDiskError.
+ */
+typedef struct {
+  char *disk;
+  int error;
+} esxDomainDiskError;
+
+/**
+ * libvirt's virDomainDiskErrorPtr.
+ */
+typedef esxDomainDiskError *esxDomainDiskErrorPtr;
+
+/**
+ * libvirt's virSecurityLabel.
+ */
+typedef struct {
+  char label[4097];
+  int enforcing;
+} esxSecurityLabel;
+
+/**
+ * libvirt's virSecurityLabelPtr.
+ */
+typedef esxSecurityLabel *esxSecurityLabelPtr;
+
+/**
+ * libvirt's virVcpuInfo.
+ */
+typedef struct {
+  unsigned int number;
+  int state;
+  unsigned long long cpuTime;
+  int cpu;
+} esxVcpuInfo;
+
+/**
+ * libvirt's virVcpuInfoPtr.
+ */
+typedef esxVcpuInfo *esxVcpuInfoPtr;
+
+/**
+ * libvirt's virDomainMemoryStatStruct.
+ */
+typedef struct {
+  int tag;
+  unsigned long long val;
+} esxDomainMemoryStatStruct;
+
+/**
+ * libvirt's virDomainMemoryStatPtr.
+ */
+typedef esxDomainMemoryStatStruct *esxDomainMemoryStatPtr;
+
+/**
+ * A stream handle (opaque, reference counted): volume contents in or out.
+ */
+typedef esxStream *esxStreamPtr;
+
+/**
+ * A domain checkpoint handle (opaque; none is made).
+ */
+typedef esxDomainCheckpoint *esxDomainCheckpointPtr;
+
+/**
+ * libvirt's virNodeCPUStats.
+ */
+typedef struct {
+  char field[80];
+  unsigned long long value;
+} esxNodeCPUStats;
+
+/**
+ * libvirt's virNodeCPUStatsPtr.
+ */
+typedef esxNodeCPUStats *esxNodeCPUStatsPtr;
+
+/**
+ * libvirt's virNodeMemoryStats.
+ */
+typedef struct {
+  char field[80];
+  unsigned long long value;
+} esxNodeMemoryStats;
+
+/**
+ * libvirt's virNodeMemoryStatsPtr.
+ */
+typedef esxNodeMemoryStats *esxNodeMemoryStatsPtr;
+
+/**
+ * libvirt's virSecurityModel.
+ */
+typedef struct {
+  char model[257];
+  char doi[257];
+} esxSecurityModel;
+
+/**
+ * libvirt's virSecurityModelPtr.
+ */
+typedef esxSecurityModel *esxSecurityModelPtr;
+
+/**
+ * A host interface handle (opaque; none is made yet).
+ */
+typedef esxInterface *esxInterfacePtr;
+
+/**
+ * libvirt's virConnectNetworkEventGenericCallback.
+ */
+typedef void (*esxConnectNetworkEventGenericCallback)(esxConnectPtr conn, esxNetworkPtr net, void *opaque);
+
+/**
+ * A network port handle (opaque; none is made).
+ */
+typedef esxNetworkPort *esxNetworkPortPtr;
+
+/**
+ * A node device handle (opaque; none is made).
+ */
+typedef esxNodeDevice *esxNodeDevicePtr;
+
+/**
+ * libvirt's virConnectNodeDeviceEventGenericCallback.
+ */
+typedef void (*esxConnectNodeDeviceEventGenericCallback)(esxConnectPtr conn, esxNodeDevicePtr dev, void *opaque);
+
+/**
+ * A network filter binding handle (opaque; none is made).
+ */
+typedef esxNWFilterBinding *esxNWFilterBindingPtr;
+
+/**
+ * A network filter handle (opaque; none is made).
+ */
+typedef esxNWFilter *esxNWFilterPtr;
+
+/**
+ * A secret handle (opaque; none is made).
+ */
+typedef esxSecret *esxSecretPtr;
+
+/**
+ * libvirt's virConnectSecretEventGenericCallback.
+ */
+typedef void (*esxConnectSecretEventGenericCallback)(esxConnectPtr conn, esxSecretPtr secret, void *opaque);
+
+/**
+ * A storage pool handle (opaque, reference counted).
+ */
+typedef esxStoragePool *esxStoragePoolPtr;
+
+/**
+ * libvirt's virConnectStoragePoolEventGenericCallback.
+ */
+typedef void (*esxConnectStoragePoolEventGenericCallback)(esxConnectPtr conn, esxStoragePoolPtr pool, void *opaque);
+
+/**
+ * A storage volume handle (opaque, reference counted).
+ */
+typedef esxStorageVol *esxStorageVolPtr;
+
+/**
+ * virStorageVolInfo.
+ */
+typedef struct {
+  /**
+   * An esxStorageVolType (ESX_STORAGE_VOL_FILE).
+   */
+  int type;
+  /**
+   * Logical size in bytes.
+   */
+  unsigned long long capacity;
+  /**
+   * Current allocation in bytes.
+   */
+  unsigned long long allocation;
+} esxStorageVolInfo;
+
+typedef esxStorageVolInfo *esxStorageVolInfoPtr;
 
 /**
  * virDomainJobInfo. A task's progress is a percentage: a bounded job has
@@ -1018,11 +1358,6 @@ typedef struct {
 typedef esxDomainStatsRecord *esxDomainStatsRecordPtr;
 
 /**
- * A storage pool handle (opaque, reference counted).
- */
-typedef esxStoragePool *esxStoragePoolPtr;
-
-/**
  * virStoragePoolInfo.
  */
 typedef struct {
@@ -1045,36 +1380,6 @@ typedef struct {
 } esxStoragePoolInfo;
 
 typedef esxStoragePoolInfo *esxStoragePoolInfoPtr;
-
-/**
- * A storage volume handle (opaque, reference counted).
- */
-typedef esxStorageVol *esxStorageVolPtr;
-
-/**
- * virStorageVolInfo.
- */
-typedef struct {
-  /**
-   * An esxStorageVolType (ESX_STORAGE_VOL_FILE).
-   */
-  int type;
-  /**
-   * Logical size in bytes.
-   */
-  unsigned long long capacity;
-  /**
-   * Current allocation in bytes.
-   */
-  unsigned long long allocation;
-} esxStorageVolInfo;
-
-typedef esxStorageVolInfo *esxStorageVolInfoPtr;
-
-/**
- * A stream handle (opaque, reference counted): volume contents in or out.
- */
-typedef esxStream *esxStreamPtr;
 
 /**
  * The hypervisor driver table (virHypervisorDriver).
@@ -1278,6 +1583,213 @@ typedef struct {
   int (*storagePoolIsActive)(esxStoragePoolPtr);
   int (*storagePoolIsPersistent)(esxStoragePoolPtr);
 } esxStorageDriver;
+
+typedef esxDomainIPAddress *esxDomainIPAddressPtr;
+
+/**
+ * libvirt's virBlkioParameter: a typed parameter.
+ */
+typedef esxTypedParameter esxBlkioParameter;
+
+/**
+ * libvirt's virDomainEventGraphicsAddress.
+ */
+typedef struct {
+  int family;
+  char *node;
+  char *service;
+} esxDomainEventGraphicsAddress;
+
+/**
+ * libvirt's virDomainEventGraphicsSubjectIdentity.
+ */
+typedef struct {
+  char *type;
+  char *name;
+} esxDomainEventGraphicsSubjectIdentity;
+
+/**
+ * libvirt's virDomainEventGraphicsSubjectIdentityPtr.
+ */
+typedef esxDomainEventGraphicsSubjectIdentity *esxDomainEventGraphicsSubjectIdentityPtr;
+
+/**
+ * libvirt's virDomainEventGraphicsSubject.
+ */
+typedef struct {
+  int nidentity;
+  esxDomainEventGraphicsSubjectIdentityPtr identities;
+} esxDomainEventGraphicsSubject;
+
+/**
+ * libvirt's virMemoryParameter: a typed parameter.
+ */
+typedef esxTypedParameter esxMemoryParameter;
+
+/**
+ * libvirt's virSchedParameter: a typed parameter.
+ */
+typedef esxTypedParameter esxSchedParameter;
+
+/**
+ * libvirt's virBlkioParameterPtr.
+ */
+typedef esxBlkioParameter *esxBlkioParameterPtr;
+
+/**
+ * libvirt's virDomainEventGraphicsAddressPtr.
+ */
+typedef esxDomainEventGraphicsAddress *esxDomainEventGraphicsAddressPtr;
+
+/**
+ * libvirt's virDomainEventGraphicsSubjectPtr.
+ */
+typedef esxDomainEventGraphicsSubject *esxDomainEventGraphicsSubjectPtr;
+
+/**
+ * libvirt's virMemoryParameterPtr.
+ */
+typedef esxMemoryParameter *esxMemoryParameterPtr;
+
+/**
+ * libvirt's virSchedParameterPtr.
+ */
+typedef esxSchedParameter *esxSchedParameterPtr;
+
+/**
+ * libvirt's virConnectDomainEventAgentLifecycleCallback.
+ */
+typedef void (*esxConnectDomainEventAgentLifecycleCallback)(esxConnectPtr conn, esxDomainPtr dom, int state, int reason, void *opaque);
+
+/**
+ * libvirt's virConnectDomainEventBalloonChangeCallback.
+ */
+typedef void (*esxConnectDomainEventBalloonChangeCallback)(esxConnectPtr conn, esxDomainPtr dom, unsigned long long actual, void *opaque);
+
+/**
+ * libvirt's virConnectDomainEventBlockJobCallback.
+ */
+typedef void (*esxConnectDomainEventBlockJobCallback)(esxConnectPtr conn, esxDomainPtr dom, const char *disk, int type, int status, void *opaque);
+
+/**
+ * libvirt's virConnectDomainEventBlockThresholdCallback.
+ */
+typedef void (*esxConnectDomainEventBlockThresholdCallback)(esxConnectPtr conn, esxDomainPtr dom, const char *dev, const char *path, unsigned long long threshold, unsigned long long excess, void *opaque);
+
+/**
+ * libvirt's virConnectDomainEventDeviceAddedCallback.
+ */
+typedef void (*esxConnectDomainEventDeviceAddedCallback)(esxConnectPtr conn, esxDomainPtr dom, const char *devAlias, void *opaque);
+
+/**
+ * libvirt's virConnectDomainEventDeviceRemovalFailedCallback.
+ */
+typedef void (*esxConnectDomainEventDeviceRemovalFailedCallback)(esxConnectPtr conn, esxDomainPtr dom, const char *devAlias, void *opaque);
+
+/**
+ * libvirt's virConnectDomainEventDeviceRemovedCallback.
+ */
+typedef void (*esxConnectDomainEventDeviceRemovedCallback)(esxConnectPtr conn, esxDomainPtr dom, const char *devAlias, void *opaque);
+
+/**
+ * libvirt's virConnectDomainEventDiskChangeCallback.
+ */
+typedef void (*esxConnectDomainEventDiskChangeCallback)(esxConnectPtr conn, esxDomainPtr dom, const char *oldSrcPath, const char *newSrcPath, const char *devAlias, int reason, void *opaque);
+
+/**
+ * libvirt's virConnectDomainEventGraphicsCallback.
+ */
+typedef void (*esxConnectDomainEventGraphicsCallback)(esxConnectPtr conn, esxDomainPtr dom, int phase, const esxDomainEventGraphicsAddress *local, const esxDomainEventGraphicsAddress *remote, const char *authScheme, const esxDomainEventGraphicsSubject *subject, void *opaque);
+
+/**
+ * libvirt's virConnectDomainEventIOErrorCallback.
+ */
+typedef void (*esxConnectDomainEventIOErrorCallback)(esxConnectPtr conn, esxDomainPtr dom, const char *srcPath, const char *devAlias, int action, void *opaque);
+
+/**
+ * libvirt's virConnectDomainEventIOErrorReasonCallback.
+ */
+typedef void (*esxConnectDomainEventIOErrorReasonCallback)(esxConnectPtr conn, esxDomainPtr dom, const char *srcPath, const char *devAlias, int action, const char *reason, void *opaque);
+
+/**
+ * libvirt's virConnectDomainEventJobCompletedCallback.
+ */
+typedef void (*esxConnectDomainEventJobCompletedCallback)(esxConnectPtr conn, esxDomainPtr dom, esxTypedParameterPtr params, int nparams, void *opaque);
+
+/**
+ * libvirt's virConnectDomainEventMemoryDeviceSizeChangeCallback.
+ */
+typedef void (*esxConnectDomainEventMemoryDeviceSizeChangeCallback)(esxConnectPtr conn, esxDomainPtr dom, const char *alias, unsigned long long size, void *opaque);
+
+/**
+ * libvirt's virConnectDomainEventMemoryFailureCallback.
+ */
+typedef void (*esxConnectDomainEventMemoryFailureCallback)(esxConnectPtr conn, esxDomainPtr dom, int recipient, int action, unsigned int flags, void *opaque);
+
+/**
+ * libvirt's virConnectDomainEventMetadataChangeCallback.
+ */
+typedef void (*esxConnectDomainEventMetadataChangeCallback)(esxConnectPtr conn, esxDomainPtr dom, int type, const char *nsuri, void *opaque);
+
+/**
+ * libvirt's virConnectDomainEventMigrationIterationCallback.
+ */
+typedef void (*esxConnectDomainEventMigrationIterationCallback)(esxConnectPtr conn, esxDomainPtr dom, int iteration, void *opaque);
+
+/**
+ * libvirt's virConnectDomainEventPMSuspendCallback.
+ */
+typedef void (*esxConnectDomainEventPMSuspendCallback)(esxConnectPtr conn, esxDomainPtr dom, int reason, void *opaque);
+
+/**
+ * libvirt's virConnectDomainEventPMSuspendDiskCallback.
+ */
+typedef void (*esxConnectDomainEventPMSuspendDiskCallback)(esxConnectPtr conn, esxDomainPtr dom, int reason, void *opaque);
+
+/**
+ * libvirt's virConnectDomainEventPMWakeupCallback.
+ */
+typedef void (*esxConnectDomainEventPMWakeupCallback)(esxConnectPtr conn, esxDomainPtr dom, int reason, void *opaque);
+
+/**
+ * libvirt's virConnectDomainEventRTCChangeCallback.
+ */
+typedef void (*esxConnectDomainEventRTCChangeCallback)(esxConnectPtr conn, esxDomainPtr dom, long long utcoffset, void *opaque);
+
+/**
+ * libvirt's virConnectDomainEventTrayChangeCallback.
+ */
+typedef void (*esxConnectDomainEventTrayChangeCallback)(esxConnectPtr conn, esxDomainPtr dom, const char *devAlias, int reason, void *opaque);
+
+/**
+ * libvirt's virConnectDomainEventTunableCallback.
+ */
+typedef void (*esxConnectDomainEventTunableCallback)(esxConnectPtr conn, esxDomainPtr dom, esxTypedParameterPtr params, int nparams, void *opaque);
+
+/**
+ * libvirt's virConnectDomainEventWatchdogCallback.
+ */
+typedef void (*esxConnectDomainEventWatchdogCallback)(esxConnectPtr conn, esxDomainPtr dom, int action, void *opaque);
+
+/**
+ * libvirt's virConnectNetworkEventLifecycleCallback.
+ */
+typedef void (*esxConnectNetworkEventLifecycleCallback)(esxConnectPtr conn, esxNetworkPtr net, int event, int detail, void *opaque);
+
+/**
+ * libvirt's virConnectNodeDeviceEventLifecycleCallback.
+ */
+typedef void (*esxConnectNodeDeviceEventLifecycleCallback)(esxConnectPtr conn, esxNodeDevicePtr dev, int event, int detail, void *opaque);
+
+/**
+ * libvirt's virConnectSecretEventLifecycleCallback.
+ */
+typedef void (*esxConnectSecretEventLifecycleCallback)(esxConnectPtr conn, esxSecretPtr secret, int event, int detail, void *opaque);
+
+/**
+ * libvirt's virConnectStoragePoolEventLifecycleCallback.
+ */
+typedef void (*esxConnectStoragePoolEventLifecycleCallback)(esxConnectPtr conn, esxStoragePoolPtr pool, int event, int detail, void *opaque);
 
 #ifdef __cplusplus
 extern "C" {
@@ -1711,6 +2223,2420 @@ int esxConnectDomainEventRegister(esxConnectPtr c, esxConnectDomainEventCallback
  * Removes the legacy registration of `cb`.
  */
 int esxConnectDomainEventDeregister(esxConnectPtr c, esxConnectDomainEventCallback cb);
+
+/**
+ * Frees a filesystem entry of esxDomainGetFSInfo: its strings, its
+ * device aliases and itself (NULL is a no-op).
+ */
+void esxDomainFSInfoFree(esxDomainFSInfoPtr info);
+
+/**
+ * Frees an IOThread entry of esxDomainGetIOThreadInfo: its CPU map and
+ * itself (NULL is a no-op).
+ */
+void esxDomainIOThreadInfoFree(esxDomainIOThreadInfoPtr info);
+
+/**
+ * Frees a lease of esxNetworkGetDHCPLeases: its strings and itself (NULL
+ * is a no-op).
+ */
+void esxNetworkDHCPLeaseFree(esxNetworkDHCPLeasePtr lease);
+
+/**
+ * libvirt's virConnectGetDomainCapabilities, which ESX cannot back (nor does
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+char *esxConnectGetDomainCapabilities(esxConnectPtr conn, const char *emulatorbin, const char *arch, const char *machine, const char *virttype, unsigned int flags);
+
+/**
+ * libvirt's virDomainAbortJobFlags, which ESX cannot back (nor does
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxDomainAbortJobFlags(esxDomainPtr domain, unsigned int flags);
+
+/**
+ * libvirt's virDomainAddIOThread, which ESX cannot back (nor does libvirt's
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxDomainAddIOThread(esxDomainPtr domain, unsigned int iothread_id, unsigned int flags);
+
+/**
+ * libvirt's virDomainAgentSetResponseTimeout, which ESX cannot back (nor
+ * does libvirt's ESX driver): it makes libvirt's argument checks, then
+ * fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxDomainAgentSetResponseTimeout(esxDomainPtr domain, int timeout, unsigned int flags);
+
+/**
+ * libvirt's virDomainAttachDevice, which ESX cannot back (nor does libvirt's
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxDomainAttachDevice(esxDomainPtr domain, const char *xml);
+
+/**
+ * libvirt's virDomainAttachDeviceFlags, which ESX cannot back (nor does
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxDomainAttachDeviceFlags(esxDomainPtr domain, const char *xml, unsigned int flags);
+
+/**
+ * libvirt's virDomainAuthorizedSSHKeysGet, which ESX cannot back (nor does
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxDomainAuthorizedSSHKeysGet(esxDomainPtr domain, const char *user, char ***keys, unsigned int flags);
+
+/**
+ * libvirt's virDomainAuthorizedSSHKeysSet, which ESX cannot back (nor does
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxDomainAuthorizedSSHKeysSet(esxDomainPtr domain, const char *user, const char **keys, unsigned int nkeys, unsigned int flags);
+
+/**
+ * libvirt's virDomainBackupBegin, which ESX cannot back (nor does libvirt's
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxDomainBackupBegin(esxDomainPtr domain, const char *backupXML, const char *checkpointXML, unsigned int flags);
+
+/**
+ * libvirt's virDomainBackupGetXMLDesc, which ESX cannot back (nor does
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+char *esxDomainBackupGetXMLDesc(esxDomainPtr domain, unsigned int flags);
+
+/**
+ * libvirt's virDomainBlockCommit, which ESX cannot back (nor does libvirt's
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxDomainBlockCommit(esxDomainPtr dom, const char *disk, const char *base, const char *top, unsigned long bandwidth, unsigned int flags);
+
+/**
+ * libvirt's virDomainBlockCopy, which ESX cannot back (nor does libvirt's
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxDomainBlockCopy(esxDomainPtr dom, const char *disk, const char *destxml, esxTypedParameterPtr params, int nparams, unsigned int flags);
+
+/**
+ * libvirt's virDomainBlockJobAbort, which ESX cannot back (nor does
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxDomainBlockJobAbort(esxDomainPtr dom, const char *disk, unsigned int flags);
+
+/**
+ * libvirt's virDomainBlockJobSetSpeed, which ESX cannot back (nor does
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxDomainBlockJobSetSpeed(esxDomainPtr dom, const char *disk, unsigned long bandwidth, unsigned int flags);
+
+/**
+ * libvirt's virDomainBlockPeek, which ESX cannot back (nor does libvirt's
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxDomainBlockPeek(esxDomainPtr dom, const char *disk, unsigned long long offset, size_t size, void *buffer, unsigned int flags);
+
+/**
+ * libvirt's virDomainBlockPull, which ESX cannot back (nor does libvirt's
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxDomainBlockPull(esxDomainPtr dom, const char *disk, unsigned long bandwidth, unsigned int flags);
+
+/**
+ * libvirt's virDomainBlockRebase, which ESX cannot back (nor does libvirt's
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxDomainBlockRebase(esxDomainPtr dom, const char *disk, const char *base, unsigned long bandwidth, unsigned int flags);
+
+/**
+ * libvirt's virDomainBlockResize, which ESX cannot back (nor does libvirt's
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxDomainBlockResize(esxDomainPtr dom, const char *disk, unsigned long long size, unsigned int flags);
+
+/**
+ * libvirt's virDomainBlockStatsFlags, which ESX cannot back (nor does
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxDomainBlockStatsFlags(esxDomainPtr dom, const char *disk, esxTypedParameterPtr params, int *nparams, unsigned int flags);
+
+/**
+ * libvirt's virDomainCoreDump, which ESX cannot back (nor does libvirt's ESX
+ * driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxDomainCoreDump(esxDomainPtr domain, const char *to, unsigned int flags);
+
+/**
+ * libvirt's virDomainCoreDumpWithFormat, which ESX cannot back (nor does
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxDomainCoreDumpWithFormat(esxDomainPtr domain, const char *to, unsigned int dumpformat, unsigned int flags);
+
+/**
+ * libvirt's virDomainCreateLinux, which ESX cannot back (nor does libvirt's
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+esxDomainPtr esxDomainCreateLinux(esxConnectPtr conn, const char *xmlDesc, unsigned int flags);
+
+/**
+ * libvirt's virDomainCreateWithFiles, which ESX cannot back (nor does
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxDomainCreateWithFiles(esxDomainPtr domain, unsigned int nfiles, int *files, unsigned int flags);
+
+/**
+ * libvirt's virDomainCreateXML, which ESX cannot back (nor does libvirt's
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+esxDomainPtr esxDomainCreateXML(esxConnectPtr conn, const char *xmlDesc, unsigned int flags);
+
+/**
+ * libvirt's virDomainCreateXMLWithFiles, which ESX cannot back (nor does
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+esxDomainPtr esxDomainCreateXMLWithFiles(esxConnectPtr conn, const char *xmlDesc, unsigned int nfiles, int *files, unsigned int flags);
+
+/**
+ * libvirt's virDomainDelIOThread, which ESX cannot back (nor does libvirt's
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxDomainDelIOThread(esxDomainPtr domain, unsigned int iothread_id, unsigned int flags);
+
+/**
+ * libvirt's virDomainDetachDevice, which ESX cannot back (nor does libvirt's
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxDomainDetachDevice(esxDomainPtr domain, const char *xml);
+
+/**
+ * libvirt's virDomainDetachDeviceAlias, which ESX cannot back (nor does
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxDomainDetachDeviceAlias(esxDomainPtr domain, const char *alias, unsigned int flags);
+
+/**
+ * libvirt's virDomainDetachDeviceFlags, which ESX cannot back (nor does
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxDomainDetachDeviceFlags(esxDomainPtr domain, const char *xml, unsigned int flags);
+
+/**
+ * libvirt's virDomainFDAssociate, which ESX cannot back (nor does libvirt's
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxDomainFDAssociate(esxDomainPtr domain, const char *name, unsigned int nfds, int *fds, unsigned int flags);
+
+/**
+ * libvirt's virDomainFSFreeze, which ESX cannot back (nor does libvirt's ESX
+ * driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxDomainFSFreeze(esxDomainPtr dom, const char **mountpoints, unsigned int nmountpoints, unsigned int flags);
+
+/**
+ * libvirt's virDomainFSThaw, which ESX cannot back (nor does libvirt's ESX
+ * driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxDomainFSThaw(esxDomainPtr dom, const char **mountpoints, unsigned int nmountpoints, unsigned int flags);
+
+/**
+ * libvirt's virDomainFSTrim, which ESX cannot back (nor does libvirt's ESX
+ * driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxDomainFSTrim(esxDomainPtr dom, const char *mountPoint, unsigned long long minimum, unsigned int flags);
+
+/**
+ * libvirt's virDomainGetBlkioParameters, which ESX cannot back (nor does
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxDomainGetBlkioParameters(esxDomainPtr domain, esxTypedParameterPtr params, int *nparams, unsigned int flags);
+
+/**
+ * libvirt's virDomainGetBlockIoTune, which ESX cannot back (nor does
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxDomainGetBlockIoTune(esxDomainPtr dom, const char *disk, esxTypedParameterPtr params, int *nparams, unsigned int flags);
+
+/**
+ * libvirt's virDomainGetBlockJobInfo, which ESX cannot back (nor does
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxDomainGetBlockJobInfo(esxDomainPtr dom, const char *disk, esxDomainBlockJobInfoPtr info, unsigned int flags);
+
+/**
+ * libvirt's virDomainGetCPUStats, which ESX cannot back (nor does libvirt's
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxDomainGetCPUStats(esxDomainPtr domain, esxTypedParameterPtr params, unsigned int nparams, int start_cpu, unsigned int ncpus, unsigned int flags);
+
+/**
+ * libvirt's virDomainGetControlInfo, which ESX cannot back (nor does
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxDomainGetControlInfo(esxDomainPtr domain, esxDomainControlInfoPtr info, unsigned int flags);
+
+/**
+ * libvirt's virDomainGetDiskErrors, which ESX cannot back (nor does
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxDomainGetDiskErrors(esxDomainPtr dom, esxDomainDiskErrorPtr errors, unsigned int maxerrors, unsigned int flags);
+
+/**
+ * libvirt's virDomainGetEmulatorPinInfo, which ESX cannot back (nor does
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxDomainGetEmulatorPinInfo(esxDomainPtr domain, unsigned char *cpumap, int maplen, unsigned int flags);
+
+/**
+ * libvirt's virDomainGetFSInfo, which ESX cannot back (nor does libvirt's
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxDomainGetFSInfo(esxDomainPtr dom, esxDomainFSInfoPtr **info, unsigned int flags);
+
+/**
+ * libvirt's virDomainGetGuestInfo, which ESX cannot back (nor does libvirt's
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxDomainGetGuestInfo(esxDomainPtr domain, unsigned int types, esxTypedParameterPtr *params, int *nparams, unsigned int flags);
+
+/**
+ * libvirt's virDomainGetGuestVcpus, which ESX cannot back (nor does
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxDomainGetGuestVcpus(esxDomainPtr domain, esxTypedParameterPtr *params, unsigned int *nparams, unsigned int flags);
+
+/**
+ * libvirt's virDomainGetIOThreadInfo, which ESX cannot back (nor does
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxDomainGetIOThreadInfo(esxDomainPtr dom, esxDomainIOThreadInfoPtr **info, unsigned int flags);
+
+/**
+ * libvirt's virDomainGetInterfaceParameters, which ESX cannot back (nor does
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxDomainGetInterfaceParameters(esxDomainPtr domain, const char *device, esxTypedParameterPtr params, int *nparams, unsigned int flags);
+
+/**
+ * libvirt's virDomainGetLaunchSecurityInfo, which ESX cannot back (nor does
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxDomainGetLaunchSecurityInfo(esxDomainPtr domain, esxTypedParameterPtr *params, int *nparams, unsigned int flags);
+
+/**
+ * libvirt's virDomainGetMessages, which ESX cannot back (nor does libvirt's
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxDomainGetMessages(esxDomainPtr domain, char ***msgs, unsigned int flags);
+
+/**
+ * libvirt's virDomainGetMetadata, which ESX cannot back (nor does libvirt's
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+char *esxDomainGetMetadata(esxDomainPtr domain, int type, const char *uri, unsigned int flags);
+
+/**
+ * libvirt's virDomainGetNumaParameters, which ESX cannot back (nor does
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxDomainGetNumaParameters(esxDomainPtr domain, esxTypedParameterPtr params, int *nparams, unsigned int flags);
+
+/**
+ * libvirt's virDomainGetPerfEvents, which ESX cannot back (nor does
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxDomainGetPerfEvents(esxDomainPtr domain, esxTypedParameterPtr *params, int *nparams, unsigned int flags);
+
+/**
+ * libvirt's virDomainGetSecurityLabel, which ESX cannot back (nor does
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxDomainGetSecurityLabel(esxDomainPtr domain, esxSecurityLabelPtr seclabel);
+
+/**
+ * libvirt's virDomainGetSecurityLabelList, which ESX cannot back (nor does
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxDomainGetSecurityLabelList(esxDomainPtr domain, esxSecurityLabelPtr *seclabels);
+
+/**
+ * libvirt's virDomainGetTime, which ESX cannot back (nor does libvirt's ESX
+ * driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxDomainGetTime(esxDomainPtr dom, long long *seconds, unsigned int *nseconds, unsigned int flags);
+
+/**
+ * libvirt's virDomainGetVcpuPinInfo, which ESX cannot back (nor does
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxDomainGetVcpuPinInfo(esxDomainPtr domain, int ncpumaps, unsigned char *cpumaps, int maplen, unsigned int flags);
+
+/**
+ * libvirt's virDomainGetVcpus, which ESX cannot back (nor does libvirt's ESX
+ * driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxDomainGetVcpus(esxDomainPtr domain, esxVcpuInfoPtr info, int maxinfo, unsigned char *cpumaps, int maplen);
+
+/**
+ * libvirt's virDomainInjectNMI, which ESX cannot back (nor does libvirt's
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxDomainInjectNMI(esxDomainPtr domain, unsigned int flags);
+
+/**
+ * libvirt's virDomainManagedSave, which ESX cannot back (nor does libvirt's
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxDomainManagedSave(esxDomainPtr dom, unsigned int flags);
+
+/**
+ * libvirt's virDomainManagedSaveDefineXML, which ESX cannot back (nor does
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxDomainManagedSaveDefineXML(esxDomainPtr domain, const char *dxml, unsigned int flags);
+
+/**
+ * libvirt's virDomainManagedSaveGetXMLDesc, which ESX cannot back (nor does
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+char *esxDomainManagedSaveGetXMLDesc(esxDomainPtr domain, unsigned int flags);
+
+/**
+ * libvirt's virDomainManagedSaveRemove, which ESX cannot back (nor does
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxDomainManagedSaveRemove(esxDomainPtr dom, unsigned int flags);
+
+/**
+ * libvirt's virDomainMemoryPeek, which ESX cannot back (nor does libvirt's
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxDomainMemoryPeek(esxDomainPtr dom, unsigned long long start, size_t size, void *buffer, unsigned int flags);
+
+/**
+ * libvirt's virDomainMemoryStats, which ESX cannot back (nor does libvirt's
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxDomainMemoryStats(esxDomainPtr dom, esxDomainMemoryStatPtr stats, unsigned int nr_stats, unsigned int flags);
+
+/**
+ * libvirt's virDomainMigrate, which this driver does not back yet (libvirt's
+ * own ESX driver does): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+esxDomainPtr esxDomainMigrate(esxDomainPtr domain, esxConnectPtr dconn, unsigned long flags, const char *dname, const char *uri, unsigned long bandwidth);
+
+/**
+ * libvirt's virDomainMigrate2, which this driver does not back yet
+ * (libvirt's own ESX driver does): it makes libvirt's argument checks, then
+ * fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+esxDomainPtr esxDomainMigrate2(esxDomainPtr domain, esxConnectPtr dconn, const char *dxml, unsigned long flags, const char *dname, const char *uri, unsigned long bandwidth);
+
+/**
+ * libvirt's virDomainMigrate3, which this driver does not back yet
+ * (libvirt's own ESX driver does): it makes libvirt's argument checks, then
+ * fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+esxDomainPtr esxDomainMigrate3(esxDomainPtr domain, esxConnectPtr dconn, esxTypedParameterPtr params, unsigned int nparams, unsigned int flags);
+
+/**
+ * libvirt's virDomainMigrateGetCompressionCache, which ESX cannot back (nor
+ * does libvirt's ESX driver): it makes libvirt's argument checks, then
+ * fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxDomainMigrateGetCompressionCache(esxDomainPtr domain, unsigned long long *cacheSize, unsigned int flags);
+
+/**
+ * libvirt's virDomainMigrateGetMaxDowntime, which ESX cannot back (nor does
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxDomainMigrateGetMaxDowntime(esxDomainPtr domain, unsigned long long *downtime, unsigned int flags);
+
+/**
+ * libvirt's virDomainMigrateGetMaxSpeed, which ESX cannot back (nor does
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxDomainMigrateGetMaxSpeed(esxDomainPtr domain, unsigned long *bandwidth, unsigned int flags);
+
+/**
+ * libvirt's virDomainMigrateSetCompressionCache, which ESX cannot back (nor
+ * does libvirt's ESX driver): it makes libvirt's argument checks, then
+ * fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxDomainMigrateSetCompressionCache(esxDomainPtr domain, unsigned long long cacheSize, unsigned int flags);
+
+/**
+ * libvirt's virDomainMigrateSetMaxDowntime, which ESX cannot back (nor does
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxDomainMigrateSetMaxDowntime(esxDomainPtr domain, unsigned long long downtime, unsigned int flags);
+
+/**
+ * libvirt's virDomainMigrateSetMaxSpeed, which ESX cannot back (nor does
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxDomainMigrateSetMaxSpeed(esxDomainPtr domain, unsigned long bandwidth, unsigned int flags);
+
+/**
+ * libvirt's virDomainMigrateStartPostCopy, which ESX cannot back (nor does
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxDomainMigrateStartPostCopy(esxDomainPtr domain, unsigned int flags);
+
+/**
+ * libvirt's virDomainMigrateToURI, which ESX cannot back (nor does libvirt's
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxDomainMigrateToURI(esxDomainPtr domain, const char *duri, unsigned long flags, const char *dname, unsigned long bandwidth);
+
+/**
+ * libvirt's virDomainMigrateToURI2, which ESX cannot back (nor does
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxDomainMigrateToURI2(esxDomainPtr domain, const char *dconnuri, const char *miguri, const char *dxml, unsigned long flags, const char *dname, unsigned long bandwidth);
+
+/**
+ * libvirt's virDomainMigrateToURI3, which ESX cannot back (nor does
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxDomainMigrateToURI3(esxDomainPtr domain, const char *dconnuri, esxTypedParameterPtr params, unsigned int nparams, unsigned int flags);
+
+/**
+ * libvirt's virDomainOpenChannel, which ESX cannot back (nor does libvirt's
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxDomainOpenChannel(esxDomainPtr dom, const char *name, esxStreamPtr st, unsigned int flags);
+
+/**
+ * libvirt's virDomainOpenConsole, which ESX cannot back (nor does libvirt's
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxDomainOpenConsole(esxDomainPtr dom, const char *dev_name, esxStreamPtr st, unsigned int flags);
+
+/**
+ * libvirt's virDomainOpenGraphics, which ESX cannot back (nor does libvirt's
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxDomainOpenGraphics(esxDomainPtr dom, unsigned int idx, int fd, unsigned int flags);
+
+/**
+ * libvirt's virDomainOpenGraphicsFD, which ESX cannot back (nor does
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxDomainOpenGraphicsFD(esxDomainPtr dom, unsigned int idx, unsigned int flags);
+
+/**
+ * libvirt's virDomainPMSuspendForDuration, which ESX cannot back (nor does
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxDomainPMSuspendForDuration(esxDomainPtr dom, unsigned int target, unsigned long long duration, unsigned int flags);
+
+/**
+ * libvirt's virDomainPMWakeup, which ESX cannot back (nor does libvirt's ESX
+ * driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxDomainPMWakeup(esxDomainPtr dom, unsigned int flags);
+
+/**
+ * libvirt's virDomainPinEmulator, which ESX cannot back (nor does libvirt's
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxDomainPinEmulator(esxDomainPtr domain, unsigned char *cpumap, int maplen, unsigned int flags);
+
+/**
+ * libvirt's virDomainPinIOThread, which ESX cannot back (nor does libvirt's
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxDomainPinIOThread(esxDomainPtr domain, unsigned int iothread_id, unsigned char *cpumap, int maplen, unsigned int flags);
+
+/**
+ * libvirt's virDomainPinVcpu, which ESX cannot back (nor does libvirt's ESX
+ * driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxDomainPinVcpu(esxDomainPtr domain, unsigned int vcpu, unsigned char *cpumap, int maplen);
+
+/**
+ * libvirt's virDomainPinVcpuFlags, which ESX cannot back (nor does libvirt's
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxDomainPinVcpuFlags(esxDomainPtr domain, unsigned int vcpu, unsigned char *cpumap, int maplen, unsigned int flags);
+
+/**
+ * libvirt's virDomainRename, which ESX cannot back (nor does libvirt's ESX
+ * driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxDomainRename(esxDomainPtr dom, const char *new_name, unsigned int flags);
+
+/**
+ * libvirt's virDomainReset, which ESX cannot back (nor does libvirt's ESX
+ * driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxDomainReset(esxDomainPtr domain, unsigned int flags);
+
+/**
+ * libvirt's virDomainRestore, which ESX cannot back (nor does libvirt's ESX
+ * driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxDomainRestore(esxConnectPtr conn, const char *from);
+
+/**
+ * libvirt's virDomainRestoreFlags, which ESX cannot back (nor does libvirt's
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxDomainRestoreFlags(esxConnectPtr conn, const char *from, const char *dxml, unsigned int flags);
+
+/**
+ * libvirt's virDomainRestoreParams, which ESX cannot back (nor does
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxDomainRestoreParams(esxConnectPtr conn, esxTypedParameterPtr params, int nparams, unsigned int flags);
+
+/**
+ * libvirt's virDomainSave, which ESX cannot back (nor does libvirt's ESX
+ * driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxDomainSave(esxDomainPtr domain, const char *to);
+
+/**
+ * libvirt's virDomainSaveFlags, which ESX cannot back (nor does libvirt's
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxDomainSaveFlags(esxDomainPtr domain, const char *to, const char *dxml, unsigned int flags);
+
+/**
+ * libvirt's virDomainSaveImageDefineXML, which ESX cannot back (nor does
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxDomainSaveImageDefineXML(esxConnectPtr conn, const char *file, const char *dxml, unsigned int flags);
+
+/**
+ * libvirt's virDomainSaveImageGetXMLDesc, which ESX cannot back (nor does
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+char *esxDomainSaveImageGetXMLDesc(esxConnectPtr conn, const char *file, unsigned int flags);
+
+/**
+ * libvirt's virDomainSaveParams, which ESX cannot back (nor does libvirt's
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxDomainSaveParams(esxDomainPtr domain, esxTypedParameterPtr params, int nparams, unsigned int flags);
+
+/**
+ * libvirt's virDomainSendKey, which ESX cannot back (nor does libvirt's ESX
+ * driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxDomainSendKey(esxDomainPtr domain, unsigned int codeset, unsigned int holdtime, unsigned int *keycodes, int nkeycodes, unsigned int flags);
+
+/**
+ * libvirt's virDomainSendProcessSignal, which ESX cannot back (nor does
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxDomainSendProcessSignal(esxDomainPtr domain, long long pid_value, unsigned int signum, unsigned int flags);
+
+/**
+ * libvirt's virDomainSetBlkioParameters, which ESX cannot back (nor does
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxDomainSetBlkioParameters(esxDomainPtr domain, esxTypedParameterPtr params, int nparams, unsigned int flags);
+
+/**
+ * libvirt's virDomainSetBlockIoTune, which ESX cannot back (nor does
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxDomainSetBlockIoTune(esxDomainPtr dom, const char *disk, esxTypedParameterPtr params, int nparams, unsigned int flags);
+
+/**
+ * libvirt's virDomainSetBlockThreshold, which ESX cannot back (nor does
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxDomainSetBlockThreshold(esxDomainPtr domain, const char *dev, unsigned long long threshold, unsigned int flags);
+
+/**
+ * libvirt's virDomainSetGuestVcpus, which ESX cannot back (nor does
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxDomainSetGuestVcpus(esxDomainPtr domain, const char *cpumap, int state, unsigned int flags);
+
+/**
+ * libvirt's virDomainSetIOThreadParams, which ESX cannot back (nor does
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxDomainSetIOThreadParams(esxDomainPtr domain, unsigned int iothread_id, esxTypedParameterPtr params, int nparams, unsigned int flags);
+
+/**
+ * libvirt's virDomainSetInterfaceParameters, which ESX cannot back (nor does
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxDomainSetInterfaceParameters(esxDomainPtr domain, const char *device, esxTypedParameterPtr params, int nparams, unsigned int flags);
+
+/**
+ * libvirt's virDomainSetLaunchSecurityState, which ESX cannot back (nor does
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxDomainSetLaunchSecurityState(esxDomainPtr domain, esxTypedParameterPtr params, int nparams, unsigned int flags);
+
+/**
+ * libvirt's virDomainSetLifecycleAction, which ESX cannot back (nor does
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxDomainSetLifecycleAction(esxDomainPtr domain, unsigned int type, unsigned int action, unsigned int flags);
+
+/**
+ * libvirt's virDomainSetMemoryStatsPeriod, which ESX cannot back (nor does
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxDomainSetMemoryStatsPeriod(esxDomainPtr domain, int period, unsigned int flags);
+
+/**
+ * libvirt's virDomainSetMetadata, which ESX cannot back (nor does libvirt's
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxDomainSetMetadata(esxDomainPtr domain, int type, const char *metadata, const char *key, const char *uri, unsigned int flags);
+
+/**
+ * libvirt's virDomainSetNumaParameters, which ESX cannot back (nor does
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxDomainSetNumaParameters(esxDomainPtr domain, esxTypedParameterPtr params, int nparams, unsigned int flags);
+
+/**
+ * libvirt's virDomainSetPerfEvents, which ESX cannot back (nor does
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxDomainSetPerfEvents(esxDomainPtr domain, esxTypedParameterPtr params, int nparams, unsigned int flags);
+
+/**
+ * libvirt's virDomainSetTime, which ESX cannot back (nor does libvirt's ESX
+ * driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxDomainSetTime(esxDomainPtr dom, long long seconds, unsigned int nseconds, unsigned int flags);
+
+/**
+ * libvirt's virDomainSetUserPassword, which ESX cannot back (nor does
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxDomainSetUserPassword(esxDomainPtr dom, const char *user, const char *password, unsigned int flags);
+
+/**
+ * libvirt's virDomainSetVcpu, which ESX cannot back (nor does libvirt's ESX
+ * driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxDomainSetVcpu(esxDomainPtr domain, const char *vcpumap, int state, unsigned int flags);
+
+/**
+ * libvirt's virDomainStartDirtyRateCalc, which ESX cannot back (nor does
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxDomainStartDirtyRateCalc(esxDomainPtr domain, int seconds, unsigned int flags);
+
+/**
+ * libvirt's virDomainUpdateDeviceFlags, which ESX cannot back (nor does
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxDomainUpdateDeviceFlags(esxDomainPtr domain, const char *xml, unsigned int flags);
+
+/**
+ * libvirt's virDomainCheckpointCreateXML, which ESX cannot back (nor does
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+esxDomainCheckpointPtr esxDomainCheckpointCreateXML(esxDomainPtr domain, const char *xmlDesc, unsigned int flags);
+
+/**
+ * libvirt's virDomainCheckpointDelete, which ESX cannot back (nor does
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxDomainCheckpointDelete(esxDomainCheckpointPtr checkpoint, unsigned int flags);
+
+/**
+ * libvirt's virDomainCheckpointFree, which ESX cannot back (nor does
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxDomainCheckpointFree(esxDomainCheckpointPtr checkpoint);
+
+/**
+ * libvirt's virDomainCheckpointGetConnect, which ESX cannot back (nor does
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+esxConnectPtr esxDomainCheckpointGetConnect(esxDomainCheckpointPtr checkpoint);
+
+/**
+ * libvirt's virDomainCheckpointGetDomain, which ESX cannot back (nor does
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+esxDomainPtr esxDomainCheckpointGetDomain(esxDomainCheckpointPtr checkpoint);
+
+/**
+ * libvirt's virDomainCheckpointGetName, which ESX cannot back (nor does
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+const char *esxDomainCheckpointGetName(esxDomainCheckpointPtr checkpoint);
+
+/**
+ * libvirt's virDomainCheckpointGetParent, which ESX cannot back (nor does
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+esxDomainCheckpointPtr esxDomainCheckpointGetParent(esxDomainCheckpointPtr checkpoint, unsigned int flags);
+
+/**
+ * libvirt's virDomainCheckpointGetXMLDesc, which ESX cannot back (nor does
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+char *esxDomainCheckpointGetXMLDesc(esxDomainCheckpointPtr checkpoint, unsigned int flags);
+
+/**
+ * libvirt's virDomainCheckpointListAllChildren, which ESX cannot back (nor
+ * does libvirt's ESX driver): it makes libvirt's argument checks, then
+ * fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxDomainCheckpointListAllChildren(esxDomainCheckpointPtr checkpoint, esxDomainCheckpointPtr **children, unsigned int flags);
+
+/**
+ * libvirt's virDomainCheckpointLookupByName, which ESX cannot back (nor does
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+esxDomainCheckpointPtr esxDomainCheckpointLookupByName(esxDomainPtr domain, const char *name, unsigned int flags);
+
+/**
+ * libvirt's virDomainCheckpointRef, which ESX cannot back (nor does
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxDomainCheckpointRef(esxDomainCheckpointPtr checkpoint);
+
+/**
+ * libvirt's virDomainListAllCheckpoints, which ESX cannot back (nor does
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxDomainListAllCheckpoints(esxDomainPtr domain, esxDomainCheckpointPtr **checkpoints, unsigned int flags);
+
+/**
+ * libvirt's virConnectBaselineCPU, which ESX cannot back (nor does libvirt's
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+char *esxConnectBaselineCPU(esxConnectPtr conn, const char **xmlCPUs, unsigned int ncpus, unsigned int flags);
+
+/**
+ * libvirt's virConnectBaselineHypervisorCPU, which ESX cannot back (nor does
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+char *esxConnectBaselineHypervisorCPU(esxConnectPtr conn, const char *emulator, const char *arch, const char *machine, const char *virttype, const char **xmlCPUs, unsigned int ncpus, unsigned int flags);
+
+/**
+ * libvirt's virConnectCompareCPU, which ESX cannot back (nor does libvirt's
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxConnectCompareCPU(esxConnectPtr conn, const char *xmlDesc, unsigned int flags);
+
+/**
+ * libvirt's virConnectCompareHypervisorCPU, which ESX cannot back (nor does
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxConnectCompareHypervisorCPU(esxConnectPtr conn, const char *emulator, const char *arch, const char *machine, const char *virttype, const char *xmlCPU, unsigned int flags);
+
+/**
+ * libvirt's virConnectGetCPUModelNames, which ESX cannot back (nor does
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxConnectGetCPUModelNames(esxConnectPtr conn, const char *arch, char ***models, unsigned int flags);
+
+/**
+ * libvirt's virConnectSetIdentity, which ESX cannot back (nor does libvirt's
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxConnectSetIdentity(esxConnectPtr conn, esxTypedParameterPtr params, int nparams, unsigned int flags);
+
+/**
+ * libvirt's virNodeAllocPages, which ESX cannot back (nor does libvirt's ESX
+ * driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxNodeAllocPages(esxConnectPtr conn, unsigned int npages, unsigned int *pageSizes, unsigned long long *pageCounts, int startCell, unsigned int cellCount, unsigned int flags);
+
+/**
+ * libvirt's virNodeGetCPUMap, which ESX cannot back (nor does libvirt's ESX
+ * driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxNodeGetCPUMap(esxConnectPtr conn, unsigned char **cpumap, unsigned int *online, unsigned int flags);
+
+/**
+ * libvirt's virNodeGetCPUStats, which ESX cannot back (nor does libvirt's
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxNodeGetCPUStats(esxConnectPtr conn, int cpuNum, esxNodeCPUStatsPtr params, int *nparams, unsigned int flags);
+
+/**
+ * libvirt's virNodeGetCellsFreeMemory, which ESX cannot back (nor does
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxNodeGetCellsFreeMemory(esxConnectPtr conn, unsigned long long *freeMems, int startCell, int maxCells);
+
+/**
+ * libvirt's virNodeGetFreePages, which ESX cannot back (nor does libvirt's
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxNodeGetFreePages(esxConnectPtr conn, unsigned int npages, unsigned int *pages, int startCell, unsigned int cellCount, unsigned long long *counts, unsigned int flags);
+
+/**
+ * libvirt's virNodeGetMemoryParameters, which ESX cannot back (nor does
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxNodeGetMemoryParameters(esxConnectPtr conn, esxTypedParameterPtr params, int *nparams, unsigned int flags);
+
+/**
+ * libvirt's virNodeGetMemoryStats, which ESX cannot back (nor does libvirt's
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxNodeGetMemoryStats(esxConnectPtr conn, int cellNum, esxNodeMemoryStatsPtr params, int *nparams, unsigned int flags);
+
+/**
+ * libvirt's virNodeGetSEVInfo, which ESX cannot back (nor does libvirt's ESX
+ * driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxNodeGetSEVInfo(esxConnectPtr conn, esxTypedParameterPtr *params, int *nparams, unsigned int flags);
+
+/**
+ * libvirt's virNodeGetSecurityModel, which ESX cannot back (nor does
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxNodeGetSecurityModel(esxConnectPtr conn, esxSecurityModelPtr secmodel);
+
+/**
+ * libvirt's virNodeSetMemoryParameters, which ESX cannot back (nor does
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxNodeSetMemoryParameters(esxConnectPtr conn, esxTypedParameterPtr params, int nparams, unsigned int flags);
+
+/**
+ * libvirt's virNodeSuspendForDuration, which ESX cannot back (nor does
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxNodeSuspendForDuration(esxConnectPtr conn, unsigned int target, unsigned long long duration, unsigned int flags);
+
+/**
+ * libvirt's virConnectListAllInterfaces, which ESX cannot back (nor does
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxConnectListAllInterfaces(esxConnectPtr conn, esxInterfacePtr **ifaces, unsigned int flags);
+
+/**
+ * libvirt's virConnectListDefinedInterfaces, which this driver does not back
+ * yet (libvirt's own ESX driver does): it makes libvirt's argument checks,
+ * then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxConnectListDefinedInterfaces(esxConnectPtr conn, char **names, int maxnames);
+
+/**
+ * libvirt's virConnectListInterfaces, which this driver does not back yet
+ * (libvirt's own ESX driver does): it makes libvirt's argument checks, then
+ * fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxConnectListInterfaces(esxConnectPtr conn, char **names, int maxnames);
+
+/**
+ * libvirt's virConnectNumOfDefinedInterfaces, which this driver does not
+ * back yet (libvirt's own ESX driver does): it makes libvirt's argument
+ * checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxConnectNumOfDefinedInterfaces(esxConnectPtr conn);
+
+/**
+ * libvirt's virConnectNumOfInterfaces, which this driver does not back yet
+ * (libvirt's own ESX driver does): it makes libvirt's argument checks, then
+ * fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxConnectNumOfInterfaces(esxConnectPtr conn);
+
+/**
+ * libvirt's virInterfaceChangeBegin, which ESX cannot back (nor does
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxInterfaceChangeBegin(esxConnectPtr conn, unsigned int flags);
+
+/**
+ * libvirt's virInterfaceChangeCommit, which ESX cannot back (nor does
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxInterfaceChangeCommit(esxConnectPtr conn, unsigned int flags);
+
+/**
+ * libvirt's virInterfaceChangeRollback, which ESX cannot back (nor does
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxInterfaceChangeRollback(esxConnectPtr conn, unsigned int flags);
+
+/**
+ * libvirt's virInterfaceCreate, which ESX cannot back (nor does libvirt's
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxInterfaceCreate(esxInterfacePtr iface, unsigned int flags);
+
+/**
+ * libvirt's virInterfaceDefineXML, which ESX cannot back (nor does libvirt's
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+esxInterfacePtr esxInterfaceDefineXML(esxConnectPtr conn, const char *xml, unsigned int flags);
+
+/**
+ * libvirt's virInterfaceDestroy, which ESX cannot back (nor does libvirt's
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxInterfaceDestroy(esxInterfacePtr iface, unsigned int flags);
+
+/**
+ * libvirt's virInterfaceFree, which this driver does not back yet (libvirt's
+ * own ESX driver does): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxInterfaceFree(esxInterfacePtr iface);
+
+/**
+ * libvirt's virInterfaceGetConnect, which this driver does not back yet
+ * (libvirt's own ESX driver does): it makes libvirt's argument checks, then
+ * fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+esxConnectPtr esxInterfaceGetConnect(esxInterfacePtr iface);
+
+/**
+ * libvirt's virInterfaceGetMACString, which this driver does not back yet
+ * (libvirt's own ESX driver does): it makes libvirt's argument checks, then
+ * fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+const char *esxInterfaceGetMACString(esxInterfacePtr iface);
+
+/**
+ * libvirt's virInterfaceGetName, which this driver does not back yet
+ * (libvirt's own ESX driver does): it makes libvirt's argument checks, then
+ * fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+const char *esxInterfaceGetName(esxInterfacePtr iface);
+
+/**
+ * libvirt's virInterfaceGetXMLDesc, which this driver does not back yet
+ * (libvirt's own ESX driver does): it makes libvirt's argument checks, then
+ * fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+char *esxInterfaceGetXMLDesc(esxInterfacePtr iface, unsigned int flags);
+
+/**
+ * libvirt's virInterfaceIsActive, which this driver does not back yet
+ * (libvirt's own ESX driver does): it makes libvirt's argument checks, then
+ * fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxInterfaceIsActive(esxInterfacePtr iface);
+
+/**
+ * libvirt's virInterfaceLookupByMACString, which this driver does not back
+ * yet (libvirt's own ESX driver does): it makes libvirt's argument checks,
+ * then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+esxInterfacePtr esxInterfaceLookupByMACString(esxConnectPtr conn, const char *macstr);
+
+/**
+ * libvirt's virInterfaceLookupByName, which this driver does not back yet
+ * (libvirt's own ESX driver does): it makes libvirt's argument checks, then
+ * fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+esxInterfacePtr esxInterfaceLookupByName(esxConnectPtr conn, const char *name);
+
+/**
+ * libvirt's virInterfaceRef, which this driver does not back yet (libvirt's
+ * own ESX driver does): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxInterfaceRef(esxInterfacePtr iface);
+
+/**
+ * libvirt's virInterfaceUndefine, which ESX cannot back (nor does libvirt's
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxInterfaceUndefine(esxInterfacePtr iface);
+
+/**
+ * libvirt's virConnectListAllNetworks, which this driver does not back yet
+ * (libvirt's own ESX driver does): it makes libvirt's argument checks, then
+ * fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxConnectListAllNetworks(esxConnectPtr conn, esxNetworkPtr **nets, unsigned int flags);
+
+/**
+ * libvirt's virConnectListDefinedNetworks, which this driver does not back
+ * yet (libvirt's own ESX driver does): it makes libvirt's argument checks,
+ * then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxConnectListDefinedNetworks(esxConnectPtr conn, char **names, int maxnames);
+
+/**
+ * libvirt's virConnectListNetworks, which this driver does not back yet
+ * (libvirt's own ESX driver does): it makes libvirt's argument checks, then
+ * fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxConnectListNetworks(esxConnectPtr conn, char **names, int maxnames);
+
+/**
+ * libvirt's virConnectNetworkEventDeregisterAny, which ESX cannot back (nor
+ * does libvirt's ESX driver): it makes libvirt's argument checks, then
+ * fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxConnectNetworkEventDeregisterAny(esxConnectPtr conn, int callbackID);
+
+/**
+ * libvirt's virConnectNetworkEventRegisterAny, which ESX cannot back (nor
+ * does libvirt's ESX driver): it makes libvirt's argument checks, then
+ * fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxConnectNetworkEventRegisterAny(esxConnectPtr conn, esxNetworkPtr net, int eventID, esxConnectNetworkEventGenericCallback cb, void *opaque, esxFreeCallback freecb);
+
+/**
+ * libvirt's virConnectNumOfDefinedNetworks, which this driver does not back
+ * yet (libvirt's own ESX driver does): it makes libvirt's argument checks,
+ * then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxConnectNumOfDefinedNetworks(esxConnectPtr conn);
+
+/**
+ * libvirt's virConnectNumOfNetworks, which this driver does not back yet
+ * (libvirt's own ESX driver does): it makes libvirt's argument checks, then
+ * fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxConnectNumOfNetworks(esxConnectPtr conn);
+
+/**
+ * libvirt's virNetworkCreate, which ESX cannot back (nor does libvirt's ESX
+ * driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxNetworkCreate(esxNetworkPtr network);
+
+/**
+ * libvirt's virNetworkCreateXML, which ESX cannot back (nor does libvirt's
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+esxNetworkPtr esxNetworkCreateXML(esxConnectPtr conn, const char *xmlDesc);
+
+/**
+ * libvirt's virNetworkCreateXMLFlags, which ESX cannot back (nor does
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+esxNetworkPtr esxNetworkCreateXMLFlags(esxConnectPtr conn, const char *xmlDesc, unsigned int flags);
+
+/**
+ * libvirt's virNetworkDefineXML, which this driver does not back yet
+ * (libvirt's own ESX driver does): it makes libvirt's argument checks, then
+ * fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+esxNetworkPtr esxNetworkDefineXML(esxConnectPtr conn, const char *xml);
+
+/**
+ * libvirt's virNetworkDefineXMLFlags, which this driver does not back yet
+ * (libvirt's own ESX driver does): it makes libvirt's argument checks, then
+ * fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+esxNetworkPtr esxNetworkDefineXMLFlags(esxConnectPtr conn, const char *xml, unsigned int flags);
+
+/**
+ * libvirt's virNetworkDestroy, which ESX cannot back (nor does libvirt's ESX
+ * driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxNetworkDestroy(esxNetworkPtr network);
+
+/**
+ * libvirt's virNetworkFree, which this driver does not back yet (libvirt's
+ * own ESX driver does): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxNetworkFree(esxNetworkPtr network);
+
+/**
+ * libvirt's virNetworkGetAutostart, which this driver does not back yet
+ * (libvirt's own ESX driver does): it makes libvirt's argument checks, then
+ * fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxNetworkGetAutostart(esxNetworkPtr network, int *autostart);
+
+/**
+ * libvirt's virNetworkGetBridgeName, which ESX cannot back (nor does
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+char *esxNetworkGetBridgeName(esxNetworkPtr network);
+
+/**
+ * libvirt's virNetworkGetConnect, which this driver does not back yet
+ * (libvirt's own ESX driver does): it makes libvirt's argument checks, then
+ * fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+esxConnectPtr esxNetworkGetConnect(esxNetworkPtr net);
+
+/**
+ * libvirt's virNetworkGetDHCPLeases, which ESX cannot back (nor does
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxNetworkGetDHCPLeases(esxNetworkPtr network, const char *mac, esxNetworkDHCPLeasePtr **leases, unsigned int flags);
+
+/**
+ * libvirt's virNetworkGetName, which this driver does not back yet
+ * (libvirt's own ESX driver does): it makes libvirt's argument checks, then
+ * fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+const char *esxNetworkGetName(esxNetworkPtr network);
+
+/**
+ * libvirt's virNetworkGetUUID, which this driver does not back yet
+ * (libvirt's own ESX driver does): it makes libvirt's argument checks, then
+ * fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxNetworkGetUUID(esxNetworkPtr network, unsigned char *uuid);
+
+/**
+ * libvirt's virNetworkGetUUIDString, which this driver does not back yet
+ * (libvirt's own ESX driver does): it makes libvirt's argument checks, then
+ * fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxNetworkGetUUIDString(esxNetworkPtr network, char *buf);
+
+/**
+ * libvirt's virNetworkGetXMLDesc, which this driver does not back yet
+ * (libvirt's own ESX driver does): it makes libvirt's argument checks, then
+ * fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+char *esxNetworkGetXMLDesc(esxNetworkPtr network, unsigned int flags);
+
+/**
+ * libvirt's virNetworkIsActive, which this driver does not back yet
+ * (libvirt's own ESX driver does): it makes libvirt's argument checks, then
+ * fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxNetworkIsActive(esxNetworkPtr net);
+
+/**
+ * libvirt's virNetworkIsPersistent, which this driver does not back yet
+ * (libvirt's own ESX driver does): it makes libvirt's argument checks, then
+ * fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxNetworkIsPersistent(esxNetworkPtr net);
+
+/**
+ * libvirt's virNetworkListAllPorts, which ESX cannot back (nor does
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxNetworkListAllPorts(esxNetworkPtr network, esxNetworkPortPtr **ports, unsigned int flags);
+
+/**
+ * libvirt's virNetworkLookupByName, which this driver does not back yet
+ * (libvirt's own ESX driver does): it makes libvirt's argument checks, then
+ * fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+esxNetworkPtr esxNetworkLookupByName(esxConnectPtr conn, const char *name);
+
+/**
+ * libvirt's virNetworkLookupByUUID, which this driver does not back yet
+ * (libvirt's own ESX driver does): it makes libvirt's argument checks, then
+ * fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+esxNetworkPtr esxNetworkLookupByUUID(esxConnectPtr conn, const unsigned char *uuid);
+
+/**
+ * libvirt's virNetworkLookupByUUIDString, which this driver does not back
+ * yet (libvirt's own ESX driver does): it makes libvirt's argument checks,
+ * then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+esxNetworkPtr esxNetworkLookupByUUIDString(esxConnectPtr conn, const char *uuidstr);
+
+/**
+ * libvirt's virNetworkPortCreateXML, which ESX cannot back (nor does
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+esxNetworkPortPtr esxNetworkPortCreateXML(esxNetworkPtr net, const char *xmldesc, unsigned int flags);
+
+/**
+ * libvirt's virNetworkPortDelete, which ESX cannot back (nor does libvirt's
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxNetworkPortDelete(esxNetworkPortPtr port, unsigned int flags);
+
+/**
+ * libvirt's virNetworkPortFree, which ESX cannot back (nor does libvirt's
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxNetworkPortFree(esxNetworkPortPtr port);
+
+/**
+ * libvirt's virNetworkPortGetNetwork, which ESX cannot back (nor does
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+esxNetworkPtr esxNetworkPortGetNetwork(esxNetworkPortPtr port);
+
+/**
+ * libvirt's virNetworkPortGetParameters, which ESX cannot back (nor does
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxNetworkPortGetParameters(esxNetworkPortPtr port, esxTypedParameterPtr *params, int *nparams, unsigned int flags);
+
+/**
+ * libvirt's virNetworkPortGetUUID, which ESX cannot back (nor does libvirt's
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxNetworkPortGetUUID(esxNetworkPortPtr port, unsigned char *uuid);
+
+/**
+ * libvirt's virNetworkPortGetUUIDString, which ESX cannot back (nor does
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxNetworkPortGetUUIDString(esxNetworkPortPtr port, char *buf);
+
+/**
+ * libvirt's virNetworkPortGetXMLDesc, which ESX cannot back (nor does
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+char *esxNetworkPortGetXMLDesc(esxNetworkPortPtr port, unsigned int flags);
+
+/**
+ * libvirt's virNetworkPortLookupByUUID, which ESX cannot back (nor does
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+esxNetworkPortPtr esxNetworkPortLookupByUUID(esxNetworkPtr net, const unsigned char *uuid);
+
+/**
+ * libvirt's virNetworkPortLookupByUUIDString, which ESX cannot back (nor
+ * does libvirt's ESX driver): it makes libvirt's argument checks, then
+ * fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+esxNetworkPortPtr esxNetworkPortLookupByUUIDString(esxNetworkPtr net, const char *uuidstr);
+
+/**
+ * libvirt's virNetworkPortRef, which ESX cannot back (nor does libvirt's ESX
+ * driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxNetworkPortRef(esxNetworkPortPtr port);
+
+/**
+ * libvirt's virNetworkPortSetParameters, which ESX cannot back (nor does
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxNetworkPortSetParameters(esxNetworkPortPtr port, esxTypedParameterPtr params, int nparams, unsigned int flags);
+
+/**
+ * libvirt's virNetworkRef, which this driver does not back yet (libvirt's
+ * own ESX driver does): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxNetworkRef(esxNetworkPtr network);
+
+/**
+ * libvirt's virNetworkSetAutostart, which this driver does not back yet
+ * (libvirt's own ESX driver does): it makes libvirt's argument checks, then
+ * fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxNetworkSetAutostart(esxNetworkPtr network, int autostart);
+
+/**
+ * libvirt's virNetworkUndefine, which this driver does not back yet
+ * (libvirt's own ESX driver does): it makes libvirt's argument checks, then
+ * fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxNetworkUndefine(esxNetworkPtr network);
+
+/**
+ * libvirt's virNetworkUpdate, which ESX cannot back (nor does libvirt's ESX
+ * driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxNetworkUpdate(esxNetworkPtr network, unsigned int command, unsigned int section, int parentIndex, const char *xml, unsigned int flags);
+
+/**
+ * libvirt's virConnectListAllNodeDevices, which ESX cannot back (nor does
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxConnectListAllNodeDevices(esxConnectPtr conn, esxNodeDevicePtr **devices, unsigned int flags);
+
+/**
+ * libvirt's virConnectNodeDeviceEventDeregisterAny, which ESX cannot back
+ * (nor does libvirt's ESX driver): it makes libvirt's argument checks, then
+ * fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxConnectNodeDeviceEventDeregisterAny(esxConnectPtr conn, int callbackID);
+
+/**
+ * libvirt's virConnectNodeDeviceEventRegisterAny, which ESX cannot back (nor
+ * does libvirt's ESX driver): it makes libvirt's argument checks, then
+ * fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxConnectNodeDeviceEventRegisterAny(esxConnectPtr conn, esxNodeDevicePtr dev, int eventID, esxConnectNodeDeviceEventGenericCallback cb, void *opaque, esxFreeCallback freecb);
+
+/**
+ * libvirt's virNodeDeviceCreate, which ESX cannot back (nor does libvirt's
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxNodeDeviceCreate(esxNodeDevicePtr dev, unsigned int flags);
+
+/**
+ * libvirt's virNodeDeviceCreateXML, which ESX cannot back (nor does
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+esxNodeDevicePtr esxNodeDeviceCreateXML(esxConnectPtr conn, const char *xmlDesc, unsigned int flags);
+
+/**
+ * libvirt's virNodeDeviceDefineXML, which ESX cannot back (nor does
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+esxNodeDevicePtr esxNodeDeviceDefineXML(esxConnectPtr conn, const char *xmlDesc, unsigned int flags);
+
+/**
+ * libvirt's virNodeDeviceDestroy, which ESX cannot back (nor does libvirt's
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxNodeDeviceDestroy(esxNodeDevicePtr dev);
+
+/**
+ * libvirt's virNodeDeviceDetachFlags, which ESX cannot back (nor does
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxNodeDeviceDetachFlags(esxNodeDevicePtr dev, const char *driverName, unsigned int flags);
+
+/**
+ * libvirt's virNodeDeviceDettach, which ESX cannot back (nor does libvirt's
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxNodeDeviceDettach(esxNodeDevicePtr dev);
+
+/**
+ * libvirt's virNodeDeviceFree, which ESX cannot back (nor does libvirt's ESX
+ * driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxNodeDeviceFree(esxNodeDevicePtr dev);
+
+/**
+ * libvirt's virNodeDeviceGetAutostart, which ESX cannot back (nor does
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxNodeDeviceGetAutostart(esxNodeDevicePtr dev, int *autostart);
+
+/**
+ * libvirt's virNodeDeviceGetName, which ESX cannot back (nor does libvirt's
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+const char *esxNodeDeviceGetName(esxNodeDevicePtr dev);
+
+/**
+ * libvirt's virNodeDeviceGetParent, which ESX cannot back (nor does
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+const char *esxNodeDeviceGetParent(esxNodeDevicePtr dev);
+
+/**
+ * libvirt's virNodeDeviceGetXMLDesc, which ESX cannot back (nor does
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+char *esxNodeDeviceGetXMLDesc(esxNodeDevicePtr dev, unsigned int flags);
+
+/**
+ * libvirt's virNodeDeviceIsActive, which ESX cannot back (nor does libvirt's
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxNodeDeviceIsActive(esxNodeDevicePtr dev);
+
+/**
+ * libvirt's virNodeDeviceIsPersistent, which ESX cannot back (nor does
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxNodeDeviceIsPersistent(esxNodeDevicePtr dev);
+
+/**
+ * libvirt's virNodeDeviceListCaps, which ESX cannot back (nor does libvirt's
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxNodeDeviceListCaps(esxNodeDevicePtr dev, char **names, int maxnames);
+
+/**
+ * libvirt's virNodeDeviceLookupByName, which ESX cannot back (nor does
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+esxNodeDevicePtr esxNodeDeviceLookupByName(esxConnectPtr conn, const char *name);
+
+/**
+ * libvirt's virNodeDeviceLookupSCSIHostByWWN, which ESX cannot back (nor
+ * does libvirt's ESX driver): it makes libvirt's argument checks, then
+ * fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+esxNodeDevicePtr esxNodeDeviceLookupSCSIHostByWWN(esxConnectPtr conn, const char *wwnn, const char *wwpn, unsigned int flags);
+
+/**
+ * libvirt's virNodeDeviceNumOfCaps, which ESX cannot back (nor does
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxNodeDeviceNumOfCaps(esxNodeDevicePtr dev);
+
+/**
+ * libvirt's virNodeDeviceReAttach, which ESX cannot back (nor does libvirt's
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxNodeDeviceReAttach(esxNodeDevicePtr dev);
+
+/**
+ * libvirt's virNodeDeviceRef, which ESX cannot back (nor does libvirt's ESX
+ * driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxNodeDeviceRef(esxNodeDevicePtr dev);
+
+/**
+ * libvirt's virNodeDeviceReset, which ESX cannot back (nor does libvirt's
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxNodeDeviceReset(esxNodeDevicePtr dev);
+
+/**
+ * libvirt's virNodeDeviceSetAutostart, which ESX cannot back (nor does
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxNodeDeviceSetAutostart(esxNodeDevicePtr dev, int autostart);
+
+/**
+ * libvirt's virNodeDeviceUndefine, which ESX cannot back (nor does libvirt's
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxNodeDeviceUndefine(esxNodeDevicePtr dev, unsigned int flags);
+
+/**
+ * libvirt's virNodeListDevices, which ESX cannot back (nor does libvirt's
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxNodeListDevices(esxConnectPtr conn, const char *cap, char **names, int maxnames, unsigned int flags);
+
+/**
+ * libvirt's virNodeNumOfDevices, which ESX cannot back (nor does libvirt's
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxNodeNumOfDevices(esxConnectPtr conn, const char *cap, unsigned int flags);
+
+/**
+ * libvirt's virConnectListAllNWFilterBindings, which ESX cannot back (nor
+ * does libvirt's ESX driver): it makes libvirt's argument checks, then
+ * fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxConnectListAllNWFilterBindings(esxConnectPtr conn, esxNWFilterBindingPtr **bindings, unsigned int flags);
+
+/**
+ * libvirt's virConnectListAllNWFilters, which ESX cannot back (nor does
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxConnectListAllNWFilters(esxConnectPtr conn, esxNWFilterPtr **filters, unsigned int flags);
+
+/**
+ * libvirt's virConnectListNWFilters, which ESX cannot back (nor does
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxConnectListNWFilters(esxConnectPtr conn, char **names, int maxnames);
+
+/**
+ * libvirt's virConnectNumOfNWFilters, which ESX cannot back (nor does
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxConnectNumOfNWFilters(esxConnectPtr conn);
+
+/**
+ * libvirt's virNWFilterBindingCreateXML, which ESX cannot back (nor does
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+esxNWFilterBindingPtr esxNWFilterBindingCreateXML(esxConnectPtr conn, const char *xml, unsigned int flags);
+
+/**
+ * libvirt's virNWFilterBindingDelete, which ESX cannot back (nor does
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxNWFilterBindingDelete(esxNWFilterBindingPtr binding);
+
+/**
+ * libvirt's virNWFilterBindingFree, which ESX cannot back (nor does
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxNWFilterBindingFree(esxNWFilterBindingPtr binding);
+
+/**
+ * libvirt's virNWFilterBindingGetFilterName, which ESX cannot back (nor does
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+const char *esxNWFilterBindingGetFilterName(esxNWFilterBindingPtr binding);
+
+/**
+ * libvirt's virNWFilterBindingGetPortDev, which ESX cannot back (nor does
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+const char *esxNWFilterBindingGetPortDev(esxNWFilterBindingPtr binding);
+
+/**
+ * libvirt's virNWFilterBindingGetXMLDesc, which ESX cannot back (nor does
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+char *esxNWFilterBindingGetXMLDesc(esxNWFilterBindingPtr binding, unsigned int flags);
+
+/**
+ * libvirt's virNWFilterBindingLookupByPortDev, which ESX cannot back (nor
+ * does libvirt's ESX driver): it makes libvirt's argument checks, then
+ * fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+esxNWFilterBindingPtr esxNWFilterBindingLookupByPortDev(esxConnectPtr conn, const char *portdev);
+
+/**
+ * libvirt's virNWFilterBindingRef, which ESX cannot back (nor does libvirt's
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxNWFilterBindingRef(esxNWFilterBindingPtr binding);
+
+/**
+ * libvirt's virNWFilterDefineXML, which ESX cannot back (nor does libvirt's
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+esxNWFilterPtr esxNWFilterDefineXML(esxConnectPtr conn, const char *xmlDesc);
+
+/**
+ * libvirt's virNWFilterDefineXMLFlags, which ESX cannot back (nor does
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+esxNWFilterPtr esxNWFilterDefineXMLFlags(esxConnectPtr conn, const char *xmlDesc, unsigned int flags);
+
+/**
+ * libvirt's virNWFilterFree, which ESX cannot back (nor does libvirt's ESX
+ * driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxNWFilterFree(esxNWFilterPtr nwfilter);
+
+/**
+ * libvirt's virNWFilterGetName, which ESX cannot back (nor does libvirt's
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+const char *esxNWFilterGetName(esxNWFilterPtr nwfilter);
+
+/**
+ * libvirt's virNWFilterGetUUID, which ESX cannot back (nor does libvirt's
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxNWFilterGetUUID(esxNWFilterPtr nwfilter, unsigned char *uuid);
+
+/**
+ * libvirt's virNWFilterGetUUIDString, which ESX cannot back (nor does
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxNWFilterGetUUIDString(esxNWFilterPtr nwfilter, char *buf);
+
+/**
+ * libvirt's virNWFilterGetXMLDesc, which ESX cannot back (nor does libvirt's
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+char *esxNWFilterGetXMLDesc(esxNWFilterPtr nwfilter, unsigned int flags);
+
+/**
+ * libvirt's virNWFilterLookupByName, which ESX cannot back (nor does
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+esxNWFilterPtr esxNWFilterLookupByName(esxConnectPtr conn, const char *name);
+
+/**
+ * libvirt's virNWFilterLookupByUUID, which ESX cannot back (nor does
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+esxNWFilterPtr esxNWFilterLookupByUUID(esxConnectPtr conn, const unsigned char *uuid);
+
+/**
+ * libvirt's virNWFilterLookupByUUIDString, which ESX cannot back (nor does
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+esxNWFilterPtr esxNWFilterLookupByUUIDString(esxConnectPtr conn, const char *uuidstr);
+
+/**
+ * libvirt's virNWFilterRef, which ESX cannot back (nor does libvirt's ESX
+ * driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxNWFilterRef(esxNWFilterPtr nwfilter);
+
+/**
+ * libvirt's virNWFilterUndefine, which ESX cannot back (nor does libvirt's
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxNWFilterUndefine(esxNWFilterPtr nwfilter);
+
+/**
+ * libvirt's virConnectListAllSecrets, which ESX cannot back (nor does
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxConnectListAllSecrets(esxConnectPtr conn, esxSecretPtr **secrets, unsigned int flags);
+
+/**
+ * libvirt's virConnectListSecrets, which ESX cannot back (nor does libvirt's
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxConnectListSecrets(esxConnectPtr conn, char **uuids, int maxuuids);
+
+/**
+ * libvirt's virConnectNumOfSecrets, which ESX cannot back (nor does
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxConnectNumOfSecrets(esxConnectPtr conn);
+
+/**
+ * libvirt's virConnectSecretEventDeregisterAny, which ESX cannot back (nor
+ * does libvirt's ESX driver): it makes libvirt's argument checks, then
+ * fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxConnectSecretEventDeregisterAny(esxConnectPtr conn, int callbackID);
+
+/**
+ * libvirt's virConnectSecretEventRegisterAny, which ESX cannot back (nor
+ * does libvirt's ESX driver): it makes libvirt's argument checks, then
+ * fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxConnectSecretEventRegisterAny(esxConnectPtr conn, esxSecretPtr secret, int eventID, esxConnectSecretEventGenericCallback cb, void *opaque, esxFreeCallback freecb);
+
+/**
+ * libvirt's virSecretDefineXML, which ESX cannot back (nor does libvirt's
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+esxSecretPtr esxSecretDefineXML(esxConnectPtr conn, const char *xml, unsigned int flags);
+
+/**
+ * libvirt's virSecretFree, which ESX cannot back (nor does libvirt's ESX
+ * driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxSecretFree(esxSecretPtr secret);
+
+/**
+ * libvirt's virSecretGetConnect, which ESX cannot back (nor does libvirt's
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+esxConnectPtr esxSecretGetConnect(esxSecretPtr secret);
+
+/**
+ * libvirt's virSecretGetUUID, which ESX cannot back (nor does libvirt's ESX
+ * driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxSecretGetUUID(esxSecretPtr secret, unsigned char *uuid);
+
+/**
+ * libvirt's virSecretGetUUIDString, which ESX cannot back (nor does
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxSecretGetUUIDString(esxSecretPtr secret, char *buf);
+
+/**
+ * libvirt's virSecretGetUsageID, which ESX cannot back (nor does libvirt's
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+const char *esxSecretGetUsageID(esxSecretPtr secret);
+
+/**
+ * libvirt's virSecretGetUsageType, which ESX cannot back (nor does libvirt's
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxSecretGetUsageType(esxSecretPtr secret);
+
+/**
+ * libvirt's virSecretGetValue, which ESX cannot back (nor does libvirt's ESX
+ * driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+unsigned char *esxSecretGetValue(esxSecretPtr secret, size_t *value_size, unsigned int flags);
+
+/**
+ * libvirt's virSecretGetXMLDesc, which ESX cannot back (nor does libvirt's
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+char *esxSecretGetXMLDesc(esxSecretPtr secret, unsigned int flags);
+
+/**
+ * libvirt's virSecretLookupByUUID, which ESX cannot back (nor does libvirt's
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+esxSecretPtr esxSecretLookupByUUID(esxConnectPtr conn, const unsigned char *uuid);
+
+/**
+ * libvirt's virSecretLookupByUUIDString, which ESX cannot back (nor does
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+esxSecretPtr esxSecretLookupByUUIDString(esxConnectPtr conn, const char *uuidstr);
+
+/**
+ * libvirt's virSecretLookupByUsage, which ESX cannot back (nor does
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+esxSecretPtr esxSecretLookupByUsage(esxConnectPtr conn, int usageType, const char *usageID);
+
+/**
+ * libvirt's virSecretRef, which ESX cannot back (nor does libvirt's ESX
+ * driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxSecretRef(esxSecretPtr secret);
+
+/**
+ * libvirt's virSecretSetValue, which ESX cannot back (nor does libvirt's ESX
+ * driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxSecretSetValue(esxSecretPtr secret, const unsigned char *value, size_t value_size, unsigned int flags);
+
+/**
+ * libvirt's virSecretUndefine, which ESX cannot back (nor does libvirt's ESX
+ * driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxSecretUndefine(esxSecretPtr secret);
+
+/**
+ * libvirt's virConnectFindStoragePoolSources, which ESX cannot back (nor
+ * does libvirt's ESX driver): it makes libvirt's argument checks, then
+ * fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+char *esxConnectFindStoragePoolSources(esxConnectPtr conn, const char *type, const char *srcSpec, unsigned int flags);
+
+/**
+ * libvirt's virConnectGetStoragePoolCapabilities, which ESX cannot back (nor
+ * does libvirt's ESX driver): it makes libvirt's argument checks, then
+ * fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+char *esxConnectGetStoragePoolCapabilities(esxConnectPtr conn, unsigned int flags);
+
+/**
+ * libvirt's virConnectStoragePoolEventDeregisterAny, which ESX cannot back
+ * (nor does libvirt's ESX driver): it makes libvirt's argument checks, then
+ * fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxConnectStoragePoolEventDeregisterAny(esxConnectPtr conn, int callbackID);
+
+/**
+ * libvirt's virConnectStoragePoolEventRegisterAny, which ESX cannot back
+ * (nor does libvirt's ESX driver): it makes libvirt's argument checks, then
+ * fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxConnectStoragePoolEventRegisterAny(esxConnectPtr conn, esxStoragePoolPtr pool, int eventID, esxConnectStoragePoolEventGenericCallback cb, void *opaque, esxFreeCallback freecb);
+
+/**
+ * libvirt's virStoragePoolBuild, which ESX cannot back (nor does libvirt's
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxStoragePoolBuild(esxStoragePoolPtr pool, unsigned int flags);
+
+/**
+ * libvirt's virStoragePoolCreate, which ESX cannot back (nor does libvirt's
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxStoragePoolCreate(esxStoragePoolPtr pool, unsigned int flags);
+
+/**
+ * libvirt's virStoragePoolCreateXML, which ESX cannot back (nor does
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+esxStoragePoolPtr esxStoragePoolCreateXML(esxConnectPtr conn, const char *xmlDesc, unsigned int flags);
+
+/**
+ * libvirt's virStoragePoolDefineXML, which ESX cannot back (nor does
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+esxStoragePoolPtr esxStoragePoolDefineXML(esxConnectPtr conn, const char *xml, unsigned int flags);
+
+/**
+ * libvirt's virStoragePoolDelete, which ESX cannot back (nor does libvirt's
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxStoragePoolDelete(esxStoragePoolPtr pool, unsigned int flags);
+
+/**
+ * libvirt's virStoragePoolDestroy, which ESX cannot back (nor does libvirt's
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxStoragePoolDestroy(esxStoragePoolPtr pool);
+
+/**
+ * libvirt's virStoragePoolLookupByTargetPath, which ESX cannot back (nor
+ * does libvirt's ESX driver): it makes libvirt's argument checks, then
+ * fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+esxStoragePoolPtr esxStoragePoolLookupByTargetPath(esxConnectPtr conn, const char *path);
+
+/**
+ * libvirt's virStoragePoolUndefine, which ESX cannot back (nor does
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxStoragePoolUndefine(esxStoragePoolPtr pool);
+
+/**
+ * libvirt's virStorageVolGetInfoFlags, which ESX cannot back (nor does
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxStorageVolGetInfoFlags(esxStorageVolPtr vol, esxStorageVolInfoPtr info, unsigned int flags);
+
+/**
+ * libvirt's virStorageVolWipePattern, which ESX cannot back (nor does
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxStorageVolWipePattern(esxStorageVolPtr vol, unsigned int algorithm, unsigned int flags);
 
 /**
  * The domain's job: the task queued or running on its VM
@@ -2258,8 +5184,10 @@ int esxStreamFinish(esxStreamPtr st);
 /**
  * Cancels the transfer: an upload is cut off and the volume keeps its old
  * contents. Safe from another thread while a call on the stream is in
- * progress (it returns at once; that call then fails as aborted). -1 when
- * the transfer was already finished.
+ * progress (it returns at once, waking a Recv or Send blocked on the host;
+ * that call then fails as aborted). -1 when an upload was already
+ * committed or is being committed by a Finish in progress (the volume then
+ * has the new contents), or a download already finished.
  */
 int esxStreamAbort(esxStreamPtr st);
 
@@ -2340,3 +5268,1347 @@ int esxDomainUndefineFlags(esxDomainPtr d, unsigned int flags);
 #endif  // __cplusplus
 
 #endif  /* ESX_DRIVER_H */
+
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Generated by scripts/libvirt-api.py from libvirt-api.xml; do not edit. */
+#ifndef ESX_DRIVER_NAMES_H
+#define ESX_DRIVER_NAMES_H
+
+/* libvirt's enums (values as libvirt's; the enum sentinels, _LAST, only
+ * with ESX_ENUM_SENTINELS defined, as libvirt's with VIR_ENUM_SENTINELS) */
+
+/* virBlkioParameterType */
+typedef enum {
+  ESX_DOMAIN_BLKIO_PARAM_INT = 1,
+  ESX_DOMAIN_BLKIO_PARAM_UINT = 2,
+  ESX_DOMAIN_BLKIO_PARAM_LLONG = 3,
+  ESX_DOMAIN_BLKIO_PARAM_ULLONG = 4,
+  ESX_DOMAIN_BLKIO_PARAM_DOUBLE = 5,
+  ESX_DOMAIN_BLKIO_PARAM_BOOLEAN = 6,
+} esxBlkioParameterType;
+
+/* virCPUCompareResult */
+typedef enum {
+  ESX_CPU_COMPARE_ERROR = -1,
+  ESX_CPU_COMPARE_INCOMPATIBLE = 0,
+  ESX_CPU_COMPARE_IDENTICAL = 1,
+  ESX_CPU_COMPARE_SUPERSET = 2,
+#if defined(ESX_ENUM_SENTINELS)
+  ESX_CPU_COMPARE_LAST = 3,
+#endif
+} esxCPUCompareResult;
+
+/* virConnectBaselineCPUFlags */
+typedef enum {
+  ESX_CONNECT_BASELINE_CPU_EXPAND_FEATURES = 1,
+  ESX_CONNECT_BASELINE_CPU_MIGRATABLE = 2,
+} esxConnectBaselineCPUFlags;
+
+/* virConnectCompareCPUFlags */
+typedef enum {
+  ESX_CONNECT_COMPARE_CPU_FAIL_INCOMPATIBLE = 1,
+  ESX_CONNECT_COMPARE_CPU_VALIDATE_XML = 2,
+} esxConnectCompareCPUFlags;
+
+/* virConnectDomainEventAgentLifecycleReason */
+typedef enum {
+  ESX_CONNECT_DOMAIN_EVENT_AGENT_LIFECYCLE_REASON_UNKNOWN = 0,
+  ESX_CONNECT_DOMAIN_EVENT_AGENT_LIFECYCLE_REASON_DOMAIN_STARTED = 1,
+  ESX_CONNECT_DOMAIN_EVENT_AGENT_LIFECYCLE_REASON_CHANNEL = 2,
+#if defined(ESX_ENUM_SENTINELS)
+  ESX_CONNECT_DOMAIN_EVENT_AGENT_LIFECYCLE_REASON_LAST = 3,
+#endif
+} esxConnectDomainEventAgentLifecycleReason;
+
+/* virConnectDomainEventAgentLifecycleState */
+typedef enum {
+  ESX_CONNECT_DOMAIN_EVENT_AGENT_LIFECYCLE_STATE_CONNECTED = 1,
+  ESX_CONNECT_DOMAIN_EVENT_AGENT_LIFECYCLE_STATE_DISCONNECTED = 2,
+#if defined(ESX_ENUM_SENTINELS)
+  ESX_CONNECT_DOMAIN_EVENT_AGENT_LIFECYCLE_STATE_LAST = 3,
+#endif
+} esxConnectDomainEventAgentLifecycleState;
+
+/* virConnectDomainEventBlockJobStatus */
+typedef enum {
+  ESX_DOMAIN_BLOCK_JOB_COMPLETED = 0,
+  ESX_DOMAIN_BLOCK_JOB_FAILED = 1,
+  ESX_DOMAIN_BLOCK_JOB_CANCELED = 2,
+  ESX_DOMAIN_BLOCK_JOB_READY = 3,
+#if defined(ESX_ENUM_SENTINELS)
+  ESX_DOMAIN_BLOCK_JOB_LAST = 4,
+#endif
+} esxConnectDomainEventBlockJobStatus;
+
+/* virConnectDomainEventDiskChangeReason */
+typedef enum {
+  ESX_DOMAIN_EVENT_DISK_CHANGE_MISSING_ON_START = 0,
+  ESX_DOMAIN_EVENT_DISK_DROP_MISSING_ON_START = 1,
+#if defined(ESX_ENUM_SENTINELS)
+  ESX_DOMAIN_EVENT_DISK_CHANGE_LAST = 2,
+#endif
+} esxConnectDomainEventDiskChangeReason;
+
+/* virConnectListAllInterfacesFlags */
+typedef enum {
+  ESX_CONNECT_LIST_INTERFACES_INACTIVE = 1,
+  ESX_CONNECT_LIST_INTERFACES_ACTIVE = 2,
+} esxConnectListAllInterfacesFlags;
+
+/* virConnectListAllNetworksFlags */
+typedef enum {
+  ESX_CONNECT_LIST_NETWORKS_INACTIVE = 1,
+  ESX_CONNECT_LIST_NETWORKS_ACTIVE = 2,
+  ESX_CONNECT_LIST_NETWORKS_PERSISTENT = 4,
+  ESX_CONNECT_LIST_NETWORKS_TRANSIENT = 8,
+  ESX_CONNECT_LIST_NETWORKS_AUTOSTART = 16,
+  ESX_CONNECT_LIST_NETWORKS_NO_AUTOSTART = 32,
+} esxConnectListAllNetworksFlags;
+
+/* virConnectListAllNodeDeviceFlags */
+typedef enum {
+  ESX_CONNECT_LIST_NODE_DEVICES_CAP_SYSTEM = 1,
+  ESX_CONNECT_LIST_NODE_DEVICES_CAP_PCI_DEV = 2,
+  ESX_CONNECT_LIST_NODE_DEVICES_CAP_USB_DEV = 4,
+  ESX_CONNECT_LIST_NODE_DEVICES_CAP_USB_INTERFACE = 8,
+  ESX_CONNECT_LIST_NODE_DEVICES_CAP_NET = 16,
+  ESX_CONNECT_LIST_NODE_DEVICES_CAP_SCSI_HOST = 32,
+  ESX_CONNECT_LIST_NODE_DEVICES_CAP_SCSI_TARGET = 64,
+  ESX_CONNECT_LIST_NODE_DEVICES_CAP_SCSI = 128,
+  ESX_CONNECT_LIST_NODE_DEVICES_CAP_STORAGE = 256,
+  ESX_CONNECT_LIST_NODE_DEVICES_CAP_FC_HOST = 512,
+  ESX_CONNECT_LIST_NODE_DEVICES_CAP_VPORTS = 1024,
+  ESX_CONNECT_LIST_NODE_DEVICES_CAP_SCSI_GENERIC = 2048,
+  ESX_CONNECT_LIST_NODE_DEVICES_CAP_DRM = 4096,
+  ESX_CONNECT_LIST_NODE_DEVICES_CAP_MDEV_TYPES = 8192,
+  ESX_CONNECT_LIST_NODE_DEVICES_CAP_MDEV = 16384,
+  ESX_CONNECT_LIST_NODE_DEVICES_CAP_CCW_DEV = 32768,
+  ESX_CONNECT_LIST_NODE_DEVICES_CAP_CSS_DEV = 65536,
+  ESX_CONNECT_LIST_NODE_DEVICES_CAP_VDPA = 131072,
+  ESX_CONNECT_LIST_NODE_DEVICES_CAP_AP_CARD = 262144,
+  ESX_CONNECT_LIST_NODE_DEVICES_CAP_AP_QUEUE = 524288,
+  ESX_CONNECT_LIST_NODE_DEVICES_CAP_AP_MATRIX = 1048576,
+  ESX_CONNECT_LIST_NODE_DEVICES_CAP_VPD = 2097152,
+  ESX_CONNECT_LIST_NODE_DEVICES_INACTIVE = 1073741824,
+} esxConnectListAllNodeDeviceFlags;
+/* past INT_MAX: unsigned constants, not enumerators (ISO C) */
+#define ESX_CONNECT_LIST_NODE_DEVICES_ACTIVE 0x80000000U
+
+/* virConnectListAllSecretsFlags */
+typedef enum {
+  ESX_CONNECT_LIST_SECRETS_EPHEMERAL = 1,
+  ESX_CONNECT_LIST_SECRETS_NO_EPHEMERAL = 2,
+  ESX_CONNECT_LIST_SECRETS_PRIVATE = 4,
+  ESX_CONNECT_LIST_SECRETS_NO_PRIVATE = 8,
+} esxConnectListAllSecretsFlags;
+
+/* virDomainAbortJobFlagsValues */
+typedef enum {
+  ESX_DOMAIN_ABORT_JOB_POSTCOPY = 1,
+} esxDomainAbortJobFlagsValues;
+
+/* virDomainAgentResponseTimeoutValues */
+typedef enum {
+  ESX_DOMAIN_AGENT_RESPONSE_TIMEOUT_BLOCK = -2,
+  ESX_DOMAIN_AGENT_RESPONSE_TIMEOUT_DEFAULT = -1,
+  ESX_DOMAIN_AGENT_RESPONSE_TIMEOUT_NOWAIT = 0,
+} esxDomainAgentResponseTimeoutValues;
+
+/* virDomainAuthorizedSSHKeysSetFlags */
+typedef enum {
+  ESX_DOMAIN_AUTHORIZED_SSH_KEYS_SET_APPEND = 1,
+  ESX_DOMAIN_AUTHORIZED_SSH_KEYS_SET_REMOVE = 2,
+} esxDomainAuthorizedSSHKeysSetFlags;
+
+/* virDomainBackupBeginFlags */
+typedef enum {
+  ESX_DOMAIN_BACKUP_BEGIN_REUSE_EXTERNAL = 1,
+} esxDomainBackupBeginFlags;
+
+/* virDomainBlockCommitFlags */
+typedef enum {
+  ESX_DOMAIN_BLOCK_COMMIT_SHALLOW = 1,
+  ESX_DOMAIN_BLOCK_COMMIT_DELETE = 2,
+  ESX_DOMAIN_BLOCK_COMMIT_ACTIVE = 4,
+  ESX_DOMAIN_BLOCK_COMMIT_RELATIVE = 8,
+  ESX_DOMAIN_BLOCK_COMMIT_BANDWIDTH_BYTES = 16,
+} esxDomainBlockCommitFlags;
+
+/* virDomainBlockCopyFlags */
+typedef enum {
+  ESX_DOMAIN_BLOCK_COPY_SHALLOW = 1,
+  ESX_DOMAIN_BLOCK_COPY_REUSE_EXT = 2,
+  ESX_DOMAIN_BLOCK_COPY_TRANSIENT_JOB = 4,
+  ESX_DOMAIN_BLOCK_COPY_SYNCHRONOUS_WRITES = 8,
+} esxDomainBlockCopyFlags;
+
+/* virDomainBlockJobAbortFlags */
+typedef enum {
+  ESX_DOMAIN_BLOCK_JOB_ABORT_ASYNC = 1,
+  ESX_DOMAIN_BLOCK_JOB_ABORT_PIVOT = 2,
+} esxDomainBlockJobAbortFlags;
+
+/* virDomainBlockJobInfoFlags */
+typedef enum {
+  ESX_DOMAIN_BLOCK_JOB_INFO_BANDWIDTH_BYTES = 1,
+} esxDomainBlockJobInfoFlags;
+
+/* virDomainBlockJobSetSpeedFlags */
+typedef enum {
+  ESX_DOMAIN_BLOCK_JOB_SPEED_BANDWIDTH_BYTES = 1,
+} esxDomainBlockJobSetSpeedFlags;
+
+/* virDomainBlockJobType */
+typedef enum {
+  ESX_DOMAIN_BLOCK_JOB_TYPE_UNKNOWN = 0,
+  ESX_DOMAIN_BLOCK_JOB_TYPE_PULL = 1,
+  ESX_DOMAIN_BLOCK_JOB_TYPE_COPY = 2,
+  ESX_DOMAIN_BLOCK_JOB_TYPE_COMMIT = 3,
+  ESX_DOMAIN_BLOCK_JOB_TYPE_ACTIVE_COMMIT = 4,
+  ESX_DOMAIN_BLOCK_JOB_TYPE_BACKUP = 5,
+#if defined(ESX_ENUM_SENTINELS)
+  ESX_DOMAIN_BLOCK_JOB_TYPE_LAST = 6,
+#endif
+} esxDomainBlockJobType;
+
+/* virDomainBlockPullFlags */
+typedef enum {
+  ESX_DOMAIN_BLOCK_PULL_BANDWIDTH_BYTES = 64,
+} esxDomainBlockPullFlags;
+
+/* virDomainBlockRebaseFlags */
+typedef enum {
+  ESX_DOMAIN_BLOCK_REBASE_SHALLOW = 1,
+  ESX_DOMAIN_BLOCK_REBASE_REUSE_EXT = 2,
+  ESX_DOMAIN_BLOCK_REBASE_COPY_RAW = 4,
+  ESX_DOMAIN_BLOCK_REBASE_COPY = 8,
+  ESX_DOMAIN_BLOCK_REBASE_RELATIVE = 16,
+  ESX_DOMAIN_BLOCK_REBASE_COPY_DEV = 32,
+  ESX_DOMAIN_BLOCK_REBASE_BANDWIDTH_BYTES = 64,
+} esxDomainBlockRebaseFlags;
+
+/* virDomainBlockResizeFlags */
+typedef enum {
+  ESX_DOMAIN_BLOCK_RESIZE_BYTES = 1,
+} esxDomainBlockResizeFlags;
+
+/* virDomainBlockedReason */
+typedef enum {
+  ESX_DOMAIN_BLOCKED_UNKNOWN = 0,
+#if defined(ESX_ENUM_SENTINELS)
+  ESX_DOMAIN_BLOCKED_LAST = 1,
+#endif
+} esxDomainBlockedReason;
+
+/* virDomainChannelFlags */
+typedef enum {
+  ESX_DOMAIN_CHANNEL_FORCE = 1,
+} esxDomainChannelFlags;
+
+/* virDomainCheckpointCreateFlags */
+typedef enum {
+  ESX_DOMAIN_CHECKPOINT_CREATE_REDEFINE = 1,
+  ESX_DOMAIN_CHECKPOINT_CREATE_QUIESCE = 2,
+  ESX_DOMAIN_CHECKPOINT_CREATE_REDEFINE_VALIDATE = 4,
+} esxDomainCheckpointCreateFlags;
+
+/* virDomainCheckpointDeleteFlags */
+typedef enum {
+  ESX_DOMAIN_CHECKPOINT_DELETE_CHILDREN = 1,
+  ESX_DOMAIN_CHECKPOINT_DELETE_METADATA_ONLY = 2,
+  ESX_DOMAIN_CHECKPOINT_DELETE_CHILDREN_ONLY = 4,
+} esxDomainCheckpointDeleteFlags;
+
+/* virDomainCheckpointListFlags */
+typedef enum {
+  ESX_DOMAIN_CHECKPOINT_LIST_DESCENDANTS = 1,
+  ESX_DOMAIN_CHECKPOINT_LIST_ROOTS = 1,
+  ESX_DOMAIN_CHECKPOINT_LIST_TOPOLOGICAL = 2,
+  ESX_DOMAIN_CHECKPOINT_LIST_LEAVES = 4,
+  ESX_DOMAIN_CHECKPOINT_LIST_NO_LEAVES = 8,
+} esxDomainCheckpointListFlags;
+
+/* virDomainCheckpointXMLFlags */
+typedef enum {
+  ESX_DOMAIN_CHECKPOINT_XML_SECURE = 1,
+  ESX_DOMAIN_CHECKPOINT_XML_NO_DOMAIN = 2,
+  ESX_DOMAIN_CHECKPOINT_XML_SIZE = 4,
+} esxDomainCheckpointXMLFlags;
+
+/* virDomainConsoleFlags */
+typedef enum {
+  ESX_DOMAIN_CONSOLE_FORCE = 1,
+  ESX_DOMAIN_CONSOLE_SAFE = 2,
+} esxDomainConsoleFlags;
+
+/* virDomainControlErrorReason */
+typedef enum {
+  ESX_DOMAIN_CONTROL_ERROR_REASON_NONE = 0,
+  ESX_DOMAIN_CONTROL_ERROR_REASON_UNKNOWN = 1,
+  ESX_DOMAIN_CONTROL_ERROR_REASON_MONITOR = 2,
+  ESX_DOMAIN_CONTROL_ERROR_REASON_INTERNAL = 3,
+#if defined(ESX_ENUM_SENTINELS)
+  ESX_DOMAIN_CONTROL_ERROR_REASON_LAST = 4,
+#endif
+} esxDomainControlErrorReason;
+
+/* virDomainControlState */
+typedef enum {
+  ESX_DOMAIN_CONTROL_OK = 0,
+  ESX_DOMAIN_CONTROL_JOB = 1,
+  ESX_DOMAIN_CONTROL_OCCUPIED = 2,
+  ESX_DOMAIN_CONTROL_ERROR = 3,
+#if defined(ESX_ENUM_SENTINELS)
+  ESX_DOMAIN_CONTROL_LAST = 4,
+#endif
+} esxDomainControlState;
+
+/* virDomainCoreDumpFlags */
+typedef enum {
+  ESX_DUMP_CRASH = 1,
+  ESX_DUMP_LIVE = 2,
+  ESX_DUMP_BYPASS_CACHE = 4,
+  ESX_DUMP_RESET = 8,
+  ESX_DUMP_MEMORY_ONLY = 16,
+} esxDomainCoreDumpFlags;
+
+/* virDomainCoreDumpFormat */
+typedef enum {
+  ESX_DOMAIN_CORE_DUMP_FORMAT_RAW = 0,
+  ESX_DOMAIN_CORE_DUMP_FORMAT_KDUMP_ZLIB = 1,
+  ESX_DOMAIN_CORE_DUMP_FORMAT_KDUMP_LZO = 2,
+  ESX_DOMAIN_CORE_DUMP_FORMAT_KDUMP_SNAPPY = 3,
+  ESX_DOMAIN_CORE_DUMP_FORMAT_WIN_DMP = 4,
+#if defined(ESX_ENUM_SENTINELS)
+  ESX_DOMAIN_CORE_DUMP_FORMAT_LAST = 5,
+#endif
+} esxDomainCoreDumpFormat;
+
+/* virDomainCrashedReason */
+typedef enum {
+  ESX_DOMAIN_CRASHED_UNKNOWN = 0,
+  ESX_DOMAIN_CRASHED_PANICKED = 1,
+#if defined(ESX_ENUM_SENTINELS)
+  ESX_DOMAIN_CRASHED_LAST = 2,
+#endif
+} esxDomainCrashedReason;
+
+/* virDomainDeviceModifyFlags */
+typedef enum {
+  ESX_DOMAIN_DEVICE_MODIFY_CURRENT = 0,
+  ESX_DOMAIN_DEVICE_MODIFY_LIVE = 1,
+  ESX_DOMAIN_DEVICE_MODIFY_CONFIG = 2,
+  ESX_DOMAIN_DEVICE_MODIFY_FORCE = 4,
+} esxDomainDeviceModifyFlags;
+
+/* virDomainDirtyRateCalcFlags */
+typedef enum {
+  ESX_DOMAIN_DIRTYRATE_MODE_PAGE_SAMPLING = 0,
+  ESX_DOMAIN_DIRTYRATE_MODE_DIRTY_BITMAP = 1,
+  ESX_DOMAIN_DIRTYRATE_MODE_DIRTY_RING = 2,
+} esxDomainDirtyRateCalcFlags;
+
+/* virDomainDirtyRateStatus */
+typedef enum {
+  ESX_DOMAIN_DIRTYRATE_UNSTARTED = 0,
+  ESX_DOMAIN_DIRTYRATE_MEASURING = 1,
+  ESX_DOMAIN_DIRTYRATE_MEASURED = 2,
+#if defined(ESX_ENUM_SENTINELS)
+  ESX_DOMAIN_DIRTYRATE_LAST = 3,
+#endif
+} esxDomainDirtyRateStatus;
+
+/* virDomainDiskErrorCode */
+typedef enum {
+  ESX_DOMAIN_DISK_ERROR_NONE = 0,
+  ESX_DOMAIN_DISK_ERROR_UNSPEC = 1,
+  ESX_DOMAIN_DISK_ERROR_NO_SPACE = 2,
+#if defined(ESX_ENUM_SENTINELS)
+  ESX_DOMAIN_DISK_ERROR_LAST = 3,
+#endif
+} esxDomainDiskErrorCode;
+
+/* virDomainEventGraphicsAddressType */
+typedef enum {
+  ESX_DOMAIN_EVENT_GRAPHICS_ADDRESS_IPV4 = 0,
+  ESX_DOMAIN_EVENT_GRAPHICS_ADDRESS_IPV6 = 1,
+  ESX_DOMAIN_EVENT_GRAPHICS_ADDRESS_UNIX = 2,
+#if defined(ESX_ENUM_SENTINELS)
+  ESX_DOMAIN_EVENT_GRAPHICS_ADDRESS_LAST = 3,
+#endif
+} esxDomainEventGraphicsAddressType;
+
+/* virDomainEventGraphicsPhase */
+typedef enum {
+  ESX_DOMAIN_EVENT_GRAPHICS_CONNECT = 0,
+  ESX_DOMAIN_EVENT_GRAPHICS_INITIALIZE = 1,
+  ESX_DOMAIN_EVENT_GRAPHICS_DISCONNECT = 2,
+#if defined(ESX_ENUM_SENTINELS)
+  ESX_DOMAIN_EVENT_GRAPHICS_LAST = 3,
+#endif
+} esxDomainEventGraphicsPhase;
+
+/* virDomainEventIOErrorAction */
+typedef enum {
+  ESX_DOMAIN_EVENT_IO_ERROR_NONE = 0,
+  ESX_DOMAIN_EVENT_IO_ERROR_PAUSE = 1,
+  ESX_DOMAIN_EVENT_IO_ERROR_REPORT = 2,
+#if defined(ESX_ENUM_SENTINELS)
+  ESX_DOMAIN_EVENT_IO_ERROR_LAST = 3,
+#endif
+} esxDomainEventIOErrorAction;
+
+/* virDomainEventTrayChangeReason */
+typedef enum {
+  ESX_DOMAIN_EVENT_TRAY_CHANGE_OPEN = 0,
+  ESX_DOMAIN_EVENT_TRAY_CHANGE_CLOSE = 1,
+#if defined(ESX_ENUM_SENTINELS)
+  ESX_DOMAIN_EVENT_TRAY_CHANGE_LAST = 2,
+#endif
+} esxDomainEventTrayChangeReason;
+
+/* virDomainEventWatchdogAction */
+typedef enum {
+  ESX_DOMAIN_EVENT_WATCHDOG_NONE = 0,
+  ESX_DOMAIN_EVENT_WATCHDOG_PAUSE = 1,
+  ESX_DOMAIN_EVENT_WATCHDOG_RESET = 2,
+  ESX_DOMAIN_EVENT_WATCHDOG_POWEROFF = 3,
+  ESX_DOMAIN_EVENT_WATCHDOG_SHUTDOWN = 4,
+  ESX_DOMAIN_EVENT_WATCHDOG_DEBUG = 5,
+  ESX_DOMAIN_EVENT_WATCHDOG_INJECTNMI = 6,
+#if defined(ESX_ENUM_SENTINELS)
+  ESX_DOMAIN_EVENT_WATCHDOG_LAST = 7,
+#endif
+} esxDomainEventWatchdogAction;
+
+/* virDomainFDAssociateFlags */
+typedef enum {
+  ESX_DOMAIN_FD_ASSOCIATE_SECLABEL_RESTORE = 1,
+  ESX_DOMAIN_FD_ASSOCIATE_SECLABEL_WRITABLE = 2,
+} esxDomainFDAssociateFlags;
+
+/* virDomainGuestInfoTypes */
+typedef enum {
+  ESX_DOMAIN_GUEST_INFO_USERS = 1,
+  ESX_DOMAIN_GUEST_INFO_OS = 2,
+  ESX_DOMAIN_GUEST_INFO_TIMEZONE = 4,
+  ESX_DOMAIN_GUEST_INFO_HOSTNAME = 8,
+  ESX_DOMAIN_GUEST_INFO_FILESYSTEM = 16,
+  ESX_DOMAIN_GUEST_INFO_DISKS = 32,
+  ESX_DOMAIN_GUEST_INFO_INTERFACES = 64,
+} esxDomainGuestInfoTypes;
+
+/* virDomainJobOperation */
+typedef enum {
+  ESX_DOMAIN_JOB_OPERATION_UNKNOWN = 0,
+  ESX_DOMAIN_JOB_OPERATION_START = 1,
+  ESX_DOMAIN_JOB_OPERATION_SAVE = 2,
+  ESX_DOMAIN_JOB_OPERATION_RESTORE = 3,
+  ESX_DOMAIN_JOB_OPERATION_MIGRATION_IN = 4,
+  ESX_DOMAIN_JOB_OPERATION_MIGRATION_OUT = 5,
+  ESX_DOMAIN_JOB_OPERATION_SNAPSHOT = 6,
+  ESX_DOMAIN_JOB_OPERATION_SNAPSHOT_REVERT = 7,
+  ESX_DOMAIN_JOB_OPERATION_DUMP = 8,
+  ESX_DOMAIN_JOB_OPERATION_BACKUP = 9,
+  ESX_DOMAIN_JOB_OPERATION_SNAPSHOT_DELETE = 10,
+#if defined(ESX_ENUM_SENTINELS)
+  ESX_DOMAIN_JOB_OPERATION_LAST = 11,
+#endif
+} esxDomainJobOperation;
+
+/* virDomainLifecycle */
+typedef enum {
+  ESX_DOMAIN_LIFECYCLE_POWEROFF = 0,
+  ESX_DOMAIN_LIFECYCLE_REBOOT = 1,
+  ESX_DOMAIN_LIFECYCLE_CRASH = 2,
+#if defined(ESX_ENUM_SENTINELS)
+  ESX_DOMAIN_LIFECYCLE_LAST = 3,
+#endif
+} esxDomainLifecycle;
+
+/* virDomainLifecycleAction */
+typedef enum {
+  ESX_DOMAIN_LIFECYCLE_ACTION_DESTROY = 0,
+  ESX_DOMAIN_LIFECYCLE_ACTION_RESTART = 1,
+  ESX_DOMAIN_LIFECYCLE_ACTION_RESTART_RENAME = 2,
+  ESX_DOMAIN_LIFECYCLE_ACTION_PRESERVE = 3,
+  ESX_DOMAIN_LIFECYCLE_ACTION_COREDUMP_DESTROY = 4,
+  ESX_DOMAIN_LIFECYCLE_ACTION_COREDUMP_RESTART = 5,
+#if defined(ESX_ENUM_SENTINELS)
+  ESX_DOMAIN_LIFECYCLE_ACTION_LAST = 6,
+#endif
+} esxDomainLifecycleAction;
+
+/* virDomainMemoryFailureActionType */
+typedef enum {
+  ESX_DOMAIN_EVENT_MEMORY_FAILURE_ACTION_IGNORE = 0,
+  ESX_DOMAIN_EVENT_MEMORY_FAILURE_ACTION_INJECT = 1,
+  ESX_DOMAIN_EVENT_MEMORY_FAILURE_ACTION_FATAL = 2,
+  ESX_DOMAIN_EVENT_MEMORY_FAILURE_ACTION_RESET = 3,
+#if defined(ESX_ENUM_SENTINELS)
+  ESX_DOMAIN_EVENT_MEMORY_FAILURE_ACTION_LAST = 4,
+#endif
+} esxDomainMemoryFailureActionType;
+
+/* virDomainMemoryFailureFlags */
+typedef enum {
+  ESX_DOMAIN_MEMORY_FAILURE_ACTION_REQUIRED = 1,
+  ESX_DOMAIN_MEMORY_FAILURE_RECURSIVE = 2,
+} esxDomainMemoryFailureFlags;
+
+/* virDomainMemoryFailureRecipientType */
+typedef enum {
+  ESX_DOMAIN_EVENT_MEMORY_FAILURE_RECIPIENT_HYPERVISOR = 0,
+  ESX_DOMAIN_EVENT_MEMORY_FAILURE_RECIPIENT_GUEST = 1,
+#if defined(ESX_ENUM_SENTINELS)
+  ESX_DOMAIN_EVENT_MEMORY_FAILURE_RECIPIENT_LAST = 2,
+#endif
+} esxDomainMemoryFailureRecipientType;
+
+/* virDomainMemoryFlags */
+typedef enum {
+  ESX_MEMORY_VIRTUAL = 1,
+  ESX_MEMORY_PHYSICAL = 2,
+} esxDomainMemoryFlags;
+
+/* virDomainMemoryStatTags */
+typedef enum {
+  ESX_DOMAIN_MEMORY_STAT_SWAP_IN = 0,
+  ESX_DOMAIN_MEMORY_STAT_SWAP_OUT = 1,
+  ESX_DOMAIN_MEMORY_STAT_MAJOR_FAULT = 2,
+  ESX_DOMAIN_MEMORY_STAT_MINOR_FAULT = 3,
+  ESX_DOMAIN_MEMORY_STAT_UNUSED = 4,
+  ESX_DOMAIN_MEMORY_STAT_AVAILABLE = 5,
+  ESX_DOMAIN_MEMORY_STAT_ACTUAL_BALLOON = 6,
+  ESX_DOMAIN_MEMORY_STAT_RSS = 7,
+  ESX_DOMAIN_MEMORY_STAT_USABLE = 8,
+  ESX_DOMAIN_MEMORY_STAT_LAST_UPDATE = 9,
+  ESX_DOMAIN_MEMORY_STAT_DISK_CACHES = 10,
+  ESX_DOMAIN_MEMORY_STAT_HUGETLB_PGALLOC = 11,
+  ESX_DOMAIN_MEMORY_STAT_HUGETLB_PGFAIL = 12,
+  ESX_DOMAIN_MEMORY_STAT_LAST = 13,
+  ESX_DOMAIN_MEMORY_STAT_NR = 13,
+} esxDomainMemoryStatTags;
+
+/* virDomainMessageType */
+typedef enum {
+  ESX_DOMAIN_MESSAGE_DEPRECATION = 1,
+  ESX_DOMAIN_MESSAGE_TAINTING = 2,
+} esxDomainMessageType;
+
+/* virDomainMetadataType */
+typedef enum {
+  ESX_DOMAIN_METADATA_DESCRIPTION = 0,
+  ESX_DOMAIN_METADATA_TITLE = 1,
+  ESX_DOMAIN_METADATA_ELEMENT = 2,
+#if defined(ESX_ENUM_SENTINELS)
+  ESX_DOMAIN_METADATA_LAST = 3,
+#endif
+} esxDomainMetadataType;
+
+/* virDomainMigrateFlags */
+typedef enum {
+  ESX_MIGRATE_LIVE = 1,
+  ESX_MIGRATE_PEER2PEER = 2,
+  ESX_MIGRATE_TUNNELLED = 4,
+  ESX_MIGRATE_PERSIST_DEST = 8,
+  ESX_MIGRATE_UNDEFINE_SOURCE = 16,
+  ESX_MIGRATE_PAUSED = 32,
+  ESX_MIGRATE_NON_SHARED_DISK = 64,
+  ESX_MIGRATE_NON_SHARED_INC = 128,
+  ESX_MIGRATE_CHANGE_PROTECTION = 256,
+  ESX_MIGRATE_UNSAFE = 512,
+  ESX_MIGRATE_OFFLINE = 1024,
+  ESX_MIGRATE_COMPRESSED = 2048,
+  ESX_MIGRATE_ABORT_ON_ERROR = 4096,
+  ESX_MIGRATE_AUTO_CONVERGE = 8192,
+  ESX_MIGRATE_RDMA_PIN_ALL = 16384,
+  ESX_MIGRATE_POSTCOPY = 32768,
+  ESX_MIGRATE_TLS = 65536,
+  ESX_MIGRATE_PARALLEL = 131072,
+  ESX_MIGRATE_NON_SHARED_SYNCHRONOUS_WRITES = 262144,
+  ESX_MIGRATE_POSTCOPY_RESUME = 524288,
+  ESX_MIGRATE_ZEROCOPY = 1048576,
+} esxDomainMigrateFlags;
+
+/* virDomainMigrateMaxSpeedFlags */
+typedef enum {
+  ESX_DOMAIN_MIGRATE_MAX_SPEED_POSTCOPY = 1,
+} esxDomainMigrateMaxSpeedFlags;
+
+/* virDomainNostateReason */
+typedef enum {
+  ESX_DOMAIN_NOSTATE_UNKNOWN = 0,
+#if defined(ESX_ENUM_SENTINELS)
+  ESX_DOMAIN_NOSTATE_LAST = 1,
+#endif
+} esxDomainNostateReason;
+
+/* virDomainNumatuneMemMode */
+typedef enum {
+  ESX_DOMAIN_NUMATUNE_MEM_STRICT = 0,
+  ESX_DOMAIN_NUMATUNE_MEM_PREFERRED = 1,
+  ESX_DOMAIN_NUMATUNE_MEM_INTERLEAVE = 2,
+  ESX_DOMAIN_NUMATUNE_MEM_RESTRICTIVE = 3,
+#if defined(ESX_ENUM_SENTINELS)
+  ESX_DOMAIN_NUMATUNE_MEM_LAST = 4,
+#endif
+} esxDomainNumatuneMemMode;
+
+/* virDomainOpenGraphicsFlags */
+typedef enum {
+  ESX_DOMAIN_OPEN_GRAPHICS_SKIPAUTH = 1,
+} esxDomainOpenGraphicsFlags;
+
+/* virDomainPMSuspendedDiskReason */
+typedef enum {
+  ESX_DOMAIN_PMSUSPENDED_DISK_UNKNOWN = 0,
+#if defined(ESX_ENUM_SENTINELS)
+  ESX_DOMAIN_PMSUSPENDED_DISK_LAST = 1,
+#endif
+} esxDomainPMSuspendedDiskReason;
+
+/* virDomainPMSuspendedReason */
+typedef enum {
+  ESX_DOMAIN_PMSUSPENDED_UNKNOWN = 0,
+#if defined(ESX_ENUM_SENTINELS)
+  ESX_DOMAIN_PMSUSPENDED_LAST = 1,
+#endif
+} esxDomainPMSuspendedReason;
+
+/* virDomainPausedReason */
+typedef enum {
+  ESX_DOMAIN_PAUSED_UNKNOWN = 0,
+  ESX_DOMAIN_PAUSED_USER = 1,
+  ESX_DOMAIN_PAUSED_MIGRATION = 2,
+  ESX_DOMAIN_PAUSED_SAVE = 3,
+  ESX_DOMAIN_PAUSED_DUMP = 4,
+  ESX_DOMAIN_PAUSED_IOERROR = 5,
+  ESX_DOMAIN_PAUSED_WATCHDOG = 6,
+  ESX_DOMAIN_PAUSED_FROM_SNAPSHOT = 7,
+  ESX_DOMAIN_PAUSED_SHUTTING_DOWN = 8,
+  ESX_DOMAIN_PAUSED_SNAPSHOT = 9,
+  ESX_DOMAIN_PAUSED_CRASHED = 10,
+  ESX_DOMAIN_PAUSED_STARTING_UP = 11,
+  ESX_DOMAIN_PAUSED_POSTCOPY = 12,
+  ESX_DOMAIN_PAUSED_POSTCOPY_FAILED = 13,
+#if defined(ESX_ENUM_SENTINELS)
+  ESX_DOMAIN_PAUSED_LAST = 14,
+#endif
+} esxDomainPausedReason;
+
+/* virDomainProcessSignal */
+typedef enum {
+  ESX_DOMAIN_PROCESS_SIGNAL_NOP = 0,
+  ESX_DOMAIN_PROCESS_SIGNAL_HUP = 1,
+  ESX_DOMAIN_PROCESS_SIGNAL_INT = 2,
+  ESX_DOMAIN_PROCESS_SIGNAL_QUIT = 3,
+  ESX_DOMAIN_PROCESS_SIGNAL_ILL = 4,
+  ESX_DOMAIN_PROCESS_SIGNAL_TRAP = 5,
+  ESX_DOMAIN_PROCESS_SIGNAL_ABRT = 6,
+  ESX_DOMAIN_PROCESS_SIGNAL_BUS = 7,
+  ESX_DOMAIN_PROCESS_SIGNAL_FPE = 8,
+  ESX_DOMAIN_PROCESS_SIGNAL_KILL = 9,
+  ESX_DOMAIN_PROCESS_SIGNAL_USR1 = 10,
+  ESX_DOMAIN_PROCESS_SIGNAL_SEGV = 11,
+  ESX_DOMAIN_PROCESS_SIGNAL_USR2 = 12,
+  ESX_DOMAIN_PROCESS_SIGNAL_PIPE = 13,
+  ESX_DOMAIN_PROCESS_SIGNAL_ALRM = 14,
+  ESX_DOMAIN_PROCESS_SIGNAL_TERM = 15,
+  ESX_DOMAIN_PROCESS_SIGNAL_STKFLT = 16,
+  ESX_DOMAIN_PROCESS_SIGNAL_CHLD = 17,
+  ESX_DOMAIN_PROCESS_SIGNAL_CONT = 18,
+  ESX_DOMAIN_PROCESS_SIGNAL_STOP = 19,
+  ESX_DOMAIN_PROCESS_SIGNAL_TSTP = 20,
+  ESX_DOMAIN_PROCESS_SIGNAL_TTIN = 21,
+  ESX_DOMAIN_PROCESS_SIGNAL_TTOU = 22,
+  ESX_DOMAIN_PROCESS_SIGNAL_URG = 23,
+  ESX_DOMAIN_PROCESS_SIGNAL_XCPU = 24,
+  ESX_DOMAIN_PROCESS_SIGNAL_XFSZ = 25,
+  ESX_DOMAIN_PROCESS_SIGNAL_VTALRM = 26,
+  ESX_DOMAIN_PROCESS_SIGNAL_PROF = 27,
+  ESX_DOMAIN_PROCESS_SIGNAL_WINCH = 28,
+  ESX_DOMAIN_PROCESS_SIGNAL_POLL = 29,
+  ESX_DOMAIN_PROCESS_SIGNAL_PWR = 30,
+  ESX_DOMAIN_PROCESS_SIGNAL_SYS = 31,
+  ESX_DOMAIN_PROCESS_SIGNAL_RT0 = 32,
+  ESX_DOMAIN_PROCESS_SIGNAL_RT1 = 33,
+  ESX_DOMAIN_PROCESS_SIGNAL_RT2 = 34,
+  ESX_DOMAIN_PROCESS_SIGNAL_RT3 = 35,
+  ESX_DOMAIN_PROCESS_SIGNAL_RT4 = 36,
+  ESX_DOMAIN_PROCESS_SIGNAL_RT5 = 37,
+  ESX_DOMAIN_PROCESS_SIGNAL_RT6 = 38,
+  ESX_DOMAIN_PROCESS_SIGNAL_RT7 = 39,
+  ESX_DOMAIN_PROCESS_SIGNAL_RT8 = 40,
+  ESX_DOMAIN_PROCESS_SIGNAL_RT9 = 41,
+  ESX_DOMAIN_PROCESS_SIGNAL_RT10 = 42,
+  ESX_DOMAIN_PROCESS_SIGNAL_RT11 = 43,
+  ESX_DOMAIN_PROCESS_SIGNAL_RT12 = 44,
+  ESX_DOMAIN_PROCESS_SIGNAL_RT13 = 45,
+  ESX_DOMAIN_PROCESS_SIGNAL_RT14 = 46,
+  ESX_DOMAIN_PROCESS_SIGNAL_RT15 = 47,
+  ESX_DOMAIN_PROCESS_SIGNAL_RT16 = 48,
+  ESX_DOMAIN_PROCESS_SIGNAL_RT17 = 49,
+  ESX_DOMAIN_PROCESS_SIGNAL_RT18 = 50,
+  ESX_DOMAIN_PROCESS_SIGNAL_RT19 = 51,
+  ESX_DOMAIN_PROCESS_SIGNAL_RT20 = 52,
+  ESX_DOMAIN_PROCESS_SIGNAL_RT21 = 53,
+  ESX_DOMAIN_PROCESS_SIGNAL_RT22 = 54,
+  ESX_DOMAIN_PROCESS_SIGNAL_RT23 = 55,
+  ESX_DOMAIN_PROCESS_SIGNAL_RT24 = 56,
+  ESX_DOMAIN_PROCESS_SIGNAL_RT25 = 57,
+  ESX_DOMAIN_PROCESS_SIGNAL_RT26 = 58,
+  ESX_DOMAIN_PROCESS_SIGNAL_RT27 = 59,
+  ESX_DOMAIN_PROCESS_SIGNAL_RT28 = 60,
+  ESX_DOMAIN_PROCESS_SIGNAL_RT29 = 61,
+  ESX_DOMAIN_PROCESS_SIGNAL_RT30 = 62,
+  ESX_DOMAIN_PROCESS_SIGNAL_RT31 = 63,
+  ESX_DOMAIN_PROCESS_SIGNAL_RT32 = 64,
+#if defined(ESX_ENUM_SENTINELS)
+  ESX_DOMAIN_PROCESS_SIGNAL_LAST = 65,
+#endif
+} esxDomainProcessSignal;
+
+/* virDomainRunningReason */
+typedef enum {
+  ESX_DOMAIN_RUNNING_UNKNOWN = 0,
+  ESX_DOMAIN_RUNNING_BOOTED = 1,
+  ESX_DOMAIN_RUNNING_MIGRATED = 2,
+  ESX_DOMAIN_RUNNING_RESTORED = 3,
+  ESX_DOMAIN_RUNNING_FROM_SNAPSHOT = 4,
+  ESX_DOMAIN_RUNNING_UNPAUSED = 5,
+  ESX_DOMAIN_RUNNING_MIGRATION_CANCELED = 6,
+  ESX_DOMAIN_RUNNING_SAVE_CANCELED = 7,
+  ESX_DOMAIN_RUNNING_WAKEUP = 8,
+  ESX_DOMAIN_RUNNING_CRASHED = 9,
+  ESX_DOMAIN_RUNNING_POSTCOPY = 10,
+  ESX_DOMAIN_RUNNING_POSTCOPY_FAILED = 11,
+#if defined(ESX_ENUM_SENTINELS)
+  ESX_DOMAIN_RUNNING_LAST = 12,
+#endif
+} esxDomainRunningReason;
+
+/* virDomainSaveImageXMLFlags */
+typedef enum {
+  ESX_DOMAIN_SAVE_IMAGE_XML_SECURE = 1,
+} esxDomainSaveImageXMLFlags;
+
+/* virDomainSaveRestoreFlags */
+typedef enum {
+  ESX_DOMAIN_SAVE_BYPASS_CACHE = 1,
+  ESX_DOMAIN_SAVE_RUNNING = 2,
+  ESX_DOMAIN_SAVE_PAUSED = 4,
+  ESX_DOMAIN_SAVE_RESET_NVRAM = 8,
+} esxDomainSaveRestoreFlags;
+
+/* virDomainSetTimeFlags */
+typedef enum {
+  ESX_DOMAIN_TIME_SYNC = 1,
+} esxDomainSetTimeFlags;
+
+/* virDomainSetUserPasswordFlags */
+typedef enum {
+  ESX_DOMAIN_PASSWORD_ENCRYPTED = 1,
+} esxDomainSetUserPasswordFlags;
+
+/* virDomainShutdownReason */
+typedef enum {
+  ESX_DOMAIN_SHUTDOWN_UNKNOWN = 0,
+  ESX_DOMAIN_SHUTDOWN_USER = 1,
+#if defined(ESX_ENUM_SENTINELS)
+  ESX_DOMAIN_SHUTDOWN_LAST = 2,
+#endif
+} esxDomainShutdownReason;
+
+/* virDomainShutoffReason */
+typedef enum {
+  ESX_DOMAIN_SHUTOFF_UNKNOWN = 0,
+  ESX_DOMAIN_SHUTOFF_SHUTDOWN = 1,
+  ESX_DOMAIN_SHUTOFF_DESTROYED = 2,
+  ESX_DOMAIN_SHUTOFF_CRASHED = 3,
+  ESX_DOMAIN_SHUTOFF_MIGRATED = 4,
+  ESX_DOMAIN_SHUTOFF_SAVED = 5,
+  ESX_DOMAIN_SHUTOFF_FAILED = 6,
+  ESX_DOMAIN_SHUTOFF_FROM_SNAPSHOT = 7,
+  ESX_DOMAIN_SHUTOFF_DAEMON = 8,
+#if defined(ESX_ENUM_SENTINELS)
+  ESX_DOMAIN_SHUTOFF_LAST = 9,
+#endif
+} esxDomainShutoffReason;
+
+/* virInterfaceDefineFlags */
+typedef enum {
+  ESX_INTERFACE_DEFINE_VALIDATE = 1,
+} esxInterfaceDefineFlags;
+
+/* virInterfaceXMLFlags */
+typedef enum {
+  ESX_INTERFACE_XML_INACTIVE = 1,
+} esxInterfaceXMLFlags;
+
+/* virKeycodeSet */
+typedef enum {
+  ESX_KEYCODE_SET_LINUX = 0,
+  ESX_KEYCODE_SET_XT = 1,
+  ESX_KEYCODE_SET_ATSET1 = 2,
+  ESX_KEYCODE_SET_ATSET2 = 3,
+  ESX_KEYCODE_SET_ATSET3 = 4,
+  ESX_KEYCODE_SET_OSX = 5,
+  ESX_KEYCODE_SET_XT_KBD = 6,
+  ESX_KEYCODE_SET_USB = 7,
+  ESX_KEYCODE_SET_WIN32 = 8,
+  ESX_KEYCODE_SET_QNUM = 9,
+#if defined(ESX_ENUM_SENTINELS)
+  ESX_KEYCODE_SET_LAST = 10,
+#endif
+} esxKeycodeSet;
+
+/* virMemoryParameterType */
+typedef enum {
+  ESX_DOMAIN_MEMORY_PARAM_INT = 1,
+  ESX_DOMAIN_MEMORY_PARAM_UINT = 2,
+  ESX_DOMAIN_MEMORY_PARAM_LLONG = 3,
+  ESX_DOMAIN_MEMORY_PARAM_ULLONG = 4,
+  ESX_DOMAIN_MEMORY_PARAM_DOUBLE = 5,
+  ESX_DOMAIN_MEMORY_PARAM_BOOLEAN = 6,
+} esxMemoryParameterType;
+
+/* virNWFilterBindingCreateFlags */
+typedef enum {
+  ESX_NWFILTER_BINDING_CREATE_VALIDATE = 1,
+} esxNWFilterBindingCreateFlags;
+
+/* virNWFilterDefineFlags */
+typedef enum {
+  ESX_NWFILTER_DEFINE_VALIDATE = 1,
+} esxNWFilterDefineFlags;
+
+/* virNetworkCreateFlags */
+typedef enum {
+  ESX_NETWORK_CREATE_VALIDATE = 1,
+} esxNetworkCreateFlags;
+
+/* virNetworkDefineFlags */
+typedef enum {
+  ESX_NETWORK_DEFINE_VALIDATE = 1,
+} esxNetworkDefineFlags;
+
+/* virNetworkEventID */
+typedef enum {
+  ESX_NETWORK_EVENT_ID_LIFECYCLE = 0,
+#if defined(ESX_ENUM_SENTINELS)
+  ESX_NETWORK_EVENT_ID_LAST = 1,
+#endif
+} esxNetworkEventID;
+
+/* virNetworkEventLifecycleType */
+typedef enum {
+  ESX_NETWORK_EVENT_DEFINED = 0,
+  ESX_NETWORK_EVENT_UNDEFINED = 1,
+  ESX_NETWORK_EVENT_STARTED = 2,
+  ESX_NETWORK_EVENT_STOPPED = 3,
+#if defined(ESX_ENUM_SENTINELS)
+  ESX_NETWORK_EVENT_LAST = 4,
+#endif
+} esxNetworkEventLifecycleType;
+
+/* virNetworkPortCreateFlags */
+typedef enum {
+  ESX_NETWORK_PORT_CREATE_RECLAIM = 1,
+  ESX_NETWORK_PORT_CREATE_VALIDATE = 2,
+} esxNetworkPortCreateFlags;
+
+/* virNetworkUpdateCommand */
+typedef enum {
+  ESX_NETWORK_UPDATE_COMMAND_NONE = 0,
+  ESX_NETWORK_UPDATE_COMMAND_MODIFY = 1,
+  ESX_NETWORK_UPDATE_COMMAND_DELETE = 2,
+  ESX_NETWORK_UPDATE_COMMAND_ADD_LAST = 3,
+  ESX_NETWORK_UPDATE_COMMAND_ADD_FIRST = 4,
+#if defined(ESX_ENUM_SENTINELS)
+  ESX_NETWORK_UPDATE_COMMAND_LAST = 5,
+#endif
+} esxNetworkUpdateCommand;
+
+/* virNetworkUpdateFlags */
+typedef enum {
+  ESX_NETWORK_UPDATE_AFFECT_CURRENT = 0,
+  ESX_NETWORK_UPDATE_AFFECT_LIVE = 1,
+  ESX_NETWORK_UPDATE_AFFECT_CONFIG = 2,
+} esxNetworkUpdateFlags;
+
+/* virNetworkUpdateSection */
+typedef enum {
+  ESX_NETWORK_SECTION_NONE = 0,
+  ESX_NETWORK_SECTION_BRIDGE = 1,
+  ESX_NETWORK_SECTION_DOMAIN = 2,
+  ESX_NETWORK_SECTION_IP = 3,
+  ESX_NETWORK_SECTION_IP_DHCP_HOST = 4,
+  ESX_NETWORK_SECTION_IP_DHCP_RANGE = 5,
+  ESX_NETWORK_SECTION_FORWARD = 6,
+  ESX_NETWORK_SECTION_FORWARD_INTERFACE = 7,
+  ESX_NETWORK_SECTION_FORWARD_PF = 8,
+  ESX_NETWORK_SECTION_PORTGROUP = 9,
+  ESX_NETWORK_SECTION_DNS_HOST = 10,
+  ESX_NETWORK_SECTION_DNS_TXT = 11,
+  ESX_NETWORK_SECTION_DNS_SRV = 12,
+#if defined(ESX_ENUM_SENTINELS)
+  ESX_NETWORK_SECTION_LAST = 13,
+#endif
+} esxNetworkUpdateSection;
+
+/* virNetworkXMLFlags */
+typedef enum {
+  ESX_NETWORK_XML_INACTIVE = 1,
+} esxNetworkXMLFlags;
+
+/* virNodeAllocPagesFlags */
+typedef enum {
+  ESX_NODE_ALLOC_PAGES_ADD = 0,
+  ESX_NODE_ALLOC_PAGES_SET = 1,
+} esxNodeAllocPagesFlags;
+
+/* virNodeDeviceCreateXMLFlags */
+typedef enum {
+  ESX_NODE_DEVICE_CREATE_XML_VALIDATE = 1,
+} esxNodeDeviceCreateXMLFlags;
+
+/* virNodeDeviceDefineXMLFlags */
+typedef enum {
+  ESX_NODE_DEVICE_DEFINE_XML_VALIDATE = 1,
+} esxNodeDeviceDefineXMLFlags;
+
+/* virNodeDeviceEventID */
+typedef enum {
+  ESX_NODE_DEVICE_EVENT_ID_LIFECYCLE = 0,
+  ESX_NODE_DEVICE_EVENT_ID_UPDATE = 1,
+#if defined(ESX_ENUM_SENTINELS)
+  ESX_NODE_DEVICE_EVENT_ID_LAST = 2,
+#endif
+} esxNodeDeviceEventID;
+
+/* virNodeDeviceEventLifecycleType */
+typedef enum {
+  ESX_NODE_DEVICE_EVENT_CREATED = 0,
+  ESX_NODE_DEVICE_EVENT_DELETED = 1,
+  ESX_NODE_DEVICE_EVENT_DEFINED = 2,
+  ESX_NODE_DEVICE_EVENT_UNDEFINED = 3,
+#if defined(ESX_ENUM_SENTINELS)
+  ESX_NODE_DEVICE_EVENT_LAST = 4,
+#endif
+} esxNodeDeviceEventLifecycleType;
+
+/* virNodeGetCPUStatsAllCPUs */
+typedef enum {
+  ESX_NODE_CPU_STATS_ALL_CPUS = -1,
+} esxNodeGetCPUStatsAllCPUs;
+
+/* virNodeGetMemoryStatsAllCells */
+typedef enum {
+  ESX_NODE_MEMORY_STATS_ALL_CELLS = -1,
+} esxNodeGetMemoryStatsAllCells;
+
+/* virNodeSuspendTarget */
+typedef enum {
+  ESX_NODE_SUSPEND_TARGET_MEM = 0,
+  ESX_NODE_SUSPEND_TARGET_DISK = 1,
+  ESX_NODE_SUSPEND_TARGET_HYBRID = 2,
+#if defined(ESX_ENUM_SENTINELS)
+  ESX_NODE_SUSPEND_TARGET_LAST = 3,
+#endif
+} esxNodeSuspendTarget;
+
+/* virSchedParameterType */
+typedef enum {
+  ESX_DOMAIN_SCHED_FIELD_INT = 1,
+  ESX_DOMAIN_SCHED_FIELD_UINT = 2,
+  ESX_DOMAIN_SCHED_FIELD_LLONG = 3,
+  ESX_DOMAIN_SCHED_FIELD_ULLONG = 4,
+  ESX_DOMAIN_SCHED_FIELD_DOUBLE = 5,
+  ESX_DOMAIN_SCHED_FIELD_BOOLEAN = 6,
+} esxSchedParameterType;
+
+/* virSecretDefineFlags */
+typedef enum {
+  ESX_SECRET_DEFINE_VALIDATE = 1,
+} esxSecretDefineFlags;
+
+/* virSecretEventID */
+typedef enum {
+  ESX_SECRET_EVENT_ID_LIFECYCLE = 0,
+  ESX_SECRET_EVENT_ID_VALUE_CHANGED = 1,
+#if defined(ESX_ENUM_SENTINELS)
+  ESX_SECRET_EVENT_ID_LAST = 2,
+#endif
+} esxSecretEventID;
+
+/* virSecretEventLifecycleType */
+typedef enum {
+  ESX_SECRET_EVENT_DEFINED = 0,
+  ESX_SECRET_EVENT_UNDEFINED = 1,
+#if defined(ESX_ENUM_SENTINELS)
+  ESX_SECRET_EVENT_LAST = 2,
+#endif
+} esxSecretEventLifecycleType;
+
+/* virSecretUsageType */
+typedef enum {
+  ESX_SECRET_USAGE_TYPE_NONE = 0,
+  ESX_SECRET_USAGE_TYPE_VOLUME = 1,
+  ESX_SECRET_USAGE_TYPE_CEPH = 2,
+  ESX_SECRET_USAGE_TYPE_ISCSI = 3,
+  ESX_SECRET_USAGE_TYPE_TLS = 4,
+  ESX_SECRET_USAGE_TYPE_VTPM = 5,
+#if defined(ESX_ENUM_SENTINELS)
+  ESX_SECRET_USAGE_TYPE_LAST = 6,
+#endif
+} esxSecretUsageType;
+
+/* virStoragePoolBuildFlags */
+typedef enum {
+  ESX_STORAGE_POOL_BUILD_NEW = 0,
+  ESX_STORAGE_POOL_BUILD_REPAIR = 1,
+  ESX_STORAGE_POOL_BUILD_RESIZE = 2,
+  ESX_STORAGE_POOL_BUILD_NO_OVERWRITE = 4,
+  ESX_STORAGE_POOL_BUILD_OVERWRITE = 8,
+} esxStoragePoolBuildFlags;
+
+/* virStoragePoolCreateFlags */
+typedef enum {
+  ESX_STORAGE_POOL_CREATE_NORMAL = 0,
+  ESX_STORAGE_POOL_CREATE_WITH_BUILD = 1,
+  ESX_STORAGE_POOL_CREATE_WITH_BUILD_OVERWRITE = 2,
+  ESX_STORAGE_POOL_CREATE_WITH_BUILD_NO_OVERWRITE = 4,
+} esxStoragePoolCreateFlags;
+
+/* virStoragePoolDefineFlags */
+typedef enum {
+  ESX_STORAGE_POOL_DEFINE_VALIDATE = 1,
+} esxStoragePoolDefineFlags;
+
+/* virStoragePoolDeleteFlags */
+typedef enum {
+  ESX_STORAGE_POOL_DELETE_NORMAL = 0,
+  ESX_STORAGE_POOL_DELETE_ZEROED = 1,
+} esxStoragePoolDeleteFlags;
+
+/* virStoragePoolEventID */
+typedef enum {
+  ESX_STORAGE_POOL_EVENT_ID_LIFECYCLE = 0,
+  ESX_STORAGE_POOL_EVENT_ID_REFRESH = 1,
+#if defined(ESX_ENUM_SENTINELS)
+  ESX_STORAGE_POOL_EVENT_ID_LAST = 2,
+#endif
+} esxStoragePoolEventID;
+
+/* virStoragePoolEventLifecycleType */
+typedef enum {
+  ESX_STORAGE_POOL_EVENT_DEFINED = 0,
+  ESX_STORAGE_POOL_EVENT_UNDEFINED = 1,
+  ESX_STORAGE_POOL_EVENT_STARTED = 2,
+  ESX_STORAGE_POOL_EVENT_STOPPED = 3,
+  ESX_STORAGE_POOL_EVENT_CREATED = 4,
+  ESX_STORAGE_POOL_EVENT_DELETED = 5,
+#if defined(ESX_ENUM_SENTINELS)
+  ESX_STORAGE_POOL_EVENT_LAST = 6,
+#endif
+} esxStoragePoolEventLifecycleType;
+
+/* virStorageVolCreateFlags */
+typedef enum {
+  ESX_STORAGE_VOL_CREATE_PREALLOC_METADATA = 1,
+  ESX_STORAGE_VOL_CREATE_REFLINK = 2,
+  ESX_STORAGE_VOL_CREATE_VALIDATE = 4,
+} esxStorageVolCreateFlags;
+
+/* virStorageVolDeleteFlags */
+typedef enum {
+  ESX_STORAGE_VOL_DELETE_NORMAL = 0,
+  ESX_STORAGE_VOL_DELETE_ZEROED = 1,
+  ESX_STORAGE_VOL_DELETE_WITH_SNAPSHOTS = 2,
+} esxStorageVolDeleteFlags;
+
+/* virStorageVolInfoFlags */
+typedef enum {
+  ESX_STORAGE_VOL_USE_ALLOCATION = 0,
+  ESX_STORAGE_VOL_GET_PHYSICAL = 1,
+} esxStorageVolInfoFlags;
+
+/* virStorageVolWipeAlgorithm */
+typedef enum {
+  ESX_STORAGE_VOL_WIPE_ALG_ZERO = 0,
+  ESX_STORAGE_VOL_WIPE_ALG_NNSA = 1,
+  ESX_STORAGE_VOL_WIPE_ALG_DOD = 2,
+  ESX_STORAGE_VOL_WIPE_ALG_BSI = 3,
+  ESX_STORAGE_VOL_WIPE_ALG_GUTMANN = 4,
+  ESX_STORAGE_VOL_WIPE_ALG_SCHNEIER = 5,
+  ESX_STORAGE_VOL_WIPE_ALG_PFITZNER7 = 6,
+  ESX_STORAGE_VOL_WIPE_ALG_PFITZNER33 = 7,
+  ESX_STORAGE_VOL_WIPE_ALG_RANDOM = 8,
+  ESX_STORAGE_VOL_WIPE_ALG_TRIM = 9,
+#if defined(ESX_ENUM_SENTINELS)
+  ESX_STORAGE_VOL_WIPE_ALG_LAST = 10,
+#endif
+} esxStorageVolWipeAlgorithm;
+
+/* virStorageXMLFlags */
+typedef enum {
+  ESX_STORAGE_XML_INACTIVE = 1,
+} esxStorageXMLFlags;
+
+/* virVcpuHostCpuState */
+typedef enum {
+  ESX_VCPU_INFO_CPU_UNAVAILABLE = -2,
+  ESX_VCPU_INFO_CPU_OFFLINE = -1,
+} esxVcpuHostCpuState;
+
+/* virVcpuState */
+typedef enum {
+  ESX_VCPU_OFFLINE = 0,
+  ESX_VCPU_RUNNING = 1,
+  ESX_VCPU_BLOCKED = 2,
+#if defined(ESX_ENUM_SENTINELS)
+  ESX_VCPU_LAST = 3,
+#endif
+} esxVcpuState;
+
+/* the sentinels of the enums declared above the generated part */
+#if defined(ESX_ENUM_SENTINELS)
+#define ESX_CRED_LAST 10
+#define ESX_DOMAIN_EVENT_ID_LAST 27
+#define ESX_DOMAIN_EVENT_LAST 9
+#define ESX_DOMAIN_INTERFACE_ADDRESSES_SRC_LAST 3
+#define ESX_DOMAIN_JOB_LAST 6
+#define ESX_DOMAIN_LAST 8
+#define ESX_ERR_NUMBER_LAST 111
+#define ESX_IP_ADDR_TYPE_LAST 2
+#define ESX_STORAGE_POOL_STATE_LAST 5
+#define ESX_STORAGE_VOL_LAST 6
+#define ESX_TYPED_PARAM_LAST 8
+#endif
+
+/* libvirt's macros */
+#define LIBESX_CHECK_VERSION(major, minor, micro) ((major) * 1000000 + (minor) * 1000 + (micro) <= LIBESX_VERSION_NUMBER)
+#define LIBESX_VERSION_NUMBER 9000000
+#define ESX_CONNECT_IDENTITY_GROUP_NAME "group-name"
+#define ESX_CONNECT_IDENTITY_PROCESS_ID "process-id"
+#define ESX_CONNECT_IDENTITY_PROCESS_TIME "process-time"
+#define ESX_CONNECT_IDENTITY_SASL_USER_NAME "sasl-user-name"
+#define ESX_CONNECT_IDENTITY_SELINUX_CONTEXT "selinux-context"
+#define ESX_CONNECT_IDENTITY_UNIX_GROUP_ID "unix-group-id"
+#define ESX_CONNECT_IDENTITY_UNIX_USER_ID "unix-user-id"
+#define ESX_CONNECT_IDENTITY_USER_NAME "user-name"
+#define ESX_CONNECT_IDENTITY_X509_DISTINGUISHED_NAME "x509-distinguished-name"
+#define ESX_COPY_CPUMAP(cpumaps, maplen, vcpu, cpumap) memcpy((cpumap), ESX_GET_CPUMAP((cpumaps), (maplen), (vcpu)), (maplen))
+#define ESX_CPU_MAPLEN(cpu) (((cpu) + 7) / 8)
+#define ESX_CPU_USABLE(cpumaps, maplen, vcpu, cpu) ESX_CPU_USED(ESX_GET_CPUMAP((cpumaps), (maplen), (vcpu)), (cpu))
+#define ESX_CPU_USED(cpumap, cpu) ((cpumap)[(cpu) / 8] & (1 << ((cpu) % 8)))
+#define ESX_DOMAIN_BANDWIDTH_IN_AVERAGE "inbound.average"
+#define ESX_DOMAIN_BANDWIDTH_IN_BURST "inbound.burst"
+#define ESX_DOMAIN_BANDWIDTH_IN_FLOOR "inbound.floor"
+#define ESX_DOMAIN_BANDWIDTH_IN_PEAK "inbound.peak"
+#define ESX_DOMAIN_BANDWIDTH_OUT_AVERAGE "outbound.average"
+#define ESX_DOMAIN_BANDWIDTH_OUT_BURST "outbound.burst"
+#define ESX_DOMAIN_BANDWIDTH_OUT_PEAK "outbound.peak"
+#define ESX_DOMAIN_BLKIO_DEVICE_READ_BPS "device_read_bytes_sec"
+#define ESX_DOMAIN_BLKIO_DEVICE_READ_IOPS "device_read_iops_sec"
+#define ESX_DOMAIN_BLKIO_DEVICE_WEIGHT "device_weight"
+#define ESX_DOMAIN_BLKIO_DEVICE_WRITE_BPS "device_write_bytes_sec"
+#define ESX_DOMAIN_BLKIO_DEVICE_WRITE_IOPS "device_write_iops_sec"
+#define ESX_DOMAIN_BLKIO_FIELD_LENGTH ESX_TYPED_PARAM_FIELD_LENGTH
+#define ESX_DOMAIN_BLKIO_WEIGHT "weight"
+#define ESX_DOMAIN_BLOCK_COPY_BANDWIDTH "bandwidth"
+#define ESX_DOMAIN_BLOCK_COPY_BUF_SIZE "buf-size"
+#define ESX_DOMAIN_BLOCK_COPY_GRANULARITY "granularity"
+#define ESX_DOMAIN_BLOCK_IOTUNE_GROUP_NAME "group_name"
+#define ESX_DOMAIN_BLOCK_IOTUNE_READ_BYTES_SEC "read_bytes_sec"
+#define ESX_DOMAIN_BLOCK_IOTUNE_READ_BYTES_SEC_MAX "read_bytes_sec_max"
+#define ESX_DOMAIN_BLOCK_IOTUNE_READ_BYTES_SEC_MAX_LENGTH "read_bytes_sec_max_length"
+#define ESX_DOMAIN_BLOCK_IOTUNE_READ_IOPS_SEC "read_iops_sec"
+#define ESX_DOMAIN_BLOCK_IOTUNE_READ_IOPS_SEC_MAX "read_iops_sec_max"
+#define ESX_DOMAIN_BLOCK_IOTUNE_READ_IOPS_SEC_MAX_LENGTH "read_iops_sec_max_length"
+#define ESX_DOMAIN_BLOCK_IOTUNE_SIZE_IOPS_SEC "size_iops_sec"
+#define ESX_DOMAIN_BLOCK_IOTUNE_TOTAL_BYTES_SEC "total_bytes_sec"
+#define ESX_DOMAIN_BLOCK_IOTUNE_TOTAL_BYTES_SEC_MAX "total_bytes_sec_max"
+#define ESX_DOMAIN_BLOCK_IOTUNE_TOTAL_BYTES_SEC_MAX_LENGTH "total_bytes_sec_max_length"
+#define ESX_DOMAIN_BLOCK_IOTUNE_TOTAL_IOPS_SEC "total_iops_sec"
+#define ESX_DOMAIN_BLOCK_IOTUNE_TOTAL_IOPS_SEC_MAX "total_iops_sec_max"
+#define ESX_DOMAIN_BLOCK_IOTUNE_TOTAL_IOPS_SEC_MAX_LENGTH "total_iops_sec_max_length"
+#define ESX_DOMAIN_BLOCK_IOTUNE_WRITE_BYTES_SEC "write_bytes_sec"
+#define ESX_DOMAIN_BLOCK_IOTUNE_WRITE_BYTES_SEC_MAX "write_bytes_sec_max"
+#define ESX_DOMAIN_BLOCK_IOTUNE_WRITE_BYTES_SEC_MAX_LENGTH "write_bytes_sec_max_length"
+#define ESX_DOMAIN_BLOCK_IOTUNE_WRITE_IOPS_SEC "write_iops_sec"
+#define ESX_DOMAIN_BLOCK_IOTUNE_WRITE_IOPS_SEC_MAX "write_iops_sec_max"
+#define ESX_DOMAIN_BLOCK_IOTUNE_WRITE_IOPS_SEC_MAX_LENGTH "write_iops_sec_max_length"
+#define ESX_DOMAIN_BLOCK_STATS_ERRS "errs"
+#define ESX_DOMAIN_BLOCK_STATS_FIELD_LENGTH ESX_TYPED_PARAM_FIELD_LENGTH
+#define ESX_DOMAIN_BLOCK_STATS_FLUSH_REQ "flush_operations"
+#define ESX_DOMAIN_BLOCK_STATS_FLUSH_TOTAL_TIMES "flush_total_times"
+#define ESX_DOMAIN_BLOCK_STATS_READ_BYTES "rd_bytes"
+#define ESX_DOMAIN_BLOCK_STATS_READ_REQ "rd_operations"
+#define ESX_DOMAIN_BLOCK_STATS_READ_TOTAL_TIMES "rd_total_times"
+#define ESX_DOMAIN_BLOCK_STATS_WRITE_BYTES "wr_bytes"
+#define ESX_DOMAIN_BLOCK_STATS_WRITE_REQ "wr_operations"
+#define ESX_DOMAIN_BLOCK_STATS_WRITE_TOTAL_TIMES "wr_total_times"
+#define ESX_DOMAIN_CPU_STATS_CPUTIME "cpu_time"
+#define ESX_DOMAIN_CPU_STATS_SYSTEMTIME "system_time"
+#define ESX_DOMAIN_CPU_STATS_USERTIME "user_time"
+#define ESX_DOMAIN_CPU_STATS_VCPUTIME "vcpu_time"
+#define ESX_DOMAIN_IOTHREAD_POLL_GROW "poll_grow"
+#define ESX_DOMAIN_IOTHREAD_POLL_MAX_NS "poll_max_ns"
+#define ESX_DOMAIN_IOTHREAD_POLL_SHRINK "poll_shrink"
+#define ESX_DOMAIN_IOTHREAD_THREAD_POOL_MAX "thread_pool_max"
+#define ESX_DOMAIN_IOTHREAD_THREAD_POOL_MIN "thread_pool_min"
+#define ESX_DOMAIN_LAUNCH_SECURITY_SEV_API_MAJOR "sev-api-major"
+#define ESX_DOMAIN_LAUNCH_SECURITY_SEV_API_MINOR "sev-api-minor"
+#define ESX_DOMAIN_LAUNCH_SECURITY_SEV_BUILD_ID "sev-build-id"
+#define ESX_DOMAIN_LAUNCH_SECURITY_SEV_MEASUREMENT "sev-measurement"
+#define ESX_DOMAIN_LAUNCH_SECURITY_SEV_POLICY "sev-policy"
+#define ESX_DOMAIN_LAUNCH_SECURITY_SEV_SECRET "sev-secret"
+#define ESX_DOMAIN_LAUNCH_SECURITY_SEV_SECRET_HEADER "sev-secret-header"
+#define ESX_DOMAIN_LAUNCH_SECURITY_SEV_SECRET_SET_ADDRESS "sev-secret-set-address"
+#define ESX_DOMAIN_MEMORY_FIELD_LENGTH ESX_TYPED_PARAM_FIELD_LENGTH
+#define ESX_DOMAIN_MEMORY_HARD_LIMIT "hard_limit"
+#define ESX_DOMAIN_MEMORY_PARAM_UNLIMITED 9007199254740991LL
+#define ESX_DOMAIN_MEMORY_SOFT_LIMIT "soft_limit"
+#define ESX_DOMAIN_MEMORY_SWAP_HARD_LIMIT "swap_hard_limit"
+#define ESX_DOMAIN_NUMA_MODE "numa_mode"
+#define ESX_DOMAIN_NUMA_NODESET "numa_nodeset"
+#define ESX_DOMAIN_SAVE_PARAM_DXML "dxml"
+#define ESX_DOMAIN_SAVE_PARAM_FILE "file"
+#define ESX_DOMAIN_SCHEDULER_CAP "cap"
+#define ESX_DOMAIN_SCHEDULER_CPU_SHARES "cpu_shares"
+#define ESX_DOMAIN_SCHEDULER_EMULATOR_PERIOD "emulator_period"
+#define ESX_DOMAIN_SCHEDULER_EMULATOR_QUOTA "emulator_quota"
+#define ESX_DOMAIN_SCHEDULER_GLOBAL_PERIOD "global_period"
+#define ESX_DOMAIN_SCHEDULER_GLOBAL_QUOTA "global_quota"
+#define ESX_DOMAIN_SCHEDULER_IOTHREAD_PERIOD "iothread_period"
+#define ESX_DOMAIN_SCHEDULER_IOTHREAD_QUOTA "iothread_quota"
+#define ESX_DOMAIN_SCHEDULER_VCPU_PERIOD "vcpu_period"
+#define ESX_DOMAIN_SCHEDULER_VCPU_QUOTA "vcpu_quota"
+#define ESX_DOMAIN_SCHEDULER_WEIGHT "weight"
+#define ESX_DOMAIN_SCHED_FIELD_LENGTH ESX_TYPED_PARAM_FIELD_LENGTH
+#define ESX_DOMAIN_SEND_KEY_MAX_KEYS 16
+#define ESX_DOMAIN_TUNABLE_BLKDEV_DISK "blkdeviotune.disk"
+#define ESX_DOMAIN_TUNABLE_BLKDEV_GROUP_NAME "blkdeviotune.group_name"
+#define ESX_DOMAIN_TUNABLE_BLKDEV_READ_BYTES_SEC "blkdeviotune.read_bytes_sec"
+#define ESX_DOMAIN_TUNABLE_BLKDEV_READ_BYTES_SEC_MAX "blkdeviotune.read_bytes_sec_max"
+#define ESX_DOMAIN_TUNABLE_BLKDEV_READ_BYTES_SEC_MAX_LENGTH "blkdeviotune.read_bytes_sec_max_length"
+#define ESX_DOMAIN_TUNABLE_BLKDEV_READ_IOPS_SEC "blkdeviotune.read_iops_sec"
+#define ESX_DOMAIN_TUNABLE_BLKDEV_READ_IOPS_SEC_MAX "blkdeviotune.read_iops_sec_max"
+#define ESX_DOMAIN_TUNABLE_BLKDEV_READ_IOPS_SEC_MAX_LENGTH "blkdeviotune.read_iops_sec_max_length"
+#define ESX_DOMAIN_TUNABLE_BLKDEV_SIZE_IOPS_SEC "blkdeviotune.size_iops_sec"
+#define ESX_DOMAIN_TUNABLE_BLKDEV_TOTAL_BYTES_SEC "blkdeviotune.total_bytes_sec"
+#define ESX_DOMAIN_TUNABLE_BLKDEV_TOTAL_BYTES_SEC_MAX "blkdeviotune.total_bytes_sec_max"
+#define ESX_DOMAIN_TUNABLE_BLKDEV_TOTAL_BYTES_SEC_MAX_LENGTH "blkdeviotune.total_bytes_sec_max_length"
+#define ESX_DOMAIN_TUNABLE_BLKDEV_TOTAL_IOPS_SEC "blkdeviotune.total_iops_sec"
+#define ESX_DOMAIN_TUNABLE_BLKDEV_TOTAL_IOPS_SEC_MAX "blkdeviotune.total_iops_sec_max"
+#define ESX_DOMAIN_TUNABLE_BLKDEV_TOTAL_IOPS_SEC_MAX_LENGTH "blkdeviotune.total_iops_sec_max_length"
+#define ESX_DOMAIN_TUNABLE_BLKDEV_WRITE_BYTES_SEC "blkdeviotune.write_bytes_sec"
+#define ESX_DOMAIN_TUNABLE_BLKDEV_WRITE_BYTES_SEC_MAX "blkdeviotune.write_bytes_sec_max"
+#define ESX_DOMAIN_TUNABLE_BLKDEV_WRITE_BYTES_SEC_MAX_LENGTH "blkdeviotune.write_bytes_sec_max_length"
+#define ESX_DOMAIN_TUNABLE_BLKDEV_WRITE_IOPS_SEC "blkdeviotune.write_iops_sec"
+#define ESX_DOMAIN_TUNABLE_BLKDEV_WRITE_IOPS_SEC_MAX "blkdeviotune.write_iops_sec_max"
+#define ESX_DOMAIN_TUNABLE_BLKDEV_WRITE_IOPS_SEC_MAX_LENGTH "blkdeviotune.write_iops_sec_max_length"
+#define ESX_DOMAIN_TUNABLE_CPU_CPU_SHARES "cputune.cpu_shares"
+#define ESX_DOMAIN_TUNABLE_CPU_EMULATORPIN "cputune.emulatorpin"
+#define ESX_DOMAIN_TUNABLE_CPU_EMULATOR_PERIOD "cputune.emulator_period"
+#define ESX_DOMAIN_TUNABLE_CPU_EMULATOR_QUOTA "cputune.emulator_quota"
+#define ESX_DOMAIN_TUNABLE_CPU_GLOBAL_PERIOD "cputune.global_period"
+#define ESX_DOMAIN_TUNABLE_CPU_GLOBAL_QUOTA "cputune.global_quota"
+#define ESX_DOMAIN_TUNABLE_CPU_IOTHREADSPIN "cputune.iothreadpin%u"
+#define ESX_DOMAIN_TUNABLE_CPU_IOTHREAD_PERIOD "cputune.iothread_period"
+#define ESX_DOMAIN_TUNABLE_CPU_IOTHREAD_QUOTA "cputune.iothread_quota"
+#define ESX_DOMAIN_TUNABLE_CPU_VCPUPIN "cputune.vcpupin%u"
+#define ESX_DOMAIN_TUNABLE_CPU_VCPU_PERIOD "cputune.vcpu_period"
+#define ESX_DOMAIN_TUNABLE_CPU_VCPU_QUOTA "cputune.vcpu_quota"
+#define ESX_GET_CPUMAP(cpumaps, maplen, vcpu) (&((cpumaps)[(vcpu) * (maplen)]))
+#define ESX_KEYCODE_SET_RFB ESX_KEYCODE_SET_QNUM
+#define ESX_MIGRATE_PARAM_AUTO_CONVERGE_INCREMENT "auto_converge.increment"
+#define ESX_MIGRATE_PARAM_AUTO_CONVERGE_INITIAL "auto_converge.initial"
+#define ESX_MIGRATE_PARAM_BANDWIDTH "bandwidth"
+#define ESX_MIGRATE_PARAM_BANDWIDTH_POSTCOPY "bandwidth.postcopy"
+#define ESX_MIGRATE_PARAM_COMPRESSION "compression"
+#define ESX_MIGRATE_PARAM_COMPRESSION_MT_DTHREADS "compression.mt.dthreads"
+#define ESX_MIGRATE_PARAM_COMPRESSION_MT_LEVEL "compression.mt.level"
+#define ESX_MIGRATE_PARAM_COMPRESSION_MT_THREADS "compression.mt.threads"
+#define ESX_MIGRATE_PARAM_COMPRESSION_XBZRLE_CACHE "compression.xbzrle.cache"
+#define ESX_MIGRATE_PARAM_DEST_NAME "destination_name"
+#define ESX_MIGRATE_PARAM_DEST_XML "destination_xml"
+#define ESX_MIGRATE_PARAM_DISKS_PORT "disks_port"
+#define ESX_MIGRATE_PARAM_DISKS_URI "disks_uri"
+#define ESX_MIGRATE_PARAM_GRAPHICS_URI "graphics_uri"
+#define ESX_MIGRATE_PARAM_LISTEN_ADDRESS "listen_address"
+#define ESX_MIGRATE_PARAM_MIGRATE_DISKS "migrate_disks"
+#define ESX_MIGRATE_PARAM_PARALLEL_CONNECTIONS "parallel.connections"
+#define ESX_MIGRATE_PARAM_PERSIST_XML "persistent_xml"
+#define ESX_MIGRATE_PARAM_TLS_DESTINATION "tls.destination"
+#define ESX_MIGRATE_PARAM_URI "migrate_uri"
+#define ESX_NETWORK_EVENT_CALLBACK(cb) ((esxConnectNetworkEventGenericCallback)(void (*)(void))(cb))
+#define ESX_NETWORK_PORT_BANDWIDTH_IN_AVERAGE "inbound.average"
+#define ESX_NETWORK_PORT_BANDWIDTH_IN_BURST "inbound.burst"
+#define ESX_NETWORK_PORT_BANDWIDTH_IN_FLOOR "inbound.floor"
+#define ESX_NETWORK_PORT_BANDWIDTH_IN_PEAK "inbound.peak"
+#define ESX_NETWORK_PORT_BANDWIDTH_OUT_AVERAGE "outbound.average"
+#define ESX_NETWORK_PORT_BANDWIDTH_OUT_BURST "outbound.burst"
+#define ESX_NETWORK_PORT_BANDWIDTH_OUT_PEAK "outbound.peak"
+#define ESX_NODEINFO_MAXCPUS(nodeinfo) ((nodeinfo).nodes * (nodeinfo).sockets * (nodeinfo).cores * (nodeinfo).threads)
+#define ESX_NODE_CPU_STATS_FIELD_LENGTH 80
+#define ESX_NODE_CPU_STATS_IDLE "idle"
+#define ESX_NODE_CPU_STATS_INTR "intr"
+#define ESX_NODE_CPU_STATS_IOWAIT "iowait"
+#define ESX_NODE_CPU_STATS_KERNEL "kernel"
+#define ESX_NODE_CPU_STATS_USER "user"
+#define ESX_NODE_CPU_STATS_UTILIZATION "utilization"
+#define ESX_NODE_DEVICE_EVENT_CALLBACK(cb) ((esxConnectNodeDeviceEventGenericCallback)(void (*)(void))(cb))
+#define ESX_NODE_MEMORY_SHARED_FULL_SCANS "shm_full_scans"
+#define ESX_NODE_MEMORY_SHARED_MERGE_ACROSS_NODES "shm_merge_across_nodes"
+#define ESX_NODE_MEMORY_SHARED_PAGES_SHARED "shm_pages_shared"
+#define ESX_NODE_MEMORY_SHARED_PAGES_SHARING "shm_pages_sharing"
+#define ESX_NODE_MEMORY_SHARED_PAGES_TO_SCAN "shm_pages_to_scan"
+#define ESX_NODE_MEMORY_SHARED_PAGES_UNSHARED "shm_pages_unshared"
+#define ESX_NODE_MEMORY_SHARED_PAGES_VOLATILE "shm_pages_volatile"
+#define ESX_NODE_MEMORY_SHARED_SLEEP_MILLISECS "shm_sleep_millisecs"
+#define ESX_NODE_MEMORY_STATS_BUFFERS "buffers"
+#define ESX_NODE_MEMORY_STATS_CACHED "cached"
+#define ESX_NODE_MEMORY_STATS_FIELD_LENGTH 80
+#define ESX_NODE_MEMORY_STATS_FREE "free"
+#define ESX_NODE_MEMORY_STATS_TOTAL "total"
+#define ESX_NODE_SEV_CBITPOS "cbitpos"
+#define ESX_NODE_SEV_CERT_CHAIN "cert-chain"
+#define ESX_NODE_SEV_CPU0_ID "cpu0-id"
+#define ESX_NODE_SEV_MAX_ES_GUESTS "max-es-guests"
+#define ESX_NODE_SEV_MAX_GUESTS "max-guests"
+#define ESX_NODE_SEV_PDH "pdh"
+#define ESX_NODE_SEV_REDUCED_PHYS_BITS "reduced-phys-bits"
+#define ESX_PERF_PARAM_ALIGNMENT_FAULTS "alignment_faults"
+#define ESX_PERF_PARAM_BRANCH_INSTRUCTIONS "branch_instructions"
+#define ESX_PERF_PARAM_BRANCH_MISSES "branch_misses"
+#define ESX_PERF_PARAM_BUS_CYCLES "bus_cycles"
+#define ESX_PERF_PARAM_CACHE_MISSES "cache_misses"
+#define ESX_PERF_PARAM_CACHE_REFERENCES "cache_references"
+#define ESX_PERF_PARAM_CMT "cmt"
+#define ESX_PERF_PARAM_CONTEXT_SWITCHES "context_switches"
+#define ESX_PERF_PARAM_CPU_CLOCK "cpu_clock"
+#define ESX_PERF_PARAM_CPU_CYCLES "cpu_cycles"
+#define ESX_PERF_PARAM_CPU_MIGRATIONS "cpu_migrations"
+#define ESX_PERF_PARAM_EMULATION_FAULTS "emulation_faults"
+#define ESX_PERF_PARAM_INSTRUCTIONS "instructions"
+#define ESX_PERF_PARAM_MBML "mbml"
+#define ESX_PERF_PARAM_MBMT "mbmt"
+#define ESX_PERF_PARAM_PAGE_FAULTS "page_faults"
+#define ESX_PERF_PARAM_PAGE_FAULTS_MAJ "page_faults_maj"
+#define ESX_PERF_PARAM_PAGE_FAULTS_MIN "page_faults_min"
+#define ESX_PERF_PARAM_REF_CPU_CYCLES "ref_cpu_cycles"
+#define ESX_PERF_PARAM_STALLED_CYCLES_BACKEND "stalled_cycles_backend"
+#define ESX_PERF_PARAM_STALLED_CYCLES_FRONTEND "stalled_cycles_frontend"
+#define ESX_PERF_PARAM_TASK_CLOCK "task_clock"
+#define ESX_SECRET_EVENT_CALLBACK(cb) ((esxConnectSecretEventGenericCallback)(void (*)(void))(cb))
+#define ESX_SECURITY_DOI_BUFLEN (256 + 1)
+#define ESX_SECURITY_LABEL_BUFLEN (4096 + 1)
+#define ESX_SECURITY_MODEL_BUFLEN (256 + 1)
+#define ESX_STORAGE_POOL_EVENT_CALLBACK(cb) ((esxConnectStoragePoolEventGenericCallback)(void (*)(void))(cb))
+#define ESX_UNUSE_CPU(cpumap, cpu) ((cpumap)[(cpu) / 8] &= ~(1 << ((cpu) % 8)))
+#define ESX_USE_CPU(cpumap, cpu) ((cpumap)[(cpu) / 8] |= (1 << ((cpu) % 8)))
+
+#endif /* ESX_DRIVER_NAMES_H */

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # AddressSanitizer run of the C harness against an ASan-instrumented build of
 # the library. Needs a nightly toolchain (-Zsanitizer) and clang's runtime:
 #   rustup toolchain install nightly --component rust-src

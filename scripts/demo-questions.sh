@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Sourced by demo.sh: the signature feature, tasks blocked by VM questions.
 # serial-04 has a serial port writing to a file that exists, so powering it
 # on asks whether to append to or replace the file; copied-05 is marked as

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # `make demo`: starts esx-sim on a free port and shows esxsh (a small virsh
 # written in C against the installed library) working against it.
 set -euo pipefail

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Runs every cargo-fuzz target for SECONDS each (default 600) and prints a
 # table of executions and findings. Needs a nightly toolchain and
 # cargo-fuzz (`cargo install cargo-fuzz`); not part of `make test`, whose

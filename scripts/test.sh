@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # `make test`: formatting, lints, and every test (Rust unit and integration
 # tests, the C harness and esxsh, valgrind, pyvmomi, virsh, the ABI check).
 # With CI=true a missing prerequisite fails the run instead of skipping.
@@ -19,6 +20,13 @@ if command -v go >/dev/null && [ -d /usr/share/gocode/src/github.com/vmware/govm
 elif [ "${CI:-}" = true ]; then
     echo "golang-go and golang-github-vmware-govmomi-dev are required in CI (govmomi's simulator)" >&2
     exit 1
+fi
+
+# The Debian packages, for tests/packaging.rs: built (release profile, in
+# build/deb) in CI, where that test must run; elsewhere it runs once `make
+# deb` has.
+if [ "${CI:-}" = true ]; then
+    make --no-print-directory deb
 fi
 
 # The profile `make test` built everything in (release code with debug
@@ -43,7 +51,7 @@ trap report_skips EXIT
 what="${1:-all}"
 case "$what" in
     rust) cargo test --profile "$profile" --workspace; exit ;;
-    c) cargo test --profile "$profile" --test c_programs --test abi; exit ;;
+    c) cargo test --profile "$profile" --test c_programs --test abi --test names; exit ;;
     pyvmomi) cargo test --profile "$profile" --test pyvmomi; exit ;;
     virsh) cargo test --profile "$profile" --test virsh; exit ;;
     valgrind) cargo test --profile "$profile" --test c_programs valgrind; exit ;;

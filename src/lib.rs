@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! esx-driver: a libvirt-style driver for VMware ESX and vCenter, shipped as
 //! a C shared library (libesx_driver.so.0, include/esx_driver.h).
 //!

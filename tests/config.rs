@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! Domain information and configuration (issue 4): every read against the
 //! simulator's view and its request count, every setter's effect on the
 //! simulator, and every bad input refused with libvirt's error code and

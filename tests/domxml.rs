@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! Domain XML through the host (issue 5): dumpxml of every default VM,
 //! define under a new name and UUID, dumpxml again, undefine; native-format
 //! conversion; and every refusal leaving the host as it was.

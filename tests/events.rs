@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! Domain events (issue 14): the watcher a connection starts follows every
 //! VM through one property filter; changes made by anyone (esx-sim's
 //! control, pyvmomi, this driver) arrive as libvirt's lifecycle and reboot

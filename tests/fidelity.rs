@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! Servers as sparse as the VI reference allows, VM MoRefs in both forms,
 //! real .vmx files, clean-up after a refused define, and VMX values that
 //! must read back (issue "Work with VI servers nobody here wrote").

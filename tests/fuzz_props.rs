@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! Bounded property-test versions of the fuzz targets in fuzz/ (which need
 //! nightly and cargo-fuzz): random and mutated inputs to the SOAP reader,
 //! the URI parser, the snapshot XML reader, the datastore path parser and

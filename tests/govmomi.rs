@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! A second, independent server: govmomi's simulator (vcsim), in ESX and
 //! vCenter mode, with its default certificate (a 1024-bit RSA key). esx-sim
 //! is the main test server; this one keeps it honest. Where vcsim lacks a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! Hostile servers and careless C callers (ffi-examples/hardening.c),
 //! through the C ABI and under valgrind where the caller is C.
 

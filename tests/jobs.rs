@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! Domain jobs (esxDomainGetJobInfo / esxDomainAbortJob): the task running
 //! on a VM, its progress as the host reports it, and cancelling it. The
 //! simulator holds each task (a task_ms of ten minutes) until the test

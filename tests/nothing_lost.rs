@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! Nothing lost: storage and streams against servers that behave the other
 //! legal way (esx-sim's host modes, and govmomi's simulator). A failed,
 //! cut-off or aborted upload leaves the disk byte-identical; an unknown
@@ -234,6 +235,15 @@ fn an_unreported_capacity_is_never_zero() {
     assert_eq!(sim.count("ExtendVirtualDisk_Task"), 0, "nothing was asked");
     let e = s.storage_vol_upload(&u, 0, 0, 0).unwrap_err();
     assert_eq!(e.code(), Code::ArgumentUnsupported, "{e}");
+    // An image's capacity is its file size: that is the property named.
+    sim.control("action=omit&fields=FileInfo.fileSize");
+    let iso_pool = s.storage_pool_lookup_by_name("nfs-iso").unwrap();
+    let iso = s
+        .storage_vol_lookup_by_name(&iso_pool, "iso/debian-12.iso")
+        .unwrap();
+    let e = s.storage_vol_get_info(&iso).unwrap_err();
+    assert!(e.message().contains("(FileInfo.fileSize)"), "{e}");
+    assert!(!e.message().contains("descriptor"), "{e}");
 }
 
 /// A listing whose results do not name their folder, or name it in a form
@@ -596,4 +606,190 @@ fn a_disk_without_a_uuid_does_not_fail_the_listing() {
         &s.storage_vol_lookup_by_key(&by_path[0].key).unwrap().name,
         &by_path[0].name
     );
+}
+
+/// Found by a hostile tester: a descriptor cut short (a close-delimited
+/// reply that ends early) must not name another file; a descriptor and a
+/// data file that disagree in size are refused before anything is sent.
+#[test]
+fn a_cut_descriptor_or_a_mismatched_data_file_is_refused() {
+    let sim = Sim::with_args(&["--task-ms", "1"]);
+    let c = sim.connect("");
+    let s = c.storage();
+    let ds1 = s.storage_pool_lookup_by_name("datastore1").unwrap();
+    let old = pattern(1 << 20, 4);
+    let (v, flat) = disk_with_data(&sim, &s, &ds1, "cut/a.vmdk", &old);
+    let dir = flat.parent().unwrap().to_path_buf();
+    let listing = files_in(&dir);
+    let descriptor = std::fs::read_to_string(dir.join("a.vmdk")).unwrap();
+    let quote = descriptor.find("\"a-flat.vmdk\"").unwrap();
+    // Cut inside the file name: "a-fla.
+    sim.control(&format!("action=host_mode&delimit=close&cut={}", quote + 6));
+    let e = s.storage_vol_upload(&v, 0, 0, 0).unwrap_err();
+    assert_eq!(e.code(), Code::ArgumentUnsupported, "{e}");
+    assert!(s.storage_vol_download(&v, 0, 0, 0).is_err());
+    sim.control("action=host_mode&delimit=length&cut=none");
+    assert_eq!(files_in(&dir), listing);
+    assert_eq!(std::fs::read(&flat).unwrap(), old);
+    // A descriptor whose extent names an existing file of another size.
+    std::fs::write(dir.join("other-flat.vmdk"), b"someone else's data").unwrap();
+    std::fs::write(
+        dir.join("b.vmdk"),
+        descriptor.replace("a-flat.vmdk", "other-flat.vmdk"),
+    )
+    .unwrap();
+    let b = s.storage_vol_lookup_by_name(&ds1, "cut/b.vmdk").unwrap();
+    sim.reset_stats();
+    let e = s.storage_vol_upload(&b, 0, 0, 0).unwrap_err();
+    assert!(e.message().contains("where the descriptor states"), "{e}");
+    assert_eq!(sim.count("PUT /folder"), 0, "nothing was sent");
+    let e = s.storage_vol_download(&b, 0, 0, 0).unwrap_err();
+    assert!(e.message().contains("were expected"), "{e}");
+    assert_eq!(
+        std::fs::read(dir.join("other-flat.vmdk")).unwrap(),
+        b"someone else's data"
+    );
+    // A descriptor whose data file is gone.
+    std::fs::write(
+        dir.join("c.vmdk"),
+        descriptor.replace("a-flat.vmdk", "gone-flat.vmdk"),
+    )
+    .unwrap();
+    let cv = s.storage_vol_lookup_by_name(&ds1, "cut/c.vmdk").unwrap();
+    let e = s.storage_vol_upload(&cv, 0, 0, 0).unwrap_err();
+    assert_eq!(e.code(), Code::NoStorageVol, "{e}");
+    assert!(!dir.join("gone-flat.vmdk").exists(), "no file was made");
+}
+
+/// Found by a hostile tester: an abort from another thread while Finish
+/// waits for the host cancels the upload (nothing is committed, Finish
+/// says aborted); once Finish is replacing the file, an abort is refused
+/// instead of claiming what did not happen.
+#[test]
+fn an_abort_during_finish_either_cancels_or_is_refused() {
+    let sim = Sim::with_args(&["--task-ms", "1"]);
+    let c = sim.connect("");
+    let s = c.storage();
+    let ds1 = s.storage_pool_lookup_by_name("datastore1").unwrap();
+    let old = pattern(1 << 20, 6);
+    let new = pattern(1 << 20, 9);
+    let (v, flat) = disk_with_data(&sim, &s, &ds1, "race/r.vmdk", &old);
+    let dir = flat.parent().unwrap().to_path_buf();
+    let listing = files_in(&dir);
+
+    // The host holds the PUT's answer: Finish waits; an abort cancels it.
+    sim.control("action=fault&method=PUT%20/folder&kind=hold");
+    let mut up = s.storage_vol_upload(&v, 0, 0, 0).unwrap();
+    up.send(&new).unwrap();
+    let control = up.control();
+    let finishing = std::thread::spawn(move || up.finish());
+    sim.wait_held(1);
+    control.abort().unwrap();
+    sim.control("action=release_held");
+    let e = finishing.join().unwrap().unwrap_err();
+    assert_eq!(e.code(), Code::OperationAborted, "{e}");
+    assert_eq!(std::fs::read(&flat).unwrap(), old);
+    wait_for(
+        || files_in(&dir) == listing,
+        "the aborted upload's file to go",
+    );
+
+    // The host holds the move (Finish is committing): the abort is refused
+    // and the file is replaced, as the refusal says.
+    sim.control("action=fault&method=MoveDatastoreFile_Task&kind=hold");
+    let mut up = s.storage_vol_upload(&v, 0, 0, 0).unwrap();
+    up.send(&new).unwrap();
+    let control = up.control();
+    let finishing = std::thread::spawn(move || up.finish());
+    sim.wait_held(1);
+    let e = control.abort().unwrap_err();
+    assert_eq!(e.code(), Code::OperationInvalid, "{e}");
+    assert!(e.message().contains("being committed"), "{e}");
+    sim.control("action=release_held");
+    finishing.join().unwrap().unwrap();
+    assert_eq!(std::fs::read(&flat).unwrap(), new);
+}
+
+/// Found by a hostile tester: an abort from another thread wakes a Recv
+/// blocked on a host that stalls (the transfer's socket is shut down),
+/// without waiting for the read timeout.
+#[test]
+fn an_abort_wakes_a_recv_blocked_on_a_stalled_host() {
+    let sim = Sim::with_args(&["--task-ms", "1"]);
+    let c = sim.connect("");
+    let s = c.storage();
+    let ds1 = s.storage_pool_lookup_by_name("datastore1").unwrap();
+    let data = pattern(1 << 20, 2);
+    let (v, _) = disk_with_data(&sim, &s, &ds1, "stall/s.vmdk", &data);
+    sim.control("action=host_mode&stall=65536");
+    let mut down = s.storage_vol_download(&v, 0, 0, 0).unwrap();
+    let control = down.control();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut got = 0usize;
+        let mut buf = vec![0u8; 16384];
+        let end = loop {
+            match down.recv(&mut buf) {
+                Ok(0) => break Ok(got),
+                Ok(n) => got += n,
+                Err(e) => break Err(e),
+            }
+            let _ = tx.send(None);
+        };
+        let _ = tx.send(Some(end));
+    });
+    // Until the host stalls: 64 KiB arrived.
+    let mut seen = 0;
+    while seen < 4 {
+        if rx.recv().unwrap().is_none() {
+            seen += 1;
+        }
+    }
+    control.abort().unwrap();
+    // The host is never released: only the abort can end the Recv. (The
+    // bound only turns a hang into a failure.)
+    let end = loop {
+        match rx.recv_timeout(std::time::Duration::from_secs(60)) {
+            Ok(None) => continue,
+            Ok(Some(end)) => break end,
+            Err(_) => panic!("the Recv was not woken by the abort"),
+        }
+    };
+    let e = end.unwrap_err();
+    assert_eq!(e.code(), Code::OperationAborted, "{e}");
+    sim.control("action=release_held");
+}
+
+/// Found by a hostile tester: names longer than the temporary file's name
+/// can carry, a leading space (which a datastore path loses), and a Send
+/// past the announced length (which ends the upload).
+#[test]
+fn long_names_leading_spaces_and_sends_past_the_length() {
+    let sim = Sim::with_args(&["--task-ms", "1"]);
+    let c = sim.connect("");
+    let s = c.storage();
+    let ds1 = s.storage_pool_lookup_by_name("datastore1").unwrap();
+    let long = format!("long/{}.vmdk", "n".repeat(240));
+    let data = pattern(1 << 20, 8);
+    let (v, flat) = disk_with_data(&sim, &s, &ds1, &long, &data);
+    assert_eq!(v.name, long);
+    let (t, _) = disk_with_data(&sim, &s, &ds1, "sp/t.vmdk", &data);
+    for alias in [" sp/t.vmdk", "sp/t.vmdk ", "\tsp/t.vmdk"] {
+        let e = s.storage_vol_lookup_by_name(&ds1, alias).unwrap_err();
+        assert!(e.message().contains("white space"), "{alias:?}: {e}");
+    }
+    // In a path the spaces after `]` are the separator: the handle found
+    // is the file's own, under its canonical name.
+    let by_path = s
+        .storage_vol_lookup_by_path("[datastore1]  sp/t.vmdk")
+        .unwrap();
+    assert_eq!(by_path, t);
+    // One byte too many: the upload ends, and nothing is committed.
+    let mut up = s.storage_vol_upload(&v, 0, 0, 0).unwrap();
+    up.send(&data).unwrap();
+    let e = up.send(b"x").unwrap_err();
+    assert!(e.message().contains("more than the"), "{e}");
+    assert_eq!(up.finish().unwrap_err(), e);
+    assert_eq!(std::fs::read(&flat).unwrap(), data);
+    s.storage_vol_delete(&t, 0).unwrap();
 }

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! Fidelity: VMware's own Python SDK (pyvmomi) against esx-sim. If pyvmomi
 //! rejects the simulator, the simulator is wrong.
 

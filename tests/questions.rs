@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! VM questions as objects (issue 14): the question pending on any VM,
 //! whoever raised it, read and answered by index or key; and question rules
 //! by message id, given in the URI or through the API, consulted before the

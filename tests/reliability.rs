@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! Reliability (issue 7): sessions that expire, connections that drop,
 //! bodies that are broken or hostile, many threads on one connection, and
 //! panics that must not cross into C. Each case is injected with esx-sim's

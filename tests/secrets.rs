@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! No password, cookie value or session key in any log line at any level,
 //! SOAP traces included (issue 7, item 5). This binary installs its own
 //! logger at trace level and drives logins, re-logins, failures, faults

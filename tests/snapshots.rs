@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! Snapshots (issue 6): a tree of depth 3 and width 3 built through the
 //! driver, every listing flag against the expected names, revert and delete
 //! with each flag, and the simulator's tree afterwards.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! Bulk statistics (issue 14): esxConnectGetAllDomainStats and
 //! esxDomainListGetStats with libvirt's groups and field names, compared
 //! with what esx-sim holds and with what pyvmomi reads; one request per
@@ -12,6 +13,7 @@ use common::{repo_dir, Esxsh, Sim, PASSWORD};
 use esx_driver::driver::config::{ParamValue, TypedParam};
 use esx_driver::driver::flags::esxConnectGetAllDomainStatsFlags::*;
 use esx_driver::driver::flags::esxDomainStatsTypes::*;
+use esx_driver::driver::flags::ESX_CONNECT_GET_ALL_DOMAINS_STATS_ENFORCE_STATS;
 use esx_driver::error::Code;
 
 fn value(params: &[TypedParam], name: &str) -> Option<u64> {
@@ -85,7 +87,7 @@ fn every_domain_in_one_request_with_libvirts_fields() {
         .domains()
         .connect_get_all_domain_stats(
             ESX_DOMAIN_STATS_CPU_TOTAL as u32,
-            ESX_CONNECT_GET_ALL_DOMAINS_STATS_ENFORCE_STATS as u32,
+            ESX_CONNECT_GET_ALL_DOMAINS_STATS_ENFORCE_STATS,
         )
         .unwrap_err();
     assert_eq!(e.code(), Code::ArgumentUnsupported, "{e}");

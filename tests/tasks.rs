@@ -1,5 +1,6 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! The lifecycle operations and every branch of the task runner's question
-//! policy (DESIGN.md section 4), each checked against the simulator's state
+//! policy (docs/design.md section 4), each checked against the simulator's state
 //! and the requests it received.
 
 mod common;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! TLS policy: verification by default, no_verify=1, thumbprint=, cacert=.
 
 mod common;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! Fidelity: libvirt's own ESX driver (virsh from Debian's libvirt-clients)
 //! against esx-sim, and the same answers from this driver. libvirt is strict
 //! about xsi:type and property shapes, as real ESX writes them; if virsh

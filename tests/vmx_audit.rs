@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! The VMX audit (docs/vmx-audit.md): every key and limit of libvirt 9.0's
 //! src/vmx/vmx.c that libvirt's own test vectors (tests/vmx_corpus.rs) do
 //! not cover, checked against libvirt itself. Each row converts one .vmx

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! libvirt's own VMX <-> domain XML vectors (tests/data/libvirt-vmx, from
 //! libvirt 9.0.0): every case of vmx2xml.cases, converted with the file name
 //! mapping the corpus README describes, compared whitespace-insensitively.

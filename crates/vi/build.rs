@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! Generates the typed VI layer from `src/schema/vim25.schema`:
 //!
 //! - one struct per data object and fault (read from the wire, written to

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! The domain XML reader and the VMX writer on arbitrary documents.
 #![no_main]
 use esx_driver::vmx::{format, parse_domain_xml, FormatContext};

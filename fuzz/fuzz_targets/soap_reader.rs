@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! The SOAP reader on arbitrary response bodies: an error, never a panic,
 //! a stack overflow or unbounded memory. Besides raw bytes, the input
 //! drives two generators the raw mutator rarely reaches: documents nested

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! The URI parser on arbitrary strings.
 #![no_main]
 use libfuzzer_sys::fuzz_target;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! The .vmx reader on arbitrary bytes: what parses must format and parse
 //! again to the same entries.
 #![no_main]

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! Test control: request counters, VM state, fault injection and scenario
 //! setup, under `/sim/` (no authentication; the simulator is for tests).
 //!

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! Datastore browsing (HostDatastoreBrowser) and virtual disks
 //! (VirtualDiskManager, FileManager.MakeDirectory) over real files under
 //! the datastore directory: a disk is a VMDK descriptor (`NAME.vmdk`) and a

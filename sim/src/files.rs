@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! Datastore files over HTTP: `/folder/<path>?dcPath=ha-datacenter&dsName=<ds>`.
 
 use std::io::Write;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! A small HTTP/1.1 server (keep-alive, Content-Length and chunked bodies)
 //! over TCP or TLS, one thread per connection, with the hooks fault
 //! injection needs (drop the connection, delay, replace the answer).

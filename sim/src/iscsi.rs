@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! The host's storage adapters as ESX reports them under
 //! `config.storageDevice`: a software iSCSI adapter with two static
 //! targets and their disk LUNs, and a local disk on a block adapter (which

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! esx-sim: a VMware VI API (vSphere Web Services SOAP) simulator that speaks
 //! to clients as an ESXi 7.0 host does, for tests and demos. A library you
 //! can start inside your own tests, as many at once as you like, and the
@@ -231,9 +232,87 @@ impl Builder {
     }
 }
 
-/// The `esx-sim` program's options.
+/// The `esx-sim` program's options: (option, argument, description). The
+/// source of `esx-sim --help`; man/esx-sim.1 says the same (a test compares
+/// them).
+pub const OPTIONS: &[(&str, &str, &str)] = &[
+    (
+        "--port",
+        "N",
+        "Listen on 127.0.0.1 port N (default 443; 0 picks a free port).",
+    ),
+    (
+        "--vms",
+        "N",
+        "Serve N generated VMs, vm-0001 and on, instead of the default five.",
+    ),
+    ("--user", "U", "The user name Login accepts (default root)."),
+    (
+        "--password",
+        "P",
+        "The password Login accepts (default esx-sim).",
+    ),
+    ("--http", "", "Serve plain HTTP instead of HTTPS."),
+    (
+        "--cert",
+        "FILE",
+        "Serve this PEM certificate (with --key) instead of a self-signed one made at start.",
+    ),
+    ("--key", "FILE", "The PEM private key of --cert."),
+    (
+        "--session-timeout",
+        "SECS",
+        "End sessions idle for SECS seconds, as ESX does (default: never).",
+    ),
+    ("--task-ms", "MS", "How long each task runs (default 300)."),
+    (
+        "--inventory",
+        "FILE",
+        "Read the VMs from FILE ([vm NAME] blocks) instead of the default five.",
+    ),
+    (
+        "--datastore-dir",
+        "DIR",
+        "Keep datastore files under DIR (default: a temporary directory removed at exit).",
+    ),
+    (
+        "--sparse",
+        "",
+        "Leave out of every property read what the VI reference marks optional.",
+    ),
+    (
+        "--vm-moref",
+        "N|vm-N",
+        "Name VMs by number as ESX does (N, the default) or as vCenter does (vm-N).",
+    ),
+    ("--help", "", "Print this help and exit."),
+    ("--version", "", "Print the version and exit."),
+];
+
+/// `esx-sim --help`: usage, what it prints, the options.
+pub fn help() -> String {
+    let mut out = format!(
+        "{USAGE}\n\nA VMware VI API (vSphere SOAP) simulator: an ESXi host's API on 127.0.0.1, for\n\
+         testing clients without a host. The first line on stdout is `esx-sim listening on\n\
+         URL`; SIGINT and SIGTERM stop it.\n\nOptions:\n"
+    );
+    for (opt, arg, desc) in OPTIONS {
+        let spec = if arg.is_empty() {
+            opt.to_string()
+        } else {
+            format!("{opt} {arg}")
+        };
+        out.push_str(&format!("  {spec:<22}  {desc}\n"));
+    }
+    out.push_str(
+        "\nEnvironment: ESX_SIM_LOG sets the log filter (env_logger syntax; default warn).\n",
+    );
+    out
+}
+
+/// The `esx-sim` program's synopsis.
 pub const USAGE: &str =
-    "usage: esx-sim [--port N] [--vms N] [--user U] [--password P] [--http | --cert F --key F] \
+    "usage: esx-sim [--port N] [--vms N] [--user U] [--password P] [--http | --cert FILE --key FILE] \
 [--session-timeout SECS] [--task-ms MS] [--inventory FILE] [--datastore-dir DIR] [--sparse] \
 [--vm-moref N|vm-N]";
 

@@ -1,8 +1,9 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! esx-sim: the VI API simulator as a program (see the library, lib.rs).
 //!
 //! `esx-sim [--port N] [--vms N] [--user U] [--password P] [--http | --cert F --key F]
 //!  [--session-timeout SECS] [--task-ms MS] [--inventory FILE] [--datastore-dir DIR]
-//!  [--sparse] [--vm-moref N|vm-N]`
+//!  [--sparse] [--vm-moref N|vm-N]` (`--help`: esx_sim::OPTIONS; man/esx-sim.1)
 //!
 //! The first line on stdout is `esx-sim listening on <scheme>://127.0.0.1:<port>/sdk`.
 
@@ -12,6 +13,21 @@ use signal_hook::consts::{SIGINT, SIGTERM};
 use signal_hook::iterator::Signals;
 
 fn run() -> Result<(), String> {
+    // --help and --version answer on stdout and exit 0, whatever else is
+    // given (as GNU programs do).
+    for arg in std::env::args().skip(1) {
+        match arg.as_str() {
+            "-h" | "--help" => {
+                print!("{}", esx_sim::help());
+                return Ok(());
+            }
+            "--version" => {
+                println!("esx-sim {}", env!("CARGO_PKG_VERSION"));
+                return Ok(());
+            }
+            _ => {}
+        }
+    }
     env_logger::Builder::from_env(env_logger::Env::new().filter_or("ESX_SIM_LOG", "warn"))
         .format_timestamp_micros()
         .init();

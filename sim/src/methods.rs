@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! Every SOAP method esx-sim answers, in one table: the method's generated
 //! request type (its name, its binding, its parameters as esx-sim reads
 //! them), whether it needs a session, and the function that runs it. A

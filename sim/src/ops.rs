@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! VM configuration, registration, snapshots, autostart, the search index
 //! and datastore files: methods read with their generated request types.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! VirtualMachine.CreateScreenshot_Task: the console of a running VM as a
 //! PNG in its directory, as ESX writes one (`<dir>/<dir>-<n>.png`); the
 //! task's result is its datastore path. The picture is a plain field in a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! Shared state, request routing, the timer that drives tasks, request
 //! counters and injected faults.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! The /sdk endpoint: parses a request, checks the session and the
 //! method's binding (`_this` must be of the type the schema declares),
 //! decodes the parameters with the method's generated request type, runs

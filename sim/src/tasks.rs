@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! Tasks and the methods that start them: the VM power state machine,
 //! questions (AnswerVM), CancelTask, guest operations through VMware Tools.
 

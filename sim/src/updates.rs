@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! The property collector's updates: CreateFilter's filters are compared
 //! with what each collector last sent (WaitForUpdatesEx, WaitForUpdates,
 //! CheckForUpdates), and CancelWaitForUpdates. With the freedoms a real

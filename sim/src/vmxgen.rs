@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! The .vmx file of a simulated VM, written the way ESX 7 writes one.
 
 use esx_vi::vim25::{ResourceAllocationInfo, SharesLevel, VirtualMachinePowerState as Power};

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! The simulated host: its managed objects, registered once by MoRef
 //! ([`Registry`]; `objects/` makes them from the generated VI types), and
 //! beside them what is no VI property: sessions, counters, the property

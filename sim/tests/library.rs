@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! esx-sim as a library: several simulators in one process, each with its
 //! own state, typed controls, idle-session expiry, and a clean stop.
 

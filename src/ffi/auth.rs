@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! esxConnectAuthPtrDefault: an auth callback that asks on the terminal, as
 //! libvirt's virConnectAuthPtrDefault does.
 
@@ -106,3 +107,4 @@ static mut DEFAULT_AUTH: esxConnectAuth = esxConnectAuth {
 /// echo), like libvirt's virConnectAuthPtrDefault.
 #[no_mangle]
 pub static mut esxConnectAuthPtrDefault: esxConnectAuthPtr = &raw mut DEFAULT_AUTH;
+crate::ffi::export::symver!(static esxConnectAuthPtrDefault);

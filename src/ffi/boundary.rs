@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! The one panic boundary every export runs in (STYLE.md 2): a panic
 //! becomes ESX_ERR_INTERNAL_ERROR and the export's failure value, and the
 //! host process lives on.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! Domain information and configuration exports: info, memory, vCPUs,
 //! scheduler parameters, autostart, guest host name and addresses, and the
 //! typed-parameter helpers.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! Connection exports: open/close, host information, domain listing, and
 //! the question handler.
 

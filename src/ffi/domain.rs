@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! Domain exports: lookup, identity, reference counting.
 
 use std::os::raw::{c_char, c_int, c_uchar, c_uint};

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! The thread-local last error and libvirt's error API (virterror.h).
 
 use std::cell::RefCell;
@@ -60,6 +61,15 @@ fn prefix(code: Code) -> &'static str {
         Code::ArgumentUnsupported => "argument unsupported",
         Code::AgentUnresponsive => "Guest agent is not responding",
         Code::NoHostname => "no hostname found",
+        Code::InvalidNetwork => "invalid network pointer in",
+        Code::SystemError => "system call error",
+        Code::InvalidNodeDevice => "invalid node device pointer in",
+        Code::InvalidNWFilter => "Invalid network filter",
+        Code::InvalidSecret => "Invalid secret",
+        Code::Overflow => "numerical overflow",
+        Code::InvalidNWFilterBinding => "Invalid network filter binding",
+        Code::InvalidDomainCheckpoint => "Invalid domain checkpoint",
+        Code::InvalidNetworkPort => "Invalid network port pointer",
     }
 }
 

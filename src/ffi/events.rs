@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! Domain events through the C ABI, in libvirt's model: the application
 //! registers the default event loop (esxEventRegisterDefaultImpl) and runs
 //! it (esxEventRunDefaultImpl); callbacks registered with

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! The one way an export is written (STYLE.md 2, 3 and 6). Each export
 //! states its C signature (for cbindgen and the header) and hands its body
 //! to [`export!`], which
@@ -170,17 +171,49 @@ impl<'a, T> FromC<*mut T> for Option<Out<'a, T>> {
 ///
 /// The arguments not named stay as C passed them.
 macro_rules! export {
-    (keep_error $export:ident($($arg:ident: $ty:ty),* $(,)?) $body:block) => {
+    (keep_error $export:ident($($arg:ident: $ty:ty),* $(,)?) $body:block) => {{
+        $crate::ffi::export::symver!($export);
         $crate::ffi::boundary::call_keep_error(|| {
             $crate::ffi::export::convert!($export; $($arg: $ty),*);
             $body
         })
-    };
-    ($export:ident($($arg:ident: $ty:ty),* $(,)?) $body:block) => {
+    }};
+    ($export:ident($($arg:ident: $ty:ty),* $(,)?) $body:block) => {{
+        $crate::ffi::export::symver!($export);
         $crate::ffi::boundary::call(|| {
             $crate::ffi::export::convert!($export; $($arg: $ty),*);
             $body
         })
+    }};
+}
+
+/// Gives an export its symbol version (docs/abi.md): the `.symver`
+/// directive build.rs wrote for it from the header. It must sit in the
+/// export's own module (an item inside the export's body does; a module
+/// beside a static would not), because the assembler applies it only to a
+/// definition in the same object file.
+macro_rules! symver {
+    // Beside an exported static, at the level of its module.
+    (static $export:ident) => {
+        ::core::arch::global_asm!(include_str!(concat!(
+            env!("OUT_DIR"),
+            "/symver/",
+            stringify!($export),
+            ".s"
+        )));
+    };
+    ($export:ident) => {
+        // An item (global_asm! is not a statement); a module inside a
+        // function still belongs to the function's module's object file.
+        #[allow(non_snake_case)]
+        mod $export {
+            ::core::arch::global_asm!(include_str!(concat!(
+                env!("OUT_DIR"),
+                "/symver/",
+                stringify!($export),
+                ".s"
+            )));
+        }
     };
 }
 
@@ -196,4 +229,4 @@ macro_rules! convert {
     };
 }
 
-pub(crate) use {convert, export};
+pub(crate) use {convert, export, symver};

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! The opaque, reference-counted handles behind esxConnectPtr,
 //! esxDomainPtr and esxDomainSnapshotPtr.
 //!
@@ -64,13 +65,15 @@ pub struct esxStorageVol {
 /// alive.
 pub struct esxStream {
     token: usize,
-    /// Kept so that the connection outlives the transfer (and to check that
-    /// a volume given with the stream is of the same connection).
-    pub(crate) conn: Arc<esxConnect>,
+    /// Dropped first (fields drop in order): an unfinished upload cleans up
+    /// while the connection it needs is still open.
     pub(crate) transfer: Mutex<Option<crate::driver::stream::VolStream>>,
     /// Aborts the transfer from any thread without waiting for a call in
     /// progress (which holds `transfer`).
     pub(crate) control: Mutex<Option<Arc<crate::driver::stream::StreamControl>>>,
+    /// Kept so that the connection outlives the transfer (and to check that
+    /// a volume given with the stream is of the same connection).
+    pub(crate) conn: Arc<esxConnect>,
 }
 
 /// A domain snapshot handle. It holds its domain (and connection) alive.
@@ -82,6 +85,60 @@ pub struct esxDomainSnapshot {
     /// XML questions are answered from it without a request (as the tree
     /// was when listed; other calls read the host).
     pub(crate) tree: Option<Arc<crate::driver::snapshot::SnapshotTree>>,
+}
+
+/// The handles of libvirt's other object types (networks, interfaces,
+/// secrets, node devices, network filters and their bindings, checkpoints,
+/// network ports). No call of this driver makes one yet, so every pointer
+/// C passes for them fails the handle check with libvirt's error for the
+/// type (ESX_ERR_INVALID_NETWORK, ...); each keeps what libvirt's checks
+/// after that one need (its connection).
+pub struct esxNetwork {
+    token: usize,
+    pub(crate) conn: Arc<esxConnect>,
+}
+
+/// A host interface handle (see [`esxNetwork`]).
+pub struct esxInterface {
+    token: usize,
+    pub(crate) conn: Arc<esxConnect>,
+}
+
+/// A secret handle (see [`esxNetwork`]).
+pub struct esxSecret {
+    token: usize,
+    pub(crate) conn: Arc<esxConnect>,
+}
+
+/// A node device handle (see [`esxNetwork`]).
+pub struct esxNodeDevice {
+    token: usize,
+    pub(crate) conn: Arc<esxConnect>,
+}
+
+/// A network filter handle (see [`esxNetwork`]).
+pub struct esxNWFilter {
+    token: usize,
+    pub(crate) conn: Arc<esxConnect>,
+}
+
+/// A network filter binding handle (see [`esxNetwork`]).
+pub struct esxNWFilterBinding {
+    token: usize,
+    pub(crate) conn: Arc<esxConnect>,
+}
+
+/// A domain checkpoint handle (see [`esxNetwork`]); it would hold its
+/// domain, as a snapshot does.
+pub struct esxDomainCheckpoint {
+    token: usize,
+    pub(crate) domain: Arc<esxDomain>,
+}
+
+/// A network port handle (see [`esxNetwork`]); it would hold its network.
+pub struct esxNetworkPort {
+    token: usize,
+    pub(crate) network: Arc<esxNetwork>,
 }
 
 /// What a connection's end does beyond forgetting its token: event
@@ -316,6 +373,14 @@ handle!(esxDomainSnapshot, tag 3, InvalidDomainSnapshot);
 handle!(esxStoragePool, tag 4, InvalidStoragePool);
 handle!(esxStorageVol, tag 5, InvalidStorageVol);
 handle!(esxStream, tag 6, InvalidStream);
+handle!(esxNetwork, tag 7, InvalidNetwork);
+handle!(esxInterface, tag 8, InvalidInterface);
+handle!(esxSecret, tag 9, InvalidSecret);
+handle!(esxNodeDevice, tag 10, InvalidNodeDevice);
+handle!(esxNWFilter, tag 11, InvalidNWFilter);
+handle!(esxNWFilterBinding, tag 12, InvalidNWFilterBinding);
+handle!(esxDomainCheckpoint, tag 13, InvalidDomainCheckpoint);
+handle!(esxNetworkPort, tag 14, InvalidNetworkPort);
 
 /// Tokens live in a range no user-space allocation has on 64-bit systems
 /// (a non-canonical address), so that a caller that dereferences one faults

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! Domain job exports (libvirt's virDomainGetJobInfo, virDomainAbortJob):
 //! the VI task running on the domain's VM, its progress, and cancelling it.
 

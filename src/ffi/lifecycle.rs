@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! Domain lifecycle exports: start, shutdown, reboot, destroy, suspend,
 //! resume, and the state queries.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! Logging: `ESX_DRIVER_LOG` (env_logger syntax) selects what is logged;
 //! records go to stderr, or to the daemon's own log through
 //! esxSetLogHandler. The handler is per process and can be replaced at any
@@ -56,7 +57,8 @@ fn slot_id(slot: &Arc<HandlerSlot>) -> usize {
 }
 
 /// Runs the callback of `slot` with no lock held, counting it as running.
-/// False when it could not run (nested too deep, or thread teardown).
+/// False when it did not run (nested too deep, thread teardown, or the
+/// handler was replaced meanwhile).
 fn deliver(slot: &Arc<HandlerSlot>, prio: c_int, module: &CString, msg: &CString) -> bool {
     let id = slot_id(slot);
     let entered = RUNNING_HERE.try_with(|r| match r.try_borrow_mut() {
@@ -70,8 +72,15 @@ fn deliver(slot: &Arc<HandlerSlot>, prio: c_int, module: &CString, msg: &CString
         return false;
     }
     *slot.running.lock().unwrap_or_else(|p| p.into_inner()) += 1;
-    // SAFETY: the caller's callback with strings valid for the call.
-    unsafe { (slot.cb)(prio, module.as_ptr(), msg.as_ptr(), slot.opaque) };
+    // Counted as running first, then checked to be still installed: a
+    // replacement that swapped it out before this check sees the count
+    // and waits; one after it never returns before this call ends. Either
+    // way no call starts once esxSetLogHandler has returned.
+    let current = current_handler().is_some_and(|c| Arc::ptr_eq(&c, slot));
+    if current {
+        // SAFETY: the caller's callback with strings valid for the call.
+        unsafe { (slot.cb)(prio, module.as_ptr(), msg.as_ptr(), slot.opaque) };
+    }
     {
         let mut n = slot.running.lock().unwrap_or_else(|p| p.into_inner());
         *n = n.saturating_sub(1);
@@ -82,7 +91,8 @@ fn deliver(slot: &Arc<HandlerSlot>, prio: c_int, module: &CString, msg: &CString
             r.pop();
         }
     });
-    true
+    // Not delivered when replaced meanwhile: the record goes to stderr.
+    current
 }
 
 /// The library's own crates (the C layer, the driver, the VI client, the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! The C ABI, and only that: handles, strings, errors, driver tables and
 //! the panic boundary. Every `unsafe` block of the library lives here.
 //!
@@ -15,12 +16,15 @@
 
 pub mod auth;
 pub mod boundary;
+pub(crate) mod checks;
 pub mod config;
 pub mod connect;
 pub mod domain;
 pub mod error;
 pub mod events;
 pub mod export;
+pub mod free;
+pub mod generated;
 pub mod handles;
 pub mod job;
 pub mod lifecycle;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! VM questions as objects (esxDomainGetQuestion, esxDomainAnswerQuestion,
 //! esxQuestionFree) and the connection's question rules
 //! (esxConnectSetQuestionRules). The C form of a question is built once

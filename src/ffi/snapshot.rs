@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! Snapshot exports. A snapshot handle is its domain handle and its name;
 //! every call reads the VM's snapshot tree (one request) and finds the
 //! snapshot there, as libvirt's ESX driver does.

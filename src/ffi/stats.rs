@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! Bulk statistics through the C ABI: esxConnectGetAllDomainStats,
 //! esxDomainListGetStats and esxDomainStatsRecordListFree, with libvirt's
 //! record layout (a domain handle and its typed parameters).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! Storage exports: pools (the host's datastores) with libvirt's names and
 //! semantics.
 
@@ -640,8 +641,10 @@ pub unsafe extern "C" fn esxStreamFinish(st: esxStreamPtr) -> c_int {
 
 /// Cancels the transfer: an upload is cut off and the volume keeps its old
 /// contents. Safe from another thread while a call on the stream is in
-/// progress (it returns at once; that call then fails as aborted). -1 when
-/// the transfer was already finished.
+/// progress (it returns at once, waking a Recv or Send blocked on the host;
+/// that call then fails as aborted). -1 when an upload was already
+/// committed or is being committed by a Finish in progress (the volume then
+/// has the new contents), or a download already finished.
 #[no_mangle]
 pub unsafe extern "C" fn esxStreamAbort(st: esxStreamPtr) -> c_int {
     export!(esxStreamAbort(st: Stream) {
@@ -649,7 +652,8 @@ pub unsafe extern "C" fn esxStreamAbort(st: esxStreamPtr) -> c_int {
         let Some(control) = control else {
             return Err(Error::invalid_arg("the stream carries no transfer"));
         };
-        control.abort();
+        // Refused once an upload is being committed or committed.
+        control.abort()?;
         let outcome = match st.transfer.try_lock() {
             Ok(mut slot) => match slot.as_mut() {
                 Some(t) => t.abort().map(|_| 0),

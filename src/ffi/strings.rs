@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! C strings in and out: NULL and UTF-8 checks on the way in, malloc'd
 //! copies (freed by the caller with free()) on the way out.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! The driver tables: structs of function pointers whose field names are
 //! libvirt's driver-table names (src/driver-hypervisor.h), pointing at this
 //! library's exports. A field the driver does not implement is NULL, as in

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! C types with libvirt's layouts and values (libvirt-host.h,
 //! libvirt-domain.h, virterror.h), renamed vir -> esx. The C test
 //! `ffi-examples/abi_check.c` asserts every size, offset and value against
@@ -10,8 +11,9 @@ use std::os::raw::{
 };
 
 pub use super::handles::{
-    esxConnect, esxDomain, esxDomainSnapshot, esxStoragePool, esxStorageVol, esxStream, get,
-    pointer,
+    esxConnect, esxDomain, esxDomainCheckpoint, esxDomainSnapshot, esxInterface, esxNWFilter,
+    esxNWFilterBinding, esxNetwork, esxNetworkPort, esxNodeDevice, esxSecret, esxStoragePool,
+    esxStorageVol, esxStream, get, pointer,
 };
 
 /// A connection handle (opaque, reference counted).
@@ -22,6 +24,22 @@ pub type esxDomainPtr = *mut esxDomain;
 pub type esxDomainSnapshotPtr = *mut esxDomainSnapshot;
 /// A storage pool handle (opaque, reference counted).
 pub type esxStoragePoolPtr = *mut esxStoragePool;
+/// A network handle (opaque; see docs/porting.md: none is made yet).
+pub type esxNetworkPtr = *mut esxNetwork;
+/// A host interface handle (opaque; none is made yet).
+pub type esxInterfacePtr = *mut esxInterface;
+/// A secret handle (opaque; none is made).
+pub type esxSecretPtr = *mut esxSecret;
+/// A node device handle (opaque; none is made).
+pub type esxNodeDevicePtr = *mut esxNodeDevice;
+/// A network filter handle (opaque; none is made).
+pub type esxNWFilterPtr = *mut esxNWFilter;
+/// A network filter binding handle (opaque; none is made).
+pub type esxNWFilterBindingPtr = *mut esxNWFilterBinding;
+/// A domain checkpoint handle (opaque; none is made).
+pub type esxDomainCheckpointPtr = *mut esxDomainCheckpoint;
+/// A network port handle (opaque; none is made).
+pub type esxNetworkPortPtr = *mut esxNetworkPort;
 
 /// virStoragePoolInfo.
 #[repr(C)]
@@ -184,7 +202,7 @@ pub struct esxError {
     pub int1: c_int,
     pub int2: c_int,
     /// Always NULL (deprecated in libvirt).
-    pub net: *mut c_void,
+    pub net: esxNetworkPtr,
 }
 pub type esxErrorPtr = *mut esxError;
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! Domain XML exports: dumpxml, native-format conversion, define, undefine.
 
 use std::os::raw::{c_char, c_int, c_uint};

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! Test support: start esx-sim on port 0, talk to its /sim/ control
 //! endpoints, find the C programs built by `make`.
 
@@ -314,9 +315,26 @@ impl Sim {
             .collect()
     }
 
-    /// Waits until `f` holds for the simulator's view of a VM.
+    /// Waits until the simulator holds `n` requests (fault kind=hold): the
+    /// test then knows they arrived. (The bound turns a hang into a
+    /// failure; nothing waits for time to pass.)
+    pub fn wait_held(&self, n: u64) {
+        for _ in 0..2400 {
+            if self.sessions().get("held").copied().unwrap_or(0) >= n {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(25));
+        }
+        panic!(
+            "the simulator never held {n} requests: {:?}",
+            self.sessions()
+        );
+    }
+
+    /// Waits until `f` holds for the simulator's view of a VM (the bound
+    /// turns a hang into a failure).
     pub fn wait_vm(&self, name: &str, what: &str, f: impl Fn(&HashMap<String, String>) -> bool) {
-        for _ in 0..200 {
+        for _ in 0..2400 {
             if f(&self.vm(name)) {
                 return;
             }

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """Checks esx-driver's declared VI schema against pyvmomi's type tables,
 which VMware generates from the vSphere WSDL: an independent peer.
 

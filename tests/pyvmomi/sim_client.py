@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """Drives esx-sim with pyvmomi, VMware's own Python SDK, to prove that the
 simulator speaks the VI API as VMware's clients expect.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // vcsim: govmomi's VI API simulator (Debian's golang-github-vmware-govmomi-dev,
 // package simulator) as a small program for esx-driver's tests: a second,
 // independent server beside esx-sim.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! Where credentials come from: the URI, libvirt's auth.conf, or the
 //! caller's callback, asked the way libvirt's ESX driver asks.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! The host's AutoStartManager: which VMs start with the host.
 
 use super::domain::{is_same_vm, DomainRef};

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! Domain information and configuration: info, memory, vCPUs, scheduler
 //! (CPU allocation), autostart, guest host name and addresses. Reads cost
 //! one request once the VM's MoRef is known; writes are one ReconfigVM_Task

@@ -1,17 +1,22 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! What a VMDK descriptor says about its disk: the extents (data files)
 //! and their sizes. Read where the host does not say a disk's capacity
 //! (VmDiskFileInfo.capacityKb is optional) and to find a flat disk's data.
 
-/// One `RW|RDONLY|NOACCESS <sectors> <kind> "<file>"` line.
+/// One `RW|RDONLY|NOACCESS <sectors> <kind> ["<file>" [<offset>]]` line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Extent {
     pub sectors: u64,
     pub kind: String,
+    /// The data file (empty for a ZERO extent, which has none).
     pub file: String,
+    /// Where in the file the extent starts, in sectors.
+    pub offset: u64,
 }
 
-/// The extents of a descriptor; None when the text is no descriptor (or an
-/// extent line is malformed: a size that cannot be read is no size).
+/// The extents of a descriptor; None when the text is no descriptor or an
+/// extent line is malformed (a size that cannot be read is no size; a file
+/// name whose quote is not closed is a descriptor cut short).
 pub fn extents(text: &str) -> Option<Vec<Extent>> {
     let mut out = Vec::new();
     for line in text.lines().map(str::trim) {
@@ -22,11 +27,22 @@ pub fn extents(text: &str) -> Option<Vec<Extent>> {
         let mut words = line.split_whitespace().skip(1);
         let sectors = words.next()?.parse().ok()?;
         let kind = words.next()?.to_string();
-        let file = line.split('"').nth(1).unwrap_or("").to_string();
+        let (file, offset) = match line.split_once('"') {
+            None => (String::new(), 0),
+            Some((_, rest)) => {
+                let (file, after) = rest.split_once('"')?;
+                let offset = match after.trim() {
+                    "" => 0,
+                    o => o.parse().ok()?,
+                };
+                (file.to_string(), offset)
+            }
+        };
         out.push(Extent {
             sectors,
             kind,
             file,
+            offset,
         });
     }
     (!out.is_empty()).then_some(out)
@@ -46,9 +62,12 @@ pub fn flat_extent(text: &str) -> Option<(String, u64)> {
     let [only] = extents.as_slice() else {
         return None;
     };
+    // The whole data file, from its start: an extent at an offset would
+    // make the file's first bytes something else's.
     if !matches!(only.kind.as_str(), "VMFS" | "FLAT")
         || only.file.is_empty()
         || only.file.contains('/')
+        || only.offset != 0
     {
         return None;
     }
@@ -78,6 +97,14 @@ mod tests {
         );
         assert_eq!(flat_extent("RW 36028797018963968 VMFS \"a.vmdk\"\n"), None);
         assert_eq!(flat_extent("RW 8 VMFS \"../x/a-flat.vmdk\"\n"), None);
+        // A descriptor cut short, and extents that do not start the file.
+        assert_eq!(flat_extent("RW 2048 VMFS \"a-fla"), None);
+        assert_eq!(flat_extent("RW 2047 VMFS \"a-flat.vmdk\" 1\n"), None);
+        assert_eq!(flat_extent("RW 2047 VMFS \"a-flat.vmdk\" -5\n"), None);
+        assert_eq!(
+            flat_extent("RW 8 FLAT \"a-flat.vmdk\" 0\n"),
+            Some(("a-flat.vmdk".to_string(), 4096))
+        );
     }
 
     #[test]

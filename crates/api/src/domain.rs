@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! Domains (VMs): identity, listing and lookup.
 
 use super::scope::{escape_name, unescape_name};

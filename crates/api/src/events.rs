@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! Domain events: one watcher thread per connection follows every VM
 //! through one property filter on a private collector (WaitForUpdatesEx),
 //! and turns what changes into libvirt's lifecycle and reboot events and
@@ -490,7 +491,7 @@ impl State {
             return Ok(());
         }
         let events = self.take_inventory(fresh);
-        // Known before the caller is told the inventory is read.
+        // Counted before the caller is told the watcher is ready.
         ctl.tracked.store(self.known.len(), Ordering::SeqCst);
         if let Some(tx) = ready.take() {
             let _ = tx.send(Ok(()));

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! The driver's entry points, grouped as libvirt's driver tables group them
 //! and named as libvirt names the entries, in snake case: the table entry
 //! `domainGetXMLDesc` is `Domains::domain_get_xml_desc`, `nodeGetInfo` is

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! The header's flag enums (libvirt's values, vir renamed esx) and, next
 //! to each, the flags every entry point that takes it accepts: the one place
 //! both are declared. cbindgen writes the enums into include/esx_driver.h;
@@ -437,8 +438,9 @@ pub enum esxDomainStatsTypes {
 // what); CPU_TOTAL and the others have no source on ESX.
 
 /// virConnectGetAllDomainStatsFlags (the selection bits are the listing
-/// flags'; ENFORCE_STATS is 1U << 31, hence the unsigned type).
-#[repr(u32)]
+/// flags'). ENFORCE_STATS, 1U << 31, is past the range ISO C gives an
+/// enumerator: it is the constant below, and a macro of the header.
+#[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum esxConnectGetAllDomainStatsFlags {
     ESX_CONNECT_GET_ALL_DOMAINS_STATS_ACTIVE = 1,
@@ -451,19 +453,48 @@ pub enum esxConnectGetAllDomainStatsFlags {
     ESX_CONNECT_GET_ALL_DOMAINS_STATS_OTHER = 128,
     ESX_CONNECT_GET_ALL_DOMAINS_STATS_NOWAIT = 1 << 29,
     ESX_CONNECT_GET_ALL_DOMAINS_STATS_BACKING = 1 << 30,
-    ESX_CONNECT_GET_ALL_DOMAINS_STATS_ENFORCE_STATS = 0x8000_0000,
 }
+/// ESX_CONNECT_GET_ALL_DOMAINS_STATS_ENFORCE_STATS (a macro in the header,
+/// cbindgen.toml's).
+pub const ESX_CONNECT_GET_ALL_DOMAINS_STATS_ENFORCE_STATS: u32 = 0x8000_0000;
 // All accepted: NOWAIT has no effect (nothing here waits on a job),
 // BACKING none (no backing chains are reported), ENFORCE_STATS refuses a
 // group ESX cannot fill.
 
-/// virDomainEventID: the events a callback can be registered for; this
-/// driver emits LIFECYCLE, REBOOT and its own QUESTION (past libvirt's).
+/// virDomainEventID: the events a callback can be registered for (all of
+/// libvirt's); this driver emits LIFECYCLE, REBOOT and its own QUESTION
+/// (past libvirt's), and accepts registrations for the others, which ESX
+/// never raises.
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum esxDomainEventID {
     ESX_DOMAIN_EVENT_ID_LIFECYCLE = 0,
     ESX_DOMAIN_EVENT_ID_REBOOT = 1,
+    ESX_DOMAIN_EVENT_ID_RTC_CHANGE = 2,
+    ESX_DOMAIN_EVENT_ID_WATCHDOG = 3,
+    ESX_DOMAIN_EVENT_ID_IO_ERROR = 4,
+    ESX_DOMAIN_EVENT_ID_GRAPHICS = 5,
+    ESX_DOMAIN_EVENT_ID_IO_ERROR_REASON = 6,
+    ESX_DOMAIN_EVENT_ID_CONTROL_ERROR = 7,
+    ESX_DOMAIN_EVENT_ID_BLOCK_JOB = 8,
+    ESX_DOMAIN_EVENT_ID_DISK_CHANGE = 9,
+    ESX_DOMAIN_EVENT_ID_TRAY_CHANGE = 10,
+    ESX_DOMAIN_EVENT_ID_PMWAKEUP = 11,
+    ESX_DOMAIN_EVENT_ID_PMSUSPEND = 12,
+    ESX_DOMAIN_EVENT_ID_BALLOON_CHANGE = 13,
+    ESX_DOMAIN_EVENT_ID_PMSUSPEND_DISK = 14,
+    ESX_DOMAIN_EVENT_ID_DEVICE_REMOVED = 15,
+    ESX_DOMAIN_EVENT_ID_BLOCK_JOB_2 = 16,
+    ESX_DOMAIN_EVENT_ID_TUNABLE = 17,
+    ESX_DOMAIN_EVENT_ID_AGENT_LIFECYCLE = 18,
+    ESX_DOMAIN_EVENT_ID_DEVICE_ADDED = 19,
+    ESX_DOMAIN_EVENT_ID_MIGRATION_ITERATION = 20,
+    ESX_DOMAIN_EVENT_ID_JOB_COMPLETED = 21,
+    ESX_DOMAIN_EVENT_ID_DEVICE_REMOVAL_FAILED = 22,
+    ESX_DOMAIN_EVENT_ID_METADATA_CHANGE = 23,
+    ESX_DOMAIN_EVENT_ID_BLOCK_THRESHOLD = 24,
+    ESX_DOMAIN_EVENT_ID_MEMORY_FAILURE = 25,
+    ESX_DOMAIN_EVENT_ID_MEMORY_DEVICE_SIZE_CHANGE = 26,
     /// esxConnectDomainEventQuestionCallback: a VM question appeared (the
     /// question) or was answered (NULL).
     ESX_DOMAIN_EVENT_ID_QUESTION = 64,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! Domain jobs (libvirt's domainGetJobInfo and domainAbortJob). A domain's
 //! job is the VI task queued or running on its VM: its progress is the
 //! task's `info.progress` (a percentage), aborting it is CancelTask.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! The driver's operations as a safe Rust API: connection, node, domain,
 //! snapshot, ... The C library (the `esx-driver` crate) is a thin shell
 //! around this crate. No C, no unsafe code.
@@ -91,6 +92,10 @@ pub struct Connection {
     vm_cache: Mutex<HashMap<[u8; 16], MoRef>>,
     /// The host's capability.maxSupportedVcpus, read once.
     pub(crate) max_vcpus: OnceCell<Option<i32>>,
+    /// Datastore name -> its browser: a datastore's browser never changes,
+    /// so a pool's searches cost no read of the host's datastores after
+    /// the first (a browser the host no longer has is read again).
+    pub(crate) browsers: Mutex<HashMap<String, MoRef>>,
     /// Whether the host names VMs `vm-N` (learnt from the MoRefs it sends).
     vm_morefs_prefixed: std::sync::atomic::AtomicBool,
 
@@ -159,6 +164,7 @@ impl Connection {
             scope: OnceCell::new(),
             vm_cache: Mutex::new(HashMap::new()),
             max_vcpus: OnceCell::new(),
+            browsers: Mutex::new(HashMap::new()),
             vm_morefs_prefixed: std::sync::atomic::AtomicBool::new(false),
             question_handler: RwLock::new(None),
             question_rules: RwLock::new(rules),

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! Domain lifecycle: start, shutdown, reboot, destroy, suspend, resume, and
 //! the state queries. Every task goes through the one task runner
 //! (`vi::task::run_vm_task`) under the question policy.

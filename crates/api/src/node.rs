@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! The host itself: node info, free memory, host name, capabilities.
 
 use super::Connection;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! VM questions as objects: the question pending on any VM, whoever raised
 //! it (a task of this connection, another client, the host itself), read
 //! and answered by choice index or key; and the connection's rules, which

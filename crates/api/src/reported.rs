@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! Numbers a host reports. A count or size below zero is the host's error:
 //! it is never read as 0 (an unknown value is never 0). Calls that must
 //! return a number fail naming the property; statistics, which can leave a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! Which datacenter, compute resource and host a connection manages: the
 //! single one of an ESX host, or the one a vpx:// path names.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! virDomainScreenshot, which libvirt's ESX driver lacks: the host renders
 //! the VM's console to a PNG in the VM's directory (CreateScreenshot_Task)
 //! and the caller reads it through a stream from the host's `/folder`, as

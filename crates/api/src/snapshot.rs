@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! Snapshots, as libvirt's ESX driver offers them. The whole tree of a VM
 //! (its `snapshot` property) is read in one request and walked in memory;
 //! create, revert and delete are tasks through the task runner.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! Bulk statistics (virConnectGetAllDomainStats, virDomainListGetStats),
 //! which libvirt's ESX driver lacks: libvirt's groups and field names for
 //! what ESX reports without the performance manager, read for all VMs in
@@ -50,7 +51,7 @@ const STATS_KNOWN: u32 = (ESX_DOMAIN_STATS_VM as u32) * 2 - 1;
 const GET_STATS_SELECT: u32 = (ESX_CONNECT_GET_ALL_DOMAINS_STATS_OTHER as u32) * 2 - 1;
 const GET_STATS_NOWAIT: u32 = ESX_CONNECT_GET_ALL_DOMAINS_STATS_NOWAIT as u32;
 const GET_STATS_BACKING: u32 = ESX_CONNECT_GET_ALL_DOMAINS_STATS_BACKING as u32;
-const GET_STATS_ENFORCE: u32 = ESX_CONNECT_GET_ALL_DOMAINS_STATS_ENFORCE_STATS as u32;
+const GET_STATS_ENFORCE: u32 = crate::flags::ESX_CONNECT_GET_ALL_DOMAINS_STATS_ENFORCE_STATS;
 
 /// One domain's record.
 #[derive(Debug, Clone, PartialEq)]

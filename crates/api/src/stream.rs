@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! Volume contents in and out (libvirt's virStorageVolDownload/Upload over a
 //! virStream), through the host's `/folder` HTTP interface, in bounded
 //! memory at any size.
@@ -19,7 +20,7 @@
 
 use std::collections::VecDeque;
 use std::io::Read;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
 use std::sync::mpsc::{channel, Receiver, RecvTimeoutError};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -27,6 +28,7 @@ use std::time::{Duration, Instant};
 use crate::error::{Code, Error, Result};
 use crate::vi::datastore::DatastorePath;
 use crate::vi::task::{self, AutoAnswer};
+use crate::vi::transport::Interrupt;
 use crate::vi::{vim25, Client, MoRef};
 use crate::vi::{Fault, FaultOf};
 
@@ -194,24 +196,61 @@ impl Drop for PipeReader {
 // ------------------------------------------------------------------ control
 
 /// What another thread may do to a transfer without waiting for a call in
-/// progress on it: mark it aborted (the call in progress, or the next one,
-/// then ends it) and wake a send waiting for room.
+/// progress on it: abort it (the call in progress, or the next one, then
+/// ends it), waking a send that waits for room and a read or write blocked
+/// on the transfer's socket. An upload being committed (or committed) can
+/// no longer be aborted: the abort says so instead of claiming success.
 #[derive(Default)]
 pub struct StreamControl {
-    aborted: AtomicBool,
+    /// OPEN, ABORTED, COMMITTING or DONE.
+    phase: AtomicU8,
     pipe: Mutex<Option<Arc<Pipe>>>,
+    interrupt: Mutex<Option<Interrupt>>,
 }
 
+const OPEN: u8 = 0;
+const ABORTED: u8 = 1;
+const COMMITTING: u8 = 2;
+const DONE: u8 = 3;
+
 impl StreamControl {
-    pub fn abort(&self) {
-        self.aborted.store(true, Ordering::SeqCst);
+    /// Aborts the transfer unless its upload is already being committed.
+    pub fn abort(&self) -> Result<()> {
+        match self
+            .phase
+            .compare_exchange(OPEN, ABORTED, Ordering::SeqCst, Ordering::SeqCst)
+        {
+            Ok(_) | Err(ABORTED) => {}
+            Err(COMMITTING) => {
+                return Err(Error::operation_invalid(
+                    "the upload is being committed (Finish is replacing the file): it can no \
+                     longer be aborted",
+                ))
+            }
+            Err(_) => {
+                return Err(Error::operation_invalid(
+                    "the stream is finished (an upload is committed): nothing to abort",
+                ))
+            }
+        }
         if let Some(p) = self.pipe.lock().ok().and_then(|p| p.clone()) {
             p.abort();
         }
+        if let Some(i) = self.interrupt.lock().ok().and_then(|i| i.clone()) {
+            i.interrupt();
+        }
+        Ok(())
     }
 
     fn is_aborted(&self) -> bool {
-        self.aborted.load(Ordering::SeqCst)
+        self.phase.load(Ordering::SeqCst) == ABORTED
+    }
+
+    /// OPEN -> `to`; false when the transfer was aborted meanwhile.
+    fn advance(&self, to: u8) -> bool {
+        self.phase
+            .compare_exchange(OPEN, to, Ordering::SeqCst, Ordering::SeqCst)
+            .is_ok()
     }
 }
 
@@ -356,12 +395,15 @@ impl std::fmt::Debug for VolStream {
 }
 
 impl VolStream {
-    fn new(state: State) -> VolStream {
+    fn new(state: State, interrupt: Interrupt) -> VolStream {
         let control = Arc::new(StreamControl::default());
         if let State::Upload(u) = &state {
             if let Ok(mut p) = control.pipe.lock() {
                 *p = Some(u.pipe.clone());
             }
+        }
+        if let Ok(mut i) = control.interrupt.lock() {
+            *i = Some(interrupt);
         }
         VolStream { state, control }
     }
@@ -389,21 +431,41 @@ impl VolStream {
     }
 
     /// Ends the transfer with `e`, cleaning up what it left; returns `e`.
-    fn fail(&mut self, e: Error) -> Error {
+    /// `wait`: how long the upload's end is waited for before its cleanup
+    /// is left to a thread (none when the host already failed to answer).
+    fn fail_waiting(&mut self, e: Error, wait: bool) -> Error {
         if let State::Upload(u) = std::mem::replace(&mut self.state, State::Failed(e.clone())) {
             u.pipe.abort();
-            u.commit.discard(u.done, u.wait);
+            if let Ok(Some(i)) = self.control.interrupt.lock().map(|i| i.clone()) {
+                i.interrupt();
+            }
+            let w = if wait { u.wait } else { Duration::ZERO };
+            u.commit.discard(u.done, w);
         }
         e
     }
 
+    fn fail(&mut self, e: Error) -> Error {
+        self.fail_waiting(e, true)
+    }
+
     /// Ends an aborted transfer, if another thread marked it so.
     fn check_abort(&mut self) -> Result<()> {
-        if self.control.is_aborted() && !matches!(self.state, State::Aborted) {
-            self.abort()?;
+        if self.control.is_aborted() {
+            if !matches!(self.state, State::Aborted) {
+                self.end_aborted();
+            }
             return Err(aborted());
         }
         Ok(())
+    }
+
+    /// Cleans up after an abort (the control is already ABORTED).
+    fn end_aborted(&mut self) {
+        if let State::Upload(u) = std::mem::replace(&mut self.state, State::Aborted) {
+            u.pipe.abort();
+            u.commit.discard(u.done, u.wait);
+        }
     }
 
     /// Receives up to `buf.len()` bytes of a download: what one read of
@@ -433,6 +495,12 @@ impl VolStream {
             }
         };
         let what = d.what.clone();
+        // An abort from another thread shuts the socket down: what the
+        // read then says is the abort, not the host.
+        self.check_abort()?;
+        let State::Download(d) = &mut self.state else {
+            return Err(self.ended("receive"));
+        };
         match got {
             Ok(0) => {
                 d.ended = true;
@@ -450,7 +518,6 @@ impl VolStream {
                         d.ended = true;
                     }
                 }
-                self.check_abort()?;
                 Ok(n)
             }
             Err(e) => {
@@ -475,11 +542,13 @@ impl VolStream {
         };
         if let Some(e) = u.expected {
             if u.sent.saturating_add(data.len() as u64) > e {
-                // The caller's mistake; the transfer goes on.
-                return Err(Error::invalid_arg(format!(
+                // The data is not what was announced: the upload ends (and
+                // commits nothing), as any failed send ends it.
+                let err = Error::invalid_arg(format!(
                     "Could not {}: more than the {e} bytes announced",
                     u.what
-                )));
+                ));
+                return Err(self.fail(err));
             }
         }
         if data.is_empty() {
@@ -524,7 +593,11 @@ impl VolStream {
             }
         }
         match std::mem::replace(&mut self.state, State::Finished) {
-            State::Finished | State::Download(_) => Ok(()),
+            State::Finished => Ok(()),
+            State::Download(_) => {
+                self.control.advance(DONE);
+                Ok(())
+            }
             State::Upload(u) => {
                 u.pipe.close();
                 let short = match u.expected {
@@ -540,19 +613,47 @@ impl VolStream {
                 }
                 let outcome = match u.done.recv_timeout(u.wait) {
                     Ok(r) => r,
-                    Err(RecvTimeoutError::Timeout) => Err(Error::operation_timeout(format!(
-                        "Could not {}: the host did not answer within {} s",
-                        u.what,
-                        u.wait.as_secs()
-                    ))),
+                    Err(RecvTimeoutError::Timeout) => {
+                        // The host holds the upload: its end (and the
+                        // cleanup) is left to a thread; the caller is told
+                        // now, within the deadline it gave.
+                        let e = Error::operation_timeout(format!(
+                            "Could not {}: the host did not answer within {} s",
+                            u.what,
+                            u.wait.as_secs()
+                        ));
+                        self.state = State::Upload(u);
+                        return Err(self.fail_waiting(e, false));
+                    }
                     Err(RecvTimeoutError::Disconnected) => {
                         Err(Error::internal("the upload thread ended without an answer"))
                     }
                 };
-                let outcome = outcome.and_then(|()| u.commit.commit(&u.what));
-                match outcome {
-                    Ok(()) => Ok(()),
+                // Aborted from another thread meanwhile: what the PUT says
+                // (cut off) is the abort's doing.
+                if self.control.is_aborted() {
+                    self.state = State::Upload(u);
+                    self.end_aborted();
+                    return Err(aborted());
+                }
+                if let Err(e) = outcome {
+                    self.state = State::Upload(u);
+                    return Err(self.fail(e));
+                }
+                // From here an abort is refused: the file is being replaced.
+                if !self.control.advance(COMMITTING) {
+                    self.state = State::Upload(u);
+                    self.end_aborted();
+                    return Err(aborted());
+                }
+                match u.commit.commit(&u.what) {
+                    Ok(()) => {
+                        self.control.phase.store(DONE, Ordering::SeqCst);
+                        Ok(())
+                    }
                     Err(e) => {
+                        // Nothing replaced: the temporary file goes.
+                        self.control.phase.store(ABORTED, Ordering::SeqCst);
                         self.state = State::Upload(u);
                         Err(self.fail(e))
                     }
@@ -567,27 +668,19 @@ impl VolStream {
 
     /// Stops the transfer: an upload is cut off and its temporary file
     /// deleted, so the host keeps its file as it was. An error only when
-    /// the transfer was already committed (Finish succeeded).
+    /// the upload was already committed (Finish succeeded or is replacing
+    /// the file).
     pub fn abort(&mut self) -> Result<()> {
-        self.control.aborted.store(true, Ordering::SeqCst);
-        match std::mem::replace(&mut self.state, State::Aborted) {
-            State::Upload(u) => {
-                u.pipe.abort();
-                u.commit.discard(u.done, u.wait);
-                Ok(())
+        match &self.state {
+            State::Failed(_) | State::Aborted => return Ok(()),
+            State::Finished if !matches!(self.control.phase.load(Ordering::SeqCst), DONE) => {
+                return Ok(())
             }
-            State::Finished => {
-                self.state = State::Finished;
-                Err(Error::operation_invalid(
-                    "the stream is finished (an upload is committed): nothing to abort",
-                ))
-            }
-            State::Download(_) | State::Aborted => Ok(()),
-            State::Failed(e) => {
-                self.state = State::Failed(e);
-                Ok(())
-            }
+            _ => {}
         }
+        self.control.abort()?;
+        self.end_aborted();
+        Ok(())
     }
 }
 
@@ -598,6 +691,11 @@ impl Drop for VolStream {
 }
 
 // ------------------------------------------------------------------ volumes
+
+/// TOTAL of a `bytes START-END/TOTAL` (or `bytes */TOTAL`) Content-Range.
+fn content_total(header: &str) -> Option<u64> {
+    header.rsplit_once('/')?.1.trim().parse().ok()
+}
 
 /// `bytes START-END/TOTAL` of a Content-Range header.
 fn content_range(header: &str) -> Option<(u64, u64)> {
@@ -614,6 +712,13 @@ static NONCE: AtomicU64 = AtomicU64::new(0);
 /// disk, ISO or floppy name (so no listing shows it as a volume), and
 /// unique to this upload.
 fn temp_name(file: &str) -> String {
+    // At most 64 bytes of the file's name: a datastore file name has at
+    // most 255, and the temporary one must fit whatever the target's is.
+    let mut cut = file.len().min(64);
+    while !file.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    let file = &file[..cut];
     let t = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_nanos() as u64)
@@ -652,10 +757,26 @@ impl crate::Connection {
             }
         }
         let dc = self.scope()?.datacenter_path.clone();
-        let reply = self
-            .client()
-            .http_get_stream(&data.folder_url(&dc), offset, length)?;
+        let transfer = self.client().transport().transfer();
+        let reply =
+            self.client()
+                .http_get_stream(&transfer, &data.folder_url(&dc), offset, length)?;
         let file = || format!("[{}] {}", data.datastore, data.directory_and_file);
+        // The file the host sends must be the size the caller's knowledge
+        // says (a disk's data file: its descriptor), or it is another one.
+        let total = match reply.status {
+            206 => reply.content_range.as_deref().and_then(content_total),
+            200 => reply.length,
+            _ => None,
+        };
+        if let (Some(known), Some(total)) = (size_of, total) {
+            if known != total {
+                return Err(Error::operation_failed(format!(
+                    "Could not {what}: '{}' is {total} bytes where {known} were expected",
+                    file()
+                )));
+            }
+        }
         let ranged = offset > 0 || length > 0;
         let left = match reply.status {
             206 => {
@@ -717,16 +838,43 @@ impl crate::Connection {
                 None => None,
             },
         };
-        Ok(VolStream::new(State::Download(Download {
-            reader: reply.reader,
-            ended: left == Some(0),
-            left,
-            what,
-        })))
+        Ok(VolStream::new(
+            State::Download(Download {
+                reader: reply.reader,
+                ended: left == Some(0),
+                left,
+                what,
+            }),
+            transfer.interrupt,
+        ))
     }
 }
 
 impl crate::Connection {
+    /// A datastore file's size as the host serves it (one ranged GET of
+    /// its first byte); None when the host has no such file.
+    pub(crate) fn served_size(&self, data: &DatastorePath) -> Result<Option<u64>> {
+        let dc = self.scope()?.datacenter_path.clone();
+        let transfer = self.client().transport().shared_transfer();
+        let reply = self
+            .client()
+            .http_get_stream(&transfer, &data.folder_url(&dc), 0, 1)?;
+        let file = format!("[{}] {}", data.datastore, data.directory_and_file);
+        let size = match reply.status {
+            206 | 416 => reply.content_range.as_deref().and_then(content_total),
+            200 => reply.length,
+            404 => return Ok(None),
+            s => {
+                return Err(Error::operation_failed(format!(
+                    "Reading the size of '{file}': the host answered HTTP {s}"
+                )))
+            }
+        };
+        size.map(Some).ok_or_else(|| {
+            Error::operation_failed(format!("The host did not say the size of '{file}'"))
+        })
+    }
+
     /// An upload that replaces the datastore file `data` with what the
     /// caller sends (`expected` bytes, when known): the body goes to a
     /// temporary file beside it, moved over it at Finish.
@@ -764,6 +912,8 @@ impl crate::Connection {
         let pipe = Pipe::new();
         let (done_tx, done) = channel();
         let client = self.shared_client();
+        let transfer = client.transport().transfer();
+        let interrupt = transfer.interrupt.clone();
         let body = PipeReader {
             pipe: pipe.clone(),
             current: Vec::new(),
@@ -776,7 +926,7 @@ impl crate::Connection {
             .name("esx-upload".into())
             .spawn(move || {
                 let outcome = client
-                    .http_put_stream(&url, body, expected)
+                    .http_put_stream(&transfer, &url, body, expected)
                     .and_then(|reply| match reply.status {
                         200 | 201 | 204 => Ok(()),
                         s => Err(Error::operation_failed(format!(
@@ -786,15 +936,18 @@ impl crate::Connection {
                 let _ = done_tx.send(outcome);
             })
             .map_err(|e| Error::internal(format!("cannot start the upload: {e}")))?;
-        Ok(VolStream::new(State::Upload(Upload {
-            pipe,
-            done,
-            expected,
-            sent: 0,
-            what,
-            commit,
-            wait: self.client().transport().read_timeout(),
-        })))
+        Ok(VolStream::new(
+            State::Upload(Upload {
+                pipe,
+                done,
+                expected,
+                sent: 0,
+                what,
+                commit,
+                wait: self.client().transport().read_timeout(),
+            }),
+            interrupt,
+        ))
     }
 }
 
@@ -804,6 +957,9 @@ mod tests {
 
     #[test]
     fn content_ranges() {
+        assert_eq!(content_total("bytes 10-19/100"), Some(100));
+        assert_eq!(content_total("bytes */7"), Some(7));
+        assert_eq!(content_total("bytes 10-19/*"), None);
         assert_eq!(content_range("bytes 10-19/100"), Some((10, 19)));
         assert_eq!(content_range("bytes 10-19/*"), Some((10, 19)));
         assert_eq!(content_range("bytes */100"), None);

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! Domain XML through the host: dumpxml (the VM's .vmx fetched from its
 //! datastore and converted), native-format conversion, define (convert,
 //! upload, register) and undefine. File names map between the VMX and

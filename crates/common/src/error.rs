@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! The one error type of the library.
 //!
 //! Every error carries a [`Code`] (a libvirt `virErrorNumber`), the message a
@@ -19,6 +20,8 @@ pub enum Code {
     XmlError = 27,
     OperationDenied = 29,
     ConfSyntax = 33,
+    InvalidNetwork = 36,
+    SystemError = 38,
     Rpc = 39,
     NoDomain = 42,
     NoNetwork = 43,
@@ -27,9 +30,12 @@ pub enum Code {
     InvalidStorageVol = 47,
     NoStoragePool = 49,
     NoStorageVol = 50,
+    InvalidNodeDevice = 52,
     OperationInvalid = 55,
     NoInterface = 57,
     InvalidInterface = 58,
+    InvalidNWFilter = 61,
+    InvalidSecret = 65,
     ConfigUnsupported = 67,
     OperationTimeout = 68,
     InvalidDomainSnapshot = 71,
@@ -37,8 +43,12 @@ pub enum Code {
     InvalidStream = 73,
     OperationAborted = 78,
     ArgumentUnsupported = 74,
+    Overflow = 82,
     OperationUnsupported = 84,
     AgentUnresponsive = 86,
+    InvalidNWFilterBinding = 100,
+    InvalidDomainCheckpoint = 102,
+    InvalidNetworkPort = 105,
     NoHostname = 108,
 }
 
@@ -148,7 +158,7 @@ impl Error {
 
     /// An error caused by a VI fault. The code follows the fault type: where
     /// libvirt's ESX driver says INTERNAL_ERROR for every host fault we give the
-    /// precise number (DESIGN.md section 2).
+    /// precise number (docs/design.md section 2).
     pub fn from_fault(fault_type: &str, message: impl Into<String>) -> Error {
         let code = match fault_type {
             "InvalidLogin" | "NotAuthenticated" | "NoPermission" | "InvalidLocale" => {

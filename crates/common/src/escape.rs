@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! Hex escapes: a marker byte and two hex digits (`%2F` in URIs and VMX
 //! display names, `|22` in VMX text values).
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! Reading the local files a caller names (cacert=, LIBVIRT_AUTH_FILE):
 //! regular files only, never larger than a cap, and never blocking on a
 //! FIFO or a device.

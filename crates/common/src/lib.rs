@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! What every layer of esx-driver shares: the one [`Error`] type (each
 //! variant a libvirt error number), connection URIs, the limits for XML
 //! nobody here wrote, reading local files safely, escapes and UUIDs.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! Question rules: answers to VM questions given up front, by the
 //! question's stable message id (`msg.uuid.altered`), as Ansible's vmware
 //! modules take `question_answers`. Written `ID=ANSWER[,ID=ANSWER...]`

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! libvirt's scaled integers (`<capacity unit='G'>10</capacity>`,
 //! `<memory unit='MiB'>512</memory>`): the unit names libvirt accepts and
 //! what they multiply by. One table for every XML this library reads.

@@ -1,4 +1,5 @@
-//! esx://, gsx:// and vpx:// connection URIs (DESIGN.md section 3).
+// SPDX-License-Identifier: LGPL-2.1-or-later
+//! esx://, gsx:// and vpx:// connection URIs (docs/design.md section 3).
 //!
 //! `scheme://[user@]host[:port]/[path][?param=value&...]`. The parameters are
 //! libvirt's (`transport`, `vcenter`, `no_verify`, `auto_answer`, `proxy`) plus

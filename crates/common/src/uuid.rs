@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! UUIDs in the forms ESX and libvirt write them.
 
 /// Parses a UUID with or without hyphens, also in the VMX form

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! Parsing XML that this library did not write: SOAP replies from a host,
 //! domain and snapshot XML from a caller. One set of limits for all of it:
 //! no DTD (so no entity expansion), a bounded nesting depth (no reader of

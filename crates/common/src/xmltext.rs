@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! Text in the XML documents libvirt defines (domain, snapshot, pool,
 //! volume, network): escaped as libvirt's virBufferEscapeString escapes it,
 //! so that what this library writes reads as libvirt's would.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! Datastore paths (`[datastore] directory/file`) and the `/folder` HTTP
 //! interface for reading and writing datastore files.
 

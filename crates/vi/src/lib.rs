@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! The VI API client (vSphere Web Services SOAP). Pure Rust: it knows
 //! nothing of C or libvirt handles.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! The VI methods the driver calls. Their parameters, order and results are
 //! generated from vim25.schema (see [`crate::vim25`]); these wrappers give
 //! the methods called on the service's own objects (the search index, the

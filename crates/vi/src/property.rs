@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! The property collector: filter specs (the generated PropertyFilterSpec
 //! and friends, with constructors), RetrievePropertiesEx with
 //! ContinueRetrievePropertiesEx, and CreateFilter + WaitForUpdatesEx.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! The declared VI schema (`schema/vim25.schema`): the data objects and
 //! managed-object properties this project reads, with which of them a
 //! server may leave out. The driver consults it to tell "the host did not

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! SOAP envelopes: writing requests (escaped, in WSDL field order) and
 //! reading responses and faults (roxmltree).
 

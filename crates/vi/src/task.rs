@@ -1,4 +1,5 @@
-//! The task runner and the question policy (DESIGN.md section 4).
+// SPDX-License-Identifier: LGPL-2.1-or-later
+//! The task runner and the question policy (docs/design.md section 4).
 //!
 //! Every task-starting operation goes through [`run_vm_task`]:
 //!

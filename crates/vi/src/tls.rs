@@ -1,4 +1,5 @@
-//! The TLS policy of a connection (DESIGN.md section 3):
+// SPDX-License-Identifier: LGPL-2.1-or-later
+//! The TLS policy of a connection (docs/design.md section 3):
 //!
 //! - by default the host's certificate chain is verified against the
 //!   system's store, with rustls's strict algorithms;

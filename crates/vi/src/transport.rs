@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! HTTP(S) to the host: the ureq agent (keep-alive pool, timeouts, proxy),
 //! the TLS policy (verify, no_verify=1, cacert=, thumbprint=), the session
 //! cookie, and bounded response bodies.
@@ -63,6 +64,8 @@ impl std::fmt::Debug for StreamReply {
 /// shared by all threads) and the session cookie.
 pub struct Transport {
     agent: ureq::Agent,
+    /// What a transfer's own agent is built from (see [`Transport::transfer`]).
+    settings: AgentSettings,
     base_url: String,
     read_timeout: Duration,
     cookie: RwLock<Option<String>>,
@@ -91,30 +94,153 @@ impl std::fmt::Debug for Transport {
     }
 }
 
-impl Transport {
-    pub fn new(uri: &ParsedUri) -> Result<Transport> {
-        let mut builder = ureq::AgentBuilder::new()
-            .timeout_connect(uri.connect_timeout)
-            .timeout_read(uri.read_timeout)
-            .timeout_write(uri.read_timeout)
-            .max_idle_connections(64)
-            .max_idle_connections_per_host(32)
+/// What every agent of a connection is built with.
+#[derive(Clone)]
+struct AgentSettings {
+    connect_timeout: Duration,
+    read_timeout: Duration,
+    tls: Option<Arc<rustls::ClientConfig>>,
+    proxy: Option<ureq::Proxy>,
+}
+
+impl AgentSettings {
+    fn builder(&self) -> ureq::AgentBuilder {
+        let mut b = ureq::AgentBuilder::new()
+            .timeout_connect(self.connect_timeout)
+            .timeout_read(self.read_timeout)
+            .timeout_write(self.read_timeout)
             .redirects(0)
             .user_agent(concat!("esx-driver/", env!("CARGO_PKG_VERSION")));
+        if let Some(p) = &self.proxy {
+            b = b.proxy(p.clone());
+        }
+        b
+    }
+}
+
+/// The socket of a transfer, which another thread can shut down to end a
+/// read or write blocked on it (an abort). Empty until the transfer
+/// connects, and for plain HTTP (whose socket ureq does not show).
+#[derive(Clone, Default)]
+pub struct Interrupt(Arc<std::sync::Mutex<Option<std::net::TcpStream>>>);
+
+impl Interrupt {
+    /// Ends any read or write blocked on the transfer's socket.
+    pub fn interrupt(&self) {
+        if let Some(s) = self
+            .0
+            .lock()
+            .ok()
+            .and_then(|g| g.as_ref().and_then(|s| s.try_clone().ok()))
+        {
+            let _ = s.shutdown(std::net::Shutdown::Both);
+        }
+    }
+}
+
+/// The TLS connector of every agent: rustls over a socket that never
+/// raises SIGPIPE, and (for a transfer) a copy of the socket kept for
+/// [`Interrupt`].
+struct Connector {
+    tls: Arc<rustls::ClientConfig>,
+    socket: Option<Interrupt>,
+}
+
+impl ureq::TlsConnector for Connector {
+    fn connect(
+        &self,
+        dns_name: &str,
+        io: Box<dyn ureq::ReadWrite>,
+    ) -> std::result::Result<Box<dyn ureq::ReadWrite>, ureq::Error> {
+        if let Some(slot) = &self.socket {
+            if let Some(copy) = io.socket().and_then(|s| s.try_clone().ok()) {
+                if let Ok(mut slot) = slot.0.lock() {
+                    *slot = Some(copy);
+                }
+            }
+        }
+        self.tls.connect(dns_name, Box::new(NoSigPipe(io)))
+    }
+}
+
+/// A socket whose writes never raise SIGPIPE. rustls writes records with
+/// write_vectored, which is writev(2): it takes no MSG_NOSIGNAL, so a
+/// write to a socket the peer (or an abort) closed would send SIGPIPE and
+/// kill a C program that loads this library and did not ignore it. One
+/// buffer at a time goes through TcpStream::write, which is send(2) with
+/// MSG_NOSIGNAL; the error is then EPIPE, as it should be.
+#[derive(Debug)]
+struct NoSigPipe(Box<dyn ureq::ReadWrite>);
+
+impl Read for NoSigPipe {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.0.read(buf)
+    }
+}
+
+impl std::io::Write for NoSigPipe {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.write(buf)
+    }
+
+    fn write_vectored(&mut self, bufs: &[std::io::IoSlice<'_>]) -> std::io::Result<usize> {
+        match bufs.iter().find(|b| !b.is_empty()) {
+            Some(b) => self.0.write(b),
+            None => Ok(0),
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush()
+    }
+}
+
+impl ureq::ReadWrite for NoSigPipe {
+    fn socket(&self) -> Option<&std::net::TcpStream> {
+        self.0.socket()
+    }
+}
+
+/// A transfer's own agent (its own connection), and its interrupt.
+pub struct Transfer {
+    agent: ureq::Agent,
+    pub interrupt: Interrupt,
+}
+
+impl Transport {
+    pub fn new(uri: &ParsedUri) -> Result<Transport> {
         let mut verifier = None;
+        let mut tls = None;
         if uri.transport == Scheme::Https {
             let (config, recording) = tls::client_config(uri)?;
             verifier = recording;
-            builder = builder.tls_config(Arc::new(config));
+            tls = Some(Arc::new(config));
         }
-        if let Some(proxy) = &uri.proxy {
-            let p = ureq::Proxy::new(proxy.url()).map_err(|e| {
+        let proxy = match &uri.proxy {
+            Some(proxy) => Some(ureq::Proxy::new(proxy.url()).map_err(|e| {
                 Error::invalid_arg(format!("Query parameter 'proxy' is not usable: {e}"))
-            })?;
-            builder = builder.proxy(p);
+            })?),
+            None => None,
+        };
+        let settings = AgentSettings {
+            connect_timeout: uri.connect_timeout,
+            read_timeout: uri.read_timeout,
+            tls,
+            proxy,
+        };
+        let mut builder = settings
+            .builder()
+            .max_idle_connections(64)
+            .max_idle_connections_per_host(32);
+        if let Some(t) = &settings.tls {
+            builder = builder.tls_connector(Arc::new(Connector {
+                tls: t.clone(),
+                socket: None,
+            }));
         }
         Ok(Transport {
             agent: builder.build(),
+            settings,
             base_url: uri.base_url(),
             read_timeout: uri.read_timeout,
             cookie: RwLock::new(None),
@@ -133,6 +259,33 @@ impl Transport {
 
     pub fn base_url(&self) -> &str {
         &self.base_url
+    }
+
+    /// An agent for one transfer of a datastore file: its own connection,
+    /// whose socket an abort can shut down (HTTPS; over plain HTTP an
+    /// abort is seen at the next read, at most read_timeout later).
+    pub fn transfer(&self) -> Transfer {
+        let interrupt = Interrupt::default();
+        let agent = match &self.settings.tls {
+            Some(tls) => self
+                .settings
+                .builder()
+                .tls_connector(Arc::new(Connector {
+                    tls: tls.clone(),
+                    socket: Some(interrupt.clone()),
+                }))
+                .build(),
+            None => self.agent.clone(),
+        };
+        Transfer { agent, interrupt }
+    }
+
+    /// A short exchange on the shared connections (nothing to interrupt).
+    pub fn shared_transfer(&self) -> Transfer {
+        Transfer {
+            agent: self.agent.clone(),
+            interrupt: Interrupt::default(),
+        }
     }
 
     pub fn read_timeout(&self) -> Duration {
@@ -231,6 +384,7 @@ impl Transport {
     /// bytes (0: to the end). `deadline` bounds the whole transfer.
     pub fn get_stream(
         &self,
+        transfer: &Transfer,
         path: &str,
         offset: u64,
         length: u64,
@@ -240,7 +394,7 @@ impl Transport {
         // it needs while data moves; the agent's read and write timeouts
         // end one that stalls. (A deadline also costs ureq two setsockopt
         // calls per read.)
-        let mut req = self.agent.get(&url);
+        let mut req = transfer.agent.get(&url);
         if let Some(c) = self.cookie_header() {
             req = req.set("Cookie", &c);
         }
@@ -276,13 +430,14 @@ impl Transport {
     /// known (Content-Length), else chunked.
     pub fn put_stream(
         &self,
+        transfer: &Transfer,
         path: &str,
         body: impl std::io::Read,
         length: Option<u64>,
     ) -> std::result::Result<HttpReply, SendError> {
         let url = format!("{}{path}", self.base_url);
         // As get_stream: stalls are ended by the agent's timeouts.
-        let mut req = self
+        let mut req = transfer
             .agent
             .put(&url)
             .set("Content-Type", "application/octet-stream");

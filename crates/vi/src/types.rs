@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! VI API values as they come off the wire ([`Value`], [`MoRef`]), and what
 //! the driver adds to the generated message types (vim25, declared in
 //! vim25.schema): reading an ObjectContent's properties, an UpdateSet's

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! What the generated VI layer (`vim25`) is built on: reading typed values
 //! out of the wire's generic [`Value`] tree and writing them back, with the
 //! schema's rules: a required field that is absent is an error naming the

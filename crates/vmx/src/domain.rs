@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! The part of a libvirt domain definition that a VMware VM can express,
 //! and its domain XML, written the way libvirt formats it (element order,
 //! attribute order, defaults), so that the output compares equal to

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! The .vmx format: `key = "value"` lines, `#` comments, keys compared
 //! without regard to case, values in the encoding the `.encoding` key
 //! declares, and VMware's `|XX` hex escapes inside text values.

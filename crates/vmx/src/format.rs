@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! Domain definition -> VMX, key by key in the order libvirt's ESX driver
 //! writes them, with the virtual hardware version rules.
 

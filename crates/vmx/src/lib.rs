@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! VMware .vmx files and their conversion to and from libvirt domain XML.
 //! No I/O here: the driver fetches and uploads the bytes, and maps file
 //! names to datastore paths through the callbacks of the conversion.

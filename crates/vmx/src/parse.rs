@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! VMX -> domain definition, following libvirt's ESX driver (src/vmx/vmx.c)
 //! key by key: what it reads, its defaults, and what it refuses.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! Domain XML -> domain definition: the elements a VMware VM can express,
 //! read with libvirt's defaults (units, implicit controllers, the video
 //! device graphics imply, disks kept in bus order).

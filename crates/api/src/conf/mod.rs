@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! libvirt's configuration documents other than the domain's (which the
 //! VMX crate converts): storage pools and volumes (and next, networks), as
 //! data the drivers fill and one writer and reader per document, in

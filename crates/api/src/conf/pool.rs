@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! Storage pool XML as libvirt writes it (virStoragePoolDefFormat), for the
 //! pool types this driver has: fs (VMFS), netfs (NFS, CIFS), dir (local,
 //! vSAN, vVol) and iscsi.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! Storage volume XML: written as libvirt writes it (virStorageVolDefFormat,
 //! the parts ESX fills), and the `<volume>` documents volumes are created
 //! from, read with libvirt's rules.

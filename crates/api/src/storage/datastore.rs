@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! Datastores as storage pools, as libvirt's ESX driver presents them (its
 //! VMFS backend): the pool's name is the datastore's, its UUID the MD5 sum
 //! of the host's mount path, its type `fs` (VMFS), `netfs` (NAS) or `dir`;
@@ -10,6 +11,8 @@
 //! docs/decisions.md. Names are canonical (one disk, one name), and a size
 //! the host does not report is unknown, never 0.
 
+use std::collections::HashMap;
+
 use md5::{Digest, Md5};
 
 use super::{
@@ -21,7 +24,7 @@ use crate::flags;
 use crate::flags::esxConnectListAllStoragePoolsFlags::*;
 use crate::stream::VolStream;
 use crate::vi::datastore::DatastorePath;
-use crate::vi::property::PropertySpec;
+use crate::vi::property::{self, PropertySpec};
 use crate::vi::task::{self, AutoAnswer, TaskOutcome};
 use crate::vi::vim25::{
     self, AnyDatastoreInfo, AnyFileInfo, AnyFileQuery, AnyVirtualDiskSpec, DatastoreBrowser,
@@ -179,10 +182,25 @@ impl Connection {
             .collect()
     }
 
+    /// The pool's datastore, read by the reference its handle holds: one
+    /// small request whatever the number of datastores. A reference the
+    /// host no longer has, or a datastore no longer mounted on this host,
+    /// is looked for by name among the host's datastores (a datastore
+    /// mounted again under a new reference keeps its pool).
     fn datastore(&self, pool: &PoolRef) -> Result<Datastore> {
+        let host = self.scope()?.host.clone();
+        let read = property::retrieve_one(self.client(), &pool.moref, DatastorePool::PATHS)?;
+        if let Some(o) = read {
+            let view = DatastorePool::from_object(&o)?;
+            // (The mounts are optional: unreported, the reference stands.)
+            let here = view.mounts.is_empty() || view.mounts.iter().any(|m| m.key == host);
+            if here && view.name == pool.name {
+                return Ok(datastore_from(view, &host));
+            }
+        }
         self.datastores()?
             .into_iter()
-            .find(|d| d.view.obj == pool.moref || d.view.name == pool.name)
+            .find(|d| d.view.name == pool.name)
             .ok_or_else(|| no_pool(&pool.name))
     }
 }
@@ -192,6 +210,8 @@ impl Connection {
 #[derive(Debug, Clone, Copy)]
 struct VolFacts {
     format: &'static str,
+    /// What the capacity comes from (for the error when it is unknown).
+    capacity_property: &'static str,
     is_disk: bool,
     capacity: Option<u64>,
     allocation: Option<u64>,
@@ -207,17 +227,23 @@ fn vol_facts(f: &AnyFileInfo, path: &str) -> Result<VolFacts> {
             let capacity = d
                 .capacity_kb
                 .map(|kb| {
-                    crate::reported::non_negative(kb, "VmDiskFileInfo.capacityKb", &format!("'{path}'"))?
-                        .checked_mul(1024)
-                        .ok_or_else(|| {
-                            Error::rpc(format!(
-                                "The host reported VmDiskFileInfo.capacityKb = {kb} for '{path}',                                  more bytes than can be counted"
-                            ))
-                        })
+                    crate::reported::non_negative(
+                        kb,
+                        "VmDiskFileInfo.capacityKb",
+                        &format!("'{path}'"),
+                    )?
+                    .checked_mul(1024)
+                    .ok_or_else(|| {
+                        Error::rpc(format!(
+                            "The host reported VmDiskFileInfo.capacityKb = {kb} for '{path}', \
+                                 more bytes than can be counted"
+                        ))
+                    })
                 })
                 .transpose()?;
             VolFacts {
                 format: "vmdk",
+                capacity_property: "VmDiskFileInfo.capacityKb",
                 is_disk: true,
                 capacity,
                 allocation: size(d.file_size)?,
@@ -227,6 +253,7 @@ fn vol_facts(f: &AnyFileInfo, path: &str) -> Result<VolFacts> {
             let n = size(i.file_size)?;
             VolFacts {
                 format: "iso",
+                capacity_property: "FileInfo.fileSize",
                 is_disk: false,
                 capacity: n,
                 allocation: n,
@@ -241,6 +268,7 @@ fn vol_facts(f: &AnyFileInfo, path: &str) -> Result<VolFacts> {
             })?;
             VolFacts {
                 format: "raw",
+                capacity_property: "FileInfo.fileSize",
                 is_disk: false,
                 capacity: n,
                 allocation: n,
@@ -254,7 +282,7 @@ fn unknown_size(path: &str, what: &str, property: &str) -> Error {
     Error::operation_failed(format!(
         "The host did not report the {what} of '{path}' ({property}){}",
         if property.starts_with("VmDisk") {
-            " and the disk's descriptor does not state it"
+            " and the disk's descriptor states none that can be used"
         } else {
             ""
         }
@@ -336,11 +364,17 @@ fn volume_name(dir: &str, file: &str) -> String {
 /// other spellings of some file, and a handle with one would act on it.
 pub(crate) fn canonical_name(name: &str) -> Result<()> {
     let mut parts = name.split('/');
-    let bad = parts.any(|c| c.is_empty() || c == "." || c == "..") || name.contains('\\');
+    // A leading space is lost in a datastore path (`[ds]  d/x` is read as
+    // `[ds] d/x` by hosts that trim it), so it too would name another file.
+    let bad = parts.any(|c| c.is_empty() || c == "." || c == "..")
+        || name.contains('\\')
+        || name.starts_with(char::is_whitespace)
+        || name.ends_with(char::is_whitespace);
     if !bad {
         return Ok(());
     }
     let canonical: Vec<&str> = name
+        .trim()
         .split('/')
         .filter(|c| !c.is_empty() && *c != ".")
         .collect();
@@ -350,8 +384,8 @@ pub(crate) fn canonical_name(name: &str) -> Result<()> {
         format!(" (did you mean '{}'?)", canonical.join("/"))
     };
     Err(Error::invalid_arg(format!(
-        "Volume name '{name}' is not canonical: it has an empty, '.' or '..' component or a \
-         backslash{hint}"
+        "Volume name '{name}' is not canonical: it has an empty, '.' or '..' component, a \
+         backslash, or leading or trailing white space{hint}"
     )))
 }
 
@@ -385,31 +419,73 @@ impl Connection {
         )
     }
 
-    /// The datastore browser of a pool.
+    /// The datastore browser of a pool: read once per connection (one
+    /// request for every datastore of the host), then remembered.
     fn browser(&self, pool: &str) -> Result<MoRef> {
+        if let Some(b) = self.browsers.lock().ok().and_then(|m| m.get(pool).cloned()) {
+            return Ok(b);
+        }
         let props = PropertySpec::new(DatastoreBrowser::TYPE, DatastoreBrowser::PATHS);
+        let mut found = None;
+        let mut all = HashMap::new();
         for o in self.host_datastores(vec![props], false)? {
             let d = DatastoreBrowser::from_object(&o)?;
             if d.name == pool {
-                return Ok(d.browser);
+                found = Some(d.browser.clone());
             }
+            all.insert(d.name, d.browser);
         }
-        Err(no_pool(pool))
+        if let Ok(mut m) = self.browsers.lock() {
+            *m = all;
+        }
+        found.ok_or_else(|| no_pool(pool))
+    }
+
+    /// Runs a search with the pool's browser. When a remembered browser is
+    /// refused (the host no longer has it, or it no longer serves a
+    /// datastore of that name), the browser is read again and the search
+    /// runs once more: a remembered reference never changes an answer.
+    fn search<T>(&self, pool: &str, run: impl Fn(&MoRef) -> Result<T>) -> Result<T> {
+        let remembered = self.browsers.lock().ok().and_then(|m| m.get(pool).cloned());
+        let browser = match remembered {
+            Some(b) => match run(&b) {
+                Err(e)
+                    if matches!(
+                        e.fault(),
+                        Some(
+                            "ManagedObjectNotFound"
+                                | "InvalidDatastore"
+                                | "InvalidDatastorePath"
+                                | "InvalidArgument"
+                        )
+                    ) =>
+                {
+                    if let Ok(mut m) = self.browsers.lock() {
+                        m.clear();
+                    }
+                    self.browser(pool)?
+                }
+                done => return done,
+            },
+            None => self.browser(pool)?,
+        };
+        run(&browser)
     }
 
     /// The volumes of a pool: one search task over its folders.
     fn volume_files(&self, pool: &str) -> Result<Vec<(String, AnyFileInfo)>> {
-        let browser = self.browser(pool)?;
         let spec = volume_queries(None);
         let what = format!("search storage pool '{pool}'");
-        let out = self.host_task(&what, |c| {
-            vim25::search_datastore_sub_folders_task(
-                c,
-                &browser,
-                &format!("[{pool}]"),
-                Some(&spec),
-            )?
-            .ok_or_else(|| Error::rpc("SearchDatastoreSubFolders_Task returned no task"))
+        let out = self.search(pool, |browser| {
+            self.host_task(&what, |c| {
+                vim25::search_datastore_sub_folders_task(
+                    c,
+                    browser,
+                    &format!("[{pool}]"),
+                    Some(&spec),
+                )?
+                .ok_or_else(|| Error::rpc("SearchDatastoreSubFolders_Task returned no task"))
+            })
         })?;
         let mut files = Vec::new();
         for v in out.result.iter().flat_map(Value::items) {
@@ -440,7 +516,6 @@ impl Connection {
     /// One file of a pool (one search task in its folder).
     fn volume_file(&self, pool: &str, name: &str) -> Result<AnyFileInfo> {
         canonical_name(name)?;
-        let browser = self.browser(pool)?;
         let (dir, file) = match name.rsplit_once('/') {
             Some((d, f)) => (format!("[{pool}] {d}"), f),
             None => (format!("[{pool}]"), name),
@@ -452,8 +527,10 @@ impl Connection {
                 "Could not find storage volume with name '{name}' in pool '{pool}'"
             ))
         };
-        let out = match self.host_task(&what, |c| {
-            vim25::search_datastore_task(c, &browser, &dir, Some(&spec))
+        let out = match self.search(pool, |browser| {
+            self.host_task(&what, |c| {
+                vim25::search_datastore_task(c, browser, &dir, Some(&spec))
+            })
         }) {
             Ok(o) => o,
             Err(e) if e.is_fault(&Fault::FileNotFound) => return Err(missing()),
@@ -759,7 +836,7 @@ impl PoolBackend for Datastores {
             r#type: 0,
             capacity: f
                 .capacity
-                .ok_or_else(|| unknown_size(&path, "capacity", "VmDiskFileInfo.capacityKb"))?,
+                .ok_or_else(|| unknown_size(&path, "capacity", f.capacity_property))?,
             allocation: f
                 .allocation
                 .ok_or_else(|| unknown_size(&path, "allocation", "FileInfo.fileSize"))?,
@@ -973,6 +1050,26 @@ impl PoolBackend for Datastores {
             ));
         }
         let (data, size) = c.data_path(vol)?;
+        if let Some(size) = size {
+            // The data file the descriptor names must be there, of the
+            // size it states: else the upload would make or replace some
+            // other file.
+            let file = format!("[{}] {}", data.datastore, data.directory_and_file);
+            match c.served_size(&data)? {
+                Some(s) if s == size => {}
+                Some(s) => {
+                    return Err(Error::operation_failed(format!(
+                        "Could not {what}: its data file '{file}' is {s} bytes where the \
+                         descriptor states {size}; nothing was sent"
+                    )))
+                }
+                None => {
+                    return Err(no_vol(&format!(
+                        "Could not {what}: its data file '{file}' does not exist"
+                    )))
+                }
+            }
+        }
         let expected = match size {
             Some(size) => {
                 if length != 0 && length != size {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! Storage pools from iSCSI targets, as libvirt's iSCSI backend presents
 //! them: each static target of the host's iSCSI adapter is a pool named by
 //! its IQN (UUID: the MD5 sum of the IQN), and the disk LUNs the host sees

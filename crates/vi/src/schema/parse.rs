@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! The reader of `vim25.schema`, shared by the crate (the schema at run
 //! time, for esx-sim's sparse mode) and its build script (which generates
 //! the typed structs, views and method calls from it). Plain std: the build
