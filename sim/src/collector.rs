@@ -7,7 +7,7 @@
 //! (RetrievePropertiesEx, ContinueRetrievePropertiesEx). Container views
 //! and filters are objects of their own, owned by their session.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use esx_vi::soap::escape;
 use esx_vi::vim25::{
@@ -18,7 +18,7 @@ use esx_vi::wire::{Keep, KeepAll, NoSuchProperty, Serve};
 use esx_vi::MoRef;
 
 use crate::fault::Fault;
-use crate::registry::{read_typed, Object, Sink};
+use crate::registry::{read_typed, FastSet, Object, Sink};
 use crate::world::{PendingRetrieve, World};
 
 /// What sparse mode and the omit list leave out.
@@ -77,7 +77,7 @@ pub fn read_xml(
             out
         });
     })?;
-    if let Some(x) = xml.as_mut() {
+    if let Some(x) = xml.as_mut().filter(|_| !obj.hostile().is_empty()) {
         hostile(obj, path, x);
     }
     Ok(xml)
@@ -123,14 +123,14 @@ fn targets(w: &World, obj: &dyn Object, path: &str) -> Vec<MoRef> {
 /// The objects a filter spec reaches, in discovery order.
 pub fn reach(w: &World, spec: &PropertyFilterSpec) -> Result<Vec<MoRef>, Fault> {
     let mut out: Vec<MoRef> = Vec::new();
-    let mut seen_out: HashSet<MoRef> = HashSet::new();
+    let mut seen_out: FastSet<MoRef> = FastSet::default();
     for os in &spec.object_set {
         if !w.objects.contains(&os.obj) {
             return Err(Fault::not_found_obj(&os.obj));
         }
         let mut named: HashMap<String, &TraversalSpec> = HashMap::new();
         collect_named(&os.select_set, &mut named);
-        let mut visited = HashSet::new();
+        let mut visited = FastSet::default();
         let mut walk = Walk {
             w,
             named: &named,
@@ -160,9 +160,9 @@ fn collect_named<'a>(
 struct Walk<'a, 'b> {
     w: &'a World,
     named: &'b HashMap<String, &'b TraversalSpec>,
-    visited: &'b mut HashSet<(MoRef, String)>,
+    visited: &'b mut FastSet<(MoRef, String)>,
     out: &'b mut Vec<MoRef>,
-    seen_out: &'b mut HashSet<MoRef>,
+    seen_out: &'b mut FastSet<MoRef>,
 }
 
 impl Walk<'_, '_> {
@@ -233,7 +233,7 @@ pub fn evaluate(w: &World, spec: &PropertyFilterSpec) -> Result<Vec<Found>, Faul
             }
             paths.extend(p.path_set.iter().cloned());
         }
-        let mut seen = HashSet::new();
+        let mut seen = FastSet::default();
         paths.retain(|p| seen.insert(p.clone()));
         let mut props = Vec::new();
         let mut missing = Vec::new();
@@ -447,7 +447,7 @@ impl ContainerView {
     fn contents(&self, w: &World) -> Vec<MoRef> {
         let mut found: Vec<MoRef> = Vec::new();
         let mut queue = vec![self.container.clone()];
-        let mut seen = HashSet::new();
+        let mut seen = FastSet::default();
         let mut depth0 = true;
         while let Some(obj) = queue.pop() {
             let Some(o) = w.objects.get(&obj) else {

@@ -4,7 +4,8 @@
 //! by type.
 
 use std::any::Any;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
 
 use esx_vi::wire::{Found, Keep, NoSuchProperty, Serve};
 use esx_vi::MoRef;
@@ -71,12 +72,39 @@ impl<T: Any> AsAny for T {
     }
 }
 
+/// FNV-1a: the registry's lookups are by short ids of the simulator's own
+/// making, many per request (no adversary picks them).
+#[derive(Default)]
+pub struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for b in bytes {
+            h ^= u64::from(*b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+pub type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<Fnv>>;
+pub type FastSet<K> = HashSet<K, BuildHasherDefault<Fnv>>;
+
 /// The objects, by kind in the order registered (iterating a kind costs
 /// no lookup), with an index by MoRef.
 #[derive(Default)]
 pub struct Registry {
-    kinds: HashMap<String, BTreeMap<u64, Box<dyn Object>>>,
-    index: HashMap<MoRef, u64>,
+    kinds: FastMap<String, BTreeMap<u64, Box<dyn Object>>>,
+    index: FastMap<MoRef, u64>,
     next: u64,
 }
 
