@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! esx-sim's replies, compared with the ones recorded in
 //! tests/data/sim-replies/: one scripted, deterministic sequence of raw
 //! SOAP requests (and `/folder` transfers) against a fresh simulator,

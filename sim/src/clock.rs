@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! Times as the VI API writes them (xsd:dateTime).
 
 use std::time::{SystemTime, UNIX_EPOCH};

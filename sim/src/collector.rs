@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! The property collector: one for every managed object. A filter spec
 //! (the generated PropertyFilterSpec) is walked from its objects through
 //! its traversal specs; each object reached is asked for its properties by

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! The faults esx-sim answers with: a fault type of the schema with its
 //! typed detail (`FileNotFound { file }`), or, for the faults a test
 //! injects by name, a name alone.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! Datastore paths as a host reads them: `[datastore] directory/file`,
 //! resolved the way its file system resolves a path (empty components, as
 //! in `dir//file` or a trailing `/`, are nothing), and the directory names

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! Every managed object esx-sim serves, registered once by its MoRef: the
 //! property collector finds any of them here and reads its properties by
 //! walking the generated types (see [`Object`]); methods find theirs here

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! VI faults on the one error type.
 //!
 //! The project has one `Error` (esx-common), below this crate: it carries a

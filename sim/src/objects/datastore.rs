@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! A datastore: what ESX reports of it (its summary, its info subtype as
 //! its kind says, its mounts), its free space read from the world (the
 //! VMs' disks on it) at each read, and beside it the directory that holds

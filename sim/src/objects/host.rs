@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! The host (a standalone ESX: one HostSystem) and its autostart manager.
 //! Its hardware, capabilities and configuration are kept as ESX reports
 //! them; its VMs, datastores and networks, and its quick statistics, are

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! The inventory tree of a standalone host: the root folder, the
 //! datacenter and its four folders, the compute resource, the root
 //! resource pool and the VM network. Each shows what the world holds at

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! esx-sim's managed objects, each made of the generated type of its
 //! managed type (esx_vi::vim25), and the inventory a host starts with.
 //!

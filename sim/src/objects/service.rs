@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! The service instance and its managers: the session manager, the task
 //! and view managers, the default property collector, the search index,
 //! the file manager and the datastore browser. They keep no state of their

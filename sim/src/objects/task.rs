@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! A task: its `info` as ESX reports it (the generated TaskInfo, changed
 //! as the task runs), and beside it when it ended (tasks are forgotten ten
 //! minutes later).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 //! A virtual machine: its VI properties as ESX keeps them (the generated
 //! `VirtualMachine`: name, configuration with its devices, runtime), the
 //! properties ESX computes from them at each read (summary, guest, the
