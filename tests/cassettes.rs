@@ -7,6 +7,8 @@ use std::path::PathBuf;
 
 use esx_driver::vi::soap::{parse_reply, Reply};
 use esx_driver::vi::types::{ObjectContent, ServiceContent, UserSession, Value};
+use esx_driver::vi::wire::FromValue;
+use esx_driver::vi::{Fault, FaultOf};
 use yaml_rust2::{Yaml, YamlLoader};
 
 fn data(dir: &str) -> PathBuf {
@@ -138,8 +140,8 @@ fn service_content_and_about_of_vcenter_8() {
     assert_eq!(sc.root_folder.value, "group-d1");
     assert_eq!(sc.root_folder.kind, "Folder");
     assert_eq!(sc.property_collector.value, "propertyCollector");
-    assert_eq!(sc.session_manager.value, "SessionManager");
-    assert_eq!(sc.search_index.value, "SearchIndex");
+    assert_eq!(sc.session_manager.as_ref().unwrap().value, "SessionManager");
+    assert_eq!(sc.search_index.as_ref().unwrap().value, "SearchIndex");
     assert_eq!(sc.view_manager.as_ref().unwrap().value, "ViewManager");
     assert_eq!(
         sc.about.full_name,
@@ -221,7 +223,7 @@ fn esxi_60_captures() {
     let sc = ServiceContent::from_value(&v[0]).unwrap();
     assert_eq!(sc.root_folder.value, "ha-folder-root");
     assert_eq!(sc.property_collector.value, "ha-property-collector");
-    assert_eq!(sc.session_manager.value, "ha-sessionmgr");
+    assert_eq!(sc.session_manager.as_ref().unwrap().value, "ha-sessionmgr");
     assert_eq!(sc.about.api_type, "HostAgent");
     assert_eq!(sc.about.product_line_id, "embeddedEsx");
     assert_eq!(sc.about.api_version, "6.0");
@@ -287,7 +289,7 @@ fn vm_property_captures() {
     );
     let o = ObjectContent::from_value(v[0].get("objects").unwrap()).unwrap();
     assert!(o.prop("snapshot").is_none(), "an unset property is absent");
-    assert!(o.missing.is_empty());
+    assert!(o.missing_set.is_empty());
 
     let v = returnvals(
         "RetrievePropertiesEx",
@@ -312,13 +314,14 @@ fn fragment(file: &str) -> Vec<Value> {
 fn missing_set_not_authenticated() {
     let vals = fragment("vc_RetrieveProperties_missingSet_NotAuthenticated.response-body.xml");
     let o = ObjectContent::from_value(&vals[0]).unwrap();
-    assert!(!o.missing.is_empty());
+    assert!(!o.missing_set.is_empty());
     assert!(o
-        .missing
+        .missing_set
         .iter()
-        .all(|(_, f)| f.fault_type == "NotAuthenticated"));
-    let e = o.require(&o.missing[0].0).unwrap_err();
+        .all(|m| m.fault.kind() == Fault::NotAuthenticated));
+    let e = o.require(&o.missing_set[0].path).unwrap_err();
     assert_eq!(e.fault(), Some("NotAuthenticated"));
+    assert!(e.is_fault(&Fault::NoPermission));
 }
 
 #[test]
@@ -330,7 +333,7 @@ fn task_and_update_captures() {
     let o = ObjectContent::from_value(&v[0]).unwrap();
     let info = esx_driver::vi::TaskInfo::from_value(o.prop("info").unwrap()).unwrap();
     assert_eq!(info.key, "task-518718");
-    assert_eq!(info.state, esx_driver::vi::types::TaskState::Success);
+    assert_eq!(info.state, esx_driver::vi::TaskInfoState::Success);
     assert_eq!(
         info.result
             .as_ref()
@@ -343,9 +346,10 @@ fn task_and_update_captures() {
         "WaitForUpdates",
     );
     let u = esx_driver::vi::types::UpdateSet::from_value(&v[0]).unwrap();
-    assert_eq!(u.objects[0].changes[0].name, "info.state");
+    let first = u.objects().next().unwrap();
+    assert_eq!(first.change_set[0].name, "info.state");
     assert_eq!(
-        u.objects[0].changes[0].val.as_ref().and_then(Value::text),
+        first.change_set[0].val.as_ref().and_then(Value::text),
         Some("success")
     );
     let v = fragment_or_env(
@@ -354,13 +358,19 @@ fn task_and_update_captures() {
     );
     let u = esx_driver::vi::types::UpdateSet::from_value(&v[0]).unwrap();
     assert_eq!(u.version, "3");
-    assert_eq!(u.objects[0].kind, "modify");
+    assert_eq!(
+        u.objects().next().unwrap().kind,
+        esx_driver::vi::types::ObjectUpdateKind::Modify
+    );
     let v = fragment_or_env(
         "vc65_WaitForUpdatesEx_enter_empty_array.response.xml",
         "WaitForUpdatesEx",
     );
     let u = esx_driver::vi::types::UpdateSet::from_value(&v[0]).unwrap();
-    assert_eq!(u.objects[0].kind, "enter");
+    assert_eq!(
+        u.objects().next().unwrap().kind,
+        esx_driver::vi::types::ObjectUpdateKind::Enter
+    );
 }
 
 /// A capture stored either as a full envelope or as a bare response.

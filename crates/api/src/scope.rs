@@ -3,7 +3,7 @@
 //! single one of an ESX host, or the one a vpx:// path names.
 
 use crate::error::{Error, Result};
-use crate::vi::property::{self, FilterSpec, ObjectSpec, PropertySpec, TraversalSpec};
+use crate::vi::property::{self, ObjectSpec, PropertyFilterSpec, PropertySpec, TraversalSpec};
 use crate::vi::{Client, MoRef, ObjectContent};
 
 /// The inventory objects a connection works in; looked up once.
@@ -34,16 +34,16 @@ fn moref_prop(o: &ObjectContent, name: &str) -> Result<MoRef> {
 /// datacenter, its compute resource and its host.
 pub fn resolve_single(client: &Client) -> Result<Scope> {
     let root = client.service().root_folder.clone();
-    let spec = FilterSpec {
-        props: vec![
+    let spec = PropertyFilterSpec::new(
+        vec![
             PropertySpec::new("Datacenter", &["name", "vmFolder", "hostFolder"]),
             PropertySpec::new("ComputeResource", &["name", "resourcePool", "host"]),
             PropertySpec::new("HostSystem", &["name"]),
         ],
-        objects: vec![ObjectSpec {
-            obj: root,
-            skip: true,
-            select: vec![
+        vec![ObjectSpec::traversing(
+            &root,
+            true,
+            vec![
                 TraversalSpec::new("visitFolders", "Folder", "childEntity")
                     .then(&["visitFolders", "dcToHostFolder", "crToHost"])
                     .into_selection(),
@@ -52,8 +52,8 @@ pub fn resolve_single(client: &Client) -> Result<Scope> {
                     .into_selection(),
                 TraversalSpec::new("crToHost", "ComputeResource", "host").into_selection(),
             ],
-        }],
-    };
+        )],
+    );
     let objects = property::retrieve(client, &spec)?;
     let of_kind = |kinds: &[&str]| -> Vec<&ObjectContent> {
         objects
@@ -95,16 +95,16 @@ pub fn resolve_single(client: &Client) -> Result<Scope> {
 
 /// Direct children of a folder with their names and types.
 fn children(client: &Client, folder: &MoRef) -> Result<Vec<(MoRef, String)>> {
-    let spec = FilterSpec {
-        props: vec![PropertySpec::new("ManagedEntity", &["name"])],
-        objects: vec![ObjectSpec {
-            obj: folder.clone(),
-            skip: true,
-            select: vec![
+    let spec = PropertyFilterSpec::new(
+        vec![PropertySpec::new("ManagedEntity", &["name"])],
+        vec![ObjectSpec::traversing(
+            &folder.clone(),
+            true,
+            vec![
                 TraversalSpec::new("folderToChildEntity", "Folder", "childEntity").into_selection(),
             ],
-        }],
-    };
+        )],
+    );
     Ok(property::retrieve(client, &spec)?
         .into_iter()
         .filter_map(|o| {
@@ -221,10 +221,10 @@ pub fn resolve_path(client: &Client, path: &str) -> Result<Scope> {
             "Path '{path}' ends with an excess item"
         )));
     }
-    let spec = FilterSpec {
-        props: vec![PropertySpec::new("HostSystem", &["name"])],
-        objects: hosts.iter().map(ObjectSpec::object).collect(),
-    };
+    let spec = PropertyFilterSpec::new(
+        vec![PropertySpec::new("HostSystem", &["name"])],
+        hosts.iter().map(ObjectSpec::object).collect(),
+    );
     let host = property::retrieve(client, &spec)?
         .into_iter()
         .find(|o| o.str_prop("name").map(unescape_name).as_deref() == Some(host_name.as_str()));

@@ -11,8 +11,11 @@ use zeroize::Zeroize;
 use super::soap::{self, Reply, XmlWriter};
 use super::transport::{self, HttpReply, SendError, StreamReply, Transport};
 use super::types::{MoRef, ServiceContent, UserSession, Value};
+use super::vim25;
 use crate::error::{Code, Error, Result};
+use crate::fault::FaultOf;
 use crate::uri::ParsedUri;
+use crate::wire::FromValue;
 
 /// The oldest API with RetrievePropertiesEx and WaitForUpdatesEx.
 pub const MIN_API_VERSION: &str = "4.1";
@@ -112,7 +115,7 @@ fn missing_not_authenticated(values: &[Value]) -> bool {
         m.get("fault")
             .and_then(|f| f.get("fault"))
             .and_then(Value::type_name)
-            == Some("NotAuthenticated")
+            .is_some_and(|t| vim25::Fault::from_name(t).is_a(&vim25::Fault::NotAuthenticated))
     })
 }
 
@@ -120,6 +123,10 @@ fn missing_not_authenticated(values: &[Value]) -> bool {
 pub struct Client {
     transport: Transport,
     service: ServiceContent,
+    /// The managers of `service` the client cannot work without (checked
+    /// present when the host answered).
+    session_manager: MoRef,
+    search_index: MoRef,
     api_version: String,
     user: String,
     password: Mutex<Secret>,
@@ -161,7 +168,9 @@ impl Client {
         let transport = Transport::new(uri)?;
         let mut client = Client {
             transport,
-            service: placeholder_service(),
+            service: ServiceContent::default(),
+            session_manager: MoRef::default(),
+            search_index: MoRef::default(),
             api_version: MIN_API_VERSION.to_string(),
             user: String::new(),
             password: Mutex::new(Secret::new("")),
@@ -185,6 +194,15 @@ impl Client {
             .first()
             .ok_or_else(|| Error::rpc("RetrieveServiceContent returned nothing"))?;
         client.service = ServiceContent::from_value(sc)?;
+        let needed = |m: &Option<MoRef>, field: &str| {
+            m.clone().ok_or_else(|| {
+                Error::rpc(format!(
+                    "ServiceContent from the host lacks its '{field}' reference"
+                ))
+            })
+        };
+        client.session_manager = needed(&client.service.session_manager, "sessionManager")?;
+        client.search_index = needed(&client.service.search_index, "searchIndex")?;
         let about = &client.service.about;
         if about.api_type != "HostAgent" && about.api_type != "VirtualCenter" {
             return Err(Error::no_support(format!(
@@ -229,6 +247,11 @@ impl Client {
         &self.service
     }
 
+    /// `ServiceContent.searchIndex` (always there: checked on connecting).
+    pub fn search_index(&self) -> &MoRef {
+        &self.search_index
+    }
+
     pub fn api_version(&self) -> &str {
         &self.api_version
     }
@@ -258,19 +281,25 @@ impl Client {
                 .password
                 .lock()
                 .map_err(|_| Error::internal("credential lock poisoned"))?;
-            w.text("userName", &self.user).text("password", pw.expose());
+            let mut req = vim25::LoginRequest {
+                user_name: self.user.clone(),
+                password: pw.expose().to_string(),
+                locale: None,
+            };
+            crate::wire::Request::write_params(&req, &mut w);
+            zeroize::Zeroize::zeroize(&mut req.password);
         }
         let params = w.finish();
         let reply = self
             .send(
                 "Login",
-                &self.service.session_manager,
+                &self.session_manager,
                 &params,
                 Safety::ReadOnly,
                 None,
             )
             .map_err(|e| {
-                let code = if e.fault() == Some("InvalidLogin") {
+                let code = if e.is_fault(&vim25::Fault::InvalidLogin) {
                     Code::AuthFailed
                 } else {
                     e.code()
@@ -364,10 +393,10 @@ impl Client {
         }
         let seen = self.generation.load(Ordering::SeqCst);
         match self.send(method, this, params, safety, wait) {
-            Err(e) if e.fault() == Some("NotAuthenticated") => {
+            Err(e) if e.is_fault(&vim25::Fault::NotAuthenticated) => {
                 self.relogin(seen)?;
                 self.send(method, this, params, safety, wait).map_err(|e| {
-                    if e.fault() == Some("NotAuthenticated") {
+                    if e.is_fault(&vim25::Fault::NotAuthenticated) {
                         e.context("The host still refused the call after logging in again")
                     } else {
                         e
@@ -591,7 +620,7 @@ impl Client {
         let _guard = self.login_lock.lock().unwrap_or_else(|p| p.into_inner());
         let logged_in = self.session.read().map(|s| s.is_some()).unwrap_or(true);
         if self.transport.has_cookie() && logged_in {
-            let body = soap::envelope("Logout", &self.service.session_manager, "");
+            let body = soap::envelope("Logout", &self.session_manager, "");
             self.requests.fetch_add(1, Ordering::Relaxed);
             if let Err(e) = self.transport.post_soap(&body, None) {
                 log::debug!("Logout failed: {}", e.error);
@@ -618,22 +647,6 @@ impl Client {
 impl Drop for Client {
     fn drop(&mut self) {
         self.logout();
-    }
-}
-
-fn placeholder_service() -> ServiceContent {
-    let none = MoRef::new("", "");
-    ServiceContent {
-        root_folder: none.clone(),
-        property_collector: none.clone(),
-        view_manager: None,
-        about: Default::default(),
-        session_manager: none.clone(),
-        search_index: none,
-        task_manager: None,
-        file_manager: None,
-        virtual_disk_manager: None,
-        perf_manager: None,
     }
 }
 

@@ -33,6 +33,7 @@ use crate::vi::vim25::{
     VirtualDiskSpec, VmDiskFileQuery, VmDiskFileQueryFlags,
 };
 use crate::vi::wire::{FromValue, View};
+use crate::vi::{Fault, FaultOf};
 use crate::vi::{MoRef, ObjectContent, Value};
 use crate::Connection;
 
@@ -532,7 +533,7 @@ impl Connection {
             })
         }) {
             Ok(o) => o,
-            Err(e) if e.fault() == Some("FileNotFound") => return Err(missing()),
+            Err(e) if e.is_fault(&Fault::FileNotFound) => return Err(missing()),
             Err(e) => return Err(e),
         };
         let result = out
@@ -571,7 +572,7 @@ impl Connection {
         let dc = self.scope()?.datacenter.clone();
         let uuid = match vim25::query_virtual_disk_uuid(self.client(), &manager, path, Some(&dc)) {
             Ok(u) => u,
-            Err(e) if e.fault().is_some() => {
+            Err(e) if e.vi_fault().is_some() => {
                 log::warn!("volume '{path}' is keyed by its path: the host gave no UUID ({e})");
                 return Ok(None);
             }
@@ -929,7 +930,7 @@ impl PoolBackend for Datastores {
             // succeeds. Preallocated is what a copy without one gets (the
             // VI reference), so that request is met without it; thin is
             // not, and is refused rather than silently made thick.
-            Err(e) if e.fault() == Some("NotImplemented") && spec.is_some() => {
+            Err(e) if e.is_fault(&Fault::NotImplemented) && spec.is_some() => {
                 if disk_type(&def).ok() == Some("thin") {
                     Err(Error::config_unsupported(format!(
                         "Could not {what}: this host (vCenter) cannot choose the format of a copy, \
@@ -1133,7 +1134,7 @@ impl Connection {
         let made =
             match vim25::make_directory(self.client(), &manager, &folder, Some(&dc), Some(true)) {
                 Ok(()) => true,
-                Err(e) if e.fault() == Some("FileAlreadyExists") => false,
+                Err(e) if e.is_fault(&Fault::FileAlreadyExists) => false,
                 Err(e) => return Err(e.context(format!("Could not create directory '{folder}'"))),
             };
         Ok(NewFile {

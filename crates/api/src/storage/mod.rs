@@ -22,7 +22,7 @@ use crate::error::{check_flags, Code, Error, Result};
 use crate::flags;
 use crate::flags::esxConnectListAllStoragePoolsFlags::{self, *};
 use crate::stream::VolStream;
-use crate::vi::property::{self, FilterSpec, ObjectSpec, PropertySpec, TraversalSpec};
+use crate::vi::property::{self, ObjectSpec, PropertyFilterSpec, PropertySpec, TraversalSpec};
 use crate::vi::{MoRef, ObjectContent};
 use crate::{Connection, Storage};
 
@@ -190,17 +190,17 @@ impl Connection {
         host_too: bool,
     ) -> Result<Vec<ObjectContent>> {
         let host = self.scope()?.host.clone();
-        let spec = FilterSpec {
+        let spec = PropertyFilterSpec::new(
             props,
-            objects: vec![ObjectSpec {
-                obj: host,
-                skip: !host_too,
-                select: vec![
+            vec![ObjectSpec::traversing(
+                &host,
+                !host_too,
+                vec![
                     TraversalSpec::new("hostToDatastore", "HostSystem", "datastore")
                         .into_selection(),
                 ],
-            }],
-        };
+            )],
+        );
         property::retrieve(self.client(), &spec)
     }
 
