@@ -309,7 +309,7 @@ pub fn missing_xml(path: &str) -> String {
 }
 
 /// Unauthenticated reads: every property comes back missing with
-/// NotAuthenticated, as a vCenter answers (WIRE.md 1.7).
+/// NotAuthenticated, as a vCenter answers.
 fn unauthenticated_content(spec: &PropertyFilterSpec, element: &str) -> String {
     let mut x = String::new();
     for os in &spec.object_set {
