@@ -19,7 +19,7 @@ use esx_vi::wire::{Keep, KeepAll, NoSuchProperty, Serve};
 use esx_vi::MoRef;
 
 use crate::fault::Fault;
-use crate::registry::{read_typed, FastSet, Object, Sink};
+use crate::registry::{FastSet, Object, Read};
 use crate::world::{PendingRetrieve, World};
 
 /// What sparse mode and the omit list leave out.
@@ -71,13 +71,16 @@ pub fn read_xml(
     let parts: Vec<&str> = path.split('.').collect();
     let k = keep(w);
     let mut xml = None;
-    obj.read(w, &parts, &k, &mut |found| {
-        xml = found.map(|f| {
-            let mut out = String::new();
-            f.write(&mut out, name, &k);
-            out
-        });
-    })?;
+    obj.read(
+        w,
+        Read::new(&parts, &k, &mut |found| {
+            xml = found.map(|f| {
+                let mut out = String::new();
+                f.write(&mut out, name, &k);
+                out
+            });
+        }),
+    )?;
     if let Some(x) = xml.as_mut().filter(|_| !obj.hostile().is_empty()) {
         hostile(obj, path, x);
     }
@@ -113,11 +116,14 @@ fn targets(w: &World, obj: &dyn Object, path: &str) -> Vec<MoRef> {
     let parts: Vec<&str> = path.split('.').collect();
     let k = keep(w);
     let mut out = Vec::new();
-    let _ = obj.read(w, &parts, &k, &mut |found| {
-        if let Some(f) = found {
-            f.value.morefs(&mut out);
-        }
-    });
+    let _ = obj.read(
+        w,
+        Read::new(&parts, &k, &mut |found| {
+            if let Some(f) = found {
+                f.value.morefs(&mut out);
+            }
+        }),
+    );
     out
 }
 
@@ -498,24 +504,18 @@ impl Object for ContainerView {
         &self.moref
     }
 
-    fn read(
-        &self,
-        w: &World,
-        path: &[&str],
-        keep: &dyn Keep,
-        sink: &mut Sink<'_>,
-    ) -> Result<(), NoSuchProperty> {
+    fn read(&self, w: &World, r: Read<'_, '_>) -> Result<(), NoSuchProperty> {
         let v = vim25::ContainerView {
             container: self.container.clone(),
             r#type: self.types.clone(),
             recursive: self.recursive,
-            view: if path.first() == Some(&"view") {
+            view: if r.first() == Some("view") {
                 self.contents(w)
             } else {
                 Vec::new()
             },
         };
-        read_typed(&v, path, keep, sink)
+        r.typed(&v)
     }
 
     fn owner(&self) -> Option<&str> {
@@ -537,14 +537,8 @@ impl Object for PropertyFilter {
         &self.moref
     }
 
-    fn read(
-        &self,
-        _: &World,
-        path: &[&str],
-        keep: &dyn Keep,
-        sink: &mut Sink<'_>,
-    ) -> Result<(), NoSuchProperty> {
-        read_typed(&self.mo, path, keep, sink)
+    fn read(&self, _: &World, r: Read<'_, '_>) -> Result<(), NoSuchProperty> {
+        r.typed(&self.mo)
     }
 
     fn owner(&self) -> Option<&str> {
@@ -563,17 +557,11 @@ impl Object for PrivateCollector {
         &self.moref
     }
 
-    fn read(
-        &self,
-        w: &World,
-        path: &[&str],
-        keep: &dyn Keep,
-        sink: &mut Sink<'_>,
-    ) -> Result<(), NoSuchProperty> {
+    fn read(&self, w: &World, r: Read<'_, '_>) -> Result<(), NoSuchProperty> {
         let c = vim25::PropertyCollector {
             filter: filters_of(w, &self.moref.value),
         };
-        read_typed(&c, path, keep, sink)
+        r.typed(&c)
     }
 
     fn owner(&self) -> Option<&str> {

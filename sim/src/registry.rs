@@ -21,17 +21,11 @@ pub type Sink<'s> = dyn FnMut(Option<Found<'_>>) + 's;
 pub trait Object: AsAny + Send {
     fn moref(&self) -> &MoRef;
 
-    /// Reads property `path` (`config.hardware.memoryMB`): walks the
+    /// Reads one property path (`config.hardware.memoryMB`): walks the
     /// object's typed properties (with what depends on the rest of the
-    /// world or on the clock filled in) and hands the value found to
-    /// `sink`. A property the type does not have is an error.
-    fn read(
-        &self,
-        w: &World,
-        path: &[&str],
-        keep: &dyn Keep,
-        sink: &mut Sink<'_>,
-    ) -> Result<(), NoSuchProperty>;
+    /// world or on the clock filled in) and hands the value found on (see
+    /// [`Read`]). A property the type does not have is an error.
+    fn read(&self, w: &World, r: Read<'_, '_>) -> Result<(), NoSuchProperty>;
 
     /// Values a hostile host sends in place of the typed ones (a test's
     /// injection): (property path, text).
@@ -46,16 +40,32 @@ pub trait Object: AsAny + Send {
     }
 }
 
-/// Reads `path` of typed properties `props`.
-pub fn read_typed(
-    props: &dyn Serve,
-    path: &[&str],
-    keep: &dyn Keep,
-    sink: &mut Sink<'_>,
-) -> Result<(), NoSuchProperty> {
-    let found = props.at(path, keep)?;
-    sink(found);
-    Ok(())
+/// A read of one property path: the path, what the caller keeps (sparse
+/// mode, omissions) and where the value found goes.
+pub struct Read<'a, 's> {
+    path: &'a [&'a str],
+    keep: &'a dyn Keep,
+    sink: &'a mut Sink<'s>,
+}
+
+impl<'a, 's> Read<'a, 's> {
+    pub fn new(path: &'a [&'a str], keep: &'a dyn Keep, sink: &'a mut Sink<'s>) -> Self {
+        Read { path, keep, sink }
+    }
+
+    /// The path's first step (`config` of `config.hardware.memoryMB`): what
+    /// an object fills in before the walk.
+    pub fn first(&self) -> Option<&'a str> {
+        self.path.first().copied()
+    }
+
+    /// Walks typed properties `props` along the path and hands on what it
+    /// finds.
+    pub fn typed(self, props: &dyn Serve) -> Result<(), NoSuchProperty> {
+        let found = props.at(self.path, self.keep)?;
+        (self.sink)(found);
+        Ok(())
+    }
 }
 
 /// Downcasting from the registry to an object's own type.

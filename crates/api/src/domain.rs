@@ -4,6 +4,7 @@
 use super::scope::{escape_name, unescape_name};
 use super::Connection;
 use crate::error::{check_flags, Error, Result};
+use crate::facade::count;
 use crate::flags::esxConnectListAllDomainsFlags::{self, *};
 use crate::vi::property::{self, ObjectSpec, PropertyFilterSpec, PropertySpec, TraversalSpec};
 use crate::vi::vim25::{VmHost, VmIdentity, VmName, VmPower, VmSnapshotRoots};
@@ -43,10 +44,6 @@ impl ListFlags {
     fn any(self, fs: &[esxConnectListAllDomainsFlags]) -> bool {
         fs.iter().any(|f| self.has(*f))
     }
-}
-
-fn count(n: usize) -> i32 {
-    i32::try_from(n).unwrap_or(i32::MAX)
 }
 
 /// libvirt's domain states (virDomainState).

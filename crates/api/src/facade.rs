@@ -10,6 +10,12 @@ use std::ops::Deref;
 
 use crate::Connection;
 
+/// A count as libvirt's entries return it (an int; more than it holds
+/// reads as the most it holds).
+pub(crate) fn count(n: usize) -> i32 {
+    i32::try_from(n).unwrap_or(i32::MAX)
+}
+
 macro_rules! facade {
     ($(#[$doc:meta])* $name:ident, $accessor:ident) => {
         $(#[$doc])*

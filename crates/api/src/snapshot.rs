@@ -10,6 +10,7 @@
 use super::domain::DomainRef;
 use super::Connection;
 use crate::error::{check_flags, Error, Result};
+use crate::facade::count;
 use crate::flags;
 use crate::flags::esxDomainSnapshotCreateFlags::*;
 use crate::flags::esxDomainSnapshotDeleteFlags::*;
@@ -322,10 +323,6 @@ impl Connection {
 /// libvirt's rule for a list's room: not negative.
 fn max_names(n: i32) -> Result<usize> {
     usize::try_from(n).map_err(|_| Error::invalid_arg("nameslen must not be negative"))
-}
-
-fn count(n: usize) -> i32 {
-    i32::try_from(n).unwrap_or(i32::MAX)
 }
 
 impl Snapshots<'_> {

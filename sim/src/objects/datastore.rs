@@ -12,11 +12,11 @@ use esx_vi::vim25::{
     DatastoreSummary, HostMountInfo, HostNasVolume, HostScsiDiskPartition, HostVmfsVolume,
     ManagedEntityStatus, NasDatastoreInfo, VmfsDatastoreInfo, VsanDatastoreInfo, VvolDatastoreInfo,
 };
-use esx_vi::wire::{Keep, NoSuchProperty};
+use esx_vi::wire::NoSuchProperty;
 use esx_vi::MoRef;
 
 use crate::clock::format_datetime;
-use crate::registry::{read_typed, Object, Sink};
+use crate::registry::{Object, Read};
 use crate::world::{World, HOST};
 
 /// What backs a datastore, as its `summary.type` and `info` subtype say.
@@ -233,15 +233,9 @@ impl Object for Datastore {
         &self.moref
     }
 
-    fn read(
-        &self,
-        w: &World,
-        path: &[&str],
-        keep: &dyn Keep,
-        sink: &mut Sink<'_>,
-    ) -> Result<(), NoSuchProperty> {
+    fn read(&self, w: &World, r: Read<'_, '_>) -> Result<(), NoSuchProperty> {
         let mut o = vim25::Datastore::default();
-        match path.first().copied() {
+        match r.first() {
             Some("summary") => o.summary = self.summary(w),
             Some("info") => {
                 let free = self.capacity - self.used(w);
@@ -254,8 +248,8 @@ impl Object for Datastore {
                     .map(|v| v.moref.clone())
                     .collect()
             }
-            _ => return read_typed(&self.mo, path, keep, sink),
+            _ => return r.typed(&self.mo),
         }
-        read_typed(&o, path, keep, sink)
+        r.typed(&o)
     }
 }

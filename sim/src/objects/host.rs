@@ -14,12 +14,12 @@ use esx_vi::vim25::{
     HostSystemConnectionState, HostSystemInfo, HostSystemPowerState, ManagedEntityStatus,
     VirtualMachinePowerState as Power,
 };
-use esx_vi::wire::{Keep, NoSuchProperty};
+use esx_vi::wire::NoSuchProperty;
 use esx_vi::MoRef;
 
 use super::service::about;
 use crate::clock::format_datetime;
-use crate::registry::{read_typed, Object, Sink};
+use crate::registry::{Object, Read};
 use crate::world::{World, HOST};
 
 pub const HOST_NAME: &str = "esx-sim";
@@ -264,22 +264,16 @@ impl Object for Host {
         &self.moref
     }
 
-    fn read(
-        &self,
-        w: &World,
-        path: &[&str],
-        keep: &dyn Keep,
-        sink: &mut Sink<'_>,
-    ) -> Result<(), NoSuchProperty> {
+    fn read(&self, w: &World, r: Read<'_, '_>) -> Result<(), NoSuchProperty> {
         let mut o = vim25::HostSystem::default();
-        match path.first().copied() {
+        match r.first() {
             Some("summary") => o.summary = self.summary(w),
             Some("vm") => o.vm = w.vms().map(|v| v.moref.clone()).collect(),
             Some("datastore") => o.datastore = w.datastores().map(|d| d.moref.clone()).collect(),
             Some("network") => o.network = super::inventory::networks(w),
-            _ => return read_typed(&self.mo, path, keep, sink),
+            _ => return r.typed(&self.mo),
         }
-        read_typed(&o, path, keep, sink)
+        r.typed(&o)
     }
 }
 
@@ -315,13 +309,7 @@ impl Object for AutoStartManager {
         &self.moref
     }
 
-    fn read(
-        &self,
-        _: &World,
-        path: &[&str],
-        keep: &dyn Keep,
-        sink: &mut Sink<'_>,
-    ) -> Result<(), NoSuchProperty> {
-        read_typed(&self.mo, path, keep, sink)
+    fn read(&self, _: &World, r: Read<'_, '_>) -> Result<(), NoSuchProperty> {
+        r.typed(&self.mo)
     }
 }

@@ -16,10 +16,10 @@ pub mod service;
 pub mod task;
 pub mod vm;
 
-use esx_vi::wire::{Keep, NoSuchProperty, Serve};
+use esx_vi::wire::{NoSuchProperty, Serve};
 use esx_vi::MoRef;
 
-use crate::registry::{read_typed, Object, Sink};
+use crate::registry::{Object, Read};
 use crate::world::World;
 
 /// An object whose properties are read from the world at each read.
@@ -42,15 +42,9 @@ impl<T: Serve + 'static> Object for Computed<T> {
         &self.moref
     }
 
-    fn read(
-        &self,
-        w: &World,
-        path: &[&str],
-        keep: &dyn Keep,
-        sink: &mut Sink<'_>,
-    ) -> Result<(), NoSuchProperty> {
+    fn read(&self, w: &World, r: Read<'_, '_>) -> Result<(), NoSuchProperty> {
         let props = (self.build)(w, &self.moref);
-        read_typed(&props, path, keep, sink)
+        r.typed(&props)
     }
 }
 

@@ -6,10 +6,10 @@
 use std::time::Instant;
 
 use esx_vi::vim25::{self, TaskInfoState};
-use esx_vi::wire::{Keep, NoSuchProperty};
+use esx_vi::wire::NoSuchProperty;
 use esx_vi::MoRef;
 
-use crate::registry::{read_typed, Object, Sink};
+use crate::registry::{Object, Read};
 use crate::world::World;
 
 pub struct Task {
@@ -40,13 +40,7 @@ impl Object for Task {
         &self.moref
     }
 
-    fn read(
-        &self,
-        _: &World,
-        path: &[&str],
-        keep: &dyn Keep,
-        sink: &mut Sink<'_>,
-    ) -> Result<(), NoSuchProperty> {
-        read_typed(&self.mo, path, keep, sink)
+    fn read(&self, _: &World, r: Read<'_, '_>) -> Result<(), NoSuchProperty> {
+        r.typed(&self.mo)
     }
 }

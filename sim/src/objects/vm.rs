@@ -26,12 +26,12 @@ use esx_vi::vim25::{
     VirtualMachineVideoCard, VirtualSCSISharing, VirtualSerialPort,
     VirtualSerialPortFileBackingInfo,
 };
-use esx_vi::wire::{Keep, NoSuchProperty};
+use esx_vi::wire::NoSuchProperty;
 use esx_vi::{MoRef, Value};
 use once_cell::sync::Lazy;
 
 use crate::clock::format_datetime;
-use crate::registry::{read_typed, Object, Sink};
+use crate::registry::{Object, Read};
 use crate::world::{vm_ref, VmSpec, World, HOST};
 
 /// A question a VM asks, and what each answer does (the VI part is its
@@ -1095,16 +1095,10 @@ impl Object for Vm {
         &self.moref
     }
 
-    fn read(
-        &self,
-        w: &World,
-        path: &[&str],
-        keep: &dyn Keep,
-        sink: &mut Sink<'_>,
-    ) -> Result<(), NoSuchProperty> {
-        match path.first().and_then(|p| self.computed(w, p)) {
-            Some(o) => read_typed(&o, path, keep, sink),
-            None => read_typed(&self.mo, path, keep, sink),
+    fn read(&self, w: &World, r: Read<'_, '_>) -> Result<(), NoSuchProperty> {
+        match r.first().and_then(|p| self.computed(w, p)) {
+            Some(o) => r.typed(&o),
+            None => r.typed(&self.mo),
         }
     }
 
@@ -1125,13 +1119,7 @@ impl Object for SnapshotObject {
         &self.moref
     }
 
-    fn read(
-        &self,
-        w: &World,
-        path: &[&str],
-        keep: &dyn Keep,
-        sink: &mut Sink<'_>,
-    ) -> Result<(), NoSuchProperty> {
+    fn read(&self, w: &World, r: Read<'_, '_>) -> Result<(), NoSuchProperty> {
         let children = w
             .vm(&self.vm.value)
             .map(|vm| {
@@ -1147,6 +1135,6 @@ impl Object for SnapshotObject {
             vm: self.vm.clone(),
             ..Default::default()
         };
-        read_typed(&o, path, keep, sink)
+        r.typed(&o)
     }
 }

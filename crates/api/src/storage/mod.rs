@@ -19,6 +19,7 @@ pub mod iscsi;
 
 use crate::conf::{pool, volume};
 use crate::error::{check_flags, Code, Error, Result};
+use crate::facade::count;
 use crate::flags;
 use crate::flags::esxConnectListAllStoragePoolsFlags::{self, *};
 use crate::stream::VolStream;
@@ -170,10 +171,6 @@ pub(crate) fn no_pool(name: &str) -> Error {
 
 pub(crate) fn no_vol(what: &str) -> Error {
     Error::new(Code::NoStorageVol, what.to_string())
-}
-
-fn count(n: usize) -> i32 {
-    i32::try_from(n).unwrap_or(i32::MAX)
 }
 
 fn max_names(maxnames: i32) -> Result<usize> {
