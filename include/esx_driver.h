@@ -37,6 +37,36 @@
 /* Length of esxTypedParameter.field with its NUL (VIR_TYPED_PARAM_FIELD_LENGTH) */
 #define ESX_TYPED_PARAM_FIELD_LENGTH 80
 
+/**
+ * virTypedParameter: a named value of one of the esxTypedParameterType
+ * types. Declared with libvirt's struct tag (struct _esxTypedParameter),
+ * which _esxBlkioParameter, _esxMemoryParameter and _esxSchedParameter
+ * name, as libvirt's do.
+ */
+struct _esxTypedParameter {
+  /**
+   * Parameter name, NUL-terminated.
+   */
+  char field[ESX_TYPED_PARAM_FIELD_LENGTH];
+  /**
+   * One of esxTypedParameterType.
+   */
+  int type;
+  /**
+   * The value, in the member the type names.
+   */
+  union {
+    int i;
+    unsigned int ui;
+    long long int l;
+    unsigned long long int ul;
+    double d;
+    char b;
+    char *s;
+  } value;
+};
+typedef struct _esxTypedParameter esxTypedParameter;
+
 /* Casts an event callback to the generic type esxConnectDomainEventRegisterAny
  * takes (libvirt's VIR_DOMAIN_EVENT_CALLBACK), through void (*)(void) so
  * that -Wcast-function-type stays quiet. */
@@ -83,11 +113,85 @@ typedef enum {
 } esxErrorLevel;
 
 /**
- * virErrorDomain: this library only raises errors from ESX_FROM_ESX.
+ * virErrorDomain: what raised an error. This library raises ESX_FROM_ESX
+ * for the driver's errors and, for the checks libvirt's public functions
+ * make, the domain libvirt gives them (ESX_FROM_DOM, ESX_FROM_DOMAIN,
+ * ESX_FROM_STORAGE, ESX_FROM_STREAMS, ...; docs/decisions.md).
  */
 typedef enum {
   ESX_FROM_NONE = 0,
+  ESX_FROM_XEN = 1,
+  ESX_FROM_XEND = 2,
+  ESX_FROM_XENSTORE = 3,
+  ESX_FROM_SEXPR = 4,
+  ESX_FROM_XML = 5,
+  ESX_FROM_DOM = 6,
+  ESX_FROM_RPC = 7,
+  ESX_FROM_PROXY = 8,
+  ESX_FROM_CONF = 9,
+  ESX_FROM_QEMU = 10,
+  ESX_FROM_NET = 11,
+  ESX_FROM_TEST = 12,
+  ESX_FROM_REMOTE = 13,
+  ESX_FROM_OPENVZ = 14,
+  ESX_FROM_XENXM = 15,
+  ESX_FROM_STATS_LINUX = 16,
+  ESX_FROM_LXC = 17,
+  ESX_FROM_STORAGE = 18,
+  ESX_FROM_NETWORK = 19,
+  ESX_FROM_DOMAIN = 20,
+  ESX_FROM_UML = 21,
+  ESX_FROM_NODEDEV = 22,
+  ESX_FROM_XEN_INOTIFY = 23,
+  ESX_FROM_SECURITY = 24,
+  ESX_FROM_VBOX = 25,
+  ESX_FROM_INTERFACE = 26,
+  ESX_FROM_ONE = 27,
   ESX_FROM_ESX = 28,
+  ESX_FROM_PHYP = 29,
+  ESX_FROM_SECRET = 30,
+  ESX_FROM_CPU = 31,
+  ESX_FROM_XENAPI = 32,
+  ESX_FROM_NWFILTER = 33,
+  ESX_FROM_HOOK = 34,
+  ESX_FROM_DOMAIN_SNAPSHOT = 35,
+  ESX_FROM_AUDIT = 36,
+  ESX_FROM_SYSINFO = 37,
+  ESX_FROM_STREAMS = 38,
+  ESX_FROM_VMWARE = 39,
+  ESX_FROM_EVENT = 40,
+  ESX_FROM_LIBXL = 41,
+  ESX_FROM_LOCKING = 42,
+  ESX_FROM_HYPERV = 43,
+  ESX_FROM_CAPABILITIES = 44,
+  ESX_FROM_URI = 45,
+  ESX_FROM_AUTH = 46,
+  ESX_FROM_DBUS = 47,
+  ESX_FROM_PARALLELS = 48,
+  ESX_FROM_DEVICE = 49,
+  ESX_FROM_SSH = 50,
+  ESX_FROM_LOCKSPACE = 51,
+  ESX_FROM_INITCTL = 52,
+  ESX_FROM_IDENTITY = 53,
+  ESX_FROM_CGROUP = 54,
+  ESX_FROM_ACCESS = 55,
+  ESX_FROM_SYSTEMD = 56,
+  ESX_FROM_BHYVE = 57,
+  ESX_FROM_CRYPTO = 58,
+  ESX_FROM_FIREWALL = 59,
+  ESX_FROM_POLKIT = 60,
+  ESX_FROM_THREAD = 61,
+  ESX_FROM_ADMIN = 62,
+  ESX_FROM_LOGGING = 63,
+  ESX_FROM_XENXL = 64,
+  ESX_FROM_PERF = 65,
+  ESX_FROM_LIBSSH = 66,
+  ESX_FROM_RESCTRL = 67,
+  ESX_FROM_FIREWALLD = 68,
+  ESX_FROM_DOMAIN_CHECKPOINT = 69,
+  ESX_FROM_TPM = 70,
+  ESX_FROM_BPF = 71,
+  ESX_FROM_CH = 72,
 } esxErrorDomain;
 
 /**
@@ -640,6 +744,16 @@ typedef enum {
 } esxDomainJobType;
 
 /**
+ * virEventHandleType: what a watched descriptor is ready for.
+ */
+typedef enum {
+  ESX_EVENT_HANDLE_READABLE = 1,
+  ESX_EVENT_HANDLE_WRITABLE = 2,
+  ESX_EVENT_HANDLE_ERROR = 4,
+  ESX_EVENT_HANDLE_HANGUP = 8,
+} esxEventHandleType;
+
+/**
  * A connection handle.
  */
 typedef struct esxConnect esxConnect;
@@ -748,34 +862,6 @@ typedef struct {
 } esxDomainInfo;
 
 typedef esxDomainInfo *esxDomainInfoPtr;
-
-/**
- * The value part of esxTypedParameter.
- */
-typedef union {
-  int i;
-  unsigned int ui;
-  long long l;
-  unsigned long long ul;
-  double d;
-  char b;
-  char *s;
-} esxTypedParameterValue;
-
-/**
- * virTypedParameter.
- */
-typedef struct {
-  /**
-   * Parameter name, NUL-terminated.
-   */
-  char field[80];
-  /**
-   * One of esxTypedParameterType.
-   */
-  int type;
-  esxTypedParameterValue value;
-} esxTypedParameter;
 
 typedef esxTypedParameter *esxTypedParameterPtr;
 
@@ -1025,6 +1111,53 @@ typedef struct {
 } esxError;
 
 typedef esxError *esxErrorPtr;
+
+/**
+ * virErrorFunc: an error handler (esxSetErrorFunc, esxConnSetErrorFunc),
+ * called with its data and the error, which is valid during the call.
+ */
+typedef void (*esxErrorFunc)(void *userData, esxErrorPtr error);
+
+/**
+ * virEventHandleCallback: `fd` (watch `watch`) is ready for `events`
+ * (esxEventHandleType bits).
+ */
+typedef void (*esxEventHandleCallback)(int watch, int fd, int events, void *opaque);
+
+/**
+ * virEventTimeoutCallback: timer `timer` is due.
+ */
+typedef void (*esxEventTimeoutCallback)(int timer, void *opaque);
+
+/**
+ * virEventAddHandleFunc: a program's loop adds a watch (esxEventRegisterImpl).
+ */
+typedef int (*esxEventAddHandleFunc)(int fd, int event, esxEventHandleCallback cb, void *opaque, esxFreeCallback ff);
+
+/**
+ * virEventUpdateHandleFunc: a program's loop changes a watch's events.
+ */
+typedef void (*esxEventUpdateHandleFunc)(int watch, int event);
+
+/**
+ * virEventRemoveHandleFunc: a program's loop removes a watch.
+ */
+typedef int (*esxEventRemoveHandleFunc)(int watch);
+
+/**
+ * virEventAddTimeoutFunc: a program's loop adds a timer.
+ */
+typedef int (*esxEventAddTimeoutFunc)(int timeout, esxEventTimeoutCallback cb, void *opaque, esxFreeCallback ff);
+
+/**
+ * virEventUpdateTimeoutFunc: a program's loop changes a timer's period.
+ */
+typedef void (*esxEventUpdateTimeoutFunc)(int timer, int timeout);
+
+/**
+ * virEventRemoveTimeoutFunc: a program's loop removes a timer.
+ */
+typedef int (*esxEventRemoveTimeoutFunc)(int timer);
 
 /**
  * libvirt's generic event callback type; cast to the type the event ID
@@ -2154,7 +2287,7 @@ const char *esxGetLastErrorMessage(void);
 int esxGetLastErrorCode(void);
 
 /**
- * The domain of the last error (ESX_FROM_ESX), or 0 (ESX_FROM_NONE).
+ * The domain (an esxErrorDomain) of the last error, or 0 (ESX_FROM_NONE).
  */
 int esxGetLastErrorDomain(void);
 
@@ -2166,37 +2299,135 @@ int esxGetLastErrorDomain(void);
 int esxCopyLastError(esxErrorPtr to);
 
 /**
- * Frees the strings of an error filled by esxCopyLastError and zeroes it.
+ * Frees the strings of an error filled by esxCopyLastError (or
+ * esxConnCopyLastError) and zeroes it; NULL is a no-op.
  */
 void esxResetError(esxErrorPtr err);
 
 /**
- * A malloc'd copy of the last error (NULL when there is none); free it
- * with esxFreeError.
+ * A malloc'd copy of the last error (with code 0 when there is none, as
+ * libvirt's); NULL only when memory runs out. Free it with esxFreeError.
  */
 esxErrorPtr esxSaveLastError(void);
 
 /**
- * Frees an error returned by esxSaveLastError.
+ * Frees an error returned by esxSaveLastError (NULL is a no-op).
  */
 void esxFreeError(esxErrorPtr err);
 
 /**
- * Registers the default event loop implementation (libvirt's name); it
- * must come before any callback is registered.
+ * Installs the handler every failing call's error goes to (unless its
+ * connection has one), with `userData` as its first argument; NULL
+ * restores the default, esxDefaultErrorFunc (standard error). The handler
+ * runs on the failing call's thread, under no lock of this library.
+ */
+void esxSetErrorFunc(void *userData, esxErrorFunc handler);
+
+/**
+ * The connection's handler: the errors of calls on `conn` and its
+ * objects go to it instead of the global handler; NULL passes them back
+ * to the global one. A NULL or invalid `conn` is ignored, as in libvirt.
+ */
+void esxConnSetErrorFunc(esxConnectPtr conn, void *userData, esxErrorFunc handler);
+
+/**
+ * Prints `err` on standard error as libvirt's default does ("esx-driver:
+ * DOMAIN error : MESSAGE"); NULL or an error of code 0 prints nothing.
+ */
+void esxDefaultErrorFunc(esxErrorPtr err);
+
+/**
+ * The last error of a call on `conn` or its objects (a copy kept by the
+ * connection; code 0 when there was none since the last reset), or NULL
+ * for a NULL or invalid connection. libvirt keeps this for old programs:
+ * it is shared by every thread using the connection, and valid while the
+ * connection lives; esxGetLastError is the thread's own.
+ */
+esxErrorPtr esxConnGetLastError(esxConnectPtr conn);
+
+/**
+ * Copies the connection's last error into `to` (strings duplicated;
+ * release them with esxResetError): its code, 0 when there is none, -1
+ * for a NULL or invalid connection (or a NULL `to`).
+ */
+int esxConnCopyLastError(esxConnectPtr conn, esxErrorPtr to);
+
+/**
+ * Forgets the connection's last error (a NULL or invalid connection is
+ * ignored).
+ */
+void esxConnResetLastError(esxConnectPtr conn);
+
+/**
+ * Watches `fd` for `events` (esxEventHandleType bits) in the registered
+ * event loop: `cb(watch, fd, events, opaque)` runs in the loop when it is
+ * ready; `ff(opaque)` runs after the watch is removed. The watch's
+ * number, or -1 (no loop registered, no callback, a negative fd).
+ */
+int esxEventAddHandle(int fd, int events, esxEventHandleCallback cb, void *opaque, esxFreeCallback ff);
+
+/**
+ * Changes the events a watch waits for (0: none for now).
+ */
+void esxEventUpdateHandle(int watch, int events);
+
+/**
+ * Removes a watch (a callback running now finishes first; its `ff` runs
+ * after). 0, or -1 when there is no such watch or no loop.
+ */
+int esxEventRemoveHandle(int watch);
+
+/**
+ * Adds a timer to the registered event loop: `cb(timer, opaque)` runs in
+ * the loop every `timeout` milliseconds (0: every iteration; -1: not
+ * until esxEventUpdateTimeout enables it); `ff(opaque)` runs after it is
+ * removed. The timer's number, or -1.
+ */
+int esxEventAddTimeout(int timeout, esxEventTimeoutCallback cb, void *opaque, esxFreeCallback ff);
+
+/**
+ * Changes a timer's period (it next fires `timeout` ms from now; -1
+ * disables it, 0 fires it every iteration).
+ */
+void esxEventUpdateTimeout(int timer, int timeout);
+
+/**
+ * Removes a timer (a callback running now finishes first; its `ff` runs
+ * after). 0, or -1 when there is no such timer or no loop.
+ */
+int esxEventRemoveTimeout(int timer);
+
+/**
+ * Registers the program's own event loop: this library then adds its
+ * watches and timers (the delivery of domain events and of the close
+ * callback) through these functions, and the program runs its loop. The
+ * timer functions may be called from any thread of this library, as
+ * libvirt calls them. It must come before any event callback is
+ * registered; once a loop is registered (this one, or the default) a
+ * later registration is ignored, as in libvirt.
+ */
+void esxEventRegisterImpl(esxEventAddHandleFunc addHandle, esxEventUpdateHandleFunc updateHandle, esxEventRemoveHandleFunc removeHandle, esxEventAddTimeoutFunc addTimeout, esxEventUpdateTimeoutFunc updateTimeout, esxEventRemoveTimeoutFunc removeTimeout);
+
+/**
+ * Registers the default event loop (poll(2) based), which the program
+ * runs with esxEventRunDefaultImpl; it must come before any event
+ * callback is registered. 0, or -1. Once the program registered its own
+ * loop this is ignored (0), as in libvirt.
  */
 int esxEventRegisterDefaultImpl(void);
 
 /**
- * Runs one iteration of the event loop: waits until events are pending
- * and calls their callbacks. 0, or -1 without a registered loop.
+ * Runs one iteration of the default event loop: waits until a watched
+ * descriptor is ready, a timer is due or this library has events to
+ * deliver, and calls their callbacks. 0, or -1 (no default loop
+ * registered). With nothing registered it waits for ever, as libvirt's.
  */
 int esxEventRunDefaultImpl(void);
 
 /**
  * As esxEventRunDefaultImpl, waiting at most `timeout` milliseconds
- * (negative: without limit): the number of events delivered, 0 when none
- * came in time.
+ * (negative: without limit): the number of domain events delivered in
+ * the iteration, 0 when none came in time.
  */
 int esxEventRunDefaultImplTimeout(int timeout);
 
@@ -5222,6 +5453,109 @@ void esxTestPanicNextCall(void);
 #endif
 
 /**
+ * Finds the parameter called `name` in `params` (`nparams` entries): a
+ * pointer into the array, or NULL when there is none. Raises no error
+ * and leaves the last error as it is, as libvirt's.
+ */
+esxTypedParameterPtr esxTypedParamsGet(esxTypedParameterPtr params, int nparams, const char *name);
+
+/**
+ * Finds the int parameter `name`: 1 and *value (when `value` is not
+ * NULL), 0 when there is none, -1 (ESX_ERR_INVALID_ARG) when it has
+ * another type.
+ */
+int esxTypedParamsGetInt(esxTypedParameterPtr params, int nparams, const char *name, int *value);
+
+/**
+ * As esxTypedParamsGetInt, for an unsigned int parameter.
+ */
+int esxTypedParamsGetUInt(esxTypedParameterPtr params, int nparams, const char *name, unsigned int *value);
+
+/**
+ * As esxTypedParamsGetInt, for a long long parameter.
+ */
+int esxTypedParamsGetLLong(esxTypedParameterPtr params, int nparams, const char *name, long long *value);
+
+/**
+ * As esxTypedParamsGetInt, for an unsigned long long parameter.
+ */
+int esxTypedParamsGetULLong(esxTypedParameterPtr params, int nparams, const char *name, unsigned long long *value);
+
+/**
+ * As esxTypedParamsGetInt, for a double parameter.
+ */
+int esxTypedParamsGetDouble(esxTypedParameterPtr params, int nparams, const char *name, double *value);
+
+/**
+ * As esxTypedParamsGetInt, for a boolean parameter (*value is 1 or 0).
+ */
+int esxTypedParamsGetBoolean(esxTypedParameterPtr params, int nparams, const char *name, int *value);
+
+/**
+ * As esxTypedParamsGetInt, for a string parameter: *value points into
+ * the array (valid as long as it; do not free it).
+ */
+int esxTypedParamsGetString(esxTypedParameterPtr params, int nparams, const char *name, const char **value);
+
+/**
+ * Appends an int parameter `name` to *params (a malloc'd array of
+ * *nparams entries with room for *maxparams, or NULL and 0, 0): the
+ * array grows as needed (*params and *maxparams change), *nparams
+ * counts it. Free the array with esxTypedParamsFree. 0, or -1 (a name
+ * of ESX_TYPED_PARAM_FIELD_LENGTH bytes or more, no memory): then
+ * nothing changed.
+ */
+int esxTypedParamsAddInt(esxTypedParameterPtr *params, int *nparams, int *maxparams, const char *name, int value);
+
+/**
+ * As esxTypedParamsAddInt, an unsigned int parameter.
+ */
+int esxTypedParamsAddUInt(esxTypedParameterPtr *params, int *nparams, int *maxparams, const char *name, unsigned int value);
+
+/**
+ * As esxTypedParamsAddInt, a long long parameter.
+ */
+int esxTypedParamsAddLLong(esxTypedParameterPtr *params, int *nparams, int *maxparams, const char *name, long long value);
+
+/**
+ * As esxTypedParamsAddInt, an unsigned long long parameter.
+ */
+int esxTypedParamsAddULLong(esxTypedParameterPtr *params, int *nparams, int *maxparams, const char *name, unsigned long long value);
+
+/**
+ * As esxTypedParamsAddInt, a double parameter.
+ */
+int esxTypedParamsAddDouble(esxTypedParameterPtr *params, int *nparams, int *maxparams, const char *name, double value);
+
+/**
+ * As esxTypedParamsAddInt, a boolean parameter (any non-zero `value`
+ * is true, stored as 1).
+ */
+int esxTypedParamsAddBoolean(esxTypedParameterPtr *params, int *nparams, int *maxparams, const char *name, int value);
+
+/**
+ * As esxTypedParamsAddInt, a string parameter: a copy of `value` (NULL
+ * adds ""), freed by esxTypedParamsClear/Free.
+ */
+int esxTypedParamsAddString(esxTypedParameterPtr *params, int *nparams, int *maxparams, const char *name, const char *value);
+
+/**
+ * Appends one string parameter `name` per entry of the NULL-terminated
+ * `values` (NULL: none, and 0), as esxTypedParamsAddString does. On a
+ * failure the ones added before it stay (libvirt's behaviour).
+ */
+int esxTypedParamsAddStringList(esxTypedParameterPtr *params, int *nparams, int *maxparams, const char *name, const char **values);
+
+/**
+ * Appends a parameter `name` of `type` (an esxTypedParameterType) with
+ * its value parsed from `value`: numbers in base 10 (the whole string),
+ * booleans as "1", "true", "0" or "false" (any case), strings copied. As
+ * esxTypedParamsAddInt otherwise; a value that does not parse is
+ * ESX_ERR_INVALID_ARG.
+ */
+int esxTypedParamsAddFromString(esxTypedParameterPtr *params, int *nparams, int *maxparams, const char *name, int type, const char *value);
+
+/**
  * The domain's XML (free() it). flags: esxDomainXMLFlags; without
  * ESX_DOMAIN_XML_SECURE the VNC password is left out, with
  * ESX_DOMAIN_XML_INACTIVE the ID of a running domain.
@@ -6380,6 +6714,7 @@ typedef enum {
 #define ESX_DOMAIN_INTERFACE_ADDRESSES_SRC_LAST 3
 #define ESX_DOMAIN_JOB_LAST 6
 #define ESX_DOMAIN_LAST 8
+#define ESX_ERR_DOMAIN_LAST 73
 #define ESX_ERR_NUMBER_LAST 111
 #define ESX_IP_ADDR_TYPE_LAST 2
 #define ESX_STORAGE_POOL_STATE_LAST 5
@@ -6610,5 +6945,8 @@ typedef enum {
 #define ESX_STORAGE_POOL_EVENT_CALLBACK(cb) ((esxConnectStoragePoolEventGenericCallback)(void (*)(void))(cb))
 #define ESX_UNUSE_CPU(cpumap, cpu) ((cpumap)[(cpu) / 8] &= ~(1 << ((cpu) % 8)))
 #define ESX_USE_CPU(cpumap, cpu) ((cpumap)[(cpu) / 8] |= (1 << ((cpu) % 8)))
+#define _esxBlkioParameter _esxTypedParameter
+#define _esxMemoryParameter _esxTypedParameter
+#define _esxSchedParameter _esxTypedParameter
 
 #endif /* ESX_DRIVER_NAMES_H */

@@ -1109,6 +1109,7 @@ typedef enum {
 #define ESX_DOMAIN_INTERFACE_ADDRESSES_SRC_LAST 3
 #define ESX_DOMAIN_JOB_LAST 6
 #define ESX_DOMAIN_LAST 8
+#define ESX_ERR_DOMAIN_LAST 73
 #define ESX_ERR_NUMBER_LAST 111
 #define ESX_IP_ADDR_TYPE_LAST 2
 #define ESX_STORAGE_POOL_STATE_LAST 5
@@ -1339,5 +1340,8 @@ typedef enum {
 #define ESX_STORAGE_POOL_EVENT_CALLBACK(cb) ((esxConnectStoragePoolEventGenericCallback)(void (*)(void))(cb))
 #define ESX_UNUSE_CPU(cpumap, cpu) ((cpumap)[(cpu) / 8] &= ~(1 << ((cpu) % 8)))
 #define ESX_USE_CPU(cpumap, cpu) ((cpumap)[(cpu) / 8] |= (1 << ((cpu) % 8)))
+#define _esxBlkioParameter _esxTypedParameter
+#define _esxMemoryParameter _esxTypedParameter
+#define _esxSchedParameter _esxTypedParameter
 
 #endif /* ESX_DRIVER_NAMES_H */
