@@ -754,6 +754,54 @@ typedef enum {
 } esxEventHandleType;
 
 /**
+ * virStorageVolDownloadFlags.
+ */
+typedef enum {
+  /**
+   * The stream is sparse: runs of zero blocks come as holes.
+   */
+  ESX_STORAGE_VOL_DOWNLOAD_SPARSE_STREAM = 1,
+} esxStorageVolDownloadFlags;
+
+/**
+ * virStorageVolUploadFlags.
+ */
+typedef enum {
+  /**
+   * The stream is sparse: holes sent with esxStreamSendHole are taken
+   * (and written as zeros: the host takes whole files).
+   */
+  ESX_STORAGE_VOL_UPLOAD_SPARSE_STREAM = 1,
+} esxStorageVolUploadFlags;
+
+/**
+ * virStreamFlags (esxStreamNew).
+ */
+typedef enum {
+  ESX_STREAM_NONBLOCK = 1,
+} esxStreamFlags;
+
+/**
+ * virStreamRecvFlagsValues (esxStreamRecvFlags).
+ */
+typedef enum {
+  /**
+   * Stop at a hole: -3, then esxStreamRecvHole gives its length.
+   */
+  ESX_STREAM_RECV_STOP_AT_HOLE = 1,
+} esxStreamRecvFlagsValues;
+
+/**
+ * virStreamEventType: what a stream is ready for (its event callback).
+ */
+typedef enum {
+  ESX_STREAM_EVENT_READABLE = 1,
+  ESX_STREAM_EVENT_WRITABLE = 2,
+  ESX_STREAM_EVENT_ERROR = 4,
+  ESX_STREAM_EVENT_HANGUP = 8,
+} esxStreamEventType;
+
+/**
  * A connection handle.
  */
 typedef struct esxConnect esxConnect;
@@ -1515,6 +1563,36 @@ typedef struct {
 typedef esxStoragePoolInfo *esxStoragePoolInfoPtr;
 
 /**
+ * virStreamSourceFunc: fills `data` (room for `nbytes`) with the next
+ * bytes to send; returns their count, 0 at the end, -1 on error (errno).
+ */
+typedef int (*esxStreamSourceFunc)(esxStreamPtr st, char *data, size_t nbytes, void *opaque);
+
+/**
+ * virStreamSinkFunc: takes `nbytes` of `data`; returns how many it took,
+ * -1 on error (errno).
+ */
+typedef int (*esxStreamSinkFunc)(esxStreamPtr st, const char *data, size_t nbytes, void *opaque);
+
+/**
+ * virStreamSinkHoleFunc: makes a hole of `length` bytes in the target;
+ * 0, or -1 on error.
+ */
+typedef int (*esxStreamSinkHoleFunc)(esxStreamPtr st, long long length, void *opaque);
+
+/**
+ * virStreamSourceHoleFunc: whether the source is at data (*inData 1) or
+ * a hole (0), and the section's *length (a hole of 0 at the end).
+ */
+typedef int (*esxStreamSourceHoleFunc)(esxStreamPtr st, int *inData, long long *length, void *opaque);
+
+/**
+ * virStreamSourceSkipFunc: moves the source `length` bytes on (past a
+ * hole); 0, or -1 on error.
+ */
+typedef int (*esxStreamSourceSkipFunc)(esxStreamPtr st, long long length, void *opaque);
+
+/**
  * The hypervisor driver table (virHypervisorDriver).
  */
 typedef struct {
@@ -1718,6 +1796,12 @@ typedef struct {
 } esxStorageDriver;
 
 typedef esxDomainIPAddress *esxDomainIPAddressPtr;
+
+/**
+ * virStreamEventCallback: the stream is ready for `events`
+ * (esxStreamEventType bits).
+ */
+typedef void (*esxStreamEventCallback)(esxStreamPtr stream, int events, void *opaque);
 
 /**
  * libvirt's virBlkioParameter: a typed parameter.
@@ -2078,24 +2162,34 @@ void esxTypedParamsClear(esxTypedParameterPtr params, int nparams);
 void esxTypedParamsFree(esxTypedParameterPtr params, int nparams);
 
 /**
- * Opens a connection, with credentials from the URI and auth.conf only.
+ * Opens a connection to `name` (NULL or "": the default URI,
+ * ESX_DEFAULT_URI or LIBVIRT_DEFAULT_URI), with credentials from the URI
+ * and auth.conf only.
  */
 esxConnectPtr esxConnectOpen(const char *name);
 
 /**
- * Opens a read-only connection: operations that change something fail
- * with ESX_ERR_OPERATION_DENIED.
+ * Opens a read-only connection (NULL or "": the default URI): operations
+ * that change something fail with ESX_ERR_OPERATION_DENIED.
  */
 esxConnectPtr esxConnectOpenReadOnly(const char *name);
 
 /**
- * Opens a connection, asking the auth callback for the user name
+ * Opens a connection to `name` (NULL or "": the default URI, as
+ * esxConnectOpen), asking the auth callback for the user name
  * (ESX_CRED_AUTHNAME, unless the URI has one) and the password
  * (ESX_CRED_PASSPHRASE or ESX_CRED_NOECHOPROMPT), with the host name as
  * challenge, as libvirt's ESX driver asks. `auth` may be NULL. `flags`:
  * ESX_CONNECT_RO.
  */
 esxConnectPtr esxConnectOpenAuth(const char *name, esxConnectAuthPtr auth, unsigned int flags);
+
+/**
+ * Initializes the library (libvirt's virInitialize): nothing is needed
+ * beyond what the first call does, so it only sets up logging; 0. Calling
+ * it is optional and may be repeated, from any thread.
+ */
+int esxInitialize(void);
 
 /**
  * Drops a reference to the connection; the session is logged out and the
@@ -5414,7 +5508,7 @@ int esxStreamFinish(esxStreamPtr st);
 
 /**
  * Cancels the transfer: an upload is cut off and the volume keeps its old
- * contents. Safe from another thread while a call on the stream is in
+ * contents (a stream that carries none: 0, nothing to do). Safe from another thread while a call on the stream is in
  * progress (it returns at once, waking a Recv or Send blocked on the host;
  * that call then fails as aborted). -1 when an upload was already
  * committed or is being committed by a Finish in progress (the volume then
@@ -5432,6 +5526,64 @@ int esxStreamRef(esxStreamPtr st);
  * in progress.
  */
 int esxStreamFree(esxStreamPtr st);
+
+/**
+ * Receives up to `nbytes` into `data` as esxStreamRecv does; with flags
+ * ESX_STREAM_RECV_STOP_AT_HOLE a sparse download returns -3 where a hole
+ * is next (esxStreamRecvHole then gives its length) instead of its zeros.
+ * The count, 0 at the end, -1 on error, -3 at a hole.
+ */
+int esxStreamRecvFlags(esxStreamPtr st, char *data, size_t nbytes, unsigned int flags);
+
+/**
+ * The length of the hole a sparse download is at (after esxStreamRecvFlags
+ * returned -3) into *length; the stream is then past it. 0 (and 0 when
+ * data is next), or -1. `flags` must be 0.
+ */
+int esxStreamRecvHole(esxStreamPtr st, long long *length, unsigned int flags);
+
+/**
+ * Sends `length` bytes of hole on an upload made with
+ * ESX_STORAGE_VOL_UPLOAD_SPARSE_STREAM: they are written as zeros (the
+ * host takes whole files, so the file gets no hole). 0, or -1. `flags`
+ * must be 0.
+ */
+int esxStreamSendHole(esxStreamPtr st, long long length, unsigned int flags);
+
+/**
+ * Sends the whole upload from `handler`, which fills the buffer it is
+ * given and returns the bytes it put there (0 at its end, -1 on error,
+ * with errno). 0; on failure -1, with the stream aborted (only
+ * esxStreamFree is left to do). Not for non-blocking streams.
+ */
+int esxStreamSendAll(esxStreamPtr st, esxStreamSourceFunc handler, void *opaque);
+
+/**
+ * Receives the whole download into `handler`, which takes the bytes it is
+ * given and returns how many it took (-1 on error, with errno); holes of
+ * a sparse download come as zeros. 0; on failure -1, with the stream
+ * aborted. Not for non-blocking streams.
+ */
+int esxStreamRecvAll(esxStreamPtr st, esxStreamSinkFunc handler, void *opaque);
+
+/**
+ * As esxStreamRecvAll for a sparse download (made with
+ * ESX_STORAGE_VOL_DOWNLOAD_SPARSE_STREAM): data goes to `handler`, and
+ * each hole's length to `holeHandler` (which makes the hole, e.g. by
+ * seeking; -1 on error). On a stream that is not sparse it is
+ * esxStreamRecvAll.
+ */
+int esxStreamSparseRecvAll(esxStreamPtr st, esxStreamSinkFunc handler, esxStreamSinkHoleFunc holeHandler, void *opaque);
+
+/**
+ * As esxStreamSendAll for a sparse upload (made with
+ * ESX_STORAGE_VOL_UPLOAD_SPARSE_STREAM): `holeHandler` says whether the
+ * source is at data or a hole and how long it is (a hole of 0 at the
+ * end), `skipHandler` skips a hole in the source (after its length was
+ * sent with esxStreamSendHole), `handler` reads data. Holes reach the
+ * host as zeros.
+ */
+int esxStreamSparseSendAll(esxStreamPtr st, esxStreamSourceFunc handler, esxStreamSourceHoleFunc holeHandler, esxStreamSourceSkipFunc skipHandler, void *opaque);
 
 /**
  * The hypervisor driver table (static; do not free).

@@ -66,6 +66,7 @@ fn prefix(code: Code) -> &'static str {
     match code {
         Code::InternalError => "internal error",
         Code::NoSupport => "this function is not supported by the connection driver",
+        Code::NoConnect => "no connection driver available for",
         Code::InvalidConn => "invalid connection pointer in",
         Code::InvalidDomain => "invalid domain pointer in",
         Code::InvalidArg => "invalid argument",
@@ -248,7 +249,10 @@ pub fn set(e: &Error, export: &str) {
     // libvirt's templates: "invalid connection pointer in %s" takes the
     // function's name, the others ": %s" and the details.
     let p = prefix(e.code());
-    let message = c_string(if p.ends_with(" in") {
+    let message = c_string(if e.code() == Code::SystemError {
+        // libvirt's system errors are their message alone ("%s").
+        e.message().to_string()
+    } else if p.ends_with(" in") || p.ends_with(" for") {
         format!("{p} {}", e.message())
     } else {
         format!("{p}: {}", e.message())

@@ -77,6 +77,8 @@ pub struct esxStream {
     /// Kept so that the connection outlives the transfer (and to check that
     /// a volume given with the stream is of the same connection).
     pub(crate) conn: Arc<esxConnect>,
+    /// esxStreamNew's flags (ESX_STREAM_NONBLOCK).
+    pub(crate) flags: u32,
 }
 
 /// A domain snapshot handle. It holds its domain (and connection) alive.
@@ -191,13 +193,19 @@ impl esxStorageVol {
 }
 
 impl esxStream {
-    pub fn new(conn: Arc<esxConnect>) -> Arc<esxStream> {
+    pub fn new(conn: Arc<esxConnect>, flags: u32) -> Arc<esxStream> {
         Arc::new(esxStream {
             token: new_token::<esxStream>(),
             conn,
             transfer: Mutex::new(None),
             control: Mutex::new(None),
+            flags,
         })
+    }
+
+    /// Whether the stream was made with ESX_STREAM_NONBLOCK.
+    pub fn nonblocking(&self) -> bool {
+        self.flags & crate::driver::flags::esxStreamFlags::ESX_STREAM_NONBLOCK as u32 != 0
     }
 }
 

@@ -34,6 +34,7 @@ pub mod questions;
 pub mod snapshot;
 pub mod stats;
 pub mod storage;
+pub mod streams;
 pub mod strings;
 pub mod tables;
 pub mod typed_params;

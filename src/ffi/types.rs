@@ -213,6 +213,56 @@ pub type esxErrorFunc = Option<unsafe extern "C" fn(userData: *mut c_void, error
 /// A free function for callback data (virFreeCallback).
 pub type esxFreeCallback = Option<unsafe extern "C" fn(opaque: *mut c_void)>;
 
+/// virStreamSourceFunc: fills `data` (room for `nbytes`) with the next
+/// bytes to send; returns their count, 0 at the end, -1 on error (errno).
+pub type esxStreamSourceFunc = Option<
+    unsafe extern "C" fn(
+        st: esxStreamPtr,
+        data: *mut c_char,
+        nbytes: usize,
+        opaque: *mut c_void,
+    ) -> c_int,
+>;
+
+/// virStreamSourceHoleFunc: whether the source is at data (*inData 1) or
+/// a hole (0), and the section's *length (a hole of 0 at the end).
+pub type esxStreamSourceHoleFunc = Option<
+    unsafe extern "C" fn(
+        st: esxStreamPtr,
+        inData: *mut c_int,
+        length: *mut c_longlong,
+        opaque: *mut c_void,
+    ) -> c_int,
+>;
+
+/// virStreamSourceSkipFunc: moves the source `length` bytes on (past a
+/// hole); 0, or -1 on error.
+pub type esxStreamSourceSkipFunc = Option<
+    unsafe extern "C" fn(st: esxStreamPtr, length: c_longlong, opaque: *mut c_void) -> c_int,
+>;
+
+/// virStreamSinkFunc: takes `nbytes` of `data`; returns how many it took,
+/// -1 on error (errno).
+pub type esxStreamSinkFunc = Option<
+    unsafe extern "C" fn(
+        st: esxStreamPtr,
+        data: *const c_char,
+        nbytes: usize,
+        opaque: *mut c_void,
+    ) -> c_int,
+>;
+
+/// virStreamSinkHoleFunc: makes a hole of `length` bytes in the target;
+/// 0, or -1 on error.
+pub type esxStreamSinkHoleFunc = Option<
+    unsafe extern "C" fn(st: esxStreamPtr, length: c_longlong, opaque: *mut c_void) -> c_int,
+>;
+
+/// virStreamEventCallback: the stream is ready for `events`
+/// (esxStreamEventType bits).
+pub type esxStreamEventCallback =
+    Option<unsafe extern "C" fn(stream: esxStreamPtr, events: c_int, opaque: *mut c_void)>;
+
 /// virEventHandleType: what a watched descriptor is ready for.
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -12,6 +12,7 @@ use std::fmt;
 pub enum Code {
     InternalError = 1,
     NoSupport = 3,
+    NoConnect = 5,
     InvalidConn = 6,
     InvalidDomain = 7,
     InvalidArg = 8,
