@@ -168,7 +168,7 @@ check-lib:
 	$(call fresh,$(OUT_LIB),$(LIB_SOURCES))
 	$(call fresh,$(OUT_STATIC),$(LIB_SOURCES))
 check-bin:
-	$(call fresh,$(OUT)/bin/esx-sim,sim/src sim/Cargo.toml crates Cargo.lock)
+	$(call fresh,$(OUT)/bin/esx-sim,sim/src sim/Cargo.toml crates/common crates/vi crates/vmx Cargo.lock)
 	$(call fresh,$(OUT)/bin/esxsh,$(wildcard ffi-examples/esxsh*) include)
 	$(call fresh,$(OUT)/bin/esx-watch,ffi-examples/esx-watch.c include)
 

@@ -934,7 +934,10 @@ fn stream_abort(with_valgrind: bool) {
     let rest: Vec<String> = lines.map_while(Result::ok).collect();
     let status = child.wait().unwrap();
     finished.store(true, std::sync::atomic::Ordering::SeqCst);
-    assert!(status.success(), "harness stream-abort failed: {rest:?}");
+    assert!(
+        status.success(),
+        "harness stream-abort failed ({status:?}): {rest:?}"
+    );
     assert_eq!(std::fs::read(&flat).unwrap(), data, "the disk changed");
     assert_eq!(
         std::fs::read_dir(flat.parent().unwrap()).unwrap().count(),

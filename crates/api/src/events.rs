@@ -481,6 +481,8 @@ impl State {
             return Ok(());
         }
         let events = self.take_inventory(fresh);
+        // Counted before the caller is told the watcher is ready.
+        ctl.tracked.store(self.known.len(), Ordering::SeqCst);
         if let Some(tx) = ready.take() {
             let _ = tx.send(Ok(()));
         }

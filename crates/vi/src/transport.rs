@@ -138,25 +138,66 @@ impl Interrupt {
     }
 }
 
-/// The TLS connector of a transfer's agent: rustls, as every agent, and a
-/// copy of the socket kept for [`Interrupt`].
-struct Capturing {
+/// The TLS connector of every agent: rustls over a socket that never
+/// raises SIGPIPE, and (for a transfer) a copy of the socket kept for
+/// [`Interrupt`].
+struct Connector {
     tls: Arc<rustls::ClientConfig>,
-    socket: Interrupt,
+    socket: Option<Interrupt>,
 }
 
-impl ureq::TlsConnector for Capturing {
+impl ureq::TlsConnector for Connector {
     fn connect(
         &self,
         dns_name: &str,
         io: Box<dyn ureq::ReadWrite>,
     ) -> std::result::Result<Box<dyn ureq::ReadWrite>, ureq::Error> {
-        if let Some(copy) = io.socket().and_then(|s| s.try_clone().ok()) {
-            if let Ok(mut slot) = self.socket.0.lock() {
-                *slot = Some(copy);
+        if let Some(slot) = &self.socket {
+            if let Some(copy) = io.socket().and_then(|s| s.try_clone().ok()) {
+                if let Ok(mut slot) = slot.0.lock() {
+                    *slot = Some(copy);
+                }
             }
         }
-        self.tls.connect(dns_name, io)
+        self.tls.connect(dns_name, Box::new(NoSigPipe(io)))
+    }
+}
+
+/// A socket whose writes never raise SIGPIPE. rustls writes records with
+/// write_vectored, which is writev(2): it takes no MSG_NOSIGNAL, so a
+/// write to a socket the peer (or an abort) closed would send SIGPIPE and
+/// kill a C program that loads this library and did not ignore it. One
+/// buffer at a time goes through TcpStream::write, which is send(2) with
+/// MSG_NOSIGNAL; the error is then EPIPE, as it should be.
+#[derive(Debug)]
+struct NoSigPipe(Box<dyn ureq::ReadWrite>);
+
+impl Read for NoSigPipe {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.0.read(buf)
+    }
+}
+
+impl std::io::Write for NoSigPipe {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.write(buf)
+    }
+
+    fn write_vectored(&mut self, bufs: &[std::io::IoSlice<'_>]) -> std::io::Result<usize> {
+        match bufs.iter().find(|b| !b.is_empty()) {
+            Some(b) => self.0.write(b),
+            None => Ok(0),
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush()
+    }
+}
+
+impl ureq::ReadWrite for NoSigPipe {
+    fn socket(&self) -> Option<&std::net::TcpStream> {
+        self.0.socket()
     }
 }
 
@@ -192,7 +233,10 @@ impl Transport {
             .max_idle_connections(64)
             .max_idle_connections_per_host(32);
         if let Some(t) = &settings.tls {
-            builder = builder.tls_config(t.clone());
+            builder = builder.tls_connector(Arc::new(Connector {
+                tls: t.clone(),
+                socket: None,
+            }));
         }
         Ok(Transport {
             agent: builder.build(),
@@ -226,9 +270,9 @@ impl Transport {
             Some(tls) => self
                 .settings
                 .builder()
-                .tls_connector(Arc::new(Capturing {
+                .tls_connector(Arc::new(Connector {
                     tls: tls.clone(),
-                    socket: interrupt.clone(),
+                    socket: Some(interrupt.clone()),
                 }))
                 .build(),
             None => self.agent.clone(),

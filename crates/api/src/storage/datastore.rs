@@ -22,7 +22,7 @@ use crate::flags;
 use crate::flags::esxConnectListAllStoragePoolsFlags::*;
 use crate::stream::VolStream;
 use crate::vi::datastore::DatastorePath;
-use crate::vi::property::PropertySpec;
+use crate::vi::property::{self, PropertySpec};
 use crate::vi::task::{self, AutoAnswer, TaskOutcome};
 use crate::vi::vim25::{
     self, AnyDatastoreInfo, AnyFileInfo, AnyFileQuery, AnyVirtualDiskSpec, DatastoreBrowser,
@@ -179,10 +179,25 @@ impl Connection {
             .collect()
     }
 
+    /// The pool's datastore, read by the reference its handle holds: one
+    /// small request whatever the number of datastores. A reference the
+    /// host no longer has, or a datastore no longer mounted on this host,
+    /// is looked for by name among the host's datastores (a datastore
+    /// mounted again under a new reference keeps its pool).
     fn datastore(&self, pool: &PoolRef) -> Result<Datastore> {
+        let host = self.scope()?.host.clone();
+        let read = property::retrieve_one(self.client(), &pool.moref, DatastorePool::PATHS)?;
+        if let Some(o) = read {
+            let view = DatastorePool::from_object(&o)?;
+            // (The mounts are optional: unreported, the reference stands.)
+            let here = view.mounts.is_empty() || view.mounts.iter().any(|m| m.key == host);
+            if here && view.name == pool.name {
+                return Ok(datastore_from(view, &host));
+            }
+        }
         self.datastores()?
             .into_iter()
-            .find(|d| d.view.obj == pool.moref || d.view.name == pool.name)
+            .find(|d| d.view.name == pool.name)
             .ok_or_else(|| no_pool(&pool.name))
     }
 }
