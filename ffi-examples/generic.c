@@ -888,6 +888,74 @@ scenario_streams(const char *uri, const char *dir)
     printf("ok streams\n");
 }
 
+/* ------------------------------------------------------------ close callback */
+
+static int close_calls, close_frees;
+
+static void
+on_close(esxConnectPtr c, int reason, void *opaque)
+{
+    (void)c; (void)reason; (void)opaque;
+    close_calls++;
+}
+
+static void
+on_close_other(esxConnectPtr c, int reason, void *opaque)
+{
+    (void)c; (void)reason; (void)opaque;
+    close_calls++;
+}
+
+static void
+close_free(void *opaque)
+{
+    CHECK(opaque == &close_calls);
+    close_frees++;
+}
+
+static void
+scenario_close(const char *uri)
+{
+    esxConnectPtr conn = connect_to(uri, 0);
+    esxDomainPtr dom;
+
+    CHECK(conn != NULL);
+    if (!conn)
+        return;
+    CHECK(esxConnectRegisterCloseCallback(NULL, on_close, NULL, NULL) == -1);
+    EXPECT_ERROR(ESX_ERR_INVALID_CONN, ESX_FROM_DOMAIN, "esxConnectRegisterCloseCallback");
+    CHECK(esxConnectRegisterCloseCallback(conn, NULL, NULL, NULL) == -1);
+    EXPECT_ERROR(ESX_ERR_INVALID_ARG, ESX_FROM_DOMAIN,
+                 "cb in esxConnectRegisterCloseCallback must not be NULL");
+    CHECK(esxConnectRegisterCloseCallback(conn, on_close, &close_calls, close_free) == 0);
+    /* One per connection; the refused one's data stays the caller's. */
+    CHECK(esxConnectRegisterCloseCallback(conn, on_close_other, &close_calls, close_free) == -1);
+    EXPECT_ERROR(ESX_ERR_OPERATION_INVALID, ESX_FROM_ESX, "already registered");
+    CHECK(esxConnectUnregisterCloseCallback(conn, on_close_other) == -1);
+    EXPECT_ERROR(ESX_ERR_OPERATION_INVALID, ESX_FROM_ESX, "A different callback was requested");
+    CHECK(close_frees == 0);
+    CHECK(esxConnectUnregisterCloseCallback(conn, on_close) == 0);
+    CHECK(close_frees == 1);
+    CHECK(esxConnectUnregisterCloseCallback(conn, on_close) == -1);
+    EXPECT_ERROR(ESX_ERR_OPERATION_INVALID, ESX_FROM_ESX, NULL);
+    /* Registered again: freed with the connection, after its last handle;
+     * a normal close is not reported to it. */
+    CHECK(esxConnectRegisterCloseCallback(conn, on_close, &close_calls, close_free) == 0);
+    dom = esxDomainLookupByName(conn, "alpine-01");
+    CHECK(dom != NULL);
+    CHECK(esxConnectClose(conn) == 1);
+    CHECK(close_frees == 1);
+    esxDomainFree(dom);
+    CHECK(close_frees == 2 && close_calls == 0);
+    /* Keepalive: refused as libvirt's ESX driver refuses it. */
+    conn = connect_to(uri, 0);
+    CHECK(esxConnectSetKeepAlive(conn, 5, 3) == -1);
+    EXPECT_ERROR(ESX_ERR_NO_SUPPORT, ESX_FROM_DOMAIN,
+                 "this function is not supported by the connection driver: esxConnectSetKeepAlive");
+    esxConnectClose(conn);
+    printf("ok close\n");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -906,6 +974,8 @@ main(int argc, char **argv)
         scenario_errors(argv[2]);
     else if (strcmp(scenario, "loop") == 0)
         scenario_loop(argv[2]);
+    else if (strcmp(scenario, "close") == 0)
+        scenario_close(argv[2]);
     else if (strcmp(scenario, "own-loop") == 0)
         scenario_own_loop(argv[2]);
     else if (strcmp(scenario, "streams") == 0 && argc == 5)

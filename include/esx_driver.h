@@ -879,6 +879,22 @@ typedef struct esxStorageVol esxStorageVol;
 typedef struct esxStream esxStream;
 
 /**
+ * A connection handle (opaque, reference counted).
+ */
+typedef esxConnect *esxConnectPtr;
+
+/**
+ * virConnectCloseFunc: told that a connection closed, and why (an
+ * esxConnectCloseReason).
+ */
+typedef void (*esxConnectCloseFunc)(esxConnectPtr conn, int reason, void *opaque);
+
+/**
+ * A free function for callback data (virFreeCallback).
+ */
+typedef void (*esxFreeCallback)(void *opaque);
+
+/**
  * A domain handle (opaque, reference counted).
  */
 typedef esxDomain *esxDomainPtr;
@@ -912,11 +928,6 @@ typedef struct {
 typedef esxDomainInfo *esxDomainInfoPtr;
 
 typedef esxTypedParameter *esxTypedParameterPtr;
-
-/**
- * A connection handle (opaque, reference counted).
- */
-typedef esxConnect *esxConnectPtr;
 
 /**
  * virDomainIPAddress: one address of a guest interface.
@@ -1107,11 +1118,6 @@ typedef struct {
 typedef int (*esxQuestionCallback)(esxConnectPtr conn, esxDomainPtr dom, const esxQuestion *question, void *opaque);
 
 /**
- * A free function for callback data (virFreeCallback).
- */
-typedef void (*esxFreeCallback)(void *opaque);
-
-/**
  * A network handle (opaque; see docs/porting.md: none is made yet).
  */
 typedef esxNetwork *esxNetworkPtr;
@@ -1270,6 +1276,36 @@ typedef struct {
 typedef esxNetworkDHCPLease *esxNetworkDHCPLeasePtr;
 
 /**
+ * libvirt's virDomainBlockStatsStruct.
+ */
+typedef struct {
+  long long rd_req;
+  long long rd_bytes;
+  long long wr_req;
+  long long wr_bytes;
+  long long errs;
+} esxDomainBlockStatsStruct;
+
+/**
+ * libvirt's virDomainBlockStatsPtr.
+ */
+typedef esxDomainBlockStatsStruct *esxDomainBlockStatsPtr;
+
+/**
+ * libvirt's virDomainBlockInfo.
+ */
+typedef struct {
+  unsigned long long capacity;
+  unsigned long long allocation;
+  unsigned long long physical;
+} esxDomainBlockInfo;
+
+/**
+ * libvirt's virDomainBlockInfoPtr.
+ */
+typedef esxDomainBlockInfo *esxDomainBlockInfoPtr;
+
+/**
  * libvirt's virDomainBlockJobCursor.
  */
 typedef unsigned long long esxDomainBlockJobCursor;
@@ -1343,6 +1379,25 @@ typedef struct {
  * libvirt's virVcpuInfoPtr.
  */
 typedef esxVcpuInfo *esxVcpuInfoPtr;
+
+/**
+ * libvirt's virDomainInterfaceStatsStruct.
+ */
+typedef struct {
+  long long rx_bytes;
+  long long rx_packets;
+  long long rx_errs;
+  long long rx_drop;
+  long long tx_bytes;
+  long long tx_packets;
+  long long tx_errs;
+  long long tx_drop;
+} esxDomainInterfaceStatsStruct;
+
+/**
+ * libvirt's virDomainInterfaceStatsPtr.
+ */
+typedef esxDomainInterfaceStatsStruct *esxDomainInterfaceStatsPtr;
 
 /**
  * libvirt's virDomainMemoryStatStruct.
@@ -1485,6 +1540,12 @@ typedef struct {
 } esxStorageVolInfo;
 
 typedef esxStorageVolInfo *esxStorageVolInfoPtr;
+
+/**
+ * virStreamEventCallback: the stream is ready for `events`
+ * (esxStreamEventType bits).
+ */
+typedef void (*esxStreamEventCallback)(esxStreamPtr stream, int events, void *opaque);
 
 /**
  * virDomainJobInfo. A task's progress is a percentage: a bounded job has
@@ -1798,12 +1859,6 @@ typedef struct {
 typedef esxDomainIPAddress *esxDomainIPAddressPtr;
 
 /**
- * virStreamEventCallback: the stream is ready for `events`
- * (esxStreamEventType bits).
- */
-typedef void (*esxStreamEventCallback)(esxStreamPtr stream, int events, void *opaque);
-
-/**
  * libvirt's virBlkioParameter: a typed parameter.
  */
 typedef esxTypedParameter esxBlkioParameter;
@@ -2017,6 +2072,20 @@ extern "C" {
  * echo), like libvirt's virConnectAuthPtrDefault.
  */
 extern esxConnectAuthPtr esxConnectAuthPtrDefault;
+
+/**
+ * Registers `cb` to be told when the connection closes for a reason
+ * other than esxConnectClose (see the module's note: a VI connection never
+ * does). One callback per connection; `freecb(opaque)` runs when it is
+ * unregistered or the connection is freed.
+ */
+int esxConnectRegisterCloseCallback(esxConnectPtr conn, esxConnectCloseFunc cb, void *opaque, esxFreeCallback freecb);
+
+/**
+ * Unregisters the callback `cb` registered on the connection; its free
+ * callback runs now.
+ */
+int esxConnectUnregisterCloseCallback(esxConnectPtr conn, esxConnectCloseFunc cb);
 
 /**
  * Fills `info` with state, maximum and current memory (KiB), vCPUs and CPU
@@ -2713,6 +2782,14 @@ int esxDomainBlockRebase(esxDomainPtr dom, const char *disk, const char *base, u
 int esxDomainBlockResize(esxDomainPtr dom, const char *disk, unsigned long long size, unsigned int flags);
 
 /**
+ * libvirt's virDomainBlockStats, which ESX cannot back (nor does libvirt's
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxDomainBlockStats(esxDomainPtr dom, const char *disk, esxDomainBlockStatsPtr stats, size_t size);
+
+/**
  * libvirt's virDomainBlockStatsFlags, which ESX cannot back (nor does
  * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
  *
@@ -2841,6 +2918,14 @@ int esxDomainFSTrim(esxDomainPtr dom, const char *mountPoint, unsigned long long
 int esxDomainGetBlkioParameters(esxDomainPtr domain, esxTypedParameterPtr params, int *nparams, unsigned int flags);
 
 /**
+ * libvirt's virDomainGetBlockInfo, which ESX cannot back (nor does libvirt's
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxDomainGetBlockInfo(esxDomainPtr domain, const char *disk, esxDomainBlockInfoPtr info, unsigned int flags);
+
+/**
  * libvirt's virDomainGetBlockIoTune, which ESX cannot back (nor does
  * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
  *
@@ -2929,6 +3014,14 @@ int esxDomainGetIOThreadInfo(esxDomainPtr dom, esxDomainIOThreadInfoPtr **info, 
 int esxDomainGetInterfaceParameters(esxDomainPtr domain, const char *device, esxTypedParameterPtr params, int *nparams, unsigned int flags);
 
 /**
+ * libvirt's virDomainGetJobStats, which ESX cannot back (nor does libvirt's
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxDomainGetJobStats(esxDomainPtr domain, int *type, esxTypedParameterPtr *params, int *nparams, unsigned int flags);
+
+/**
  * libvirt's virDomainGetLaunchSecurityInfo, which ESX cannot back (nor does
  * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
  *
@@ -3015,6 +3108,14 @@ int esxDomainGetVcpus(esxDomainPtr domain, esxVcpuInfoPtr info, int maxinfo, uns
  * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxDomainInjectNMI(esxDomainPtr domain, unsigned int flags);
+
+/**
+ * libvirt's virDomainInterfaceStats, which ESX cannot back (nor does
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxDomainInterfaceStats(esxDomainPtr dom, const char *device, esxDomainInterfaceStatsPtr stats, size_t size);
 
 /**
  * libvirt's virDomainManagedSave, which ESX cannot back (nor does libvirt's
@@ -3622,12 +3723,28 @@ int esxConnectCompareHypervisorCPU(esxConnectPtr conn, const char *emulator, con
 int esxConnectGetCPUModelNames(esxConnectPtr conn, const char *arch, char ***models, unsigned int flags);
 
 /**
+ * libvirt's virConnectGetSysinfo, which ESX cannot back (nor does libvirt's
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+char *esxConnectGetSysinfo(esxConnectPtr conn, unsigned int flags);
+
+/**
  * libvirt's virConnectSetIdentity, which ESX cannot back (nor does libvirt's
  * ESX driver): it makes libvirt's argument checks, then fails.
  *
  * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxConnectSetIdentity(esxConnectPtr conn, esxTypedParameterPtr params, int nparams, unsigned int flags);
+
+/**
+ * libvirt's virConnectSetKeepAlive, which ESX cannot back (nor does
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxConnectSetKeepAlive(esxConnectPtr conn, int interval, unsigned int count);
 
 /**
  * libvirt's virNodeAllocPages, which ESX cannot back (nor does libvirt's ESX
@@ -4964,6 +5081,30 @@ int esxStorageVolGetInfoFlags(esxStorageVolPtr vol, esxStorageVolInfoPtr info, u
 int esxStorageVolWipePattern(esxStorageVolPtr vol, unsigned int algorithm, unsigned int flags);
 
 /**
+ * libvirt's virStreamEventAddCallback, which ESX cannot back (nor does
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxStreamEventAddCallback(esxStreamPtr stream, int events, esxStreamEventCallback cb, void *opaque, esxFreeCallback ff);
+
+/**
+ * libvirt's virStreamEventRemoveCallback, which ESX cannot back (nor does
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxStreamEventRemoveCallback(esxStreamPtr stream);
+
+/**
+ * libvirt's virStreamEventUpdateCallback, which ESX cannot back (nor does
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxStreamEventUpdateCallback(esxStreamPtr stream, int events);
+
+/**
  * The domain's job: the task queued or running on its VM
  * (ESX_DOMAIN_JOB_BOUNDED when the host reports its progress,
  * ESX_DOMAIN_JOB_UNBOUNDED when not), or ESX_DOMAIN_JOB_NONE. One request.
@@ -5790,6 +5931,17 @@ typedef enum {
   ESX_CONNECT_BASELINE_CPU_MIGRATABLE = 2,
 } esxConnectBaselineCPUFlags;
 
+/* virConnectCloseReason */
+typedef enum {
+  ESX_CONNECT_CLOSE_REASON_ERROR = 0,
+  ESX_CONNECT_CLOSE_REASON_EOF = 1,
+  ESX_CONNECT_CLOSE_REASON_KEEPALIVE = 2,
+  ESX_CONNECT_CLOSE_REASON_CLIENT = 3,
+#if defined(ESX_ENUM_SENTINELS)
+  ESX_CONNECT_CLOSE_REASON_LAST = 4,
+#endif
+} esxConnectCloseReason;
+
 /* virConnectCompareCPUFlags */
 typedef enum {
   ESX_CONNECT_COMPARE_CPU_FAIL_INCOMPATIBLE = 1,
@@ -6114,6 +6266,26 @@ typedef enum {
 #endif
 } esxDomainDiskErrorCode;
 
+/* virDomainEventCrashedDetailType */
+typedef enum {
+  ESX_DOMAIN_EVENT_CRASHED_PANICKED = 0,
+  ESX_DOMAIN_EVENT_CRASHED_CRASHLOADED = 1,
+#if defined(ESX_ENUM_SENTINELS)
+  ESX_DOMAIN_EVENT_CRASHED_LAST = 2,
+#endif
+} esxDomainEventCrashedDetailType;
+
+/* virDomainEventDefinedDetailType */
+typedef enum {
+  ESX_DOMAIN_EVENT_DEFINED_ADDED = 0,
+  ESX_DOMAIN_EVENT_DEFINED_UPDATED = 1,
+  ESX_DOMAIN_EVENT_DEFINED_RENAMED = 2,
+  ESX_DOMAIN_EVENT_DEFINED_FROM_SNAPSHOT = 3,
+#if defined(ESX_ENUM_SENTINELS)
+  ESX_DOMAIN_EVENT_DEFINED_LAST = 4,
+#endif
+} esxDomainEventDefinedDetailType;
+
 /* virDomainEventGraphicsAddressType */
 typedef enum {
   ESX_DOMAIN_EVENT_GRAPHICS_ADDRESS_IPV4 = 0,
@@ -6144,6 +6316,79 @@ typedef enum {
 #endif
 } esxDomainEventIOErrorAction;
 
+/* virDomainEventPMSuspendedDetailType */
+typedef enum {
+  ESX_DOMAIN_EVENT_PMSUSPENDED_MEMORY = 0,
+  ESX_DOMAIN_EVENT_PMSUSPENDED_DISK = 1,
+#if defined(ESX_ENUM_SENTINELS)
+  ESX_DOMAIN_EVENT_PMSUSPENDED_LAST = 2,
+#endif
+} esxDomainEventPMSuspendedDetailType;
+
+/* virDomainEventResumedDetailType */
+typedef enum {
+  ESX_DOMAIN_EVENT_RESUMED_UNPAUSED = 0,
+  ESX_DOMAIN_EVENT_RESUMED_MIGRATED = 1,
+  ESX_DOMAIN_EVENT_RESUMED_FROM_SNAPSHOT = 2,
+  ESX_DOMAIN_EVENT_RESUMED_POSTCOPY = 3,
+  ESX_DOMAIN_EVENT_RESUMED_POSTCOPY_FAILED = 4,
+#if defined(ESX_ENUM_SENTINELS)
+  ESX_DOMAIN_EVENT_RESUMED_LAST = 5,
+#endif
+} esxDomainEventResumedDetailType;
+
+/* virDomainEventShutdownDetailType */
+typedef enum {
+  ESX_DOMAIN_EVENT_SHUTDOWN_FINISHED = 0,
+  ESX_DOMAIN_EVENT_SHUTDOWN_GUEST = 1,
+  ESX_DOMAIN_EVENT_SHUTDOWN_HOST = 2,
+#if defined(ESX_ENUM_SENTINELS)
+  ESX_DOMAIN_EVENT_SHUTDOWN_LAST = 3,
+#endif
+} esxDomainEventShutdownDetailType;
+
+/* virDomainEventStartedDetailType */
+typedef enum {
+  ESX_DOMAIN_EVENT_STARTED_BOOTED = 0,
+  ESX_DOMAIN_EVENT_STARTED_MIGRATED = 1,
+  ESX_DOMAIN_EVENT_STARTED_RESTORED = 2,
+  ESX_DOMAIN_EVENT_STARTED_FROM_SNAPSHOT = 3,
+  ESX_DOMAIN_EVENT_STARTED_WAKEUP = 4,
+#if defined(ESX_ENUM_SENTINELS)
+  ESX_DOMAIN_EVENT_STARTED_LAST = 5,
+#endif
+} esxDomainEventStartedDetailType;
+
+/* virDomainEventStoppedDetailType */
+typedef enum {
+  ESX_DOMAIN_EVENT_STOPPED_SHUTDOWN = 0,
+  ESX_DOMAIN_EVENT_STOPPED_DESTROYED = 1,
+  ESX_DOMAIN_EVENT_STOPPED_CRASHED = 2,
+  ESX_DOMAIN_EVENT_STOPPED_MIGRATED = 3,
+  ESX_DOMAIN_EVENT_STOPPED_SAVED = 4,
+  ESX_DOMAIN_EVENT_STOPPED_FAILED = 5,
+  ESX_DOMAIN_EVENT_STOPPED_FROM_SNAPSHOT = 6,
+#if defined(ESX_ENUM_SENTINELS)
+  ESX_DOMAIN_EVENT_STOPPED_LAST = 7,
+#endif
+} esxDomainEventStoppedDetailType;
+
+/* virDomainEventSuspendedDetailType */
+typedef enum {
+  ESX_DOMAIN_EVENT_SUSPENDED_PAUSED = 0,
+  ESX_DOMAIN_EVENT_SUSPENDED_MIGRATED = 1,
+  ESX_DOMAIN_EVENT_SUSPENDED_IOERROR = 2,
+  ESX_DOMAIN_EVENT_SUSPENDED_WATCHDOG = 3,
+  ESX_DOMAIN_EVENT_SUSPENDED_RESTORED = 4,
+  ESX_DOMAIN_EVENT_SUSPENDED_FROM_SNAPSHOT = 5,
+  ESX_DOMAIN_EVENT_SUSPENDED_API_ERROR = 6,
+  ESX_DOMAIN_EVENT_SUSPENDED_POSTCOPY = 7,
+  ESX_DOMAIN_EVENT_SUSPENDED_POSTCOPY_FAILED = 8,
+#if defined(ESX_ENUM_SENTINELS)
+  ESX_DOMAIN_EVENT_SUSPENDED_LAST = 9,
+#endif
+} esxDomainEventSuspendedDetailType;
+
 /* virDomainEventTrayChangeReason */
 typedef enum {
   ESX_DOMAIN_EVENT_TRAY_CHANGE_OPEN = 0,
@@ -6152,6 +6397,15 @@ typedef enum {
   ESX_DOMAIN_EVENT_TRAY_CHANGE_LAST = 2,
 #endif
 } esxDomainEventTrayChangeReason;
+
+/* virDomainEventUndefinedDetailType */
+typedef enum {
+  ESX_DOMAIN_EVENT_UNDEFINED_REMOVED = 0,
+  ESX_DOMAIN_EVENT_UNDEFINED_RENAMED = 1,
+#if defined(ESX_ENUM_SENTINELS)
+  ESX_DOMAIN_EVENT_UNDEFINED_LAST = 2,
+#endif
+} esxDomainEventUndefinedDetailType;
 
 /* virDomainEventWatchdogAction */
 typedef enum {
@@ -6172,6 +6426,12 @@ typedef enum {
   ESX_DOMAIN_FD_ASSOCIATE_SECLABEL_RESTORE = 1,
   ESX_DOMAIN_FD_ASSOCIATE_SECLABEL_WRITABLE = 2,
 } esxDomainFDAssociateFlags;
+
+/* virDomainGetJobStatsFlags */
+typedef enum {
+  ESX_DOMAIN_JOB_STATS_COMPLETED = 1,
+  ESX_DOMAIN_JOB_STATS_KEEP_COMPLETED = 2,
+} esxDomainGetJobStatsFlags;
 
 /* virDomainGuestInfoTypes */
 typedef enum {
@@ -6946,6 +7206,41 @@ typedef enum {
 #define ESX_DOMAIN_IOTHREAD_POLL_SHRINK "poll_shrink"
 #define ESX_DOMAIN_IOTHREAD_THREAD_POOL_MAX "thread_pool_max"
 #define ESX_DOMAIN_IOTHREAD_THREAD_POOL_MIN "thread_pool_min"
+#define ESX_DOMAIN_JOB_AUTO_CONVERGE_THROTTLE "auto_converge_throttle"
+#define ESX_DOMAIN_JOB_COMPRESSION_BYTES "compression_bytes"
+#define ESX_DOMAIN_JOB_COMPRESSION_CACHE "compression_cache"
+#define ESX_DOMAIN_JOB_COMPRESSION_CACHE_MISSES "compression_cache_misses"
+#define ESX_DOMAIN_JOB_COMPRESSION_OVERFLOW "compression_overflow"
+#define ESX_DOMAIN_JOB_COMPRESSION_PAGES "compression_pages"
+#define ESX_DOMAIN_JOB_DATA_PROCESSED "data_processed"
+#define ESX_DOMAIN_JOB_DATA_REMAINING "data_remaining"
+#define ESX_DOMAIN_JOB_DATA_TOTAL "data_total"
+#define ESX_DOMAIN_JOB_DISK_BPS "disk_bps"
+#define ESX_DOMAIN_JOB_DISK_PROCESSED "disk_processed"
+#define ESX_DOMAIN_JOB_DISK_REMAINING "disk_remaining"
+#define ESX_DOMAIN_JOB_DISK_TEMP_TOTAL "disk_temp_total"
+#define ESX_DOMAIN_JOB_DISK_TEMP_USED "disk_temp_used"
+#define ESX_DOMAIN_JOB_DISK_TOTAL "disk_total"
+#define ESX_DOMAIN_JOB_DOWNTIME "downtime"
+#define ESX_DOMAIN_JOB_DOWNTIME_NET "downtime_net"
+#define ESX_DOMAIN_JOB_ERRMSG "errmsg"
+#define ESX_DOMAIN_JOB_MEMORY_BPS "memory_bps"
+#define ESX_DOMAIN_JOB_MEMORY_CONSTANT "memory_constant"
+#define ESX_DOMAIN_JOB_MEMORY_DIRTY_RATE "memory_dirty_rate"
+#define ESX_DOMAIN_JOB_MEMORY_ITERATION "memory_iteration"
+#define ESX_DOMAIN_JOB_MEMORY_NORMAL "memory_normal"
+#define ESX_DOMAIN_JOB_MEMORY_NORMAL_BYTES "memory_normal_bytes"
+#define ESX_DOMAIN_JOB_MEMORY_PAGE_SIZE "memory_page_size"
+#define ESX_DOMAIN_JOB_MEMORY_POSTCOPY_REQS "memory_postcopy_requests"
+#define ESX_DOMAIN_JOB_MEMORY_PROCESSED "memory_processed"
+#define ESX_DOMAIN_JOB_MEMORY_REMAINING "memory_remaining"
+#define ESX_DOMAIN_JOB_MEMORY_TOTAL "memory_total"
+#define ESX_DOMAIN_JOB_OPERATION "operation"
+#define ESX_DOMAIN_JOB_SETUP_TIME "setup_time"
+#define ESX_DOMAIN_JOB_SUCCESS "success"
+#define ESX_DOMAIN_JOB_TIME_ELAPSED "time_elapsed"
+#define ESX_DOMAIN_JOB_TIME_ELAPSED_NET "time_elapsed_net"
+#define ESX_DOMAIN_JOB_TIME_REMAINING "time_remaining"
 #define ESX_DOMAIN_LAUNCH_SECURITY_SEV_API_MAJOR "sev-api-major"
 #define ESX_DOMAIN_LAUNCH_SECURITY_SEV_API_MINOR "sev-api-minor"
 #define ESX_DOMAIN_LAUNCH_SECURITY_SEV_BUILD_ID "sev-build-id"

@@ -510,7 +510,8 @@ def stub(api, name, spec, esx):
         elif kind in ("below", "atmost", "negonly"):
             fn = {"below": "below", "atmost": "at_most", "negonly": "negative_only"}[kind]
             used.add(rest[0])
-            lines.append("check::%s(%s, %d, %s, F)?;" % (fn, num_expr(rest[0], ctypes), api.value(rest[1]),
+            limit = int(rest[1]) if rest[1].isdigit() else api.value(rest[1])
+            lines.append("check::%s(%s, %d, %s, F)?;" % (fn, num_expr(rest[0], ctypes), limit,
                                                          json.dumps(rest[2])))
         elif kind == "overflow":
             lines.append("check::no_overflow(%s, %s)?;" % (arg(rest[0]), arg(rest[1])))

@@ -245,3 +245,18 @@ fn whole_and_sparse_stream_transfers() {
 fn whole_and_sparse_stream_transfers_under_valgrind() {
     streams(true);
 }
+
+fn close_callback(valgrind: bool) {
+    let sim = Sim::start();
+    run("close", Some(&sim), &[], valgrind);
+}
+
+#[test]
+fn the_close_callback_is_kept_and_freed_as_libvirt_does() {
+    close_callback(false);
+}
+
+#[test]
+fn the_close_callback_is_kept_and_freed_as_libvirt_does_under_valgrind() {
+    close_callback(true);
+}

@@ -37,6 +37,9 @@ pub struct esxConnect {
     /// The last error of a call about this connection and its handler
     /// (esxConnGetLastError, esxConnSetErrorFunc).
     pub(crate) errors: Mutex<super::error::ConnErrors>,
+    /// The close callback (esxConnectRegisterCloseCallback); its free
+    /// callback runs when it is unregistered or the connection goes away.
+    pub(crate) close: Mutex<Option<super::close::CloseHook>>,
 }
 
 /// A domain handle. It holds its connection alive.
@@ -221,6 +224,7 @@ impl esxConnect {
             question: Mutex::new(None),
             watcher: Mutex::new(None),
             errors: Mutex::new(super::error::ConnErrors::new()),
+            close: Mutex::new(None),
         })
     }
 }

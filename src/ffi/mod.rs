@@ -17,6 +17,7 @@
 pub mod auth;
 pub mod boundary;
 pub(crate) mod checks;
+pub mod close;
 pub mod config;
 pub mod connect;
 pub mod domain;

@@ -213,6 +213,11 @@ pub type esxErrorFunc = Option<unsafe extern "C" fn(userData: *mut c_void, error
 /// A free function for callback data (virFreeCallback).
 pub type esxFreeCallback = Option<unsafe extern "C" fn(opaque: *mut c_void)>;
 
+/// virConnectCloseFunc: told that a connection closed, and why (an
+/// esxConnectCloseReason).
+pub type esxConnectCloseFunc =
+    Option<unsafe extern "C" fn(conn: esxConnectPtr, reason: c_int, opaque: *mut c_void)>;
+
 /// virStreamSourceFunc: fills `data` (room for `nbytes`) with the next
 /// bytes to send; returns their count, 0 at the end, -1 on error (errno).
 pub type esxStreamSourceFunc = Option<

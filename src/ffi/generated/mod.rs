@@ -16,3 +16,4 @@ pub mod unsupported_nodedev;
 pub mod unsupported_nwfilter;
 pub mod unsupported_secret;
 pub mod unsupported_storage;
+pub mod unsupported_stream;
