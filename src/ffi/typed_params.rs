@@ -531,7 +531,7 @@ fn parse_all<T>(
     let errno = unsafe { *libc::__errno_location() };
     // SAFETY: end points into `text` (strto* set it there).
     let rest = if end.is_null() { 1 } else { unsafe { *end } };
-    (errno == 0 && !end.is_null() && end as *const c_char != start && rest == 0).then_some(v)
+    (errno == 0 && !end.is_null() && !std::ptr::eq(end, start) && rest == 0).then_some(v)
 }
 
 /// `text` as an unsigned int as libvirt's virStrToLong_ui reads it: "-1"
