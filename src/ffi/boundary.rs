@@ -7,7 +7,7 @@ use std::cell::RefCell;
 use std::os::raw::{c_int, c_uint, c_ulonglong};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 
 use super::handles::esxConnect;
 use crate::error::Error;
@@ -65,7 +65,9 @@ fn panic_text(p: &(dyn std::any::Any + Send)) -> String {
 /// The state of the export running on this thread: the connection of its
 /// first handle (its error is dispatched to it), once one was looked up.
 struct CallState {
-    conn: Option<Arc<esxConnect>>,
+    /// Weak: a call in flight must not count as a reference to the
+    /// connection (esxConnectClose's count of references left).
+    conn: Option<Weak<esxConnect>>,
     /// A handle was looked up (the first one's connection is kept).
     noted: bool,
 }
@@ -84,7 +86,7 @@ pub fn note_connection(owner: impl FnOnce() -> Arc<esxConnect>) {
         if let Ok(mut c) = c.try_borrow_mut() {
             if !c.noted {
                 c.noted = true;
-                c.conn = Some(owner());
+                c.conn = Some(Arc::downgrade(&owner()));
             }
         }
     });
@@ -123,7 +125,7 @@ fn leave(outer: Option<CallState>) -> Option<Arc<esxConnect>> {
                     },
                 ),
             };
-            mine.conn
+            mine.conn.and_then(|w| w.upgrade())
         })
     })
     .ok()
