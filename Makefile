@@ -149,6 +149,8 @@ c-programs: lib sim
 	    $$($(PKGCFG) --cflags --libs esx-driver) $(TEST_LINK)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -Iffi-examples ffi-examples/hardening.c -o $(BUILD)/hardening -lpthread \
 	    $$($(PKGCFG) --cflags --libs esx-driver) $(TEST_LINK)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -Iffi-examples ffi-examples/generic.c -o $(BUILD)/generic -lpthread \
+	    $$($(PKGCFG) --cflags --libs esx-driver) $(TEST_LINK)
 	@$(MAKE) --no-print-directory $(OUT)/bin/esxsh $(OUT)/bin/esx-watch
 	@$(MAKE) --no-print-directory stage
 

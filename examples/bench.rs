@@ -485,6 +485,7 @@ unsafe extern "C" fn on_event(
 
 fn bench_events() {
     use esx_driver::ffi::connect::{esxConnectClose, esxConnectOpenAuth};
+    use esx_driver::ffi::event_loop::*;
     use esx_driver::ffi::events::*;
     let runs = 200;
     println!("== event latency: {runs} power changes made on the host, each to its C callback (event loop)");

@@ -150,6 +150,15 @@ auth_cb(esxConnectCredentialPtr cred, unsigned int ncred, void *cbdata)
     return 0;
 }
 
+/* Errors are printed by the program where it meets them; the library's
+ * default printing on stderr is turned off. */
+static void
+quiet_errors(void *data, esxErrorPtr e)
+{
+    (void)data;
+    (void)e;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -162,6 +171,7 @@ main(int argc, char **argv)
     int n, ids[3];
     time_t end;
 
+    esxSetErrorFunc(NULL, quiet_errors);
     rules = calloc((size_t)argc, sizeof(*rules));
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {

@@ -566,6 +566,15 @@ is_opt(const char *a, const char *shortname, const char *longname)
            strcmp(a, longname) == 0 || (strncmp(a, longname, ll) == 0 && a[ll] == '=');
 }
 
+/* Errors are reported by the command that met them (report_error), as
+ * virsh does; the library's default printing on stderr is turned off. */
+static void
+quiet_errors(void *data, esxErrorPtr e)
+{
+    (void)data;
+    (void)e;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -576,6 +585,7 @@ main(int argc, char **argv)
 
     memset(sh, 0, sizeof(*sh));
     the_shell = sh;
+    esxSetErrorFunc(NULL, quiet_errors);
     setlocale(LC_ALL, "");
     sh->progname = "esxsh";
     sh->keepalive_interval = -1;

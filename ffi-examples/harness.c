@@ -134,8 +134,11 @@ scenario_basic(const char *uri)
     CHECK_ERROR(ESX_ERR_INVALID_DOMAIN, NULL);
     CHECK(esxDomainGetName(NULL) == NULL);
     CHECK(esxDomainGetID(NULL) == (unsigned int)-1);
+    /* No URI and no default one (ESX_DEFAULT_URI, LIBVIRT_DEFAULT_URI). */
+    unsetenv("ESX_DEFAULT_URI");
+    unsetenv("LIBVIRT_DEFAULT_URI");
     CHECK(esxConnectOpen(NULL) == NULL);
-    CHECK_ERROR(ESX_ERR_INVALID_ARG, NULL);
+    CHECK_ERROR(ESX_ERR_NO_CONNECT, "default URI");
     CHECK(esxConnectOpen("esx://127.0.0.1/?bogus=1") == NULL);
     CHECK_ERROR(ESX_ERR_INVALID_ARG, "'bogus'");
     CHECK(connect_to(uri, 0x80) == NULL);

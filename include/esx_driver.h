@@ -37,6 +37,36 @@
 /* Length of esxTypedParameter.field with its NUL (VIR_TYPED_PARAM_FIELD_LENGTH) */
 #define ESX_TYPED_PARAM_FIELD_LENGTH 80
 
+/**
+ * virTypedParameter: a named value of one of the esxTypedParameterType
+ * types. Declared with libvirt's struct tag (struct _esxTypedParameter),
+ * which _esxBlkioParameter, _esxMemoryParameter and _esxSchedParameter
+ * name, as libvirt's do.
+ */
+struct _esxTypedParameter {
+  /**
+   * Parameter name, NUL-terminated.
+   */
+  char field[ESX_TYPED_PARAM_FIELD_LENGTH];
+  /**
+   * One of esxTypedParameterType.
+   */
+  int type;
+  /**
+   * The value, in the member the type names.
+   */
+  union {
+    int i;
+    unsigned int ui;
+    long long int l;
+    unsigned long long int ul;
+    double d;
+    char b;
+    char *s;
+  } value;
+};
+typedef struct _esxTypedParameter esxTypedParameter;
+
 /* Casts an event callback to the generic type esxConnectDomainEventRegisterAny
  * takes (libvirt's VIR_DOMAIN_EVENT_CALLBACK), through void (*)(void) so
  * that -Wcast-function-type stays quiet. */
@@ -83,11 +113,85 @@ typedef enum {
 } esxErrorLevel;
 
 /**
- * virErrorDomain: this library only raises errors from ESX_FROM_ESX.
+ * virErrorDomain: what raised an error. This library raises ESX_FROM_ESX
+ * for the driver's errors and, for the checks libvirt's public functions
+ * make, the domain libvirt gives them (ESX_FROM_DOM, ESX_FROM_DOMAIN,
+ * ESX_FROM_STORAGE, ESX_FROM_STREAMS, ...; docs/decisions.md).
  */
 typedef enum {
   ESX_FROM_NONE = 0,
+  ESX_FROM_XEN = 1,
+  ESX_FROM_XEND = 2,
+  ESX_FROM_XENSTORE = 3,
+  ESX_FROM_SEXPR = 4,
+  ESX_FROM_XML = 5,
+  ESX_FROM_DOM = 6,
+  ESX_FROM_RPC = 7,
+  ESX_FROM_PROXY = 8,
+  ESX_FROM_CONF = 9,
+  ESX_FROM_QEMU = 10,
+  ESX_FROM_NET = 11,
+  ESX_FROM_TEST = 12,
+  ESX_FROM_REMOTE = 13,
+  ESX_FROM_OPENVZ = 14,
+  ESX_FROM_XENXM = 15,
+  ESX_FROM_STATS_LINUX = 16,
+  ESX_FROM_LXC = 17,
+  ESX_FROM_STORAGE = 18,
+  ESX_FROM_NETWORK = 19,
+  ESX_FROM_DOMAIN = 20,
+  ESX_FROM_UML = 21,
+  ESX_FROM_NODEDEV = 22,
+  ESX_FROM_XEN_INOTIFY = 23,
+  ESX_FROM_SECURITY = 24,
+  ESX_FROM_VBOX = 25,
+  ESX_FROM_INTERFACE = 26,
+  ESX_FROM_ONE = 27,
   ESX_FROM_ESX = 28,
+  ESX_FROM_PHYP = 29,
+  ESX_FROM_SECRET = 30,
+  ESX_FROM_CPU = 31,
+  ESX_FROM_XENAPI = 32,
+  ESX_FROM_NWFILTER = 33,
+  ESX_FROM_HOOK = 34,
+  ESX_FROM_DOMAIN_SNAPSHOT = 35,
+  ESX_FROM_AUDIT = 36,
+  ESX_FROM_SYSINFO = 37,
+  ESX_FROM_STREAMS = 38,
+  ESX_FROM_VMWARE = 39,
+  ESX_FROM_EVENT = 40,
+  ESX_FROM_LIBXL = 41,
+  ESX_FROM_LOCKING = 42,
+  ESX_FROM_HYPERV = 43,
+  ESX_FROM_CAPABILITIES = 44,
+  ESX_FROM_URI = 45,
+  ESX_FROM_AUTH = 46,
+  ESX_FROM_DBUS = 47,
+  ESX_FROM_PARALLELS = 48,
+  ESX_FROM_DEVICE = 49,
+  ESX_FROM_SSH = 50,
+  ESX_FROM_LOCKSPACE = 51,
+  ESX_FROM_INITCTL = 52,
+  ESX_FROM_IDENTITY = 53,
+  ESX_FROM_CGROUP = 54,
+  ESX_FROM_ACCESS = 55,
+  ESX_FROM_SYSTEMD = 56,
+  ESX_FROM_BHYVE = 57,
+  ESX_FROM_CRYPTO = 58,
+  ESX_FROM_FIREWALL = 59,
+  ESX_FROM_POLKIT = 60,
+  ESX_FROM_THREAD = 61,
+  ESX_FROM_ADMIN = 62,
+  ESX_FROM_LOGGING = 63,
+  ESX_FROM_XENXL = 64,
+  ESX_FROM_PERF = 65,
+  ESX_FROM_LIBSSH = 66,
+  ESX_FROM_RESCTRL = 67,
+  ESX_FROM_FIREWALLD = 68,
+  ESX_FROM_DOMAIN_CHECKPOINT = 69,
+  ESX_FROM_TPM = 70,
+  ESX_FROM_BPF = 71,
+  ESX_FROM_CH = 72,
 } esxErrorDomain;
 
 /**
@@ -640,6 +744,64 @@ typedef enum {
 } esxDomainJobType;
 
 /**
+ * virEventHandleType: what a watched descriptor is ready for.
+ */
+typedef enum {
+  ESX_EVENT_HANDLE_READABLE = 1,
+  ESX_EVENT_HANDLE_WRITABLE = 2,
+  ESX_EVENT_HANDLE_ERROR = 4,
+  ESX_EVENT_HANDLE_HANGUP = 8,
+} esxEventHandleType;
+
+/**
+ * virStorageVolDownloadFlags.
+ */
+typedef enum {
+  /**
+   * The stream is sparse: runs of zero blocks come as holes.
+   */
+  ESX_STORAGE_VOL_DOWNLOAD_SPARSE_STREAM = 1,
+} esxStorageVolDownloadFlags;
+
+/**
+ * virStorageVolUploadFlags.
+ */
+typedef enum {
+  /**
+   * The stream is sparse: holes sent with esxStreamSendHole are taken
+   * (and written as zeros: the host takes whole files).
+   */
+  ESX_STORAGE_VOL_UPLOAD_SPARSE_STREAM = 1,
+} esxStorageVolUploadFlags;
+
+/**
+ * virStreamFlags (esxStreamNew).
+ */
+typedef enum {
+  ESX_STREAM_NONBLOCK = 1,
+} esxStreamFlags;
+
+/**
+ * virStreamRecvFlagsValues (esxStreamRecvFlags).
+ */
+typedef enum {
+  /**
+   * Stop at a hole: -3, then esxStreamRecvHole gives its length.
+   */
+  ESX_STREAM_RECV_STOP_AT_HOLE = 1,
+} esxStreamRecvFlagsValues;
+
+/**
+ * virStreamEventType: what a stream is ready for (its event callback).
+ */
+typedef enum {
+  ESX_STREAM_EVENT_READABLE = 1,
+  ESX_STREAM_EVENT_WRITABLE = 2,
+  ESX_STREAM_EVENT_ERROR = 4,
+  ESX_STREAM_EVENT_HANGUP = 8,
+} esxStreamEventType;
+
+/**
  * A connection handle.
  */
 typedef struct esxConnect esxConnect;
@@ -717,6 +879,22 @@ typedef struct esxStorageVol esxStorageVol;
 typedef struct esxStream esxStream;
 
 /**
+ * A connection handle (opaque, reference counted).
+ */
+typedef esxConnect *esxConnectPtr;
+
+/**
+ * virConnectCloseFunc: told that a connection closed, and why (an
+ * esxConnectCloseReason).
+ */
+typedef void (*esxConnectCloseFunc)(esxConnectPtr conn, int reason, void *opaque);
+
+/**
+ * A free function for callback data (virFreeCallback).
+ */
+typedef void (*esxFreeCallback)(void *opaque);
+
+/**
  * A domain handle (opaque, reference counted).
  */
 typedef esxDomain *esxDomainPtr;
@@ -749,40 +927,7 @@ typedef struct {
 
 typedef esxDomainInfo *esxDomainInfoPtr;
 
-/**
- * The value part of esxTypedParameter.
- */
-typedef union {
-  int i;
-  unsigned int ui;
-  long long l;
-  unsigned long long ul;
-  double d;
-  char b;
-  char *s;
-} esxTypedParameterValue;
-
-/**
- * virTypedParameter.
- */
-typedef struct {
-  /**
-   * Parameter name, NUL-terminated.
-   */
-  char field[80];
-  /**
-   * One of esxTypedParameterType.
-   */
-  int type;
-  esxTypedParameterValue value;
-} esxTypedParameter;
-
 typedef esxTypedParameter *esxTypedParameterPtr;
-
-/**
- * A connection handle (opaque, reference counted).
- */
-typedef esxConnect *esxConnectPtr;
 
 /**
  * virDomainIPAddress: one address of a guest interface.
@@ -973,11 +1118,6 @@ typedef struct {
 typedef int (*esxQuestionCallback)(esxConnectPtr conn, esxDomainPtr dom, const esxQuestion *question, void *opaque);
 
 /**
- * A free function for callback data (virFreeCallback).
- */
-typedef void (*esxFreeCallback)(void *opaque);
-
-/**
  * A network handle (opaque; see docs/porting.md: none is made yet).
  */
 typedef esxNetwork *esxNetworkPtr;
@@ -1025,6 +1165,53 @@ typedef struct {
 } esxError;
 
 typedef esxError *esxErrorPtr;
+
+/**
+ * virErrorFunc: an error handler (esxSetErrorFunc, esxConnSetErrorFunc),
+ * called with its data and the error, which is valid during the call.
+ */
+typedef void (*esxErrorFunc)(void *userData, esxErrorPtr error);
+
+/**
+ * virEventHandleCallback: `fd` (watch `watch`) is ready for `events`
+ * (esxEventHandleType bits).
+ */
+typedef void (*esxEventHandleCallback)(int watch, int fd, int events, void *opaque);
+
+/**
+ * virEventTimeoutCallback: timer `timer` is due.
+ */
+typedef void (*esxEventTimeoutCallback)(int timer, void *opaque);
+
+/**
+ * virEventAddHandleFunc: a program's loop adds a watch (esxEventRegisterImpl).
+ */
+typedef int (*esxEventAddHandleFunc)(int fd, int event, esxEventHandleCallback cb, void *opaque, esxFreeCallback ff);
+
+/**
+ * virEventUpdateHandleFunc: a program's loop changes a watch's events.
+ */
+typedef void (*esxEventUpdateHandleFunc)(int watch, int event);
+
+/**
+ * virEventRemoveHandleFunc: a program's loop removes a watch.
+ */
+typedef int (*esxEventRemoveHandleFunc)(int watch);
+
+/**
+ * virEventAddTimeoutFunc: a program's loop adds a timer.
+ */
+typedef int (*esxEventAddTimeoutFunc)(int timeout, esxEventTimeoutCallback cb, void *opaque, esxFreeCallback ff);
+
+/**
+ * virEventUpdateTimeoutFunc: a program's loop changes a timer's period.
+ */
+typedef void (*esxEventUpdateTimeoutFunc)(int timer, int timeout);
+
+/**
+ * virEventRemoveTimeoutFunc: a program's loop removes a timer.
+ */
+typedef int (*esxEventRemoveTimeoutFunc)(int timer);
 
 /**
  * libvirt's generic event callback type; cast to the type the event ID
@@ -1087,6 +1274,36 @@ typedef struct {
  * libvirt's virNetworkDHCPLeasePtr.
  */
 typedef esxNetworkDHCPLease *esxNetworkDHCPLeasePtr;
+
+/**
+ * libvirt's virDomainBlockStatsStruct.
+ */
+typedef struct {
+  long long rd_req;
+  long long rd_bytes;
+  long long wr_req;
+  long long wr_bytes;
+  long long errs;
+} esxDomainBlockStatsStruct;
+
+/**
+ * libvirt's virDomainBlockStatsPtr.
+ */
+typedef esxDomainBlockStatsStruct *esxDomainBlockStatsPtr;
+
+/**
+ * libvirt's virDomainBlockInfo.
+ */
+typedef struct {
+  unsigned long long capacity;
+  unsigned long long allocation;
+  unsigned long long physical;
+} esxDomainBlockInfo;
+
+/**
+ * libvirt's virDomainBlockInfoPtr.
+ */
+typedef esxDomainBlockInfo *esxDomainBlockInfoPtr;
 
 /**
  * libvirt's virDomainBlockJobCursor.
@@ -1162,6 +1379,25 @@ typedef struct {
  * libvirt's virVcpuInfoPtr.
  */
 typedef esxVcpuInfo *esxVcpuInfoPtr;
+
+/**
+ * libvirt's virDomainInterfaceStatsStruct.
+ */
+typedef struct {
+  long long rx_bytes;
+  long long rx_packets;
+  long long rx_errs;
+  long long rx_drop;
+  long long tx_bytes;
+  long long tx_packets;
+  long long tx_errs;
+  long long tx_drop;
+} esxDomainInterfaceStatsStruct;
+
+/**
+ * libvirt's virDomainInterfaceStatsPtr.
+ */
+typedef esxDomainInterfaceStatsStruct *esxDomainInterfaceStatsPtr;
 
 /**
  * libvirt's virDomainMemoryStatStruct.
@@ -1306,6 +1542,12 @@ typedef struct {
 typedef esxStorageVolInfo *esxStorageVolInfoPtr;
 
 /**
+ * virStreamEventCallback: the stream is ready for `events`
+ * (esxStreamEventType bits).
+ */
+typedef void (*esxStreamEventCallback)(esxStreamPtr stream, int events, void *opaque);
+
+/**
  * virDomainJobInfo. A task's progress is a percentage: a bounded job has
  * dataTotal 100 and dataProcessed the percentage done. The mem* and file*
  * fields and timeRemaining are 0 (ESX does not report them).
@@ -1380,6 +1622,36 @@ typedef struct {
 } esxStoragePoolInfo;
 
 typedef esxStoragePoolInfo *esxStoragePoolInfoPtr;
+
+/**
+ * virStreamSourceFunc: fills `data` (room for `nbytes`) with the next
+ * bytes to send; returns their count, 0 at the end, -1 on error (errno).
+ */
+typedef int (*esxStreamSourceFunc)(esxStreamPtr st, char *data, size_t nbytes, void *opaque);
+
+/**
+ * virStreamSinkFunc: takes `nbytes` of `data`; returns how many it took,
+ * -1 on error (errno).
+ */
+typedef int (*esxStreamSinkFunc)(esxStreamPtr st, const char *data, size_t nbytes, void *opaque);
+
+/**
+ * virStreamSinkHoleFunc: makes a hole of `length` bytes in the target;
+ * 0, or -1 on error.
+ */
+typedef int (*esxStreamSinkHoleFunc)(esxStreamPtr st, long long length, void *opaque);
+
+/**
+ * virStreamSourceHoleFunc: whether the source is at data (*inData 1) or
+ * a hole (0), and the section's *length (a hole of 0 at the end).
+ */
+typedef int (*esxStreamSourceHoleFunc)(esxStreamPtr st, int *inData, long long *length, void *opaque);
+
+/**
+ * virStreamSourceSkipFunc: moves the source `length` bytes on (past a
+ * hole); 0, or -1 on error.
+ */
+typedef int (*esxStreamSourceSkipFunc)(esxStreamPtr st, long long length, void *opaque);
 
 /**
  * The hypervisor driver table (virHypervisorDriver).
@@ -1802,6 +2074,20 @@ extern "C" {
 extern esxConnectAuthPtr esxConnectAuthPtrDefault;
 
 /**
+ * Registers `cb` to be told when the connection closes for a reason
+ * other than esxConnectClose (see the module's note: a VI connection never
+ * does). One callback per connection; `freecb(opaque)` runs when it is
+ * unregistered or the connection is freed.
+ */
+int esxConnectRegisterCloseCallback(esxConnectPtr conn, esxConnectCloseFunc cb, void *opaque, esxFreeCallback freecb);
+
+/**
+ * Unregisters the callback `cb` registered on the connection; its free
+ * callback runs now.
+ */
+int esxConnectUnregisterCloseCallback(esxConnectPtr conn, esxConnectCloseFunc cb);
+
+/**
  * Fills `info` with state, maximum and current memory (KiB), vCPUs and CPU
  * time (0: ESX does not report it), in one request.
  */
@@ -1945,24 +2231,34 @@ void esxTypedParamsClear(esxTypedParameterPtr params, int nparams);
 void esxTypedParamsFree(esxTypedParameterPtr params, int nparams);
 
 /**
- * Opens a connection, with credentials from the URI and auth.conf only.
+ * Opens a connection to `name` (NULL or "": the default URI,
+ * ESX_DEFAULT_URI or LIBVIRT_DEFAULT_URI), with credentials from the URI
+ * and auth.conf only.
  */
 esxConnectPtr esxConnectOpen(const char *name);
 
 /**
- * Opens a read-only connection: operations that change something fail
- * with ESX_ERR_OPERATION_DENIED.
+ * Opens a read-only connection (NULL or "": the default URI): operations
+ * that change something fail with ESX_ERR_OPERATION_DENIED.
  */
 esxConnectPtr esxConnectOpenReadOnly(const char *name);
 
 /**
- * Opens a connection, asking the auth callback for the user name
+ * Opens a connection to `name` (NULL or "": the default URI, as
+ * esxConnectOpen), asking the auth callback for the user name
  * (ESX_CRED_AUTHNAME, unless the URI has one) and the password
  * (ESX_CRED_PASSPHRASE or ESX_CRED_NOECHOPROMPT), with the host name as
  * challenge, as libvirt's ESX driver asks. `auth` may be NULL. `flags`:
  * ESX_CONNECT_RO.
  */
 esxConnectPtr esxConnectOpenAuth(const char *name, esxConnectAuthPtr auth, unsigned int flags);
+
+/**
+ * Initializes the library (libvirt's virInitialize): nothing is needed
+ * beyond what the first call does, so it only sets up logging; 0. Calling
+ * it is optional and may be repeated, from any thread.
+ */
+int esxInitialize(void);
 
 /**
  * Drops a reference to the connection; the session is logged out and the
@@ -2154,7 +2450,7 @@ const char *esxGetLastErrorMessage(void);
 int esxGetLastErrorCode(void);
 
 /**
- * The domain of the last error (ESX_FROM_ESX), or 0 (ESX_FROM_NONE).
+ * The domain (an esxErrorDomain) of the last error, or 0 (ESX_FROM_NONE).
  */
 int esxGetLastErrorDomain(void);
 
@@ -2166,37 +2462,135 @@ int esxGetLastErrorDomain(void);
 int esxCopyLastError(esxErrorPtr to);
 
 /**
- * Frees the strings of an error filled by esxCopyLastError and zeroes it.
+ * Frees the strings of an error filled by esxCopyLastError (or
+ * esxConnCopyLastError) and zeroes it; NULL is a no-op.
  */
 void esxResetError(esxErrorPtr err);
 
 /**
- * A malloc'd copy of the last error (NULL when there is none); free it
- * with esxFreeError.
+ * A malloc'd copy of the last error (with code 0 when there is none, as
+ * libvirt's); NULL only when memory runs out. Free it with esxFreeError.
  */
 esxErrorPtr esxSaveLastError(void);
 
 /**
- * Frees an error returned by esxSaveLastError.
+ * Frees an error returned by esxSaveLastError (NULL is a no-op).
  */
 void esxFreeError(esxErrorPtr err);
 
 /**
- * Registers the default event loop implementation (libvirt's name); it
- * must come before any callback is registered.
+ * Installs the handler every failing call's error goes to (unless its
+ * connection has one), with `userData` as its first argument; NULL
+ * restores the default, esxDefaultErrorFunc (standard error). The handler
+ * runs on the failing call's thread, under no lock of this library.
+ */
+void esxSetErrorFunc(void *userData, esxErrorFunc handler);
+
+/**
+ * The connection's handler: the errors of calls on `conn` and its
+ * objects go to it instead of the global handler; NULL passes them back
+ * to the global one. A NULL or invalid `conn` is ignored, as in libvirt.
+ */
+void esxConnSetErrorFunc(esxConnectPtr conn, void *userData, esxErrorFunc handler);
+
+/**
+ * Prints `err` on standard error as libvirt's default does ("esx-driver:
+ * DOMAIN error : MESSAGE"); NULL or an error of code 0 prints nothing.
+ */
+void esxDefaultErrorFunc(esxErrorPtr err);
+
+/**
+ * The last error of a call on `conn` or its objects (a copy kept by the
+ * connection; code 0 when there was none since the last reset), or NULL
+ * for a NULL or invalid connection. libvirt keeps this for old programs:
+ * it is shared by every thread using the connection, and valid while the
+ * connection lives; esxGetLastError is the thread's own.
+ */
+esxErrorPtr esxConnGetLastError(esxConnectPtr conn);
+
+/**
+ * Copies the connection's last error into `to` (strings duplicated;
+ * release them with esxResetError): its code, 0 when there is none, -1
+ * for a NULL or invalid connection (or a NULL `to`).
+ */
+int esxConnCopyLastError(esxConnectPtr conn, esxErrorPtr to);
+
+/**
+ * Forgets the connection's last error (a NULL or invalid connection is
+ * ignored).
+ */
+void esxConnResetLastError(esxConnectPtr conn);
+
+/**
+ * Watches `fd` for `events` (esxEventHandleType bits) in the registered
+ * event loop: `cb(watch, fd, events, opaque)` runs in the loop when it is
+ * ready; `ff(opaque)` runs after the watch is removed. The watch's
+ * number, or -1 (no loop registered, no callback, a negative fd).
+ */
+int esxEventAddHandle(int fd, int events, esxEventHandleCallback cb, void *opaque, esxFreeCallback ff);
+
+/**
+ * Changes the events a watch waits for (0: none for now).
+ */
+void esxEventUpdateHandle(int watch, int events);
+
+/**
+ * Removes a watch (a callback running now finishes first; its `ff` runs
+ * after). 0, or -1 when there is no such watch or no loop.
+ */
+int esxEventRemoveHandle(int watch);
+
+/**
+ * Adds a timer to the registered event loop: `cb(timer, opaque)` runs in
+ * the loop every `timeout` milliseconds (0: every iteration; -1: not
+ * until esxEventUpdateTimeout enables it); `ff(opaque)` runs after it is
+ * removed. The timer's number, or -1.
+ */
+int esxEventAddTimeout(int timeout, esxEventTimeoutCallback cb, void *opaque, esxFreeCallback ff);
+
+/**
+ * Changes a timer's period (it next fires `timeout` ms from now; -1
+ * disables it, 0 fires it every iteration).
+ */
+void esxEventUpdateTimeout(int timer, int timeout);
+
+/**
+ * Removes a timer (a callback running now finishes first; its `ff` runs
+ * after). 0, or -1 when there is no such timer or no loop.
+ */
+int esxEventRemoveTimeout(int timer);
+
+/**
+ * Registers the program's own event loop: this library then adds its
+ * watches and timers (the delivery of domain events and of the close
+ * callback) through these functions, and the program runs its loop. The
+ * timer functions may be called from any thread of this library, as
+ * libvirt calls them. It must come before any event callback is
+ * registered; once a loop is registered (this one, or the default) a
+ * later registration is ignored, as in libvirt.
+ */
+void esxEventRegisterImpl(esxEventAddHandleFunc addHandle, esxEventUpdateHandleFunc updateHandle, esxEventRemoveHandleFunc removeHandle, esxEventAddTimeoutFunc addTimeout, esxEventUpdateTimeoutFunc updateTimeout, esxEventRemoveTimeoutFunc removeTimeout);
+
+/**
+ * Registers the default event loop (poll(2) based), which the program
+ * runs with esxEventRunDefaultImpl; it must come before any event
+ * callback is registered. 0, or -1. Once the program registered its own
+ * loop this is ignored (0), as in libvirt.
  */
 int esxEventRegisterDefaultImpl(void);
 
 /**
- * Runs one iteration of the event loop: waits until events are pending
- * and calls their callbacks. 0, or -1 without a registered loop.
+ * Runs one iteration of the default event loop: waits until a watched
+ * descriptor is ready, a timer is due or this library has events to
+ * deliver, and calls their callbacks. 0, or -1 (no default loop
+ * registered). With nothing registered it waits for ever, as libvirt's.
  */
 int esxEventRunDefaultImpl(void);
 
 /**
  * As esxEventRunDefaultImpl, waiting at most `timeout` milliseconds
- * (negative: without limit): the number of events delivered, 0 when none
- * came in time.
+ * (negative: without limit): the number of domain events delivered in
+ * the iteration, 0 when none came in time.
  */
 int esxEventRunDefaultImplTimeout(int timeout);
 
@@ -2388,6 +2782,14 @@ int esxDomainBlockRebase(esxDomainPtr dom, const char *disk, const char *base, u
 int esxDomainBlockResize(esxDomainPtr dom, const char *disk, unsigned long long size, unsigned int flags);
 
 /**
+ * libvirt's virDomainBlockStats, which ESX cannot back (nor does libvirt's
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxDomainBlockStats(esxDomainPtr dom, const char *disk, esxDomainBlockStatsPtr stats, size_t size);
+
+/**
  * libvirt's virDomainBlockStatsFlags, which ESX cannot back (nor does
  * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
  *
@@ -2516,6 +2918,14 @@ int esxDomainFSTrim(esxDomainPtr dom, const char *mountPoint, unsigned long long
 int esxDomainGetBlkioParameters(esxDomainPtr domain, esxTypedParameterPtr params, int *nparams, unsigned int flags);
 
 /**
+ * libvirt's virDomainGetBlockInfo, which ESX cannot back (nor does libvirt's
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxDomainGetBlockInfo(esxDomainPtr domain, const char *disk, esxDomainBlockInfoPtr info, unsigned int flags);
+
+/**
  * libvirt's virDomainGetBlockIoTune, which ESX cannot back (nor does
  * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
  *
@@ -2604,6 +3014,14 @@ int esxDomainGetIOThreadInfo(esxDomainPtr dom, esxDomainIOThreadInfoPtr **info, 
 int esxDomainGetInterfaceParameters(esxDomainPtr domain, const char *device, esxTypedParameterPtr params, int *nparams, unsigned int flags);
 
 /**
+ * libvirt's virDomainGetJobStats, which ESX cannot back (nor does libvirt's
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxDomainGetJobStats(esxDomainPtr domain, int *type, esxTypedParameterPtr *params, int *nparams, unsigned int flags);
+
+/**
  * libvirt's virDomainGetLaunchSecurityInfo, which ESX cannot back (nor does
  * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
  *
@@ -2690,6 +3108,14 @@ int esxDomainGetVcpus(esxDomainPtr domain, esxVcpuInfoPtr info, int maxinfo, uns
  * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxDomainInjectNMI(esxDomainPtr domain, unsigned int flags);
+
+/**
+ * libvirt's virDomainInterfaceStats, which ESX cannot back (nor does
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxDomainInterfaceStats(esxDomainPtr dom, const char *device, esxDomainInterfaceStatsPtr stats, size_t size);
 
 /**
  * libvirt's virDomainManagedSave, which ESX cannot back (nor does libvirt's
@@ -3297,12 +3723,28 @@ int esxConnectCompareHypervisorCPU(esxConnectPtr conn, const char *emulator, con
 int esxConnectGetCPUModelNames(esxConnectPtr conn, const char *arch, char ***models, unsigned int flags);
 
 /**
+ * libvirt's virConnectGetSysinfo, which ESX cannot back (nor does libvirt's
+ * ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+char *esxConnectGetSysinfo(esxConnectPtr conn, unsigned int flags);
+
+/**
  * libvirt's virConnectSetIdentity, which ESX cannot back (nor does libvirt's
  * ESX driver): it makes libvirt's argument checks, then fails.
  *
  * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxConnectSetIdentity(esxConnectPtr conn, esxTypedParameterPtr params, int nparams, unsigned int flags);
+
+/**
+ * libvirt's virConnectSetKeepAlive, which ESX cannot back (nor does
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxConnectSetKeepAlive(esxConnectPtr conn, int interval, unsigned int count);
 
 /**
  * libvirt's virNodeAllocPages, which ESX cannot back (nor does libvirt's ESX
@@ -4639,6 +5081,30 @@ int esxStorageVolGetInfoFlags(esxStorageVolPtr vol, esxStorageVolInfoPtr info, u
 int esxStorageVolWipePattern(esxStorageVolPtr vol, unsigned int algorithm, unsigned int flags);
 
 /**
+ * libvirt's virStreamEventAddCallback, which ESX cannot back (nor does
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxStreamEventAddCallback(esxStreamPtr stream, int events, esxStreamEventCallback cb, void *opaque, esxFreeCallback ff);
+
+/**
+ * libvirt's virStreamEventRemoveCallback, which ESX cannot back (nor does
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxStreamEventRemoveCallback(esxStreamPtr stream);
+
+/**
+ * libvirt's virStreamEventUpdateCallback, which ESX cannot back (nor does
+ * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+ *
+ * Not supported: ESX_ERR_NO_SUPPORT.
+ */
+int esxStreamEventUpdateCallback(esxStreamPtr stream, int events);
+
+/**
  * The domain's job: the task queued or running on its VM
  * (ESX_DOMAIN_JOB_BOUNDED when the host reports its progress,
  * ESX_DOMAIN_JOB_UNBOUNDED when not), or ESX_DOMAIN_JOB_NONE. One request.
@@ -5183,7 +5649,7 @@ int esxStreamFinish(esxStreamPtr st);
 
 /**
  * Cancels the transfer: an upload is cut off and the volume keeps its old
- * contents. Safe from another thread while a call on the stream is in
+ * contents (a stream that carries none: 0, nothing to do). Safe from another thread while a call on the stream is in
  * progress (it returns at once, waking a Recv or Send blocked on the host;
  * that call then fails as aborted). -1 when an upload was already
  * committed or is being committed by a Finish in progress (the volume then
@@ -5203,6 +5669,64 @@ int esxStreamRef(esxStreamPtr st);
 int esxStreamFree(esxStreamPtr st);
 
 /**
+ * Receives up to `nbytes` into `data` as esxStreamRecv does; with flags
+ * ESX_STREAM_RECV_STOP_AT_HOLE a sparse download returns -3 where a hole
+ * is next (esxStreamRecvHole then gives its length) instead of its zeros.
+ * The count, 0 at the end, -1 on error, -3 at a hole.
+ */
+int esxStreamRecvFlags(esxStreamPtr st, char *data, size_t nbytes, unsigned int flags);
+
+/**
+ * The length of the hole a sparse download is at (after esxStreamRecvFlags
+ * returned -3) into *length; the stream is then past it. 0 (and 0 when
+ * data is next), or -1. `flags` must be 0.
+ */
+int esxStreamRecvHole(esxStreamPtr st, long long *length, unsigned int flags);
+
+/**
+ * Sends `length` bytes of hole on an upload made with
+ * ESX_STORAGE_VOL_UPLOAD_SPARSE_STREAM: they are written as zeros (the
+ * host takes whole files, so the file gets no hole). 0, or -1. `flags`
+ * must be 0.
+ */
+int esxStreamSendHole(esxStreamPtr st, long long length, unsigned int flags);
+
+/**
+ * Sends the whole upload from `handler`, which fills the buffer it is
+ * given and returns the bytes it put there (0 at its end, -1 on error,
+ * with errno). 0; on failure -1, with the stream aborted (only
+ * esxStreamFree is left to do). Not for non-blocking streams.
+ */
+int esxStreamSendAll(esxStreamPtr st, esxStreamSourceFunc handler, void *opaque);
+
+/**
+ * Receives the whole download into `handler`, which takes the bytes it is
+ * given and returns how many it took (-1 on error, with errno); holes of
+ * a sparse download come as zeros. 0; on failure -1, with the stream
+ * aborted. Not for non-blocking streams.
+ */
+int esxStreamRecvAll(esxStreamPtr st, esxStreamSinkFunc handler, void *opaque);
+
+/**
+ * As esxStreamRecvAll for a sparse download (made with
+ * ESX_STORAGE_VOL_DOWNLOAD_SPARSE_STREAM): data goes to `handler`, and
+ * each hole's length to `holeHandler` (which makes the hole, e.g. by
+ * seeking; -1 on error). On a stream that is not sparse it is
+ * esxStreamRecvAll.
+ */
+int esxStreamSparseRecvAll(esxStreamPtr st, esxStreamSinkFunc handler, esxStreamSinkHoleFunc holeHandler, void *opaque);
+
+/**
+ * As esxStreamSendAll for a sparse upload (made with
+ * ESX_STORAGE_VOL_UPLOAD_SPARSE_STREAM): `holeHandler` says whether the
+ * source is at data or a hole and how long it is (a hole of 0 at the
+ * end), `skipHandler` skips a hole in the source (after its length was
+ * sent with esxStreamSendHole), `handler` reads data. Holes reach the
+ * host as zeros.
+ */
+int esxStreamSparseSendAll(esxStreamPtr st, esxStreamSourceFunc handler, esxStreamSourceHoleFunc holeHandler, esxStreamSourceSkipFunc skipHandler, void *opaque);
+
+/**
  * The hypervisor driver table (static; do not free).
  */
 const esxHypervisorDriver *esxGetHypervisorDriver(void);
@@ -5220,6 +5744,109 @@ const esxStorageDriver *esxGetStorageDriver(void);
  */
 void esxTestPanicNextCall(void);
 #endif
+
+/**
+ * Finds the parameter called `name` in `params` (`nparams` entries): a
+ * pointer into the array, or NULL when there is none. Raises no error
+ * and leaves the last error as it is, as libvirt's.
+ */
+esxTypedParameterPtr esxTypedParamsGet(esxTypedParameterPtr params, int nparams, const char *name);
+
+/**
+ * Finds the int parameter `name`: 1 and *value (when `value` is not
+ * NULL), 0 when there is none, -1 (ESX_ERR_INVALID_ARG) when it has
+ * another type.
+ */
+int esxTypedParamsGetInt(esxTypedParameterPtr params, int nparams, const char *name, int *value);
+
+/**
+ * As esxTypedParamsGetInt, for an unsigned int parameter.
+ */
+int esxTypedParamsGetUInt(esxTypedParameterPtr params, int nparams, const char *name, unsigned int *value);
+
+/**
+ * As esxTypedParamsGetInt, for a long long parameter.
+ */
+int esxTypedParamsGetLLong(esxTypedParameterPtr params, int nparams, const char *name, long long *value);
+
+/**
+ * As esxTypedParamsGetInt, for an unsigned long long parameter.
+ */
+int esxTypedParamsGetULLong(esxTypedParameterPtr params, int nparams, const char *name, unsigned long long *value);
+
+/**
+ * As esxTypedParamsGetInt, for a double parameter.
+ */
+int esxTypedParamsGetDouble(esxTypedParameterPtr params, int nparams, const char *name, double *value);
+
+/**
+ * As esxTypedParamsGetInt, for a boolean parameter (*value is 1 or 0).
+ */
+int esxTypedParamsGetBoolean(esxTypedParameterPtr params, int nparams, const char *name, int *value);
+
+/**
+ * As esxTypedParamsGetInt, for a string parameter: *value points into
+ * the array (valid as long as it; do not free it).
+ */
+int esxTypedParamsGetString(esxTypedParameterPtr params, int nparams, const char *name, const char **value);
+
+/**
+ * Appends an int parameter `name` to *params (a malloc'd array of
+ * *nparams entries with room for *maxparams, or NULL and 0, 0): the
+ * array grows as needed (*params and *maxparams change), *nparams
+ * counts it. Free the array with esxTypedParamsFree. 0, or -1 (a name
+ * of ESX_TYPED_PARAM_FIELD_LENGTH bytes or more, no memory): then
+ * nothing changed.
+ */
+int esxTypedParamsAddInt(esxTypedParameterPtr *params, int *nparams, int *maxparams, const char *name, int value);
+
+/**
+ * As esxTypedParamsAddInt, an unsigned int parameter.
+ */
+int esxTypedParamsAddUInt(esxTypedParameterPtr *params, int *nparams, int *maxparams, const char *name, unsigned int value);
+
+/**
+ * As esxTypedParamsAddInt, a long long parameter.
+ */
+int esxTypedParamsAddLLong(esxTypedParameterPtr *params, int *nparams, int *maxparams, const char *name, long long value);
+
+/**
+ * As esxTypedParamsAddInt, an unsigned long long parameter.
+ */
+int esxTypedParamsAddULLong(esxTypedParameterPtr *params, int *nparams, int *maxparams, const char *name, unsigned long long value);
+
+/**
+ * As esxTypedParamsAddInt, a double parameter.
+ */
+int esxTypedParamsAddDouble(esxTypedParameterPtr *params, int *nparams, int *maxparams, const char *name, double value);
+
+/**
+ * As esxTypedParamsAddInt, a boolean parameter (any non-zero `value`
+ * is true, stored as 1).
+ */
+int esxTypedParamsAddBoolean(esxTypedParameterPtr *params, int *nparams, int *maxparams, const char *name, int value);
+
+/**
+ * As esxTypedParamsAddInt, a string parameter: a copy of `value` (NULL
+ * adds ""), freed by esxTypedParamsClear/Free.
+ */
+int esxTypedParamsAddString(esxTypedParameterPtr *params, int *nparams, int *maxparams, const char *name, const char *value);
+
+/**
+ * Appends one string parameter `name` per entry of the NULL-terminated
+ * `values` (NULL: none, and 0), as esxTypedParamsAddString does. On a
+ * failure the ones added before it stay (libvirt's behaviour).
+ */
+int esxTypedParamsAddStringList(esxTypedParameterPtr *params, int *nparams, int *maxparams, const char *name, const char **values);
+
+/**
+ * Appends a parameter `name` of `type` (an esxTypedParameterType) with
+ * its value parsed from `value`: numbers in base 10 (the whole string),
+ * booleans as "1", "true", "0" or "false" (any case), strings copied. As
+ * esxTypedParamsAddInt otherwise; a value that does not parse is
+ * ESX_ERR_INVALID_ARG.
+ */
+int esxTypedParamsAddFromString(esxTypedParameterPtr *params, int *nparams, int *maxparams, const char *name, int type, const char *value);
 
 /**
  * The domain's XML (free() it). flags: esxDomainXMLFlags; without
@@ -5303,6 +5930,17 @@ typedef enum {
   ESX_CONNECT_BASELINE_CPU_EXPAND_FEATURES = 1,
   ESX_CONNECT_BASELINE_CPU_MIGRATABLE = 2,
 } esxConnectBaselineCPUFlags;
+
+/* virConnectCloseReason */
+typedef enum {
+  ESX_CONNECT_CLOSE_REASON_ERROR = 0,
+  ESX_CONNECT_CLOSE_REASON_EOF = 1,
+  ESX_CONNECT_CLOSE_REASON_KEEPALIVE = 2,
+  ESX_CONNECT_CLOSE_REASON_CLIENT = 3,
+#if defined(ESX_ENUM_SENTINELS)
+  ESX_CONNECT_CLOSE_REASON_LAST = 4,
+#endif
+} esxConnectCloseReason;
 
 /* virConnectCompareCPUFlags */
 typedef enum {
@@ -5628,6 +6266,26 @@ typedef enum {
 #endif
 } esxDomainDiskErrorCode;
 
+/* virDomainEventCrashedDetailType */
+typedef enum {
+  ESX_DOMAIN_EVENT_CRASHED_PANICKED = 0,
+  ESX_DOMAIN_EVENT_CRASHED_CRASHLOADED = 1,
+#if defined(ESX_ENUM_SENTINELS)
+  ESX_DOMAIN_EVENT_CRASHED_LAST = 2,
+#endif
+} esxDomainEventCrashedDetailType;
+
+/* virDomainEventDefinedDetailType */
+typedef enum {
+  ESX_DOMAIN_EVENT_DEFINED_ADDED = 0,
+  ESX_DOMAIN_EVENT_DEFINED_UPDATED = 1,
+  ESX_DOMAIN_EVENT_DEFINED_RENAMED = 2,
+  ESX_DOMAIN_EVENT_DEFINED_FROM_SNAPSHOT = 3,
+#if defined(ESX_ENUM_SENTINELS)
+  ESX_DOMAIN_EVENT_DEFINED_LAST = 4,
+#endif
+} esxDomainEventDefinedDetailType;
+
 /* virDomainEventGraphicsAddressType */
 typedef enum {
   ESX_DOMAIN_EVENT_GRAPHICS_ADDRESS_IPV4 = 0,
@@ -5658,6 +6316,79 @@ typedef enum {
 #endif
 } esxDomainEventIOErrorAction;
 
+/* virDomainEventPMSuspendedDetailType */
+typedef enum {
+  ESX_DOMAIN_EVENT_PMSUSPENDED_MEMORY = 0,
+  ESX_DOMAIN_EVENT_PMSUSPENDED_DISK = 1,
+#if defined(ESX_ENUM_SENTINELS)
+  ESX_DOMAIN_EVENT_PMSUSPENDED_LAST = 2,
+#endif
+} esxDomainEventPMSuspendedDetailType;
+
+/* virDomainEventResumedDetailType */
+typedef enum {
+  ESX_DOMAIN_EVENT_RESUMED_UNPAUSED = 0,
+  ESX_DOMAIN_EVENT_RESUMED_MIGRATED = 1,
+  ESX_DOMAIN_EVENT_RESUMED_FROM_SNAPSHOT = 2,
+  ESX_DOMAIN_EVENT_RESUMED_POSTCOPY = 3,
+  ESX_DOMAIN_EVENT_RESUMED_POSTCOPY_FAILED = 4,
+#if defined(ESX_ENUM_SENTINELS)
+  ESX_DOMAIN_EVENT_RESUMED_LAST = 5,
+#endif
+} esxDomainEventResumedDetailType;
+
+/* virDomainEventShutdownDetailType */
+typedef enum {
+  ESX_DOMAIN_EVENT_SHUTDOWN_FINISHED = 0,
+  ESX_DOMAIN_EVENT_SHUTDOWN_GUEST = 1,
+  ESX_DOMAIN_EVENT_SHUTDOWN_HOST = 2,
+#if defined(ESX_ENUM_SENTINELS)
+  ESX_DOMAIN_EVENT_SHUTDOWN_LAST = 3,
+#endif
+} esxDomainEventShutdownDetailType;
+
+/* virDomainEventStartedDetailType */
+typedef enum {
+  ESX_DOMAIN_EVENT_STARTED_BOOTED = 0,
+  ESX_DOMAIN_EVENT_STARTED_MIGRATED = 1,
+  ESX_DOMAIN_EVENT_STARTED_RESTORED = 2,
+  ESX_DOMAIN_EVENT_STARTED_FROM_SNAPSHOT = 3,
+  ESX_DOMAIN_EVENT_STARTED_WAKEUP = 4,
+#if defined(ESX_ENUM_SENTINELS)
+  ESX_DOMAIN_EVENT_STARTED_LAST = 5,
+#endif
+} esxDomainEventStartedDetailType;
+
+/* virDomainEventStoppedDetailType */
+typedef enum {
+  ESX_DOMAIN_EVENT_STOPPED_SHUTDOWN = 0,
+  ESX_DOMAIN_EVENT_STOPPED_DESTROYED = 1,
+  ESX_DOMAIN_EVENT_STOPPED_CRASHED = 2,
+  ESX_DOMAIN_EVENT_STOPPED_MIGRATED = 3,
+  ESX_DOMAIN_EVENT_STOPPED_SAVED = 4,
+  ESX_DOMAIN_EVENT_STOPPED_FAILED = 5,
+  ESX_DOMAIN_EVENT_STOPPED_FROM_SNAPSHOT = 6,
+#if defined(ESX_ENUM_SENTINELS)
+  ESX_DOMAIN_EVENT_STOPPED_LAST = 7,
+#endif
+} esxDomainEventStoppedDetailType;
+
+/* virDomainEventSuspendedDetailType */
+typedef enum {
+  ESX_DOMAIN_EVENT_SUSPENDED_PAUSED = 0,
+  ESX_DOMAIN_EVENT_SUSPENDED_MIGRATED = 1,
+  ESX_DOMAIN_EVENT_SUSPENDED_IOERROR = 2,
+  ESX_DOMAIN_EVENT_SUSPENDED_WATCHDOG = 3,
+  ESX_DOMAIN_EVENT_SUSPENDED_RESTORED = 4,
+  ESX_DOMAIN_EVENT_SUSPENDED_FROM_SNAPSHOT = 5,
+  ESX_DOMAIN_EVENT_SUSPENDED_API_ERROR = 6,
+  ESX_DOMAIN_EVENT_SUSPENDED_POSTCOPY = 7,
+  ESX_DOMAIN_EVENT_SUSPENDED_POSTCOPY_FAILED = 8,
+#if defined(ESX_ENUM_SENTINELS)
+  ESX_DOMAIN_EVENT_SUSPENDED_LAST = 9,
+#endif
+} esxDomainEventSuspendedDetailType;
+
 /* virDomainEventTrayChangeReason */
 typedef enum {
   ESX_DOMAIN_EVENT_TRAY_CHANGE_OPEN = 0,
@@ -5666,6 +6397,15 @@ typedef enum {
   ESX_DOMAIN_EVENT_TRAY_CHANGE_LAST = 2,
 #endif
 } esxDomainEventTrayChangeReason;
+
+/* virDomainEventUndefinedDetailType */
+typedef enum {
+  ESX_DOMAIN_EVENT_UNDEFINED_REMOVED = 0,
+  ESX_DOMAIN_EVENT_UNDEFINED_RENAMED = 1,
+#if defined(ESX_ENUM_SENTINELS)
+  ESX_DOMAIN_EVENT_UNDEFINED_LAST = 2,
+#endif
+} esxDomainEventUndefinedDetailType;
 
 /* virDomainEventWatchdogAction */
 typedef enum {
@@ -5686,6 +6426,12 @@ typedef enum {
   ESX_DOMAIN_FD_ASSOCIATE_SECLABEL_RESTORE = 1,
   ESX_DOMAIN_FD_ASSOCIATE_SECLABEL_WRITABLE = 2,
 } esxDomainFDAssociateFlags;
+
+/* virDomainGetJobStatsFlags */
+typedef enum {
+  ESX_DOMAIN_JOB_STATS_COMPLETED = 1,
+  ESX_DOMAIN_JOB_STATS_KEEP_COMPLETED = 2,
+} esxDomainGetJobStatsFlags;
 
 /* virDomainGuestInfoTypes */
 typedef enum {
@@ -6380,6 +7126,7 @@ typedef enum {
 #define ESX_DOMAIN_INTERFACE_ADDRESSES_SRC_LAST 3
 #define ESX_DOMAIN_JOB_LAST 6
 #define ESX_DOMAIN_LAST 8
+#define ESX_ERR_DOMAIN_LAST 73
 #define ESX_ERR_NUMBER_LAST 111
 #define ESX_IP_ADDR_TYPE_LAST 2
 #define ESX_STORAGE_POOL_STATE_LAST 5
@@ -6459,6 +7206,41 @@ typedef enum {
 #define ESX_DOMAIN_IOTHREAD_POLL_SHRINK "poll_shrink"
 #define ESX_DOMAIN_IOTHREAD_THREAD_POOL_MAX "thread_pool_max"
 #define ESX_DOMAIN_IOTHREAD_THREAD_POOL_MIN "thread_pool_min"
+#define ESX_DOMAIN_JOB_AUTO_CONVERGE_THROTTLE "auto_converge_throttle"
+#define ESX_DOMAIN_JOB_COMPRESSION_BYTES "compression_bytes"
+#define ESX_DOMAIN_JOB_COMPRESSION_CACHE "compression_cache"
+#define ESX_DOMAIN_JOB_COMPRESSION_CACHE_MISSES "compression_cache_misses"
+#define ESX_DOMAIN_JOB_COMPRESSION_OVERFLOW "compression_overflow"
+#define ESX_DOMAIN_JOB_COMPRESSION_PAGES "compression_pages"
+#define ESX_DOMAIN_JOB_DATA_PROCESSED "data_processed"
+#define ESX_DOMAIN_JOB_DATA_REMAINING "data_remaining"
+#define ESX_DOMAIN_JOB_DATA_TOTAL "data_total"
+#define ESX_DOMAIN_JOB_DISK_BPS "disk_bps"
+#define ESX_DOMAIN_JOB_DISK_PROCESSED "disk_processed"
+#define ESX_DOMAIN_JOB_DISK_REMAINING "disk_remaining"
+#define ESX_DOMAIN_JOB_DISK_TEMP_TOTAL "disk_temp_total"
+#define ESX_DOMAIN_JOB_DISK_TEMP_USED "disk_temp_used"
+#define ESX_DOMAIN_JOB_DISK_TOTAL "disk_total"
+#define ESX_DOMAIN_JOB_DOWNTIME "downtime"
+#define ESX_DOMAIN_JOB_DOWNTIME_NET "downtime_net"
+#define ESX_DOMAIN_JOB_ERRMSG "errmsg"
+#define ESX_DOMAIN_JOB_MEMORY_BPS "memory_bps"
+#define ESX_DOMAIN_JOB_MEMORY_CONSTANT "memory_constant"
+#define ESX_DOMAIN_JOB_MEMORY_DIRTY_RATE "memory_dirty_rate"
+#define ESX_DOMAIN_JOB_MEMORY_ITERATION "memory_iteration"
+#define ESX_DOMAIN_JOB_MEMORY_NORMAL "memory_normal"
+#define ESX_DOMAIN_JOB_MEMORY_NORMAL_BYTES "memory_normal_bytes"
+#define ESX_DOMAIN_JOB_MEMORY_PAGE_SIZE "memory_page_size"
+#define ESX_DOMAIN_JOB_MEMORY_POSTCOPY_REQS "memory_postcopy_requests"
+#define ESX_DOMAIN_JOB_MEMORY_PROCESSED "memory_processed"
+#define ESX_DOMAIN_JOB_MEMORY_REMAINING "memory_remaining"
+#define ESX_DOMAIN_JOB_MEMORY_TOTAL "memory_total"
+#define ESX_DOMAIN_JOB_OPERATION "operation"
+#define ESX_DOMAIN_JOB_SETUP_TIME "setup_time"
+#define ESX_DOMAIN_JOB_SUCCESS "success"
+#define ESX_DOMAIN_JOB_TIME_ELAPSED "time_elapsed"
+#define ESX_DOMAIN_JOB_TIME_ELAPSED_NET "time_elapsed_net"
+#define ESX_DOMAIN_JOB_TIME_REMAINING "time_remaining"
 #define ESX_DOMAIN_LAUNCH_SECURITY_SEV_API_MAJOR "sev-api-major"
 #define ESX_DOMAIN_LAUNCH_SECURITY_SEV_API_MINOR "sev-api-minor"
 #define ESX_DOMAIN_LAUNCH_SECURITY_SEV_BUILD_ID "sev-build-id"
@@ -6610,5 +7392,8 @@ typedef enum {
 #define ESX_STORAGE_POOL_EVENT_CALLBACK(cb) ((esxConnectStoragePoolEventGenericCallback)(void (*)(void))(cb))
 #define ESX_UNUSE_CPU(cpumap, cpu) ((cpumap)[(cpu) / 8] &= ~(1 << ((cpu) % 8)))
 #define ESX_USE_CPU(cpumap, cpu) ((cpumap)[(cpu) / 8] |= (1 << ((cpu) % 8)))
+#define _esxBlkioParameter _esxTypedParameter
+#define _esxMemoryParameter _esxTypedParameter
+#define _esxSchedParameter _esxTypedParameter
 
 #endif /* ESX_DRIVER_NAMES_H */

@@ -81,6 +81,7 @@ class Api:
     def __init__(self):
         root = ET.parse(XML).getroot()
         self.functions = {}   # name -> (ret, [(arg, type)], file)
+        self.modules = {}     # function name -> the source file (module) defining it
         self.enums = {}       # type -> [name]
         self.values = {}      # enum value name -> raw value text
         self.enum_types = set()
@@ -94,6 +95,7 @@ class Api:
             name = s.get("name")
             self.file_of[name] = s.get("file")
             if s.tag == "function":
+                self.modules[name] = s.get("module")
                 self.functions[name] = (s.find("return").get("type"),
                                         [(a.get("name"), a.get("type")) for a in s.findall("arg")],
                                         s.get("file"))
@@ -508,7 +510,8 @@ def stub(api, name, spec, esx):
         elif kind in ("below", "atmost", "negonly"):
             fn = {"below": "below", "atmost": "at_most", "negonly": "negative_only"}[kind]
             used.add(rest[0])
-            lines.append("check::%s(%s, %d, %s, F)?;" % (fn, num_expr(rest[0], ctypes), api.value(rest[1]),
+            limit = int(rest[1]) if rest[1].isdigit() else api.value(rest[1])
+            lines.append("check::%s(%s, %d, %s, F)?;" % (fn, num_expr(rest[0], ctypes), limit,
                                                          json.dumps(rest[2])))
         elif kind == "overflow":
             lines.append("check::no_overflow(%s, %s)?;" % (arg(rest[0]), arg(rest[1])))
@@ -618,11 +621,57 @@ def gen_stubs(api, hand, pend):
         out["%s/unsupported_%s.rs" % (GEN, g)] = head + "\n".join(uses) + "\n\n" + text
     mods = sorted(os.path.basename(p)[:-3] for p in out)
     out["%s/mod.rs" % GEN] = (SPDX_RS + "//! What scripts/libvirt-api.py writes from libvirt-api.xml: libvirt's\n"
-                              "//! types this driver has no code for yet (types), and an export for\n"
-                              "//! each function ESX cannot back (unsupported_*). Do not edit; see\n"
+                              "//! types this driver has no code for yet (types), an export for\n"
+                              "//! each function ESX cannot back (unsupported_*), and the error\n"
+                              "//! domain of each function's own checks (origins). Do not edit; see\n"
                               "//! docs/porting.md.\n\n" +
-                              "".join("pub mod %s;\n" % m for m in ["types"] + mods))
+                              "".join("pub mod %s;\n" % m for m in ["origins", "types"] + mods))
     return out, names
+
+
+# ------------------------------------------------------- error domains
+
+# The virErrorDomain each of libvirt's source files reports its own checks
+# in (its VIR_FROM_THIS): the module libvirt-api.xml names for a function.
+MODULE_DOMAINS = {
+    "libvirt": "VIR_FROM_NONE",
+    "libvirt-domain": "VIR_FROM_DOMAIN",
+    "libvirt-domain-checkpoint": "VIR_FROM_DOMAIN_CHECKPOINT",
+    "libvirt-domain-snapshot": "VIR_FROM_DOMAIN_SNAPSHOT",
+    "libvirt-host": "VIR_FROM_DOMAIN",
+    "libvirt-interface": "VIR_FROM_INTERFACE",
+    "libvirt-network": "VIR_FROM_NETWORK",
+    "libvirt-nodedev": "VIR_FROM_NODEDEV",
+    "libvirt-nwfilter": "VIR_FROM_NWFILTER",
+    "libvirt-secret": "VIR_FROM_SECRET",
+    "libvirt-storage": "VIR_FROM_STORAGE",
+    "libvirt-stream": "VIR_FROM_STREAMS",
+    "virerror": "VIR_FROM_NONE",
+    "virevent": "VIR_FROM_EVENT",
+    "virtypedparam-public": "VIR_FROM_NONE",
+}
+
+
+def gen_origins(api):
+    rows = []
+    for name in sorted(api.functions, key=ren):
+        module = api.modules[name]
+        if module not in MODULE_DOMAINS:
+            raise SystemExit("libvirt-api.py: no error domain for libvirt's module %r (%s)" % (module, name))
+        dom = MODULE_DOMAINS[module]
+        rows.append('    ("%s", %d), // %s' % (ren(name), api.value(dom), ren(dom)))
+    return (SPDX_RS + "//! The error domain (virErrorDomain) of each libvirt function's own checks:\n"
+            "//! the VIR_FROM_THIS of the source file that defines it, which libvirt's\n"
+            "//! argument checks and its \"not supported\" error report in.\n//! " + NOTICE + "\n\n"
+            "/// (function, domain), sorted by function.\n"
+            "static DOMAINS: &[(&str, i32)] = &[\n" + "\n".join(rows) + "\n];\n\n"
+            "/// The domain of `function`'s own checks, if it is one of libvirt's.\n"
+            "pub fn public_domain(function: &str) -> Option<i32> {\n"
+            "    DOMAINS\n"
+            "        .binary_search_by(|(f, _)| (*f).cmp(function))\n"
+            "        .ok()\n"
+            "        .map(|i| DOMAINS[i].1)\n"
+            "}\n")
 
 
 # ------------------------------------------------------- docs/porting.md
@@ -1168,6 +1217,7 @@ def generate(api):
     files, stubs = gen_stubs(api, hand, pend)
     files["%s/types.rs" % GEN] = gen_types_rs(api, hand, pend)
     files["%s/names.h" % GEN] = gen_names_h(api, hand, pend)
+    files["%s/origins.rs" % GEN] = gen_origins(api)
     files[PORTING] = porting_with_table(gen_table(api, hand, pend, stubs))
     return {p: rustfmt(t) if p.endswith(".rs") else t for p, t in files.items()}
 

@@ -91,13 +91,13 @@ impl<F> Nullable for Option<F> {
 }
 
 fn invalid_arg(message: String) -> Error {
-    Error::invalid_arg(message)
+    Error::invalid_arg(message).from_api()
 }
 
 /// The function has no backing on ESX (libvirt's virReportUnsupportedError:
 /// "this function is not supported by the connection driver: esxFoo").
 pub fn unsupported<T>(f: &str) -> Result<T> {
-    Err(Error::new(Code::NoSupport, f))
+    Err(Error::new(Code::NoSupport, f).from_api())
 }
 
 /// virCheck<Object>Return: a live handle of its type, held for the call.
@@ -129,9 +129,7 @@ pub fn optional_handle<T: Handle + OnConnection>(
 /// virCheckReadOnlyGoto: a change on a read-only connection.
 pub fn writable<T: OnConnection>(h: &T, f: &str) -> Result<()> {
     if h.connection().conn.is_read_only() {
-        return Err(Error::operation_denied(format!(
-            "read only access prevents {f}"
-        )));
+        return Err(Error::operation_denied(format!("read only access prevents {f}")).from_api());
     }
     Ok(())
 }
@@ -140,7 +138,7 @@ pub fn writable<T: OnConnection>(h: &T, f: &str) -> Result<()> {
 /// connection.
 pub fn secure_xml<T: OnConnection>(h: &T, flags: c_uint, secure: u32, f: &str) -> Result<()> {
     if flags & secure != 0 && h.connection().conn.is_read_only() {
-        return Err(Error::operation_denied(format!("{f} with secure flag")));
+        return Err(Error::operation_denied(format!("{f} with secure flag")).from_api());
     }
     Ok(())
 }
@@ -257,7 +255,7 @@ pub fn flag_needs(flags: c_uint, mask: u32, p: impl Nullable, arg: &str, f: &str
 /// A flag the driver cannot honour (ARGUMENT_UNSUPPORTED).
 pub fn flag_unsupported(flags: c_uint, flag: u32, message: &str) -> Result<()> {
     if flags & flag != 0 {
-        return Err(Error::new(Code::ArgumentUnsupported, message));
+        return Err(Error::new(Code::ArgumentUnsupported, message).from_api());
     }
     Ok(())
 }
@@ -306,10 +304,7 @@ fn fill(message: &str, v: i64, limit: i64, f: &str) -> String {
 /// VIR_INT_MULTIPLY_OVERFLOW of two int sizes.
 pub fn no_overflow(a: c_int, b: c_int) -> Result<()> {
     if a.checked_mul(b).is_none() {
-        return Err(Error::new(
-            Code::Overflow,
-            format!("input too large: {a} * {b}"),
-        ));
+        return Err(Error::new(Code::Overflow, format!("input too large: {a} * {b}")).from_api());
     }
     Ok(())
 }
@@ -320,7 +315,8 @@ pub fn fd_passing(needed: bool) -> Result<()> {
         return Err(Error::new(
             Code::ArgumentUnsupported,
             "fd passing is not supported by this connection",
-        ));
+        )
+        .from_api());
     }
     Ok(())
 }
@@ -335,7 +331,8 @@ pub fn socket_fd(fd: c_int) -> Result<()> {
         return Err(Error::new(
             Code::SystemError,
             format!("Unable to access file descriptor {fd}: {err}"),
-        ));
+        )
+        .from_api());
     }
     if st.st_mode & libc::S_IFMT != libc::S_IFSOCK {
         return Err(invalid_arg(format!("fd {fd} must be a socket")));
@@ -435,7 +432,8 @@ pub fn cpu_stats(
         return Err(Error::new(
             Code::Overflow,
             format!("input too large: {nparams} * {ncpus}"),
-        ));
+        )
+        .from_api());
     }
     Ok(())
 }

@@ -16,13 +16,13 @@ use super::types::*;
 use crate::driver::config::{ParamValue, Params, TypedParam};
 use crate::error::Error;
 
-const PARAM_INT: c_int = esxTypedParameterType::ESX_TYPED_PARAM_INT as c_int;
-const PARAM_UINT: c_int = esxTypedParameterType::ESX_TYPED_PARAM_UINT as c_int;
-const PARAM_LLONG: c_int = esxTypedParameterType::ESX_TYPED_PARAM_LLONG as c_int;
-const PARAM_ULLONG: c_int = esxTypedParameterType::ESX_TYPED_PARAM_ULLONG as c_int;
-const PARAM_DOUBLE: c_int = esxTypedParameterType::ESX_TYPED_PARAM_DOUBLE as c_int;
-const PARAM_BOOLEAN: c_int = esxTypedParameterType::ESX_TYPED_PARAM_BOOLEAN as c_int;
-const PARAM_STRING: c_int = esxTypedParameterType::ESX_TYPED_PARAM_STRING as c_int;
+pub(crate) const PARAM_INT: c_int = esxTypedParameterType::ESX_TYPED_PARAM_INT as c_int;
+pub(crate) const PARAM_UINT: c_int = esxTypedParameterType::ESX_TYPED_PARAM_UINT as c_int;
+pub(crate) const PARAM_LLONG: c_int = esxTypedParameterType::ESX_TYPED_PARAM_LLONG as c_int;
+pub(crate) const PARAM_ULLONG: c_int = esxTypedParameterType::ESX_TYPED_PARAM_ULLONG as c_int;
+pub(crate) const PARAM_DOUBLE: c_int = esxTypedParameterType::ESX_TYPED_PARAM_DOUBLE as c_int;
+pub(crate) const PARAM_BOOLEAN: c_int = esxTypedParameterType::ESX_TYPED_PARAM_BOOLEAN as c_int;
+pub(crate) const PARAM_STRING: c_int = esxTypedParameterType::ESX_TYPED_PARAM_STRING as c_int;
 
 /// Reads `n` C typed parameters.
 ///

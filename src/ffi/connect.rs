@@ -117,22 +117,50 @@ fn open(uri: &str, auth: *mut esxConnectAuth, flags: c_uint) -> Result<esxConnec
     Ok(into_raw(esxConnect::new(conn)))
 }
 
-/// Opens a connection, with credentials from the URI and auth.conf only.
-#[no_mangle]
-pub unsafe extern "C" fn esxConnectOpen(name: *const c_char) -> esxConnectPtr {
-    export!(esxConnectOpen(name: &str) { open(name, ptr::null_mut(), 0) })
+/// The URI to open: `name`, or when it is NULL or empty the default, as
+/// libvirt's virConnectGetDefaultURI finds one: ESX_DEFAULT_URI (this
+/// library's own, so that a LIBVIRT_DEFAULT_URI meant for other drivers
+/// can stay set), else LIBVIRT_DEFAULT_URI.
+pub(crate) fn uri_or_default(name: Option<&str>) -> Result<String, Error> {
+    if let Some(n) = name.filter(|n| !n.is_empty()) {
+        return Ok(n.to_string());
+    }
+    for var in ["ESX_DEFAULT_URI", "LIBVIRT_DEFAULT_URI"] {
+        if let Ok(v) = std::env::var(var) {
+            if !v.is_empty() {
+                log::debug!("no URI given: using {var}={v}");
+                return Ok(v);
+            }
+        }
+    }
+    Err(Error::new(
+        crate::error::Code::NoConnect,
+        "the default URI: none was given and neither ESX_DEFAULT_URI nor LIBVIRT_DEFAULT_URI is set",
+    )
+    .in_domain(crate::error::from::NONE))
 }
 
-/// Opens a read-only connection: operations that change something fail
-/// with ESX_ERR_OPERATION_DENIED.
+/// Opens a connection to `name` (NULL or "": the default URI,
+/// ESX_DEFAULT_URI or LIBVIRT_DEFAULT_URI), with credentials from the URI
+/// and auth.conf only.
 #[no_mangle]
-pub unsafe extern "C" fn esxConnectOpenReadOnly(name: *const c_char) -> esxConnectPtr {
-    export!(esxConnectOpenReadOnly(name: &str) {
-        open(name, ptr::null_mut(), ESX_CONNECT_RO as c_uint)
+pub unsafe extern "C" fn esxConnectOpen(name: *const c_char) -> esxConnectPtr {
+    export!(esxConnectOpen(name: Option<&str>) {
+        open(&uri_or_default(name)?, ptr::null_mut(), 0)
     })
 }
 
-/// Opens a connection, asking the auth callback for the user name
+/// Opens a read-only connection (NULL or "": the default URI): operations
+/// that change something fail with ESX_ERR_OPERATION_DENIED.
+#[no_mangle]
+pub unsafe extern "C" fn esxConnectOpenReadOnly(name: *const c_char) -> esxConnectPtr {
+    export!(esxConnectOpenReadOnly(name: Option<&str>) {
+        open(&uri_or_default(name)?, ptr::null_mut(), ESX_CONNECT_RO as c_uint)
+    })
+}
+
+/// Opens a connection to `name` (NULL or "": the default URI, as
+/// esxConnectOpen), asking the auth callback for the user name
 /// (ESX_CRED_AUTHNAME, unless the URI has one) and the password
 /// (ESX_CRED_PASSPHRASE or ESX_CRED_NOECHOPROMPT), with the host name as
 /// challenge, as libvirt's ESX driver asks. `auth` may be NULL. `flags`:
@@ -143,7 +171,17 @@ pub unsafe extern "C" fn esxConnectOpenAuth(
     auth: esxConnectAuthPtr,
     flags: c_uint,
 ) -> esxConnectPtr {
-    export!(esxConnectOpenAuth(name: &str) { open(name, auth, flags) })
+    export!(esxConnectOpenAuth(name: Option<&str>) {
+        open(&uri_or_default(name)?, auth, flags)
+    })
+}
+
+/// Initializes the library (libvirt's virInitialize): nothing is needed
+/// beyond what the first call does, so it only sets up logging; 0. Calling
+/// it is optional and may be repeated, from any thread.
+#[no_mangle]
+pub unsafe extern "C" fn esxInitialize() -> c_int {
+    export!(esxInitialize() { Ok(0) })
 }
 
 /// Drops a reference to the connection; the session is logged out and the

@@ -1,22 +1,24 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 //! Domain events through the C ABI, in libvirt's model: the application
-//! registers the default event loop (esxEventRegisterDefaultImpl) and runs
-//! it (esxEventRunDefaultImpl); callbacks registered with
-//! esxConnectDomainEventRegisterAny (or the legacy Register) are called
-//! from that loop, on the thread that runs it, under no lock of this
-//! library: a callback may call any function, deregister itself or others.
-//! A registration's `freecb` runs when it is deregistered (after a call in
-//! progress returns) or its connection goes away.
+//! registers an event loop (esxEventRegisterDefaultImpl and
+//! esxEventRunDefaultImpl, or its own with esxEventRegisterImpl) and runs
+//! it; callbacks registered with esxConnectDomainEventRegisterAny (or the
+//! legacy Register) are called from that loop, on the thread that runs
+//! it, under no lock of this library: a callback may call any function,
+//! deregister itself or others. A registration's `freecb` runs when it is
+//! deregistered (after a call in progress returns) or its connection goes
+//! away.
 //!
 //! Each connection with callbacks has one watcher (crate::driver::events)
-//! that queues what the host reports; the loop delivers the queue.
+//! that queues what the host reports; a timer of the registered loop
+//! (libvirt's way: armed while events wait) delivers the queue.
 
 use std::collections::VecDeque;
 use std::os::raw::{c_int, c_void};
-use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
-use std::sync::{Arc, Condvar, Mutex, OnceLock, Weak};
-use std::time::{Duration, Instant};
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, Weak};
 
+use super::event_loop;
 use super::export::{export, Conn, Dom};
 use super::handles::{esxConnect, esxDomain, into_raw, pointer, release};
 use super::questions::OwnedQuestion;
@@ -57,7 +59,6 @@ impl Drop for Registration {
     }
 }
 
-static LOOP: AtomicBool = AtomicBool::new(false);
 /// Events held for the loop at most (then the oldest are dropped), unless
 /// ESX_DRIVER_EVENT_QUEUE says otherwise.
 const DEFAULT_MAX_QUEUED: usize = 100_000;
@@ -66,14 +67,24 @@ static REGISTRATIONS: Mutex<Vec<Arc<Registration>>> = Mutex::new(Vec::new());
 static QUEUE: Mutex<Queue> = Mutex::new(Queue {
     events: VecDeque::new(),
     dropped: 0,
+    armed: false,
 });
-static READY: Condvar = Condvar::new();
+/// The loop's timer that delivers the queue (-1: none yet).
+static TIMER: Mutex<c_int> = Mutex::new(-1);
+/// Domain events delivered so far (esxEventRunDefaultImplTimeout counts).
+static DELIVERED: AtomicU64 = AtomicU64::new(0);
 
-/// The events waiting for the loop, and how many were dropped since the
-/// loop last ran (one burst).
+/// The events waiting for the loop, how many were dropped since the loop
+/// last delivered (one burst), and whether the delivery timer is armed.
 struct Queue {
     events: VecDeque<(Weak<esxConnect>, DomainEvent)>,
     dropped: u64,
+    armed: bool,
+}
+
+/// Domain events delivered so far.
+pub(crate) fn delivered() -> u64 {
+    DELIVERED.load(Ordering::SeqCst)
 }
 
 /// The queue's bound: ESX_DRIVER_EVENT_QUEUE (1 to 10,000,000) or 100,000.
@@ -124,14 +135,20 @@ fn ensure_watcher(conn: &Arc<esxConnect>) -> Result<(), Error> {
             q.events.pop_front();
             if q.dropped == 0 {
                 log::warn!(
-                    "domain events: {max} events wait for esxEventRunDefaultImpl; dropping the \
-                     oldest until it runs"
+                    "domain events: {max} events wait for the event loop; dropping the oldest \
+                     until it runs"
                 );
             }
             q.dropped += 1;
         }
         q.events.push_back((weak.clone(), e));
-        READY.notify_all();
+        let arm = !std::mem::replace(&mut q.armed, true);
+        drop(q);
+        // Outside the queue's lock: the program's loop may hold its own
+        // while it calls the delivery.
+        if arm {
+            event_loop::update_timeout(*lock(&TIMER), 0);
+        }
     });
     *slot = Some(conn.conn.watch_domains(sink)?);
     Ok(())
@@ -157,9 +174,10 @@ fn register(
     opaque: *mut c_void,
     free: esxFreeCallback,
 ) -> Result<c_int, Error> {
-    if !LOOP.load(Ordering::SeqCst) {
+    if !event_loop::has_timers() {
         return Err(Error::operation_invalid(
-            "No event loop: call esxEventRegisterDefaultImpl first, then run esxEventRunDefaultImpl",
+            "No event loop: call esxEventRegisterDefaultImpl first, then run esxEventRunDefaultImpl \
+             (or register the program's loop, with its timers, with esxEventRegisterImpl)",
         ));
     }
     let known = (ESX_DOMAIN_EVENT_ID_LIFECYCLE as c_int..27).contains(&event_id)
@@ -182,6 +200,7 @@ fn register(
         return Err(Error::invalid_arg("event callback already tracked"));
     }
     let conn = c.arc();
+    ensure_timer()?;
     ensure_watcher(&conn)?;
     let id = NEXT_ID.fetch_add(1, Ordering::SeqCst);
     lock(&REGISTRATIONS).push(Arc::new(Registration {
@@ -233,77 +252,47 @@ pub(crate) fn connection_gone() {
     drop(gone);
 }
 
-/// Registers the default event loop implementation (libvirt's name); it
-/// must come before any callback is registered.
-#[no_mangle]
-pub unsafe extern "C" fn esxEventRegisterDefaultImpl() -> c_int {
-    export!(esxEventRegisterDefaultImpl() {
-        LOOP.store(true, Ordering::SeqCst);
-        Ok(0)
-    })
-}
-
-/// Runs one iteration of the event loop: waits until events are pending
-/// and calls their callbacks. 0, or -1 without a registered loop.
-#[no_mangle]
-pub unsafe extern "C" fn esxEventRunDefaultImpl() -> c_int {
-    export!(esxEventRunDefaultImpl() {
-        run(None).map(|_| 0)
-    })
-}
-
-/// As esxEventRunDefaultImpl, waiting at most `timeout` milliseconds
-/// (negative: without limit): the number of events delivered, 0 when none
-/// came in time.
-#[no_mangle]
-pub unsafe extern "C" fn esxEventRunDefaultImplTimeout(timeout: c_int) -> c_int {
-    export!(esxEventRunDefaultImplTimeout() {
-        let limit = u64::try_from(timeout).ok().map(Duration::from_millis);
-        run(limit).map(|n| n.min(c_int::MAX as usize) as c_int)
-    })
-}
-
-fn run(limit: Option<Duration>) -> Result<usize, Error> {
-    if !LOOP.load(Ordering::SeqCst) {
-        return Err(Error::operation_invalid(
-            "esxEventRegisterDefaultImpl was not called",
-        ));
+/// Adds the loop's delivery timer, disabled until events wait (libvirt's
+/// object event timer).
+fn ensure_timer() -> Result<(), Error> {
+    let mut t = lock(&TIMER);
+    if *t >= 0 {
+        return Ok(());
     }
-    let events: Vec<_> = {
-        let deadline = limit.map(|l| Instant::now() + l);
-        let mut q = lock(&QUEUE);
-        while q.events.is_empty() {
-            match deadline {
-                None => q = READY.wait(q).unwrap_or_else(|p| p.into_inner()),
-                Some(d) => {
-                    let now = Instant::now();
-                    if now >= d {
-                        return Ok(0);
-                    }
-                    q = READY
-                        .wait_timeout(q, d - now)
-                        .unwrap_or_else(|p| p.into_inner())
-                        .0;
-                }
-            }
-        }
-        let dropped = std::mem::take(&mut q.dropped);
+    let id = event_loop::add_timeout(-1, Some(deliver_queue), std::ptr::null_mut(), None);
+    if id < 0 {
+        return Err(Error::internal("could not initialize domain event timer"));
+    }
+    *t = id;
+    Ok(())
+}
+
+/// The delivery timer: every queued event to its callbacks, in order.
+unsafe extern "C" fn deliver_queue(timer: c_int, _opaque: *mut c_void) {
+    let _ = std::panic::catch_unwind(|| {
+        // Disabled first, then emptied: an event queued after the queue is
+        // taken arms the timer again (see the sink).
+        event_loop::update_timeout(timer, -1);
+        let (events, dropped) = {
+            let mut q = lock(&QUEUE);
+            q.armed = false;
+            let dropped = std::mem::take(&mut q.dropped);
+            (q.events.drain(..).collect::<Vec<_>>(), dropped)
+        };
         if dropped > 0 {
             log::warn!(
                 "domain events: {dropped} events were dropped (the oldest) while {} waited for \
-                 esxEventRunDefaultImpl",
+                 the event loop",
                 max_queued()
             );
         }
-        q.events.drain(..).collect()
-    };
-    let n = events.len();
-    for (conn, e) in events {
-        if let Some(conn) = conn.upgrade() {
-            deliver(&conn, &e);
+        for (conn, e) in events {
+            DELIVERED.fetch_add(1, Ordering::SeqCst);
+            if let Some(conn) = conn.upgrade() {
+                deliver(&conn, &e);
+            }
         }
-    }
-    Ok(n)
+    });
 }
 
 /// Calls every matching callback, holding no lock.

@@ -99,7 +99,7 @@ pub struct Uuid(pub [u8; 16]);
 impl FromC<*const c_uchar> for Uuid {
     unsafe fn from_c(c: *const c_uchar, arg: &'static str, _: &'static str) -> Result<Self, Error> {
         if c.is_null() {
-            return Err(Error::invalid_arg(format!("{arg} must not be NULL")));
+            return Err(Error::invalid_arg(format!("{arg} must not be NULL")).from_api());
         }
         let mut u = [0u8; 16];
         // SAFETY: non-NULL; the contract gives 16 readable bytes.
@@ -144,7 +144,7 @@ impl<T> OutArray<T> {
 impl<T> FromC<*mut T> for OutArray<T> {
     unsafe fn from_c(c: *mut T, arg: &'static str, _: &'static str) -> Result<Self, Error> {
         if c.is_null() {
-            return Err(Error::invalid_arg(format!("{arg} must not be NULL")));
+            return Err(Error::invalid_arg(format!("{arg} must not be NULL")).from_api());
         }
         Ok(OutArray(c))
     }
@@ -173,14 +173,14 @@ impl<'a, T> FromC<*mut T> for Option<Out<'a, T>> {
 macro_rules! export {
     (keep_error $export:ident($($arg:ident: $ty:ty),* $(,)?) $body:block) => {{
         $crate::ffi::export::symver!($export);
-        $crate::ffi::boundary::call_keep_error(|| {
+        $crate::ffi::boundary::call_keep_error(stringify!($export), || {
             $crate::ffi::export::convert!($export; $($arg: $ty),*);
             $body
         })
     }};
     ($export:ident($($arg:ident: $ty:ty),* $(,)?) $body:block) => {{
         $crate::ffi::export::symver!($export);
-        $crate::ffi::boundary::call(|| {
+        $crate::ffi::boundary::call(stringify!($export), || {
             $crate::ffi::export::convert!($export; $($arg: $ty),*);
             $body
         })

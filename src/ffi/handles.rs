@@ -34,6 +34,12 @@ pub struct esxConnect {
     pub(crate) question: Mutex<Option<Arc<super::connect::QuestionHook>>>,
     /// The domain event watcher, while callbacks are registered.
     pub(crate) watcher: Mutex<Option<crate::driver::events::Watcher>>,
+    /// The last error of a call about this connection and its handler
+    /// (esxConnGetLastError, esxConnSetErrorFunc).
+    pub(crate) errors: Mutex<super::error::ConnErrors>,
+    /// The close callback (esxConnectRegisterCloseCallback); its free
+    /// callback runs when it is unregistered or the connection goes away.
+    pub(crate) close: Mutex<Option<super::close::CloseHook>>,
 }
 
 /// A domain handle. It holds its connection alive.
@@ -74,6 +80,8 @@ pub struct esxStream {
     /// Kept so that the connection outlives the transfer (and to check that
     /// a volume given with the stream is of the same connection).
     pub(crate) conn: Arc<esxConnect>,
+    /// esxStreamNew's flags (ESX_STREAM_NONBLOCK).
+    pub(crate) flags: u32,
 }
 
 /// A domain snapshot handle. It holds its domain (and connection) alive.
@@ -188,13 +196,19 @@ impl esxStorageVol {
 }
 
 impl esxStream {
-    pub fn new(conn: Arc<esxConnect>) -> Arc<esxStream> {
+    pub fn new(conn: Arc<esxConnect>, flags: u32) -> Arc<esxStream> {
         Arc::new(esxStream {
             token: new_token::<esxStream>(),
             conn,
             transfer: Mutex::new(None),
             control: Mutex::new(None),
+            flags,
         })
+    }
+
+    /// Whether the stream was made with ESX_STREAM_NONBLOCK.
+    pub fn nonblocking(&self) -> bool {
+        self.flags & crate::driver::flags::esxStreamFlags::ESX_STREAM_NONBLOCK as u32 != 0
     }
 }
 
@@ -209,6 +223,8 @@ impl esxConnect {
             conn,
             question: Mutex::new(None),
             watcher: Mutex::new(None),
+            errors: Mutex::new(super::error::ConnErrors::new()),
+            close: Mutex::new(None),
         })
     }
 }
@@ -336,6 +352,9 @@ pub trait Handle: Sized + 'static {
     /// The error for a pointer that is not a live handle of this type, in
     /// libvirt's form ("invalid connection pointer in esxConnectGetType").
     fn invalid(export: &str) -> Error;
+    /// The connection the handle belongs to (a call's error is dispatched
+    /// to it).
+    fn owner(this: &Arc<Self>) -> Arc<esxConnect>;
 }
 
 /// One declaration per handle type: its tag, the libvirt error a bad
@@ -343,7 +362,7 @@ pub trait Handle: Sized + 'static {
 /// token. The registry, the conversion of a C pointer for an export
 /// (`FromC` for `Held<T>`, generic) and the Drop follow from it.
 macro_rules! handle {
-    ($ty:ident, tag $tag:literal, $code:ident $(, on_drop $hook:path)?) => {
+    ($ty:ident, tag $tag:literal, $code:ident, owner |$o:ident| $owner:expr $(, on_drop $hook:path)?) => {
         impl Handle for $ty {
             const TAG: usize = $tag;
             fn registry() -> &'static Registry<Self> {
@@ -354,7 +373,10 @@ macro_rules! handle {
                 self.token
             }
             fn invalid(export: &str) -> Error {
-                Error::new(Code::$code, export)
+                Error::new(Code::$code, export).from_api()
+            }
+            fn owner($o: &Arc<Self>) -> Arc<esxConnect> {
+                $owner
             }
         }
 
@@ -367,20 +389,20 @@ macro_rules! handle {
     };
 }
 
-handle!(esxConnect, tag 1, InvalidConn, on_drop connection_dropped);
-handle!(esxDomain, tag 2, InvalidDomain);
-handle!(esxDomainSnapshot, tag 3, InvalidDomainSnapshot);
-handle!(esxStoragePool, tag 4, InvalidStoragePool);
-handle!(esxStorageVol, tag 5, InvalidStorageVol);
-handle!(esxStream, tag 6, InvalidStream);
-handle!(esxNetwork, tag 7, InvalidNetwork);
-handle!(esxInterface, tag 8, InvalidInterface);
-handle!(esxSecret, tag 9, InvalidSecret);
-handle!(esxNodeDevice, tag 10, InvalidNodeDevice);
-handle!(esxNWFilter, tag 11, InvalidNWFilter);
-handle!(esxNWFilterBinding, tag 12, InvalidNWFilterBinding);
-handle!(esxDomainCheckpoint, tag 13, InvalidDomainCheckpoint);
-handle!(esxNetworkPort, tag 14, InvalidNetworkPort);
+handle!(esxConnect, tag 1, InvalidConn, owner |c| c.clone(), on_drop connection_dropped);
+handle!(esxDomain, tag 2, InvalidDomain, owner |d| d.conn.clone());
+handle!(esxDomainSnapshot, tag 3, InvalidDomainSnapshot, owner |s| s.domain.conn.clone());
+handle!(esxStoragePool, tag 4, InvalidStoragePool, owner |p| p.conn.clone());
+handle!(esxStorageVol, tag 5, InvalidStorageVol, owner |v| v.conn.clone());
+handle!(esxStream, tag 6, InvalidStream, owner |s| s.conn.clone());
+handle!(esxNetwork, tag 7, InvalidNetwork, owner |n| n.conn.clone());
+handle!(esxInterface, tag 8, InvalidInterface, owner |i| i.conn.clone());
+handle!(esxSecret, tag 9, InvalidSecret, owner |s| s.conn.clone());
+handle!(esxNodeDevice, tag 10, InvalidNodeDevice, owner |d| d.conn.clone());
+handle!(esxNWFilter, tag 11, InvalidNWFilter, owner |f| f.conn.clone());
+handle!(esxNWFilterBinding, tag 12, InvalidNWFilterBinding, owner |b| b.conn.clone());
+handle!(esxDomainCheckpoint, tag 13, InvalidDomainCheckpoint, owner |c| c.domain.conn.clone());
+handle!(esxNetworkPort, tag 14, InvalidNetworkPort, owner |p| p.network.conn.clone());
 
 /// Tokens live in a range no user-space allocation has on 64-bit systems
 /// (a non-canonical address), so that a caller that dereferences one faults
@@ -468,6 +490,9 @@ pub fn get<T: Handle>(p: *mut T, what: &str) -> Result<Held<T>, Error> {
         .ok_or_else(|| T::invalid(what))?;
     let object = entry.object.upgrade().ok_or_else(|| T::invalid(what))?;
     entry.in_flight += 1;
+    drop(guard);
+    // The first handle of a call names the connection its error goes to.
+    super::boundary::note_connection(|| T::owner(&object));
     Ok(Held { object })
 }
 

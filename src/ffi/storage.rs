@@ -479,7 +479,7 @@ pub unsafe extern "C" fn esxStreamNew(c: esxConnectPtr, flags: c_uint) -> esxStr
                 "Only blocking streams are supported (flags must be 0)",
             ));
         }
-        Ok(into_raw(esxStream::new(c.arc())))
+        Ok(into_raw(esxStream::new(c.arc(), flags)))
     })
 }
 
@@ -578,7 +578,7 @@ pub unsafe extern "C" fn esxDomainScreenshot(
     })
 }
 
-fn with_transfer<R>(
+pub(crate) fn with_transfer<R>(
     st: &esxStream,
     f: impl FnOnce(&mut crate::driver::stream::VolStream) -> Result<R, Error>,
 ) -> Result<R, Error> {
@@ -640,7 +640,7 @@ pub unsafe extern "C" fn esxStreamFinish(st: esxStreamPtr) -> c_int {
 }
 
 /// Cancels the transfer: an upload is cut off and the volume keeps its old
-/// contents. Safe from another thread while a call on the stream is in
+/// contents (a stream that carries none: 0, nothing to do). Safe from another thread while a call on the stream is in
 /// progress (it returns at once, waking a Recv or Send blocked on the host;
 /// that call then fails as aborted). -1 when an upload was already
 /// committed or is being committed by a Finish in progress (the volume then
@@ -648,25 +648,30 @@ pub unsafe extern "C" fn esxStreamFinish(st: esxStreamPtr) -> c_int {
 #[no_mangle]
 pub unsafe extern "C" fn esxStreamAbort(st: esxStreamPtr) -> c_int {
     export!(esxStreamAbort(st: Stream) {
-        let control = st.control.lock().ok().and_then(|c| c.clone());
-        let Some(control) = control else {
-            return Err(Error::invalid_arg("the stream carries no transfer"));
-        };
-        // Refused once an upload is being committed or committed.
-        control.abort()?;
-        let outcome = match st.transfer.try_lock() {
-            Ok(mut slot) => match slot.as_mut() {
-                Some(t) => t.abort().map(|_| 0),
-                None => Ok(0),
-            },
-            // A call in progress holds the transfer: it ends it.
-            Err(std::sync::TryLockError::WouldBlock) => Ok(0),
-            Err(std::sync::TryLockError::Poisoned(_)) => {
-                Err(Error::internal("the stream's lock is poisoned"))
-            }
-        };
-        outcome
+        abort_stream(&st).map(|_| 0)
     })
+}
+
+/// Aborts the stream's transfer (see esxStreamAbort); a stream that never
+/// carried one has nothing to abort (libvirt's "aborting unused stream").
+pub(crate) fn abort_stream(st: &esxStream) -> Result<(), Error> {
+    let control = st.control.lock().ok().and_then(|c| c.clone());
+    let Some(control) = control else {
+        return Ok(());
+    };
+    // Refused once an upload is being committed or committed.
+    control.abort()?;
+    match st.transfer.try_lock() {
+        Ok(mut slot) => match slot.as_mut() {
+            Some(t) => t.abort(),
+            None => Ok(()),
+        },
+        // A call in progress holds the transfer: it ends it.
+        Err(std::sync::TryLockError::WouldBlock) => Ok(()),
+        Err(std::sync::TryLockError::Poisoned(_)) => {
+            Err(Error::internal("the stream's lock is poisoned"))
+        }
+    }
 }
 
 /// Adds a reference to the stream handle.

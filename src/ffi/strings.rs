@@ -13,12 +13,12 @@ use crate::error::Error;
 /// `p` must be NULL or a NUL-terminated string valid for the call.
 pub unsafe fn str_arg<'a>(p: *const c_char, what: &str) -> Result<&'a str, Error> {
     if p.is_null() {
-        return Err(Error::invalid_arg(format!("{what} must not be NULL")));
+        return Err(Error::invalid_arg(format!("{what} must not be NULL")).from_api());
     }
     // SAFETY: non-NULL and NUL-terminated per the contract.
     unsafe { CStr::from_ptr(p) }
         .to_str()
-        .map_err(|_| Error::invalid_arg(format!("{what} is not valid UTF-8")))
+        .map_err(|_| Error::invalid_arg(format!("{what} is not valid UTF-8")).from_api())
 }
 
 /// The bytes of a C string in any encoding (a .vmx declares its own with
@@ -28,7 +28,7 @@ pub unsafe fn str_arg<'a>(p: *const c_char, what: &str) -> Result<&'a str, Error
 /// As for `str_arg`.
 pub unsafe fn bytes_arg<'a>(p: *const c_char, what: &str) -> Result<&'a [u8], Error> {
     if p.is_null() {
-        return Err(Error::invalid_arg(format!("{what} must not be NULL")));
+        return Err(Error::invalid_arg(format!("{what} must not be NULL")).from_api());
     }
     // SAFETY: non-NULL and NUL-terminated per the contract.
     Ok(unsafe { CStr::from_ptr(p) }.to_bytes())
@@ -82,7 +82,7 @@ pub fn fill_buf(buf: &mut [c_char], s: &str) {
 /// `p` must be NULL or point to a writable `T` for the call's duration.
 pub unsafe fn out<'a, T>(p: *mut T, what: &str) -> Result<&'a mut T, Error> {
     if p.is_null() {
-        return Err(Error::invalid_arg(format!("{what} must not be NULL")));
+        return Err(Error::invalid_arg(format!("{what} must not be NULL")).from_api());
     }
     // SAFETY: non-NULL; the C caller promises it points to a writable T.
     Ok(unsafe { &mut *p })
@@ -101,7 +101,8 @@ pub unsafe fn write_names(
     if max < 0 || (names.is_null() && max > 0) {
         return Err(Error::invalid_arg(
             "names must have room for the given number (>= 0) of entries",
-        ));
+        )
+        .from_api());
     }
     let n = list.len().min(max as usize);
     let mut written: Vec<*mut c_char> = Vec::with_capacity(n);

@@ -206,8 +206,118 @@ pub struct esxError {
 }
 pub type esxErrorPtr = *mut esxError;
 
+/// virErrorFunc: an error handler (esxSetErrorFunc, esxConnSetErrorFunc),
+/// called with its data and the error, which is valid during the call.
+pub type esxErrorFunc = Option<unsafe extern "C" fn(userData: *mut c_void, error: esxErrorPtr)>;
+
 /// A free function for callback data (virFreeCallback).
 pub type esxFreeCallback = Option<unsafe extern "C" fn(opaque: *mut c_void)>;
+
+/// virConnectCloseFunc: told that a connection closed, and why (an
+/// esxConnectCloseReason).
+pub type esxConnectCloseFunc =
+    Option<unsafe extern "C" fn(conn: esxConnectPtr, reason: c_int, opaque: *mut c_void)>;
+
+/// virStreamSourceFunc: fills `data` (room for `nbytes`) with the next
+/// bytes to send; returns their count, 0 at the end, -1 on error (errno).
+pub type esxStreamSourceFunc = Option<
+    unsafe extern "C" fn(
+        st: esxStreamPtr,
+        data: *mut c_char,
+        nbytes: usize,
+        opaque: *mut c_void,
+    ) -> c_int,
+>;
+
+/// virStreamSourceHoleFunc: whether the source is at data (*inData 1) or
+/// a hole (0), and the section's *length (a hole of 0 at the end).
+pub type esxStreamSourceHoleFunc = Option<
+    unsafe extern "C" fn(
+        st: esxStreamPtr,
+        inData: *mut c_int,
+        length: *mut c_longlong,
+        opaque: *mut c_void,
+    ) -> c_int,
+>;
+
+/// virStreamSourceSkipFunc: moves the source `length` bytes on (past a
+/// hole); 0, or -1 on error.
+pub type esxStreamSourceSkipFunc = Option<
+    unsafe extern "C" fn(st: esxStreamPtr, length: c_longlong, opaque: *mut c_void) -> c_int,
+>;
+
+/// virStreamSinkFunc: takes `nbytes` of `data`; returns how many it took,
+/// -1 on error (errno).
+pub type esxStreamSinkFunc = Option<
+    unsafe extern "C" fn(
+        st: esxStreamPtr,
+        data: *const c_char,
+        nbytes: usize,
+        opaque: *mut c_void,
+    ) -> c_int,
+>;
+
+/// virStreamSinkHoleFunc: makes a hole of `length` bytes in the target;
+/// 0, or -1 on error.
+pub type esxStreamSinkHoleFunc = Option<
+    unsafe extern "C" fn(st: esxStreamPtr, length: c_longlong, opaque: *mut c_void) -> c_int,
+>;
+
+/// virStreamEventCallback: the stream is ready for `events`
+/// (esxStreamEventType bits).
+pub type esxStreamEventCallback =
+    Option<unsafe extern "C" fn(stream: esxStreamPtr, events: c_int, opaque: *mut c_void)>;
+
+/// virEventHandleType: what a watched descriptor is ready for.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum esxEventHandleType {
+    ESX_EVENT_HANDLE_READABLE = 1,
+    ESX_EVENT_HANDLE_WRITABLE = 2,
+    ESX_EVENT_HANDLE_ERROR = 4,
+    ESX_EVENT_HANDLE_HANGUP = 8,
+}
+
+/// virEventHandleCallback: `fd` (watch `watch`) is ready for `events`
+/// (esxEventHandleType bits).
+pub type esxEventHandleCallback =
+    Option<unsafe extern "C" fn(watch: c_int, fd: c_int, events: c_int, opaque: *mut c_void)>;
+
+/// virEventTimeoutCallback: timer `timer` is due.
+pub type esxEventTimeoutCallback = Option<unsafe extern "C" fn(timer: c_int, opaque: *mut c_void)>;
+
+/// virEventAddHandleFunc: a program's loop adds a watch (esxEventRegisterImpl).
+pub type esxEventAddHandleFunc = Option<
+    unsafe extern "C" fn(
+        fd: c_int,
+        event: c_int,
+        cb: esxEventHandleCallback,
+        opaque: *mut c_void,
+        ff: esxFreeCallback,
+    ) -> c_int,
+>;
+
+/// virEventUpdateHandleFunc: a program's loop changes a watch's events.
+pub type esxEventUpdateHandleFunc = Option<unsafe extern "C" fn(watch: c_int, event: c_int)>;
+
+/// virEventRemoveHandleFunc: a program's loop removes a watch.
+pub type esxEventRemoveHandleFunc = Option<unsafe extern "C" fn(watch: c_int) -> c_int>;
+
+/// virEventAddTimeoutFunc: a program's loop adds a timer.
+pub type esxEventAddTimeoutFunc = Option<
+    unsafe extern "C" fn(
+        timeout: c_int,
+        cb: esxEventTimeoutCallback,
+        opaque: *mut c_void,
+        ff: esxFreeCallback,
+    ) -> c_int,
+>;
+
+/// virEventUpdateTimeoutFunc: a program's loop changes a timer's period.
+pub type esxEventUpdateTimeoutFunc = Option<unsafe extern "C" fn(timer: c_int, timeout: c_int)>;
+
+/// virEventRemoveTimeoutFunc: a program's loop removes a timer.
+pub type esxEventRemoveTimeoutFunc = Option<unsafe extern "C" fn(timer: c_int) -> c_int>;
 
 /// One answer of a VM question.
 #[repr(C)]
@@ -283,12 +393,86 @@ pub enum esxErrorLevel {
     ESX_ERR_ERROR = 2,
 }
 
-/// virErrorDomain: this library only raises errors from ESX_FROM_ESX.
+/// virErrorDomain: what raised an error. This library raises ESX_FROM_ESX
+/// for the driver's errors and, for the checks libvirt's public functions
+/// make, the domain libvirt gives them (ESX_FROM_DOM, ESX_FROM_DOMAIN,
+/// ESX_FROM_STORAGE, ESX_FROM_STREAMS, ...; docs/decisions.md).
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum esxErrorDomain {
     ESX_FROM_NONE = 0,
+    ESX_FROM_XEN = 1,
+    ESX_FROM_XEND = 2,
+    ESX_FROM_XENSTORE = 3,
+    ESX_FROM_SEXPR = 4,
+    ESX_FROM_XML = 5,
+    ESX_FROM_DOM = 6,
+    ESX_FROM_RPC = 7,
+    ESX_FROM_PROXY = 8,
+    ESX_FROM_CONF = 9,
+    ESX_FROM_QEMU = 10,
+    ESX_FROM_NET = 11,
+    ESX_FROM_TEST = 12,
+    ESX_FROM_REMOTE = 13,
+    ESX_FROM_OPENVZ = 14,
+    ESX_FROM_XENXM = 15,
+    ESX_FROM_STATS_LINUX = 16,
+    ESX_FROM_LXC = 17,
+    ESX_FROM_STORAGE = 18,
+    ESX_FROM_NETWORK = 19,
+    ESX_FROM_DOMAIN = 20,
+    ESX_FROM_UML = 21,
+    ESX_FROM_NODEDEV = 22,
+    ESX_FROM_XEN_INOTIFY = 23,
+    ESX_FROM_SECURITY = 24,
+    ESX_FROM_VBOX = 25,
+    ESX_FROM_INTERFACE = 26,
+    ESX_FROM_ONE = 27,
     ESX_FROM_ESX = 28,
+    ESX_FROM_PHYP = 29,
+    ESX_FROM_SECRET = 30,
+    ESX_FROM_CPU = 31,
+    ESX_FROM_XENAPI = 32,
+    ESX_FROM_NWFILTER = 33,
+    ESX_FROM_HOOK = 34,
+    ESX_FROM_DOMAIN_SNAPSHOT = 35,
+    ESX_FROM_AUDIT = 36,
+    ESX_FROM_SYSINFO = 37,
+    ESX_FROM_STREAMS = 38,
+    ESX_FROM_VMWARE = 39,
+    ESX_FROM_EVENT = 40,
+    ESX_FROM_LIBXL = 41,
+    ESX_FROM_LOCKING = 42,
+    ESX_FROM_HYPERV = 43,
+    ESX_FROM_CAPABILITIES = 44,
+    ESX_FROM_URI = 45,
+    ESX_FROM_AUTH = 46,
+    ESX_FROM_DBUS = 47,
+    ESX_FROM_PARALLELS = 48,
+    ESX_FROM_DEVICE = 49,
+    ESX_FROM_SSH = 50,
+    ESX_FROM_LOCKSPACE = 51,
+    ESX_FROM_INITCTL = 52,
+    ESX_FROM_IDENTITY = 53,
+    ESX_FROM_CGROUP = 54,
+    ESX_FROM_ACCESS = 55,
+    ESX_FROM_SYSTEMD = 56,
+    ESX_FROM_BHYVE = 57,
+    ESX_FROM_CRYPTO = 58,
+    ESX_FROM_FIREWALL = 59,
+    ESX_FROM_POLKIT = 60,
+    ESX_FROM_THREAD = 61,
+    ESX_FROM_ADMIN = 62,
+    ESX_FROM_LOGGING = 63,
+    ESX_FROM_XENXL = 64,
+    ESX_FROM_PERF = 65,
+    ESX_FROM_LIBSSH = 66,
+    ESX_FROM_RESCTRL = 67,
+    ESX_FROM_FIREWALLD = 68,
+    ESX_FROM_DOMAIN_CHECKPOINT = 69,
+    ESX_FROM_TPM = 70,
+    ESX_FROM_BPF = 71,
+    ESX_FROM_CH = 72,
 }
 
 /// virErrorNumber.

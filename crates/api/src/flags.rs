@@ -406,6 +406,56 @@ pub const STORAGE_VOL_RESIZE: u32 = ESX_STORAGE_VOL_RESIZE_ALLOCATE as u32
     | ESX_STORAGE_VOL_RESIZE_DELTA as u32
     | ESX_STORAGE_VOL_RESIZE_SHRINK as u32;
 
+/// virStorageVolDownloadFlags.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum esxStorageVolDownloadFlags {
+    /// The stream is sparse: runs of zero blocks come as holes.
+    ESX_STORAGE_VOL_DOWNLOAD_SPARSE_STREAM = 1,
+}
+
+/// storageVolDownload: a sparse stream.
+pub const STORAGE_VOL_DOWNLOAD: u32 =
+    esxStorageVolDownloadFlags::ESX_STORAGE_VOL_DOWNLOAD_SPARSE_STREAM as u32;
+
+/// virStorageVolUploadFlags.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum esxStorageVolUploadFlags {
+    /// The stream is sparse: holes sent with esxStreamSendHole are taken
+    /// (and written as zeros: the host takes whole files).
+    ESX_STORAGE_VOL_UPLOAD_SPARSE_STREAM = 1,
+}
+
+/// storageVolUpload: a sparse stream.
+pub const STORAGE_VOL_UPLOAD: u32 =
+    esxStorageVolUploadFlags::ESX_STORAGE_VOL_UPLOAD_SPARSE_STREAM as u32;
+
+/// virStreamFlags (esxStreamNew).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum esxStreamFlags {
+    ESX_STREAM_NONBLOCK = 1,
+}
+
+/// virStreamRecvFlagsValues (esxStreamRecvFlags).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum esxStreamRecvFlagsValues {
+    /// Stop at a hole: -3, then esxStreamRecvHole gives its length.
+    ESX_STREAM_RECV_STOP_AT_HOLE = 1,
+}
+
+/// virStreamEventType: what a stream is ready for (its event callback).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum esxStreamEventType {
+    ESX_STREAM_EVENT_READABLE = 1,
+    ESX_STREAM_EVENT_WRITABLE = 2,
+    ESX_STREAM_EVENT_ERROR = 4,
+    ESX_STREAM_EVENT_HANGUP = 8,
+}
+
 /// virStorageVolType.
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

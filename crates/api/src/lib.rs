@@ -242,9 +242,8 @@ impl Connection {
     /// Fails with OPERATION_DENIED on a read-only connection.
     pub fn check_writable(&self, what: &str) -> Result<()> {
         if self.read_only {
-            Err(Error::operation_denied(format!(
-                "{what}: the connection is read-only"
-            )))
+            // libvirt's public functions refuse it before the driver.
+            Err(Error::operation_denied(format!("{what}: the connection is read-only")).from_api())
         } else {
             Ok(())
         }

@@ -264,6 +264,48 @@ fn aborted() -> Error {
 pub struct VolStream {
     state: State,
     control: Arc<StreamControl>,
+    /// A sparse download: its blocks of zeros are holes (see [`Sparse`]).
+    sparse: Option<Box<Sparse>>,
+    /// A sparse upload: holes are taken (and sent as zeros).
+    holes: bool,
+}
+
+/// What a receive on a sparse stream found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Received {
+    /// This many bytes of data (0: the end).
+    Data(usize),
+    /// A hole is next: its length is what [`VolStream::recv_hole`] gives.
+    Hole,
+}
+
+/// Holes are found in blocks of this size, from the transfer's start.
+const BLOCK: usize = 4096;
+/// The data read ahead to tell holes from data.
+const LOOKAHEAD: usize = 1 << 20;
+/// The longest hole reported at once: a scan of a large empty disk comes
+/// back (as several holes) without reading it all in one call.
+const MAX_HOLE: u64 = 1 << 30;
+/// Zeros sent at once for a hole of an upload.
+const ZEROS: usize = 1 << 18;
+
+/// A sparse download (libvirt's sparse streams, virsh vol-download
+/// --sparse): the host sends every byte (a datastore file's allocation is
+/// not something /folder or the VI API tells), and the stream reports each
+/// run of whole blocks of zeros as a hole, so that the receiver makes
+/// holes where a thin disk reads as zeros.
+#[derive(Default)]
+struct Sparse {
+    /// Read ahead: `buf[start..end]` is not yet given to the caller.
+    buf: Vec<u8>,
+    start: usize,
+    end: usize,
+    /// Bytes at `start` known to be data (whole blocks, or the last).
+    data: usize,
+    /// Bytes of hole found and not yet given.
+    hole: u64,
+    /// The download's end was read.
+    eof: bool,
 }
 
 enum State {
@@ -405,7 +447,38 @@ impl VolStream {
         if let Ok(mut i) = control.interrupt.lock() {
             *i = Some(interrupt);
         }
-        VolStream { state, control }
+        VolStream {
+            state,
+            control,
+            sparse: None,
+            holes: false,
+        }
+    }
+
+    /// Makes a download sparse (ESX_STORAGE_VOL_DOWNLOAD_SPARSE_STREAM):
+    /// runs of zero blocks come as holes (recv_flags, recv_hole), or as
+    /// zeros to a plain recv.
+    pub fn make_sparse(&mut self) {
+        if matches!(self.state, State::Download(_)) {
+            self.sparse = Some(Box::new(Sparse {
+                buf: vec![0; LOOKAHEAD],
+                ..Sparse::default()
+            }));
+        }
+    }
+
+    /// Lets an upload take holes (ESX_STORAGE_VOL_UPLOAD_SPARSE_STREAM):
+    /// the host's /folder takes whole files, so a hole is sent as zeros.
+    pub fn allow_holes(&mut self) {
+        if matches!(self.state, State::Upload(_)) {
+            self.holes = true;
+        }
+    }
+
+    /// Whether the stream was made sparse (a sparse download, or an
+    /// upload that takes holes).
+    pub fn is_sparse(&self) -> bool {
+        self.sparse.is_some() || self.holes
     }
 
     /// The handle another thread aborts the transfer with.
@@ -470,8 +543,175 @@ impl VolStream {
 
     /// Receives up to `buf.len()` bytes of a download: what one read of
     /// the host gives (a slow host is not waited on to fill the buffer);
-    /// 0 at its end.
+    /// 0 at its end. A sparse download gives its holes as zeros.
     pub fn recv(&mut self, buf: &mut [u8]) -> Result<usize> {
+        match self.recv_flags(buf, false)? {
+            Received::Data(n) => Ok(n),
+            // Not asked to stop at holes: recv_flags gives them as data.
+            Received::Hole => Ok(0),
+        }
+    }
+
+    /// libvirt's virStreamRecvFlags: as [`VolStream::recv`], but with
+    /// `stop_at_hole` a sparse download says when a hole is next instead
+    /// of giving its zeros.
+    pub fn recv_flags(&mut self, buf: &mut [u8], stop_at_hole: bool) -> Result<Received> {
+        if self.sparse.is_none() {
+            return self.recv_raw(buf).map(Received::Data);
+        }
+        self.check_abort()?;
+        if !matches!(self.state, State::Download(_)) {
+            return Err(self.ended("receive"));
+        }
+        loop {
+            let sp = self.sparse.as_mut().expect("checked above");
+            if sp.hole > 0 {
+                if stop_at_hole {
+                    return Ok(Received::Hole);
+                }
+                let n = buf
+                    .len()
+                    .min(usize::try_from(sp.hole).unwrap_or(usize::MAX));
+                buf[..n].fill(0);
+                sp.hole -= n as u64;
+                return Ok(Received::Data(n));
+            }
+            if sp.data > 0 {
+                let n = buf.len().min(sp.data);
+                buf[..n].copy_from_slice(&sp.buf[sp.start..sp.start + n]);
+                sp.start += n;
+                sp.data -= n;
+                return Ok(Received::Data(n));
+            }
+            if buf.is_empty() {
+                return Ok(Received::Data(0));
+            }
+            if !self.classify()? {
+                return Ok(Received::Data(0));
+            }
+        }
+    }
+
+    /// libvirt's virStreamRecvHole: the length of the hole a sparse
+    /// download is at (after recv_flags said Hole), which is then past; 0
+    /// when it is at data.
+    pub fn recv_hole(&mut self) -> Result<u64> {
+        self.check_abort()?;
+        if !matches!(self.state, State::Download(_)) {
+            return Err(self.ended("receive"));
+        }
+        let Some(sp) = self.sparse.as_mut() else {
+            return Err(Error::operation_invalid(
+                "the stream is not sparse: download with ESX_STORAGE_VOL_DOWNLOAD_SPARSE_STREAM",
+            ));
+        };
+        Ok(std::mem::take(&mut sp.hole))
+    }
+
+    /// libvirt's virStreamSendHole: `length` bytes of hole in an upload
+    /// that takes holes, sent to the host as zeros (its /folder takes
+    /// whole files).
+    pub fn send_hole(&mut self, length: u64) -> Result<()> {
+        self.check_abort()?;
+        if !matches!(self.state, State::Upload(_)) {
+            return Err(self.ended("send"));
+        }
+        if !self.holes {
+            return Err(Error::operation_invalid(
+                "the stream is not sparse: upload with ESX_STORAGE_VOL_UPLOAD_SPARSE_STREAM",
+            ));
+        }
+        let zeros = vec![0u8; ZEROS];
+        let mut left = length;
+        while left > 0 {
+            let n = usize::try_from(left).unwrap_or(ZEROS).min(ZEROS);
+            let mut sent = 0;
+            while sent < n {
+                sent += self.send(&zeros[sent..n])?;
+            }
+            left -= n as u64;
+        }
+        Ok(())
+    }
+
+    /// Reads ahead until a block (or the end) is there, then finds what
+    /// is next: a hole (runs of zero blocks, read on as far as they go,
+    /// up to MAX_HOLE) or data (the non-zero blocks read ahead). False at
+    /// the end of the download.
+    fn classify(&mut self) -> Result<bool> {
+        self.fill(BLOCK)?;
+        let sp = self.sparse.as_mut().expect("sparse");
+        if sp.start == sp.end {
+            return Ok(false);
+        }
+        let block_at = |sp: &Sparse| {
+            let len = BLOCK.min(sp.end - sp.start);
+            (
+                len,
+                sp.buf[sp.start..sp.start + len].iter().all(|b| *b == 0),
+            )
+        };
+        let (_, zero) = block_at(sp);
+        if !zero {
+            let mut at = sp.start;
+            while at < sp.end {
+                let len = BLOCK.min(sp.end - at);
+                // A partial block is data only at the end.
+                if len < BLOCK && !sp.eof {
+                    break;
+                }
+                if sp.buf[at..at + len].iter().all(|b| *b == 0) {
+                    break;
+                }
+                at += len;
+            }
+            sp.data = at - sp.start;
+            return Ok(true);
+        }
+        loop {
+            let sp = self.sparse.as_mut().expect("sparse");
+            while sp.end - sp.start >= BLOCK || (sp.eof && sp.end > sp.start) {
+                let (len, zero) = block_at(sp);
+                if !zero || sp.hole >= MAX_HOLE {
+                    return Ok(true);
+                }
+                sp.start += len;
+                sp.hole += len as u64;
+            }
+            if sp.eof {
+                return Ok(true);
+            }
+            self.fill(BLOCK)?;
+        }
+    }
+
+    /// Reads from the host until `want` bytes are read ahead or the
+    /// download ends (each read as the host gives it).
+    fn fill(&mut self, want: usize) -> Result<()> {
+        loop {
+            let sp = self.sparse.as_mut().expect("sparse");
+            if sp.eof || sp.end - sp.start >= want {
+                return Ok(());
+            }
+            if sp.end == sp.buf.len() {
+                sp.buf.copy_within(sp.start..sp.end, 0);
+                sp.end -= sp.start;
+                sp.start = 0;
+            }
+            let mut buf = std::mem::take(&mut sp.buf);
+            let end = sp.end;
+            let got = self.recv_raw(&mut buf[end..]);
+            let sp = self.sparse.as_mut().expect("sparse");
+            sp.buf = buf;
+            match got? {
+                0 => sp.eof = true,
+                n => sp.end += n,
+            }
+        }
+    }
+
+    /// One read of a download into `buf` (see [`VolStream::recv`]).
+    fn recv_raw(&mut self, buf: &mut [u8]) -> Result<usize> {
         self.check_abort()?;
         let State::Download(d) = &mut self.state else {
             return Err(self.ended("receive"));
@@ -583,7 +823,12 @@ impl VolStream {
     pub fn finish(&mut self) -> Result<()> {
         self.check_abort()?;
         if let State::Download(d) = &self.state {
-            if !d.ended {
+            // What a sparse download read ahead must have been taken too.
+            let ahead = self
+                .sparse
+                .as_ref()
+                .is_some_and(|sp| sp.start < sp.end || sp.hole > 0);
+            if !d.ended || ahead {
                 let left = d.left.map(|l| format!(" ({l} bytes)")).unwrap_or_default();
                 let e = Error::invalid_arg(format!(
                     "Could not {}: finished before the end of the data{left}",

@@ -12,6 +12,7 @@ use std::fmt;
 pub enum Code {
     InternalError = 1,
     NoSupport = 3,
+    NoConnect = 5,
     InvalidConn = 6,
     InvalidDomain = 7,
     InvalidArg = 8,
@@ -52,13 +53,46 @@ pub enum Code {
     NoHostname = 108,
 }
 
-/// An error: what went wrong (`code`), for whom and why (`message`), and the
-/// host's fault type when the host reported it.
+/// Who raised an error, as libvirt's `virErrorDomain` says it (the C layer
+/// turns it into the number): libvirt assigns each error the domain of the
+/// code that reported it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Origin {
+    /// The driver, about the host or what was asked of it (VIR_FROM_ESX, as
+    /// libvirt's ESX driver reports its errors).
+    #[default]
+    Driver,
+    /// A check libvirt's public function makes before it calls a driver
+    /// (a bad handle, a NULL argument, a read-only connection, an entry
+    /// the driver lacks): the domain of that function's source file, or
+    /// of the handle's kind.
+    Api,
+    /// A fixed `virErrorDomain` value (see [`from`]).
+    Domain(i32),
+}
+
+/// libvirt's `virErrorDomain` values used with [`Origin::Domain`].
+pub mod from {
+    pub const NONE: i32 = 0;
+    pub const DOM: i32 = 6;
+    pub const STORAGE: i32 = 18;
+    pub const DOMAIN: i32 = 20;
+    pub const ESX: i32 = 28;
+    pub const DOMAIN_SNAPSHOT: i32 = 35;
+    pub const STREAMS: i32 = 38;
+    pub const EVENT: i32 = 40;
+    pub const URI: i32 = 45;
+    pub const AUTH: i32 = 46;
+}
+
+/// An error: what went wrong (`code`), for whom and why (`message`), the
+/// host's fault type when the host reported it, and who raised it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Error {
     code: Code,
     message: String,
     fault: Option<String>,
+    origin: Origin,
 }
 
 pub type Result<T> = std::result::Result<T, Error>;
@@ -126,6 +160,7 @@ impl Error {
             code,
             message: tidy_message(message.into()),
             fault: None,
+            origin: Origin::Driver,
         }
     }
 
@@ -183,6 +218,7 @@ impl Error {
             code,
             message: tidy_message(message.into()),
             fault: Some(tidy_message(fault_type.to_string())),
+            origin: Origin::Driver,
         }
     }
 
@@ -203,6 +239,24 @@ impl Error {
     /// The same error with more context in front of its message.
     pub fn context(mut self, what: impl fmt::Display) -> Error {
         self.message = tidy_message(format!("{what}: {}", self.message));
+        self
+    }
+
+    /// Who raised the error.
+    pub fn origin(&self) -> Origin {
+        self.origin
+    }
+
+    /// The same error, raised by a check of libvirt's public function.
+    pub fn from_api(mut self) -> Error {
+        self.origin = Origin::Api;
+        self
+    }
+
+    /// The same error, raised in libvirt's domain `domain` (a [`from`]
+    /// value).
+    pub fn in_domain(mut self, domain: i32) -> Error {
+        self.origin = Origin::Domain(domain);
         self
     }
 

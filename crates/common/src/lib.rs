@@ -16,4 +16,4 @@ pub mod uuid;
 pub mod xmldoc;
 pub mod xmltext;
 
-pub use error::{Code, Error, Result};
+pub use error::{Code, Error, Origin, Result};

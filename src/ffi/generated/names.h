@@ -33,6 +33,17 @@ typedef enum {
   ESX_CONNECT_BASELINE_CPU_MIGRATABLE = 2,
 } esxConnectBaselineCPUFlags;
 
+/* virConnectCloseReason */
+typedef enum {
+  ESX_CONNECT_CLOSE_REASON_ERROR = 0,
+  ESX_CONNECT_CLOSE_REASON_EOF = 1,
+  ESX_CONNECT_CLOSE_REASON_KEEPALIVE = 2,
+  ESX_CONNECT_CLOSE_REASON_CLIENT = 3,
+#if defined(ESX_ENUM_SENTINELS)
+  ESX_CONNECT_CLOSE_REASON_LAST = 4,
+#endif
+} esxConnectCloseReason;
+
 /* virConnectCompareCPUFlags */
 typedef enum {
   ESX_CONNECT_COMPARE_CPU_FAIL_INCOMPATIBLE = 1,
@@ -357,6 +368,26 @@ typedef enum {
 #endif
 } esxDomainDiskErrorCode;
 
+/* virDomainEventCrashedDetailType */
+typedef enum {
+  ESX_DOMAIN_EVENT_CRASHED_PANICKED = 0,
+  ESX_DOMAIN_EVENT_CRASHED_CRASHLOADED = 1,
+#if defined(ESX_ENUM_SENTINELS)
+  ESX_DOMAIN_EVENT_CRASHED_LAST = 2,
+#endif
+} esxDomainEventCrashedDetailType;
+
+/* virDomainEventDefinedDetailType */
+typedef enum {
+  ESX_DOMAIN_EVENT_DEFINED_ADDED = 0,
+  ESX_DOMAIN_EVENT_DEFINED_UPDATED = 1,
+  ESX_DOMAIN_EVENT_DEFINED_RENAMED = 2,
+  ESX_DOMAIN_EVENT_DEFINED_FROM_SNAPSHOT = 3,
+#if defined(ESX_ENUM_SENTINELS)
+  ESX_DOMAIN_EVENT_DEFINED_LAST = 4,
+#endif
+} esxDomainEventDefinedDetailType;
+
 /* virDomainEventGraphicsAddressType */
 typedef enum {
   ESX_DOMAIN_EVENT_GRAPHICS_ADDRESS_IPV4 = 0,
@@ -387,6 +418,79 @@ typedef enum {
 #endif
 } esxDomainEventIOErrorAction;
 
+/* virDomainEventPMSuspendedDetailType */
+typedef enum {
+  ESX_DOMAIN_EVENT_PMSUSPENDED_MEMORY = 0,
+  ESX_DOMAIN_EVENT_PMSUSPENDED_DISK = 1,
+#if defined(ESX_ENUM_SENTINELS)
+  ESX_DOMAIN_EVENT_PMSUSPENDED_LAST = 2,
+#endif
+} esxDomainEventPMSuspendedDetailType;
+
+/* virDomainEventResumedDetailType */
+typedef enum {
+  ESX_DOMAIN_EVENT_RESUMED_UNPAUSED = 0,
+  ESX_DOMAIN_EVENT_RESUMED_MIGRATED = 1,
+  ESX_DOMAIN_EVENT_RESUMED_FROM_SNAPSHOT = 2,
+  ESX_DOMAIN_EVENT_RESUMED_POSTCOPY = 3,
+  ESX_DOMAIN_EVENT_RESUMED_POSTCOPY_FAILED = 4,
+#if defined(ESX_ENUM_SENTINELS)
+  ESX_DOMAIN_EVENT_RESUMED_LAST = 5,
+#endif
+} esxDomainEventResumedDetailType;
+
+/* virDomainEventShutdownDetailType */
+typedef enum {
+  ESX_DOMAIN_EVENT_SHUTDOWN_FINISHED = 0,
+  ESX_DOMAIN_EVENT_SHUTDOWN_GUEST = 1,
+  ESX_DOMAIN_EVENT_SHUTDOWN_HOST = 2,
+#if defined(ESX_ENUM_SENTINELS)
+  ESX_DOMAIN_EVENT_SHUTDOWN_LAST = 3,
+#endif
+} esxDomainEventShutdownDetailType;
+
+/* virDomainEventStartedDetailType */
+typedef enum {
+  ESX_DOMAIN_EVENT_STARTED_BOOTED = 0,
+  ESX_DOMAIN_EVENT_STARTED_MIGRATED = 1,
+  ESX_DOMAIN_EVENT_STARTED_RESTORED = 2,
+  ESX_DOMAIN_EVENT_STARTED_FROM_SNAPSHOT = 3,
+  ESX_DOMAIN_EVENT_STARTED_WAKEUP = 4,
+#if defined(ESX_ENUM_SENTINELS)
+  ESX_DOMAIN_EVENT_STARTED_LAST = 5,
+#endif
+} esxDomainEventStartedDetailType;
+
+/* virDomainEventStoppedDetailType */
+typedef enum {
+  ESX_DOMAIN_EVENT_STOPPED_SHUTDOWN = 0,
+  ESX_DOMAIN_EVENT_STOPPED_DESTROYED = 1,
+  ESX_DOMAIN_EVENT_STOPPED_CRASHED = 2,
+  ESX_DOMAIN_EVENT_STOPPED_MIGRATED = 3,
+  ESX_DOMAIN_EVENT_STOPPED_SAVED = 4,
+  ESX_DOMAIN_EVENT_STOPPED_FAILED = 5,
+  ESX_DOMAIN_EVENT_STOPPED_FROM_SNAPSHOT = 6,
+#if defined(ESX_ENUM_SENTINELS)
+  ESX_DOMAIN_EVENT_STOPPED_LAST = 7,
+#endif
+} esxDomainEventStoppedDetailType;
+
+/* virDomainEventSuspendedDetailType */
+typedef enum {
+  ESX_DOMAIN_EVENT_SUSPENDED_PAUSED = 0,
+  ESX_DOMAIN_EVENT_SUSPENDED_MIGRATED = 1,
+  ESX_DOMAIN_EVENT_SUSPENDED_IOERROR = 2,
+  ESX_DOMAIN_EVENT_SUSPENDED_WATCHDOG = 3,
+  ESX_DOMAIN_EVENT_SUSPENDED_RESTORED = 4,
+  ESX_DOMAIN_EVENT_SUSPENDED_FROM_SNAPSHOT = 5,
+  ESX_DOMAIN_EVENT_SUSPENDED_API_ERROR = 6,
+  ESX_DOMAIN_EVENT_SUSPENDED_POSTCOPY = 7,
+  ESX_DOMAIN_EVENT_SUSPENDED_POSTCOPY_FAILED = 8,
+#if defined(ESX_ENUM_SENTINELS)
+  ESX_DOMAIN_EVENT_SUSPENDED_LAST = 9,
+#endif
+} esxDomainEventSuspendedDetailType;
+
 /* virDomainEventTrayChangeReason */
 typedef enum {
   ESX_DOMAIN_EVENT_TRAY_CHANGE_OPEN = 0,
@@ -395,6 +499,15 @@ typedef enum {
   ESX_DOMAIN_EVENT_TRAY_CHANGE_LAST = 2,
 #endif
 } esxDomainEventTrayChangeReason;
+
+/* virDomainEventUndefinedDetailType */
+typedef enum {
+  ESX_DOMAIN_EVENT_UNDEFINED_REMOVED = 0,
+  ESX_DOMAIN_EVENT_UNDEFINED_RENAMED = 1,
+#if defined(ESX_ENUM_SENTINELS)
+  ESX_DOMAIN_EVENT_UNDEFINED_LAST = 2,
+#endif
+} esxDomainEventUndefinedDetailType;
 
 /* virDomainEventWatchdogAction */
 typedef enum {
@@ -415,6 +528,12 @@ typedef enum {
   ESX_DOMAIN_FD_ASSOCIATE_SECLABEL_RESTORE = 1,
   ESX_DOMAIN_FD_ASSOCIATE_SECLABEL_WRITABLE = 2,
 } esxDomainFDAssociateFlags;
+
+/* virDomainGetJobStatsFlags */
+typedef enum {
+  ESX_DOMAIN_JOB_STATS_COMPLETED = 1,
+  ESX_DOMAIN_JOB_STATS_KEEP_COMPLETED = 2,
+} esxDomainGetJobStatsFlags;
 
 /* virDomainGuestInfoTypes */
 typedef enum {
@@ -1109,6 +1228,7 @@ typedef enum {
 #define ESX_DOMAIN_INTERFACE_ADDRESSES_SRC_LAST 3
 #define ESX_DOMAIN_JOB_LAST 6
 #define ESX_DOMAIN_LAST 8
+#define ESX_ERR_DOMAIN_LAST 73
 #define ESX_ERR_NUMBER_LAST 111
 #define ESX_IP_ADDR_TYPE_LAST 2
 #define ESX_STORAGE_POOL_STATE_LAST 5
@@ -1188,6 +1308,41 @@ typedef enum {
 #define ESX_DOMAIN_IOTHREAD_POLL_SHRINK "poll_shrink"
 #define ESX_DOMAIN_IOTHREAD_THREAD_POOL_MAX "thread_pool_max"
 #define ESX_DOMAIN_IOTHREAD_THREAD_POOL_MIN "thread_pool_min"
+#define ESX_DOMAIN_JOB_AUTO_CONVERGE_THROTTLE "auto_converge_throttle"
+#define ESX_DOMAIN_JOB_COMPRESSION_BYTES "compression_bytes"
+#define ESX_DOMAIN_JOB_COMPRESSION_CACHE "compression_cache"
+#define ESX_DOMAIN_JOB_COMPRESSION_CACHE_MISSES "compression_cache_misses"
+#define ESX_DOMAIN_JOB_COMPRESSION_OVERFLOW "compression_overflow"
+#define ESX_DOMAIN_JOB_COMPRESSION_PAGES "compression_pages"
+#define ESX_DOMAIN_JOB_DATA_PROCESSED "data_processed"
+#define ESX_DOMAIN_JOB_DATA_REMAINING "data_remaining"
+#define ESX_DOMAIN_JOB_DATA_TOTAL "data_total"
+#define ESX_DOMAIN_JOB_DISK_BPS "disk_bps"
+#define ESX_DOMAIN_JOB_DISK_PROCESSED "disk_processed"
+#define ESX_DOMAIN_JOB_DISK_REMAINING "disk_remaining"
+#define ESX_DOMAIN_JOB_DISK_TEMP_TOTAL "disk_temp_total"
+#define ESX_DOMAIN_JOB_DISK_TEMP_USED "disk_temp_used"
+#define ESX_DOMAIN_JOB_DISK_TOTAL "disk_total"
+#define ESX_DOMAIN_JOB_DOWNTIME "downtime"
+#define ESX_DOMAIN_JOB_DOWNTIME_NET "downtime_net"
+#define ESX_DOMAIN_JOB_ERRMSG "errmsg"
+#define ESX_DOMAIN_JOB_MEMORY_BPS "memory_bps"
+#define ESX_DOMAIN_JOB_MEMORY_CONSTANT "memory_constant"
+#define ESX_DOMAIN_JOB_MEMORY_DIRTY_RATE "memory_dirty_rate"
+#define ESX_DOMAIN_JOB_MEMORY_ITERATION "memory_iteration"
+#define ESX_DOMAIN_JOB_MEMORY_NORMAL "memory_normal"
+#define ESX_DOMAIN_JOB_MEMORY_NORMAL_BYTES "memory_normal_bytes"
+#define ESX_DOMAIN_JOB_MEMORY_PAGE_SIZE "memory_page_size"
+#define ESX_DOMAIN_JOB_MEMORY_POSTCOPY_REQS "memory_postcopy_requests"
+#define ESX_DOMAIN_JOB_MEMORY_PROCESSED "memory_processed"
+#define ESX_DOMAIN_JOB_MEMORY_REMAINING "memory_remaining"
+#define ESX_DOMAIN_JOB_MEMORY_TOTAL "memory_total"
+#define ESX_DOMAIN_JOB_OPERATION "operation"
+#define ESX_DOMAIN_JOB_SETUP_TIME "setup_time"
+#define ESX_DOMAIN_JOB_SUCCESS "success"
+#define ESX_DOMAIN_JOB_TIME_ELAPSED "time_elapsed"
+#define ESX_DOMAIN_JOB_TIME_ELAPSED_NET "time_elapsed_net"
+#define ESX_DOMAIN_JOB_TIME_REMAINING "time_remaining"
 #define ESX_DOMAIN_LAUNCH_SECURITY_SEV_API_MAJOR "sev-api-major"
 #define ESX_DOMAIN_LAUNCH_SECURITY_SEV_API_MINOR "sev-api-minor"
 #define ESX_DOMAIN_LAUNCH_SECURITY_SEV_BUILD_ID "sev-build-id"
@@ -1339,5 +1494,8 @@ typedef enum {
 #define ESX_STORAGE_POOL_EVENT_CALLBACK(cb) ((esxConnectStoragePoolEventGenericCallback)(void (*)(void))(cb))
 #define ESX_UNUSE_CPU(cpumap, cpu) ((cpumap)[(cpu) / 8] &= ~(1 << ((cpu) % 8)))
 #define ESX_USE_CPU(cpumap, cpu) ((cpumap)[(cpu) / 8] |= (1 << ((cpu) % 8)))
+#define _esxBlkioParameter _esxTypedParameter
+#define _esxMemoryParameter _esxTypedParameter
+#define _esxSchedParameter _esxTypedParameter
 
 #endif /* ESX_DRIVER_NAMES_H */

@@ -13,6 +13,15 @@ use crate::ffi::types::*;
 /// libvirt's virBlkioParameter: a typed parameter.
 pub type esxBlkioParameter = esxTypedParameter;
 
+/// libvirt's virDomainBlockInfo.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct esxDomainBlockInfo {
+    pub capacity: c_ulonglong,
+    pub allocation: c_ulonglong,
+    pub physical: c_ulonglong,
+}
+
 /// libvirt's virDomainBlockJobInfo.
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
@@ -21,6 +30,17 @@ pub struct esxDomainBlockJobInfo {
     pub bandwidth: c_ulong,
     pub cur: esxDomainBlockJobCursor,
     pub end: esxDomainBlockJobCursor,
+}
+
+/// libvirt's virDomainBlockStatsStruct.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct esxDomainBlockStatsStruct {
+    pub rd_req: c_longlong,
+    pub rd_bytes: c_longlong,
+    pub wr_req: c_longlong,
+    pub wr_bytes: c_longlong,
+    pub errs: c_longlong,
 }
 
 /// libvirt's virDomainControlInfo.
@@ -83,6 +103,20 @@ pub struct esxDomainIOThreadInfo {
     pub iothread_id: c_uint,
     pub cpumap: *mut c_uchar,
     pub cpumaplen: c_int,
+}
+
+/// libvirt's virDomainInterfaceStatsStruct.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct esxDomainInterfaceStatsStruct {
+    pub rx_bytes: c_longlong,
+    pub rx_packets: c_longlong,
+    pub rx_errs: c_longlong,
+    pub rx_drop: c_longlong,
+    pub tx_bytes: c_longlong,
+    pub tx_packets: c_longlong,
+    pub tx_errs: c_longlong,
+    pub tx_drop: c_longlong,
 }
 
 /// libvirt's virDomainMemoryStatStruct.
@@ -159,11 +193,17 @@ pub struct esxVcpuInfo {
 /// libvirt's virBlkioParameterPtr.
 pub type esxBlkioParameterPtr = *mut esxBlkioParameter;
 
+/// libvirt's virDomainBlockInfoPtr.
+pub type esxDomainBlockInfoPtr = *mut esxDomainBlockInfo;
+
 /// libvirt's virDomainBlockJobCursor.
 pub type esxDomainBlockJobCursor = c_ulonglong;
 
 /// libvirt's virDomainBlockJobInfoPtr.
 pub type esxDomainBlockJobInfoPtr = *mut esxDomainBlockJobInfo;
+
+/// libvirt's virDomainBlockStatsPtr.
+pub type esxDomainBlockStatsPtr = *mut esxDomainBlockStatsStruct;
 
 /// libvirt's virDomainControlInfoPtr.
 pub type esxDomainControlInfoPtr = *mut esxDomainControlInfo;
@@ -185,6 +225,9 @@ pub type esxDomainFSInfoPtr = *mut esxDomainFSInfo;
 
 /// libvirt's virDomainIOThreadInfoPtr.
 pub type esxDomainIOThreadInfoPtr = *mut esxDomainIOThreadInfo;
+
+/// libvirt's virDomainInterfaceStatsPtr.
+pub type esxDomainInterfaceStatsPtr = *mut esxDomainInterfaceStatsStruct;
 
 /// libvirt's virDomainMemoryStatPtr.
 pub type esxDomainMemoryStatPtr = *mut esxDomainMemoryStatStruct;

@@ -386,6 +386,27 @@ pub unsafe extern "C" fn esxDomainBlockResize(
     })
 }
 
+/// libvirt's virDomainBlockStats, which ESX cannot back (nor does libvirt's
+/// ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
+#[no_mangle]
+pub unsafe extern "C" fn esxDomainBlockStats(
+    dom: esxDomainPtr,
+    disk: *const c_char,
+    stats: esxDomainBlockStatsPtr,
+    size: usize,
+) -> c_int {
+    export!(esxDomainBlockStats() {
+        const F: &str = "esxDomainBlockStats";
+        check::handle(dom, F)?;
+        check::non_null(disk, "disk", F)?;
+        check::non_null(stats, "stats", F)?;
+        check::at_most(size as i64, 40, "size must not exceed {limit}", F)?;
+        check::unsupported(F)
+    })
+}
+
 /// libvirt's virDomainBlockStatsFlags, which ESX cannot back (nor does
 /// libvirt's ESX driver): it makes libvirt's argument checks, then fails.
 ///
@@ -723,6 +744,28 @@ pub unsafe extern "C" fn esxDomainGetBlkioParameters(
     })
 }
 
+/// libvirt's virDomainGetBlockInfo, which ESX cannot back (nor does libvirt's
+/// ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
+#[no_mangle]
+pub unsafe extern "C" fn esxDomainGetBlockInfo(
+    domain: esxDomainPtr,
+    disk: *const c_char,
+    info: esxDomainBlockInfoPtr,
+    flags: c_uint,
+) -> c_int {
+    export!(esxDomainGetBlockInfo() {
+        const F: &str = "esxDomainGetBlockInfo";
+        let _ = flags;
+        check::zero_out(info);
+        check::handle(domain, F)?;
+        check::non_empty(disk, "disk", F)?;
+        check::non_null(info, "info", F)?;
+        check::unsupported(F)
+    })
+}
+
 /// libvirt's virDomainGetBlockIoTune, which ESX cannot back (nor does
 /// libvirt's ESX driver): it makes libvirt's argument checks, then fails.
 ///
@@ -960,6 +1003,29 @@ pub unsafe extern "C" fn esxDomainGetInterfaceParameters(
     })
 }
 
+/// libvirt's virDomainGetJobStats, which ESX cannot back (nor does libvirt's
+/// ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
+#[no_mangle]
+pub unsafe extern "C" fn esxDomainGetJobStats(
+    domain: esxDomainPtr,
+    r#type: *mut c_int,
+    params: *mut esxTypedParameterPtr,
+    nparams: *mut c_int,
+    flags: c_uint,
+) -> c_int {
+    export!(esxDomainGetJobStats() {
+        const F: &str = "esxDomainGetJobStats";
+        let _ = flags;
+        check::handle(domain, F)?;
+        check::non_null(r#type, "type", F)?;
+        check::non_null(params, "params", F)?;
+        check::non_null(nparams, "nparams", F)?;
+        check::unsupported(F)
+    })
+}
+
 /// libvirt's virDomainGetLaunchSecurityInfo, which ESX cannot back (nor does
 /// libvirt's ESX driver): it makes libvirt's argument checks, then fails.
 ///
@@ -1175,6 +1241,27 @@ pub unsafe extern "C" fn esxDomainInjectNMI(domain: esxDomainPtr, flags: c_uint)
         let _ = flags;
         let domain = check::handle(domain, F)?;
         check::writable(&*domain, F)?;
+        check::unsupported(F)
+    })
+}
+
+/// libvirt's virDomainInterfaceStats, which ESX cannot back (nor does
+/// libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
+#[no_mangle]
+pub unsafe extern "C" fn esxDomainInterfaceStats(
+    dom: esxDomainPtr,
+    device: *const c_char,
+    stats: esxDomainInterfaceStatsPtr,
+    size: usize,
+) -> c_int {
+    export!(esxDomainInterfaceStats() {
+        const F: &str = "esxDomainInterfaceStats";
+        check::handle(dom, F)?;
+        check::non_null(device, "device", F)?;
+        check::non_null(stats, "stats", F)?;
+        check::at_most(size as i64, 64, "size must not exceed {limit}", F)?;
         check::unsupported(F)
     })
 }

@@ -121,6 +121,20 @@ pub unsafe extern "C" fn esxConnectGetCPUModelNames(
     })
 }
 
+/// libvirt's virConnectGetSysinfo, which ESX cannot back (nor does libvirt's
+/// ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
+#[no_mangle]
+pub unsafe extern "C" fn esxConnectGetSysinfo(conn: esxConnectPtr, flags: c_uint) -> *mut c_char {
+    export!(esxConnectGetSysinfo() {
+        const F: &str = "esxConnectGetSysinfo";
+        let _ = flags;
+        check::handle(conn, F)?;
+        check::unsupported(F)
+    })
+}
+
 /// libvirt's virConnectSetIdentity, which ESX cannot back (nor does libvirt's
 /// ESX driver): it makes libvirt's argument checks, then fails.
 ///
@@ -135,6 +149,24 @@ pub unsafe extern "C" fn esxConnectSetIdentity(
     export!(esxConnectSetIdentity() {
         const F: &str = "esxConnectSetIdentity";
         let _ = (params, nparams, flags);
+        check::handle(conn, F)?;
+        check::unsupported(F)
+    })
+}
+
+/// libvirt's virConnectSetKeepAlive, which ESX cannot back (nor does
+/// libvirt's ESX driver): it makes libvirt's argument checks, then fails.
+///
+/// Not supported: ESX_ERR_NO_SUPPORT.
+#[no_mangle]
+pub unsafe extern "C" fn esxConnectSetKeepAlive(
+    conn: esxConnectPtr,
+    interval: c_int,
+    count: c_uint,
+) -> c_int {
+    export!(esxConnectSetKeepAlive() {
+        const F: &str = "esxConnectSetKeepAlive";
+        let _ = (interval, count);
         check::handle(conn, F)?;
         check::unsupported(F)
     })

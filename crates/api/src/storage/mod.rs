@@ -458,7 +458,8 @@ impl Storage<'_> {
     }
 
     /// virStorageVolDownload: `length` bytes (0: all) of the volume's
-    /// contents from `offset`.
+    /// contents from `offset`; with ESX_STORAGE_VOL_DOWNLOAD_SPARSE_STREAM
+    /// its runs of zero blocks come as holes.
     pub fn storage_vol_download(
         &self,
         vol: &VolRef,
@@ -466,12 +467,17 @@ impl Storage<'_> {
         length: u64,
         flags: u32,
     ) -> Result<VolStream> {
-        check_flags(flags, flags::STORAGE_NONE)?;
-        backend(vol.backend).download(self, vol, offset, length)
+        check_flags(flags, flags::STORAGE_VOL_DOWNLOAD)?;
+        let mut st = backend(vol.backend).download(self, vol, offset, length)?;
+        if flags & flags::STORAGE_VOL_DOWNLOAD != 0 {
+            st.make_sparse();
+        }
+        Ok(st)
     }
 
     /// virStorageVolUpload: replaces the volume's contents with what the
-    /// caller sends (see the backend for what `length` must be).
+    /// caller sends (see the backend for what `length` must be); with
+    /// ESX_STORAGE_VOL_UPLOAD_SPARSE_STREAM holes are taken (as zeros).
     pub fn storage_vol_upload(
         &self,
         vol: &VolRef,
@@ -479,7 +485,11 @@ impl Storage<'_> {
         length: u64,
         flags: u32,
     ) -> Result<VolStream> {
-        check_flags(flags, flags::STORAGE_NONE)?;
-        backend(vol.backend).upload(self, vol, offset, length)
+        check_flags(flags, flags::STORAGE_VOL_UPLOAD)?;
+        let mut st = backend(vol.backend).upload(self, vol, offset, length)?;
+        if flags & flags::STORAGE_VOL_UPLOAD != 0 {
+            st.allow_holes();
+        }
+        Ok(st)
     }
 }
