@@ -292,7 +292,7 @@ struct Upload {
     expected: Option<u64>,
     sent: u64,
     what: String,
-    commit: Commit,
+    commit: Box<Commit>,
     /// How long to wait for the host (the URI's read_timeout).
     wait: Duration,
 }
@@ -1076,7 +1076,7 @@ impl crate::Connection {
                 expected,
                 sent: 0,
                 what,
-                commit,
+                commit: Box::new(commit),
                 wait: self.client().transport().read_timeout(),
             }),
             interrupt,
