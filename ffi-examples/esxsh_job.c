@@ -221,6 +221,11 @@ signals_start(shell *sh)
     sa.sa_flags = SA_RESTART;
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
+    /* As virsh: a closed pipe is a write error the command reports (and then logs out), not a
+     * signal that kills the shell with a session left on the host. */
+    sa.sa_handler = SIG_IGN;
+    sa.sa_flags = 0;
+    sigaction(SIGPIPE, &sa, NULL);
     if (pthread_create(&S.thread, NULL, signal_thread, NULL) == 0)
         S.started = true;
 }

@@ -745,7 +745,7 @@ static bool
 cmd_vol_download(shell *sh, const cmd *c)
 {
     const char *file = opt_string(c, "file");
-    bool sparse = opt_bool(c, "sparse"), ok = false, transferring = false;
+    bool sparse = opt_bool(c, "sparse"), ok = false, transferring = false, created = false;
     unsigned long long offset = 0, length = 0, total = 0, got = 0;
     esxStorageVolPtr vol;
     esxStreamPtr st = NULL;
@@ -758,7 +758,12 @@ cmd_vol_download(shell *sh, const cmd *c)
     if (!(vol = opt_vol(sh, c, "vol", "pool", BY_ANY)))
         return false;
     name = strdup(esxStorageVolGetName(vol));
-    if ((fd = open(file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666)) < 0) {
+    /* As virsh: a file that existed before is written over but never removed on failure, and
+     * only a regular file this command created is removed (never a device, a FIFO or a link). */
+    if ((fd = open(file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666)) >= 0) {
+        struct stat stb;
+        created = fstat(fd, &stb) == 0 && S_ISREG(stb.st_mode);
+    } else if (errno != EEXIST || (fd = open(file, O_WRONLY | O_TRUNC | O_CLOEXEC, 0666)) < 0) {
         err(sh, "cannot create %s", file);
         goto out;
     }
@@ -810,7 +815,7 @@ close:
         err(sh, "cannot close %s: %s", file, strerror(errno));
         ok = false;
     }
-    if (!ok)
+    if (!ok && created)
         unlink(file);
 out:
     if (st)

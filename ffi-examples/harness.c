@@ -1400,6 +1400,24 @@ scenario_stream_abort(const char *uri, const char *path, size_t stall)
     CHECK_ERROR(ESX_ERR_OPERATION_ABORTED, "aborted");
     CHECK(esxStreamFree(s.st) == 0);
 
+    /* The last Free of a stream whose Recv is held by the host aborts it
+     * as Abort does: the Recv ends now (the join below would otherwise
+     * wait for the host), and "freed" comes before the host lets go. */
+    memset(&s, 0, sizeof(s));
+    s.st = esxStreamNew(conn, 0);
+    CHECK(esxStorageVolDownload(vol, s.st, 0, 0, 0) == 0);
+    CHECK(pthread_create(&t, NULL, recv_until_end, &s) == 0);
+    while (s.got < stall && !s.done) {
+        struct timespec ms = { 0, 1000000 };
+        nanosleep(&ms, NULL);
+    }
+    CHECK(!s.done);
+    CHECK(esxStreamFree(s.st) == 0);
+    pthread_join(t, NULL);
+    CHECK(s.last == -1 && s.code == ESX_ERR_OPERATION_ABORTED);
+    printf("freed\n");
+    fflush(stdout);
+
     /* A stream carries transfers of its own connection only. */
     st = esxStreamNew(other, 0);
     CHECK(esxStorageVolDownload(vol, st, 0, 0, 0) == -1);

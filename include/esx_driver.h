@@ -5643,7 +5643,11 @@ int esxStreamSend(esxStreamPtr st, const char *data, size_t nbytes);
 /**
  * Completes the transfer: a download must have been received to its end;
  * an upload replaces the volume's contents only now, once the host has
- * the whole of it. -1 if anything failed (or the stream was aborted).
+ * the whole of it, and only if the volume is still the disk the upload
+ * began on (not deleted, made again or resized meanwhile: else -1 naming
+ * what changed, and nothing is replaced). -1 if anything failed (or the
+ * stream was aborted); a lost answer from the host is checked, and the
+ * error then says whether the volume was replaced or that it is unknown.
  */
 int esxStreamFinish(esxStreamPtr st);
 
@@ -5664,7 +5668,9 @@ int esxStreamRef(esxStreamPtr st);
 
 /**
  * Drops a reference to the stream; the last one aborts a transfer still
- * in progress.
+ * in progress, as esxStreamAbort does: a call blocked on the host in
+ * another thread (esxStreamRecv, esxStreamSend) returns at once, failing
+ * as aborted.
  */
 int esxStreamFree(esxStreamPtr st);
 

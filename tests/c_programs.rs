@@ -933,6 +933,15 @@ fn stream_abort(with_valgrind: bool) {
         Some("aborted"),
         "Abort waited for the Recv"
     );
+    // Then the last Free of a stream whose Recv the host holds: "freed"
+    // comes only once the Recv ended, before the host lets it go.
+    let second = lines.next().map(|l| l.unwrap_or_default());
+    sim.control("action=release_held");
+    assert_eq!(
+        second.as_deref(),
+        Some("freed"),
+        "the last Free did not end the held Recv"
+    );
     let rest: Vec<String> = lines.map_while(Result::ok).collect();
     let status = child.wait().unwrap();
     finished.store(true, std::sync::atomic::Ordering::SeqCst);

@@ -1324,3 +1324,101 @@ fn edit_and_snapshot_edit() {
     );
     assert_eq!(sim.vm("debian-02")["snapshot_count"], "1");
 }
+
+// ------------------------------------------------------- nothing lost
+
+/// A failed vol-download removes only a regular file it created itself:
+/// a file (or a link) that was there before stays, as virsh does.
+#[test]
+fn a_failed_download_removes_only_a_file_it_created() {
+    let sim = Sim::start();
+    let Some(sh) = Shell::new(&sim) else { return };
+    let o = sh.run(&[
+        "vol-create-as",
+        "datastore1",
+        "f/v.vmdk",
+        "1M",
+        "--allocation",
+        "0",
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    // The host sends 300000 bytes of the 1 MiB it announced, then closes.
+    sim.control("action=host_mode&cut=300000");
+    let keep = sh.tmp.0.join("keep.bin");
+    std::fs::write(&keep, "precious\n").unwrap();
+    let link = sh.tmp.0.join("link.bin");
+    let target = sh.tmp.0.join("target.bin");
+    std::fs::write(&target, "also precious\n").unwrap();
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    let fresh = sh.tmp.0.join("fresh.bin");
+    for (file, existed) in [(&keep, true), (&link, true), (&fresh, false)] {
+        let o = sh.run(&[
+            "vol-download",
+            "--pool",
+            "datastore1",
+            "f/v.vmdk",
+            file.to_str().unwrap(),
+        ]);
+        assert_eq!(o.status.code(), Some(1), "{file:?}: {}", text(&o.stderr));
+        assert!(
+            text(&o.stderr).contains("cannot receive data from volume"),
+            "{}",
+            text(&o.stderr)
+        );
+        assert_eq!(
+            std::fs::symlink_metadata(file).is_ok(),
+            existed,
+            "{file:?} after a failed download"
+        );
+    }
+    assert!(std::fs::symlink_metadata(&link).unwrap().is_symlink());
+    assert!(target.exists());
+    assert_eq!(sim.sessions()["sessions"], 0);
+}
+
+/// A reader that goes away is a write error esxsh reports, then it logs
+/// out and exits 1 (SIGPIPE is ignored, as virsh does).
+#[test]
+fn a_closed_pipe_is_a_write_error_not_a_signal() {
+    let sim = Sim::start();
+    let Some(sh) = Shell::new(&sim) else { return };
+    let o = sh.run(&[
+        "vol-create-as",
+        "datastore1",
+        "f/v.vmdk",
+        "3M",
+        "--allocation",
+        "0",
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let mut c = sh.cmd();
+    c.args([
+        "vol-download",
+        "--pool",
+        "datastore1",
+        "f/v.vmdk",
+        "/dev/stdout",
+    ])
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped());
+    let mut child = c.spawn().expect("esxsh");
+    let mut out = child.stdout.take().unwrap();
+    let mut first = [0u8; 10];
+    std::io::Read::read_exact(&mut out, &mut first).unwrap();
+    // 3 MiB do not fit in a pipe: esxsh is still writing when it closes.
+    drop(out);
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{:?} {}",
+        o.status,
+        text(&o.stderr)
+    );
+    assert!(
+        text(&o.stderr).contains("cannot write to /dev/stdout: Broken pipe"),
+        "{}",
+        text(&o.stderr)
+    );
+    assert_eq!(sim.sessions()["sessions"], 0);
+}

@@ -576,3 +576,33 @@ fn the_watcher_keeps_only_the_vms_that_exist() {
     }
     assert_eq!(w.tracked(), 5);
 }
+
+/// Found by a hostile tester: closing a connection with a watcher when
+/// the host stopped answering (here: it holds every request) took one
+/// full read_timeout per request, one after another (410 s). The close
+/// has one short deadline for the watcher, and gives the Logout no more:
+/// it returns while the host still holds everything it was sent.
+#[test]
+fn closing_on_a_frozen_host_is_bounded() {
+    let sim = Sim::with_args(&["--task-ms", "5"]);
+    let c = sim.connect("read_timeout=3600");
+    let (w, _rx) = watch(&c);
+    waiting(&sim);
+    sim.sim.inject("*", FaultKind::Hold, 1_000_000);
+    let (tx, rx) = channel();
+    std::thread::scope(|s| {
+        let closing = s.spawn(|| {
+            c.connect_close();
+            let _ = tx.send(());
+        });
+        // A bound far below read_timeout: it turns a hang into a failure.
+        let closed = rx.recv_timeout(Duration::from_secs(120));
+        let held = sim.sim.held();
+        sim.sim.clear_faults();
+        sim.sim.release_held();
+        assert!(closed.is_ok(), "the close waited for the frozen host");
+        assert!(held >= 1, "the host held the close's requests: {held}");
+        closing.join().unwrap();
+    });
+    drop(w);
+}

@@ -626,7 +626,17 @@ fn a_cut_descriptor_or_a_mismatched_data_file_is_refused() {
     // Cut inside the file name: "a-fla.
     sim.control(&format!("action=host_mode&delimit=close&cut={}", quote + 6));
     let e = s.storage_vol_upload(&v, 0, 0, 0).unwrap_err();
-    assert_eq!(e.code(), Code::ArgumentUnsupported, "{e}");
+    // Cut short, and said so (its size is the browser's): not "another
+    // kind of disk".
+    assert_eq!(e.code(), Code::OperationFailed, "{e}");
+    assert!(
+        e.message().contains(&format!(
+            "was cut short: {} of its {} bytes arrived",
+            quote + 6,
+            descriptor.len()
+        )),
+        "{e}"
+    );
     assert!(s.storage_vol_download(&v, 0, 0, 0).is_err());
     sim.control("action=host_mode&delimit=length&cut=none");
     assert_eq!(files_in(&dir), listing);
@@ -792,4 +802,212 @@ fn long_names_leading_spaces_and_sends_past_the_length() {
     assert_eq!(up.finish().unwrap_err(), e);
     assert_eq!(std::fs::read(&flat).unwrap(), data);
     s.storage_vol_delete(&t, 0).unwrap();
+}
+
+/// Found by a hostile tester: another client deletes and re-creates the
+/// disk, grows it, or deletes it while an upload is under way. Finish then
+/// replaces nothing, says what changed, and deletes the upload: the other
+/// client's disk keeps its contents and no data file is left orphaned.
+#[test]
+fn an_upload_never_lands_on_a_disk_that_changed_meanwhile() {
+    let sim = Sim::with_args(&["--task-ms", "1"]);
+    let c = sim.connect("");
+    let other = sim.connect("");
+    let s = c.storage();
+    let o = other.storage();
+    let ds1 = s.storage_pool_lookup_by_name("datastore1").unwrap();
+    let ds1_other = o.storage_pool_lookup_by_name("datastore1").unwrap();
+    let new = pattern(1 << 20, 3);
+    let dir = sim.datastore_dir.join("datastore1/chg");
+    let flat = dir.join("d-flat.vmdk");
+
+    // Deleted and made again (another UUID, the same size).
+    let v = s
+        .storage_vol_create_xml(&ds1, &disk_xml("chg/d.vmdk", 1, true), 0)
+        .unwrap();
+    let mut up = s.storage_vol_upload(&v, 0, 0, 0).unwrap();
+    up.send(&new).unwrap();
+    let theirs = o
+        .storage_vol_lookup_by_name(&ds1_other, "chg/d.vmdk")
+        .unwrap();
+    o.storage_vol_delete(&theirs, 0).unwrap();
+    let theirs = o
+        .storage_vol_create_xml(&ds1_other, &disk_xml("chg/d.vmdk", 1, true), 0)
+        .unwrap();
+    assert_ne!(theirs.key, v.key);
+    let listing = vec!["d-flat.vmdk".to_string(), "d.vmdk".to_string()];
+    let e = up.finish().unwrap_err();
+    assert_eq!(e.code(), Code::OperationFailed, "{e}");
+    assert!(
+        e.message().contains("was replaced during the upload"),
+        "{e}"
+    );
+    assert!(e.message().contains(&theirs.key), "{e}");
+    assert!(e.message().contains("nothing was replaced"), "{e}");
+    assert_eq!(std::fs::read(&flat).unwrap(), vec![0u8; 1 << 20]);
+    assert_eq!(files_in(&dir), listing, "the upload's file was deleted");
+
+    // Grown by the other client.
+    let v = theirs;
+    let mut up = s.storage_vol_upload(&v, 0, 0, 0).unwrap();
+    up.send(&new).unwrap();
+    o.storage_vol_resize(&v, 2 << 20, 0).unwrap();
+    let e = up.finish().unwrap_err();
+    assert_eq!(e.code(), Code::OperationFailed, "{e}");
+    assert!(
+        e.message()
+            .contains("is now 2097152 bytes, where it was 1048576"),
+        "{e}"
+    );
+    assert_eq!(std::fs::read(&flat).unwrap(), vec![0u8; 2 << 20]);
+    assert_eq!(files_in(&dir), listing, "the upload's file was deleted");
+
+    // Deleted: no orphan data file appears.
+    let mut up = s.storage_vol_upload(&v, 0, 0, 0).unwrap();
+    up.send(&pattern(2 << 20, 5)).unwrap();
+    o.storage_vol_delete(&v, 0).unwrap();
+    let e = up.finish().unwrap_err();
+    assert_eq!(e.code(), Code::NoStorageVol, "{e}");
+    assert!(e.message().contains("was deleted during the upload"), "{e}");
+    let left: Vec<String> = files_in(&dir);
+    assert!(left.is_empty(), "files left: {left:?}");
+}
+
+/// Found by a hostile tester: the host carries out the move of an upload
+/// or a resize and its answer is lost. What the datastore holds then says
+/// what happened: done is a success; an answer lost before the host did
+/// anything leaves the disk as it was and says so (the upload is deleted),
+/// and a capacity unchanged is "unknown", never "nothing happened".
+#[test]
+fn a_lost_answer_reports_what_the_host_did() {
+    let sim = Sim::with_args(&["--task-ms", "1"]);
+    let c = sim.connect("");
+    let s = c.storage();
+    let ds1 = s.storage_pool_lookup_by_name("datastore1").unwrap();
+    let old = pattern(1 << 20, 2);
+    let (v, flat) = disk_with_data(&sim, &s, &ds1, "lost/l.vmdk", &old);
+    let dir = flat.parent().unwrap().to_path_buf();
+    let listing = files_in(&dir);
+    let new = pattern(1 << 20, 8);
+
+    // The move is done, its answer lost: the upload succeeded.
+    sim.control("action=fault&method=MoveDatastoreFile_Task&kind=drop_done&count=1");
+    let mut up = s.storage_vol_upload(&v, 0, 0, 0).unwrap();
+    up.send(&new).unwrap();
+    up.finish().unwrap();
+    assert_eq!(std::fs::read(&flat).unwrap(), new);
+    assert_eq!(files_in(&dir), listing);
+
+    // The request is lost before the host reads it: nothing replaced.
+    sim.control("action=fault&method=MoveDatastoreFile_Task&kind=drop_before&count=1");
+    let mut up = s.storage_vol_upload(&v, 0, 0, 0).unwrap();
+    up.send(&old).unwrap();
+    let e = up.finish().unwrap_err();
+    assert!(e.message().contains("nothing was replaced"), "{e}");
+    assert_eq!(std::fs::read(&flat).unwrap(), new);
+    assert_eq!(files_in(&dir), listing);
+
+    // The resize is done, its answer lost: a success.
+    sim.control("action=fault&method=ExtendVirtualDisk_Task&kind=drop_done&count=1");
+    s.storage_vol_resize(&v, 2 << 20, 0).unwrap();
+    assert_eq!(s.storage_vol_get_info(&v).unwrap().capacity, 2 << 20);
+
+    // Lost before it was read: the capacity is unchanged, which cannot
+    // tell a resize not done from one still under way.
+    sim.control("action=fault&method=ExtendVirtualDisk_Task&kind=drop_before&count=1");
+    let e = s.storage_vol_resize(&v, 3 << 20, 0).unwrap_err();
+    assert!(e.message().contains("the outcome is unknown"), "{e}");
+    assert!(e.message().contains("still 2097152 bytes"), "{e}");
+}
+
+/// Found by a hostile tester: a volume named as ESX names a disk's extents
+/// or sidecars (`-flat`, `-delta`, `-ctk`, ...) is refused before anything
+/// is made (the disk made under it would be listed by no listing).
+#[test]
+fn extent_names_are_refused_before_anything_is_made() {
+    let sim = Sim::with_args(&["--task-ms", "1"]);
+    let c = sim.connect("");
+    let s = c.storage();
+    let ds1 = s.storage_pool_lookup_by_name("datastore1").unwrap();
+    sim.reset_stats();
+    for name in [
+        "zz/z-flat.vmdk",
+        "zz/z-delta.vmdk",
+        "zz/z-ctk.vmdk",
+        "zz/z-sesparse.vmdk",
+        "zz/z-s001.vmdk",
+    ] {
+        let e = s
+            .storage_vol_create_xml(&ds1, &disk_xml(name, 1, true), 0)
+            .unwrap_err();
+        assert_eq!(e.code(), Code::InvalidArg, "{name}: {e}");
+        assert!(e.message().contains("ESX uses"), "{e}");
+    }
+    assert_eq!(sim.count("CreateVirtualDisk_Task"), 0);
+    assert_eq!(sim.count("MakeDirectory"), 0);
+    assert!(!sim.datastore_dir.join("datastore1/zz").exists());
+}
+
+/// Found by a hostile tester: two disks with one UUID (a descriptor copied
+/// by hand) make their key ambiguous; a lookup by it names both.
+#[test]
+fn an_ambiguous_key_names_the_volumes_that_share_it() {
+    let sim = Sim::with_args(&["--task-ms", "1"]);
+    let c = sim.connect("");
+    let s = c.storage();
+    let ds1 = s.storage_pool_lookup_by_name("datastore1").unwrap();
+    let v = s
+        .storage_vol_create_xml(&ds1, &disk_xml("twin/a.vmdk", 1, true), 0)
+        .unwrap();
+    assert_eq!(s.storage_vol_lookup_by_key(&v.key).unwrap().name, v.name);
+    let dir = sim.datastore_dir.join("datastore1/twin");
+    let descriptor = std::fs::read_to_string(dir.join("a.vmdk")).unwrap();
+    std::fs::write(dir.join("b.vmdk"), descriptor.replace("a-flat", "b-flat")).unwrap();
+    std::fs::copy(dir.join("a-flat.vmdk"), dir.join("b-flat.vmdk")).unwrap();
+    let e = s.storage_vol_lookup_by_key(&v.key).unwrap_err();
+    assert_eq!(e.code(), Code::InvalidArg, "{e}");
+    assert!(e.message().contains("is ambiguous"), "{e}");
+    assert!(e.message().contains("'[datastore1] twin/a.vmdk'"), "{e}");
+    assert!(e.message().contains("'[datastore1] twin/b.vmdk'"), "{e}");
+}
+
+/// Found by a hostile tester: errors that blamed the wrong thing. A data
+/// file shorter than its descriptor states, read from an offset inside the
+/// stated size, is the file's fault (not "offset past the end"); a send
+/// that fails names the volume, not the temporary file's URL.
+#[test]
+fn errors_name_what_is_wrong() {
+    let sim = Sim::with_args(&["--task-ms", "1"]);
+    let c = sim.connect("");
+    let s = c.storage();
+    let ds1 = s.storage_pool_lookup_by_name("datastore1").unwrap();
+    let old = pattern(1 << 20, 4);
+    let (v, flat) = disk_with_data(&sim, &s, &ds1, "short/s.vmdk", &old);
+    std::fs::write(&flat, &old[..512 << 10]).unwrap();
+    let e = s.storage_vol_download(&v, 600_000, 0, 0).unwrap_err();
+    assert_eq!(e.code(), Code::OperationFailed, "{e}");
+    assert!(
+        e.message().contains(
+            "'[datastore1] short/s-flat.vmdk' is 524288 bytes where 1048576 were expected"
+        ),
+        "{e}"
+    );
+    // Past the stated size it is the caller's offset that is wrong.
+    let e = s.storage_vol_download(&v, 2 << 20, 0, 0).unwrap_err();
+    assert_eq!(e.code(), Code::InvalidArg, "{e}");
+
+    std::fs::write(&flat, &old).unwrap();
+    let dir = flat.parent().unwrap().to_path_buf();
+    let listing = files_in(&dir);
+    sim.control("action=fault&method=PUT%20/folder&kind=drop_before&count=1");
+    let mut up = s.storage_vol_upload(&v, 0, 0, 0).unwrap();
+    let sent = up.send(&pattern(1 << 20, 6));
+    let e = match sent {
+        Err(e) => e,
+        Ok(_) => up.finish().unwrap_err(),
+    };
+    assert!(e.message().contains("'[datastore1] short/s.vmdk'"), "{e}");
+    assert!(!e.message().contains("/folder/"), "{e}");
+    assert_eq!(std::fs::read(&flat).unwrap(), old);
+    wait_for(|| files_in(&dir) == listing, "the upload's file to go");
 }

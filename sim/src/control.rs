@@ -136,6 +136,7 @@ fn fault_kind(req: &Request) -> Result<FaultKind, String> {
     Ok(match kind.as_str() {
         "drop_before" | "drop" => FaultKind::DropBefore,
         "drop_after" => FaultKind::DropAfter,
+        "drop_done" => FaultKind::DropDone,
         "http503" => FaultKind::Http503,
         "malformed" => FaultKind::Malformed,
         "latency" => FaultKind::Latency(Duration::from_millis(

@@ -18,6 +18,10 @@ pub enum FaultKind {
     DropBefore,
     /// Process the request, then close the connection without answering.
     DropAfter,
+    /// As DropAfter, and a task the call started is done first: what the
+    /// caller reads next shows the change made (a lost answer to a task
+    /// the host carried out).
+    DropDone,
     Http503,
     /// A truncated, non-XML body with status 200.
     Malformed,
@@ -213,6 +217,25 @@ impl Shared {
         Some(kind)
     }
 
+    /// Takes the next fault of `method` only if it is of a kind `pick`
+    /// accepts (the others stay for whoever handles them).
+    pub fn take_fault_if(&self, method: &str, pick: impl Fn(&FaultKind) -> bool) -> bool {
+        let Ok(mut f) = self.faults.lock() else {
+            return false;
+        };
+        let Some(i) = f.iter().position(|r| r.method == method || r.method == "*") else {
+            return false;
+        };
+        if !pick(&f[i].kind) {
+            return false;
+        }
+        f[i].remaining = f[i].remaining.saturating_sub(1);
+        if f[i].remaining == 0 {
+            f.remove(i);
+        }
+        true
+    }
+
     pub fn add_fault(&self, rule: FaultRule) {
         if let Ok(mut f) = self.faults.lock() {
             f.push(rule);
@@ -381,6 +404,14 @@ impl Handler for Router {
 
     fn handle_stream(&self, req: Request, body: &mut dyn std::io::Read) -> Outcome {
         let cookie = cookie_value(&req);
+        // A host that goes away while the body arrives: the sender's
+        // write fails (fault kind drop_before on `PUT /folder`).
+        if self
+            .shared
+            .take_fault_if("PUT /folder", |k| *k == FaultKind::DropBefore)
+        {
+            return Outcome::Drop;
+        }
         Outcome::Respond(crate::files::handle_body(&self.shared, &req, cookie, body))
     }
 }

@@ -131,10 +131,12 @@ pub fn handle(shared: &Shared, body: &[u8], cookie: Option<String>) -> Outcome {
     shared.count(&call.method);
     log::debug!("request {}: {}", call.method, text);
     let mut drop_after = false;
+    let mut drop_done = false;
     if let Some(kind) = shared.take_fault(&call.method) {
         match kind {
             FaultKind::DropBefore => return Outcome::Drop,
             FaultKind::DropAfter => drop_after = true,
+            FaultKind::DropDone => drop_done = true,
             FaultKind::Http503 => {
                 return Outcome::Respond(Response::text(503, "503 Service Unavailable: hostd is restarting"))
             }
@@ -216,6 +218,17 @@ pub fn handle(shared: &Shared, body: &[u8], cookie: Option<String>) -> Outcome {
     let (status, xml, set_cookie) = run(shared, &call, cookie);
     log::debug!("response {} ({status}): {xml}", call.method);
     if drop_after {
+        return Outcome::Drop;
+    }
+    if drop_done {
+        if let Some(task) = xml
+            .split_once("<returnval type=\"Task\">")
+            .and_then(|(_, r)| r.split_once('<'))
+            .map(|(t, _)| t.to_string())
+        {
+            let mut w = shared.lock();
+            crate::tasks::finish_now(shared, &mut w, &task);
+        }
         return Outcome::Drop;
     }
     let mut resp = soap_response(status, xml);

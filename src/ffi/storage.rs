@@ -6,7 +6,7 @@ use std::os::raw::{c_char, c_int, c_uchar, c_uint, c_ulonglong};
 
 use super::error::out_string;
 use super::export::{export, Conn, Dom, Out, OutArray, Pool, Stream, Uuid, Vol};
-use super::handles::{add_ref, into_raw, pointer, release};
+use super::handles::{add_ref, get, into_raw, pointer, release};
 use super::strings::{fill_buf, write_handles, write_names};
 use super::types::*;
 use crate::driver::domain::{format_uuid, parse_uuid};
@@ -631,7 +631,11 @@ pub unsafe extern "C" fn esxStreamSend(
 
 /// Completes the transfer: a download must have been received to its end;
 /// an upload replaces the volume's contents only now, once the host has
-/// the whole of it. -1 if anything failed (or the stream was aborted).
+/// the whole of it, and only if the volume is still the disk the upload
+/// began on (not deleted, made again or resized meanwhile: else -1 naming
+/// what changed, and nothing is replaced). -1 if anything failed (or the
+/// stream was aborted); a lost answer from the host is checked, and the
+/// error then says whether the volume was replaced or that it is unknown.
 #[no_mangle]
 pub unsafe extern "C" fn esxStreamFinish(st: esxStreamPtr) -> c_int {
     export!(esxStreamFinish(st: Stream) {
@@ -681,8 +685,24 @@ pub unsafe extern "C" fn esxStreamRef(st: esxStreamPtr) -> c_int {
 }
 
 /// Drops a reference to the stream; the last one aborts a transfer still
-/// in progress.
+/// in progress, as esxStreamAbort does: a call blocked on the host in
+/// another thread (esxStreamRecv, esxStreamSend) returns at once, failing
+/// as aborted.
 #[no_mangle]
 pub unsafe extern "C" fn esxStreamFree(st: esxStreamPtr) -> c_int {
-    export!(esxStreamFree() { release(st, "esxStreamFree").map(|_| 0) })
+    export!(esxStreamFree() {
+        // A call in progress on another thread (a Recv the host holds)
+        // keeps the stream alive past the last Free: that Free aborts the
+        // transfer as esxStreamAbort does, so that the call ends now.
+        let control = get(st, "esxStreamFree")
+            .ok()
+            .and_then(|h| h.control.lock().ok().and_then(|c| c.clone()));
+        let remaining = release(st, "esxStreamFree")?;
+        if let (0, Some(control)) = (remaining, control) {
+            // Refused only for an upload being committed or committed:
+            // that one is left to end as it does.
+            let _ = control.abort();
+        }
+        Ok(0)
+    })
 }

@@ -94,6 +94,12 @@ const MAX_PAUSE: Duration = Duration::from_secs(2);
 const CANCEL_TRIES: usize = 5;
 const CANCEL_GRACE: Duration = Duration::from_millis(200);
 
+/// The most a connection's close spends on its watchers, all together:
+/// their cancels, and waiting for their threads. A host that does not
+/// answer within it is not waited on (the threads end on their own,
+/// reporting nothing; the Logout gets the same short deadline).
+pub const CLOSE_WAIT: Duration = Duration::from_secs(3);
+
 /// One VM as last seen.
 #[derive(Debug, Clone, Default)]
 struct Seen {
@@ -289,7 +295,8 @@ impl Control {
     /// repeated (a few times, briefly) until the wait has ended: the first
     /// can reach the host before the wait itself does.
     /// True when no wait is left in progress (with `confirm`).
-    fn halt(&self, closing: bool, confirm: bool) -> bool {
+    /// `deadline`: none of it goes past this (a close's overall deadline).
+    fn halt(&self, closing: bool, confirm: bool, deadline: Option<Instant>) -> bool {
         if closing {
             self.closing.store(true, Ordering::SeqCst);
         }
@@ -304,13 +311,21 @@ impl Control {
                 return true;
             };
             drop(p);
+            let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
             // In this session only: a cancel is pointless in a new one.
-            let sent = self.client.invoke_in_session(
-                "CancelWaitForUpdates",
-                &collector,
-                "",
-                Safety::ReadOnly,
-            );
+            let sent = match left {
+                Some(l) if l.is_zero() => Err(Error::operation_timeout(
+                    "the close's deadline passed before the cancel was sent",
+                )),
+                Some(l) => {
+                    self.client
+                        .invoke_in_session_within("CancelWaitForUpdates", &collector, "", l)
+                }
+                None => self
+                    .client
+                    .invoke_in_session("CancelWaitForUpdates", &collector, "", Safety::ReadOnly)
+                    .map(|_| ()),
+            };
             if let Err(e) = &sent {
                 log::debug!("CancelWaitForUpdates on {collector}: {e}");
             }
@@ -318,9 +333,12 @@ impl Control {
             if sent.is_err() || !confirm {
                 return p.waiting.is_none() || p.ended;
             }
+            let grace = deadline.map_or(CANCEL_GRACE, |d| {
+                CANCEL_GRACE.min(d.saturating_duration_since(Instant::now()))
+            });
             p = self
                 .changed
-                .wait_timeout_while(p, CANCEL_GRACE, |p| p.waiting.is_some() && !p.ended)
+                .wait_timeout_while(p, grace, |p| p.waiting.is_some() && !p.ended)
                 .unwrap_or_else(|e| e.into_inner())
                 .0;
         }
@@ -361,7 +379,7 @@ impl Watcher {
     /// True when the host ended the wait in progress on being asked to
     /// (or none was), false when it went on regardless.
     pub fn stop(self) -> bool {
-        let cancelled = self.ctl.halt(false, true);
+        let cancelled = self.ctl.halt(false, true, None);
         self.ctl
             .join_within(self.ctl.client.transport().read_timeout());
         cancelled
@@ -380,7 +398,11 @@ impl Watcher {
 
 impl Drop for Watcher {
     fn drop(&mut self) {
-        let _ = self.ctl.halt(false, false);
+        // A deregistration on a host that stopped answering waits for
+        // the cancel no longer than a close does.
+        let _ = self
+            .ctl
+            .halt(false, false, Some(Instant::now() + CLOSE_WAIT));
     }
 }
 
@@ -696,20 +718,23 @@ impl Connection {
 
     /// Stops every watcher of this connection before it logs out: their
     /// waits are cancelled, and nothing they do after it opens a session.
-    pub(crate) fn stop_watchers(&self) -> Vec<Arc<Control>> {
+    /// Everything by `deadline`; the second value is false when a wait
+    /// may still be in progress (the host did not answer in time).
+    pub(crate) fn stop_watchers(&self, deadline: Instant) -> (Vec<Arc<Control>>, bool) {
         let live: Vec<Arc<Control>> = self.take_watchers();
+        let mut all = true;
         for c in &live {
-            let _ = c.halt(true, true);
+            all &= c.halt(true, true, Some(deadline));
         }
-        live
+        (live, all)
     }
 }
 
 /// After the Logout: the watchers' threads end at once (every request
-/// fails: the client is closed); they are waited for, up to read_timeout.
-pub(crate) fn join_watchers(stopped: Vec<Arc<Control>>) {
+/// fails: the client is closed); they are waited for until `deadline`
+/// (one for all), then left to end on their own, reporting nothing.
+pub(crate) fn join_watchers(stopped: Vec<Arc<Control>>, deadline: Instant) {
     for c in stopped {
-        let limit = c.client.transport().read_timeout();
-        c.join_within(limit);
+        c.join_within(deadline.saturating_duration_since(Instant::now()));
     }
 }

@@ -342,10 +342,15 @@ impl Connection {
     /// Logs out now; later calls fail with INVALID_CONN. Event watchers
     /// are stopped first (their waits cancelled on the host), so that none
     /// has a request in flight that could log in again after the Logout.
+    /// The watchers get one deadline for all ([`events::CLOSE_WAIT`]); a
+    /// host that did not answer within it gets that much for the Logout
+    /// too, so that a frozen host holds a close seconds, not minutes.
     pub fn connect_close(&self) {
-        let stopped = self.stop_watchers();
-        self.client.logout();
-        events::join_watchers(stopped);
+        let wait = events::CLOSE_WAIT.min(self.client.transport().read_timeout());
+        let deadline = std::time::Instant::now() + wait;
+        let (stopped, answered) = self.stop_watchers(deadline);
+        self.client.logout_within((!answered).then_some(wait));
+        events::join_watchers(stopped, deadline);
     }
 
     pub(crate) fn add_watcher(&self, w: &Arc<events::Control>) {

@@ -335,19 +335,25 @@ struct Upload {
     expected: Option<u64>,
     sent: u64,
     what: String,
-    commit: Commit,
+    commit: Box<Commit>,
     /// How long to wait for the host (the URI's read_timeout).
     wait: Duration,
 }
+
+/// A check that the upload's target is still what it was when the upload
+/// began (run just before the move; an error names what changed).
+pub(crate) type TargetCheck = Box<dyn Fn(&Client) -> Result<()> + Send + Sync>;
 
 /// Where the upload's data is and where it goes.
 struct Commit {
     client: Arc<Client>,
     file_manager: MoRef,
     datacenter: MoRef,
+    datacenter_path: String,
     temp: String,
     target: String,
     auto_answer: bool,
+    still: Option<TargetCheck>,
 }
 
 impl Commit {
@@ -364,8 +370,77 @@ impl Commit {
         .map(|_| ())
     }
 
-    /// The temporary file replaces the target.
+    /// The temporary file replaces the target. When the host's answer to
+    /// the move is lost, what the datastore now holds says what happened.
     fn commit(&self, what: &str) -> Result<()> {
+        match self.move_temp(what) {
+            Err(e) if answer_lost(&e) => self.settle(what, e),
+            done => done,
+        }
+    }
+
+    /// After a lost answer: the temporary file still there is deleted (so
+    /// that no move can follow) and nothing was replaced; a temporary file
+    /// gone means the move was done. Anything else is said to be unknown.
+    fn settle(&self, what: &str, lost: Error) -> Result<()> {
+        let unknown = |why: String| {
+            Error::operation_failed(format!(
+                "Could not {what}: the host's answer to the move was lost ({lost}) and {why}: \
+                 whether the upload replaced the file is unknown"
+            ))
+        };
+        let temp = DatastorePath::parse(&self.temp)?;
+        match served_size(&self.client, &self.datacenter_path, &temp) {
+            Ok(Some(_)) => {}
+            Ok(None) => return self.moved(what),
+            Err(e) => return Err(unknown(format!("the upload could not be looked for ({e})"))),
+        }
+        let deleting = format!("delete the unfinished upload '{}'", self.temp);
+        match self.run(&deleting, |c| {
+            vim25::delete_datastore_file_task(
+                c,
+                &self.file_manager,
+                &self.temp,
+                Some(&self.datacenter),
+            )
+        }) {
+            Ok(()) => Err(lost.context(format!(
+                "Could not {what}: the host's answer to the move was lost; the upload was still \
+                 there and was deleted, so nothing was replaced"
+            ))),
+            // Gone between the look and the delete: the move took it.
+            Err(e) if e.fault() == Some("FileNotFound") => self.moved(what),
+            Err(e) => Err(unknown(format!("the upload could not be deleted ({e})"))),
+        }
+    }
+
+    /// The temporary file is gone: the target must be there for the move
+    /// to count as done.
+    fn moved(&self, what: &str) -> Result<()> {
+        let target = DatastorePath::parse(&self.target)?;
+        match served_size(&self.client, &self.datacenter_path, &target) {
+            Ok(Some(_)) => {
+                log::warn!(
+                    "{what}: the host's answer to the move was lost; the upload is gone and \
+                     '{}' is there, so the move was done",
+                    self.target
+                );
+                Ok(())
+            }
+            Ok(None) => Err(Error::operation_failed(format!(
+                "Could not {what}: the host's answer to the move was lost, and neither the \
+                 upload nor '{}' is there now: the outcome is unknown",
+                self.target
+            ))),
+            Err(e) => Err(Error::operation_failed(format!(
+                "Could not {what}: the host's answer to the move was lost and '{}' could not be \
+                 read ({e}): whether the upload replaced it is unknown",
+                self.target
+            ))),
+        }
+    }
+
+    fn move_temp(&self, what: &str) -> Result<()> {
         self.run(what, |c| {
             vim25::move_datastore_file_task(
                 c,
@@ -885,6 +960,19 @@ impl VolStream {
                     self.state = State::Upload(u);
                     return Err(self.fail(e));
                 }
+                // Another client may have deleted, re-created or grown the
+                // disk meanwhile: the upload then replaces nothing.
+                if let Some(still) = &u.commit.still {
+                    if let Err(e) = still(&u.commit.client) {
+                        let e = e.context(format!(
+                            "Could not {}: nothing was replaced and the upload was deleted, \
+                             because",
+                            u.what
+                        ));
+                        self.state = State::Upload(u);
+                        return Err(self.fail(e));
+                    }
+                }
                 // From here an abort is refused: the file is being replaced.
                 if !self.control.advance(COMMITTING) {
                     self.state = State::Upload(u);
@@ -1061,9 +1149,19 @@ impl crate::Connection {
                 )))
             }
             416 => {
+                // Within the size the caller's knowledge says (a disk's
+                // descriptor): the file is short, not the offset wrong.
+                let actual = reply.content_range.as_deref().and_then(content_total);
+                if let Some(known) = size_of.filter(|&k| offset < k) {
+                    let is = actual.map_or_else(|| "shorter".to_string(), |a| format!("{a} bytes"));
+                    return Err(Error::operation_failed(format!(
+                        "Could not {what}: '{}' is {is} where {known} were expected",
+                        file()
+                    )));
+                }
                 return Err(Error::invalid_arg(format!(
                     "Could not {what}: offset {offset} is past the end of the file"
-                )))
+                )));
             }
             s => {
                 return Err(Error::operation_failed(format!(
@@ -1099,27 +1197,39 @@ impl crate::Connection {
     /// A datastore file's size as the host serves it (one ranged GET of
     /// its first byte); None when the host has no such file.
     pub(crate) fn served_size(&self, data: &DatastorePath) -> Result<Option<u64>> {
-        let dc = self.scope()?.datacenter_path.clone();
-        let transfer = self.client().transport().shared_transfer();
-        let reply = self
-            .client()
-            .http_get_stream(&transfer, &data.folder_url(&dc), 0, 1)?;
-        let file = format!("[{}] {}", data.datastore, data.directory_and_file);
-        let size = match reply.status {
-            206 | 416 => reply.content_range.as_deref().and_then(content_total),
-            200 => reply.length,
-            404 => return Ok(None),
-            s => {
-                return Err(Error::operation_failed(format!(
-                    "Reading the size of '{file}': the host answered HTTP {s}"
-                )))
-            }
-        };
-        size.map(Some).ok_or_else(|| {
-            Error::operation_failed(format!("The host did not say the size of '{file}'"))
-        })
+        served_size(self.client(), &self.scope()?.datacenter_path, data)
     }
+}
 
+/// Whether an error may hide a request the host carried out: its answer
+/// was lost (the connection dropped, or no answer in time) rather than a
+/// fault the host sent.
+pub(crate) fn answer_lost(e: &Error) -> bool {
+    e.fault().is_none() && matches!(e.code(), Code::Rpc | Code::OperationTimeout)
+}
+
+/// A datastore file's size as the host serves it (see
+/// [`crate::Connection::served_size`]); `dc`: the datacenter's path.
+pub(crate) fn served_size(client: &Client, dc: &str, data: &DatastorePath) -> Result<Option<u64>> {
+    let transfer = client.transport().shared_transfer();
+    let reply = client.http_get_stream(&transfer, &data.folder_url(dc), 0, 1)?;
+    let file = format!("[{}] {}", data.datastore, data.directory_and_file);
+    let size = match reply.status {
+        206 | 416 => reply.content_range.as_deref().and_then(content_total),
+        200 => reply.length,
+        404 => return Ok(None),
+        s => {
+            return Err(Error::operation_failed(format!(
+                "Reading the size of '{file}': the host answered HTTP {s}"
+            )))
+        }
+    };
+    size.map(Some).ok_or_else(|| {
+        Error::operation_failed(format!("The host did not say the size of '{file}'"))
+    })
+}
+
+impl crate::Connection {
     /// An upload that replaces the datastore file `data` with what the
     /// caller sends (`expected` bytes, when known): the body goes to a
     /// temporary file beside it, moved over it at Finish.
@@ -1127,6 +1237,7 @@ impl crate::Connection {
         &self,
         data: &DatastorePath,
         expected: Option<u64>,
+        still: Option<TargetCheck>,
         what: String,
     ) -> Result<VolStream> {
         let file_manager = self
@@ -1150,9 +1261,11 @@ impl crate::Connection {
             client: self.shared_client(),
             file_manager,
             datacenter: scope.datacenter.clone(),
+            datacenter_path: scope.datacenter_path.clone(),
             temp: format!("[{}] {}", temp.datastore, temp.directory_and_file),
             target: format!("[{}] {}", data.datastore, data.directory_and_file),
             auto_answer: self.uri().auto_answer,
+            still,
         };
         let pipe = Pipe::new();
         let (done_tx, done) = channel();
@@ -1172,6 +1285,27 @@ impl crate::Connection {
             .spawn(move || {
                 let outcome = client
                     .http_put_stream(&transfer, &url, body, expected)
+                    .map_err(|e| {
+                        // The transport names the temporary file's URL: the
+                        // caller knows the volume.
+                        if e.fault().is_some() {
+                            return e;
+                        }
+                        let detail = e
+                            .message()
+                            .split(": ")
+                            .filter(|p| {
+                                !p.starts_with("http://")
+                                    && !p.starts_with("https://")
+                                    && !p.starts_with("Request to ")
+                            })
+                            .collect::<Vec<_>>()
+                            .join(": ");
+                        Error::new(
+                            e.code(),
+                            format!("Could not {worker_what}: sending its data failed: {detail}"),
+                        )
+                    })
                     .and_then(|reply| match reply.status {
                         200 | 201 | 204 => Ok(()),
                         s => Err(Error::operation_failed(format!(
@@ -1188,7 +1322,7 @@ impl crate::Connection {
                 expected,
                 sent: 0,
                 what,
-                commit,
+                commit: Box::new(commit),
                 wait: self.client().transport().read_timeout(),
             }),
             interrupt,

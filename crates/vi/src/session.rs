@@ -612,6 +612,39 @@ impl Client {
     /// waited for, so that the session it opens is the one logged out; no
     /// login starts after this (see `relogin`).
     pub fn logout(&self) {
+        self.logout_within(None)
+    }
+
+    /// `invoke_in_session` with a deadline of its own (no retry): a
+    /// close's cancel, which must not wait long on a frozen host. Ok when
+    /// the host answered HTTP 200.
+    pub fn invoke_in_session_within(
+        &self,
+        method: &str,
+        this: &MoRef,
+        params: &str,
+        limit: Duration,
+    ) -> Result<()> {
+        if self.closed.load(Ordering::SeqCst) {
+            return Err(Error::invalid_conn("The connection is closed"));
+        }
+        let body = soap::envelope(method, this, params);
+        self.requests.fetch_add(1, Ordering::Relaxed);
+        let reply = self
+            .transport
+            .post_soap_within(&body, limit)
+            .map_err(|e| e.error.context(format!("{method} on {this}")))?;
+        match reply.status {
+            200 => Ok(()),
+            s => Err(Error::rpc(format!(
+                "{method} on {this}: the host answered HTTP {s}"
+            ))),
+        }
+    }
+
+    /// Logs out; with `limit`, the Logout waits no longer than that (a
+    /// host that stopped answering keeps the session until it expires).
+    pub fn logout_within(&self, limit: Option<Duration>) {
         if self.closed.swap(true, Ordering::SeqCst) {
             return;
         }
@@ -622,7 +655,11 @@ impl Client {
         if self.transport.has_cookie() && logged_in {
             let body = soap::envelope("Logout", &self.session_manager, "");
             self.requests.fetch_add(1, Ordering::Relaxed);
-            if let Err(e) = self.transport.post_soap(&body, None) {
+            let sent = match limit {
+                Some(l) => self.transport.post_soap_within(&body, l),
+                None => self.transport.post_soap(&body, None),
+            };
+            if let Err(e) = sent {
                 log::debug!("Logout failed: {}", e.error);
             }
         }

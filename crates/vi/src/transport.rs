@@ -355,6 +355,32 @@ impl Transport {
         self.finish(req.send_string(body), &url)
     }
 
+    /// `post_soap` with a deadline of its own for the whole exchange,
+    /// whatever read_timeout says (a connection's close, which must not
+    /// wait long on a host that stopped answering).
+    pub fn post_soap_within(
+        &self,
+        body: &str,
+        limit: Duration,
+    ) -> std::result::Result<HttpReply, SendError> {
+        let url = format!("{}/sdk", self.base_url);
+        let action = self
+            .soap_action
+            .read()
+            .map(|a| a.clone())
+            .unwrap_or_else(|_| "urn:vim25/4.1".into());
+        let mut req = self
+            .agent
+            .post(&url)
+            .set("Content-Type", "text/xml; charset=utf-8")
+            .set("SOAPAction", &action)
+            .timeout(limit);
+        if let Some(c) = self.cookie_header() {
+            req = req.set("Cookie", &c);
+        }
+        self.finish(req.send_string(body), &url)
+    }
+
     /// GETs a path below the base URL (e.g. `/folder/...`, `/sdk/vimServiceVersions.xml`).
     pub fn get(&self, path: &str) -> std::result::Result<HttpReply, SendError> {
         let url = format!("{}{path}", self.base_url);

@@ -670,7 +670,43 @@ fn new_disk(xml: &str) -> Result<volume::NewVolume> {
             "Volume name '{name}' has unsupported suffix, expecting '.vmdk'"
         )));
     }
+    if let Some(suffix) = extent_suffix(name) {
+        return Err(Error::invalid_arg(format!(
+            "Volume name '{name}' ends in '{suffix}.vmdk', which ESX uses for a disk's data or \
+             sidecar files: the disk made under it would be hidden and its files clash; choose \
+             another name"
+        )));
+    }
     Ok(def)
+}
+
+/// The suffix of a file name ESX gives a disk's extents and sidecars (the
+/// host lists such a `.vmdk` as no disk): `-flat`, `-delta`, `-sesparse`,
+/// `-ctk`, `-rdm`, `-rdmp`, `-digest` and split extents `-sNNN`/`-fNNN`.
+fn extent_suffix(name: &str) -> Option<&str> {
+    let file = name.rsplit('/').next().unwrap_or(name);
+    let stem = &file[..file.len().checked_sub(5)?];
+    let lower = stem.to_ascii_lowercase();
+    for s in [
+        "-flat",
+        "-delta",
+        "-sesparse",
+        "-ctk",
+        "-rdm",
+        "-rdmp",
+        "-digest",
+    ] {
+        if lower.ends_with(s) {
+            return Some(&stem[stem.len() - s.len()..]);
+        }
+    }
+    let b = lower.as_bytes();
+    let n = b.len();
+    let split = n >= 5
+        && b[n - 5] == b'-'
+        && matches!(b[n - 4], b's' | b'f')
+        && b[n - 3..].iter().all(u8::is_ascii_digit);
+    split.then(|| &stem[n - 5..])
 }
 
 /// By datastore path (`[pool] dir/file`).
@@ -686,10 +722,13 @@ pub(crate) fn volume_by_path(c: &Connection, path: &str) -> Result<VolRef> {
 
 /// By disk UUID (libvirt's key form), asking every datastore's disks for
 /// theirs, as libvirt's driver does; None on vCenter, where keys are paths.
+/// Two disks with one UUID (a descriptor copied by hand) make the key
+/// ambiguous: refused, naming both, rather than one picked silently.
 pub(crate) fn volume_by_uuid_key(c: &Connection, key: &str) -> Result<Option<VolRef>> {
     if !c.keys_are_uuids() {
         return Ok(None);
     }
+    let mut found: Vec<VolRef> = Vec::new();
     for d in c.datastores()? {
         let pool = d.view.name;
         for (name, f) in c.volume_files(&pool)? {
@@ -700,16 +739,24 @@ pub(crate) fn volume_by_uuid_key(c: &Connection, key: &str) -> Result<Option<Vol
             if c.disk_key(&path)?
                 .is_some_and(|k| k.eq_ignore_ascii_case(key))
             {
-                return Ok(Some(VolRef {
-                    pool,
+                found.push(VolRef {
+                    pool: pool.clone(),
                     name,
                     key: key.to_ascii_lowercase(),
                     backend: Backend::Datastore,
-                }));
+                });
             }
         }
     }
-    Ok(None)
+    if found.len() > 1 {
+        let names: Vec<String> = found.iter().map(|v| format!("'{}'", v.path())).collect();
+        return Err(Error::invalid_arg(format!(
+            "The storage volume key '{key}' is ambiguous: the volumes {} share it (a disk's \
+             descriptor was copied with its UUID); look the volume up by its path",
+            names.join(", ")
+        )));
+    }
+    Ok(found.pop())
 }
 
 impl Connection {
@@ -736,18 +783,87 @@ impl Connection {
         let bytes = crate::vi::datastore::download(self.client(), &dc, &path)
             .map_err(|e| e.context(format!("Could not read the descriptor of '{}'", vol.path())))?;
         let text = String::from_utf8_lossy(&bytes);
-        let (file, size) = crate::descriptor::flat_extent(&text).ok_or_else(|| {
-            Error::argument_unsupported(format!(
+        let Some((file, size)) = crate::descriptor::flat_extent(&text) else {
+            // A host that ends its answer by closing the connection can
+            // cut it short unnoticed: the browser's size of the descriptor
+            // tells a cut one from a disk of another kind.
+            let listed = self.file_size(vol).ok().flatten();
+            if let Some(listed) = listed.filter(|&l| l != bytes.len() as u64) {
+                return Err(Error::operation_failed(format!(
+                    "The descriptor of '{}' was cut short: {} of its {listed} bytes arrived",
+                    vol.path(),
+                    bytes.len()
+                )));
+            }
+            return Err(Error::argument_unsupported(format!(
                 "'{}' is not a flat disk (one data file of a size its descriptor states): its \
                  contents cannot be streamed",
                 vol.path()
-            ))
-        })?;
+            )));
+        };
         let dir = vol.name.rsplit_once('/').map_or("", |(d, _)| d);
         Ok((
             DatastorePath::parse(&format!("[{}] {}", vol.pool, volume_name(dir, &file)))?,
             Some(size),
         ))
+    }
+}
+
+impl Connection {
+    /// What an upload into `vol` checks just before it replaces the data
+    /// file: the disk is still there, with the key it had (a disk deleted
+    /// and made again has another UUID) and its data file the `size` it
+    /// had when the upload began (a disk grown meanwhile is another disk's
+    /// worth of data).
+    fn still_the_disk(
+        &self,
+        vol: &VolRef,
+        data: DatastorePath,
+        size: u64,
+    ) -> Result<crate::stream::TargetCheck> {
+        let scope = self.scope()?;
+        let (dc, dc_path) = (scope.datacenter.clone(), scope.datacenter_path.clone());
+        let descriptor = vol.path();
+        // A key that is a path says nothing a lookup would not.
+        let key = (self.keys_are_uuids() && !vol.key.starts_with('[')).then(|| vol.key.clone());
+        let manager = match key {
+            Some(_) => Some(self.disk_manager()?),
+            None => None,
+        };
+        Ok(Box::new(move |client: &crate::vi::Client| {
+            let gone = || {
+                no_vol(&format!(
+                    "the volume '{descriptor}' was deleted during the upload"
+                ))
+            };
+            if let (Some(key), Some(manager)) = (&key, &manager) {
+                let uuid =
+                    match vim25::query_virtual_disk_uuid(client, manager, &descriptor, Some(&dc)) {
+                        Ok(u) => reformat_uuid(&u)?,
+                        Err(e) if e.fault() == Some("FileNotFound") => return Err(gone()),
+                        Err(e) => {
+                            return Err(e.context(format!(
+                                "the key of '{descriptor}' could not be read again"
+                            )))
+                        }
+                    };
+                if !uuid.eq_ignore_ascii_case(key) {
+                    return Err(Error::operation_failed(format!(
+                        "the volume '{descriptor}' was replaced during the upload: its key is \
+                         now {uuid}, where it was {key}"
+                    )));
+                }
+            }
+            let file = format!("[{}] {}", data.datastore, data.directory_and_file);
+            match crate::stream::served_size(client, &dc_path, &data)? {
+                None => Err(gone()),
+                Some(s) if s != size => Err(Error::operation_failed(format!(
+                    "the volume '{descriptor}' changed during the upload: its data file \
+                     '{file}' is now {s} bytes, where it was {size}"
+                ))),
+                Some(_) => Ok(()),
+            }
+        }))
     }
 }
 
@@ -1004,15 +1120,39 @@ impl PoolBackend for Datastores {
             vim25::extend_virtual_disk_task(cl, &manager, &path, Some(&dc), kb, Some(eager))
         })
         .map(|_| ())
-        .map_err(|e| {
+        .or_else(|e| {
             // The host only says "newCapacityKb"; say why when it is a
             // shrink (read only on failure, so success costs nothing more).
-            match self.vol_info(c, vol) {
-                Ok(info) if target < info.capacity => Error::invalid_arg(format!(
+            // A lost answer: the capacity now says whether it was done.
+            let now = self.vol_info(c, vol);
+            if crate::stream::answer_lost(&e) {
+                return match now {
+                    Ok(info) if info.capacity == (kb as u64).saturating_mul(1024) => {
+                        log::warn!(
+                            "resize '{path}': the host's answer was lost; the capacity is now \
+                             {} bytes, so the resize was done",
+                            info.capacity
+                        );
+                        Ok(())
+                    }
+                    Ok(info) => Err(Error::operation_failed(format!(
+                        "Could not resize '{path}': the host's answer was lost ({e}); the \
+                         capacity is still {} bytes, but the host may still be resizing: the \
+                         outcome is unknown",
+                        info.capacity
+                    ))),
+                    Err(r) => Err(Error::operation_failed(format!(
+                        "Could not resize '{path}': the host's answer was lost ({e}) and the \
+                         capacity could not be read again ({r}): the outcome is unknown"
+                    ))),
+                };
+            }
+            match now {
+                Ok(info) if target < info.capacity => Err(Error::invalid_arg(format!(
                     "Cannot shrink '{path}' from {} to {target} bytes: ESX can only grow a virtual disk",
                     info.capacity
-                )),
-                _ => e,
+                ))),
+                _ => Err(e),
             }
         })
     }
@@ -1082,7 +1222,10 @@ impl PoolBackend for Datastores {
             }
             None => (length > 0).then_some(length),
         };
-        c.upload_file(&data, expected, what)
+        let still = size
+            .map(|size| c.still_the_disk(vol, data.clone(), size))
+            .transpose()?;
+        c.upload_file(&data, expected, still, what)
     }
 }
 
@@ -1169,6 +1312,32 @@ mod tests {
 
     /// A capacity the host cannot mean (negative, or past u64 in bytes) is
     /// an error naming it; one it leaves out is unknown, not 0.
+    #[test]
+    fn extent_and_sidecar_names_are_no_volume_names() {
+        for (name, suffix) in [
+            ("d/z-flat.vmdk", "-flat"),
+            ("d/z-Delta.VMDK", "-Delta"),
+            ("d/z-ctk.vmdk", "-ctk"),
+            ("d/z-sesparse.vmdk", "-sesparse"),
+            ("d/z-rdmp.vmdk", "-rdmp"),
+            ("d/z-s001.vmdk", "-s001"),
+            ("d/z-f012.vmdk", "-f012"),
+        ] {
+            assert_eq!(extent_suffix(name), Some(suffix), "{name}");
+            let xml = format!("<volume><name>{name}</name><capacity>1</capacity></volume>");
+            assert!(new_disk(&xml).unwrap_err().message().contains("ESX uses"));
+        }
+        for name in [
+            "d/z.vmdk",
+            "d/flat.vmdk",
+            "d/z-s01.vmdk",
+            "d/z-000001.vmdk",
+            "d/z-sx001.vmdk",
+        ] {
+            assert_eq!(extent_suffix(name), None, "{name}");
+        }
+    }
+
     #[test]
     fn reported_disk_sizes() {
         use crate::vi::vim25::VmDiskFileInfo;
