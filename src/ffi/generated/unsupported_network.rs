@@ -12,66 +12,6 @@ use crate::ffi::export::export;
 #[allow(unused_imports)]
 use crate::ffi::types::*;
 
-/// libvirt's virConnectListAllNetworks, which this driver does not back yet
-/// (libvirt's own ESX driver does): it makes libvirt's argument checks, then
-/// fails.
-///
-/// Not supported: ESX_ERR_NO_SUPPORT.
-#[no_mangle]
-pub unsafe extern "C" fn esxConnectListAllNetworks(
-    conn: esxConnectPtr,
-    nets: *mut *mut esxNetworkPtr,
-    flags: c_uint,
-) -> c_int {
-    export!(esxConnectListAllNetworks() {
-        const F: &str = "esxConnectListAllNetworks";
-        let _ = flags;
-        check::clear(nets);
-        check::handle(conn, F)?;
-        check::unsupported(F)
-    })
-}
-
-/// libvirt's virConnectListDefinedNetworks, which this driver does not back
-/// yet (libvirt's own ESX driver does): it makes libvirt's argument checks,
-/// then fails.
-///
-/// Not supported: ESX_ERR_NO_SUPPORT.
-#[no_mangle]
-pub unsafe extern "C" fn esxConnectListDefinedNetworks(
-    conn: esxConnectPtr,
-    names: *mut *mut c_char,
-    maxnames: c_int,
-) -> c_int {
-    export!(esxConnectListDefinedNetworks() {
-        const F: &str = "esxConnectListDefinedNetworks";
-        check::handle(conn, F)?;
-        check::array(names, i64::from(maxnames), "names", F)?;
-        check::non_negative(i64::from(maxnames), "maxnames", F)?;
-        check::unsupported(F)
-    })
-}
-
-/// libvirt's virConnectListNetworks, which this driver does not back yet
-/// (libvirt's own ESX driver does): it makes libvirt's argument checks, then
-/// fails.
-///
-/// Not supported: ESX_ERR_NO_SUPPORT.
-#[no_mangle]
-pub unsafe extern "C" fn esxConnectListNetworks(
-    conn: esxConnectPtr,
-    names: *mut *mut c_char,
-    maxnames: c_int,
-) -> c_int {
-    export!(esxConnectListNetworks() {
-        const F: &str = "esxConnectListNetworks";
-        check::handle(conn, F)?;
-        check::array(names, i64::from(maxnames), "names", F)?;
-        check::non_negative(i64::from(maxnames), "maxnames", F)?;
-        check::unsupported(F)
-    })
-}
-
 /// libvirt's virConnectNetworkEventDeregisterAny, which ESX cannot back (nor
 /// does libvirt's ESX driver): it makes libvirt's argument checks, then
 /// fails.
@@ -112,34 +52,6 @@ pub unsafe extern "C" fn esxConnectNetworkEventRegisterAny(
         check::non_null(cb, "cb", F)?;
         check::non_negative(i64::from(eventID), "eventID", F)?;
         check::below(i64::from(eventID), 1, "eventID in {f} must be less than {limit}", F)?;
-        check::unsupported(F)
-    })
-}
-
-/// libvirt's virConnectNumOfDefinedNetworks, which this driver does not back
-/// yet (libvirt's own ESX driver does): it makes libvirt's argument checks,
-/// then fails.
-///
-/// Not supported: ESX_ERR_NO_SUPPORT.
-#[no_mangle]
-pub unsafe extern "C" fn esxConnectNumOfDefinedNetworks(conn: esxConnectPtr) -> c_int {
-    export!(esxConnectNumOfDefinedNetworks() {
-        const F: &str = "esxConnectNumOfDefinedNetworks";
-        check::handle(conn, F)?;
-        check::unsupported(F)
-    })
-}
-
-/// libvirt's virConnectNumOfNetworks, which this driver does not back yet
-/// (libvirt's own ESX driver does): it makes libvirt's argument checks, then
-/// fails.
-///
-/// Not supported: ESX_ERR_NO_SUPPORT.
-#[no_mangle]
-pub unsafe extern "C" fn esxConnectNumOfNetworks(conn: esxConnectPtr) -> c_int {
-    export!(esxConnectNumOfNetworks() {
-        const F: &str = "esxConnectNumOfNetworks";
-        check::handle(conn, F)?;
         check::unsupported(F)
     })
 }
@@ -196,46 +108,6 @@ pub unsafe extern "C" fn esxNetworkCreateXMLFlags(
     })
 }
 
-/// libvirt's virNetworkDefineXML, which this driver does not back yet
-/// (libvirt's own ESX driver does): it makes libvirt's argument checks, then
-/// fails.
-///
-/// Not supported: ESX_ERR_NO_SUPPORT.
-#[no_mangle]
-pub unsafe extern "C" fn esxNetworkDefineXML(
-    conn: esxConnectPtr,
-    xml: *const c_char,
-) -> esxNetworkPtr {
-    export!(esxNetworkDefineXML() {
-        const F: &str = "esxNetworkDefineXML";
-        let conn = check::handle(conn, F)?;
-        check::writable(&*conn, F)?;
-        check::non_null(xml, "xml", F)?;
-        check::unsupported(F)
-    })
-}
-
-/// libvirt's virNetworkDefineXMLFlags, which this driver does not back yet
-/// (libvirt's own ESX driver does): it makes libvirt's argument checks, then
-/// fails.
-///
-/// Not supported: ESX_ERR_NO_SUPPORT.
-#[no_mangle]
-pub unsafe extern "C" fn esxNetworkDefineXMLFlags(
-    conn: esxConnectPtr,
-    xml: *const c_char,
-    flags: c_uint,
-) -> esxNetworkPtr {
-    export!(esxNetworkDefineXMLFlags() {
-        const F: &str = "esxNetworkDefineXMLFlags";
-        let _ = flags;
-        let conn = check::handle(conn, F)?;
-        check::writable(&*conn, F)?;
-        check::non_null(xml, "xml", F)?;
-        check::unsupported(F)
-    })
-}
-
 /// libvirt's virNetworkDestroy, which ESX cannot back (nor does libvirt's ESX
 /// driver): it makes libvirt's argument checks, then fails.
 ///
@@ -246,64 +118,6 @@ pub unsafe extern "C" fn esxNetworkDestroy(network: esxNetworkPtr) -> c_int {
         const F: &str = "esxNetworkDestroy";
         let network = check::handle(network, F)?;
         check::writable(&*network, F)?;
-        check::unsupported(F)
-    })
-}
-
-/// libvirt's virNetworkFree, which this driver does not back yet (libvirt's
-/// own ESX driver does): it makes libvirt's argument checks, then fails.
-///
-/// Not supported: ESX_ERR_NO_SUPPORT.
-#[no_mangle]
-pub unsafe extern "C" fn esxNetworkFree(network: esxNetworkPtr) -> c_int {
-    export!(esxNetworkFree() {
-        const F: &str = "esxNetworkFree";
-        check::handle(network, F)?;
-        check::unsupported(F)
-    })
-}
-
-/// libvirt's virNetworkGetAutostart, which this driver does not back yet
-/// (libvirt's own ESX driver does): it makes libvirt's argument checks, then
-/// fails.
-///
-/// Not supported: ESX_ERR_NO_SUPPORT.
-#[no_mangle]
-pub unsafe extern "C" fn esxNetworkGetAutostart(
-    network: esxNetworkPtr,
-    autostart: *mut c_int,
-) -> c_int {
-    export!(esxNetworkGetAutostart() {
-        const F: &str = "esxNetworkGetAutostart";
-        check::handle(network, F)?;
-        check::non_null(autostart, "autostart", F)?;
-        check::unsupported(F)
-    })
-}
-
-/// libvirt's virNetworkGetBridgeName, which ESX cannot back (nor does
-/// libvirt's ESX driver): it makes libvirt's argument checks, then fails.
-///
-/// Not supported: ESX_ERR_NO_SUPPORT.
-#[no_mangle]
-pub unsafe extern "C" fn esxNetworkGetBridgeName(network: esxNetworkPtr) -> *mut c_char {
-    export!(esxNetworkGetBridgeName() {
-        const F: &str = "esxNetworkGetBridgeName";
-        check::handle(network, F)?;
-        check::unsupported(F)
-    })
-}
-
-/// libvirt's virNetworkGetConnect, which this driver does not back yet
-/// (libvirt's own ESX driver does): it makes libvirt's argument checks, then
-/// fails.
-///
-/// Not supported: ESX_ERR_NO_SUPPORT.
-#[no_mangle]
-pub unsafe extern "C" fn esxNetworkGetConnect(net: esxNetworkPtr) -> esxConnectPtr {
-    export!(esxNetworkGetConnect() {
-        const F: &str = "esxNetworkGetConnect";
-        check::handle(net, F)?;
         check::unsupported(F)
     })
 }
@@ -328,99 +142,6 @@ pub unsafe extern "C" fn esxNetworkGetDHCPLeases(
     })
 }
 
-/// libvirt's virNetworkGetName, which this driver does not back yet
-/// (libvirt's own ESX driver does): it makes libvirt's argument checks, then
-/// fails.
-///
-/// Not supported: ESX_ERR_NO_SUPPORT.
-#[no_mangle]
-pub unsafe extern "C" fn esxNetworkGetName(network: esxNetworkPtr) -> *const c_char {
-    export!(esxNetworkGetName() {
-        const F: &str = "esxNetworkGetName";
-        check::handle(network, F)?;
-        check::unsupported(F)
-    })
-}
-
-/// libvirt's virNetworkGetUUID, which this driver does not back yet
-/// (libvirt's own ESX driver does): it makes libvirt's argument checks, then
-/// fails.
-///
-/// Not supported: ESX_ERR_NO_SUPPORT.
-#[no_mangle]
-pub unsafe extern "C" fn esxNetworkGetUUID(network: esxNetworkPtr, uuid: *mut c_uchar) -> c_int {
-    export!(esxNetworkGetUUID() {
-        const F: &str = "esxNetworkGetUUID";
-        check::handle(network, F)?;
-        check::non_null(uuid, "uuid", F)?;
-        check::unsupported(F)
-    })
-}
-
-/// libvirt's virNetworkGetUUIDString, which this driver does not back yet
-/// (libvirt's own ESX driver does): it makes libvirt's argument checks, then
-/// fails.
-///
-/// Not supported: ESX_ERR_NO_SUPPORT.
-#[no_mangle]
-pub unsafe extern "C" fn esxNetworkGetUUIDString(
-    network: esxNetworkPtr,
-    buf: *mut c_char,
-) -> c_int {
-    export!(esxNetworkGetUUIDString() {
-        const F: &str = "esxNetworkGetUUIDString";
-        check::handle(network, F)?;
-        check::non_null(buf, "buf", F)?;
-        check::unsupported(F)
-    })
-}
-
-/// libvirt's virNetworkGetXMLDesc, which this driver does not back yet
-/// (libvirt's own ESX driver does): it makes libvirt's argument checks, then
-/// fails.
-///
-/// Not supported: ESX_ERR_NO_SUPPORT.
-#[no_mangle]
-pub unsafe extern "C" fn esxNetworkGetXMLDesc(
-    network: esxNetworkPtr,
-    flags: c_uint,
-) -> *mut c_char {
-    export!(esxNetworkGetXMLDesc() {
-        const F: &str = "esxNetworkGetXMLDesc";
-        let _ = flags;
-        check::handle(network, F)?;
-        check::unsupported(F)
-    })
-}
-
-/// libvirt's virNetworkIsActive, which this driver does not back yet
-/// (libvirt's own ESX driver does): it makes libvirt's argument checks, then
-/// fails.
-///
-/// Not supported: ESX_ERR_NO_SUPPORT.
-#[no_mangle]
-pub unsafe extern "C" fn esxNetworkIsActive(net: esxNetworkPtr) -> c_int {
-    export!(esxNetworkIsActive() {
-        const F: &str = "esxNetworkIsActive";
-        check::handle(net, F)?;
-        check::unsupported(F)
-    })
-}
-
-/// libvirt's virNetworkIsPersistent, which this driver does not back yet
-/// (libvirt's own ESX driver does): it makes libvirt's argument checks, then
-/// fails.
-///
-/// Not supported: ESX_ERR_NO_SUPPORT.
-#[no_mangle]
-pub unsafe extern "C" fn esxNetworkIsPersistent(net: esxNetworkPtr) -> c_int {
-    export!(esxNetworkIsPersistent() {
-        const F: &str = "esxNetworkIsPersistent";
-        check::handle(net, F)?;
-        check::unsupported(F)
-    })
-}
-
 /// libvirt's virNetworkListAllPorts, which ESX cannot back (nor does
 /// libvirt's ESX driver): it makes libvirt's argument checks, then fails.
 ///
@@ -436,61 +157,6 @@ pub unsafe extern "C" fn esxNetworkListAllPorts(
         let _ = (ports, flags);
         check::handle(network, F)?;
         check::unsupported(F)
-    })
-}
-
-/// libvirt's virNetworkLookupByName, which this driver does not back yet
-/// (libvirt's own ESX driver does): it makes libvirt's argument checks, then
-/// fails.
-///
-/// Not supported: ESX_ERR_NO_SUPPORT.
-#[no_mangle]
-pub unsafe extern "C" fn esxNetworkLookupByName(
-    conn: esxConnectPtr,
-    name: *const c_char,
-) -> esxNetworkPtr {
-    export!(esxNetworkLookupByName() {
-        const F: &str = "esxNetworkLookupByName";
-        check::handle(conn, F)?;
-        check::non_null(name, "name", F)?;
-        check::unsupported(F)
-    })
-}
-
-/// libvirt's virNetworkLookupByUUID, which this driver does not back yet
-/// (libvirt's own ESX driver does): it makes libvirt's argument checks, then
-/// fails.
-///
-/// Not supported: ESX_ERR_NO_SUPPORT.
-#[no_mangle]
-pub unsafe extern "C" fn esxNetworkLookupByUUID(
-    conn: esxConnectPtr,
-    uuid: *const c_uchar,
-) -> esxNetworkPtr {
-    export!(esxNetworkLookupByUUID() {
-        const F: &str = "esxNetworkLookupByUUID";
-        check::handle(conn, F)?;
-        check::non_null(uuid, "uuid", F)?;
-        check::unsupported(F)
-    })
-}
-
-/// libvirt's virNetworkLookupByUUIDString, which this driver does not back
-/// yet (libvirt's own ESX driver does): it makes libvirt's argument checks,
-/// then fails.
-///
-/// Not supported: ESX_ERR_NO_SUPPORT.
-#[no_mangle]
-pub unsafe extern "C" fn esxNetworkLookupByUUIDString(
-    conn: esxConnectPtr,
-    uuidstr: *const c_char,
-) -> esxNetworkPtr {
-    export!(esxNetworkLookupByUUIDString() {
-        const F: &str = "esxNetworkLookupByUUIDString";
-        check::handle(conn, F)?;
-        check::non_null(uuidstr, "uuidstr", F)?;
-        check::uuid_string(uuidstr, F)?;
-        check::unsupported("esxNetworkLookupByUUID")
     })
 }
 
@@ -690,50 +356,6 @@ pub unsafe extern "C" fn esxNetworkPortSetParameters(
         let _ = (params, nparams, flags);
         let port = check::handle(port, F)?;
         check::writable(&*port, F)?;
-        check::unsupported(F)
-    })
-}
-
-/// libvirt's virNetworkRef, which this driver does not back yet (libvirt's
-/// own ESX driver does): it makes libvirt's argument checks, then fails.
-///
-/// Not supported: ESX_ERR_NO_SUPPORT.
-#[no_mangle]
-pub unsafe extern "C" fn esxNetworkRef(network: esxNetworkPtr) -> c_int {
-    export!(esxNetworkRef() {
-        const F: &str = "esxNetworkRef";
-        check::handle(network, F)?;
-        check::unsupported(F)
-    })
-}
-
-/// libvirt's virNetworkSetAutostart, which this driver does not back yet
-/// (libvirt's own ESX driver does): it makes libvirt's argument checks, then
-/// fails.
-///
-/// Not supported: ESX_ERR_NO_SUPPORT.
-#[no_mangle]
-pub unsafe extern "C" fn esxNetworkSetAutostart(network: esxNetworkPtr, autostart: c_int) -> c_int {
-    export!(esxNetworkSetAutostart() {
-        const F: &str = "esxNetworkSetAutostart";
-        let _ = autostart;
-        let network = check::handle(network, F)?;
-        check::writable(&*network, F)?;
-        check::unsupported(F)
-    })
-}
-
-/// libvirt's virNetworkUndefine, which this driver does not back yet
-/// (libvirt's own ESX driver does): it makes libvirt's argument checks, then
-/// fails.
-///
-/// Not supported: ESX_ERR_NO_SUPPORT.
-#[no_mangle]
-pub unsafe extern "C" fn esxNetworkUndefine(network: esxNetworkPtr) -> c_int {
-    export!(esxNetworkUndefine() {
-        const F: &str = "esxNetworkUndefine";
-        let network = check::handle(network, F)?;
-        check::writable(&*network, F)?;
         check::unsupported(F)
     })
 }

@@ -1,0 +1,170 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+//! Networks (virtual switches with their port groups) and host interfaces
+//! (physical NICs), against govmomi's simulator in ESX and vCenter mode:
+//! listings, lookups, XML, define and undefine with what the host then
+//! reports.
+
+mod common;
+
+use common::{Password, Vcsim, VCSIM_PASSWORD};
+use esx_driver::driver::Connection;
+use esx_driver::error::Code;
+
+fn open(uri: &str) -> Connection {
+    Connection::open(uri, Some(&mut Password(VCSIM_PASSWORD)), false).expect("open vcsim")
+}
+
+/// The servers: vcsim as an ESX host, and as a vCenter with one host.
+fn vcsims() -> Vec<(Vcsim, Connection)> {
+    let mut out = Vec::new();
+    for esx in [true, false] {
+        let Some(v) = Vcsim::start(esx) else {
+            return Vec::new();
+        };
+        let c = if esx {
+            open(&v.uri("esx", "", "no_verify=1"))
+        } else {
+            open(&v.uri("vpx", "DC0/DC0_H0", "no_verify=1"))
+        };
+        out.push((v, c));
+    }
+    out
+}
+
+#[test]
+fn vcsim_networks_read() {
+    for (_v, c) in vcsims() {
+        let n = c.networks();
+        let names = n.connect_list_networks(10).unwrap();
+        assert_eq!(names, vec!["vSwitch0"]);
+        assert_eq!(n.connect_num_of_networks().unwrap(), 1);
+        assert_eq!(n.connect_num_of_defined_networks().unwrap(), 0);
+        let all = n.connect_list_all_networks(0).unwrap();
+        assert_eq!(all.len(), 1);
+        let net = n.network_lookup_by_name("vSwitch0").unwrap();
+        assert_eq!(net, all[0]);
+        assert_eq!(n.network_lookup_by_uuid(&net.uuid).unwrap(), net);
+        // The UUID is the MD5 sum of the key ESX forms from the name (vcsim
+        // leaves the key empty).
+        // (python3 -c 'import hashlib, uuid; print(uuid.UUID(bytes=
+        // hashlib.md5(b"key-vim.host.VirtualSwitch-vSwitch0").digest()))')
+        assert!(
+            xml_uuid(&n.network_get_xml_desc(&net, 0).unwrap())
+                == "2f467347-8b4e-8655-e7d6-c4c3fb968009"
+        );
+        let xml = n.network_get_xml_desc(&net, 0).unwrap();
+        assert!(
+            xml.starts_with("<network>\n  <name>vSwitch0</name>\n"),
+            "{xml}"
+        );
+        assert!(xml.contains("<portgroup name='VM Network'>"), "{xml}");
+        assert!(n.network_is_active(&net).unwrap());
+        assert!(n.network_is_persistent(&net).unwrap());
+        assert!(n.network_get_autostart(&net).unwrap());
+        assert_eq!(n.network_get_bridge_name(&net).unwrap(), "vSwitch0");
+        assert_eq!(
+            n.network_set_autostart(&net, false).unwrap_err().code(),
+            Code::OperationInvalid
+        );
+        // Filters: every switch is active, persistent, autostarted.
+        assert!(n.connect_list_all_networks(1).unwrap().is_empty());
+        assert_eq!(n.connect_list_all_networks(2 | 4 | 16).unwrap().len(), 1);
+        assert_eq!(
+            n.network_lookup_by_name("nope").unwrap_err().code(),
+            Code::NoNetwork
+        );
+        assert_eq!(
+            n.network_lookup_by_uuid(&[7; 16]).unwrap_err().code(),
+            Code::NoNetwork
+        );
+    }
+}
+
+fn xml_uuid(xml: &str) -> String {
+    let start = xml.find("<uuid>").expect("a uuid") + 6;
+    let end = xml.find("</uuid>").expect("a uuid");
+    xml[start..end].to_string()
+}
+
+#[test]
+fn vcsim_interfaces_by_name_and_mac() {
+    for (_v, c) in vcsims() {
+        let i = c.interfaces();
+        let names = i.connect_list_interfaces(10).unwrap();
+        assert!(names.contains(&"vmnic0".to_string()), "{names:?}");
+        assert_eq!(i.connect_num_of_interfaces().unwrap() as usize, names.len());
+        assert_eq!(i.connect_num_of_defined_interfaces().unwrap(), 0);
+        let by_name = i.interface_lookup_by_name("vmnic0").unwrap();
+        let by_mac = i
+            .interface_lookup_by_mac_string(&by_name.mac.to_uppercase())
+            .unwrap();
+        assert_eq!(by_name, by_mac);
+        let xml = i.interface_get_xml_desc(&by_name, 0).unwrap();
+        assert!(
+            xml.starts_with(
+                "<interface type='ethernet' name='vmnic0'>\n  <start mode='onboot'/>\n"
+            ),
+            "{xml}"
+        );
+        assert!(
+            xml.contains(&format!("<mac address='{}'/>", by_name.mac)),
+            "{xml}"
+        );
+        assert!(xml.contains("<link speed='10000' state='up'/>"), "{xml}");
+        let inactive = i.interface_get_xml_desc(&by_name, 1).unwrap();
+        assert!(!inactive.contains("<link"), "{inactive}");
+        assert!(i.interface_is_active(&by_name).unwrap());
+        assert_eq!(i.connect_list_all_interfaces(0).unwrap().len(), names.len());
+        assert!(i.connect_list_all_interfaces(1).unwrap().is_empty());
+        for e in [
+            i.interface_lookup_by_name("vmnic99").unwrap_err(),
+            i.interface_lookup_by_mac_string("00:00:00:00:00:01")
+                .unwrap_err(),
+        ] {
+            assert_eq!(e.code(), Code::NoInterface, "{e:?}");
+        }
+    }
+}
+
+#[test]
+fn vcsim_define_and_undefine() {
+    for (_v, c) in vcsims() {
+        let n = c.networks();
+        let xml = "<network><name>vSwitch9</name><portgroup name='pg-a'/>\
+                   <portgroup name='pg-b'><vlan><tag id='42'/></vlan></portgroup></network>";
+        let net = n.network_define_xml(xml, 0).unwrap();
+        assert_eq!(net.name, "vSwitch9");
+        assert_eq!(n.network_lookup_by_uuid(&net.uuid).unwrap(), net);
+        let back = n.network_get_xml_desc(&net, 0).unwrap();
+        assert!(back.contains("<bridge stp='off' delay='0'/>"), "{back}");
+        assert!(
+            back.contains("<portgroup name='pg-a'>\n  </portgroup>"),
+            "{back}"
+        );
+        assert!(
+            back.contains("<portgroup name='pg-b'>\n    <vlan>\n      <tag id='42'/>"),
+            "{back}"
+        );
+        // Again: the switch exists.
+        let e = n.network_define_xml(xml, 0).unwrap_err();
+        assert_eq!(e.code(), Code::NetworkExist, "{e:?}");
+        // A port group name in use elsewhere: refused before any change.
+        let e = n
+            .network_define_xml(
+                "<network><name>vSwitch8</name><portgroup name='pg-a'/></network>",
+                0,
+            )
+            .unwrap_err();
+        assert_eq!(e.code(), Code::NetworkExist, "{e:?}");
+        assert!(n.network_lookup_by_name("vSwitch8").is_err());
+        n.network_undefine(&net).unwrap();
+        assert_eq!(
+            n.network_lookup_by_name("vSwitch9").unwrap_err().code(),
+            Code::NoNetwork
+        );
+        assert_eq!(n.connect_list_networks(10).unwrap(), vec!["vSwitch0"]);
+        // A second define of the same name works once the first is gone.
+        let again = n.network_define_xml(xml, 0).unwrap();
+        n.network_undefine(&again).unwrap();
+    }
+}
