@@ -640,6 +640,47 @@ typedef enum {
 } esxDomainJobType;
 
 /**
+ * virConnectListAllNetworksFlags.
+ */
+typedef enum {
+  ESX_CONNECT_LIST_NETWORKS_INACTIVE = 1,
+  ESX_CONNECT_LIST_NETWORKS_ACTIVE = 2,
+  ESX_CONNECT_LIST_NETWORKS_PERSISTENT = 4,
+  ESX_CONNECT_LIST_NETWORKS_TRANSIENT = 8,
+  ESX_CONNECT_LIST_NETWORKS_AUTOSTART = 16,
+  ESX_CONNECT_LIST_NETWORKS_NO_AUTOSTART = 32,
+} esxConnectListAllNetworksFlags;
+
+/**
+ * virNetworkXMLFlags.
+ */
+typedef enum {
+  ESX_NETWORK_XML_INACTIVE = 1,
+} esxNetworkXMLFlags;
+
+/**
+ * virNetworkDefineFlags.
+ */
+typedef enum {
+  ESX_NETWORK_DEFINE_VALIDATE = 1,
+} esxNetworkDefineFlags;
+
+/**
+ * virConnectListAllInterfacesFlags.
+ */
+typedef enum {
+  ESX_CONNECT_LIST_INTERFACES_INACTIVE = 1,
+  ESX_CONNECT_LIST_INTERFACES_ACTIVE = 2,
+} esxConnectListAllInterfacesFlags;
+
+/**
+ * virInterfaceXMLFlags.
+ */
+typedef enum {
+  ESX_INTERFACE_XML_INACTIVE = 1,
+} esxInterfaceXMLFlags;
+
+/**
  * A connection handle.
  */
 typedef struct esxConnect esxConnect;

@@ -168,3 +168,102 @@ fn vcsim_define_and_undefine() {
         n.network_undefine(&again).unwrap();
     }
 }
+
+/// esxsh's network and interface commands against vcsim (ESX mode), in
+/// virsh's formats: define, list, info, dumpxml, uuid and name, undefine;
+/// the interfaces by name and by MAC address.
+#[test]
+fn vcsim_esxsh_commands() {
+    let Some(bin) = common::require(
+        "build/esxsh (make c-programs)",
+        Some(common::build_dir().join("esxsh")),
+    ) else {
+        return;
+    };
+    let Some(v) = Vcsim::start(true) else {
+        return;
+    };
+    let tmp = common::TempDir::new("net-esxsh");
+    let pw = tmp.0.join("pw");
+    std::fs::write(&pw, VCSIM_PASSWORD).unwrap();
+    let uri = v.uri("esx", "", "no_verify=1");
+    let run = |args: &[&str]| -> (bool, String, String) {
+        let o = std::process::Command::new(&bin)
+            .env_remove("LD_LIBRARY_PATH")
+            .arg("-c")
+            .arg(&uri)
+            .arg("--password-file")
+            .arg(&pw)
+            .args(args)
+            .output()
+            .expect("run esxsh");
+        (
+            o.status.success(),
+            String::from_utf8_lossy(&o.stdout).into_owned(),
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        )
+    };
+    let file = tmp.0.join("net.xml");
+    std::fs::write(
+        &file,
+        "<network><name>lab</name><forward mode='bridge'><interface dev='vmnic1'/></forward>\
+         <portgroup name='lab-vms'><vlan><tag id='7'/></vlan></portgroup></network>",
+    )
+    .unwrap();
+    let f = file.to_str().unwrap();
+    let (ok, out, err) = run(&["net-define", f]);
+    assert!(ok, "{out}{err}");
+    assert_eq!(out, format!("Network lab defined from {f}\n\n"));
+    let (_, out, _) = run(&["net-list"]);
+    assert_eq!(
+        out,
+        " Name       State    Autostart   Persistent\n\
+         ---------------------------------------------\n \
+         lab        active   yes         yes\n \
+         vSwitch0   active   yes         yes\n\n"
+    );
+    let (_, uuid, _) = run(&["net-uuid", "lab"]);
+    let (_, name, _) = run(&["net-name", uuid.trim()]);
+    assert_eq!(name, "lab\n\n");
+    let (_, info, _) = run(&["net-info", "lab"]);
+    assert_eq!(
+        info,
+        format!(
+            "Name:           lab\nUUID:           {}\nActive:         yes\n\
+             Persistent:     yes\nAutostart:      yes\nBridge:         lab\n\n",
+            uuid.trim()
+        )
+    );
+    // vcsim's AddVirtualSwitch keeps the name only (it drops the spec, so
+    // the uplink): the switch reads back without a forward element.
+    let (_, xml, _) = run(&["net-dumpxml", "lab"]);
+    assert_eq!(
+        xml,
+        format!(
+            "<network>\n  <name>lab</name>\n  <uuid>{}</uuid>\n  \
+             <bridge stp='off' delay='0'/>\n  <portgroup name='lab-vms'>\n    <vlan>\n      <tag id='7'/>\n    \
+             </vlan>\n  </portgroup>\n</network>\n\n",
+            uuid.trim()
+        )
+    );
+    let (ok, out, _) = run(&["net-undefine", "lab"]);
+    assert!(ok);
+    assert_eq!(out, "Network lab has been undefined\n\n");
+    let (ok, _, err) = run(&["net-info", "lab"]);
+    assert!(!ok && err.contains("failed to get network 'lab'"), "{err}");
+    let (_, list, _) = run(&["iface-list"]);
+    assert!(
+        list.starts_with(" Name     State    MAC Address\n"),
+        "{list}"
+    );
+    assert!(
+        list.contains(" vmnic0   active   00:0c:29:81:d8:a0\n"),
+        "{list}"
+    );
+    let (_, mac, _) = run(&["iface-mac", "vmnic0"]);
+    assert_eq!(mac, "00:0c:29:81:d8:a0\n\n");
+    let (_, name, _) = run(&["iface-name", "00:0C:29:81:D8:A0"]);
+    assert_eq!(name, "vmnic0\n\n");
+    let (ok, xml, err) = run(&["iface-dumpxml", "00:0c:29:81:d8:a0"]);
+    assert!(ok && xml.contains("name='vmnic0'"), "{xml}{err}");
+}

@@ -79,8 +79,10 @@ pub unsafe extern "C" fn esxConnectListAllInterfaces(
     ifaces: *mut *mut esxInterfacePtr,
     flags: c_uint,
 ) -> c_int {
-    check::clear(ifaces);
-    export!(esxConnectListAllInterfaces(conn: Conn) {
+    export!(esxConnectListAllInterfaces() {
+        // libvirt resets the output before anything can fail.
+        check::clear(ifaces);
+        let conn = check::handle(conn, "esxConnectListAllInterfaces")?;
         let list = conn.conn.interfaces().connect_list_all_interfaces(flags)?;
         // SAFETY: `ifaces` is NULL or writable.
         unsafe { write_handles(&list, ifaces, |i: &IfaceRef| new_iface(&conn, i.clone())) }

@@ -80,8 +80,10 @@ pub unsafe extern "C" fn esxConnectListAllNetworks(
     nets: *mut *mut esxNetworkPtr,
     flags: c_uint,
 ) -> c_int {
-    check::clear(nets);
-    export!(esxConnectListAllNetworks(conn: Conn) {
+    export!(esxConnectListAllNetworks() {
+        // libvirt resets the output before anything can fail.
+        check::clear(nets);
+        let conn = check::handle(conn, "esxConnectListAllNetworks")?;
         let list = conn.conn.networks().connect_list_all_networks(flags)?;
         // SAFETY: `nets` is NULL or writable.
         unsafe { write_handles(&list, nets, |n: &NetRef| new_net(&conn, n.clone())) }
@@ -118,8 +120,10 @@ pub unsafe extern "C" fn esxNetworkLookupByUUIDString(
     uuidstr: *const c_char,
 ) -> esxNetworkPtr {
     export!(esxNetworkLookupByUUIDString(conn: Conn, uuidstr: &str) {
-        let u = parse_uuid(uuidstr)
-            .ok_or_else(|| Error::invalid_arg(format!("'{uuidstr}' is not a UUID")))?;
+        // libvirt's message for a malformed UUID.
+        let u = parse_uuid(uuidstr).ok_or_else(|| {
+            Error::invalid_arg("uuidstr in esxNetworkLookupByUUIDString must be a valid UUID")
+        })?;
         Ok(new_net(&conn, conn.conn.networks().network_lookup_by_uuid(&u)?))
     })
 }
