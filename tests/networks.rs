@@ -267,3 +267,51 @@ fn vcsim_esxsh_commands() {
     let (ok, xml, err) = run(&["iface-dumpxml", "00:0c:29:81:d8:a0"]);
     assert!(ok && xml.contains("name='vmnic0'"), "{xml}{err}");
 }
+
+/// The C harness's network scenario against vcsim (ESX mode), plainly and
+/// under valgrind: every network and interface export through the ABI,
+/// define and undefine included.
+fn harness_networks(with_valgrind: bool) {
+    let Some(h) = common::require(
+        "build/harness (make c-programs)",
+        Some(common::build_dir().join("harness")),
+    ) else {
+        return;
+    };
+    let Some(v) = Vcsim::start(true) else {
+        return;
+    };
+    let tmp = common::TempDir::new("net-harness");
+    let pw = tmp.0.join("pw");
+    std::fs::write(&pw, VCSIM_PASSWORD).unwrap();
+    let mut cmd = if with_valgrind {
+        let Some(c) = common::under_valgrind(&h) else {
+            return;
+        };
+        c
+    } else {
+        std::process::Command::new(&h)
+    };
+    let out = cmd
+        .arg("networks")
+        .arg(v.uri("esx", "", "no_verify=1"))
+        .arg(&pw)
+        .output()
+        .expect("run the harness");
+    assert!(
+        out.status.success(),
+        "harness networks (valgrind: {with_valgrind}):\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn vcsim_harness_networks() {
+    harness_networks(false);
+}
+
+#[test]
+fn vcsim_harness_networks_under_valgrind() {
+    harness_networks(true);
+}
