@@ -1081,6 +1081,11 @@ typedef void (*esxConnectDomainEventGenericCallback)(esxConnectPtr conn, esxDoma
 typedef int (*esxConnectDomainEventCallback)(esxConnectPtr conn, esxDomainPtr dom, int event, int detail, void *opaque);
 
 /**
+ * libvirt's virConnectNetworkEventGenericCallback.
+ */
+typedef void (*esxConnectNetworkEventGenericCallback)(esxConnectPtr conn, esxNetworkPtr net, void *opaque);
+
+/**
  * libvirt's virDomainFSInfo.
  */
 typedef struct {
@@ -1271,11 +1276,6 @@ typedef esxSecurityModel *esxSecurityModelPtr;
  * A host interface handle (opaque; none is made yet).
  */
 typedef esxInterface *esxInterfacePtr;
-
-/**
- * libvirt's virConnectNetworkEventGenericCallback.
- */
-typedef void (*esxConnectNetworkEventGenericCallback)(esxConnectPtr conn, esxNetworkPtr net, void *opaque);
 
 /**
  * A network port handle (opaque; none is made).
@@ -1628,8 +1628,8 @@ typedef struct {
 
 /**
  * The network driver table (virNetworkDriver): libvirt's field names, in
- * its order. The 15 entries of libvirt's ESX network driver and the
- * bridge name are filled; creating, starting or destroying a transient
+ * its order. The 15 entries of libvirt's ESX network driver, the bridge
+ * name and network events are filled; creating, starting or destroying a transient
  * network, updates, DHCP leases and network ports are not offered (NULL,
  * typed as plain function pointers).
  */
@@ -1643,14 +1643,8 @@ typedef struct {
   int (*connectNumOfDefinedNetworks)(esxConnectPtr);
   int (*connectListDefinedNetworks)(esxConnectPtr, char**, int);
   int (*connectListAllNetworks)(esxConnectPtr, esxNetworkPtr**, unsigned int);
-  /**
-   * Not offered: always NULL.
-   */
-  void (*connectNetworkEventRegisterAny)(void);
-  /**
-   * Not offered: always NULL.
-   */
-  void (*connectNetworkEventDeregisterAny)(void);
+  int (*connectNetworkEventRegisterAny)(esxConnectPtr, esxNetworkPtr, int, esxConnectNetworkEventGenericCallback, void*, esxFreeCallback);
+  int (*connectNetworkEventDeregisterAny)(esxConnectPtr, int);
   esxNetworkPtr (*networkLookupByUUID)(esxConnectPtr, const unsigned char*);
   esxNetworkPtr (*networkLookupByName)(esxConnectPtr, const char*);
   /**
@@ -2405,6 +2399,22 @@ int esxConnectDomainEventRegister(esxConnectPtr c, esxConnectDomainEventCallback
  * Removes the legacy registration of `cb`.
  */
 int esxConnectDomainEventDeregister(esxConnectPtr c, esxConnectDomainEventCallback cb);
+
+/**
+ * Registers `cb` for network events `eventID` (esxNetworkEventID: only
+ * ESX_NETWORK_EVENT_ID_LIFECYCLE) of `net` (NULL: every network): a
+ * virtual switch defined (or changed: DEFINED again) or undefined on the
+ * host, by anyone. `cb` is cast to the callback type the ID names
+ * (ESX_NETWORK_EVENT_CALLBACK). Returns the callback ID for
+ * esxConnectNetworkEventDeregisterAny.
+ */
+int esxConnectNetworkEventRegisterAny(esxConnectPtr conn, esxNetworkPtr net, int eventID, esxConnectNetworkEventGenericCallback cb, void *opaque, esxFreeCallback freecb);
+
+/**
+ * Removes the network event registration `callbackID`; its freecb runs
+ * once a call in progress returns.
+ */
+int esxConnectNetworkEventDeregisterAny(esxConnectPtr conn, int callbackID);
 
 /**
  * Frees a filesystem entry of esxDomainGetFSInfo: its strings, its
@@ -3629,24 +3639,6 @@ int esxInterfaceDestroy(esxInterfacePtr iface, unsigned int flags);
  * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxInterfaceUndefine(esxInterfacePtr iface);
-
-/**
- * libvirt's virConnectNetworkEventDeregisterAny, which ESX cannot back (nor
- * does libvirt's ESX driver): it makes libvirt's argument checks, then
- * fails.
- *
- * Not supported: ESX_ERR_NO_SUPPORT.
- */
-int esxConnectNetworkEventDeregisterAny(esxConnectPtr conn, int callbackID);
-
-/**
- * libvirt's virConnectNetworkEventRegisterAny, which ESX cannot back (nor
- * does libvirt's ESX driver): it makes libvirt's argument checks, then
- * fails.
- *
- * Not supported: ESX_ERR_NO_SUPPORT.
- */
-int esxConnectNetworkEventRegisterAny(esxConnectPtr conn, esxNetworkPtr net, int eventID, esxConnectNetworkEventGenericCallback cb, void *opaque, esxFreeCallback freecb);
 
 /**
  * libvirt's virNetworkCreate, which ESX cannot back (nor does libvirt's ESX
@@ -5274,7 +5266,7 @@ const esxStorageDriver *esxGetStorageDriver(void);
 
 /**
  * The network driver table (static; do not free): the 15 entries of
- * libvirt's ESX network driver, and the bridge name.
+ * libvirt's ESX network driver, the bridge name and network events.
  */
 const esxNetworkDriver *esxGetNetworkDriver(void);
 

@@ -17,6 +17,7 @@ use super::connect::*;
 use super::domain::*;
 use super::events::*;
 use super::export::export;
+use super::generated::types::esxConnectNetworkEventGenericCallback;
 use super::interface::*;
 use super::job::*;
 use super::lifecycle::*;
@@ -467,8 +468,8 @@ pub extern "C" fn esxGetStorageDriver() -> *const esxStorageDriver {
 }
 
 /// The network driver table (virNetworkDriver): libvirt's field names, in
-/// its order. The 15 entries of libvirt's ESX network driver and the
-/// bridge name are filled; creating, starting or destroying a transient
+/// its order. The 15 entries of libvirt's ESX network driver, the bridge
+/// name and network events are filled; creating, starting or destroying a transient
 /// network, updates, DHCP leases and network ports are not offered (NULL,
 /// typed as plain function pointers).
 #[repr(C)]
@@ -483,10 +484,18 @@ pub struct esxNetworkDriver {
         Option<unsafe extern "C" fn(esxConnectPtr, *mut *mut c_char, c_int) -> c_int>,
     pub connectListAllNetworks:
         Option<unsafe extern "C" fn(esxConnectPtr, *mut *mut esxNetworkPtr, c_uint) -> c_int>,
-    /// Not offered: always NULL.
-    pub connectNetworkEventRegisterAny: Option<unsafe extern "C" fn()>,
-    /// Not offered: always NULL.
-    pub connectNetworkEventDeregisterAny: Option<unsafe extern "C" fn()>,
+    pub connectNetworkEventRegisterAny: Option<
+        unsafe extern "C" fn(
+            esxConnectPtr,
+            esxNetworkPtr,
+            c_int,
+            esxConnectNetworkEventGenericCallback,
+            *mut c_void,
+            esxFreeCallback,
+        ) -> c_int,
+    >,
+    pub connectNetworkEventDeregisterAny:
+        Option<unsafe extern "C" fn(esxConnectPtr, c_int) -> c_int>,
     pub networkLookupByUUID:
         Option<unsafe extern "C" fn(esxConnectPtr, *const c_uchar) -> esxNetworkPtr>,
     pub networkLookupByName:
@@ -537,8 +546,8 @@ static NETWORK: Table<esxNetworkDriver> = Table(esxNetworkDriver {
     connectNumOfDefinedNetworks: Some(esxConnectNumOfDefinedNetworks),
     connectListDefinedNetworks: Some(esxConnectListDefinedNetworks),
     connectListAllNetworks: Some(esxConnectListAllNetworks),
-    connectNetworkEventRegisterAny: None,
-    connectNetworkEventDeregisterAny: None,
+    connectNetworkEventRegisterAny: Some(esxConnectNetworkEventRegisterAny),
+    connectNetworkEventDeregisterAny: Some(esxConnectNetworkEventDeregisterAny),
     networkLookupByUUID: Some(esxNetworkLookupByUUID),
     networkLookupByName: Some(esxNetworkLookupByName),
     networkCreateXML: None,
@@ -566,7 +575,7 @@ static NETWORK: Table<esxNetworkDriver> = Table(esxNetworkDriver {
 });
 
 /// The network driver table (static; do not free): the 15 entries of
-/// libvirt's ESX network driver, and the bridge name.
+/// libvirt's ESX network driver, the bridge name and network events.
 #[no_mangle]
 pub extern "C" fn esxGetNetworkDriver() -> *const esxNetworkDriver {
     export!(esxGetNetworkDriver() {
