@@ -10,6 +10,7 @@
 
 #include <ctype.h>
 #include <stdio.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -288,6 +289,109 @@ cmd_net_autostart(shell *sh, const cmd *c)
     return ok;
 }
 
+/* ---- network events (virsh's net-event) ---- */
+
+struct net_watch {
+    int count;
+    bool loop;
+};
+
+static void
+print_net_lifecycle(esxConnectPtr conn, esxNetworkPtr net, int event, int detail, void *opaque)
+{
+    static const char *const names[] = { "Defined", "Undefined", "Started", "Stopped" };
+    struct net_watch *w = opaque;
+    (void)conn;
+    (void)detail;
+    if (!w->loop && w->count)
+        return;
+    printf("event 'lifecycle' for network %s: %s\n", esxNetworkGetName(net),
+           event >= 0 && event < 4 ? names[event] : "unknown");
+    fflush(stdout);
+    w->count++;
+}
+
+static bool
+cmd_net_event(shell *sh, const cmd *c)
+{
+    const char *which = opt_string(c, "event"), *name = opt_string(c, "network");
+    struct net_watch w = { 0, opt_bool(c, "loop") };
+    esxNetworkPtr net = NULL;
+    esxConnectPtr conn;
+    struct timespec start, now;
+    int timeout = -1, id;
+    bool ok = true;
+
+    if (opt_bool(c, "list")) {
+        out(sh, "lifecycle\n");
+        return true;
+    }
+    if (opt_int(sh, c, "timeout", &timeout) < 0)
+        return false;
+    if (opt_string(c, "timeout") && timeout < 1) {
+        err(sh, "%s", "Invalid timeout");
+        return false;
+    }
+    if (!which) {
+        err(sh, "%s", "either --list or --event <type> is required");
+        return false;
+    }
+    if (strcmp(which, "lifecycle") != 0) {
+        err(sh, "unknown event type %s", which);
+        return false;
+    }
+    if (!(conn = need_conn(sh)))
+        return false;
+    if (name) {
+        /* As virsh: by UUID when it has a UUID's length, then by name. */
+        if (strlen(name) == ESX_UUID_STRING_BUFLEN - 1)
+            net = esxNetworkLookupByUUIDString(conn, name);
+        if (!net)
+            net = esxNetworkLookupByName(conn, name);
+        if (!net) {
+            save_error(sh);
+            err(sh, "failed to get network '%s'", name);
+            return false;
+        }
+    }
+    if (esxEventRegisterDefaultImpl() < 0) {
+        ok = save_error(sh);
+        goto out;
+    }
+    id = esxConnectNetworkEventRegisterAny(conn, net, ESX_NETWORK_EVENT_ID_LIFECYCLE,
+                                           ESX_NETWORK_EVENT_CALLBACK(print_net_lifecycle), &w, NULL);
+    if (id < 0) {
+        ok = save_error(sh);
+        goto out;
+    }
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    while (w.loop || w.count == 0) {
+        long left = -1;
+        if (interrupt_pending()) {
+            out(sh, "event loop interrupted\n");
+            break;
+        }
+        if (timeout > 0) {
+            clock_gettime(CLOCK_MONOTONIC, &now);
+            left = timeout * 1000L - ((now.tv_sec - start.tv_sec) * 1000L + (now.tv_nsec - start.tv_nsec) / 1000000);
+            if (left <= 0) {
+                out(sh, "event loop timed out\n");
+                break;
+            }
+        }
+        if (esxEventRunDefaultImplTimeout(left < 0 ? 250 : (int)(left < 250 ? left : 250)) < 0) {
+            ok = save_error(sh);
+            break;
+        }
+    }
+    out(sh, "events received: %d\n", w.count);
+    esxConnectNetworkEventDeregisterAny(conn, id);
+out:
+    if (net)
+        esxNetworkFree(net);
+    return ok;
+}
+
 /* ---- interfaces ---- */
 
 static bool
@@ -393,6 +497,14 @@ static const opt_def opts_net_autostart[] = {
       NULL },
     { NULL }
 };
+static const opt_def opts_net_event[] = {
+    { "network", OT_STRING, 0, "only this network's events", C_NONE, NULL },
+    { "event", OT_STRING, 0, "which event: lifecycle", C_WORDS, "lifecycle" },
+    { "loop", OT_BOOL, 0, "keep waiting for events (until Ctrl-C)", C_NONE, NULL },
+    { "timeout", OT_INT, OF_NAMED, "stop waiting after this many seconds", C_NONE, NULL },
+    { "list", OT_BOOL, 0, "list the event types", C_NONE, NULL },
+    { NULL }
+};
 static const opt_def opts_iface_list[] = {
     { "inactive", OT_BOOL, 0, "only the inactive interfaces (none on ESX)", C_NONE, NULL },
     { "all", OT_BOOL, 0, "the active and the inactive interfaces", C_NONE, NULL },
@@ -419,6 +531,9 @@ const cmd_def network_cmds[] = {
       "Adds the virtual switch and port groups an XML file describes (all of it or nothing).", 0 },
     { "net-dumpxml", cmd_net_dumpxml, opts_net_dumpxml, "print a network's XML",
       "Prints the network's XML description: uplinks, port groups with their VLAN IDs, bandwidth.", 0 },
+    { "net-event", cmd_net_event, opts_net_event, "Network events",
+      "Waits for network events (a virtual switch defined, changed or undefined on the host, by anyone) "
+      "and prints them.", 0 },
     { "net-info", cmd_net_info, opts_net, "information about a network",
       "Prints the network's name, UUID, state, persistence, autostart and bridge.", 0 },
     { "net-list", cmd_net_list, opts_net_list, "list the networks",

@@ -314,6 +314,7 @@ const READ_ONLY: &[&str] = &[
     "iface-mac",
     "iface-name",
     "net-dumpxml",
+    "net-event",
     "net-info",
     "net-list",
     "net-name",
