@@ -136,23 +136,36 @@ impl HostNet {
     }
 
     /// The physical NICs a switch teams, as device names, in the switch's
-    /// order (a host that does not list them gives its bridge's NICs).
+    /// order (libvirt's): its NICs' keys found among the host's NICs. A
+    /// host may leave the NICs' keys out (they are optional): then the
+    /// switch's bond bridge names them, else the key ESX forms from the
+    /// device name does.
     fn uplinks(&self, s: &HostVirtualSwitch) -> Result<Vec<String>> {
-        if s.pnic.is_empty() {
-            return Ok(match &s.spec.bridge {
-                Some(AnyHostVirtualSwitchBridge::HostVirtualSwitchBondBridge(b)) => {
-                    b.nic_device.clone()
-                }
-                _ => Vec::new(),
-            });
+        let by_key = |key: &str| {
+            self.pnics
+                .iter()
+                .find(|n| n.key.as_deref() == Some(key))
+                .map(|n| n.device.clone())
+        };
+        let resolved: Option<Vec<String>> = s.pnic.iter().map(|k| by_key(k)).collect();
+        if let Some(all) = resolved.filter(|a| !a.is_empty()) {
+            return Ok(all);
+        }
+        let bridge = match &s.spec.bridge {
+            Some(AnyHostVirtualSwitchBridge::HostVirtualSwitchBondBridge(b)) => {
+                b.nic_device.clone()
+            }
+            _ => Vec::new(),
+        };
+        if s.pnic.is_empty() || bridge.len() == s.pnic.len() {
+            return Ok(bridge);
         }
         s.pnic
             .iter()
             .map(|key| {
-                self.pnics
-                    .iter()
-                    .find(|n| n.key.as_deref() == Some(key.as_str()))
-                    .map(|n| n.device.clone())
+                key.strip_prefix("key-vim.host.PhysicalNic-")
+                    .filter(|d| self.pnics.iter().any(|n| n.device == *d))
+                    .map(str::to_string)
                     .ok_or_else(|| {
                         Error::rpc(format!(
                             "Could not find the physical NIC with key '{key}' of virtual switch '{}'",
