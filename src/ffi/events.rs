@@ -566,7 +566,8 @@ pub unsafe extern "C" fn esxConnectNetworkEventRegisterAny(
                 "eventID in {F} must be zero or greater"
             )));
         }
-        if eventID >= NETWORK_EVENT_ID_LIFECYCLE + 1 {
+        // ESX_NETWORK_EVENT_ID_LAST is 1.
+        if eventID > NETWORK_EVENT_ID_LIFECYCLE {
             return Err(Error::invalid_arg(format!(
                 "eventID in {F} must be less than {}",
                 NETWORK_EVENT_ID_LIFECYCLE + 1
