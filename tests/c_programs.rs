@@ -289,7 +289,9 @@ fn events_overflow(with_valgrind: bool) {
             until("the watcher waits", || sim.sim.waits().0 == 1);
             let before = sim.count("WaitForUpdatesEx");
             // 20 VMs start in one change: one update, 20 events.
-            sim.sim.set_power_many(&off, esx_sim::Power::On).unwrap();
+            sim.sim
+                .set_power_many(&off, esx_sim::Power::PoweredOn)
+                .unwrap();
             // The watcher queued them before it asked again.
             until("the next wait", || {
                 sim.count("WaitForUpdatesEx") > before && sim.sim.waits().0 == 1

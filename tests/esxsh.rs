@@ -348,6 +348,34 @@ const READ_ONLY: &[&str] = &[
     "quit",
 ];
 
+/// docs/round-trips.md is the request budget of esxsh's commands: each row
+/// is run against esx-sim and must cost exactly what the table says (the
+/// simulator counts every request, from connect to logout).
+#[test]
+fn esxsh_commands_keep_their_request_budget() {
+    let sim = Sim::start();
+    let Some(sh) = Shell::new(&sim) else { return };
+    let doc = std::fs::read_to_string(repo_dir().join("docs/round-trips.md")).unwrap();
+    let mut rows = 0;
+    for line in doc.lines().filter(|l| l.starts_with("| `")) {
+        let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+        let command = cells[1].trim_matches('`');
+        let budget: u64 = cells[2].parse().unwrap_or_else(|_| panic!("{line}"));
+        let args: Vec<&str> = command.split_whitespace().collect();
+        sim.reset_stats();
+        let out = sh.run(&args);
+        assert!(out.status.success(), "{command}: {}", text(&out.stderr));
+        assert_eq!(
+            sim.count("total"),
+            budget,
+            "esxsh {command} costs another number of requests than docs/round-trips.md says: {:?}",
+            sim.stats()
+        );
+        rows += 1;
+    }
+    assert!(rows >= 10, "only {rows} rows in docs/round-trips.md");
+}
+
 /// A mistyped option, a missing argument or a malformed number on any
 /// command that changes something is refused with virsh's words, exit
 /// status 1, and not one request reaches the host.

@@ -79,11 +79,11 @@ fn power_changes_by_anyone_are_events() {
         "the first inventory is not reported"
     );
 
-    sim.sim.set_power("debian-02", Power::On).unwrap();
+    sim.sim.set_power("debian-02", Power::PoweredOn).unwrap();
     assert_eq!(lifecycle(&next(&rx)), ("debian-02".into(), kind::STARTED));
     sim.sim.set_power("debian-02", Power::Suspended).unwrap();
     assert_eq!(lifecycle(&next(&rx)), ("debian-02".into(), kind::SUSPENDED));
-    sim.sim.set_power("debian-02", Power::On).unwrap();
+    sim.sim.set_power("debian-02", Power::PoweredOn).unwrap();
     assert_eq!(lifecycle(&next(&rx)), ("debian-02".into(), kind::RESUMED));
     // This driver's own power-off.
     let d = c.domains().domain_lookup_by_name("debian-02").unwrap();
@@ -164,12 +164,12 @@ fn expiry_and_drops_lose_no_event() {
     let c = sim.connect("");
     let (_w, rx) = watch(&c);
     sim.sim.expire_sessions();
-    sim.sim.set_power("debian-02", Power::On).unwrap();
+    sim.sim.set_power("debian-02", Power::PoweredOn).unwrap();
     assert_eq!(lifecycle(&next(&rx)), ("debian-02".into(), kind::STARTED));
     // The next waits fail on the wire; changes meanwhile still arrive.
     sim.sim.inject("WaitForUpdatesEx", FaultKind::DropBefore, 3);
-    sim.sim.set_power("copied-05", Power::On).unwrap();
-    sim.sim.set_power("debian-02", Power::Off).unwrap();
+    sim.sim.set_power("copied-05", Power::PoweredOn).unwrap();
+    sim.sim.set_power("debian-02", Power::PoweredOff).unwrap();
     let mut got: Vec<(String, i32)> = (0..2).map(|_| lifecycle(&next(&rx))).collect();
     got.sort();
     assert_eq!(
@@ -204,10 +204,10 @@ fn a_thousand_changes_are_a_thousand_events() {
     let (_w, rx) = watch(&c);
     let start = Instant::now();
     for n in &off {
-        sim.sim.set_power(n, Power::On).unwrap();
+        sim.sim.set_power(n, Power::PoweredOn).unwrap();
     }
     for n in &on {
-        sim.sim.set_power(n, Power::Off).unwrap();
+        sim.sim.set_power(n, Power::PoweredOff).unwrap();
     }
     let mut seen = std::collections::HashSet::new();
     while seen.len() < 1000 {
@@ -244,7 +244,7 @@ fn esxsh_event_prints_what_happens() {
     // The watcher makes its view after reading the inventory: from then
     // on every change is reported.
     watcher_ready(&sim);
-    sim.sim.set_power("debian-02", Power::On).unwrap();
+    sim.sim.set_power("debian-02", Power::PoweredOn).unwrap();
     sim.control("action=raise_question&vm=serial-04&kind=uuid");
     let out = child.wait_with_output().unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
@@ -306,9 +306,9 @@ fn esx_watch_keeps_an_inventory_and_answers_by_rule() {
                 "{}",
                 String::from_utf8_lossy(&out.stderr)
             );
-            sim.sim.set_power("debian-02", Power::On).unwrap();
+            sim.sim.set_power("debian-02", Power::PoweredOn).unwrap();
         }
-        None => sim.sim.set_power("debian-02", Power::On).unwrap(),
+        None => sim.sim.set_power("debian-02", Power::PoweredOn).unwrap(),
     }
     sim.control("action=raise_question&vm=copied-05&kind=uuid");
     sim.control("action=raise_question&vm=serial-04&kind=serial");
@@ -382,14 +382,14 @@ fn a_truncated_inventory_gives_no_spurious_event() {
     let parts = sim.count("WaitForUpdatesEx");
     // A resynchronisation: the new filter's inventory comes in parts too.
     sim.sim.expire_sessions();
-    sim.sim.set_power("debian-02", Power::On).unwrap();
+    sim.sim.set_power("debian-02", Power::PoweredOn).unwrap();
     let got = events_until(&rx, |e| is(e, "debian-02", kind::STARTED));
     assert_eq!(got.len(), 1, "nothing but the change: {got:?}");
     assert!(parts >= 5, "the inventory of 5 VMs came in parts of one");
     // Three changes at once, sent in three parts: each arrives once.
     let before = sim.count("WaitForUpdatesEx");
     sim.sim
-        .set_power_many(&["copied-05", "serial-04", "win2019-03"], Power::On)
+        .set_power_many(&["copied-05", "serial-04", "win2019-03"], Power::PoweredOn)
         .unwrap();
     let mut got: Vec<(String, i32)> = (0..3).map(|_| lifecycle(&next(&rx))).collect();
     got.sort();
@@ -403,7 +403,7 @@ fn a_truncated_inventory_gives_no_spurious_event() {
     );
     // The first part answered the wait in progress; two more calls.
     assert!(sim.count("WaitForUpdatesEx") >= before + 2, "three parts");
-    sim.sim.set_power("alpine-01", Power::Off).unwrap();
+    sim.sim.set_power("alpine-01", Power::PoweredOff).unwrap();
     assert_eq!(lifecycle(&next(&rx)), ("alpine-01".into(), kind::STOPPED));
 }
 
@@ -418,10 +418,10 @@ fn an_unreadable_property_gives_no_event() {
     sim.sim
         .set_unreadable("debian-02", &["runtime.powerState"])
         .unwrap();
-    sim.sim.set_power("debian-02", Power::On).unwrap();
+    sim.sim.set_power("debian-02", Power::PoweredOn).unwrap();
     // A resynchronisation while it cannot be read.
     sim.sim.expire_sessions();
-    sim.sim.set_power("copied-05", Power::On).unwrap();
+    sim.sim.set_power("copied-05", Power::PoweredOn).unwrap();
     let got = events_until(&rx, |e| is(e, "copied-05", kind::STARTED));
     assert_eq!(
         got.len(),
@@ -436,7 +436,7 @@ fn an_unreadable_property_gives_no_event() {
         .set_unreadable("debian-02", &["runtime.powerState"])
         .unwrap();
     sim.sim.set_unreadable("debian-02", &[]).unwrap();
-    sim.sim.set_power("alpine-01", Power::Off).unwrap();
+    sim.sim.set_power("alpine-01", Power::PoweredOff).unwrap();
     assert_eq!(lifecycle(&next(&rx)), ("alpine-01".into(), kind::STOPPED));
 }
 
@@ -461,7 +461,7 @@ fn a_host_answering_at_once_is_not_asked_in_a_loop() {
         (asked as f64) <= 10.0 + 5.0 * secs,
         "{asked} requests in {secs:.1} s"
     );
-    sim.sim.set_power("debian-02", Power::On).unwrap();
+    sim.sim.set_power("debian-02", Power::PoweredOn).unwrap();
     assert_eq!(lifecycle(&next(&rx)), ("debian-02".into(), kind::STARTED));
 }
 
@@ -485,7 +485,7 @@ fn an_idle_watcher_waits_long_and_stops_at_once() {
     );
     assert_eq!(sim.sim.waits().0, 1, "the wait goes on");
     // A change ends the wait: the event does not wait for the minute.
-    sim.sim.set_power("debian-02", Power::On).unwrap();
+    sim.sim.set_power("debian-02", Power::PoweredOn).unwrap();
     assert_eq!(lifecycle(&next(&rx)), ("debian-02".into(), kind::STARTED));
     waiting(&sim);
     assert!(w.stop(), "the wait in progress ended when asked");
@@ -499,7 +499,7 @@ fn an_idle_watcher_waits_long_and_stops_at_once() {
     let s = sim.sessions();
     assert_eq!((s["filters"], s["sessions"]), (0, 1), "{s:?}");
     // Nothing after the stop.
-    sim.sim.set_power("debian-02", Power::Off).unwrap();
+    sim.sim.set_power("debian-02", Power::PoweredOff).unwrap();
     assert!(rx.recv_timeout(Duration::from_millis(300)).is_err());
 }
 

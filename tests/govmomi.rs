@@ -553,7 +553,12 @@ fn events_on(uri: &str, vm: &str) {
 
 /// The session key of a connection (SessionManager.currentSession).
 fn client_session_key(c: &Connection) -> String {
-    let sm = c.client().service().session_manager.clone();
+    let sm = c
+        .client()
+        .service()
+        .session_manager
+        .clone()
+        .expect("a session manager");
     let o = esx_driver::vi::property::retrieve_one(c.client(), &sm, &["currentSession"])
         .expect("currentSession")
         .expect("session manager");
@@ -565,7 +570,12 @@ fn client_session_key(c: &Connection) -> String {
 
 /// Whether SessionManager.sessionList names this key.
 fn session_listed(c: &Connection, key: &str) -> bool {
-    let sm = c.client().service().session_manager.clone();
+    let sm = c
+        .client()
+        .service()
+        .session_manager
+        .clone()
+        .expect("a session manager");
     let o = esx_driver::vi::property::retrieve_one(c.client(), &sm, &["sessionList"])
         .expect("sessionList")
         .expect("session manager");

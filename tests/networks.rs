@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{Password, Vcsim, VCSIM_PASSWORD};
+use common::{Esxsh, Password, Sim, Vcsim, Virsh, VCSIM_PASSWORD};
 use esx_driver::driver::Connection;
 use esx_driver::error::Code;
 
@@ -314,4 +314,251 @@ fn vcsim_harness_networks() {
 #[test]
 fn vcsim_harness_networks_under_valgrind() {
     harness_networks(true);
+}
+
+// ---------------------------------------------------------------- esx-sim
+
+
+fn lab_xml(uplink: &str) -> String {
+    format!(
+        "<network><name>lab</name><forward mode='bridge'><interface dev='{uplink}'/></forward>\
+         <portgroup name='lab-a'/><portgroup name='lab-b'><vlan><tag id='7'/></vlan></portgroup>\
+         </network>"
+    )
+}
+
+/// Listing the networks is one request once the connection knows its host
+/// (the network system comes with the host); so are a lookup and dumpxml.
+#[test]
+fn listing_networks_is_one_request() {
+    let sim = Sim::start();
+    let c = sim.connect("");
+    let n = c.networks();
+    n.network_lookup_by_name("vSwitch0").unwrap();
+    let one = |what: &str, r: esx_driver::Result<()>| {
+        r.unwrap();
+        assert_eq!(sim.count("total"), 1, "{what}: {:?}", sim.stats());
+        sim.reset_stats();
+    };
+    sim.reset_stats();
+    one("list", n.connect_list_all_networks(0).map(|_| ()));
+    one("names", n.connect_list_networks(10).map(|_| ()));
+    one("lookup", n.network_lookup_by_name("vSwitch0").map(|_| ()));
+    one(
+        "interfaces",
+        c.interfaces().connect_list_all_interfaces(0).map(|_| ()),
+    );
+    let net = n.network_lookup_by_name("vSwitch0").unwrap();
+    sim.reset_stats();
+    n.network_get_xml_desc(&net, 0).unwrap();
+    assert_eq!(sim.count("total"), 1, "dumpxml: {:?}", sim.stats());
+    // esxsh net-list: the scope and the listing, nothing per network.
+    let Some(e) = Esxsh::new(&sim) else { return };
+    sim.reset_stats();
+    let (out, err) = e.run(&["net-list", "--all"]);
+    assert!(out.contains(" vSwitch0 "), "{out}{err}");
+    assert_eq!(sim.count("RetrievePropertiesEx"), 2, "{:?}", sim.stats());
+}
+
+/// esx-sim's host: vSwitch0 teaming vmnic0 and vmnic1 (active and standby)
+/// with the VM network and the management port group.
+#[test]
+fn esx_sim_networks_and_interfaces() {
+    let sim = Sim::start();
+    let c = sim.connect("");
+    let n = c.networks();
+    let net = n.network_lookup_by_name("vSwitch0").unwrap();
+    let xml = n.network_get_xml_desc(&net, 0).unwrap();
+    assert!(
+        xml.contains(
+            "  <forward dev='vmnic0' mode='bridge'>\n    <interface dev='vmnic0'/>\n    \
+             <interface dev='vmnic1'/>\n  </forward>\n  <portgroup name='VM Network'>\n  \
+             </portgroup>\n  <portgroup name='Management Network'>\n  </portgroup>\n"
+        ),
+        "{xml}"
+    );
+    let i = c.interfaces();
+    assert_eq!(
+        i.connect_list_interfaces(10).unwrap(),
+        ["vmnic0", "vmnic1", "vmnic2"]
+    );
+    let down = i.interface_lookup_by_name("vmnic2").unwrap();
+    let xml = i.interface_get_xml_desc(&down, 0).unwrap();
+    assert!(xml.contains("  <link state='down'/>\n"), "{xml}");
+    let up = i.interface_lookup_by_mac_string("00:1B:21:8A:4F:10").unwrap();
+    assert_eq!(up.name, "vmnic0");
+    let xml = i.interface_get_xml_desc(&up, 0).unwrap();
+    assert!(xml.contains("  <link speed='10000' state='up'/>\n"), "{xml}");
+}
+
+/// Define adds the switch and its port groups as pyvmomi reads them back;
+/// undefine removes them.
+#[test]
+fn define_and_undefine_as_pyvmomi_sees_them() {
+    let sim = Sim::start();
+    let c = sim.connect("");
+    let n = c.networks();
+    let net = n.network_define_xml(&lab_xml("vmnic2"), 0).unwrap();
+    let xml = n.network_get_xml_desc(&net, 0).unwrap();
+    assert!(
+        xml.contains("<forward dev='vmnic2' mode='bridge'>") && xml.contains("<tag id='7'/>"),
+        "{xml}"
+    );
+    if let Some(py) = common::pyvmomi_python() {
+        let lines = pyvmomi_networks(&py, &sim);
+        assert!(lines.contains(&"vswitch lab 128 vmnic2".to_string()), "{lines:?}");
+        assert!(lines.contains(&"portgroup lab-a lab 0 0".to_string()), "{lines:?}");
+        assert!(lines.contains(&"portgroup lab-b lab 7 0".to_string()), "{lines:?}");
+    }
+    // The NIC serves one switch: the host refuses a second, and nothing
+    // of the second stays.
+    let e = n
+        .network_define_xml(
+            "<network><name>lab2</name><forward mode='bridge'><interface dev='vmnic2'/>\
+             </forward><portgroup name='lab2-a'/></network>",
+            0,
+        )
+        .unwrap_err();
+    assert_eq!(e.fault(), Some("ResourceInUse"), "{e:?}");
+    assert!(n.network_lookup_by_name("lab2").is_err());
+    n.network_undefine(&net).unwrap();
+    if let Some(py) = common::pyvmomi_python() {
+        let lines = pyvmomi_networks(&py, &sim);
+        assert!(!lines.iter().any(|l| l.contains("lab")), "{lines:?}");
+    }
+}
+
+fn pyvmomi_networks(py: &std::path::Path, sim: &Sim) -> Vec<String> {
+    let out = std::process::Command::new(py)
+        .arg(common::repo_dir().join("tests/pyvmomi/sim_client.py"))
+        .args([
+            "127.0.0.1",
+            &sim.port.to_string(),
+            "root",
+            common::PASSWORD,
+            "networks",
+        ])
+        .output()
+        .expect("run pyvmomi");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+/// Undefine is refused while a VM uses a port group, with the host fault it
+/// avoids named, and nothing is removed.
+#[test]
+fn undefine_is_refused_while_a_vm_uses_a_port_group() {
+    let sim = Sim::start();
+    let c = sim.connect("");
+    let n = c.networks();
+    let net = n.network_lookup_by_name("vSwitch0").unwrap();
+    let before = n.network_get_xml_desc(&net, 0).unwrap();
+    let e = n.network_undefine(&net).unwrap_err();
+    assert_eq!(e.code(), Code::OperationInvalid, "{e:?}");
+    assert!(
+        e.message().contains("ResourceInUse") && e.message().contains("port group"),
+        "{e:?}"
+    );
+    assert_eq!(n.network_get_xml_desc(&net, 0).unwrap(), before);
+}
+
+/// Network events: a switch defined, changed and undefined through the
+/// host (here by this driver) arrive as DEFINED, DEFINED, UNDEFINED.
+#[test]
+fn network_events_follow_the_host() {
+    use esx_driver::driver::events::{net_kind, DomainEvent};
+    use std::sync::mpsc;
+    let sim = Sim::start();
+    let c = sim.connect("");
+    let (tx, rx) = mpsc::channel();
+    let tx = std::sync::Mutex::new(tx);
+    let _w = c
+        .watch_domains(std::sync::Arc::new(move |e: DomainEvent| {
+            if let DomainEvent::Network { net, event, .. } = e {
+                let _ = tx.lock().unwrap().send((net.name, event));
+            }
+        }))
+        .unwrap();
+    let n = c.networks();
+    let net = n
+        .network_define_xml("<network><name>ev</name></network>", 0)
+        .unwrap();
+    let wait = || {
+        rx.recv_timeout(std::time::Duration::from_secs(30))
+            .expect("a network event")
+    };
+    assert_eq!(wait(), ("ev".to_string(), net_kind::DEFINED));
+    n.network_undefine(&net).unwrap();
+    assert_eq!(wait(), ("ev".to_string(), net_kind::UNDEFINED));
+}
+
+/// virsh (libvirt's ESX network and interface drivers) prints what esxsh
+/// prints where libvirt works; where it does not (an interface by name),
+/// esxsh does.
+#[test]
+fn esxsh_network_commands_print_what_virsh_prints() {
+    let sim = Sim::start();
+    let Some(v) = Virsh::new(&sim) else { return };
+    let Some(e) = Esxsh::new(&sim) else { return };
+    // A switch whose port groups all carry VM networks and no VLAN: what
+    // libvirt describes in full.
+    sim.connect("")
+        .networks()
+        .network_define_xml(
+            "<network><name>lab</name><forward mode='bridge'><interface dev='vmnic2'/>\
+             </forward><portgroup name='lab-a'/></network>",
+            0,
+        )
+        .unwrap();
+    let same = |args: &[&str]| {
+        let (theirs, their_err) = v.run_loud(args);
+        let (mine, my_err) = e.run(args);
+        assert_eq!(mine.trim_end(), theirs.trim_end(), "{args:?}: {my_err} / {their_err}");
+        mine
+    };
+    same(&["net-list"]);
+    same(&["net-list", "--all"]);
+    same(&["net-list", "--name"]);
+    same(&["net-list", "--uuid"]);
+    same(&["net-list", "--inactive"]);
+    let uuid = same(&["net-uuid", "lab"]);
+    same(&["net-name", uuid.trim()]);
+    same(&["net-dumpxml", "lab"]);
+    same(&["net-dumpxml", uuid.trim()]);
+    // libvirt's ESX driver has no bridge name: its net-info stops before.
+    let (theirs, _) = v.run_loud(&["net-info", "lab"]);
+    let (mine, _) = e.run(&["net-info", "lab"]);
+    assert_eq!(
+        mine.trim_end(),
+        format!("{}\nBridge:         lab", theirs.trim_end())
+    );
+    // virsh lists interfaces by looking each name up, which libvirt 9.0
+    // does as a MAC address: its list is empty; esxsh's is not.
+    for args in [&["iface-list"][..], &["iface-list", "--all"]] {
+        let (theirs, _) = v.run_loud(args);
+        assert_eq!(theirs.lines().filter(|l| l.contains("vmnic")).count(), 0, "{theirs}");
+        let (mine, _) = e.run(args);
+        assert!(
+            mine.contains(" vmnic0   active   00:1b:21:8a:4f:10\n")
+                && mine.contains(" vmnic2   active   00:1b:21:8a:4f:12\n"),
+            "{mine}"
+        );
+    }
+    same(&["iface-name", "00:1b:21:8a:4f:10"]);
+    same(&["iface-dumpxml", "--inactive", "00:1b:21:8a:4f:10"]);
+    // libvirt 9.0 looks a name up as a MAC address: it fails, esxsh works.
+    let (theirs, their_err) = v.run_loud(&["iface-mac", "vmnic0"]);
+    assert!(theirs.trim().is_empty() && !their_err.is_empty(), "{theirs}");
+    let (mine, _) = e.run(&["iface-mac", "vmnic0"]);
+    assert_eq!(mine.trim_end(), "00:1b:21:8a:4f:10");
+    let (mine, _) = e.run(&["iface-dumpxml", "vmnic0"]);
+    assert!(mine.contains("name='vmnic0'"), "{mine}");
+    // What each defines the other lists; what esxsh undefines is gone.
+    same(&["net-autostart", "lab"]);
+    let (_, err) = e.run(&["net-undefine", "lab"]);
+    assert!(err.is_empty(), "{err}");
+    same(&["net-list", "--all"]);
 }

@@ -133,6 +133,42 @@ fn licence_and_test_data_provenance() {
     }
 }
 
+/// The crates linked into what the packages ship are listed with their
+/// licences, as Cargo.lock pins them now (a dependency update that forgets
+/// the list fails here), and the packages carry the list.
+#[test]
+fn third_party_licences_are_listed_and_current() {
+    let out = Command::new(repo_dir().join("scripts/third-party.sh"))
+        .arg("--check")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let list = std::fs::read_to_string(repo_dir().join("docs/third-party.md")).unwrap();
+    for needle in ["| rustls |", "| ring |", "| ureq |"] {
+        assert!(list.contains(needle), "docs/third-party.md lacks {needle}");
+    }
+    for row in list
+        .lines()
+        .filter(|l| l.starts_with("| ") && !l.starts_with("| Crate"))
+    {
+        let licence = row.split('|').nth(3).unwrap_or("").trim();
+        assert!(!licence.is_empty(), "no licence in {row}");
+    }
+    for pkg in ["libesx-driver0", "esx-sim"] {
+        let docs = std::fs::read_to_string(repo_dir().join(format!("debian/{pkg}.docs")))
+            .unwrap_or_default();
+        assert!(
+            docs.contains("docs/third-party.md"),
+            "debian/{pkg}.docs lacks docs/third-party.md"
+        );
+    }
+}
+
 /// README and docs/ stand alone: no reader is sent to a file outside the
 /// repository.
 #[test]
@@ -619,6 +655,14 @@ fn debian_packages_unpacked_build_and_run_a_program() {
         "usr/include/esx_driver.h",
     ] {
         assert!(root.join(f).exists(), "{f} is not in the packages");
+    }
+    // (dh_compress may have compressed it.)
+    for pkg in ["libesx-driver0", "esx-sim"] {
+        let doc = root.join(format!("usr/share/doc/{pkg}"));
+        assert!(
+            doc.join("third-party.md").exists() || doc.join("third-party.md.gz").exists(),
+            "{pkg} does not carry the third-party licence list"
+        );
     }
 
     let libdir = root.join("usr/lib").join(multiarch());

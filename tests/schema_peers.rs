@@ -52,9 +52,11 @@ fn schema_json() -> String {
             let t = &s.types[n];
             let fields: Vec<String> = t.fields.iter().map(json_field).collect();
             format!(
-                "{{\"name\":{},\"managed\":{},\"fields\":[{}]}}",
+                "{{\"name\":{},\"managed\":{},\"fault\":{},\"base\":{},\"fields\":[{}]}}",
                 json_str(&t.name),
                 t.managed,
+                t.fault,
+                t.base.as_deref().map_or("null".into(), json_str),
                 fields.join(",")
             )
         })
@@ -73,9 +75,22 @@ fn schema_json() -> String {
             )
         })
         .collect();
+    let enums: Vec<String> = s
+        .enums
+        .iter()
+        .map(|e| {
+            let values: Vec<String> = e.values.iter().map(|v| json_str(v)).collect();
+            format!(
+                "{{\"name\":{},\"values\":[{}]}}",
+                json_str(&e.name),
+                values.join(",")
+            )
+        })
+        .collect();
     format!(
-        "{{\"types\":[{}],\"methods\":[{}]}}",
+        "{{\"types\":[{}],\"enums\":[{}],\"methods\":[{}]}}",
         types.join(","),
+        enums.join(","),
         methods.join(",")
     )
 }
@@ -112,7 +127,12 @@ fn every_declared_type_field_and_method_matches_pyvmomi() {
         .map(|n| n.trim_end_matches(':'))
         .collect();
     let s = schema();
-    for n in s.order.iter().chain(s.methods.iter().map(|m| &m.name)) {
+    for n in s
+        .order
+        .iter()
+        .chain(s.methods.iter().map(|m| &m.name))
+        .chain(s.enums.iter().map(|e| &e.name))
+    {
         assert!(checked.contains(n.as_str()), "{n} was not checked");
     }
     assert!(

@@ -237,7 +237,9 @@ fn stats_and_events_on_a_sparse_host_with_vm_n_morefs() {
             let _ = tx.lock().unwrap().send(e);
         }))
         .unwrap();
-    sim.sim.set_power("debian-02", esx_sim::Power::On).unwrap();
+    sim.sim
+        .set_power("debian-02", esx_sim::Power::PoweredOn)
+        .unwrap();
     match rx.recv_timeout(std::time::Duration::from_secs(10)).unwrap() {
         esx_driver::driver::events::DomainEvent::Lifecycle { dom, event, .. } => {
             assert_eq!((dom.name.as_str(), event), ("debian-02", 2));

@@ -147,6 +147,41 @@ fn pool_info_xml_autostart_and_refresh() {
     );
 }
 
+/// pool-list [--details]: after the listing, each pool's details cost one
+/// small request (its own datastore, by reference), whatever the number of
+/// pools; activity, persistence and autostart are facts of ESX (as
+/// libvirt's ESX driver answers them) and cost none.
+#[test]
+fn pool_details_cost_one_request_per_pool() {
+    let sim = Sim::start();
+    let c = sim.connect("");
+    let s = c.storage();
+    let all = s.connect_list_all_storage_pools(0).unwrap();
+    let datastores: Vec<_> = all.iter().filter(|p| !p.name.starts_with("iqn.")).collect();
+    sim.reset_stats();
+    for p in &datastores {
+        assert!(s.storage_pool_is_persistent(p).unwrap());
+        assert!(s.storage_pool_get_autostart(p).unwrap());
+        assert!(s.storage_pool_is_active(p).unwrap());
+        let info = s.storage_pool_get_info(p).unwrap();
+        assert!(info.capacity > 0, "{}", p.name);
+    }
+    assert_eq!(
+        sim.count("RetrievePropertiesEx"),
+        datastores.len() as u64,
+        "{:?}",
+        sim.stats()
+    );
+    assert_eq!(sim.count("total"), datastores.len() as u64);
+    // The read names the one datastore, not the host's list.
+    sim.reset_stats();
+    let one = s.storage_pool_lookup_by_name("datastore1").unwrap();
+    sim.reset_stats();
+    let xml = s.storage_pool_get_xml_desc(&one, 0).unwrap();
+    assert!(xml.contains("<name>datastore1</name>"), "{xml}");
+    assert_eq!(sim.count("total"), 1);
+}
+
 /// A host mount without a path (optional in the VI reference) crashes
 /// libvirt's driver; here the pool keeps the path its URL names, and so
 /// its UUID.
@@ -291,8 +326,13 @@ fn volumes_are_the_disks_and_images_of_a_pool() {
         s.storage_vol_get_path(&v).unwrap(),
         "[datastore1] alpine-01/alpine-01.vmdk"
     );
+    // A datastore's browser is read once per connection: a volume's
+    // details cost its search task alone.
+    sim.reset_stats();
     let info = s.storage_vol_get_info(&v).unwrap();
     assert_eq!(info.capacity, 8 << 30);
+    assert_eq!(sim.count("RetrievePropertiesEx"), 0, "{:?}", sim.stats());
+    assert_eq!(sim.count("SearchDatastore_Task"), 1);
     assert_eq!(s.storage_pool_lookup_by_volume(&v).unwrap(), ds1);
     let e = s
         .storage_vol_lookup_by_name(&ds1, "nope/nope.vmdk")

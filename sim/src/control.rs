@@ -7,23 +7,43 @@
 
 use std::time::Duration;
 
+use esx_vi::vim25::{ResourceAllocationInfo, VirtualMachinePowerState as Power};
+use esx_vi::MoRef;
+
+use crate::fault::Fault;
 use crate::http::{Request, Response};
+use crate::objects::vm::{Question, Vm};
 use crate::server::{FaultKind, FaultRule, Shared};
-use crate::world::{Power, World};
+use crate::world::{parse_power, vm_ref, World};
+
+fn alloc_fields(a: &ResourceAllocationInfo) -> (i64, i64, i32, String) {
+    let (shares, level) = a
+        .shares
+        .as_ref()
+        .map(|s| (s.shares, s.level.as_str().to_string()))
+        .unwrap_or((0, "normal".into()));
+    (
+        a.reservation.unwrap_or(0),
+        a.limit.unwrap_or(-1),
+        shares,
+        level,
+    )
+}
 
 fn vm_dump(w: &World, name: &str) -> Option<String> {
     let vm = w.vm_by_name(name)?;
     let mut out = String::new();
     let mut kv = |k: &str, v: String| out.push_str(&format!("{k}={v}\n"));
-    kv("moid", vm.moid());
+    let cfg = vm.config();
+    kv("moid", vm.moid().to_string());
     kv("name", vm.name.clone());
-    kv("uuid", vm.uuid.clone());
-    kv("power", vm.power.as_str().into());
-    kv("memory_mb", vm.memory_mb.to_string());
-    kv("num_cpu", vm.num_cpu.to_string());
-    kv("cores_per_socket", vm.cores_per_socket.to_string());
-    kv("guest_id", vm.guest_id.clone());
-    kv("annotation", vm.annotation.clone());
+    kv("uuid", vm.uuid().to_string());
+    kv("power", vm.power().as_str().into());
+    kv("memory_mb", vm.memory_mb().to_string());
+    kv("num_cpu", vm.num_cpu().to_string());
+    kv("cores_per_socket", vm.cores_per_socket().to_string());
+    kv("guest_id", cfg.guest_id.clone());
+    kv("annotation", cfg.annotation.clone().unwrap_or_default());
     kv("tools_running", vm.tools_running.to_string());
     kv("uuid_altered", vm.uuid_altered.to_string());
     kv(
@@ -52,16 +72,21 @@ fn vm_dump(w: &World, name: &str) -> Option<String> {
     let states: Vec<String> = vm
         .recent_tasks
         .iter()
-        .filter_map(|t| w.tasks.get(t))
-        .map(|t| format!("{}:{}", t.name, t.state.as_str()))
+        .filter_map(|t| w.task(t))
+        .map(|t| {
+            let i = t.info();
+            format!("{}:{}", i.name.as_deref().unwrap_or(""), i.state.as_str())
+        })
         .collect();
     kv("task_states", states.join(","));
-    kv("cpu_reservation", vm.cpu_alloc.reservation.to_string());
-    kv("cpu_limit", vm.cpu_alloc.limit.to_string());
-    kv("cpu_shares", vm.cpu_alloc.shares.to_string());
-    kv("cpu_shares_level", vm.cpu_alloc.shares_level.clone());
-    kv("mem_reservation", vm.mem_alloc.reservation.to_string());
-    kv("mem_limit", vm.mem_alloc.limit.to_string());
+    let (cpu_res, cpu_lim, cpu_shares, cpu_level) = alloc_fields(&vm.cpu_alloc());
+    let (mem_res, mem_lim, _, _) = alloc_fields(&vm.mem_alloc());
+    kv("cpu_reservation", cpu_res.to_string());
+    kv("cpu_limit", cpu_lim.to_string());
+    kv("cpu_shares", cpu_shares.to_string());
+    kv("cpu_shares_level", cpu_level);
+    kv("mem_reservation", mem_res.to_string());
+    kv("mem_limit", mem_lim.to_string());
     kv("snapshot_count", vm.snapshots.len().to_string());
     kv(
         "current_snapshot",
@@ -89,13 +114,20 @@ fn vm_dump(w: &World, name: &str) -> Option<String> {
     if let Some(p) = w.ds_file(&vm.datastore, &vm.directory) {
         kv("dir", p.display().to_string());
     }
-    let autostart = w.autostart.power_info.iter().find(|p| p.vm == vm.moid());
-    kv(
-        "autostart",
-        autostart
-            .map(|p| p.start_action.clone())
-            .unwrap_or_else(|| "none".into()),
-    );
+    let autostart = w
+        .objects
+        .typed::<crate::objects::host::AutoStartManager>(&MoRef::new(
+            "HostAutoStartManager",
+            "ha-autostart-mgr",
+        ))
+        .and_then(|m| {
+            m.mo.config
+                .power_info
+                .iter()
+                .find(|p| p.key == vm.moref)
+                .map(|p| p.start_action.clone())
+        });
+    kv("autostart", autostart.unwrap_or_else(|| "none".into()));
     Some(out)
 }
 
@@ -136,7 +168,7 @@ fn fault_kind(req: &Request) -> Result<FaultKind, String> {
 }
 
 /// A question kind of `arm_question` and `raise_question`.
-fn question_of(kind: &str) -> Result<crate::world::Question, String> {
+fn question_of(kind: &str) -> Result<Question, String> {
     crate::tasks::armed_question(kind).ok_or(format!("unknown question kind '{kind}'"))
 }
 
@@ -144,13 +176,13 @@ fn question_of(kind: &str) -> Result<crate::world::Question, String> {
 /// library's [`crate::Sim`] both call.
 impl Shared {
     /// Runs `f` on the VM called `name`.
-    fn with_vm(&self, name: &str, f: impl FnOnce(&mut crate::world::Vm)) -> Result<(), String> {
+    fn with_vm(&self, name: &str, f: impl FnOnce(&mut Vm)) -> Result<(), String> {
         let mut w = self.lock();
         let id = w
             .vm_by_name(name)
-            .map(|v| v.id)
+            .map(|v| v.moid().to_string())
             .ok_or(format!("no VM '{name}'"))?;
-        if let Some(vm) = w.vms.get_mut(&id) {
+        if let Some(vm) = w.vm_mut(&id) {
             f(vm);
         }
         drop(w);
@@ -182,16 +214,13 @@ impl Shared {
     pub fn set_tools(&self, vm: &str, running: bool) -> Result<(), String> {
         self.with_vm(vm, |vm| {
             vm.tools_installed = running;
-            vm.tools_running = running && vm.power == Power::On;
+            vm.set_tools_running(running && vm.power() == Power::PoweredOn);
         })
     }
 
     /// Sets a VM's power state without a task.
     pub fn set_power(&self, vm: &str, power: Power) -> Result<(), String> {
-        self.with_vm(vm, |vm| {
-            vm.power = power;
-            vm.tools_running = vm.tools_installed && power == Power::On;
-        })
+        self.with_vm(vm, |vm| vm.set_control_power(power))
     }
 
     /// Sets the power state of several VMs at once (one change of the
@@ -202,14 +231,13 @@ impl Shared {
         for name in vms {
             ids.push(
                 w.vm_by_name(name)
-                    .map(|v| v.id)
+                    .map(|v| v.moid().to_string())
                     .ok_or(format!("no VM '{name}'"))?,
             );
         }
         for id in ids {
-            if let Some(vm) = w.vms.get_mut(&id) {
-                vm.power = power;
-                vm.tools_running = vm.tools_installed && power == Power::On;
+            if let Some(vm) = w.vm_mut(&id) {
+                vm.set_control_power(power.clone());
             }
         }
         drop(w);
@@ -239,7 +267,7 @@ impl Shared {
         let mut q = question_of(kind)?;
         q.id = self.lock().next_question_id();
         q.task = None;
-        self.with_vm(vm, |vm| vm.question = Some(q))
+        self.with_vm(vm, |vm| vm.set_question(Some(q)))
     }
 
     /// The next `method` task on the VM fails with this fault.
@@ -253,12 +281,10 @@ impl Shared {
         let mut w = self.lock();
         let moid = w
             .vm_by_name(vm)
-            .map(|v| v.moid())
+            .map(|v| v.moid().to_string())
             .ok_or(format!("no VM '{vm}'"))?;
-        w.fail_next.insert(
-            (moid, method.to_string()),
-            crate::world::Fault::new(fault, message),
-        );
+        w.fail_next
+            .insert((moid, method.to_string()), Fault::named(fault, message));
         Ok(())
     }
 
@@ -268,14 +294,9 @@ impl Shared {
         let mut w = self.lock();
         let moid = w
             .vm_by_name(vm)
-            .map(|v| v.moid())
+            .map(|v| v.moid().to_string())
             .ok_or(format!("no VM '{vm}'"))?;
-        let t = w.new_task(
-            "BusyVM_Task",
-            Some(("VirtualMachine".into(), moid)),
-            false,
-            "root",
-        );
+        let t = w.new_task("BusyVM_Task", Some(vm_ref(&moid)), false, "root");
         w.task_running(&t);
         if let Some(ms) = ms {
             let tid = t.clone();
@@ -292,7 +313,7 @@ impl Shared {
     /// release it, never for a time).
     pub fn release(&self, task: &str) -> Result<(), String> {
         let mut w = self.lock();
-        if !w.tasks.contains_key(task) {
+        if w.task(task).is_none() {
             return Err(format!("no task '{task}'"));
         }
         w.task_done(task, Ok(None));
@@ -306,8 +327,8 @@ impl Shared {
         let mut w = self.lock();
         let tasks = pending_of(&w, vm)?;
         for t in tasks {
-            if let Some(task) = w.tasks.get_mut(&t) {
-                task.progress = Some(percent);
+            if let Some(task) = w.task_mut(&t) {
+                task.info_mut().progress = Some(percent as i32);
             }
         }
         drop(w);
@@ -352,17 +373,48 @@ impl Shared {
 
     /// The host's capability.maxSupportedVcpus.
     pub fn set_max_vcpus(&self, n: i64) {
-        self.lock().max_vcpus = n;
+        let mut w = self.lock();
+        if let Some(cap) = w
+            .objects
+            .typed_mut::<crate::objects::host::Host>(&MoRef::new("HostSystem", crate::world::HOST))
+            .and_then(|h| h.mo.capability.as_mut())
+        {
+            cap.max_supported_vcpus = Some(n.clamp(i32::MIN.into(), i32::MAX.into()) as i32);
+        }
     }
 
-    /// A VM's memoryMB, in range of xsd:int or not (hostile hosts).
+    /// A VM's memoryMB, in range of xsd:int or not (a hostile host's
+    /// value, sent in place of the typed one).
     pub fn set_memory_mb(&self, vm: &str, mb: i64) -> Result<(), String> {
-        self.with_vm(vm, |vm| vm.memory_mb = mb)
+        self.with_vm(vm, |vm| {
+            vm.set_hostile_int(
+                mb,
+                &[
+                    "config.hardware.memoryMB",
+                    "summary.config.memorySizeMB",
+                    "runtime.maxMemoryUsage",
+                    "summary.runtime.maxMemoryUsage",
+                ],
+                |vm, v| {
+                    let n = vm.num_cpu();
+                    vm.set_hardware(v, n)
+                },
+            )
+        })
     }
 
     /// The VM's numCPU as the host reports it (any value, a wrong one too).
     pub fn set_num_cpu(&self, vm: &str, n: i64) -> Result<(), String> {
-        self.with_vm(vm, |vm| vm.num_cpu = n)
+        self.with_vm(vm, |vm| {
+            vm.set_hostile_int(
+                n,
+                &["config.hardware.numCPU", "summary.config.numCpu"],
+                |vm, v| {
+                    let m = vm.memory_mb();
+                    vm.set_hardware(m, v)
+                },
+            )
+        })
     }
 
     /// Sparse mode: every property the declared VI schema marks optional is
@@ -384,7 +436,7 @@ impl Shared {
         let mut w = self.lock();
         let moid = w
             .vm_by_name(vm)
-            .map(|v| v.moid())
+            .map(|v| v.moid().to_string())
             .ok_or(format!("no VM '{vm}'"))?;
         w.updates.unreadable.retain(|(id, _)| *id != moid);
         for p in paths.iter().map(|p| p.trim()).filter(|p| !p.is_empty()) {
@@ -456,7 +508,7 @@ fn control(sh: &Shared, req: &Request) -> Result<String, String> {
         "set_power" => {
             let p = req
                 .param("state")
-                .and_then(|s| Power::parse(&s))
+                .and_then(|s| parse_power(&s))
                 .ok_or("state= poweredOn|poweredOff|suspended")?;
             match req.param("vms") {
                 // vms=a,b,c: all at once.
@@ -569,12 +621,12 @@ pub fn handle(sh: &Shared, req: &Request) -> Response {
         ("GET", "/sim/vms") => {
             let w = sh.lock();
             let mut out = String::new();
-            for vm in w.vms.values() {
+            for vm in w.vms() {
                 out.push_str(&format!(
                     "{} {} {} {}\n",
                     vm.moid(),
-                    vm.power.as_str(),
-                    vm.uuid,
+                    vm.power().as_str(),
+                    vm.uuid(),
                     vm.name
                 ));
             }
@@ -596,7 +648,7 @@ pub fn handle(sh: &Shared, req: &Request) -> Response {
                     "sessions {}\nfilters {}\ncollectors {}\nmax_inflight {}\nwaits {}\n\
                      waits_canceled {}\nwait_max_seconds {}\nheld {held}\n",
                     w.sessions.len(),
-                    w.filters.len(),
+                    w.objects.count("PropertyFilter"),
                     w.collectors.len(),
                     sh.max_inflight.load(std::sync::atomic::Ordering::SeqCst),
                     w.updates.waiting,

@@ -10,19 +10,19 @@
 
 use std::path::{Path, PathBuf};
 
-use esx_vi::datastore::DatastorePath;
 use esx_vi::vim25::{
-    AnyFileInfo, AnyFileQuery, AnyVirtualDiskSpec, FileInfo, FloppyImageFileInfo, FolderFileInfo,
-    HostDatastoreBrowserSearchResults, HostDatastoreBrowserSearchSpec, IsoImageFileInfo,
-    VmDiskFileInfo,
+    self as v, AnyFileInfo, AnyFileQuery, AnyVirtualDiskSpec, FileInfo, FloppyImageFileInfo,
+    FolderFileInfo, HostDatastoreBrowserSearchResults, HostDatastoreBrowserSearchSpec,
+    IsoImageFileInfo, VmDiskFileInfo,
 };
-use esx_vi::wire::FromValue;
+use esx_vi::Value;
 
-use crate::model::*;
-use crate::server::Shared;
-use crate::soap::{Call, Ret};
+use crate::fault::Fault;
+use crate::methods::Ctx;
+use crate::paths::DsPath;
+use crate::soap::Ret;
 use crate::tasks::start_entity_task;
-use crate::world::{Fault, World};
+use crate::world::World;
 
 /// A disk as its descriptor says.
 #[derive(Debug, Clone, PartialEq)]
@@ -127,57 +127,49 @@ pub fn write_disk(
     Ok(())
 }
 
-fn bad_path(name: &str) -> Fault {
-    Fault::new(
-        "InvalidDatastorePath",
-        format!("Invalid datastore path '{name}'."),
-    )
-    .with("datastorePath", s(name))
-}
-
 fn not_found(name: &str) -> Fault {
-    Fault::new("FileNotFound", format!("File {name} was not found")).with("file", s(name))
+    Fault::file_not_found(name)
 }
 
 /// The datastore path's datastore (which must exist) and the local file.
-fn resolve(w: &World, name: &str) -> Result<(DatastorePath, PathBuf), Fault> {
-    let p = DatastorePath::parse(name).map_err(|_| bad_path(name))?;
+fn resolve(w: &World, name: &str) -> Result<(DsPath, PathBuf), Fault> {
+    let p = DsPath::parse_or_fault(name)?;
     let d = w.ds(&p.datastore).ok_or_else(|| {
-        Fault::new(
-            "InvalidDatastore",
+        Fault::typed(
+            v::InvalidDatastore {
+                datastore: None,
+                name: Some(p.datastore.clone()),
+            },
             format!("Invalid datastore '{}'.", p.datastore),
         )
-        .with("name", s(p.datastore.clone()))
     })?;
-    let local = if p.directory_and_file.is_empty() {
-        d.dir.clone()
-    } else {
-        d.dir.join(&p.directory_and_file)
-    };
     // No way out of the datastore.
-    if p.directory_and_file.split('/').any(|c| c == "..") {
-        return Err(bad_path(name));
-    }
+    let local = p
+        .local(&d.dir)
+        .ok_or_else(|| crate::paths::bad_path(name))?;
     Ok((p, local))
 }
 
 /// A disk path: `[ds] dir/name.vmdk`.
 fn disk_path(w: &World, name: &str) -> Result<PathBuf, Fault> {
     let (p, local) = resolve(w, name)?;
-    if !p.directory_and_file.to_ascii_lowercase().ends_with(".vmdk") {
+    if !p.resolved().to_ascii_lowercase().ends_with(".vmdk") {
         return Err(Fault::invalid_argument("name"));
     }
     Ok(local)
 }
 
-/// Whether a VM of the inventory uses this disk.
+/// Whether a VM of the inventory uses this disk (the host compares the
+/// files the paths resolve to).
 fn in_use(w: &World, name: &str) -> bool {
-    let Ok(p) = DatastorePath::parse(name) else {
+    let Some(p) = DsPath::parse(name) else {
         return false;
     };
-    w.vms.values().any(|vm| {
-        vm.datastore == p.datastore
-            && p.directory_and_file == format!("{}/{}.vmdk", vm.directory, vm.directory)
+    w.vms().any(|vm| {
+        vm.disk_files().iter().any(|f| {
+            DsPath::parse(f)
+                .is_some_and(|d| d.datastore == p.datastore && d.resolved() == p.resolved())
+        })
     })
 }
 
@@ -340,42 +332,33 @@ fn search_folder(
 
 /// HostDatastoreBrowser.SearchDatastore_Task / SearchDatastoreSubFolders_Task.
 pub fn search(
-    sh: &Shared,
-    w: &mut World,
-    call: &Call,
-    user: &str,
+    c: &mut Ctx,
+    name: &str,
+    spec: Option<HostDatastoreBrowserSearchSpec>,
     sub_folders: bool,
 ) -> Result<Ret, Fault> {
-    let name = call.req_str("datastorePath")?;
-    let (p, local) = resolve(w, &name)?;
-    let spec = match call.param("searchSpec") {
-        Some(v) => HostDatastoreBrowserSearchSpec::from_value(v)
-            .map_err(|_| Fault::invalid_argument("searchSpec"))?,
-        None => HostDatastoreBrowserSearchSpec::default(),
-    };
-    let ds_moid = w
-        .ds(&p.datastore)
-        .map(|d| d.moid.clone())
-        .unwrap_or_default();
+    let name = name.to_string();
+    let (p, local) = resolve(c.w, &name)?;
+    let spec = spec.unwrap_or_default();
+    let ds_moref = c.w.ds(&p.datastore).map(|d| d.moref.clone());
     let method = if sub_folders {
         "SearchDatastoreSubFolders_Task"
     } else {
         "SearchDatastore_Task"
     };
+    let plain = c.w.host_modes.plain_folder_paths;
     // The task is the datastore's (the browser is no ManagedEntity).
-    let entity = ds_moid.clone();
-    let plain = w.host_modes.plain_folder_paths;
     start_entity_task(
-        sh,
-        w,
-        (!entity.is_empty()).then_some(("Datastore", entity.as_str())),
+        c.sh,
+        c.w,
+        ds_moref.clone(),
         method,
-        user,
+        &c.user,
         Box::new(move |_sh, _w| {
             if !local.is_dir() {
                 return Err(not_found(&name));
             }
-            let rel = p.directory_and_file.trim_end_matches('/').to_string();
+            let rel = p.resolved();
             let mut results = vec![search_folder(&p.datastore, &rel, &local, &spec, plain)];
             if sub_folders {
                 let mut stack = vec![(rel.clone(), local.clone())];
@@ -403,53 +386,41 @@ pub fn search(
                 }
             }
             for r in &mut results {
-                r.datastore = Some(esx_vi::MoRef::new("Datastore", ds_moid.clone()));
+                r.datastore = ds_moref.clone();
             }
+            let ty = "HostDatastoreBrowserSearchResults";
             if sub_folders {
-                Ok(Some(any(list(
-                    "HostDatastoreBrowserSearchResults",
-                    results
-                        .iter()
-                        .map(|r| crate::typed::sval("HostDatastoreBrowserSearchResults", r))
-                        .collect(),
-                ))))
+                Ok(Some(esx_vi::wire::any_list(&results, ty)))
             } else {
-                Ok(results
-                    .first()
-                    .map(|r| any(crate::typed::sval("HostDatastoreBrowserSearchResults", r))))
+                Ok(results.first().map(|r| esx_vi::wire::any(r, ty)))
             }
         }),
     )
 }
 
 /// VirtualDiskManager.QueryVirtualDiskUuid.
-pub fn query_uuid(w: &World, call: &Call) -> Result<Ret, Fault> {
-    let name = call.req_str("name")?;
-    let path = disk_path(w, &name)?;
+pub fn query_uuid(c: &mut Ctx, req: v::QueryVirtualDiskUuidRequest) -> Result<Ret, Fault> {
+    let path = disk_path(c.w, &req.name)?;
     let d = std::fs::read_to_string(&path)
         .ok()
         .as_deref()
         .and_then(Descriptor::parse)
-        .ok_or_else(|| not_found(&name))?;
-    Ok(Ret::Vals(vec![s(d.uuid)]))
+        .ok_or_else(|| not_found(&req.name))?;
+    Ok(Ret::of(d.uuid))
 }
 
-fn disk_task(
-    sh: &Shared,
-    w: &mut World,
-    user: &str,
-    method: &str,
-    work: crate::tasks::Work,
-) -> Result<Ret, Fault> {
-    start_entity_task(sh, w, None, method, user, work)
+fn disk_task(c: &mut Ctx, method: &str, work: crate::tasks::Work) -> Result<Ret, Fault> {
+    let user = c.user.clone();
+    start_entity_task(c.sh, c.w, None, method, &user, work)
 }
 
 fn io_fault(name: &str, e: std::io::Error) -> Fault {
-    Fault::new(
-        "CannotCreateFile",
+    Fault::typed(
+        v::CannotCreateFile {
+            file: name.to_string(),
+        },
         format!("Cannot complete the operation on {name}: {e}"),
     )
-    .with("file", s(name))
 }
 
 /// Free space of the datastore of a path, in KiB (sparse files count with
@@ -472,45 +443,40 @@ fn free_kb(w: &World, ds: &str) -> i64 {
 }
 
 /// VirtualDiskManager.CreateVirtualDisk_Task.
-pub fn create(sh: &Shared, w: &mut World, call: &Call, user: &str) -> Result<Ret, Fault> {
-    let name = call.req_str("name")?;
-    let path = disk_path(w, &name)?;
-    let spec = call
-        .param("spec")
-        .and_then(|v| AnyVirtualDiskSpec::from_value(v).ok())
-        .ok_or_else(|| Fault::invalid_argument("spec"))?;
-    let AnyVirtualDiskSpec::FileBackedVirtualDiskSpec(spec) = spec else {
+pub fn create(c: &mut Ctx, req: v::CreateVirtualDiskTaskRequest) -> Result<Ret, Fault> {
+    let name = req.name;
+    let path = disk_path(c.w, &name)?;
+    let AnyVirtualDiskSpec::FileBackedVirtualDiskSpec(spec) = req.spec else {
         return Err(Fault::invalid_argument("spec"));
     };
     if spec.capacity_kb <= 0 {
         return Err(Fault::invalid_argument("spec.capacityKb"));
     }
-    let ds = DatastorePath::parse(&name)
+    let ds = DsPath::parse(&name)
         .map(|p| p.datastore)
         .unwrap_or_default();
-    let free = free_kb(w, &ds);
-    let n = w.next_id;
-    w.next_id += 1;
+    let free = free_kb(c.w, &ds);
+    let n = c.w.next_id;
+    c.w.next_id += 1;
     disk_task(
-        sh,
-        w,
-        user,
+        c,
         "CreateVirtualDisk_Task",
         Box::new(move |_sh, _w| {
             if path.exists() {
-                return Err(Fault::new("FileAlreadyExists", format!("Cannot complete the operation because the file or folder {name} already exists"))
-                .with("file", s(name.clone())));
+                return Err(Fault::file_exists(&name));
             }
             if !path.parent().is_some_and(Path::is_dir) {
                 return Err(not_found(&name));
             }
             let thin = spec.disk_type == "thin";
             if !thin && spec.capacity_kb > free {
-                return Err(Fault::new(
-                    "InsufficientDiskSpace",
+                return Err(Fault::typed(
+                    v::NoDiskSpace {
+                        file: name.clone(),
+                        datastore: ds.clone(),
+                    },
                     format!("Insufficient disk space on datastore '{ds}'."),
-                )
-                .with("datastore", s(ds.clone())));
+                ));
             }
             write_disk(
                 &path,
@@ -520,50 +486,42 @@ pub fn create(sh: &Shared, w: &mut World, call: &Call, user: &str) -> Result<Ret
                 n,
             )
             .map_err(|e| io_fault(&name, e))?;
-            Ok(Some(any(s(name.clone()))))
+            Ok(Some(Value::Text {
+                ty: Some("xsd:string".into()),
+                text: name.clone(),
+            }))
         }),
     )
 }
 
 /// VirtualDiskManager.CopyVirtualDisk_Task: a copy with a new UUID.
-pub fn copy(sh: &Shared, w: &mut World, call: &Call, user: &str) -> Result<Ret, Fault> {
-    let src_name = call.req_str("sourceName")?;
-    let dst_name = call.req_str("destName")?;
-    let src = disk_path(w, &src_name)?;
-    let dst = disk_path(w, &dst_name)?;
-    let force = call
-        .param("force")
-        .and_then(|v| v.as_bool())
-        .unwrap_or(false);
+pub fn copy(c: &mut Ctx, req: v::CopyVirtualDiskTaskRequest) -> Result<Ret, Fault> {
+    let (src_name, dst_name) = (req.source_name, req.dest_name);
+    let src = disk_path(c.w, &src_name)?;
+    let dst = disk_path(c.w, &dst_name)?;
+    let force = req.force.unwrap_or(false);
     // vCenter cannot choose a copy's format.
-    if w.host_modes.copy_refuses_dest_spec && call.param("destSpec").is_some() {
+    if c.w.host_modes.copy_refuses_dest_spec && req.dest_spec.is_some() {
         return disk_task(
-            sh,
-            w,
-            user,
+            c,
             "CopyVirtualDisk_Task",
             Box::new(|_sh, _w| {
-                Err(Fault::new(
-                    "NotImplemented",
+                Err(Fault::typed(
+                    v::NotImplemented {},
                     "The operation is not implemented: destSpec",
                 ))
             }),
         );
     }
     // The copy's format: destSpec's when given, else the source's.
-    let thin_wanted = call
-        .param("destSpec")
-        .and_then(|v| AnyVirtualDiskSpec::from_value(v).ok())
-        .map(|spec| match spec {
-            AnyVirtualDiskSpec::VirtualDiskSpec(s) => s.disk_type == "thin",
-            AnyVirtualDiskSpec::FileBackedVirtualDiskSpec(s) => s.disk_type == "thin",
-        });
-    let n = w.next_id;
-    w.next_id += 1;
+    let thin_wanted = req.dest_spec.map(|spec| match spec {
+        AnyVirtualDiskSpec::VirtualDiskSpec(s) => s.disk_type == "thin",
+        AnyVirtualDiskSpec::FileBackedVirtualDiskSpec(s) => s.disk_type == "thin",
+    });
+    let n = c.w.next_id;
+    c.w.next_id += 1;
     disk_task(
-        sh,
-        w,
-        user,
+        c,
         "CopyVirtualDisk_Task",
         Box::new(move |_sh, _w| {
             let d = std::fs::read_to_string(&src)
@@ -572,8 +530,7 @@ pub fn copy(sh: &Shared, w: &mut World, call: &Call, user: &str) -> Result<Ret, 
                 .and_then(Descriptor::parse)
                 .ok_or_else(|| not_found(&src_name))?;
             if dst.exists() && !force {
-                return Err(Fault::new("FileAlreadyExists", format!("Cannot complete the operation because the file or folder {dst_name} already exists"))
-                .with("file", s(dst_name.clone())));
+                return Err(Fault::file_exists(&dst_name));
             }
             if !dst.parent().is_some_and(Path::is_dir) {
                 return Err(not_found(&dst_name));
@@ -594,20 +551,17 @@ pub fn copy(sh: &Shared, w: &mut World, call: &Call, user: &str) -> Result<Ret, 
 }
 
 /// VirtualDiskManager.DeleteVirtualDisk_Task: refused for a disk a VM uses.
-pub fn delete(sh: &Shared, w: &mut World, call: &Call, user: &str) -> Result<Ret, Fault> {
-    let name = call.req_str("name")?;
-    let path = disk_path(w, &name)?;
-    if in_use(w, &name) {
-        return Err(Fault::new(
-            "FileLocked",
+pub fn delete(c: &mut Ctx, req: v::DeleteVirtualDiskTaskRequest) -> Result<Ret, Fault> {
+    let name = req.name;
+    let path = disk_path(c.w, &name)?;
+    if in_use(c.w, &name) {
+        return Err(Fault::typed(
+            v::FileLocked { file: name.clone() },
             format!("Unable to access file {name} since it is locked"),
-        )
-        .with("file", s(name)));
+        ));
     }
     disk_task(
-        sh,
-        w,
-        user,
+        c,
         "DeleteVirtualDisk_Task",
         Box::new(move |_sh, _w| {
             if !path.exists() {
@@ -621,13 +575,11 @@ pub fn delete(sh: &Shared, w: &mut World, call: &Call, user: &str) -> Result<Ret
 }
 
 /// VirtualDiskManager.ZeroFillVirtualDisk_Task.
-pub fn zero_fill(sh: &Shared, w: &mut World, call: &Call, user: &str) -> Result<Ret, Fault> {
-    let name = call.req_str("name")?;
-    let path = disk_path(w, &name)?;
+pub fn zero_fill(c: &mut Ctx, req: v::ZeroFillVirtualDiskTaskRequest) -> Result<Ret, Fault> {
+    let name = req.name;
+    let path = disk_path(c.w, &name)?;
     disk_task(
-        sh,
-        w,
-        user,
+        c,
         "ZeroFillVirtualDisk_Task",
         Box::new(move |_sh, _w| {
             let d = std::fs::read_to_string(&path)
@@ -648,17 +600,12 @@ pub fn zero_fill(sh: &Shared, w: &mut World, call: &Call, user: &str) -> Result<
 }
 
 /// VirtualDiskManager.ExtendVirtualDisk_Task: grows a disk, never shrinks.
-pub fn extend(sh: &Shared, w: &mut World, call: &Call, user: &str) -> Result<Ret, Fault> {
-    let name = call.req_str("name")?;
-    let path = disk_path(w, &name)?;
-    let new_kb = call
-        .param("newCapacityKb")
-        .and_then(|v| v.as_i64())
-        .ok_or_else(|| Fault::invalid_argument("newCapacityKb"))?;
+pub fn extend(c: &mut Ctx, req: v::ExtendVirtualDiskTaskRequest) -> Result<Ret, Fault> {
+    let name = req.name;
+    let path = disk_path(c.w, &name)?;
+    let new_kb = req.new_capacity_kb;
     disk_task(
-        sh,
-        w,
-        user,
+        c,
         "ExtendVirtualDisk_Task",
         Box::new(move |_sh, _w| {
             let mut d = std::fs::read_to_string(&path)
@@ -667,11 +614,7 @@ pub fn extend(sh: &Shared, w: &mut World, call: &Call, user: &str) -> Result<Ret
                 .and_then(Descriptor::parse)
                 .ok_or_else(|| not_found(&name))?;
             if new_kb < d.capacity_kb {
-                return Err(Fault::new(
-                    "InvalidArgument",
-                    "A specified parameter was not correct: newCapacityKb",
-                )
-                .with("invalidProperty", s("newCapacityKb")));
+                return Err(Fault::invalid_argument("newCapacityKb"));
             }
             d.capacity_kb = new_kb;
             let flat = flat_of(&path);
@@ -692,21 +635,12 @@ pub fn extend(sh: &Shared, w: &mut World, call: &Call, user: &str) -> Result<Ret
 }
 
 /// FileManager.MakeDirectory.
-pub fn make_directory(w: &World, call: &Call) -> Result<Ret, Fault> {
-    let name = call.req_str("name")?;
-    let (_, local) = resolve(w, &name)?;
-    let parents = call
-        .param("createParentDirectories")
-        .and_then(|v| v.as_bool())
-        .unwrap_or(false);
+pub fn make_directory(c: &mut Ctx, req: v::MakeDirectoryRequest) -> Result<Ret, Fault> {
+    let name = req.name;
+    let (_, local) = resolve(c.w, &name)?;
+    let parents = req.create_parent_directories.unwrap_or(false);
     if local.exists() {
-        return Err(Fault::new(
-            "FileAlreadyExists",
-            format!(
-                "Cannot complete the operation because the file or folder {name} already exists"
-            ),
-        )
-        .with("file", s(name)));
+        return Err(Fault::file_exists(&name));
     }
     let made = if parents {
         std::fs::create_dir_all(&local)

@@ -59,13 +59,11 @@ pub fn handle_body(
     };
     // .vmx files of large inventories are written on first read.
     if !path.exists() {
-        let vm = w
-            .vms
-            .values()
+        if let Some(vm) = w
+            .vms()
             .find(|v| v.datastore == ds && format!("{}/{}", v.directory, v.vmx_name) == rel)
-            .cloned();
-        if let Some(vm) = vm {
-            w.ensure_vmx(&vm);
+        {
+            w.ensure_vmx(vm);
         }
     }
     let modes = w.host_modes.clone();

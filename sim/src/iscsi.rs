@@ -14,8 +14,6 @@ use esx_vi::vim25::{
     HostScsiTopologyLun, HostScsiTopologyTarget, HostStorageDeviceInfo,
 };
 
-use crate::model::SVal;
-
 /// The iSCSI adapter's device name (RescanHba's argument).
 pub const HBA: &str = "vmhba65";
 /// The local adapter.
@@ -70,7 +68,7 @@ fn lun_key(id: &str) -> String {
 }
 
 /// `config.storageDevice`.
-pub fn storage_device() -> SVal {
+pub fn storage_device() -> HostStorageDeviceInfo {
     let mut luns = Vec::new();
     let mut targets = Vec::new();
     for (i, (iqn, address, disks)) in TARGETS.iter().enumerate() {
@@ -188,5 +186,5 @@ pub fn storage_device() -> SVal {
             ],
         }),
     };
-    crate::typed::sval("HostStorageDeviceInfo", &info)
+    info
 }

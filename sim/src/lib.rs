@@ -17,20 +17,23 @@
 
 #![forbid(unsafe_code)]
 
+mod clock;
+mod collector;
 mod control;
 mod disks;
+mod fault;
 mod files;
 mod http;
 mod iscsi;
 mod methods;
-mod model;
+mod objects;
 mod ops;
-mod props;
+mod paths;
+mod registry;
 mod screenshot;
 mod server;
 mod soap;
 mod tasks;
-mod typed;
 mod updates;
 mod vmxgen;
 mod world;
@@ -42,8 +45,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+/// A VM's power state, as tests set it (the generated VirtualMachinePowerState).
+pub use esx_vi::vim25::VirtualMachinePowerState as Power;
 pub use server::FaultKind;
-pub use world::Power;
 
 use server::Shared;
 

@@ -1,18 +1,24 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-//! Every SOAP method esx-sim answers, in one table: its name, whether it
-//! needs a session, and the function that runs it. A method missing here
-//! is answered with MethodNotFound, as ESX does.
+//! Every SOAP method esx-sim answers, in one table: the method's generated
+//! request type (its name, its binding, its parameters as esx-sim reads
+//! them), whether it needs a session, and the function that runs it. A
+//! method missing here is answered with MethodNotFound, as ESX does.
 
 use std::sync::MutexGuard;
 use std::time::SystemTime;
 
-use crate::model::*;
+use esx_vi::vim25::{self as v, VirtualMachinePowerState as Power};
+use esx_vi::wire::Request;
+
+use crate::clock::format_datetime;
+use crate::collector;
+use crate::fault::Fault;
 use crate::ops;
 use crate::server::Shared;
 use crate::soap::{self, Call, Ret};
 use crate::tasks;
 use crate::updates;
-use crate::world::{Fault, Power, World};
+use crate::world::World;
 
 /// What a method runs with: the world (locked for the whole call), the
 /// call, and who makes it.
@@ -28,6 +34,13 @@ pub struct Ctx<'a> {
     pub set_cookie: Option<String>,
 }
 
+impl Ctx<'_> {
+    /// The caller's session, None before Login.
+    pub fn session(&self) -> Option<&str> {
+        Some(self.session).filter(|s| !s.is_empty())
+    }
+}
+
 pub enum Handler {
     /// Runs with the world locked.
     Locked(fn(&mut Ctx) -> Result<Ret, Fault>),
@@ -37,6 +50,8 @@ pub enum Handler {
 
 pub struct Method {
     pub name: &'static str,
+    /// The managed object type `_this` must be (the schema's binding).
+    pub this: &'static str,
     /// Without a session the call is refused with NotAuthenticated;
     /// property reads instead return nothing, as ESX's do.
     pub needs_session: bool,
@@ -47,232 +62,269 @@ pub fn find(name: &str) -> Option<&'static Method> {
     METHODS.iter().find(|m| m.name == name)
 }
 
-const fn open(name: &'static str, f: fn(&mut Ctx) -> Result<Ret, Fault>) -> Method {
-    Method {
-        name,
-        needs_session: false,
-        handler: Handler::Locked(f),
-    }
+/// A method of the schema: `typed!(Request, session, |c, req| ...)`.
+macro_rules! typed {
+    ($req:ty, $session:expr, |$c:ident, $r:ident| $body:expr) => {
+        Method {
+            name: <$req as Request>::METHOD,
+            this: <$req as Request>::THIS,
+            needs_session: $session,
+            handler: Handler::Locked(|$c| {
+                let $r: $req = $c.call.decode()?;
+                $body
+            }),
+        }
+    };
 }
 
-const fn m(name: &'static str, f: fn(&mut Ctx) -> Result<Ret, Fault>) -> Method {
-    Method {
-        name,
-        needs_session: true,
-        handler: Handler::Locked(f),
-    }
+/// A method that waits for updates.
+macro_rules! waiting {
+    ($req:ty, $f:expr) => {
+        Method {
+            name: <$req as Request>::METHOD,
+            this: <$req as Request>::THIS,
+            needs_session: true,
+            handler: Handler::Waiting($f),
+        }
+    };
 }
 
-const fn waiting(
-    name: &'static str,
-    f: fn(&Shared, MutexGuard<'_, World>, &Call, &str) -> Result<Ret, Fault>,
-) -> Method {
-    Method {
-        name,
-        needs_session: true,
-        handler: Handler::Waiting(f),
-    }
-}
+const OPEN: bool = false;
+const SESSION: bool = true;
 
 static METHODS: &[Method] = &[
     // ServiceInstance and SessionManager.
-    open("RetrieveServiceContent", |_| {
-        Ok(Ret::Vals(vec![crate::props::service_content()]))
-    }),
-    open("Login", soap::login),
-    m("Logout", |c| {
-        c.w.end_session(c.session);
+    typed!(v::RetrieveServiceContentRequest, OPEN, |_c, _r| Ok(
+        Ret::of(crate::objects::service::service_content())
+    )),
+    typed!(v::LoginRequest, OPEN, |c, r| soap::login(c, r)),
+    typed!(v::LogoutRequest, SESSION, |c, _r| {
+        let key = c.session.to_string();
+        c.w.end_session(&key);
         Ok(Ret::None)
     }),
-    m("CurrentTime", |_| {
-        Ok(Ret::Vals(vec![datetime(SystemTime::now())]))
-    }),
-    m("SessionIsActive", |_| {
-        Err(Fault::new(
-            "NotImplemented",
-            "The operation is not implemented.",
-        ))
-    }),
-    // PropertyCollector and views.
-    open("RetrieveProperties", |c| {
-        soap::retrieve_legacy(c.w, c.call, !c.session.is_empty())
-    }),
-    open("RetrievePropertiesEx", |c| {
-        soap::retrieve_ex(c.w, c.call, Some(c.session).filter(|s| !s.is_empty()))
-    }),
-    open("ContinueRetrievePropertiesEx", |c| {
-        soap::continue_retrieve(c.w, c.call, Some(c.session).filter(|s| !s.is_empty()))
-    }),
-    m("CancelRetrievePropertiesEx", |c| {
-        if let Some(t) = c.call.str("token") {
-            c.w.pending.remove(&t);
+    typed!(v::CurrentTimeRequest, SESSION, |_c, _r| Ok(Ret::of(
+        format_datetime(SystemTime::now())
+    ))),
+    typed!(v::SessionIsActiveRequest, SESSION, |_c, _r| Err(
+        Fault::typed(v::NotImplemented {}, "The operation is not implemented.",)
+    )),
+    // The property collector and views.
+    typed!(v::FetchRequest, SESSION, |c, r| {
+        let obj =
+            c.w.objects
+                .get(&c.call.this)
+                .ok_or_else(|| Fault::not_found_obj(&c.call.this))?;
+        match collector::read_xml(c.w, obj, &r.prop, "returnval") {
+            Ok(Some(xml)) => Ok(Ret::Raw(xml)),
+            Ok(None) => Ok(Ret::None),
+            Err(_) => Err(Fault::invalid_property(&r.prop)),
         }
+    }),
+    typed!(v::RetrievePropertiesRequest, OPEN, |c, r| {
+        let authenticated = c.session().is_some();
+        collector::retrieve_legacy(c.w, &r, authenticated).map(Ret::Raw)
+    }),
+    typed!(v::RetrievePropertiesExRequest, OPEN, |c, r| {
+        let session = c.session().map(str::to_string);
+        Ok(collector::retrieve_ex(c.w, &r, session.as_deref())?.map_or(Ret::None, Ret::Raw))
+    }),
+    typed!(v::ContinueRetrievePropertiesExRequest, OPEN, |c, r| {
+        let session = c.session().map(str::to_string);
+        Ok(
+            collector::continue_retrieve(c.w, &r.token, session.as_deref())?
+                .map_or(Ret::None, Ret::Raw),
+        )
+    }),
+    typed!(v::CancelRetrievePropertiesExRequest, SESSION, |c, r| {
+        c.w.pending.remove(&r.token);
         Ok(Ret::None)
     }),
-    m("Fetch", |c| {
-        let prop = c.call.str("prop").unwrap_or_default();
-        c.w.property(&c.call.this.0, &c.call.this.1, &prop)
-            .map(|v| v.map_or(Ret::None, Ret::Any))
+    typed!(v::CreateContainerViewRequest, SESSION, |c, r| {
+        updates::create_view(c, r)
     }),
-    m("CreateContainerView", |c| {
-        soap::create_view(c.w, c.call, c.session)
-    }),
-    m("DestroyView", |c| {
-        c.w.views.remove(&c.call.this.1);
+    typed!(v::DestroyViewRequest, SESSION, |c, _r| {
+        let me = c.call.this.clone();
+        c.w.objects.remove(&me);
         Ok(Ret::None)
     }),
-    m("CreatePropertyCollector", soap::create_property_collector),
-    m("DestroyPropertyCollector", soap::destroy_property_collector),
-    m("CreateFilter", |c| {
-        soap::create_filter(c.w, c.call, c.session)
+    typed!(v::CreatePropertyCollectorRequest, SESSION, |c, _r| {
+        updates::create_property_collector(c)
     }),
-    m("DestroyPropertyFilter", |c| {
-        match c.w.filters.remove(&c.call.this.1) {
+    typed!(v::DestroyPropertyCollectorRequest, SESSION, |c, _r| {
+        updates::destroy_property_collector(c)
+    }),
+    typed!(v::CreateFilterRequest, SESSION, |c, r| {
+        updates::create_filter(c, r)
+    }),
+    typed!(v::DestroyPropertyFilterRequest, SESSION, |c, _r| {
+        let me = c.call.this.clone();
+        match c.w.objects.remove(&me) {
             Some(_) => Ok(Ret::None),
-            None => Err(Fault::not_found_obj("PropertyFilter", &c.call.this.1)),
+            None => Err(Fault::not_found_obj(&me)),
         }
     }),
-    waiting("WaitForUpdatesEx", updates::wait_for_updates),
-    waiting("WaitForUpdates", updates::wait_for_updates),
-    waiting("CheckForUpdates", updates::wait_for_updates),
-    m("CancelWaitForUpdates", updates::cancel_wait_for_updates),
-    // SearchIndex.
-    m("FindByUuid", |c| soap::find_by_uuid(c.w, c.call)),
-    m("FindByInventoryPath", |c| {
-        soap::find_by_inventory_path(c.w, c.call)
+    waiting!(v::WaitForUpdatesExRequest, updates::wait_for_updates),
+    waiting!(v::WaitForUpdatesRequest, updates::wait_for_updates),
+    waiting!(v::CheckForUpdatesRequest, updates::wait_for_updates),
+    typed!(v::CancelWaitForUpdatesRequest, SESSION, |c, _r| {
+        updates::cancel_wait_for_updates(c)
     }),
-    m("FindByIp", |_| Ok(Ret::None)),
+    // SearchIndex.
+    typed!(v::FindByUuidRequest, SESSION, |c, r| ops::find_by_uuid(
+        c, r
+    )),
+    typed!(v::FindByInventoryPathRequest, SESSION, |c, r| {
+        ops::find_by_inventory_path(c, r)
+    }),
+    typed!(v::FindByIpRequest, SESSION, |_c, _r| Ok(Ret::None)),
     // VirtualMachine power and guest operations, questions, tasks.
-    m("PowerOnVM_Task", |c| {
-        let vmid = tasks::vm_this(c.call)?.to_string();
+    typed!(v::PowerOnVMTaskRequest, SESSION, |c, _r| {
+        let vmid = c.call.this.value.clone();
         let work = tasks::power_on_work(vmid.clone());
         tasks::start_vm_task(c.sh, c.w, &vmid, "PowerOnVM_Task", false, &c.user, work)
     }),
-    m("PowerOffVM_Task", |c| {
+    typed!(v::PowerOffVMTaskRequest, SESSION, |c, _r| {
         power_change(
             c,
             "PowerOffVM_Task",
-            &[Power::On, Power::Suspended],
-            Power::Off,
-            "poweredOff",
+            vec![Power::PoweredOn, Power::Suspended],
+            Power::PoweredOff,
         )
     }),
-    m("SuspendVM_Task", |c| {
+    typed!(v::SuspendVMTaskRequest, SESSION, |c, _r| {
         power_change(
             c,
             "SuspendVM_Task",
-            &[Power::On],
+            vec![Power::PoweredOn],
             Power::Suspended,
-            "suspended",
         )
     }),
-    m("ResetVM_Task", |c| {
-        power_change(c, "ResetVM_Task", &[Power::On], Power::On, "poweredOn")
+    typed!(v::ResetVMTaskRequest, SESSION, |c, _r| {
+        power_change(c, "ResetVM_Task", vec![Power::PoweredOn], Power::PoweredOn)
     }),
-    m("CreateScreenshot_Task", |c| {
-        crate::screenshot::create(c.sh, c.w, c.call, &c.user)
+    typed!(v::CreateScreenshotTaskRequest, SESSION, |c, _r| {
+        crate::screenshot::create(c)
     }),
-    m("ShutdownGuest", |c| tasks::guest_op(c.sh, c.w, c.call)),
-    m("RebootGuest", |c| tasks::guest_op(c.sh, c.w, c.call)),
-    m("StandbyGuest", |c| tasks::guest_op(c.sh, c.w, c.call)),
-    m("AnswerVM", |c| tasks::answer_vm(c.sh, c.w, c.call)),
-    m("CancelTask", |c| tasks::cancel_task(c.w, c.call)),
+    typed!(v::ShutdownGuestRequest, SESSION, |c, _r| tasks::guest_op(
+        c, false
+    )),
+    typed!(v::RebootGuestRequest, SESSION, |c, _r| tasks::guest_op(
+        c, true
+    )),
+    typed!(v::StandbyGuestRequest, SESSION, |c, _r| tasks::guest_op(
+        c, false
+    )),
+    typed!(v::AnswerVMRequest, SESSION, |c, r| tasks::answer_vm(c, r)),
+    typed!(v::CancelTaskRequest, SESSION, |c, _r| tasks::cancel_task(c)),
     // Datastores.
-    m("RefreshDatastore", |c| {
-        if c.w.datastores.iter().any(|d| d.moid == c.call.this.1) {
+    typed!(v::RefreshDatastoreRequest, SESSION, |c, _r| {
+        if c.w.objects.contains(&c.call.this) {
             Ok(Ret::None)
         } else {
-            Err(Fault::not_found_obj("Datastore", &c.call.this.1))
+            Err(Fault::not_found_obj(&c.call.this))
         }
     }),
-    m("SearchDatastore_Task", |c| {
-        crate::disks::search(c.sh, c.w, c.call, &c.user, false)
+    typed!(v::SearchDatastoreTaskRequest, SESSION, |c, r| {
+        crate::disks::search(c, &r.datastore_path, r.search_spec, false)
     }),
-    m("SearchDatastoreSubFolders_Task", |c| {
-        crate::disks::search(c.sh, c.w, c.call, &c.user, true)
+    typed!(v::SearchDatastoreSubFoldersTaskRequest, SESSION, |c, r| {
+        crate::disks::search(c, &r.datastore_path, r.search_spec, true)
     }),
     // Storage adapters.
-    m("RescanHba", |c| {
-        let device = c.call.req_str("hbaDevice")?;
-        if [crate::iscsi::HBA, crate::iscsi::LOCAL_HBA].contains(&device.as_str()) {
+    typed!(v::RescanHbaRequest, SESSION, |_c, r| {
+        if [crate::iscsi::HBA, crate::iscsi::LOCAL_HBA].contains(&r.hba_device.as_str()) {
             Ok(Ret::None)
         } else {
-            Err(Fault::new(
-                "NotFound",
-                format!("The object or item referred to could not be found: adapter {device}"),
+            Err(Fault::typed(
+                v::NotFound {},
+                format!(
+                    "The object or item referred to could not be found: adapter {}",
+                    r.hba_device
+                ),
             ))
         }
     }),
+    // Virtual switches and port groups.
+    typed!(v::AddVirtualSwitchRequest, SESSION, |c, r| {
+        crate::objects::network::add_virtual_switch(c, r)
+    }),
+    typed!(v::RemoveVirtualSwitchRequest, SESSION, |c, r| {
+        crate::objects::network::remove_virtual_switch(c, r)
+    }),
+    typed!(v::AddPortGroupRequest, SESSION, |c, r| {
+        crate::objects::network::add_port_group(c, r)
+    }),
+    typed!(v::RemovePortGroupRequest, SESSION, |c, r| {
+        crate::objects::network::remove_port_group(c, r)
+    }),
     // Virtual disks.
-    m("QueryVirtualDiskUuid", |c| {
-        crate::disks::query_uuid(c.w, c.call)
+    typed!(v::QueryVirtualDiskUuidRequest, SESSION, |c, r| {
+        crate::disks::query_uuid(c, r)
     }),
-    m("CreateVirtualDisk_Task", |c| {
-        crate::disks::create(c.sh, c.w, c.call, &c.user)
+    typed!(v::CreateVirtualDiskTaskRequest, SESSION, |c, r| {
+        crate::disks::create(c, r)
     }),
-    m("CopyVirtualDisk_Task", |c| {
-        crate::disks::copy(c.sh, c.w, c.call, &c.user)
+    typed!(v::CopyVirtualDiskTaskRequest, SESSION, |c, r| {
+        crate::disks::copy(c, r)
     }),
-    m("DeleteVirtualDisk_Task", |c| {
-        crate::disks::delete(c.sh, c.w, c.call, &c.user)
+    typed!(v::DeleteVirtualDiskTaskRequest, SESSION, |c, r| {
+        crate::disks::delete(c, r)
     }),
-    m("ZeroFillVirtualDisk_Task", |c| {
-        crate::disks::zero_fill(c.sh, c.w, c.call, &c.user)
+    typed!(v::ZeroFillVirtualDiskTaskRequest, SESSION, |c, r| {
+        crate::disks::zero_fill(c, r)
     }),
-    m("ExtendVirtualDisk_Task", |c| {
-        crate::disks::extend(c.sh, c.w, c.call, &c.user)
+    typed!(v::ExtendVirtualDiskTaskRequest, SESSION, |c, r| {
+        crate::disks::extend(c, r)
     }),
-    m("MakeDirectory", |c| {
-        crate::disks::make_directory(c.w, c.call)
+    typed!(v::MakeDirectoryRequest, SESSION, |c, r| {
+        crate::disks::make_directory(c, r)
     }),
     // Configuration, snapshots, registration, datastore files.
-    m("ReconfigVM_Task", |c| {
-        ops::reconfig(c.sh, c.w, c.call, &c.user)
+    typed!(v::ReconfigVMTaskRequest, SESSION, |c, r| ops::reconfig(
+        c, r
+    )),
+    typed!(v::ReconfigureAutostartRequest, SESSION, |c, r| {
+        ops::reconfigure_autostart(c, r)
     }),
-    m("ReconfigureAutostart", |c| {
-        ops::reconfigure_autostart(c.w, c.call)
+    typed!(v::CreateSnapshotTaskRequest, SESSION, |c, r| {
+        ops::create_snapshot(c, r)
     }),
-    m("CreateSnapshot_Task", |c| {
-        ops::create_snapshot(c.sh, c.w, c.call, &c.user)
+    typed!(v::RevertToSnapshotTaskRequest, SESSION, |c, r| {
+        ops::revert_snapshot(c, r)
     }),
-    m("RevertToSnapshot_Task", |c| {
-        ops::revert_snapshot(c.sh, c.w, c.call, &c.user)
+    typed!(v::RemoveSnapshotTaskRequest, SESSION, |c, r| {
+        ops::remove_snapshot(c, r)
     }),
-    m("RemoveSnapshot_Task", |c| {
-        ops::remove_snapshot(c.sh, c.w, c.call, &c.user)
+    typed!(v::RegisterVMTaskRequest, SESSION, |c, r| ops::register_vm(
+        c, r
+    )),
+    typed!(v::UnregisterVMRequest, SESSION, |c, _r| ops::unregister_vm(
+        c
+    )),
+    typed!(v::DeleteDatastoreFileTaskRequest, SESSION, |c, r| {
+        ops::delete_datastore_file(c, r)
     }),
-    m("RegisterVM_Task", |c| {
-        ops::register_vm(c.sh, c.w, c.call, &c.user)
-    }),
-    m("UnregisterVM", |c| ops::unregister_vm(c.w, c.call)),
-    m("DeleteDatastoreFile_Task", |c| {
-        ops::delete_datastore_file(c.sh, c.w, c.call, &c.user)
-    }),
-    m("MoveDatastoreFile_Task", |c| {
-        ops::move_datastore_file(c.sh, c.w, c.call, &c.user)
+    typed!(v::MoveDatastoreFileTaskRequest, SESSION, |c, r| {
+        ops::move_datastore_file(c, r)
     }),
 ];
 
-fn power_change(
-    c: &mut Ctx,
-    method: &str,
-    from: &'static [Power],
-    to: Power,
-    event: &'static str,
-) -> Result<Ret, Fault> {
-    let vmid = tasks::vm_this(c.call)?.to_string();
-    let work = tasks::power_change_work(vmid.clone(), from, to, event);
+fn power_change(c: &mut Ctx, method: &str, from: Vec<Power>, to: Power) -> Result<Ret, Fault> {
+    let vmid = c.call.this.value.clone();
+    let work = tasks::power_change_work(vmid.clone(), from, to.clone(), to);
     tasks::start_vm_task(c.sh, c.w, &vmid, method, false, &c.user, work)
 }
 
 /// The fault ESX sends for a method it does not have.
 pub fn not_found(call: &Call) -> Fault {
-    Fault::new(
-        "MethodNotFound",
+    Fault::typed(
+        v::MethodNotFound {
+            receiver: call.this.clone(),
+            method: call.method.clone(),
+        },
         format!("The method {} is not implemented by esx-sim.", call.method),
     )
-    .with("receiver", moref(call.this.0.clone(), call.this.1.clone()))
-    .with("method", s(&call.method))
 }
 
 #[cfg(test)]
@@ -286,5 +338,13 @@ mod tests {
         names.sort_unstable();
         names.dedup();
         assert_eq!(names.len(), n);
+    }
+
+    #[test]
+    fn every_method_of_the_schema_is_answered() {
+        for m in &esx_vi::schema::schema().methods {
+            assert!(find(&m.name).is_some(), "{} has no handler", m.name);
+            assert_eq!(find(&m.name).map(|x| x.this), Some(m.on.as_str()));
+        }
     }
 }

@@ -1,234 +1,275 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-//! VM configuration, registration, snapshots and autostart methods.
+//! VM configuration, registration, snapshots, autostart, the search index
+//! and datastore files: methods read with their generated request types.
 
 use std::time::SystemTime;
 
-use esx_vi::Value;
+use esx_vi::vim25::{
+    self as v, AutoStartPowerInfo, AutoStartWaitHeartbeatSetting, ResourceAllocationInfo,
+    SharesInfo, SharesLevel, VirtualMachinePowerState as Power,
+};
+use esx_vi::MoRef;
 
-use crate::model::*;
-use crate::server::Shared;
-use crate::soap::{Call, Ret};
-use crate::tasks::{start_entity_task, start_vm_task};
-use crate::world::{Alloc, Fault, Power, PowerInfo, Vm, World};
+use crate::fault::Fault;
+use crate::methods::Ctx;
+use crate::objects::host::{AutoStartManager, HOST_UUID};
+use crate::objects::vm::{api_name, Nic, Snapshot, SnapshotObject, Vm};
+use crate::paths::DsPath;
+use crate::soap::Ret;
+use crate::tasks::{start_entity_task, start_vm_task, tools_unavailable};
+use crate::world::{vm_ref, World, DATACENTER};
 
-/// Handles the methods of this module; None for any other method.
 fn bad(path: &str) -> Fault {
     Fault::invalid_argument(path)
 }
 
+fn invalid_name(name: &str) -> Fault {
+    Fault::typed(
+        v::InvalidName {
+            name: name.to_string(),
+            entity: None,
+        },
+        format!("The name '{name}' is not valid."),
+    )
+}
+
 /// A ResourceAllocationInfo of a spec applied to an allocation.
 fn apply_alloc(
-    a: &mut Alloc,
-    spec: &Value,
+    a: &mut ResourceAllocationInfo,
+    spec: &ResourceAllocationInfo,
     path: &str,
     per_unit: i64,
     units: i64,
 ) -> Result<(), Fault> {
-    if let Some(r) = spec.get("reservation") {
-        let r = r
-            .as_i64()
-            .ok_or_else(|| bad(&format!("{path}.reservation")))?;
+    if let Some(r) = spec.reservation {
         if r < 0 {
             return Err(bad(&format!("{path}.reservation")));
         }
-        a.reservation = r;
+        a.reservation = Some(r);
     }
-    if let Some(l) = spec.get("limit") {
-        let l = l.as_i64().ok_or_else(|| bad(&format!("{path}.limit")))?;
+    if let Some(l) = spec.limit {
         if l < -1 {
             return Err(bad(&format!("{path}.limit")));
         }
-        a.limit = l;
+        a.limit = Some(l);
     }
-    if let Some(sh) = spec.get("shares") {
-        let level = sh
-            .str_field("level")
-            .ok_or_else(|| bad(&format!("{path}.shares.level")))?;
-        match level {
-            "low" | "normal" | "high" => {
-                let factor = match level {
-                    "low" => 1,
-                    "normal" => 2,
+    if let Some(sh) = &spec.shares {
+        let shares = match sh.level {
+            SharesLevel::Low | SharesLevel::Normal | SharesLevel::High => {
+                let factor = match sh.level {
+                    SharesLevel::Low => 1,
+                    SharesLevel::Normal => 2,
                     _ => 4,
                 };
-                a.shares_level = level.to_string();
-                a.shares = per_unit * units * factor / 2;
+                (per_unit * units * factor / 2) as i32
             }
-            "custom" => {
-                let n = sh
-                    .i64_field("shares")
-                    .filter(|n| *n >= 0)
-                    .ok_or_else(|| bad(&format!("{path}.shares.shares")))?;
-                a.shares_level = "custom".into();
-                a.shares = n;
-            }
-            _ => return Err(bad(&format!("{path}.shares.level"))),
-        }
+            SharesLevel::Custom if sh.shares >= 0 => sh.shares,
+            SharesLevel::Custom => return Err(bad(&format!("{path}.shares.shares"))),
+            SharesLevel::Other(_) => return Err(bad(&format!("{path}.shares.level"))),
+        };
+        a.shares = Some(SharesInfo {
+            shares,
+            level: sh.level.clone(),
+        });
     }
-    if a.limit != -1 && a.limit < a.reservation {
-        return Err(Fault::new(
-            "InvalidArgument",
+    let (limit, reservation) = (a.limit.unwrap_or(-1), a.reservation.unwrap_or(0));
+    if limit != -1 && limit < reservation {
+        return Err(Fault::typed(
+            v::InvalidArgument {
+                invalid_property: Some(format!("{path}.limit")),
+            },
             format!("A specified parameter was not correct: {path}.limit (below the reservation)"),
-        )
-        .with("invalidProperty", s(format!("{path}.limit"))));
+        ));
     }
     Ok(())
 }
 
-/// Validates a VirtualMachineConfigSpec against the VM and the host, and
-/// returns the VM as it will be. Nothing changes unless all of it is valid.
-fn reconfigured(vm: &Vm, spec: &Value, max_vcpus: i64) -> Result<Vm, Fault> {
-    let mut v = vm.clone();
-    let on = vm.power != Power::Off;
-    if let Some(n) = spec.get("name").and_then(Value::text) {
+/// What a VirtualMachineConfigSpec changes, validated against the VM and
+/// the host. Nothing changes unless all of it is valid.
+struct Reconfigured {
+    name: String,
+    annotation: String,
+    memory_mb: i32,
+    num_cpu: i32,
+    cores_per_socket: i32,
+    cpu_alloc: ResourceAllocationInfo,
+    mem_alloc: ResourceAllocationInfo,
+}
+
+fn reconfigured(
+    vm: &Vm,
+    spec: &v::VirtualMachineConfigSpec,
+    max_vcpus: i32,
+) -> Result<Reconfigured, Fault> {
+    let on = vm.power() != Power::PoweredOff;
+    let mut r = Reconfigured {
+        name: vm.name.clone(),
+        annotation: vm.config().annotation.clone().unwrap_or_default(),
+        memory_mb: vm.memory_mb(),
+        num_cpu: vm.num_cpu(),
+        cores_per_socket: vm.cores_per_socket(),
+        cpu_alloc: vm.cpu_alloc(),
+        mem_alloc: vm.mem_alloc(),
+    };
+    if let Some(n) = &spec.name {
         if n.is_empty() || n.len() > 80 {
-            return Err(
-                Fault::new("InvalidName", format!("The name '{n}' is not valid."))
-                    .with("name", s(n)),
-            );
+            return Err(invalid_name(n));
         }
-        v.name = n.to_string();
+        r.name = n.clone();
     }
-    if let Some(a) = spec.get("annotation").and_then(Value::text) {
-        v.annotation = a.to_string();
+    if let Some(a) = &spec.annotation {
+        r.annotation = a.clone();
     }
-    if let Some(m) = spec.get("memoryMB") {
-        let m = m.as_i64().ok_or_else(|| bad("spec.memoryMB"))?;
+    if let Some(m) = spec.memory_mb {
         if m < 4 || m % 4 != 0 || m > 6 * 1024 * 1024 {
             return Err(bad("spec.memoryMB"));
         }
-        if on && m != vm.memory_mb {
+        if on && m != i64::from(vm.memory_mb()) {
             return Err(Fault::invalid_power_state(
-                vm.power.as_str(),
-                Some("poweredOff"),
+                &vm.power(),
+                Some(Power::PoweredOff),
             ));
         }
-        v.memory_mb = m;
+        r.memory_mb = m as i32;
     }
-    if let Some(c) = spec.get("numCoresPerSocket") {
-        v.cores_per_socket = c
-            .as_i64()
-            .filter(|c| *c >= 1)
-            .ok_or_else(|| bad("spec.numCoresPerSocket"))?;
+    if let Some(c) = spec.num_cores_per_socket {
+        if c < 1 {
+            return Err(bad("spec.numCoresPerSocket"));
+        }
+        r.cores_per_socket = c;
     }
-    if let Some(n) = spec.get("numCPUs") {
-        let n = n.as_i64().ok_or_else(|| bad("spec.numCPUs"))?;
-        if n < 1 || n > max_vcpus || n % v.cores_per_socket != 0 {
+    if let Some(n) = spec.num_cpus {
+        if n < 1 || n > max_vcpus || n % r.cores_per_socket != 0 {
             return Err(bad("spec.numCPUs"));
         }
-        if on && n != vm.num_cpu {
+        if on && n != vm.num_cpu() {
             return Err(Fault::invalid_power_state(
-                vm.power.as_str(),
-                Some("poweredOff"),
+                &vm.power(),
+                Some(Power::PoweredOff),
             ));
         }
-        v.num_cpu = n;
+        r.num_cpu = n;
     }
-    if let Some(a) = spec.get("cpuAllocation") {
-        apply_alloc(&mut v.cpu_alloc, a, "spec.cpuAllocation", 1000, v.num_cpu)?;
-    }
-    if let Some(a) = spec.get("memoryAllocation") {
+    if let Some(a) = &spec.cpu_allocation {
         apply_alloc(
-            &mut v.mem_alloc,
+            &mut r.cpu_alloc,
+            a,
+            "spec.cpuAllocation",
+            1000,
+            i64::from(r.num_cpu),
+        )?;
+    }
+    if let Some(a) = &spec.memory_allocation {
+        apply_alloc(
+            &mut r.mem_alloc,
             a,
             "spec.memoryAllocation",
             10,
-            v.memory_mb,
+            i64::from(r.memory_mb),
         )?;
     }
-    if v.mem_alloc.reservation > v.memory_mb {
+    if r.mem_alloc.reservation.unwrap_or(0) > i64::from(r.memory_mb) {
         return Err(bad("spec.memoryAllocation.reservation"));
     }
-    Ok(v)
+    Ok(r)
 }
 
-pub fn reconfig(sh: &Shared, w: &mut World, call: &Call, user: &str) -> Result<Ret, Fault> {
-    if call.this.0 != "VirtualMachine" {
-        return Err(bad("_this"));
-    }
-    let vmid = call.this.1.clone();
-    let spec = call.param("spec").cloned().ok_or_else(|| bad("spec"))?;
-    let id = vmid.clone();
+fn max_vcpus(w: &World) -> i32 {
+    w.objects
+        .typed::<crate::objects::host::Host>(&MoRef::new("HostSystem", crate::world::HOST))
+        .and_then(|h| h.mo.capability.as_ref())
+        .and_then(|c| c.max_supported_vcpus)
+        .unwrap_or(64)
+}
+
+pub fn reconfig(c: &mut Ctx, req: v::ReconfigVMTaskRequest) -> Result<Ret, Fault> {
+    let id = c.call.this.value.clone();
+    let vmid = id.clone();
+    let spec = req.spec;
     start_vm_task(
-        sh,
-        w,
+        c.sh,
+        c.w,
         &vmid,
         "ReconfigVM_Task",
         false,
-        user,
+        &c.user,
         Box::new(move |_sh, w| {
-            let max = w.max_vcpus;
+            let max = max_vcpus(w);
             let vm = w
                 .vm(&id)
-                .ok_or_else(|| Fault::not_found_obj("VirtualMachine", &id))?;
-            let mut new = reconfigured(vm, &spec, max)?;
-            new.config_change = SystemTime::now();
-            if let Some(vm) = w.vm_mut(&id) {
-                *vm = new.clone();
-            }
-            if let Some(p) = w.ds_file(
-                &new.datastore,
-                &format!("{}/{}", new.directory, new.vmx_name),
-            ) {
-                let _ = std::fs::write(p, crate::vmxgen::vmx_for(&new));
+                .ok_or_else(|| Fault::not_found_obj(&vm_ref(&id)))?;
+            let r = reconfigured(vm, &spec, max)?;
+            let vm = w
+                .vm_mut(&id)
+                .ok_or_else(|| Fault::not_found_obj(&vm_ref(&id)))?;
+            vm.name = r.name.clone();
+            vm.mo.name = api_name(&r.name);
+            vm.set_hardware(r.memory_mb, r.num_cpu);
+            let cfg = vm.config_mut();
+            cfg.name = api_name(&r.name);
+            cfg.annotation = Some(r.annotation);
+            cfg.hardware.num_cores_per_socket = Some(r.cores_per_socket);
+            cfg.cpu_allocation = Some(r.cpu_alloc);
+            cfg.memory_allocation = Some(r.mem_alloc);
+            cfg.change_version = crate::clock::format_datetime(SystemTime::now());
+            let vm = w
+                .vm(&id)
+                .ok_or_else(|| Fault::not_found_obj(&vm_ref(&id)))?;
+            if let Some(p) = w.ds_file(&vm.datastore, &format!("{}/{}", vm.directory, vm.vmx_name))
+            {
+                let _ = std::fs::write(p, crate::vmxgen::vmx_for(vm));
             }
             Ok(None)
         }),
     )
 }
 
-pub fn reconfigure_autostart(w: &mut World, call: &Call) -> Result<Ret, Fault> {
-    let spec = call.param("spec").ok_or_else(|| bad("spec"))?;
-    let mut a = w.autostart.clone();
-    if let Some(d) = spec.get("defaults") {
-        if let Some(e) = d.bool_field("enabled") {
-            a.enabled = e;
+pub fn reconfigure_autostart(
+    c: &mut Ctx,
+    req: v::ReconfigureAutostartRequest,
+) -> Result<Ret, Fault> {
+    let me = c.call.this.clone();
+    let spec = req.spec;
+    let mut infos = Vec::new();
+    for p in &spec.power_info {
+        if p.key.kind != "VirtualMachine" || c.w.vm(&p.key.value).is_none() {
+            return Err(Fault::not_found_obj(&vm_ref(&p.key.value)));
         }
-        if let Some(x) = d.i64_field("startDelay") {
-            a.start_delay = x;
-        }
-        if let Some(x) = d.i64_field("stopDelay") {
-            a.stop_delay = x;
-        }
-        if let Some(x) = d.bool_field("waitForHeartbeat") {
-            a.wait_for_heartbeat = x;
-        }
-        if let Some(x) = d.str_field("stopAction") {
-            a.stop_action = x.to_string();
-        }
-    }
-    for p in spec.get_all("powerInfo") {
-        let key = p
-            .moref_field("key")
-            .ok_or_else(|| bad("spec.powerInfo.key"))?;
-        if key.kind != "VirtualMachine" || w.vm(&key.value).is_none() {
-            return Err(Fault::not_found_obj("VirtualMachine", &key.value));
-        }
-        let action = p.str_field("startAction").unwrap_or("none").to_string();
-        if !["none", "powerOn", "PowerOn", "None", "systemDefault"].contains(&action.as_str()) {
+        if !["none", "powerOn", "PowerOn", "None", "systemDefault"]
+            .contains(&p.start_action.as_str())
+        {
             return Err(bad("spec.powerInfo.startAction"));
         }
-        let info = PowerInfo {
-            vm: key.value.clone(),
-            start_order: p.i64_field("startOrder").unwrap_or(-1),
-            start_delay: p.i64_field("startDelay").unwrap_or(-1),
-            wait_for_heartbeat: p
-                .str_field("waitForHeartbeat")
-                .unwrap_or("systemDefault")
-                .to_string(),
-            start_action: action,
-            stop_delay: p.i64_field("stopDelay").unwrap_or(-1),
-            stop_action: p
-                .str_field("stopAction")
-                .unwrap_or("systemDefault")
-                .to_string(),
-        };
-        match a.power_info.iter_mut().find(|x| x.vm == info.vm) {
-            Some(x) => *x = info,
-            None => a.power_info.push(info),
+        infos.push(AutoStartPowerInfo {
+            wait_for_heartbeat: match p.wait_for_heartbeat {
+                AutoStartWaitHeartbeatSetting::Other(_) => {
+                    AutoStartWaitHeartbeatSetting::SystemDefault
+                }
+                ref known => known.clone(),
+            },
+            ..p.clone()
+        });
+    }
+    let mgr =
+        c.w.objects
+            .typed_mut::<AutoStartManager>(&me)
+            .ok_or_else(|| Fault::not_found_obj(&me))?;
+    let config = &mut mgr.mo.config;
+    if let (Some(d), Some(cur)) = (&spec.defaults, config.defaults.as_mut()) {
+        cur.enabled = d.enabled.or(cur.enabled);
+        cur.start_delay = d.start_delay.or(cur.start_delay);
+        cur.stop_delay = d.stop_delay.or(cur.stop_delay);
+        cur.wait_for_heartbeat = d.wait_for_heartbeat.or(cur.wait_for_heartbeat);
+        if d.stop_action.is_some() {
+            cur.stop_action = d.stop_action.clone();
         }
     }
-    w.autostart = a;
+    for info in infos {
+        match config.power_info.iter_mut().find(|x| x.key == info.key) {
+            Some(x) => *x = info,
+            None => config.power_info.push(info),
+        }
+    }
     Ok(Ret::None)
 }
 
@@ -252,79 +293,71 @@ fn snapshot_depth<'a>(vm: &'a Vm, mut moid: Option<&'a str>) -> usize {
 /// which it becomes. ESX allows duplicate names. The snapshot's state is
 /// the VM's, except that a running VM without a memory image is recorded
 /// as powered off (reverting to it powers the VM off).
-pub fn create_snapshot(sh: &Shared, w: &mut World, call: &Call, user: &str) -> Result<Ret, Fault> {
-    if call.this.0 != "VirtualMachine" {
-        return Err(bad("_this"));
+pub fn create_snapshot(c: &mut Ctx, req: v::CreateSnapshotTaskRequest) -> Result<Ret, Fault> {
+    let vmid = c.call.this.value.clone();
+    if req.name.is_empty() || req.name.len() > 80 {
+        return Err(invalid_name(&req.name));
     }
-    let vmid = call.this.1.clone();
-    let name = call.req_str("name")?;
-    if name.is_empty() || name.len() > 80 {
-        return Err(
-            Fault::new("InvalidName", format!("The name '{name}' is not valid."))
-                .with("name", s(name)),
-        );
-    }
-    let description = call.str("description").unwrap_or_default();
-    let memory = call.bool("memory").ok_or_else(|| bad("memory"))?;
-    let quiesce = call.bool("quiesce").ok_or_else(|| bad("quiesce"))?;
     let id = vmid.clone();
     start_vm_task(
-        sh,
-        w,
+        c.sh,
+        c.w,
         &vmid,
         "CreateSnapshot_Task",
         false,
-        user,
+        &c.user,
         Box::new(move |_sh, w| {
             let moid = w.new_id("snapshot-");
             let vm = w
                 .vm(&id)
-                .ok_or_else(|| Fault::not_found_obj("VirtualMachine", &id))?;
+                .ok_or_else(|| Fault::not_found_obj(&vm_ref(&id)))?;
             if snapshot_depth(vm, vm.current_snapshot.as_deref()) >= MAX_SNAPSHOT_DEPTH {
-                return Err(Fault::new(
-                    "TooManySnapshotLevels",
+                return Err(Fault::typed(
+                    v::TooManySnapshotLevels {},
                     "Exceeded the maximum number of permitted snapshot levels.",
                 ));
             }
-            if quiesce && vm.power == Power::On && !vm.tools_running {
-                return Err(Fault::new(
-                    "ToolsUnavailable",
-                    "Cannot complete operation because VMware Tools is not running in this virtual machine.",
-                ));
+            let on = vm.power() == Power::PoweredOn;
+            if req.quiesce && on && !vm.tools_running {
+                return Err(tools_unavailable());
             }
-            let state = match vm.power {
-                Power::On if !memory => Power::Off,
-                p => p,
+            let state = if on && !req.memory {
+                Power::PoweredOff
+            } else {
+                vm.power()
             };
-            let snap = crate::world::Snapshot {
+            let snap = Snapshot {
                 moid: moid.clone(),
                 id: vm.snapshots.iter().map(|s| s.id).max().unwrap_or(0) + 1,
-                name: name.clone(),
-                description: description.clone(),
+                name: req.name.clone(),
+                description: req.description.clone().unwrap_or_default(),
                 create_time: SystemTime::now(),
                 state,
-                quiesced: quiesce && vm.power == Power::On,
+                quiesced: req.quiesce && on,
                 parent: vm.current_snapshot.clone(),
-                memory_mb: vm.memory_mb,
-                num_cpu: vm.num_cpu,
+                memory_mb: vm.memory_mb(),
+                num_cpu: vm.num_cpu(),
             };
+            let vm_moref = vm.moref.clone();
             if let Some(vm) = w.vm_mut(&id) {
                 vm.snapshots.push(snap);
                 vm.current_snapshot = Some(moid.clone());
             }
-            Ok(Some(moref("VirtualMachineSnapshot", moid)))
+            let moref = MoRef::new("VirtualMachineSnapshot", moid);
+            w.objects.register(SnapshotObject {
+                moref: moref.clone(),
+                vm: vm_moref,
+            });
+            Ok(Some(esx_vi::Value::MoRef(moref)))
         }),
     )
 }
 
-fn snapshot_this(w: &World, call: &Call) -> Result<(String, String), Fault> {
-    if call.this.0 != "VirtualMachineSnapshot" {
-        return Err(bad("_this"));
-    }
-    let (vm, snap) = w
-        .snapshot(&call.this.1)
-        .ok_or_else(|| Fault::not_found_obj("VirtualMachineSnapshot", &call.this.1))?;
-    Ok((vm.moid(), snap.moid.clone()))
+fn snapshot_this(c: &Ctx) -> Result<(String, String), Fault> {
+    let (vm, snap) =
+        c.w.snapshot(&c.call.this.value)
+            .ok_or_else(|| Fault::not_found_obj(&c.call.this))?;
+    Ok((vm.moid().to_string(), snap.moid.clone()))
 }
 
 /// The VM and (a copy of) its snapshot, when the task's work runs: either
@@ -333,45 +366,46 @@ fn vm_and_snapshot<'a>(
     w: &'a mut World,
     id: &str,
     sid: &str,
-) -> Result<(&'a mut Vm, crate::world::Snapshot), Fault> {
+) -> Result<(&'a mut Vm, Snapshot), Fault> {
     let vm = w
         .vm_mut(id)
-        .ok_or_else(|| Fault::not_found_obj("VirtualMachine", id))?;
+        .ok_or_else(|| Fault::not_found_obj(&vm_ref(id)))?;
     let snap = vm
         .snapshots
         .iter()
         .find(|s| s.moid == sid)
         .cloned()
-        .ok_or_else(|| Fault::not_found_obj("VirtualMachineSnapshot", sid))?;
+        .ok_or_else(|| Fault::not_found_obj(&MoRef::new("VirtualMachineSnapshot", sid)))?;
     Ok((vm, snap))
 }
 
 /// VirtualMachineSnapshot.RevertToSnapshot_Task: the VM takes the
 /// snapshot's configuration and power state, and the snapshot becomes
 /// current.
-pub fn revert_snapshot(sh: &Shared, w: &mut World, call: &Call, user: &str) -> Result<Ret, Fault> {
-    let (vmid, sid) = snapshot_this(w, call)?;
-    let suppress = call.bool("suppressPowerOn").unwrap_or(false);
+pub fn revert_snapshot(c: &mut Ctx, req: v::RevertToSnapshotTaskRequest) -> Result<Ret, Fault> {
+    let (vmid, sid) = snapshot_this(c)?;
+    let suppress = req.suppress_power_on.unwrap_or(false);
     let id = vmid.clone();
     start_vm_task(
-        sh,
-        w,
+        c.sh,
+        c.w,
         &vmid,
         "RevertToSnapshot_Task",
         false,
-        user,
+        &c.user,
         Box::new(move |_sh, w| {
             let (vm, snap) = vm_and_snapshot(w, &id, &sid)?;
-            let power = if suppress && snap.state == Power::On {
-                Power::Off
+            let power = if suppress && snap.state == Power::PoweredOn {
+                Power::PoweredOff
             } else {
-                snap.state
+                snap.state.clone()
             };
-            vm.power = power;
-            vm.memory_mb = snap.memory_mb;
-            vm.num_cpu = snap.num_cpu;
-            vm.tools_running = vm.tools_installed && power == Power::On;
-            vm.boot_time = (power == Power::On).then(SystemTime::now);
+            vm.set_hardware(snap.memory_mb, snap.num_cpu);
+            let suspended = power == Power::Suspended;
+            vm.set_power(power);
+            if suspended {
+                vm.set_booted(None);
+            }
             vm.current_snapshot = Some(sid.clone());
             Ok(None)
         }),
@@ -381,19 +415,17 @@ pub fn revert_snapshot(sh: &Shared, w: &mut World, call: &Call, user: &str) -> R
 /// VirtualMachineSnapshot.RemoveSnapshot_Task: removes the snapshot (and
 /// with removeChildren its subtree; else its children move up to its
 /// parent). If the current snapshot goes, its parent becomes current.
-pub fn remove_snapshot(sh: &Shared, w: &mut World, call: &Call, user: &str) -> Result<Ret, Fault> {
-    let (vmid, sid) = snapshot_this(w, call)?;
-    let remove_children = call
-        .bool("removeChildren")
-        .ok_or_else(|| bad("removeChildren"))?;
+pub fn remove_snapshot(c: &mut Ctx, req: v::RemoveSnapshotTaskRequest) -> Result<Ret, Fault> {
+    let (vmid, sid) = snapshot_this(c)?;
+    let remove_children = req.remove_children;
     let id = vmid.clone();
     start_vm_task(
-        sh,
-        w,
+        c.sh,
+        c.w,
         &vmid,
         "RemoveSnapshot_Task",
         false,
-        user,
+        &c.user,
         Box::new(move |_sh, w| {
             let (vm, snap) = vm_and_snapshot(w, &id, &sid)?;
             let mut gone = vec![sid.clone()];
@@ -424,6 +456,9 @@ pub fn remove_snapshot(sh: &Shared, w: &mut World, call: &Call, user: &str) -> R
                 vm.current_snapshot = snap.parent.clone();
             }
             vm.snapshots.retain(|s| !gone.contains(&s.moid));
+            for g in gone {
+                w.objects.remove(&MoRef::new("VirtualMachineSnapshot", g));
+            }
             Ok(None)
         }),
     )
@@ -440,62 +475,58 @@ fn guest_id_of(key: &str) -> String {
     }
 }
 
-/// Folder.RegisterVM_Task: reads the .vmx at `path` and adds the VM it
-/// declares (powered off). Faults as ESX gives them: a bad path, a missing
-/// file, a name that is taken, a file that is not a VM configuration.
+fn invalid_datastore(name: &str) -> Fault {
+    Fault::typed(
+        v::InvalidDatastore {
+            datastore: None,
+            name: Some(name.to_string()),
+        },
+        format!("Invalid datastore '{name}'."),
+    )
+}
+
+/// A datastore path a request names, on a datastore the host has.
+fn on_datastore(w: &World, name: &str) -> Result<DsPath, Fault> {
+    let p = DsPath::parse_or_fault(name)?;
+    if p.climbs() {
+        return Err(crate::paths::bad_path(name));
+    }
+    if w.ds(&p.datastore).is_none() {
+        return Err(invalid_datastore(&p.datastore));
+    }
+    Ok(p)
+}
+
 /// FileManager.DeleteDatastoreFile_Task: a file, or a directory with what
 /// it holds, as ESX deletes them.
 pub fn delete_datastore_file(
-    sh: &Shared,
-    w: &mut World,
-    call: &Call,
-    user: &str,
+    c: &mut Ctx,
+    req: v::DeleteDatastoreFileTaskRequest,
 ) -> Result<Ret, Fault> {
-    if call.this.0 != "FileManager" {
-        return Err(bad("_this"));
-    }
-    let name = call.req_str("name")?;
-    let parsed = esx_vi::datastore::DatastorePath::parse(&name).map_err(|_| {
-        Fault::new(
-            "InvalidDatastorePath",
-            format!("Invalid datastore path '{name}'."),
-        )
-        .with("datastorePath", s(name.clone()))
-    })?;
-    if w.ds(&parsed.datastore).is_none() {
-        return Err(Fault::new(
-            "InvalidDatastore",
-            format!("Invalid datastore '{}'.", parsed.datastore),
-        )
-        .with("name", s(parsed.datastore.clone())));
-    }
+    let name = req.name;
+    let parsed = on_datastore(c.w, &name)?;
     start_entity_task(
-        sh,
-        w,
+        c.sh,
+        c.w,
         None,
         "DeleteDatastoreFile_Task",
-        user,
+        &c.user,
         Box::new(move |_sh, w| {
-            let not_found = || {
-                Fault::new("FileNotFound", format!("File {name} was not found"))
-                    .with("file", s(name.clone()))
-            };
             let path = w
-                .ds_file(&parsed.datastore, &parsed.directory_and_file)
-                .ok_or_else(not_found)?;
+                .ds_file(&parsed.datastore, &parsed.rel)
+                .ok_or_else(|| Fault::file_not_found(&name))?;
             let removed = if path.is_dir() {
                 std::fs::remove_dir_all(&path)
             } else if path.exists() {
                 std::fs::remove_file(&path)
             } else {
-                return Err(not_found());
+                return Err(Fault::file_not_found(&name));
             };
             removed.map_err(|e| {
-                Fault::new(
-                    "CannotDeleteFile",
+                Fault::typed(
+                    v::CannotDeleteFile { file: name.clone() },
                     format!("Cannot delete file {name}: {e}"),
                 )
-                .with("file", s(name.clone()))
             })?;
             Ok(None)
         }),
@@ -505,126 +536,94 @@ pub fn delete_datastore_file(
 /// FileManager.MoveDatastoreFile_Task: a file renamed (over an existing
 /// one only with `force`), as ESX moves datastore files.
 pub fn move_datastore_file(
-    sh: &Shared,
-    w: &mut World,
-    call: &Call,
-    user: &str,
+    c: &mut Ctx,
+    req: v::MoveDatastoreFileTaskRequest,
 ) -> Result<Ret, Fault> {
-    if call.this.0 != "FileManager" {
-        return Err(bad("_this"));
-    }
-    let parse = |name: &str| {
-        let p = esx_vi::datastore::DatastorePath::parse(name).map_err(|_| {
-            Fault::new(
-                "InvalidDatastorePath",
-                format!("Invalid datastore path '{name}'."),
-            )
-            .with("datastorePath", s(name))
-        })?;
-        if w.ds(&p.datastore).is_none() {
-            return Err(Fault::new(
-                "InvalidDatastore",
-                format!("Invalid datastore '{}'.", p.datastore),
-            )
-            .with("name", s(p.datastore.clone())));
-        }
-        Ok(p)
-    };
-    let src_name = call.req_str("sourceName")?;
-    let dst_name = call.req_str("destinationName")?;
-    let src = parse(&src_name)?;
-    let dst = parse(&dst_name)?;
-    let force = call.bool("force") == Some(true);
+    let (src_name, dst_name) = (req.source_name, req.destination_name);
+    let src = on_datastore(c.w, &src_name)?;
+    let dst = on_datastore(c.w, &dst_name)?;
+    let force = req.force == Some(true);
     start_entity_task(
-        sh,
-        w,
+        c.sh,
+        c.w,
         None,
         "MoveDatastoreFile_Task",
-        user,
+        &c.user,
         Box::new(move |_sh, w| {
-            let not_found = |name: &str| {
-                Fault::new("FileNotFound", format!("File {name} was not found"))
-                    .with("file", s(name))
-            };
             let from = w
-                .ds_file(&src.datastore, &src.directory_and_file)
+                .ds_file(&src.datastore, &src.rel)
                 .filter(|p| p.exists())
-                .ok_or_else(|| not_found(&src_name))?;
+                .ok_or_else(|| Fault::file_not_found(&src_name))?;
             let to = w
-                .ds_file(&dst.datastore, &dst.directory_and_file)
-                .ok_or_else(|| not_found(&dst_name))?;
+                .ds_file(&dst.datastore, &dst.rel)
+                .ok_or_else(|| Fault::file_not_found(&dst_name))?;
             if to.exists() && (!force || to.is_dir()) {
-                return Err(Fault::new(
-                    "FileAlreadyExists",
-                    format!("Cannot complete the operation because the file or folder {dst_name} already exists"),
-                )
-                .with("file", s(dst_name.clone())));
+                return Err(Fault::file_exists(&dst_name));
             }
             std::fs::rename(&from, &to).map_err(|e| {
-                Fault::new(
-                    "CannotAccessFile",
+                Fault::typed(
+                    v::CannotAccessFile {
+                        file: src_name.clone(),
+                    },
                     format!("Cannot move {src_name} to {dst_name}: {e}"),
                 )
-                .with("file", s(src_name.clone()))
             })?;
             Ok(None)
         }),
     )
 }
 
-pub fn register_vm(sh: &Shared, w: &mut World, call: &Call, user: &str) -> Result<Ret, Fault> {
-    if call.this.0 != "Folder" {
-        return Err(bad("_this"));
-    }
-    let path = call.req_str("path")?;
-    if call.bool("asTemplate") == Some(true) {
-        return Err(Fault::new(
-            "NotSupported",
+/// Folder.RegisterVM_Task: reads the .vmx at `path` and adds the VM it
+/// declares (powered off). Faults as ESX gives them: a bad path, a missing
+/// file, a name that is taken, a file that is not a VM configuration.
+pub fn register_vm(c: &mut Ctx, req: v::RegisterVMTaskRequest) -> Result<Ret, Fault> {
+    if req.as_template {
+        return Err(Fault::typed(
+            v::NotSupported {},
             "Registering templates is not supported on this host.",
         ));
     }
-    let parsed = esx_vi::datastore::DatastorePath::parse(&path).map_err(|_| {
-        Fault::new(
-            "InvalidDatastorePath",
-            format!("Invalid datastore path '{path}'."),
-        )
-        .with("datastorePath", s(path.clone()))
-    })?;
-    let name = call.str("name");
-    let folder = call.this.1.clone();
+    let path = req.path;
+    let parsed = DsPath::parse_or_fault(&path)?;
+    if parsed.climbs() {
+        return Err(crate::paths::bad_path(&path));
+    }
+    let name = req.name;
+    let folder = c.call.this.clone();
     start_entity_task(
-        sh,
-        w,
-        Some(("Folder", &folder)),
+        c.sh,
+        c.w,
+        Some(folder),
         "RegisterVM_Task",
-        user,
+        &c.user,
         Box::new(move |_sh, w| {
+            let not_found = || Fault::typed(v::NotFound {}, format!("File {path} was not found"));
             let file = w
-                .ds_file(&parsed.datastore, &parsed.directory_and_file)
+                .ds_file(&parsed.datastore, &parsed.rel)
                 .filter(|f| f.is_file())
-                .ok_or_else(|| Fault::new("NotFound", format!("File {path} was not found")))?;
-            let bytes = std::fs::read(&file)
-                .map_err(|_| Fault::new("NotFound", format!("File {path} was not found")))?;
+                .ok_or_else(not_found)?;
+            let bytes = std::fs::read(&file).map_err(|_| not_found())?;
             let vmx = esx_vmx::VmxFile::parse(&bytes).map_err(|e| {
-                Fault::new(
-                    "InvalidArgument",
+                Fault::typed(
+                    v::InvalidArgument {
+                        invalid_property: Some("path".into()),
+                    },
                     format!("The configuration file {path} is invalid: {e}"),
                 )
-                .with("invalidProperty", s("path"))
             })?;
             let display = vmx.text("displayName").unwrap_or_default();
             let name = name.unwrap_or(display);
             if name.is_empty() {
-                return Err(
-                    Fault::new("InvalidName", "The name '' is not valid.").with("name", s(""))
-                );
+                return Err(invalid_name(""));
             }
-            if w.vm_by_name(&name).is_some() {
-                return Err(Fault::new(
-                    "DuplicateName",
+            if let Some(other) = w.vm_by_name(&name) {
+                return Err(Fault::typed(
+                    v::DuplicateName {
+                        name: name.clone(),
+                        object: other.moref.clone(),
+                    },
                     format!("The name '{name}' already exists."),
-                )
-                .with("name", s(name.clone())));
+                ));
             }
             let num = |k: &str, d: i64| vmx.long(k).ok().flatten().unwrap_or(d);
             let spec = crate::world::VmSpec {
@@ -638,25 +637,17 @@ pub fn register_vm(sh: &Shared, w: &mut World, call: &Call, user: &str) -> Resul
             };
             let mut vm = w.build_vm(spec);
             if let Some(u) = vmx.get("uuid.bios").and_then(esx_vmx::parse::parse_uuid) {
-                vm.uuid = esx_vmx::domain::format_uuid(&u);
+                vm.set_uuid(&esx_vmx::domain::format_uuid(&u));
             }
             let hw = num("virtualHW.version", 4);
-            vm.hw_version = format!("vmx-{hw:02}");
-            vm.datastore = parsed.datastore.clone();
-            vm.directory = parsed.directory.clone();
-            vm.vmx_name = parsed
-                .directory_and_file
-                .rsplit('/')
-                .next()
-                .unwrap_or("")
-                .to_string();
-            vm.nics.clear();
+            vm.config_mut().version = format!("vmx-{hw:02}");
+            let mut nics = Vec::new();
             for i in 0..4 {
                 let k = |x: &str| format!("ethernet{i}.{x}");
                 if vmx.bool(&k("present")).ok().flatten() != Some(true) {
                     continue;
                 }
-                vm.nics.push(crate::world::Nic {
+                nics.push(Nic {
                     key: 4000 + i,
                     mac: vmx
                         .get(&k("generatedAddress"))
@@ -665,90 +656,149 @@ pub fn register_vm(sh: &Shared, w: &mut World, call: &Call, user: &str) -> Resul
                         .to_ascii_lowercase(),
                     network: vmx.get(&k("networkName")).unwrap_or("").to_string(),
                     model: vmx.get(&k("virtualDev")).unwrap_or("e1000").to_string(),
-                    ips: Vec::new(),
                 });
             }
-            vm.mem_alloc.limit = num("sched.mem.max", -1);
-            vm.mem_alloc.reservation = num("sched.mem.minsize", 0);
-            let moid = vm.moid();
-            let id = vm.id;
-            w.vms.insert(id, vm);
-            Ok(Some(moref("VirtualMachine", moid)))
+            vm.guest_nics.clear();
+            let ds = w.ds(&parsed.datastore).map(|d| crate::objects::vm::DsRef {
+                name: d.name.clone(),
+                moref: Some(d.moref.clone()),
+                uuid: d.uuid.clone(),
+            });
+            let disk_kb = vm.disk_kb();
+            vm.relocate(
+                &parsed.datastore,
+                ds,
+                &parsed.directory(),
+                parsed.file_name(),
+                &nics,
+                disk_kb,
+            );
+            let mem = vm
+                .config_mut()
+                .memory_allocation
+                .get_or_insert_with(Default::default);
+            mem.limit = Some(num("sched.mem.max", -1));
+            mem.reservation = Some(num("sched.mem.minsize", 0));
+            let moref = vm.moref.clone();
+            w.register_vm(vm);
+            Ok(Some(esx_vi::Value::MoRef(moref)))
         }),
     )
 }
 
 /// VirtualMachine.UnregisterVM: removes the VM from the inventory; its
 /// files stay. Only when powered off or suspended.
-pub fn unregister_vm(w: &mut World, call: &Call) -> Result<Ret, Fault> {
-    if call.this.0 != "VirtualMachine" {
-        return Err(bad("_this"));
+pub fn unregister_vm(c: &mut Ctx) -> Result<Ret, Fault> {
+    let me = c.call.this.clone();
+    let vm = c.w.vm(&me.value).ok_or_else(|| Fault::not_found_obj(&me))?;
+    if vm.power() == Power::PoweredOn {
+        return Err(Fault::invalid_power_state(&Power::PoweredOn, None));
     }
-    let id = call.this.1.clone();
-    let vm = w
-        .vm(&id)
-        .ok_or_else(|| Fault::not_found_obj("VirtualMachine", &id))?;
-    if vm.power == Power::On {
-        return Err(Fault::invalid_power_state("poweredOn", None));
+    let snapshots: Vec<String> = vm.snapshots.iter().map(|s| s.moid.clone()).collect();
+    if let Some(mgr) =
+        c.w.objects
+            .typed_mut::<AutoStartManager>(&MoRef::new("HostAutoStartManager", "ha-autostart-mgr"))
+    {
+        mgr.mo.config.power_info.retain(|p| p.key != me);
     }
-    let moid = vm.moid();
-    let key = vm.id;
-    w.autostart.power_info.retain(|p| p.vm != moid);
-    w.vms.remove(&key);
-    Ok(Ret::Vals(vec![]))
+    for s in snapshots {
+        c.w.objects.remove(&MoRef::new("VirtualMachineSnapshot", s));
+    }
+    c.w.unregister_vm(&me.value);
+    Ok(Ret::None)
+}
+
+pub fn find_by_uuid(c: &mut Ctx, req: v::FindByUuidRequest) -> Result<Ret, Fault> {
+    let uuid = req.uuid.to_ascii_lowercase();
+    if !req.vm_search {
+        return Ok(if uuid == HOST_UUID {
+            Ret::of(MoRef::new("HostSystem", crate::world::HOST))
+        } else {
+            Ret::None
+        });
+    }
+    let found = if req.instance_uuid.unwrap_or(false) {
+        c.w.vms()
+            .find(|v| v.config().instance_uuid.as_deref() == Some(uuid.as_str()))
+            .map(|v| v.moref.clone())
+    } else {
+        c.w.by_uuid.get(&uuid).map(|m| vm_ref(m))
+    };
+    Ok(found.map(Ret::of).unwrap_or(Ret::None))
+}
+
+pub fn find_by_inventory_path(
+    c: &mut Ctx,
+    req: v::FindByInventoryPathRequest,
+) -> Result<Ret, Fault> {
+    let parts: Vec<&str> = req.inventory_path.trim_matches('/').split('/').collect();
+    let found = match parts.as_slice() {
+        [dc] if *dc == DATACENTER => Some(MoRef::new("Datacenter", *dc)),
+        [dc, "vm"] if *dc == DATACENTER => Some(MoRef::new("Folder", "ha-folder-vm")),
+        [dc, "host"] if *dc == DATACENTER => Some(MoRef::new("Folder", "ha-folder-host")),
+        [dc, "vm", name] if *dc == DATACENTER => {
+            c.w.vms()
+                .find(|v| api_name(&v.name) == *name)
+                .map(|v| v.moref.clone())
+        }
+        _ => None,
+    };
+    Ok(found.map(Ret::of).unwrap_or(Ret::None))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn spec(xml: &str) -> Value {
-        let doc = roxmltree::Document::parse(xml).unwrap();
-        Value::from_node(doc.root_element())
+    fn vm() -> Vm {
+        Vm::new(1, "", crate::world::VmSpec::named("t"), "datastore1", None)
     }
 
-    fn vm() -> Vm {
-        let mut w = World::new(
-            crate::world::Config {
-                user: "root".into(),
-                password: "x".into(),
-                session_timeout: None,
-                task_ms: 1,
-                datastore_dir: std::env::temp_dir()
-                    .join(format!("esx-sim-ops-test-{}", std::process::id())),
-                vm_moref_prefix: false,
-            },
-            vec![crate::world::VmSpec::named("t")],
-        )
-        .unwrap();
-        let v = w.vms.values().next().unwrap().clone();
-        w.vms.clear();
-        crate::world::remove_dir(&w.cfg.datastore_dir);
-        v
+    fn spec() -> v::VirtualMachineConfigSpec {
+        v::VirtualMachineConfigSpec::default()
     }
 
     #[test]
     fn invalid_reconfigurations_are_refused_whole() {
-        let v = vm();
-        assert!(reconfigured(&v, &spec("<spec><memoryMB>5</memoryMB></spec>"), 64).is_err());
-        assert!(reconfigured(&v, &spec("<spec><numCPUs>65</numCPUs></spec>"), 64).is_err());
-        let e = reconfigured(
-            &v,
-            &spec("<spec><cpuAllocation><reservation>500</reservation><limit>100</limit></cpuAllocation></spec>"),
-            64,
-        )
-        .unwrap_err();
+        let vm = vm();
+        let bad_memory = v::VirtualMachineConfigSpec {
+            memory_mb: Some(5),
+            ..spec()
+        };
+        assert!(reconfigured(&vm, &bad_memory, 64).is_err());
+        let too_many = v::VirtualMachineConfigSpec {
+            num_cpus: Some(65),
+            ..spec()
+        };
+        assert!(reconfigured(&vm, &too_many, 64).is_err());
+        let limit_below = v::VirtualMachineConfigSpec {
+            cpu_allocation: Some(ResourceAllocationInfo {
+                reservation: Some(500),
+                limit: Some(100),
+                ..Default::default()
+            }),
+            ..spec()
+        };
+        let e = reconfigured(&vm, &limit_below, 64).err().unwrap();
         assert_eq!(e.ty, "InvalidArgument");
         let ok = reconfigured(
-            &v,
-            &spec("<spec><memoryMB>2048</memoryMB><cpuAllocation><shares><shares>1234</shares><level>custom</level></shares></cpuAllocation></spec>"),
+            &vm,
+            &v::VirtualMachineConfigSpec {
+                memory_mb: Some(2048),
+                cpu_allocation: Some(ResourceAllocationInfo {
+                    shares: Some(SharesInfo {
+                        shares: 1234,
+                        level: SharesLevel::Custom,
+                    }),
+                    ..Default::default()
+                }),
+                ..spec()
+            },
             64,
         )
         .unwrap();
         assert_eq!(ok.memory_mb, 2048);
-        assert_eq!(
-            (ok.cpu_alloc.shares_level.as_str(), ok.cpu_alloc.shares),
-            ("custom", 1234)
-        );
+        let shares = ok.cpu_alloc.shares.unwrap();
+        assert_eq!((shares.level, shares.shares), (SharesLevel::Custom, 1234));
     }
 }

@@ -5,52 +5,65 @@
 //! colour taken from the VM's name, so a reader can tell whose screen it
 //! got.
 
-use crate::model::*;
-use crate::server::Shared;
-use crate::soap::{Call, Ret};
-use crate::tasks::{start_vm_task, vm_this};
-use crate::world::{Fault, Power, World};
+use esx_vi::vim25::{self as v, VirtualMachinePowerState as Power};
+use esx_vi::Value;
+
+use crate::fault::Fault;
+use crate::methods::Ctx;
+use crate::soap::Ret;
+use crate::tasks::start_vm_task;
+use crate::world::vm_ref;
 
 pub const WIDTH: u32 = 640;
 pub const HEIGHT: u32 = 480;
 
-pub fn create(sh: &Shared, w: &mut World, call: &Call, user: &str) -> Result<Ret, Fault> {
-    let vmid = vm_this(call)?.to_string();
+pub fn create(c: &mut Ctx) -> Result<Ret, Fault> {
+    let vmid = c.call.this.value.clone();
     let id = vmid.clone();
     let work: crate::tasks::Work = Box::new(move |_sh, w| {
         let vm = w
             .vm(&id)
-            .cloned()
-            .ok_or_else(|| Fault::not_found_obj("VirtualMachine", &id))?;
-        if vm.power != Power::On {
+            .ok_or_else(|| Fault::not_found_obj(&vm_ref(&id)))?;
+        if vm.power() != Power::PoweredOn {
             return Err(Fault::invalid_power_state(
-                vm.power.as_str(),
-                Some("poweredOn"),
+                &vm.power(),
+                Some(Power::PoweredOn),
             ));
         }
+        let (ds, dir, name) = (vm.datastore.clone(), vm.directory.clone(), vm.name.clone());
         let n = w.next_id;
         w.next_id += 1;
-        let rel = format!("{}/{}-{n}.png", vm.directory, vm.directory);
-        let local = w.ds_file(&vm.datastore, &rel).ok_or_else(|| {
-            Fault::new(
-                "FileNotFound",
-                format!("File [{}] {rel} was not found", vm.datastore),
-            )
-        })?;
+        let rel = format!("{dir}/{dir}-{n}.png");
+        let file = format!("[{ds}] {rel}");
+        let local = w
+            .ds_file(&ds, &rel)
+            .ok_or_else(|| Fault::file_not_found(&file))?;
         let written = local
             .parent()
             .map(std::fs::create_dir_all)
             .unwrap_or(Ok(()))
-            .and_then(|_| std::fs::write(&local, png(WIDTH, HEIGHT, colour(&vm.name))));
+            .and_then(|_| std::fs::write(&local, png(WIDTH, HEIGHT, colour(&name))));
         written.map_err(|e| {
-            Fault::new(
-                "FileFault",
-                format!("Cannot write [{}] {rel}: {e}", vm.datastore),
+            Fault::typed(
+                v::FileFault { file: file.clone() },
+                format!("Cannot write {file}: {e}"),
             )
         })?;
-        Ok(Some(any(s(format!("[{}] {rel}", vm.datastore)))))
+        Ok(Some(Value::Text {
+            ty: Some("xsd:string".into()),
+            text: file,
+        }))
     });
-    start_vm_task(sh, w, &vmid, "CreateScreenshot_Task", false, user, work)
+    let user = c.user.clone();
+    start_vm_task(
+        c.sh,
+        c.w,
+        &vmid,
+        "CreateScreenshot_Task",
+        false,
+        &user,
+        work,
+    )
 }
 
 /// The colour of a VM's screen: three bytes of its name's CRC.

@@ -4,29 +4,39 @@
 
 use std::time::{Duration, Instant, SystemTime};
 
-use crate::model::*;
+use esx_vi::vim25::{
+    self, AnswerVMRequest, AnyTaskReason, TaskInfo, TaskInfoState, TaskReasonUser,
+    VirtualMachinePowerState as Power,
+};
+use esx_vi::{MoRef, Value};
+
+use crate::clock::format_datetime;
+use crate::fault::Fault;
+use crate::methods::Ctx;
+use crate::objects::task::Task;
+use crate::objects::vm::{Choice, Question};
 use crate::server::Shared;
-use crate::soap::{Call, Ret};
-use crate::world::{Choice, Fault, Power, Question, Task, TaskState, World};
+use crate::soap::Ret;
+use crate::world::{task_ref, vm_ref, World};
 
 /// The work a task does when it completes: its result or its fault.
-pub type Work = Box<dyn FnOnce(&Shared, &mut World) -> Result<Option<SVal>, Fault> + Send>;
+pub type Work = Box<dyn FnOnce(&Shared, &mut World) -> Result<Option<Value>, Fault> + Send>;
 
-fn op_of(method: &str) -> (&'static str, &'static str) {
-    // (descriptionId, short op name used in ESX task ids)
+/// The descriptionId ESX gives a method's tasks.
+fn description_id(method: &str) -> &'static str {
     match method {
-        "PowerOnVM_Task" => ("VirtualMachine.powerOn", "powerOn"),
-        "PowerOffVM_Task" => ("VirtualMachine.powerOff", "powerOff"),
-        "SuspendVM_Task" => ("VirtualMachine.suspend", "suspend"),
-        "ResetVM_Task" => ("VirtualMachine.reset", "reset"),
-        "CreateScreenshot_Task" => ("VirtualMachine.createScreenshot", "createScreenshot"),
-        "ReconfigVM_Task" => ("VirtualMachine.reconfigure", "reconfigure"),
-        "CreateSnapshot_Task" => ("VirtualMachine.createSnapshot", "createSnapshot"),
-        "RevertToSnapshot_Task" => ("vm.Snapshot.revert", "revert"),
-        "RemoveSnapshot_Task" => ("vm.Snapshot.remove", "remove"),
-        "RegisterVM_Task" => ("Folder.registerVm", "registerVm"),
-        "Destroy_Task" => ("VirtualMachine.destroy", "destroy"),
-        _ => ("VirtualMachine.busy", "busy"),
+        "PowerOnVM_Task" => "VirtualMachine.powerOn",
+        "PowerOffVM_Task" => "VirtualMachine.powerOff",
+        "SuspendVM_Task" => "VirtualMachine.suspend",
+        "ResetVM_Task" => "VirtualMachine.reset",
+        "CreateScreenshot_Task" => "VirtualMachine.createScreenshot",
+        "ReconfigVM_Task" => "VirtualMachine.reconfigure",
+        "CreateSnapshot_Task" => "VirtualMachine.createSnapshot",
+        "RevertToSnapshot_Task" => "vm.Snapshot.revert",
+        "RemoveSnapshot_Task" => "vm.Snapshot.remove",
+        "RegisterVM_Task" => "Folder.registerVm",
+        "Destroy_Task" => "VirtualMachine.destroy",
+        _ => "VirtualMachine.busy",
     }
 }
 
@@ -35,58 +45,72 @@ impl World {
         Duration::from_millis(self.cfg.task_ms)
     }
 
+    pub fn task(&self, moid: &str) -> Option<&Task> {
+        self.objects.typed::<Task>(&task_ref(moid))
+    }
+
+    pub fn task_mut(&mut self, moid: &str) -> Option<&mut Task> {
+        self.objects.typed_mut::<Task>(&task_ref(moid))
+    }
+
     /// Creates a queued task on `vm` (a VM moid) or on another entity.
     pub fn new_task(
         &mut self,
         method: &str,
-        entity: Option<(String, String)>,
+        entity: Option<MoRef>,
         cancelable: bool,
         user: &str,
     ) -> String {
-        let (desc, op) = op_of(method);
+        let desc = description_id(method);
         let n = self.next_task;
         self.next_task += 1;
         let vmid = entity
             .as_ref()
-            .filter(|(k, _)| k == "VirtualMachine")
-            .map(|(_, id)| id.clone())
+            .filter(|m| m.kind == "VirtualMachine")
+            .map(|m| m.value.clone())
             .unwrap_or_else(|| "0".into());
-        let moid = format!("haTask-{vmid}-vim.{}-{}", desc, 1000 + n);
-        let _ = op;
-        let entity_name = entity.as_ref().and_then(|(k, id)| match k.as_str() {
-            "VirtualMachine" => self.vm(id).map(|v| v.name.clone()),
+        let moid = format!("haTask-{vmid}-vim.{desc}-{}", 1000 + n);
+        let entity_name = entity.as_ref().and_then(|m| match m.kind.as_str() {
+            "VirtualMachine" => self.vm(&m.value).map(|v| v.name.clone()),
             "Datastore" => self
-                .datastores
-                .iter()
-                .find(|d| &d.moid == id)
+                .datastores()
+                .find(|d| d.moref == *m)
                 .map(|d| d.name.clone()),
             _ => None,
         });
         let task = Task {
-            moid: moid.clone(),
-            key: moid.clone(),
-            name: method.to_string(),
-            description_id: desc.to_string(),
-            entity: entity.clone(),
-            entity_name,
-            state: TaskState::Queued,
-            cancelled: false,
-            cancelable,
-            error: None,
-            result: None,
-            progress: None,
-            queue_time: SystemTime::now(),
-            start_time: None,
-            complete_time: None,
-            event_chain_id: 1000 + n as i64,
-            user: user.to_string(),
+            moref: task_ref(&moid),
+            mo: vim25::Task {
+                info: TaskInfo {
+                    key: moid.clone(),
+                    task: task_ref(&moid),
+                    name: Some(method.to_string()),
+                    description_id: desc.to_string(),
+                    entity: entity.clone(),
+                    entity_name,
+                    locked: Vec::new(),
+                    state: TaskInfoState::Queued,
+                    cancelled: false,
+                    cancelable,
+                    error: None,
+                    result: None,
+                    progress: None,
+                    reason: AnyTaskReason::TaskReasonUser(TaskReasonUser {
+                        user_name: user.to_string(),
+                    }),
+                    queue_time: format_datetime(SystemTime::now()),
+                    start_time: None,
+                    complete_time: None,
+                    event_chain_id: 1000 + n as i32,
+                },
+                ..Default::default()
+            },
             finished_at: None,
         };
-        self.tasks.insert(moid.clone(), task);
-        self.task_order.push(moid.clone());
-        if let Some((k, id)) = &entity {
-            if k == "VirtualMachine" {
-                if let Some(vm) = self.vm_mut(id) {
+        self.objects.register(task);
+        if let Some(m) = &entity {
+            if m.kind == "VirtualMachine" {
+                if let Some(vm) = self.vm_mut(&m.value) {
                     vm.recent_tasks.push(moid.clone());
                 }
             }
@@ -97,62 +121,65 @@ impl World {
 
     /// Forgets tasks that ended more than ten minutes ago.
     fn prune_tasks(&mut self) {
-        let old: Vec<String> = self
-            .tasks
-            .values()
+        let old: Vec<MoRef> = self
+            .objects
+            .all::<Task>("Task")
             .filter(|t| {
                 t.finished_at
                     .is_some_and(|f| f.elapsed() > Duration::from_secs(600))
             })
-            .map(|t| t.moid.clone())
+            .map(|t| t.moref.clone())
             .collect();
         for m in &old {
-            self.tasks.remove(m);
+            self.objects.remove(m);
         }
         if !old.is_empty() {
-            self.task_order.retain(|m| !old.contains(m));
-            for vm in self.vms.values_mut() {
-                vm.recent_tasks.retain(|m| !old.contains(m));
+            let vms: Vec<MoRef> = self.vms().map(|v| v.moref.clone()).collect();
+            for v in vms {
+                if let Some(vm) = self.vm_mut(&v.value) {
+                    vm.recent_tasks
+                        .retain(|t| !old.iter().any(|o| &o.value == t));
+                }
             }
         }
     }
 
     pub fn task_running(&mut self, moid: &str) {
-        if let Some(t) = self.tasks.get_mut(moid) {
-            if t.state == TaskState::Queued {
-                t.state = TaskState::Running;
-                t.start_time = Some(SystemTime::now());
+        if let Some(t) = self.task_mut(moid) {
+            let info = t.info_mut();
+            if info.state == TaskInfoState::Queued {
+                info.state = TaskInfoState::Running;
+                info.start_time = Some(format_datetime(SystemTime::now()));
                 // A progress a test set while the task was queued stays.
-                t.progress = t.progress.or(Some(0));
+                info.progress = info.progress.or(Some(0));
             }
         }
     }
 
-    pub fn task_done(&mut self, moid: &str, result: Result<Option<SVal>, Fault>) {
-        if let Some(t) = self.tasks.get_mut(moid) {
-            if matches!(t.state, TaskState::Success | TaskState::Error) {
+    pub fn task_done(&mut self, moid: &str, result: Result<Option<Value>, Fault>) {
+        if let Some(t) = self.task_mut(moid) {
+            if !t.is_pending() {
                 return;
             }
+            let info = t.info_mut();
             match result {
                 Ok(r) => {
-                    t.state = TaskState::Success;
-                    t.result = r;
+                    info.state = TaskInfoState::Success;
+                    info.result = r;
                 }
                 Err(f) => {
-                    t.state = TaskState::Error;
-                    t.error = Some(f);
+                    info.state = TaskInfoState::Error;
+                    info.error = Some(f.localized());
                 }
             }
-            t.progress = None;
-            t.complete_time = Some(SystemTime::now());
+            info.progress = None;
+            info.complete_time = Some(format_datetime(SystemTime::now()));
             t.finished_at = Some(Instant::now());
         }
     }
 
     pub fn task_pending(&self, moid: &str) -> bool {
-        self.tasks
-            .get(moid)
-            .is_some_and(|t| matches!(t.state, TaskState::Queued | TaskState::Running))
+        self.task(moid).is_some_and(Task::is_pending)
     }
 
     /// Another queued or running task on this VM.
@@ -253,16 +280,14 @@ pub fn armed_question(kind: &str) -> Option<Question> {
 /// What a task asks before it can run, if anything.
 fn question_for(w: &World, vmid: &str, method: &str) -> Option<Question> {
     let vm = w.vm(vmid)?;
-    if let Some((m, q)) = vm
+    if let Some(q) = vm
         .armed_question
         .as_ref()
-        .map(|q| (q.task.clone().unwrap_or_default(), q.clone()))
+        .filter(|q| q.task.as_deref() == Some(method))
     {
-        if m == method {
-            return Some(q);
-        }
+        return Some(q.clone());
     }
-    if method == "PowerOnVM_Task" && vm.power == Power::Off {
+    if method == "PowerOnVM_Task" && vm.power() == Power::PoweredOff {
         if vm.uuid_altered {
             return Some(uuid_question());
         }
@@ -293,23 +318,18 @@ pub fn start_vm_task(
     work: Work,
 ) -> Result<Ret, Fault> {
     let Some(vm) = w.vm(vmid) else {
-        return Err(Fault::not_found_obj("VirtualMachine", vmid));
+        return Err(Fault::not_found_obj(&vm_ref(vmid)));
     };
     let armed = vm.armed_question.as_ref().and_then(|q| q.task.as_deref()) == Some(method);
     let cancelable =
         cancelable || (armed && vm.armed_cancelable) || w.cancelable_methods.contains(method);
-    let t = w.new_task(
-        method,
-        Some(("VirtualMachine".into(), vmid.to_string())),
-        cancelable,
-        user,
-    );
+    let t = w.new_task(method, Some(vm_ref(vmid)), cancelable, user);
     w.continuations.insert(t.clone(), work);
     let (tid, vmid, method) = (t.clone(), vmid.to_string(), method.to_string());
     sh.after(Duration::ZERO, move |sh, w| {
         begin(sh, w, &tid, &vmid, &method)
     });
-    Ok(Ret::Vals(vec![moref("Task", t)]))
+    Ok(Ret::of(task_ref(&t)))
 }
 
 /// Starts a task on an object that is not a VM (a folder, a datastore;
@@ -319,17 +339,12 @@ pub fn start_vm_task(
 pub fn start_entity_task(
     sh: &Shared,
     w: &mut World,
-    entity: Option<(&str, &str)>,
+    entity: Option<MoRef>,
     method: &str,
     user: &str,
     work: Work,
 ) -> Result<Ret, Fault> {
-    let t = w.new_task(
-        method,
-        entity.map(|(k, id)| (k.to_string(), id.to_string())),
-        false,
-        user,
-    );
+    let t = w.new_task(method, entity, false, user);
     w.continuations.insert(t.clone(), work);
     let tid = t.clone();
     sh.after(Duration::ZERO, move |sh, w| {
@@ -340,7 +355,7 @@ pub fn start_entity_task(
         w.task_running(&tid);
         schedule_finish(sh, w, &tid);
     });
-    Ok(Ret::Vals(vec![moref("Task", t)]))
+    Ok(Ret::of(task_ref(&t)))
 }
 
 fn begin(sh: &Shared, w: &mut World, t: &str, vmid: &str, method: &str) {
@@ -359,8 +374,8 @@ fn begin(sh: &Shared, w: &mut World, t: &str, vmid: &str, method: &str) {
         w.continuations.remove(t);
         w.task_done(
             t,
-            Err(Fault::new(
-                "InvalidState",
+            Err(Fault::typed(
+                vim25::InvalidState {},
                 "The operation is not allowed in the current state: the virtual machine has a question that must be answered first.",
             )),
         );
@@ -370,11 +385,12 @@ fn begin(sh: &Shared, w: &mut World, t: &str, vmid: &str, method: &str) {
         w.continuations.remove(t);
         w.task_done(
             t,
-            Err(Fault::new(
-                "TaskInProgress",
+            Err(Fault::typed(
+                vim25::TaskInProgress {
+                    task: task_ref(&other),
+                },
                 "The operation is not allowed in the current state because the virtual machine has another task in progress.",
-            )
-            .with("task", moref("Task", other))),
+            )),
         );
         return;
     }
@@ -389,10 +405,10 @@ fn begin(sh: &Shared, w: &mut World, t: &str, vmid: &str, method: &str) {
             {
                 vm.armed_question = None;
             }
-            vm.question = Some(q);
+            vm.set_question(Some(q));
         }
-        if let Some(task) = w.tasks.get_mut(t) {
-            task.progress = Some(0);
+        if let Some(task) = w.task_mut(t) {
+            task.info_mut().progress = Some(0);
         }
         return;
     }
@@ -419,115 +435,92 @@ pub fn finish_now(sh: &Shared, w: &mut World, tid: &str) {
     w.task_done(tid, result);
 }
 
-pub fn vm_this(call: &Call) -> Result<&str, Fault> {
-    if call.this.0 != "VirtualMachine" {
-        return Err(Fault::invalid_argument("_this"));
-    }
-    Ok(&call.this.1)
+fn vm_gone(vmid: &str) -> Fault {
+    Fault::not_found_obj(&vm_ref(vmid))
 }
 
 pub fn power_on_work(vmid: String) -> Work {
     Box::new(move |_sh, w| {
-        let vm = w
-            .vm_mut(&vmid)
-            .ok_or_else(|| Fault::not_found_obj("VirtualMachine", &vmid))?;
-        if vm.power == Power::On {
-            return Err(Fault::invalid_power_state("poweredOn", Some("poweredOn")));
-        }
-        vm.power = Power::On;
-        vm.boot_time = Some(SystemTime::now());
-        vm.tools_running = vm.tools_installed;
-        Ok(None)
-    })
-}
-
-pub fn power_change_work(
-    vmid: String,
-    from: &'static [Power],
-    to: Power,
-    requested: &'static str,
-) -> Work {
-    Box::new(move |_sh, w| {
-        let vm = w
-            .vm_mut(&vmid)
-            .ok_or_else(|| Fault::not_found_obj("VirtualMachine", &vmid))?;
-        if !from.contains(&vm.power) {
+        let vm = w.vm_mut(&vmid).ok_or_else(|| vm_gone(&vmid))?;
+        if vm.power() == Power::PoweredOn {
             return Err(Fault::invalid_power_state(
-                vm.power.as_str(),
-                Some(requested),
+                &Power::PoweredOn,
+                Some(Power::PoweredOn),
             ));
         }
-        vm.power = to;
-        vm.tools_running = to == Power::On && vm.tools_installed;
-        if to == Power::Off {
-            vm.boot_time = None;
-        }
-        if to == Power::On {
-            vm.boot_time = Some(SystemTime::now());
-        }
+        vm.set_power(Power::PoweredOn);
         Ok(None)
     })
 }
 
-pub fn guest_op(sh: &Shared, w: &mut World, call: &Call) -> Result<Ret, Fault> {
-    let vmid = vm_this(call)?.to_string();
-    let vm = w
-        .vm(&vmid)
-        .ok_or_else(|| Fault::not_found_obj("VirtualMachine", &vmid))?;
-    if vm.power != Power::On {
-        return Err(Fault::invalid_power_state(vm.power.as_str(), None));
+pub fn power_change_work(vmid: String, from: Vec<Power>, to: Power, requested: Power) -> Work {
+    Box::new(move |_sh, w| {
+        let vm = w.vm_mut(&vmid).ok_or_else(|| vm_gone(&vmid))?;
+        if !from.contains(&vm.power()) {
+            return Err(Fault::invalid_power_state(&vm.power(), Some(requested)));
+        }
+        vm.set_power(to);
+        Ok(None)
+    })
+}
+
+pub fn tools_unavailable() -> Fault {
+    Fault::typed(
+        vim25::ToolsUnavailable {},
+        "Cannot complete operation because VMware Tools is not running in this virtual machine.",
+    )
+}
+
+/// ShutdownGuest, RebootGuest, StandbyGuest: asked of VMware Tools, done
+/// after the task time (no task).
+pub fn guest_op(c: &mut Ctx, reboot: bool) -> Result<Ret, Fault> {
+    let vmid = c.call.this.value.clone();
+    let vm = c.w.vm(&vmid).ok_or_else(|| vm_gone(&vmid))?;
+    if vm.power() != Power::PoweredOn {
+        return Err(Fault::invalid_power_state(&vm.power(), None));
     }
     if !vm.tools_running {
-        return Err(Fault::new(
-            "ToolsUnavailable",
-            "Cannot complete operation because VMware Tools is not running in this virtual machine.",
-        ));
+        return Err(tools_unavailable());
     }
-    let reboot = call.method == "RebootGuest";
-    sh.after(w.task_ms(), move |_sh, w| {
+    c.sh.after(c.w.task_ms(), move |_sh, w| {
         if let Some(vm) = w.vm_mut(&vmid) {
-            if vm.power != Power::On {
+            if vm.power() != Power::PoweredOn {
                 return;
             }
             if reboot {
-                vm.boot_time = Some(SystemTime::now());
+                vm.set_booted(Some(SystemTime::now()));
             } else {
-                vm.power = Power::Off;
-                vm.tools_running = false;
-                vm.boot_time = None;
+                vm.set_power(Power::PoweredOff);
             }
         }
     });
     Ok(Ret::None)
 }
 
-pub fn answer_vm(sh: &Shared, w: &mut World, call: &Call) -> Result<Ret, Fault> {
-    let vmid = vm_this(call)?.to_string();
-    let qid = call.req_str("questionId")?;
-    let key = call.req_str("answerChoice")?;
-    let vm = w
-        .vm(&vmid)
-        .ok_or_else(|| Fault::not_found_obj("VirtualMachine", &vmid))?;
+pub fn answer_vm(c: &mut Ctx, req: AnswerVMRequest) -> Result<Ret, Fault> {
+    let vmid = c.call.this.value.clone();
+    let (sh, w) = (c.sh, &mut *c.w);
+    let vm = w.vm(&vmid).ok_or_else(|| vm_gone(&vmid))?;
     let q = match &vm.question {
-        Some(q) if q.id == qid => q.clone(),
+        Some(q) if q.id == req.question_id => q.clone(),
         _ => return Err(Fault::invalid_argument("questionId")),
     };
     let chosen = q
         .choices
         .iter()
-        .find(|c| c.key == key)
+        .find(|c| c.key == req.answer_choice)
         .cloned()
         .ok_or_else(|| Fault::invalid_argument("answerChoice"))?;
     let task = q.task.clone().unwrap_or_default();
     if let Some(vm) = w.vm_mut(&vmid) {
-        vm.question = None;
+        vm.set_question(None);
     }
     if chosen.label.contains("cancel") {
         w.continuations.remove(&task);
         w.task_done(
             &task,
-            Err(Fault::new(
-                "RequestCanceled",
+            Err(Fault::typed(
+                vim25::RequestCanceled {},
                 format!(
                     "The operation was canceled: question '{}' was answered '{}'.",
                     q.message_id, chosen.summary
@@ -538,26 +531,31 @@ pub fn answer_vm(sh: &Shared, w: &mut World, call: &Call) -> Result<Ret, Fault> 
     }
     match (q.message_id.as_str(), chosen.label.as_str()) {
         ("msg.uuid.altered", label) => {
+            let seed = w.vm(&vmid).map_or(0, |vm| vm.id * 7919 + 17);
             if let Some(vm) = w.vm_mut(&vmid) {
-                vm.uuid_altered = false;
-                if label == "button.uuid.copiedTheVM" {
-                    let seed = vm.id * 7919 + 17;
-                    vm.uuid = format!(
+                vm.clear_uuid_altered();
+            }
+            if label == "button.uuid.copiedTheVM" {
+                w.set_vm_uuid(
+                    &vmid,
+                    &format!(
                         "564d{:04x}-{:04x}-{:04x}-{:04x}-{:012x}",
                         seed & 0xffff,
                         (seed >> 3) & 0xffff,
                         (seed >> 5) & 0xffff,
                         (seed >> 7) & 0xffff,
                         seed.wrapping_mul(0x9E37_79B9) & 0xffff_ffff_ffff
-                    );
-                    for (i, n) in vm.nics.iter_mut().enumerate() {
-                        n.mac = format!(
+                    ),
+                );
+                if let Some(vm) = w.vm_mut(&vmid) {
+                    vm.set_macs(|i| {
+                        format!(
                             "00:0c:29:{:02x}:{:02x}:{:02x}",
                             (seed >> 8) & 0xff,
                             seed & 0xff,
                             (i + 0x80) & 0xff
-                        );
-                    }
+                        )
+                    });
                 }
             }
         }
@@ -579,36 +577,39 @@ pub fn answer_vm(sh: &Shared, w: &mut World, call: &Call) -> Result<Ret, Fault> 
     Ok(Ret::None)
 }
 
-pub fn cancel_task(w: &mut World, call: &Call) -> Result<Ret, Fault> {
-    let tid = call.this.1.clone();
+pub fn cancel_task(c: &mut Ctx) -> Result<Ret, Fault> {
+    let tid = c.call.this.value.clone();
+    let w = &mut *c.w;
     let t = w
-        .tasks
-        .get(&tid)
-        .ok_or_else(|| Fault::not_found_obj("Task", &tid))?;
-    if !matches!(t.state, TaskState::Queued | TaskState::Running) {
-        return Err(Fault::new(
-            "InvalidState",
+        .task(&tid)
+        .ok_or_else(|| Fault::not_found_obj(&task_ref(&tid)))?;
+    if !t.is_pending() {
+        return Err(Fault::typed(
+            vim25::InvalidState {},
             "The task has already completed and cannot be canceled.",
         ));
     }
-    if !t.cancelable {
-        return Err(Fault::new("NotSupported", "The task cannot be canceled."));
+    if !t.info().cancelable {
+        return Err(Fault::typed(
+            vim25::NotSupported {},
+            "The task cannot be canceled.",
+        ));
     }
-    if let Some((_, vmid)) = t.entity.clone() {
-        if let Some(vm) = w.vm_mut(&vmid) {
+    if let Some(vm_ref) = t.info().entity.clone() {
+        if let Some(vm) = w.vm_mut(&vm_ref.value) {
             if vm.question.as_ref().and_then(|q| q.task.as_deref()) == Some(tid.as_str()) {
-                vm.question = None;
+                vm.set_question(None);
             }
         }
     }
     w.continuations.remove(&tid);
-    if let Some(t) = w.tasks.get_mut(&tid) {
-        t.cancelled = true;
+    if let Some(t) = w.task_mut(&tid) {
+        t.info_mut().cancelled = true;
     }
     w.task_done(
         &tid,
-        Err(Fault::new(
-            "RequestCanceled",
+        Err(Fault::typed(
+            vim25::RequestCanceled {},
             "The task was canceled by a user.",
         )),
     );

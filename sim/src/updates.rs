@@ -10,11 +10,18 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use esx_vi::soap::escape;
+use esx_vi::vim25;
+use esx_vi::MoRef;
 
-use crate::model::*;
+use crate::collector::{
+    collector_exists, collector_key, evaluate, missing_xml, ContainerView, PrivateCollector,
+    PropertyFilter,
+};
+use crate::fault::Fault;
+use crate::methods::Ctx;
 use crate::server::Shared;
-use crate::soap::{collector_key, evaluate, missing_xml, Call, Ret};
-use crate::world::{Fault, FilterState, World};
+use crate::soap::{Call, Ret};
+use crate::world::{Collector, World};
 
 /// What a client was told: (filter, object, path) -> XML of the value.
 type Snapshot = crate::world::Seen;
@@ -24,31 +31,27 @@ const MISSING: &str = "\u{0}missing";
 
 fn snapshot(w: &World, collector: &str, session: &str) -> Snapshot {
     let mut snap = Snapshot::new();
-    let mut filters: Vec<&FilterState> = w
-        .filters
-        .values()
+    let mut filters: Vec<&PropertyFilter> = w
+        .objects
+        .all::<PropertyFilter>("PropertyFilter")
         .filter(|f| f.collector == collector && f.session == session)
         .collect();
-    filters.sort_by(|a, b| a.moid.cmp(&b.moid));
+    filters.sort_by(|a, b| a.moref.value.cmp(&b.moref.value));
     for f in filters {
-        let Ok(found) = evaluate(w, &f.spec) else {
+        let Ok(found) = evaluate(w, &f.mo.spec) else {
             continue;
         };
+        let fid = &f.moref.value;
         for fo in found {
-            let objkey = format!("{}\u{1}{}", fo.obj.0, fo.obj.1);
+            let objkey = format!("{}\u{1}{}", fo.obj.kind, fo.obj.value);
             if fo.props.is_empty() && fo.missing.is_empty() {
-                snap.insert((f.moid.clone(), objkey.clone(), String::new()), None);
+                snap.insert((fid.clone(), objkey.clone(), String::new()), None);
             }
-            for (p, v) in fo.props {
-                let xml = v.map(|v| {
-                    let mut x = String::new();
-                    write(&mut x, "val", &v, true);
-                    x
-                });
-                snap.insert((f.moid.clone(), objkey.clone(), p), xml);
+            for (p, xml) in fo.props {
+                snap.insert((fid.clone(), objkey.clone(), p), xml);
             }
             for p in fo.missing {
-                snap.insert((f.moid.clone(), objkey.clone(), p), Some(MISSING.into()));
+                snap.insert((fid.clone(), objkey.clone(), p), Some(MISSING.into()));
             }
         }
     }
@@ -176,17 +179,39 @@ pub fn wait_for_updates(
     w.updates.waiting += 1;
     let (mut w, result) = wait(shared, w, call, session);
     w.updates.waiting -= 1;
-    if result.as_ref().is_err_and(|f| f.ty == "RequestCanceled") {
+    if result
+        .as_ref()
+        .is_err_and(|f| f.ty == vim25::Fault::RequestCanceled.name())
+    {
         w.updates.canceled += 1;
     }
     result
 }
 
 fn invalid_version() -> Fault {
-    Fault::new(
-        "InvalidCollectorVersion",
+    Fault::typed(
+        vim25::InvalidCollectorVersion {},
         "The collector version is not valid.",
     )
+}
+
+fn collector_gone(id: &str) -> Fault {
+    Fault::not_found_obj(&MoRef::new("PropertyCollector", id))
+}
+
+/// The version and maxWaitSeconds of a wait, whichever method it is.
+fn wait_params(call: &Call) -> Result<(Option<String>, Option<i32>), Fault> {
+    Ok(match call.method.as_str() {
+        "WaitForUpdatesEx" => {
+            let r: vim25::WaitForUpdatesExRequest = call.decode()?;
+            (r.version, r.options.and_then(|o| o.max_wait_seconds))
+        }
+        "WaitForUpdates" => (call.decode::<vim25::WaitForUpdatesRequest>()?.version, None),
+        _ => (
+            call.decode::<vim25::CheckForUpdatesRequest>()?.version,
+            None,
+        ),
+    })
 }
 
 fn wait<'a>(
@@ -195,16 +220,17 @@ fn wait<'a>(
     call: &Call,
     session: &str,
 ) -> (std::sync::MutexGuard<'a, World>, Result<Ret, Fault>) {
-    let collector = call.this.1.clone();
+    let collector = call.this.value.clone();
     let key = collector_key(session, &collector);
     let private = collector != "ha-property-collector";
     if private && !w.collectors.contains_key(&key) {
-        return (
-            w,
-            Err(Fault::not_found_obj("PropertyCollector", &collector)),
-        );
+        return (w, Err(collector_gone(&collector)));
     }
-    let version = call.str("version").unwrap_or_default();
+    let (version, asked) = match wait_params(call) {
+        Ok(p) => p,
+        Err(f) => return (w, Err(f)),
+    };
+    let version = version.unwrap_or_default();
     let base_version: Option<u64> = if version.is_empty() {
         None
     } else {
@@ -217,10 +243,7 @@ fn wait<'a>(
         "CheckForUpdates" => Some(Duration::ZERO),
         "WaitForUpdates" => None,
         _ => {
-            let asked = call
-                .param("options")
-                .and_then(|o| o.i64_field("maxWaitSeconds"));
-            w.updates.last_max_wait = asked.unwrap_or(-1);
+            w.updates.last_max_wait = asked.map_or(-1, i64::from);
             asked.map(|s| Duration::from_secs(s.max(0) as u64))
         }
     };
@@ -234,24 +257,22 @@ fn wait<'a>(
         if !w.sessions.values().any(|s| s.key == session) {
             return (
                 w,
-                Err(Fault::new(
-                    "NotAuthenticated",
+                Err(Fault::typed(
+                    vim25::NotAuthenticated {
+                        object: None,
+                        privilege_id: None,
+                    },
                     "The session is not authenticated.",
                 )),
             );
         }
         let col = match w.collectors.get(&key) {
             Some(c) => c,
-            None if private => {
-                return (
-                    w,
-                    Err(Fault::not_found_obj("PropertyCollector", &collector)),
-                )
-            }
+            None if private => return (w, Err(collector_gone(&collector))),
             None => {
                 w.collectors.insert(
                     key.clone(),
-                    crate::world::Collector {
+                    Collector {
                         session: session.to_string(),
                         ..Default::default()
                     },
@@ -262,8 +283,8 @@ fn wait<'a>(
         if col.cancels != cancels {
             return (
                 w,
-                Err(Fault::new(
-                    "RequestCanceled",
+                Err(Fault::typed(
+                    vim25::RequestCanceled {},
                     "The task was canceled by a user.",
                 )),
             );
@@ -289,10 +310,7 @@ fn wait<'a>(
                 _ => current,
             };
             let Some(col) = w.collectors.get_mut(&key) else {
-                return (
-                    w,
-                    Err(Fault::not_found_obj("PropertyCollector", &collector)),
-                );
+                return (w, Err(collector_gone(&collector)));
             };
             col.version = next_version;
             col.seen.insert(next_version, known);
@@ -314,13 +332,90 @@ fn wait<'a>(
 
 /// CancelWaitForUpdates: the collector's waits in progress end with
 /// RequestCanceled; later ones are not affected.
-pub fn cancel_wait_for_updates(c: &mut crate::methods::Ctx) -> Result<Ret, Fault> {
-    let collector = c.call.this.1.clone();
+pub fn cancel_wait_for_updates(c: &mut Ctx) -> Result<Ret, Fault> {
+    let collector = c.call.this.value.clone();
     let key = collector_key(c.session, &collector);
     match c.w.collectors.get_mut(&key) {
         Some(col) => col.cancels += 1,
         None if collector == "ha-property-collector" => {}
-        None => return Err(Fault::not_found_obj("PropertyCollector", &collector)),
+        None => return Err(collector_gone(&collector)),
     }
     Ok(Ret::None)
+}
+
+pub fn create_property_collector(c: &mut Ctx) -> Result<Ret, Fault> {
+    let id = format!("session[{}]{}", c.session, c.w.new_id("pc"));
+    let key = collector_key(c.session, &id);
+    c.w.collectors.insert(
+        key,
+        Collector {
+            session: c.session.to_string(),
+            ..Default::default()
+        },
+    );
+    let moref = MoRef::new("PropertyCollector", id);
+    c.w.objects.register(PrivateCollector {
+        moref: moref.clone(),
+        session: c.session.to_string(),
+    });
+    Ok(Ret::of(moref))
+}
+
+pub fn destroy_property_collector(c: &mut Ctx) -> Result<Ret, Fault> {
+    let id = c.call.this.value.clone();
+    let key = collector_key(c.session, &id);
+    if c.w.collectors.remove(&key).is_none() {
+        return Err(collector_gone(&id));
+    }
+    c.w.objects.remove(&c.call.this);
+    c.w.objects.retain(|o| {
+        o.as_any()
+            .downcast_ref::<PropertyFilter>()
+            .map_or(true, |f| f.collector != id)
+    });
+    Ok(Ret::None)
+}
+
+pub fn create_filter(c: &mut Ctx, req: vim25::CreateFilterRequest) -> Result<Ret, Fault> {
+    evaluate(c.w, &req.spec)?;
+    let collector = c.call.this.value.clone();
+    let key = collector_key(c.session, &collector);
+    if collector != "ha-property-collector"
+        && (!c.w.collectors.contains_key(&key) || !collector_exists(c.w, &collector))
+    {
+        return Err(collector_gone(&collector));
+    }
+    let session = c.session.to_string();
+    c.w.collectors.entry(key).or_insert_with(|| Collector {
+        session: session.clone(),
+        ..Default::default()
+    });
+    let id = format!("session[{session}]{}", c.w.new_id("filter"));
+    let moref = MoRef::new("PropertyFilter", id);
+    c.w.objects.register(PropertyFilter {
+        moref: moref.clone(),
+        session,
+        collector,
+        mo: vim25::PropertyFilter {
+            spec: req.spec,
+            partial_updates: req.partial_updates,
+        },
+    });
+    Ok(Ret::of(moref))
+}
+
+pub fn create_view(c: &mut Ctx, req: vim25::CreateContainerViewRequest) -> Result<Ret, Fault> {
+    if !c.w.objects.contains(&req.container) {
+        return Err(Fault::not_found_obj(&req.container));
+    }
+    let id = format!("session[{}]{}", c.session, c.w.new_id("view"));
+    let moref = MoRef::new("ContainerView", id);
+    c.w.objects.register(ContainerView {
+        moref: moref.clone(),
+        session: c.session.to_string(),
+        container: req.container,
+        types: req.r#type,
+        recursive: req.recursive,
+    });
+    Ok(Ret::of(moref))
 }

@@ -1,7 +1,18 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 //! The .vmx file of a simulated VM, written the way ESX 7 writes one.
 
-use crate::world::{Power, Vm};
+use esx_vi::vim25::{ResourceAllocationInfo, SharesLevel, VirtualMachinePowerState as Power};
+
+use crate::objects::vm::Vm;
+
+/// `sched.*.shares`: the level, or the number for custom shares.
+fn shares(a: &ResourceAllocationInfo) -> String {
+    match &a.shares {
+        Some(s) if s.level == SharesLevel::Custom => s.shares.to_string(),
+        Some(s) => s.level.as_str().to_string(),
+        None => "normal".into(),
+    }
+}
 
 /// ESX's guestOS key for an API guestId.
 pub fn guest_os_key(guest_id: &str) -> String {
@@ -29,21 +40,26 @@ fn uuid_bytes(uuid: &str) -> String {
 }
 
 pub fn vmx_for(vm: &Vm) -> String {
-    let hw = vm.hw_version.trim_start_matches("vmx-").to_string();
+    let cfg = vm.config();
+    let (cpu, mem) = (vm.cpu_alloc(), vm.mem_alloc());
+    let uuid = cfg.uuid.clone();
+    let instance_uuid = cfg.instance_uuid.clone().unwrap_or_default();
+    let annotation = cfg.annotation.clone().unwrap_or_default();
+    let hw = cfg.version.trim_start_matches("vmx-").to_string();
     let mut lines: Vec<(String, String)> = vec![
         (".encoding".into(), "UTF-8".into()),
         ("config.version".into(), "8".into()),
         ("virtualHW.version".into(), hw),
         ("vmci0.present".into(), "TRUE".into()),
         ("floppy0.present".into(), "FALSE".into()),
-        ("numvcpus".into(), vm.num_cpu.to_string()),
+        ("numvcpus".into(), vm.num_cpu().to_string()),
         (
             "cpuid.coresPerSocket".into(),
-            vm.cores_per_socket.to_string(),
+            vm.cores_per_socket().to_string(),
         ),
-        ("memSize".into(), vm.memory_mb.to_string()),
+        ("memSize".into(), vm.memory_mb().to_string()),
     ];
-    if vm.firmware == "efi" {
+    if cfg.firmware.as_deref() == Some("efi") {
         lines.push(("firmware".into(), "efi".into()));
     }
     lines.extend([
@@ -52,34 +68,26 @@ pub fn vmx_for(vm: &Vm) -> String {
         ("tools.upgrade.policy".into(), "manual".into()),
         ("sched.cpu.units".into(), "mhz".into()),
         ("sched.cpu.affinity".into(), "all".into()),
-        ("sched.cpu.min".into(), vm.cpu_alloc.reservation.to_string()),
         (
-            "sched.cpu.shares".into(),
-            if vm.cpu_alloc.shares_level == "custom" {
-                vm.cpu_alloc.shares.to_string()
-            } else {
-                vm.cpu_alloc.shares_level.clone()
-            },
+            "sched.cpu.min".into(),
+            cpu.reservation.unwrap_or(0).to_string(),
         ),
-        ("sched.mem.min".into(), vm.mem_alloc.reservation.to_string()),
+        ("sched.cpu.shares".into(), shares(&cpu)),
+        (
+            "sched.mem.min".into(),
+            mem.reservation.unwrap_or(0).to_string(),
+        ),
         (
             "sched.mem.minSize".into(),
-            vm.mem_alloc.reservation.to_string(),
+            mem.reservation.unwrap_or(0).to_string(),
         ),
-        (
-            "sched.mem.shares".into(),
-            if vm.mem_alloc.shares_level == "custom" {
-                vm.mem_alloc.shares.to_string()
-            } else {
-                vm.mem_alloc.shares_level.clone()
-            },
-        ),
+        ("sched.mem.shares".into(), shares(&mem)),
     ]);
-    if vm.mem_alloc.limit >= 0 {
-        lines.push(("sched.mem.max".into(), vm.mem_alloc.limit.to_string()));
+    if let Some(l) = mem.limit.filter(|l| *l >= 0) {
+        lines.push(("sched.mem.max".into(), l.to_string()));
     }
-    if vm.cpu_alloc.limit >= 0 {
-        lines.push(("sched.cpu.max".into(), vm.cpu_alloc.limit.to_string()));
+    if let Some(l) = cpu.limit.filter(|l| *l >= 0) {
+        lines.push(("sched.cpu.max".into(), l.to_string()));
     }
     lines.extend([
         ("scsi0.virtualDev".into(), "pvscsi".into()),
@@ -89,7 +97,7 @@ pub fn vmx_for(vm: &Vm) -> String {
         ("sched.scsi0:0.shares".into(), "normal".into()),
         ("scsi0:0.present".into(), "TRUE".into()),
     ]);
-    for (i, nic) in vm.nics.iter().enumerate() {
+    for (i, nic) in vm.nics().iter().enumerate() {
         lines.extend([
             (format!("ethernet{i}.virtualDev"), nic.model.clone()),
             (format!("ethernet{i}.networkName"), nic.network.clone()),
@@ -109,21 +117,21 @@ pub fn vmx_for(vm: &Vm) -> String {
     }
     lines.extend([
         ("displayName".into(), vm.name.clone()),
-        ("guestOS".into(), guest_os_key(&vm.guest_id)),
+        ("guestOS".into(), guest_os_key(&cfg.guest_id)),
         ("toolScripts.afterPowerOn".into(), "TRUE".into()),
         ("toolScripts.afterResume".into(), "TRUE".into()),
         ("toolScripts.beforeSuspend".into(), "TRUE".into()),
         ("toolScripts.beforePowerOff".into(), "TRUE".into()),
-        ("uuid.bios".into(), uuid_bytes(&vm.uuid)),
+        ("uuid.bios".into(), uuid_bytes(&uuid)),
         (
             "uuid.location".into(),
             if vm.uuid_altered {
                 "56 4d 00 00 00 00 00 00-00 00 00 00 00 00 00 01".into()
             } else {
-                uuid_bytes(&vm.uuid)
+                uuid_bytes(&uuid)
             },
         ),
-        ("vc.uuid".into(), uuid_bytes(&vm.instance_uuid)),
+        ("vc.uuid".into(), uuid_bytes(&instance_uuid)),
         ("nvram".into(), format!("{}.nvram", vm.directory)),
         ("svga.present".into(), "TRUE".into()),
         ("svga.vramSize".into(), "4194304".into()),
@@ -134,11 +142,11 @@ pub fn vmx_for(vm: &Vm) -> String {
         ("vmci0.id".into(), "-1".into()),
         (
             "migrate.hostLog".into(),
-            format!("{}-{}.hlog", vm.directory, &vm.uuid[..8]),
+            format!("{}-{}.hlog", vm.directory, uuid.get(..8).unwrap_or("")),
         ),
         (
             "cleanShutdown".into(),
-            if vm.power == Power::Off {
+            if vm.power() == Power::PoweredOff {
                 "TRUE"
             } else {
                 "FALSE"
@@ -146,8 +154,8 @@ pub fn vmx_for(vm: &Vm) -> String {
             .into(),
         ),
     ]);
-    if !vm.annotation.is_empty() {
-        lines.push(("annotation".into(), vm.annotation.clone()));
+    if !annotation.is_empty() {
+        lines.push(("annotation".into(), annotation));
     }
     let mut out = String::new();
     for (k, v) in lines {

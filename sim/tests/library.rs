@@ -39,12 +39,12 @@ fn two_simulators_in_one_process_keep_their_own_state() {
     assert_eq!(a.count("CurrentTime"), 2);
     assert_eq!(b.count("CurrentTime"), 1);
     // Typed controls name the VM; an unknown one is an error, not a panic.
-    a.set_power("vm-0002", Power::On).expect("known VM");
+    a.set_power("vm-0002", Power::PoweredOn).expect("known VM");
     assert!(
-        a.set_power("debian-02", Power::On).is_err(),
+        a.set_power("debian-02", Power::PoweredOn).is_err(),
         "not in a's inventory"
     );
-    b.set_power("debian-02", Power::On)
+    b.set_power("debian-02", Power::PoweredOn)
         .expect("in b's default inventory");
 }
 

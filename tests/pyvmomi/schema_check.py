@@ -3,8 +3,15 @@
 which VMware generates from the vSphere WSDL: an independent peer.
 
 Reads the schema as JSON on stdin (written by tests/schema_peers.rs):
-  {"types": [{"name", "managed", "fields": [{"name", "ty", "occurs"}]}],
+  {"types": [{"name", "managed", "fault", "base", "fields": [{"name", "ty", "occurs"}]}],
+   "enums": [{"name", "values": [value]}],
    "methods": [{"name", "on", "returns": field-or-null, "params": [field]}]}
+
+Checked: every type, field, its type and optionality, the fields' WSDL
+order, every declared base (an ancestor of the type in pyvmomi, so that a
+declared hierarchy, e.g. FileNotFound is a FileFault, is VMware's), every
+enum's values (in WSDL order), every method's binding (the type `_this`
+must be), parameters and result.
 and prints one line per checked item: "ok KIND NAME" or
 "mismatch KIND NAME: what differs".
 """
@@ -82,23 +89,80 @@ def compare(kind, owner, ours, theirs_type, theirs_flags, since=None):
     return diffs
 
 
+def ancestors(cls):
+    """The WSDL names of a pyvmomi type's bases, nearest first."""
+    out = []
+    while True:
+        bases = [b for b in cls.__bases__ if isinstance(b, type)]
+        if not bases:
+            return out
+        cls = bases[0]
+        try:
+            out.append(V.GetWsdlName(cls))
+        except Exception:  # noqa: BLE001 - past the VMOMI types
+            return out
+
+
 def check_type(t):
     try:
         cls = V.GetWsdlType(NS, t["name"])
     except Exception as e:  # noqa: BLE001 - any failure is a finding
         return [f"pyvmomi has no type {t['name']} ({e})"]
     props = {p.name: p for p in cls._GetPropertyList() if p.name not in SKIP}
+    order = [p.name for p in cls._GetPropertyList() if p.name not in SKIP]
     diffs = []
+    if t.get("base") is not None and t["base"] not in ancestors(cls):
+        diffs.append(
+            f"{t['name']} extends {t['base']} here; in pyvmomi its bases are "
+            f"{', '.join(ancestors(cls))}"
+        )
+    if t.get("fault") and "MethodFault" not in ancestors(cls) + [t["name"]]:
+        diffs.append(f"{t['name']} is a fault here, no MethodFault in pyvmomi")
+    pos = -1
     for f in t["fields"]:
         p = props.get(f["name"])
         if p is None:
             diffs.append(f"{t['name']}.{f['name']} does not exist in pyvmomi")
             continue
+        i = order.index(f["name"])
+        if i < pos:
+            diffs.append(f"{t['name']}.{f['name']} is out of WSDL order")
+        pos = i
         diffs += compare("field", t["name"], f, p.type, p.flags, p.version)
     return diffs
 
 
+def check_enum(e):
+    try:
+        cls = V.GetWsdlType(NS, e["name"])
+    except Exception as ex:  # noqa: BLE001
+        return [f"pyvmomi has no enum {e['name']} ({ex})"]
+    if not (isinstance(cls, type) and issubclass(cls, V.Enum)):
+        return [f"{e['name']} is no enum in pyvmomi"]
+    theirs = list(cls.values)
+    diffs = []
+    pos = -1
+    for v in e["values"]:
+        if v not in theirs:
+            diffs.append(f"{e['name']}.{v} does not exist in pyvmomi")
+            continue
+        if theirs.index(v) < pos:
+            diffs.append(f"{e['name']}.{v} is out of WSDL order")
+        pos = theirs.index(v)
+    return diffs
+
+
+# pyvmomi's property accessor (StubAdapterAccessorImpl.InvokeAccessor): a
+# method of every managed object, reading one property by name.
+ACCESSOR = {"name": "Fetch", "on": "ManagedObject", "params": ["prop"]}
+
+
 def check_method(m):
+    if m["name"] == ACCESSOR["name"]:
+        ours = [p["name"] for p in m["params"]]
+        if m["on"] != ACCESSOR["on"] or ours != ACCESSOR["params"]:
+            return [f"Fetch is pyvmomi's accessor: on ManagedObject, with 'prop' alone"]
+        return []
     try:
         mm = V.GetWsdlMethod(NS, m["name"])
         info = mm.info
@@ -140,12 +204,19 @@ def main():
     schema = json.load(sys.stdin)
     for t in schema["types"]:
         diffs = check_type(t)
-        kind = "managed" if t["managed"] else "data"
+        kind = "managed" if t["managed"] else "fault" if t.get("fault") else "data"
         if diffs:
             for d in diffs:
                 print(f"mismatch {kind} {t['name']}: {d}")
         else:
             print(f"ok {kind} {t['name']}")
+    for e in schema.get("enums", []):
+        diffs = check_enum(e)
+        if diffs:
+            for d in diffs:
+                print(f"mismatch enum {e['name']}: {d}")
+        else:
+            print(f"ok enum {e['name']}")
     for m in schema["methods"]:
         diffs = check_method(m)
         if diffs:

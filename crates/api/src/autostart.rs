@@ -4,10 +4,11 @@
 use super::domain::{is_same_vm, DomainRef};
 use super::Connection;
 use crate::error::{Error, Result};
-use crate::vi::property::{self, FilterSpec, ObjectSpec, PropertySpec, TraversalSpec};
+use crate::vi::property::{self, ObjectSpec, PropertyFilterSpec, PropertySpec, TraversalSpec};
 use crate::vi::vim25::*;
 use crate::vi::wire::View;
 use crate::vi::MoRef;
+use crate::vi::{Fault, FaultOf};
 use crate::Domains;
 
 /// `HostAutoStartManagerConfig`, as far as libvirt uses it.
@@ -59,26 +60,26 @@ impl Connection {
 
     fn autostart_config_for(&self, dom: Option<&DomainRef>) -> Result<AutostartConfig> {
         let host = self.scope()?.host.clone();
-        let mut spec = FilterSpec {
-            props: vec![PropertySpec::new(
+        let mut spec = PropertyFilterSpec::new(
+            vec![PropertySpec::new(
                 AutostartManagerConfig::TYPE,
                 AutostartManagerConfig::PATHS,
             )],
-            objects: vec![ObjectSpec {
-                obj: host,
-                skip: true,
-                select: vec![TraversalSpec::new(
+            vec![ObjectSpec::traversing(
+                &host,
+                true,
+                vec![TraversalSpec::new(
                     "hostToAutoStartManager",
                     "HostSystem",
                     "configManager.autoStartManager",
                 )
                 .into_selection()],
-            }],
-        };
+            )],
+        );
         if let Some(d) = dom {
-            spec.props
+            spec.prop_set
                 .push(PropertySpec::new(VmIdentity::TYPE, &self.identity_paths()));
-            spec.objects.push(ObjectSpec::object(&d.moref));
+            spec.object_set.push(ObjectSpec::object(&d.moref));
         }
         let gone = || {
             Error::no_domain(format!(
@@ -88,7 +89,7 @@ impl Connection {
         };
         let found = match property::retrieve(self.client(), &spec) {
             Ok(f) => f,
-            Err(e) if dom.is_some() && e.fault() == Some("ManagedObjectNotFound") => {
+            Err(e) if dom.is_some() && e.is_fault(&Fault::ManagedObjectNotFound) => {
                 return Err(gone())
             }
             Err(e) => return Err(e),

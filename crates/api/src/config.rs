@@ -15,7 +15,7 @@ use crate::flags::esxDomainMemoryModFlags::*;
 use crate::flags::esxDomainVcpuFlags::*;
 use crate::vi::vim25::*;
 use crate::vi::wire::View;
-use crate::vi::{methods, PowerState};
+use crate::vi::{methods, VirtualMachinePowerState};
 use crate::Domains;
 
 /// virDomainInfo in Rust types.
@@ -198,8 +198,13 @@ impl Connection {
 
     /// Fails clearly when the domain does not run or VMware Tools does not
     /// answer, before the guest's view (through Tools) is used.
-    fn check_guest(&self, dom: &DomainRef, power_state: &str, tools: Option<&str>) -> Result<()> {
-        if PowerState::parse(power_state)? != PowerState::PoweredOn {
+    fn check_guest(
+        &self,
+        dom: &DomainRef,
+        power_state: &VirtualMachinePowerState,
+        tools: Option<&str>,
+    ) -> Result<()> {
+        if power_state.known()? != VirtualMachinePowerState::PoweredOn {
             return Err(Error::operation_invalid(format!(
                 "domain '{}' is not running",
                 dom.name
@@ -233,7 +238,7 @@ impl Domains<'_> {
             )?;
         }
         Ok(DomainInfo {
-            state: libvirt_state(PowerState::parse(&vm.power_state)?),
+            state: libvirt_state(&vm.power_state.known()?),
             max_mem_kib: max,
             memory_kib: if limit > 0 {
                 (limit as u64).saturating_mul(1024).min(max)
@@ -277,8 +282,8 @@ impl Domains<'_> {
         self.reconfigure(
             dom,
             &what,
-            |vm: &VmPower| match PowerState::parse(&vm.power_state)? {
-                PowerState::PoweredOff => Ok(()),
+            |vm: &VmPower| match vm.power_state.known()? {
+                VirtualMachinePowerState::PoweredOff => Ok(()),
                 _ => Err(Error::operation_invalid(format!(
                     "domain '{}' must be powered off to change its maximum memory",
                     dom.name
@@ -475,7 +480,7 @@ impl Domains<'_> {
                 }
                 let current = i64::from(vm.num_cpu.unwrap_or(0));
                 let hot_add = vm.cpu_hot_add_enabled.unwrap_or(false);
-                if PowerState::parse(&vm.power_state)? != PowerState::PoweredOff
+                if vm.power_state.known()? != VirtualMachinePowerState::PoweredOff
                     && !(hot_add && n as i64 > current)
                 {
                     return Err(Error::operation_invalid(format!(
@@ -629,7 +634,7 @@ impl Domains<'_> {
                     };
                     alloc.shares = Some(SharesInfo {
                         shares,
-                        level: level.into(),
+                        level: SharesLevel::parse(level),
                     });
                 }
                 (name @ (SCHED_RESERVATION | SCHED_LIMIT | SCHED_SHARES), other) => {
@@ -711,7 +716,7 @@ impl Domains<'_> {
             key: dom.moref.clone(),
             start_order: -1,
             start_delay: -1,
-            wait_for_heartbeat: "systemDefault".into(),
+            wait_for_heartbeat: AutoStartWaitHeartbeatSetting::SystemDefault,
             start_action: if on { "powerOn" } else { "none" }.into(),
             stop_delay: -1,
             stop_action: "none".into(),

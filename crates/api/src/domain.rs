@@ -5,10 +5,10 @@ use super::scope::{escape_name, unescape_name};
 use super::Connection;
 use crate::error::{check_flags, Error, Result};
 use crate::flags::esxConnectListAllDomainsFlags::{self, *};
-use crate::vi::property::{self, FilterSpec, ObjectSpec, PropertySpec, TraversalSpec};
+use crate::vi::property::{self, ObjectSpec, PropertyFilterSpec, PropertySpec, TraversalSpec};
 use crate::vi::vim25::{VmHost, VmIdentity, VmName, VmPower, VmSnapshotRoots};
 use crate::vi::wire::View;
-use crate::vi::{methods, MoRef, ObjectContent, PowerState};
+use crate::vi::{methods, MoRef, ObjectContent, VirtualMachinePowerState};
 use crate::Domains;
 
 /// What identifies a domain: what a libvirt domain handle holds, plus the
@@ -54,11 +54,13 @@ pub const STATE_RUNNING: i32 = 1;
 pub const STATE_PAUSED: i32 = 3;
 pub const STATE_SHUTOFF: i32 = 5;
 
-pub fn libvirt_state(p: PowerState) -> i32 {
+pub fn libvirt_state(p: &VirtualMachinePowerState) -> i32 {
     match p {
-        PowerState::PoweredOn => STATE_RUNNING,
-        PowerState::Suspended => STATE_PAUSED,
-        PowerState::PoweredOff => STATE_SHUTOFF,
+        VirtualMachinePowerState::PoweredOn => STATE_RUNNING,
+        VirtualMachinePowerState::Suspended => STATE_PAUSED,
+        VirtualMachinePowerState::PoweredOff => STATE_SHUTOFF,
+        // Never passed (a state is known() first): libvirt's NOSTATE.
+        VirtualMachinePowerState::Other(_) => 0,
     }
 }
 
@@ -87,34 +89,32 @@ pub fn identity_paths(vcenter: bool) -> Vec<&'static str> {
     p
 }
 
-pub fn power_state(o: &ObjectContent) -> Result<PowerState> {
-    PowerState::parse(&VmPower::from_object(o)?.power_state)
+pub fn power_state(o: &ObjectContent) -> Result<VirtualMachinePowerState> {
+    VmPower::from_object(o)?.power_state.known()
 }
 
 impl Connection {
     /// Where VM listings start: every VM below the root folder on an ESX
     /// host, the VMs of the named host on a vCenter.
-    pub(crate) fn vm_list_spec(&self, paths: &[&str]) -> Result<FilterSpec> {
+    pub(crate) fn vm_list_spec(&self, paths: &[&str]) -> Result<PropertyFilterSpec> {
         let props = vec![PropertySpec::new("VirtualMachine", paths)];
         if self.is_vcenter() {
             let host = self.scope()?.host.clone();
-            return Ok(FilterSpec {
+            return Ok(PropertyFilterSpec::new(
                 props,
-                objects: vec![ObjectSpec {
-                    obj: host,
-                    skip: true,
-                    select: vec![
-                        TraversalSpec::new("hostSystemToVm", "HostSystem", "vm").into_selection()
-                    ],
-                }],
-            });
+                vec![ObjectSpec::traversing(
+                    &host,
+                    true,
+                    vec![TraversalSpec::new("hostSystemToVm", "HostSystem", "vm").into_selection()],
+                )],
+            ));
         }
-        Ok(FilterSpec {
+        Ok(PropertyFilterSpec::new(
             props,
-            objects: vec![ObjectSpec {
-                obj: self.client().service().root_folder.clone(),
-                skip: true,
-                select: vec![
+            vec![ObjectSpec::traversing(
+                &self.client().service().root_folder.clone(),
+                true,
+                vec![
                     TraversalSpec::new("visitFolders", "Folder", "childEntity")
                         .then(&["visitFolders", "dcToVmFolder"])
                         .into_selection(),
@@ -122,8 +122,8 @@ impl Connection {
                         .then(&["visitFolders"])
                         .into_selection(),
                 ],
-            }],
-        })
+            )],
+        ))
     }
 
     /// Every VM with the given properties: one request per 1,000 VMs.
@@ -167,9 +167,9 @@ impl Connection {
                 [0; 16]
             }
         };
-        let state = PowerState::parse(&ident.power_state)?;
+        let state = ident.power_state.known()?;
         let id = match state {
-            PowerState::PoweredOff => -1,
+            VirtualMachinePowerState::PoweredOff => -1,
             _ => vm_id(&o.obj.value).unwrap_or(-1),
         };
         self.note_vm_moref_style(&o.obj.value);
@@ -236,7 +236,7 @@ impl Connection {
                 ESX_CONNECT_LIST_DOMAINS_ACTIVE,
                 ESX_CONNECT_LIST_DOMAINS_INACTIVE,
             ]) {
-                let active = state != PowerState::PoweredOff;
+                let active = state != VirtualMachinePowerState::PoweredOff;
                 if !((flags.has(ESX_CONNECT_LIST_DOMAINS_ACTIVE) && active)
                     || (flags.has(ESX_CONNECT_LIST_DOMAINS_INACTIVE) && !active))
                 {
@@ -265,7 +265,7 @@ impl Connection {
                 ESX_CONNECT_LIST_DOMAINS_SHUTOFF,
                 ESX_CONNECT_LIST_DOMAINS_OTHER,
             ]) {
-                let s = libvirt_state(state);
+                let s = libvirt_state(&state);
                 let ok = (flags.has(ESX_CONNECT_LIST_DOMAINS_RUNNING) && s == STATE_RUNNING)
                     || (flags.has(ESX_CONNECT_LIST_DOMAINS_PAUSED) && s == STATE_PAUSED)
                     || (flags.has(ESX_CONNECT_LIST_DOMAINS_SHUTOFF) && s == STATE_SHUTOFF)
@@ -284,7 +284,7 @@ impl Connection {
     fn powered_on(&self) -> Result<Vec<DomainRef>> {
         let mut out = Vec::new();
         for o in self.list_vms(VmIdentity::PATHS)? {
-            if power_state(&o)? == PowerState::PoweredOn {
+            if power_state(&o)? == VirtualMachinePowerState::PoweredOn {
                 out.push(self.domain_from(&o)?);
             }
         }
@@ -330,7 +330,7 @@ impl Connection {
     fn defined(&self) -> Result<Vec<String>> {
         let mut out = Vec::new();
         for o in self.list_vms(VmIdentity::PATHS)? {
-            if power_state(&o)? != PowerState::PoweredOn {
+            if power_state(&o)? != VirtualMachinePowerState::PoweredOn {
                 out.push(self.domain_from(&o)?.name);
             }
         }

@@ -43,11 +43,15 @@ use crate::domain::{parse_uuid, vm_id, DomainRef};
 use crate::error::{Error, Result};
 use crate::network::{switch_uuid, NetRef};
 use crate::scope::unescape_name;
-use crate::vi::property::{self, Filter, FilterSpec, ObjectSpec, PropertySpec, TraversalSpec};
-use crate::vi::types::{ObjectUpdate, UpdateSet};
+use crate::vi::property::{
+    self, Filter, ObjectSpec, PropertyFilterSpec, PropertySpec, TraversalSpec,
+};
+use crate::vi::types::{
+    DynamicProperty, ObjectUpdate, ObjectUpdateKind, PropertyChangeOp, UpdateSet,
+};
 use crate::vi::vim25::{self, NetworkSystemInfo, VmWatch};
 use crate::vi::wire::View;
-use crate::vi::{Client, MoRef, ObjectContent, PowerState, Question, Safety, Value};
+use crate::vi::{Client, MoRef, ObjectContent, Question, Safety, Value, VirtualMachinePowerState};
 use crate::Connection;
 
 /// libvirt's virDomainEventType and the details used here.
@@ -123,21 +127,24 @@ impl Seen {
     fn content(&self, obj: &MoRef) -> ObjectContent {
         ObjectContent {
             obj: obj.clone(),
-            props: self
+            prop_set: self
                 .props
                 .iter()
-                .map(|(k, v)| (k.clone(), v.clone()))
+                .map(|(k, v)| DynamicProperty {
+                    name: k.clone(),
+                    val: v.clone(),
+                })
                 .collect(),
-            missing: Vec::new(),
+            missing_set: Vec::new(),
         }
     }
 
     /// Takes one ObjectUpdate's changes and unreadable properties.
     fn apply(&mut self, o: &ObjectUpdate) {
-        for c in &o.changes {
+        for c in &o.change_set {
             self.unknown.remove(&c.name);
             match &c.val {
-                Some(v) if c.op != "remove" => {
+                Some(v) if c.op != PropertyChangeOp::Remove => {
                     self.props.insert(c.name.clone(), v.clone());
                 }
                 _ => {
@@ -145,14 +152,15 @@ impl Seen {
                 }
             }
         }
-        for (path, fault) in &o.missing {
+        for m in &o.missing_set {
+            let (path, fault) = (&m.path, &m.fault);
             if self.unknown.insert(path.clone()) {
                 log::info!(
                     "domain events: the host cannot read '{path}' of {} ({}: {}); it gives no \
                      event until it can be read again",
                     o.obj,
-                    fault.fault_type,
-                    fault.message
+                    fault.fault_type(),
+                    fault.message()
                 );
             }
         }
@@ -162,19 +170,21 @@ impl Seen {
 /// What the events compare: (domain, power, boot time, question).
 type Facts = (
     DomainRef,
-    Option<PowerState>,
+    Option<VirtualMachinePowerState>,
     Option<String>,
     Option<Question>,
 );
 
 fn facts(obj: &MoRef, seen: &Seen) -> Option<Facts> {
     let v = VmWatch::from_object(&seen.content(obj)).ok()?;
-    let power = PowerState::parse(&v.power_state).ok();
+    let power = v.power_state.known().ok();
     let dom = DomainRef {
         name: unescape_name(&v.name),
         uuid: v.uuid.as_deref().and_then(parse_uuid).unwrap_or([0; 16]),
         id: match power {
-            Some(PowerState::PoweredOn | PowerState::Suspended) => vm_id(&obj.value).unwrap_or(-1),
+            Some(VirtualMachinePowerState::PoweredOn | VirtualMachinePowerState::Suspended) => {
+                vm_id(&obj.value).unwrap_or(-1)
+            }
             _ => -1,
         },
         moref: obj.clone(),
@@ -191,7 +201,7 @@ fn facts(obj: &MoRef, seen: &Seen) -> Option<Facts> {
 /// is (`after`, None: gone).
 fn diff(before: Option<&Facts>, after: Option<&Facts>, out: &mut Vec<DomainEvent>) {
     use kind::*;
-    use PowerState::*;
+    use VirtualMachinePowerState::*;
     let life = |dom: &DomainRef, event| DomainEvent::Lifecycle {
         dom: dom.clone(),
         event,
@@ -445,7 +455,7 @@ struct State {
     /// The VMs' container (the root folder; on a vCenter the host), for
     /// a container view, and the traversal spec for a host without views.
     container: MoRef,
-    spec: FilterSpec,
+    spec: PropertyFilterSpec,
     known: HashMap<MoRef, Seen>,
     /// The host's network system, while the watcher follows it.
     netsys: Option<MoRef>,
@@ -490,22 +500,22 @@ impl State {
             None => None,
         };
         let mut spec = match &view {
-            Some(v) => FilterSpec {
-                props: vec![PropertySpec::new("VirtualMachine", VmWatch::PATHS)],
-                objects: vec![ObjectSpec {
-                    obj: v.clone(),
-                    skip: true,
-                    select: vec![TraversalSpec::new("traverseView", "ContainerView", "view")
+            Some(v) => PropertyFilterSpec::new(
+                vec![PropertySpec::new("VirtualMachine", VmWatch::PATHS)],
+                vec![ObjectSpec::traversing(
+                    &v.clone(),
+                    true,
+                    vec![TraversalSpec::new("traverseView", "ContainerView", "view")
                         .into_selection()],
-                }],
-            },
+                )],
+            ),
             None => self.spec.clone(),
         };
         let vms_only = spec.clone();
         if let Some(n) = &self.netsys {
-            spec.props
+            spec.prop_set
                 .push(PropertySpec::new("HostNetworkSystem", NETWORK_PATHS));
-            spec.objects.push(ObjectSpec::object(n));
+            spec.object_set.push(ObjectSpec::object(n));
         }
         let result = (|| {
             let mut filter = match Filter::create(&client, &collector, &spec) {
@@ -549,16 +559,16 @@ impl State {
         let mut fresh: HashMap<MoRef, Seen> = HashMap::new();
         let mut fresh_net = Seen::default();
         while let Some(set) = ctl.wait(filter, 0)? {
-            for o in &set.objects {
+            for o in set.objects() {
                 if Some(&o.obj) == self.netsys.as_ref() {
                     fresh_net.apply(o);
-                } else if o.kind == "leave" {
+                } else if o.kind == ObjectUpdateKind::Leave {
                     fresh.remove(&o.obj);
                 } else {
                     fresh.entry(o.obj.clone()).or_default().apply(o);
                 }
             }
-            if !set.truncated {
+            if !set.is_truncated() {
                 break;
             }
             if Instant::now() >= deadline {
@@ -601,7 +611,7 @@ impl State {
             }
             // An UpdateSet without objects is "no change" too, whatever
             // it says of a rest.
-            let changed = set.as_ref().is_some_and(|s| !s.objects.is_empty());
+            let changed = set.as_ref().is_some_and(|s| s.objects().next().is_some());
             let Some(set) = set.filter(|_| changed) else {
                 rest_pending = false;
                 // "No change" well before the wait asked for is not how a
@@ -623,7 +633,7 @@ impl State {
                 continue;
             };
             pause = None;
-            rest_pending = set.truncated;
+            rest_pending = set.is_truncated();
             let events = self.take_update(&set);
             self.report(ctl, sink, events);
         }
@@ -666,7 +676,7 @@ impl State {
     /// A later update (or part of one): each object's events, in order.
     fn take_update(&mut self, set: &UpdateSet) -> Vec<DomainEvent> {
         let mut events = Vec::new();
-        for o in &set.objects {
+        for o in set.objects() {
             if Some(&o.obj) == self.netsys.as_ref() {
                 let before = net_facts(&o.obj, &self.net);
                 self.net.apply(o);
@@ -674,7 +684,7 @@ impl State {
                 continue;
             }
             let before = self.known.get(&o.obj).and_then(|s| facts(&o.obj, s));
-            if o.kind == "leave" {
+            if o.kind == ObjectUpdateKind::Leave {
                 self.known.remove(&o.obj);
                 diff(before.as_ref(), None, &mut events);
                 continue;

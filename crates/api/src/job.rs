@@ -9,11 +9,12 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use crate::domain::{is_same_vm, DomainRef};
 use crate::error::{Error, Result};
 use crate::snapshot::parse_datetime;
-use crate::vi::property::{self, FilterSpec, ObjectSpec, PropertySpec, TraversalSpec};
-use crate::vi::types::TaskState;
+use crate::vi::property::{self, ObjectSpec, PropertyFilterSpec, PropertySpec, TraversalSpec};
 use crate::vi::vim25::{VmHost, VmName};
 use crate::vi::wire::View;
+use crate::vi::TaskInfoState;
 use crate::vi::{methods, MoRef};
+use crate::vi::{Fault, FaultOf};
 use crate::Domains;
 
 /// libvirt's virDomainJobType values this driver reports.
@@ -119,8 +120,8 @@ impl Domains<'_> {
             vm_paths.extend(VmHost::PATHS);
         }
         vm_paths.push("recentTask");
-        let spec = FilterSpec {
-            props: vec![
+        let spec = PropertyFilterSpec::new(
+            vec![
                 PropertySpec::new("VirtualMachine", &vm_paths),
                 PropertySpec::new(
                     "Task",
@@ -135,18 +136,18 @@ impl Domains<'_> {
                     ],
                 ),
             ],
-            objects: vec![ObjectSpec {
-                obj: dom.moref.clone(),
-                skip: false,
-                select: vec![
+            vec![ObjectSpec::traversing(
+                &dom.moref.clone(),
+                false,
+                vec![
                     TraversalSpec::new("vmToRecentTask", "VirtualMachine", "recentTask")
                         .into_selection(),
                 ],
-            }],
-        };
+            )],
+        );
         let objects = match property::retrieve(self.client(), &spec) {
             Ok(o) => o,
-            Err(e) if e.fault() == Some("ManagedObjectNotFound") => Vec::new(),
+            Err(e) if e.is_fault(&Fault::ManagedObjectNotFound) => Vec::new(),
             Err(e) => return Err(e),
         };
         match objects.iter().find(|o| o.obj == dom.moref) {
@@ -162,7 +163,7 @@ impl Domains<'_> {
             .iter()
             .filter(|o| o.obj.kind == "Task")
             .find_map(|o| {
-                let state = TaskState::parse(o.str_prop("info.state")?)?;
+                let state = TaskInfoState::parse(o.str_prop("info.state")?);
                 if !state.is_pending() || o.bool_prop("info.cancelled").unwrap_or(false) {
                     return None;
                 }

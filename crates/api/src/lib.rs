@@ -94,6 +94,10 @@ pub struct Connection {
     vm_cache: Mutex<HashMap<[u8; 16], MoRef>>,
     /// The host's capability.maxSupportedVcpus, read once.
     pub(crate) max_vcpus: OnceCell<Option<i32>>,
+    /// Datastore name -> its browser: a datastore's browser never changes,
+    /// so a pool's searches cost no read of the host's datastores after
+    /// the first (a browser the host no longer has is read again).
+    pub(crate) browsers: Mutex<HashMap<String, MoRef>>,
     /// Whether the host names VMs `vm-N` (learnt from the MoRefs it sends).
     vm_morefs_prefixed: std::sync::atomic::AtomicBool,
 
@@ -162,6 +166,7 @@ impl Connection {
             scope: OnceCell::new(),
             vm_cache: Mutex::new(HashMap::new()),
             max_vcpus: OnceCell::new(),
+            browsers: Mutex::new(HashMap::new()),
             vm_morefs_prefixed: std::sync::atomic::AtomicBool::new(false),
             question_handler: RwLock::new(None),
             question_rules: RwLock::new(rules),

@@ -12,7 +12,7 @@ use crate::flags;
 use crate::vi::task::{self, AutoAnswer, QuestionPolicy, TaskOutcome};
 use crate::vi::vim25::*;
 use crate::vi::wire::View;
-use crate::vi::{methods, MoRef, PowerState, Question};
+use crate::vi::{methods, MoRef, Question, VirtualMachinePowerState};
 use crate::Domains;
 
 /// The connection's question handler, asked about one domain.
@@ -133,7 +133,7 @@ impl Connection {
     ) -> Result<()> {
         self.check_writable(&format!("{verb} domain '{}'", dom.name))?;
         let vm: VmGuestAgent = self.vm_view(dom)?;
-        if PowerState::parse(&vm.power_state)? != PowerState::PoweredOn {
+        if vm.power_state.known()? != VirtualMachinePowerState::PoweredOn {
             return Err(not_running(dom));
         }
         if vm.tools_running_status.as_deref() != Some("guestToolsRunning") {
@@ -162,8 +162,8 @@ impl Domains<'_> {
         let out = self.vm_task(
             dom,
             &what,
-            |vm: &VmPower| match PowerState::parse(&vm.power_state)? {
-                PowerState::PoweredOff => Ok(()),
+            |vm: &VmPower| match vm.power_state.known()? {
+                VirtualMachinePowerState::PoweredOff => Ok(()),
                 _ => Err(Error::operation_invalid(format!(
                     "domain '{}' is already running",
                     dom.name
@@ -180,13 +180,15 @@ impl Domains<'_> {
         let out = self.vm_task(
             dom,
             &what,
-            |vm: &VmPower| match PowerState::parse(&vm.power_state)? {
-                PowerState::Suspended => Ok(()),
-                PowerState::PoweredOn => Err(Error::operation_invalid(format!(
+            |vm: &VmPower| match vm.power_state.known()? {
+                VirtualMachinePowerState::Suspended => Ok(()),
+                VirtualMachinePowerState::PoweredOn => Err(Error::operation_invalid(format!(
                     "domain '{}' is not paused",
                     dom.name
                 ))),
-                PowerState::PoweredOff => Err(not_running(dom)),
+                VirtualMachinePowerState::PoweredOff | VirtualMachinePowerState::Other(_) => {
+                    Err(not_running(dom))
+                }
             },
             methods::power_on_vm_task,
         )?;
@@ -199,13 +201,15 @@ impl Domains<'_> {
         self.vm_task(
             dom,
             &what,
-            |vm: &VmPower| match PowerState::parse(&vm.power_state)? {
-                PowerState::PoweredOn => Ok(()),
-                PowerState::Suspended => Err(Error::operation_invalid(format!(
+            |vm: &VmPower| match vm.power_state.known()? {
+                VirtualMachinePowerState::PoweredOn => Ok(()),
+                VirtualMachinePowerState::Suspended => Err(Error::operation_invalid(format!(
                     "domain '{}' is already suspended",
                     dom.name
                 ))),
-                PowerState::PoweredOff => Err(not_running(dom)),
+                VirtualMachinePowerState::PoweredOff | VirtualMachinePowerState::Other(_) => {
+                    Err(not_running(dom))
+                }
             },
             methods::suspend_vm_task,
         )
@@ -236,8 +240,8 @@ impl Domains<'_> {
         self.vm_task(
             dom,
             &what,
-            |vm: &VmPower| match PowerState::parse(&vm.power_state)? {
-                PowerState::PoweredOff => Err(not_running(dom)),
+            |vm: &VmPower| match vm.power_state.known()? {
+                VirtualMachinePowerState::PoweredOff => Err(not_running(dom)),
                 _ => Ok(()),
             },
             methods::power_off_vm_task,
@@ -265,13 +269,13 @@ impl Domains<'_> {
     pub fn domain_get_state(&self, dom: &DomainRef, flags: u32) -> Result<(i32, i32)> {
         check_flags(flags, flags::DOMAIN_NONE)?;
         let vm: VmPower = self.vm_view(dom)?;
-        Ok((libvirt_state(PowerState::parse(&vm.power_state)?), 0))
+        Ok((libvirt_state(&vm.power_state.known()?), 0))
     }
 
     /// Running or suspended.
     pub fn domain_is_active(&self, dom: &DomainRef) -> Result<bool> {
         let vm: VmPower = self.vm_view(dom)?;
-        Ok(PowerState::parse(&vm.power_state)? != PowerState::PoweredOff)
+        Ok(vm.power_state.known()? != VirtualMachinePowerState::PoweredOff)
     }
 
     /// ESX has no transient domains; the call still checks that it exists.

@@ -16,7 +16,7 @@ use crate::conf::network::{self as conf, Bandwidth, NetworkDef, NewNetwork, Port
 use crate::error::{check_flags, Code, Error, Result};
 use crate::flags;
 use crate::flags::esxConnectListAllNetworksFlags::*;
-use crate::vi::property::{self, FilterSpec, ObjectSpec, PropertySpec};
+use crate::vi::property::{self, ObjectSpec, PropertyFilterSpec, PropertySpec};
 use crate::vi::vim25::{
     self, AnyHostVirtualSwitchBridge, HostNetworkPolicy, HostNetworkTrafficShapingPolicy,
     HostPnics, HostPortGroup, HostPortGroupSpec, HostVirtualSwitch, HostVirtualSwitchBondBridge,
@@ -210,13 +210,13 @@ impl Connection {
     pub(crate) fn host_net(&self) -> Result<HostNet> {
         let system = self.network_system()?;
         let host = self.scope()?.host.clone();
-        let spec = FilterSpec {
-            props: vec![
+        let spec = PropertyFilterSpec::new(
+            vec![
                 PropertySpec::new(NetworkSystemInfo::TYPE, NetworkSystemInfo::PATHS),
                 PropertySpec::new(HostPnics::TYPE, HostPnics::PATHS),
             ],
-            objects: vec![ObjectSpec::object(&system), ObjectSpec::object(&host)],
-        };
+            vec![ObjectSpec::object(&system), ObjectSpec::object(&host)],
+        );
         let objects = property::retrieve(self.client(), &spec)?;
         let info = objects
             .iter()

@@ -3,7 +3,7 @@
 //! single one of an ESX host, or the one a vpx:// path names.
 
 use crate::error::{Error, Result};
-use crate::vi::property::{self, FilterSpec, ObjectSpec, PropertySpec, TraversalSpec};
+use crate::vi::property::{self, ObjectSpec, PropertyFilterSpec, PropertySpec, TraversalSpec};
 use crate::vi::{Client, MoRef, ObjectContent};
 
 /// The inventory objects a connection works in; looked up once.
@@ -45,16 +45,16 @@ fn network_system(host: &ObjectContent) -> Option<MoRef> {
 /// datacenter, its compute resource and its host.
 pub fn resolve_single(client: &Client) -> Result<Scope> {
     let root = client.service().root_folder.clone();
-    let spec = FilterSpec {
-        props: vec![
+    let spec = PropertyFilterSpec::new(
+        vec![
             PropertySpec::new("Datacenter", &["name", "vmFolder", "hostFolder"]),
             PropertySpec::new("ComputeResource", &["name", "resourcePool", "host"]),
             PropertySpec::new("HostSystem", &["name", "configManager.networkSystem"]),
         ],
-        objects: vec![ObjectSpec {
-            obj: root,
-            skip: true,
-            select: vec![
+        vec![ObjectSpec::traversing(
+            &root,
+            true,
+            vec![
                 TraversalSpec::new("visitFolders", "Folder", "childEntity")
                     .then(&["visitFolders", "dcToHostFolder", "crToHost"])
                     .into_selection(),
@@ -63,8 +63,8 @@ pub fn resolve_single(client: &Client) -> Result<Scope> {
                     .into_selection(),
                 TraversalSpec::new("crToHost", "ComputeResource", "host").into_selection(),
             ],
-        }],
-    };
+        )],
+    );
     let objects = property::retrieve(client, &spec)?;
     let of_kind = |kinds: &[&str]| -> Vec<&ObjectContent> {
         objects
@@ -107,16 +107,16 @@ pub fn resolve_single(client: &Client) -> Result<Scope> {
 
 /// Direct children of a folder with their names and types.
 fn children(client: &Client, folder: &MoRef) -> Result<Vec<(MoRef, String)>> {
-    let spec = FilterSpec {
-        props: vec![PropertySpec::new("ManagedEntity", &["name"])],
-        objects: vec![ObjectSpec {
-            obj: folder.clone(),
-            skip: true,
-            select: vec![
+    let spec = PropertyFilterSpec::new(
+        vec![PropertySpec::new("ManagedEntity", &["name"])],
+        vec![ObjectSpec::traversing(
+            &folder.clone(),
+            true,
+            vec![
                 TraversalSpec::new("folderToChildEntity", "Folder", "childEntity").into_selection(),
             ],
-        }],
-    };
+        )],
+    );
     Ok(property::retrieve(client, &spec)?
         .into_iter()
         .filter_map(|o| {
@@ -233,13 +233,13 @@ pub fn resolve_path(client: &Client, path: &str) -> Result<Scope> {
             "Path '{path}' ends with an excess item"
         )));
     }
-    let spec = FilterSpec {
-        props: vec![PropertySpec::new(
+    let spec = PropertyFilterSpec::new(
+        vec![PropertySpec::new(
             "HostSystem",
             &["name", "configManager.networkSystem"],
         )],
-        objects: hosts.iter().map(ObjectSpec::object).collect(),
-    };
+        hosts.iter().map(ObjectSpec::object).collect(),
+    );
     let found = property::retrieve(client, &spec)?;
     let named = found
         .iter()

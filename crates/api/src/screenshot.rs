@@ -10,7 +10,7 @@ use crate::error::{check_flags, Error, Result};
 use crate::stream::VolStream;
 use crate::vi::datastore::DatastorePath;
 use crate::vi::vim25::VmPower;
-use crate::vi::{methods, PowerState};
+use crate::vi::{methods, VirtualMachinePowerState};
 use crate::Domains;
 
 /// The MIME type of what the stream carries.
@@ -36,8 +36,8 @@ impl Domains<'_> {
         let out = self.vm_task(
             dom,
             &what,
-            |vm: &VmPower| match PowerState::parse(&vm.power_state)? {
-                PowerState::PoweredOn => Ok(()),
+            |vm: &VmPower| match vm.power_state.known()? {
+                VirtualMachinePowerState::PoweredOn => Ok(()),
                 _ => Err(Error::operation_invalid(format!(
                     "domain '{}' is not running: only a running domain has a screen",
                     dom.name

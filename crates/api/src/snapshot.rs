@@ -16,7 +16,7 @@ use crate::flags::esxDomainSnapshotDeleteFlags::*;
 use crate::flags::esxDomainSnapshotListFlags::*;
 use crate::vi::soap::escape;
 use crate::vi::vim25::*;
-use crate::vi::{methods, MoRef, PowerState};
+use crate::vi::{methods, MoRef, VirtualMachinePowerState};
 use crate::Snapshots;
 
 /// One snapshot of the tree.
@@ -28,7 +28,7 @@ pub struct SnapshotNode {
     /// Seconds since the epoch (createTime).
     pub created: i64,
     /// The VM's power state when the snapshot was taken.
-    pub state: PowerState,
+    pub state: VirtualMachinePowerState,
     pub quiesced: bool,
     pub parent: Option<usize>,
     pub children: Vec<usize>,
@@ -83,11 +83,12 @@ pub fn parse_datetime(s: &str) -> Option<i64> {
 }
 
 /// libvirt's state names for a snapshot's power state.
-fn state_name(p: PowerState) -> &'static str {
+fn state_name(p: &VirtualMachinePowerState) -> &'static str {
     match p {
-        PowerState::PoweredOn => "running",
-        PowerState::PoweredOff => "shutoff",
-        PowerState::Suspended => "paused",
+        VirtualMachinePowerState::PoweredOn => "running",
+        // Never passed (a state is known() first).
+        VirtualMachinePowerState::PoweredOff | VirtualMachinePowerState::Other(_) => "shutoff",
+        VirtualMachinePowerState::Suspended => "paused",
     }
 }
 
@@ -113,7 +114,7 @@ impl SnapshotTree {
             name: v.name.clone(),
             description: v.description.clone(),
             created: parse_datetime(&v.create_time).unwrap_or(0),
-            state: PowerState::parse(&v.state)?,
+            state: v.state.known()?,
             quiesced: v.quiesced,
             parent,
             children: Vec::new(),
@@ -171,7 +172,7 @@ impl SnapshotTree {
         let n = &self.nodes[i];
         let group = |mask: u32, hit: u32| flags & mask == 0 || flags & hit != 0;
         let leaf = n.children.is_empty();
-        let active = n.state != PowerState::PoweredOff;
+        let active = n.state != VirtualMachinePowerState::PoweredOff;
         group(
             ESX_DOMAIN_SNAPSHOT_LIST_LEAVES as u32 | ESX_DOMAIN_SNAPSHOT_LIST_NO_LEAVES as u32,
             if leaf {
@@ -237,7 +238,7 @@ impl SnapshotTree {
             "  <description>{}</description>\n",
             escape(&n.description)
         ));
-        x.push_str(&format!("  <state>{}</state>\n", state_name(n.state)));
+        x.push_str(&format!("  <state>{}</state>\n", state_name(&n.state)));
         if let Some(p) = n.parent {
             x.push_str(&format!(
                 "  <parent>\n    <name>{}</name>\n  </parent>\n",

@@ -30,7 +30,7 @@ use crate::vi::vim25::{
 };
 use crate::vi::wire::View;
 use crate::vi::ObjectContent;
-use crate::vi::PowerState;
+use crate::vi::VirtualMachinePowerState;
 use crate::Domains;
 
 use crate::flags::esxConnectGetAllDomainStatsFlags::*;
@@ -180,7 +180,7 @@ fn paths(groups: u32) -> Vec<&'static str> {
 }
 
 fn record(dom: DomainRef, o: &ObjectContent, groups: u32) -> Result<DomainStats> {
-    let power = PowerState::parse(&VmStatsState::from_object(o)?.power_state)?;
+    let power = VmStatsState::from_object(o)?.power_state.known()?;
     let mut p = Vec::new();
     let int = |n: &str, x: i32| TypedParam::new(n, ParamValue::Int(x));
     let uint = |n: &str, x: u32| TypedParam::new(n, ParamValue::UInt(x));
@@ -191,7 +191,7 @@ fn record(dom: DomainRef, o: &ObjectContent, groups: u32) -> Result<DomainStats>
             .map(|n| u32::try_from(n).unwrap_or(u32::MAX))
     };
     if groups & STATS_STATE != 0 {
-        p.push(int("state.state", libvirt_state(power)));
+        p.push(int("state.state", libvirt_state(&power)));
         p.push(int("state.reason", 0));
     }
     if groups & STATS_BALLOON != 0 {
@@ -206,7 +206,7 @@ fn record(dom: DomainRef, o: &ObjectContent, groups: u32) -> Result<DomainStats>
             }
             p.push(ull("balloon.maximum", max));
         }
-        if power == PowerState::PoweredOn {
+        if power == VirtualMachinePowerState::PoweredOn {
             if let Some(host) = kib(v.host_memory_mb, "summary.quickStats.hostMemoryUsage") {
                 p.push(ull("balloon.rss", host));
             }

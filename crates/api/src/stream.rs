@@ -30,6 +30,7 @@ use crate::vi::datastore::DatastorePath;
 use crate::vi::task::{self, AutoAnswer};
 use crate::vi::transport::Interrupt;
 use crate::vi::{vim25, Client, MoRef};
+use crate::vi::{Fault, FaultOf};
 
 /// Chunks queued between the caller's sends and the upload: memory stays
 /// at this many times the caller's chunk size.
@@ -353,7 +354,7 @@ impl Commit {
             )
         }) {
             Ok(()) => {}
-            Err(e) if e.fault() == Some("FileNotFound") => {}
+            Err(e) if e.is_fault(&Fault::FileNotFound) => {}
             Err(e) => log::warn!(
                 "could not {what} (the target was left as it was; the file may be removed by hand): {e}"
             ),

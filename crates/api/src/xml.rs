@@ -14,7 +14,8 @@ use crate::vi::datastore::{self, DatastorePath};
 use crate::vi::property::{self, PropertySpec};
 use crate::vi::vim25::*;
 use crate::vi::wire::View;
-use crate::vi::{methods, task, MoRef, PowerState};
+use crate::vi::{methods, task, MoRef, VirtualMachinePowerState};
+use crate::vi::{Fault, FaultOf};
 use crate::vmx::{self, DomainDef, FormatContext, ParseContext, VmxFile};
 use crate::Domains;
 
@@ -262,7 +263,7 @@ impl Connection {
             None => datastore::remove(self.client(), &scope.datacenter_path, path),
         };
         if let Err(e) = deleted {
-            if e.fault() != Some("FileNotFound") {
+            if !e.is_fault(&Fault::FileNotFound) {
                 // Try the other way before giving up (a host may lack the
                 // method or refuse it for this file).
                 log::info!("deleting '{full}' with DeleteDatastoreFile_Task failed ({e}); trying HTTP DELETE");
@@ -312,7 +313,7 @@ impl Domains<'_> {
         };
         let mut def = vmx::parse(&file, &ctx)?;
         if flags & ESX_DOMAIN_XML_INACTIVE as u32 == 0
-            && PowerState::parse(&vm.power_state)? != PowerState::PoweredOff
+            && vm.power_state.known()? != VirtualMachinePowerState::PoweredOff
         {
             def.id = Some(dom.id);
         }
@@ -453,7 +454,7 @@ impl Domains<'_> {
         check_flags(flags, flags::DOMAIN_UNDEFINE_FLAGS)?;
         self.check_writable(&format!("undefine domain '{}'", dom.name))?;
         let vm: VmPower = self.vm_view(dom)?;
-        if PowerState::parse(&vm.power_state)? == PowerState::PoweredOn {
+        if vm.power_state.known()? == VirtualMachinePowerState::PoweredOn {
             return Err(Error::operation_invalid(format!(
                 "Domain '{}' is not suspended or powered off",
                 dom.name

@@ -8,6 +8,7 @@
 pub(crate) use esx_common::{error, files, uri, xmldoc};
 
 pub mod datastore;
+pub mod fault;
 pub mod methods;
 pub mod property;
 pub mod schema;
@@ -20,5 +21,7 @@ pub mod types;
 pub mod vim25;
 pub mod wire;
 
+pub use fault::FaultOf;
 pub use session::{Client, Safety, Secret};
-pub use types::{MoRef, ObjectContent, PowerState, Question, TaskInfo, Value};
+pub use types::{MoRef, ObjectContent, Question, Value};
+pub use vim25::{Fault, TaskInfo, TaskInfoState, VirtualMachinePowerState};

@@ -12,8 +12,8 @@ use crate::error::Result;
 pub use super::vim25::{
     answer_vm, cancel_task, create_screenshot_task, power_off_vm_task, power_on_vm_task,
     reboot_guest, reconfig_vm_task, reconfigure_autostart, refresh_datastore, remove_snapshot_task,
-    rescan_hba, reset_vm_task, revert_to_snapshot_task, shutdown_guest, suspend_vm_task,
-    unregister_vm, HostAutoStartManagerConfig, VirtualMachineConfigSpec,
+    rescan_hba, reset_vm_task, shutdown_guest, suspend_vm_task, unregister_vm,
+    HostAutoStartManagerConfig, VirtualMachineConfigSpec,
 };
 
 /// SearchIndex.FindByUuid for a VM by its BIOS UUID.
@@ -22,18 +22,12 @@ pub fn find_vm_by_uuid(
     datacenter: Option<&MoRef>,
     uuid: &str,
 ) -> Result<Option<MoRef>> {
-    vim25::find_by_uuid(
-        client,
-        &client.service().search_index,
-        datacenter,
-        uuid,
-        true,
-    )
+    vim25::find_by_uuid(client, client.search_index(), datacenter, uuid, true, None)
 }
 
 /// SearchIndex.FindByInventoryPath (`dc/vm/name`).
 pub fn find_by_inventory_path(client: &Client, path: &str) -> Result<Option<MoRef>> {
-    vim25::find_by_inventory_path(client, &client.service().search_index, path)
+    vim25::find_by_inventory_path(client, client.search_index(), path)
 }
 
 /// Folder.RegisterVM_Task for a non-template VM.
@@ -68,4 +62,10 @@ pub fn create_snapshot_task(
     quiesce: bool,
 ) -> Result<MoRef> {
     vim25::create_snapshot_task(client, vm, name, description, memory, quiesce)
+}
+
+/// VirtualMachineSnapshot.RevertToSnapshot_Task, the power state the
+/// snapshot recorded restored.
+pub fn revert_to_snapshot_task(client: &Client, snapshot: &MoRef) -> Result<MoRef> {
+    vim25::revert_to_snapshot_task(client, snapshot, None)
 }

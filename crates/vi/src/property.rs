@@ -1,62 +1,50 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-//! The property collector: filter specs, RetrievePropertiesEx with
+//! The property collector: filter specs (the generated PropertyFilterSpec
+//! and friends, with constructors), RetrievePropertiesEx with
 //! ContinueRetrievePropertiesEx, and CreateFilter + WaitForUpdatesEx.
 
 use std::time::Duration;
 
 use super::session::{Client, Safety};
-use super::soap::XmlWriter;
-use super::types::{MoRef, ObjectContent, UpdateSet, Value};
+use super::types::{Fault, MoRef, ObjectContent, UpdateSet, Value};
+use super::vim25;
 use crate::error::{Error, Result};
+use crate::fault::FaultOf;
+use crate::wire::FromValue;
+
+pub use super::vim25::{
+    AnySelectionSpec, ObjectSpec, PropertyFilterSpec, PropertySpec, RetrieveOptions, SelectionSpec,
+    TraversalSpec, WaitOptions,
+};
 
 /// Objects per page of RetrievePropertiesEx.
 pub const PAGE_SIZE: u32 = 1000;
 
-/// `SelectionSpec`: a traversal, or a reference by name to one.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Selection {
-    Name(String),
-    Traversal(TraversalSpec),
-}
-
-/// `TraversalSpec`: follow property `path` of objects of type `kind`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct TraversalSpec {
-    pub name: String,
-    pub kind: String,
-    pub path: String,
-    pub skip: bool,
-    pub select: Vec<Selection>,
-}
-
 impl TraversalSpec {
+    /// Follow property `path` of objects of type `kind`.
     pub fn new(name: &str, kind: &str, path: &str) -> TraversalSpec {
         TraversalSpec {
-            name: name.into(),
-            kind: kind.into(),
+            name: Some(name.into()),
+            r#type: kind.into(),
             path: path.into(),
-            skip: false,
-            select: Vec::new(),
+            skip: Some(false),
+            select_set: Vec::new(),
         }
     }
 
+    /// Then the traversals of these names.
     pub fn then(mut self, names: &[&str]) -> TraversalSpec {
-        self.select
-            .extend(names.iter().map(|n| Selection::Name(n.to_string())));
+        self.select_set.extend(names.iter().map(|n| {
+            AnySelectionSpec::SelectionSpec(SelectionSpec {
+                name: Some(n.to_string()),
+            })
+        }));
         self
     }
 
-    pub fn into_selection(self) -> Selection {
-        Selection::Traversal(self)
+    pub fn into_selection(self) -> AnySelectionSpec {
+        AnySelectionSpec::TraversalSpec(self)
     }
-}
-
-/// `ObjectSpec`: where the collector starts.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ObjectSpec {
-    pub obj: MoRef,
-    pub skip: bool,
-    pub select: Vec<Selection>,
 }
 
 impl ObjectSpec {
@@ -64,84 +52,49 @@ impl ObjectSpec {
     pub fn object(obj: &MoRef) -> ObjectSpec {
         ObjectSpec {
             obj: obj.clone(),
-            skip: false,
-            select: Vec::new(),
+            skip: Some(false),
+            select_set: Vec::new(),
         }
     }
-}
 
-/// `PropertySpec`: which properties of which type.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PropertySpec {
-    pub kind: String,
-    pub paths: Vec<String>,
+    /// Where a traversal starts: this object (left out of the result when
+    /// `skip`), and what it selects.
+    pub fn traversing(obj: &MoRef, skip: bool, select: Vec<AnySelectionSpec>) -> ObjectSpec {
+        ObjectSpec {
+            obj: obj.clone(),
+            skip: Some(skip),
+            select_set: select,
+        }
+    }
 }
 
 impl PropertySpec {
+    /// Which properties of which type (none: `all` false, the objects only).
     pub fn new(kind: &str, paths: &[&str]) -> PropertySpec {
         PropertySpec {
-            kind: kind.into(),
-            paths: paths.iter().map(|p| p.to_string()).collect(),
+            r#type: kind.into(),
+            all: paths.is_empty().then_some(false),
+            path_set: paths.iter().map(|p| p.to_string()).collect(),
         }
     }
 }
 
-/// `PropertyFilterSpec`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct FilterSpec {
-    pub props: Vec<PropertySpec>,
-    pub objects: Vec<ObjectSpec>,
-}
+impl PropertyFilterSpec {
+    /// These properties of these objects.
+    pub fn new(props: Vec<PropertySpec>, objects: Vec<ObjectSpec>) -> PropertyFilterSpec {
+        PropertyFilterSpec {
+            prop_set: props,
+            object_set: objects,
+            report_missing_objects_in_results: None,
+        }
+    }
 
-impl FilterSpec {
     /// Some properties of one object.
-    pub fn one(obj: &MoRef, paths: &[&str]) -> FilterSpec {
-        FilterSpec {
-            props: vec![PropertySpec::new(&obj.kind, paths)],
-            objects: vec![ObjectSpec::object(obj)],
-        }
-    }
-
-    /// Writes the spec as element `name`, fields in WSDL order.
-    pub fn write(&self, w: &mut XmlWriter, name: &str) {
-        w.open(name);
-        for p in &self.props {
-            w.open("propSet").text("type", &p.kind);
-            if p.paths.is_empty() {
-                w.boolean("all", false);
-            }
-            for path in &p.paths {
-                w.text("pathSet", path);
-            }
-            w.close("propSet");
-        }
-        for o in &self.objects {
-            w.open("objectSet")
-                .moref("obj", &o.obj)
-                .boolean("skip", o.skip);
-            write_selections(w, &o.select);
-            w.close("objectSet");
-        }
-        w.close(name);
-    }
-}
-
-fn write_selections(w: &mut XmlWriter, selections: &[Selection]) {
-    for s in selections {
-        match s {
-            Selection::Name(n) => {
-                w.open("selectSet").text("name", n).close("selectSet");
-            }
-            Selection::Traversal(t) => {
-                w.open_typed("selectSet", "TraversalSpec")
-                    .text("name", &t.name)
-                    .text("type", &t.kind)
-                    .text("path", &t.path)
-                    .boolean("skip", t.skip);
-                write_selections(w, &t.select);
-                w.close("selectSet");
-            }
-        }
+    pub fn one(obj: &MoRef, paths: &[&str]) -> PropertyFilterSpec {
+        PropertyFilterSpec::new(
+            vec![PropertySpec::new(&obj.kind, paths)],
+            vec![ObjectSpec::object(obj)],
+        )
     }
 }
 
@@ -168,38 +121,39 @@ fn objects_of(result: &Value) -> Result<Vec<ObjectContent>> {
         .collect()
 }
 
+/// One RetrievePropertiesEx or ContinueRetrievePropertiesEx: the raw
+/// result (checked by `objects_of`), sent with the generated request.
+fn call<R: crate::wire::Request>(client: &Client, req: &R) -> Result<Option<Value>> {
+    let collector = &client.service().property_collector;
+    crate::wire::check_this(R::METHOD, collector, R::THIS)?;
+    let mut w = crate::soap::XmlWriter::new();
+    req.write_params(&mut w);
+    let values = client.invoke(R::METHOD, collector, &w.finish(), Safety::ReadOnly)?;
+    Ok(values.into_iter().next())
+}
+
 /// RetrievePropertiesEx, then ContinueRetrievePropertiesEx until the host
 /// has no more: one round trip per page of `PAGE_SIZE` objects.
-pub fn retrieve(client: &Client, spec: &FilterSpec) -> Result<Vec<ObjectContent>> {
-    let collector = &client.service().property_collector;
-    let mut w = XmlWriter::new();
-    spec.write(&mut w, "specSet");
-    w.open("options")
-        .int("maxObjects", PAGE_SIZE as i64)
-        .close("options");
-    let first = client.invoke(
-        "RetrievePropertiesEx",
-        collector,
-        &w.finish(),
-        Safety::ReadOnly,
+pub fn retrieve(client: &Client, spec: &PropertyFilterSpec) -> Result<Vec<ObjectContent>> {
+    let first = call(
+        client,
+        &vim25::RetrievePropertiesExRequest {
+            spec_set: vec![spec.clone()],
+            options: RetrieveOptions {
+                max_objects: Some(PAGE_SIZE as i32),
+            },
+        },
     )?;
-    let Some(mut result) = first.into_iter().next() else {
+    let Some(mut result) = first else {
         return Ok(Vec::new());
     };
     let mut out = objects_of(&result)?;
     while let Some(token) = result.str_field("token").map(str::to_string) {
-        let mut w = XmlWriter::new();
-        w.text("token", &token);
-        let next = client.invoke(
-            "ContinueRetrievePropertiesEx",
-            collector,
-            &w.finish(),
-            Safety::ReadOnly,
-        )?;
-        result = next
-            .into_iter()
-            .next()
-            .ok_or_else(|| Error::rpc("ContinueRetrievePropertiesEx returned nothing"))?;
+        result = call(
+            client,
+            &vim25::ContinueRetrievePropertiesExRequest { token },
+        )?
+        .ok_or_else(|| Error::rpc("ContinueRetrievePropertiesEx returned nothing"))?;
         out.extend(objects_of(&result)?);
     }
     Ok(out)
@@ -207,9 +161,9 @@ pub fn retrieve(client: &Client, spec: &FilterSpec) -> Result<Vec<ObjectContent>
 
 /// Properties of a single object; None when the host no longer has it.
 pub fn retrieve_one(client: &Client, obj: &MoRef, paths: &[&str]) -> Result<Option<ObjectContent>> {
-    match retrieve(client, &FilterSpec::one(obj, paths)) {
+    match retrieve(client, &PropertyFilterSpec::one(obj, paths)) {
         Ok(mut v) => Ok(v.pop()),
-        Err(e) if e.fault() == Some("ManagedObjectNotFound") => Ok(None),
+        Err(e) if e.is_fault(&Fault::ManagedObjectNotFound) => Ok(None),
         Err(e) => Err(e),
     }
 }
@@ -225,16 +179,12 @@ pub struct Filter<'a> {
 }
 
 impl<'a> Filter<'a> {
-    pub fn create(client: &'a Client, collector: &MoRef, spec: &FilterSpec) -> Result<Filter<'a>> {
-        let mut w = XmlWriter::new();
-        spec.write(&mut w, "spec");
-        w.boolean("partialUpdates", false);
-        let reply = client.invoke("CreateFilter", collector, &w.finish(), Safety::Mutating)?;
-        let filter = reply
-            .first()
-            .and_then(Value::as_moref)
-            .cloned()
-            .ok_or_else(|| Error::rpc("CreateFilter returned no filter"))?;
+    pub fn create(
+        client: &'a Client,
+        collector: &MoRef,
+        spec: &PropertyFilterSpec,
+    ) -> Result<Filter<'a>> {
+        let filter = vim25::create_filter(client, collector, spec, false)?;
         Ok(Filter {
             client,
             collector: collector.clone(),
@@ -270,13 +220,15 @@ impl<'a> Filter<'a> {
     /// update). The request's deadline is the URI's read_timeout plus the
     /// wait.
     pub fn wait_seconds(&mut self, seconds: u64) -> Result<Option<UpdateSet>> {
-        let mut w = XmlWriter::new();
-        if !self.version.is_empty() {
-            w.text("version", &self.version);
-        }
-        w.open("options")
-            .int("maxWaitSeconds", seconds.min(i32::MAX as u64) as i64)
-            .close("options");
+        let req = vim25::WaitForUpdatesExRequest {
+            version: (!self.version.is_empty()).then(|| self.version.clone()),
+            options: Some(WaitOptions {
+                max_wait_seconds: Some(seconds.min(i32::MAX as u64) as i32),
+                max_object_updates: None,
+            }),
+        };
+        let mut w = crate::soap::XmlWriter::new();
+        crate::wire::Request::write_params(&req, &mut w);
         let reply = self.client.invoke_with_wait(
             "WaitForUpdatesEx",
             &self.collector,
@@ -300,10 +252,7 @@ impl Drop for Filter<'_> {
         if self.abandoned {
             return;
         }
-        if let Err(e) =
-            self.client
-                .invoke("DestroyPropertyFilter", &self.filter, "", Safety::Mutating)
-        {
+        if let Err(e) = vim25::destroy_property_filter(self.client, &self.filter) {
             log::debug!("DestroyPropertyFilter {} failed: {e}", self.filter);
         }
     }
@@ -312,17 +261,7 @@ impl Drop for Filter<'_> {
 /// Creates a private property collector, so that concurrent waits on one
 /// session never see each other's updates.
 pub fn create_collector(client: &Client) -> Result<MoRef> {
-    let reply = client.invoke(
-        "CreatePropertyCollector",
-        &client.service().property_collector,
-        "",
-        Safety::Mutating,
-    )?;
-    reply
-        .first()
-        .and_then(Value::as_moref)
-        .cloned()
-        .ok_or_else(|| Error::rpc("CreatePropertyCollector returned no collector"))
+    vim25::create_property_collector(client, &client.service().property_collector)
 }
 
 #[cfg(test)]
@@ -331,29 +270,38 @@ mod tests {
 
     #[test]
     fn spec_fields_in_wsdl_order() {
-        let spec = FilterSpec {
-            props: vec![PropertySpec::new(
+        let spec = PropertyFilterSpec::new(
+            vec![PropertySpec::new(
                 "VirtualMachine",
                 &["name", "runtime.powerState"],
             )],
-            objects: vec![ObjectSpec {
-                obj: MoRef::new("HostSystem", "ha-host"),
-                skip: false,
-                select: vec![
-                    TraversalSpec::new("hostSystemToVm", "HostSystem", "vm").into_selection()
-                ],
-            }],
-        };
-        let mut w = XmlWriter::new();
-        spec.write(&mut w, "specSet");
+            vec![ObjectSpec::traversing(
+                &MoRef::new("HostSystem", "ha-host"),
+                false,
+                vec![TraversalSpec::new("hostSystemToVm", "HostSystem", "vm")
+                    .then(&["hostSystemToVm"])
+                    .into_selection()],
+            )],
+        );
+        let mut w = crate::soap::XmlWriter::new();
+        crate::wire::Request::write_params(
+            &vim25::RetrievePropertiesExRequest {
+                spec_set: vec![spec],
+                options: RetrieveOptions {
+                    max_objects: Some(10),
+                },
+            },
+            &mut w,
+        );
         assert_eq!(
             w.finish(),
             "<specSet><propSet><type>VirtualMachine</type><pathSet>name</pathSet>\
              <pathSet>runtime.powerState</pathSet></propSet><objectSet>\
              <obj type=\"HostSystem\">ha-host</obj><skip>false</skip>\
              <selectSet xsi:type=\"TraversalSpec\"><name>hostSystemToVm</name>\
-             <type>HostSystem</type><path>vm</path><skip>false</skip></selectSet>\
-             </objectSet></specSet>"
+             <type>HostSystem</type><path>vm</path><skip>false</skip>\
+             <selectSet xsi:type=\"SelectionSpec\"><name>hostSystemToVm</name></selectSet>\
+             </selectSet></objectSet></specSet><options><maxObjects>10</maxObjects></options>"
         );
     }
 }

@@ -11,8 +11,11 @@ use zeroize::Zeroize;
 use super::soap::{self, Reply, XmlWriter};
 use super::transport::{self, HttpReply, SendError, StreamReply, Transport};
 use super::types::{MoRef, ServiceContent, UserSession, Value};
+use super::vim25;
 use crate::error::{Code, Error, Result};
+use crate::fault::FaultOf;
 use crate::uri::ParsedUri;
+use crate::wire::FromValue;
 
 /// The oldest API with RetrievePropertiesEx and WaitForUpdatesEx.
 pub const MIN_API_VERSION: &str = "4.1";
@@ -81,45 +84,20 @@ fn cmp_versions(a: &[u32], b: &[u32]) -> std::cmp::Ordering {
     std::cmp::Ordering::Equal
 }
 
-/// The highest dotted version in `offered` that is within our range.
-pub fn choose_version<'a>(offered: impl IntoIterator<Item = &'a str>) -> Option<String> {
+/// The version to speak with a host whose ServiceContent says
+/// `host_version`: the host's own, or ours where the host is newer (a host
+/// speaks every earlier version); None below the oldest we speak.
+pub fn speak_version(host_version: &str) -> Option<String> {
+    let host = version_key(host_version)?;
     let max = version_key(MAX_API_VERSION)?;
     let min = version_key(MIN_API_VERSION)?;
-    offered
-        .into_iter()
-        .filter_map(|v| version_key(v).map(|k| (k, v)))
-        .filter(|(k, _)| cmp_versions(k, &max).is_le() && cmp_versions(k, &min).is_ge())
-        .max_by(|a, b| cmp_versions(&a.0, &b.0))
-        .map(|(_, v)| v.to_string())
-}
-
-/// The urn:vim25 versions listed by `/sdk/vimServiceVersions.xml`.
-pub fn parse_service_versions(xml: &str) -> Vec<String> {
-    let Ok(doc) = soap::parse_document(xml) else {
-        return Vec::new();
-    };
-    let mut out = Vec::new();
-    for ns in doc.descendants().filter(|n| n.has_tag_name("namespace")) {
-        let child_text = |name: &str| {
-            ns.children()
-                .find(|c| c.has_tag_name(name))
-                .and_then(|c| c.text())
-                .map(|t| t.trim().to_string())
-        };
-        if child_text("name").as_deref() != Some("urn:vim25") {
-            continue;
-        }
-        out.extend(child_text("version"));
-        if let Some(prior) = ns.children().find(|c| c.has_tag_name("priorVersions")) {
-            out.extend(
-                prior
-                    .children()
-                    .filter(|c| c.has_tag_name("version"))
-                    .filter_map(|c| c.text().map(|t| t.trim().to_string())),
-            );
-        }
+    if cmp_versions(&host, &min).is_lt() {
+        None
+    } else if cmp_versions(&host, &max).is_gt() {
+        Some(MAX_API_VERSION.to_string())
+    } else {
+        Some(host_version.to_string())
     }
-    out
 }
 
 /// True when a property read answered 200 but every property is missing with
@@ -137,7 +115,7 @@ fn missing_not_authenticated(values: &[Value]) -> bool {
         m.get("fault")
             .and_then(|f| f.get("fault"))
             .and_then(Value::type_name)
-            == Some("NotAuthenticated")
+            .is_some_and(|t| vim25::Fault::from_name(t).is_a(&vim25::Fault::NotAuthenticated))
     })
 }
 
@@ -145,6 +123,10 @@ fn missing_not_authenticated(values: &[Value]) -> bool {
 pub struct Client {
     transport: Transport,
     service: ServiceContent,
+    /// The managers of `service` the client cannot work without (checked
+    /// present when the host answered).
+    session_manager: MoRef,
+    search_index: MoRef,
     api_version: String,
     user: String,
     password: Mutex<Secret>,
@@ -170,38 +152,26 @@ impl std::fmt::Debug for Client {
 }
 
 impl Client {
-    /// Opens a session: GET /sdk/vimServiceVersions.xml, RetrieveServiceContent
-    /// and Login; three requests.
+    /// Opens a session: RetrieveServiceContent and Login; two requests.
     pub fn connect(uri: &ParsedUri, user: &str, password: Secret) -> Result<Client> {
         Client::reach(uri)?.log_in(user, password)
     }
 
-    /// The first two requests of [`Client::connect`]: the host answered and
+    /// The first request of [`Client::connect`]: the host answered and
     /// is a VI host of a version we speak, but nobody is logged in yet. The
     /// caller asks for credentials only now, so that a wrong host name or
     /// port fails before anyone is asked for a password.
     pub fn reach(uri: &ParsedUri) -> Result<Client> {
+        // No GET of /sdk/vimServiceVersions.xml: ServiceContent's
+        // about.apiVersion (the host's own version) decides below, and every
+        // host of API 4.1 or later answers RetrieveServiceContent in 4.1.
         let transport = Transport::new(uri)?;
-        let offered = match transport.get("/sdk/vimServiceVersions.xml") {
-            Ok(HttpReply { status: 200, body }) => {
-                parse_service_versions(&String::from_utf8_lossy(&body))
-            }
-            Ok(reply) => {
-                log::debug!("no vimServiceVersions.xml (HTTP {})", reply.status);
-                Vec::new()
-            }
-            Err(e) => return Err(e.error),
-        };
-        let negotiated = choose_version(offered.iter().map(String::as_str));
-        if let Some(v) = &negotiated {
-            transport.set_api_version(v);
-        }
         let mut client = Client {
             transport,
-            service: placeholder_service(),
-            api_version: negotiated
-                .clone()
-                .unwrap_or_else(|| MIN_API_VERSION.to_string()),
+            service: ServiceContent::default(),
+            session_manager: MoRef::default(),
+            search_index: MoRef::default(),
+            api_version: MIN_API_VERSION.to_string(),
             user: String::new(),
             password: Mutex::new(Secret::new("")),
             session: RwLock::new(None),
@@ -224,6 +194,15 @@ impl Client {
             .first()
             .ok_or_else(|| Error::rpc("RetrieveServiceContent returned nothing"))?;
         client.service = ServiceContent::from_value(sc)?;
+        let needed = |m: &Option<MoRef>, field: &str| {
+            m.clone().ok_or_else(|| {
+                Error::rpc(format!(
+                    "ServiceContent from the host lacks its '{field}' reference"
+                ))
+            })
+        };
+        client.session_manager = needed(&client.service.session_manager, "sessionManager")?;
+        client.search_index = needed(&client.service.search_index, "searchIndex")?;
         let about = &client.service.about;
         if about.api_type != "HostAgent" && about.api_type != "VirtualCenter" {
             return Err(Error::no_support(format!(
@@ -231,26 +210,21 @@ impl Client {
                 about.api_type
             )));
         }
-        let host_version = version_key(&about.api_version).ok_or_else(|| {
-            Error::rpc(format!(
+        if version_key(&about.api_version).is_none() {
+            return Err(Error::rpc(format!(
                 "Could not parse VI API version '{}'",
                 about.api_version
-            ))
-        })?;
-        let min = version_key(MIN_API_VERSION).unwrap_or_default();
-        if cmp_versions(&host_version, &min).is_lt() {
+            )));
+        }
+        let Some(v) = speak_version(&about.api_version) else {
             return Err(Error::no_support(format!(
                 "{} speaks VI API {}, but esx-driver needs {MIN_API_VERSION} or later \
                  (RetrievePropertiesEx, WaitForUpdatesEx)",
                 about.full_name, about.api_version
             )));
-        }
-        if negotiated.is_none() {
-            let v = choose_version([about.api_version.as_str(), MAX_API_VERSION])
-                .unwrap_or_else(|| MIN_API_VERSION.to_string());
-            client.transport.set_api_version(&v);
-            client.api_version = v;
-        }
+        };
+        client.transport.set_api_version(&v);
+        client.api_version = v;
         log::debug!(
             "connected to {} ({}), API {} negotiated as {}",
             client.transport.base_url(),
@@ -261,7 +235,7 @@ impl Client {
         Ok(client)
     }
 
-    /// Logs in to a host [`Client::reach`] reached (the third request).
+    /// Logs in to a host [`Client::reach`] reached (the second request).
     pub fn log_in(mut self, user: &str, password: Secret) -> Result<Client> {
         self.user = user.to_string();
         self.password = Mutex::new(password);
@@ -271,6 +245,11 @@ impl Client {
 
     pub fn service(&self) -> &ServiceContent {
         &self.service
+    }
+
+    /// `ServiceContent.searchIndex` (always there: checked on connecting).
+    pub fn search_index(&self) -> &MoRef {
+        &self.search_index
     }
 
     pub fn api_version(&self) -> &str {
@@ -302,19 +281,25 @@ impl Client {
                 .password
                 .lock()
                 .map_err(|_| Error::internal("credential lock poisoned"))?;
-            w.text("userName", &self.user).text("password", pw.expose());
+            let mut req = vim25::LoginRequest {
+                user_name: self.user.clone(),
+                password: pw.expose().to_string(),
+                locale: None,
+            };
+            crate::wire::Request::write_params(&req, &mut w);
+            zeroize::Zeroize::zeroize(&mut req.password);
         }
         let params = w.finish();
         let reply = self
             .send(
                 "Login",
-                &self.service.session_manager,
+                &self.session_manager,
                 &params,
                 Safety::ReadOnly,
                 None,
             )
             .map_err(|e| {
-                let code = if e.fault() == Some("InvalidLogin") {
+                let code = if e.is_fault(&vim25::Fault::InvalidLogin) {
                     Code::AuthFailed
                 } else {
                     e.code()
@@ -408,10 +393,10 @@ impl Client {
         }
         let seen = self.generation.load(Ordering::SeqCst);
         match self.send(method, this, params, safety, wait) {
-            Err(e) if e.fault() == Some("NotAuthenticated") => {
+            Err(e) if e.is_fault(&vim25::Fault::NotAuthenticated) => {
                 self.relogin(seen)?;
                 self.send(method, this, params, safety, wait).map_err(|e| {
-                    if e.fault() == Some("NotAuthenticated") {
+                    if e.is_fault(&vim25::Fault::NotAuthenticated) {
                         e.context("The host still refused the call after logging in again")
                     } else {
                         e
@@ -635,7 +620,7 @@ impl Client {
         let _guard = self.login_lock.lock().unwrap_or_else(|p| p.into_inner());
         let logged_in = self.session.read().map(|s| s.is_some()).unwrap_or(true);
         if self.transport.has_cookie() && logged_in {
-            let body = soap::envelope("Logout", &self.service.session_manager, "");
+            let body = soap::envelope("Logout", &self.session_manager, "");
             self.requests.fetch_add(1, Ordering::Relaxed);
             if let Err(e) = self.transport.post_soap(&body, None) {
                 log::debug!("Logout failed: {}", e.error);
@@ -665,42 +650,18 @@ impl Drop for Client {
     }
 }
 
-fn placeholder_service() -> ServiceContent {
-    let none = MoRef::new("", "");
-    ServiceContent {
-        root_folder: none.clone(),
-        property_collector: none.clone(),
-        view_manager: None,
-        about: Default::default(),
-        session_manager: none.clone(),
-        search_index: none,
-        task_manager: None,
-        file_manager: None,
-        virtual_disk_manager: None,
-        perf_manager: None,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn chooses_highest_supported_dotted_version() {
-        assert_eq!(
-            choose_version(["uA046D008", "8.0.2.0", "8.0.1.0", "7.0.3.2", "6.7", "4.0"]),
-            Some("8.0.2.0".into())
-        );
-        assert_eq!(
-            choose_version(["5.5", "5.1", "2.5u2", "2.5"]),
-            Some("5.5".into())
-        );
-        assert_eq!(
-            choose_version(["9.1.0.0", "8.0.3.0"]),
-            Some("8.0.3.0".into())
-        );
-        assert_eq!(choose_version(["4.0", "2.5"]), None);
-        assert_eq!(choose_version(Vec::<&str>::new()), None);
+    fn speaks_the_host_version_up_to_ours() {
+        assert_eq!(speak_version("8.0.2.0").as_deref(), Some("8.0.2.0"));
+        assert_eq!(speak_version("6.7.3").as_deref(), Some("6.7.3"));
+        assert_eq!(speak_version("4.1").as_deref(), Some("4.1"));
+        assert_eq!(speak_version("9.1.0.0").as_deref(), Some(MAX_API_VERSION));
+        assert_eq!(speak_version("4.0"), None);
+        assert_eq!(speak_version("uA046D008"), None);
     }
 
     #[test]

@@ -19,10 +19,15 @@ use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 
 use super::methods;
-use super::property::{self, Filter, FilterSpec, ObjectSpec, PropertySpec, TraversalSpec};
+use super::property::{self, Filter, ObjectSpec, PropertyFilterSpec, PropertySpec, TraversalSpec};
 use super::session::Client;
-use super::types::{LocalizedFault, MoRef, ObjectContent, Question, TaskState, Value};
+use super::types::{
+    Fault, LocalizedMethodFault, MoRef, ObjectContent, ObjectUpdateKind, Question, TaskInfoState,
+    Value,
+};
 use crate::error::{Code, Error, Result};
+use crate::fault::FaultOf;
+use crate::wire::FromValue;
 
 /// How long one WaitForUpdatesEx may be held open by the host. Completion
 /// arrives as soon as it happens; this only bounds each request.
@@ -178,7 +183,7 @@ fn answer(
 pub struct PendingTask {
     pub task: MoRef,
     pub description_id: String,
-    pub state: TaskState,
+    pub state: TaskInfoState,
 }
 
 /// What the check before a task read, in one round trip.
@@ -200,8 +205,8 @@ pub struct Precheck {
 pub fn precheck(client: &Client, vm: &MoRef, extra: &[&str]) -> Result<Option<Precheck>> {
     let mut paths: Vec<&str> = extra.to_vec();
     paths.extend(["runtime.question", "recentTask"]);
-    let spec = FilterSpec {
-        props: vec![
+    let spec = PropertyFilterSpec::new(
+        vec![
             PropertySpec::new("VirtualMachine", &paths),
             PropertySpec::new(
                 "Task",
@@ -213,18 +218,18 @@ pub fn precheck(client: &Client, vm: &MoRef, extra: &[&str]) -> Result<Option<Pr
                 ],
             ),
         ],
-        objects: vec![ObjectSpec {
-            obj: vm.clone(),
-            skip: false,
-            select: vec![
+        vec![ObjectSpec::traversing(
+            vm,
+            false,
+            vec![
                 TraversalSpec::new("vmToRecentTask", "VirtualMachine", "recentTask")
                     .into_selection(),
             ],
-        }],
-    };
+        )],
+    );
     let objects = match property::retrieve(client, &spec) {
         Ok(o) => o,
-        Err(e) if e.fault() == Some("ManagedObjectNotFound") => return Ok(None),
+        Err(e) if e.is_fault(&Fault::ManagedObjectNotFound) => return Ok(None),
         Err(e) => return Err(e),
     };
     let Some(vm_obj) = objects.iter().find(|o| &o.obj == vm).cloned() else {
@@ -238,7 +243,7 @@ pub fn precheck(client: &Client, vm: &MoRef, extra: &[&str]) -> Result<Option<Pr
         .iter()
         .filter(|o| o.obj.kind == "Task")
         .filter_map(|o| {
-            let state = TaskState::parse(o.str_prop("info.state")?)?;
+            let state = TaskInfoState::parse(o.str_prop("info.state")?);
             // A task being cancelled is on its way out; it is not what a
             // question blocks, nor something to wait for.
             let cancelled = o.bool_prop("info.cancelled").unwrap_or(false);
@@ -332,7 +337,7 @@ pub fn clear_to_start(
             t.description_id,
             t.task.value,
             match t.state {
-                TaskState::Queued => "queued",
+                TaskInfoState::Queued => "queued",
                 _ => "running",
             }
         )));
@@ -366,10 +371,8 @@ pub fn wait_for_task(
     let outcome = watch(client, &collector, task, vm, policy, who, what);
     match &outcome {
         Err(e)
-            if matches!(
-                e.fault(),
-                Some("ManagedObjectNotFound") | Some("NotAuthenticated")
-            ) =>
+            if e.is_fault(&Fault::ManagedObjectNotFound)
+                || e.is_fault(&Fault::NotAuthenticated) =>
         {
             // The collector may be gone with an old session; do not reuse it.
         }
@@ -406,8 +409,8 @@ fn watch(
             task.value
         ))
     };
-    let mut filter =
-        Filter::create(client, collector, &FilterSpec { props, objects }).map_err(started)?;
+    let mut filter = Filter::create(client, collector, &PropertyFilterSpec::new(props, objects))
+        .map_err(started)?;
     let mut values: HashMap<String, Option<Value>> = HashMap::new();
     let mut handled: HashSet<String> = HashSet::new();
     let mut answered = Vec::new();
@@ -432,14 +435,14 @@ fn watch(
             continue;
         };
         backoff.reset();
-        for o in &set.objects {
-            if o.kind == "leave" && &o.obj == task {
+        for o in set.objects() {
+            if o.kind == ObjectUpdateKind::Leave && &o.obj == task {
                 return Err(Error::operation_failed(format!(
                     "Could not {what}: the host dropped the task {} before it ended",
                     task.value
                 )));
             }
-            for c in &o.changes {
+            for c in &o.change_set {
                 values.insert(c.name.clone(), c.val.clone());
             }
         }
@@ -447,9 +450,9 @@ fn watch(
             .get("info.state")
             .and_then(|v| v.as_ref())
             .and_then(Value::text)
-            .and_then(TaskState::parse);
+            .map(TaskInfoState::parse);
         match state {
-            Some(TaskState::Success) => {
+            Some(TaskInfoState::Success) => {
                 return Ok(TaskOutcome {
                     task: task.clone(),
                     vm: vm.cloned().unwrap_or_else(|| task.clone()),
@@ -457,11 +460,13 @@ fn watch(
                     answered,
                 })
             }
-            Some(TaskState::Error) => {
+            Some(TaskInfoState::Error) => {
                 let fault = values
                     .get("info.error")
                     .and_then(|v| v.as_ref())
-                    .map(LocalizedFault::from_value);
+                    .map(LocalizedMethodFault::from_value)
+                    .transpose()
+                    .map_err(|e| e.context(format!("Could not {what}: the task failed")))?;
                 return Err(match fault {
                     Some(f) => f.to_error(&format!("Could not {what}")),
                     None => Error::operation_failed(format!(
@@ -566,7 +571,7 @@ pub fn run_prechecked(
         Ok(t) => t,
         // No SOAP answer: the request may or may not have reached the host.
         // It is never sent again blindly; the VM's recent tasks tell.
-        Err(e) if e.fault().is_none() && matches!(e.code(), Code::Rpc | Code::HttpError) => {
+        Err(e) if e.vi_fault().is_none() && matches!(e.code(), Code::Rpc | Code::HttpError) => {
             adopt_after_drop(client, pre, who, what, e)?
         }
         Err(e) => return Err(e),

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-//! VI API values as they come off the wire, and the typed views the driver
-//! reads out of them (ServiceContent, ObjectContent, TaskInfo, questions, ...).
+//! VI API values as they come off the wire ([`Value`], [`MoRef`]), and what
+//! the driver adds to the generated message types (vim25, declared in
+//! vim25.schema): reading an ObjectContent's properties, an UpdateSet's
+//! objects, a fault as an error, questions.
 //!
 //! Responses are parsed once into [`Value`], a small tree that keeps the
 //! `xsi:type` of every element that had one. Unknown elements and types are
@@ -11,6 +13,12 @@ use std::fmt;
 use roxmltree::Node;
 
 use crate::error::{Error, Result};
+
+pub use crate::vim25::{
+    AboutInfo, DynamicProperty, Fault, LocalizedMethodFault, MissingProperty, ObjectContent,
+    ObjectUpdate, ObjectUpdateKind, PropertyChange, PropertyChangeOp, ServiceContent, TaskInfo,
+    TaskInfoState, UpdateSet, UserSession, VirtualMachinePowerState,
+};
 
 pub const XSI_NS: &str = "http://www.w3.org/2001/XMLSchema-instance";
 
@@ -269,149 +277,37 @@ fn required<'a>(v: &'a Value, what: &str, field: &str) -> Result<&'a str> {
         .ok_or_else(|| Error::rpc(format!("{what} from the host lacks its '{field}' field")))
 }
 
-fn required_moref(v: &Value, what: &str, field: &str) -> Result<MoRef> {
-    v.moref_field(field).cloned().ok_or_else(|| {
-        Error::rpc(format!(
-            "{what} from the host lacks its '{field}' reference"
-        ))
-    })
-}
-
-/// `ServiceContent.about`.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct AboutInfo {
-    pub name: String,
-    pub full_name: String,
-    pub vendor: String,
-    pub version: String,
-    pub build: String,
-    pub os_type: String,
-    pub product_line_id: String,
-    pub api_type: String,
-    pub api_version: String,
-    pub instance_uuid: Option<String>,
-}
-
 impl AboutInfo {
-    pub fn from_value(v: &Value) -> Result<AboutInfo> {
-        let s = |f: &str| required(v, "AboutInfo", f).map(str::to_string);
-        Ok(AboutInfo {
-            name: s("name")?,
-            full_name: s("fullName")?,
-            vendor: s("vendor")?,
-            version: s("version")?,
-            build: s("build")?,
-            os_type: s("osType")?,
-            product_line_id: s("productLineId")?,
-            api_type: s("apiType")?,
-            api_version: s("apiVersion")?,
-            instance_uuid: v.str_field("instanceUuid").map(str::to_string),
-        })
-    }
-
     /// True for a vCenter, false for a host agent.
     pub fn is_vcenter(&self) -> bool {
         self.api_type == "VirtualCenter"
     }
 }
 
-/// The parts of `ServiceContent` the driver uses.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ServiceContent {
-    pub root_folder: MoRef,
-    pub property_collector: MoRef,
-    pub view_manager: Option<MoRef>,
-    pub about: AboutInfo,
-    pub session_manager: MoRef,
-    pub search_index: MoRef,
-    pub task_manager: Option<MoRef>,
-    pub file_manager: Option<MoRef>,
-    pub virtual_disk_manager: Option<MoRef>,
-    pub perf_manager: Option<MoRef>,
-}
-
-impl ServiceContent {
-    pub fn from_value(v: &Value) -> Result<ServiceContent> {
-        let what = "ServiceContent";
-        let about = v
-            .get("about")
-            .ok_or_else(|| Error::rpc("ServiceContent from the host lacks 'about'"))?;
-        Ok(ServiceContent {
-            root_folder: required_moref(v, what, "rootFolder")?,
-            property_collector: required_moref(v, what, "propertyCollector")?,
-            view_manager: v.moref_field("viewManager").cloned(),
-            about: AboutInfo::from_value(about)?,
-            session_manager: required_moref(v, what, "sessionManager")?,
-            search_index: required_moref(v, what, "searchIndex")?,
-            task_manager: v.moref_field("taskManager").cloned(),
-            file_manager: v.moref_field("fileManager").cloned(),
-            virtual_disk_manager: v.moref_field("virtualDiskManager").cloned(),
-            perf_manager: v.moref_field("perfManager").cloned(),
-        })
+/// A fault as a `LocalizedMethodFault` carries it (in TaskInfo.error, a
+/// missingSet): its type is the `fault`'s xsi:type.
+impl LocalizedMethodFault {
+    /// The fault's wire type name (`InvalidPowerState`...).
+    pub fn fault_type(&self) -> &str {
+        self.fault.type_name().unwrap_or("MethodFault")
     }
-}
 
-/// `UserSession`, as Login returns it.
-#[derive(Clone, PartialEq, Default)]
-pub struct UserSession {
-    pub key: String,
-    pub user_name: String,
-    pub full_name: String,
-}
-
-impl fmt::Debug for UserSession {
-    // The session key authenticates like a password: never print it.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("UserSession")
-            .field("key", &"<redacted>")
-            .field("user_name", &self.user_name)
-            .field("full_name", &self.full_name)
-            .finish()
+    /// The fault, typed (with its place in the hierarchy).
+    pub fn kind(&self) -> Fault {
+        Fault::from_name(self.fault_type())
     }
-}
 
-impl UserSession {
-    pub fn from_value(v: &Value) -> Result<UserSession> {
-        Ok(UserSession {
-            key: required(v, "UserSession", "key")?.to_string(),
-            user_name: required(v, "UserSession", "userName")?.to_string(),
-            full_name: v.str_field("fullName").unwrap_or_default().to_string(),
-        })
-    }
-}
-
-/// `LocalizedMethodFault`: a fault inside TaskInfo.error or a missingSet.
-#[derive(Debug, Clone, PartialEq)]
-pub struct LocalizedFault {
-    /// The fault's `xsi:type` (`InvalidPowerState`, `NotAuthenticated`, ...).
-    pub fault_type: String,
-    pub message: String,
-    /// The fault's own fields.
-    pub fault: Value,
-}
-
-impl LocalizedFault {
-    pub fn from_value(v: &Value) -> LocalizedFault {
-        let fault = v.get("fault").cloned().unwrap_or(Value::Text {
-            ty: None,
-            text: String::new(),
-        });
-        LocalizedFault {
-            fault_type: fault.type_name().unwrap_or("MethodFault").to_string(),
-            message: v
-                .str_field("localizedMessage")
-                .map(str::to_string)
-                .filter(|m| !m.is_empty())
-                .unwrap_or_else(|| fault_message(&fault)),
-            fault,
-        }
+    /// The localized message, else the fault's faultMessage, else its type.
+    pub fn message(&self) -> String {
+        self.localized_message
+            .clone()
+            .filter(|m| !m.is_empty())
+            .unwrap_or_else(|| fault_message(&self.fault))
     }
 
     pub fn to_error(&self, context: &str) -> Error {
-        Error::from_fault(
-            &self.fault_type,
-            format!("{context}: {} ({})", self.message, self.fault_type),
-        )
+        let ty = self.fault_type();
+        Error::from_fault(ty, format!("{context}: {} ({ty})", self.message()))
     }
 }
 
@@ -425,40 +321,22 @@ fn fault_message(fault: &Value) -> String {
         .unwrap_or_else(|| fault.type_name().unwrap_or("MethodFault").to_string())
 }
 
-/// `ObjectContent` from RetrieveProperties(Ex).
-#[derive(Debug, Clone, PartialEq)]
-pub struct ObjectContent {
-    pub obj: MoRef,
-    pub props: Vec<(String, Value)>,
-    pub missing: Vec<(String, LocalizedFault)>,
-}
-
+/// Reading the properties of an `ObjectContent` (RetrievePropertiesEx).
 impl ObjectContent {
-    pub fn from_value(v: &Value) -> Result<ObjectContent> {
-        let obj = required_moref(v, "ObjectContent", "obj")?;
-        let props = v
-            .get_all("propSet")
-            .filter_map(|p| Some((p.str_field("name")?.to_string(), p.get("val")?.clone())))
-            .collect();
-        let missing = v
-            .get_all("missingSet")
-            .filter_map(|m| {
-                Some((
-                    m.str_field("path")?.to_string(),
-                    LocalizedFault::from_value(m.get("fault")?),
-                ))
-            })
-            .collect();
-        Ok(ObjectContent {
-            obj,
-            props,
-            missing,
-        })
-    }
-
     /// The value of a property, if the host set it (unset is absent).
     pub fn prop(&self, name: &str) -> Option<&Value> {
-        self.props.iter().find(|(n, _)| n == name).map(|(_, v)| v)
+        self.prop_set
+            .iter()
+            .find(|p| p.name == name)
+            .map(|p| &p.val)
+    }
+
+    /// The fault for a property the host could not read (missingSet).
+    pub fn missing(&self, name: &str) -> Option<&LocalizedMethodFault> {
+        self.missing_set
+            .iter()
+            .find(|m| m.path == name)
+            .map(|m| &m.fault)
     }
 
     pub fn str_prop(&self, name: &str) -> Option<&str> {
@@ -477,7 +355,7 @@ impl ObjectContent {
     /// reference lets hosts omit most properties) is an error that says what
     /// the host did not report.
     pub fn require(&self, name: &str) -> Result<&Value> {
-        if let Some((_, f)) = self.missing.iter().find(|(p, _)| p == name) {
+        if let Some(f) = self.missing(name) {
             return Err(f.to_error(&format!("Could not read '{name}' of {}", self.obj)));
         }
         self.prop(name).ok_or_else(|| not_reported(name, &self.obj))
@@ -519,7 +397,7 @@ impl ObjectContent {
 
     /// An `xsd:int` property the caller cannot do without.
     pub fn require_int(&self, name: &str) -> Result<i32> {
-        if let Some((_, f)) = self.missing.iter().find(|(p, _)| p == name) {
+        if let Some(f) = self.missing(name) {
             return Err(f.to_error(&format!("Could not read '{name}' of {}", self.obj)));
         }
         self.int(name)?.ok_or_else(|| not_reported(name, &self.obj))
@@ -539,67 +417,38 @@ fn out_of_range(name: &str, obj: &MoRef, v: &Value, what: &str) -> Error {
     ))
 }
 
-/// `TaskInfoState`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TaskState {
-    Queued,
-    Running,
-    Success,
-    Error,
+/// The objects of an `UpdateSet` (WaitForUpdatesEx), whatever filter they
+/// came from.
+impl UpdateSet {
+    pub fn objects(&self) -> impl Iterator<Item = &ObjectUpdate> {
+        self.filter_set.iter().flat_map(|f| f.object_set.iter())
+    }
+
+    /// The host sent part of the changes: the rest come with the next call
+    /// from this version (at once; the VI reference lets a host split any
+    /// update, the first one included).
+    pub fn is_truncated(&self) -> bool {
+        self.truncated == Some(true)
+    }
 }
 
-impl TaskState {
-    pub fn parse(text: &str) -> Option<TaskState> {
-        match text {
-            "queued" => Some(TaskState::Queued),
-            "running" => Some(TaskState::Running),
-            "success" => Some(TaskState::Success),
-            "error" => Some(TaskState::Error),
-            _ => None,
+/// A task's state: still queued or running.
+impl TaskInfoState {
+    pub fn is_pending(&self) -> bool {
+        matches!(self, TaskInfoState::Queued | TaskInfoState::Running)
+    }
+}
+
+/// A VM's power state as the driver acts on it: a value the schema does
+/// not know (a newer host's) is an error naming it, never a guess.
+impl VirtualMachinePowerState {
+    pub fn known(&self) -> Result<VirtualMachinePowerState> {
+        match self {
+            VirtualMachinePowerState::Other(other) => {
+                Err(Error::rpc(format!("Unknown VM power state '{other}'")))
+            }
+            known => Ok(known.clone()),
         }
-    }
-
-    pub fn is_pending(self) -> bool {
-        matches!(self, TaskState::Queued | TaskState::Running)
-    }
-}
-
-/// `TaskInfo`, the fields the task runner reads.
-#[derive(Debug, Clone, PartialEq)]
-pub struct TaskInfo {
-    pub key: String,
-    pub task: Option<MoRef>,
-    pub name: Option<String>,
-    pub description_id: String,
-    pub entity: Option<MoRef>,
-    pub entity_name: Option<String>,
-    pub state: TaskState,
-    pub cancelled: bool,
-    pub cancelable: bool,
-    pub error: Option<LocalizedFault>,
-    pub result: Option<Value>,
-    pub queue_time: Option<String>,
-}
-
-impl TaskInfo {
-    pub fn from_value(v: &Value) -> Result<TaskInfo> {
-        let state_text = required(v, "TaskInfo", "state")?;
-        Ok(TaskInfo {
-            key: v.str_field("key").unwrap_or_default().to_string(),
-            task: v.moref_field("task").cloned(),
-            name: v.str_field("name").map(str::to_string),
-            description_id: v.str_field("descriptionId").unwrap_or_default().to_string(),
-            entity: v.moref_field("entity").cloned(),
-            entity_name: v.str_field("entityName").map(str::to_string),
-            state: TaskState::parse(state_text).ok_or_else(|| {
-                Error::rpc(format!("TaskInfo has an unknown state '{state_text}'"))
-            })?,
-            cancelled: v.bool_field("cancelled").unwrap_or(false),
-            cancelable: v.bool_field("cancelable").unwrap_or(false),
-            error: v.get("error").map(LocalizedFault::from_value),
-            result: v.get("result").cloned(),
-            queue_time: v.str_field("queueTime").map(str::to_string),
-        })
     }
 }
 
@@ -695,100 +544,6 @@ impl Question {
                 self.text,
                 choices.join(", ")
             )
-        }
-    }
-}
-
-/// One change in an `ObjectUpdate`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PropertyChange {
-    pub name: String,
-    pub op: String,
-    pub val: Option<Value>,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct ObjectUpdate {
-    pub kind: String,
-    pub obj: MoRef,
-    pub changes: Vec<PropertyChange>,
-    /// Properties the host could not read (`missingSet`): their values are
-    /// unknown now, which is not the same as unset.
-    pub missing: Vec<(String, LocalizedFault)>,
-}
-
-/// `UpdateSet` from WaitForUpdatesEx.
-#[derive(Debug, Clone, PartialEq)]
-pub struct UpdateSet {
-    pub version: String,
-    /// The host sent part of the changes: the rest come with the next call
-    /// from this version (at once; the VI reference lets a host split any
-    /// update, the first one included).
-    pub truncated: bool,
-    pub objects: Vec<ObjectUpdate>,
-}
-
-impl UpdateSet {
-    pub fn from_value(v: &Value) -> Result<UpdateSet> {
-        let mut objects = Vec::new();
-        for filter in v.get_all("filterSet") {
-            for ou in filter.get_all("objectSet") {
-                objects.push(ObjectUpdate {
-                    kind: ou.str_field("kind").unwrap_or_default().to_string(),
-                    obj: required_moref(ou, "ObjectUpdate", "obj")?,
-                    changes: ou
-                        .get_all("changeSet")
-                        .filter_map(|c| {
-                            Some(PropertyChange {
-                                name: c.str_field("name")?.to_string(),
-                                op: c.str_field("op").unwrap_or("assign").to_string(),
-                                val: c.get("val").cloned(),
-                            })
-                        })
-                        .collect(),
-                    missing: ou
-                        .get_all("missingSet")
-                        .filter_map(|m| {
-                            Some((
-                                m.str_field("path")?.to_string(),
-                                LocalizedFault::from_value(m.get("fault")?),
-                            ))
-                        })
-                        .collect(),
-                });
-            }
-        }
-        Ok(UpdateSet {
-            version: required(v, "UpdateSet", "version")?.to_string(),
-            truncated: v.bool_field("truncated").unwrap_or(false),
-            objects,
-        })
-    }
-}
-
-/// `VirtualMachinePowerState`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PowerState {
-    PoweredOff,
-    PoweredOn,
-    Suspended,
-}
-
-impl PowerState {
-    pub fn parse(text: &str) -> Result<PowerState> {
-        match text {
-            "poweredOff" => Ok(PowerState::PoweredOff),
-            "poweredOn" => Ok(PowerState::PoweredOn),
-            "suspended" => Ok(PowerState::Suspended),
-            other => Err(Error::rpc(format!("Unknown VM power state '{other}'"))),
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            PowerState::PoweredOff => "poweredOff",
-            PowerState::PoweredOn => "poweredOn",
-            PowerState::Suspended => "suspended",
         }
     }
 }

@@ -5,7 +5,10 @@
 //! type and field; an optional one is `None`; an array that is absent is
 //! empty; unknown extra fields are ignored (newer hosts send more).
 
+use std::fmt::Write as _;
+
 use crate::error::{Error, Result};
+use crate::soap::escape;
 use crate::types::{not_reported, MoRef, ObjectContent, Value};
 
 /// A typed value read from the wire.
@@ -241,5 +244,404 @@ pub fn put_opt<T: ToValue>(fields: &mut Vec<(String, Value)>, name: &str, v: &Op
 pub fn put_all<T: ToValue>(fields: &mut Vec<(String, Value)>, name: &str, v: &[T]) {
     for x in v {
         put(fields, name, x);
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Requests: one generated struct per method of the schema, what the client
+// writes and what a server (esx-sim) reads.
+
+/// The parameters of one VI method, with its binding: the managed object
+/// type `_this` must be (or a subtype of it).
+pub trait Request: Sized {
+    /// The method's wire name (`PowerOnVM_Task`).
+    const METHOD: &'static str;
+    /// The managed object type the method is called on.
+    const THIS: &'static str;
+    /// Whether it changes something (never repeated blindly).
+    const MUTATING: bool;
+    /// Reads the parameters of a request (the method element's children,
+    /// as a data object); an error names the parameter at fault.
+    fn from_params(v: &Value) -> std::result::Result<Self, &'static str>;
+    /// Writes the parameters in WSDL order.
+    fn write_params(&self, w: &mut crate::soap::XmlWriter);
+}
+
+/// The client's side of a method's binding: a reference of a managed type
+/// the schema declares, and that is not the method's type, is a bug in
+/// the caller, reported before any request. A type the schema does not
+/// declare is left to the host to judge.
+pub fn check_this(method: &str, this: &MoRef, binding: &str) -> Result<()> {
+    if crate::vim25::managed_declared(&this.kind)
+        && !crate::vim25::managed_is_a(&this.kind, binding)
+    {
+        return Err(Error::internal(format!(
+            "{method} is a method of {binding}; {this} is not one"
+        )));
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------
+// Serving: typed values written as a server writes them, and property paths
+// walked over them (esx-sim's property collector).
+
+/// What a server leaves out of what it writes: esx-sim's sparse mode (every
+/// field the schema marks optional) and its omissions (`Type.field`).
+pub trait Keep {
+    /// Whether field `field` of a value of type `ty` is written.
+    fn keep(&self, ty: &str, field: &str, optional: bool) -> bool;
+    /// Whether every field is written (nothing to ask).
+    fn all(&self) -> bool {
+        false
+    }
+}
+
+/// Everything written.
+pub struct KeepAll;
+
+impl Keep for KeepAll {
+    fn keep(&self, _: &str, _: &str, _: bool) -> bool {
+        true
+    }
+    fn all(&self) -> bool {
+        true
+    }
+}
+
+/// A property path that the managed object type does not have.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NoSuchProperty;
+
+/// A value found at a property path.
+#[derive(Clone, Copy)]
+pub struct Found<'a> {
+    pub value: &'a dyn Serve,
+    /// The wire type, where the Rust type does not say it (a dateTime,
+    /// held as text).
+    pub xsi: Option<&'static str>,
+}
+
+impl<'a> Found<'a> {
+    pub fn new(value: &'a dyn Serve) -> Found<'a> {
+        Found { value, xsi: None }
+    }
+
+    /// Writes the value as an anyType element (`val`, `returnval`).
+    pub fn write(&self, out: &mut String, name: &str, keep: &dyn Keep) {
+        match (self.xsi, self.value.text()) {
+            (Some(t), Some(text)) => {
+                let _ = write!(out, "<{name} xsi:type=\"{t}\">{}</{name}>", escape(text));
+            }
+            _ => self.value.write_xml(out, name, true, keep),
+        }
+    }
+}
+
+/// The value at a path: Ok(None) when unset (or left out, or below a value
+/// that has no such field); Err when a managed object type has no such
+/// property.
+pub type Walked<'a> = std::result::Result<Option<Found<'a>>, NoSuchProperty>;
+
+/// A typed value a server writes.
+pub trait Serve {
+    /// Writes the value as element `name`. `any`: the element is an
+    /// anyType slot (a property's `val`, a task's `result`), so it names
+    /// its type (`xsi:type`); elsewhere only polymorphic values do.
+    fn write_xml(&self, out: &mut String, name: &str, any: bool, keep: &dyn Keep);
+    /// The value at `path` below this one (empty: this one).
+    fn at<'a>(&'a self, path: &[&str], keep: &dyn Keep) -> Walked<'a>;
+    /// The text of a primitive.
+    fn text(&self) -> Option<&str> {
+        None
+    }
+    /// The managed object references the value is (a traversal follows
+    /// them).
+    fn morefs(&self, _out: &mut Vec<MoRef>) {}
+}
+
+/// How a list of values of a type is written in an anyType slot.
+pub trait Item {
+    /// `ArrayOfString`, `ArrayOfManagedObjectReference`...
+    const ARRAY_OF: &'static str;
+    /// The element of each item (`string`, `ManagedObjectReference`...).
+    const ELEMENT: &'static str;
+}
+
+/// `<name>` or `<name xsi:type="ty">`.
+pub fn open(out: &mut String, name: &str, ty: Option<&str>) {
+    match ty {
+        Some(t) => {
+            let _ = write!(out, "<{name} xsi:type=\"{t}\">");
+        }
+        None => {
+            let _ = write!(out, "<{name}>");
+        }
+    }
+}
+
+pub fn close(out: &mut String, name: &str) {
+    let _ = write!(out, "</{name}>");
+}
+
+fn leaf<'a>(v: &'a dyn Serve, path: &[&str]) -> Walked<'a> {
+    Ok(path.is_empty().then(|| Found::new(v)))
+}
+
+/// A dateTime field (text in Rust): found with its wire type.
+pub fn datetime_at<'a>(v: Option<&'a String>, path: &[&str]) -> Walked<'a> {
+    Ok(v.filter(|_| path.is_empty()).map(|s| Found {
+        value: s,
+        xsi: Some("xsd:dateTime"),
+    }))
+}
+
+fn write_text(out: &mut String, name: &str, xsi: &str, any: bool, text: &str) {
+    if any {
+        let _ = write!(out, "<{name} xsi:type=\"{xsi}\">{}</{name}>", escape(text));
+    } else {
+        let _ = write!(out, "<{name}>{}</{name}>", escape(text));
+    }
+}
+
+macro_rules! serve_primitive {
+    ($t:ty, $xsi:literal, $array:literal, $element:literal) => {
+        impl Serve for $t {
+            fn write_xml(&self, out: &mut String, name: &str, any: bool, _: &dyn Keep) {
+                write_text(out, name, $xsi, any, &self.to_string());
+            }
+            fn at<'a>(&'a self, path: &[&str], _: &dyn Keep) -> Walked<'a> {
+                leaf(self, path)
+            }
+        }
+        impl Item for $t {
+            const ARRAY_OF: &'static str = $array;
+            const ELEMENT: &'static str = $element;
+        }
+    };
+}
+serve_primitive!(i8, "xsd:byte", "ArrayOfByte", "byte");
+serve_primitive!(i16, "xsd:short", "ArrayOfShort", "short");
+serve_primitive!(i32, "xsd:int", "ArrayOfInt", "int");
+serve_primitive!(i64, "xsd:long", "ArrayOfLong", "long");
+serve_primitive!(f64, "xsd:double", "ArrayOfDouble", "double");
+serve_primitive!(bool, "xsd:boolean", "ArrayOfBoolean", "boolean");
+
+impl Serve for String {
+    fn write_xml(&self, out: &mut String, name: &str, any: bool, _: &dyn Keep) {
+        write_text(out, name, "xsd:string", any, self);
+    }
+    fn at<'a>(&'a self, path: &[&str], _: &dyn Keep) -> Walked<'a> {
+        leaf(self, path)
+    }
+    fn text(&self) -> Option<&str> {
+        Some(self)
+    }
+}
+
+impl Item for String {
+    const ARRAY_OF: &'static str = "ArrayOfString";
+    const ELEMENT: &'static str = "string";
+}
+
+impl Serve for MoRef {
+    fn morefs(&self, out: &mut Vec<MoRef>) {
+        out.push(self.clone());
+    }
+    fn write_xml(&self, out: &mut String, name: &str, any: bool, _: &dyn Keep) {
+        let typed = if any {
+            " xsi:type=\"ManagedObjectReference\""
+        } else {
+            ""
+        };
+        let _ = write!(
+            out,
+            "<{name} type=\"{}\"{typed}>{}</{name}>",
+            escape(&self.kind),
+            escape(&self.value)
+        );
+    }
+    fn at<'a>(&'a self, path: &[&str], _: &dyn Keep) -> Walked<'a> {
+        leaf(self, path)
+    }
+}
+
+impl Item for MoRef {
+    const ARRAY_OF: &'static str = "ArrayOfManagedObjectReference";
+    const ELEMENT: &'static str = "ManagedObjectReference";
+}
+
+impl<T: Serve> Serve for Option<T> {
+    fn write_xml(&self, out: &mut String, name: &str, any: bool, keep: &dyn Keep) {
+        if let Some(v) = self {
+            v.write_xml(out, name, any, keep);
+        }
+    }
+    fn at<'a>(&'a self, path: &[&str], keep: &dyn Keep) -> Walked<'a> {
+        match self {
+            Some(v) => v.at(path, keep),
+            None => Ok(None),
+        }
+    }
+    fn text(&self) -> Option<&str> {
+        self.as_ref().and_then(Serve::text)
+    }
+    fn morefs(&self, out: &mut Vec<MoRef>) {
+        if let Some(v) = self {
+            v.morefs(out);
+        }
+    }
+}
+
+/// A list: in an anyType slot one `ArrayOf...` element of typed items,
+/// elsewhere the element repeated. A path cannot step into a list.
+impl<T: Serve + Item> Serve for Vec<T> {
+    fn write_xml(&self, out: &mut String, name: &str, any: bool, keep: &dyn Keep) {
+        if any {
+            open(out, name, Some(T::ARRAY_OF));
+            for x in self {
+                x.write_xml(out, T::ELEMENT, true, keep);
+            }
+            close(out, name);
+        } else {
+            for x in self {
+                x.write_xml(out, name, false, keep);
+            }
+        }
+    }
+    fn at<'a>(&'a self, path: &[&str], _: &dyn Keep) -> Walked<'a> {
+        leaf(self, path)
+    }
+    fn morefs(&self, out: &mut Vec<MoRef>) {
+        for x in self {
+            x.morefs(out);
+        }
+    }
+}
+
+/// The element name of the items of an `ArrayOf...` type.
+fn array_element(array_type: &str) -> &str {
+    let item = array_type
+        .rsplit_once(':')
+        .map_or(array_type, |(_, l)| l)
+        .trim_start_matches("ArrayOf");
+    match item {
+        "String" => "string",
+        "Int" => "int",
+        "Long" => "long",
+        "Short" => "short",
+        "Byte" => "byte",
+        "Boolean" => "boolean",
+        "Double" => "double",
+        "DateTime" => "dateTime",
+        other => other,
+    }
+}
+
+/// Writes an anyType value: in an anyType slot with its own `xsi:type`
+/// (a primitive without one is a string, a reference a
+/// `ManagedObjectReference`), below it as any data object's fields. Where
+/// the value names its type (or the schema declares the field's), `keep`
+/// leaves fields out as it does of typed values.
+fn write_value(
+    v: &Value,
+    out: &mut String,
+    name: &str,
+    any: bool,
+    keep: &dyn Keep,
+    declared: Option<&str>,
+) {
+    match v {
+        Value::Text { ty, text } => {
+            write_text(out, name, ty.as_deref().unwrap_or("xsd:string"), any, text)
+        }
+        Value::MoRef(m) => m.write_xml(out, name, any, keep),
+        Value::Obj { ty, fields } => {
+            open(out, name, ty.as_deref());
+            let own = ty
+                .as_deref()
+                .map(|t| t.rsplit_once(':').map_or(t, |(_, l)| l))
+                .or(declared);
+            let schema = (!keep.all()).then(crate::schema::schema);
+            for (n, f) in fields {
+                let field = schema.zip(own).and_then(|(s, t)| s.field(t, n));
+                if let (Some(t), Some(fd)) = (own, field) {
+                    if !keep.keep(t, n, fd.occurs == crate::schema::Occurs::Optional) {
+                        continue;
+                    }
+                }
+                write_value(f, out, n, false, keep, field.map(|f| f.ty.as_str()));
+            }
+            close(out, name);
+        }
+        Value::Array { ty, items } => {
+            open(out, name, Some(ty));
+            let element = array_element(ty);
+            for x in items {
+                write_value(x, out, element, true, keep, None);
+            }
+            close(out, name);
+        }
+    }
+}
+
+impl Serve for Value {
+    fn write_xml(&self, out: &mut String, name: &str, any: bool, keep: &dyn Keep) {
+        write_value(self, out, name, any, keep, None);
+    }
+    fn at<'a>(&'a self, path: &[&str], keep: &dyn Keep) -> Walked<'a> {
+        let Some((first, rest)) = path.split_first() else {
+            return Ok(Some(Found::new(self)));
+        };
+        // A field the value's own type declares optional may be left out.
+        if let (false, Some(t)) = (keep.all(), self.type_name()) {
+            let optional = crate::schema::schema()
+                .field(t, first)
+                .is_some_and(|f| f.occurs == crate::schema::Occurs::Optional);
+            if !keep.keep(t, first, optional) {
+                return Ok(None);
+            }
+        }
+        match self.get(first) {
+            Some(v) => v.at(rest, keep),
+            None => Ok(None),
+        }
+    }
+    fn text(&self) -> Option<&str> {
+        match self {
+            Value::Text { text, .. } => Some(text),
+            _ => None,
+        }
+    }
+    fn morefs(&self, out: &mut Vec<MoRef>) {
+        match self {
+            Value::MoRef(m) => out.push(m.clone()),
+            Value::Array { items, .. } => items.iter().for_each(|i| i.morefs(out)),
+            _ => {}
+        }
+    }
+}
+
+impl Item for Value {
+    const ARRAY_OF: &'static str = "ArrayOfAnyType";
+    const ELEMENT: &'static str = "anyType";
+}
+
+/// A typed value as an anyType value (a task's `result`, a fault's
+/// detail): the type it names is its own.
+pub fn any<T: ToValue + Serve + ?Sized>(v: &T, xsi: &str) -> Value {
+    let mut value = v.to_value();
+    match &mut value {
+        Value::Text { ty, .. } | Value::Obj { ty, .. } => *ty = Some(xsi.to_string()),
+        Value::MoRef(_) | Value::Array { .. } => {}
+    }
+    value
+}
+
+/// A list of typed values as an anyType value (`ArrayOf...`).
+pub fn any_list<T: ToValue + Serve + Item>(items: &[T], xsi: &str) -> Value {
+    Value::Array {
+        ty: T::ARRAY_OF.to_string(),
+        items: items.iter().map(|x| any(x, xsi)).collect(),
     }
 }

@@ -11,6 +11,8 @@
 //! docs/decisions.md. Names are canonical (one disk, one name), and a size
 //! the host does not report is unknown, never 0.
 
+use std::collections::HashMap;
+
 use md5::{Digest, Md5};
 
 use super::{
@@ -22,7 +24,7 @@ use crate::flags;
 use crate::flags::esxConnectListAllStoragePoolsFlags::*;
 use crate::stream::VolStream;
 use crate::vi::datastore::DatastorePath;
-use crate::vi::property::PropertySpec;
+use crate::vi::property::{self, PropertySpec};
 use crate::vi::task::{self, AutoAnswer, TaskOutcome};
 use crate::vi::vim25::{
     self, AnyDatastoreInfo, AnyFileInfo, AnyFileQuery, AnyVirtualDiskSpec, DatastoreBrowser,
@@ -31,6 +33,7 @@ use crate::vi::vim25::{
     VirtualDiskSpec, VmDiskFileQuery, VmDiskFileQueryFlags,
 };
 use crate::vi::wire::{FromValue, View};
+use crate::vi::{Fault, FaultOf};
 use crate::vi::{MoRef, ObjectContent, Value};
 use crate::Connection;
 
@@ -179,10 +182,25 @@ impl Connection {
             .collect()
     }
 
+    /// The pool's datastore, read by the reference its handle holds: one
+    /// small request whatever the number of datastores. A reference the
+    /// host no longer has, or a datastore no longer mounted on this host,
+    /// is looked for by name among the host's datastores (a datastore
+    /// mounted again under a new reference keeps its pool).
     fn datastore(&self, pool: &PoolRef) -> Result<Datastore> {
+        let host = self.scope()?.host.clone();
+        let read = property::retrieve_one(self.client(), &pool.moref, DatastorePool::PATHS)?;
+        if let Some(o) = read {
+            let view = DatastorePool::from_object(&o)?;
+            // (The mounts are optional: unreported, the reference stands.)
+            let here = view.mounts.is_empty() || view.mounts.iter().any(|m| m.key == host);
+            if here && view.name == pool.name {
+                return Ok(datastore_from(view, &host));
+            }
+        }
         self.datastores()?
             .into_iter()
-            .find(|d| d.view.obj == pool.moref || d.view.name == pool.name)
+            .find(|d| d.view.name == pool.name)
             .ok_or_else(|| no_pool(&pool.name))
     }
 }
@@ -401,31 +419,73 @@ impl Connection {
         )
     }
 
-    /// The datastore browser of a pool.
+    /// The datastore browser of a pool: read once per connection (one
+    /// request for every datastore of the host), then remembered.
     fn browser(&self, pool: &str) -> Result<MoRef> {
+        if let Some(b) = self.browsers.lock().ok().and_then(|m| m.get(pool).cloned()) {
+            return Ok(b);
+        }
         let props = PropertySpec::new(DatastoreBrowser::TYPE, DatastoreBrowser::PATHS);
+        let mut found = None;
+        let mut all = HashMap::new();
         for o in self.host_datastores(vec![props], false)? {
             let d = DatastoreBrowser::from_object(&o)?;
             if d.name == pool {
-                return Ok(d.browser);
+                found = Some(d.browser.clone());
             }
+            all.insert(d.name, d.browser);
         }
-        Err(no_pool(pool))
+        if let Ok(mut m) = self.browsers.lock() {
+            *m = all;
+        }
+        found.ok_or_else(|| no_pool(pool))
+    }
+
+    /// Runs a search with the pool's browser. When a remembered browser is
+    /// refused (the host no longer has it, or it no longer serves a
+    /// datastore of that name), the browser is read again and the search
+    /// runs once more: a remembered reference never changes an answer.
+    fn search<T>(&self, pool: &str, run: impl Fn(&MoRef) -> Result<T>) -> Result<T> {
+        let remembered = self.browsers.lock().ok().and_then(|m| m.get(pool).cloned());
+        let browser = match remembered {
+            Some(b) => match run(&b) {
+                Err(e)
+                    if matches!(
+                        e.fault(),
+                        Some(
+                            "ManagedObjectNotFound"
+                                | "InvalidDatastore"
+                                | "InvalidDatastorePath"
+                                | "InvalidArgument"
+                        )
+                    ) =>
+                {
+                    if let Ok(mut m) = self.browsers.lock() {
+                        m.clear();
+                    }
+                    self.browser(pool)?
+                }
+                done => return done,
+            },
+            None => self.browser(pool)?,
+        };
+        run(&browser)
     }
 
     /// The volumes of a pool: one search task over its folders.
     fn volume_files(&self, pool: &str) -> Result<Vec<(String, AnyFileInfo)>> {
-        let browser = self.browser(pool)?;
         let spec = volume_queries(None);
         let what = format!("search storage pool '{pool}'");
-        let out = self.host_task(&what, |c| {
-            vim25::search_datastore_sub_folders_task(
-                c,
-                &browser,
-                &format!("[{pool}]"),
-                Some(&spec),
-            )?
-            .ok_or_else(|| Error::rpc("SearchDatastoreSubFolders_Task returned no task"))
+        let out = self.search(pool, |browser| {
+            self.host_task(&what, |c| {
+                vim25::search_datastore_sub_folders_task(
+                    c,
+                    browser,
+                    &format!("[{pool}]"),
+                    Some(&spec),
+                )?
+                .ok_or_else(|| Error::rpc("SearchDatastoreSubFolders_Task returned no task"))
+            })
         })?;
         let mut files = Vec::new();
         for v in out.result.iter().flat_map(Value::items) {
@@ -456,7 +516,6 @@ impl Connection {
     /// One file of a pool (one search task in its folder).
     fn volume_file(&self, pool: &str, name: &str) -> Result<AnyFileInfo> {
         canonical_name(name)?;
-        let browser = self.browser(pool)?;
         let (dir, file) = match name.rsplit_once('/') {
             Some((d, f)) => (format!("[{pool}] {d}"), f),
             None => (format!("[{pool}]"), name),
@@ -468,11 +527,13 @@ impl Connection {
                 "Could not find storage volume with name '{name}' in pool '{pool}'"
             ))
         };
-        let out = match self.host_task(&what, |c| {
-            vim25::search_datastore_task(c, &browser, &dir, Some(&spec))
+        let out = match self.search(pool, |browser| {
+            self.host_task(&what, |c| {
+                vim25::search_datastore_task(c, browser, &dir, Some(&spec))
+            })
         }) {
             Ok(o) => o,
-            Err(e) if e.fault() == Some("FileNotFound") => return Err(missing()),
+            Err(e) if e.is_fault(&Fault::FileNotFound) => return Err(missing()),
             Err(e) => return Err(e),
         };
         let result = out
@@ -511,7 +572,7 @@ impl Connection {
         let dc = self.scope()?.datacenter.clone();
         let uuid = match vim25::query_virtual_disk_uuid(self.client(), &manager, path, Some(&dc)) {
             Ok(u) => u,
-            Err(e) if e.fault().is_some() => {
+            Err(e) if e.vi_fault().is_some() => {
                 log::warn!("volume '{path}' is keyed by its path: the host gave no UUID ({e})");
                 return Ok(None);
             }
@@ -869,7 +930,7 @@ impl PoolBackend for Datastores {
             // succeeds. Preallocated is what a copy without one gets (the
             // VI reference), so that request is met without it; thin is
             // not, and is refused rather than silently made thick.
-            Err(e) if e.fault() == Some("NotImplemented") && spec.is_some() => {
+            Err(e) if e.is_fault(&Fault::NotImplemented) && spec.is_some() => {
                 if disk_type(&def).ok() == Some("thin") {
                     Err(Error::config_unsupported(format!(
                         "Could not {what}: this host (vCenter) cannot choose the format of a copy, \
@@ -1073,7 +1134,7 @@ impl Connection {
         let made =
             match vim25::make_directory(self.client(), &manager, &folder, Some(&dc), Some(true)) {
                 Ok(()) => true,
-                Err(e) if e.fault() == Some("FileAlreadyExists") => false,
+                Err(e) if e.is_fault(&Fault::FileAlreadyExists) => false,
                 Err(e) => return Err(e.context(format!("Could not create directory '{folder}'"))),
             };
         Ok(NewFile {

@@ -22,7 +22,7 @@ use crate::error::{check_flags, Code, Error, Result};
 use crate::flags;
 use crate::flags::esxConnectListAllStoragePoolsFlags::{self, *};
 use crate::stream::VolStream;
-use crate::vi::property::{self, FilterSpec, ObjectSpec, PropertySpec, TraversalSpec};
+use crate::vi::property::{self, ObjectSpec, PropertyFilterSpec, PropertySpec, TraversalSpec};
 use crate::vi::{MoRef, ObjectContent};
 use crate::{Connection, Storage};
 
@@ -190,17 +190,17 @@ impl Connection {
         host_too: bool,
     ) -> Result<Vec<ObjectContent>> {
         let host = self.scope()?.host.clone();
-        let spec = FilterSpec {
+        let spec = PropertyFilterSpec::new(
             props,
-            objects: vec![ObjectSpec {
-                obj: host,
-                skip: !host_too,
-                select: vec![
+            vec![ObjectSpec::traversing(
+                &host,
+                !host_too,
+                vec![
                     TraversalSpec::new("hostToDatastore", "HostSystem", "datastore")
                         .into_selection(),
                 ],
-            }],
-        };
+            )],
+        );
         property::retrieve(self.client(), &spec)
     }
 
@@ -314,9 +314,9 @@ impl Storage<'_> {
         Ok(pool::format(&backend(pool.backend).pool_def(self, pool)?))
     }
 
-    /// Pools start with the host: always 1.
-    pub fn storage_pool_get_autostart(&self, pool: &PoolRef) -> Result<bool> {
-        backend(pool.backend).exists(self, pool)?;
+    /// Pools start with the host: always 1, as libvirt's ESX driver says,
+    /// without asking the host (a fact of ESX, not of the pool's state).
+    pub fn storage_pool_get_autostart(&self, _pool: &PoolRef) -> Result<bool> {
         Ok(true)
     }
 
@@ -337,13 +337,16 @@ impl Storage<'_> {
         Ok(())
     }
 
-    pub fn storage_pool_is_active(&self, pool: &PoolRef) -> Result<bool> {
-        backend(pool.backend).exists(self, pool)?;
+    /// ESX pools cannot be stopped: always 1, as libvirt's ESX driver says,
+    /// without asking the host (GetInfo's state says whether the host can
+    /// reach the datastore now).
+    pub fn storage_pool_is_active(&self, _pool: &PoolRef) -> Result<bool> {
         Ok(true)
     }
 
-    pub fn storage_pool_is_persistent(&self, pool: &PoolRef) -> Result<bool> {
-        backend(pool.backend).exists(self, pool)?;
+    /// ESX has no transient pools: always 1, as libvirt's ESX driver says,
+    /// without asking the host.
+    pub fn storage_pool_is_persistent(&self, _pool: &PoolRef) -> Result<bool> {
         Ok(true)
     }
 

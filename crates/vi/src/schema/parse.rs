@@ -46,6 +46,8 @@ pub struct Field {
     /// `~TYPE`: the value may be any declared subtype of TYPE (its
     /// xsi:type says which).
     pub poly: bool,
+    /// `secret`: never shown by Debug (a session key).
+    pub secret: bool,
 }
 
 /// A data object or managed object type.
@@ -53,8 +55,18 @@ pub struct Field {
 pub struct TypeDef {
     pub name: String,
     pub managed: bool,
+    /// A fault (a data object of the MethodFault hierarchy).
+    pub fault: bool,
     pub base: Option<String>,
     pub fields: Vec<Field>,
+}
+
+/// An enumeration: its values in WSDL order. Every enum reads a value it
+/// does not know (a newer host's) as `Other`, never as an error.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnumDef {
+    pub name: String,
+    pub values: Vec<String>,
 }
 
 /// A typed set of properties of one managed object type, read in one
@@ -103,6 +115,7 @@ pub struct Schema {
     pub types: HashMap<String, TypeDef>,
     /// Data and managed types in the order the file declares them.
     pub order: Vec<String>,
+    pub enums: Vec<EnumDef>,
     pub views: Vec<ViewDef>,
     pub methods: Vec<MethodDef>,
 }
@@ -113,6 +126,7 @@ pub const PRIMITIVES: &[&str] = &[
 
 enum Block {
     Type(TypeDef),
+    Enum(EnumDef),
     View(ViewDef),
     Method(MethodDef),
 }
@@ -138,6 +152,7 @@ fn parse_field(name: &str, ty: &str) -> Field {
         ty: ty.to_string(),
         occurs,
         poly,
+        secret: false,
     }
 }
 
@@ -158,12 +173,17 @@ impl Schema {
                     s.finish(b).map_err(|e| bad(&e))?;
                 }
                 current = Some(match words.as_slice() {
-                    [kind @ ("data" | "managed"), name]
-                    | [kind @ ("data" | "managed"), name, ":", _] => Block::Type(TypeDef {
+                    [kind @ ("data" | "managed" | "fault"), name]
+                    | [kind @ ("data" | "managed" | "fault"), name, ":", _] => Block::Type(TypeDef {
                         name: name.to_string(),
                         managed: *kind == "managed",
+                        fault: *kind == "fault",
                         base: words.get(3).map(|b| b.to_string()),
                         fields: Vec::new(),
+                    }),
+                    ["enum", name] => Block::Enum(EnumDef {
+                        name: name.to_string(),
+                        values: Vec::new(),
                     }),
                     ["view", name, "of", of] => Block::View(ViewDef {
                         name: name.to_string(),
@@ -181,31 +201,46 @@ impl Schema {
                     }
                     _ => {
                         return Err(bad(
-                            "expected 'data|managed NAME [: BASE]', 'view NAME of TYPE' or \
-                             'method NAME on TYPE -> RETURN readonly|mutating'",
+                            "expected 'data|managed|fault NAME [: BASE]', 'enum NAME', \
+                             'view NAME of TYPE' or 'method NAME on TYPE -> RETURN readonly|mutating'",
                         ))
                     }
                 });
                 continue;
             }
-            let [name, ty] = words.as_slice() else {
-                return Err(bad("expected two words"));
+            if let Some(Block::Enum(e)) = current.as_mut() {
+                let [value] = words.as_slice() else {
+                    return Err(bad("expected one value a line"));
+                };
+                if e.values.iter().any(|v| v == value) {
+                    return Err(bad("value declared twice"));
+                }
+                e.values.push(value.to_string());
+                continue;
+            }
+            let (name, ty, secret) = match words.as_slice() {
+                [name, ty] => (*name, *ty, false),
+                [name, ty, "secret"] => (*name, *ty, true),
+                _ => return Err(bad("expected two words (and 'secret')")),
             };
             match current.as_mut() {
                 None => return Err(bad("a line outside a block")),
+                Some(Block::Enum(_)) => return Err(bad("expected one value a line")),
                 Some(Block::Type(t)) => {
-                    if t.fields.iter().any(|f| f.name == *name) {
+                    if t.fields.iter().any(|f| f.name == name) {
                         return Err(bad("field declared twice"));
                     }
-                    t.fields.push(parse_field(name, ty));
+                    let mut f = parse_field(name, ty);
+                    f.secret = secret;
+                    t.fields.push(f);
                 }
                 Some(Block::View(v)) => {
-                    if v.props.iter().any(|p| p.field == *name) {
+                    if v.props.iter().any(|p| p.field == name) {
                         return Err(bad("view field declared twice"));
                     }
                     let (path, needed) = match ty.strip_suffix('!') {
                         Some(p) => (p, true),
-                        None => (*ty, false),
+                        None => (ty, false),
                     };
                     v.props.push(ViewProp {
                         field: name.to_string(),
@@ -232,6 +267,15 @@ impl Schema {
                 self.order.push(t.name.clone());
                 self.types.insert(t.name.clone(), t);
             }
+            Block::Enum(e) => {
+                if e.values.is_empty() {
+                    return Err("an enum without values".into());
+                }
+                if self.enums.iter().any(|x| x.name == e.name) {
+                    return Err("enum declared twice".into());
+                }
+                self.enums.push(e)
+            }
             Block::View(v) => self.views.push(v),
             Block::Method(m) => self.methods.push(m),
         }
@@ -240,8 +284,28 @@ impl Schema {
 
     fn known(&self, ty: &str) -> bool {
         PRIMITIVES.contains(&ty)
-            || ty.starts_with("enum:")
+            || ty
+                .strip_prefix("enum:")
+                .is_some_and(|e| self.enums.iter().any(|x| x.name == e))
             || self.types.get(ty).is_some_and(|d| !d.managed)
+    }
+
+    /// The declared enum `name`.
+    pub fn enum_def(&self, name: &str) -> Option<&EnumDef> {
+        self.enums.iter().find(|e| e.name == name)
+    }
+
+    /// Whether managed type `kind` is `base` or one of its declared
+    /// subtypes (a type the schema does not declare is only itself).
+    pub fn managed_is_a(&self, kind: &str, base: &str) -> bool {
+        let mut t = Some(kind);
+        while let Some(name) = t {
+            if name == base {
+                return true;
+            }
+            t = self.types.get(name).and_then(|d| d.base.as_deref());
+        }
+        false
     }
 
     /// Every base and field type is declared, a primitive or an enum; every
@@ -250,9 +314,11 @@ impl Schema {
         for t in self.types.values() {
             if let Some(b) = &t.base {
                 match self.types.get(b) {
-                    Some(base) if base.managed == t.managed => {}
+                    Some(base) if base.managed == t.managed && base.fault == t.fault => {}
                     _ => return Err(format!("{}: unknown base type {b}", t.name)),
                 }
+            } else if t.fault && t.name != "MethodFault" {
+                return Err(format!("{}: a fault without a base", t.name));
             }
             for f in &t.fields {
                 if !self.known(&f.ty) {
