@@ -272,18 +272,27 @@ fn vcsim_esxsh_commands() {
 /// under valgrind: every network and interface export through the ABI,
 /// define and undefine included.
 fn harness_networks(with_valgrind: bool) {
+    let Some(v) = Vcsim::start(true) else {
+        return;
+    };
+    run_harness(
+        &v.uri("esx", "", "no_verify=1"),
+        VCSIM_PASSWORD,
+        with_valgrind,
+    );
+}
+
+/// The harness's network scenario against `uri`.
+fn run_harness(uri: &str, password: &str, with_valgrind: bool) {
     let Some(h) = common::require(
         "build/harness (make c-programs)",
         Some(common::build_dir().join("harness")),
     ) else {
         return;
     };
-    let Some(v) = Vcsim::start(true) else {
-        return;
-    };
     let tmp = common::TempDir::new("net-harness");
     let pw = tmp.0.join("pw");
-    std::fs::write(&pw, VCSIM_PASSWORD).unwrap();
+    std::fs::write(&pw, password).unwrap();
     let mut cmd = if with_valgrind {
         let Some(c) = common::under_valgrind(&h) else {
             return;
@@ -294,7 +303,7 @@ fn harness_networks(with_valgrind: bool) {
     };
     let out = cmd
         .arg("networks")
-        .arg(v.uri("esx", "", "no_verify=1"))
+        .arg(uri)
         .arg(&pw)
         .output()
         .expect("run the harness");
@@ -317,7 +326,6 @@ fn vcsim_harness_networks_under_valgrind() {
 }
 
 // ---------------------------------------------------------------- esx-sim
-
 
 fn lab_xml(uplink: &str) -> String {
     format!(
@@ -385,10 +393,15 @@ fn esx_sim_networks_and_interfaces() {
     let down = i.interface_lookup_by_name("vmnic2").unwrap();
     let xml = i.interface_get_xml_desc(&down, 0).unwrap();
     assert!(xml.contains("  <link state='down'/>\n"), "{xml}");
-    let up = i.interface_lookup_by_mac_string("00:1B:21:8A:4F:10").unwrap();
+    let up = i
+        .interface_lookup_by_mac_string("00:1B:21:8A:4F:10")
+        .unwrap();
     assert_eq!(up.name, "vmnic0");
     let xml = i.interface_get_xml_desc(&up, 0).unwrap();
-    assert!(xml.contains("  <link speed='10000' state='up'/>\n"), "{xml}");
+    assert!(
+        xml.contains("  <link speed='10000' state='up'/>\n"),
+        "{xml}"
+    );
 }
 
 /// Define adds the switch and its port groups as pyvmomi reads them back;
@@ -406,9 +419,18 @@ fn define_and_undefine_as_pyvmomi_sees_them() {
     );
     if let Some(py) = common::pyvmomi_python() {
         let lines = pyvmomi_networks(&py, &sim);
-        assert!(lines.contains(&"vswitch lab 128 vmnic2".to_string()), "{lines:?}");
-        assert!(lines.contains(&"portgroup lab-a lab 0 0".to_string()), "{lines:?}");
-        assert!(lines.contains(&"portgroup lab-b lab 7 0".to_string()), "{lines:?}");
+        assert!(
+            lines.contains(&"vswitch lab 128 vmnic2".to_string()),
+            "{lines:?}"
+        );
+        assert!(
+            lines.contains(&"portgroup lab-a lab 0 0".to_string()),
+            "{lines:?}"
+        );
+        assert!(
+            lines.contains(&"portgroup lab-b lab 7 0".to_string()),
+            "{lines:?}"
+        );
     }
     // The NIC serves one switch: the host refuses a second, and nothing
     // of the second stays.
@@ -440,7 +462,11 @@ fn pyvmomi_networks(py: &std::path::Path, sim: &Sim) -> Vec<String> {
         ])
         .output()
         .expect("run pyvmomi");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8_lossy(&out.stdout)
         .lines()
         .map(str::to_string)
@@ -516,7 +542,11 @@ fn esxsh_network_commands_print_what_virsh_prints() {
     let same = |args: &[&str]| {
         let (theirs, their_err) = v.run_loud(args);
         let (mine, my_err) = e.run(args);
-        assert_eq!(mine.trim_end(), theirs.trim_end(), "{args:?}: {my_err} / {their_err}");
+        assert_eq!(
+            mine.trim_end(),
+            theirs.trim_end(),
+            "{args:?}: {my_err} / {their_err}"
+        );
         mine
     };
     same(&["net-list"]);
@@ -539,7 +569,11 @@ fn esxsh_network_commands_print_what_virsh_prints() {
     // does as a MAC address: its list is empty; esxsh's is not.
     for args in [&["iface-list"][..], &["iface-list", "--all"]] {
         let (theirs, _) = v.run_loud(args);
-        assert_eq!(theirs.lines().filter(|l| l.contains("vmnic")).count(), 0, "{theirs}");
+        assert_eq!(
+            theirs.lines().filter(|l| l.contains("vmnic")).count(),
+            0,
+            "{theirs}"
+        );
         let (mine, _) = e.run(args);
         assert!(
             mine.contains(" vmnic0   active   00:1b:21:8a:4f:10\n")
@@ -551,7 +585,10 @@ fn esxsh_network_commands_print_what_virsh_prints() {
     same(&["iface-dumpxml", "--inactive", "00:1b:21:8a:4f:10"]);
     // libvirt 9.0 looks a name up as a MAC address: it fails, esxsh works.
     let (theirs, their_err) = v.run_loud(&["iface-mac", "vmnic0"]);
-    assert!(theirs.trim().is_empty() && !their_err.is_empty(), "{theirs}");
+    assert!(
+        theirs.trim().is_empty() && !their_err.is_empty(),
+        "{theirs}"
+    );
     let (mine, _) = e.run(&["iface-mac", "vmnic0"]);
     assert_eq!(mine.trim_end(), "00:1b:21:8a:4f:10");
     let (mine, _) = e.run(&["iface-dumpxml", "vmnic0"]);
@@ -561,4 +598,51 @@ fn esxsh_network_commands_print_what_virsh_prints() {
     let (_, err) = e.run(&["net-undefine", "lab"]);
     assert!(err.is_empty(), "{err}");
     same(&["net-list", "--all"]);
+}
+
+/// The harness's network scenario against esx-sim, plainly and under
+/// valgrind; the host is as it was afterwards.
+fn sim_harness(with_valgrind: bool) {
+    let sim = Sim::start();
+    let before = pyvmomi_or_ours(&sim);
+    run_harness(&sim.uri(""), common::PASSWORD, with_valgrind);
+    assert_eq!(pyvmomi_or_ours(&sim), before);
+}
+
+/// The switches and port groups, as pyvmomi reads them (else as this
+/// driver does).
+fn pyvmomi_or_ours(sim: &Sim) -> Vec<String> {
+    match common::pyvmomi_python() {
+        Some(py) => pyvmomi_networks(&py, sim),
+        None => sim
+            .connect("")
+            .networks()
+            .connect_list_networks(100)
+            .unwrap(),
+    }
+}
+
+#[test]
+fn sim_harness_networks() {
+    sim_harness(false);
+}
+
+#[test]
+fn sim_harness_networks_under_valgrind() {
+    sim_harness(true);
+}
+
+/// A host that leaves out everything optional (esx-sim --sparse: the
+/// host's configManager.networkSystem and config among them): networks and
+/// interfaces are then unknown, and each call says why instead of listing
+/// none.
+#[test]
+fn a_sparse_host_says_why_its_networks_are_unknown() {
+    let sim = Sim::with_args(&["--sparse"]);
+    let c = sim.connect("");
+    let e = c.networks().connect_list_networks(10).unwrap_err();
+    assert_eq!(e.code(), Code::NoSupport, "{e:?}");
+    assert!(e.message().contains("configManager.networkSystem"), "{e:?}");
+    let e = c.interfaces().connect_num_of_interfaces().unwrap_err();
+    assert!(e.message().contains("HostSystem config"), "{e:?}");
 }

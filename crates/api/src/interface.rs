@@ -68,7 +68,15 @@ fn def(n: &PhysicalNic, inactive: bool) -> InterfaceDef {
 impl Interfaces<'_> {
     /// The host's physical NICs: one request.
     fn pnics(&self) -> Result<Vec<PhysicalNic>> {
-        Ok(self.host_view::<HostPnics>()?.pnics)
+        let h = self.host_view::<HostPnics>()?;
+        if h.config_host.is_none() {
+            // No NICs listed because no configuration was sent: unknown.
+            return Err(Error::rpc(
+                "The host does not report its configuration (HostSystem config, optional in the \
+                 VI reference), so its physical NICs are unknown",
+            ));
+        }
+        Ok(h.pnics)
     }
 
     pub fn connect_num_of_interfaces(&self) -> Result<i32> {

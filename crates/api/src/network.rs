@@ -230,6 +230,8 @@ impl Connection {
                 pnics = HostPnics::from_object(h)?.pnics;
             }
         }
+        // (Without any list of NICs, a switch's uplinks come from its bond
+        // bridge: see `uplinks`.)
         Ok(HostNet {
             system,
             vswitches: info.vswitches,

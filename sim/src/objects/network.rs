@@ -147,8 +147,10 @@ impl NetworkSystem {
             vswitch_name: "vSwitch0".into(),
             policy: policy(),
         };
-        let mut groups: Vec<HostPortGroupSpec> =
-            super::inventory::NETWORKS.iter().map(|n| group(n)).collect();
+        let mut groups: Vec<HostPortGroupSpec> = super::inventory::NETWORKS
+            .iter()
+            .map(|n| group(n))
+            .collect();
         groups.push(group(MANAGEMENT));
         NetworkSystem {
             moref: moref(),
@@ -335,11 +337,10 @@ pub fn add_virtual_switch(c: &mut Ctx, r: v::AddVirtualSwitchRequest) -> Result<
 pub fn remove_virtual_switch(c: &mut Ctx, r: v::RemoveVirtualSwitchRequest) -> Result<Ret, Fault> {
     let name = r.vswitch_name;
     let w_ports: Vec<String> = {
-        let ns = c
-            .w
-            .objects
-            .typed::<NetworkSystem>(&c.call.this)
-            .ok_or_else(|| Fault::not_found_obj(&c.call.this))?;
+        let ns =
+            c.w.objects
+                .typed::<NetworkSystem>(&c.call.this)
+                .ok_or_else(|| Fault::not_found_obj(&c.call.this))?;
         ns.groups
             .iter()
             .filter(|g| g.vswitch_name == name)
@@ -393,11 +394,10 @@ pub fn add_port_group(c: &mut Ctx, r: v::AddPortGroupRequest) -> Result<Ret, Fau
 pub fn remove_port_group(c: &mut Ctx, r: v::RemovePortGroupRequest) -> Result<Ret, Fault> {
     let name = r.pg_name;
     let busy = {
-        let ns = c
-            .w
-            .objects
-            .typed::<NetworkSystem>(&c.call.this)
-            .ok_or_else(|| Fault::not_found_obj(&c.call.this))?;
+        let ns =
+            c.w.objects
+                .typed::<NetworkSystem>(&c.call.this)
+                .ok_or_else(|| Fault::not_found_obj(&c.call.this))?;
         if !ns.groups.iter().any(|g| g.name == name) {
             return Err(not_found(format!("port group {name}")));
         }
