@@ -221,6 +221,8 @@ const cmd_group cmd_groups[] = {
     { "Snapshots", "snapshot", snapshot_cmds },
     { "Storage pools", "pool", pool_cmds },
     { "Storage volumes", "volume", volume_cmds },
+    { "Networks", "network", network_cmds },
+    { "Host interfaces", "interface", interface_cmds },
     { "The shell itself", "esxsh", shell_cmds },
     { NULL, NULL, NULL }
 };

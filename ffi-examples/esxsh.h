@@ -12,6 +12,7 @@
  *                    progress and Ctrl-C
  *   esxsh_domain.c   domain commands          esxsh_host.c     host commands
  *   esxsh_snapshot.c snapshot commands        esxsh_storage.c  pools, volumes
+ *   esxsh_network.c  networks, interfaces
  */
 #ifndef ESXSH_H
 #define ESXSH_H
@@ -90,6 +91,8 @@ extern const cmd_def host_cmds[];
 extern const cmd_def snapshot_cmds[];
 extern const cmd_def pool_cmds[];
 extern const cmd_def volume_cmds[];
+extern const cmd_def network_cmds[];
+extern const cmd_def interface_cmds[];
 extern const cmd_def shell_cmds[];
 
 /* ---- a parsed command ---- */

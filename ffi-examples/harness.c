@@ -1538,6 +1538,146 @@ scenario_events_overflow(const char *uri)
     CHECK(esxConnectClose(conn) == 0);
 }
 
+/* Networks and interfaces against a host with the virtual switch vSwitch0
+ * and the physical NIC vmnic0: listings, lookups, XML, the refusals, a
+ * define and undefine (with what stays on the host checked through the
+ * API), handles' references; the driver tables' network and interface
+ * entries. */
+static void
+scenario_networks(const char *uri)
+{
+    esxConnectPtr conn = connect_to(uri, 0);
+    esxNetworkPtr *nets = (esxNetworkPtr *)(void *)1, net = NULL, again = NULL, made = NULL;
+    esxInterfacePtr *ifaces = (esxInterfacePtr *)(void *)1, nic = NULL, by_mac = NULL;
+    char uuid[ESX_UUID_STRING_BUFLEN], *names[8] = { 0 }, *xml, *bridge, *mac;
+    unsigned char raw[ESX_UUID_BUFLEN];
+    int n, autostart = 0;
+    const char *doc = "<network><name>harness-net</name>"
+                      "<portgroup name='harness-pg'><vlan><tag id='12'/></vlan></portgroup>"
+                      "</network>";
+
+    CHECK(conn != NULL);
+    if (!conn)
+        return;
+    /* Listings. */
+    n = esxConnectNumOfNetworks(conn);
+    CHECK(n >= 1);
+    CHECK(esxConnectListNetworks(conn, names, 8) == n);
+    for (int i = 0; i < n && i < 8; i++)
+        free(names[i]);
+    CHECK(esxConnectNumOfDefinedNetworks(conn) == 0);
+    CHECK(esxConnectListDefinedNetworks(conn, names, 8) == 0);
+    CHECK(esxConnectListNetworks(conn, NULL, 1) == -1);
+    CHECK_ERROR(ESX_ERR_INVALID_ARG, NULL);
+    CHECK(esxConnectListAllNetworks(conn, &nets, ESX_CONNECT_LIST_NETWORKS_INACTIVE) == 0);
+    CHECK(nets != NULL && nets[0] == NULL);
+    free(nets);
+    nets = (esxNetworkPtr *)(void *)1;
+    CHECK(esxConnectListAllNetworks(conn, &nets, 1u << 20) == -1);
+    CHECK(nets == NULL);
+    CHECK_ERROR(ESX_ERR_INVALID_ARG, NULL);
+    CHECK(esxConnectListAllNetworks(conn, &nets, 0) == n);
+    for (int i = 0; nets && nets[i]; i++)
+        CHECK(esxNetworkFree(nets[i]) == 0);
+    free(nets);
+    /* Lookups and what a handle tells. */
+    net = esxNetworkLookupByName(conn, "vSwitch0");
+    CHECK(net != NULL);
+    if (!net)
+        goto out;
+    CHECK(strcmp(esxNetworkGetName(net), "vSwitch0") == 0);
+    CHECK(esxNetworkGetConnect(net) == conn);
+    CHECK(esxNetworkGetUUIDString(net, uuid) == 0);
+    CHECK(esxNetworkGetUUID(net, raw) == 0);
+    again = esxNetworkLookupByUUIDString(conn, uuid);
+    CHECK(again != NULL && strcmp(esxNetworkGetName(again), "vSwitch0") == 0);
+    esxNetworkFree(again);
+    again = esxNetworkLookupByUUID(conn, raw);
+    CHECK(again != NULL);
+    CHECK(esxNetworkRef(again) == 0);
+    CHECK(esxNetworkFree(again) == 0);
+    CHECK(esxNetworkFree(again) == 0);
+    CHECK(esxNetworkLookupByUUIDString(conn, "nope") == NULL);
+    CHECK_ERROR(ESX_ERR_INVALID_ARG, "must be a valid UUID");
+    CHECK(esxNetworkLookupByName(conn, "no-such-switch") == NULL);
+    CHECK_ERROR(ESX_ERR_NO_NETWORK, "no-such-switch");
+    CHECK((xml = esxNetworkGetXMLDesc(net, 0)) != NULL);
+    CHECK(xml && strstr(xml, "<name>vSwitch0</name>") && strstr(xml, uuid));
+    free(xml);
+    CHECK(esxNetworkGetXMLDesc(net, 2) == NULL);
+    CHECK_ERROR(ESX_ERR_INVALID_ARG, NULL);
+    CHECK((bridge = esxNetworkGetBridgeName(net)) != NULL && strcmp(bridge, "vSwitch0") == 0);
+    free(bridge);
+    CHECK(esxNetworkGetAutostart(net, &autostart) == 0 && autostart == 1);
+    CHECK(esxNetworkSetAutostart(net, 1) == 0);
+    CHECK(esxNetworkSetAutostart(net, 0) == -1);
+    CHECK_ERROR(ESX_ERR_OPERATION_INVALID, "autostart");
+    CHECK(esxNetworkIsActive(net) == 1);
+    CHECK(esxNetworkIsPersistent(net) == 1);
+    /* Define, a second define, undefine. */
+    CHECK(esxNetworkDefineXML(conn, "<network><name>x</name><uuid>" "00000000-0000-0000-0000-"
+                                    "000000000001</uuid></network>") == NULL);
+    CHECK_ERROR(ESX_ERR_CONFIG_UNSUPPORTED, "UUID");
+    CHECK(esxNetworkLookupByName(conn, "x") == NULL);
+    made = esxNetworkDefineXMLFlags(conn, doc, ESX_NETWORK_DEFINE_VALIDATE);
+    CHECK(made != NULL);
+    if (made) {
+        CHECK(strcmp(esxNetworkGetName(made), "harness-net") == 0);
+        CHECK(esxNetworkDefineXML(conn, doc) == NULL);
+        CHECK_ERROR(ESX_ERR_NETWORK_EXIST, "harness-net");
+        CHECK((xml = esxNetworkGetXMLDesc(made, ESX_NETWORK_XML_INACTIVE)) != NULL);
+        CHECK(xml && strstr(xml, "<portgroup name='harness-pg'>") && strstr(xml, "<tag id='12'/>"));
+        free(xml);
+        CHECK(esxConnectNumOfNetworks(conn) == n + 1);
+        CHECK(esxNetworkUndefine(made) == 0);
+        CHECK(esxConnectNumOfNetworks(conn) == n);
+        CHECK(esxNetworkIsActive(made) == -1);
+        CHECK_ERROR(ESX_ERR_NO_NETWORK, "harness-net");
+        CHECK(esxNetworkFree(made) == 0);
+    }
+    /* Interfaces, by name and by MAC address. */
+    n = esxConnectNumOfInterfaces(conn);
+    CHECK(n >= 1);
+    CHECK(esxConnectNumOfDefinedInterfaces(conn) == 0);
+    CHECK(esxConnectListInterfaces(conn, names, 8) == n);
+    for (int i = 0; i < n && i < 8; i++)
+        free(names[i]);
+    CHECK(esxConnectListDefinedInterfaces(conn, names, 8) == 0);
+    CHECK(esxConnectListAllInterfaces(conn, &ifaces, 0) == n);
+    for (int i = 0; ifaces && ifaces[i]; i++)
+        CHECK(esxInterfaceFree(ifaces[i]) == 0);
+    free(ifaces);
+    nic = esxInterfaceLookupByName(conn, "vmnic0");
+    CHECK(nic != NULL);
+    if (nic) {
+        CHECK(strcmp(esxInterfaceGetName(nic), "vmnic0") == 0);
+        CHECK(esxInterfaceGetConnect(nic) == conn);
+        mac = strdup(esxInterfaceGetMACString(nic));
+        by_mac = esxInterfaceLookupByMACString(conn, mac);
+        CHECK(by_mac != NULL && strcmp(esxInterfaceGetName(by_mac), "vmnic0") == 0);
+        CHECK(esxInterfaceRef(by_mac) == 0);
+        CHECK(esxInterfaceFree(by_mac) == 0);
+        CHECK(esxInterfaceFree(by_mac) == 0);
+        CHECK((xml = esxInterfaceGetXMLDesc(nic, 0)) != NULL);
+        CHECK(xml && strstr(xml, "<interface type='ethernet' name='vmnic0'>") && strstr(xml, mac));
+        free(xml);
+        CHECK(esxInterfaceIsActive(nic) == 1);
+        free(mac);
+        CHECK(esxInterfaceFree(nic) == 0);
+    }
+    CHECK(esxInterfaceLookupByName(conn, "vmnic99") == NULL);
+    CHECK_ERROR(ESX_ERR_NO_INTERFACE, "vmnic99");
+    CHECK(esxInterfaceLookupByMACString(conn, "00:00:00:00:00:99") == NULL);
+    CHECK_ERROR(ESX_ERR_NO_INTERFACE, NULL);
+    /* The tables hold the exports. */
+    CHECK(esxGetNetworkDriver()->networkDefineXML == esxNetworkDefineXML);
+    CHECK(esxGetNetworkDriver()->networkUndefine == esxNetworkUndefine);
+    CHECK(esxGetInterfaceDriver()->interfaceLookupByName == esxInterfaceLookupByName);
+out:
+    esxNetworkFree(net);
+    CHECK(esxConnectClose(conn) == 0);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1576,6 +1716,8 @@ main(int argc, char **argv)
         scenario_question_api(argv[2]);
     else if (strcmp(argv[1], "storage") == 0)
         scenario_storage(argv[2]);
+    else if (strcmp(argv[1], "networks") == 0)
+        scenario_networks(argv[2]);
     else if (strcmp(argv[1], "handler") == 0)
         scenario_handler(argv[2]);
     else if (strcmp(argv[1], "connect-only") == 0)

@@ -802,6 +802,47 @@ typedef enum {
 } esxStreamEventType;
 
 /**
+ * virConnectListAllNetworksFlags.
+ */
+typedef enum {
+  ESX_CONNECT_LIST_NETWORKS_INACTIVE = 1,
+  ESX_CONNECT_LIST_NETWORKS_ACTIVE = 2,
+  ESX_CONNECT_LIST_NETWORKS_PERSISTENT = 4,
+  ESX_CONNECT_LIST_NETWORKS_TRANSIENT = 8,
+  ESX_CONNECT_LIST_NETWORKS_AUTOSTART = 16,
+  ESX_CONNECT_LIST_NETWORKS_NO_AUTOSTART = 32,
+} esxConnectListAllNetworksFlags;
+
+/**
+ * virNetworkXMLFlags.
+ */
+typedef enum {
+  ESX_NETWORK_XML_INACTIVE = 1,
+} esxNetworkXMLFlags;
+
+/**
+ * virNetworkDefineFlags.
+ */
+typedef enum {
+  ESX_NETWORK_DEFINE_VALIDATE = 1,
+} esxNetworkDefineFlags;
+
+/**
+ * virConnectListAllInterfacesFlags.
+ */
+typedef enum {
+  ESX_CONNECT_LIST_INTERFACES_INACTIVE = 1,
+  ESX_CONNECT_LIST_INTERFACES_ACTIVE = 2,
+} esxConnectListAllInterfacesFlags;
+
+/**
+ * virInterfaceXMLFlags.
+ */
+typedef enum {
+  ESX_INTERFACE_XML_INACTIVE = 1,
+} esxInterfaceXMLFlags;
+
+/**
  * A connection handle.
  */
 typedef struct esxConnect esxConnect;
@@ -812,7 +853,7 @@ typedef struct esxConnect esxConnect;
 typedef struct esxDomain esxDomain;
 
 /**
- * A domain checkpoint handle (see [`esxNetwork`]); it would hold its
+ * A domain checkpoint handle (see [`esxSecret`]); it would hold its
  * domain, as a snapshot does.
  */
 typedef struct esxDomainCheckpoint esxDomainCheckpoint;
@@ -823,42 +864,43 @@ typedef struct esxDomainCheckpoint esxDomainCheckpoint;
 typedef struct esxDomainSnapshot esxDomainSnapshot;
 
 /**
- * A host interface handle (see [`esxNetwork`]).
+ * A host interface (physical NIC) handle. It holds its connection alive.
  */
 typedef struct esxInterface esxInterface;
 
 /**
- * A network filter handle (see [`esxNetwork`]).
+ * A network filter handle (see [`esxSecret`]).
  */
 typedef struct esxNWFilter esxNWFilter;
 
 /**
- * A network filter binding handle (see [`esxNetwork`]).
+ * A network filter binding handle (see [`esxSecret`]).
  */
 typedef struct esxNWFilterBinding esxNWFilterBinding;
 
 /**
- * The handles of libvirt's other object types (networks, interfaces,
- * secrets, node devices, network filters and their bindings, checkpoints,
- * network ports). No call of this driver makes one yet, so every pointer
- * C passes for them fails the handle check with libvirt's error for the
- * type (ESX_ERR_INVALID_NETWORK, ...); each keeps what libvirt's checks
- * after that one need (its connection).
+ * A network (virtual switch) handle. It holds its connection alive.
  */
 typedef struct esxNetwork esxNetwork;
 
 /**
- * A network port handle (see [`esxNetwork`]); it would hold its network.
+ * A network port handle (see [`esxSecret`]); it would hold its network.
  */
 typedef struct esxNetworkPort esxNetworkPort;
 
 /**
- * A node device handle (see [`esxNetwork`]).
+ * A node device handle (see [`esxSecret`]).
  */
 typedef struct esxNodeDevice esxNodeDevice;
 
 /**
- * A secret handle (see [`esxNetwork`]).
+ * The handles of libvirt's other object types (secrets, node devices,
+ * network filters and their bindings, checkpoints, network ports). No call
+ * of this driver makes one yet, so every pointer C passes for them fails
+ * the handle check with libvirt's error for the type
+ * (ESX_ERR_INVALID_SECRET, ...); each keeps what libvirt's checks after
+ * that one need (its connection).
+ * A secret handle.
  */
 typedef struct esxSecret esxSecret;
 
@@ -1226,6 +1268,11 @@ typedef void (*esxConnectDomainEventGenericCallback)(esxConnectPtr conn, esxDoma
 typedef int (*esxConnectDomainEventCallback)(esxConnectPtr conn, esxDomainPtr dom, int event, int detail, void *opaque);
 
 /**
+ * libvirt's virConnectNetworkEventGenericCallback.
+ */
+typedef void (*esxConnectNetworkEventGenericCallback)(esxConnectPtr conn, esxNetworkPtr net, void *opaque);
+
+/**
  * libvirt's virDomainFSInfo.
  */
 typedef struct {
@@ -1465,11 +1512,6 @@ typedef esxSecurityModel *esxSecurityModelPtr;
  * A host interface handle (opaque; none is made yet).
  */
 typedef esxInterface *esxInterfacePtr;
-
-/**
- * libvirt's virConnectNetworkEventGenericCallback.
- */
-typedef void (*esxConnectNetworkEventGenericCallback)(esxConnectPtr conn, esxNetworkPtr net, void *opaque);
 
 /**
  * A network port handle (opaque; none is made).
@@ -1855,6 +1897,140 @@ typedef struct {
   int (*storagePoolIsActive)(esxStoragePoolPtr);
   int (*storagePoolIsPersistent)(esxStoragePoolPtr);
 } esxStorageDriver;
+
+/**
+ * The network driver table (virNetworkDriver): libvirt's field names, in
+ * its order. The 15 entries of libvirt's ESX network driver, the bridge
+ * name and network events are filled; creating, starting or destroying a transient
+ * network, updates, DHCP leases and network ports are not offered (NULL,
+ * typed as plain function pointers).
+ */
+typedef struct {
+  /**
+   * "ESX"
+   */
+  const char *name;
+  int (*connectNumOfNetworks)(esxConnectPtr);
+  int (*connectListNetworks)(esxConnectPtr, char**, int);
+  int (*connectNumOfDefinedNetworks)(esxConnectPtr);
+  int (*connectListDefinedNetworks)(esxConnectPtr, char**, int);
+  int (*connectListAllNetworks)(esxConnectPtr, esxNetworkPtr**, unsigned int);
+  int (*connectNetworkEventRegisterAny)(esxConnectPtr, esxNetworkPtr, int, esxConnectNetworkEventGenericCallback, void*, esxFreeCallback);
+  int (*connectNetworkEventDeregisterAny)(esxConnectPtr, int);
+  esxNetworkPtr (*networkLookupByUUID)(esxConnectPtr, const unsigned char*);
+  esxNetworkPtr (*networkLookupByName)(esxConnectPtr, const char*);
+  /**
+   * Not offered: always NULL.
+   */
+  void (*networkCreateXML)(void);
+  /**
+   * Not offered: always NULL.
+   */
+  void (*networkCreateXMLFlags)(void);
+  esxNetworkPtr (*networkDefineXML)(esxConnectPtr, const char*);
+  esxNetworkPtr (*networkDefineXMLFlags)(esxConnectPtr, const char*, unsigned int);
+  int (*networkUndefine)(esxNetworkPtr);
+  /**
+   * Not offered: always NULL.
+   */
+  void (*networkUpdate)(void);
+  /**
+   * Not offered: always NULL.
+   */
+  void (*networkCreate)(void);
+  /**
+   * Not offered: always NULL.
+   */
+  void (*networkDestroy)(void);
+  char *(*networkGetXMLDesc)(esxNetworkPtr, unsigned int);
+  char *(*networkGetBridgeName)(esxNetworkPtr);
+  int (*networkGetAutostart)(esxNetworkPtr, int*);
+  int (*networkSetAutostart)(esxNetworkPtr, int);
+  int (*networkIsActive)(esxNetworkPtr);
+  int (*networkIsPersistent)(esxNetworkPtr);
+  /**
+   * Not offered: always NULL.
+   */
+  void (*networkGetDHCPLeases)(void);
+  /**
+   * Not offered: always NULL.
+   */
+  void (*networkPortLookupByUUID)(void);
+  /**
+   * Not offered: always NULL.
+   */
+  void (*networkPortCreateXML)(void);
+  /**
+   * Not offered: always NULL.
+   */
+  void (*networkPortGetXMLDesc)(void);
+  /**
+   * Not offered: always NULL.
+   */
+  void (*networkPortSetParameters)(void);
+  /**
+   * Not offered: always NULL.
+   */
+  void (*networkPortGetParameters)(void);
+  /**
+   * Not offered: always NULL.
+   */
+  void (*networkPortDelete)(void);
+  /**
+   * Not offered: always NULL.
+   */
+  void (*networkListAllPorts)(void);
+} esxNetworkDriver;
+
+/**
+ * The interface driver table (virInterfaceDriver): libvirt's field names,
+ * in its order. The 8 entries of libvirt's ESX interface driver are
+ * filled; defining, starting and stopping interfaces and change
+ * transactions are not offered (NULL).
+ */
+typedef struct {
+  /**
+   * "ESX"
+   */
+  const char *name;
+  int (*connectNumOfInterfaces)(esxConnectPtr);
+  int (*connectListInterfaces)(esxConnectPtr, char**, int);
+  int (*connectNumOfDefinedInterfaces)(esxConnectPtr);
+  int (*connectListDefinedInterfaces)(esxConnectPtr, char**, int);
+  int (*connectListAllInterfaces)(esxConnectPtr, esxInterfacePtr**, unsigned int);
+  esxInterfacePtr (*interfaceLookupByName)(esxConnectPtr, const char*);
+  esxInterfacePtr (*interfaceLookupByMACString)(esxConnectPtr, const char*);
+  char *(*interfaceGetXMLDesc)(esxInterfacePtr, unsigned int);
+  /**
+   * Not offered: always NULL.
+   */
+  void (*interfaceDefineXML)(void);
+  /**
+   * Not offered: always NULL.
+   */
+  void (*interfaceUndefine)(void);
+  /**
+   * Not offered: always NULL.
+   */
+  void (*interfaceCreate)(void);
+  /**
+   * Not offered: always NULL.
+   */
+  void (*interfaceDestroy)(void);
+  int (*interfaceIsActive)(esxInterfacePtr);
+  /**
+   * Not offered: always NULL.
+   */
+  void (*interfaceChangeBegin)(void);
+  /**
+   * Not offered: always NULL.
+   */
+  void (*interfaceChangeCommit)(void);
+  /**
+   * Not offered: always NULL.
+   */
+  void (*interfaceChangeRollback)(void);
+} esxInterfaceDriver;
 
 typedef esxDomainIPAddress *esxDomainIPAddressPtr;
 
@@ -2617,6 +2793,22 @@ int esxConnectDomainEventRegister(esxConnectPtr c, esxConnectDomainEventCallback
  * Removes the legacy registration of `cb`.
  */
 int esxConnectDomainEventDeregister(esxConnectPtr c, esxConnectDomainEventCallback cb);
+
+/**
+ * Registers `cb` for network events `eventID` (esxNetworkEventID: only
+ * ESX_NETWORK_EVENT_ID_LIFECYCLE) of `net` (NULL: every network): a
+ * virtual switch defined (or changed: DEFINED again) or undefined on the
+ * host, by anyone. `cb` is cast to the callback type the ID names
+ * (ESX_NETWORK_EVENT_CALLBACK). Returns the callback ID for
+ * esxConnectNetworkEventDeregisterAny.
+ */
+int esxConnectNetworkEventRegisterAny(esxConnectPtr conn, esxNetworkPtr net, int eventID, esxConnectNetworkEventGenericCallback cb, void *opaque, esxFreeCallback freecb);
+
+/**
+ * Removes the network event registration `callbackID`; its freecb runs
+ * once a call in progress returns.
+ */
+int esxConnectNetworkEventDeregisterAny(esxConnectPtr conn, int callbackID);
 
 /**
  * Frees a filesystem entry of esxDomainGetFSInfo: its strings, its
@@ -3835,50 +4027,6 @@ int esxNodeSetMemoryParameters(esxConnectPtr conn, esxTypedParameterPtr params, 
 int esxNodeSuspendForDuration(esxConnectPtr conn, unsigned int target, unsigned long long duration, unsigned int flags);
 
 /**
- * libvirt's virConnectListAllInterfaces, which ESX cannot back (nor does
- * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
- *
- * Not supported: ESX_ERR_NO_SUPPORT.
- */
-int esxConnectListAllInterfaces(esxConnectPtr conn, esxInterfacePtr **ifaces, unsigned int flags);
-
-/**
- * libvirt's virConnectListDefinedInterfaces, which this driver does not back
- * yet (libvirt's own ESX driver does): it makes libvirt's argument checks,
- * then fails.
- *
- * Not supported: ESX_ERR_NO_SUPPORT.
- */
-int esxConnectListDefinedInterfaces(esxConnectPtr conn, char **names, int maxnames);
-
-/**
- * libvirt's virConnectListInterfaces, which this driver does not back yet
- * (libvirt's own ESX driver does): it makes libvirt's argument checks, then
- * fails.
- *
- * Not supported: ESX_ERR_NO_SUPPORT.
- */
-int esxConnectListInterfaces(esxConnectPtr conn, char **names, int maxnames);
-
-/**
- * libvirt's virConnectNumOfDefinedInterfaces, which this driver does not
- * back yet (libvirt's own ESX driver does): it makes libvirt's argument
- * checks, then fails.
- *
- * Not supported: ESX_ERR_NO_SUPPORT.
- */
-int esxConnectNumOfDefinedInterfaces(esxConnectPtr conn);
-
-/**
- * libvirt's virConnectNumOfInterfaces, which this driver does not back yet
- * (libvirt's own ESX driver does): it makes libvirt's argument checks, then
- * fails.
- *
- * Not supported: ESX_ERR_NO_SUPPORT.
- */
-int esxConnectNumOfInterfaces(esxConnectPtr conn);
-
-/**
  * libvirt's virInterfaceChangeBegin, which ESX cannot back (nor does
  * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
  *
@@ -3927,154 +4075,12 @@ esxInterfacePtr esxInterfaceDefineXML(esxConnectPtr conn, const char *xml, unsig
 int esxInterfaceDestroy(esxInterfacePtr iface, unsigned int flags);
 
 /**
- * libvirt's virInterfaceFree, which this driver does not back yet (libvirt's
- * own ESX driver does): it makes libvirt's argument checks, then fails.
- *
- * Not supported: ESX_ERR_NO_SUPPORT.
- */
-int esxInterfaceFree(esxInterfacePtr iface);
-
-/**
- * libvirt's virInterfaceGetConnect, which this driver does not back yet
- * (libvirt's own ESX driver does): it makes libvirt's argument checks, then
- * fails.
- *
- * Not supported: ESX_ERR_NO_SUPPORT.
- */
-esxConnectPtr esxInterfaceGetConnect(esxInterfacePtr iface);
-
-/**
- * libvirt's virInterfaceGetMACString, which this driver does not back yet
- * (libvirt's own ESX driver does): it makes libvirt's argument checks, then
- * fails.
- *
- * Not supported: ESX_ERR_NO_SUPPORT.
- */
-const char *esxInterfaceGetMACString(esxInterfacePtr iface);
-
-/**
- * libvirt's virInterfaceGetName, which this driver does not back yet
- * (libvirt's own ESX driver does): it makes libvirt's argument checks, then
- * fails.
- *
- * Not supported: ESX_ERR_NO_SUPPORT.
- */
-const char *esxInterfaceGetName(esxInterfacePtr iface);
-
-/**
- * libvirt's virInterfaceGetXMLDesc, which this driver does not back yet
- * (libvirt's own ESX driver does): it makes libvirt's argument checks, then
- * fails.
- *
- * Not supported: ESX_ERR_NO_SUPPORT.
- */
-char *esxInterfaceGetXMLDesc(esxInterfacePtr iface, unsigned int flags);
-
-/**
- * libvirt's virInterfaceIsActive, which this driver does not back yet
- * (libvirt's own ESX driver does): it makes libvirt's argument checks, then
- * fails.
- *
- * Not supported: ESX_ERR_NO_SUPPORT.
- */
-int esxInterfaceIsActive(esxInterfacePtr iface);
-
-/**
- * libvirt's virInterfaceLookupByMACString, which this driver does not back
- * yet (libvirt's own ESX driver does): it makes libvirt's argument checks,
- * then fails.
- *
- * Not supported: ESX_ERR_NO_SUPPORT.
- */
-esxInterfacePtr esxInterfaceLookupByMACString(esxConnectPtr conn, const char *macstr);
-
-/**
- * libvirt's virInterfaceLookupByName, which this driver does not back yet
- * (libvirt's own ESX driver does): it makes libvirt's argument checks, then
- * fails.
- *
- * Not supported: ESX_ERR_NO_SUPPORT.
- */
-esxInterfacePtr esxInterfaceLookupByName(esxConnectPtr conn, const char *name);
-
-/**
- * libvirt's virInterfaceRef, which this driver does not back yet (libvirt's
- * own ESX driver does): it makes libvirt's argument checks, then fails.
- *
- * Not supported: ESX_ERR_NO_SUPPORT.
- */
-int esxInterfaceRef(esxInterfacePtr iface);
-
-/**
  * libvirt's virInterfaceUndefine, which ESX cannot back (nor does libvirt's
  * ESX driver): it makes libvirt's argument checks, then fails.
  *
  * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxInterfaceUndefine(esxInterfacePtr iface);
-
-/**
- * libvirt's virConnectListAllNetworks, which this driver does not back yet
- * (libvirt's own ESX driver does): it makes libvirt's argument checks, then
- * fails.
- *
- * Not supported: ESX_ERR_NO_SUPPORT.
- */
-int esxConnectListAllNetworks(esxConnectPtr conn, esxNetworkPtr **nets, unsigned int flags);
-
-/**
- * libvirt's virConnectListDefinedNetworks, which this driver does not back
- * yet (libvirt's own ESX driver does): it makes libvirt's argument checks,
- * then fails.
- *
- * Not supported: ESX_ERR_NO_SUPPORT.
- */
-int esxConnectListDefinedNetworks(esxConnectPtr conn, char **names, int maxnames);
-
-/**
- * libvirt's virConnectListNetworks, which this driver does not back yet
- * (libvirt's own ESX driver does): it makes libvirt's argument checks, then
- * fails.
- *
- * Not supported: ESX_ERR_NO_SUPPORT.
- */
-int esxConnectListNetworks(esxConnectPtr conn, char **names, int maxnames);
-
-/**
- * libvirt's virConnectNetworkEventDeregisterAny, which ESX cannot back (nor
- * does libvirt's ESX driver): it makes libvirt's argument checks, then
- * fails.
- *
- * Not supported: ESX_ERR_NO_SUPPORT.
- */
-int esxConnectNetworkEventDeregisterAny(esxConnectPtr conn, int callbackID);
-
-/**
- * libvirt's virConnectNetworkEventRegisterAny, which ESX cannot back (nor
- * does libvirt's ESX driver): it makes libvirt's argument checks, then
- * fails.
- *
- * Not supported: ESX_ERR_NO_SUPPORT.
- */
-int esxConnectNetworkEventRegisterAny(esxConnectPtr conn, esxNetworkPtr net, int eventID, esxConnectNetworkEventGenericCallback cb, void *opaque, esxFreeCallback freecb);
-
-/**
- * libvirt's virConnectNumOfDefinedNetworks, which this driver does not back
- * yet (libvirt's own ESX driver does): it makes libvirt's argument checks,
- * then fails.
- *
- * Not supported: ESX_ERR_NO_SUPPORT.
- */
-int esxConnectNumOfDefinedNetworks(esxConnectPtr conn);
-
-/**
- * libvirt's virConnectNumOfNetworks, which this driver does not back yet
- * (libvirt's own ESX driver does): it makes libvirt's argument checks, then
- * fails.
- *
- * Not supported: ESX_ERR_NO_SUPPORT.
- */
-int esxConnectNumOfNetworks(esxConnectPtr conn);
 
 /**
  * libvirt's virNetworkCreate, which ESX cannot back (nor does libvirt's ESX
@@ -4101,64 +4107,12 @@ esxNetworkPtr esxNetworkCreateXML(esxConnectPtr conn, const char *xmlDesc);
 esxNetworkPtr esxNetworkCreateXMLFlags(esxConnectPtr conn, const char *xmlDesc, unsigned int flags);
 
 /**
- * libvirt's virNetworkDefineXML, which this driver does not back yet
- * (libvirt's own ESX driver does): it makes libvirt's argument checks, then
- * fails.
- *
- * Not supported: ESX_ERR_NO_SUPPORT.
- */
-esxNetworkPtr esxNetworkDefineXML(esxConnectPtr conn, const char *xml);
-
-/**
- * libvirt's virNetworkDefineXMLFlags, which this driver does not back yet
- * (libvirt's own ESX driver does): it makes libvirt's argument checks, then
- * fails.
- *
- * Not supported: ESX_ERR_NO_SUPPORT.
- */
-esxNetworkPtr esxNetworkDefineXMLFlags(esxConnectPtr conn, const char *xml, unsigned int flags);
-
-/**
  * libvirt's virNetworkDestroy, which ESX cannot back (nor does libvirt's ESX
  * driver): it makes libvirt's argument checks, then fails.
  *
  * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxNetworkDestroy(esxNetworkPtr network);
-
-/**
- * libvirt's virNetworkFree, which this driver does not back yet (libvirt's
- * own ESX driver does): it makes libvirt's argument checks, then fails.
- *
- * Not supported: ESX_ERR_NO_SUPPORT.
- */
-int esxNetworkFree(esxNetworkPtr network);
-
-/**
- * libvirt's virNetworkGetAutostart, which this driver does not back yet
- * (libvirt's own ESX driver does): it makes libvirt's argument checks, then
- * fails.
- *
- * Not supported: ESX_ERR_NO_SUPPORT.
- */
-int esxNetworkGetAutostart(esxNetworkPtr network, int *autostart);
-
-/**
- * libvirt's virNetworkGetBridgeName, which ESX cannot back (nor does
- * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
- *
- * Not supported: ESX_ERR_NO_SUPPORT.
- */
-char *esxNetworkGetBridgeName(esxNetworkPtr network);
-
-/**
- * libvirt's virNetworkGetConnect, which this driver does not back yet
- * (libvirt's own ESX driver does): it makes libvirt's argument checks, then
- * fails.
- *
- * Not supported: ESX_ERR_NO_SUPPORT.
- */
-esxConnectPtr esxNetworkGetConnect(esxNetworkPtr net);
 
 /**
  * libvirt's virNetworkGetDHCPLeases, which ESX cannot back (nor does
@@ -4169,93 +4123,12 @@ esxConnectPtr esxNetworkGetConnect(esxNetworkPtr net);
 int esxNetworkGetDHCPLeases(esxNetworkPtr network, const char *mac, esxNetworkDHCPLeasePtr **leases, unsigned int flags);
 
 /**
- * libvirt's virNetworkGetName, which this driver does not back yet
- * (libvirt's own ESX driver does): it makes libvirt's argument checks, then
- * fails.
- *
- * Not supported: ESX_ERR_NO_SUPPORT.
- */
-const char *esxNetworkGetName(esxNetworkPtr network);
-
-/**
- * libvirt's virNetworkGetUUID, which this driver does not back yet
- * (libvirt's own ESX driver does): it makes libvirt's argument checks, then
- * fails.
- *
- * Not supported: ESX_ERR_NO_SUPPORT.
- */
-int esxNetworkGetUUID(esxNetworkPtr network, unsigned char *uuid);
-
-/**
- * libvirt's virNetworkGetUUIDString, which this driver does not back yet
- * (libvirt's own ESX driver does): it makes libvirt's argument checks, then
- * fails.
- *
- * Not supported: ESX_ERR_NO_SUPPORT.
- */
-int esxNetworkGetUUIDString(esxNetworkPtr network, char *buf);
-
-/**
- * libvirt's virNetworkGetXMLDesc, which this driver does not back yet
- * (libvirt's own ESX driver does): it makes libvirt's argument checks, then
- * fails.
- *
- * Not supported: ESX_ERR_NO_SUPPORT.
- */
-char *esxNetworkGetXMLDesc(esxNetworkPtr network, unsigned int flags);
-
-/**
- * libvirt's virNetworkIsActive, which this driver does not back yet
- * (libvirt's own ESX driver does): it makes libvirt's argument checks, then
- * fails.
- *
- * Not supported: ESX_ERR_NO_SUPPORT.
- */
-int esxNetworkIsActive(esxNetworkPtr net);
-
-/**
- * libvirt's virNetworkIsPersistent, which this driver does not back yet
- * (libvirt's own ESX driver does): it makes libvirt's argument checks, then
- * fails.
- *
- * Not supported: ESX_ERR_NO_SUPPORT.
- */
-int esxNetworkIsPersistent(esxNetworkPtr net);
-
-/**
  * libvirt's virNetworkListAllPorts, which ESX cannot back (nor does
  * libvirt's ESX driver): it makes libvirt's argument checks, then fails.
  *
  * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxNetworkListAllPorts(esxNetworkPtr network, esxNetworkPortPtr **ports, unsigned int flags);
-
-/**
- * libvirt's virNetworkLookupByName, which this driver does not back yet
- * (libvirt's own ESX driver does): it makes libvirt's argument checks, then
- * fails.
- *
- * Not supported: ESX_ERR_NO_SUPPORT.
- */
-esxNetworkPtr esxNetworkLookupByName(esxConnectPtr conn, const char *name);
-
-/**
- * libvirt's virNetworkLookupByUUID, which this driver does not back yet
- * (libvirt's own ESX driver does): it makes libvirt's argument checks, then
- * fails.
- *
- * Not supported: ESX_ERR_NO_SUPPORT.
- */
-esxNetworkPtr esxNetworkLookupByUUID(esxConnectPtr conn, const unsigned char *uuid);
-
-/**
- * libvirt's virNetworkLookupByUUIDString, which this driver does not back
- * yet (libvirt's own ESX driver does): it makes libvirt's argument checks,
- * then fails.
- *
- * Not supported: ESX_ERR_NO_SUPPORT.
- */
-esxNetworkPtr esxNetworkLookupByUUIDString(esxConnectPtr conn, const char *uuidstr);
 
 /**
  * libvirt's virNetworkPortCreateXML, which ESX cannot back (nor does
@@ -4353,32 +4226,6 @@ int esxNetworkPortRef(esxNetworkPortPtr port);
  * Not supported: ESX_ERR_NO_SUPPORT.
  */
 int esxNetworkPortSetParameters(esxNetworkPortPtr port, esxTypedParameterPtr params, int nparams, unsigned int flags);
-
-/**
- * libvirt's virNetworkRef, which this driver does not back yet (libvirt's
- * own ESX driver does): it makes libvirt's argument checks, then fails.
- *
- * Not supported: ESX_ERR_NO_SUPPORT.
- */
-int esxNetworkRef(esxNetworkPtr network);
-
-/**
- * libvirt's virNetworkSetAutostart, which this driver does not back yet
- * (libvirt's own ESX driver does): it makes libvirt's argument checks, then
- * fails.
- *
- * Not supported: ESX_ERR_NO_SUPPORT.
- */
-int esxNetworkSetAutostart(esxNetworkPtr network, int autostart);
-
-/**
- * libvirt's virNetworkUndefine, which this driver does not back yet
- * (libvirt's own ESX driver does): it makes libvirt's argument checks, then
- * fails.
- *
- * Not supported: ESX_ERR_NO_SUPPORT.
- */
-int esxNetworkUndefine(esxNetworkPtr network);
 
 /**
  * libvirt's virNetworkUpdate, which ESX cannot back (nor does libvirt's ESX
@@ -5105,6 +4952,82 @@ int esxStreamEventRemoveCallback(esxStreamPtr stream);
 int esxStreamEventUpdateCallback(esxStreamPtr stream, int events);
 
 /**
+ * The number of (active) interfaces: the host's physical NICs.
+ */
+int esxConnectNumOfInterfaces(esxConnectPtr conn);
+
+/**
+ * Names of up to `maxnames` active interfaces (each malloc'd) into
+ * `names` (room for `maxnames`).
+ */
+int esxConnectListInterfaces(esxConnectPtr conn, char **names, int maxnames);
+
+/**
+ * 0: every physical NIC is active.
+ */
+int esxConnectNumOfDefinedInterfaces(esxConnectPtr conn);
+
+/**
+ * None: every physical NIC is active.
+ */
+int esxConnectListDefinedInterfaces(esxConnectPtr conn, char **names, int maxnames);
+
+/**
+ * Interfaces matching `flags` (esxConnectListAllInterfacesFlags, 0 for
+ * all), in one request. With `ifaces` non-NULL, *ifaces becomes a
+ * malloc'd, NULL-terminated array: free each with esxInterfaceFree, then
+ * the array with free().
+ */
+int esxConnectListAllInterfaces(esxConnectPtr conn, esxInterfacePtr **ifaces, unsigned int flags);
+
+/**
+ * The physical NIC with this device name (`vmnic0`).
+ */
+esxInterfacePtr esxInterfaceLookupByName(esxConnectPtr conn, const char *name);
+
+/**
+ * The physical NIC with this MAC address (any case).
+ */
+esxInterfacePtr esxInterfaceLookupByMACString(esxConnectPtr conn, const char *macstr);
+
+/**
+ * The interface's XML (free() it), as libvirt writes it, with the link's
+ * state and speed (ESX_INTERFACE_XML_INACTIVE: without).
+ */
+char *esxInterfaceGetXMLDesc(esxInterfacePtr iface, unsigned int flags);
+
+/**
+ * 1: a physical NIC is always active (its existence is checked).
+ */
+int esxInterfaceIsActive(esxInterfacePtr iface);
+
+/**
+ * The interface's name; valid as long as the handle (do not free it).
+ */
+const char *esxInterfaceGetName(esxInterfacePtr iface);
+
+/**
+ * The interface's MAC address; valid as long as the handle (do not free
+ * it).
+ */
+const char *esxInterfaceGetMACString(esxInterfacePtr iface);
+
+/**
+ * The interface's connection (no reference is added).
+ */
+esxConnectPtr esxInterfaceGetConnect(esxInterfacePtr iface);
+
+/**
+ * Adds a reference to the interface handle.
+ */
+int esxInterfaceRef(esxInterfacePtr iface);
+
+/**
+ * Drops a reference to the interface handle.
+ */
+int esxInterfaceFree(esxInterfacePtr iface);
+
+/**
  * The domain's job: the task queued or running on its VM
  * (ESX_DOMAIN_JOB_BOUNDED when the host reports its progress,
  * ESX_DOMAIN_JOB_UNBOUNDED when not), or ESX_DOMAIN_JOB_NONE. One request.
@@ -5205,6 +5128,134 @@ int esxDomainHasManagedSaveImage(esxDomainPtr d, unsigned int flags);
  * `cb` and `opaque` must be usable from any thread until replaced.
  */
 int esxSetLogHandler(esxLogCallback cb, void *opaque);
+
+/**
+ * The number of networks (each virtual switch is one).
+ */
+int esxConnectNumOfNetworks(esxConnectPtr conn);
+
+/**
+ * Names of up to `maxnames` active networks (each malloc'd) into `names`
+ * (room for `maxnames`).
+ */
+int esxConnectListNetworks(esxConnectPtr conn, char **names, int maxnames);
+
+/**
+ * 0: every virtual switch is active.
+ */
+int esxConnectNumOfDefinedNetworks(esxConnectPtr conn);
+
+/**
+ * None: every virtual switch is active.
+ */
+int esxConnectListDefinedNetworks(esxConnectPtr conn, char **names, int maxnames);
+
+/**
+ * Networks matching `flags` (esxConnectListAllNetworksFlags, 0 for all),
+ * in one request. With `nets` non-NULL, *nets becomes a malloc'd,
+ * NULL-terminated array: free each with esxNetworkFree, then the array
+ * with free().
+ */
+int esxConnectListAllNetworks(esxConnectPtr conn, esxNetworkPtr **nets, unsigned int flags);
+
+/**
+ * The network (virtual switch) with this name.
+ */
+esxNetworkPtr esxNetworkLookupByName(esxConnectPtr conn, const char *name);
+
+/**
+ * The network with this 16-byte UUID (the MD5 sum of the virtual switch's
+ * key, as libvirt's ESX driver computes it).
+ */
+esxNetworkPtr esxNetworkLookupByUUID(esxConnectPtr conn, const unsigned char *uuid);
+
+/**
+ * The network with this UUID string.
+ */
+esxNetworkPtr esxNetworkLookupByUUIDString(esxConnectPtr conn, const char *uuidstr);
+
+/**
+ * Adds a virtual switch with its port groups from a `<network>` document
+ * (forward mode none or bridge with the physical NICs to team, port groups
+ * with a VLAN ID each, bandwidth alike in both directions; no UUID).
+ * Either all of it is made or nothing.
+ */
+esxNetworkPtr esxNetworkDefineXML(esxConnectPtr conn, const char *xml);
+
+/**
+ * esxNetworkDefineXML with esxNetworkDefineFlags (_VALIDATE: the document
+ * is always checked).
+ */
+esxNetworkPtr esxNetworkDefineXMLFlags(esxConnectPtr conn, const char *xml, unsigned int flags);
+
+/**
+ * Removes the virtual switch and its port groups; refused, with nothing
+ * removed, while a VM (or the host) uses a port group.
+ */
+int esxNetworkUndefine(esxNetworkPtr network);
+
+/**
+ * The network's XML (free() it), as libvirt's ESX driver writes it, with
+ * the port groups' VLAN IDs.
+ */
+char *esxNetworkGetXMLDesc(esxNetworkPtr network, unsigned int flags);
+
+/**
+ * The bridge's name (free() it): the virtual switch's.
+ */
+char *esxNetworkGetBridgeName(esxNetworkPtr network);
+
+/**
+ * *autostart becomes 1: virtual switches start with the host.
+ */
+int esxNetworkGetAutostart(esxNetworkPtr network, int *autostart);
+
+/**
+ * Only 1 is accepted (virtual switches always start with the host).
+ */
+int esxNetworkSetAutostart(esxNetworkPtr network, int autostart);
+
+/**
+ * 1: every virtual switch is active (its existence is checked).
+ */
+int esxNetworkIsActive(esxNetworkPtr net);
+
+/**
+ * 1: every virtual switch is persistent (its existence is checked).
+ */
+int esxNetworkIsPersistent(esxNetworkPtr net);
+
+/**
+ * The network's name; valid as long as the handle (do not free it).
+ */
+const char *esxNetworkGetName(esxNetworkPtr network);
+
+/**
+ * Copies the network's 16-byte UUID into `uuid` (16 writable bytes).
+ */
+int esxNetworkGetUUID(esxNetworkPtr network, unsigned char *uuid);
+
+/**
+ * Writes the network's UUID as a string into `buf` (ESX_UUID_STRING_BUFLEN
+ * bytes).
+ */
+int esxNetworkGetUUIDString(esxNetworkPtr network, char *buf);
+
+/**
+ * The network's connection (no reference is added).
+ */
+esxConnectPtr esxNetworkGetConnect(esxNetworkPtr net);
+
+/**
+ * Adds a reference to the network handle.
+ */
+int esxNetworkRef(esxNetworkPtr network);
+
+/**
+ * Drops a reference to the network handle (the virtual switch is
+ * untouched).
+ */
+int esxNetworkFree(esxNetworkPtr network);
 
 /**
  * The question pending on the domain's VM, whoever raised it: 1 and
@@ -5743,6 +5794,18 @@ const esxHypervisorDriver *esxGetHypervisorDriver(void);
  */
 const esxStorageDriver *esxGetStorageDriver(void);
 
+/**
+ * The network driver table (static; do not free): the 15 entries of
+ * libvirt's ESX network driver, the bridge name and network events.
+ */
+const esxNetworkDriver *esxGetNetworkDriver(void);
+
+/**
+ * The interface driver table (static; do not free): the 8 entries of
+ * libvirt's ESX interface driver.
+ */
+const esxInterfaceDriver *esxGetInterfaceDriver(void);
+
 #if defined(ESX_DRIVER_TEST_HOOKS)
 /**
  * Test-only: makes the next call into the library panic inside its
@@ -5992,22 +6055,6 @@ typedef enum {
   ESX_DOMAIN_EVENT_DISK_CHANGE_LAST = 2,
 #endif
 } esxConnectDomainEventDiskChangeReason;
-
-/* virConnectListAllInterfacesFlags */
-typedef enum {
-  ESX_CONNECT_LIST_INTERFACES_INACTIVE = 1,
-  ESX_CONNECT_LIST_INTERFACES_ACTIVE = 2,
-} esxConnectListAllInterfacesFlags;
-
-/* virConnectListAllNetworksFlags */
-typedef enum {
-  ESX_CONNECT_LIST_NETWORKS_INACTIVE = 1,
-  ESX_CONNECT_LIST_NETWORKS_ACTIVE = 2,
-  ESX_CONNECT_LIST_NETWORKS_PERSISTENT = 4,
-  ESX_CONNECT_LIST_NETWORKS_TRANSIENT = 8,
-  ESX_CONNECT_LIST_NETWORKS_AUTOSTART = 16,
-  ESX_CONNECT_LIST_NETWORKS_NO_AUTOSTART = 32,
-} esxConnectListAllNetworksFlags;
 
 /* virConnectListAllNodeDeviceFlags */
 typedef enum {
@@ -6793,11 +6840,6 @@ typedef enum {
   ESX_INTERFACE_DEFINE_VALIDATE = 1,
 } esxInterfaceDefineFlags;
 
-/* virInterfaceXMLFlags */
-typedef enum {
-  ESX_INTERFACE_XML_INACTIVE = 1,
-} esxInterfaceXMLFlags;
-
 /* virKeycodeSet */
 typedef enum {
   ESX_KEYCODE_SET_LINUX = 0,
@@ -6839,11 +6881,6 @@ typedef enum {
 typedef enum {
   ESX_NETWORK_CREATE_VALIDATE = 1,
 } esxNetworkCreateFlags;
-
-/* virNetworkDefineFlags */
-typedef enum {
-  ESX_NETWORK_DEFINE_VALIDATE = 1,
-} esxNetworkDefineFlags;
 
 /* virNetworkEventID */
 typedef enum {
@@ -6908,11 +6945,6 @@ typedef enum {
   ESX_NETWORK_SECTION_LAST = 13,
 #endif
 } esxNetworkUpdateSection;
-
-/* virNetworkXMLFlags */
-typedef enum {
-  ESX_NETWORK_XML_INACTIVE = 1,
-} esxNetworkXMLFlags;
 
 /* virNodeAllocPagesFlags */
 typedef enum {

@@ -1055,12 +1055,12 @@ particular_checks(esxConnectPtr conn, esxConnectPtr ro_conn, esxDomainPtr dom,
     CHECK(esxConnectSecretEventRegisterAny(conn, NULL, 0, NULL, NULL, NULL) == -1);
     check_message(ESX_ERR_INVALID_ARG, "invalid argument: cb in esxConnectSecretEventRegisterAny "
                   "must not be NULL");
-    CHECK(esxNetworkLookupByUUIDString(conn, "not-a-uuid") == NULL);
+    CHECK(esxNWFilterLookupByUUIDString(conn, "not-a-uuid") == NULL);
     check_message(ESX_ERR_INVALID_ARG, "invalid argument: uuidstr in "
-                  "esxNetworkLookupByUUIDString must be a valid UUID");
-    CHECK(esxNetworkLookupByUUIDString(conn, "00000000-0000-0000-0000-000000000001") == NULL);
+                  "esxNWFilterLookupByUUIDString must be a valid UUID");
+    CHECK(esxNWFilterLookupByUUIDString(conn, "00000000-0000-0000-0000-000000000001") == NULL);
     check_message(ESX_ERR_NO_SUPPORT, "this function is not supported by the connection "
-                  "driver: esxNetworkLookupByUUID");
+                  "driver: esxNWFilterLookupByUUID");
     memset(p, 0, sizeof p);
     strcpy(p[0].field, "weight");
     p[0].type = ESX_TYPED_PARAM_STRING;

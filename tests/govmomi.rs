@@ -465,6 +465,12 @@ fn every_view_decodes_what_govmomis_simulator_sends() {
             "HostSystem" => vec![host.clone()],
             "Datastore" => datastores.clone(),
             "HostAutoStartManager" => continue,
+            "HostNetworkSystem" => vec![c
+                .scope()
+                .expect("scope")
+                .network_system
+                .clone()
+                .expect("vcsim's host has a network system")],
             other => panic!("view {name} of {other}: add its objects here"),
         };
         for obj in &objects {

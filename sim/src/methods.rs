@@ -245,6 +245,19 @@ static METHODS: &[Method] = &[
             ))
         }
     }),
+    // Virtual switches and port groups.
+    typed!(v::AddVirtualSwitchRequest, SESSION, |c, r| {
+        crate::objects::network::add_virtual_switch(c, r)
+    }),
+    typed!(v::RemoveVirtualSwitchRequest, SESSION, |c, r| {
+        crate::objects::network::remove_virtual_switch(c, r)
+    }),
+    typed!(v::AddPortGroupRequest, SESSION, |c, r| {
+        crate::objects::network::add_port_group(c, r)
+    }),
+    typed!(v::RemovePortGroupRequest, SESSION, |c, r| {
+        crate::objects::network::remove_port_group(c, r)
+    }),
     // Virtual disks.
     typed!(v::QueryVirtualDiskUuidRequest, SESSION, |c, r| {
         crate::disks::query_uuid(c, r)

@@ -97,6 +97,7 @@ fn prefix(code: Code) -> &'static str {
         Code::AgentUnresponsive => "Guest agent is not responding",
         Code::NoHostname => "no hostname found",
         Code::InvalidNetwork => "invalid network pointer in",
+        Code::NetworkExist => "this network exists already",
         Code::SystemError => "system call error",
         Code::InvalidNodeDevice => "invalid node device pointer in",
         Code::InvalidNWFilter => "Invalid network filter",

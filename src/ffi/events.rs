@@ -9,6 +9,10 @@
 //! deregistered (after a call in progress returns) or its connection goes
 //! away.
 //!
+//! Network events (esxConnectNetworkEventRegisterAny: a virtual switch
+//! defined, changed or undefined on the host) come the same way, from the
+//! same watcher.
+//!
 //! Each connection with callbacks has one watcher (crate::driver::events)
 //! that queues what the host reports; a timer of the registered loop
 //! (libvirt's way: armed while events wait) delivers the queue.
@@ -19,12 +23,14 @@ use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, Weak};
 
 use super::event_loop;
-use super::export::{export, Conn, Dom};
-use super::handles::{esxConnect, esxDomain, into_raw, pointer, release};
+use super::export::{export, Conn, Dom, Net};
+use super::generated::types::esxConnectNetworkEventGenericCallback;
+use super::handles::{esxConnect, esxDomain, esxNetwork, into_raw, pointer, release};
 use super::questions::OwnedQuestion;
 use super::types::*;
 use crate::driver::events::DomainEvent;
 use crate::driver::flags::esxDomainEventID::*;
+use crate::driver::network::NetRef;
 use crate::error::Error;
 
 /// A registration; `freecb(opaque)` runs when the last reference goes
@@ -32,8 +38,10 @@ use crate::error::Error;
 struct Registration {
     id: c_int,
     conn: Weak<esxConnect>,
-    /// Only this domain's events (its UUID), or all.
+    /// Only this domain's (or network's) events (its UUID), or all.
     dom: Option<[u8; 16]>,
+    /// A network event registration (its IDs are esxNetworkEventID's).
+    network: bool,
     event_id: c_int,
     /// libvirt's generic callback, cast by event ID when called.
     cb: unsafe extern "C" fn(),
@@ -58,6 +66,9 @@ impl Drop for Registration {
         }
     }
 }
+
+/// esxNetworkEventID's only event (the header's enum is libvirt's, generated).
+const NETWORK_EVENT_ID_LIFECYCLE: c_int = 0;
 
 /// Events held for the loop at most (then the oldest are dropped), unless
 /// ESX_DRIVER_EVENT_QUEUE says otherwise.
@@ -165,23 +176,39 @@ fn maybe_stop(conn: &esxConnect) {
     }
 }
 
+/// What a registration is for: which object family and event, and which
+/// object (its UUID) or all.
+struct Target {
+    dom: Option<[u8; 16]>,
+    network: bool,
+    event_id: c_int,
+}
+
 fn register(
     c: &Conn,
-    dom: Option<[u8; 16]>,
-    event_id: c_int,
+    target: Target,
     cb: unsafe extern "C" fn(),
     legacy: bool,
     opaque: *mut c_void,
     free: esxFreeCallback,
 ) -> Result<c_int, Error> {
+    let Target {
+        dom,
+        network,
+        event_id,
+    } = target;
     if !event_loop::has_timers() {
         return Err(Error::operation_invalid(
             "No event loop: call esxEventRegisterDefaultImpl first, then run esxEventRunDefaultImpl \
              (or register the program's loop, with its timers, with esxEventRegisterImpl)",
         ));
     }
-    let known = (ESX_DOMAIN_EVENT_ID_LIFECYCLE as c_int..27).contains(&event_id)
-        || event_id == ESX_DOMAIN_EVENT_ID_QUESTION as c_int;
+    let known = if network {
+        event_id == NETWORK_EVENT_ID_LIFECYCLE
+    } else {
+        (ESX_DOMAIN_EVENT_ID_LIFECYCLE as c_int..27).contains(&event_id)
+            || event_id == ESX_DOMAIN_EVENT_ID_QUESTION as c_int
+    };
     if !known {
         return Err(Error::invalid_arg(format!(
             "unsupported event ID {event_id}"
@@ -191,6 +218,7 @@ fn register(
     // on a connection is refused, so that one deregistration ends it.
     let tracked = lock(&REGISTRATIONS).iter().any(|r| {
         same(r, c)
+            && r.network == network
             && r.event_id == event_id
             && r.dom == dom
             && r.legacy == legacy
@@ -207,6 +235,7 @@ fn register(
         id,
         conn: Arc::downgrade(&conn),
         dom,
+        network,
         event_id,
         cb,
         legacy,
@@ -295,16 +324,51 @@ unsafe extern "C" fn deliver_queue(timer: c_int, _opaque: *mut c_void) {
     });
 }
 
+/// Calls every matching network callback, holding no lock.
+fn deliver_network(conn: &Arc<esxConnect>, net: &NetRef, event: c_int, detail: c_int) {
+    let regs: Vec<Arc<Registration>> = lock(&REGISTRATIONS)
+        .iter()
+        .filter(|r| {
+            r.network
+                && r.event_id == NETWORK_EVENT_ID_LIFECYCLE
+                && r.dom.map_or(true, |u| u == net.uuid)
+                && same(r, conn)
+        })
+        .cloned()
+        .collect();
+    for r in regs {
+        if !r.active.load(Ordering::SeqCst) {
+            continue;
+        }
+        let handle = into_raw(esxNetwork::new(conn.clone(), net.clone()));
+        let c = pointer(&**conn);
+        // SAFETY: the caller registered `cb` for the lifecycle event, whose
+        // signature is virConnectNetworkEventLifecycleCallback's; the
+        // network handle is valid for the call.
+        unsafe {
+            let f: unsafe extern "C" fn(esxConnectPtr, esxNetworkPtr, c_int, c_int, *mut c_void) =
+                std::mem::transmute(r.cb);
+            f(c, handle, event, detail, r.opaque);
+        }
+        let _ = release(handle, "network event");
+    }
+}
+
 /// Calls every matching callback, holding no lock.
 fn deliver(conn: &Arc<esxConnect>, e: &DomainEvent) {
     let (dom, id) = match e {
+        DomainEvent::Network { net, event, detail } => {
+            return deliver_network(conn, net, *event, *detail);
+        }
         DomainEvent::Lifecycle { dom, .. } => (dom, ESX_DOMAIN_EVENT_ID_LIFECYCLE as c_int),
         DomainEvent::Reboot { dom } => (dom, ESX_DOMAIN_EVENT_ID_REBOOT as c_int),
         DomainEvent::Question { dom, .. } => (dom, ESX_DOMAIN_EVENT_ID_QUESTION as c_int),
     };
     let regs: Vec<Arc<Registration>> = lock(&REGISTRATIONS)
         .iter()
-        .filter(|r| r.event_id == id && r.dom.map_or(true, |u| u == dom.uuid) && same(r, conn))
+        .filter(|r| {
+            !r.network && r.event_id == id && r.dom.map_or(true, |u| u == dom.uuid) && same(r, conn)
+        })
         .cloned()
         .collect();
     let question = match e {
@@ -340,6 +404,7 @@ fn deliver(conn: &Arc<esxConnect>, e: &DomainEvent) {
                         std::mem::transmute(r.cb);
                     f(c, handle, r.opaque);
                 }
+                DomainEvent::Network { .. } => {}
                 DomainEvent::Question { .. } => {
                     let f: unsafe extern "C" fn(
                         esxConnectPtr,
@@ -392,7 +457,12 @@ pub unsafe extern "C" fn esxConnectDomainEventRegisterAny(
         }
         // SAFETY: only stored; cast back to its real type when called.
         let generic: unsafe extern "C" fn() = unsafe { std::mem::transmute(cb) };
-        register(&c, dom.map(|d| d.dom().uuid), eventID, generic, false, opaque, freecb)
+        let target = Target {
+            dom: dom.map(|d| d.dom().uuid),
+            network: false,
+            event_id: eventID,
+        };
+        register(&c, target, generic, false, opaque, freecb)
     })
 }
 
@@ -404,7 +474,7 @@ pub unsafe extern "C" fn esxConnectDomainEventDeregisterAny(
     callbackID: c_int,
 ) -> c_int {
     export!(esxConnectDomainEventDeregisterAny(c: Conn) {
-        deregister(&c, |r| r.id == callbackID && !r.legacy).map(|_| 0)
+        deregister(&c, |r| r.id == callbackID && !r.legacy && !r.network).map(|_| 0)
     })
 }
 
@@ -422,16 +492,12 @@ pub unsafe extern "C" fn esxConnectDomainEventRegister(
         };
         // SAFETY: only stored; cast back to its real type when called.
         let generic: unsafe extern "C" fn() = unsafe { std::mem::transmute(cb) };
-        register(
-            &c,
-            None,
-            ESX_DOMAIN_EVENT_ID_LIFECYCLE as c_int,
-            generic,
-            true,
-            opaque,
-            freecb,
-        )
-        .map(|_| 0)
+        let target = Target {
+            dom: None,
+            network: false,
+            event_id: ESX_DOMAIN_EVENT_ID_LIFECYCLE as c_int,
+        };
+        register(&c, target, generic, true, opaque, freecb).map(|_| 0)
     })
 }
 
@@ -447,5 +513,79 @@ pub unsafe extern "C" fn esxConnectDomainEventDeregister(
         };
         let want = cb as usize;
         deregister(&c, |r| r.legacy && r.cb as usize == want).map(|_| 0)
+    })
+}
+
+/// Registers `cb` for network events `eventID` (esxNetworkEventID: only
+/// ESX_NETWORK_EVENT_ID_LIFECYCLE) of `net` (NULL: every network): a
+/// virtual switch defined (or changed: DEFINED again) or undefined on the
+/// host, by anyone. `cb` is cast to the callback type the ID names
+/// (ESX_NETWORK_EVENT_CALLBACK). Returns the callback ID for
+/// esxConnectNetworkEventDeregisterAny.
+#[no_mangle]
+pub unsafe extern "C" fn esxConnectNetworkEventRegisterAny(
+    conn: esxConnectPtr,
+    net: esxNetworkPtr,
+    eventID: c_int,
+    cb: esxConnectNetworkEventGenericCallback,
+    opaque: *mut c_void,
+    freecb: esxFreeCallback,
+) -> c_int {
+    export!(esxConnectNetworkEventRegisterAny(conn: Conn) {
+        const F: &str = "esxConnectNetworkEventRegisterAny";
+        // libvirt's checks, in its order.
+        let net: Option<Net> = if net.is_null() {
+            None
+        } else {
+            Some(super::handles::get(net, F)?)
+        };
+        if let Some(n) = &net {
+            if !Arc::ptr_eq(&n.conn, &conn.arc()) {
+                return Err(Error::invalid_arg(format!(
+                    "network '{}' in {F} must match connection",
+                    n.net.name
+                )));
+            }
+        }
+        let Some(cb) = cb else {
+            return Err(Error::invalid_arg(format!("cb in {F} must not be NULL")));
+        };
+        if eventID < 0 {
+            return Err(Error::invalid_arg(format!(
+                "eventID in {F} must be zero or greater"
+            )));
+        }
+        // ESX_NETWORK_EVENT_ID_LAST is 1.
+        if eventID > NETWORK_EVENT_ID_LIFECYCLE {
+            return Err(Error::invalid_arg(format!(
+                "eventID in {F} must be less than {}",
+                NETWORK_EVENT_ID_LIFECYCLE + 1
+            )));
+        }
+        // SAFETY: only stored; cast back to its real type when called.
+        let generic: unsafe extern "C" fn() = unsafe { std::mem::transmute(cb) };
+        let target = Target {
+            dom: net.map(|n| n.net.uuid),
+            network: true,
+            event_id: eventID,
+        };
+        register(&conn, target, generic, false, opaque, freecb)
+    })
+}
+
+/// Removes the network event registration `callbackID`; its freecb runs
+/// once a call in progress returns.
+#[no_mangle]
+pub unsafe extern "C" fn esxConnectNetworkEventDeregisterAny(
+    conn: esxConnectPtr,
+    callbackID: c_int,
+) -> c_int {
+    export!(esxConnectNetworkEventDeregisterAny(conn: Conn) {
+        if callbackID < 0 {
+            return Err(Error::invalid_arg(
+                "callbackID in esxConnectNetworkEventDeregisterAny must be zero or greater",
+            ));
+        }
+        deregister(&conn, |r| r.id == callbackID && r.network).map(|_| 0)
     })
 }

@@ -20,8 +20,8 @@
 use std::os::raw::{c_char, c_int, c_uchar, c_uint, c_ulong, c_void};
 
 use super::handles::{
-    self, esxConnect, esxDomain, esxDomainSnapshot, esxStoragePool, esxStorageVol, esxStream,
-    Handle, Held,
+    self, esxConnect, esxDomain, esxDomainSnapshot, esxInterface, esxNetwork, esxStoragePool,
+    esxStorageVol, esxStream, Handle, Held,
 };
 use super::strings;
 use crate::error::Error;
@@ -58,6 +58,10 @@ pub type Pool = Held<esxStoragePool>;
 pub type Vol = Held<esxStorageVol>;
 /// A stream, held for the call.
 pub type Stream = Held<esxStream>;
+/// A network, held for the call.
+pub type Net = Held<esxNetwork>;
+/// A host interface, held for the call.
+pub type Iface = Held<esxInterface>;
 
 /// Any handle: looked up by its token and held for the call (a NULL,
 /// freed, foreign or mistyped pointer is an error naming the export).

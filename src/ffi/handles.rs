@@ -95,55 +95,61 @@ pub struct esxDomainSnapshot {
     pub(crate) tree: Option<Arc<crate::driver::snapshot::SnapshotTree>>,
 }
 
-/// The handles of libvirt's other object types (networks, interfaces,
-/// secrets, node devices, network filters and their bindings, checkpoints,
-/// network ports). No call of this driver makes one yet, so every pointer
-/// C passes for them fails the handle check with libvirt's error for the
-/// type (ESX_ERR_INVALID_NETWORK, ...); each keeps what libvirt's checks
-/// after that one need (its connection).
+/// A network (virtual switch) handle. It holds its connection alive.
 pub struct esxNetwork {
     token: usize,
     pub(crate) conn: Arc<esxConnect>,
+    pub(crate) net: crate::driver::network::NetRef,
+    pub(crate) name: CString,
 }
 
-/// A host interface handle (see [`esxNetwork`]).
+/// A host interface (physical NIC) handle. It holds its connection alive.
 pub struct esxInterface {
     token: usize,
     pub(crate) conn: Arc<esxConnect>,
+    pub(crate) iface: crate::driver::interface::IfaceRef,
+    pub(crate) name: CString,
+    pub(crate) mac: CString,
 }
 
-/// A secret handle (see [`esxNetwork`]).
+/// The handles of libvirt's other object types (secrets, node devices,
+/// network filters and their bindings, checkpoints, network ports). No call
+/// of this driver makes one yet, so every pointer C passes for them fails
+/// the handle check with libvirt's error for the type
+/// (ESX_ERR_INVALID_SECRET, ...); each keeps what libvirt's checks after
+/// that one need (its connection).
+/// A secret handle.
 pub struct esxSecret {
     token: usize,
     pub(crate) conn: Arc<esxConnect>,
 }
 
-/// A node device handle (see [`esxNetwork`]).
+/// A node device handle (see [`esxSecret`]).
 pub struct esxNodeDevice {
     token: usize,
     pub(crate) conn: Arc<esxConnect>,
 }
 
-/// A network filter handle (see [`esxNetwork`]).
+/// A network filter handle (see [`esxSecret`]).
 pub struct esxNWFilter {
     token: usize,
     pub(crate) conn: Arc<esxConnect>,
 }
 
-/// A network filter binding handle (see [`esxNetwork`]).
+/// A network filter binding handle (see [`esxSecret`]).
 pub struct esxNWFilterBinding {
     token: usize,
     pub(crate) conn: Arc<esxConnect>,
 }
 
-/// A domain checkpoint handle (see [`esxNetwork`]); it would hold its
+/// A domain checkpoint handle (see [`esxSecret`]); it would hold its
 /// domain, as a snapshot does.
 pub struct esxDomainCheckpoint {
     token: usize,
     pub(crate) domain: Arc<esxDomain>,
 }
 
-/// A network port handle (see [`esxNetwork`]); it would hold its network.
+/// A network port handle (see [`esxSecret`]); it would hold its network.
 pub struct esxNetworkPort {
     token: usize,
     pub(crate) network: Arc<esxNetwork>,
@@ -173,6 +179,45 @@ impl esxStoragePool {
     /// The driver's storage entries, on this pool's connection.
     pub fn storage(&self) -> crate::driver::Storage<'_> {
         self.conn.conn.storage()
+    }
+}
+
+impl esxNetwork {
+    pub fn new(conn: Arc<esxConnect>, net: crate::driver::network::NetRef) -> Arc<esxNetwork> {
+        let name = c_name(&net.name);
+        Arc::new(esxNetwork {
+            token: new_token::<esxNetwork>(),
+            conn,
+            net,
+            name,
+        })
+    }
+
+    /// The driver's network entries, on this network's connection.
+    pub fn networks(&self) -> crate::driver::Networks<'_> {
+        self.conn.conn.networks()
+    }
+}
+
+impl esxInterface {
+    pub fn new(
+        conn: Arc<esxConnect>,
+        iface: crate::driver::interface::IfaceRef,
+    ) -> Arc<esxInterface> {
+        let name = c_name(&iface.name);
+        let mac = c_name(&iface.mac);
+        Arc::new(esxInterface {
+            token: new_token::<esxInterface>(),
+            conn,
+            iface,
+            name,
+            mac,
+        })
+    }
+
+    /// The driver's interface entries, on this interface's connection.
+    pub fn interfaces(&self) -> crate::driver::Interfaces<'_> {
+        self.conn.conn.interfaces()
     }
 }
 

@@ -17,8 +17,11 @@ use super::connect::*;
 use super::domain::*;
 use super::events::*;
 use super::export::export;
+use super::generated::types::esxConnectNetworkEventGenericCallback;
+use super::interface::*;
 use super::job::*;
 use super::lifecycle::*;
+use super::network::*;
 use super::snapshot::*;
 use super::stats::*;
 use super::storage::*;
@@ -461,6 +464,189 @@ static STORAGE: Table<esxStorageDriver> = Table(esxStorageDriver {
 pub extern "C" fn esxGetStorageDriver() -> *const esxStorageDriver {
     export!(esxGetStorageDriver() {
         Ok(&STORAGE.0 as *const esxStorageDriver)
+    })
+}
+
+/// The network driver table (virNetworkDriver): libvirt's field names, in
+/// its order. The 15 entries of libvirt's ESX network driver, the bridge
+/// name and network events are filled; creating, starting or destroying a transient
+/// network, updates, DHCP leases and network ports are not offered (NULL,
+/// typed as plain function pointers).
+#[repr(C)]
+pub struct esxNetworkDriver {
+    /// "ESX"
+    pub name: *const c_char,
+    pub connectNumOfNetworks: Option<unsafe extern "C" fn(esxConnectPtr) -> c_int>,
+    pub connectListNetworks:
+        Option<unsafe extern "C" fn(esxConnectPtr, *mut *mut c_char, c_int) -> c_int>,
+    pub connectNumOfDefinedNetworks: Option<unsafe extern "C" fn(esxConnectPtr) -> c_int>,
+    pub connectListDefinedNetworks:
+        Option<unsafe extern "C" fn(esxConnectPtr, *mut *mut c_char, c_int) -> c_int>,
+    pub connectListAllNetworks:
+        Option<unsafe extern "C" fn(esxConnectPtr, *mut *mut esxNetworkPtr, c_uint) -> c_int>,
+    pub connectNetworkEventRegisterAny: Option<
+        unsafe extern "C" fn(
+            esxConnectPtr,
+            esxNetworkPtr,
+            c_int,
+            esxConnectNetworkEventGenericCallback,
+            *mut c_void,
+            esxFreeCallback,
+        ) -> c_int,
+    >,
+    pub connectNetworkEventDeregisterAny:
+        Option<unsafe extern "C" fn(esxConnectPtr, c_int) -> c_int>,
+    pub networkLookupByUUID:
+        Option<unsafe extern "C" fn(esxConnectPtr, *const c_uchar) -> esxNetworkPtr>,
+    pub networkLookupByName:
+        Option<unsafe extern "C" fn(esxConnectPtr, *const c_char) -> esxNetworkPtr>,
+    /// Not offered: always NULL.
+    pub networkCreateXML: Option<unsafe extern "C" fn()>,
+    /// Not offered: always NULL.
+    pub networkCreateXMLFlags: Option<unsafe extern "C" fn()>,
+    pub networkDefineXML:
+        Option<unsafe extern "C" fn(esxConnectPtr, *const c_char) -> esxNetworkPtr>,
+    pub networkDefineXMLFlags:
+        Option<unsafe extern "C" fn(esxConnectPtr, *const c_char, c_uint) -> esxNetworkPtr>,
+    pub networkUndefine: Option<unsafe extern "C" fn(esxNetworkPtr) -> c_int>,
+    /// Not offered: always NULL.
+    pub networkUpdate: Option<unsafe extern "C" fn()>,
+    /// Not offered: always NULL.
+    pub networkCreate: Option<unsafe extern "C" fn()>,
+    /// Not offered: always NULL.
+    pub networkDestroy: Option<unsafe extern "C" fn()>,
+    pub networkGetXMLDesc: Option<unsafe extern "C" fn(esxNetworkPtr, c_uint) -> *mut c_char>,
+    pub networkGetBridgeName: Option<unsafe extern "C" fn(esxNetworkPtr) -> *mut c_char>,
+    pub networkGetAutostart: Option<unsafe extern "C" fn(esxNetworkPtr, *mut c_int) -> c_int>,
+    pub networkSetAutostart: Option<unsafe extern "C" fn(esxNetworkPtr, c_int) -> c_int>,
+    pub networkIsActive: Option<unsafe extern "C" fn(esxNetworkPtr) -> c_int>,
+    pub networkIsPersistent: Option<unsafe extern "C" fn(esxNetworkPtr) -> c_int>,
+    /// Not offered: always NULL.
+    pub networkGetDHCPLeases: Option<unsafe extern "C" fn()>,
+    /// Not offered: always NULL.
+    pub networkPortLookupByUUID: Option<unsafe extern "C" fn()>,
+    /// Not offered: always NULL.
+    pub networkPortCreateXML: Option<unsafe extern "C" fn()>,
+    /// Not offered: always NULL.
+    pub networkPortGetXMLDesc: Option<unsafe extern "C" fn()>,
+    /// Not offered: always NULL.
+    pub networkPortSetParameters: Option<unsafe extern "C" fn()>,
+    /// Not offered: always NULL.
+    pub networkPortGetParameters: Option<unsafe extern "C" fn()>,
+    /// Not offered: always NULL.
+    pub networkPortDelete: Option<unsafe extern "C" fn()>,
+    /// Not offered: always NULL.
+    pub networkListAllPorts: Option<unsafe extern "C" fn()>,
+}
+
+static NETWORK: Table<esxNetworkDriver> = Table(esxNetworkDriver {
+    name: c"ESX".as_ptr(),
+    connectNumOfNetworks: Some(esxConnectNumOfNetworks),
+    connectListNetworks: Some(esxConnectListNetworks),
+    connectNumOfDefinedNetworks: Some(esxConnectNumOfDefinedNetworks),
+    connectListDefinedNetworks: Some(esxConnectListDefinedNetworks),
+    connectListAllNetworks: Some(esxConnectListAllNetworks),
+    connectNetworkEventRegisterAny: Some(esxConnectNetworkEventRegisterAny),
+    connectNetworkEventDeregisterAny: Some(esxConnectNetworkEventDeregisterAny),
+    networkLookupByUUID: Some(esxNetworkLookupByUUID),
+    networkLookupByName: Some(esxNetworkLookupByName),
+    networkCreateXML: None,
+    networkCreateXMLFlags: None,
+    networkDefineXML: Some(esxNetworkDefineXML),
+    networkDefineXMLFlags: Some(esxNetworkDefineXMLFlags),
+    networkUndefine: Some(esxNetworkUndefine),
+    networkUpdate: None,
+    networkCreate: None,
+    networkDestroy: None,
+    networkGetXMLDesc: Some(esxNetworkGetXMLDesc),
+    networkGetBridgeName: Some(esxNetworkGetBridgeName),
+    networkGetAutostart: Some(esxNetworkGetAutostart),
+    networkSetAutostart: Some(esxNetworkSetAutostart),
+    networkIsActive: Some(esxNetworkIsActive),
+    networkIsPersistent: Some(esxNetworkIsPersistent),
+    networkGetDHCPLeases: None,
+    networkPortLookupByUUID: None,
+    networkPortCreateXML: None,
+    networkPortGetXMLDesc: None,
+    networkPortSetParameters: None,
+    networkPortGetParameters: None,
+    networkPortDelete: None,
+    networkListAllPorts: None,
+});
+
+/// The network driver table (static; do not free): the 15 entries of
+/// libvirt's ESX network driver, the bridge name and network events.
+#[no_mangle]
+pub extern "C" fn esxGetNetworkDriver() -> *const esxNetworkDriver {
+    export!(esxGetNetworkDriver() {
+        Ok(&NETWORK.0 as *const esxNetworkDriver)
+    })
+}
+
+/// The interface driver table (virInterfaceDriver): libvirt's field names,
+/// in its order. The 8 entries of libvirt's ESX interface driver are
+/// filled; defining, starting and stopping interfaces and change
+/// transactions are not offered (NULL).
+#[repr(C)]
+pub struct esxInterfaceDriver {
+    /// "ESX"
+    pub name: *const c_char,
+    pub connectNumOfInterfaces: Option<unsafe extern "C" fn(esxConnectPtr) -> c_int>,
+    pub connectListInterfaces:
+        Option<unsafe extern "C" fn(esxConnectPtr, *mut *mut c_char, c_int) -> c_int>,
+    pub connectNumOfDefinedInterfaces: Option<unsafe extern "C" fn(esxConnectPtr) -> c_int>,
+    pub connectListDefinedInterfaces:
+        Option<unsafe extern "C" fn(esxConnectPtr, *mut *mut c_char, c_int) -> c_int>,
+    pub connectListAllInterfaces:
+        Option<unsafe extern "C" fn(esxConnectPtr, *mut *mut esxInterfacePtr, c_uint) -> c_int>,
+    pub interfaceLookupByName:
+        Option<unsafe extern "C" fn(esxConnectPtr, *const c_char) -> esxInterfacePtr>,
+    pub interfaceLookupByMACString:
+        Option<unsafe extern "C" fn(esxConnectPtr, *const c_char) -> esxInterfacePtr>,
+    pub interfaceGetXMLDesc: Option<unsafe extern "C" fn(esxInterfacePtr, c_uint) -> *mut c_char>,
+    /// Not offered: always NULL.
+    pub interfaceDefineXML: Option<unsafe extern "C" fn()>,
+    /// Not offered: always NULL.
+    pub interfaceUndefine: Option<unsafe extern "C" fn()>,
+    /// Not offered: always NULL.
+    pub interfaceCreate: Option<unsafe extern "C" fn()>,
+    /// Not offered: always NULL.
+    pub interfaceDestroy: Option<unsafe extern "C" fn()>,
+    pub interfaceIsActive: Option<unsafe extern "C" fn(esxInterfacePtr) -> c_int>,
+    /// Not offered: always NULL.
+    pub interfaceChangeBegin: Option<unsafe extern "C" fn()>,
+    /// Not offered: always NULL.
+    pub interfaceChangeCommit: Option<unsafe extern "C" fn()>,
+    /// Not offered: always NULL.
+    pub interfaceChangeRollback: Option<unsafe extern "C" fn()>,
+}
+
+static INTERFACE: Table<esxInterfaceDriver> = Table(esxInterfaceDriver {
+    name: c"ESX".as_ptr(),
+    connectNumOfInterfaces: Some(esxConnectNumOfInterfaces),
+    connectListInterfaces: Some(esxConnectListInterfaces),
+    connectNumOfDefinedInterfaces: Some(esxConnectNumOfDefinedInterfaces),
+    connectListDefinedInterfaces: Some(esxConnectListDefinedInterfaces),
+    connectListAllInterfaces: Some(esxConnectListAllInterfaces),
+    interfaceLookupByName: Some(esxInterfaceLookupByName),
+    interfaceLookupByMACString: Some(esxInterfaceLookupByMACString),
+    interfaceGetXMLDesc: Some(esxInterfaceGetXMLDesc),
+    interfaceDefineXML: None,
+    interfaceUndefine: None,
+    interfaceCreate: None,
+    interfaceDestroy: None,
+    interfaceIsActive: Some(esxInterfaceIsActive),
+    interfaceChangeBegin: None,
+    interfaceChangeCommit: None,
+    interfaceChangeRollback: None,
+});
+
+/// The interface driver table (static; do not free): the 8 entries of
+/// libvirt's ESX interface driver.
+#[no_mangle]
+pub extern "C" fn esxGetInterfaceDriver() -> *const esxInterfaceDriver {
+    export!(esxGetInterfaceDriver() {
+        Ok(&INTERFACE.0 as *const esxInterfaceDriver)
     })
 }
 

@@ -155,8 +155,24 @@ def scenario_stats(si, content, args):
               s.quickStats.balloonedMemory or 0, s.quickStats.hostMemoryUsage or 0)
 
 
+
+def scenario_networks(si, content, args):
+    """The host's virtual switches (name, NICs) and port groups (name,
+    switch, VLAN ID), as its network system reports them."""
+    host = content.rootFolder.childEntity[0].hostFolder.childEntity[0].host[0]
+    info = host.configManager.networkSystem.networkInfo
+    for sw in info.vswitch:
+        nics = []
+        if isinstance(sw.spec.bridge, vim.host.VirtualSwitch.BondBridge):
+            nics = list(sw.spec.bridge.nicDevice)
+        print("vswitch", sw.name, sw.spec.numPorts, *nics)
+    for pg in info.portgroup:
+        print("portgroup", pg.spec.name, pg.spec.vswitchName, pg.spec.vlanId, len(pg.port))
+
+
 SCENARIOS = {
     "inventory": scenario_inventory,
+    "networks": scenario_networks,
     "power": scenario_power,
     "question": scenario_question,
     "read": scenario_read,

@@ -24,6 +24,12 @@
 //!   reported once, as after a resynchronisation.
 //! - The watcher keeps the VMs that exist, nothing else.
 //!
+//! The same filter follows the host's network system (its virtual switches
+//! and port groups, when the host has one): a switch that appears is
+//! libvirt's network event DEFINED, one that goes UNDEFINED, and a change
+//! of its configuration or of its port groups DEFINED again (libvirt's
+//! event for a network defined anew), whoever made the change.
+//!
 //! The watcher only reports; the C layer queues the events and calls the
 //! caller's callbacks from its event loop, under no lock.
 
@@ -35,6 +41,7 @@ use std::time::{Duration, Instant};
 
 use crate::domain::{parse_uuid, vm_id, DomainRef};
 use crate::error::{Error, Result};
+use crate::network::{switch_uuid, NetRef};
 use crate::scope::unescape_name;
 use crate::vi::property::{
     self, Filter, ObjectSpec, PropertyFilterSpec, PropertySpec, TraversalSpec,
@@ -42,7 +49,7 @@ use crate::vi::property::{
 use crate::vi::types::{
     DynamicProperty, ObjectUpdate, ObjectUpdateKind, PropertyChangeOp, UpdateSet,
 };
-use crate::vi::vim25::{self, VmWatch};
+use crate::vi::vim25::{self, NetworkSystemInfo, VmWatch};
 use crate::vi::wire::View;
 use crate::vi::{Client, MoRef, ObjectContent, Question, Safety, Value, VirtualMachinePowerState};
 use crate::Connection;
@@ -60,9 +67,22 @@ pub mod kind {
     pub const DETAIL_FIRST: i32 = 0;
 }
 
+/// libvirt's virNetworkEventLifecycleType (the details are all 0).
+pub mod net_kind {
+    pub const DEFINED: i32 = 0;
+    pub const UNDEFINED: i32 = 1;
+}
+
 /// What a watcher reports.
 #[derive(Debug, Clone, PartialEq)]
 pub enum DomainEvent {
+    /// virConnectNetworkEventLifecycleCallback's (event, detail): a virtual
+    /// switch defined, changed (DEFINED) or undefined on the host.
+    Network {
+        net: NetRef,
+        event: i32,
+        detail: i32,
+    },
     /// virConnectDomainEventCallback's (event, detail).
     Lifecycle {
         dom: DomainRef,
@@ -230,6 +250,52 @@ fn diff(before: Option<&Facts>, after: Option<&Facts>, out: &mut Vec<DomainEvent
                     question: q1.clone(),
                 });
             }
+        }
+    }
+}
+
+/// The properties of the network system the watcher follows.
+const NETWORK_PATHS: &[&str] = &["networkInfo.vswitch", "networkInfo.portgroup"];
+
+/// Each switch with what a change of it is (its configuration and its port
+/// groups' specs; not their ports, which VMs change as they connect).
+fn net_facts(obj: &MoRef, seen: &Seen) -> Vec<(NetRef, String)> {
+    let Ok(info) = NetworkSystemInfo::from_object(&seen.content(obj)) else {
+        return Vec::new();
+    };
+    info.vswitches
+        .iter()
+        .map(|s| {
+            let groups: Vec<_> = info
+                .portgroups
+                .iter()
+                .filter(|p| p.spec.vswitch_name == s.name)
+                .map(|p| &p.spec)
+                .collect();
+            let net = NetRef {
+                name: s.name.clone(),
+                uuid: switch_uuid(s),
+            };
+            (net, format!("{:?}{:?}{:?}", s.spec, s.pnic, groups))
+        })
+        .collect()
+}
+
+fn net_diff(before: &[(NetRef, String)], after: &[(NetRef, String)], out: &mut Vec<DomainEvent>) {
+    let event = |net: &NetRef, event| DomainEvent::Network {
+        net: net.clone(),
+        event,
+        detail: 0,
+    };
+    for (net, sig) in after {
+        match before.iter().find(|(n, _)| n.name == net.name) {
+            Some((_, old)) if old == sig => {}
+            _ => out.push(event(net, net_kind::DEFINED)),
+        }
+    }
+    for (net, _) in before {
+        if !after.iter().any(|(n, _)| n.name == net.name) {
+            out.push(event(net, net_kind::UNDEFINED));
         }
     }
 }
@@ -413,8 +479,14 @@ struct State {
     container: MoRef,
     spec: PropertyFilterSpec,
     known: HashMap<MoRef, Seen>,
+    /// The host's network system, while the watcher follows it.
+    netsys: Option<MoRef>,
+    /// Its switches and port groups as last seen.
+    net: Seen,
     /// False until the first inventory was read (it is not reported).
     primed: bool,
+    /// The same for the network system.
+    primed_net: bool,
 }
 
 type Sink = dyn Fn(DomainEvent) + Send + Sync;
@@ -449,7 +521,7 @@ impl State {
             },
             None => None,
         };
-        let spec = match &view {
+        let mut spec = match &view {
             Some(v) => PropertyFilterSpec::new(
                 vec![PropertySpec::new("VirtualMachine", VmWatch::PATHS)],
                 vec![ObjectSpec::traversing(
@@ -461,8 +533,24 @@ impl State {
             ),
             None => self.spec.clone(),
         };
+        let vms_only = spec.clone();
+        if let Some(n) = &self.netsys {
+            spec.prop_set
+                .push(PropertySpec::new("HostNetworkSystem", NETWORK_PATHS));
+            spec.object_set.push(ObjectSpec::object(n));
+        }
         let result = (|| {
-            let mut filter = Filter::create(&client, &collector, &spec)?;
+            let mut filter = match Filter::create(&client, &collector, &spec) {
+                Ok(f) => f,
+                // A host that names a network system it cannot show: the
+                // VMs are followed without it.
+                Err(e) if self.netsys.is_some() && e.fault() == Some("ManagedObjectNotFound") => {
+                    log::info!("network events: {e}; following the VMs only");
+                    self.netsys = None;
+                    Filter::create(&client, &collector, &vms_only)?
+                }
+                Err(e) => return Err(e),
+            };
             let outcome = self.run_filter(ctl, &mut filter, sink, ready);
             if ctl.closing.load(Ordering::SeqCst) {
                 filter.abandon();
@@ -491,9 +579,12 @@ impl State {
         // inventory may come as "no change".
         let deadline = Instant::now() + self.client.transport().read_timeout();
         let mut fresh: HashMap<MoRef, Seen> = HashMap::new();
+        let mut fresh_net = Seen::default();
         while let Some(set) = ctl.wait(filter, 0)? {
             for o in set.objects() {
-                if o.kind == ObjectUpdateKind::Leave {
+                if Some(&o.obj) == self.netsys.as_ref() {
+                    fresh_net.apply(o);
+                } else if o.kind == ObjectUpdateKind::Leave {
                     fresh.remove(&o.obj);
                 } else {
                     fresh.entry(o.obj.clone()).or_default().apply(o);
@@ -512,7 +603,18 @@ impl State {
         if ctl.stopped() {
             return Ok(());
         }
-        let events = self.take_inventory(fresh);
+        let mut events = self.take_inventory(fresh);
+        if let Some(n) = self.netsys.clone() {
+            if self.primed_net {
+                net_diff(
+                    &net_facts(&n, &self.net),
+                    &net_facts(&n, &fresh_net),
+                    &mut events,
+                );
+            }
+            self.net = fresh_net;
+            self.primed_net = true;
+        }
         // Counted before the caller is told the watcher is ready.
         ctl.tracked.store(self.known.len(), Ordering::SeqCst);
         if let Some(tx) = ready.take() {
@@ -597,6 +699,12 @@ impl State {
     fn take_update(&mut self, set: &UpdateSet) -> Vec<DomainEvent> {
         let mut events = Vec::new();
         for o in set.objects() {
+            if Some(&o.obj) == self.netsys.as_ref() {
+                let before = net_facts(&o.obj, &self.net);
+                self.net.apply(o);
+                net_diff(&before, &net_facts(&o.obj, &self.net), &mut events);
+                continue;
+            }
             let before = self.known.get(&o.obj).and_then(|s| facts(&o.obj, s));
             if o.kind == ObjectUpdateKind::Leave {
                 self.known.remove(&o.obj);
@@ -687,7 +795,10 @@ impl Connection {
             container,
             spec,
             known: HashMap::new(),
+            netsys: self.scope()?.network_system.clone(),
+            net: Seen::default(),
             primed: false,
+            primed_net: false,
         };
         let (tx, rx) = mpsc::channel();
         let thread_ctl = ctl.clone();

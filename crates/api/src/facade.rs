@@ -62,3 +62,15 @@ facade!(
     Storage,
     storage
 );
+facade!(
+    /// Networks: libvirt's network driver table (`connect*Networks`,
+    /// `network*`): the host's virtual switches.
+    Networks,
+    networks
+);
+facade!(
+    /// Host interfaces: libvirt's interface driver table
+    /// (`connect*Interfaces`, `interface*`): the host's physical NICs.
+    Interfaces,
+    interfaces
+);

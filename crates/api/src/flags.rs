@@ -564,3 +564,63 @@ pub enum esxDomainEventType {
     ESX_DOMAIN_EVENT_PMSUSPENDED = 7,
     ESX_DOMAIN_EVENT_CRASHED = 8,
 }
+
+/// virConnectListAllNetworksFlags.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum esxConnectListAllNetworksFlags {
+    ESX_CONNECT_LIST_NETWORKS_INACTIVE = 1,
+    ESX_CONNECT_LIST_NETWORKS_ACTIVE = 2,
+    ESX_CONNECT_LIST_NETWORKS_PERSISTENT = 4,
+    ESX_CONNECT_LIST_NETWORKS_TRANSIENT = 8,
+    ESX_CONNECT_LIST_NETWORKS_AUTOSTART = 16,
+    ESX_CONNECT_LIST_NETWORKS_NO_AUTOSTART = 32,
+}
+
+/// connectListAllNetworks: every filter (a virtual switch is active,
+/// persistent and autostarted).
+pub const CONNECT_LIST_ALL_NETWORKS: u32 =
+    esxConnectListAllNetworksFlags::ESX_CONNECT_LIST_NETWORKS_NO_AUTOSTART as u32 * 2 - 1;
+
+/// virNetworkXMLFlags.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum esxNetworkXMLFlags {
+    ESX_NETWORK_XML_INACTIVE = 1,
+}
+
+/// networkGetXMLDesc: the inactive XML is the live one (a virtual switch
+/// has no transient state).
+pub const NETWORK_XML: u32 = esxNetworkXMLFlags::ESX_NETWORK_XML_INACTIVE as u32;
+
+/// virNetworkDefineFlags.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum esxNetworkDefineFlags {
+    ESX_NETWORK_DEFINE_VALIDATE = 1,
+}
+
+/// networkDefineXMLFlags: validation is what the reader does anyway.
+pub const NETWORK_DEFINE: u32 = esxNetworkDefineFlags::ESX_NETWORK_DEFINE_VALIDATE as u32;
+
+/// virConnectListAllInterfacesFlags.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum esxConnectListAllInterfacesFlags {
+    ESX_CONNECT_LIST_INTERFACES_INACTIVE = 1,
+    ESX_CONNECT_LIST_INTERFACES_ACTIVE = 2,
+}
+
+/// connectListAllInterfaces: both filters (a physical NIC is active).
+pub const CONNECT_LIST_ALL_INTERFACES: u32 = 3;
+
+/// virInterfaceXMLFlags.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum esxInterfaceXMLFlags {
+    ESX_INTERFACE_XML_INACTIVE = 1,
+}
+
+/// interfaceGetXMLDesc: the inactive XML leaves the link state out and,
+/// for a DHCP-configured NIC, the address it leased (libvirt's rule).
+pub const INTERFACE_XML: u32 = esxInterfaceXMLFlags::ESX_INTERFACE_XML_INACTIVE as u32;

@@ -18,8 +18,10 @@ pub mod domain;
 pub mod events;
 pub mod facade;
 pub mod flags;
+pub mod interface;
 pub mod job;
 pub mod lifecycle;
+pub mod network;
 pub mod node;
 pub mod questions;
 pub mod reported;
@@ -43,7 +45,7 @@ use crate::vi::{Client, MoRef, Question};
 
 pub use auth::{Authenticator, CredentialKind, CredentialRequest};
 pub use domain::DomainRef;
-pub use facade::{Domains, Node, Snapshots, Storage};
+pub use facade::{Domains, Interfaces, Networks, Node, Snapshots, Storage};
 pub use node::NodeInfo;
 pub use scope::Scope;
 

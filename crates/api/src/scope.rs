@@ -21,6 +21,10 @@ pub struct Scope {
     pub resource_pool: Option<MoRef>,
     pub host: MoRef,
     pub host_name: String,
+    /// The host's HostNetworkSystem (optional in the VI reference: only
+    /// the network calls need it), read with the host so that a network
+    /// listing costs one request.
+    pub network_system: Option<MoRef>,
 }
 
 fn moref_prop(o: &ObjectContent, name: &str) -> Result<MoRef> {
@@ -28,6 +32,13 @@ fn moref_prop(o: &ObjectContent, name: &str) -> Result<MoRef> {
         .as_moref()
         .cloned()
         .ok_or_else(|| Error::rpc(format!("Property '{name}' of {} is not a reference", o.obj)))
+}
+
+/// The host's network system, when it has one.
+fn network_system(host: &ObjectContent) -> Option<MoRef> {
+    host.prop("configManager.networkSystem")
+        .and_then(|v| v.as_moref())
+        .cloned()
 }
 
 /// On an ESX host: one RetrievePropertiesEx from the root folder down to the
@@ -38,7 +49,7 @@ pub fn resolve_single(client: &Client) -> Result<Scope> {
         vec![
             PropertySpec::new("Datacenter", &["name", "vmFolder", "hostFolder"]),
             PropertySpec::new("ComputeResource", &["name", "resourcePool", "host"]),
-            PropertySpec::new("HostSystem", &["name"]),
+            PropertySpec::new("HostSystem", &["name", "configManager.networkSystem"]),
         ],
         vec![ObjectSpec::traversing(
             &root,
@@ -90,6 +101,7 @@ pub fn resolve_single(client: &Client) -> Result<Scope> {
         resource_pool: cr.prop("resourcePool").and_then(|v| v.as_moref()).cloned(),
         host: host.obj.clone(),
         host_name: host.require_str("name")?.to_string(),
+        network_system: network_system(&host),
     })
 }
 
@@ -222,14 +234,18 @@ pub fn resolve_path(client: &Client, path: &str) -> Result<Scope> {
         )));
     }
     let spec = PropertyFilterSpec::new(
-        vec![PropertySpec::new("HostSystem", &["name"])],
+        vec![PropertySpec::new(
+            "HostSystem",
+            &["name", "configManager.networkSystem"],
+        )],
         hosts.iter().map(ObjectSpec::object).collect(),
     );
-    let host = property::retrieve(client, &spec)?
-        .into_iter()
+    let found = property::retrieve(client, &spec)?;
+    let named = found
+        .iter()
         .find(|o| o.str_prop("name").map(unescape_name).as_deref() == Some(host_name.as_str()));
-    let host = match host {
-        Some(h) => h.obj,
+    let host = match named {
+        Some(h) => h.obj.clone(),
         // A standalone compute resource is named after its single host, but
         // the host may carry a different (FQDN) name.
         None if compute.0.kind == "ComputeResource" && hosts.len() == 1 => hosts[0].clone(),
@@ -246,6 +262,10 @@ pub fn resolve_path(client: &Client, path: &str) -> Result<Scope> {
         host_folder,
         compute_resource: compute.0,
         resource_pool,
+        network_system: found
+            .iter()
+            .find(|o| o.obj == host)
+            .and_then(network_system),
         host,
         host_name,
     })

@@ -22,6 +22,7 @@ pub enum Code {
     OperationDenied = 29,
     ConfSyntax = 33,
     InvalidNetwork = 36,
+    NetworkExist = 37,
     SystemError = 38,
     Rpc = 39,
     NoDomain = 42,

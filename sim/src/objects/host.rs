@@ -196,6 +196,10 @@ impl Host {
                     product: about(),
                     storage_device: Some(crate::iscsi::storage_device()),
                     network: Some(HostNetworkInfo {
+                        // Filled from the network system at each read.
+                        vswitch: Vec::new(),
+                        portgroup: Vec::new(),
+                        pnic: Vec::new(),
                         dns_config: Some(AnyHostDnsConfig::HostDnsConfig(HostDnsConfig {
                             dhcp: false,
                             virtual_nic_device: None,
@@ -271,6 +275,22 @@ impl Object for Host {
             Some("vm") => o.vm = w.vms().map(|v| v.moref.clone()).collect(),
             Some("datastore") => o.datastore = w.datastores().map(|d| d.moref.clone()).collect(),
             Some("network") => o.network = super::inventory::networks(w),
+            // config.network shows the network system's switches, port
+            // groups and NICs, as on ESX.
+            Some("config") => {
+                let mut config = self.mo.config.clone();
+                if let (Some(c), Some(ns)) = (
+                    config.as_mut().and_then(|c| c.network.as_mut()),
+                    w.objects
+                        .typed::<super::network::NetworkSystem>(&super::network::moref()),
+                ) {
+                    let info = ns.info(w);
+                    c.vswitch = info.vswitch;
+                    c.portgroup = info.portgroup;
+                    c.pnic = info.pnic;
+                }
+                o.config = config;
+            }
             _ => return r.typed(&self.mo),
         }
         r.typed(&o)

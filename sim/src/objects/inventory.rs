@@ -11,14 +11,26 @@ use super::host::{HOST_DOMAIN, HOST_NAME, MEMORY_BYTES};
 use super::Computed;
 use crate::world::{World, DATACENTER, HOST};
 
-/// The networks VMs connect to.
+/// The networks VMs connect to on a fresh host (port groups of vSwitch0).
 pub const NETWORKS: &[&str] = &["VM Network"];
 
-pub fn networks(_: &World) -> Vec<MoRef> {
-    NETWORKS
-        .iter()
-        .map(|n| MoRef::new("Network", format!("HaNetwork-{n}")))
-        .collect()
+/// The Network object of a VM port group.
+pub fn network_ref(name: &str) -> MoRef {
+    MoRef::new("Network", format!("HaNetwork-{name}"))
+}
+
+/// The networks VMs connect to: the network system's VM port groups.
+pub fn networks(w: &World) -> Vec<MoRef> {
+    w.objects
+        .typed::<super::network::NetworkSystem>(&super::network::moref())
+        .map(|ns| ns.vm_networks().map(network_ref).collect())
+        .unwrap_or_default()
+}
+
+/// Registers the Network object of a new VM port group.
+pub fn register_network(w: &mut World, name: &str) {
+    w.objects
+        .register(Computed::new("Network", &network_ref(name).value, network));
 }
 
 fn datastores(w: &World) -> Vec<MoRef> {
@@ -157,6 +169,6 @@ pub fn register(w: &mut World) {
     ));
     o.register(Computed::new("ResourcePool", "ha-root-pool", resource_pool));
     for n in NETWORKS {
-        o.register(Computed::new("Network", &format!("HaNetwork-{n}"), network));
+        o.register(Computed::new("Network", &network_ref(n).value, network));
     }
 }

@@ -12,6 +12,7 @@
 pub mod datastore;
 pub mod host;
 pub mod inventory;
+pub mod network;
 pub mod service;
 pub mod task;
 pub mod vm;
@@ -55,6 +56,7 @@ pub fn register_inventory(w: &mut World) -> std::io::Result<()> {
     inventory::register(w);
     w.objects.register(host::Host::new());
     w.objects.register(host::AutoStartManager::new());
+    w.objects.register(network::NetworkSystem::new());
     for (name, uuid, kind, capacity) in crate::world::default_datastores() {
         let dir = w.cfg.datastore_dir.join(name);
         std::fs::create_dir_all(&dir)?;

@@ -89,22 +89,6 @@ typedef enum {
 #endif
 } esxConnectDomainEventDiskChangeReason;
 
-/* virConnectListAllInterfacesFlags */
-typedef enum {
-  ESX_CONNECT_LIST_INTERFACES_INACTIVE = 1,
-  ESX_CONNECT_LIST_INTERFACES_ACTIVE = 2,
-} esxConnectListAllInterfacesFlags;
-
-/* virConnectListAllNetworksFlags */
-typedef enum {
-  ESX_CONNECT_LIST_NETWORKS_INACTIVE = 1,
-  ESX_CONNECT_LIST_NETWORKS_ACTIVE = 2,
-  ESX_CONNECT_LIST_NETWORKS_PERSISTENT = 4,
-  ESX_CONNECT_LIST_NETWORKS_TRANSIENT = 8,
-  ESX_CONNECT_LIST_NETWORKS_AUTOSTART = 16,
-  ESX_CONNECT_LIST_NETWORKS_NO_AUTOSTART = 32,
-} esxConnectListAllNetworksFlags;
-
 /* virConnectListAllNodeDeviceFlags */
 typedef enum {
   ESX_CONNECT_LIST_NODE_DEVICES_CAP_SYSTEM = 1,
@@ -889,11 +873,6 @@ typedef enum {
   ESX_INTERFACE_DEFINE_VALIDATE = 1,
 } esxInterfaceDefineFlags;
 
-/* virInterfaceXMLFlags */
-typedef enum {
-  ESX_INTERFACE_XML_INACTIVE = 1,
-} esxInterfaceXMLFlags;
-
 /* virKeycodeSet */
 typedef enum {
   ESX_KEYCODE_SET_LINUX = 0,
@@ -935,11 +914,6 @@ typedef enum {
 typedef enum {
   ESX_NETWORK_CREATE_VALIDATE = 1,
 } esxNetworkCreateFlags;
-
-/* virNetworkDefineFlags */
-typedef enum {
-  ESX_NETWORK_DEFINE_VALIDATE = 1,
-} esxNetworkDefineFlags;
 
 /* virNetworkEventID */
 typedef enum {
@@ -1004,11 +978,6 @@ typedef enum {
   ESX_NETWORK_SECTION_LAST = 13,
 #endif
 } esxNetworkUpdateSection;
-
-/* virNetworkXMLFlags */
-typedef enum {
-  ESX_NETWORK_XML_INACTIVE = 1,
-} esxNetworkXMLFlags;
 
 /* virNodeAllocPagesFlags */
 typedef enum {

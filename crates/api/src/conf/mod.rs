@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 //! libvirt's configuration documents other than the domain's (which the
-//! VMX crate converts): storage pools and volumes (and next, networks), as
+//! VMX crate converts): storage pools and volumes, networks and host
+//! interfaces, as
 //! data the drivers fill and one writer and reader per document, in
 //! libvirt's element order. Text is escaped as libvirt escapes it; sizes
 //! are read with libvirt's units.
 
+pub mod interface;
+pub mod network;
 pub mod pool;
 pub mod volume;
 
