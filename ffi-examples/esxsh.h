@@ -254,6 +254,11 @@ void signals_stop(void);
 bool interrupt_pending(void);
 void interrupt_clear(void);
 
+/* Runs the event loop until *count is non-zero (or forever with loop),
+ * Ctrl-C, or timeout seconds (none when <= 0); false with the error saved
+ * when the loop fails. Says why it stopped as virsh does. */
+bool run_event_loop(shell *sh, const int *count, bool loop, int timeout);
+
 /* Progress is shown: on a terminal (stderr), unless -q without --verbose. */
 bool progress_wanted(shell *sh, bool verbose);
 

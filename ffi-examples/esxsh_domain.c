@@ -1463,7 +1463,6 @@ cmd_event(shell *sh, const cmd *c)
     int timeout = -1, ids[3], n = 0;
     esxDomainPtr dom = NULL;
     esxConnectPtr conn;
-    struct timespec start, now;
     bool ok = true;
 
     if (opt_bool(c, "list")) {
@@ -1507,26 +1506,7 @@ cmd_event(shell *sh, const cmd *c)
             ok = save_error(sh);
             goto deregister;
         }
-    clock_gettime(CLOCK_MONOTONIC, &start);
-    while (loop || w.count == 0) {
-        long left = -1;
-        if (interrupt_pending()) {
-            out(sh, "event loop interrupted\n");
-            break;
-        }
-        if (timeout > 0) {
-            clock_gettime(CLOCK_MONOTONIC, &now);
-            left = timeout * 1000L - ((now.tv_sec - start.tv_sec) * 1000L + (now.tv_nsec - start.tv_nsec) / 1000000);
-            if (left <= 0) {
-                out(sh, "event loop timed out\n");
-                break;
-            }
-        }
-        if (esxEventRunDefaultImplTimeout(left < 0 ? 250 : (int)(left < 250 ? left : 250)) < 0) {
-            ok = save_error(sh);
-            break;
-        }
-    }
+    ok = run_event_loop(sh, &w.count, loop, timeout);
     out(sh, "events received: %d\n", w.count);
 deregister:
     for (int i = 0; i < n; i++)

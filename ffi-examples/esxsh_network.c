@@ -10,7 +10,6 @@
 
 #include <ctype.h>
 #include <stdio.h>
-#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -318,7 +317,6 @@ cmd_net_event(shell *sh, const cmd *c)
     struct net_watch w = { 0, opt_bool(c, "loop") };
     esxNetworkPtr net = NULL;
     esxConnectPtr conn;
-    struct timespec start, now;
     int timeout = -1, id;
     bool ok = true;
 
@@ -364,26 +362,7 @@ cmd_net_event(shell *sh, const cmd *c)
         ok = save_error(sh);
         goto out;
     }
-    clock_gettime(CLOCK_MONOTONIC, &start);
-    while (w.loop || w.count == 0) {
-        long left = -1;
-        if (interrupt_pending()) {
-            out(sh, "event loop interrupted\n");
-            break;
-        }
-        if (timeout > 0) {
-            clock_gettime(CLOCK_MONOTONIC, &now);
-            left = timeout * 1000L - ((now.tv_sec - start.tv_sec) * 1000L + (now.tv_nsec - start.tv_nsec) / 1000000);
-            if (left <= 0) {
-                out(sh, "event loop timed out\n");
-                break;
-            }
-        }
-        if (esxEventRunDefaultImplTimeout(left < 0 ? 250 : (int)(left < 250 ? left : 250)) < 0) {
-            ok = save_error(sh);
-            break;
-        }
-    }
+    ok = run_event_loop(sh, &w.count, w.loop, timeout);
     out(sh, "events received: %d\n", w.count);
     esxConnectNetworkEventDeregisterAny(conn, id);
 out:

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <wchar.h>
 #include <wctype.h>
 
@@ -835,4 +836,31 @@ xml_get(xml_node *n, const char *path)
     if (!node)
         return NULL;
     return node->text ? node->text : "";
+}
+
+bool
+run_event_loop(shell *sh, const int *count, bool loop, int timeout)
+{
+    struct timespec start, now;
+
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    while (loop || *count == 0) {
+        long left = -1;
+        if (interrupt_pending()) {
+            out(sh, "event loop interrupted\n");
+            break;
+        }
+        if (timeout > 0) {
+            clock_gettime(CLOCK_MONOTONIC, &now);
+            left = timeout * 1000L - ((now.tv_sec - start.tv_sec) * 1000L + (now.tv_nsec - start.tv_nsec) / 1000000);
+            if (left <= 0) {
+                out(sh, "event loop timed out\n");
+                break;
+            }
+        }
+        /* Short turns: Ctrl-C and the timeout are looked at between them. */
+        if (esxEventRunDefaultImplTimeout(left < 0 ? 250 : (int)(left < 250 ? left : 250)) < 0)
+            return save_error(sh);
+    }
+    return true;
 }
